@@ -1,0 +1,33 @@
+"""Where the package's shared files (urdf/, config/, launch/) live, installed or not."""
+
+from pathlib import Path
+
+PACKAGE = "lecun_agent"
+_SOURCE_ROOT = Path(__file__).resolve().parents[1]
+
+
+def share_dir() -> Path:
+    """The package's share directory: the ament index when installed, else the source tree.
+
+    An editable pip install does not install data_files, so the source tree is the
+    fallback that keeps `pip install -e .` working.
+    """
+    if (_SOURCE_ROOT / "package.xml").exists():
+        return _SOURCE_ROOT
+    try:
+        from ament_index_python.packages import get_package_share_directory
+
+        return Path(get_package_share_directory(PACKAGE))
+    except (ImportError, LookupError) as err:
+        raise FileNotFoundError(
+            f"cannot find the {PACKAGE} share directory: no source tree at {_SOURCE_ROOT} "
+            "and the package is not in the ament index (is AMENT_PREFIX_PATH set?)"
+        ) from err
+
+
+def urdf_path(name: str = "quadruped.urdf") -> Path:
+    return share_dir() / "urdf" / name
+
+
+def config_path(name: str) -> Path:
+    return share_dir() / "config" / name

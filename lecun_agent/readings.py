@@ -1,0 +1,58 @@
+"""What the robot's sensors report at one instant, as plain numpy: the shared currency of the cores.
+
+The simulation core produces it, the nodes rebuild it from ROS messages (so a real robot's
+driver feeds the same code), and the cost core and the dataset read it. Units are SI,
+angles in radians, quaternions (x, y, z, w) as ROS writes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+LEGS = ("FL", "FR", "RL", "RR")
+JOINTS_PER_LEG = ("hip", "thigh", "calf")
+JOINT_NAMES = tuple(f"{leg}_{part}_joint" for leg in LEGS for part in JOINTS_PER_LEG)
+FOOT_LINKS = tuple(f"{leg}_foot" for leg in LEGS)
+
+
+@dataclass
+class Readings:
+    """One time-aligned set of proprioceptive and state-estimate readings."""
+
+    stamp: float  # s, time of the reading (sim time in simulation)
+    joint_pos: np.ndarray  # (12,) rad, order JOINT_NAMES
+    joint_vel: np.ndarray  # (12,) rad/s
+    joint_effort: np.ndarray  # (12,) N*m, applied torque
+    imu_quat: np.ndarray  # (4,) x, y, z, w: base orientation in the odom/world frame
+    imu_gyro: np.ndarray  # (3,) rad/s, body frame
+    imu_accel: np.ndarray  # (3,) m/s^2, body frame, gravity included (reads +9.81 z at rest)
+    foot_forces: np.ndarray  # (4,) N, normal contact force per foot, order LEGS
+    odom_pos: np.ndarray  # (3,) m, estimated base position in odom
+    odom_quat: np.ndarray  # (4,) x, y, z, w, estimated base orientation in odom
+    odom_lin_vel: np.ndarray  # (3,) m/s, body frame (as nav_msgs/Odometry twist)
+    odom_ang_vel: np.ndarray  # (3,) rad/s, body frame
+    # N, summed normal force on each non-foot link touching anything. Simulation fills
+    # it; a real robot without bump sensors leaves it empty.
+    body_contacts: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def body_contact_force(self) -> float:
+        return float(sum(self.body_contacts.values()))
+
+
+def quat_to_rpy(quat: np.ndarray) -> np.ndarray:
+    """(x, y, z, w) -> (roll, pitch, yaw) in rad."""
+    x, y, z, w = (float(v) for v in quat)
+    roll = np.arctan2(2 * (w * x + y * z), 1 - 2 * (x * x + y * y))
+    pitch = np.arcsin(np.clip(2 * (w * y - z * x), -1.0, 1.0))
+    yaw = np.arctan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z))
+    return np.array([roll, pitch, yaw])
+
+
+def tilt_of(quat: np.ndarray) -> float:
+    """Angle in rad between the body's up axis and the world's up axis."""
+    x, y, _, _ = (float(v) for v in quat)
+    up_z = 1.0 - 2.0 * (x * x + y * y)  # z component of the body z axis in the world
+    return float(np.arccos(np.clip(up_z, -1.0, 1.0)))

@@ -1,0 +1,56 @@
+"""ament_python package definition for lecun_agent (colcon and pip both use it)."""
+
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+PACKAGE = "lecun_agent"
+NODES = [
+    "sim_node",
+    "gait_node",
+    "cost_node",
+    "configurator_node",
+    "perception_node",
+    "world_model_node",
+    "actor_node",
+]
+
+
+def share_files(folder: str) -> list[tuple[str, list[str]]]:
+    """data_files entries that install every file under `folder` into share/lecun_agent."""
+    entries = []
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            entries.append((f"share/{PACKAGE}/{path.parent}", [str(path)]))
+    return entries
+
+
+def existing_nodes() -> list[str]:
+    """Only nodes whose module exists get an executable, so every executable runs."""
+    return [n for n in NODES if Path(PACKAGE, "nodes", f"{n}.py").exists()]
+
+
+setup(
+    name=PACKAGE,
+    version="0.1.0",
+    packages=find_packages(exclude=["test", "test.*"]),
+    package_data={PACKAGE: ["checkpoints/*"]},
+    data_files=[
+        ("share/ament_index/resource_index/packages", [f"resource/{PACKAGE}"]),
+        (f"share/{PACKAGE}", ["package.xml"]),
+    ]
+    + share_files("launch")
+    + share_files("config")
+    + share_files("urdf"),
+    install_requires=["setuptools"],
+    zip_safe=True,
+    maintainer="lecun_agent maintainers",
+    maintainer_email="maintainers@lecun-agent.invalid",
+    description="LeCun's autonomous-machine-intelligence architecture as ROS 2 nodes on a quadruped",
+    license="Apache-2.0",
+    tests_require=["pytest"],
+    entry_points={
+        "console_scripts": [f"{n} = {PACKAGE}.nodes.{n}:main" for n in existing_nodes()]
+        + ["lecun-agent = lecun_agent.cli:main"],
+    },
+)

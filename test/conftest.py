@@ -1,0 +1,12 @@
+"""Test-wide isolation: every pytest process talks ROS only on its own localhost domain.
+
+Parallel test runs (two developers, CI and a developer) must never see each other's
+topics, so the domain id comes from the process id, and discovery stays on localhost.
+Subprocesses started by tests inherit both.
+"""
+
+import os
+
+os.environ["ROS_DOMAIN_ID"] = str(1 + os.getpid() % 100)
+os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
+os.environ.setdefault("RMW_IMPLEMENTATION", "rmw_fastrtps_cpp")
