@@ -1,0 +1,215 @@
+"""The safety guardrail: every command to the body passes, is clamped, or is stopped, with a reason.
+
+It sits between the agent's proposal and the body, as Nav2's collision monitor and
+velocity smoother sit in front of a base. Rules, in order:
+
+stop (output zero, immediately):
+  e_stop          an e-stop was raised; only `reset_e_stop()` releases it (latched)
+  stale:<source>  an input (proposal, joint_states, imu, odom) is older than its timeout or never came
+  nan_command     the latest proposal holds NaN or Inf
+  plan_veto:<q>   the latest fresh plan predicts quantity q (tilt, pain, force, fall) over its hard limit,
+                  or a non-finite value, at any step of its horizon
+clamp (output changed, robot keeps moving):
+  clamp:velocity      |vx|, |vy|, |wz| above their limits
+  clamp:pain_rising   pain rose by more than pain_rise within pain_window; speed scaled by pain_slow_factor
+                      until pain_hold seconds after the last rise
+  clamp:acceleration  change from the last output faster than the acceleration limits
+pass otherwise: the proposal goes out unchanged.
+
+Times are seconds on one clock (the node clock, sim time in simulation). Commands are
+(3,) arrays: vx, vy (m/s, body frame) and yaw rate wz (rad/s).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import numpy as np
+
+SOURCES = ("proposal", "joint_states", "imu", "odom")
+
+
+class Verdict(StrEnum):
+    PASS = "pass"
+    CLAMP = "clamp"
+    STOP = "stop"
+
+
+@dataclass(frozen=True)
+class GuardrailConfig:
+    """Limits and thresholds; every field is a cost_node parameter `guardrail.<field>`."""
+
+    max_vx: float = 1.0  # m/s
+    max_vy: float = 0.5  # m/s
+    max_wz: float = 1.5  # rad/s
+    max_lin_acc: float = 2.0  # m/s^2, speeding up
+    max_lin_dec: float = 4.0  # m/s^2, slowing down
+    max_ang_acc: float = 6.0  # rad/s^2
+    timeout_proposal: float = 0.5  # s
+    timeout_joint_states: float = 0.25  # s
+    timeout_imu: float = 0.25  # s
+    timeout_odom: float = 0.5  # s
+    pain_rise: float = 0.05  # pain increase within pain_window that counts as rising
+    pain_window: float = 0.25  # s
+    pain_hold: float = 1.0  # s to stay slowed after the last rise
+    pain_slow_factor: float = 0.3  # speed scale while slowed
+    plan_timeout: float = 1.0  # s, older plans are ignored
+    plan_max_tilt: float = 0.8  # rad
+    plan_max_pain: float = 5.0  # pain units
+    plan_max_force: float = 3.0  # body weights over the per-leg threshold
+    plan_max_fall: float = 0.5  # fall term value
+
+    def timeout(self, source: str) -> float:
+        return getattr(self, f"timeout_{source}")
+
+    def plan_limits(self) -> dict[str, float]:
+        return {"tilt": self.plan_max_tilt, "pain": self.plan_max_pain,
+                "force": self.plan_max_force, "fall": self.plan_max_fall}
+
+
+@dataclass
+class Decision:
+    """One output command and why it is what it is."""
+
+    cmd: np.ndarray  # (3,) vx, vy, wz
+    verdict: Verdict
+    reasons: tuple[str, ...] = ()  # reason keys, e.g. ("stale:imu",)
+    detail: str = ""  # human-readable, for logs and diagnostics
+
+
+@dataclass
+class Guardrail:
+    """Stateful command checker; feed it inputs as they arrive and call `step(now)` to get the output."""
+
+    config: GuardrailConfig = field(default_factory=GuardrailConfig)
+    counts: Counter = field(default_factory=Counter)  # reason key -> number of outputs it affected
+    verdicts: Counter = field(default_factory=Counter)  # Verdict -> number of outputs
+
+    def __post_init__(self) -> None:
+        self._seen: dict[str, float] = {}  # source -> stamp of its latest message
+        self._proposal = np.zeros(3)
+        self._e_stop: str | None = None
+        self._plan_stamp: float | None = None
+        self._plan_worst: dict[str, float] = {}  # quantity -> max over the horizon
+        self._pain: deque[tuple[float, float]] = deque()
+        self._last_rise = -math.inf
+        self._last_out = np.zeros(3)
+        self._last_time: float | None = None
+
+    # ---- inputs -------------------------------------------------------------------------
+    def seen(self, source: str, stamp: float) -> None:
+        """Record that `source` delivered a message stamped `stamp`."""
+        if source not in SOURCES:
+            raise ValueError(f"unknown guardrail source {source!r}; sources are {SOURCES}")
+        self._seen[source] = max(stamp, self._seen.get(source, -math.inf))
+
+    def propose(self, cmd, stamp: float) -> None:
+        """The agent's proposed command (3,) vx, vy, wz, stamped `stamp`."""
+        self._proposal = np.asarray(cmd, dtype=np.float64).reshape(3)
+        self.seen("proposal", stamp)
+
+    def pain(self, stamp: float, value: float) -> None:
+        """The measured pain term (raw) at `stamp`; a rise slows the robot down."""
+        cfg = self.config
+        self._pain.append((stamp, value))
+        while self._pain and self._pain[0][0] < stamp - cfg.pain_window:
+            self._pain.popleft()
+        if value - min(v for _, v in self._pain) > cfg.pain_rise:
+            self._last_rise = stamp
+
+    def plan(self, stamp: float, predicted: dict[str, np.ndarray]) -> None:
+        """The latest plan's predicted quantities over its horizon, name -> (H,)."""
+        if self._plan_stamp is not None and stamp < self._plan_stamp:
+            return  # an older plan arriving late never replaces a newer one
+        self._plan_stamp = stamp
+        self._plan_worst = {}
+        for name, values in predicted.items():
+            values = np.asarray(values, dtype=np.float64)
+            self._plan_worst[name] = math.inf if not np.all(np.isfinite(values)) else float(values.max())
+
+    def e_stop(self, why: str = "e-stop raised") -> None:
+        """Latch a stop until `reset_e_stop`."""
+        self._e_stop = why
+
+    def reset_e_stop(self) -> bool:
+        """Release the e-stop; True if one was latched."""
+        was, self._e_stop = self._e_stop is not None, None
+        return was
+
+    @property
+    def e_stopped(self) -> bool:
+        return self._e_stop is not None
+
+    # ---- output -------------------------------------------------------------------------
+    def stop_reasons(self, now: float) -> list[tuple[str, str]]:
+        """(key, detail) for every rule that stops the robot at time `now`."""
+        cfg, out = self.config, []
+        if self._e_stop is not None:
+            out.append(("e_stop", f"e-stop latched ({self._e_stop}); call reset_e_stop to release"))
+        for source in SOURCES:
+            stamp = self._seen.get(source)
+            if stamp is None:
+                out.append((f"stale:{source}", f"no {source} received yet"))
+            elif (age := now - stamp) > cfg.timeout(source):
+                out.append((f"stale:{source}", f"{source} is {age:.3f} s old > {cfg.timeout(source)} s"))
+        if not np.all(np.isfinite(self._proposal)):
+            out.append(("nan_command", f"proposed command is not finite: {self._proposal.tolist()}"))
+        if self._plan_stamp is not None and now - self._plan_stamp <= cfg.plan_timeout:
+            for name, limit in cfg.plan_limits().items():
+                worst = self._plan_worst.get(name)
+                if worst is not None and worst >= limit:
+                    out.append((f"plan_veto:{name}", f"plan predicts {name}={worst:.3g} >= limit {limit}"))
+        return out
+
+    def step(self, now: float) -> Decision:
+        """The command to send at time `now`, with its verdict; updates the counters."""
+        stops = self.stop_reasons(now)
+        if stops:
+            decision = Decision(np.zeros(3), Verdict.STOP, tuple(k for k, _ in stops),
+                                "; ".join(d for _, d in stops))
+        else:
+            decision = self._clamp(now)
+        self._last_out = decision.cmd.copy()
+        self._last_time = now
+        self.verdicts[decision.verdict] += 1
+        self.counts.update(decision.reasons)
+        return decision
+
+    def _clamp(self, now: float) -> Decision:
+        cfg, cmd, reasons, details = self.config, self._proposal.copy(), [], []
+        limits = np.array([cfg.max_vx, cfg.max_vy, cfg.max_wz])
+        limited = np.clip(cmd, -limits, limits)
+        if not np.array_equal(limited, cmd):
+            reasons.append("clamp:velocity")
+            details.append(f"velocity {cmd.round(3).tolist()} limited to {limited.round(3).tolist()}")
+            cmd = limited
+        if now - self._last_rise < cfg.pain_hold and np.any(cmd != 0):
+            cmd = cmd * cfg.pain_slow_factor
+            reasons.append("clamp:pain_rising")
+            details.append(f"pain rising: speed x{cfg.pain_slow_factor}")
+        smoothed = self._limit_acceleration(cmd, now)
+        if not np.allclose(smoothed, cmd, rtol=0.0, atol=1e-9):
+            reasons.append("clamp:acceleration")
+            details.append(f"acceleration limited: {cmd.round(3).tolist()} -> {smoothed.round(3).tolist()}")
+            cmd = smoothed
+        verdict = Verdict.CLAMP if reasons else Verdict.PASS
+        return Decision(cmd, verdict, tuple(reasons), "; ".join(details))
+
+    def _limit_acceleration(self, cmd: np.ndarray, now: float) -> np.ndarray:
+        """Move from the last output towards `cmd` no faster than the acceleration limits."""
+        cfg = self.config
+        dt = 0.0 if self._last_time is None else max(0.0, now - self._last_time)
+        if self._last_time is None:
+            dt = 1.0 / 50.0  # first output: one nominal tick
+        last = self._last_out
+        out = cmd.copy()
+        for i in range(2):  # vx, vy: speeding up and slowing down have their own limits
+            speeding_up = abs(cmd[i]) > abs(last[i]) and np.sign(cmd[i]) * np.sign(last[i]) >= 0
+            step = (cfg.max_lin_acc if speeding_up else cfg.max_lin_dec) * dt
+            out[i] = last[i] + np.clip(cmd[i] - last[i], -step, step)
+        step = cfg.max_ang_acc * dt
+        out[2] = last[2] + np.clip(cmd[2] - last[2], -step, step)
+        return out
