@@ -1,0 +1,114 @@
+"""World-model checkpoints: a torch state_dict plus a JSON metadata block, in one directory.
+
+    CKPT_DIR/model.pt        state_dict only, loaded with torch.load(weights_only=True)
+    CKPT_DIR/meta.json       {"format", "config", "spec", "versions", "train": {...}}
+    CKPT_DIR/train_state.pt  optimizer + sampler/RNG state for --resume (training only)
+
+Loading builds a fresh model and only returns it once everything checked out, so a caller that
+swaps weights at run time keeps its old model when a file is corrupt or does not match.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import platform
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from lecun_agent.dataset.format import DatasetSpec
+from lecun_agent.world_model.config import WorldModelConfig
+from lecun_agent.world_model.model import WorldModel
+
+log = logging.getLogger(__name__)
+CHECKPOINT_FORMAT = 1
+MODEL_FILE, META_FILE = "model.pt", "meta.json"
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used: missing, corrupt, or made for other observations."""
+
+
+def default_checkpoint_dir() -> Path:
+    """The checkpoint shipped inside the package."""
+    return Path(__file__).resolve().parent / "checkpoints" / "default"
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        own = version("lecun_agent")
+    except PackageNotFoundError:
+        own = "source"
+    return {
+        "lecun_agent": own,
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def save_checkpoint(
+    out_dir: Path, model: WorldModel, spec: DatasetSpec, train: dict[str, Any] | None = None
+) -> None:
+    """Write model.pt and meta.json atomically (temp file + rename)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    meta = {
+        "format": CHECKPOINT_FORMAT,
+        "config": model.cfg.to_dict(),
+        "spec": spec.to_dict(),
+        "versions": versions(),
+        "train": train or {},
+    }
+    tmp = out_dir / (MODEL_FILE + ".tmp")
+    torch.save(model.state_dict(), tmp)
+    tmp.replace(out_dir / MODEL_FILE)
+    tmp = out_dir / (META_FILE + ".tmp")
+    tmp.write_text(json.dumps(meta, indent=2))
+    tmp.replace(out_dir / META_FILE)
+
+
+def read_meta(ckpt_dir: Path) -> dict[str, Any]:
+    path = Path(ckpt_dir) / META_FILE
+    try:
+        meta = json.loads(path.read_text())
+    except FileNotFoundError as err:
+        raise CheckpointError(f"{path} not found (is {ckpt_dir} a checkpoint directory?)") from err
+    except (OSError, json.JSONDecodeError) as err:
+        raise CheckpointError(f"{path} is not readable JSON: {err}") from err
+    if meta.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointError(
+            f"{path}: checkpoint format {meta.get('format')}, this code reads {CHECKPOINT_FORMAT}"
+        )
+    return meta
+
+
+def load_checkpoint(
+    ckpt_dir: Path | str | None = None, expect_spec: DatasetSpec | None = None
+) -> tuple[WorldModel, DatasetSpec, dict[str, Any]]:
+    """-> (model in eval mode, its spec, meta). Raises CheckpointError with the reason."""
+    ckpt_dir = Path(ckpt_dir) if ckpt_dir is not None else default_checkpoint_dir()
+    meta = read_meta(ckpt_dir)
+    try:
+        cfg = WorldModelConfig.from_dict(meta["config"])
+        spec = DatasetSpec.from_dict(meta["spec"])
+    except (KeyError, TypeError, ValueError) as err:
+        raise CheckpointError(f"{ckpt_dir}: bad metadata: {err}") from err
+    if expect_spec is not None and spec.obs_action_spec() != expect_spec.obs_action_spec():
+        diff = [k for k, v in spec.obs_action_spec().items() if expect_spec.obs_action_spec()[k] != v]
+        raise CheckpointError(f"{ckpt_dir}: observation/action spec differs from the caller's in {diff}")
+    try:
+        state = torch.load(Path(ckpt_dir) / MODEL_FILE, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises many types for a damaged file; all mean the same here
+        raise CheckpointError(f"{ckpt_dir / MODEL_FILE}: cannot load weights: {err}") from err
+    model = WorldModel(cfg)
+    try:
+        model.load_state_dict(state)
+    except (RuntimeError, TypeError, AttributeError) as err:
+        raise CheckpointError(f"{ckpt_dir}: weights do not match the config: {err}") from err
+    return model.eval(), spec, meta

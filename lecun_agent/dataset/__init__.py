@@ -1,0 +1,1 @@
+"""On-disk experience dataset: one compressed .npz per episode plus a JSON spec (see format.py)."""

@@ -1,0 +1,145 @@
+"""The dataset format every source writes: the in-process collector and the MCAP converter.
+
+    DATA_DIR/spec.json              DatasetSpec: what the arrays mean (obs/action spec, step, units)
+    DATA_DIR/episode_000042.npz     one episode, np.savez_compressed, T steps:
+        images   (T, 64, 64, 3) uint8   camera frame at step t (RGB)
+        proprio  (T, P) float32         proprio_from_readings at the frame's time, PROPRIO_FIELDS order
+        actions  (T, A) float32         command (vx, vy, yaw_rate) sent after step t, held until t+1
+        feat_<name> (T,) or (T, w)      measured cost-core features at step t (physical units)
+        cost     (T,) float32           total intrinsic cost at step t (default weights)
+        cost_<term> (T,) float32        each intrinsic cost term at step t
+        stamp    (T,) float64           s, time of step t
+        terminated () bool              the episode ended in a fall (not a time limit)
+        seed     () int64               arena/program seed (-1 when recorded from a real robot)
+
+Step t -> t+1 is one model step (the camera period). Windows never cross episode files, so the
+file boundary is the episode boundary.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lecun_agent.perception.proprio import PROPRIO_FIELDS
+from lecun_agent.world_model.config import DEFAULT_HEAD_FEATURES
+
+log = logging.getLogger(__name__)
+FORMAT_VERSION = 1
+SPEC_FILE = "spec.json"
+
+
+@dataclass
+class DatasetSpec:
+    """Observation/action spec shared by a dataset and the checkpoints trained on it."""
+
+    step_dt: float = 0.1  # s between steps (camera period)
+    image_shape: tuple[int, int, int] = (64, 64, 3)
+    proprio_fields: list[tuple[str, int]] = field(default_factory=lambda: [list(f) for f in PROPRIO_FIELDS])
+    action_names: list[str] = field(default_factory=lambda: ["vx", "vy", "yaw_rate"])
+    action_low: list[float] = field(default_factory=lambda: [-1.0, -0.5, -1.5])
+    action_high: list[float] = field(default_factory=lambda: [1.0, 0.5, 1.5])
+    features: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_HEAD_FEATURES))
+    cost_terms: list[str] = field(default_factory=list)
+    source: str = "sim"
+    format_version: int = FORMAT_VERSION
+
+    @property
+    def proprio_dim(self) -> int:
+        return int(sum(w for _, w in self.proprio_fields))
+
+    def obs_action_spec(self) -> dict[str, Any]:
+        """The part a checkpoint must agree with to read this data (no provenance fields)."""
+        keys = ("image_shape", "proprio_fields", "action_names", "features")
+        d = self.to_dict()
+        return {k: d[k] for k in keys}
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["image_shape"] = list(self.image_shape)
+        d["proprio_fields"] = [[n, int(w)] for n, w in self.proprio_fields]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> DatasetSpec:
+        if d.get("format_version") != FORMAT_VERSION:
+            raise ValueError(f"dataset format_version {d.get('format_version')} != {FORMAT_VERSION}")
+        names = {f.name for f in dataclasses.fields(cls)}
+        d = {k: v for k, v in d.items() if k in names}
+        d["image_shape"] = tuple(d["image_shape"])
+        d["proprio_fields"] = [[n, int(w)] for n, w in d["proprio_fields"]]
+        return cls(**d)
+
+
+def write_spec(data_dir: Path, spec: DatasetSpec) -> None:
+    """Write spec.json, or check that an existing one agrees (so appends stay consistent)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / SPEC_FILE
+    if path.exists():
+        old = read_spec(data_dir)
+        if old.obs_action_spec() != spec.obs_action_spec():
+            raise ValueError(f"{path} describes different observations/actions than this writer")
+        return
+    path.write_text(json.dumps(spec.to_dict(), indent=2))
+
+
+def read_spec(data_dir: Path) -> DatasetSpec:
+    path = Path(data_dir) / SPEC_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{path} missing: not a lecun_agent dataset directory")
+    return DatasetSpec.from_dict(json.loads(path.read_text()))
+
+
+def episode_path(data_dir: Path, index: int) -> Path:
+    return Path(data_dir) / f"episode_{index:06d}.npz"
+
+
+def write_episode(path: Path, episode: dict[str, np.ndarray], spec: DatasetSpec) -> None:
+    """Validate one episode's arrays against the spec and save them compressed."""
+    validate_episode(episode, spec, str(path))
+    tmp = path.with_suffix(".tmp.npz")
+    np.savez_compressed(tmp, **episode)
+    tmp.replace(path)  # a crash never leaves a half-written episode behind
+
+
+def validate_episode(ep: dict[str, np.ndarray], spec: DatasetSpec, where: str) -> int:
+    """Raise ValueError naming the problem; returns T."""
+    for key in ("images", "proprio", "actions", "cost"):
+        if key not in ep:
+            raise ValueError(f"{where}: missing array '{key}'")
+    t = len(ep["images"])
+    if ep["images"].dtype != np.uint8 or tuple(ep["images"].shape[1:]) != tuple(spec.image_shape):
+        raise ValueError(
+            f"{where}: images {ep['images'].dtype}{ep['images'].shape}, want uint8 (T, *{spec.image_shape})"
+        )
+    want = {"proprio": (t, spec.proprio_dim), "actions": (t, len(spec.action_names)), "cost": (t,)}
+    for name, width in spec.features.items():
+        want[f"feat_{name}"] = (t,) if width == 1 else (t, width)
+    for key, shape in want.items():
+        if key not in ep:
+            raise ValueError(f"{where}: missing array '{key}'")
+        if tuple(ep[key].shape) != shape:
+            raise ValueError(f"{where}: '{key}' has shape {ep[key].shape}, want {shape}")
+    return t
+
+
+def list_episodes(data_dir: Path) -> list[Path]:
+    return sorted(Path(data_dir).glob("episode_*.npz"))
+
+
+def read_episode(path: Path, spec: DatasetSpec) -> dict[str, np.ndarray] | None:
+    """Load and validate one episode; a corrupt or mismatched file is logged and skipped (None)."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            ep = {k: z[k] for k in z.files}
+        validate_episode(ep, spec, str(path))
+    except (OSError, ValueError, KeyError, EOFError) as err:
+        log.warning("skipping episode %s: %s", path, err)
+        return None
+    return ep

@@ -1,0 +1,1 @@
+"""Learning loop cores: collect experience, train the world model, evaluate it (no ROS)."""

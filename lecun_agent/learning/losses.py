@@ -1,0 +1,119 @@
+"""The world model's training objective on one batch of windows; a pure function, testable alone.
+
+Terms (weights in WorldModelConfig):
+- consistency: every ensemble member predicts the next latent from the open-loop rollout state;
+  targets are the same encoder's embeddings of the future frames under stop-gradient
+  (JEPA: predict embeddings, never pixels);
+- VICReg variance + covariance on the encoded batch: the anti-collapse term;
+- heads: cost-core features from encoded and from predicted latents (grounds the latent);
+- critic: n-step discounted intrinsic cost, bootstrapped from the window's last latent;
+- chunk: the slow level predicts the next k-step pooled latent.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from lecun_agent.world_model.model import WorldModel
+
+
+def vicreg_terms(s: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """s (B, D) -> (variance hinge, off-diagonal covariance penalty / D)."""
+    s = s - s.mean(0)
+    std = torch.sqrt(s.var(0) + 1e-4)
+    var_loss = F.relu(1.0 - std).mean()
+    cov = (s.T @ s) / max(s.shape[0] - 1, 1)
+    off = cov - torch.diag(torch.diag(cov))
+    return var_loss, off.pow(2).sum() / s.shape[1]
+
+
+def normalised_features(model: WorldModel, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """batch feat_<name> (B, T[, w]) -> (B, T, F) in the heads' normalised units."""
+    feats = {n: batch[f"feat_{n}"] for n in model.cfg.head_features}
+    return (model.flatten_features(feats) - model.feature_mean) / model.feature_std
+
+
+def world_model_loss(
+    model: WorldModel, batch: dict[str, torch.Tensor]
+) -> tuple[torch.Tensor, dict[str, float]]:
+    """batch from WindowSampler (H+1 steps) -> (scalar loss, {term: value})."""
+    cfg = model.cfg
+    images, proprio, actions = batch["images"], batch["proprio"], batch["actions"]
+    horizon = actions.shape[1]
+
+    # 1. Encode: s_t with gradient, future targets without (stop-gradient).
+    s0 = model.encode(images[:, 0], proprio[:, 0])  # (B, D)
+    with torch.no_grad():
+        targets = model.encode(images[:, 1:], proprio[:, 1:])  # (B, H, D)
+
+    # 2. Open-loop rollout; each member is scored from the shared (mean) rollout state.
+    s, preds, consistency, weight_sum = s0, [], s0.new_zeros(()), 0.0
+    for h in range(horizon):
+        members = model.next_ensemble(s, actions[:, h])  # (K, B, D)
+        w = cfg.rho**h
+        consistency = consistency + w * (members - targets[:, h]).pow(2).mean()
+        weight_sum += w
+        s = members.mean(0)
+        preds.append(s)
+    consistency = consistency / weight_sum
+    preds = torch.stack(preds, dim=1)  # (B, H, D)
+
+    # 3. Anti-collapse on the encoded batch.
+    var_loss, cov_loss = vicreg_terms(s0)
+
+    # 4. Heads on s_t, on predictions and on the (detached) targets.
+    fn = normalised_features(model, batch)  # (B, H+1, F)
+    heads = (
+        F.mse_loss(model.heads_normalised(s0), fn[:, 0])
+        + F.mse_loss(model.heads_normalised(preds), fn[:, 1:])
+        + F.mse_loss(model.heads_normalised(targets), fn[:, 1:])
+    ) / 3.0
+
+    # 5. Critic: n-step return of the recorded cost, bootstrapped with the last target latent.
+    critic = critic_loss(model, s0.detach(), targets[:, -1], batch["cost"])
+
+    # 6. Slow level: pooled latents of chunks [0, k) and [k, 2k).
+    chunk = chunk_loss(model, s0.detach(), targets, actions)
+
+    loss = (
+        cfg.w_consistency * consistency
+        + cfg.w_var * var_loss
+        + cfg.w_cov * cov_loss
+        + cfg.w_heads * heads
+        + cfg.w_critic * critic
+        + cfg.w_chunk * chunk
+    )
+    terms = {
+        "consistency": consistency,
+        "var": var_loss,
+        "cov": cov_loss,
+        "heads": heads,
+        "critic": critic,
+        "chunk": chunk,
+    }
+    return loss, {"loss": float(loss.detach()), **{k: float(v.detach()) for k, v in terms.items()}}
+
+
+def critic_loss(
+    model: WorldModel, s0: torch.Tensor, s_last: torch.Tensor, cost: torch.Tensor
+) -> torch.Tensor:
+    """s0, s_last (B, D); cost (B, H+1) -> critic regression loss in units of cost_scale/(1-gamma)."""
+    gamma, horizon = model.cfg.discount, cost.shape[1] - 1
+    disc = gamma ** torch.arange(horizon, dtype=cost.dtype)
+    with torch.no_grad():
+        target = (cost[:, :horizon] * disc).sum(1) + gamma**horizon * model.critic(s_last)
+    unit = model.cost_scale / (1.0 - gamma)
+    return F.mse_loss(model.critic(s0) / unit, target / unit)
+
+
+def chunk_loss(
+    model: WorldModel, s0: torch.Tensor, targets: torch.Tensor, actions: torch.Tensor
+) -> torch.Tensor:
+    """Slow level: pooled latent of steps [k, 2k) from that of [0, k) and actions a_0..a_k-1."""
+    k = model.cfg.chunk
+    latents = torch.cat([s0[:, None], targets], dim=1)  # (B, H+1, D), no gradient to the encoder
+    if latents.shape[1] < 2 * k:
+        return s0.new_zeros(())
+    pooled0, pooled1 = latents[:, :k].mean(1), latents[:, k : 2 * k].mean(1)
+    return F.mse_loss(model.chunk_next(pooled0, actions[:, :k]), pooled1)

@@ -1,0 +1,209 @@
+"""`lecun-agent train` core: fit the world model on a dataset directory.
+
+Seeded and deterministic on CPU (same data + seed + thread count -> same weights), stops on a
+step count or a wall-clock budget, writes metrics.csv and checkpoints, resumes from train_state.pt.
+
+Multi-process: launched by `torchrun --nproc_per_node N -m lecun_agent.cli train ...` every rank
+draws its own window stream (seed, rank) and the gradients are averaged with all_reduce over the
+gloo backend before each optimiser step, which is what DDP does; only rank 0 writes files.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from tqdm import tqdm
+
+from lecun_agent.checkpoint import load_checkpoint, save_checkpoint
+from lecun_agent.dataset.windows import EpisodeSet, WindowSampler, load_episodes
+from lecun_agent.learning.losses import world_model_loss
+from lecun_agent.world_model.config import WorldModelConfig
+from lecun_agent.world_model.model import WorldModel
+
+log = logging.getLogger(__name__)
+TRAIN_STATE = "train_state.pt"
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 20000  # upper bound; the time budget usually ends the run first
+    minutes: float | None = None  # wall-clock budget of this invocation
+    batch_size: int = 32
+    lr: float = 1e-3
+    weight_decay: float = 1e-5
+    grad_clip: float = 10.0
+    seed: int = 0
+    threads: int | None = None  # torch intra-op threads; None keeps torch's default
+    ckpt_every: int = 500
+    log_every: int = 25
+    max_transitions: int | None = None
+
+
+def fit_normalisers(model: WorldModel, data: EpisodeSet) -> None:
+    """Set the model's input/output normalisers from the training set (finite steps only)."""
+    ok = data.finite
+    model.encoder.set_proprio_stats(
+        torch.from_numpy(data.proprio[ok].mean(0)), torch.from_numpy(data.proprio[ok].std(0))
+    )
+    feats = model.flatten_features({n: torch.from_numpy(v[ok]) for n, v in data.features.items()})  # (N, F)
+    model.feature_mean.copy_(feats.mean(0))
+    model.feature_std.copy_(feats.std(0).clamp_min(1e-3))
+    model.cost_scale.fill_(float(max(np.abs(data.cost[ok]).mean(), 1e-3)))
+    high = np.maximum(np.abs(data.spec.action_low), np.abs(data.spec.action_high))
+    model.action_scale.copy_(torch.tensor(high, dtype=torch.float32).clamp_min(1e-3))
+
+
+def train_step(
+    model: WorldModel, opt: torch.optim.Optimizer, batch: dict[str, torch.Tensor], cfg: TrainConfig
+) -> dict[str, float]:
+    """One optimiser step on one batch -> metrics. Averages gradients over ranks when distributed."""
+    model.train()
+    loss, metrics = world_model_loss(model, batch)
+    if not torch.isfinite(loss):
+        raise FloatingPointError(f"non-finite loss {metrics}; lower the learning rate or check the data")
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    if dist.is_available() and dist.is_initialized():
+        for p in model.parameters():
+            if p.grad is not None:
+                dist.all_reduce(p.grad)
+                p.grad /= dist.get_world_size()
+    metrics["grad_norm"] = float(torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip))
+    opt.step()
+    return metrics
+
+
+def _distributed() -> tuple[int, int]:
+    """Join the torchrun process group when launched by torchrun -> (rank, world size)."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("gloo")
+    return (dist.get_rank(), world) if world > 1 else (0, 1)
+
+
+def _should_stop(deadline: float | None, world: int) -> bool:
+    stop = torch.tensor([deadline is not None and time.monotonic() >= deadline], dtype=torch.int32)
+    if world > 1:
+        dist.broadcast(stop, src=0)  # rank 0's clock decides, so every rank takes the same steps
+    return bool(stop.item())
+
+
+def train(
+    data_dir: Path | str,
+    out_dir: Path | str,
+    cfg: TrainConfig | None = None,
+    model_cfg: WorldModelConfig | None = None,
+    resume: bool = False,
+) -> dict[str, Any]:
+    """Train (or resume) and return a summary {steps, samples, seconds, samples_per_s, last metrics}."""
+    cfg, out_dir = cfg or TrainConfig(), Path(out_dir)
+    rank, world = _distributed()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    torch.use_deterministic_algorithms(True)
+    data = load_episodes(data_dir, cfg.max_transitions)
+    log.info("loaded %d steps in %d episodes from %s", len(data), data.num_episodes, data_dir)
+
+    if resume and (out_dir / TRAIN_STATE).exists():
+        model, _, meta = load_checkpoint(out_dir, expect_spec=data.spec)
+        model.train()
+        state = torch.load(out_dir / TRAIN_STATE, map_location="cpu", weights_only=True)
+    else:
+        model, meta, state = WorldModel(model_cfg or WorldModelConfig()), {}, None
+        fit_normalisers(model, data)
+    mcfg = model.cfg
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    sampler = WindowSampler(data, mcfg.horizon, cfg.batch_size, cfg.seed, rank)
+    step, samples, seconds = 0, 0, 0.0
+    if state is not None:
+        opt.load_state_dict(state["optimizer"])
+        sampler.set_state(state["sampler"][rank] if rank < len(state["sampler"]) else state["sampler"][0])
+        torch.set_rng_state(state["torch_rng"])
+        step, samples, seconds = int(state["step"]), int(state["samples"]), float(state["seconds"])
+        log.info("resumed at step %d", step)
+
+    return _loop(model, opt, sampler, data, out_dir, cfg, rank, world, step, samples, seconds, meta)
+
+
+def _loop(
+    model, opt, sampler, data, out_dir, cfg, rank, world, step, samples, seconds, meta
+) -> dict[str, Any]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    start, start_step = time.monotonic(), step
+    deadline = start + 60.0 * cfg.minutes if cfg.minutes else None
+    csv_path = out_dir / "metrics.csv"
+    writer, fh, metrics = None, None, {}
+    bar = tqdm(total=cfg.steps, initial=step, desc="train", disable=rank != 0, dynamic_ncols=True)
+    try:
+        while step < cfg.steps and not _should_stop(deadline, world):
+            metrics = train_step(model, opt, sampler.sample(), cfg)
+            step, samples = step + 1, samples + cfg.batch_size * world
+            bar.update(1)
+            if rank == 0 and (step % cfg.log_every == 0 or step == cfg.steps):
+                row = {
+                    "step": step,
+                    "samples": samples,
+                    "seconds": round(seconds + time.monotonic() - start, 2),
+                    **{k: round(v, 6) for k, v in metrics.items()},
+                }
+                if writer is None:
+                    new = not csv_path.exists()
+                    fh = csv_path.open("a", newline="")
+                    writer = csv.DictWriter(fh, fieldnames=list(row))
+                    if new:
+                        writer.writeheader()
+                writer.writerow(row)
+                fh.flush()
+                bar.set_postfix(loss=f"{metrics['loss']:.3f}", cons=f"{metrics['consistency']:.3f}")
+            if rank == 0 and step % cfg.ckpt_every == 0:
+                _save(
+                    out_dir, model, opt, sampler, data, cfg, step, samples, seconds + time.monotonic() - start
+                )
+    finally:
+        bar.close()
+        if fh is not None:
+            fh.close()
+    seconds += time.monotonic() - start
+    if rank == 0:
+        _save(out_dir, model, opt, sampler, data, cfg, step, samples, seconds)
+    run_seconds = time.monotonic() - start
+    return {
+        "steps": step,
+        "samples": samples,
+        "seconds": seconds,
+        "metrics": metrics,
+        "samples_per_s": cfg.batch_size * world * (step - start_step) / max(run_seconds, 1e-9),
+    }
+
+
+def _save(out_dir, model, opt, sampler, data, cfg, step, samples, seconds) -> None:
+    train_meta = {
+        "steps": step,
+        "samples": samples,
+        "seconds": round(seconds, 1),
+        "transitions": len(data),
+        "episodes": data.num_episodes,
+        **dataclasses.asdict(cfg),
+    }
+    save_checkpoint(out_dir, model, data.spec, train_meta)
+    state = {
+        "optimizer": opt.state_dict(),
+        "sampler": [sampler.state()],
+        "torch_rng": torch.get_rng_state(),
+        "step": step,
+        "samples": samples,
+        "seconds": seconds,
+    }
+    torch.save(state, out_dir / (TRAIN_STATE + ".tmp"))
+    (out_dir / (TRAIN_STATE + ".tmp")).replace(out_dir / TRAIN_STATE)

@@ -1,0 +1,58 @@
+"""WorldModelConfig: every size and loss weight of the world model, saved with each checkpoint."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+# Cost-core feature names the heads predict, with their widths. Width-1 features come out of
+# `cost_heads` without the trailing axis, like `features_from_readings` makes them.
+DEFAULT_HEAD_FEATURES: dict[str, int] = {
+    "tilt": 1,
+    "height": 1,
+    "body_contact_force": 1,
+    "foot_force": 4,
+    "joint_pos": 12,
+    "joint_vel": 12,
+    "joint_effort": 12,
+    "base_velocity": 3,
+}
+
+
+@dataclass
+class WorldModelConfig:
+    # Sizes (defaults fit 2 CPU cores).
+    latent_dim: int = 64
+    proprio_dim: int = 55
+    action_dim: int = 3
+    image_size: int = 64
+    channels: tuple[int, int, int, int] = (16, 32, 32, 32)
+    hidden: int = 256
+    ensemble: int = 4  # dynamics members; their spread is the model's epistemic uncertainty
+    chunk: int = 5  # k: steps pooled by the slow level
+    head_features: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_HEAD_FEATURES))
+    # Training objective.
+    horizon: int = 10  # open-loop rollout length of the consistency loss
+    rho: float = 0.95  # per-step weight decay of the rollout loss
+    discount: float = 0.95  # critic discount (per model step)
+    w_consistency: float = 1.0
+    w_heads: float = 1.0
+    w_var: float = 1.0  # VICReg variance hinge
+    w_cov: float = 1.0  # VICReg covariance (already divided by D)
+    w_critic: float = 0.1
+    w_chunk: float = 0.5
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> WorldModelConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(data) - names
+        if unknown:
+            raise ValueError(f"unknown world-model config keys: {sorted(unknown)}")
+        data = dict(data)
+        if "channels" in data:
+            data["channels"] = tuple(data["channels"])
+        return cls(**data)
