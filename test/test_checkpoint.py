@@ -1,0 +1,58 @@
+"""Checkpoints: round trip with weights_only, and every bad file is a CheckpointError."""
+
+import json
+
+import pytest
+import torch
+
+from lecun_agent.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from lecun_agent.dataset.format import DatasetSpec
+from lecun_agent.world_model.config import WorldModelConfig
+from lecun_agent.world_model.model import WorldModel
+
+CFG = WorldModelConfig(latent_dim=8, hidden=16, ensemble=2)
+
+
+@pytest.fixture
+def saved(tmp_path):
+    torch.manual_seed(0)
+    model = WorldModel(CFG)
+    model.feature_std.fill_(2.0)
+    save_checkpoint(tmp_path, model, DatasetSpec(), {"steps": 3})
+    return tmp_path, model
+
+
+def test_round_trip(saved):
+    path, model = saved
+    loaded, spec, meta = load_checkpoint(path, expect_spec=DatasetSpec(source="other"))
+    assert meta["config"]["latent_dim"] == 8 and meta["train"]["steps"] == 3 and "torch" in meta["versions"]
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, loaded.state_dict()[k]), k
+    assert spec == DatasetSpec()
+
+
+def test_spec_mismatch(saved):
+    with pytest.raises(CheckpointError, match="action_names"):
+        load_checkpoint(saved[0], expect_spec=DatasetSpec(action_names=["a", "b", "c"]))
+
+
+def test_corrupt_weights(saved):
+    (saved[0] / "model.pt").write_bytes(b"garbage")
+    with pytest.raises(CheckpointError, match="cannot load weights"):
+        load_checkpoint(saved[0])
+
+
+def test_config_does_not_match_weights(saved):
+    meta = json.loads((saved[0] / "meta.json").read_text())
+    meta["config"]["latent_dim"] = 12
+    (saved[0] / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError, match="do not match"):
+        load_checkpoint(saved[0])
+
+
+def test_missing_or_bad_meta(tmp_path, saved):
+    with pytest.raises(CheckpointError, match="not found"):
+        load_checkpoint(tmp_path / "nothing")
+    (saved[0] / "meta.json").write_text("{not json")
+    with pytest.raises(CheckpointError, match="JSON"):
+        load_checkpoint(saved[0])

@@ -1,0 +1,69 @@
+"""Dataset format and window loader: round trip, episode boundaries, NaN and corrupt-file handling."""
+
+import numpy as np
+import pytest
+
+from lecun_agent.dataset.format import (
+    DatasetSpec,
+    episode_path,
+    list_episodes,
+    read_spec,
+    write_episode,
+    write_spec,
+)
+from lecun_agent.dataset.synthetic import make_synthetic_dataset, synthetic_episode
+from lecun_agent.dataset.windows import WindowSampler, load_episodes
+
+
+def test_round_trip_and_windows_stay_inside_episodes(tmp_path):
+    spec = make_synthetic_dataset(tmp_path, episodes=3, steps=20)
+    assert read_spec(tmp_path) == spec
+    data = load_episodes(tmp_path)
+    assert len(data) == 60 and data.num_episodes == 3
+    starts = data.window_starts(10)
+    assert len(starts) == 3 * 10
+    assert all(data.episode_id[t] == data.episode_id[t + 10] for t in starts)
+    batch = WindowSampler(data, 10, batch_size=5, seed=0).sample()
+    assert batch["images"].shape == (5, 11, 64, 64, 3) and batch["actions"].shape == (5, 10, 3)
+    assert batch["feat_foot_force"].shape == (5, 11, 4) and batch["feat_tilt"].shape == (5, 11)
+
+
+def test_sampler_is_seeded(tmp_path):
+    make_synthetic_dataset(tmp_path, episodes=2, steps=20)
+    data = load_episodes(tmp_path)
+    a = WindowSampler(data, 5, 8, seed=3).sample()["proprio"]
+    b = WindowSampler(data, 5, 8, seed=3).sample()["proprio"]
+    assert np.array_equal(a.numpy(), b.numpy())
+
+
+def test_nan_steps_are_skipped_not_fatal(tmp_path, caplog):
+    spec = make_synthetic_dataset(tmp_path, episodes=1, steps=30)
+    ep = synthetic_episode(np.random.default_rng(1), 30, spec)
+    ep["proprio"][15, 3] = np.nan
+    write_episode(episode_path(tmp_path, 1), ep, spec)
+    data = load_episodes(tmp_path)
+    assert "NaN" in caplog.text
+    starts = data.window_starts(5)
+    bad = 30 + 15
+    assert not any(t <= bad <= t + 5 for t in starts)
+
+
+def test_corrupt_or_mismatched_episode_is_logged_and_skipped(tmp_path, caplog):
+    make_synthetic_dataset(tmp_path, episodes=2, steps=20)
+    list_episodes(tmp_path)[0].write_bytes(b"not a zip file")
+    np.savez_compressed(episode_path(tmp_path, 7), images=np.zeros((3, 32, 32, 3), np.uint8))
+    data = load_episodes(tmp_path)
+    assert data.num_episodes == 1
+    assert "skipping episode" in caplog.text
+
+
+def test_writer_rejects_wrong_image_size_and_spec_change(tmp_path):
+    spec = make_synthetic_dataset(tmp_path, episodes=1, steps=10)
+    ep = synthetic_episode(np.random.default_rng(0), 10, spec)
+    ep["images"] = np.zeros((10, 32, 32, 3), np.uint8)
+    with pytest.raises(ValueError, match="images"):
+        write_episode(episode_path(tmp_path, 5), ep, spec)
+    with pytest.raises(ValueError, match="different observations"):
+        write_spec(tmp_path, DatasetSpec(action_names=["vx", "vy"]))
+    with pytest.raises(FileNotFoundError):
+        load_episodes(tmp_path / "nowhere")

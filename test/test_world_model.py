@@ -1,0 +1,68 @@
+"""World model parts: shapes, input checks, and cost terms evaluated on predicted features."""
+
+import pytest
+import torch
+
+from lecun_agent.cost.total import IntrinsicCost
+from lecun_agent.learning.losses import vicreg_terms
+from lecun_agent.world_model.config import WorldModelConfig
+from lecun_agent.world_model.model import WorldModel
+
+B, H = 3, 4
+
+
+@pytest.fixture(scope="module")
+def model():
+    torch.manual_seed(0)
+    return WorldModel(WorldModelConfig(latent_dim=16, hidden=32, ensemble=3)).eval()
+
+
+def obs(*lead):
+    return torch.randint(0, 255, (*lead, 64, 64, 3), dtype=torch.uint8), torch.randn(*lead, 55)
+
+
+def test_part_shapes(model):
+    s = model.encode(*obs(B))
+    assert s.shape == (B, 16)
+    assert model.encode(*obs(B, H)).shape == (B, H, 16)
+    a = torch.randn(B, 3)
+    assert model.next(s, a).shape == (B, 16)
+    assert model.next_ensemble(s, a).shape == (3, B, 16)
+    assert model.uncertainty(s, a).shape == (B,) and (model.uncertainty(s, a) > 0).all()
+    assert model.rollout(s, torch.randn(B, H, 3)).shape == (B, H, 16)
+    assert model.chunk_next(s, torch.randn(B, 5, 3)).shape == (B, 16)
+    assert model.critic(s).shape == (B,)
+    heads = model.cost_heads(torch.randn(B, H, 16))
+    assert heads["tilt"].shape == (B, H) and heads["foot_force"].shape == (B, H, 4)
+
+
+def test_cost_terms_run_on_predicted_states(model):
+    with torch.no_grad():
+        feats = model.cost_heads(model.rollout(model.encode(*obs(B)), torch.randn(B, H, 3)))
+    feats |= {"position": torch.zeros(B, H, 2), "yaw": torch.zeros(B, H), "goal": torch.zeros(B, H, 2),
+              "has_goal": torch.zeros(B, H)}  # fmt: skip
+    costs = IntrinsicCost().evaluate(feats).costs
+    assert costs.shape == (B, H) and torch.isfinite(costs).all()
+
+
+@pytest.mark.parametrize(
+    "images, proprio, match",
+    [
+        (torch.zeros(2, 32, 32, 3, dtype=torch.uint8), torch.zeros(2, 55), "64, 64, 3"),
+        (torch.zeros(2, 64, 64, 3), torch.zeros(2, 55), "uint8"),
+        (torch.zeros(2, 64, 64, 4, dtype=torch.uint8), torch.zeros(2, 55), "64, 64, 3"),
+        (torch.zeros(2, 64, 64, 3, dtype=torch.uint8), torch.zeros(2, 54), "55 values"),
+        (torch.zeros(2, 64, 64, 3, dtype=torch.uint8), torch.full((2, 55), float("nan")), "NaN"),
+    ],
+)
+def test_bad_observations_are_clear_errors(model, images, proprio, match):
+    with pytest.raises(ValueError, match=match):
+        model.encode(images, proprio)
+
+
+def test_vicreg_penalises_collapse():
+    collapsed = torch.zeros(64, 8) + 1e-3 * torch.randn(64, 8)
+    spread = torch.randn(64, 8) * 2
+    assert vicreg_terms(collapsed)[0] > 0.9 and vicreg_terms(spread)[0] < 0.1
+    correlated = torch.randn(64, 1).repeat(1, 8)
+    assert vicreg_terms(correlated)[1] > vicreg_terms(torch.randn(64, 8))[1]
