@@ -1,0 +1,39 @@
+"""GaitConfig: the trot's timing, geometry, command limits and feedback gains.
+
+Command limits (body frame, checked by sweep tests in test/test_gait.py):
+  |vx| <= vx_max, |vy| <= vy_max, |yaw_rate| <= yaw_rate_max; anything beyond is clamped.
+The default walking speed is what the scripted programs and the tests walk at.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class GaitConfig:
+    """Everything the trot needs besides the leg geometry (which comes from the URDF)."""
+
+    # Command limits and defaults.
+    vx_max: float = 0.8  # m/s, forward and backward
+    vy_max: float = 0.3  # m/s, sideways
+    yaw_rate_max: float = 1.0  # rad/s
+    default_speed: float = 0.5  # m/s, straight walking speed used by programs and tests
+    default_yaw_rate: float = 0.8  # rad/s, turning-in-place speed used by programs and tests
+    # Rate limits on the command, so a step change never throws the body over.
+    lin_accel_max: float = 1.5  # m/s^2
+    yaw_accel_max: float = 3.0  # rad/s^2
+    # Timing and foot trajectory.
+    period_s: float = 0.36  # one full gait cycle (each diagonal pair swings once)
+    duty: float = 0.5  # fraction of the cycle a foot is on the ground (0.5 = trot)
+    swing_height_m: float = 0.07
+    body_height_m: float = 0.3365  # thigh joint to foot centre, standing (matches SimConfig.stand_pose)
+    stance_width_extra_m: float = 0.0  # feet placed this much further out than the thigh joints
+    # Below this |command| the gait finishes its cycle and stands still with feet planted.
+    stand_epsilon: float = 0.02
+    # Heading hold: yaw_rate += heading_kp * (integrated commanded yaw - IMU yaw).
+    heading_kp: float = 2.0
+    heading_error_max: float = 0.5  # rad, anti-windup of the yaw reference
+    # Lateral correction: vy += lateral_kv * (vy_cmd - measured body vy), measured from odometry.
+    lateral_kv: float = 0.5
+    velocity_filter_s: float = 0.3  # s, time constant of the measured-velocity low-pass

@@ -1,0 +1,169 @@
+"""TrotGait: turns a body-velocity command (vx, vy, yaw_rate) into 12 joint position targets.
+
+A phase oscillator drives diagonal pairs (FL+RR, FR+RL) half a cycle apart. Stance feet move
+backward under the body at the commanded velocity; swing feet lift and land half a stance
+stride ahead (Raibert placement). Leg IK turns foot positions into joint targets, and the
+robot's PD (simulated or real) tracks them. Heading is held with the IMU yaw, and sideways
+slip is corrected with the odometry velocity, since an open-loop trot drifts metres in 10 s.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from lecun_agent.gait.config import GaitConfig
+from lecun_agent.gait.kinematics import leg_geometries, leg_ik
+from lecun_agent.readings import LEGS, Readings, quat_to_rpy
+from lecun_agent.robot_model import RobotModel, load_robot_model
+
+log = logging.getLogger(__name__)
+
+PHASE_OFFSETS = {"FL": 0.0, "RR": 0.0, "FR": 0.5, "RL": 0.5}  # diagonal pairs
+
+
+def _wrap(a: float) -> float:
+    return float((a + np.pi) % (2 * np.pi) - np.pi)
+
+
+class TrotGait:
+    """Stateful trot controller; call step() once per control period."""
+
+    def __init__(self, config: GaitConfig | None = None, model: RobotModel | None = None):
+        self.config = config or GaitConfig()
+        self.geo = leg_geometries(model or load_robot_model())
+        cfg = self.config
+        # Nominal foot points (x, y) in the base frame: under the thigh joints.
+        self.nominal = np.array(
+            [
+                [
+                    g.hip_origin[0],
+                    g.hip_origin[1] + g.thigh_offset + np.sign(g.thigh_offset) * cfg.stance_width_extra_m,
+                ]
+                for g in self.geo.values()
+            ]
+        )  # (4, 2)
+        self.limits = np.array([cfg.vx_max, cfg.vy_max, cfg.yaw_rate_max])  # (3,)
+        self.invalid_commands = 0  # non-finite commands ignored since reset
+        self.clamped_commands = 0  # commands beyond the limits since reset
+        self.reset()
+
+    def reset(self) -> None:
+        """Stand still, forget the heading reference and the last command."""
+        self.phase = 0.0
+        self.active = False
+        self.idle_s = 0.0
+        self.cmd = np.zeros(3)  # (3,) rate-limited command being executed
+        self.last_valid = np.zeros(3)  # (3,) last finite, clamped command received
+        self.offsets = np.zeros((4, 2))  # (4, 2) foot xy relative to nominal, base frame
+        self.lift = np.zeros(4)  # (4,) foot height above the stance plane
+        self.liftoff = np.zeros((4, 2))  # (4, 2) offsets at the start of each swing
+        self.in_swing = np.zeros(4, dtype=bool)
+        self.yaw_ref: float | None = None
+        self.vel_meas = np.zeros(2)  # (2,) filtered body-frame vx, vy from odometry
+        self.last_command_valid = True
+
+    def standing_pose(self) -> np.ndarray:
+        """(12,) joint targets with all four feet under the thigh joints at body height."""
+        return self._joint_targets(np.zeros((4, 2)), np.zeros(4))
+
+    # ---- command handling ------------------------------------------------------------
+    def _accept(self, command: np.ndarray) -> np.ndarray:
+        command = np.asarray(command, dtype=float).reshape(3)
+        self.last_command_valid = bool(np.all(np.isfinite(command)))
+        if not self.last_command_valid:
+            self.invalid_commands += 1
+            log.warning("non-finite gait command %s ignored; holding %s", command, self.last_valid)
+            return self.last_valid
+        clamped = np.clip(command, -self.limits, self.limits)
+        if np.any(clamped != command):
+            self.clamped_commands += 1
+        self.last_valid = clamped
+        return clamped
+
+    def _ramp(self, target: np.ndarray, dt: float) -> None:
+        cfg = self.config
+        step = np.array([cfg.lin_accel_max, cfg.lin_accel_max, cfg.yaw_accel_max]) * dt
+        self.cmd = self.cmd + np.clip(target - self.cmd, -step, step)
+
+    # ---- feedback ----------------------------------------------------------------------
+    def _corrected(self, readings: Readings, dt: float) -> np.ndarray:
+        """Command with heading hold (IMU yaw) and sideways-slip correction (odometry)."""
+        cfg = self.config
+        yaw = float(quat_to_rpy(readings.imu_quat)[2])
+        alpha = min(1.0, dt / cfg.velocity_filter_s)
+        self.vel_meas += alpha * (np.asarray(readings.odom_lin_vel[:2], dtype=float) - self.vel_meas)
+        if self.yaw_ref is None or not self.active:
+            self.yaw_ref = yaw
+            return self.cmd.copy()
+        self.yaw_ref = _wrap(self.yaw_ref + self.cmd[2] * dt)
+        err = _wrap(self.yaw_ref - yaw)
+        if abs(err) > cfg.heading_error_max:  # anti-windup: the reference waits for the body
+            err = float(np.sign(err)) * cfg.heading_error_max
+            self.yaw_ref = _wrap(yaw + err)
+        out = self.cmd.copy()
+        out[2] += cfg.heading_kp * err
+        out[1] += cfg.lateral_kv * (self.cmd[1] - self.vel_meas[1])
+        return np.clip(out, -self.limits * 1.2, self.limits * 1.2)
+
+    # ---- the gait ----------------------------------------------------------------------
+    def step(self, command: np.ndarray, readings: Readings, dt: float) -> np.ndarray:
+        """command (3,) vx m/s, vy m/s, yaw_rate rad/s; returns (12,) joint targets, rad."""
+        cfg = self.config
+        self._ramp(self._accept(command), dt)
+        moving = float(np.max(np.abs(self.cmd))) > cfg.stand_epsilon
+        if moving and not self.active:
+            self.active, self.phase, self.idle_s = True, 0.0, 0.0
+        elif self.active and not moving:
+            self.idle_s += dt
+            # One full cycle at zero velocity re-places every foot at nominal; then stand.
+            if self.idle_s >= cfg.period_s and self.phase < 1e-9 + dt / cfg.period_s:
+                self.active = False
+        elif moving:
+            self.idle_s = 0.0
+        v = self._corrected(readings, dt)
+        if self.active:
+            self.phase = (self.phase + dt / cfg.period_s) % 1.0
+            self._update_feet(v, dt)
+        else:
+            self.lift[:] = 0.0
+        return self._joint_targets(self.offsets, self.lift)
+
+    def _update_feet(self, v: np.ndarray, dt: float) -> None:
+        cfg = self.config
+        swing_frac = 1.0 - cfg.duty
+        t_stance = cfg.duty * cfg.period_s
+        for i, leg in enumerate(LEGS):
+            p = self.nominal[i] + self.offsets[i]  # (2,) foot xy in the base frame
+            # Velocity of the ground under this foot as seen from the body: v + w x p.
+            v_foot = np.array([v[0] - v[2] * p[1], v[1] + v[2] * p[0]])
+            leg_phase = (self.phase + PHASE_OFFSETS[leg]) % 1.0
+            if leg_phase < swing_frac:
+                s = leg_phase / swing_frac
+                if not self.in_swing[i]:
+                    self.in_swing[i] = True
+                    self.liftoff[i] = self.offsets[i]
+                vn = np.array([v[0] - v[2] * self.nominal[i][1], v[1] + v[2] * self.nominal[i][0]])
+                target = vn * t_stance / 2.0
+                blend = s * s * (3 - 2 * s)  # smoothstep: zero velocity at lift-off and touchdown
+                self.offsets[i] = self.liftoff[i] + (target - self.liftoff[i]) * blend
+                self.lift[i] = cfg.swing_height_m * 0.5 * (1.0 - np.cos(2 * np.pi * s))
+            else:
+                self.in_swing[i] = False
+                self.lift[i] = 0.0
+                self.offsets[i] = self.offsets[i] - v_foot * dt
+
+    def _joint_targets(self, offsets: np.ndarray, lift: np.ndarray) -> np.ndarray:
+        """offsets (4, 2), lift (4,) -> (12,) joint targets in JOINT_NAMES order."""
+        q = np.zeros(12)
+        for i, (leg, g) in enumerate(self.geo.items()):
+            foot_b = np.array(
+                [
+                    self.nominal[i][0] + offsets[i][0],
+                    self.nominal[i][1] + offsets[i][1],
+                    -self.config.body_height_m + lift[i],
+                ]
+            )
+            q[3 * i : 3 * i + 3] = leg_ik(foot_b - g.hip_origin, g)
+        return q

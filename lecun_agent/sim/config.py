@@ -1,0 +1,74 @@
+"""Configuration of the simulated world and body: what a run of the simulator is made of.
+
+Every number a test or an experiment may want to change lives here, with its unit, so a
+run is reproducible from (SimConfig, seed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ArenaConfig:
+    """A square walled arena with box obstacles and a goal, laid out from the seed."""
+
+    size_m: float = 10.0  # side of the square arena, walls on its border
+    obstacle_count: int = 6
+    obstacle_half_extent_range: tuple[float, float] = (0.15, 0.45)  # m, per horizontal axis
+    obstacle_height_range: tuple[float, float] = (0.3, 0.8)  # m
+    start_xy: tuple[float, float] = (-3.5, 0.0)  # m, robot start position
+    start_yaw: float = 0.0  # rad, robot start heading (facing +x)
+    start_clearance_m: float = 1.0  # no obstacle within this radius of the start
+    # A corridor straight ahead of the start is kept free, so a straight walk can never be
+    # blocked by the layout (the walk tests stay fair for every seed).
+    corridor_length_m: float = 7.0
+    corridor_half_width_m: float = 0.9
+    goal_min_distance_m: float = 2.5  # goal at least this far from the start
+    wall_height_m: float = 0.4
+    goal_radius_m: float = 0.15  # size of the visible goal marker
+
+
+@dataclass
+class SimConfig:
+    """Rates, sensors, noise and joint PD of one simulated robot."""
+
+    physics_hz: float = 250.0  # must be an integer multiple of control_hz
+    control_hz: float = 50.0  # joint target rate: one step() = physics_hz / control_hz substeps
+    camera_width: int = 64
+    camera_height: int = 64
+    camera_hz: float = 10.0
+    camera_enabled: bool = True
+    camera_fov_deg: float = 70.0  # vertical field of view
+    camera_near_m: float = 0.02
+    camera_far_m: float = 15.0
+    # Noise scales: 0 gives exact readings, 1 the nominal noise model in sensors.py.
+    imu_noise: float = 1.0
+    odom_noise: float = 1.0
+    arena: ArenaConfig = field(default_factory=ArenaConfig)
+    gui: bool = False
+    # Joint PD, run by the physics engine's implicit motor (stable at any gain). The gains
+    # are pybullet's normalised position/velocity gains; the torque is capped at the URDF
+    # effort limit.
+    kp: float = 0.1
+    kd: float = 1.0
+    velocity_feedforward: bool = True  # damp towards the target's velocity, not towards zero
+    ground_friction: float = 1.0
+    # Standing joint angles per leg (hip, thigh, calf), rad: feet under the thigh joints.
+    stand_pose: tuple[float, float, float] = (0.0, 0.7, -1.4)
+    # Fall detection: tilt above this or base lower than this counts as fallen.
+    fall_tilt_rad: float = 1.0
+    fall_height_m: float = 0.15
+
+    @property
+    def substeps(self) -> int:
+        ratio = self.physics_hz / self.control_hz
+        if abs(ratio - round(ratio)) > 1e-9 or ratio < 1:
+            raise ValueError(
+                f"physics_hz {self.physics_hz} is not a multiple of control_hz {self.control_hz}"
+            )
+        return int(round(ratio))
+
+    @property
+    def control_dt(self) -> float:
+        return 1.0 / self.control_hz
