@@ -1,0 +1,117 @@
+"""The learning subcommands of `lecun-agent`: collect, train, eval-model.
+
+`lecun_agent/cli.py` registers them with `add_collect(sub)`, `add_train(sub)`,
+`add_eval_model(sub)`; each sets `func` so the main CLI dispatches with `args.func(args)`.
+Heavy imports happen inside the handlers so `lecun-agent --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def add_collect(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "collect", help="drive the in-process sim with random velocity programs; write a dataset"
+    )
+    p.add_argument("--episodes", type=int, required=True, help="number of episodes (one seed each)")
+    p.add_argument("--seed-start", type=int, default=0, help="first arena/program seed")
+    p.add_argument("--out", type=Path, required=True, help="dataset directory (created or appended to)")
+    p.add_argument("--episode-seconds", type=float, default=20.0, help="sim seconds per episode")
+    p.add_argument("--workers", type=int, default=1, help="parallel sim processes")
+    p.set_defaults(func=_collect)
+
+
+def _collect(args: argparse.Namespace) -> int:
+    from lecun_agent.learning.collect import CollectConfig, collect
+
+    cfg = CollectConfig(args.episodes, args.seed_start, args.episode_seconds, args.workers)
+    summary = collect(args.out, cfg)
+    print(json.dumps(summary, indent=2))
+    return 0
+
+
+def add_train(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("train", help="train the world model on a dataset (torchrun-compatible)")
+    p.add_argument(
+        "--data", type=Path, required=True, help="dataset directory (from collect or the MCAP converter)"
+    )
+    p.add_argument("--out", type=Path, required=True, help="checkpoint directory")
+    p.add_argument("--minutes", type=float, default=None, help="wall-clock budget for this run")
+    p.add_argument("--steps", type=int, default=20000, help="stop after this many optimiser steps")
+    p.add_argument("--resume", action="store_true", help="continue from OUT/train_state.pt")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--max-transitions", type=int, default=None, help="use only the first N transitions")
+    p.add_argument("--config", type=Path, default=None, help="JSON file of WorldModelConfig overrides")
+    p.set_defaults(func=_train)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from lecun_agent.learning.train import TrainConfig, train
+    from lecun_agent.world_model.config import WorldModelConfig
+
+    overrides = json.loads(args.config.read_text()) if args.config else {}
+    model_cfg = WorldModelConfig.from_dict({**WorldModelConfig().to_dict(), **overrides})
+    cfg = TrainConfig(
+        steps=args.steps,
+        minutes=args.minutes,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        seed=args.seed,
+        threads=args.threads,
+        max_transitions=args.max_transitions,
+    )
+    summary = train(args.data, args.out, cfg, model_cfg, resume=args.resume)
+    print(json.dumps({k: v for k, v in summary.items() if k != "metrics"}, indent=2))
+    return 0
+
+
+def add_eval_model(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("eval-model", help="score a world-model checkpoint on fresh held-out episodes")
+    p.add_argument(
+        "--checkpoint", type=Path, default=None, help="checkpoint directory (default: shipped one)"
+    )
+    p.add_argument(
+        "--seed-start", type=int, default=100000, help="first held-out seed (never used in training)"
+    )
+    p.add_argument("--episodes", type=int, default=20)
+    p.add_argument("--horizon", type=int, default=10)
+    p.add_argument(
+        "--data", type=Path, default=None, help="evaluate an existing dataset instead of collecting"
+    )
+    p.add_argument("--json", type=Path, required=True, help="result file; the PNG goes next to it")
+    p.set_defaults(func=_eval_model)
+
+
+def _eval_model(args: argparse.Namespace) -> int:
+    import torch
+
+    from lecun_agent.checkpoint import CheckpointError
+    from lecun_agent.learning.evaluate import eval_checkpoint
+    from lecun_agent.learning.plots import plot_eval
+
+    torch.manual_seed(0)
+    try:
+        res = eval_checkpoint(args.checkpoint, args.seed_start, args.episodes, args.horizon, args.data)
+    except CheckpointError as err:
+        print(f"eval-model: {err}", file=sys.stderr)
+        return 2
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(res, indent=2))
+    png = plot_eval(res, args.json.with_suffix(".png"))
+    h = str(args.horizon)
+    print(f"latent_dim {res['latent_dim']}  effective_rank {res['effective_rank']:.1f}")
+    print(
+        f"error@{h} {res['error_by_horizon'][h]:.3f}  copy@{h} {res['copy_baseline_by_horizon'][h]:.3f}  "
+        f"linear@{h} {res['linear_baseline_by_horizon'][h]:.3f}"
+    )
+    for q, curve in res["r2"].items():
+        print(f"R2 {q}: @1 {curve['1']:.3f}  @{h} {curve[h]:.3f}")
+    print(f"wrote {args.json} and {png}")
+    return 0
