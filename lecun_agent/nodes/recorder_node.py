@@ -1,0 +1,103 @@
+"""recorder_node: records topics of the contract to a rosbag2-compatible MCAP file (no rosbag2 needed).
+
+It subscribes with `raw=True`, so payloads go to disk as the CDR bytes the publisher sent, and it
+adapts its QoS to the publishers it finds (as `ros2 bag record` does): reliable only if every
+publisher is, transient-local only if every publisher is, so latched camera_info is not lost.
+Log time is the node clock (sim time under use_sim_time, like `ros2 bag record --use-sim-time`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from rclpy.clock import Clock, ClockType
+from rclpy.node import Node
+from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
+
+from lecun_agent.recording.bag import BagWriter, qos_to_dict
+from lecun_agent.recording.msgdefs import message_class
+from lecun_agent.recording.topics import CONTRACT_TOPICS
+
+from .common import OK, WARN, Diagnostics, Parameters, spin_node
+
+
+class RecorderNode(Node):
+    def __init__(self, **kwargs) -> None:
+        super().__init__("recorder_node", **kwargs)
+        p = Parameters(self)
+        out = p.declare("output", "", "MCAP file to write; empty = recordings/<date-time>.mcap",
+                        read_only=True)
+        topics = p.declare("topics", list(CONTRACT_TOPICS), "topics to record (relative names resolve in "
+                           "the node's namespace); types outside the contract are taken from the graph",
+                           read_only=True)
+        p.declare("duration_s", 0.0, "stop after this many node-clock seconds; 0 = until stopped",
+                  low=0.0, high=86400.0, read_only=True)
+        p.declare("discovery_period_s", 0.5, "how often to look for publishers of topics not yet subscribed",
+                  low=0.05, high=10.0, read_only=True)
+        p.declare("compression", "zstd", "chunk compression: zstd or none", read_only=True,
+                  validator=lambda v: None if v in ("zstd", "none") else f"compression must be zstd or none, "
+                  f"got {v!r}")
+        self.path = Path(out) if out else Path("recordings") / f"{datetime.now():%Y%m%d-%H%M%S}.mcap"
+        self.writer = BagWriter(self.path, compression=p["compression"])
+        self.wanted = {self.resolve_topic_name(t): t for t in topics if t}
+        self.subscriptions_by_topic: dict[str, object] = {}
+        self.diagnostics = Diagnostics(self)
+        # Discovery must run before /clock exists (sim time starts with the sim), so it uses the
+        # steady clock; the recording's own timing uses the node clock.
+        steady = Clock(clock_type=ClockType.STEADY_TIME)
+        self.create_timer(p["discovery_period_s"], self._discover, clock=steady)
+        self.create_timer(1.0, self._report, clock=steady)
+        if p["duration_s"] > 0:
+            self.create_timer(p["duration_s"], self._stop)
+        self.get_logger().info(f"recording {sorted(self.wanted)} to {self.path}")
+
+    def _discover(self) -> None:
+        graph = dict(self.get_topic_names_and_types())
+        for topic, relative in self.wanted.items():
+            if topic in self.subscriptions_by_topic or topic not in graph:
+                continue
+            type_name = CONTRACT_TOPICS.get(relative) or CONTRACT_TOPICS.get(topic) or graph[topic][0]
+            if type_name not in graph[topic]:
+                self.get_logger().warning(f"{topic} carries {graph[topic]}, not {type_name}; not recorded")
+                self.subscriptions_by_topic[topic] = None
+                continue
+            offers = [i.qos_profile for i in self.get_publishers_info_by_topic(topic)]
+            if not offers:
+                continue
+            self.writer.add_topic(topic, type_name, [qos_to_dict(q) for q in offers])
+            reliable = all(q.reliability == ReliabilityPolicy.RELIABLE for q in offers)
+            latched = all(q.durability == DurabilityPolicy.TRANSIENT_LOCAL for q in offers)
+            qos = QoSProfile(
+                history=HistoryPolicy.KEEP_LAST, depth=100,
+                reliability=ReliabilityPolicy.RELIABLE if reliable else ReliabilityPolicy.BEST_EFFORT,
+                durability=DurabilityPolicy.TRANSIENT_LOCAL if latched else DurabilityPolicy.VOLATILE)
+            self.subscriptions_by_topic[topic] = self.create_subscription(
+                message_class(type_name), topic, lambda data, t=topic: self._on_message(t, data), qos,
+                raw=True)
+            self.get_logger().info(f"recording {topic} [{type_name}]")
+
+    def _on_message(self, topic: str, data: bytes) -> None:
+        self.writer.write(topic, data, self.get_clock().now().nanoseconds)
+
+    def _report(self) -> None:
+        counts = self.writer.message_counts
+        waiting = sorted(t for t in self.wanted if t not in self.subscriptions_by_topic)
+        self.diagnostics.publish(WARN if waiting else OK, f"{sum(counts.values())} messages to {self.path}",
+                                 {**counts, "waiting_for": waiting})
+
+    def _stop(self) -> None:
+        self.get_logger().info(f"duration reached; {sum(self.writer.message_counts.values())} messages")
+        self.context.try_shutdown()
+
+    def close(self) -> None:
+        self.writer.close()
+        self.get_logger().info(f"wrote {self.path}: {self.writer.message_counts}")
+
+
+def main(args=None, **node_kwargs) -> None:
+    spin_node(lambda: RecorderNode(**node_kwargs), args=args, on_shutdown=lambda node: node.close())
+
+
+if __name__ == "__main__":
+    main()

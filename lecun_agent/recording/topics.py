@@ -1,0 +1,41 @@
+"""The topic contract as the recorder and the replay driver see it: names, types, which side owns them."""
+
+from __future__ import annotations
+
+# Relative name (as the nodes use it) -> full message type. /clock is absolute on purpose.
+CONTRACT_TOPICS: dict[str, str] = {
+    "/clock": "rosgraph_msgs/msg/Clock",
+    "joint_states": "sensor_msgs/msg/JointState",
+    "imu/data": "sensor_msgs/msg/Imu",
+    "camera/image_raw": "sensor_msgs/msg/Image",
+    "camera/camera_info": "sensor_msgs/msg/CameraInfo",
+    "foot_contacts": "sensor_msgs/msg/JointState",
+    "body_contacts": "sensor_msgs/msg/JointState",
+    "odom": "nav_msgs/msg/Odometry",
+    "sim/ground_truth": "nav_msgs/msg/Odometry",
+    "goal_pose": "geometry_msgs/msg/PoseStamped",
+    "cmd_vel": "geometry_msgs/msg/TwistStamped",
+    "agent/cmd_vel_proposed": "geometry_msgs/msg/TwistStamped",
+    "agent/latent": "sensor_msgs/msg/Image",
+    "agent/plan": "nav_msgs/msg/Path",
+    "joint_commands": "trajectory_msgs/msg/JointTrajectory",
+    "agent/cost": "sensor_msgs/msg/JointState",
+    "diagnostics": "diagnostic_msgs/msg/DiagnosticArray",
+}
+
+# What a robot's driver publishes (the replay driver stands in for exactly these).
+ROBOT_TOPICS: tuple[str, ...] = (
+    "/clock", "joint_states", "imu/data", "camera/image_raw", "camera/camera_info", "foot_contacts", "odom",
+)
+
+# What the MCAP -> dataset converter needs: camera, proprioception, state estimate, command.
+DATASET_TOPICS: tuple[str, ...] = ("camera/image_raw", "joint_states", "imu/data", "foot_contacts", "odom",
+                                   "cmd_vel")
+
+
+def resolve(topic: str, namespace: str = "") -> str:
+    """The fully qualified name rosbag2 records: 'imu/data' in namespace 'robot1' -> '/robot1/imu/data'."""
+    if topic.startswith("/"):
+        return topic
+    ns = namespace.strip("/")
+    return f"/{ns}/{topic}" if ns else f"/{topic}"
