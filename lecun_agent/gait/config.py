@@ -1,7 +1,10 @@
 """GaitConfig: the trot's timing, geometry, command limits and feedback gains.
 
 Command limits (body frame, checked by sweep tests in test/test_gait.py):
-  |vx| <= vx_max, |vy| <= vy_max, |yaw_rate| <= yaw_rate_max; anything beyond is clamped.
+  vx_min <= vx <= vx_max, |vy| <= vy_max, |yaw_rate| <= yaw_rate_max, and then the whole
+  command is scaled down so no foot moves faster than foot_speed_max over the ground
+  (v + w x p at the foot), because a stride longer than the leg can reach trips the body.
+  Anything beyond is clamped and counted.
 The default walking speed is what the scripted programs and the tests walk at.
 """
 
@@ -15,9 +18,11 @@ class GaitConfig:
     """Everything the trot needs besides the leg geometry (which comes from the URDF)."""
 
     # Command limits and defaults.
-    vx_max: float = 0.8  # m/s, forward and backward
+    vx_max: float = 0.8  # m/s, forward
+    vx_min: float = -0.4  # m/s, backward (the backward-bent knees step shorter going backward)
     vy_max: float = 0.3  # m/s, sideways
     yaw_rate_max: float = 1.0  # rad/s
+    foot_speed_max: float = 0.85  # m/s, fastest foot over the ground, combined command
     default_speed: float = 0.5  # m/s, straight walking speed used by programs and tests
     default_yaw_rate: float = 0.8  # rad/s, turning-in-place speed used by programs and tests
     # Rate limits on the command, so a step change never throws the body over.

@@ -44,13 +44,14 @@ class TrotGait:
                 for g in self.geo.values()
             ]
         )  # (4, 2)
-        self.limits = np.array([cfg.vx_max, cfg.vy_max, cfg.yaw_rate_max])  # (3,)
-        self.invalid_commands = 0  # non-finite commands ignored since reset
-        self.clamped_commands = 0  # commands beyond the limits since reset
+        self.lower = np.array([cfg.vx_min, -cfg.vy_max, -cfg.yaw_rate_max])  # (3,)
+        self.upper = np.array([cfg.vx_max, cfg.vy_max, cfg.yaw_rate_max])  # (3,)
         self.reset()
 
     def reset(self) -> None:
-        """Stand still, forget the heading reference and the last command."""
+        """Stand still, forget the heading reference and the last command, zero the counters."""
+        self.invalid_commands = 0  # non-finite commands ignored since reset (the node logs these)
+        self.clamped_commands = 0  # commands beyond the limits since reset
         self.phase = 0.0
         self.active = False
         self.idle_s = 0.0
@@ -76,11 +77,21 @@ class TrotGait:
             self.invalid_commands += 1
             log.warning("non-finite gait command %s ignored; holding %s", command, self.last_valid)
             return self.last_valid
-        clamped = np.clip(command, -self.limits, self.limits)
+        clamped = self.clamp(command)
         if np.any(clamped != command):
             self.clamped_commands += 1
         self.last_valid = clamped
         return clamped
+
+    def clamp(self, command: np.ndarray) -> np.ndarray:
+        """(3,) command inside the documented limits: per axis, then the fastest foot's speed."""
+        out = np.clip(np.asarray(command, dtype=float), self.lower, self.upper)
+        # A foot's ground speed is v + w x p; a stride longer than the leg can reach trips the body.
+        speeds = np.hypot(out[0] - out[2] * self.nominal[:, 1], out[1] + out[2] * self.nominal[:, 0])
+        fastest = float(speeds.max())
+        if fastest > self.config.foot_speed_max:
+            out = out * (self.config.foot_speed_max / fastest)
+        return out
 
     def _ramp(self, target: np.ndarray, dt: float) -> None:
         cfg = self.config
@@ -105,7 +116,7 @@ class TrotGait:
         out = self.cmd.copy()
         out[2] += cfg.heading_kp * err
         out[1] += cfg.lateral_kv * (self.cmd[1] - self.vel_meas[1])
-        return np.clip(out, -self.limits * 1.2, self.limits * 1.2)
+        return self.clamp(out)
 
     # ---- the gait ----------------------------------------------------------------------
     def step(self, command: np.ndarray, readings: Readings, dt: float) -> np.ndarray:
@@ -157,7 +168,7 @@ class TrotGait:
     def _joint_targets(self, offsets: np.ndarray, lift: np.ndarray) -> np.ndarray:
         """offsets (4, 2), lift (4,) -> (12,) joint targets in JOINT_NAMES order."""
         q = np.zeros(12)
-        for i, (leg, g) in enumerate(self.geo.items()):
+        for i, g in enumerate(self.geo.values()):
             foot_b = np.array(
                 [
                     self.nominal[i][0] + offsets[i][0],
