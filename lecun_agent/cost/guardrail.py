@@ -24,12 +24,35 @@ from __future__ import annotations
 
 import math
 from collections import Counter, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 import numpy as np
 
 SOURCES = ("proposal", "joint_states", "imu", "odom")
+
+
+FIELD_DOCS: dict[str, tuple[str, float, float]] = {
+    "max_vx": ("forward speed limit, m/s", 0.0, 5.0),
+    "max_vy": ("sideways speed limit, m/s", 0.0, 5.0),
+    "max_wz": ("yaw rate limit, rad/s", 0.0, 10.0),
+    "max_lin_acc": ("linear acceleration limit when speeding up, m/s^2", 0.01, 50.0),
+    "max_lin_dec": ("linear deceleration limit when slowing down, m/s^2", 0.01, 50.0),
+    "max_ang_acc": ("yaw acceleration limit, rad/s^2", 0.01, 100.0),
+    "timeout_proposal": ("stop when agent/cmd_vel_proposed is older than this, s", 0.01, 10.0),
+    "timeout_joint_states": ("stop when joint_states is older than this, s", 0.01, 10.0),
+    "timeout_imu": ("stop when imu/data is older than this, s", 0.01, 10.0),
+    "timeout_odom": ("stop when odom is older than this, s", 0.01, 10.0),
+    "pain_rise": ("pain increase within pain_window that counts as rising", 0.0, 100.0),
+    "pain_window": ("window for the pain-rise test, s", 0.01, 10.0),
+    "pain_hold": ("stay slowed this long after pain last rose, s", 0.0, 60.0),
+    "pain_slow_factor": ("speed scale while pain rises", 0.0, 1.0),
+    "plan_timeout": ("plans older than this are ignored, s", 0.01, 10.0),
+    "plan_max_tilt": ("veto a plan predicting tilt at or above this, rad", 0.0, 3.2),
+    "plan_max_pain": ("veto a plan predicting the pain term at or above this", 0.0, 1000.0),
+    "plan_max_force": ("veto a plan predicting the force term at or above this, body weights", 0.0, 1000.0),
+    "plan_max_fall": ("veto a plan predicting the fall term at or above this", 0.0, 1.0),
+}
 
 
 class Verdict(StrEnum):
@@ -61,6 +84,11 @@ class GuardrailConfig:
     plan_max_pain: float = 5.0  # pain units
     plan_max_force: float = 3.0  # body weights over the per-leg threshold
     plan_max_fall: float = 0.5  # fall term value
+
+    @classmethod
+    def docs(cls) -> dict[str, tuple[str, float, float]]:
+        """field -> (description, low, high): what cost_node declares as guardrail.<field>."""
+        return {f.name: FIELD_DOCS[f.name] for f in fields(cls)}
 
     def timeout(self, source: str) -> float:
         return getattr(self, f"timeout_{source}")
@@ -121,11 +149,16 @@ class Guardrail:
             self._last_rise = stamp
 
     def plan(self, stamp: float, predicted: dict[str, np.ndarray]) -> None:
-        """The latest plan's predicted quantities over its horizon, name -> (H,)."""
+        """The latest plan's predicted quantities over its horizon, name -> (H,).
+
+        Parts of one plan (the path, its predicted costs) share a stamp and are merged.
+        Any non-finite value vetoes the plan, whatever the quantity.
+        """
         if self._plan_stamp is not None and stamp < self._plan_stamp:
             return  # an older plan arriving late never replaces a newer one
+        if stamp != self._plan_stamp:
+            self._plan_worst = {}
         self._plan_stamp = stamp
-        self._plan_worst = {}
         for name, values in predicted.items():
             values = np.asarray(values, dtype=np.float64)
             self._plan_worst[name] = math.inf if not np.all(np.isfinite(values)) else float(values.max())
@@ -158,9 +191,10 @@ class Guardrail:
         if not np.all(np.isfinite(self._proposal)):
             out.append(("nan_command", f"proposed command is not finite: {self._proposal.tolist()}"))
         if self._plan_stamp is not None and now - self._plan_stamp <= cfg.plan_timeout:
-            for name, limit in cfg.plan_limits().items():
-                worst = self._plan_worst.get(name)
-                if worst is not None and worst >= limit:
+            limits = cfg.plan_limits()
+            for name, worst in self._plan_worst.items():
+                limit = limits.get(name, math.inf)
+                if worst >= limit:
                     out.append((f"plan_veto:{name}", f"plan predicts {name}={worst:.3g} >= limit {limit}"))
         return out
 

@@ -37,8 +37,21 @@ class TermSettings:
     progress_speed: float = 0.5  # m/s wanted towards the goal
 
     @classmethod
-    def names(cls) -> list[str]:
-        return [f.name for f in fields(cls)]
+    def docs(cls) -> dict[str, tuple[str, float, float]]:
+        """field -> (description, low, high): what cost_node declares as read-only terms.<field>."""
+        return {f.name: SETTING_DOCS[f.name] for f in fields(cls)}
+
+
+SETTING_DOCS: dict[str, tuple[str, float, float]] = {
+    "joint_margin": ("fraction of each joint's half-range, next to the limit, where pain starts", 0.01, 1.0),
+    "torque_ratio": ("fraction of the effort limit where torque pain starts", 0.0, 0.99),
+    "tilt_threshold": ("tilt where tilt pain starts, rad", 0.0, 3.0),
+    "fall_tilt": ("tilt counted as a fall, rad", 0.1, 3.14),
+    "fall_height": ("base height counted as lying down, m", 0.0, 2.0),
+    "force_multiple": ("body weights one foot may carry before force cost starts", 0.1, 20.0),
+    "heat_coeff": ("Joule-heat coefficient R/k_t^2 in the energy term, W/(N*m)^2", 0.0, 100.0),
+    "progress_speed": ("speed towards the goal the progress drive wants, m/s", 0.0, 5.0),
+}
 
 
 def build_terms(limits: BodyLimits, settings: TermSettings, weights: dict[str, float]) -> list[CostTerm]:
