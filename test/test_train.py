@@ -56,3 +56,20 @@ def test_time_budget_stops_training(tmp_path):
         tmp_path / "data", tmp_path / "ck", TrainConfig(steps=10**6, minutes=0.02, batch_size=2), TINY
     )
     assert 0 < out["steps"] < 10**6 and (tmp_path / "ck" / "model.pt").exists()
+
+
+def test_collect_then_eval_on_the_sim(tmp_path):
+    """The in-process collector writes a valid dataset and eval-model scores a checkpoint on it."""
+    from lecun_agent.learning.collect import CollectConfig, collect
+    from lecun_agent.learning.evaluate import eval_checkpoint
+    from lecun_agent.learning.plots import plot_eval
+
+    summary = collect(tmp_path / "data", CollectConfig(episodes=2, seed_start=123, episode_s=2.5))
+    assert summary["transitions"] > 10
+    data = load_episodes(tmp_path / "data")
+    assert data.images.shape[1:] == (64, 64, 3) and data.finite.all()
+    train(tmp_path / "data", tmp_path / "ck", TrainConfig(steps=2, batch_size=4, threads=1), TINY)
+    res = eval_checkpoint(tmp_path / "ck", 0, 0, horizon=4, data_dir=tmp_path / "data")
+    assert set(res["error_by_horizon"]) == {"1", "2", "3", "4"}
+    assert set(res["r2"]) == {"base_velocity", "tilt", "foot_force"} and "1" in res["r2"]["tilt"]
+    assert plot_eval(res, tmp_path / "eval.png").stat().st_size > 1000

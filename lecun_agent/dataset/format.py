@@ -130,7 +130,7 @@ def validate_episode(ep: dict[str, np.ndarray], spec: DatasetSpec, where: str) -
 
 
 def list_episodes(data_dir: Path) -> list[Path]:
-    return sorted(Path(data_dir).glob("episode_*.npz"))
+    return sorted(p for p in Path(data_dir).glob("episode_*.npz") if not p.name.endswith(".tmp.npz"))
 
 
 def read_episode(path: Path, spec: DatasetSpec) -> dict[str, np.ndarray] | None:

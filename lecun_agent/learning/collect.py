@@ -92,7 +92,9 @@ def run_episode(
     try:
         readings = sim.reset(seed)
         gait.reset()
-        program = OUProgram(gait.limits, 1.0 / sim_cfg.camera_hz, seed)
+        program = OUProgram(
+            np.array([gait_cfg.vx_max, gait_cfg.vy_max, gait_cfg.yaw_rate_max]), 1.0 / sim_cfg.camera_hz, seed
+        )
         rec, cmd, fell = _Recorder(cost), np.zeros(3), False
         for _ in range(int(round(episode_s * sim_cfg.control_hz))):
             if sim.camera_due():
