@@ -143,3 +143,15 @@ def test_programs():
     assert turned == pytest.approx(2 * np.pi, abs=0.02)
     assert not np.any(PROGRAMS["stand"](3.0))
     assert PROGRAMS["walk"](5.0)[0] >= 0.4
+
+
+def test_video_writer_and_inset(tmp_path, sim):
+    from lecun_agent.sim.video import VideoWriter, compose_frame
+
+    sim.reset(0)
+    frame = compose_frame(sim.render_chase(160, 120), sim.render_camera(), scale=1)
+    assert frame.shape == (120, 160, 3)
+    with VideoWriter(tmp_path / "v.mp4", 10, (160, 120)) as vw:
+        for _ in range(3):
+            vw.write(frame)
+    assert (tmp_path / "v.mp4").stat().st_size > 0
