@@ -36,13 +36,6 @@ LEVEL = {Verdict.PASS: OK, Verdict.CLAMP: WARN, Verdict.STOP: ERROR}
 W = "weights."
 
 
-class LaunchParameters(Parameters):
-    """Parameters whose read-only check spares the declaration itself (rclpy runs the set callbacks
-    on declare_parameter, and common.Parameters would reject a read-only parameter's first value)."""
-
-    def _validate(self, params):
-        return super()._validate([prm for prm in params if self.node.has_parameter(prm.name)])
-
 
 def declare_all(p: Parameters, prefix: str, defaults, docs: dict) -> dict:
     """Declare read-only `prefix.<field>` for every field of a config dataclass; return the values."""
@@ -51,10 +44,10 @@ def declare_all(p: Parameters, prefix: str, defaults, docs: dict) -> dict:
 
 
 class CostNode(Node):
-    def __init__(self) -> None:
+    def __init__(self, **node_kwargs) -> None:
         # Undeclared names reach our own callback, which rejects them with the list of terms.
-        super().__init__("cost_node", allow_undeclared_parameters=True)
-        p = self.params = LaunchParameters(self)
+        super().__init__("cost_node", allow_undeclared_parameters=True, **node_kwargs)
+        p = self.params = Parameters(self)
         self.floors = {n: p.declare(f"floors.{n}", DEFAULT_FLOORS[n], f"lowest allowed {W}{n} (safety)",
                                     low=1e-6, high=MAX_WEIGHT, read_only=True) for n in DEFAULT_FLOORS}
         weights = {n: p.declare(f"{W}{n}", DEFAULT_WEIGHTS[n], f"relative weight of the {n} cost term",
@@ -64,6 +57,9 @@ class CostNode(Node):
         rate = p.declare("guardrail.rate_hz", 50.0, "cmd_vel output rate, Hz", low=1.0, high=1000.0,
                          read_only=True)
         urdf = p.declare("urdf", "", "URDF with joint limits and mass; empty = the package's", read_only=True)
+        unknown = sorted(set(self._parameter_overrides) - set(self._parameters))
+        if unknown:  # a typo in cost.yaml would otherwise be ignored silently
+            raise ValueError(f"cost_node: unknown parameters {unknown} in the params file")
         self.cost = IntrinsicCost(load_body_limits(urdf or None), settings, weights, self.floors)
         self.guard = Guardrail(guard)
         self.add_on_set_parameters_callback(self._check_weights)
