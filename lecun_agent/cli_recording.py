@@ -1,0 +1,53 @@
+"""`lecun-agent record` and `lecun-agent convert`: the ROS path of the data pipeline.
+
+Register with `add_record(subparsers)` and `add_convert(subparsers)` from the main parser.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_record(sub) -> None:
+    p = sub.add_parser("record", help="record topics of the running stack to a rosbag2-compatible MCAP file")
+    p.add_argument("--out", type=Path, required=True, help="MCAP file to write (e.g. run1.mcap)")
+    p.add_argument("--topics", nargs="+", default=None,
+                   help="topics to record (default: every topic of the contract)")
+    p.add_argument("--duration", type=float, default=0.0, help="seconds to record; 0 = until Ctrl-C")
+    p.add_argument("--namespace", default="", help="namespace the stack runs in")
+    p.add_argument("--use-sim-time", action="store_true", help="stamp messages with /clock (simulation)")
+    p.set_defaults(func=_run_record)
+
+
+def _run_record(args: argparse.Namespace) -> int:
+    from rclpy.parameter import Parameter
+
+    from lecun_agent.nodes import recorder_node
+
+    overrides = [Parameter("output", value=str(args.out)),
+                 Parameter("duration_s", value=float(args.duration)),
+                 Parameter("use_sim_time", value=bool(args.use_sim_time))]
+    if args.topics:
+        overrides.append(Parameter("topics", value=list(args.topics)))
+    recorder_node.main(args=None, parameter_overrides=overrides, namespace=args.namespace or None)
+    print(f"wrote {args.out}")
+    return 0
+
+
+def add_convert(sub) -> None:
+    p = sub.add_parser("convert", help="turn an MCAP recording of the stack into a world-model dataset")
+    p.add_argument("bag", type=Path, help="MCAP file recorded with `lecun-agent record` or `ros2 bag record`")
+    p.add_argument("--out", type=Path, required=True, help="dataset directory (created or appended to)")
+    p.add_argument("--namespace", default="", help="namespace the recorded topics live in")
+    p.add_argument("--step", type=float, default=None, help="seconds per step (default: camera period)")
+    p.set_defaults(func=_run_convert)
+
+
+def _run_convert(args: argparse.Namespace) -> int:
+    from lecun_agent.recording.to_dataset import convert_bag
+
+    summary = convert_bag(args.bag, args.out, namespace=args.namespace, step_dt=args.step)
+    print(f"wrote {summary['episodes']} episode(s), {summary['steps']} steps to {args.out} "
+          f"({summary['skipped_nonfinite']} non-finite steps skipped)")
+    return 0

@@ -1,0 +1,168 @@
+"""MCAP recording of the stack's topics -> the world-model dataset (lecun_agent/dataset/format.py).
+
+One dataset step per camera frame (optionally thinned to `step_dt`). At each frame the newest
+joint, IMU, odometry and contact messages become one `Readings`, which gives the proprioception
+(`proprio_from_readings`), the measured cost features (`features_from_readings`) and the
+intrinsic cost terms, exactly as the in-process collector computes them. The action of step t is
+the newest /cmd_vel received before frame t+1: the command the robot executed between the frames.
+
+Episode boundaries: sim time going backwards (a reset), a gap of more than `max_gap_steps` steps,
+a step with NaN/Inf readings (logged and skipped), and the end of the file. A segment ending
+with the body tilted past the fall angle is marked `terminated`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from lecun_agent.cost.features import features_from_readings
+from lecun_agent.cost.total import IntrinsicCost, TermSettings
+from lecun_agent.dataset.format import DatasetSpec, episode_path, list_episodes, write_episode, write_spec
+from lecun_agent.nodes.common import stamp_to_sec
+from lecun_agent.nodes.conversions import readings_from_msgs, rgb_from_image, twist_vector
+from lecun_agent.perception.proprio import proprio_from_readings
+from lecun_agent.readings import tilt_of
+from lecun_agent.recording.bag import BagReader
+from lecun_agent.recording.topics import resolve
+
+log = logging.getLogger(__name__)
+REQUIRED = ("camera/image_raw", "joint_states", "imu/data", "cmd_vel")
+OPTIONAL = ("odom", "foot_contacts", "body_contacts")  # absent on some real robots: zeros / imu-only
+
+
+@dataclass
+class _Segment:
+    """The steps of one episode being assembled."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def _resize(rgb: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:
+    if rgb.shape == tuple(shape):
+        return rgb
+    import cv2  # only when the camera does not already deliver the model's size
+
+    return cv2.resize(rgb, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
+
+
+class BagConverter:
+    """Streams one recording and cuts it into dataset episodes."""
+
+    def __init__(self, spec: DatasetSpec, cost: IntrinsicCost, max_gap_steps: float = 5.0) -> None:
+        self.spec, self.cost, self.max_gap_steps = spec, cost, max_gap_steps
+        self.skipped_nonfinite = 0
+        self.skipped_frames = 0
+
+    def step_row(self, image, latest: dict[str, Any]) -> dict[str, Any] | None:
+        """One dataset step from a camera frame and the newest other messages, or None to skip it."""
+        try:
+            rgb = _resize(rgb_from_image(image), self.spec.image_shape)
+            readings = readings_from_msgs(latest["joint_states"], latest["imu/data"], latest.get("odom"),
+                                          latest.get("foot_contacts"), latest.get("body_contacts"))
+        except ValueError as err:  # wrong encoding/size, joints missing: a logged skip, not a crash
+            self.skipped_frames += 1
+            log.warning("skipping frame at %.3f s: %s", stamp_to_sec(image.header.stamp), err)
+            return None
+        features = features_from_readings(readings)
+        data = self.cost.evaluate(features)
+        row = {"images": rgb, "proprio": proprio_from_readings(readings),
+               "stamp": stamp_to_sec(image.header.stamp), "cost": float(data.costs),
+               "tilt": tilt_of(readings.imu_quat)}
+        row.update({f"feat_{n}": features[n].numpy() for n in self.spec.features})
+        row.update({f"cost_{n}": float(v) for n, v in data.weighted.items()})
+        finite = all(np.isfinite(np.asarray(v, dtype=float)).all() for k, v in row.items() if k != "images")
+        if not finite:
+            self.skipped_nonfinite += 1
+            log.warning("skipping step at %.3f s: NaN/Inf in readings (episode split here)", row["stamp"])
+            return None
+        return row
+
+    def episode(self, segment: _Segment, commands: list[tuple[float, np.ndarray]]) -> dict[str, np.ndarray]:
+        """Stack a segment's rows; actions from the command timeline (time, (3,)) sorted by time."""
+        rows = segment.rows
+        times = np.array([t for t, _ in commands]) if commands else np.zeros(0)
+        actions = np.zeros((len(rows), len(self.spec.action_names)), dtype=np.float32)
+        for i in range(len(rows)):
+            until = rows[i + 1]["log_time"] if i + 1 < len(rows) else np.inf
+            k = int(np.searchsorted(times, until, side="left")) - 1  # newest command before frame t+1
+            if k >= 0:
+                actions[i] = commands[k][1]
+        ep = {key: np.stack([r[key] for r in rows]) for key in rows[0] if key not in ("tilt", "log_time")}
+        ep = {k: v.astype(np.float64 if k == "stamp" else (np.uint8 if k == "images" else np.float32))
+              for k, v in ep.items()}
+        ep["actions"] = np.clip(actions, self.spec.action_low, self.spec.action_high).astype(np.float32)
+        ep["terminated"] = np.array(rows[-1]["tilt"] > self.cost.settings.fall_tilt)
+        ep["seed"] = np.array(-1, dtype=np.int64)
+        return ep
+
+
+def convert_bag(bag: Path | str, out_dir: Path | str, namespace: str = "", step_dt: float | None = None,
+                max_gap_steps: float = 5.0, min_steps: int = 2) -> dict[str, Any]:
+    """Convert one MCAP file; appends episodes to `out_dir`. -> summary counts.
+
+    Raises MissingTopicsError naming the required topics the recording lacks.
+    """
+    reader = BagReader(bag)
+    names = {resolve(t, namespace): t for t in (*REQUIRED, *OPTIONAL)}
+    reader.require(resolve(t, namespace) for t in REQUIRED)
+    for topic in OPTIONAL:
+        if reader.message_counts.get(resolve(topic, namespace), 0) == 0:
+            log.warning("%s has no %s; the dataset holds zeros for it", bag, resolve(topic, namespace))
+    camera = resolve("camera/image_raw", namespace)
+    frame_times = [m.log_time_ns * 1e-9 for m in reader.raw([camera])]
+    period = float(np.median(np.diff(frame_times))) if len(frame_times) > 1 else 0.1
+    spec = DatasetSpec(step_dt=step_dt or round(period, 4), source=f"mcap:{Path(bag).name}",
+                       cost_terms=list(IntrinsicCost().term_names))
+    write_spec(Path(out_dir), spec)
+    converter = BagConverter(spec, IntrinsicCost(settings=TermSettings()), max_gap_steps)
+    first_index = len(list_episodes(Path(out_dir)))
+    written, steps = 0, 0
+    segment, commands, latest = _Segment(), [], {}
+    last_kept = -np.inf
+
+    def flush() -> None:
+        nonlocal segment, written, steps
+        if len(segment) >= min_steps:
+            path = episode_path(Path(out_dir), first_index + written)
+            write_episode(path, converter.episode(segment, commands), spec)
+            written, steps = written + 1, steps + len(segment)
+        elif len(segment):
+            log.warning("dropping a %d-step fragment (shorter than %d steps)", len(segment), min_steps)
+        segment = _Segment()
+
+    with torch.no_grad():
+        for topic, log_ns, msg in reader.messages(names):
+            name = names[topic]
+            if name == "cmd_vel":
+                commands.append((log_ns * 1e-9, twist_vector(msg)))
+                continue
+            if name != "camera/image_raw":
+                latest[name] = msg
+                continue
+            t = stamp_to_sec(msg.header.stamp)
+            too_soon = last_kept <= t < last_kept + 0.999 * spec.step_dt  # thinning to step_dt
+            if "joint_states" not in latest or "imu/data" not in latest or too_soon:
+                continue
+            if t < last_kept or t - last_kept > max_gap_steps * spec.step_dt:
+                flush()  # a reset (time went back) or a gap ends the episode
+            last_kept = t
+            row = converter.step_row(msg, latest)
+            if row is None:
+                flush()
+                continue
+            row["log_time"] = log_ns * 1e-9
+            segment.rows.append(row)
+        flush()
+    summary = {"episodes": written, "steps": steps, "skipped_nonfinite": converter.skipped_nonfinite,
+               "skipped_frames": converter.skipped_frames, "step_dt": spec.step_dt}
+    log.info("converted %s -> %s: %s", bag, out_dir, summary)
+    return summary
