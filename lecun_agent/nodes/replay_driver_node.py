@@ -1,0 +1,88 @@
+"""replay_driver_node: a stand-in robot driver that replays a recorded MCAP's robot-side topics.
+
+It publishes what a real driver would (joint_states, imu/data, camera, foot_contacts, odom and
+/clock) at the recorded timing, straight from the recorded CDR bytes. Its import chain has no
+simulator in it, so running the agent against it proves the agent does not need PyBullet.
+If the recording has no /clock, the recorded log times are published as /clock instead.
+"""
+
+from __future__ import annotations
+
+import time
+
+from rclpy.clock import Clock, ClockType
+from rclpy.node import Node
+from rosgraph_msgs.msg import Clock as ClockMsg
+
+from lecun_agent.recording.bag import BagReader
+from lecun_agent.recording.msgdefs import message_class
+from lecun_agent.recording.topics import ROBOT_TOPICS, resolve
+
+from .common import LATCHED_QOS, OK, SENSOR_QOS, Diagnostics, Parameters, sec_to_stamp, spin_node
+
+
+class ReplayDriverNode(Node):
+    def __init__(self, **kwargs) -> None:
+        super().__init__("replay_driver_node", **kwargs)
+        p = Parameters(self)
+        bag = p.declare("bag", "", "MCAP recording to replay (required)", read_only=True,
+                        validator=lambda v: None if v else "bag must name an MCAP file")
+        topics = p.declare("topics", list(ROBOT_TOPICS), "robot-side topics to replay (relative names)",
+                           read_only=True)
+        p.declare("bag_namespace", "", "namespace the topics were recorded under", read_only=True)
+        p.declare("rate", 1.0, "playback speed factor (2.0 = twice as fast)", low=0.05, high=20.0)
+        p.declare("loop", False, "start over at the end of the recording")
+        p.declare("start_delay_s", 1.0, "wall seconds to wait before the first message (discovery)",
+                  low=0.0, high=60.0, read_only=True)
+        self.params = p
+        self.reader = BagReader(bag)
+        wanted = {resolve(t, p["bag_namespace"]): t for t in topics}
+        self.reader.require([t for t in wanted if t != "/clock"])
+        self.topics = {t: rel for t, rel in wanted.items() if self.reader.message_counts.get(t, 0)}
+        self.synth_clock = "/clock" in wanted and "/clock" not in self.topics
+        self.pubs = {}
+        for recorded, relative in self.topics.items():
+            qos = LATCHED_QOS if relative.endswith("camera_info") else SENSOR_QOS
+            qos = 10 if relative == "/clock" else qos  # as sim_node publishes /clock
+            msg_type = message_class(self.reader.topics[recorded])
+            self.pubs[recorded] = self.create_publisher(msg_type, relative, qos)
+        self.clock_pub = self.create_publisher(ClockMsg, "/clock", 10) if self.synth_clock else None
+        self.diagnostics = Diagnostics(self)
+        self.published, self.loops = 0, 0
+        self._restart(time.monotonic() + p["start_delay_s"])
+        # Playback is paced by the wall clock, as `ros2 bag play` is: this node is the time source.
+        steady = Clock(clock_type=ClockType.STEADY_TIME)
+        self.create_timer(0.002, self._tick, clock=steady)
+        self.create_timer(1.0, self._report, clock=steady)
+        self.get_logger().info(f"replaying {sorted(self.topics)} from {bag}")
+
+    def _restart(self, wall_start: float) -> None:
+        self.messages = self.reader.raw(list(self.topics))
+        self.pending = next(self.messages, None)
+        self.bag_start = self.pending.log_time_ns if self.pending else 0
+        self.wall_start = wall_start
+
+    def _tick(self) -> None:
+        now_ns = self.bag_start + (time.monotonic() - self.wall_start) * self.params["rate"] * 1e9
+        while self.pending is not None and self.pending.log_time_ns <= now_ns:
+            item = self.pending
+            self.pubs[item.topic].publish(item.data)
+            if self.clock_pub is not None:
+                self.clock_pub.publish(ClockMsg(clock=sec_to_stamp(item.log_time_ns * 1e-9)))
+            self.published += 1
+            self.pending = next(self.messages, None)
+        if self.pending is None and self.params["loop"]:
+            self.loops += 1
+            self._restart(time.monotonic())
+
+    def _report(self) -> None:
+        state = "finished" if self.pending is None else "playing"
+        self.diagnostics.publish(OK, f"replay {state}", {"published": self.published, "loops": self.loops})
+
+
+def main(args=None) -> None:
+    spin_node(ReplayDriverNode, args=args)
+
+
+if __name__ == "__main__":
+    main()
