@@ -99,7 +99,8 @@ def test_force_hand_computed_and_monotone():
 
 
 def test_pain_components_hand_computed():
-    term = PainTerm(LIMITS, joint_margin=0.1, torque_ratio=0.8, tilt_threshold=0.35, fall_tilt=1.0)
+    term = PainTerm(LIMITS, joint_margin=0.1, torque_ratio=0.8, tilt_threshold=0.35, fall_tilt=1.0,
+                    torque_gain=1.0)
     assert float(term.compute(feats())) == 0.0  # standing still is painless
     q = STAND.copy()
     q[0] = 0.8  # hip exactly at its upper limit: joint-limit pain 1.0

@@ -11,8 +11,8 @@ stop (output zero, immediately):
                   or a non-finite value, at any step of its horizon
 clamp (output changed, robot keeps moving):
   clamp:velocity      |vx|, |vy|, |wz| above their limits
-  clamp:pain_rising   pain rose by more than pain_rise within pain_window; speed scaled by pain_slow_factor
-                      until pain_hold seconds after the last rise
+  clamp:pain_rising   low-passed pain (time constant pain_filter) rose by more than pain_rise within
+                      pain_window; speed scaled by pain_slow_factor until pain_hold s after the last rise
   clamp:acceleration  change from the last output faster than the acceleration limits
 pass otherwise: the proposal goes out unchanged.
 
@@ -43,7 +43,8 @@ FIELD_DOCS: dict[str, tuple[str, float, float]] = {
     "timeout_joint_states": ("stop when joint_states is older than this, s", 0.01, 10.0),
     "timeout_imu": ("stop when imu/data is older than this, s", 0.01, 10.0),
     "timeout_odom": ("stop when odom is older than this, s", 0.01, 10.0),
-    "pain_rise": ("pain increase within pain_window that counts as rising", 0.0, 100.0),
+    "pain_filter": ("time constant of the low-pass filter on measured pain, s", 0.0, 10.0),
+    "pain_rise": ("filtered-pain increase within pain_window that counts as rising", 0.0, 100.0),
     "pain_window": ("window for the pain-rise test, s", 0.01, 10.0),
     "pain_hold": ("stay slowed this long after pain last rose, s", 0.0, 60.0),
     "pain_slow_factor": ("speed scale while pain rises", 0.0, 1.0),
@@ -75,7 +76,8 @@ class GuardrailConfig:
     timeout_joint_states: float = 0.25  # s
     timeout_imu: float = 0.25  # s
     timeout_odom: float = 0.5  # s
-    pain_rise: float = 0.05  # pain increase within pain_window that counts as rising
+    pain_filter: float = 0.1  # s, time constant of the low-pass on measured pain
+    pain_rise: float = 0.1  # filtered-pain increase within pain_window that counts as rising
     pain_window: float = 0.25  # s
     pain_hold: float = 1.0  # s to stay slowed after the last rise
     pain_slow_factor: float = 0.3  # speed scale while slowed
@@ -122,7 +124,8 @@ class Guardrail:
         self._e_stop: str | None = None
         self._plan_stamp: float | None = None
         self._plan_worst: dict[str, float] = {}  # quantity -> max over the horizon
-        self._pain: deque[tuple[float, float]] = deque()
+        self._pain: deque[tuple[float, float]] = deque()  # (stamp, filtered pain) within the window
+        self.pain_filtered = 0.0
         self._last_rise = -math.inf
         self._last_out = np.zeros(3)
         self._last_time: float | None = None
@@ -142,6 +145,13 @@ class Guardrail:
     def pain(self, stamp: float, value: float) -> None:
         """The measured pain term (raw) at `stamp`; a rise slows the robot down."""
         cfg = self.config
+        last = self._pain[-1][0] if self._pain else None
+        if last is None or cfg.pain_filter <= 0:
+            self.pain_filtered = value
+        elif stamp > last:
+            alpha = 1.0 - math.exp(-(stamp - last) / cfg.pain_filter)
+            self.pain_filtered += alpha * (value - self.pain_filtered)
+        value = self.pain_filtered
         self._pain.append((stamp, value))
         while self._pain and self._pain[0][0] < stamp - cfg.pain_window:
             self._pain.popleft()

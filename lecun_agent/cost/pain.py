@@ -4,7 +4,9 @@ pain = contact + joint_limit + torque + tilt, where
   contact     = body_contact_force / (m g)                       body weights pressing on non-foot links
   joint_limit = sum_j relu((|q_j - c_j| - (1 - margin) h_j) / (margin h_j))^2
                 (c_j, h_j: centre and half-width of joint j's range; 1.0 at the limit, growing past it)
-  torque      = sum_j relu((|tau_j| / tau_max_j - ratio) / (1 - ratio))^2      1.0 at the effort limit
+  torque      = torque_gain * sum_j relu((|tau_j| / tau_max_j - ratio) / (1 - ratio))^2
+                (torque_gain per joint at the effort limit; 0.1 by default, because a trotting
+                 gait brushes its motors' torque cap every step and that must not drown a collision)
   tilt        = relu((tilt - tilt_threshold) / (fall_tilt - tilt_threshold))^2  1.0 at the fall angle
 """
 
@@ -33,6 +35,7 @@ class PainTerm(CostTerm):
         torque_ratio: float = 0.8,  # fraction of the effort limit where pain starts
         tilt_threshold: float = 0.35,  # rad, tilt where pain starts (about 20 deg)
         fall_tilt: float = 1.0,  # rad, tilt counted as a fall (tilt pain is 1.0 there)
+        torque_gain: float = 0.1,  # pain per joint at its effort limit
         veto_above: float | None = None,
     ) -> None:
         super().__init__(weight, power, veto_above)
@@ -44,6 +47,7 @@ class PainTerm(CostTerm):
         self.effort = torch.as_tensor(limits.joint_effort, dtype=DTYPE)  # (12,)
         self.joint_margin = joint_margin
         self.torque_ratio = torque_ratio
+        self.torque_gain = torque_gain
         self.tilt_threshold = tilt_threshold
         self.fall_tilt = fall_tilt
 
@@ -58,7 +62,7 @@ class PainTerm(CostTerm):
         return {
             "contact": relu(f["body_contact_force"]) / self.weight_n,
             "joint_limit": (limit**2).sum(-1),
-            "torque": (load**2).sum(-1),
+            "torque": self.torque_gain * (load**2).sum(-1),
             "tilt": tilt**2,
         }
 

@@ -29,6 +29,7 @@ class TermSettings:
 
     joint_margin: float = 0.1  # fraction of half-range where joint-limit pain starts
     torque_ratio: float = 0.8  # fraction of the effort limit where torque pain starts
+    torque_gain: float = 0.1  # pain per joint at its effort limit
     tilt_threshold: float = 0.35  # rad, tilt pain starts
     fall_tilt: float = 1.0  # rad, counted as fallen
     fall_height: float = 0.12  # m, base this low counts as lying down
@@ -45,6 +46,7 @@ class TermSettings:
 SETTING_DOCS: dict[str, tuple[str, float, float]] = {
     "joint_margin": ("fraction of each joint's half-range, next to the limit, where pain starts", 0.01, 1.0),
     "torque_ratio": ("fraction of the effort limit where torque pain starts", 0.0, 0.99),
+    "torque_gain": ("pain per joint at its effort limit", 0.0, 10.0),
     "tilt_threshold": ("tilt where tilt pain starts, rad", 0.0, 3.0),
     "fall_tilt": ("tilt counted as a fall, rad", 0.1, 3.14),
     "fall_height": ("base height counted as lying down, m", 0.0, 2.0),
@@ -60,7 +62,7 @@ def build_terms(limits: BodyLimits, settings: TermSettings, weights: dict[str, f
     s = settings
     terms: list[CostTerm] = [
         PainTerm(limits, w["pain"], joint_margin=s.joint_margin, torque_ratio=s.torque_ratio,
-                 tilt_threshold=s.tilt_threshold, fall_tilt=s.fall_tilt),
+                 tilt_threshold=s.tilt_threshold, fall_tilt=s.fall_tilt, torque_gain=s.torque_gain),
         FallTerm(w["fall"], fall_tilt=s.fall_tilt, fall_height=s.fall_height),
         ForceTerm(limits, w["force"], multiple=s.force_multiple),
         EnergyTerm(w["energy"], heat_coeff=s.heat_coeff),
