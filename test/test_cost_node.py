@@ -8,6 +8,7 @@ at 50 Hz, proposes commands and calls the same services `ros2 param set` and
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -32,6 +33,7 @@ from lecun_agent.nodes.cost_node import CostNode
 from lecun_agent.readings import FOOT_LINKS, Readings
 
 pytestmark = pytest.mark.ros
+log = logging.getLogger(__name__)
 PERIOD = 0.02  # s, sensor and guardrail period (50 Hz)
 NORMAL = (0.3, 0.0, 0.2)
 
@@ -177,6 +179,7 @@ def test_valid_weight_change_seen_within_one_period(normal):
     after = [(t, m) for t, m in robot.costs if t > t_set]
     t_first, first = after[0]
     assert cost_row(first, "weighted")["energy"] == pytest.approx(24.0 * 0.05)
+    log.info("weight change seen in agent/cost %.3f s after the set_parameters reply", t_first - t_set)
     assert t_first - t_set <= PERIOD + 0.03  # one control period, plus scheduling slack on 2 shared cores
     assert get_params(robot, ["weights.energy"])["weights.energy"] == 0.05
     assert set_param(robot, "weights.energy", 0.01).successful
@@ -204,7 +207,7 @@ def test_bad_weight_rejected_with_reason_nothing_changes(normal, name, value, wo
     before = get_params(robot, names)
     result = set_param(robot, name, value)
     assert not result.successful
-    print(f"{name}={value!r} rejected: {result.reason}")
+    log.info("%s=%r rejected: %s", name, value, result.reason)
     assert words in result.reason, result.reason
     assert get_params(robot, names) == before
     time.sleep(2 * PERIOD)
@@ -247,6 +250,8 @@ def test_stale_input_stops_within_timeout_plus_one_tick(normal, source):
     wait_for(lambda: not latest_cmd(robot).any(), 2.0)
     stop_stamp = stamp_to_sec(robot.cmds[-1][1].header.stamp)  # node-clock time of the stop decision
     timeout = getattr(cost.guard.config, f"timeout_{source}")
+    log.info("stale %s: stopped %.3f s after its last message (timeout %.2f s)", source,
+             stop_stamp - last, timeout)
     assert stop_stamp - last <= timeout + PERIOD + 0.03, (stop_stamp - last, timeout)
     assert f"stale:{source}" in cost.last_reasons
     assert cost.guard.counts[f"stale:{source}"] >= 1
