@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -68,6 +69,8 @@ def _train(args: argparse.Namespace) -> int:
         max_transitions=args.max_transitions,
     )
     summary = train(args.data, args.out, cfg, model_cfg, resume=args.resume)
+    if os.environ.get("RANK", "0") != "0":  # under torchrun only rank 0 reports
+        return 0
     print(json.dumps({k: v for k, v in summary.items() if k != "metrics"}, indent=2))
     return 0
 

@@ -56,3 +56,22 @@ def test_missing_or_bad_meta(tmp_path, saved):
     (saved[0] / "meta.json").write_text("{not json")
     with pytest.raises(CheckpointError, match="JSON"):
         load_checkpoint(saved[0])
+
+
+def test_cli_eval_model_reports_a_bad_checkpoint(tmp_path, capsys):
+    import argparse
+
+    from lecun_agent import cli_learning
+
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command", required=True)
+    cli_learning.add_collect(sub)
+    cli_learning.add_train(sub)
+    cli_learning.add_eval_model(sub)
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "meta.json").write_text("{}")
+    args = parser.parse_args(
+        ["eval-model", "--checkpoint", str(tmp_path / "bad"), "--json", str(tmp_path / "r.json")]
+    )
+    assert args.func(args) == 2
+    assert "checkpoint format" in capsys.readouterr().err

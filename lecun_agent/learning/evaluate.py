@@ -111,12 +111,19 @@ def head_scores(model, data, preds, latents, idx) -> dict[str, Any]:
     """R2 of the cost heads vs the training mean, at k = 0 (encoded) and 1..H (predicted)."""
     heads = model.cost_heads(torch.cat([latents[idx[:, :1]], preds], dim=1))  # name -> (M, H+1[, w])
     mean = model.split_features(model.feature_mean)
-    out, ratio = {}, {}
+    out, ratio, per_dim = {}, {}, {}
     for q, name in R2_QUANTITIES.items():
         true = torch.from_numpy(data.features[name])[idx]  # (M, H+1[, w])
         out[q] = {str(k): r2(heads[name][:, k], true[:, k], mean[name]) for k in range(idx.shape[1])}
         ratio[q] = {k: round(1.0 - v, 4) for k, v in out[q].items()}
-    return {"r2": out, "mse_ratio_vs_training_mean": ratio}
+        if true.dim() == 3:  # per component, e.g. vx, vy, vz of the base velocity
+            per_dim[q] = {
+                str(k): [
+                    r2(heads[name][:, k, i], true[:, k, i], mean[name][i]) for i in range(true.shape[-1])
+                ]
+                for k in (0, 1, idx.shape[1] - 1)
+            }
+    return {"r2": out, "mse_ratio_vs_training_mean": ratio, "r2_per_dim": per_dim}
 
 
 def collapse_stats(latents: torch.Tensor) -> dict[str, Any]:
