@@ -13,6 +13,7 @@ NODES = [
     "perception_node",
     "world_model_node",
     "actor_node",
+    "program_node",
 ]
 
 

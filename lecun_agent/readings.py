@@ -56,3 +56,13 @@ def tilt_of(quat: np.ndarray) -> float:
     x, y, _, _ = (float(v) for v in quat)
     up_z = 1.0 - 2.0 * (x * x + y * y)  # z component of the body z axis in the world
     return float(np.arccos(np.clip(up_z, -1.0, 1.0)))
+
+
+def rotation_matrix(quat: np.ndarray) -> np.ndarray:
+    """(3, 3) rotation taking body-frame vectors to the world frame, from (x, y, z, w)."""
+    x, y, z, w = (float(v) for v in quat)
+    return np.array([
+        [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+        [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+        [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+    ])

@@ -22,7 +22,6 @@ from rcl_interfaces.msg import (
 )
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
-from rclpy.signals import SignalHandlerOptions
 from rclpy.qos import (
     DurabilityPolicy,
     HistoryPolicy,
@@ -30,6 +29,7 @@ from rclpy.qos import (
     ReliabilityPolicy,
     qos_profile_sensor_data,
 )
+from rclpy.signals import SignalHandlerOptions
 
 # Sensor streams: best effort, keep the newest few (rclpy's sensor-data profile).
 SENSOR_QOS = qos_profile_sensor_data
@@ -64,7 +64,6 @@ class _Spec:
     default: Any
     low: float | int | None
     high: float | int | None
-    read_only: bool
     validator: Callable[[Any], str | None] | None
 
 
@@ -107,7 +106,7 @@ class Parameters:
                 descriptor.floating_point_range = [
                     FloatingPointRange(from_value=float(low), to_value=float(high), step=0.0)
                 ]
-        self._specs[name] = _Spec(default, low, high, read_only, validator)
+        self._specs[name] = _Spec(default, low, high, validator)
         value = self.node.declare_parameter(name, default, descriptor).value
         reason = self.check(name, value)
         if reason:
@@ -138,9 +137,6 @@ class Parameters:
             spec = self._specs.get(p.name)
             if spec is None:
                 continue
-            if spec.read_only:
-                reasons.append(f"{p.name} is read-only (set it at launch)")
-                continue
             if not _same_kind(spec.default, p.value):
                 reasons.append(
                     f"{p.name} must be {type(spec.default).__name__}, got {type(p.value).__name__}"
@@ -156,8 +152,8 @@ class Parameters:
     def _apply(self, params) -> None:
         changed = {}
         for p in params:
-            if p.name in self._specs:
-                old = self.values.get(p.name)
+            if p.name in self.values:  # declared already: a change, not the initial value
+                old = self.values[p.name]
                 self.values[p.name] = p.value
                 changed[p.name] = p.value
                 self.node.get_logger().info(f"parameter {p.name}: {old} -> {p.value}")
@@ -228,9 +224,16 @@ def spin_node(
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
+        # The first SIGINT/SIGTERM started this shutdown; a repeated one must not cut it short
+        # (a supervisor escalates to SIGKILL if it takes too long).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if node is not None:
-            if on_shutdown is not None and rclpy.ok():
-                on_shutdown(node)
+            if on_shutdown is not None:
+                try:
+                    on_shutdown(node)
+                except Exception as err:  # a failed last act must not hide the shutdown itself
+                    node.get_logger().error(f"shutdown step failed: {err}")
             node.destroy_node()
         rclpy.try_shutdown()
 

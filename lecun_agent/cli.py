@@ -1,0 +1,68 @@
+"""`lecun-agent`: the user's commands (run the stack, collect, train, evaluate, inspect)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import datetime
+from pathlib import Path
+
+
+def _default_run_dir() -> Path:
+    return Path("runs") / datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+def _add_sim(sub) -> None:
+    from lecun_agent.sim.programs import PROGRAMS
+
+    p = sub.add_parser("sim", help="run the simulated stack on a scripted program; video, plot, metrics")
+    p.add_argument("--program", choices=sorted(PROGRAMS), default="walk", help="velocity program")
+    p.add_argument("--seed", type=int, default=0, help="arena layout and noise seed")
+    p.add_argument("--duration", type=float, default=10.0, help="sim seconds to run")
+    p.add_argument("--out", type=Path, default=None, help="output directory (default runs/<timestamp>)")
+    p.add_argument("--gui", action="store_true", help="open the PyBullet window")
+    p.add_argument("--realtime", action="store_true", help="run at wall-clock rate instead of lock-step")
+    p.add_argument("--profile", default="", help="config/profiles/<name>.yaml to overlay")
+    p.set_defaults(func=_run_sim)
+
+
+def _run_sim(args) -> int:
+    from lecun_agent.stack.episode import run_episode
+
+    out = args.out or _default_run_dir()
+    metrics = run_episode(
+        out, program=args.program, seed=args.seed, duration_s=args.duration, gui=args.gui,
+        realtime=args.realtime, profile=args.profile,
+    )
+    print(f"wrote {out}/video.mp4, {out}/metrics.json, {out}/speed_tilt.png")
+    for key in ("distance_m", "lateral_error_m", "max_tilt_deg", "falls", "sim_seconds"):
+        print(f"  {key}: {metrics[key]}")
+    return 0 if not metrics.get("crashed_nodes") else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lecun-agent", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_sim(sub)
+    try:
+        from lecun_agent import cli_learning
+    except ImportError:
+        cli_learning = None
+    if cli_learning is not None:
+        cli_learning.add_collect(sub)
+        cli_learning.add_train(sub)
+        cli_learning.add_eval_model(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

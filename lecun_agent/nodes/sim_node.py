@@ -1,0 +1,222 @@
+"""sim_node: the PyBullet quadruped behind the same topics a real robot's driver offers.
+
+It owns simulated time: it publishes /clock and every sensor topic, applies /joint_commands
+and steps physics either in lock-step with the command derived from its latest
+observation (synchronous) or at wall-clock rate (realtime). Its timers are wall-clock
+on purpose: it is the clock source, so it cannot wait on /clock itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+from nav_msgs.msg import Odometry
+from rclpy.clock import Clock, ClockType
+from rclpy.node import Node
+from rosgraph_msgs.msg import Clock as ClockMsg
+from sensor_msgs.msg import CameraInfo, Image, Imu, JointState
+from std_srvs.srv import Trigger
+from trajectory_msgs.msg import JointTrajectory
+
+from lecun_agent.readings import FOOT_LINKS, JOINT_NAMES, rotation_matrix
+from lecun_agent.sim.config import ArenaConfig, SimConfig
+from lecun_agent.sim.sim import QuadrupedSim
+
+from . import conversions as conv
+from .common import (
+    COMMAND_QOS,
+    LATCHED_QOS,
+    OK,
+    SENSOR_QOS,
+    WARN,
+    Diagnostics,
+    Parameters,
+    sec_to_stamp,
+    spin_node,
+    stamp_to_sec,
+)
+
+MODES = ("synchronous", "realtime")
+
+
+class SimNode(Node):
+    def __init__(self) -> None:
+        super().__init__("sim_node")
+        p = self.params = Parameters(self)
+        p.declare("seed", 0, "arena layout and sensor-noise seed, used at start and on ~/reset",
+                  low=0, high=2**31 - 1)
+        p.declare("mode", "synchronous", "synchronous: step when the command for the latest observation "
+                  "arrives (or sync_timeout_s passes); realtime: step at wall-clock rate", read_only=True,
+                  validator=lambda v: None if v in MODES else f"mode must be one of {MODES}")
+        p.declare("physics_hz", 250.0, "physics steps per sim second (an integer multiple of control_hz)",
+                  low=240.0, high=1000.0, read_only=True)
+        p.declare("control_hz", 50.0, "joint_states rate and joint-command period", low=20.0, high=200.0,
+                  read_only=True)
+        p.declare("camera_hz", 10.0, "onboard camera frame rate", low=1.0, high=30.0, read_only=True)
+        p.declare("camera_width", 64, "onboard camera width in px", low=16, high=640, read_only=True)
+        p.declare("camera_height", 64, "onboard camera height in px", low=16, high=480, read_only=True)
+        p.declare("camera_enabled", True, "render the onboard camera", read_only=True)
+        p.declare("arena_size_m", 10.0, "side of the square arena in m", low=4.0, high=50.0, read_only=True)
+        p.declare("obstacle_count", 6, "box obstacles laid out from the seed", low=0, high=40, read_only=True)
+        p.declare("gui", False, "open the PyBullet window", read_only=True)
+        p.declare("sync_timeout_s", 0.5, "synchronous mode: wall seconds to wait for the command before "
+                  "stepping anyway (logged)", low=0.01, high=10.0)
+        p.declare("command_timeout_s", 0.25, "sim seconds without a joint command before the robot holds "
+                  "its standing pose", low=0.02, high=5.0)
+        p.declare("realtime_factor", 1.0, "realtime mode: sim seconds per wall second", low=0.1, high=10.0,
+                  read_only=True)
+        p.declare("record_dir", "", "if set, write a chase-camera video and ground-truth log here",
+                  read_only=True)
+
+        self.sim = QuadrupedSim(self._sim_config())
+        # ROS time never runs backwards, so a reset continues the clock: stamps are epoch + sim time.
+        self.epoch = 0.0
+        self.readings = self.sim.reset(p["seed"])
+        self.standing = self.readings.joint_pos.copy()
+        self.targets = self.standing.copy()
+        self.command_time = -np.inf  # sim time of the newest applied joint command
+        self.recorder = None  # EpisodeLog(p["record_dir"], self.sim) if p["record_dir"] else None
+        self.counts = {"steps": 0, "sync_timeouts": 0, "stale_holds": 0, "bad_commands": 0}
+
+        self.pubs = {
+            "clock": self.create_publisher(ClockMsg, "/clock", 10),
+            "joints": self.create_publisher(JointState, "joint_states", SENSOR_QOS),
+            "imu": self.create_publisher(Imu, "imu/data", SENSOR_QOS),
+            "feet": self.create_publisher(JointState, "foot_contacts", SENSOR_QOS),
+            "body": self.create_publisher(JointState, "body_contacts", SENSOR_QOS),
+            "odom": self.create_publisher(Odometry, "odom", SENSOR_QOS),
+            "truth": self.create_publisher(Odometry, "sim/ground_truth", SENSOR_QOS),
+            "image": self.create_publisher(Image, "camera/image_raw", SENSOR_QOS),
+            "info": self.create_publisher(CameraInfo, "camera/camera_info", LATCHED_QOS),
+        }
+        self.create_subscription(JointTrajectory, "joint_commands", self._on_command, COMMAND_QOS)
+        self.create_service(Trigger, "~/reset", self._on_reset)
+        self.diagnostics = Diagnostics(self)
+
+        wall = Clock(clock_type=ClockType.STEADY_TIME)
+        self.synchronous = p["mode"] == "synchronous"
+        period = 1.0 / p["control_hz"]
+        if self.synchronous:
+            self.waited_s = 0.0
+            self.create_timer(0.01, self._sync_watchdog, clock=wall)
+        else:
+            self.create_timer(period / p["realtime_factor"], self._step_and_publish, clock=wall)
+        self.create_timer(1.0, self._publish_diagnostics, clock=wall)
+        self._publish_observation()
+        self.get_logger().info(f"sim_node up: {p['mode']} mode, seed {p['seed']}, {p['control_hz']:.0f} Hz")
+
+    def _sim_config(self) -> SimConfig:
+        p = self.params
+        return SimConfig(
+            physics_hz=p["physics_hz"], control_hz=p["control_hz"], camera_hz=p["camera_hz"],
+            camera_width=p["camera_width"], camera_height=p["camera_height"],
+            camera_enabled=p["camera_enabled"], gui=p["gui"],
+            arena=ArenaConfig(size_m=p["arena_size_m"], obstacle_count=p["obstacle_count"]),
+        )
+
+    def _on_command(self, msg: JointTrajectory) -> None:
+        try:
+            index = {n: i for i, n in enumerate(msg.joint_names)}
+            targets = np.array([msg.points[-1].positions[index[n]] for n in JOINT_NAMES])
+        except (KeyError, IndexError):
+            self.counts["bad_commands"] += 1
+            self.get_logger().warning("joint command lacks joints or points; ignored", throttle_duration_sec=2.0)
+            return
+        if not np.all(np.isfinite(targets)):
+            self.counts["bad_commands"] += 1
+            self.get_logger().warning("non-finite joint command ignored", throttle_duration_sec=2.0)
+            return
+        self.targets = targets
+        self.command_time = self.readings.stamp
+        # Synchronous: the command answering our latest observation releases the next step.
+        if self.synchronous and stamp_to_sec(msg.header.stamp) >= self.readings.stamp - 1e-9:
+            self._step_and_publish()
+
+    def _sync_watchdog(self) -> None:
+        self.waited_s += 0.01
+        if self.waited_s < self.params["sync_timeout_s"]:
+            return
+        if self.command_time == -np.inf:
+            # Nothing commands the body yet: hold time still (reproducible start), re-offer the reading.
+            self.get_logger().info("waiting for the first joint command on joint_commands",
+                                   throttle_duration_sec=10.0)
+            self._publish_observation()
+        else:
+            self.counts["sync_timeouts"] += 1
+            self.get_logger().warning(
+                f"no joint command for t={self.readings.stamp:.3f} within {self.params['sync_timeout_s']} s; "
+                "stepping anyway", throttle_duration_sec=5.0)
+            self._step_and_publish()
+
+    def _step_and_publish(self) -> None:
+        stale = self.readings.stamp - self.command_time > self.params["command_timeout_s"]
+        if stale:
+            self.counts["stale_holds"] += 1
+        self.sim.set_joint_targets(self.standing if stale else self.targets)
+        self.readings = dataclasses.replace(self.sim.step(), stamp=self.epoch + self.sim.time)
+        self.counts["steps"] += 1
+        self._publish_observation()
+
+    def _publish_observation(self) -> None:
+        r, t = self.readings, self.readings.stamp
+        self.waited_s = 0.0
+        self.pubs["clock"].publish(ClockMsg(clock=sec_to_stamp(t)))
+        truth = self.sim.ground_truth()
+        to_body = rotation_matrix(truth.quat).T  # nav_msgs/Odometry twists are in the child (base) frame
+        self.pubs["truth"].publish(conv.odometry_msg(t, truth.pos, truth.quat, to_body @ truth.lin_vel,
+                                                     to_body @ truth.ang_vel))
+        odom = conv.odometry_msg(t, r.odom_pos, r.odom_quat, r.odom_lin_vel, r.odom_ang_vel)
+        self.pubs["odom"].publish(odom)
+        self.pubs["feet"].publish(conv.contacts_msg(t, FOOT_LINKS, r.foot_forces))
+        self.pubs["body"].publish(conv.contacts_msg(t, r.body_contacts.keys(), r.body_contacts.values()))
+        if self.sim.camera_due():
+            rgb = self.sim.render_camera()
+            self.pubs["image"].publish(conv.image_msg(t, rgb))
+            self.pubs["info"].publish(self._camera_info(t))
+        else:
+            rgb = None
+        if self.recorder is not None:
+            self.recorder.add(t, truth, rgb)
+        self.pubs["imu"].publish(conv.imu_msg(r))
+        # joint_states last: consumers (the gait) act on it, the other readings are already out.
+        self.pubs["joints"].publish(conv.joint_state_msg(r))
+
+    def _camera_info(self, t: float) -> CameraInfo:
+        fx, fy, cx, cy = self.sim.camera_intrinsics()
+        info = CameraInfo()
+        info.header.stamp, info.header.frame_id = sec_to_stamp(t), "camera_optical_frame"
+        info.width, info.height = self.params["camera_width"], self.params["camera_height"]
+        info.distortion_model = "plumb_bob"
+        info.d = [0.0] * 5
+        info.k = [fx, 0.0, cx, 0.0, fy, cy, 0.0, 0.0, 1.0]
+        info.r = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]
+        info.p = [fx, 0.0, cx, 0.0, 0.0, fy, cy, 0.0, 0.0, 0.0, 1.0, 0.0]
+        return info
+
+    def _on_reset(self, request, response):
+        self.epoch = self.readings.stamp + 1.0 / self.params["control_hz"]
+        self.readings = dataclasses.replace(self.sim.reset(self.params["seed"]), stamp=self.epoch)
+        self.targets, self.command_time = self.standing.copy(), -np.inf
+        self._publish_observation()
+        response.success, response.message = True, f"reset to seed {self.params['seed']}"
+        self.get_logger().info(response.message)
+        return response
+
+    def _publish_diagnostics(self) -> None:
+        trouble = self.counts["sync_timeouts"] or self.counts["bad_commands"]
+        self.diagnostics.publish(WARN if trouble else OK, "sync timeouts or bad commands seen" if trouble
+                                 else "stepping", {"sim_time": f"{self.sim.time:.3f}", **self.counts})
+
+    def close(self) -> None:
+        if self.recorder is not None:
+            self.recorder.close()
+        self.sim.close()
+
+
+def main(args=None) -> None:
+    spin_node(SimNode, args, on_shutdown=lambda node: node.close())
+
+
+if __name__ == "__main__":
+    main()

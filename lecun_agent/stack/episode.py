@@ -1,0 +1,81 @@
+"""One simulated episode through ROS: bring the stack up, watch it for a duration, bring it down.
+
+This is `lecun-agent sim`. The nodes run as separate processes exactly as `ros2 launch`
+would start them; this process only watches (ground truth, commands) and writes the
+episode's metrics, plot and video into the run directory.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from pathlib import Path
+
+import rclpy
+from rclpy.executors import SingleThreadedExecutor
+
+from lecun_agent.sim.metrics import episode_metrics
+from lecun_agent.sim.video import plot_speed_tilt
+
+from .description import StackOptions, stack_nodes
+from .episode_monitor import EpisodeMonitor
+from .runner import Stack
+
+log = logging.getLogger(__name__)
+STARTUP_TIMEOUT_S = 90.0  # wall seconds for the first sim reading (imports + world build)
+STALL_TIMEOUT_S = 30.0  # wall seconds without sim progress before giving up
+
+
+def run_episode(out: Path, program: str, seed: int, duration_s: float, gui: bool = False,
+                realtime: bool = False, profile: str = "") -> dict:
+    out = Path(out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    options = StackOptions(target="sim", program=program, seed=seed, gui=gui, profile=profile,
+                           sim_mode="realtime" if realtime else "synchronous", record_dir=str(out))
+    stack = Stack(stack_nodes(options), out / "logs")
+    crashes: list[str] = []
+    rclpy.init()
+    monitor = EpisodeMonitor()
+    executor = SingleThreadedExecutor()
+    executor.add_node(monitor)
+    try:
+        crashes = _watch(executor, monitor, stack, duration_s)
+    except KeyboardInterrupt:
+        log.warning("interrupted; stopping the stack")
+    finally:
+        codes = stack.shutdown()
+        data = monitor.trajectory()
+        executor.shutdown()
+        monitor.destroy_node()
+        rclpy.try_shutdown()
+    log.info("node exit codes: %s", codes)
+
+    metrics = episode_metrics(data["t"], data["pos"], data["quat"], program=program)
+    metrics.update(program=program, seed=seed, realtime=realtime, crashed_nodes=crashes)
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    if len(data["t"]):
+        plot_speed_tilt(data["t"], data["lin_vel"], data["quat"], out / "speed_tilt.png")
+    return metrics
+
+
+def _watch(executor, monitor: EpisodeMonitor, stack: Stack, duration_s: float) -> list[str]:
+    """Spin until `duration_s` sim seconds have passed, a node crashes, or the sim stalls."""
+    start = last_progress = time.monotonic()
+    last_time = -1.0
+    while monitor.sim_time < duration_s:
+        executor.spin_once(timeout_sec=0.05)
+        crashes = stack.crashed()
+        if crashes:
+            for message in crashes:
+                log.error("node crashed: %s", message)
+            return crashes
+        now = time.monotonic()
+        if monitor.sim_time > last_time:
+            last_time, last_progress = monitor.sim_time, now
+        waited = now - (start if last_time <= 0 else last_progress)
+        if waited > (STARTUP_TIMEOUT_S if last_time <= 0 else STALL_TIMEOUT_S):
+            message = f"simulation made no progress for {waited:.0f} s (sim time {monitor.sim_time:.2f} s)"
+            log.error(message)
+            return [message]
+    return []

@@ -1,0 +1,104 @@
+"""Starts the stack's nodes as separate processes where `ros2 launch` is absent.
+
+Separate processes, not one composed process: each node keeps its own interpreter and
+GIL (physics, rendering and torch inference would otherwise serialise on 2 cores), a
+crash takes down one node rather than the stack, and the processes are exactly what
+`ros2 launch` starts, so both paths behave alike. Every node runs with this interpreter
+(the venv's), which the ROS wheels need to find their libraries.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .description import NodeLaunch
+
+log = logging.getLogger(__name__)
+_PR_SET_PDEATHSIG = 1
+
+
+def node_command(node: NodeLaunch, namespace: str = "") -> list[str]:
+    """The command line that runs `node` with its parameters and remappings, as ros2 run would."""
+    cmd = [sys.executable, "-m", node.module, "--ros-args", "-r", f"__node:={node.name}"]
+    if namespace:
+        cmd += ["-r", f"__ns:=/{namespace.strip('/')}"]
+    for path in node.param_files:
+        cmd += ["--params-file", str(path)]
+    for key, value in node.parameters.items():
+        if value == "":
+            continue  # the declared default is already "", and `-p k:=` would not parse as a string
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        cmd += ["-p", f"{key}:={text}"]
+    for source, target in node.remappings:
+        cmd += ["-r", f"{source}:={target}"]
+    return cmd
+
+
+def _die_with_parent() -> None:
+    # If the runner itself is killed, its nodes must not live on as orphans.
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+@dataclass
+class Process:
+    node: NodeLaunch
+    popen: subprocess.Popen
+    log_path: Path
+
+
+class Stack:
+    """The running nodes of one bring-up."""
+
+    def __init__(self, nodes: list[NodeLaunch], log_dir: Path, namespace: str = "") -> None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+        self.processes: list[Process] = []
+        self.reported: set[str] = set()
+        for node in nodes:
+            log_path = log_dir / f"{node.name}.log"
+            with open(log_path, "w") as out:
+                popen = subprocess.Popen(node_command(node, namespace), stdout=out, stderr=subprocess.STDOUT,
+                                         # own session: a terminal's Ctrl-C reaches only the runner,
+                                         # which stops the nodes in order (command sources first)
+                                         start_new_session=True, preexec_fn=_die_with_parent)
+            self.processes.append(Process(node, popen, log_path))
+            log.info("started %s (pid %d), log %s", node.name, popen.pid, log_path)
+
+    def crashed(self) -> list[str]:
+        """Newly exited nodes, each reported once with its exit code and the tail of its log."""
+        messages = []
+        for proc in self.processes:
+            code = proc.popen.poll()
+            if code is not None and proc.node.name not in self.reported:
+                self.reported.add(proc.node.name)
+                tail = "\n".join(proc.log_path.read_text(errors="replace").splitlines()[-15:])
+                messages.append(f"{proc.node.name} exited with code {code}; last log lines:\n{tail}")
+        return messages
+
+    def shutdown(self, timeout_s: float = 10.0) -> dict[str, int]:
+        """SIGINT the command sources first (they send a final zero), then the rest; escalate if needed."""
+        first = [p for p in self.processes if p.node.commands_motion]
+        rest = [p for p in self.processes if not p.node.commands_motion]
+        for group in (first, rest):
+            for proc in group:
+                if proc.popen.poll() is None:
+                    proc.popen.send_signal(signal.SIGINT)
+            self._wait(group, timeout_s)
+        return {p.node.name: p.popen.returncode for p in self.processes}
+
+    @staticmethod
+    def _wait(group: list[Process], timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        for proc in group:
+            try:
+                proc.popen.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log.warning("%s did not stop on SIGINT within %.0f s; killing it", proc.node.name, timeout_s)
+                proc.popen.kill()
+                proc.popen.wait()

@@ -1,0 +1,146 @@
+"""sim_node + gait_node as real processes in an isolated ROS domain, probed only through ROS."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import rclpy
+from diagnostic_msgs.msg import DiagnosticArray
+from geometry_msgs.msg import TwistStamped
+from nav_msgs.msg import Odometry
+from ros_probe import RosProbe
+from sensor_msgs.msg import CameraInfo, Image, Imu, JointState
+from std_srvs.srv import Trigger
+from trajectory_msgs.msg import JointTrajectory
+
+from lecun_agent.nodes.common import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
+from lecun_agent.nodes.conversions import twist_msg
+from lecun_agent.readings import FOOT_LINKS, JOINT_NAMES
+from lecun_agent.stack.description import StackOptions, stack_nodes
+from lecun_agent.stack.runner import Stack
+
+pytestmark = pytest.mark.ros
+WALK = np.array([0.5, 0.0, 0.0])
+
+
+@pytest.fixture(scope="module")
+def probe(tmp_path_factory):
+    nodes = stack_nodes(StackOptions(target="sim", nodes=("sim_node", "gait_node")))
+    stack = Stack(nodes, tmp_path_factory.mktemp("logs"))
+    rclpy.init()
+    node = RosProbe()
+    for msg_type, topic, qos in [
+        (JointState, "joint_states", SENSOR_QOS), (Imu, "imu/data", SENSOR_QOS),
+        (Image, "camera/image_raw", SENSOR_QOS), (CameraInfo, "camera/camera_info", LATCHED_QOS),
+        (JointState, "foot_contacts", SENSOR_QOS), (Odometry, "odom", SENSOR_QOS),
+        (Odometry, "sim/ground_truth", SENSOR_QOS), (JointTrajectory, "joint_commands", COMMAND_QOS),
+        (DiagnosticArray, "diagnostics", 10),
+    ]:
+        node.record(msg_type, topic, qos)
+    node.cmd = node.create_publisher(TwistStamped, "cmd_vel", COMMAND_QOS)
+    node.reset_client = node.create_client(Trigger, "sim_node/reset")
+    started = lambda: len(node.received["joint_states"]) > 10 and len(node.received["joint_commands"]) > 10  # noqa: E731
+    assert node.spin_until(started, 90), "stack did not start"
+    yield node
+    node.destroy_node()
+    rclpy.shutdown()
+    codes = stack.shutdown()
+    assert all(code == 0 for code in codes.values()), f"nodes did not exit cleanly: {codes}"
+
+
+def reset(probe: RosProbe) -> None:
+    assert probe.reset_client.wait_for_service(timeout_sec=10)
+    future = probe.reset_client.call_async(Trigger.Request())
+    assert probe.spin_until(future.done, 10) and future.result().success
+    probe.received.clear()
+
+
+def sim_now(probe: RosProbe) -> float:
+    stamps = probe.stamps("joint_states")
+    return stamps[-1] if stamps else 0.0
+
+
+def run_for(probe: RosProbe, sim_seconds: float, command: np.ndarray | None) -> None:
+    """Spin until `sim_seconds` of sim time pass, publishing `command` (None = publish nothing)."""
+
+    def publish() -> None:
+        if command is not None:
+            probe.cmd.publish(twist_msg(probe.get_clock().now().to_msg(), command))
+
+    assert probe.spin_until(lambda: publish() or probe.received["joint_states"], 60), "no joint_states"
+    end = sim_now(probe) + sim_seconds
+    assert probe.spin_until(lambda: publish() or sim_now(probe) >= end, 120), "sim time did not advance"
+
+
+def base_xy(probe: RosProbe) -> np.ndarray:
+    p = probe.received["sim/ground_truth"][-1].pose.pose.position
+    return np.array([p.x, p.y])
+
+
+def test_topics_types_and_rates_on_sim_time(probe):
+    reset(probe)
+    run_for(probe, 2.0, np.zeros(3))
+    joint_dt = np.diff(probe.stamps("joint_states"))
+    assert np.median(joint_dt) == pytest.approx(0.02, abs=1e-6)  # 50 Hz control
+    image_dt = np.diff(probe.stamps("camera/image_raw"))
+    assert np.median(image_dt) == pytest.approx(0.1, abs=1e-6)  # 10 Hz camera
+    assert np.median(np.diff(probe.stamps("imu/data"))) == pytest.approx(0.02, abs=1e-6)
+    image = probe.received["camera/image_raw"][-1]
+    assert (image.width, image.height, image.encoding) == (64, 64, "rgb8")
+    assert probe.received["camera/camera_info"][-1].k[0] > 0
+    joints = probe.received["joint_states"][-1]
+    assert list(joints.name) == list(JOINT_NAMES) and len(joints.effort) == 12
+    feet = probe.received["foot_contacts"][-1]
+    assert list(feet.name) == list(FOOT_LINKS)
+    assert 60 < sum(feet.effort) < 250  # standing: the feet carry the body weight
+    # Every command answers one observation: it carries that observation's stamp.
+    # (Compared on the 50 Hz grid: the probe's best-effort subscription may miss a reading.)
+    first = min(probe.stamps("joint_states"))
+    command_stamps = [t for t in probe.stamps("joint_commands") if t >= first]
+    ticks = (np.array(command_stamps) - first) / 0.02
+    assert len(command_stamps) > 50 and np.allclose(ticks, np.round(ticks), atol=1e-6)
+    assert len(set(np.round(ticks))) == len(ticks)  # one command per reading
+    assert probe.received["odom"] and probe.received["sim/ground_truth"]
+
+
+def test_walks_then_stands_when_commands_go_stale(probe):
+    reset(probe)
+    run_for(probe, 0.1, None)
+    start = base_xy(probe)
+    run_for(probe, 3.0, WALK)
+    walked = np.linalg.norm(base_xy(probe) - start)
+    assert walked > 0.8, f"walked only {walked:.2f} m in 3 s at 0.5 m/s"
+    run_for(probe, 1.5, None)  # stale after cmd_timeout_s (0.5 s); then it stands
+    settled = base_xy(probe)
+    run_for(probe, 2.0, None)
+    assert np.linalg.norm(base_xy(probe) - settled) < 0.03
+
+
+def test_nonfinite_commands_are_ignored_and_reported(probe):
+    reset(probe)
+    run_for(probe, 0.1, None)
+    start = base_xy(probe)
+    run_for(probe, 2.0, np.array([math.nan, 0.0, math.inf]))
+    assert np.linalg.norm(base_xy(probe) - start) < 0.03
+    probe.spin_until(lambda: _diag_mentions(probe, "gait_node", "non-finite"), 5)
+    assert _diag_mentions(probe, "gait_node", "non-finite")
+
+
+def _diag_mentions(probe: RosProbe, node: str, text: str) -> bool:
+    return any(status.name.endswith(node) and text in status.message
+               for array in probe.received["diagnostics"] for status in array.status)
+
+
+def test_bad_parameter_values_are_rejected_and_old_values_stay(probe):
+    cases = [("gait_node", "rate_hz", 5000.0), ("gait_node", "cmd_timeout_s", math.nan),
+             ("sim_node", "sync_timeout_s", -1.0), ("sim_node", "camera_width", 128)]
+    for node, name, bad in cases:
+        before = probe.get_parameters(node, [name])[0]
+        [result] = probe.set_parameters(node, {name: bad})
+        assert not result.successful and name in result.reason, (node, name, result.reason)
+        assert probe.get_parameters(node, [name])[0] == before
+    [ok] = probe.set_parameters("gait_node", {"cmd_timeout_s": 0.6})
+    assert ok.successful and probe.get_parameters("gait_node", ["cmd_timeout_s"])[0] == 0.6
+    probe.set_parameters("gait_node", {"cmd_timeout_s": 0.5})
