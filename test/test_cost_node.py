@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import logging
 import math
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 
@@ -312,3 +316,29 @@ def test_diagnostics_report_counts_and_reasons(normal):
     keys = {kv.key: kv.value for kv in status.values}
     assert "count.stale:imu" in keys and int(keys["count.e_stop"]) > 0
     assert "weight.pain" in keys and "cost.total" in keys
+
+
+def test_final_zero_on_sigint(normal):
+    """A cost_node process sends a last zero cmd_vel when interrupted (spin_node's shutdown hook)."""
+    _, robot = normal
+    out: list[TwistStamped] = []
+    sub = robot.create_subscription(TwistStamped, "/guarded_cmd", out.append, 50)
+    remaps = [f"{t}:=/{t}" for t in ("joint_states", "imu/data", "odom", "agent/cmd_vel_proposed")]
+    args = ["--ros-args", "-r", "__node:=cost_node_proc", "-r", "cmd_vel:=/guarded_cmd",
+            "-r", "e_stop:=/e_stop_proc", "-r", "reset_e_stop:=/reset_e_stop_proc",
+            "-r", "diagnostics:=/diagnostics_proc"]
+    for remap in remaps:
+        args += ["-r", remap]
+    proc = subprocess.Popen([sys.executable, "-m", "lecun_agent.nodes.cost_node", *args],
+                            env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: any(m.twist.linear.x == NORMAL[0] for m in out), 15.0)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10.0) == 0
+        time.sleep(0.2)
+        last = out[-1].twist
+        assert (last.linear.x, last.linear.y, last.angular.z) == (0.0, 0.0, 0.0)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        robot.destroy_subscription(sub)

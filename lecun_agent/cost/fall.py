@@ -28,7 +28,7 @@ class FallTerm(CostTerm):
         power: float = 1.0,
         fall_tilt: float = 1.0,  # rad
         tilt_width: float = 0.1,  # rad, half-width of the ramp around fall_tilt
-        fall_height: float = 0.12,  # m, base height counted as lying on the ground
+        fall_height: float = 0.15,  # m, base height counted as lying down (as the sim's fallen())
         height_width: float = 0.03,  # m
         veto_above: float | None = 0.5,
     ) -> None:

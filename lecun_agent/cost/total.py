@@ -32,7 +32,7 @@ class TermSettings:
     torque_gain: float = 0.1  # pain per joint at its effort limit
     tilt_threshold: float = 0.35  # rad, tilt pain starts
     fall_tilt: float = 1.0  # rad, counted as fallen
-    fall_height: float = 0.12  # m, base this low counts as lying down
+    fall_height: float = 0.15  # m, base this low counts as lying down (the sim uses the same)
     force_multiple: float = 1.5  # body weights per leg before force cost starts
     heat_coeff: float = 0.0  # W/(N*m)^2, Joule heat in the energy term
     progress_speed: float = 0.5  # m/s wanted towards the goal
