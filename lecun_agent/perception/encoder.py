@@ -46,21 +46,21 @@ class Encoder(nn.Module):
         self.cfg = cfg
         c1, c2, c3, c4 = cfg.channels
         self.cnn = nn.Sequential(  # 64 -> 31 -> 14 -> 6 -> 2
-            nn.Conv2d(3, c1, 4, stride=2), nn.Mish(),
-            nn.Conv2d(c1, c2, 4, stride=2), nn.Mish(),
-            nn.Conv2d(c2, c3, 3, stride=2), nn.Mish(),
-            nn.Conv2d(c3, c4, 3, stride=2), nn.Mish(),
+            nn.Conv2d(3, c1, 4, stride=2), nn.ReLU(),
+            nn.Conv2d(c1, c2, 4, stride=2), nn.ReLU(),
+            nn.Conv2d(c2, c3, 3, stride=2), nn.ReLU(),
+            nn.Conv2d(c3, c4, 3, stride=2), nn.ReLU(),
             nn.Flatten(),
         )  # fmt: skip
         with torch.no_grad():
             cnn_out = self.cnn(torch.zeros(1, 3, cfg.image_size, cfg.image_size)).shape[-1]
         self.proprio_mlp = nn.Sequential(
-            nn.Linear(cfg.proprio_dim, cfg.proprio_hidden), nn.LayerNorm(cfg.proprio_hidden), nn.Mish()
+            nn.Linear(cfg.proprio_dim, cfg.proprio_hidden), nn.LayerNorm(cfg.proprio_hidden), nn.ReLU()
         )
         self.fuse = nn.Sequential(
             nn.Linear(cnn_out + cfg.proprio_hidden, cfg.fuse_hidden),
             nn.LayerNorm(cfg.fuse_hidden),
-            nn.Mish(),
+            nn.ReLU(),
             nn.Linear(cfg.fuse_hidden, cfg.latent_dim),
         )
         # Proprio normalisation from the training set; saved in the state_dict.

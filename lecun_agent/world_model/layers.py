@@ -9,10 +9,10 @@ from torch import nn
 
 
 def mlp(inp: int, hidden: int, out: int, layers: int = 2) -> nn.Sequential:
-    """inp -> [Linear, LayerNorm, Mish] * layers -> Linear(out)."""
+    """inp -> [Linear, LayerNorm, SiLU] * layers -> Linear(out)."""
     mods: list[nn.Module] = []
     for i in range(layers):
-        mods += [nn.Linear(inp if i == 0 else hidden, hidden), nn.LayerNorm(hidden), nn.Mish()]
+        mods += [nn.Linear(inp if i == 0 else hidden, hidden), nn.LayerNorm(hidden), nn.SiLU()]
     mods.append(nn.Linear(hidden, out))
     return nn.Sequential(*mods)
 
@@ -50,8 +50,8 @@ class EnsembleMLP(nn.Module):
         super().__init__()
         self.members = members
         self.net = nn.Sequential(
-            EnsembleLinear(members, inp, hidden), EnsembleLayerNorm(members, hidden), nn.Mish(),
-            EnsembleLinear(members, hidden, hidden), EnsembleLayerNorm(members, hidden), nn.Mish(),
+            EnsembleLinear(members, inp, hidden), EnsembleLayerNorm(members, hidden), nn.SiLU(),
+            EnsembleLinear(members, hidden, hidden), EnsembleLayerNorm(members, hidden), nn.SiLU(),
             EnsembleLinear(members, hidden, out),
         )  # fmt: skip
         # Small last layer: each member starts near "no change", which the residual makes the copy model.
