@@ -46,14 +46,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_sim(sub)
-    try:
-        from lecun_agent import cli_learning
-    except ImportError:
-        cli_learning = None
-    if cli_learning is not None:
-        cli_learning.add_collect(sub)
-        cli_learning.add_train(sub)
-        cli_learning.add_eval_model(sub)
+    from lecun_agent import cli_learning, cli_recording
+
+    cli_learning.add_collect(sub)
+    cli_learning.add_train(sub)
+    cli_learning.add_eval_model(sub)
+    cli_recording.add_record(sub)
+    cli_recording.add_convert(sub)
     return parser
 
 

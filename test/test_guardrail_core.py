@@ -113,7 +113,7 @@ def test_pain_rising_slows_and_recovers():
     g = fresh()
     run_until(g, 0.0, 1.0)
     for i, t in enumerate(np.arange(1.02, 1.2, DT)):
-        g.pain(t, 0.1 * i)  # pain climbing
+        g.pain(t, 0.2 * i)  # pain climbing (contact with an obstacle)
         feed(g, t)
         d = g.step(t)
     assert "clamp:pain_rising" in d.reasons

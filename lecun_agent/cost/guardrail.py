@@ -76,8 +76,8 @@ class GuardrailConfig:
     timeout_joint_states: float = 0.25  # s
     timeout_imu: float = 0.25  # s
     timeout_odom: float = 0.5  # s
-    pain_filter: float = 0.1  # s, time constant of the low-pass on measured pain
-    pain_rise: float = 0.1  # filtered-pain increase within pain_window that counts as rising
+    pain_filter: float = 0.2  # s, time constant of the low-pass on measured pain
+    pain_rise: float = 0.25  # filtered-pain increase within pain_window that counts as rising
     pain_window: float = 0.25  # s
     pain_hold: float = 1.0  # s to stay slowed after the last rise
     pain_slow_factor: float = 0.3  # speed scale while slowed

@@ -21,6 +21,7 @@ from trajectory_msgs.msg import JointTrajectory
 
 from lecun_agent.readings import FOOT_LINKS, JOINT_NAMES, rotation_matrix
 from lecun_agent.sim.config import ArenaConfig, SimConfig
+from lecun_agent.sim.episode_log import EpisodeLog
 from lecun_agent.sim.sim import QuadrupedSim
 
 from . import conversions as conv
@@ -76,7 +77,7 @@ class SimNode(Node):
         self.standing = self.readings.joint_pos.copy()
         self.targets = self.standing.copy()
         self.command_time = -np.inf  # sim time of the newest applied joint command
-        self.recorder = None  # EpisodeLog(p["record_dir"], self.sim) if p["record_dir"] else None
+        self.recorder = EpisodeLog(p["record_dir"], self.sim) if p["record_dir"] else None
         self.counts = {"steps": 0, "sync_timeouts": 0, "stale_holds": 0, "bad_commands": 0}
 
         self.pubs = {
@@ -177,7 +178,7 @@ class SimNode(Node):
         else:
             rgb = None
         if self.recorder is not None:
-            self.recorder.add(t, truth, rgb)
+            self.recorder.add(t, rgb)
         self.pubs["imu"].publish(conv.imu_msg(r))
         # joint_states last: consumers (the gait) act on it, the other readings are already out.
         self.pubs["joints"].publish(conv.joint_state_msg(r))

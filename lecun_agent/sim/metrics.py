@@ -57,3 +57,12 @@ def episode_metrics(
         drift_m=float(np.linalg.norm(delta)),
         path_length_m=float(np.linalg.norm(steps, axis=1).sum()),
     )
+
+
+def fallen_flags(positions: np.ndarray, quats: np.ndarray, config) -> np.ndarray:
+    """(T,) bool, the simulator's fall rule (too tilted or too low) over a trajectory.
+
+    positions (T, 3), quats (T, 4) xyzw; `config` is the SimConfig that sets the thresholds.
+    """
+    tilts = np.array([tilt_of(q) for q in quats])  # (T,)
+    return (tilts > config.fall_tilt_rad) | (np.asarray(positions)[:, 2] < config.fall_height_m)

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 import pybullet
 
-from lecun_agent.readings import Readings, tilt_of
+from lecun_agent.readings import Readings
 from lecun_agent.robot_model import RobotModel, load_robot_model
 from lecun_agent.sim import camera
 from lecun_agent.sim.arena import Arena, layout_arena
 from lecun_agent.sim.config import SimConfig
+from lecun_agent.sim.metrics import fallen_flags
 from lecun_agent.sim.sensors import ImuModel, OdometryEstimator, read_contacts, read_joints, rot_matrix
 from lecun_agent.sim.world import RobotHandles, build_static_world, load_robot
 
@@ -152,7 +153,7 @@ class QuadrupedSim:
 
     def fallen(self) -> bool:
         gt = self.ground_truth()
-        return tilt_of(gt.quat) > self.config.fall_tilt_rad or gt.pos[2] < self.config.fall_height_m
+        return bool(fallen_flags(gt.pos[None], gt.quat[None], self.config)[0])
 
     # ---- cameras -----------------------------------------------------------------------
     def camera_due(self) -> bool:

@@ -15,7 +15,8 @@ from pathlib import Path
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 
-from lecun_agent.sim.metrics import episode_metrics
+from lecun_agent.sim.config import SimConfig
+from lecun_agent.sim.metrics import episode_metrics, fallen_flags
 from lecun_agent.sim.video import plot_speed_tilt
 
 from .description import StackOptions, stack_nodes
@@ -33,14 +34,19 @@ def run_episode(out: Path, program: str, seed: int, duration_s: float, gui: bool
     out.mkdir(parents=True, exist_ok=True)
     options = StackOptions(target="sim", program=program, seed=seed, gui=gui, profile=profile,
                            sim_mode="realtime" if realtime else "synchronous", record_dir=str(out))
-    stack = Stack(stack_nodes(options), out / "logs")
+    nodes = stack_nodes(options)
+    stack = Stack([n for n in nodes if n.name != "sim_node"], out / "logs")
     crashes: list[str] = []
     rclpy.init()
     monitor = EpisodeMonitor()
     executor = SingleThreadedExecutor()
     executor.add_node(monitor)
     try:
-        crashes = _watch(executor, monitor, stack, duration_s)
+        # The body starts last, once every other node is up, so sim time 0 finds the whole
+        # agent listening (otherwise the first seconds are spent waiting for slow imports).
+        crashes = _wait_for_nodes(executor, monitor, stack)
+        stack.start(next(n for n in nodes if n.name == "sim_node"))
+        crashes = crashes or _watch(executor, monitor, stack, duration_s)
     except KeyboardInterrupt:
         log.warning("interrupted; stopping the stack")
     finally:
@@ -51,11 +57,14 @@ def run_episode(out: Path, program: str, seed: int, duration_s: float, gui: bool
         rclpy.try_shutdown()
     log.info("node exit codes: %s", codes)
 
-    metrics = episode_metrics(data["t"], data["pos"], data["quat"], program=program)
+    if len(data["t"]) < 2:
+        raise RuntimeError(f"the episode produced no ground truth; see the node logs in {out / 'logs'}"
+                           + "".join(f"\n{c}" for c in crashes))
+    fallen = fallen_flags(data["pos"], data["quat"], SimConfig())
+    metrics = episode_metrics(data["t"], data["pos"], data["quat"], fallen).as_dict()
     metrics.update(program=program, seed=seed, realtime=realtime, crashed_nodes=crashes)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
-    if len(data["t"]):
-        plot_speed_tilt(data["t"], data["lin_vel"], data["quat"], out / "speed_tilt.png")
+    plot_speed_tilt(data["t"], data["pos"], data["quat"], out / "speed_tilt.png")
     return metrics
 
 
@@ -78,4 +87,20 @@ def _watch(executor, monitor: EpisodeMonitor, stack: Stack, duration_s: float) -
             message = f"simulation made no progress for {waited:.0f} s (sim time {monitor.sim_time:.2f} s)"
             log.error(message)
             return [message]
+    return []
+
+
+
+def _wait_for_nodes(executor, monitor: EpisodeMonitor, stack: Stack) -> list[str]:
+    """Spin until every started node shows in the ROS graph; report crashes or a time-out."""
+    names = {p.node.name for p in stack.processes}
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while not names <= set(monitor.get_node_names()):
+        executor.spin_once(timeout_sec=0.1)
+        crashes = stack.crashed()
+        if crashes:
+            return crashes
+        if time.monotonic() > deadline:
+            missing = sorted(names - set(monitor.get_node_names()))
+            return [f"nodes {missing} did not come up within {STARTUP_TIMEOUT_S:.0f} s"]
     return []

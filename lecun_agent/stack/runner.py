@@ -57,18 +57,22 @@ class Stack:
     """The running nodes of one bring-up."""
 
     def __init__(self, nodes: list[NodeLaunch], log_dir: Path, namespace: str = "") -> None:
+        self.log_dir, self.namespace = log_dir, namespace
         log_dir.mkdir(parents=True, exist_ok=True)
         self.processes: list[Process] = []
         self.reported: set[str] = set()
         for node in nodes:
-            log_path = log_dir / f"{node.name}.log"
-            with open(log_path, "w") as out:
-                popen = subprocess.Popen(node_command(node, namespace), stdout=out, stderr=subprocess.STDOUT,
-                                         # own session: a terminal's Ctrl-C reaches only the runner,
-                                         # which stops the nodes in order (command sources first)
-                                         start_new_session=True, preexec_fn=_die_with_parent)
-            self.processes.append(Process(node, popen, log_path))
-            log.info("started %s (pid %d), log %s", node.name, popen.pid, log_path)
+            self.start(node)
+
+    def start(self, node: NodeLaunch) -> None:
+        log_path = self.log_dir / f"{node.name}.log"
+        with open(log_path, "w") as out:
+            popen = subprocess.Popen(node_command(node, self.namespace), stdout=out, stderr=subprocess.STDOUT,
+                                     # own session: a terminal's Ctrl-C reaches only the runner,
+                                     # which stops the nodes in order (command sources first)
+                                     start_new_session=True, preexec_fn=_die_with_parent)
+        self.processes.append(Process(node, popen, log_path))
+        log.info("started %s (pid %d), log %s", node.name, popen.pid, log_path)
 
     def crashed(self) -> list[str]:
         """Newly exited nodes, each reported once with its exit code and the tail of its log."""
