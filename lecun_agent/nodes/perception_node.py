@@ -1,0 +1,114 @@
+"""perception_node: encoder E. Camera frame + proprioception -> latent state s on `agent/latent`.
+
+On each `camera/image_raw` frame it builds the proprioception vector from the latest
+joint_states, imu/data, odom (and foot_contacts when a robot has them), encodes both with the
+checkpoint's encoder and publishes `agent/latent`: sensor_msgs/Image, 32FC1, height 1,
+width D, header.stamp = the camera frame's stamp. Frames that cannot be encoded (wrong size or
+encoding, NaN in the readings, readings not there yet) are skipped, logged (throttled) and
+counted by reason in /diagnostics; nothing an input holds can stop the node.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import numpy as np
+import torch
+from nav_msgs.msg import Odometry
+from rclpy.node import Node
+from sensor_msgs.msg import Image, Imu, JointState
+
+from lecun_agent.perception.proprio import proprio_from_readings
+
+from .common import OK, SENSOR_QOS, WARN, Diagnostics, Parameters, spin_node
+from .conversions import readings_from_msgs, rgb_from_image
+from .latent_io import CheckpointParameter, float_image
+
+
+class PerceptionNode(Node):
+    def __init__(self, **node_kwargs) -> None:
+        super().__init__("perception_node", **node_kwargs)
+        p = self.params = Parameters(self)
+        threads = p.declare("threads", 1, "torch intra-op threads for inference (CPU)", low=1, high=64,
+                            read_only=True)
+        p.declare("diagnostics_period_s", 1.0, "seconds between /diagnostics reports", low=0.1, high=60.0,
+                  read_only=True)
+        torch.set_num_threads(threads)
+        self.ckpt = CheckpointParameter(self, p)
+        self.msgs: dict[str, object] = {}
+        self.skips: Counter[str] = Counter()
+        self.published = self._published_at_report = self._bad_at_report = 0
+        self.infer_ms: list[float] = []
+        self.last_report = self.get_clock().now()
+        self.pub = self.create_publisher(Image, "agent/latent", SENSOR_QOS)
+        self.create_subscription(Image, "camera/image_raw", self._on_image, SENSOR_QOS)
+        for topic, kind, key in (("joint_states", JointState, "joints"), ("imu/data", Imu, "imu"),
+                                 ("odom", Odometry, "odom"), ("foot_contacts", JointState, "feet")):
+            self.create_subscription(kind, topic, lambda m, k=key: self.msgs.__setitem__(k, m), SENSOR_QOS)
+        self.diagnostics = Diagnostics(self)
+        self.create_timer(p["diagnostics_period_s"], self._publish_diagnostics)
+
+    def _skip(self, reason: str, detail: str) -> None:
+        self.skips[reason] += 1
+        self.get_logger().warning(f"frame skipped ({reason}): {detail}", throttle_duration_sec=2.0)
+
+    def _on_image(self, msg: Image) -> None:
+        if "joints" not in self.msgs or "imu" not in self.msgs:
+            self._skip("waiting", "no joint_states or imu/data yet")
+            return
+        try:
+            rgb = rgb_from_image(msg)  # (H, W, 3) uint8
+        except ValueError as err:  # encoding other than rgb8/bgr8, or data not matching its size
+            self._skip("bad_image", str(err))
+            return
+        try:
+            readings = readings_from_msgs(self.msgs["joints"], self.msgs["imu"], self.msgs.get("odom"),
+                                          self.msgs.get("feet"))
+            proprio = proprio_from_readings(readings)  # (P,)
+        except ValueError as err:  # joints the body model does not name
+            self._skip("bad_readings", str(err))
+            return
+        expected = tuple(self.ckpt.spec.image_shape)
+        if rgb.shape != expected:
+            self._skip("bad_image", f"image is {rgb.shape[1]}x{rgb.shape[0]}, the encoder reads "
+                       f"{expected[1]}x{expected[0]} (resize in the camera driver or an image_proc node)")
+            return
+        if not np.isfinite(proprio).all():
+            self._skip("nonfinite", "NaN or Inf in joint_states/imu/odom")
+            return
+        start = time.perf_counter()
+        with torch.no_grad():
+            s = self.ckpt.model.encode(torch.from_numpy(rgb.copy())[None], torch.from_numpy(proprio)[None])[0]
+        self.infer_ms.append(1e3 * (time.perf_counter() - start))
+        if not torch.isfinite(s).all():
+            self._skip("nonfinite", "the encoder produced NaN/Inf")
+            return
+        self.pub.publish(float_image(msg.header.stamp, s.numpy()[None]))
+        self.published += 1
+
+    def _publish_diagnostics(self) -> None:
+        now = self.get_clock().now()
+        dt = (now - self.last_report).nanoseconds * 1e-9
+        rate = (self.published - self._published_at_report) / dt if dt > 0 else 0.0
+        self.last_report, self._published_at_report = now, self.published
+        ms = np.array(self.infer_ms[-100:]) if self.infer_ms else np.zeros(1)
+        self.infer_ms = self.infer_ms[-100:]
+        values = {"rate_hz": round(rate, 2), "published": self.published,
+                  "inference_ms_mean": round(ms.mean(), 2), "inference_ms_max": round(ms.max(), 2),
+                  "latent_dim": self.ckpt.model.cfg.latent_dim,
+                  "checkpoint": self.params["checkpoint"] or "(default)", "reloads": self.ckpt.reloads,
+                  "rejected_reloads": self.ckpt.rejected}
+        values.update({f"skipped.{k}": v for k, v in sorted(self.skips.items())})
+        bad = sum(v for k, v in self.skips.items() if k != "waiting")
+        new_bad, self._bad_at_report = bad - self._bad_at_report, bad  # WARN while bad frames keep coming
+        self.diagnostics.publish(WARN if new_bad else OK, f"{new_bad} frames skipped since the last report"
+                                 if new_bad else "ok", values)
+
+
+def main(args=None) -> None:
+    spin_node(PerceptionNode, args)
+
+
+if __name__ == "__main__":
+    main()

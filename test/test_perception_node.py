@@ -1,0 +1,133 @@
+"""perception_node through real rclpy: latent stamped with the camera frame; bad frames skipped, reported."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+import rclpy
+from diagnostic_msgs.msg import DiagnosticArray
+from model_nodes import LATENT_DIM, spinning, tiny_checkpoint
+from nav_msgs.msg import Odometry
+from ros_probe import RosProbe
+from sensor_msgs.msg import Image, Imu, JointState
+
+from lecun_agent.nodes.common import SENSOR_QOS, sec_to_stamp, stamp_to_sec
+from lecun_agent.nodes.conversions import image_msg, imu_msg, joint_state_msg, odometry_msg
+from lecun_agent.nodes.latent_io import rows_from_float_image
+from lecun_agent.nodes.perception_node import PerceptionNode
+from lecun_agent.readings import Readings
+
+pytestmark = pytest.mark.ros
+
+
+def readings(t: float, joint_vel: float = 0.0) -> Readings:
+    return Readings(
+        stamp=t, joint_pos=np.array([0.0, 0.8, -1.5] * 4), joint_vel=np.full(12, joint_vel),
+        joint_effort=np.zeros(12), imu_quat=np.array([0, 0, 0, 1.0]), imu_gyro=np.zeros(3),
+        imu_accel=np.array([0, 0, 9.81]), foot_forces=np.full(4, 30.0), odom_pos=np.array([0, 0, 0.3]),
+        odom_quat=np.array([0, 0, 0, 1.0]), odom_lin_vel=np.zeros(3), odom_ang_vel=np.zeros(3),
+    )  # fmt: skip
+
+
+class Camera(RosProbe):
+    """Plays robot: publishes proprioception and camera frames, records latents and diagnostics."""
+
+    def __init__(self) -> None:
+        super().__init__("fake_camera", use_sim_time=False)
+        self.pubs = {name: self.create_publisher(kind, topic, SENSOR_QOS) for name, kind, topic in (
+            ("joints", JointState, "joint_states"), ("imu", Imu, "imu/data"), ("odom", Odometry, "odom"),
+            ("image", Image, "camera/image_raw"))}
+        self.record(Image, "agent/latent", SENSOR_QOS)
+        self.record(DiagnosticArray, "diagnostics", 10)
+
+    def send_readings(self, r: Readings) -> None:
+        self.pubs["joints"].publish(joint_state_msg(r))
+        self.pubs["imu"].publish(imu_msg(r))
+        odom = odometry_msg(r.stamp, r.odom_pos, r.odom_quat, r.odom_lin_vel, r.odom_ang_vel)
+        self.pubs["odom"].publish(odom)
+
+    def latent_at(self, stamp: float, timeout_s: float = 5.0) -> Image | None:
+        """Publish readings and frames stamped `stamp` until the latent for it comes back."""
+        found = []
+
+        def arrived() -> bool:
+            latents = self.received["agent/latent"]
+            found[:] = [m for m in latents if abs(stamp_to_sec(m.header.stamp) - stamp) < 1e-6]
+            return bool(found)
+
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline and not arrived():
+            self.pubs["image"].publish(self.frame)
+            self.spin_until(arrived, 0.2)
+        return found[0] if found else None
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    ckpt = tmp_path_factory.mktemp("ckpt")
+    tiny_checkpoint(ckpt)
+    rclpy.init()
+    with spinning(PerceptionNode, checkpoint=str(ckpt), diagnostics_period_s=0.2) as node:
+        camera = Camera()
+        camera.spin_until(lambda: camera.count_publishers("agent/latent") > 0, 5.0)
+        yield node, camera
+        camera.destroy_node()
+    rclpy.try_shutdown()
+
+
+def good_frame(t: float) -> Image:
+    rgb = np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)
+    return image_msg(t, rgb)
+
+
+def test_latent_has_camera_stamp_and_width_d(setup):
+    node, camera = setup
+    camera.send_readings(readings(1.0))
+    camera.frame = good_frame(12.345)
+    msg = camera.latent_at(12.345)
+    assert msg is not None, "no latent for the camera frame"
+    assert (msg.encoding, msg.height, msg.width) == ("32FC1", 1, LATENT_DIM)
+    s = rows_from_float_image(msg)
+    assert s.shape == (1, LATENT_DIM) and np.isfinite(s).all()
+
+
+@pytest.mark.parametrize("bad, reason", [
+    (image_msg(20.0, np.zeros((32, 32, 3), np.uint8)), "bad_image"),  # wrong size
+    (Image(height=64, width=64, encoding="mono8", step=64, data=bytes(64 * 64)), "bad_image"),  # encoding
+    (Image(height=64, width=64, encoding="rgb8", step=192, data=bytes(10)), "bad_image"),  # truncated
+])
+def test_bad_frame_is_skipped_and_reported(setup, bad, reason):
+    node, camera = setup
+    camera.send_readings(readings(1.0))
+    before = node.skips[reason]
+    bad.header.stamp = sec_to_stamp(20.0)
+    camera.received["diagnostics"].clear()
+    camera.pubs["image"].publish(bad)
+    assert camera.spin_until(lambda: node.skips[reason] > before, 5.0)
+
+    def reported() -> bool:
+        for array in camera.received["diagnostics"]:
+            ours = [st for st in array.status if st.name == "perception_node"]
+            values = {kv.key: kv.value for st in ours for kv in st.values}
+            if int(values.get(f"skipped.{reason}", 0)) > before:
+                return True
+        return False
+
+    assert camera.spin_until(reported, 5.0), "skip not counted in /diagnostics"
+    assert all(stamp_to_sec(m.header.stamp) != 20.0 for m in camera.received["agent/latent"])
+    camera.frame = good_frame(21.0)  # and the node still works
+    assert camera.latent_at(21.0) is not None
+
+
+def test_nan_readings_are_skipped(setup):
+    node, camera = setup
+    before = node.skips["nonfinite"]
+    camera.send_readings(readings(2.0, joint_vel=float("nan")))
+    camera.spin_for(0.2)
+    camera.pubs["image"].publish(good_frame(30.0))
+    assert camera.spin_until(lambda: node.skips["nonfinite"] > before, 5.0)
+    camera.send_readings(readings(3.0))
+    camera.frame = good_frame(31.0)
+    assert camera.latent_at(31.0) is not None
