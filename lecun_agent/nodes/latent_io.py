@@ -66,6 +66,8 @@ class CheckpointParameter:
         params.on_change(lambda changed: "checkpoint" in changed and self._swap(changed["checkpoint"]))
 
     def _load(self, path: str) -> str | None:
+        if self.model is None and self._pending is not None and self._pending[0] == path:
+            return None  # declare() validates the initial value twice; load it once
         try:
             model, spec, meta = load_checkpoint(path or None, expect_spec=self.spec)
             if self.model is not None and model.cfg.latent_dim != self.model.cfg.latent_dim:
