@@ -1,0 +1,1 @@
+"""Developer and operator tools: parameter services client, generated parameter reference."""
