@@ -41,11 +41,41 @@ def _run_sim(args) -> int:
     return 0 if not metrics.get("crashed_nodes") else 1
 
 
+def _add_up(sub) -> None:
+    p = sub.add_parser("up", help="bring the whole stack up (simulation by default) until Ctrl-C")
+    p.add_argument("--target", choices=("sim", "robot"), default="sim", help="sim, or a real robot's driver")
+    p.add_argument("--namespace", default="", help="namespace for every node")
+    p.add_argument("--profile", default="", help="config/profiles/<name>.yaml to overlay")
+    p.add_argument("--program", default="", help="scripted velocity program (walk, turn, stand, square)")
+    p.add_argument("--seed", type=int, default=0, help="arena and noise seed (sim)")
+    p.add_argument("--realtime", action="store_true", help="sim at wall-clock rate instead of lock-step")
+    p.add_argument("--gui", action="store_true", help="open the PyBullet window")
+    p.add_argument("--no-gait", action="store_true", help="robots whose own controller takes /cmd_vel")
+    p.add_argument("--record", action="store_true", help="record the topic contract to MCAP")
+    p.add_argument("--bag", default="", help="MCAP path for --record")
+    p.add_argument("--checkpoint", default="", help="world-model checkpoint (default: the shipped one)")
+    p.add_argument("--logs", type=Path, default=None, help="node log folder (default runs/<time>/logs)")
+    p.set_defaults(func=_run_up)
+
+
+def _run_up(args) -> int:
+    from lecun_agent.stack.bringup import run_until_stopped
+    from lecun_agent.stack.description import StackOptions
+
+    options = StackOptions(
+        target=args.target, namespace=args.namespace, profile=args.profile, program=args.program,
+        seed=args.seed, sim_mode="realtime" if args.realtime else "synchronous", gui=args.gui,
+        gait=not args.no_gait, record=args.record, bag=args.bag, checkpoint=args.checkpoint,
+    )
+    return run_until_stopped(options, args.logs or _default_run_dir() / "logs")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lecun-agent", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_sim(sub)
+    _add_up(sub)
     from lecun_agent import cli_learning, cli_recording
 
     cli_learning.add_collect(sub)

