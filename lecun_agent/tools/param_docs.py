@@ -71,7 +71,8 @@ def config_files(node: str) -> tuple[Path, ...]:
 
 
 # Parameters set (to temp paths) only so the node can start; keep in step with _start_overrides.
-START_ONLY = {"replay_driver_node": ("bag",), "recorder_node": ("output",)}
+START_ONLY = {"replay_driver_node": ("bag",), "recorder_node": ("output",),
+              "perception_node": ("checkpoint",), "world_model_node": ("checkpoint",)}
 
 
 def _start_overrides(tmp: Path) -> dict[str, Callable[[], dict[str, Any]]]:
@@ -85,7 +86,28 @@ def _start_overrides(tmp: Path) -> dict[str, Callable[[], dict[str, Any]]]:
 
         return {"bag": str(write_synthetic_bag(tmp / "replay.mcap", duration_s=0.5))}
 
-    return {"replay_driver_node": replay, "recorder_node": lambda: {"output": str(tmp / "record.mcap")}}
+    def checkpoint() -> dict[str, Any]:
+        from lecun_agent.checkpoint import default_checkpoint_dir
+
+        if (default_checkpoint_dir() / "meta.json").exists():
+            return {}
+        # No shipped checkpoint yet: the model nodes need some checkpoint to start, and their
+        # parameters do not depend on its weights, so a tiny random one does.
+        if not (tmp / "tiny_checkpoint" / "meta.json").exists():
+            import torch
+
+            from lecun_agent.checkpoint import save_checkpoint
+            from lecun_agent.dataset.format import DatasetSpec
+            from lecun_agent.world_model.config import WorldModelConfig
+            from lecun_agent.world_model.model import WorldModel
+
+            torch.manual_seed(0)
+            model = WorldModel(WorldModelConfig(latent_dim=16, hidden=32, ensemble=2)).eval()
+            save_checkpoint(tmp / "tiny_checkpoint", model, DatasetSpec())
+        return {"checkpoint": str(tmp / "tiny_checkpoint")}
+
+    return {"replay_driver_node": replay, "recorder_node": lambda: {"output": str(tmp / "record.mcap")},
+            "perception_node": checkpoint, "world_model_node": checkpoint}
 
 
 @contextmanager
