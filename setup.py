@@ -5,6 +5,7 @@ from pathlib import Path
 from setuptools import find_packages, setup
 
 PACKAGE = "lecun_agent"
+# One executable per node, named after it, so `ros2 run lecun_agent <node>` works.
 NODES = [
     "sim_node",
     "gait_node",
@@ -12,8 +13,9 @@ NODES = [
     "configurator_node",
     "perception_node",
     "world_model_node",
-    "actor_node",
     "program_node",
+    "recorder_node",
+    "replay_driver_node",
 ]
 
 
@@ -24,11 +26,6 @@ def share_files(folder: str) -> list[tuple[str, list[str]]]:
         if path.is_file() and "__pycache__" not in path.parts:
             entries.append((f"share/{PACKAGE}/{path.parent}", [str(path)]))
     return entries
-
-
-def existing_nodes() -> list[str]:
-    """Only nodes whose module exists get an executable, so every executable runs."""
-    return [n for n in NODES if Path(PACKAGE, "nodes", f"{n}.py").exists()]
 
 
 setup(
@@ -51,7 +48,7 @@ setup(
     license="Apache-2.0",
     tests_require=["pytest"],
     entry_points={
-        "console_scripts": [f"{n} = {PACKAGE}.nodes.{n}:main" for n in existing_nodes()]
+        "console_scripts": [f"{n} = {PACKAGE}.nodes.{n}:main" for n in NODES]
         + ["lecun-agent = lecun_agent.cli:main"],
     },
 )

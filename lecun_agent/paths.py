@@ -31,3 +31,8 @@ def urdf_path(name: str = "quadruped.urdf") -> Path:
 
 def config_path(name: str) -> Path:
     return share_dir() / "config" / name
+
+
+def default_checkpoint_dir() -> Path:
+    """The world-model checkpoint shipped inside the package (produced by `lecun-agent train`)."""
+    return Path(__file__).resolve().parent / "checkpoints" / "default"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lecun_agent.paths import config_path
+from lecun_agent.paths import config_path, default_checkpoint_dir
 
 TARGETS = ("sim", "robot")
 
@@ -80,13 +80,13 @@ def stack_nodes(options: StackOptions) -> list[NodeLaunch]:
         add("gait_node", commands_motion=True)
     add("cost_node", commands_motion=True)
     add("configurator_node")
-    add("perception_node", {"checkpoint": options.checkpoint})
-    add("world_model_node", {"checkpoint": options.checkpoint})
+    if options.checkpoint or (default_checkpoint_dir() / "meta.json").exists():
+        add("perception_node", {"checkpoint": options.checkpoint})
+        add("world_model_node", {"checkpoint": options.checkpoint})
     if options.record:
         add("recorder_node", {"output": options.bag})
     if options.nodes:
         nodes = [n for n in nodes if n.name in options.nodes]
-    nodes = [n for n in nodes if _available(n.name)]
     if options.program:
         # Scripted velocities are proposals like the actor's: the guardrail sees them first.
         guarded = any(n.name == "cost_node" for n in nodes)
@@ -94,7 +94,3 @@ def stack_nodes(options: StackOptions) -> list[NodeLaunch]:
             () if guarded else (("agent/cmd_vel_proposed", "cmd_vel"),))
     return nodes
 
-
-def _available(name: str) -> bool:
-    """Nodes whose module is not written yet are left out rather than crashing the launch."""
-    return (Path(__file__).resolve().parents[1] / "nodes" / f"{name}.py").exists()
