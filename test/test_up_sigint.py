@@ -42,6 +42,7 @@ def test_up_runs_every_node_and_sigint_stops_cleanly_with_a_zero_command(tmp_pat
         probe.record(TwistStamped, "cmd_vel", COMMAND_QOS)
         walking = lambda: any(m.twist.linear.x > 0.1 for m in probe.received["cmd_vel"])  # noqa: E731
         assert probe.spin_until(walking, 150), "the stack never walked"
+        probe.spin_until(lambda: expected <= set(probe.get_node_names()), 20)  # graph discovery lags
         graph = set(probe.get_node_names())
         assert expected <= graph, f"missing from the ROS graph: {expected - graph}"
         children = _children(runner.pid)
