@@ -76,13 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_sim(sub)
     _add_up(sub)
-    from lecun_agent import cli_learning, cli_recording
+    from lecun_agent import cli_learning, cli_param, cli_recording
 
     cli_learning.add_collect(sub)
     cli_learning.add_train(sub)
     cli_learning.add_eval_model(sub)
     cli_recording.add_record(sub)
     cli_recording.add_convert(sub)
+    cli_param.add_param(sub)
+    cli_param.add_docs(sub)
     return parser
 
 

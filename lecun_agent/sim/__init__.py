@@ -1,6 +1,5 @@
-"""sim: the ROS-free pybullet body (QuadrupedSim), its arena, sensors, cameras and the in-process env."""
+"""sim: the ROS-free pybullet body (sim.QuadrupedSim), its arena, sensors, cameras and the in-process env.
 
-from lecun_agent.sim.config import ArenaConfig, SimConfig
-from lecun_agent.sim.sim import GroundTruth, QuadrupedSim
-
-__all__ = ["ArenaConfig", "GroundTruth", "QuadrupedSim", "SimConfig"]
+Deliberately empty of imports: programs and metrics are used where pybullet is absent
+(program_node on a real robot), so importing the package must not import pybullet.
+"""
