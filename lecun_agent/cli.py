@@ -35,7 +35,7 @@ def _run_sim(args) -> int:
         out, program=args.program, seed=args.seed, duration_s=args.duration, gui=args.gui,
         realtime=args.realtime, profile=args.profile,
     )
-    print(f"wrote {out}/video.mp4, {out}/metrics.json, {out}/speed_tilt.png")
+    print(f"wrote {out}/video.mp4, metrics.json, speed_tilt.png, costs.png, episode.npz")
     for key in ("distance_m", "lateral_error_m", "max_tilt_deg", "falls", "sim_seconds"):
         print(f"  {key}: {metrics[key]}")
     return 0 if not metrics.get("crashed_nodes") else 1
@@ -70,12 +70,28 @@ def _run_up(args) -> int:
     return run_until_stopped(options, args.logs or _default_run_dir() / "logs")
 
 
+def _add_report(sub) -> None:
+    p = sub.add_parser("report", help="plots (and the onboard video of a recording) from a run dir or MCAP")
+    p.add_argument("source", type=Path, help="a `lecun-agent sim` run directory or a .mcap recording")
+    p.add_argument("--out", type=Path, default=None, help="output folder (default: beside the source)")
+    p.set_defaults(func=_run_report)
+
+
+def _run_report(args) -> int:
+    from lecun_agent.report import report
+
+    for path in report(args.source, args.out):
+        print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lecun-agent", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_sim(sub)
     _add_up(sub)
+    _add_report(sub)
     from lecun_agent import cli_learning, cli_param, cli_recording
 
     cli_learning.add_collect(sub)

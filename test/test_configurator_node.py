@@ -69,8 +69,9 @@ def wait_for(predicate, timeout: float = 5.0) -> None:
 def ros():
     rclpy.init()
     strict = ["-p", f"floors.pain:={COST_FLOOR_PAIN}", "-p", f"weights.pain:={COST_FLOOR_PAIN}"]
-    cost = CostNode(cli_args=["--ros-args", "--params-file", str(config_path("cost.yaml")), *strict])
-    conf = ConfiguratorNode(cli_args=["--ros-args", "--params-file", str(config_path("configurator.yaml"))])
+    cost = CostNode(cli_args=["--ros-args", "--params-file", str(config_path("cost_node.yaml")), *strict])
+    conf_file = str(config_path("configurator_node.yaml"))
+    conf = ConfiguratorNode(cli_args=["--ros-args", "--params-file", conf_file])
     op = Operator()
     executor = SingleThreadedExecutor()
     for node in (cost, conf, op):

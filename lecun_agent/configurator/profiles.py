@@ -10,7 +10,7 @@ from __future__ import annotations
 from lecun_agent.configurator.modes import Mode
 from lecun_agent.cost.weights import DEFAULT_FLOORS, DEFAULT_WEIGHTS, TERM_NAMES, clip_to_floors
 
-# mode -> term -> weight; config/configurator.yaml overrides any of these.
+# mode -> term -> weight; config/configurator_node.yaml overrides any of these.
 DEFAULT_PROFILES: dict[Mode, dict[str, float]] = {
     Mode.EXPLORE: {**DEFAULT_WEIGHTS, "energy": 0.005, "goal_distance": 0.0, "progress": 0.0},
     Mode.REACH: {**DEFAULT_WEIGHTS, "energy": 0.01, "goal_distance": 1.0, "progress": 1.0},

@@ -58,7 +58,7 @@ class CostNode(Node):
                          read_only=True)
         urdf = p.declare("urdf", "", "URDF with joint limits and mass; empty = the package's", read_only=True)
         unknown = sorted(set(self._parameter_overrides) - set(self._parameters))
-        if unknown:  # a typo in cost.yaml would otherwise be ignored silently
+        if unknown:  # a typo in cost_node.yaml would otherwise be ignored silently
             raise ValueError(f"cost_node: unknown parameters {unknown} in the params file")
         self.cost = IntrinsicCost(load_body_limits(urdf or None), settings, weights, self.floors)
         self.guard = Guardrail(guard)

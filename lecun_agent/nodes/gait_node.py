@@ -109,7 +109,8 @@ class GaitNode(Node):
             self._act(self.pending)
         elif max(lags) > self.params["imu_timeout_s"]:
             self.counts["stale_imu"] += 1
-            self.get_logger().warning("IMU or odometry lags joint_states; standing", throttle_duration_sec=2.0)
+            self.get_logger().warning("IMU or odometry lags joint_states; standing",
+                                      throttle_duration_sec=2.0)
             self._act(self.pending, force_stand=True)
 
     def _act(self, joints: JointState, force_stand: bool = False) -> None:

@@ -122,7 +122,8 @@ class SimNode(Node):
             targets = np.array([msg.points[-1].positions[index[n]] for n in JOINT_NAMES])
         except (KeyError, IndexError):
             self.counts["bad_commands"] += 1
-            self.get_logger().warning("joint command lacks joints or points; ignored", throttle_duration_sec=2.0)
+            self.get_logger().warning("joint command lacks joints or points; ignored",
+                                      throttle_duration_sec=2.0)
             return
         if not np.all(np.isfinite(targets)):
             self.counts["bad_commands"] += 1

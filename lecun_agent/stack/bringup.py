@@ -15,6 +15,7 @@ from pathlib import Path
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
+from rclpy.signals import SignalHandlerOptions
 
 from .description import StackOptions, stack_nodes
 from .runner import Stack
@@ -46,8 +47,10 @@ def bring_up(options: StackOptions, log_dir: Path, graph: Node, executor) -> tup
 
 def run_until_stopped(options: StackOptions, log_dir: Path) -> int:
     """`lecun-agent up`: run until Ctrl-C/SIGTERM; report crashed nodes; 0 when all stopped cleanly."""
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    rclpy.init()
+    # Ctrl-C and SIGTERM become KeyboardInterrupt here, so the stack is stopped in order;
+    # rclpy's own handler would shut the context down under our feet instead.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    rclpy.init(signal_handler_options=SignalHandlerOptions.NO)
     graph = Node("lecun_agent_runner")
     executor = SingleThreadedExecutor()
     executor.add_node(graph)

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
+from rclpy.signals import SignalHandlerOptions
 
+from lecun_agent.report import EPISODE_FILE, EpisodeSeries, cost_table, report
 from lecun_agent.sim.config import SimConfig
 from lecun_agent.sim.metrics import episode_metrics, fallen_flags
-from lecun_agent.sim.video import plot_speed_tilt
 
 from .bringup import STARTUP_TIMEOUT_S, bring_up
 from .description import StackOptions
@@ -36,7 +37,7 @@ def run_episode(out: Path, program: str, seed: int, duration_s: float, gui: bool
                            sim_mode="realtime" if realtime else "synchronous", record_dir=str(out))
     crashes: list[str] = []
     stack = None
-    rclpy.init()
+    rclpy.init(signal_handler_options=SignalHandlerOptions.NO)  # Ctrl-C: KeyboardInterrupt, stop in order
     monitor = EpisodeMonitor()
     executor = SingleThreadedExecutor()
     executor.add_node(monitor)
@@ -60,7 +61,9 @@ def run_episode(out: Path, program: str, seed: int, duration_s: float, gui: bool
     metrics = episode_metrics(data["t"], data["pos"], data["quat"], fallen).as_dict()
     metrics.update(program=program, seed=seed, realtime=realtime, crashed_nodes=crashes)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
-    plot_speed_tilt(data["t"], data["pos"], data["quat"], out / "speed_tilt.png")
+    series = EpisodeSeries(data["t"], data["pos"], data["quat"], *cost_table(data["costs"]))
+    series.save(out / EPISODE_FILE)
+    report(out)  # speed_tilt.png, costs.png
     return metrics
 
 

@@ -51,4 +51,5 @@ class EpisodeMonitor(Node):
             "quat": truth[:, 4:8],
             "lin_vel": truth[:, 8:11],
             "commands": np.array(self.commands) if self.commands else np.zeros((0, 4)),
+            "costs": list(self.costs),
         }
