@@ -47,8 +47,8 @@ def test_same_seed_and_commands_give_bit_identical_joint_states(tmp_path):
     try:
         probe = RosProbe()
         probe.record(JointState, "joint_states", SENSOR_QOS)
-        first = record_run(probe, tmp_path / "a", 4.0)
-        second = record_run(probe, tmp_path / "b", 4.0)
+        first = record_run(probe, tmp_path / "a", 10.0)
+        second = record_run(probe, tmp_path / "b", 10.0)
         probe.destroy_node()
     finally:
         rclpy.shutdown()

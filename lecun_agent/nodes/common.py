@@ -20,6 +20,7 @@ from rcl_interfaces.msg import (
     ParameterDescriptor,
     SetParametersResult,
 )
+from rclpy.duration import Duration
 from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.qos import (
@@ -200,6 +201,16 @@ OK, WARN, ERROR, STALE = (
     DiagnosticStatus.ERROR,
     DiagnosticStatus.STALE,
 )
+
+
+def publish_last(publisher, msg, timeout_s: float = 1.0) -> None:
+    """Publish a node's final message (a zero command) and wait until subscribers have it.
+
+    The node is destroyed right after; without the wait, a reliable message still in the
+    writer's queue is dropped with it and the robot never hears the zero.
+    """
+    publisher.publish(msg)
+    publisher.wait_for_all_acked(Duration(seconds=timeout_s))
 
 
 def spin_node(

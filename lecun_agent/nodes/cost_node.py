@@ -28,7 +28,18 @@ from lecun_agent.cost.limits import load_body_limits
 from lecun_agent.cost.total import IntrinsicCost, TermSettings
 from lecun_agent.cost.weights import DEFAULT_FLOORS, DEFAULT_WEIGHTS, MAX_WEIGHT, TERM_NAMES, weight_problem
 
-from .common import COMMAND_QOS, ERROR, LATCHED_QOS, OK, SENSOR_QOS, WARN, Diagnostics, Parameters, spin_node
+from .common import (
+    COMMAND_QOS,
+    ERROR,
+    LATCHED_QOS,
+    OK,
+    SENSOR_QOS,
+    WARN,
+    Diagnostics,
+    Parameters,
+    publish_last,
+    spin_node,
+)
 from .common import stamp_to_sec as sec
 from .conversions import JointOrderError, readings_from_msgs, twist_msg, twist_vector
 
@@ -196,7 +207,7 @@ class CostNode(Node):
         self.diag.publish(LEVEL[decision.verdict], f"{decision.verdict}: {decision.detail or 'ok'}", values)
 
     def publish_zero(self) -> None:
-        self.cmd_pub.publish(twist_msg(self.get_clock().now().to_msg(), np.zeros(3)))
+        publish_last(self.cmd_pub, twist_msg(self.get_clock().now().to_msg(), np.zeros(3)))
 
 
 def main(args=None) -> None:

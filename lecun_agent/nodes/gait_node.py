@@ -12,6 +12,7 @@ import dataclasses
 import numpy as np
 from geometry_msgs.msg import TwistStamped
 from nav_msgs.msg import Odometry
+from rclpy.duration import Duration
 from rclpy.node import Node
 from sensor_msgs.msg import Imu, JointState
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
@@ -155,6 +156,7 @@ class GaitNode(Node):
     def stand(self) -> None:
         """Last act on shutdown: command the standing pose."""
         self._publish(self.get_clock().now().to_msg(), self.gait.standing_pose())
+        self.pub.wait_for_all_acked(Duration(seconds=1.0))  # the node is destroyed next
 
 
 def main(args=None) -> None:

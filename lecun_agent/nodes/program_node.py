@@ -12,7 +12,7 @@ from rclpy.node import Node
 from lecun_agent.sim.programs import PROGRAMS
 
 from . import conversions as conv
-from .common import COMMAND_QOS, Parameters, spin_node
+from .common import COMMAND_QOS, Parameters, publish_last, spin_node
 
 
 class ProgramNode(Node):
@@ -37,7 +37,7 @@ class ProgramNode(Node):
         self.pub.publish(conv.twist_msg(now.to_msg(), self.program(elapsed)))
 
     def zero(self) -> None:
-        self.pub.publish(conv.twist_msg(self.get_clock().now().to_msg(), [0.0, 0.0, 0.0]))
+        publish_last(self.pub, conv.twist_msg(self.get_clock().now().to_msg(), [0.0, 0.0, 0.0]))
 
 
 def main(args=None) -> None:
