@@ -25,7 +25,7 @@ def test_arena_keeps_start_and_corridor_clear(seed):
     cfg = ArenaConfig()
     arena = layout_arena(cfg, seed)
     assert len(arena.obstacles) == cfg.obstacle_count
-    for along in np.linspace(0.0, cfg.corridor_length_m, 30):
+    for along in np.linspace(0.0, cfg.corridor_length(), 30):
         for across in (-0.3, 0.0, 0.3):
             assert not arena.blocked(arena.start_xy + np.array([along, across]), margin=0.2)
     assert np.linalg.norm(arena.goal_xy - arena.start_xy) >= cfg.goal_min_distance_m
@@ -155,3 +155,26 @@ def test_video_writer_and_inset(tmp_path, sim):
         for _ in range(3):
             vw.write(frame)
     assert (tmp_path / "v.mp4").stat().st_size > 0
+
+
+@pytest.mark.parametrize("size, count", [(4.0, 0), (6.0, 12), (20.0, 40)])
+def test_other_arenas_start_inside_with_a_clear_corridor_and_a_goal(size, count):
+    cfg = ArenaConfig(size_m=size, obstacle_count=count)
+    arena = layout_arena(cfg, seed=7)
+    assert np.all(np.abs(arena.start_xy) < size / 2 - 0.3)
+    assert cfg.corridor_length() > 0.5
+    assert not arena.blocked(arena.goal_xy)
+    assert np.all(np.abs(arena.goal_xy) < size / 2)
+    sim = QuadrupedSim(SimConfig(arena=cfg, camera_enabled=False))
+    try:
+        sim.reset(7)
+        for _ in range(50):
+            sim.step()
+        assert not sim.fallen()
+    finally:
+        sim.close()
+
+
+def test_a_start_outside_the_walls_is_a_clear_error():
+    with pytest.raises(ValueError, match="outside"):
+        layout_arena(ArenaConfig(size_m=4.0, start_xy=(-3.5, 0.0)), seed=0)

@@ -51,7 +51,7 @@ class Arena:
         d = np.asarray(xy, dtype=float) - self.start_xy
         along, across = c * d[0] + s * d[1], -s * d[0] + c * d[1]
         return bool(
-            -margin <= along <= cfg.corridor_length_m + margin
+            -margin <= along <= cfg.corridor_length() + margin
             and abs(across) <= cfg.corridor_half_width_m + margin
         )
 
@@ -73,7 +73,7 @@ _PALETTE = (
 def layout_arena(config: ArenaConfig, seed: int) -> Arena:
     """Draw obstacles and goal from the seed; the start and the corridor ahead stay clear."""
     rng = np.random.default_rng(seed)
-    arena = Arena(config, start_xy=np.array(config.start_xy, dtype=float), start_yaw=config.start_yaw)
+    arena = Arena(config, start_xy=config.start(), start_yaw=config.start_yaw)
     half = config.size_m / 2.0 - 0.5  # keep things off the walls
     tries = 0
     while len(arena.obstacles) < config.obstacle_count and tries < 1000:
@@ -96,4 +96,7 @@ def layout_arena(config: ArenaConfig, seed: int) -> Arena:
         ):
             arena.goal_xy = goal
             break
+    else:  # a crowded or small arena: the end of the clear corridor is always reachable
+        heading = np.array([np.cos(arena.start_yaw), np.sin(arena.start_yaw)])
+        arena.goal_xy = arena.start_xy + config.corridor_length() * heading
     return arena

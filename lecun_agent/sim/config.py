@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 
 @dataclass
 class ArenaConfig:
@@ -17,16 +19,30 @@ class ArenaConfig:
     obstacle_count: int = 6
     obstacle_half_extent_range: tuple[float, float] = (0.15, 0.45)  # m, per horizontal axis
     obstacle_height_range: tuple[float, float] = (0.3, 0.8)  # m
-    start_xy: tuple[float, float] = (-3.5, 0.0)  # m, robot start position
+    start_xy: tuple[float, float] | None = None  # m; None = 1.5 m in from the -x wall, centred
     start_yaw: float = 0.0  # rad, robot start heading (facing +x)
     start_clearance_m: float = 1.0  # no obstacle within this radius of the start
     # A corridor straight ahead of the start is kept free, so a straight walk can never be
     # blocked by the layout (the walk tests stay fair for every seed).
-    corridor_length_m: float = 7.0
+    corridor_length_m: float = 7.0  # capped to what fits inside the walls (corridor_length())
     corridor_half_width_m: float = 0.9
     goal_min_distance_m: float = 2.5  # goal at least this far from the start
     wall_height_m: float = 0.4
     goal_radius_m: float = 0.15  # size of the visible goal marker
+
+    def start(self) -> np.ndarray:
+        """(2,) m, the robot's start position; a start outside the walls is a clear error."""
+        half = self.size_m / 2.0
+        xy = np.array(self.start_xy if self.start_xy is not None else (-half + 1.5, 0.0), dtype=float)
+        if np.any(np.abs(xy) > half - 0.3):
+            raise ValueError(f"start {xy.tolist()} is outside the {self.size_m} m arena's walls")
+        return xy
+
+    def corridor_length(self) -> float:
+        """m of clear corridor ahead of the start: corridor_length_m, or less in a small arena."""
+        heading = np.array([np.cos(self.start_yaw), np.sin(self.start_yaw)])
+        ahead = self.size_m / 2.0 - float(self.start() @ heading)  # to the wall ahead (axis-aligned start)
+        return float(max(0.0, min(self.corridor_length_m, ahead - 1.5)))
 
 
 @dataclass
