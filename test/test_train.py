@@ -56,6 +56,7 @@ def test_time_budget_stops_training(tmp_path):
         tmp_path / "data", tmp_path / "ck", TrainConfig(steps=10**6, minutes=0.02, batch_size=2), TINY
     )
     assert 0 < out["steps"] < 10**6 and (tmp_path / "ck" / "model.pt").exists()
+    assert load_checkpoint(tmp_path / "ck")[2]["train"]["steps"] == out["steps"]
 
 
 def test_collect_then_eval_on_the_sim(tmp_path):

@@ -194,7 +194,7 @@ def _save(out_dir, model, opt, sampler, data, cfg, step, samples, seconds) -> No
         "seconds": round(seconds, 1),
         "transitions": len(data),
         "episodes": data.num_episodes,
-        **dataclasses.asdict(cfg),
+        "train_config": dataclasses.asdict(cfg),
     }
     save_checkpoint(out_dir, model, data.spec, train_meta)
     state = {
