@@ -2,6 +2,7 @@
 
 import csv
 
+import pytest
 import torch
 
 from lecun_agent.checkpoint import load_checkpoint
@@ -74,3 +75,41 @@ def test_collect_then_eval_on_the_sim(tmp_path):
     assert set(res["error_by_horizon"]) == {"1", "2", "3", "4"}
     assert set(res["r2"]) == {"base_velocity", "tilt", "foot_force"} and "1" in res["r2"]["tilt"]
     assert plot_eval(res, tmp_path / "eval.png").stat().st_size > 1000
+
+
+@pytest.mark.slow
+def test_torchrun_two_ranks(tmp_path):
+    """`torchrun --nproc_per_node 2 -m lecun_agent.cli train` runs with no code change (gloo, CPU).
+
+    Slow only because it starts two interpreters plus the launcher (about 6 s idle, more under load)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    make_synthetic_dataset(tmp_path / "data", episodes=2, steps=20)
+    torchrun = Path(sys.executable).with_name("torchrun")
+    cmd = [
+        str(torchrun),
+        "--nproc_per_node",
+        "2",
+        "-m",
+        "lecun_agent.cli",
+        "train",
+        "--data",
+        str(tmp_path / "data"),
+        "--out",
+        str(tmp_path / "ck"),
+        "--steps",
+        "3",
+        "--batch-size",
+        "4",
+        "--threads",
+        "1",
+    ]
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=240, env={**os.environ, "OMP_NUM_THREADS": "1"}
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    meta = load_checkpoint(tmp_path / "ck")[2]
+    assert meta["train"]["steps"] == 3 and meta["train"]["samples"] == 3 * 4 * 2
