@@ -75,3 +75,11 @@ def test_cli_eval_model_reports_a_bad_checkpoint(tmp_path, capsys):
     )
     assert args.func(args) == 2
     assert "checkpoint format" in capsys.readouterr().err
+
+
+def test_shipped_default_checkpoint_loads_and_runs():
+    from lecun_agent.dataset.format import DatasetSpec
+
+    model, spec, meta = load_checkpoint(None, expect_spec=DatasetSpec())
+    s = model.encode(torch.zeros(2, 64, 64, 3, dtype=torch.uint8), torch.zeros(2, spec.proprio_dim))
+    assert s.shape == (2, meta["config"]["latent_dim"]) and torch.isfinite(model.critic(s)).all()
