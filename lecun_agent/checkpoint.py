@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from lecun_agent.dataset.format import DatasetSpec
+from lecun_agent.paths import default_checkpoint_dir
 from lecun_agent.world_model.config import WorldModelConfig
 from lecun_agent.world_model.model import WorldModel
 
@@ -30,11 +31,6 @@ MODEL_FILE, META_FILE = "model.pt", "meta.json"
 
 class CheckpointError(ValueError):
     """A checkpoint that cannot be used: missing, corrupt, or made for other observations."""
-
-
-def default_checkpoint_dir() -> Path:
-    """The checkpoint shipped inside the package."""
-    return Path(__file__).resolve().parent / "checkpoints" / "default"
 
 
 def versions() -> dict[str, str]:

@@ -87,7 +87,7 @@ def _start_overrides(tmp: Path) -> dict[str, Callable[[], dict[str, Any]]]:
         return {"bag": str(write_synthetic_bag(tmp / "replay.mcap", duration_s=0.5))}
 
     def checkpoint() -> dict[str, Any]:
-        from lecun_agent.checkpoint import default_checkpoint_dir
+        from lecun_agent.paths import default_checkpoint_dir
 
         if (default_checkpoint_dir() / "meta.json").exists():
             return {}
