@@ -59,6 +59,9 @@ def run_episode(out: Path, program: str, seed: int, duration_s: float, gui: bool
                            + "".join(f"\n{c}" for c in crashes))
     fallen = fallen_flags(data["pos"], data["quat"], SimConfig())
     metrics = episode_metrics(data["t"], data["pos"], data["quat"], fallen).as_dict()
+    # Sim time since start (stamps begin at 0), not the span the monitor saw: it may join a
+    # few ticks late, when discovery is slower than the lock-stepped sim.
+    metrics["sim_seconds"] = float(data["t"][-1])
     metrics.update(program=program, seed=seed, realtime=realtime, crashed_nodes=crashes)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     series = EpisodeSeries(data["t"], data["pos"], data["quat"], *cost_table(data["costs"]))
