@@ -108,7 +108,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except (FileNotFoundError, ValueError, RuntimeError) as err:
+        # Bad input (missing files, wrong recordings, mismatched checkpoints) is the user's to
+        # fix: say what is wrong, without a traceback. Anything else is our bug and keeps one.
+        print(f"lecun-agent {args.command}: error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

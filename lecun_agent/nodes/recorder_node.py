@@ -25,13 +25,14 @@ from .common import OK, WARN, Diagnostics, Parameters, spin_node
 class RecorderNode(Node):
     def __init__(self, **kwargs) -> None:
         super().__init__("recorder_node", **kwargs)
-        p = Parameters(self)
+        p = self.params = Parameters(self)
         out = p.declare("output", "", "MCAP file to write; empty = recordings/<date-time>.mcap",
                         read_only=True)
         topics = p.declare("topics", list(CONTRACT_TOPICS), "topics to record (relative names resolve in "
                            "the node's namespace); types outside the contract are taken from the graph",
                            read_only=True)
-        p.declare("duration_s", 0.0, "stop after this many node-clock seconds; 0 = until stopped",
+        p.declare("duration_s", 0.0,
+                  "stop this many node-clock seconds after the first message; 0 = until stopped",
                   low=0.0, high=86400.0, read_only=True)
         p.declare("discovery_period_s", 0.5, "how often to look for publishers of topics not yet subscribed",
                   low=0.05, high=10.0, read_only=True)
@@ -48,8 +49,11 @@ class RecorderNode(Node):
         steady = Clock(clock_type=ClockType.STEADY_TIME)
         self.create_timer(p["discovery_period_s"], self._discover, clock=steady)
         self.create_timer(1.0, self._report, clock=steady)
+        self.started_ns: int | None = None  # node-clock time of the first recorded message
         if p["duration_s"] > 0:
-            self.create_timer(p["duration_s"], self._stop)
+            # Checked on the steady clock, measured on the node clock from the first message:
+            # a node-clock timer made before /clock arrives would fire at the first jump.
+            self.create_timer(0.05, self._check_duration, clock=steady)
         self.get_logger().info(f"recording {sorted(self.wanted)} to {self.path}")
 
     def _discover(self) -> None:
@@ -78,7 +82,15 @@ class RecorderNode(Node):
             self.get_logger().info(f"recording {topic} [{type_name}]")
 
     def _on_message(self, topic: str, data: bytes) -> None:
-        self.writer.write(topic, data, self.get_clock().now().nanoseconds)
+        now = self.get_clock().now().nanoseconds
+        if self.started_ns is None:
+            self.started_ns = now
+        self.writer.write(topic, data, now)
+
+    def _check_duration(self) -> None:
+        elapsed = self.get_clock().now().nanoseconds - (self.started_ns or 0)
+        if self.started_ns is not None and elapsed >= self.params["duration_s"] * 1e9:
+            self._stop()
 
     def _report(self) -> None:
         counts = self.writer.message_counts
