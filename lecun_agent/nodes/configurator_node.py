@@ -9,6 +9,8 @@ clipped to the stricter of our floors and cost_node's own `floors.<term>`.
 
 from __future__ import annotations
 
+import time
+
 from geometry_msgs.msg import PoseStamped
 from nav_msgs.msg import Odometry
 from rcl_interfaces.msg import ParameterType
@@ -31,6 +33,8 @@ MODES = [m.value for m in Mode]
 def one_of(allowed: list[str]):
     return lambda v: None if v in allowed else f"must be one of {allowed}, got {v!r}"
 
+
+REQUEST_TIMEOUT_S = 2.0  # wall seconds to wait for cost_node's parameter services
 
 class ConfiguratorNode(Node):
     def __init__(self, **node_kwargs) -> None:
@@ -63,6 +67,7 @@ class ConfiguratorNode(Node):
         self.connected = False
         self.pending = True  # a push is owed (start, mode change, profile change, cost_node restart)
         self.in_flight = False
+        self.sent_at = 0.0  # monotonic time of the request in flight
         self.stats = {"pushes": 0, "push_failures": 0, "floor_raises": 0, "last_push": "none yet"}
         self.create_timer(0.2, self._maintain)
         self.create_timer(1.0, self._publish_diagnostics)
@@ -109,10 +114,15 @@ class ConfiguratorNode(Node):
         if not self.set_client.service_is_ready() or not self.get_client.service_is_ready():
             self.connected = False
             return
+        if self.in_flight and time.monotonic() - self.sent_at > REQUEST_TIMEOUT_S:
+            # A request sent while cost_node's service was still being discovered can be lost;
+            # start over (read the floors again, then push) instead of waiting forever.
+            self.get_logger().warning("cost_node did not answer; asking again")
+            self.connected, self.in_flight = False, False
         if not self.connected:  # cost_node (re)appeared: read its floors, then push
             self.connected, self.pending = True, True
             request = GetParameters.Request(names=[f"floors.{n}" for n in DEFAULT_FLOORS])
-            self.in_flight = True
+            self.in_flight, self.sent_at = True, time.monotonic()
             self.get_client.call_async(request).add_done_callback(self._got_floors)
             return
         if self.pending and not self.in_flight:
@@ -136,7 +146,7 @@ class ConfiguratorNode(Node):
                                       "pushing the floors instead")
         request = SetParametersAtomically.Request(
             parameters=[Parameter(f"weights.{n}", value=v).to_parameter_msg() for n, v in weights.items()])
-        self.pending, self.in_flight = False, True
+        self.pending, self.in_flight, self.sent_at = False, True, time.monotonic()
         future = self.set_client.call_async(request)
         future.add_done_callback(lambda f, m=mode, w=weights: self._pushed(f, m, w))
 
