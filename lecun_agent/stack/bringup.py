@@ -49,6 +49,9 @@ def run_until_stopped(options: StackOptions, log_dir: Path) -> int:
     """`lecun-agent up`: run until Ctrl-C/SIGTERM; report crashed nodes; 0 when all stopped cleanly."""
     # Ctrl-C and SIGTERM become KeyboardInterrupt here, so the stack is stopped in order;
     # rclpy's own handler would shut the context down under our feet instead.
+    # Installed explicitly: a runner started in the background of a script inherits SIGINT
+    # as ignored, and would then outlive its supervisor's Ctrl-C.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     rclpy.init(signal_handler_options=SignalHandlerOptions.NO)
     graph = Node("lecun_agent_runner")

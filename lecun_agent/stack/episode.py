@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import time
 from pathlib import Path
 
@@ -37,7 +38,9 @@ def run_episode(out: Path, program: str, seed: int, duration_s: float, gui: bool
                            sim_mode="realtime" if realtime else "synchronous", record_dir=str(out))
     crashes: list[str] = []
     stack = None
-    rclpy.init(signal_handler_options=SignalHandlerOptions.NO)  # Ctrl-C: KeyboardInterrupt, stop in order
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C and SIGTERM: stop in order
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    rclpy.init(signal_handler_options=SignalHandlerOptions.NO)
     monitor = EpisodeMonitor()
     executor = SingleThreadedExecutor()
     executor.add_node(monitor)
