@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -220,17 +221,22 @@ def spin_node(
 
     rclpy's own signal handlers shut the context down before we could publish, so a node
     that commands motion could not send its final zero. We take SIGINT/SIGTERM ourselves
-    and spin in short slices so the interrupt is seen within 0.1 s.
+    and spin in short slices so a stop request is seen within 0.1 s.
     """
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # during start-up: abort at once
     signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
+    stop = threading.Event()
     node = None
     try:
         node = node_factory()
         executor = SingleThreadedExecutor()
         executor.add_node(node)
-        while rclpy.ok():
+        # While spinning, a signal only asks the loop to stop: an exception raised mid-callback
+        # (inside rclpy's take or publish) could leave the process exiting with an error.
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        while rclpy.ok() and not stop.is_set():
             executor.spin_once(timeout_sec=0.1)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
