@@ -1,7 +1,8 @@
 """Brings the described stack up in order and keeps it up until told to stop (`lecun-agent up`).
 
-The body (sim_node) starts last, once every other node shows in the ROS graph, so that sim
-time 0 finds the whole agent listening instead of waiting for slow imports. Ctrl-C or
+The body (sim_node) starts once every agent node shows in the ROS graph, so that sim time 0
+finds the whole agent listening instead of waiting for slow imports; the gait, whose first
+command releases the lock-stepped sim, starts after the body. Ctrl-C or
 SIGTERM stops the command sources first (they send a final zero), then the rest.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import rclpy
@@ -23,26 +25,42 @@ from .runner import Stack
 log = logging.getLogger(__name__)
 STARTUP_TIMEOUT_S = 90.0  # wall seconds for every node to show in the graph (torch imports are slow)
 BODY = "sim_node"
+REFLEXES = "gait_node"  # answers the body; started after it when there is a simulated body
 
 
-def bring_up(options: StackOptions, log_dir: Path, graph: Node, executor) -> tuple[Stack, list[str]]:
-    """Start the stack, body last. Returns the stack and any crash or time-out messages."""
+def bring_up(options: StackOptions, log_dir: Path, graph: Node, executor,
+             body_seen: Callable[[], bool] | None = None) -> tuple[Stack, list[str]]:
+    """Start the stack: the agent, then the body, then its reflexes. -> (stack, crash messages).
+
+    In synchronous mode the body holds time at 0 until the gait's first command, so starting
+    the gait last (after `body_seen()` says the caller receives the body's topics) lets an
+    observer record the episode from its very first reading.
+    """
     nodes = stack_nodes(options)
-    stack = Stack([n for n in nodes if n.name != BODY], log_dir, options.namespace)
-    names = {n.name for n in nodes if n.name != BODY}
+    later = [n for n in nodes if n.name in (BODY, REFLEXES)] if any(n.name == BODY for n in nodes) else []
+    stack = Stack([n for n in nodes if n not in later], log_dir, options.namespace)
+    started = {n.name for n in nodes if n not in later}
+    crashes = _wait(executor, stack, lambda: started <= set(graph.get_node_names()), "nodes did not come up")
+    for node in later:
+        if crashes:
+            break
+        stack.start(node)
+        if node.name == BODY and body_seen is not None:
+            crashes = _wait(executor, stack, body_seen, "the body's topics never arrived")
+    return stack, crashes
+
+
+def _wait(executor, stack: Stack, done: Callable[[], bool], what: str) -> list[str]:
+    """Spin until `done()`; crash messages, or a time-out message naming `what`."""
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while not names <= set(graph.get_node_names()):
+    while not done():
         executor.spin_once(timeout_sec=0.1)
         crashes = stack.crashed()
         if crashes:
-            return stack, crashes
+            return crashes
         if time.monotonic() > deadline:
-            missing = sorted(names - set(graph.get_node_names()))
-            return stack, [f"nodes {missing} did not come up within {STARTUP_TIMEOUT_S:.0f} s"]
-    for node in nodes:
-        if node.name == BODY:
-            stack.start(node)
-    return stack, []
+            return [f"{what} within {STARTUP_TIMEOUT_S:.0f} s"]
+    return []
 
 
 def run_until_stopped(options: StackOptions, log_dir: Path) -> int:

@@ -45,7 +45,7 @@ def run_episode(out: Path, program: str, seed: int, duration_s: float, gui: bool
     executor = SingleThreadedExecutor()
     executor.add_node(monitor)
     try:
-        stack, crashes = bring_up(options, out / "logs", monitor, executor)
+        stack, crashes = bring_up(options, out / "logs", monitor, executor, lambda: bool(monitor.truth))
         crashes = crashes or _watch(executor, monitor, stack, duration_s)
     except KeyboardInterrupt:
         log.warning("interrupted; stopping the stack")
