@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import rclpy
@@ -18,6 +20,12 @@ pytestmark = pytest.mark.ros
 WALK_AND_TURN = np.array([0.4, 0.0, 0.3])
 
 
+def patient(nodes, timeout_parameter: str):
+    """The nodes with a 10 s timeout: a busy machine's scheduling hiccups (wall time) must not
+    count as a stale command or a missed step, since the sim outruns wall time many times over."""
+    return [dataclasses.replace(n, parameters={**n.parameters, timeout_parameter: 10.0}) for n in nodes]
+
+
 def record_run(probe: RosProbe, log_dir, sim_seconds: float) -> dict[float, np.ndarray]:
     """Start gait then sim (so the first reading already finds a command), walk, return joint states."""
     probe.spin_for(0.5)  # take what the previous run left in the reader's queue, then forget it
@@ -28,11 +36,12 @@ def record_run(probe: RosProbe, log_dir, sim_seconds: float) -> dict[float, np.n
         cmd.publish(twist_msg(probe.get_clock().now().to_msg(), WALK_AND_TURN))
 
     stamps = lambda: probe.stamps("joint_states")  # noqa: E731
-    gait = Stack(stack_nodes(StackOptions(nodes=("gait_node",))), log_dir / "gait")
+    gait = Stack(patient(stack_nodes(StackOptions(nodes=("gait_node",))), "cmd_timeout_s"), log_dir / "gait")
     sim = None
     try:
         assert probe.spin_until(lambda: publish() or cmd.get_subscription_count() > 0, 60)
-        sim = Stack(stack_nodes(StackOptions(nodes=("sim_node",), seed=3)), log_dir / "sim")
+        sim = Stack(patient(stack_nodes(StackOptions(nodes=("sim_node",), seed=3)), "sync_timeout_s"),
+                    log_dir / "sim")
         assert probe.spin_until(lambda: publish() or (stamps() and stamps()[-1] >= sim_seconds), 120)
     finally:
         for stack in (sim, gait):
