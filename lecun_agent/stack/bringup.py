@@ -28,6 +28,18 @@ BODY = "sim_node"
 REFLEXES = "gait_node"  # answers the body; started after it when there is a simulated body
 
 
+def init_runner_ros() -> None:
+    """rclpy for a runner: Ctrl-C and SIGTERM become KeyboardInterrupt so it stops its stack in order.
+
+    rclpy's own handler would shut the context down under the runner instead. Installed
+    explicitly: a runner started in the background of a script inherits SIGINT as ignored,
+    and would then outlive its supervisor's Ctrl-C.
+    """
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    rclpy.init(signal_handler_options=SignalHandlerOptions.NO)
+
+
 def bring_up(options: StackOptions, log_dir: Path, graph: Node, executor,
              body_seen: Callable[[], bool] | None = None) -> tuple[Stack, list[str]]:
     """Start the stack: the agent, then the body, then its reflexes. -> (stack, crash messages).
@@ -65,13 +77,7 @@ def _wait(executor, stack: Stack, done: Callable[[], bool], what: str) -> list[s
 
 def run_until_stopped(options: StackOptions, log_dir: Path) -> int:
     """`lecun-agent up`: run until Ctrl-C/SIGTERM; report crashed nodes; 0 when all stopped cleanly."""
-    # Ctrl-C and SIGTERM become KeyboardInterrupt here, so the stack is stopped in order;
-    # rclpy's own handler would shut the context down under our feet instead.
-    # Installed explicitly: a runner started in the background of a script inherits SIGINT
-    # as ignored, and would then outlive its supervisor's Ctrl-C.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    rclpy.init(signal_handler_options=SignalHandlerOptions.NO)
+    init_runner_ros()
     graph = Node("lecun_agent_runner")
     executor = SingleThreadedExecutor()
     executor.add_node(graph)

@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 import time
 from pathlib import Path
 
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
-from rclpy.signals import SignalHandlerOptions
 
 from lecun_agent.report import EPISODE_FILE, EpisodeSeries, cost_table, report
 from lecun_agent.sim.config import SimConfig
 from lecun_agent.sim.metrics import episode_metrics, fallen_flags
 
-from .bringup import STARTUP_TIMEOUT_S, bring_up
+from .bringup import STARTUP_TIMEOUT_S, bring_up, init_runner_ros
 from .description import StackOptions
 from .episode_monitor import EpisodeMonitor
 from .runner import Stack
@@ -38,9 +36,7 @@ def run_episode(out: Path, program: str, seed: int, duration_s: float, gui: bool
                            sim_mode="realtime" if realtime else "synchronous", record_dir=str(out))
     crashes: list[str] = []
     stack = None
-    signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C and SIGTERM: stop in order
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
-    rclpy.init(signal_handler_options=SignalHandlerOptions.NO)
+    init_runner_ros()
     monitor = EpisodeMonitor()
     executor = SingleThreadedExecutor()
     executor.add_node(monitor)
