@@ -1,5 +1,6 @@
 """The intrinsic cost and the guardrail against physics: a wall hurts, the guardrail slows the robot
-before it climbs and flips, and faster trotting costs more energy per second (in-process sim, no ROS)."""
+and keeps the pain lower than pushing on unguarded, and faster trotting costs more energy per second
+(in-process sim, no ROS)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ def test_walking_into_a_wall_raises_pain(wall_runs):
     contact = bare["time"] > bare["time"][np.argmax(bare["x"] > 2.6)]
     assert bare["pain"][free].mean() < 0.2
     assert bare["pain"][contact].max() > 5 * max(bare["pain"][free].max(), 0.1)
-    assert bare["fall"].max() == 1.0  # unguarded, the trot climbs the wall and flips
 
 
 def test_guardrail_slows_the_robot_at_the_wall(wall_runs):
@@ -33,10 +33,11 @@ def test_guardrail_slows_the_robot_at_the_wall(wall_runs):
     assert np.all(guarded["verdict"][free] == "pass")  # walking on open floor is never slowed
     assert trace.counts.get("clamp:pain_rising", 0) > 10
     t_slow = guarded["time"][(guarded["time"] > 0.5) & (guarded["verdict"] == "clamp")][0]
-    slowed = guarded["sent_vx"][guarded["time"] > t_slow + 0.3]  # after the deceleration ramp
-    assert slowed.max() <= 0.5 * 0.3 + 1e-6  # pain_slow_factor of the 0.5 m/s proposal
+    # After the deceleration ramp and for at least pain_hold (1 s): pain_slow_factor of the 0.5 m/s proposal.
+    held = (guarded["time"] > t_slow + 0.3) & (guarded["time"] < t_slow + 1.0)
+    assert held.sum() > 10 and guarded["sent_vx"][held].max() <= 0.5 * 0.3 + 1e-6
     assert guarded["fall"].max() < 0.5  # it stays on its feet
-    assert guarded["pain"].max() < bare["pain"].max()
+    assert guarded["pain"].max() < 0.8 * bare["pain"].max()
 
 
 def test_faster_trot_costs_more_energy_per_second():

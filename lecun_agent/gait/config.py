@@ -42,3 +42,8 @@ class GaitConfig:
     # Lateral correction: vy += lateral_kv * (vy_cmd - measured body vy), measured from odometry.
     lateral_kv: float = 0.5
     velocity_filter_s: float = 0.3  # s, time constant of the measured-velocity low-pass
+    # Foot placement feedback: swing feet land placement_kv * (measured - commanded velocity)
+    # further along (at most placement_max_m), which catches the body when it runs ahead.
+    placement_kv: float = 0.1  # s
+    placement_max_m: float = 0.06
+    placement_filter_s: float = 0.04  # s, low-pass of the measured velocity used for placement

@@ -2,9 +2,11 @@
 
 A phase oscillator drives diagonal pairs (FL+RR, FR+RL) half a cycle apart. Stance feet move
 backward under the body at the commanded velocity; swing feet lift and land half a stance
-stride ahead (Raibert placement). Leg IK turns foot positions into joint targets, and the
-robot's PD (simulated or real) tracks them. Heading is held with the IMU yaw, and sideways
-slip is corrected with the odometry velocity, since an open-loop trot drifts metres in 10 s.
+stride ahead (Raibert placement), plus a term for the measured body velocity running ahead of
+the command, which catches the body in fast turns. Leg IK turns foot positions into joint
+targets, and the robot's PD (simulated or real) tracks them. Heading is held with the IMU yaw,
+and sideways slip is corrected with the odometry velocity, since an open-loop trot drifts
+metres in 10 s.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class TrotGait:
         self.in_swing = np.zeros(4, dtype=bool)
         self.yaw_ref: float | None = None
         self.vel_meas = np.zeros(2)  # (2,) filtered body-frame vx, vy from odometry
+        self.vel_fast = np.zeros(2)  # (2,) the same, lightly filtered, for foot placement
         self.last_command_valid = True
 
     def standing_pose(self) -> np.ndarray:
@@ -104,7 +107,9 @@ class TrotGait:
         cfg = self.config
         yaw = float(quat_to_rpy(readings.imu_quat)[2])
         alpha = min(1.0, dt / cfg.velocity_filter_s)
-        self.vel_meas += alpha * (np.asarray(readings.odom_lin_vel[:2], dtype=float) - self.vel_meas)
+        measured = np.asarray(readings.odom_lin_vel[:2], dtype=float)
+        self.vel_meas += alpha * (measured - self.vel_meas)
+        self.vel_fast += min(1.0, dt / cfg.placement_filter_s) * (measured - self.vel_fast)
         if self.yaw_ref is None or not self.active:
             self.yaw_ref = yaw
             return self.cmd.copy()
@@ -156,7 +161,10 @@ class TrotGait:
                     self.in_swing[i] = True
                     self.liftoff[i] = self.offsets[i]
                 vn = np.array([v[0] - v[2] * self.nominal[i][1], v[1] + v[2] * self.nominal[i][0]])
-                target = vn * t_stance / 2.0
+                # Raibert: step further in the direction the body moves faster than commanded.
+                lead = cfg.placement_kv * (self.vel_fast - v[:2])
+                lead = np.clip(lead, -cfg.placement_max_m, cfg.placement_max_m)
+                target = vn * t_stance / 2.0 + lead
                 blend = s * s * (3 - 2 * s)  # smoothstep: zero velocity at lift-off and touchdown
                 self.offsets[i] = self.liftoff[i] + (target - self.liftoff[i]) * blend
                 self.lift[i] = cfg.swing_height_m * 0.5 * (1.0 - np.cos(2 * np.pi * s))
