@@ -123,6 +123,22 @@ def test_pain_rising_slows_and_recovers():
     assert d.verdict == Verdict.PASS  # pain stopped rising: full speed again after the hold
 
 
+def test_steady_high_pain_keeps_the_robot_slow():
+    g = fresh()
+    run_until(g, 0.0, 1.0)
+    for t in np.arange(1.02, 4.0, DT):  # pushing against something: pain high but flat
+        g.pain(t, 2.0 * CFG.pain_high)
+        feed(g, t)
+        d = g.step(t)
+    assert d.reasons == ("clamp:pain_high",)
+    assert abs(d.cmd[0]) <= 0.3 * CFG.pain_slow_factor + 1e-9
+    for t in np.arange(4.0, 4.0 + 2 * CFG.pain_hold + 1.0, DT):  # relieved
+        g.pain(t, 0.0)
+        feed(g, t)
+        d = g.step(t)
+    assert d.verdict == Verdict.PASS
+
+
 def test_plan_predicting_fall_is_vetoed_until_a_safe_plan():
     g = fresh()
     run_until(g, 0.0, 0.5)

@@ -13,6 +13,8 @@ clamp (output changed, robot keeps moving):
   clamp:velocity      |vx|, |vy|, |wz| above their limits
   clamp:pain_rising   low-passed pain (time constant pain_filter) rose by more than pain_rise within
                       pain_window; speed scaled by pain_slow_factor until pain_hold s after the last rise
+  clamp:pain_high     low-passed pain at or above pain_high (pushing on against a wall hurts without
+                      rising); speed scaled by pain_slow_factor until pain_hold s after it was last high
   clamp:acceleration  change from the last output faster than the acceleration limits
 pass otherwise: the proposal goes out unchanged.
 
@@ -46,8 +48,9 @@ FIELD_DOCS: dict[str, tuple[str, float, float]] = {
     "pain_filter": ("time constant of the low-pass filter on measured pain, s", 0.0, 10.0),
     "pain_rise": ("filtered-pain increase within pain_window that counts as rising", 0.0, 100.0),
     "pain_window": ("window for the pain-rise test, s", 0.01, 10.0),
-    "pain_hold": ("stay slowed this long after pain last rose, s", 0.0, 60.0),
-    "pain_slow_factor": ("speed scale while pain rises", 0.0, 1.0),
+    "pain_hold": ("stay slowed this long after pain last rose or was high, s", 0.0, 60.0),
+    "pain_high": ("filtered pain at or above this slows the robot even when it is not rising", 0.0, 1000.0),
+    "pain_slow_factor": ("speed scale while pain rises or is high", 0.0, 1.0),
     "plan_timeout": ("plans older than this are ignored, s", 0.01, 10.0),
     "plan_max_tilt": ("veto a plan predicting tilt at or above this, rad", 0.0, 3.2),
     "plan_max_pain": ("veto a plan predicting the pain term at or above this", 0.0, 1000.0),
@@ -79,7 +82,8 @@ class GuardrailConfig:
     pain_filter: float = 0.2  # s, time constant of the low-pass on measured pain
     pain_rise: float = 0.25  # filtered-pain increase within pain_window that counts as rising
     pain_window: float = 0.25  # s
-    pain_hold: float = 1.0  # s to stay slowed after the last rise
+    pain_hold: float = 1.0  # s to stay slowed after the last rise or high reading
+    pain_high: float = 1.0  # filtered pain that slows the robot whether or not it rises
     pain_slow_factor: float = 0.3  # speed scale while slowed
     plan_timeout: float = 1.0  # s, older plans are ignored
     plan_max_tilt: float = 0.8  # rad
@@ -127,6 +131,7 @@ class Guardrail:
         self._pain: deque[tuple[float, float]] = deque()  # (stamp, filtered pain) within the window
         self.pain_filtered = 0.0
         self._last_rise = -math.inf
+        self._last_high = -math.inf
         self._last_out = np.zeros(3)
         self._last_time: float | None = None
 
@@ -157,6 +162,8 @@ class Guardrail:
             self._pain.popleft()
         if value - min(v for _, v in self._pain) > cfg.pain_rise:
             self._last_rise = stamp
+        if value >= cfg.pain_high:
+            self._last_high = stamp
 
     def plan(self, stamp: float, predicted: dict[str, np.ndarray]) -> None:
         """The latest plan's predicted quantities over its horizon, name -> (H,).
@@ -230,10 +237,18 @@ class Guardrail:
             reasons.append("clamp:velocity")
             details.append(f"velocity {cmd.round(3).tolist()} limited to {limited.round(3).tolist()}")
             cmd = limited
-        if now - self._last_rise < cfg.pain_hold and np.any(cmd != 0):
+        pain_alarms = [
+            (reason, what)
+            for reason, what, since in (
+                ("clamp:pain_rising", "pain rising", self._last_rise),
+                ("clamp:pain_high", f"pain {self.pain_filtered:.2f} >= {cfg.pain_high}", self._last_high),
+            )
+            if now - since < cfg.pain_hold
+        ]
+        if pain_alarms and np.any(cmd != 0):
             cmd = cmd * cfg.pain_slow_factor
-            reasons.append("clamp:pain_rising")
-            details.append(f"pain rising: speed x{cfg.pain_slow_factor}")
+            reasons.extend(reason for reason, _ in pain_alarms)
+            details.append(f"{' and '.join(what for _, what in pain_alarms)}: speed x{cfg.pain_slow_factor}")
         smoothed = self._limit_acceleration(cmd, now)
         if not np.allclose(smoothed, cmd, rtol=0.0, atol=1e-9):
             reasons.append("clamp:acceleration")
