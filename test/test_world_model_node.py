@@ -127,3 +127,29 @@ def test_good_checkpoint_reloads(setup, ckpts):
     latents, _ = agent.predict(400.0)
     np.testing.assert_allclose(rows_from_float_image(latents), expected_rollout(models["b"]), atol=1e-5)
     assert not np.allclose(expected_rollout(models["a"]), expected_rollout(models["b"]), atol=1e-3)
+
+
+def test_online_learning_adapts_the_predictor(setup):
+    node, agent = setup
+    for k in range(MEMORY + 1):  # a consistent latent trajectory fills memory
+        agent.predict(500.0 + 0.1 * k, S * 0.8**k)
+
+    def one_step_error() -> float:
+        s, a, s_next = (torch.from_numpy(np.stack([getattr(t, f) for t in node.memory]))
+                        for f in ("s", "a", "s_next"))
+        with torch.no_grad():
+            return float((node.ckpt.model.next(s, a) - s_next).pow(2).mean())
+
+    before, updates = one_step_error(), node.learner.updates
+    encoder_before = [p.clone() for p in node.ckpt.model.encoder.parameters()]
+    results = agent.set_parameters(
+        "world_model_node", {"online_learning": True, "online_batch_size": MEMORY - 1, "online_lr": 1e-2}
+    )
+    assert all(r.successful for r in results)
+    try:
+        assert agent.spin_until(lambda: node.learner.updates >= updates + 5, 10.0)
+    finally:
+        agent.set_parameters("world_model_node", {"online_learning": False})
+    assert one_step_error() < 0.5 * before
+    encoder_after = node.ckpt.model.encoder.parameters()
+    assert all(torch.equal(a, b) for a, b in zip(encoder_before, encoder_after, strict=True))  # frozen

@@ -11,6 +11,9 @@ held for H steps, and publishes, stamped with s_t's stamp:
 row is held when H' < H. Memory: one (s_t, a_t, cost terms at t, s_t+1) per consecutive pair of
 latents, a_t = the cmd_vel in force when s_t+1 arrives, cost terms = `agent/cost` effort (raw).
 `checkpoint` reloads at run time; a bad file is rejected with its reason and the old weights stay.
+With `online_learning` true, every `online_period_s` one Adam step adapts the predictor's ensemble
+to a batch from memory (`world_model/online.py`); encoder and heads stay frozen. A reload starts
+again from the new file's weights.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import torch
 from geometry_msgs.msg import TwistStamped
 from rclpy.node import Node
 from sensor_msgs.msg import Image, JointState
+
+from lecun_agent.world_model.online import OnlinePredictorLearner
 
 from .common import COMMAND_QOS, OK, SENSOR_QOS, WARN, Diagnostics, Parameters, spin_node, stamp_to_sec
 from .conversions import twist_vector
@@ -55,7 +60,15 @@ class WorldModelNode(Node):
                   "in memory", low=0.01, high=10.0)
         p.declare("diagnostics_period_s", 1.0, "seconds between /diagnostics reports", low=0.1, high=60.0,
                   read_only=True)
-        self.ckpt = CheckpointParameter(self, p)
+        p.declare("online_learning", False, "keep training the predictor on short-term memory (encoder and "
+                  "heads frozen)")
+        p.declare("online_lr", 1e-4, "Adam learning rate of online learning", low=0.0, high=1.0)
+        p.declare("online_batch_size", 32, "transitions per online update; updates wait until memory has "
+                  "this many", low=1, high=4096)
+        p.declare("online_period_s", 0.5, "seconds between online updates", low=0.01, high=60.0,
+                  read_only=True)
+        self.learner: OnlinePredictorLearner | None = None
+        self.ckpt = CheckpointParameter(self, p, on_swap=self._new_learner)
         self.memory: deque[Transition] = deque(maxlen=p["memory_size"])
         self.action_dim = self.ckpt.model.cfg.action_dim
         self.command, self.command_time = np.zeros(self.action_dim, np.float32), None
@@ -72,6 +85,18 @@ class WorldModelNode(Node):
         self.create_subscription(JointState, "agent/cost", self._on_cost, SENSOR_QOS)
         self.diagnostics = Diagnostics(self)
         self.create_timer(p["diagnostics_period_s"], self._publish_diagnostics)
+        self.create_timer(p["online_period_s"], self._learn_online)
+
+    # ---- online learning -----------------------------------------------------------------------
+    def _new_learner(self, model) -> None:
+        self.learner = OnlinePredictorLearner(model, self.params["online_lr"])
+
+    def _learn_online(self) -> None:
+        p = self.params
+        if not p["online_learning"] or len(self.memory) < p["online_batch_size"]:
+            return
+        self.learner.set_lr(p["online_lr"])
+        self.learner.step(*self.learner.sample(self.memory, p["online_batch_size"]))
 
     # ---- inputs ----------------------------------------------------------------------------
     def _on_cmd(self, msg: TwistStamped) -> None:
@@ -156,7 +181,9 @@ class WorldModelNode(Node):
                   "inference_ms_mean": round(ms.mean(), 2), "inference_ms_max": round(ms.max(), 2),
                   "reloads": self.ckpt.reloads, "rejected_reloads": self.ckpt.rejected,
                   "checkpoint": self.params["checkpoint"] or "(default)",
-                  "plan_in_use": self._age(self.plan_time) <= self.params["plan_timeout_s"]}
+                  "plan_in_use": self._age(self.plan_time) <= self.params["plan_timeout_s"],
+                  "online_learning": self.params["online_learning"], "online_updates": self.learner.updates,
+                  "online_loss": round(self.learner.last_loss, 5)}
         skipped = self.counts["skipped"]
         message = f"{skipped} latents skipped" if skipped else "ok"
         self.diagnostics.publish(WARN if skipped else OK, message, values)
