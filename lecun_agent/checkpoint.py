@@ -25,7 +25,7 @@ from lecun_agent.world_model.config import WorldModelConfig
 from lecun_agent.world_model.model import WorldModel
 
 log = logging.getLogger(__name__)
-CHECKPOINT_FORMAT = 1
+CHECKPOINT_FORMAT = 2  # 2: trained on dataset format 2 (base_velocity redefined)
 MODEL_FILE, META_FILE = "model.pt", "meta.json"
 
 

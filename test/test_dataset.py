@@ -11,6 +11,7 @@ from lecun_agent.dataset.format import (
     write_episode,
     write_spec,
 )
+from lecun_agent.dataset.step_mean import StepMean
 from lecun_agent.dataset.synthetic import make_synthetic_dataset, synthetic_episode
 from lecun_agent.dataset.windows import WindowSampler, load_episodes
 
@@ -92,3 +93,13 @@ def test_short_term_memory_windows_and_training_batch(tmp_path):
     assert batch["images"].shape == (4, 6, 64, 64, 3) and batch["feat_foot_force"].shape == (4, 6, 4)
     with pytest.raises(ValueError, match="image"):
         mem.add(np.zeros((32, 32, 3), np.uint8), ep["proprio"][0], ep["actions"][0], feats, 0.0)
+
+
+def test_step_mean_averages_since_the_last_take():
+    mean = StepMean()
+    np.testing.assert_allclose(mean.take(np.array([7.0, 7.0])), [7.0, 7.0])  # nothing yet: the fallback
+    for v in ([1.0, 2.0], [3.0, 4.0]):
+        mean.add(np.array(v))
+    np.testing.assert_allclose(mean.take(np.zeros(2)), [2.0, 3.0])
+    mean.add(np.array([5.0, 5.0]))
+    np.testing.assert_allclose(mean.take(np.zeros(2)), [5.0, 5.0])

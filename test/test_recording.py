@@ -84,6 +84,16 @@ def test_convert_cuts_episodes_and_skips_nan(tmp_path, caplog):
     assert data.features["foot_force"].max() > 10.0  # contacts were picked up
 
 
+def test_converted_base_velocity_is_the_step_mean_of_odometry(tmp_path):
+    convert_bag(write_synthetic_bag(tmp_path / "v.mcap", duration_s=2.0), tmp_path / "data")
+    got = load_episodes(tmp_path / "data").features["base_velocity"]  # (T, 3): vx, vy, yaw rate
+    ticks = np.arange(100) / 50.0  # the synthetic odometry: 50 Hz, twist = the command at that tick
+    twist = np.stack([0.3 * np.sin(0.5 * ticks), 0 * ticks, 0.2 * np.cos(0.3 * ticks)], axis=1)
+    for k in range(1, len(got)):  # frame k comes after tick 5k; its step holds ticks 5k-4 .. 5k
+        np.testing.assert_allclose(got[k], twist[5 * k - 4 : 5 * k + 1].mean(0), atol=1e-6)
+    assert np.abs(got[:, 2]).max() > 0.1  # the yaw rate, not the vertical velocity
+
+
 def test_record_convert_train_round_trip(tmp_path):
     convert_bag(write_synthetic_bag(tmp_path / "e.mcap", duration_s=3.0), tmp_path / "data")
     assert all(np.isfinite(tiny_training_losses(tmp_path / "data")))

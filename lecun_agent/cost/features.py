@@ -24,7 +24,7 @@ FEATURES: dict[str, tuple[tuple[int, ...], str, str]] = {
     "joint_pos": ((12,), "rad", "joint positions, order readings.JOINT_NAMES"),
     "joint_vel": ((12,), "rad/s", "joint velocities"),
     "joint_effort": ((12,), "N*m", "applied joint torques"),
-    "base_velocity": ((3,), "m/s", "base linear velocity, body frame"),
+    "base_velocity": ((3,), "m/s, rad/s", "base planar twist vx, vy, yaw rate, body frame"),
     "position": ((2,), "m", "base x, y in the odom frame"),
     "yaw": ((), "rad", "base heading in the odom frame"),
     "goal": ((2,), "m", "goal x, y in the odom frame (zeros when there is no goal)"),
@@ -50,12 +50,17 @@ def features_from_readings(readings: Readings, goal_xy: np.ndarray | None = None
         "joint_pos": t(readings.joint_pos),
         "joint_vel": t(readings.joint_vel),
         "joint_effort": t(readings.joint_effort),
-        "base_velocity": t(readings.odom_lin_vel),
+        "base_velocity": t(base_twist(readings)),
         "position": t(readings.odom_pos[:2]),
         "yaw": t(rpy[2]),
         "goal": t(goal_xy if goal_xy is not None else np.zeros(2)),
         "has_goal": t(1.0 if goal_xy is not None else 0.0),
     }
+
+
+def base_twist(readings: Readings) -> np.ndarray:
+    """(3,) body-frame planar twist from the state estimate: vx, vy (m/s), yaw rate (rad/s)."""
+    return np.array([readings.odom_lin_vel[0], readings.odom_lin_vel[1], readings.odom_ang_vel[2]])
 
 
 def lead_shape(features: Mapping[str, torch.Tensor]) -> torch.Size:

@@ -31,7 +31,7 @@ from lecun_agent.perception.proprio import PROPRIO_FIELDS
 from lecun_agent.world_model.config import DEFAULT_HEAD_FEATURES
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: base_velocity is (vx, vy, yaw rate), mean over the step
 SPEC_FILE = "spec.json"
 
 

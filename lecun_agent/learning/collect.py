@@ -16,11 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
 from tqdm import tqdm
 
-from lecun_agent.cost.features import features_from_readings
+from lecun_agent.cost.features import base_twist, features_from_readings
 from lecun_agent.cost.total import IntrinsicCost
 from lecun_agent.dataset.format import DatasetSpec, episode_path, write_episode, write_spec
+from lecun_agent.dataset.step_mean import StepMean
 from lecun_agent.gait.config import GaitConfig
 from lecun_agent.learning.programs import OUProgram
 from lecun_agent.perception.proprio import proprio_from_readings
@@ -40,12 +42,11 @@ class CollectConfig:
 
 
 def dataset_spec(sim_cfg: SimConfig, gait_cfg: GaitConfig, cost: IntrinsicCost) -> DatasetSpec:
-    limits = [gait_cfg.vx_max, gait_cfg.vy_max, gait_cfg.yaw_rate_max]
     return DatasetSpec(
         step_dt=1.0 / sim_cfg.camera_hz,
         image_shape=(sim_cfg.camera_height, sim_cfg.camera_width, 3),
-        action_low=[-v for v in limits],
-        action_high=limits,
+        action_low=[gait_cfg.vx_min, -gait_cfg.vy_max, -gait_cfg.yaw_rate_max],
+        action_high=[gait_cfg.vx_max, gait_cfg.vy_max, gait_cfg.yaw_rate_max],
         features=dict(DEFAULT_HEAD_FEATURES),
         cost_terms=list(cost.term_names),
         source="sim",
@@ -58,8 +59,10 @@ class _Recorder:
     def __init__(self, cost: IntrinsicCost):
         self.cost, self.rows = cost, {}
 
-    def add(self, image: np.ndarray, readings: Readings, action: np.ndarray) -> None:
+    def add(self, image: np.ndarray, readings: Readings, action: np.ndarray, step_twist: np.ndarray) -> None:
+        """One frame; step_twist (3,) is the mean base twist over the step ending at this frame."""
         feats = features_from_readings(readings)
+        feats["base_velocity"] = torch.as_tensor(step_twist, dtype=feats["base_velocity"].dtype)
         data = self.cost.evaluate(feats)
         row = {
             "images": image,
@@ -86,22 +89,22 @@ def run_episode(
 ) -> dict[str, np.ndarray]:
     """Run one seeded episode in-process -> the episode's arrays (format.py)."""
     from lecun_agent.gait.trot import TrotGait
+    from lecun_agent.learning.operator import path_blocked
     from lecun_agent.sim.sim import QuadrupedSim
 
     sim, gait, cost = QuadrupedSim(sim_cfg), TrotGait(gait_cfg), IntrinsicCost()
     try:
         readings = sim.reset(seed)
         gait.reset()
-        program = OUProgram(
-            np.array([gait_cfg.vx_max, gait_cfg.vy_max, gait_cfg.yaw_rate_max]), 1.0 / sim_cfg.camera_hz, seed
-        )
-        rec, cmd, fell = _Recorder(cost), np.zeros(3), False
+        program = OUProgram(1.0 / sim_cfg.camera_hz, seed, gait_cfg)
+        rec, cmd, fell, step_twist = _Recorder(cost), np.zeros(3), False, StepMean()
         for _ in range(int(round(episode_s * sim_cfg.control_hz))):
             if sim.camera_due():
-                cmd = program.next()
-                rec.add(sim.render_camera(), readings, cmd)
+                cmd = program.next(blocked=lambda target: path_blocked(sim, target))
+                rec.add(sim.render_camera(), readings, cmd, step_twist.take(base_twist(readings)))
             sim.set_joint_targets(gait.step(cmd, readings, sim_cfg.control_dt))
             readings = sim.step()
+            step_twist.add(base_twist(readings))
             if sim.fallen():
                 fell = True
                 break

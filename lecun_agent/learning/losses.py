@@ -5,7 +5,8 @@ Terms (weights in WorldModelConfig):
   targets are the same encoder's embeddings of the future frames under stop-gradient
   (JEPA: predict embeddings, never pixels);
 - VICReg variance + covariance on the encoded batch: the anti-collapse term;
-- heads: cost-core features from encoded and from predicted latents (grounds the latent);
+- heads: cost-core features from encoded and from predicted latents (grounds the latent), each
+  feature weighted equally whatever its width;
 - critic: n-step discounted intrinsic cost, bootstrapped from the window's last latent;
 - chunk: the slow level predicts the next k-step pooled latent.
 """
@@ -65,9 +66,9 @@ def world_model_loss(
     # 4. Heads on s_t, on predictions and on the (detached) targets.
     fn = normalised_features(model, batch)  # (B, H+1, F)
     heads = (
-        F.mse_loss(model.heads_normalised(s0), fn[:, 0])
-        + F.mse_loss(model.heads_normalised(preds), fn[:, 1:])
-        + F.mse_loss(model.heads_normalised(targets), fn[:, 1:])
+        head_loss(model, model.heads_normalised(s0), fn[:, 0])
+        + head_loss(model, model.heads_normalised(preds), fn[:, 1:])
+        + head_loss(model, model.heads_normalised(targets), fn[:, 1:])
     ) / 3.0
 
     # 5. Critic: n-step return of the recorded cost, bootstrapped with the last target latent.
@@ -93,6 +94,18 @@ def world_model_loss(
         "chunk": chunk,
     }
     return loss, {"loss": float(loss.detach()), **{k: float(v.detach()) for k, v in terms.items()}}
+
+
+def head_loss(model: WorldModel, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Normalised head MSE with every feature counted once, however wide it is.
+
+    pred, target (..., F). A plain MSE over the F columns would give the 36 joint columns (whose
+    10 Hz samples of the trot are mostly gait-phase detail) 36/46 of the weight and base velocity
+    and tilt, which the planner lives on, 4/46.
+    """
+    per_column = (pred - target).pow(2).reshape(-1, pred.shape[-1]).mean(0)  # (F,)
+    widths = list(model.cfg.head_features.values())
+    return torch.stack([c.mean() for c in per_column.split(widths)]).mean()
 
 
 def critic_loss(

@@ -3,8 +3,10 @@
 One dataset step per camera frame (optionally thinned to `step_dt`). At each frame the newest
 joint, IMU, odometry and contact messages become one `Readings`, which gives the proprioception
 (`proprio_from_readings`), the measured cost features (`features_from_readings`) and the
-intrinsic cost terms, exactly as the in-process collector computes them. The action of step t is
-the newest /cmd_vel received before frame t+1: the command the robot executed between the frames.
+intrinsic cost terms, exactly as the in-process collector computes them; `base_velocity` is the
+mean of the odometry twists since the previous kept frame (`StepMean`), as in the collector.
+The action of step t is the newest /cmd_vel received before frame t+1: the command the robot
+executed between the frames.
 
 Episode boundaries: sim time going backwards (a reset), a gap of more than `max_gap_steps` steps,
 a step with NaN/Inf readings (logged and skipped), and the end of the file. A segment ending
@@ -24,6 +26,7 @@ import torch
 from lecun_agent.cost.features import features_from_readings
 from lecun_agent.cost.total import IntrinsicCost, TermSettings
 from lecun_agent.dataset.format import DatasetSpec, episode_path, list_episodes, write_episode, write_spec
+from lecun_agent.dataset.step_mean import StepMean
 from lecun_agent.nodes.common import stamp_to_sec
 from lecun_agent.nodes.conversions import readings_from_msgs, rgb_from_image, twist_vector
 from lecun_agent.perception.proprio import proprio_from_readings
@@ -62,7 +65,7 @@ class BagConverter:
         self.skipped_nonfinite = 0
         self.skipped_frames = 0
 
-    def step_row(self, image, latest: dict[str, Any]) -> dict[str, Any] | None:
+    def step_row(self, image, latest: dict[str, Any], step_twist: StepMean) -> dict[str, Any] | None:
         """One dataset step from a camera frame and the newest other messages, or None to skip it."""
         try:
             rgb = _resize(rgb_from_image(image), self.spec.image_shape)
@@ -73,6 +76,9 @@ class BagConverter:
             log.warning("skipping frame at %.3f s: %s", stamp_to_sec(image.header.stamp), err)
             return None
         features = features_from_readings(readings)
+        # The odometry twists received since the last kept frame: the step's mean motion.
+        features["base_velocity"] = torch.as_tensor(
+            step_twist.take(features["base_velocity"].numpy()), dtype=features["base_velocity"].dtype)
         data = self.cost.evaluate(features)
         row = {"images": rgb, "proprio": proprio_from_readings(readings),
                "stamp": stamp_to_sec(image.header.stamp), "cost": float(data.costs),
@@ -126,7 +132,7 @@ def convert_bag(bag: Path | str, out_dir: Path | str, namespace: str = "", step_
     converter = BagConverter(spec, IntrinsicCost(settings=TermSettings()), max_gap_steps)
     first_index = len(list_episodes(Path(out_dir)))
     written, steps = 0, 0
-    segment, commands, latest = _Segment(), [], {}
+    segment, commands, latest, step_twist = _Segment(), [], {}, StepMean()
     last_kept = -np.inf
 
     def flush() -> None:
@@ -147,6 +153,8 @@ def convert_bag(bag: Path | str, out_dir: Path | str, namespace: str = "", step_
                 continue
             if name != "camera/image_raw":
                 latest[name] = msg
+                if name == "odom":
+                    step_twist.add(twist_vector(msg.twist))
                 continue
             t = stamp_to_sec(msg.header.stamp)
             too_soon = last_kept <= t < last_kept + 0.999 * spec.step_dt  # thinning to step_dt
@@ -155,7 +163,7 @@ def convert_bag(bag: Path | str, out_dir: Path | str, namespace: str = "", step_
             if t < last_kept or t - last_kept > max_gap_steps * spec.step_dt:
                 flush()  # a reset (time went back) or a gap ends the episode
             last_kept = t
-            row = converter.step_row(msg, latest)
+            row = converter.step_row(msg, latest, step_twist)
             if row is None:
                 flush()
                 continue
