@@ -35,8 +35,14 @@ Features = dict[str, torch.Tensor]
 DTYPE = torch.float32
 
 
-def features_from_readings(readings: Readings, goal_xy: np.ndarray | None = None) -> Features:
-    """One measured state as cost features, each tensor with leading shape ()."""
+def features_from_readings(
+    readings: Readings, goal_xy: np.ndarray | None = None, base_velocity: np.ndarray | None = None
+) -> Features:
+    """One measured state as cost features, each tensor with leading shape ().
+
+    `base_velocity` (3,) replaces the instantaneous twist, e.g. with its mean over a model step
+    (`dataset/step_mean.py`) when the state stands for a whole step.
+    """
     rpy = quat_to_rpy(readings.odom_quat)
 
     def t(value) -> torch.Tensor:
@@ -50,7 +56,7 @@ def features_from_readings(readings: Readings, goal_xy: np.ndarray | None = None
         "joint_pos": t(readings.joint_pos),
         "joint_vel": t(readings.joint_vel),
         "joint_effort": t(readings.joint_effort),
-        "base_velocity": t(base_twist(readings)),
+        "base_velocity": t(base_twist(readings) if base_velocity is None else base_velocity),
         "position": t(readings.odom_pos[:2]),
         "yaw": t(rpy[2]),
         "goal": t(goal_xy if goal_xy is not None else np.zeros(2)),

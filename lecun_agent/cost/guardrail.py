@@ -237,14 +237,11 @@ class Guardrail:
             reasons.append("clamp:velocity")
             details.append(f"velocity {cmd.round(3).tolist()} limited to {limited.round(3).tolist()}")
             cmd = limited
-        pain_alarms = [
-            (reason, what)
-            for reason, what, since in (
-                ("clamp:pain_rising", "pain rising", self._last_rise),
-                ("clamp:pain_high", f"pain {self.pain_filtered:.2f} >= {cfg.pain_high}", self._last_high),
-            )
-            if now - since < cfg.pain_hold
-        ]
+        pain_alarms = []  # (reason, detail)
+        if now - self._last_rise < cfg.pain_hold:
+            pain_alarms.append(("clamp:pain_rising", "pain rising"))
+        if now - self._last_high < cfg.pain_hold:
+            pain_alarms.append(("clamp:pain_high", f"pain {self.pain_filtered:.2f} >= {cfg.pain_high}"))
         if pain_alarms and np.any(cmd != 0):
             cmd = cmd * cfg.pain_slow_factor
             reasons.extend(reason for reason, _ in pain_alarms)

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import torch
 from tqdm import tqdm
 
 from lecun_agent.cost.features import base_twist, features_from_readings
@@ -61,8 +60,7 @@ class _Recorder:
 
     def add(self, image: np.ndarray, readings: Readings, action: np.ndarray, step_twist: np.ndarray) -> None:
         """One frame; step_twist (3,) is the mean base twist over the step ending at this frame."""
-        feats = features_from_readings(readings)
-        feats["base_velocity"] = torch.as_tensor(step_twist, dtype=feats["base_velocity"].dtype)
+        feats = features_from_readings(readings, base_velocity=step_twist)
         data = self.cost.evaluate(feats)
         row = {
             "images": image,

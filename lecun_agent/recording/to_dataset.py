@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from lecun_agent.cost.features import features_from_readings
+from lecun_agent.cost.features import base_twist, features_from_readings
 from lecun_agent.cost.total import IntrinsicCost, TermSettings
 from lecun_agent.dataset.format import DatasetSpec, episode_path, list_episodes, write_episode, write_spec
 from lecun_agent.dataset.step_mean import StepMean
@@ -75,10 +75,8 @@ class BagConverter:
             self.skipped_frames += 1
             log.warning("skipping frame at %.3f s: %s", stamp_to_sec(image.header.stamp), err)
             return None
-        features = features_from_readings(readings)
         # The odometry twists received since the last kept frame: the step's mean motion.
-        features["base_velocity"] = torch.as_tensor(
-            step_twist.take(features["base_velocity"].numpy()), dtype=features["base_velocity"].dtype)
+        features = features_from_readings(readings, base_velocity=step_twist.take(base_twist(readings)))
         data = self.cost.evaluate(features)
         row = {"images": rgb, "proprio": proprio_from_readings(readings),
                "stamp": stamp_to_sec(image.header.stamp), "cost": float(data.costs),
