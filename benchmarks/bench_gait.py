@@ -4,7 +4,7 @@
 
 Prints, per seed, the walk (10 s), 360-degree turn and 10 s stand metrics (docs/body.md table),
 then the number of episodes that end in a fall when the world-model data program
-(`learning/programs.py` OUProgram, cluttered seeded arena) drives the gait, camera off.
+(`programs/exploration.py` OUProgram, cluttered seeded arena) drives the gait, camera off.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import argparse
 
 import numpy as np
 
-from lecun_agent.learning.programs import OUProgram
+from lecun_agent.programs.exploration import OUProgram
 from lecun_agent.sim.config import SimConfig
 from lecun_agent.sim.env import LocomotionEnv, run_program
 

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import torch
 
-from lecun_agent.checkpoint import load_checkpoint
 from lecun_agent.dataset.windows import load_episodes
 from lecun_agent.learning.collect import CollectConfig, collect
 from lecun_agent.learning.evaluate import evaluate_model
 from lecun_agent.learning.train import TrainConfig, train
+from lecun_agent.world_model.checkpoint import load_checkpoint
 
 
 def bench_collect(args) -> dict:

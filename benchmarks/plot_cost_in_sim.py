@@ -14,7 +14,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from lecun_agent.cost.evaluation import energy_at_speeds, walk_into_wall  # noqa: E402
+from lecun_agent.episodes.cost_in_sim import energy_at_speeds, walk_into_wall  # noqa: E402
 
 log = logging.getLogger("plot_cost_in_sim")
 

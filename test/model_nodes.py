@@ -10,8 +10,8 @@ import torch
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
 
-from lecun_agent.checkpoint import save_checkpoint
 from lecun_agent.dataset.format import DatasetSpec
+from lecun_agent.world_model.checkpoint import save_checkpoint
 from lecun_agent.world_model.config import WorldModelConfig
 from lecun_agent.world_model.model import WorldModel
 

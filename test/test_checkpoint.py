@@ -5,8 +5,8 @@ import json
 import pytest
 import torch
 
-from lecun_agent.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from lecun_agent.dataset.format import DatasetSpec
+from lecun_agent.world_model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from lecun_agent.world_model.config import WorldModelConfig
 from lecun_agent.world_model.model import WorldModel
 
@@ -61,7 +61,7 @@ def test_missing_or_bad_meta(tmp_path, saved):
 def test_cli_eval_model_reports_a_bad_checkpoint(tmp_path, capsys):
     import argparse
 
-    from lecun_agent import cli_learning
+    from lecun_agent.cli import learning as cli_learning
 
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command", required=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lecun_agent.cost.evaluation import energy_at_speeds, walk_into_wall
+from lecun_agent.episodes.cost_in_sim import energy_at_speeds, walk_into_wall
 
 pytest.importorskip("pybullet")
 

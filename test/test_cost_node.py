@@ -31,10 +31,10 @@ from sensor_msgs.msg import Imu, JointState
 from std_msgs.msg import Bool
 from std_srvs.srv import Trigger
 
+from lecun_agent.body.readings import FOOT_LINKS, Readings
 from lecun_agent.nodes.common import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS, stamp_to_sec
 from lecun_agent.nodes.conversions import contacts_msg, imu_msg, joint_state_msg, odometry_msg, twist_msg
 from lecun_agent.nodes.cost_node import CostNode
-from lecun_agent.readings import FOOT_LINKS, Readings
 
 pytestmark = pytest.mark.ros
 log = logging.getLogger(__name__)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from lecun_agent.body.readings import Readings
 from lecun_agent.cost.energy import EnergyTerm
 from lecun_agent.cost.fall import FallTerm
 from lecun_agent.cost.features import FEATURES, features_from_readings, stack, validate
@@ -18,7 +19,6 @@ from lecun_agent.cost.task import GoalDistanceTerm, ProgressTerm, UprightTerm
 from lecun_agent.cost.term import CostTerm
 from lecun_agent.cost.total import IntrinsicCost
 from lecun_agent.cost.weights import DEFAULT_FLOORS, clip_to_floors, weight_problem
-from lecun_agent.readings import Readings
 
 LIMITS = BodyLimits.default()
 STAND = np.array([0.0, 0.8, -1.5] * 4)  # rad, a normal standing pose, well inside the limits

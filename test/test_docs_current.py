@@ -2,7 +2,7 @@
 
 Starts every node in lecun_agent/nodes/ in a private ROS domain and reads its parameters
 through the parameter services, as `lecun-agent docs --check` does. When this fails, run
-`lecun-agent docs --write` (or `python -m lecun_agent.cli_param docs --write`) and commit the page.
+`lecun-agent docs --write` (or `python -m lecun_agent.cli.param docs --write`) and commit the page.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lecun_agent.gait.config import GaitConfig
-from lecun_agent.learning.programs import OUProgram
+from lecun_agent.programs.exploration import OUProgram
 
 DT = 0.1
 

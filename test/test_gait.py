@@ -6,11 +6,11 @@ import numpy as np
 import pybullet
 import pytest
 
+from lecun_agent.body.readings import LEGS
+from lecun_agent.body.robot_model import load_robot_model
 from lecun_agent.gait.config import GaitConfig
 from lecun_agent.gait.kinematics import leg_fk, leg_geometries, leg_ik
 from lecun_agent.gait.trot import TrotGait
-from lecun_agent.readings import LEGS
-from lecun_agent.robot_model import load_robot_model
 from lecun_agent.sim.config import SimConfig
 from lecun_agent.sim.env import LocomotionEnv, run_program
 from lecun_agent.sim.sensors import rot_matrix

@@ -19,7 +19,7 @@ from lecun_agent.stack.runner import Stack
 
 
 def param(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "lecun_agent.cli_param", "param", *args, "--timeout", "10"],
+    return subprocess.run([sys.executable, "-m", "lecun_agent.cli.param", "param", *args, "--timeout", "10"],
                           capture_output=True, text=True, timeout=30)
 
 
@@ -76,6 +76,6 @@ def test_describe_list_and_dump(cost_node: Path) -> None:
 
 
 def test_missing_node_and_parameter_fail() -> None:
-    gone = subprocess.run([sys.executable, "-m", "lecun_agent.cli_param", "param", "get", "/no_such_node",
+    gone = subprocess.run([sys.executable, "-m", "lecun_agent.cli.param", "param", "get", "/no_such_node",
                            "x", "--timeout", "1"], capture_output=True, text=True, timeout=30)
     assert gone.returncode == 1 and "Node not found" in gone.stderr

@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
+from lecun_agent.episodes.report import EPISODE_FILE, EpisodeSeries, cost_table, report
 from lecun_agent.recording.synthetic import write_synthetic_bag
-from lecun_agent.report import EPISODE_FILE, EpisodeSeries, cost_table, report
 
 
 def test_report_from_a_run_directory(tmp_path):

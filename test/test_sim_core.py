@@ -4,12 +4,12 @@ import numpy as np
 import pybullet
 import pytest
 
+from lecun_agent.body.robot_model import load_robot_model
+from lecun_agent.episodes.metrics import episode_metrics
 from lecun_agent.gait.trot import TrotGait
-from lecun_agent.robot_model import load_robot_model
+from lecun_agent.programs.scripted import PROGRAM_DURATIONS, PROGRAMS
 from lecun_agent.sim.arena import layout_arena
 from lecun_agent.sim.config import ArenaConfig, SimConfig
-from lecun_agent.sim.metrics import episode_metrics
-from lecun_agent.sim.programs import PROGRAM_DURATIONS, PROGRAMS
 from lecun_agent.sim.sim import QuadrupedSim
 
 

@@ -15,9 +15,9 @@ from sensor_msgs.msg import CameraInfo, Image, Imu, JointState
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
+from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES
 from lecun_agent.nodes.common import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
 from lecun_agent.nodes.conversions import twist_msg
-from lecun_agent.readings import FOOT_LINKS, JOINT_NAMES
 from lecun_agent.stack.description import StackOptions, stack_nodes
 from lecun_agent.stack.runner import Stack
 

@@ -5,10 +5,10 @@ import csv
 import pytest
 import torch
 
-from lecun_agent.checkpoint import load_checkpoint
 from lecun_agent.dataset.synthetic import make_synthetic_dataset
 from lecun_agent.dataset.windows import WindowSampler, load_episodes
 from lecun_agent.learning.train import TrainConfig, fit_normalisers, train, train_step
+from lecun_agent.world_model.checkpoint import load_checkpoint
 from lecun_agent.world_model.config import WorldModelConfig
 from lecun_agent.world_model.model import WorldModel
 

@@ -5,9 +5,9 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
+from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES
+from lecun_agent.body.robot_model import load_robot_model
 from lecun_agent.paths import urdf_path
-from lecun_agent.readings import FOOT_LINKS, JOINT_NAMES
-from lecun_agent.robot_model import load_robot_model
 
 
 @pytest.fixture(scope="module")

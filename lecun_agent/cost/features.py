@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 import torch
 
-from lecun_agent.readings import Readings, quat_to_rpy, tilt_of
+from lecun_agent.body.readings import Readings, quat_to_rpy, tilt_of
 
 # name -> (trailing shape, unit, meaning). A feature tensor has shape (*lead, *trailing).
 FEATURES: dict[str, tuple[tuple[int, ...], str, str]] = {

@@ -1,7 +1,7 @@
 """The body's physical limits that the intrinsic cost measures against (joint range, torque, mass).
 
 The cost terms take these as plain numbers so the cost core never parses a URDF itself.
-`load_body_limits()` fills them from the package URDF through `lecun_agent.robot_model`;
+`load_body_limits()` fills them from the package URDF through `lecun_agent.body.robot_model`;
 `BodyLimits.default()` holds numbers of the same 12 kg class for tests that need no URDF.
 """
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lecun_agent.readings import JOINT_NAMES
+from lecun_agent.body.readings import JOINT_NAMES
 
 GRAVITY = 9.81  # m/s^2
 
@@ -55,7 +55,7 @@ class BodyLimits:
 
     @classmethod
     def from_robot_model(cls, model) -> BodyLimits:
-        """Build from a `lecun_agent.robot_model.RobotModel` (the URDF's limits and total mass)."""
+        """Build from a `lecun_agent.body.robot_model.RobotModel` (the URDF's limits and total mass)."""
         return cls(
             mass=model.total_mass,
             joint_lower=model.lower,
@@ -66,7 +66,7 @@ class BodyLimits:
 
 
 def load_body_limits(urdf: str | None = None) -> BodyLimits:
-    """The robot's limits from the package URDF (or `urdf`), via lecun_agent.robot_model."""
-    from lecun_agent.robot_model import load_robot_model
+    """The robot's limits from the package URDF (or `urdf`), via lecun_agent.body.robot_model."""
+    from lecun_agent.body.robot_model import load_robot_model
 
     return BodyLimits.from_robot_model(load_robot_model(urdf))

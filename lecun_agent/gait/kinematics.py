@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lecun_agent.readings import LEGS
-from lecun_agent.robot_model import RobotModel
+from lecun_agent.body.readings import LEGS
+from lecun_agent.body.robot_model import RobotModel
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ import logging
 
 import numpy as np
 
+from lecun_agent.body.readings import LEGS, Readings, quat_to_rpy
+from lecun_agent.body.robot_model import RobotModel, load_robot_model
 from lecun_agent.gait.config import GaitConfig
 from lecun_agent.gait.kinematics import leg_geometries, leg_ik
-from lecun_agent.readings import LEGS, Readings, quat_to_rpy
-from lecun_agent.robot_model import RobotModel, load_robot_model
 
 log = logging.getLogger(__name__)
 

@@ -18,14 +18,14 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from lecun_agent.body.readings import Readings
 from lecun_agent.cost.features import base_twist, features_from_readings
 from lecun_agent.cost.total import IntrinsicCost
 from lecun_agent.dataset.format import DatasetSpec, episode_path, write_episode, write_spec
 from lecun_agent.dataset.step_mean import StepMean
 from lecun_agent.gait.config import GaitConfig
-from lecun_agent.learning.programs import OUProgram
 from lecun_agent.perception.proprio import proprio_from_readings
-from lecun_agent.readings import Readings
+from lecun_agent.programs.exploration import OUProgram
 from lecun_agent.sim.config import SimConfig
 from lecun_agent.world_model.config import DEFAULT_HEAD_FEATURES
 

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from lecun_agent.checkpoint import load_checkpoint
 from lecun_agent.dataset.windows import EpisodeSet, load_episodes
+from lecun_agent.world_model.checkpoint import load_checkpoint
 from lecun_agent.world_model.model import WorldModel
 
 log = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pybullet
 
-from lecun_agent.readings import quat_to_rpy
+from lecun_agent.body.readings import quat_to_rpy
 
 START_M = 0.3  # rays start outside the body and legs
 RAY_HEIGHT_M = 0.2  # below the lowest obstacle (0.3 m) and wall (0.4 m) tops

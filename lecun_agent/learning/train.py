@@ -24,9 +24,9 @@ import torch
 import torch.distributed as dist
 from tqdm import tqdm
 
-from lecun_agent.checkpoint import load_checkpoint, save_checkpoint
 from lecun_agent.dataset.windows import EpisodeSet, WindowSampler, load_episodes
 from lecun_agent.learning.losses import world_model_loss
+from lecun_agent.world_model.checkpoint import load_checkpoint, save_checkpoint
 from lecun_agent.world_model.config import WorldModelConfig
 from lecun_agent.world_model.model import WorldModel
 

@@ -20,10 +20,10 @@ from rclpy.parameter import Parameter
 from sensor_msgs.msg import Imu
 from std_msgs.msg import String
 
+from lecun_agent.body.readings import tilt_of
 from lecun_agent.configurator.modes import Mode, ModeMachine, Transition
 from lecun_agent.configurator.profiles import DEFAULT_PROFILES, merge_floors, weights_for
 from lecun_agent.cost.weights import DEFAULT_FLOORS, MAX_WEIGHT, TERM_NAMES
-from lecun_agent.readings import tilt_of
 
 from .common import COMMAND_QOS, ERROR, LATCHED_QOS, OK, SENSOR_QOS, Diagnostics, Parameters, spin_node
 

@@ -12,7 +12,7 @@ from geometry_msgs.msg import TwistStamped
 from nav_msgs.msg import Odometry
 from sensor_msgs.msg import Image, Imu, JointState
 
-from lecun_agent.readings import FOOT_LINKS, JOINT_NAMES, Readings
+from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES, Readings
 
 from .common import sec_to_stamp, stamp_to_sec
 

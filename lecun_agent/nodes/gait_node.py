@@ -17,9 +17,9 @@ from rclpy.node import Node
 from sensor_msgs.msg import Imu, JointState
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
+from lecun_agent.body.readings import JOINT_NAMES
 from lecun_agent.gait.config import GaitConfig
 from lecun_agent.gait.trot import TrotGait
-from lecun_agent.readings import JOINT_NAMES
 
 from . import conversions as conv
 from .common import COMMAND_QOS, OK, SENSOR_QOS, WARN, Diagnostics, Parameters, spin_node, stamp_to_sec

@@ -15,8 +15,8 @@ from builtin_interfaces.msg import Time as TimeMsg
 from rclpy.node import Node
 from sensor_msgs.msg import Image
 
-from lecun_agent.checkpoint import CheckpointError, load_checkpoint
 from lecun_agent.dataset.format import DatasetSpec
+from lecun_agent.world_model.checkpoint import CheckpointError, load_checkpoint
 from lecun_agent.world_model.model import WorldModel
 
 from .common import Parameters

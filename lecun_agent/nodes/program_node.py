@@ -9,7 +9,7 @@ from __future__ import annotations
 from geometry_msgs.msg import TwistStamped
 from rclpy.node import Node
 
-from lecun_agent.sim.programs import PROGRAMS
+from lecun_agent.programs.scripted import PROGRAMS
 
 from . import conversions as conv
 from .common import COMMAND_QOS, Parameters, publish_last, spin_node

@@ -19,7 +19,7 @@ from sensor_msgs.msg import CameraInfo, Image, Imu, JointState
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
-from lecun_agent.readings import FOOT_LINKS, JOINT_NAMES, rotation_matrix
+from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES, rotation_matrix
 from lecun_agent.sim.config import ArenaConfig, SimConfig
 from lecun_agent.sim.episode_log import EpisodeLog
 from lecun_agent.sim.sim import QuadrupedSim

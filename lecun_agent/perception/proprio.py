@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lecun_agent.readings import Readings
+from lecun_agent.body.readings import Readings
 
 # (name, width) in vector order; the dataset spec records this list so a mismatch is caught.
 PROPRIO_FIELDS: tuple[tuple[str, int], ...] = (

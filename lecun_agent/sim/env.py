@@ -11,12 +11,12 @@ from typing import Any
 
 import numpy as np
 
+from lecun_agent.body.readings import Readings
+from lecun_agent.episodes.metrics import EpisodeMetrics, episode_metrics
 from lecun_agent.gait.config import GaitConfig
 from lecun_agent.gait.trot import TrotGait
-from lecun_agent.readings import Readings
+from lecun_agent.programs.scripted import PROGRAMS
 from lecun_agent.sim.config import SimConfig
-from lecun_agent.sim.metrics import EpisodeMetrics, episode_metrics
-from lecun_agent.sim.programs import PROGRAMS
 from lecun_agent.sim.sim import QuadrupedSim
 
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 import pybullet
 
-from lecun_agent.readings import Readings
-from lecun_agent.robot_model import RobotModel, load_robot_model
+from lecun_agent.body.readings import Readings
+from lecun_agent.body.robot_model import RobotModel, load_robot_model
+from lecun_agent.episodes.metrics import fallen_flags
 from lecun_agent.sim import camera
 from lecun_agent.sim.arena import Arena, layout_arena
 from lecun_agent.sim.config import SimConfig
-from lecun_agent.sim.metrics import fallen_flags
 from lecun_agent.sim.sensors import ImuModel, OdometryEstimator, read_contacts, read_joints, rot_matrix
 from lecun_agent.sim.world import RobotHandles, build_static_world, load_robot
 

@@ -66,7 +66,7 @@ def plot_speed_tilt(times: np.ndarray, positions: np.ndarray, quats: np.ndarray,
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from lecun_agent.readings import tilt_of
+    from lecun_agent.body.readings import tilt_of
 
     times = np.asarray(times)
     speed = np.linalg.norm(np.diff(np.asarray(positions)[:, :2], axis=0), axis=1) / np.maximum(

@@ -12,8 +12,8 @@ import numpy as np
 import pybullet
 import pybullet_data
 
+from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES
 from lecun_agent.paths import urdf_path
-from lecun_agent.readings import FOOT_LINKS, JOINT_NAMES
 from lecun_agent.sim.arena import Arena
 from lecun_agent.sim.config import SimConfig
 

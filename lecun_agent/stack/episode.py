@@ -15,9 +15,9 @@ from pathlib import Path
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 
-from lecun_agent.report import EPISODE_FILE, EpisodeSeries, cost_table, report
+from lecun_agent.episodes.metrics import episode_metrics, fallen_flags
+from lecun_agent.episodes.report import EPISODE_FILE, EpisodeSeries, cost_table, report
 from lecun_agent.sim.config import SimConfig
-from lecun_agent.sim.metrics import episode_metrics, fallen_flags
 
 from .bringup import STARTUP_TIMEOUT_S, bring_up, init_runner_ros
 from .description import StackOptions

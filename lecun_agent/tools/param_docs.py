@@ -96,8 +96,8 @@ def _start_overrides(tmp: Path) -> dict[str, Callable[[], dict[str, Any]]]:
         if not (tmp / "tiny_checkpoint" / "meta.json").exists():
             import torch
 
-            from lecun_agent.checkpoint import save_checkpoint
             from lecun_agent.dataset.format import DatasetSpec
+            from lecun_agent.world_model.checkpoint import save_checkpoint
             from lecun_agent.world_model.config import WorldModelConfig
             from lecun_agent.world_model.model import WorldModel
 

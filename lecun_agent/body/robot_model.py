@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES
 from lecun_agent.paths import urdf_path
-from lecun_agent.readings import FOOT_LINKS, JOINT_NAMES
 
 CAMERA_LINK = "camera_link"
 CAMERA_OPTICAL_FRAME = "camera_optical_frame"

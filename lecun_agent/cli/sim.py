@@ -1,10 +1,7 @@
-"""`lecun-agent`: the user's commands (run the stack, collect, train, evaluate, inspect)."""
+"""`lecun-agent sim`, `up` and `report`: run the stack and look at what it did."""
 
 from __future__ import annotations
 
-import argparse
-import logging
-import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -13,8 +10,8 @@ def _default_run_dir() -> Path:
     return Path("runs") / datetime.now().strftime("%Y%m%d-%H%M%S")
 
 
-def _add_sim(sub) -> None:
-    from lecun_agent.sim.programs import PROGRAMS
+def add_sim(sub) -> None:
+    from lecun_agent.programs.scripted import PROGRAMS
 
     p = sub.add_parser("sim", help="run the simulated stack on a scripted program; video, plot, metrics")
     p.add_argument("--program", choices=sorted(PROGRAMS), default="walk", help="velocity program")
@@ -41,7 +38,7 @@ def _run_sim(args) -> int:
     return 0 if not metrics.get("crashed_nodes") else 1
 
 
-def _add_up(sub) -> None:
+def add_up(sub) -> None:
     p = sub.add_parser("up", help="bring the whole stack up (simulation by default) until Ctrl-C")
     p.add_argument("--target", choices=("sim", "robot"), default="sim", help="sim, or a real robot's driver")
     p.add_argument("--namespace", default="", help="namespace for every node")
@@ -70,7 +67,7 @@ def _run_up(args) -> int:
     return run_until_stopped(options, args.logs or _default_run_dir() / "logs")
 
 
-def _add_report(sub) -> None:
+def add_report(sub) -> None:
     p = sub.add_parser("report", help="plots (and the onboard video of a recording) from a run dir or MCAP")
     p.add_argument("source", type=Path, help="a `lecun-agent sim` run directory or a .mcap recording")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: beside the source)")
@@ -78,44 +75,8 @@ def _add_report(sub) -> None:
 
 
 def _run_report(args) -> int:
-    from lecun_agent.report import report
+    from lecun_agent.episodes.report import report
 
     for path in report(args.source, args.out):
         print(f"wrote {path}")
     return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lecun-agent", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
-    sub = parser.add_subparsers(dest="command", required=True)
-    _add_sim(sub)
-    _add_up(sub)
-    _add_report(sub)
-    from lecun_agent import cli_learning, cli_param, cli_recording
-
-    cli_learning.add_collect(sub)
-    cli_learning.add_train(sub)
-    cli_learning.add_eval_model(sub)
-    cli_recording.add_record(sub)
-    cli_recording.add_convert(sub)
-    cli_param.add_param(sub)
-    cli_param.add_docs(sub)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        return int(args.func(args) or 0)
-    except (FileNotFoundError, ValueError, RuntimeError) as err:
-        # Bad input (missing files, wrong recordings, mismatched checkpoints) is the user's to
-        # fix: say what is wrong, without a traceback. Anything else is our bug and keeps one.
-        print(f"lecun-agent {args.command}: error: {err}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

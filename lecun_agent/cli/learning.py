@@ -1,6 +1,6 @@
 """The learning subcommands of `lecun-agent`: collect, train, eval-model.
 
-`lecun_agent/cli.py` registers them with `add_collect(sub)`, `add_train(sub)`,
+`lecun_agent/cli/__init__.py` registers them with `add_collect(sub)`, `add_train(sub)`,
 `add_eval_model(sub)`; each sets `func` so the main CLI dispatches with `args.func(args)`.
 Heavy imports happen inside the handlers so `lecun-agent --help` stays fast.
 """
@@ -95,9 +95,9 @@ def add_eval_model(sub: argparse._SubParsersAction) -> None:
 def _eval_model(args: argparse.Namespace) -> int:
     import torch
 
-    from lecun_agent.checkpoint import CheckpointError
     from lecun_agent.learning.evaluate import eval_checkpoint
     from lecun_agent.learning.plots import plot_eval
+    from lecun_agent.world_model.checkpoint import CheckpointError
 
     torch.manual_seed(0)
     try:

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from lecun_agent.readings import quat_to_rpy, tilt_of
+from lecun_agent.body.readings import quat_to_rpy, tilt_of
 
 
 @dataclass

@@ -170,7 +170,7 @@ def run_docs(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m lecun_agent.cli_param param ...` / `docs ...`: the same commands without the main CLI."""
+    """`python -m lecun_agent.cli.param param ...` / `docs ...`: the same commands without the main CLI."""
     parser = argparse.ArgumentParser(prog="lecun-agent", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     add_param(sub)

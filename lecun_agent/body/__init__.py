@@ -1,0 +1,1 @@
+"""The body every module shares: its sensor readings and its URDF model."""

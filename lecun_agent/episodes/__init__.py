@@ -1,0 +1,1 @@
+"""Episodes: how a run is scored, reported and replayed in-process."""

@@ -1,0 +1,1 @@
+"""Command programs that stand in for the actor: scripted demos and exploration for data collection."""
