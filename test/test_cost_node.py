@@ -32,9 +32,17 @@ from std_msgs.msg import Bool
 from std_srvs.srv import Trigger
 
 from lecun_agent.body.readings import FOOT_LINKS, Readings
-from lecun_agent.nodes.common import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS, stamp_to_sec
-from lecun_agent.nodes.conversions import contacts_msg, imu_msg, joint_state_msg, odometry_msg, twist_msg
+from lecun_agent.cost.weights import SAFETY_TERMS
+from lecun_agent.messages.conversions import (
+    contacts_msg,
+    imu_msg,
+    joint_state_msg,
+    odometry_msg,
+    stamp_to_sec,
+    twist_msg,
+)
 from lecun_agent.nodes.cost_node import CostNode
+from lecun_agent.nodes.qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
 
 pytestmark = pytest.mark.ros
 log = logging.getLogger(__name__)
@@ -199,7 +207,7 @@ def test_valid_weight_change_seen_within_one_period(normal):
         ("weights.fall", math.inf, "out of range Min: 50.0"),
         ("weights.pain", 0.1, "out of range Min: 0.5"),
         ("weights.force", 0.0, "out of range Min: 0.5"),
-        ("weights.bogus", 1.0, "unknown cost term"),
+        ("weights.bogus", 1.0, "unknown parameter 'weights.bogus'"),
         ("bogus", 1.0, "unknown parameter"),
         ("floors.pain", 0.01, "read-only"),
         ("weights.pain", "high", "Wrong parameter type"),
@@ -207,7 +215,7 @@ def test_valid_weight_change_seen_within_one_period(normal):
 )
 def test_bad_weight_rejected_with_reason_nothing_changes(normal, name, value, words):
     cost, robot = normal
-    names = [f"weights.{n}" for n in cost.cost.term_names] + [f"floors.{n}" for n in cost.floors]
+    names = [f"weights.{n}" for n in cost.cost.term_names] + [f"floors.{n}" for n in SAFETY_TERMS]
     before = get_params(robot, names)
     result = set_param(robot, name, value)
     assert not result.successful

@@ -14,10 +14,17 @@ from ros_probe import RosProbe
 from sensor_msgs.msg import Image, Imu, JointState
 
 from lecun_agent.body.readings import Readings
-from lecun_agent.nodes.common import SENSOR_QOS, sec_to_stamp, stamp_to_sec
-from lecun_agent.nodes.conversions import image_msg, imu_msg, joint_state_msg, odometry_msg
-from lecun_agent.nodes.latent_io import rows_from_float_image
+from lecun_agent.messages.conversions import (
+    image_msg,
+    imu_msg,
+    joint_state_msg,
+    odometry_msg,
+    sec_to_stamp,
+    stamp_to_sec,
+)
+from lecun_agent.messages.latents import rows_from_float_image
 from lecun_agent.nodes.perception_node import PerceptionNode
+from lecun_agent.nodes.qos import SENSOR_QOS
 
 pytestmark = pytest.mark.ros
 

@@ -104,7 +104,7 @@ def test_recorder_node_records_live_topics(tmp_path):
     import rclpy
     from sensor_msgs.msg import CameraInfo
 
-    from lecun_agent.nodes.common import LATCHED_QOS, SENSOR_QOS
+    from lecun_agent.nodes.qos import LATCHED_QOS, SENSOR_QOS
 
     out = tmp_path / "live.mcap"
     proc = subprocess.Popen([sys.executable, "-m", "lecun_agent.nodes.recorder_node", "--ros-args",

@@ -10,7 +10,7 @@ import pytest
 from ros_probe import RosProbe
 from trajectory_msgs.msg import JointTrajectory
 
-from lecun_agent.nodes.common import COMMAND_QOS, SENSOR_QOS
+from lecun_agent.nodes.qos import COMMAND_QOS, SENSOR_QOS
 from lecun_agent.recording.synthetic import write_synthetic_bag
 
 NODES = Path(__file__).resolve().parents[1] / "lecun_agent" / "nodes"

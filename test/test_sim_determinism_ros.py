@@ -11,8 +11,8 @@ from geometry_msgs.msg import TwistStamped
 from ros_probe import RosProbe
 from sensor_msgs.msg import JointState
 
-from lecun_agent.nodes.common import COMMAND_QOS, SENSOR_QOS
-from lecun_agent.nodes.conversions import twist_msg
+from lecun_agent.messages.conversions import twist_msg
+from lecun_agent.nodes.qos import COMMAND_QOS, SENSOR_QOS
 from lecun_agent.stack.description import StackOptions, stack_nodes
 from lecun_agent.stack.runner import Stack
 

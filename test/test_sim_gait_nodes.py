@@ -16,8 +16,8 @@ from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
 from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES
-from lecun_agent.nodes.common import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
-from lecun_agent.nodes.conversions import twist_msg
+from lecun_agent.messages.conversions import twist_msg
+from lecun_agent.nodes.qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
 from lecun_agent.stack.description import StackOptions, stack_nodes
 from lecun_agent.stack.runner import Stack
 
@@ -141,6 +141,6 @@ def test_bad_parameter_values_are_rejected_and_old_values_stay(probe):
         [result] = probe.set_parameters(node, {name: bad})
         assert not result.successful and name in result.reason, (node, name, result.reason)
         assert probe.get_parameters(node, [name])[0] == before
-    [ok] = probe.set_parameters("gait_node", {"cmd_timeout_s": 0.6})
-    assert ok.successful and probe.get_parameters("gait_node", ["cmd_timeout_s"])[0] == 0.6
+    [ok] = probe.set_parameters("gait_node", {"cmd_timeout_s": 0.4})
+    assert ok.successful and probe.get_parameters("gait_node", ["cmd_timeout_s"])[0] == 0.4
     probe.set_parameters("gait_node", {"cmd_timeout_s": 0.5})

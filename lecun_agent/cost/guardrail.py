@@ -7,8 +7,9 @@ stop (output zero, immediately):
   e_stop          an e-stop was raised; only `reset_e_stop()` releases it (latched)
   stale:<source>  an input (proposal, joint_states, imu, odom) is older than its timeout or never came
   nan_command     the latest proposal holds NaN or Inf
-  plan_veto:<q>   the latest fresh plan predicts quantity q (tilt, pain, force, fall) over its hard limit,
-                  or a non-finite value, at any step of its horizon
+  plan_veto:<q>   the latest fresh plan predicts quantity q (tilt, pain, force, fall) at or over its veto
+                  limit (cost/veto.py, the rule the planner's fail flag uses too), or a non-finite
+                  value, at any step of its horizon
 clamp (output changed, robot keeps moving):
   clamp:velocity      |vx|, |vy|, |wz| above their limits
   clamp:pain_rising   low-passed pain (time constant pain_filter) rose by more than pain_rise within
@@ -26,37 +27,15 @@ from __future__ import annotations
 
 import math
 from collections import Counter, deque
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
 
+from lecun_agent.cost.veto import VetoLimits, breaches
+from lecun_agent.settings import setting
+
 SOURCES = ("proposal", "joint_states", "imu", "odom")
-
-
-FIELD_DOCS: dict[str, tuple[str, float, float]] = {
-    "max_vx": ("forward speed limit, m/s", 0.0, 5.0),
-    "max_vy": ("sideways speed limit, m/s", 0.0, 5.0),
-    "max_wz": ("yaw rate limit, rad/s", 0.0, 10.0),
-    "max_lin_acc": ("linear acceleration limit when speeding up, m/s^2", 0.01, 50.0),
-    "max_lin_dec": ("linear deceleration limit when slowing down, m/s^2", 0.01, 50.0),
-    "max_ang_acc": ("yaw acceleration limit, rad/s^2", 0.01, 100.0),
-    "timeout_proposal": ("stop when agent/cmd_vel_proposed is older than this, s", 0.01, 10.0),
-    "timeout_joint_states": ("stop when joint_states is older than this, s", 0.01, 10.0),
-    "timeout_imu": ("stop when imu/data is older than this, s", 0.01, 10.0),
-    "timeout_odom": ("stop when odom is older than this, s", 0.01, 10.0),
-    "pain_filter": ("time constant of the low-pass filter on measured pain, s", 0.0, 10.0),
-    "pain_rise": ("filtered-pain increase within pain_window that counts as rising", 0.0, 100.0),
-    "pain_window": ("window for the pain-rise test, s", 0.01, 10.0),
-    "pain_hold": ("stay slowed this long after pain last rose or was high, s", 0.0, 60.0),
-    "pain_high": ("filtered pain at or above this slows the robot even when it is not rising", 0.0, 1000.0),
-    "pain_slow_factor": ("speed scale while pain rises or is high", 0.0, 1.0),
-    "plan_timeout": ("plans older than this are ignored, s", 0.01, 10.0),
-    "plan_max_tilt": ("veto a plan predicting tilt at or above this, rad", 0.0, 3.2),
-    "plan_max_pain": ("veto a plan predicting the pain term at or above this", 0.0, 1000.0),
-    "plan_max_force": ("veto a plan predicting the force term at or above this, body weights", 0.0, 1000.0),
-    "plan_max_fall": ("veto a plan predicting the fall term at or above this", 0.0, 1.0),
-}
 
 
 class Verdict(StrEnum):
@@ -67,41 +46,40 @@ class Verdict(StrEnum):
 
 @dataclass(frozen=True)
 class GuardrailConfig:
-    """Limits and thresholds; every field is a cost_node parameter `guardrail.<field>`."""
+    """Limits and thresholds: cost_node's read-only `guardrail.<field>` parameters.
 
-    max_vx: float = 1.0  # m/s
-    max_vy: float = 0.5  # m/s
-    max_wz: float = 1.5  # rad/s
-    max_lin_acc: float = 2.0  # m/s^2, speeding up
-    max_lin_dec: float = 4.0  # m/s^2, slowing down
-    max_ang_acc: float = 6.0  # rad/s^2
-    timeout_proposal: float = 0.5  # s
-    timeout_joint_states: float = 0.25  # s
-    timeout_imu: float = 0.25  # s
-    timeout_odom: float = 0.5  # s
-    pain_filter: float = 0.2  # s, time constant of the low-pass on measured pain
-    pain_rise: float = 0.25  # filtered-pain increase within pain_window that counts as rising
-    pain_window: float = 0.25  # s
-    pain_hold: float = 1.0  # s to stay slowed after the last rise or high reading
-    pain_high: float = 1.0  # filtered pain that slows the robot whether or not it rises
-    pain_slow_factor: float = 0.3  # speed scale while slowed
-    plan_timeout: float = 1.0  # s, older plans are ignored
-    plan_max_tilt: float = 0.8  # rad
-    plan_max_pain: float = 5.0  # pain units
-    plan_max_force: float = 3.0  # body weights over the per-leg threshold
-    plan_max_fall: float = 0.5  # fall term value
+    Each range ends at the shipped value on the unsafe side, so a params file or a launch
+    override can make the guardrail stricter, never looser.
+    """
 
-    @classmethod
-    def docs(cls) -> dict[str, tuple[str, float, float]]:
-        """field -> (description, low, high): what cost_node declares as guardrail.<field>."""
-        return {f.name: FIELD_DOCS[f.name] for f in fields(cls)}
+    rate_hz: float = setting(50.0, "cmd_vel output rate, Hz", low=50.0, high=1000.0)
+    max_vx: float = setting(1.0, "forward speed limit, m/s", low=0.0, high=1.0)
+    max_vy: float = setting(0.5, "sideways speed limit, m/s", low=0.0, high=0.5)
+    max_wz: float = setting(1.5, "yaw rate limit, rad/s", low=0.0, high=1.5)
+    max_lin_acc: float = setting(2.0, "linear acceleration limit when speeding up, m/s^2", low=0.01, high=2.0)
+    max_lin_dec: float = setting(4.0, "linear deceleration limit when slowing down, m/s^2 (stops are "
+                                 "immediate)", low=1.0, high=50.0)
+    max_ang_acc: float = setting(6.0, "yaw acceleration limit, rad/s^2", low=0.01, high=6.0)
+    timeout_proposal: float = setting(0.5, "stop when agent/cmd_vel_proposed is older than this, s",
+                                      low=0.01, high=0.5)
+    timeout_joint_states: float = setting(0.25, "stop when joint_states is older than this, s", low=0.01,
+                                          high=0.25)
+    timeout_imu: float = setting(0.25, "stop when imu/data is older than this, s", low=0.01, high=0.25)
+    timeout_odom: float = setting(0.5, "stop when odom is older than this, s", low=0.01, high=0.5)
+    pain_filter: float = setting(0.2, "time constant of the low-pass filter on measured pain, s", low=0.0,
+                                 high=0.2)
+    pain_rise: float = setting(0.25, "filtered-pain increase within pain_window that counts as rising",
+                               low=0.0, high=0.25)
+    pain_window: float = setting(0.25, "window for the pain-rise test, s", low=0.25, high=10.0)
+    pain_hold: float = setting(1.0, "stay slowed this long after pain last rose or was high, s", low=1.0,
+                               high=60.0)
+    pain_high: float = setting(1.0, "filtered pain at or above this slows the robot even when it is not "
+                               "rising", low=0.0, high=1.0)
+    pain_slow_factor: float = setting(0.3, "speed scale while pain rises or is high", low=0.0, high=0.3)
+    plan_timeout: float = setting(1.0, "a plan's veto holds this long after its stamp, s", low=1.0, high=10.0)
 
     def timeout(self, source: str) -> float:
         return getattr(self, f"timeout_{source}")
-
-    def plan_limits(self) -> dict[str, float]:
-        return {"tilt": self.plan_max_tilt, "pain": self.plan_max_pain,
-                "force": self.plan_max_force, "fall": self.plan_max_fall}
 
 
 @dataclass
@@ -119,6 +97,7 @@ class Guardrail:
     """Stateful command checker; feed it inputs as they arrive and call `step(now)` to get the output."""
 
     config: GuardrailConfig = field(default_factory=GuardrailConfig)
+    veto: VetoLimits = field(default_factory=VetoLimits)
     counts: Counter = field(default_factory=Counter)  # reason key -> number of outputs it affected
     verdicts: Counter = field(default_factory=Counter)  # Verdict -> number of outputs
 
@@ -208,11 +187,13 @@ class Guardrail:
         if not np.all(np.isfinite(self._proposal)):
             out.append(("nan_command", f"proposed command is not finite: {self._proposal.tolist()}"))
         if self._plan_stamp is not None and now - self._plan_stamp <= cfg.plan_timeout:
-            limits = cfg.plan_limits()
+            limits = self.veto.as_dict()
+            tripped = breaches(self._plan_worst, self.veto)
             for name, worst in self._plan_worst.items():
-                limit = limits.get(name, math.inf)
-                if worst >= limit:
-                    out.append((f"plan_veto:{name}", f"plan predicts {name}={worst:.3g} >= limit {limit}"))
+                if not math.isfinite(worst):
+                    out.append((f"plan_veto:{name}", f"plan predicts a non-finite {name}"))
+                elif tripped.get(name, False):
+                    out.append((f"plan_veto:{name}", f"plan predicts {name}={worst:.3g} >= {limits[name]}"))
         return out
 
     def step(self, now: float) -> Decision:

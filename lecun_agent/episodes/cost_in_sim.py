@@ -20,8 +20,6 @@ from lecun_agent.cost.guardrail import SOURCES, Guardrail, GuardrailConfig
 from lecun_agent.cost.limits import load_body_limits
 from lecun_agent.cost.total import IntrinsicCost
 
-WALL_X = 3.0  # m, inner face region of the east wall in the small test arena (size 6 m)
-
 
 def small_arena_env(start_x: float = 1.0, seed: int = 0):
     """A LocomotionEnv in a 6 m walled arena without obstacles, facing the east wall from start_x."""

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import asdict
 
 import numpy as np
 from geometry_msgs.msg import PoseStamped, TwistStamped
 from nav_msgs.msg import Odometry, Path
-from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 from sensor_msgs.msg import Imu, JointState
 from std_msgs.msg import Bool
@@ -26,54 +26,33 @@ from lecun_agent.cost.features import features_from_readings
 from lecun_agent.cost.guardrail import Guardrail, GuardrailConfig, Verdict
 from lecun_agent.cost.limits import load_body_limits
 from lecun_agent.cost.total import IntrinsicCost, TermSettings
-from lecun_agent.cost.weights import DEFAULT_FLOORS, DEFAULT_WEIGHTS, MAX_WEIGHT, TERM_NAMES, weight_problem
+from lecun_agent.cost.veto import VetoLimits
+from lecun_agent.cost.weights import CostWeights, Floors
+from lecun_agent.messages.conversions import JointOrderError, readings_from_msgs, twist_msg, twist_vector
+from lecun_agent.messages.conversions import stamp_to_sec as sec
 
-from .common import (
-    COMMAND_QOS,
-    ERROR,
-    LATCHED_QOS,
-    OK,
-    SENSOR_QOS,
-    WARN,
-    Diagnostics,
-    Parameters,
-    publish_last,
-    spin_node,
-)
-from .common import stamp_to_sec as sec
-from .conversions import JointOrderError, readings_from_msgs, twist_msg, twist_vector
+from .diagnostics import ERROR, OK, WARN, Diagnostics
+from .parameters import Parameters
+from .qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
+from .spin import publish_last, spin_node
 
 LEVEL = {Verdict.PASS: OK, Verdict.CLAMP: WARN, Verdict.STOP: ERROR}
 W = "weights."
 
 
-
-def declare_all(p: Parameters, prefix: str, defaults, docs: dict) -> dict:
-    """Declare read-only `prefix.<field>` for every field of a config dataclass; return the values."""
-    return {k: p.declare(f"{prefix}.{k}", getattr(defaults, k), d, low=lo, high=hi, read_only=True)
-            for k, (d, lo, hi) in docs.items()}
-
-
 class CostNode(Node):
     def __init__(self, **node_kwargs) -> None:
-        # Undeclared names reach our own callback, which rejects them with the list of terms.
         super().__init__("cost_node", allow_undeclared_parameters=True, **node_kwargs)
         p = self.params = Parameters(self)
-        self.floors = {n: p.declare(f"floors.{n}", DEFAULT_FLOORS[n], f"lowest allowed {W}{n} (safety)",
-                                    low=1e-6, high=MAX_WEIGHT, read_only=True) for n in DEFAULT_FLOORS}
-        weights = {n: p.declare(f"{W}{n}", DEFAULT_WEIGHTS[n], f"relative weight of the {n} cost term",
-                                low=self.floors.get(n, 0.0), high=MAX_WEIGHT) for n in TERM_NAMES}
-        settings = TermSettings(**declare_all(p, "terms", TermSettings(), TermSettings.docs()))
-        guard = GuardrailConfig(**declare_all(p, "guardrail", GuardrailConfig(), GuardrailConfig.docs()))
-        rate = p.declare("guardrail.rate_hz", 50.0, "cmd_vel output rate, Hz", low=1.0, high=1000.0,
-                         read_only=True)
-        urdf = p.declare("urdf", "", "URDF with joint limits and mass; empty = the package's", read_only=True)
-        unknown = sorted(set(self._parameter_overrides) - set(self._parameters))
-        if unknown:  # a typo in cost_node.yaml would otherwise be ignored silently
-            raise ValueError(f"cost_node: unknown parameters {unknown} in the params file")
-        self.cost = IntrinsicCost(load_body_limits(urdf or None), settings, weights, self.floors)
-        self.guard = Guardrail(guard)
-        self.add_on_set_parameters_callback(self._check_weights)
+        floors = p.declare_settings(Floors, "floors.")
+        weights = p.declare_settings(CostWeights, W, low=asdict(floors))
+        settings = p.declare_settings(TermSettings, "terms.")
+        veto = p.declare_settings(VetoLimits, "veto.")
+        guard = p.declare_settings(GuardrailConfig, "guardrail.")
+        urdf = p.declare("urdf", "", "URDF with joint limits and mass; empty = the package's")
+        p.reject_unknown_overrides()
+        self.cost = IntrinsicCost(load_body_limits(urdf or None), settings, weights, veto)
+        self.guard = Guardrail(guard, veto)
         p.on_change(self._apply_weights)
         self.msgs: dict[str, object] = {}
         self.goal: np.ndarray | None = None
@@ -95,25 +74,13 @@ class CostNode(Node):
         sub(Bool, "e_stop", lambda m: m.data and self._e_stop("e_stop topic"), LATCHED_QOS)
         self.create_service(Trigger, "e_stop", lambda req, res: self._e_stop("e_stop service", res))
         self.create_service(Trigger, "reset_e_stop", self._reset_e_stop)
-        self.create_timer(1.0 / rate, self._tick)
+        self.create_timer(1.0 / guard.rate_hz, self._tick)
         self.create_timer(1.0, self._publish_diagnostics)
-        self.get_logger().info(f"cost terms {', '.join(TERM_NAMES)}; weights {self.cost.weights}")
+        self.get_logger().info(f"cost terms {', '.join(self.cost.term_names)}; weights {self.cost.weights}")
 
     # ---- weights -----------------------------------------------------------------------
-    def _check_weights(self, params) -> SetParametersResult:
-        reasons = []
-        for prm in params:
-            if prm.name.startswith(W):
-                reason = weight_problem(prm.name[len(W):], prm.value, self.floors)
-            elif not self.has_parameter(prm.name):
-                reason = f"unknown parameter {prm.name!r}; tunable weights are {W}<{'|'.join(TERM_NAMES)}>"
-            else:
-                continue
-            if reason:
-                reasons.append(reason)
-        return SetParametersResult(successful=not reasons, reason="; ".join(reasons))
-
     def _apply_weights(self, changed: dict) -> None:
+        """rclpy checked each weight against its range [floor, max]; the terms take the new values."""
         new = {k[len(W):]: float(v) for k, v in changed.items() if k.startswith(W)}
         old = self.cost.weights
         self.cost.set_weights(new)

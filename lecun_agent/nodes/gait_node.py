@@ -7,7 +7,7 @@ command answers. Stale or non-finite velocity commands make it stand.
 
 from __future__ import annotations
 
-import dataclasses
+from dataclasses import dataclass
 
 import numpy as np
 from geometry_msgs.msg import TwistStamped
@@ -20,35 +20,35 @@ from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 from lecun_agent.body.readings import JOINT_NAMES
 from lecun_agent.gait.config import GaitConfig
 from lecun_agent.gait.trot import TrotGait
+from lecun_agent.messages import conversions as conv
+from lecun_agent.messages.conversions import stamp_to_sec
+from lecun_agent.settings import setting
 
-from . import conversions as conv
-from .common import COMMAND_QOS, OK, SENSOR_QOS, WARN, Diagnostics, Parameters, spin_node, stamp_to_sec
+from .diagnostics import OK, WARN, Diagnostics
+from .parameters import Parameters
+from .qos import COMMAND_QOS, SENSOR_QOS
+from .spin import spin_node
 
 ZERO = np.zeros(3)
 
 
+@dataclass(frozen=True)
+class GaitNodeSettings:
+    rate_hz: float = setting(50.0, "most joint commands per second (one per joint_states reading)", low=10.0,
+                             high=500.0, runtime=True)
+    cmd_timeout_s: float = setting(0.5, "sim/robot seconds without /cmd_vel before the robot stands",
+                                   low=0.05, high=10.0, runtime=True)
+    imu_timeout_s: float = setting(0.2, "seconds the IMU or odometry may lag joint_states before the robot "
+                                   "stands", low=0.01, high=0.2, runtime=True)
+
+
 class GaitNode(Node):
     def __init__(self) -> None:
-        super().__init__("gait_node")
+        super().__init__("gait_node", allow_undeclared_parameters=True)
         p = self.params = Parameters(self)
-        p.declare("rate_hz", 50.0, "most joint commands per second (one per joint_states reading)",
-                  low=10.0, high=500.0)
-        p.declare("cmd_timeout_s", 0.5, "sim/robot seconds without /cmd_vel before the robot stands",
-                  low=0.05, high=10.0)
-        p.declare("imu_timeout_s", 0.2, "seconds the IMU or odometry may lag joint_states before the robot "
-                  "stands",
-                  low=0.01, high=5.0)
-        limits = {
-            name: p.declare(f"limits.{name}", float(getattr(GaitConfig, name)), text, low=low, high=high,
-                            read_only=True)
-            for name, text, low, high in (
-                ("vx_max", "fastest forward speed in m/s; faster commands are clamped", 0.0, 2.0),
-                ("vx_min", "fastest backward speed in m/s (negative)", -2.0, 0.0),
-                ("vy_max", "fastest sideways speed in m/s", 0.0, 1.0),
-                ("yaw_rate_max", "fastest turn in rad/s", 0.0, 3.0),
-            )
-        }
-        self.config = dataclasses.replace(GaitConfig(), **limits)
+        p.declare_settings(GaitNodeSettings)
+        self.config = p.declare_settings(GaitConfig, "limits.")
+        p.reject_unknown_overrides()
         self.gait = TrotGait(self.config)
 
         self.command, self.command_time = ZERO.copy(), None

@@ -19,23 +19,25 @@ from nav_msgs.msg import Odometry
 from rclpy.node import Node
 from sensor_msgs.msg import Image, Imu, JointState
 
+from lecun_agent.messages.conversions import readings_from_msgs, rgb_from_image
+from lecun_agent.messages.latents import float_image
+from lecun_agent.nodes.checkpoint_parameter import CheckpointParameter, ModelNodeSettings
 from lecun_agent.perception.proprio import proprio_from_readings
 
-from .common import OK, SENSOR_QOS, WARN, Diagnostics, Parameters, spin_node
-from .conversions import readings_from_msgs, rgb_from_image
-from .latent_io import CheckpointParameter, float_image
+from .diagnostics import OK, WARN, Diagnostics
+from .parameters import Parameters
+from .qos import SENSOR_QOS
+from .spin import spin_node
 
 
 class PerceptionNode(Node):
     def __init__(self, **node_kwargs) -> None:
-        super().__init__("perception_node", **node_kwargs)
+        super().__init__("perception_node", allow_undeclared_parameters=True, **node_kwargs)
         p = self.params = Parameters(self)
-        threads = p.declare("threads", 1, "torch intra-op threads for inference (CPU)", low=1, high=64,
-                            read_only=True)
-        p.declare("diagnostics_period_s", 1.0, "seconds between /diagnostics reports", low=0.1, high=60.0,
-                  read_only=True)
-        torch.set_num_threads(threads)
+        common = p.declare_settings(ModelNodeSettings)
+        torch.set_num_threads(common.threads)
         self.ckpt = CheckpointParameter(self, p)
+        p.reject_unknown_overrides()
         self.msgs: dict[str, object] = {}
         self.skips: Counter[str] = Counter()
         self.published = self._published_at_report = self._bad_at_report = 0
@@ -47,7 +49,7 @@ class PerceptionNode(Node):
                                  ("odom", Odometry, "odom"), ("foot_contacts", JointState, "feet")):
             self.create_subscription(kind, topic, lambda m, k=key: self.msgs.__setitem__(k, m), SENSOR_QOS)
         self.diagnostics = Diagnostics(self)
-        self.create_timer(p["diagnostics_period_s"], self._publish_diagnostics)
+        self.create_timer(common.diagnostics_period_s, self._publish_diagnostics)
 
     def _skip(self, reason: str, detail: str) -> None:
         self.skips[reason] += 1

@@ -9,19 +9,21 @@ from __future__ import annotations
 from geometry_msgs.msg import TwistStamped
 from rclpy.node import Node
 
+from lecun_agent.messages import conversions as conv
 from lecun_agent.programs.scripted import PROGRAMS
 
-from . import conversions as conv
-from .common import COMMAND_QOS, Parameters, publish_last, spin_node
+from .parameters import Parameters
+from .qos import COMMAND_QOS
+from .spin import publish_last, spin_node
 
 
 class ProgramNode(Node):
     def __init__(self) -> None:
-        super().__init__("program_node")
+        super().__init__("program_node", allow_undeclared_parameters=True)
         p = self.params = Parameters(self)
-        p.declare("program", "walk", f"velocity program, one of {sorted(PROGRAMS)}", read_only=True,
-                  validator=lambda v: None if v in PROGRAMS else f"program must be one of {sorted(PROGRAMS)}")
-        p.declare("rate_hz", 20.0, "command publishing rate", low=1.0, high=200.0, read_only=True)
+        p.declare("program", "walk", "velocity program", choices=tuple(sorted(PROGRAMS)))
+        p.declare("rate_hz", 20.0, "command publishing rate", low=1.0, high=200.0)
+        p.reject_unknown_overrides()
         self.program = PROGRAMS[p["program"]]
         self.start = None
         self.pub = self.create_publisher(TwistStamped, "agent/cmd_vel_proposed", COMMAND_QOS)

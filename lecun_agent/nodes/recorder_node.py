@@ -19,26 +19,25 @@ from lecun_agent.recording.bag import BagWriter, qos_to_dict
 from lecun_agent.recording.msgdefs import message_class
 from lecun_agent.recording.topics import CONTRACT_TOPICS
 
-from .common import OK, WARN, Diagnostics, Parameters, spin_node
+from .diagnostics import OK, WARN, Diagnostics
+from .parameters import Parameters
+from .spin import spin_node
 
 
 class RecorderNode(Node):
     def __init__(self, **kwargs) -> None:
-        super().__init__("recorder_node", **kwargs)
+        super().__init__("recorder_node", allow_undeclared_parameters=True, **kwargs)
         p = self.params = Parameters(self)
-        out = p.declare("output", "", "MCAP file to write; empty = recordings/<date-time>.mcap",
-                        read_only=True)
+        out = p.declare("output", "", "MCAP file to write; empty = recordings/<date-time>.mcap")
         topics = p.declare("topics", list(CONTRACT_TOPICS), "topics to record (relative names resolve in "
-                           "the node's namespace); types outside the contract are taken from the graph",
-                           read_only=True)
+                           "the node's namespace); types outside the contract are taken from the graph")
         p.declare("duration_s", 0.0,
                   "stop this many node-clock seconds after the first message; 0 = until stopped",
-                  low=0.0, high=86400.0, read_only=True)
+                  low=0.0, high=86400.0)
         p.declare("discovery_period_s", 0.5, "how often to look for publishers of topics not yet subscribed",
-                  low=0.05, high=10.0, read_only=True)
-        p.declare("compression", "zstd", "chunk compression: zstd or none", read_only=True,
-                  validator=lambda v: None if v in ("zstd", "none") else f"compression must be zstd or none, "
-                  f"got {v!r}")
+                  low=0.05, high=10.0)
+        p.declare("compression", "zstd", "chunk compression", choices=("zstd", "none"))
+        p.reject_unknown_overrides()
         self.path = Path(out) if out else Path("recordings") / f"{datetime.now():%Y%m%d-%H%M%S}.mcap"
         self.writer = BagWriter(self.path, compression=p["compression"])
         self.wanted = {self.resolve_topic_name(t): t for t in topics if t}

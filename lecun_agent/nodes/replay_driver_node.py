@@ -14,26 +14,31 @@ from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rosgraph_msgs.msg import Clock as ClockMsg
 
+from lecun_agent.messages.conversions import sec_to_stamp
 from lecun_agent.recording.bag import BagReader
 from lecun_agent.recording.msgdefs import message_class
 from lecun_agent.recording.topics import ROBOT_TOPICS, resolve
 
-from .common import LATCHED_QOS, OK, SENSOR_QOS, Diagnostics, Parameters, sec_to_stamp, spin_node
+from .diagnostics import OK, Diagnostics
+from .parameters import Parameters
+from .qos import LATCHED_QOS, SENSOR_QOS
+from .spin import spin_node
 
 
 class ReplayDriverNode(Node):
     def __init__(self, **kwargs) -> None:
-        super().__init__("replay_driver_node", **kwargs)
+        super().__init__("replay_driver_node", allow_undeclared_parameters=True, **kwargs)
         p = Parameters(self)
-        bag = p.declare("bag", "", "MCAP recording to replay (required)", read_only=True,
+        bag = p.declare("bag", "", "MCAP recording to replay (required)",
                         validator=lambda v: None if v else "bag must name an MCAP file")
-        topics = p.declare("topics", list(ROBOT_TOPICS), "robot-side topics to replay (relative names)",
-                           read_only=True)
-        p.declare("bag_namespace", "", "namespace the topics were recorded under", read_only=True)
-        p.declare("rate", 1.0, "playback speed factor (2.0 = twice as fast)", low=0.05, high=20.0)
-        p.declare("loop", False, "start over at the end of the recording")
+        topics = p.declare("topics", list(ROBOT_TOPICS), "robot-side topics to replay (relative names)")
+        p.declare("bag_namespace", "", "namespace the topics were recorded under")
+        p.declare("rate", 1.0, "playback speed factor (2.0 = twice as fast)", low=0.05, high=20.0,
+                  runtime=True)
+        p.declare("loop", False, "start over at the end of the recording", runtime=True)
         p.declare("start_delay_s", 1.0, "wall seconds to wait before the first message (discovery)",
-                  low=0.0, high=60.0, read_only=True)
+                  low=0.0, high=60.0)
+        p.reject_unknown_overrides()
         self.params = p
         self.reader = BagReader(bag)
         wanted = {resolve(t, p["bag_namespace"]): t for t in topics}

@@ -9,6 +9,7 @@ on purpose: it is the clock source, so it cannot wait on /clock itself.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass, replace
 
 import numpy as np
 from nav_msgs.msg import Odometry
@@ -20,57 +21,43 @@ from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
 from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES, rotation_matrix
+from lecun_agent.messages import conversions as conv
+from lecun_agent.messages.conversions import sec_to_stamp, stamp_to_sec
+from lecun_agent.settings import setting
 from lecun_agent.sim.config import ArenaConfig, SimConfig
 from lecun_agent.sim.episode_log import EpisodeLog
 from lecun_agent.sim.sim import QuadrupedSim
 
-from . import conversions as conv
-from .common import (
-    COMMAND_QOS,
-    LATCHED_QOS,
-    OK,
-    SENSOR_QOS,
-    WARN,
-    Diagnostics,
-    Parameters,
-    sec_to_stamp,
-    spin_node,
-    stamp_to_sec,
-)
+from .diagnostics import OK, WARN, Diagnostics
+from .parameters import Parameters
+from .qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
+from .spin import spin_node
 
-MODES = ("synchronous", "realtime")
+
+@dataclass(frozen=True)
+class SimNodeSettings:
+    seed: int = setting(0, "arena layout and sensor-noise seed, used at start and on ~/reset", low=0,
+                        high=2**31 - 1, runtime=True)
+    mode: str = setting("synchronous", "synchronous: step when the command for the latest observation "
+                        "arrives (or sync_timeout_s passes); realtime: step at wall-clock rate",
+                        choices=("synchronous", "realtime"))
+    sync_timeout_s: float = setting(0.5, "synchronous mode: wall seconds to wait for the command before "
+                                    "stepping anyway (logged)", low=0.01, high=10.0, runtime=True)
+    command_timeout_s: float = setting(0.25, "sim seconds without a joint command before the robot holds its "
+                                       "standing pose", low=0.02, high=0.25, runtime=True)
+    realtime_factor: float = setting(1.0, "realtime mode: sim seconds per wall second", low=0.1, high=10.0)
+    record_dir: str = setting("", "if set, write a chase-camera video and ground-truth log here")
 
 
 class SimNode(Node):
     def __init__(self) -> None:
-        super().__init__("sim_node")
+        super().__init__("sim_node", allow_undeclared_parameters=True)
         p = self.params = Parameters(self)
-        p.declare("seed", 0, "arena layout and sensor-noise seed, used at start and on ~/reset",
-                  low=0, high=2**31 - 1)
-        p.declare("mode", "synchronous", "synchronous: step when the command for the latest observation "
-                  "arrives (or sync_timeout_s passes); realtime: step at wall-clock rate", read_only=True,
-                  validator=lambda v: None if v in MODES else f"mode must be one of {MODES}")
-        p.declare("physics_hz", 250.0, "physics steps per sim second (an integer multiple of control_hz)",
-                  low=240.0, high=1000.0, read_only=True)
-        p.declare("control_hz", 50.0, "joint_states rate and joint-command period", low=20.0, high=200.0,
-                  read_only=True)
-        p.declare("camera_hz", 10.0, "onboard camera frame rate", low=1.0, high=30.0, read_only=True)
-        p.declare("camera_width", 64, "onboard camera width in px", low=16, high=640, read_only=True)
-        p.declare("camera_height", 64, "onboard camera height in px", low=16, high=480, read_only=True)
-        p.declare("camera_enabled", True, "render the onboard camera", read_only=True)
-        p.declare("arena_size_m", 10.0, "side of the square arena in m", low=4.0, high=50.0, read_only=True)
-        p.declare("obstacle_count", 6, "box obstacles laid out from the seed", low=0, high=40, read_only=True)
-        p.declare("gui", False, "open the PyBullet window", read_only=True)
-        p.declare("sync_timeout_s", 0.5, "synchronous mode: wall seconds to wait for the command before "
-                  "stepping anyway (logged)", low=0.01, high=10.0)
-        p.declare("command_timeout_s", 0.25, "sim seconds without a joint command before the robot holds "
-                  "its standing pose", low=0.02, high=5.0)
-        p.declare("realtime_factor", 1.0, "realtime mode: sim seconds per wall second", low=0.1, high=10.0,
-                  read_only=True)
-        p.declare("record_dir", "", "if set, write a chase-camera video and ground-truth log here",
-                  read_only=True)
+        p.declare_settings(SimNodeSettings)
+        self.config = replace(p.declare_settings(SimConfig), arena=p.declare_settings(ArenaConfig, "arena."))
+        p.reject_unknown_overrides()
 
-        self.sim = QuadrupedSim(self._sim_config())
+        self.sim = QuadrupedSim(self.config)
         # ROS time never runs backwards, so a reset continues the clock: stamps are epoch + sim time.
         self.epoch = 0.0
         self.readings = self.sim.reset(p["seed"])
@@ -97,7 +84,7 @@ class SimNode(Node):
 
         wall = Clock(clock_type=ClockType.STEADY_TIME)
         self.synchronous = p["mode"] == "synchronous"
-        period = 1.0 / p["control_hz"]
+        period = 1.0 / self.config.control_hz
         if self.synchronous:
             self.waited_s = 0.0
             self.create_timer(0.01, self._sync_watchdog, clock=wall)
@@ -105,16 +92,8 @@ class SimNode(Node):
             self.create_timer(period / p["realtime_factor"], self._step_and_publish, clock=wall)
         self.create_timer(1.0, self._publish_diagnostics, clock=wall)
         self._publish_observation()
-        self.get_logger().info(f"sim_node up: {p['mode']} mode, seed {p['seed']}, {p['control_hz']:.0f} Hz")
-
-    def _sim_config(self) -> SimConfig:
-        p = self.params
-        return SimConfig(
-            physics_hz=p["physics_hz"], control_hz=p["control_hz"], camera_hz=p["camera_hz"],
-            camera_width=p["camera_width"], camera_height=p["camera_height"],
-            camera_enabled=p["camera_enabled"], gui=p["gui"],
-            arena=ArenaConfig(size_m=p["arena_size_m"], obstacle_count=p["obstacle_count"]),
-        )
+        self.get_logger().info(f"sim_node up: {p['mode']} mode, seed {p['seed']}, "
+                               f"{self.config.control_hz:.0f} Hz")
 
     def _on_command(self, msg: JointTrajectory) -> None:
         try:
@@ -188,7 +167,7 @@ class SimNode(Node):
         fx, fy, cx, cy = self.sim.camera_intrinsics()
         info = CameraInfo()
         info.header.stamp, info.header.frame_id = sec_to_stamp(t), "camera_optical_frame"
-        info.width, info.height = self.params["camera_width"], self.params["camera_height"]
+        info.width, info.height = self.config.camera_width, self.config.camera_height
         info.distortion_model = "plumb_bob"
         info.d = [0.0] * 5
         info.k = [fx, 0.0, cx, 0.0, fy, cy, 0.0, 0.0, 1.0]
@@ -197,7 +176,7 @@ class SimNode(Node):
         return info
 
     def _on_reset(self, request, response):
-        self.epoch = self.readings.stamp + 1.0 / self.params["control_hz"]
+        self.epoch = self.readings.stamp + self.config.control_dt
         self.readings = dataclasses.replace(self.sim.reset(self.params["seed"]), stamp=self.epoch)
         self.targets, self.command_time = self.standing.copy(), -np.inf
         self._publish_observation()

@@ -14,8 +14,8 @@ from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo
 
 from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES, Readings
-from lecun_agent.nodes import conversions as conv
-from lecun_agent.nodes.common import sec_to_stamp
+from lecun_agent.messages import conversions as conv
+from lecun_agent.messages.conversions import sec_to_stamp
 from lecun_agent.recording.bag import BagWriter
 from lecun_agent.recording.topics import resolve
 

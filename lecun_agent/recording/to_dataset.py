@@ -28,8 +28,7 @@ from lecun_agent.cost.features import base_twist, features_from_readings
 from lecun_agent.cost.total import IntrinsicCost, TermSettings
 from lecun_agent.dataset.format import DatasetSpec, episode_path, list_episodes, write_episode, write_spec
 from lecun_agent.dataset.step_mean import StepMean
-from lecun_agent.nodes.common import stamp_to_sec
-from lecun_agent.nodes.conversions import readings_from_msgs, rgb_from_image, twist_vector
+from lecun_agent.messages.conversions import readings_from_msgs, rgb_from_image, stamp_to_sec, twist_vector
 from lecun_agent.perception.proprio import proprio_from_readings
 from lecun_agent.recording.bag import BagReader
 from lecun_agent.recording.topics import resolve

@@ -29,10 +29,6 @@ class Obstacle:
         local = np.array([c * d[0] - s * d[1], s * d[0] + c * d[1]])
         return bool(np.all(np.abs(local) <= self.half_extents[:2] + margin))
 
-    def radius_xy(self) -> float:
-        """Radius of the circle around the footprint: a cheap, conservative extent."""
-        return float(np.hypot(*self.half_extents[:2]))
-
 
 @dataclass
 class Arena:

@@ -10,13 +10,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lecun_agent.settings import setting
+
 
 @dataclass
 class ArenaConfig:
     """A square walled arena with box obstacles and a goal, laid out from the seed."""
 
-    size_m: float = 10.0  # side of the square arena, walls on its border
-    obstacle_count: int = 6
+    size_m: float = setting(10.0, "side of the square arena in m, walls on its border", low=4.0, high=50.0)
+    obstacle_count: int = setting(6, "box obstacles laid out from the seed", low=0, high=40)
     obstacle_half_extent_range: tuple[float, float] = (0.15, 0.45)  # m, per horizontal axis
     obstacle_height_range: tuple[float, float] = (0.3, 0.8)  # m
     start_xy: tuple[float, float] | None = None  # m; None = 1.5 m in from the -x wall, centred
@@ -49,12 +51,15 @@ class ArenaConfig:
 class SimConfig:
     """Rates, sensors, noise and joint PD of one simulated robot."""
 
-    physics_hz: float = 250.0  # must be an integer multiple of control_hz
-    control_hz: float = 50.0  # joint target rate: one step() = physics_hz / control_hz substeps
-    camera_width: int = 64
-    camera_height: int = 64
-    camera_hz: float = 10.0
-    camera_enabled: bool = True
+    physics_hz: float = setting(250.0, "physics steps per sim second (an integer multiple of control_hz)",
+                                low=240.0, high=1000.0)
+    control_hz: float = setting(50.0, "joint_states rate and joint-command period: one step() is "
+                                "physics_hz / control_hz substeps", low=20.0, high=200.0)
+    camera_width: int = setting(64, "onboard camera width in px", low=16, high=640)
+    camera_height: int = setting(64, "onboard camera height in px", low=16, high=480)
+    camera_hz: float = setting(10.0, "onboard camera frame rate: one agent tick per frame", low=1.0,
+                               high=30.0)
+    camera_enabled: bool = setting(True, "render the onboard camera")
     camera_fov_deg: float = 70.0  # vertical field of view
     camera_near_m: float = 0.02
     camera_far_m: float = 15.0
@@ -62,7 +67,7 @@ class SimConfig:
     imu_noise: float = 1.0
     odom_noise: float = 1.0
     arena: ArenaConfig = field(default_factory=ArenaConfig)
-    gui: bool = False
+    gui: bool = setting(False, "open the PyBullet window")
     # Joint PD, run by the physics engine's implicit motor (stable at any gain). The gains
     # are pybullet's normalised position/velocity gains; the torque is capped at the URDF
     # effort limit.

@@ -11,27 +11,36 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lecun_agent.paths import config_path, default_checkpoint_dir
+from lecun_agent.programs.scripted import PROGRAMS
+from lecun_agent.settings import setting
 
 TARGETS = ("sim", "robot")
 
 
 @dataclass(frozen=True)
 class StackOptions:
-    """Everything a user can choose when bringing the stack up (the launch arguments)."""
+    """Everything a user chooses when bringing the stack up.
 
-    target: str = "sim"  # sim: sim_node is the body; robot: a real driver is
-    namespace: str = ""
-    profile: str = ""  # config/profiles/<profile>.yaml overlays the per-node defaults
-    sim_mode: str = "synchronous"  # or "realtime"
-    gui: bool = False
-    gait: bool = True  # off for robots whose own controller takes /cmd_vel
-    program: str = ""  # scripted velocity program (walk, turn, stand, square); "" = none
-    seed: int = 0
-    record_dir: str = ""  # sim only: chase video + ground-truth log
-    checkpoint: str = ""  # world-model checkpoint; "" = the shipped default
-    record: bool = False  # record the topic contract to MCAP (recorder_node)
-    bag: str = ""  # MCAP path when recording; "" = recordings/<date-time>.mcap
-    nodes: tuple[str, ...] = ()  # restrict to these node names; () = all that apply
+    The one declaration of the options: the launch arguments (`launch_description.py`) and the
+    CLI flags (`cli_flags.py`) are generated from these fields' metadata.
+    """
+
+    target: str = setting("sim", "sim: sim_node is the body; robot: a real robot's driver is",
+                          choices=TARGETS)
+    namespace: str = setting("", "namespace for every node (e.g. robot1)")
+    profile: str = setting("", "config/profiles/<profile>.yaml overlaid on the code defaults")
+    realtime: bool = setting(False, "sim at wall-clock rate instead of lock-step")
+    gui: bool = setting(False, "open the PyBullet window")
+    gait: bool = setting(True, "gait_node turns cmd_vel into joint targets (off for robots whose own "
+                         "controller takes /cmd_vel)")
+    program: str = setting("", "scripted velocity program instead of the agent",
+                           choices=("", *sorted(PROGRAMS)))
+    seed: int = setting(0, "arena layout and sensor-noise seed (sim)")
+    record: bool = setting(False, "record the topic contract to a rosbag2-compatible MCAP (recorder_node)")
+    bag: str = setting("", "MCAP file for --record; empty = recordings/<date-time>.mcap")
+    record_dir: str = setting("", "sim only: directory for the chase video and ground-truth log")
+    checkpoint: str = setting("", "world-model checkpoint directory; empty = the shipped default")
+    nodes: tuple[str, ...] = ()  # restrict to these node names; () = all that apply (tests, tools)
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,7 @@ class NodeLaunch:
 
 
 def _param_files(name: str, options: StackOptions) -> tuple[Path, ...]:
+    """The node's params files: its config/<name>.yaml if one ships, then the profile's."""
     files = [config_path(f"{name}.yaml")]
     if options.profile:
         profile = config_path(f"profiles/{options.profile}.yaml")
@@ -74,8 +84,8 @@ def stack_nodes(options: StackOptions) -> list[NodeLaunch]:
 
     if sim:
         nodes.append(NodeLaunch("sim_node", _param_files("sim_node", options), {
-            "seed": options.seed, "mode": options.sim_mode, "gui": options.gui,
-            "record_dir": options.record_dir}))
+            "seed": options.seed, "mode": "realtime" if options.realtime else "synchronous",
+            "gui": options.gui, "record_dir": options.record_dir}))
     if options.gait:
         add("gait_node", commands_motion=True)
     add("cost_node", commands_motion=True)

@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
 
 from lecun_agent.episodes.metrics import episode_metrics, fallen_flags
-from lecun_agent.episodes.report import EPISODE_FILE, EpisodeSeries, cost_table, report
+from lecun_agent.episodes.report import EPISODE_FILE, EpisodeSeries, cost_table, write_report
 from lecun_agent.sim.config import SimConfig
 
 from .bringup import STARTUP_TIMEOUT_S, bring_up, init_runner_ros
@@ -28,12 +29,11 @@ log = logging.getLogger(__name__)
 STALL_TIMEOUT_S = 30.0  # wall seconds without sim progress before giving up
 
 
-def run_episode(out: Path, program: str, seed: int, duration_s: float, gui: bool = False,
-                realtime: bool = False, profile: str = "") -> dict:
+def run_episode(out: Path, options: StackOptions, duration_s: float) -> dict:
+    """Run the simulated stack for `duration_s` sim seconds; the metrics (also in out/metrics.json)."""
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    options = StackOptions(target="sim", program=program, seed=seed, gui=gui, profile=profile,
-                           sim_mode="realtime" if realtime else "synchronous", record_dir=str(out))
+    options = replace(options, target="sim", record_dir=str(out))
     crashes: list[str] = []
     stack = None
     init_runner_ros()
@@ -61,11 +61,12 @@ def run_episode(out: Path, program: str, seed: int, duration_s: float, gui: bool
     # Sim time since start (stamps begin at 0), not the span the monitor saw: it may join a
     # few ticks late, when discovery is slower than the lock-stepped sim.
     metrics["sim_seconds"] = float(data["t"][-1])
-    metrics.update(program=program, seed=seed, realtime=realtime, crashed_nodes=crashes)
+    metrics.update(program=options.program, seed=options.seed, realtime=options.realtime,
+                   crashed_nodes=crashes)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     series = EpisodeSeries(data["t"], data["pos"], data["quat"], *cost_table(data["costs"]))
     series.save(out / EPISODE_FILE)
-    report(out)  # speed_tilt.png, costs.png
+    write_report(series, out)  # speed_tilt.png, costs.png
     return metrics
 
 

@@ -13,8 +13,8 @@ from rclpy.node import Node
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
 
-from lecun_agent.nodes.common import COMMAND_QOS, SENSOR_QOS, stamp_to_sec
-from lecun_agent.nodes.conversions import twist_vector
+from lecun_agent.messages.conversions import stamp_to_sec, twist_vector
+from lecun_agent.nodes.qos import COMMAND_QOS, SENSOR_QOS
 
 
 class EpisodeMonitor(Node):

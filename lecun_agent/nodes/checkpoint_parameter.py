@@ -1,46 +1,26 @@
-"""What perception_node and world_model_node share: the latent message carrier and the checkpoint parameter.
-
-Latents travel as sensor_msgs/Image with encoding 32FC1 because Image has a header (the camera
-frame's stamp rides along) and any tool can show it: one row per latent, D columns, native byte
-order flagged in `is_bigendian`. `agent/latent` is 1 x D; `agent/predicted_latents` is H x D.
-"""
+"""What every node running the world model shares: its settings and the `checkpoint` parameter."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 
-import numpy as np
-from builtin_interfaces.msg import Time as TimeMsg
 from rclpy.node import Node
-from sensor_msgs.msg import Image
 
 from lecun_agent.dataset.format import DatasetSpec
+from lecun_agent.settings import setting
 from lecun_agent.world_model.checkpoint import CheckpointError, load_checkpoint
 from lecun_agent.world_model.model import WorldModel
 
-from .common import Parameters
-
-FLOAT_ENCODING = "32FC1"
+from .parameters import Parameters
 
 
-def float_image(stamp: TimeMsg, rows: np.ndarray, frame_id: str = "latent") -> Image:
-    """rows: (H, D) -> Image 32FC1, H x D, stamped `stamp`."""
-    rows = np.ascontiguousarray(np.atleast_2d(rows), dtype=np.float32)
-    msg = Image(height=rows.shape[0], width=rows.shape[1], encoding=FLOAT_ENCODING,
-                is_bigendian=int(sys.byteorder == "big"), step=4 * rows.shape[1], data=rows.tobytes())
-    msg.header.stamp, msg.header.frame_id = stamp, frame_id
-    return msg
+@dataclass(frozen=True)
+class ModelNodeSettings:
+    """What every node running the world model has."""
 
-
-def rows_from_float_image(msg: Image) -> np.ndarray:
-    """Image 32FC1 -> (H, D) float32; a wrong encoding or size is a ValueError with the reason."""
-    if msg.encoding != FLOAT_ENCODING:
-        raise ValueError(f"latent encoding {msg.encoding!r}; expected {FLOAT_ENCODING}")
-    data = np.frombuffer(bytes(msg.data), dtype=">f4" if msg.is_bigendian else "<f4")
-    if msg.step != 4 * msg.width or data.size != msg.height * msg.width:
-        raise ValueError(f"latent has {data.size} floats, step {msg.step}; expected {msg.height}x{msg.width}")
-    return data.astype(np.float32).reshape(msg.height, msg.width)
+    threads: int = setting(1, "torch intra-op threads for inference (CPU)", low=1, high=64)
+    diagnostics_period_s: float = setting(1.0, "seconds between /diagnostics reports", low=0.1, high=60.0)
 
 
 class CheckpointParameter:
@@ -61,7 +41,7 @@ class CheckpointParameter:
         self._pending: tuple[str, WorldModel, DatasetSpec, dict] | None = None
         params.declare("checkpoint", "", "world-model checkpoint directory (model.pt + meta.json); "
                        "empty = the checkpoint shipped with the package; set at run time to reload",
-                       validator=self._load)
+                       runtime=True, validator=self._load)
         self._swap(params["checkpoint"])  # declare() validated, i.e. loaded, the initial value
         params.on_change(lambda changed: "checkpoint" in changed and self._swap(changed["checkpoint"]))
 

@@ -8,16 +8,24 @@ driver publishing the same messages feeds the same cores.
 from __future__ import annotations
 
 import numpy as np
+from builtin_interfaces.msg import Time as TimeMsg
 from geometry_msgs.msg import TwistStamped
 from nav_msgs.msg import Odometry
 from sensor_msgs.msg import Image, Imu, JointState
 
 from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES, Readings
 
-from .common import sec_to_stamp, stamp_to_sec
-
 ODOM_FRAME = "odom"
 BASE_FRAME = "base"
+
+
+def stamp_to_sec(stamp: TimeMsg) -> float:
+    return stamp.sec + stamp.nanosec * 1e-9
+
+
+def sec_to_stamp(seconds: float) -> TimeMsg:
+    nanos = int(round(seconds * 1e9))
+    return TimeMsg(sec=nanos // 1_000_000_000, nanosec=nanos % 1_000_000_000)
 
 
 class JointOrderError(ValueError):
