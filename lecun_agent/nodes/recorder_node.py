@@ -4,6 +4,8 @@ It subscribes with `raw=True`, so payloads go to disk as the CDR bytes the publi
 adapts its QoS to the publishers it finds (as `ros2 bag record` does): reliable only if every
 publisher is, transient-local only if every publisher is, so latched camera_info is not lost.
 Log time is the node clock (sim time under use_sim_time, like `ros2 bag record --use-sim-time`).
+Only the contract's message types are recorded (a topic of another type is logged and skipped:
+a type name from the graph never chooses an import).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
 from lecun_agent.recording.bag import BagWriter, qos_to_dict
-from lecun_agent.recording.msgdefs import message_class
+from lecun_agent.recording.msgdefs import UnknownTypeError, message_class
 from lecun_agent.recording.topics import CONTRACT_TOPICS
 
 from .common import OK, WARN, Diagnostics, Parameters, spin_node
@@ -62,6 +64,12 @@ class RecorderNode(Node):
             if topic in self.subscriptions_by_topic or topic not in graph:
                 continue
             type_name = CONTRACT_TOPICS.get(relative) or CONTRACT_TOPICS.get(topic) or graph[topic][0]
+            try:
+                msg_class = message_class(type_name)
+            except UnknownTypeError as err:
+                self.get_logger().warning(f"{topic}: {err}; not recorded")
+                self.subscriptions_by_topic[topic] = None
+                continue
             if type_name not in graph[topic]:
                 self.get_logger().warning(f"{topic} carries {graph[topic]}, not {type_name}; not recorded")
                 self.subscriptions_by_topic[topic] = None
@@ -77,7 +85,7 @@ class RecorderNode(Node):
                 reliability=ReliabilityPolicy.RELIABLE if reliable else ReliabilityPolicy.BEST_EFFORT,
                 durability=DurabilityPolicy.TRANSIENT_LOCAL if latched else DurabilityPolicy.VOLATILE)
             self.subscriptions_by_topic[topic] = self.create_subscription(
-                message_class(type_name), topic, lambda data, t=topic: self._on_message(t, data), qos,
+                msg_class, topic, lambda data, t=topic: self._on_message(t, data), qos,
                 raw=True)
             self.get_logger().info(f"recording {topic} [{type_name}]")
 
