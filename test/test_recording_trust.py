@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import re
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from rclpy.serialization import serialize_message
+from rclpy.serialization import deserialize_message, serialize_message
 from recording_files import joint_state, raw_mcap
+from sensor_msgs.msg import Imu, JointState
 
 from lecun_agent.body.readings import FOOT_LINKS
 from lecun_agent.nodes import conversions as conv
@@ -79,3 +81,62 @@ def test_converter_reads_each_topic_as_the_contract_type(tmp_path):
                 bag.write("/cmd_vel", conv.twist_msg(sec_to_stamp(t), np.zeros(3)), log + 2)
     with pytest.raises(ValueError, match=r"/joint_states.*sensor_msgs/msg/Imu.*sensor_msgs/msg/JointState"):
         convert_bag(tmp_path / "swapped.mcap", tmp_path / "data")
+
+
+class _FakePublisher:
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+
+    def publish(self, data) -> None:
+        self.sent.append(bytes(data))
+
+
+@pytest.fixture
+def rclpy_context():
+    import rclpy
+
+    rclpy.init()
+    yield
+    rclpy.try_shutdown()
+
+
+def _replay_node(bag: Path, topics: list[str]):
+    from rclpy.parameter import Parameter
+
+    from lecun_agent.nodes.replay_driver_node import ReplayDriverNode
+
+    return ReplayDriverNode(parameter_overrides=[
+        Parameter("bag", value=str(bag)), Parameter("topics", value=topics),
+        Parameter("start_delay_s", value=0.0)])
+
+
+def test_replay_driver_refuses_a_topic_recorded_with_another_type(tmp_path, rclpy_context):
+    bag = raw_mcap(tmp_path / "imu_as_joints.mcap",
+                    [("/joint_states", "sensor_msgs/msg/Imu", [serialize_message(Imu())] * 3)])
+    with pytest.raises(ValueError, match=r"/joint_states.*sensor_msgs/msg/Imu.*sensor_msgs/msg/JointState"):
+        _replay_node(bag, ["joint_states"])
+
+
+def test_replay_driver_checks_every_channel_of_a_topic(tmp_path, rclpy_context):
+    """Two channels on one topic, the first of another type: the summary's last word is not enough."""
+    bag = raw_mcap(tmp_path / "two_channels.mcap",
+                    [("/joint_states", "sensor_msgs/msg/Imu", [serialize_message(Imu())] * 3),
+                     ("/joint_states", "sensor_msgs/msg/JointState", [serialize_message(joint_state(1))])])
+    with pytest.raises(ValueError, match=r"/joint_states.*sensor_msgs/msg/Imu"):
+        _replay_node(bag, ["joint_states"])
+
+
+def test_replay_driver_publishes_only_payloads_that_decode_as_the_topic_type(tmp_path, rclpy_context):
+    good = [serialize_message(joint_state(i)) for i in range(3)]
+    garbage = b"\x00\x01\x00\x00" + b"\xff" * 40
+    bag = raw_mcap(tmp_path / "garbage.mcap",
+                    [("/joint_states", "sensor_msgs/msg/JointState", [good[0], good[1], garbage, good[2]])])
+    node = _replay_node(bag, ["joint_states"])
+    fake = node.pubs["/joint_states"] = _FakePublisher()
+    node.wall_start = time.monotonic() - 1000.0  # everything is due
+    node._tick()
+    node.destroy_node()
+    assert garbage not in fake.sent
+    assert fake.sent == good[:2]  # playback stops at the first payload it cannot vouch for
+    for data in fake.sent:
+        deserialize_message(data, JointState)
