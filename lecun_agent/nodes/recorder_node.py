@@ -5,7 +5,8 @@ adapts its QoS to the publishers it finds (as `ros2 bag record` does): reliable 
 publisher is, transient-local only if every publisher is, so latched camera_info is not lost.
 Log time is the node clock (sim time under use_sim_time, like `ros2 bag record --use-sim-time`).
 Only the contract's message types are recorded (a topic of another type is logged and skipped:
-a type name from the graph never chooses an import).
+a type name from the graph never chooses an import). Every FLUSH_PERIOD_S of wall time the open
+chunk is closed and the file synced, so a SIGKILL or power loss costs at most that much.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
-from lecun_agent.recording.bag import BagWriter, qos_to_dict
+from lecun_agent.recording.bag import FLUSH_PERIOD_S, BagWriter, qos_to_dict
 from lecun_agent.recording.msgdefs import UnknownTypeError, message_class
 from lecun_agent.recording.topics import CONTRACT_TOPICS
 
@@ -51,6 +52,7 @@ class RecorderNode(Node):
         steady = Clock(clock_type=ClockType.STEADY_TIME)
         self.create_timer(p["discovery_period_s"], self._discover, clock=steady)
         self.create_timer(1.0, self._report, clock=steady)
+        self.create_timer(FLUSH_PERIOD_S, self.writer.flush, clock=steady)  # bounds what a crash loses
         self.started_ns: int | None = None  # node-clock time of the first recorded message
         if p["duration_s"] > 0:
             # Checked on the steady clock, measured on the node clock from the first message:
