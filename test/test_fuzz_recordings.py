@@ -8,6 +8,7 @@ fixed and derandomized; a crash found here is kept as an explicit @example.
 
 from __future__ import annotations
 
+import io
 import shutil
 import struct
 from pathlib import Path
@@ -59,6 +60,20 @@ def _read_everything(data: bytes) -> list:
         return []
 
 
+def _bad_zstd_frame() -> bytes:
+    """A complete file whose one chunk has a zstd frame header with a reserved bit set."""
+    buf = io.BytesIO()
+    writer = Writer(buf)
+    writer.start(profile="ros2", library="fuzz")
+    schema = writer.register_schema(name="sensor_msgs/msg/JointState", encoding="ros2msg", data=b"")
+    channel = writer.register_channel(topic="/joint_states", message_encoding="cdr", schema_id=schema)
+    writer.add_message(channel, log_time=1, data=serialize_message(JointState(name=["a"])), publish_time=1)
+    writer.finish()
+    data = bytearray(buf.getvalue())
+    data[data.index(b"\x28\xb5\x2f\xfd") + 4] = 0xFF
+    return bytes(data)
+
+
 @st.composite
 def damaged(draw) -> bytes:
     """A real recording with bytes flipped, spliced in, or cut off."""
@@ -104,6 +119,7 @@ def test_every_cut_off_file_reads_as_a_prefix(compression, cut):
 @example(b"", False)  # found: InvalidMagic (an McapError, not a ValueError) escaped the reader
 @example(b"\x89MCAP0\r\n", True)  # found: magic twice, the footer seek went before byte 0 (OSError)
 @example(b"\x89" + struct.pack("<Q", 74886844961080141), True)  # found: RecordLengthLimitExceeded escaped
+@example(_bad_zstd_frame(), False)  # found (as a flipped byte in a real recording): ZstdError escaped
 def test_random_bytes_read_or_fail_clearly(data, with_magic):
     _read_everything((b"\x89MCAP0\r\n" if with_magic else b"") + data)
 
