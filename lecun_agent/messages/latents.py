@@ -26,10 +26,15 @@ def float_image(stamp: TimeMsg, rows: np.ndarray, frame_id: str = "latent") -> I
 
 
 def rows_from_float_image(msg: Image) -> np.ndarray:
-    """Image 32FC1 -> (H, D) float32; a wrong encoding or size is a ValueError with the reason."""
+    """Image 32FC1 -> (H, D) float32, H and D >= 1; a wrong encoding or size is a ValueError saying why."""
     if msg.encoding != FLOAT_ENCODING:
         raise ValueError(f"latent encoding {msg.encoding!r}; expected {FLOAT_ENCODING}")
-    data = np.frombuffer(bytes(msg.data), dtype=">f4" if msg.is_bigendian else "<f4")
+    if msg.height == 0 or msg.width == 0:  # a 0-row plan would reach the predictor as no actions at all
+        raise ValueError(f"latent is empty ({msg.height}x{msg.width})")
+    raw = bytes(msg.data)
+    if len(raw) % 4:
+        raise ValueError(f"latent has {len(raw)} bytes, not a whole number of float32 values")
+    data = np.frombuffer(raw, dtype=">f4" if msg.is_bigendian else "<f4")
     if msg.step != 4 * msg.width or data.size != msg.height * msg.width:
         raise ValueError(f"latent has {data.size} floats, step {msg.step}; expected {msg.height}x{msg.width}")
     return data.astype(np.float32).reshape(msg.height, msg.width)

@@ -4,6 +4,9 @@ It subscribes with `raw=True`, so payloads go to disk as the CDR bytes the publi
 adapts its QoS to the publishers it finds (as `ros2 bag record` does): reliable only if every
 publisher is, transient-local only if every publisher is, so latched camera_info is not lost.
 Log time is the node clock (sim time under use_sim_time, like `ros2 bag record --use-sim-time`).
+Only the contract's message types are recorded (a topic of another type is logged and skipped:
+a type name from the graph never chooses an import). Every FLUSH_PERIOD_S of wall time the open
+chunk is closed and the file synced, so a SIGKILL or power loss costs at most that much.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
-from lecun_agent.recording.bag import BagWriter, qos_to_dict
-from lecun_agent.recording.msgdefs import message_class
+from lecun_agent.recording.bag import FLUSH_PERIOD_S, BagWriter, qos_to_dict
+from lecun_agent.recording.msgdefs import UnknownTypeError, message_class
 from lecun_agent.recording.topics import CONTRACT_TOPICS
 
 from .diagnostics import OK, WARN, Diagnostics
@@ -48,6 +51,7 @@ class RecorderNode(Node):
         steady = Clock(clock_type=ClockType.STEADY_TIME)
         self.create_timer(p["discovery_period_s"], self._discover, clock=steady)
         self.create_timer(1.0, self._report, clock=steady)
+        self.create_timer(FLUSH_PERIOD_S, self.writer.flush, clock=steady)  # bounds what a crash loses
         self.started_ns: int | None = None  # node-clock time of the first recorded message
         if p["duration_s"] > 0:
             # Checked on the steady clock, measured on the node clock from the first message:
@@ -61,6 +65,12 @@ class RecorderNode(Node):
             if topic in self.subscriptions_by_topic or topic not in graph:
                 continue
             type_name = CONTRACT_TOPICS.get(relative) or CONTRACT_TOPICS.get(topic) or graph[topic][0]
+            try:
+                msg_class = message_class(type_name)
+            except UnknownTypeError as err:
+                self.get_logger().warning(f"{topic}: {err}; not recorded")
+                self.subscriptions_by_topic[topic] = None
+                continue
             if type_name not in graph[topic]:
                 self.get_logger().warning(f"{topic} carries {graph[topic]}, not {type_name}; not recorded")
                 self.subscriptions_by_topic[topic] = None
@@ -76,7 +86,7 @@ class RecorderNode(Node):
                 reliability=ReliabilityPolicy.RELIABLE if reliable else ReliabilityPolicy.BEST_EFFORT,
                 durability=DurabilityPolicy.TRANSIENT_LOCAL if latched else DurabilityPolicy.VOLATILE)
             self.subscriptions_by_topic[topic] = self.create_subscription(
-                message_class(type_name), topic, lambda data, t=topic: self._on_message(t, data), qos,
+                msg_class, topic, lambda data, t=topic: self._on_message(t, data), qos,
                 raw=True)
             self.get_logger().info(f"recording {topic} [{type_name}]")
 

@@ -22,7 +22,9 @@ def series_from_recording(bag_path: Path) -> EpisodeSeries:
     if pose_topic is None:
         reader.require(["/odom"])  # raises a clear error naming what the recording has
     rows, costs, frames = [], [], []
-    for topic, _, msg in reader.messages([pose_topic, "/agent/cost", "/camera/image_raw"]):
+    expect = {pose_topic: "nav_msgs/msg/Odometry", "/agent/cost": "sensor_msgs/msg/JointState",
+              "/camera/image_raw": "sensor_msgs/msg/Image"}
+    for topic, _, msg in reader.messages(list(expect), expect):
         t = stamp_to_sec(msg.header.stamp)
         if topic == pose_topic:
             p, q = msg.pose.pose.position, msg.pose.pose.orientation
