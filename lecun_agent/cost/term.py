@@ -26,6 +26,7 @@ class CostData:
     fail_flag: torch.Tensor  # (*lead,) bool, True where the state is vetoed (cost/veto.py)
     raw: dict[str, torch.Tensor] = field(default_factory=dict)  # name -> (*lead,) unweighted
     weighted: dict[str, torch.Tensor] = field(default_factory=dict)  # name -> (*lead,)
+    breaches: dict[str, torch.Tensor] = field(default_factory=dict)  # veto quantity -> (*lead,) bool
 
     @classmethod
     def for_features(cls, features: Features) -> CostData:

@@ -109,6 +109,7 @@ class IntrinsicCost:
         data = CostData.for_features(features)
         for term in self.terms:
             term.score(data)
-        for mask in breaches({**features, **data.raw}, self.veto).values():
+        data.breaches = breaches({**features, **data.raw}, self.veto)
+        for mask in data.breaches.values():
             data.fail_flag = data.fail_flag | mask
         return data

@@ -63,10 +63,10 @@ def run(env, commands, seconds: float, guard: Guardrail | None, cost: IntrinsicC
         proposal = np.asarray(commands(t), dtype=float)
         if guard is not None:
             for source in SOURCES[1:]:
-                guard.seen(source, readings.stamp)
+                guard.seen(source, readings.stamp, t)
             guard.pain(readings.stamp, float(data.raw["pain"]))
-            guard.propose(proposal, t)
-            decision = guard.step(t)
+            guard.propose(proposal, t, t)
+            decision = guard.decide(t)
             sent, verdict = decision.cmd, decision.verdict.value
         else:
             sent, verdict = proposal, "none"

@@ -115,7 +115,9 @@ def joint_vectors(msg: JointState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     def pick(values) -> np.ndarray:
         if len(values) != len(msg.name):
-            return np.zeros(len(JOINT_NAMES))  # the field is optional in JointState
+            # Optional in JointState, but not zero: NaN makes every consumer that needs the field
+            # refuse the reading with a reason (body/readings.py `untrusted`), never guess.
+            return np.full(len(JOINT_NAMES), np.nan)
         return np.asarray(values, dtype=float)[order]
 
     return pick(msg.position), pick(msg.velocity), pick(msg.effort)
@@ -127,6 +129,32 @@ def named_forces(msg: JointState | None, names=FOOT_LINKS) -> np.ndarray:
         return np.zeros(len(names))
     table = dict(zip(msg.name, msg.effort, strict=False))
     return np.array([float(table.get(n, 0.0)) for n in names])
+
+
+def message_problem(msg: JointState | Imu | Odometry) -> str | None:
+    """Why the values of one joint_states, imu/data or odom message cannot be trusted, or None.
+
+    NaN, Inf, a missing joint or a missing position, velocity or effort field: the guardrail
+    stops on such a message and no filter ever sees it.
+    """
+    if isinstance(msg, JointState):
+        try:
+            values = np.concatenate(joint_vectors(msg))
+        except JointOrderError as err:
+            return str(err)
+        what = "joint_states position, velocity or effort"
+    elif isinstance(msg, Imu):
+        o, w, a = msg.orientation, msg.angular_velocity, msg.linear_acceleration
+        values = np.array([o.x, o.y, o.z, o.w, w.x, w.y, w.z, a.x, a.y, a.z])
+        what = "imu orientation, angular velocity or acceleration"
+    else:
+        p, q, t = msg.pose.pose.position, msg.pose.pose.orientation, msg.twist.twist
+        values = np.array([p.x, p.y, p.z, q.x, q.y, q.z, q.w, t.linear.x, t.linear.y, t.linear.z,
+                           t.angular.x, t.angular.y, t.angular.z])
+        what = "odom pose or twist"
+    if not np.all(np.isfinite(values)):
+        return f"{what} missing or not finite"
+    return None
 
 
 def readings_from_msgs(

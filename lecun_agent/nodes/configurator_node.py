@@ -52,8 +52,7 @@ class ConfiguratorNode(Node):
         self.create_subscription(PoseStamped, "goal_pose", self._on_goal, COMMAND_QOS)
         self.create_subscription(Odometry, "odom", self._on_odom, SENSOR_QOS)
         self.create_subscription(Imu, "imu/data", self._on_imu, SENSOR_QOS)
-        self.diag = Diagnostics(self)
-        self.create_timer(1.0, self._publish_diagnostics)
+        self.diagnostics = Diagnostics(self, self._report)
         self._publish_mode()
 
     def _on_goal(self, msg: PoseStamped) -> None:
@@ -84,11 +83,11 @@ class ConfiguratorNode(Node):
     def _publish_mode(self) -> None:
         self.mode_pub.publish(String(data=self.machine.mode.value))
 
-    def _publish_diagnostics(self) -> None:
+    def _report(self):
         last = self.machine.history[-1].reason if self.machine.history else "none yet"
-        self.diag.publish(OK, f"mode {self.machine.mode}", {"mode": self.machine.mode.value,
-                                                             "transitions": len(self.machine.history),
-                                                             "last_transition": last})
+        values = {"mode": self.machine.mode.value, "transitions": len(self.machine.history),
+                  "last_transition": last}
+        return OK, f"mode {self.machine.mode}", values
 
 
 def main(args=None) -> None:

@@ -65,8 +65,7 @@ class GaitNode(Node):
         self.create_subscription(Imu, "imu/data", self._on_imu, SENSOR_QOS)
         self.create_subscription(Odometry, "odom", self._on_odom, SENSOR_QOS)
         self.create_subscription(JointState, "joint_states", self._on_joints, SENSOR_QOS)
-        self.diagnostics = Diagnostics(self)
-        self.create_timer(1.0, self._publish_diagnostics)
+        self.diagnostics = Diagnostics(self, self._report)
 
     def _on_cmd_vel(self, msg: TwistStamped) -> None:
         command = conv.twist_vector(msg)
@@ -146,12 +145,12 @@ class GaitNode(Node):
         self.last_command = msg
         self.counts["commands_out"] += 1
 
-    def _publish_diagnostics(self) -> None:
+    def _report(self):
         trouble = self.counts["nonfinite_cmd"] or self.stale
         message = "standing: /cmd_vel stale" if self.stale else "walking"
         if self.counts["nonfinite_cmd"]:
             message += f"; {self.counts['nonfinite_cmd']} non-finite commands ignored"
-        self.diagnostics.publish(WARN if trouble else OK, message, dict(self.counts))
+        return WARN if trouble else OK, message, dict(self.counts)
 
     def stand(self) -> None:
         """Last act on shutdown: command the standing pose."""

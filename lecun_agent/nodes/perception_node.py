@@ -48,8 +48,7 @@ class PerceptionNode(Node):
         for topic, kind, key in (("joint_states", JointState, "joints"), ("imu/data", Imu, "imu"),
                                  ("odom", Odometry, "odom"), ("foot_contacts", JointState, "feet")):
             self.create_subscription(kind, topic, lambda m, k=key: self.msgs.__setitem__(k, m), SENSOR_QOS)
-        self.diagnostics = Diagnostics(self)
-        self.create_timer(common.diagnostics_period_s, self._publish_diagnostics)
+        self.diagnostics = Diagnostics(self, self._report, common.diagnostics_period_s)
 
     def _skip(self, reason: str, detail: str) -> None:
         self.skips[reason] += 1
@@ -89,7 +88,7 @@ class PerceptionNode(Node):
         self.pub.publish(float_image(msg.header.stamp, s.numpy()[None]))
         self.published += 1
 
-    def _publish_diagnostics(self) -> None:
+    def _report(self):
         now = self.get_clock().now()
         dt = (now - self.last_report).nanoseconds * 1e-9
         rate = (self.published - self._published_at_report) / dt if dt > 0 else 0.0
@@ -104,8 +103,8 @@ class PerceptionNode(Node):
         values.update({f"skipped.{k}": v for k, v in sorted(self.skips.items())})
         bad = sum(v for k, v in self.skips.items() if k != "waiting")
         new_bad, self._bad_at_report = bad - self._bad_at_report, bad  # WARN while bad frames keep coming
-        self.diagnostics.publish(WARN if new_bad else OK, f"{new_bad} frames skipped since the last report"
-                                 if new_bad else "ok", values)
+        message = f"{new_bad} frames skipped since the last report" if new_bad else "ok"
+        return WARN if new_bad else OK, message, values
 
 
 def main(args=None) -> None:

@@ -45,12 +45,11 @@ class RecorderNode(Node):
         self.writer = BagWriter(self.path, compression=p["compression"])
         self.wanted = {self.resolve_topic_name(t): t for t in topics if t}
         self.subscriptions_by_topic: dict[str, object] = {}
-        self.diagnostics = Diagnostics(self)
+        self.diagnostics = Diagnostics(self, self._report)
         # Discovery must run before /clock exists (sim time starts with the sim), so it uses the
         # steady clock; the recording's own timing uses the node clock.
         steady = Clock(clock_type=ClockType.STEADY_TIME)
         self.create_timer(p["discovery_period_s"], self._discover, clock=steady)
-        self.create_timer(1.0, self._report, clock=steady)
         self.create_timer(FLUSH_PERIOD_S, self.writer.flush, clock=steady)  # bounds what a crash loses
         self.started_ns: int | None = None  # node-clock time of the first recorded message
         if p["duration_s"] > 0:
@@ -101,11 +100,11 @@ class RecorderNode(Node):
         if self.started_ns is not None and elapsed >= self.params["duration_s"] * 1e9:
             self._stop()
 
-    def _report(self) -> None:
+    def _report(self):
         counts = self.writer.message_counts
         waiting = sorted(t for t in self.wanted if t not in self.subscriptions_by_topic)
-        self.diagnostics.publish(WARN if waiting else OK, f"{sum(counts.values())} messages to {self.path}",
-                                 {**counts, "waiting_for": waiting})
+        return (WARN if waiting else OK, f"{sum(counts.values())} messages to {self.path}",
+                {**counts, "waiting_for": waiting})
 
     def _stop(self) -> None:
         self.get_logger().info(f"duration reached; {sum(self.writer.message_counts.values())} messages")

@@ -65,13 +65,12 @@ class ReplayDriverNode(Node):
             qos = 10 if relative == "/clock" else qos  # as sim_node publishes /clock
             self.pubs[recorded] = self.create_publisher(message_class(self.expect[recorded]), relative, qos)
         self.clock_pub = self.create_publisher(ClockMsg, "/clock", 10) if self.synth_clock else None
-        self.diagnostics = Diagnostics(self)
+        self.diagnostics = Diagnostics(self, self._report)
         self.published, self.loops = 0, 0
         self._restart(time.monotonic() + p["start_delay_s"])
         # Playback is paced by the wall clock, as `ros2 bag play` is: this node is the time source.
         steady = Clock(clock_type=ClockType.STEADY_TIME)
         self.create_timer(0.002, self._tick, clock=steady)
-        self.create_timer(1.0, self._report, clock=steady)
         self.get_logger().info(f"replaying {sorted(self.topics)} from {bag}")
 
     def _restart(self, wall_start: float) -> None:
@@ -103,10 +102,10 @@ class ReplayDriverNode(Node):
             self.loops += 1
             self._restart(time.monotonic())
 
-    def _report(self) -> None:
+    def _report(self):
         state = "finished" if self.pending is None else "playing"
         level, state = (ERROR, f"refused: {self.refused}") if self.refused else (OK, state)
-        self.diagnostics.publish(level, f"replay {state}", {"published": self.published, "loops": self.loops})
+        return level, f"replay {state}", {"published": self.published, "loops": self.loops}
 
 
 def main(args=None) -> None:

@@ -80,7 +80,7 @@ class SimNode(Node):
         }
         self.create_subscription(JointTrajectory, "joint_commands", self._on_command, COMMAND_QOS)
         self.create_service(Trigger, "~/reset", self._on_reset)
-        self.diagnostics = Diagnostics(self)
+        self.diagnostics = Diagnostics(self, self._report)
 
         wall = Clock(clock_type=ClockType.STEADY_TIME)
         self.synchronous = p["mode"] == "synchronous"
@@ -90,7 +90,6 @@ class SimNode(Node):
             self.create_timer(0.01, self._sync_watchdog, clock=wall)
         else:
             self.create_timer(period / p["realtime_factor"], self._step_and_publish, clock=wall)
-        self.create_timer(1.0, self._publish_diagnostics, clock=wall)
         self._publish_observation()
         self.get_logger().info(f"sim_node up: {p['mode']} mode, seed {p['seed']}, "
                                f"{self.config.control_hz:.0f} Hz")
@@ -184,10 +183,10 @@ class SimNode(Node):
         self.get_logger().info(response.message)
         return response
 
-    def _publish_diagnostics(self) -> None:
+    def _report(self):
         trouble = self.counts["sync_timeouts"] or self.counts["bad_commands"]
-        self.diagnostics.publish(WARN if trouble else OK, "sync timeouts or bad commands seen" if trouble
-                                 else "stepping", {"sim_time": f"{self.sim.time:.3f}", **self.counts})
+        return (WARN if trouble else OK, "sync timeouts or bad commands seen" if trouble else "stepping",
+                {"sim_time": f"{self.sim.time:.3f}", **self.counts})
 
     def close(self) -> None:
         if self.recorder is not None:

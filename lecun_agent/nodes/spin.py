@@ -58,13 +58,21 @@ def spin_node(
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if node is not None:
-            if on_shutdown is not None:
+            for last_act in (on_shutdown, _final_diagnostics):
                 try:
-                    on_shutdown(node)
+                    if last_act is not None:
+                        last_act(node)
                 except Exception as err:  # a failed last act must not hide the shutdown itself
                     node.get_logger().error(f"shutdown step failed: {err}")
             node.destroy_node()
         rclpy.try_shutdown()
+
+
+def _final_diagnostics(node: Node) -> None:
+    """The node's counters as they ended (episode metrics read them), if it reports any."""
+    diagnostics = getattr(node, "diagnostics", None)
+    if diagnostics is not None:
+        diagnostics.flush()
 
 
 def _raise_keyboard_interrupt(signum, frame) -> None:

@@ -84,8 +84,7 @@ class WorldModelNode(Node):
         self.create_subscription(TwistStamped, "cmd_vel", self._on_cmd, COMMAND_QOS)
         self.create_subscription(Image, "agent/plan_actions", self._on_plan, COMMAND_QOS)
         self.create_subscription(JointState, "agent/cost", self._on_cost, SENSOR_QOS)
-        self.diagnostics = Diagnostics(self)
-        self.create_timer(common.diagnostics_period_s, self._publish_diagnostics)
+        self.diagnostics = Diagnostics(self, self._report, common.diagnostics_period_s)
         self.create_timer(cfg.online_period_s, self._learn_online)
 
     # ---- online learning -----------------------------------------------------------------------
@@ -171,7 +170,7 @@ class WorldModelNode(Node):
         self.feature_pub.publish(out)
         self.counts["predictions"] += 1
 
-    def _publish_diagnostics(self) -> None:
+    def _report(self):
         ms = np.array(self.infer_ms[-100:] or [0.0])
         self.infer_ms = self.infer_ms[-100:]
         values = {**self.counts, "memory_size": len(self.memory), "memory_capacity": self.memory.capacity,
@@ -184,7 +183,7 @@ class WorldModelNode(Node):
                   "online_loss": round(self.learner.last_loss, 5)}
         skipped = self.counts["skipped"]
         message = f"{skipped} latents skipped" if skipped else "ok"
-        self.diagnostics.publish(WARN if skipped else OK, message, values)
+        return WARN if skipped else OK, message, values
 
 
 def main(args=None) -> None:

@@ -17,6 +17,9 @@ from lecun_agent.settings import setting
 class ArenaConfig:
     """A square walled arena with box obstacles and a goal, laid out from the seed."""
 
+    layout: str = setting("corridor", "corridor: obstacles beside a clear corridor ahead of the start, "
+                          "the goal anywhere (walking tests); goal: a goal 3-5 m away, often behind an "
+                          "obstacle (goal episodes)", choices=("corridor", "goal"))
     size_m: float = setting(10.0, "side of the square arena in m, walls on its border", low=4.0, high=50.0)
     obstacle_count: int = setting(6, "box obstacles laid out from the seed", low=0, high=40)
     obstacle_half_extent_range: tuple[float, float] = (0.15, 0.45)  # m, per horizontal axis
