@@ -10,18 +10,21 @@ def _default_run_dir() -> Path:
     return Path("runs") / datetime.now().strftime("%Y%m%d-%H%M%S")
 
 
-SIM_FLAGS = ("program", "seed", "gui", "realtime", "profile", "checkpoint")
-UP_FLAGS = ("target", "namespace", "profile", "program", "seed", "realtime", "gui", "gait", "record", "bag",
-            "checkpoint")
+SIM_FLAGS = ("agent", "program", "arena", "seed", "gui", "realtime", "profile", "checkpoint", "record_video")
+UP_FLAGS = ("target", "namespace", "profile", "agent", "program", "arena", "seed", "realtime", "gui", "gait",
+            "record", "bag", "checkpoint")
+SHOWN = ("success", "ended_by", "time_to_goal_s", "final_distance_m", "distance_m", "collisions", "falls",
+         "energy_per_meter", "max_tilt_deg", "sim_seconds", "sync_timeouts")
 
 
 def add_sim(sub) -> None:
     from lecun_agent.stack.options import add_flags
 
-    p = sub.add_parser("sim", help="run the simulated stack on a scripted program; video, plot, metrics")
+    p = sub.add_parser("sim", help="one simulated episode through ROS (a goal episode with the agent, or a "
+                       "scripted program); video, plots, metrics")
     add_flags(p, SIM_FLAGS)
-    p.set_defaults(program="walk")
-    p.add_argument("--duration", type=float, default=10.0, help="sim seconds to run")
+    p.add_argument("--duration", type=float, default=None,
+                   help="sim seconds for a program (default 10); a goal episode ends on success, fall or 40 s")
     p.add_argument("--out", type=Path, default=None, help="output directory (default runs/<timestamp>)")
     p.set_defaults(func=_run_sim)
 
@@ -31,10 +34,14 @@ def _run_sim(args) -> int:
     from lecun_agent.stack.options import from_flags
 
     out = args.out or _default_run_dir()
-    metrics = run_episode(out, from_flags(args, target="sim"), duration_s=args.duration)
-    print(f"wrote {out}/video.mp4, metrics.json, speed_tilt.png, costs.png, episode.npz")
-    for key in ("distance_m", "lateral_error_m", "max_tilt_deg", "falls", "sim_seconds"):
-        print(f"  {key}: {metrics[key]}")
+    duration = args.duration if args.duration is not None else (10.0 if args.program else None)
+    metrics = run_episode(out, from_flags(args, target="sim"), duration_s=duration)
+    written = ["metrics.json", "costs.png", "top_down.png", "speed_tilt.png"]
+    written += ["video.mp4"] if args.record_video else []
+    print(f"wrote {out}/: {', '.join(written)}")
+    for key in SHOWN:
+        if key in metrics:
+            print(f"  {key}: {metrics[key]}")
     return 0 if not metrics.get("crashed_nodes") else 1
 
 

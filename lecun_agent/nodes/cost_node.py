@@ -37,7 +37,7 @@ from .diagnostics import ERROR, OK, WARN, Diagnostics
 from .parameters import Parameters
 from .qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
 from .spin import publish_last, spin_node
-from .tick_gate import TickGate
+from .tick_gate import SYNC_TIMEOUT_S, TickGate
 
 LEVEL = {Verdict.PASS: OK, Verdict.CLAMP: WARN, Verdict.STOP: ERROR}
 W = "weights."
@@ -54,8 +54,8 @@ class CostNode(Node):
         veto = p.declare_settings(VetoLimits, "veto.")
         guard = p.declare_settings(GuardrailConfig, "guardrail.")
         urdf = p.declare("urdf", "", "URDF with joint limits and mass; empty = the package's")
-        sync_s = p.declare("sync_timeout_s", 1.0, "wall seconds to wait for the readings (and plan) of a "
-                           "proposal's instant before judging it anyway (counted)", low=0.05, high=10.0)
+        sync_s = p.declare("sync_timeout_s", SYNC_TIMEOUT_S, "wall seconds to wait for the readings (and plan) of a "
+                           "proposal's instant before judging it anyway (counted)", low=0.05, high=60.0)
         plans = p.declare("expect_plans", False, "the agent publishes agent/plan_costs with every proposal "
                           "(the planner does): judge each proposal with its plan")
         p.reject_unknown_overrides()
@@ -74,8 +74,7 @@ class CostNode(Node):
         for topic, kind, name in (("imu/data", Imu, "imu"), ("odom", Odometry, "odom")):
             sub(kind, topic, lambda m, n=name: self._on_sensor(n, m), SENSOR_QOS)
         for topic, name in (("foot_contacts", "feet"), ("body_contacts", "body")):
-            sub(JointState, topic, lambda m, n=name: self.readings.input(n, sec(m.header.stamp), m),
-                SENSOR_QOS)
+            sub(JointState, topic, self.readings.feed(name), SENSOR_QOS)
         sub(PoseStamped, "goal_pose", self._on_goal, COMMAND_QOS)
         sub(TwistStamped, "agent/cmd_vel_proposed", lambda m: self.proposals.event(sec(m.header.stamp), m),
             COMMAND_QOS)
@@ -152,13 +151,20 @@ class CostNode(Node):
 
     # ---- guardrail -----------------------------------------------------------------------
     def _judge(self, stamp: float, msg: TwistStamped, latest: dict, timed_out: bool) -> None:
+        if self.last_stamp is not None and stamp <= sec(self.last_stamp):
+            self._publish(self.guard.last)  # a tick offered again (start-up): the same answer, not a new one
+            return
         now = max(self._now(), stamp)
         self.guard.propose(twist_vector(msg), stamp, now)
         self.last_stamp = msg.header.stamp
         self._publish(self.guard.decide(now))
 
     def _check(self) -> None:
-        self._publish(self.guard.check(self._now()))
+        """Between proposals: re-check the stop rules, and repeat the output (a keep-alive for drivers
+        with their own command timeout). Nothing goes out before the first proposal: a command
+        carries a proposal's stamp (its agent tick), and there is none yet."""
+        if self.last_stamp is not None:
+            self._publish(self.guard.check(self._now()))
 
     def _on_path(self, msg: Path) -> None:
         xyz = [(ps.pose.position.x, ps.pose.position.y, ps.pose.position.z) for ps in msg.poses]
@@ -178,7 +184,7 @@ class CostNode(Node):
     def _e_stop(self, why: str, response: Trigger.Response | None = None):
         self.guard.e_stop(why)
         self.get_logger().error(f"E-STOP raised by {why}; latched until reset_e_stop")
-        self._check()
+        self._check()  # at once, not at the next output period
         if response is not None:
             response.success, response.message = True, "e-stop latched; call reset_e_stop to release"
         return response
@@ -190,8 +196,7 @@ class CostNode(Node):
         return response
 
     def _publish(self, decision) -> None:
-        stamp = self.last_stamp if self.last_stamp is not None else self.get_clock().now().to_msg()
-        self.cmd_pub.publish(twist_msg(stamp, decision.cmd))
+        self.cmd_pub.publish(twist_msg(self.last_stamp, decision.cmd))
         if decision.reasons != getattr(self, "_logged", ()):  # log each change of reasons
             if decision.reasons:
                 self.get_logger().warning(f"guardrail {decision.verdict}: {decision.detail}")

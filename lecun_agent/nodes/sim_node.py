@@ -9,6 +9,7 @@ on purpose: it is the clock source, so it cannot wait on /clock itself.
 from __future__ import annotations
 
 import dataclasses
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -33,6 +34,11 @@ from .parameters import Parameters
 from .qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
 from .spin import spin_node
 
+# Before the first joint command the sim holds time still and offers its first observation again
+# this often (wall s): messages sent before discovery completes are lost, and the first agent
+# tick needs its camera frame.
+REOFFER_S = 0.25
+
 
 @dataclass(frozen=True)
 class SimNodeSettings:
@@ -41,12 +47,15 @@ class SimNodeSettings:
     mode: str = setting("synchronous", "synchronous: step when the command for the latest observation "
                         "arrives (or sync_timeout_s passes); realtime: step at wall-clock rate",
                         choices=("synchronous", "realtime"))
-    sync_timeout_s: float = setting(0.5, "synchronous mode: wall seconds to wait for the command before "
-                                    "stepping anyway (logged)", low=0.01, high=10.0, runtime=True)
+    sync_timeout_s: float = setting(15.0, "synchronous mode: wall seconds to wait for the joint command "
+                                    "answering the latest observation before stepping anyway (counted); longer "
+                                    "than gait_node's own wait for a tick's command", low=0.01, high=120.0,
+                                    runtime=True)
     command_timeout_s: float = setting(0.25, "sim seconds without a joint command before the robot holds its "
                                        "standing pose", low=0.02, high=0.25, runtime=True)
     realtime_factor: float = setting(1.0, "realtime mode: sim seconds per wall second", low=0.1, high=10.0)
-    record_dir: str = setting("", "if set, write a chase-camera video and ground-truth log here")
+    record_dir: str = setting("", "if set, write the episode's ground-truth log (truth.npz) here")
+    record_video: bool = setting(True, "with record_dir: also write the chase-camera video (video.mp4)")
 
 
 class SimNode(Node):
@@ -64,7 +73,7 @@ class SimNode(Node):
         self.standing = self.readings.joint_pos.copy()
         self.targets = self.standing.copy()
         self.command_time = -np.inf  # sim time of the newest applied joint command
-        self.recorder = EpisodeLog(p["record_dir"], self.sim) if p["record_dir"] else None
+        self.recorder = EpisodeLog(p["record_dir"], self.sim, p["record_video"]) if p["record_dir"] else None
         self.counts = {"steps": 0, "sync_timeouts": 0, "stale_holds": 0, "bad_commands": 0}
 
         self.pubs = {
@@ -86,7 +95,7 @@ class SimNode(Node):
         self.synchronous = p["mode"] == "synchronous"
         period = 1.0 / self.config.control_hz
         if self.synchronous:
-            self.waited_s = 0.0
+            self.offered_at = time.monotonic()
             self.create_timer(0.01, self._sync_watchdog, clock=wall)
         else:
             self.create_timer(period / p["realtime_factor"], self._step_and_publish, clock=wall)
@@ -114,15 +123,13 @@ class SimNode(Node):
             self._step_and_publish()
 
     def _sync_watchdog(self) -> None:
-        self.waited_s += 0.01
-        if self.waited_s < self.params["sync_timeout_s"]:
-            return
-        if self.command_time == -np.inf:
+        waited = time.monotonic() - self.offered_at
+        if self.command_time == -np.inf and waited >= REOFFER_S:
             # Nothing commands the body yet: hold time still (reproducible start), re-offer the reading.
             self.get_logger().info("waiting for the first joint command on joint_commands",
                                    throttle_duration_sec=10.0)
-            self._publish_observation()
-        else:
+            self._offer()
+        elif self.command_time > -np.inf and waited >= self.params["sync_timeout_s"]:
             self.counts["sync_timeouts"] += 1
             self.get_logger().warning(
                 f"no joint command for t={self.readings.stamp:.3f} within {self.params['sync_timeout_s']} s; "
@@ -139,28 +146,32 @@ class SimNode(Node):
         self._publish_observation()
 
     def _publish_observation(self) -> None:
+        """Every reading of the current instant; the camera frame when one is due (an agent tick)."""
         r, t = self.readings, self.readings.stamp
-        self.waited_s = 0.0
-        self.pubs["clock"].publish(ClockMsg(clock=sec_to_stamp(t)))
         truth = self.sim.ground_truth()
         to_body = rotation_matrix(truth.quat).T  # nav_msgs/Odometry twists are in the child (base) frame
-        self.pubs["truth"].publish(conv.odometry_msg(t, truth.pos, truth.quat, to_body @ truth.lin_vel,
-                                                     to_body @ truth.ang_vel))
-        odom = conv.odometry_msg(t, r.odom_pos, r.odom_quat, r.odom_lin_vel, r.odom_ang_vel)
-        self.pubs["odom"].publish(odom)
-        self.pubs["feet"].publish(conv.contacts_msg(t, FOOT_LINKS, r.foot_forces))
-        self.pubs["body"].publish(conv.contacts_msg(t, r.body_contacts.keys(), r.body_contacts.values()))
-        if self.sim.camera_due():
-            rgb = self.sim.render_camera()
-            self.pubs["image"].publish(conv.image_msg(t, rgb))
-            self.pubs["info"].publish(self._camera_info(t))
-        else:
-            rgb = None
+        pub = self.pubs
+        out = [(pub["clock"], ClockMsg(clock=sec_to_stamp(t))),
+               (pub["truth"], conv.odometry_msg(t, truth.pos, truth.quat, to_body @ truth.lin_vel,
+                                                to_body @ truth.ang_vel)),
+               (pub["odom"], conv.odometry_msg(t, r.odom_pos, r.odom_quat, r.odom_lin_vel, r.odom_ang_vel)),
+               (pub["feet"], conv.contacts_msg(t, FOOT_LINKS, r.foot_forces)),
+               (pub["body"], conv.contacts_msg(t, r.body_contacts.keys(), r.body_contacts.values()))]
+        rgb = self.sim.render_camera() if self.sim.camera_due() else None
+        if rgb is not None:
+            out += [(pub["image"], conv.image_msg(t, rgb)), (pub["info"], self._camera_info(t))]
         if self.recorder is not None:
-            self.recorder.add(t, rgb)
-        self.pubs["imu"].publish(conv.imu_msg(r))
+            self.recorder.add(t, r, rgb)
         # joint_states last: consumers (the gait) act on it, the other readings are already out.
-        self.pubs["joints"].publish(conv.joint_state_msg(r))
+        out += [(pub["imu"], conv.imu_msg(r)), (pub["joints"], conv.joint_state_msg(r))]
+        self.offered = out
+        self._offer()
+
+    def _offer(self) -> None:
+        """(Re)send the current instant's messages; a re-offer at start replaces what discovery lost."""
+        self.offered_at = time.monotonic()
+        for publisher, msg in self.offered:
+            publisher.publish(msg)
 
     def _camera_info(self, t: float) -> CameraInfo:
         fx, fy, cx, cy = self.sim.camera_intrinsics()

@@ -20,7 +20,15 @@ from typing import Any
 from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 
+from lecun_agent.messages.conversions import stamp_to_sec
+
 EPS = 1e-6  # s: stamps are integer nanoseconds; this absorbs float round-off only
+# Default wall-clock wait of an agent node for the inputs of an instant. Long, because at start-up
+# discovery may take seconds and the sim offers its first instant again until the loop closes;
+# waiting only costs time when something has failed (and safety never waits: the guardrail's
+# timer stops a robot whose inputs go stale). The gait (10 s) and the sim (15 s) wait longer
+# still, so the first to give up is the node nearest to the missing input.
+SYNC_TIMEOUT_S = 5.0
 
 
 class TickGate:
@@ -47,6 +55,10 @@ class TickGate:
     def input(self, name: str, stamp: float, msg: Any) -> None:
         self.history[name].append((stamp, msg))
         self.release()
+
+    def feed(self, name: str) -> Callable[[Any], None]:
+        """A subscription callback that adds each stamped message to input `name`."""
+        return lambda msg: self.input(name, stamp_to_sec(msg.header.stamp), msg)
 
     def latest(self, name: str) -> Any:
         return self.history[name][-1][1] if self.history[name] else None

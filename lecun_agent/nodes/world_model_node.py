@@ -1,6 +1,7 @@
 """world_model_node: predictor P, cost heads and short-term memory, served over ROS.
 
-On each `agent/latent` s_t it rolls P forward H steps (`horizon`) under the actor's plan
+On each `agent/latent` s_t (while anyone subscribes to its predictions) it rolls P forward H
+steps (`horizon`) under the actor's plan
 (`agent/plan_actions`, while fresher than `plan_timeout_s`) or else under the current `cmd_vel`
 held for H steps, and publishes, stamped with s_t's stamp:
 - `agent/predicted_latents`: Image 32FC1, H x D, row k-1 = predicted s_t+k;
@@ -137,7 +138,8 @@ class WorldModelNode(Node):
         if self.prev is not None and 0.0 < stamp - self.prev[1] <= self.params["max_gap_s"]:
             self.memory.add(self.prev[0], command, self.prev[2], s, stamp)
         self.prev = (s, stamp, dict(self.costs))
-        self._predict(s, command, msg.header.stamp)
+        if self.latent_pub.get_subscription_count() or self.feature_pub.get_subscription_count():
+            self._predict(s, command, msg.header.stamp)  # only for someone who listens: it costs CPU
 
     # ---- prediction ----------------------------------------------------------------------------
     def _actions(self, command: np.ndarray) -> np.ndarray:

@@ -13,8 +13,10 @@ from pathlib import Path
 from lecun_agent.paths import config_path, default_checkpoint_dir
 from lecun_agent.programs.scripted import PROGRAMS
 from lecun_agent.settings import setting
+from lecun_agent.sim.config import SimConfig
 
 TARGETS = ("sim", "robot")
+AGENTS = ("straight",)  # agent name -> node: <name>_node
 
 
 @dataclass(frozen=True)
@@ -33,12 +35,17 @@ class StackOptions:
     gui: bool = setting(False, "open the PyBullet window")
     gait: bool = setting(True, "gait_node turns cmd_vel into joint targets (off for robots whose own "
                          "controller takes /cmd_vel)")
+    agent: str = setting("straight", "what proposes the commands: straight = the straight-line baseline",
+                         choices=AGENTS)
     program: str = setting("", "scripted velocity program instead of the agent",
                            choices=("", *sorted(PROGRAMS)))
+    arena: str = setting("", "sim arena layout: goal (goal episodes) or corridor (walking); empty = goal for an "
+                         "agent, corridor for a program", choices=("", "corridor", "goal"))
     seed: int = setting(0, "arena layout and sensor-noise seed (sim)")
     record: bool = setting(False, "record the topic contract to a rosbag2-compatible MCAP (recorder_node)")
     bag: str = setting("", "MCAP file for --record; empty = recordings/<date-time>.mcap")
-    record_dir: str = setting("", "sim only: directory for the chase video and ground-truth log")
+    record_dir: str = setting("", "sim only: directory for the episode's ground-truth log and video")
+    record_video: bool = setting(True, "sim only, with record_dir: write the chase-camera video")
     checkpoint: str = setting("", "world-model checkpoint directory; empty = the shipped default")
     nodes: tuple[str, ...] = ()  # restrict to these node names; () = all that apply (tests, tools)
 
@@ -70,11 +77,17 @@ def _param_files(name: str, options: StackOptions) -> tuple[Path, ...]:
     return tuple(f for f in files if f.exists())
 
 
+def arena_layout(options: StackOptions) -> str:
+    """The sim arena of these options: as asked, else goal for an agent and corridor for a program."""
+    return options.arena or ("corridor" if options.program else "goal")
+
+
 def stack_nodes(options: StackOptions) -> list[NodeLaunch]:
     """The nodes for `options`, in start order (body first, command sources last)."""
     if options.target not in TARGETS:
         raise ValueError(f"target must be one of {TARGETS}, got {options.target!r}")
     sim = options.target == "sim"
+    lock_step = sim and not options.realtime
     use_sim_time = {"use_sim_time": sim}
     nodes: list[NodeLaunch] = []
 
@@ -84,10 +97,12 @@ def stack_nodes(options: StackOptions) -> list[NodeLaunch]:
 
     if sim:
         nodes.append(NodeLaunch("sim_node", _param_files("sim_node", options), {
-            "seed": options.seed, "mode": "realtime" if options.realtime else "synchronous",
-            "gui": options.gui, "record_dir": options.record_dir}))
+            "seed": options.seed, "mode": "synchronous" if lock_step else "realtime", "gui": options.gui,
+            "record_dir": options.record_dir, "record_video": options.record_video,
+            "arena.layout": arena_layout(options)}))
     if options.gait:
-        add("gait_node", commands_motion=True)
+        # Lock-step: a reading at an agent tick (a camera frame) waits for that tick's command.
+        add("gait_node", {"sync_tick_s": 1.0 / SimConfig().camera_hz if lock_step else 0.0}, commands_motion=True)
     add("cost_node", commands_motion=True)
     add("configurator_node")
     if options.checkpoint or (default_checkpoint_dir() / "meta.json").exists():
@@ -97,10 +112,11 @@ def stack_nodes(options: StackOptions) -> list[NodeLaunch]:
         add("recorder_node", {"output": options.bag})
     if options.nodes:
         nodes = [n for n in nodes if n.name in options.nodes]
+    # The command source proposes; the guardrail sees every proposal first.
+    guarded = any(n.name == "cost_node" for n in nodes)
+    unguarded = () if guarded else (("agent/cmd_vel_proposed", "cmd_vel"),)
     if options.program:
-        # Scripted velocities are proposals like the actor's: the guardrail sees them first.
-        guarded = any(n.name == "cost_node" for n in nodes)
-        add("program_node", {"program": options.program},
-            () if guarded else (("agent/cmd_vel_proposed", "cmd_vel"),))
+        add("program_node", {"program": options.program}, unguarded, commands_motion=True)
+    elif not options.nodes or f"{options.agent}_node" in options.nodes:
+        add(f"{options.agent}_node", {}, unguarded, commands_motion=True)
     return nodes
-

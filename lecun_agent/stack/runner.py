@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,24 +86,28 @@ class Stack:
                 messages.append(f"{proc.node.name} exited with code {code}; last log lines:\n{tail}")
         return messages
 
-    def shutdown(self, timeout_s: float = 10.0) -> dict[str, int]:
-        """SIGINT the command sources first (they send a final zero), then the rest; escalate if needed."""
+    def shutdown(self, timeout_s: float = 10.0, spin: Callable[[], None] | None = None) -> dict[str, int]:
+        """SIGINT the command sources first (they send a final zero), then the rest; escalate if needed.
+
+        `spin` runs while waiting, so the caller keeps receiving what the nodes send last (their
+        final diagnostics).
+        """
         first = [p for p in self.processes if p.node.commands_motion]
         rest = [p for p in self.processes if not p.node.commands_motion]
         for group in (first, rest):
             for proc in group:
                 if proc.popen.poll() is None:
                     proc.popen.send_signal(signal.SIGINT)
-            self._wait(group, timeout_s)
+            self._wait(group, timeout_s, spin)
         return {p.node.name: p.popen.returncode for p in self.processes}
 
     @staticmethod
-    def _wait(group: list[Process], timeout_s: float) -> None:
+    def _wait(group: list[Process], timeout_s: float, spin: Callable[[], None] | None) -> None:
         deadline = time.monotonic() + timeout_s
+        while any(p.popen.poll() is None for p in group) and time.monotonic() < deadline:
+            spin() if spin is not None else time.sleep(0.05)
         for proc in group:
-            try:
-                proc.popen.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
+            if proc.popen.poll() is None:
                 log.warning("%s did not stop on SIGINT within %.0f s; killing it", proc.node.name, timeout_s)
                 proc.popen.kill()
                 proc.popen.wait()
