@@ -25,7 +25,6 @@ from lecun_agent.episodes.metrics import fallen_flags
 from lecun_agent.settings import setting
 from lecun_agent.sim.config import SimConfig
 
-ENDINGS = ("fall", "success", "time_limit")
 _EPS_S = 1e-9  # sim time is a sum of control periods: 40 s may read 39.999999999
 
 
