@@ -106,9 +106,9 @@ class Robot(Node):
         if tick and "proposal" not in skip:
             self.proposal_pub.publish(twist_msg(sec_to_stamp(self.t), cmd))
             wait_for(lambda: any(abs(stamp_to_sec(m.header.stamp) - self.t) < 1e-6 for m in self.cmds[seen:]))
-        else:
+        elif self.cmds:  # nothing goes out before the first proposal
             wait_for(lambda: len(self.cmds) > seen)  # the output timer's re-check of this step
-        return self.cmds[-1]
+        return self.cmds[-1] if self.cmds else None
 
     def run(self, seconds: float, **kwargs) -> TwistStamped:
         msg = None

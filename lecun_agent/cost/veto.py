@@ -16,6 +16,9 @@ from typing import Any
 from lecun_agent.settings import setting
 
 INF = float("inf")
+# Measured breaches that stop the robot until a person resets it: a body tilting over or down has
+# to be looked at. Measured pain and force spikes are the guardrail's clamps' job, not a latch.
+LATCHING = ("tilt", "fall")
 
 
 @dataclass(frozen=True)

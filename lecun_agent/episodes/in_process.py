@@ -28,6 +28,7 @@ from lecun_agent.cost.features import base_twist, features_from_readings
 from lecun_agent.cost.guardrail import Guardrail, GuardrailConfig
 from lecun_agent.cost.limits import load_body_limits
 from lecun_agent.cost.total import IntrinsicCost
+from lecun_agent.cost.veto import LATCHING
 from lecun_agent.cost.weights import CostWeights
 from lecun_agent.episodes.goal import GoalRules, episode_end, goal_metrics
 from lecun_agent.gait.config import GaitConfig
@@ -39,7 +40,6 @@ from lecun_agent.sim.config import ArenaConfig, SimConfig
 from lecun_agent.sim.sim import QuadrupedSim
 
 GUARDED_SOURCES = ("joint_states", "imu", "odom")  # readings the guardrail ages (its 4th source: proposal)
-LATCHING = ("tilt", "fall")  # measured breaches that latch a stop (as cost_node.LATCHING)
 
 
 @dataclass

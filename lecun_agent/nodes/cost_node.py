@@ -28,7 +28,7 @@ from lecun_agent.cost.features import features_from_readings
 from lecun_agent.cost.guardrail import Guardrail, GuardrailConfig, Verdict
 from lecun_agent.cost.limits import load_body_limits
 from lecun_agent.cost.total import IntrinsicCost, TermSettings
-from lecun_agent.cost.veto import VetoLimits
+from lecun_agent.cost.veto import LATCHING, VetoLimits
 from lecun_agent.cost.weights import CostWeights, Floors
 from lecun_agent.messages.conversions import message_problem, readings_from_msgs, twist_msg, twist_vector
 from lecun_agent.messages.conversions import stamp_to_sec as sec
@@ -41,7 +41,6 @@ from .tick_gate import SYNC_TIMEOUT_S, TickGate
 
 LEVEL = {Verdict.PASS: OK, Verdict.CLAMP: WARN, Verdict.STOP: ERROR}
 W = "weights."
-LATCHING = ("tilt", "fall")  # measured breaches that stop until a person resets; pain spikes are the clamps'
 
 
 class CostNode(Node):
@@ -66,7 +65,8 @@ class CostNode(Node):
         self.last_cost: dict[str, float] = {}
         self.last_stamp = None  # the newest proposal's stamp: what cmd_vel carries
         self.readings = TickGate(self, ("imu", "odom"), sync_s, self._score, optional=("feet", "body"))
-        self.proposals = TickGate(self, ("scored", "plan") if plans else ("scored",), sync_s, self._judge)
+        self.proposals = TickGate(self, ("scored", "plan") if plans else ("scored",), sync_s, self._judge,
+                                  decided=lambda t: bool(self.guard.stop_reasons(max(self._now(), t))))
         self.cost_pub = self.create_publisher(JointState, "agent/cost", SENSOR_QOS)
         self.cmd_pub = self.create_publisher(TwistStamped, "cmd_vel", COMMAND_QOS)
         sub = self.create_subscription

@@ -52,6 +52,7 @@ class StraightNode(Node):
         goal = np.array([msg.pose.position.x, msg.pose.position.y])
         self.goal = goal if np.all(np.isfinite(goal)) else None
         self.get_logger().info(f"goal {self.goal}")
+        self.diagnostics.publish()  # at once: an episode runner waits for this before the body starts
 
     def _propose(self, stamp: float, latent: Image, inputs: dict, timed_out: bool) -> None:
         odom = inputs["odom"]
@@ -66,7 +67,8 @@ class StraightNode(Node):
         self.ticks += 1
 
     def _report(self):
-        values = {"ticks": self.ticks, "goal": self.goal, "mode": self.mode, "sync_timeouts": self.gate.timeouts}
+        goal = None if self.goal is None else [round(float(v), 6) for v in self.goal]
+        values = {"ticks": self.ticks, "goal": goal, "mode": self.mode, "sync_timeouts": self.gate.timeouts}
         return (OK if self.goal is not None else WARN), "steering to the goal" if self.goal is not None \
             else "no goal", values
 

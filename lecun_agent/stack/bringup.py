@@ -87,9 +87,9 @@ def run_until_stopped(options: StackOptions, log_dir: Path) -> int:
             log.info("stack is up (logs in %s); Ctrl-C to stop", log_dir)
         while not crashes:
             executor.spin_once(timeout_sec=0.2)
-            for message in stack.crashed():  # reported, not silently ignored; the rest keep running
+            for message in stack.supervise():  # agent nodes respawn; the body, gait or guardrail stop all
                 crashes.append(message)
-                log.error("node crashed: %s", message)
+                log.error("node crashed, stopping the stack: %s", message)
     except KeyboardInterrupt:
         log.info("stopping the stack")
     finally:

@@ -16,6 +16,13 @@ from lecun_agent.settings import setting
 from lecun_agent.sim.config import SimConfig
 
 TARGETS = ("sim", "robot")
+# Crash policy, one rule for both front ends (launch_description.py and runner.py): the body, its
+# reflexes and the guardrail are what keep the robot safe, so if one of them dies the whole stack
+# stops and a person looks (the robot's own driver holds it; a guardrail is never silently
+# restarted under a moving robot). Every other node respawns after RESPAWN_DELAY_S; while it is
+# down its topics go stale and the guardrail stops the robot, so a respawn is safe.
+STOP_STACK_ON_CRASH = ("sim_node", "gait_node", "cost_node", "replay_driver_node")
+RESPAWN_DELAY_S = 1.0
 AGENTS = ("straight",)  # agent name -> node: <name>_node
 
 
@@ -59,6 +66,11 @@ class NodeLaunch:
     parameters: dict = field(default_factory=dict)  # overrides from the options
     remappings: tuple[tuple[str, str], ...] = ()
     commands_motion: bool = False  # sends a final zero on shutdown; stopped before the body
+
+    @property
+    def on_crash(self) -> str:
+        """What `ros2 launch` and the runner do when this node dies (CRASH_POLICY)."""
+        return "stop_stack" if self.name in STOP_STACK_ON_CRASH else "respawn"
 
     @property
     def module(self) -> str:

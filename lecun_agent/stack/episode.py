@@ -62,14 +62,26 @@ def run_episode(out: Path, options: StackOptions, duration_s: float | None = Non
     executor.add_node(monitor)
     goal_pub = monitor.create_publisher(PoseStamped, "goal_pose", COMMAND_QOS)
     listeners = sum(n.name in (*GOAL_LISTENERS, f"{options.agent}_node") for n in stack_nodes(options))
+    # Every agent node reports the goal it holds in its /diagnostics ("goal"), at once when it arrives.
+
+    agent = f"{options.agent}_node"
 
     def goal_out() -> bool:
-        """Publish the goal once every listener is matched (a reliable message then reaches each)."""
-        if goal_episode and goal_pub.get_subscription_count() < listeners:
+        """Publish the goal once every listener is matched (a reliable message then reaches each), and go
+        on once the agent says it has it: a goal still queued behind the first tick would change the run."""
+        if not goal_episode:
+            return True
+        if goal_pub.get_subscription_count() < listeners:
             return False
-        if goal_episode:
+        if not sent:
             goal_pub.publish(goal_message(arena.goal_xy))
-        return True
+            sent.append(time.monotonic())
+        elif time.monotonic() - sent[-1] > 2.0:  # the agent was not matched after all: again
+            goal_pub.publish(goal_message(arena.goal_xy))
+            sent.append(time.monotonic())
+        return monitor.node_reports.get(agent, {}).get("goal", "None") != "None"
+
+    sent: list[float] = []
 
     stack, crashes, codes = None, [], {}
     try:
@@ -86,7 +98,8 @@ def run_episode(out: Path, options: StackOptions, duration_s: float | None = Non
         monitor.destroy_node()
         rclpy.try_shutdown()
     log.info("node exit codes: %s", codes)
-    return _score(out, options, monitor, arena, rules, goal_episode, duration_s, crashes)
+    respawns = stack.respawns if stack is not None else {}
+    return _score(out, options, monitor, arena, rules, goal_episode, duration_s, crashes, respawns)
 
 
 def goal_message(goal_xy: np.ndarray) -> PoseStamped:
@@ -104,10 +117,10 @@ def _watch(executor, monitor: EpisodeMonitor, stack: Stack, arena: Arena, rules:
     last_time = -1.0
     while True:
         executor.spin_once(timeout_sec=0.05)
-        crashes = stack.crashed()
+        crashes = stack.supervise()  # the same crash policy as `ros2 launch` and `lecun-agent up`
         if crashes:
             for message in crashes:
-                log.error("node crashed: %s", message)
+                log.error("node crashed, ending the episode: %s", message)
             return crashes
         pose = monitor.latest_pose()
         if pose is not None:
@@ -125,7 +138,7 @@ def _watch(executor, monitor: EpisodeMonitor, stack: Stack, arena: Arena, rules:
 
 
 def _score(out: Path, options: StackOptions, monitor: EpisodeMonitor, arena: Arena, rules: GoalRules,
-           goal_episode: bool, duration_s: float | None, crashes: list[str]) -> dict:
+           goal_episode: bool, duration_s: float | None, crashes: list[str], respawns: dict[str, int]) -> dict:
     truth = load_truth(out)
     if len(truth["t"]) < 2:
         raise RuntimeError(f"the episode produced no ground truth; see the node logs in {out / 'logs'}"
@@ -145,7 +158,7 @@ def _score(out: Path, options: StackOptions, monitor: EpisodeMonitor, arena: Are
         seed=options.seed, agent=options.program and f"program:{options.program}" or options.agent,
         realtime=options.realtime, line_blocked=bool(arena.line_blocked), goal_xy=arena.goal_xy.tolist(),
         guardrail_interventions=monitor.counters("count."), sync_timeouts=sum(monitor.sync_timeouts().values()),
-        sync_timeouts_by_node=monitor.sync_timeouts(), crashed_nodes=crashes)
+        sync_timeouts_by_node=monitor.sync_timeouts(), crashed_nodes=crashes, respawns=dict(respawns))
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     series = EpisodeSeries(truth["t"][:end], truth["pos"][:end], truth["quat"][:end], *cost_table(
         [(t, c) for t, c in monitor.costs if t <= truth["t"][end - 1] + 1e-9]))

@@ -13,7 +13,7 @@ from launch.events import Shutdown
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 
-from .description import stack_nodes
+from .description import RESPAWN_DELAY_S, NodeLaunch, stack_nodes
 from .options import from_launch, launch_arguments
 
 
@@ -24,21 +24,26 @@ def _nodes(context, target: str):
     for node in stack_nodes(options):
         parameters = [str(path) for path in node.param_files] + [{k: v for k, v in node.parameters.items()
                                                                   if v != ""}]
+        respawn = node.on_crash == "respawn"
         action = Node(package="lecun_agent", executable=node.name, name=node.name,
                       namespace=options.namespace, parameters=parameters, remappings=list(node.remappings),
-                      output="screen", emulate_tty=True)
+                      output="screen", emulate_tty=True, respawn=respawn, respawn_delay=RESPAWN_DELAY_S)
         actions.append(action)
-        # A crashed node is reported, and the body's driver crashing ends the bring-up.
-        actions.append(RegisterEventHandler(OnProcessExit(target_action=action, on_exit=_on_exit(node.name))))
+        actions.append(RegisterEventHandler(OnProcessExit(target_action=action, on_exit=_on_exit(node))))
     return actions
 
 
-def _on_exit(name: str):
+def _on_exit(node: NodeLaunch):
+    """A crash is reported; a node that keeps the robot safe takes the stack down with it (CRASH_POLICY)."""
+
     def report(event, context):
-        if event.returncode not in (0, -2, 130):  # 0, SIGINT: normal stops
-            return [LogInfo(msg=f"[lecun_agent] {name} exited with code {event.returncode}"),
-                    *([EmitEvent(event=Shutdown(reason=f"{name} crashed"))] if name == "sim_node" else [])]
-        return []
+        if event.returncode in (0, -2, 130):  # 0, SIGINT: normal stops
+            return []
+        what = "respawning it" if node.on_crash == "respawn" else "stopping the stack"
+        actions = [LogInfo(msg=f"[lecun_agent] {node.name} exited with code {event.returncode}; {what}")]
+        if node.on_crash == "stop_stack":
+            actions.append(EmitEvent(event=Shutdown(reason=f"{node.name} crashed")))
+        return actions
 
     return report
 
