@@ -65,8 +65,9 @@ class CostNode(Node):
         self.last_cost: dict[str, float] = {}
         self.last_stamp = None  # the newest proposal's stamp: what cmd_vel carries
         self.readings = TickGate(self, ("imu", "odom"), sync_s, self._score, optional=("feet", "body"))
-        self.proposals = TickGate(self, ("scored", "plan") if plans else ("scored",), sync_s, self._judge,
-                                  decided=lambda t: bool(self.guard.stop_reasons(max(self._now(), t))))
+        # A proposal always waits for its instant's readings, even when a stop looks certain: a reading
+        # still on its way may change the verdict, and the verdict must not depend on arrival order.
+        self.proposals = TickGate(self, ("scored", "plan") if plans else ("scored",), sync_s, self._judge)
         self.cost_pub = self.create_publisher(JointState, "agent/cost", SENSOR_QOS)
         self.cmd_pub = self.create_publisher(TwistStamped, "cmd_vel", COMMAND_QOS)
         sub = self.create_subscription

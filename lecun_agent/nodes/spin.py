@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 import rclpy
 from rclpy.duration import Duration
-from rclpy.executors import ExternalShutdownException, SingleThreadedExecutor
+from rclpy.executors import ExternalShutdownException
+from rclpy.experimental import EventsExecutor
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
@@ -42,7 +43,10 @@ def spin_node(
     try:
         node = node_factory()
         node.get_logger().info(READY)  # launch files and tests wait for this line
-        executor = SingleThreadedExecutor()
+        # The events executor: a round trip between two nodes takes ~0.65 ms instead of ~6.5 ms with
+        # SingleThreadedExecutor, at a third of the CPU (benchmarks/bench_executors.py), which is what
+        # lets the lock-stepped loop of nine processes keep up with real time on 2 cores.
+        executor = EventsExecutor()
         executor.add_node(node)
         # While spinning, a signal only asks the loop to stop: an exception raised mid-callback
         # (inside rclpy's take or publish) could leave the process exiting with an error.

@@ -38,16 +38,13 @@ class TickGate:
     {name: the newest message stamped at or before the event (None if none)}. An `optional`
     input is waited for only once it has been heard (a robot without bump sensors never sends
     body contacts). `also_ready(stamp)` may add a condition of the node's own (the gait waits for
-    the tick's command too); `decided(stamp)` may release an event without its inputs, when the
-    outcome is known anyway (the guardrail stops on a dead input: waiting for it helps no one).
+    the tick's command too).
     """
 
     def __init__(self, node: Node, inputs: Iterable[str], timeout_s: float,
                  act: Callable[[float, Any, dict[str, Any], bool], None], optional: Iterable[str] = (),
-                 also_ready: Callable[[float], bool] | None = None, decided: Callable[[float], bool] | None = None,
-                 keep: int = 64) -> None:
+                 also_ready: Callable[[float], bool] | None = None, keep: int = 64) -> None:
         self.node, self.timeout_s, self.act, self.also_ready = node, timeout_s, act, also_ready
-        self.decided = decided
         self.required = tuple(inputs)
         names = (*self.required, *optional)
         self.history: dict[str, deque[tuple[float, Any]]] = {name: deque(maxlen=keep) for name in names}
@@ -72,9 +69,7 @@ class TickGate:
 
     def ready(self, stamp: float) -> bool:
         reached = all(self._reached(name, stamp) for name in self.history)
-        if reached and (self.also_ready is None or self.also_ready(stamp)):
-            return True
-        return self.decided is not None and self.decided(stamp)
+        return reached and (self.also_ready is None or self.also_ready(stamp))
 
     def _reached(self, name: str, stamp: float) -> bool:
         hist = self.history[name]

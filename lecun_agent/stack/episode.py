@@ -40,7 +40,7 @@ from .episode_monitor import EpisodeMonitor
 from .runner import Stack
 
 log = logging.getLogger(__name__)
-STALL_TIMEOUT_S = 60.0  # wall seconds without sim progress before giving up
+STALL_TIMEOUT_S = 120.0  # wall seconds without sim progress before giving up (lock-step waits are at most 15 s)
 GOAL_LISTENERS = ("cost_node", "configurator_node")  # besides the agent
 
 
