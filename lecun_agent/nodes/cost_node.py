@@ -17,6 +17,7 @@ import time
 from dataclasses import asdict
 
 import numpy as np
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PoseStamped, TwistStamped
 from nav_msgs.msg import Odometry, Path
 from rclpy.node import Node
@@ -35,7 +36,7 @@ from lecun_agent.messages.conversions import stamp_to_sec as sec
 
 from .diagnostics import ERROR, OK, WARN, Diagnostics
 from .parameters import Parameters
-from .qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
+from .qos import COMMAND_QOS, DECISION_QOS, LATCHED_QOS, SENSOR_QOS
 from .spin import publish_last, spin_node
 from .tick_gate import SYNC_TIMEOUT_S, TickGate
 
@@ -69,6 +70,7 @@ class CostNode(Node):
         # still on its way may change the verdict, and the verdict must not depend on arrival order.
         self.proposals = TickGate(self, ("scored", "plan") if plans else ("scored",), sync_s, self._judge)
         self.cost_pub = self.create_publisher(JointState, "agent/cost", SENSOR_QOS)
+        self.decision_pub = self.create_publisher(DiagnosticArray, "guardrail/decisions", DECISION_QOS)
         self.cmd_pub = self.create_publisher(TwistStamped, "cmd_vel", COMMAND_QOS)
         sub = self.create_subscription
         sub(JointState, "joint_states", self._on_joints, SENSOR_QOS)
@@ -158,14 +160,29 @@ class CostNode(Node):
         now = max(self._now(), stamp)
         self.guard.propose(twist_vector(msg), stamp, now)
         self.last_stamp = msg.header.stamp
-        self._publish(self.guard.decide(now))
+        decision = self.guard.decide(now)
+        self._publish(decision)
+        self._log_decision(msg.header.stamp, decision)
+
+    def _log_decision(self, stamp, decision) -> None:
+        """Every decision that changes or limits a command, on guardrail/decisions (reasons, stamp = when)."""
+        if decision.reasons:
+            status = DiagnosticStatus(level=LEVEL[decision.verdict], name="guardrail", message=decision.detail,
+                                      values=[KeyValue(key=r, value="1") for r in decision.reasons])
+            out = DiagnosticArray(status=[status])
+            out.header.stamp = stamp
+            self.decision_pub.publish(out)
 
     def _check(self) -> None:
         """Between proposals: re-check the stop rules, and repeat the output (a keep-alive for drivers
         with their own command timeout). Nothing goes out before the first proposal: a command
         carries a proposal's stamp (its agent tick), and there is none yet."""
         if self.last_stamp is not None:
-            self._publish(self.guard.check(self._now()))
+            before = self.guard.last
+            decision = self.guard.check(self._now())
+            self._publish(decision)
+            if decision is not before and decision.reasons != before.reasons:  # a new stop between proposals
+                self._log_decision(self.get_clock().now().to_msg(), decision)
 
     def _on_path(self, msg: Path) -> None:
         xyz = [(ps.pose.position.x, ps.pose.position.y, ps.pose.position.z) for ps in msg.poses]

@@ -6,6 +6,8 @@ from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPo
 SENSOR_QOS = qos_profile_sensor_data
 # Commands: reliable, newest only matters.
 COMMAND_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1, reliability=ReliabilityPolicy.RELIABLE)
+# Event logs a listener must not miss (every guardrail intervention): reliable and deep.
+DECISION_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1000, reliability=ReliabilityPolicy.RELIABLE)
 # Latched state (e-stop, mode, camera_info): late joiners get the last value.
 LATCHED_QOS = QoSProfile(
     history=HistoryPolicy.KEEP_LAST,

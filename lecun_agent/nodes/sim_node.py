@@ -22,6 +22,7 @@ from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
 from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES, rotation_matrix
+from lecun_agent.episodes.goal import GoalRules, episode_end
 from lecun_agent.messages import conversions as conv
 from lecun_agent.messages.conversions import sec_to_stamp, stamp_to_sec
 from lecun_agent.settings import setting
@@ -56,6 +57,10 @@ class SimNodeSettings:
     realtime_factor: float = setting(1.0, "realtime mode: sim seconds per wall second", low=0.1, high=10.0)
     record_dir: str = setting("", "if set, write the episode's ground-truth log (truth.npz) here")
     record_video: bool = setting(True, "with record_dir: also write the chase-camera video (video.mp4)")
+    episode: str = setting("", "an evaluated episode: the sim stops stepping the moment it ends (goal: on success, "
+                           "fall or episode.time_limit_s, episodes/goal.py; program: at episode.time_limit_s), so "
+                           "nothing after the end can change what is counted; empty = run until stopped",
+                           choices=("", "goal", "program"))
 
 
 class SimNode(Node):
@@ -64,6 +69,8 @@ class SimNode(Node):
         p = self.params = Parameters(self)
         p.declare_settings(SimNodeSettings)
         self.config = replace(p.declare_settings(SimConfig), arena=p.declare_settings(ArenaConfig, "arena."))
+        self.rules = p.declare_settings(GoalRules, "episode.")
+        self.ended_by: str | None = None
         p.reject_unknown_overrides()
 
         self.sim = QuadrupedSim(self.config)
@@ -123,6 +130,8 @@ class SimNode(Node):
             self._step_and_publish()
 
     def _sync_watchdog(self) -> None:
+        if self.ended_by is not None:
+            return
         waited = time.monotonic() - self.offered_at
         if self.command_time == -np.inf and waited >= REOFFER_S:
             # Nothing commands the body yet: hold time still (reproducible start), re-offer the reading.
@@ -137,6 +146,8 @@ class SimNode(Node):
             self._step_and_publish()
 
     def _step_and_publish(self) -> None:
+        if self.ended_by is not None:
+            return  # the episode is over: time stands still, so every count ends at the same step
         stale = self.readings.stamp - self.command_time > self.params["command_timeout_s"]
         if stale:
             self.counts["stale_holds"] += 1
@@ -144,6 +155,18 @@ class SimNode(Node):
         self.readings = dataclasses.replace(self.sim.step(), stamp=self.epoch + self.sim.time)
         self.counts["steps"] += 1
         self._publish_observation()
+        self._check_episode_end()
+
+    def _check_episode_end(self) -> None:
+        kind, t = self.params["episode"], self.sim.time
+        if kind == "goal":
+            gt = self.sim.ground_truth()
+            self.ended_by = episode_end(t, gt.pos, gt.quat, self.sim.arena.goal_xy, self.rules)
+        elif kind == "program" and t >= self.rules.time_limit_s - 1e-9:
+            self.ended_by = "time_limit"
+        if self.ended_by is not None:
+            self.get_logger().info(f"episode ended at t={t:.2f} s: {self.ended_by}; holding time")
+            self.diagnostics.publish()
 
     def _publish_observation(self) -> None:
         """Every reading of the current instant; the camera frame when one is due (an agent tick)."""
@@ -196,8 +219,9 @@ class SimNode(Node):
 
     def _report(self):
         trouble = self.counts["sync_timeouts"] or self.counts["bad_commands"]
-        return (WARN if trouble else OK, "sync timeouts or bad commands seen" if trouble else "stepping",
-                {"sim_time": f"{self.sim.time:.3f}", **self.counts})
+        state = f"episode ended: {self.ended_by}" if self.ended_by else "stepping"
+        return (WARN if trouble else OK, "sync timeouts or bad commands seen" if trouble else state,
+                {"sim_time": f"{self.sim.time:.3f}", "episode_end": self.ended_by or "", **self.counts})
 
     def close(self) -> None:
         if self.recorder is not None:

@@ -43,9 +43,9 @@ def spin_node(
     try:
         node = node_factory()
         node.get_logger().info(READY)  # launch files and tests wait for this line
-        # The events executor: a round trip between two nodes takes ~0.65 ms instead of ~6.5 ms with
-        # SingleThreadedExecutor, at a third of the CPU (benchmarks/bench_executors.py), which is what
-        # lets the lock-stepped loop of nine processes keep up with real time on 2 cores.
+        # The events executor: round trips between two nodes 1.8-10x faster than SingleThreadedExecutor
+        # at 2-3x less CPU per message (benchmarks/bench_executors.py; the gap grows with load), which
+        # is what a lock-stepped loop of nine processes on 2 cores needs.
         executor = EventsExecutor()
         executor.add_node(node)
         # While spinning, a signal only asks the loop to stop: an exception raised mid-callback

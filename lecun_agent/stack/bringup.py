@@ -13,6 +13,7 @@ import logging
 import signal
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import rclpy
@@ -41,7 +42,8 @@ def init_runner_ros() -> None:
 
 
 def bring_up(options: StackOptions, log_dir: Path, graph: Node, executor,
-             before_body: Callable[[], bool] | None = None) -> tuple[Stack, list[str]]:
+             before_body: Callable[[], bool] | None = None,
+             body_parameters: dict | None = None) -> tuple[Stack, list[str]]:
     """Start the stack: every node but the body, then the body. -> (stack, crash messages).
 
     `before_body()` is polled (spinning) once the nodes are in the graph, until it returns True;
@@ -55,7 +57,7 @@ def bring_up(options: StackOptions, log_dir: Path, graph: Node, executor,
     if not crashes and before_body is not None:
         crashes = _wait(executor, stack, before_body, "the nodes did not get ready for the episode")
     for node in body if not crashes else []:
-        stack.start(node)
+        stack.start(replace(node, parameters={**node.parameters, **(body_parameters or {})}))
     return stack, crashes
 
 

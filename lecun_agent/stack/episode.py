@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +56,8 @@ def run_episode(out: Path, options: StackOptions, duration_s: float | None = Non
     out.mkdir(parents=True, exist_ok=True)
     options = replace(options, target="sim", record_dir=str(out))
     rules, arena, goal_episode = rules or GoalRules(), episode_arena(options), not options.program
+    if not goal_episode:
+        rules = replace(rules, time_limit_s=duration_s or rules.time_limit_s)
     init_runner_ros()
     monitor = EpisodeMonitor()
     executor = SingleThreadedExecutor()
@@ -84,10 +86,14 @@ def run_episode(out: Path, options: StackOptions, duration_s: float | None = Non
     sent: list[float] = []
 
     stack, crashes, codes = None, [], {}
+    # sim_node stops stepping the moment the episode ends (episode rules as parameters), so what the
+    # nodes count (guardrail interventions) ends at the same step however fast the shutdown is.
+    episode = {"episode": "goal" if goal_episode else "program",
+               **{f"episode.{k}": v for k, v in asdict(rules).items() if k in ("success_radius_m", "time_limit_s")}}
     try:
-        stack, crashes = bring_up(options, out / "logs", monitor, executor, goal_out)
+        stack, crashes = bring_up(options, out / "logs", monitor, executor, goal_out, body_parameters=episode)
         crashes = crashes or _watch(executor, monitor, stack, arena, rules if goal_episode else None,
-                                    duration_s or rules.time_limit_s)
+                                    rules.time_limit_s)
     except KeyboardInterrupt:
         log.warning("interrupted; stopping the stack")
         crashes = crashes or ["interrupted"]
@@ -157,7 +163,8 @@ def _score(out: Path, options: StackOptions, monitor: EpisodeMonitor, arena: Are
     metrics.update(
         seed=options.seed, agent=options.program and f"program:{options.program}" or options.agent,
         realtime=options.realtime, line_blocked=bool(arena.line_blocked), goal_xy=arena.goal_xy.tolist(),
-        guardrail_interventions=monitor.counters("count."), sync_timeouts=sum(monitor.sync_timeouts().values()),
+        guardrail_interventions=monitor.interventions(until=truth["t"][end - 1]),
+        sync_timeouts=sum(monitor.sync_timeouts().values()),
         sync_timeouts_by_node=monitor.sync_timeouts(), crashed_nodes=crashes, respawns=dict(respawns))
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     series = EpisodeSeries(truth["t"][:end], truth["pos"][:end], truth["quat"][:end], *cost_table(

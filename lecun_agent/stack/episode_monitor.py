@@ -1,8 +1,8 @@
 """Watches a simulated episode from outside the agent: ground truth, costs and every node's counters.
 
 The episode runner uses it to know when the episode has ended (ground truth, which the agent
-never reads), to plot the cost, and to read each node's final /diagnostics counters (guardrail
-interventions, sync timeouts). The metrics themselves come from sim_node's exact log
+never reads), to plot the cost, to count the guardrail's decisions (guardrail/decisions, reliable)
+and to read each node's final /diagnostics counters (sync timeouts). The metrics themselves come from sim_node's exact log
 (sim/episode_log.py), not from what this subscriber happened to receive.
 """
 
@@ -17,6 +17,7 @@ from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
 
 from lecun_agent.messages.conversions import stamp_to_sec
+from lecun_agent.nodes.qos import DECISION_QOS
 
 # Best effort like the publishers' sensor QoS, but deep: a monitor starved of CPU for a while on a
 # loaded machine must not lose samples (the lock-stepped sim may run ahead of it).
@@ -34,6 +35,8 @@ class EpisodeMonitor(Node):
         self.create_subscription(Odometry, "sim/ground_truth", self._on_truth, DEEP_SENSOR_QOS)
         self.create_subscription(JointState, "agent/cost", self._on_cost, DEEP_SENSOR_QOS)
         self.create_subscription(DiagnosticArray, "diagnostics", self._on_diagnostics, 100)
+        self.decisions: list[tuple[float, tuple[str, ...]]] = []  # (stamp, reasons) of every intervention
+        self.create_subscription(DiagnosticArray, "guardrail/decisions", self._on_decision, DECISION_QOS)
 
     def _on_truth(self, msg: Odometry) -> None:
         p, q = msg.pose.pose.position, msg.pose.pose.orientation
@@ -41,6 +44,19 @@ class EpisodeMonitor(Node):
 
     def _on_cost(self, msg: JointState) -> None:
         self.costs.append((stamp_to_sec(msg.header.stamp), dict(zip(msg.name, msg.position, strict=False))))
+
+    def _on_decision(self, msg: DiagnosticArray) -> None:
+        reasons = tuple(kv.key for status in msg.status for kv in status.values)
+        self.decisions.append((stamp_to_sec(msg.header.stamp), reasons))
+
+    def interventions(self, until: float) -> dict[str, int]:
+        """Guardrail interventions by reason, over decisions stamped at or before `until` (the episode end)."""
+        counts: dict[str, int] = {}
+        for stamp, reasons in self.decisions:
+            if stamp <= until + 1e-9:
+                for reason in reasons:
+                    counts[reason] = counts.get(reason, 0) + 1
+        return dict(sorted(counts.items()))
 
     def _on_diagnostics(self, msg: DiagnosticArray) -> None:
         for status in msg.status:
@@ -56,15 +72,6 @@ class EpisodeMonitor(Node):
             return None
         row = self.truth[-1]
         return row[0], np.array(row[1:4]), np.array(row[4:8])
-
-    def counters(self, prefix: str) -> dict[str, int]:
-        """Summed integer counters named `<prefix>...` over every node's latest report, e.g. "count."."""
-        out: dict[str, int] = {}
-        for values in self.node_reports.values():
-            for key, value in values.items():
-                if key.startswith(prefix) and value.lstrip("-").isdigit():
-                    out[key[len(prefix):]] = out.get(key[len(prefix):], 0) + int(value)
-        return out
 
     def sync_timeouts(self) -> dict[str, int]:
         """node -> sync timeouts it reported (0 in a healthy lock-step run)."""
