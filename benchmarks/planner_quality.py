@@ -16,6 +16,11 @@ world model believes best) beside the plan of a reference planner with 10x the s
 iterations on that same evaluator. Reported: the cost gap to the reference (mean and p90), the
 regret as a share of the reference's improvement over holding the current command, and the
 first-action distance in box units.
+
+`mode1` distils the mode-1 policy from the planner's first actions along segments of the --data
+episodes (the planner's own warm-started choices, random goals), then scores mode 1 run
+closed-loop through the model (`policy_plan`) and the planner on the quality segments, beside
+their times.
 """
 
 from __future__ import annotations
@@ -25,15 +30,17 @@ import json
 import logging
 import math
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from lecun_agent.actor import Planner, PlannerConfig
+from lecun_agent.actor import Mode1Policy, Planner, PlannerConfig, PolicyConfig, distill_policy, policy_inputs
 from lecun_agent.actor.distill import DistillConfig, distill_planning_model, load_student, save_student
 from lecun_agent.actor.plan_cost import PlanScorer
 from lecun_agent.actor.planning_model import WorldModelAdapter
+from lecun_agent.actor.policy import policy_plan
 from lecun_agent.actor.presets import PATHS, planning_path
 from lecun_agent.actor.rollout import rollout
 from lecun_agent.actor.sampling import ActionSpace
@@ -126,17 +133,28 @@ def segments(states, count: int, length: int, seed: int):
     return out
 
 
-def run_option(planner, states, segs, length: int, warmup: int):
+def run_option(planner, states, segs, args, seed: int = 0):
     """Plans along every segment; -> list of (state index, plan (H, A), goal) after the warm-up."""
     plans = []
     for t0, goal in segs:
         planner.reset()
-        for k in range(length):
+        for k in range(args.length):
             t = t0 + k
-            r = planner.plan(states["latent"][t], states["pose"][t], goal, states["action"][t - 1], seed=k)
-            if k >= warmup:
+            r = planner.plan(
+                states["latent"][t], states["pose"][t], goal, states["action"][t - 1], seed=seed + k
+            )
+            if k >= args.warmup:
                 plans.append((t, r.actions, goal))
     return plans
+
+
+def parse_variant(text: str) -> dict:
+    """ "elites=16,noise_smoothing=0.8" -> {"elites": 16, "noise_smoothing": 0.8}; "" -> {}."""
+    out = {}
+    for part in filter(None, text.split(",")):
+        key, value = part.split("=")
+        out[key] = json.loads(value) if value not in ("true", "false") else value == "true"
+    return out
 
 
 def cmd_quality(args) -> dict:
@@ -146,54 +164,168 @@ def cmd_quality(args) -> dict:
     states = encode_states(model, args.states)
     segs = segments(states, args.segments, args.length, args.seed)
     cost = IntrinsicCost()
-    base = PlannerConfig(samples=args.samples, horizon=args.horizon)
+    base = PlannerConfig(samples=args.samples, horizon=args.horizon, iterations=args.iterations)
     evaluator = WorldModelAdapter(model)
-    scorer = PlanScorer(cost, evaluator.dt, base.discount, base.critic_weight, base.uncertainty_weight)
+    evaluate = Evaluator(evaluator, cost, base, states)
 
-    def evaluate(t, u, goal) -> float:
-        s0 = torch.from_numpy(states["latent"][t])
-        roll = rollout(evaluator, s0, u[None], "mean")
-        pose, g = (
-            torch.tensor(states["pose"][t], dtype=torch.float32),
-            torch.tensor(goal, dtype=torch.float32),
-        )
-        return float(scorer.score(roll.feats, roll.value, pose, g, roll.spread).total[0])
-
-    ref_cfg = PlannerConfig(
-        samples=10 * args.samples, horizon=args.horizon, iterations=3, uncertainty="penalty"
-    )
-    ref = run_option(Planner(evaluator, cost, ref_cfg), states, segs, args.length, args.warmup)
-    j_ref = np.array([evaluate(t, u, g) for t, u, g in ref])
-    hold = [torch.as_tensor(states["action"][t - 1]).float().expand(args.horizon, -1) for t, _, _ in ref]
-    j_hold = np.array([evaluate(t, u, g) for (t, _, g), u in zip(ref, hold, strict=True)])
-    half = torch.tensor(base.action_high) - torch.tensor(base.action_low)
-    rows = {"reference": {"cost_mean": float(j_ref.mean()), "hold_cost_mean": float(j_hold.mean())}}
+    ref_cfg = replace(base, samples=10 * args.samples, iterations=3, uncertainty="penalty")
+    ref = reference_plans(args, evaluator, cost, ref_cfg, states, segs)
+    j_ref = evaluate(ref)
+    hold = [
+        (t, torch.as_tensor(states["action"][t - 1]).float().expand(args.horizon, -1), g) for t, _, g in ref
+    ]
+    j_hold = evaluate(hold)
+    span = torch.tensor(base.action_high) - torch.tensor(base.action_low)
+    rows = {
+        "reference": {
+            "cost_mean": float(j_ref[:, 0].mean()),
+            "hold_gap_mean": float((j_hold - j_ref)[:, 0].mean()),
+        }
+    }
+    if args.ref_check:  # a second reference with other seeds: the noise floor of the gaps below
+        again = run_option(Planner(evaluator, cost, replace(ref_cfg, seed=1000)), states, segs, args, 1000)
+        rows["reference-reseeded"] = summary(evaluate(again), j_ref, j_hold, again, ref, span)
     for name in args.paths:
         if PATHS[name]["fast"] == "student" and student is None:
             continue
-        for hier in (False, True) if args.hier_too and not PATHS[name].get("hierarchical") else (False,):
-            pm, over = planning_path(model, name, student)
-            over["hierarchical"] = over["hierarchical"] or hier
-            cfg = PlannerConfig(**{**base.to_dict(), **over, "iterations": args.iterations})
-            plans = run_option(Planner(pm, cost, cfg), states, segs, args.length, args.warmup)
-            j = np.array([evaluate(t, u, g) for t, u, g in plans])
-            gap = j - j_ref
-            regret = gap / np.maximum(j_hold - j_ref, 1e-6)
-            first = [
-                float((2 * (u[0] - ur[0]) / half).norm())
-                for (_, u, _), (_, ur, _) in zip(plans, ref, strict=True)
-            ]
-            key = name + ("+hier" if hier else "")
-            rows[key] = {"gap_mean": float(gap.mean()), "gap_p90": float(np.percentile(gap, 90)),
-                         "regret_median": float(np.median(regret)), "regret_mean": float(regret.mean()),
-                         "first_action_dist_mean": float(np.mean(first))}  # fmt: skip
-            log.info("%s %s", key, rows[key])
+        hiers = (False, True) if args.hier_too and not PATHS[name].get("hierarchical") else (False,)
+        for hier in hiers:
+            for variant in args.variants:
+                pm, over = planning_path(model, name, student)
+                over["hierarchical"] = over["hierarchical"] or hier
+                cfg = replace(base, **over, **parse_variant(variant))
+                t0 = time.monotonic()
+                plans = run_option(Planner(pm, cost, cfg), states, segs, args)
+                key = name + ("+hier" if hier else "") + (f" [{variant}]" if variant else "")
+                rows[key] = summary(evaluate(plans), j_ref, j_hold, plans, ref, span)
+                rows[key]["seconds"] = time.monotonic() - t0
+                log.info("%s %s", key, rows[key])
     return {"plans_per_option": len(ref), "samples": args.samples, "horizon": args.horizon, "rows": rows}
+
+
+class Evaluator:
+    """The fixed judge of every plan: the full ensemble's mean path, scored with the planner's cost.
+    -> (P, 2) costs: column 0 with the spread penalty, column 1 without it."""
+
+    def __init__(self, evaluator, cost, cfg: PlannerConfig, states):
+        self.model, self.states = evaluator, states
+        self.scorer = PlanScorer(cost, evaluator.dt, cfg.discount, cfg.critic_weight, cfg.uncertainty_weight)
+
+    def __call__(self, plans) -> np.ndarray:
+        out = []
+        for t, u, goal in plans:
+            roll = rollout(self.model, torch.from_numpy(self.states["latent"][t]), u[None], "mean")
+            pose = torch.tensor(self.states["pose"][t], dtype=torch.float32)
+            g = torch.tensor(goal, dtype=torch.float32)
+            with_spread = float(self.scorer.score(roll.feats, roll.value, pose, g, roll.spread).total[0])
+            without = float(self.scorer.score(roll.feats, roll.value, pose, g, None).total[0])
+            out.append((with_spread, without))
+        return np.array(out)
+
+
+def summary(j, j_ref, j_hold, plans, ref, span) -> dict:
+    """Cost gap to the reference, regret as a share of the reference's gain over holding the
+    current command, first-action distance (box units); gaps also without the spread penalty."""
+    gap = j - j_ref  # (P, 2)
+    regret = gap[:, 0] / np.maximum(j_hold[:, 0] - j_ref[:, 0], 1e-6)
+    first = [
+        float((2 * (u[0] - ur[0]) / span).norm()) for (_, u, _), (_, ur, _) in zip(plans, ref, strict=True)
+    ]
+    return {"gap_mean": float(gap[:, 0].mean()), "gap_p90": float(np.percentile(gap[:, 0], 90)),
+            "gap_mean_no_spread": float(gap[:, 1].mean()),
+            "regret_median": float(np.median(regret)), "regret_mean": float(regret.mean()),
+            "first_action_dist_mean": float(np.mean(first))}  # fmt: skip
+
+
+def reference_plans(args, evaluator, cost, ref_cfg, states, segs):
+    """The reference planner's plans, cached on disk: they cost minutes and do not change."""
+    a = args
+    key = f"{a.states.name}-{a.segments}-{a.length}-{a.warmup}-{a.samples}-{a.horizon}-{a.seed}"
+    path = Path(args.ref_cache) / f"quality_ref_{key}.pt" if args.ref_cache else None
+    if path is not None and path.exists():
+        blob = torch.load(path, weights_only=True)
+        return [(int(t), u, g.numpy()) for t, u, g in zip(blob["t"], blob["u"], blob["goal"], strict=True)]
+    ref = run_option(Planner(evaluator, cost, ref_cfg), states, segs, args)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        blob = {"t": torch.tensor([t for t, _, _ in ref]), "u": torch.stack([u for _, u, _ in ref]),
+                "goal": torch.tensor(np.stack([g for _, _, g in ref]))}  # fmt: skip
+        torch.save(blob, path)
+    return ref
+
+
+def cmd_mode1(args) -> dict:
+    """Distil mode 1 from the planner (path --paths[0]) on the --data episodes, then score its
+    closed-loop plans and the planner's on the quality segments against the reference."""
+    torch.set_num_threads(args.threads)
+    model = load_checkpoint(args.checkpoint)[0]
+    student = load_student(args.student, model) if args.student else None
+    pm, over = planning_path(model, args.paths[0], student)
+    cfg = replace(
+        PlannerConfig(samples=args.samples, horizon=args.horizon, iterations=args.iterations), **over
+    )
+    cost, pcfg = IntrinsicCost(), PolicyConfig(latent_dim=model.cfg.latent_dim)
+    # 1. The planner's choices along segments of the training episodes.
+    train = encode_states(model, args.data)
+    planner, xs, ys, plan_ms = Planner(pm, cost, cfg), [], [], []
+    for t0, goal in segments(train, args.train_segments, args.length, args.seed + 1):
+        planner.reset()
+        for k in range(args.length):
+            t = t0 + k
+            r = planner.plan(train["latent"][t], train["pose"][t], goal, train["action"][t - 1], seed=k)
+            plan_ms.append(r.timings_ms["total"])
+            if k >= 1:
+                row = lambda x: torch.as_tensor(np.asarray(x), dtype=torch.float32)[None]  # noqa: E731
+                xs.append(policy_inputs(row(train["latent"][t]), row(train["pose"][t]), row(goal),
+                                        row(train["action"][t - 1]), pcfg))  # fmt: skip
+                ys.append(r.actions[0])
+    x, y = torch.cat(xs), torch.stack(ys)
+    cut = int(0.8 * len(x))
+    torch.manual_seed(args.seed)
+    policy = Mode1Policy(pcfg)
+    losses = distill_policy(policy, x[:cut], y[:cut], steps=args.bc_steps, seed=args.seed)
+    with torch.no_grad():
+        held = (policy.to_action(policy(x[cut:])) - y[cut:]).abs().mean(0)
+    # 2. Closed-loop mode-1 plans and the planner's plans on the quality segments.
+    states = encode_states(model, args.states)
+    segs = segments(states, args.segments, args.length, args.seed)
+    evaluator = WorldModelAdapter(model)
+    ref_cfg = replace(PlannerConfig(samples=args.samples, horizon=args.horizon), samples=10 * args.samples,
+                      iterations=3, uncertainty="penalty")  # fmt: skip
+    ref = reference_plans(args, evaluator, cost, ref_cfg, states, segs)
+    evaluate = Evaluator(evaluator, cost, cfg, states)
+
+    act_ms, mode1 = [], []
+    for t, _, g in ref:
+        s, pose, last = states["latent"][t], states["pose"][t], states["action"][t - 1]
+        t1 = time.perf_counter()
+        policy.act(s, pose, g, last)
+        act_ms.append((time.perf_counter() - t1) * 1e3)
+        mode1.append((t, policy_plan(policy, evaluator, s, pose, g, last, args.horizon), g))
+    planned = run_option(Planner(pm, cost, cfg), states, segs, args)
+    j_ref = evaluate(ref)
+    hold = [
+        (t, torch.as_tensor(states["action"][t - 1]).float().expand(args.horizon, -1), g) for t, _, g in ref
+    ]
+    j_hold = evaluate(hold)
+    span = torch.tensor(cfg.action_high) - torch.tensor(cfg.action_low)
+    return {
+        "path": args.paths[0], "bc_pairs": len(x), "bc_loss_first": float(np.mean(losses[:50])),
+        "bc_loss_last": float(np.mean(losses[-50:])), "heldout_abs_error_per_axis": held.tolist(),
+        "mode1_act_ms_p50": pct(act_ms, 50), "mode1_act_ms_p99": pct(act_ms, 99),
+        "planner_ms_p50": pct(plan_ms, 50), "planner_ms_p99": pct(plan_ms, 99),
+        "mode1_closed_loop": summary(evaluate(mode1), j_ref, j_hold, mode1, ref, span),
+        "planner": summary(evaluate(planned), j_ref, j_hold, planned, ref, span),
+    }  # fmt: skip
+
+
+def pct(xs, q) -> float:
+    return float(np.percentile(np.asarray(xs), q))
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", choices=["distill", "quality"])
+    p.add_argument("what", choices=["distill", "quality", "mode1"])
     p.add_argument("--checkpoint", type=Path, default=None)
     p.add_argument("--data", type=Path, default=Path("data/planner_distill"))
     p.add_argument("--states", type=Path, default=Path("data/planner_states"))
@@ -211,13 +343,18 @@ def main() -> None:
     p.add_argument("--samples", type=int, default=512)
     p.add_argument("--horizon", type=int, default=16)
     p.add_argument("--iterations", type=int, default=1)
+    p.add_argument("--train-segments", type=int, default=200, help="mode1: planner segments to distil from")
+    p.add_argument("--bc-steps", type=int, default=3000)
+    p.add_argument("--variants", nargs="+", default=[""], help='PlannerConfig overrides, e.g. "elites=8"')
+    p.add_argument("--ref-cache", default="runs", help="directory caching the reference plans ('' off)")
+    p.add_argument("--ref-check", action="store_true", help="also rerun the reference with other seeds")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", type=Path, default=None)
     args = p.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     torch.set_num_threads(args.threads)
-    out = {"distill": cmd_distill, "quality": cmd_quality}[args.what](args)
+    out = {"distill": cmd_distill, "quality": cmd_quality, "mode1": cmd_mode1}[args.what](args)
     text = json.dumps(out, indent=2)
     print(text)
     if args.json:

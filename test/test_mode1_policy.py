@@ -4,7 +4,7 @@ import math
 
 import torch
 
-from lecun_agent.actor import Mode1Policy, Planner, PlannerConfig, PolicyConfig, distill, policy_inputs
+from lecun_agent.actor import Mode1Policy, Planner, PlannerConfig, PolicyConfig, distill_policy, policy_inputs
 from lecun_agent.actor.toy import PointMassModel
 from lecun_agent.cost.total import IntrinsicCost
 
@@ -31,7 +31,7 @@ def test_distill_learns_synthetic_plans():
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # a tiny net: a second thread only waits on a busy machine
     try:
-        losses = distill(policy, x[:2000], a[:2000], steps=400, batch_size=128, lr=3e-3, seed=0)
+        losses = distill_policy(policy, x[:2000], a[:2000], steps=400, batch_size=128, lr=3e-3, seed=0)
     finally:
         torch.set_num_threads(threads)
     assert sum(losses[-20:]) / 20 < 0.2 * sum(losses[:20]) / 20

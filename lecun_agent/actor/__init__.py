@@ -9,7 +9,7 @@ See docs/actor.md for the tick contract and the measured choices.
 from lecun_agent.actor.config import PlannerConfig, gait_action_box, gait_rate_limits
 from lecun_agent.actor.planner import Planner
 from lecun_agent.actor.planning_model import PlanningModel, WorldModelAdapter
-from lecun_agent.actor.policy import Mode1Policy, PolicyConfig, distill, policy_inputs
+from lecun_agent.actor.policy import Mode1Policy, PolicyConfig, distill_policy, policy_inputs
 from lecun_agent.actor.result import PlanResult
 
 __all__ = [
@@ -20,7 +20,7 @@ __all__ = [
     "PlanningModel",
     "PolicyConfig",
     "WorldModelAdapter",
-    "distill",
+    "distill_policy",
     "gait_action_box",
     "gait_rate_limits",
     "policy_inputs",

@@ -118,7 +118,10 @@ def distill_planning_model(
 def teacher_fingerprint(teacher: WorldModel) -> float:
     """A number that changes when the teacher's dynamics or heads change (not a security hash)."""
     return float(
-        sum(p.double().abs().sum() for p in [*teacher.dynamics.parameters(), *teacher.heads.parameters()])
+        sum(
+            p.detach().double().abs().sum()
+            for p in [*teacher.dynamics.parameters(), *teacher.heads.parameters()]
+        )
     )
 
 

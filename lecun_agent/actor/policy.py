@@ -4,7 +4,7 @@
                last command in box units (A)]
     action  = box centre + half-range * tanh(MLP(inputs))        always inside the command box
 
-`distill` is behaviour cloning: MSE, in box units, between the policy's action and the
+`distill_policy` is behaviour cloning: MSE, in box units, between the policy's action and the
 planner's first action on recorded (inputs, first action) pairs.
 """
 
@@ -96,7 +96,7 @@ class Mode1Policy(nn.Module):
         return self.act(latent, pose, goal, last_action).expand(horizon, -1).clone()
 
 
-def distill(
+def distill_policy(
     policy: Mode1Policy,
     inputs: torch.Tensor,  # (M, I) from policy_inputs
     actions: torch.Tensor,  # (M, A) the planner's first actions
@@ -120,3 +120,24 @@ def distill(
         losses.append(loss.item())
     policy.eval()
     return losses
+
+
+@torch.no_grad()
+def policy_plan(policy: Mode1Policy, model, s0, pose, goal, last_action, horizon: int) -> torch.Tensor:
+    """(H, A): mode 1 run closed-loop through a PlanningModel for H steps (pose from the predicted
+    twist), i.e. the plan mode 1 alone would follow if the model were right. H policy calls."""
+    from lecun_agent.actor.plan_cost import integrate_poses
+
+    s = torch.as_tensor(s0, dtype=torch.float32).reshape(1, -1)
+    pose = torch.as_tensor(pose, dtype=torch.float32).reshape(3)
+    goal_t = None if goal is None else torch.as_tensor(goal, dtype=torch.float32).reshape(1, 2)
+    last = None if last_action is None else torch.as_tensor(last_action, dtype=torch.float32).reshape(1, -1)
+    out = []
+    for _ in range(horizon):
+        a = policy.to_action(policy(policy_inputs(s, pose[None], goal_t, last, policy.cfg)))  # (1, A)
+        s = model.step(s, a)
+        xy, yaw = integrate_poses(model.features(s)["base_velocity"][:, None], pose, model.dt)
+        pose = torch.cat([xy[0, 0], yaw[0]])
+        out.append(a[0])
+        last = a
+    return torch.stack(out)

