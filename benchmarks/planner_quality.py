@@ -193,7 +193,7 @@ def cmd_quality(args) -> dict:
             for variant in args.variants:
                 pm, over = planning_path(model, name, student)
                 over["hierarchical"] = over["hierarchical"] or hier
-                cfg = replace(base, **over, **parse_variant(variant))
+                cfg = replace(base, **{**over, **parse_variant(variant)})
                 t0 = time.monotonic()
                 plans = run_option(Planner(pm, cost, cfg), states, segs, args)
                 key = name + ("+hier" if hier else "") + (f" [{variant}]" if variant else "")

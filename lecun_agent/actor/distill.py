@@ -54,9 +54,8 @@ class DistilledModel(WorldModelAdapter):
     """PlanningModel whose fast path (`step`, `features`) is a StudentNet; the rest is the teacher's."""
 
     def __init__(self, teacher: WorldModel, student: StudentNet, dtype: torch.dtype = torch.float32, dt=0.1):
-        super().__init__(teacher, fast_members=(0,), dt=dt)
+        super().__init__(teacher, fast_members=(0,), dtype=dtype, dt=dt)
         self.student = copy.deepcopy(student).eval().requires_grad_(False).to(dtype)
-        self.dtype = dtype
 
     @torch.no_grad()
     def step(self, s: torch.Tensor, a: torch.Tensor) -> torch.Tensor:

@@ -2,9 +2,9 @@
 
 `record_matmuls(fn)` runs fn once under a dispatch mode and lists every mm/addmm/bmm/baddbmm with
 its shapes and dtype. `matmul_limit(calls)` times each distinct shape alone (the same op, dtype
-and thread count) and returns total FLOPs / summed time: what this machine could reach if the
-planning path were nothing but its matmuls. Elementwise ops (LayerNorm, SiLU, the cost terms)
-are not counted, as usual for FLOP/s figures.
+and thread count; lower quartile of 30 timings) and returns total FLOPs / summed time: what this
+machine could reach if the planning path were nothing but its matmuls. Elementwise ops
+(LayerNorm, SiLU, the cost terms) are not counted, as usual for FLOP/s figures.
 """
 
 from __future__ import annotations
@@ -83,10 +83,10 @@ def _time_shape(s: MatmulShape, repeats: int) -> float:
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
-    return float(np.median(times))
+    return float(np.percentile(times, 25))  # robust to another process's burst, not a best case
 
 
-def matmul_limit(calls: Counter[MatmulShape], repeats: int = 20) -> float:
-    """FLOP/s of the recorded matmuls run back to back on their own (median time per shape)."""
+def matmul_limit(calls: Counter[MatmulShape], repeats: int = 30) -> float:
+    """FLOP/s of the recorded matmuls run back to back on their own (lower-quartile time per shape)."""
     seconds = sum(_time_shape(s, repeats) * c for s, c in calls.items())
     return total_flops(calls) / max(seconds, 1e-12)

@@ -58,8 +58,9 @@ class WorldModelAdapter:
     """PlanningModel over a WorldModel.
 
     fast_members: the members whose mean is `step` (None: all, i.e. `WorldModel.next`; (0,):
-    one member, K times cheaper). dtype: the fast path's matmul precision (torch.bfloat16 runs
-    about twice the float32 rate on CPUs with AVX512-BF16/AMX; states stay float32).
+    one member, K times cheaper). dtype: the matmul precision of `step`, `features` and
+    `step_members` (torch.bfloat16 runs about twice the float32 rate on CPUs with
+    AVX512-BF16/AMX; states and their residual sums stay float32).
     feature_names: heads to compute (None: all the model has); the planner needs those its cost
     terms read.
     """
@@ -79,6 +80,7 @@ class WorldModelAdapter:
         self.dtype = dtype
         members = tuple(range(cfg.ensemble)) if fast_members is None else tuple(fast_members)
         self.fast = slice_ensemble(model.dynamics, members).to(dtype)
+        self.ensemble = model.dynamics if dtype == torch.float32 else copy.deepcopy(model.dynamics).to(dtype)
         self._heads, self._names, self._mean, self._std = self._select_heads(model, feature_names)
         self._heads = self._heads.to(dtype)
 
@@ -94,7 +96,7 @@ class WorldModelAdapter:
         k = self.members
         s = s.expand(k, *s.shape) if s.dim() == 2 else s  # (K, N, D)
         a = (a / self.model.action_scale).expand(k, *a.shape)  # (K, N, A)
-        return s + self.model.dynamics.net(torch.cat([s, a], dim=-1))
+        return s + self.ensemble.net(torch.cat([s, a], dim=-1).to(self.dtype)).float()
 
     @torch.no_grad()
     def features(self, s: torch.Tensor) -> Features:
