@@ -41,10 +41,10 @@ class PlannerConfig:
     method: str = "mppi"  # "mppi" (softmax-weighted mean) or "cem" (elite mean and std)
     # Sampling.
     noise_std: float = 0.3  # per-step noise std, as a fraction of each axis' half-range
-    noise_smoothing: float = 0.5  # temporal correlation of the noise, 0 white .. <1 smooth
+    noise_smoothing: float = 0.8  # temporal correlation of the noise, 0 white .. <1 smooth
     proposal_fraction: float = 0.125  # share of samples drawn around the mode-1 proposal, when there is one
     temperature: float = 0.1  # MPPI softmax temperature, relative to (median - best) sample cost
-    elites: int = 32  # CEM elites; also how many top samples the final check re-scores
+    elites: int = 8  # CEM elites; also how many top samples the final check re-scores
     cem_min_std: float = 0.05  # floor of CEM's std, fraction of half-range
     # Plan cost.
     discount: float = 0.95  # per-step discount of the cost sum (the critic's own discount)
