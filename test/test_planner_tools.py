@@ -35,7 +35,9 @@ def test_distilled_student_learns_the_teacher_and_plans(tmp_path):
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        cfg = DistillConfig(hidden=32, steps=150, batch_size=32, rollout=4, lr=3e-3)
+        cfg = DistillConfig(
+            hidden=32, heads_hidden=16, layer_norm=False, steps=150, batch_size=32, rollout=4, lr=3e-3
+        )
         student, losses = distill_planning_model(teacher, torch.randn(256, 8), space, cfg)
     finally:
         torch.set_num_threads(threads)

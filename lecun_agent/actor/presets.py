@@ -39,7 +39,9 @@ PATHS: dict[str, dict[str, Any]] = {
     "student": {"fast": "student", "uncertainty": "elites"},
     "student-bf16": {"fast": "student", "uncertainty": "elites", "dtype": torch.bfloat16},
 }
-DEFAULT_PATH = "student-bf16"
+# No extra artifact, plans within a 10 Hz tick with margin, 12 % regret (docs/actor.md); the
+# distilled student-bf16 is ~1.7x faster and needs `planner_quality.py distill` per checkpoint.
+DEFAULT_PATH = "member-bf16"
 
 
 def planning_path(
