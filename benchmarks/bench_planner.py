@@ -93,8 +93,9 @@ class Option:
             out[f"{k}_ms_p50"] = pct([p.get(k, 0.0) for p in self.phases[warmup:]], 50)
         if with_flops:
             flops, limit = self.flops()
-            out.update(gflop_per_plan=flops / 1e9, gflops_achieved=flops / 1e9 / (out["ms_p50"] / 1e3),
-                       gflops_limit=limit / 1e9)  # fmt: skip
+            out["flops_per_plan"], out["gflop_per_plan"] = flops, flops / 1e9
+            out["gflops_achieved"] = flops / 1e9 / (out["ms_p50"] / 1e3)
+            out["gflops_limit"] = limit / 1e9
             out["fraction_of_limit"] = out["gflops_achieved"] / out["gflops_limit"]
         return out
 
@@ -220,6 +221,26 @@ def bench_sizes(args) -> list[dict]:
     return rows
 
 
+def print_tables(out: dict) -> None:
+    """The rows as markdown, after the JSON, for a reader of the terminal."""
+    rows = [r for part in ("paths", "grid", "sizes") for r in out.get(part, [])]
+    if rows:
+        print("\n| impl | N | H | p50 ms | p99 ms | GFLOP | GFLOP/s | limit GFLOP/s | fraction |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for r in rows:
+            print(f"| {r['impl']} | {r['n']} | {r['h']} | {r['ms_p50']:.1f} | {r['ms_p99']:.1f} | "
+                  f"{r['gflop_per_plan']:.2f} | {r['gflops_achieved']:.0f} | {r['gflops_limit']:.0f} | "
+                  f"{r['fraction_of_limit']:.2f} |")  # fmt: skip
+    for part in ("rollout", "plain", "mode1"):
+        if part in out:
+            print(
+                f"{part}: "
+                + ", ".join(
+                    f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in out[part].items()
+                )
+            )
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--checkpoint", type=Path, default=None)
@@ -260,6 +281,7 @@ def main() -> None:
     out["seconds"] = time.monotonic() - t0
     text = json.dumps(out, indent=2)
     print(text)
+    print_tables(out)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(text)
