@@ -2,11 +2,21 @@
 
 import math
 
+import pytest
 import torch
 
 from lecun_agent.actor import Mode1Policy, Planner, PlannerConfig, PolicyConfig, distill_policy, policy_inputs
 from lecun_agent.actor.toy import PointMassModel
 from lecun_agent.cost.total import IntrinsicCost
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Tiny batches: a second torch thread only spins while another process holds the core."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def synthetic_plans(n: int, latent: int, seed: int = 0):
@@ -28,12 +38,7 @@ def test_distill_learns_synthetic_plans():
     cfg, x, a = synthetic_plans(3000, 8)
     cfg.hidden = 64
     policy = Mode1Policy(cfg)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # a tiny net: a second thread only waits on a busy machine
-    try:
-        losses = distill_policy(policy, x[:2000], a[:2000], steps=400, batch_size=128, lr=3e-3, seed=0)
-    finally:
-        torch.set_num_threads(threads)
+    losses = distill_policy(policy, x[:2000], a[:2000], steps=400, batch_size=128, lr=3e-3, seed=0)
     assert sum(losses[-20:]) / 20 < 0.2 * sum(losses[:20]) / 20
     with torch.no_grad():
         held_out = (policy.to_action(policy(x[2000:])) - a[2000:]).abs().mean(0)  # (A,) per axis

@@ -18,6 +18,16 @@ from lecun_agent.cost.total import IntrinsicCost
 from lecun_agent.world_model.config import WorldModelConfig
 from lecun_agent.world_model.model import WorldModel
 
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Tiny batches: a second torch thread only spins while another process holds the core."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 GOAL_ONLY = {"energy": 0.0, "progress": 0.0}  # the toy's body never hurts, so only goal_distance is left
 
 

@@ -22,6 +22,15 @@ from lecun_agent.world_model.layers import EnsembleMLP
 from lecun_agent.world_model.model import WorldModel
 
 
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Tiny batches: a second torch thread only spins while another process holds the core."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def tiny_model(seed=0) -> WorldModel:
     torch.manual_seed(seed)
     return WorldModel(WorldModelConfig(latent_dim=8, hidden=16, ensemble=2, channels=(4, 4, 4, 4))).eval()
@@ -32,15 +41,10 @@ def test_distilled_student_learns_the_teacher_and_plans(tmp_path):
     with torch.no_grad():  # a teacher that does something: bigger last-layer weights than at init
         teacher.dynamics.net[-1].weight.normal_(0, 0.3)
     space = ActionSpace((-0.4, -0.3, -1.0), (0.8, 0.3, 1.0), (0.15, 0.15, 0.3))
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        cfg = DistillConfig(
-            hidden=32, heads_hidden=16, layer_norm=False, steps=150, batch_size=32, rollout=4, lr=3e-3
-        )
-        student, losses = distill_planning_model(teacher, torch.randn(256, 8), space, cfg)
-    finally:
-        torch.set_num_threads(threads)
+    cfg = DistillConfig(
+        hidden=32, heads_hidden=16, layer_norm=False, steps=150, batch_size=32, rollout=4, lr=3e-3
+    )
+    student, losses = distill_planning_model(teacher, torch.randn(256, 8), space, cfg)
     assert sum(losses[-10:]) < 0.5 * sum(losses[:10])
     pm = DistilledModel(teacher, student)
     assert isinstance(pm, PlanningModel)
