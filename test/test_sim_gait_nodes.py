@@ -115,7 +115,7 @@ def test_topics_types_and_rates_on_sim_time(probe):
     # same command, so commands that share a stamp must be identical.
     first = min(probe.stamps("joint_states"))
     by_stamp: dict[float, list] = {}
-    for t, msg in zip(probe.stamps("joint_commands"), probe.received["joint_commands"]):
+    for t, msg in zip(probe.stamps("joint_commands"), probe.received["joint_commands"], strict=True):
         if t >= first:
             by_stamp.setdefault(round(t, 6), []).append(list(msg.points[0].positions))
     ticks = (np.array(sorted(by_stamp)) - first) / 0.02

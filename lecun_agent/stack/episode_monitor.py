@@ -2,8 +2,8 @@
 
 The episode runner uses it to know when the episode has ended (ground truth, which the agent
 never reads), to plot the cost, to count the guardrail's decisions (guardrail/decisions, reliable)
-and to read each node's final /diagnostics counters (sync timeouts). The metrics themselves come from sim_node's exact log
-(sim/episode_log.py), not from what this subscriber happened to receive.
+and to read each node's final /diagnostics counters (sync timeouts). The metrics themselves come
+from sim_node's exact log (sim/episode_log.py), not from what this subscriber happened to receive.
 """
 
 from __future__ import annotations
