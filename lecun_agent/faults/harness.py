@@ -1,0 +1,120 @@
+"""Runs faults, one goal episode each, and turns each into a row of the reliability table.
+
+Every episode is seed SEED (a free line to a goal ~3.4 m away, reached in ~7 s when nothing goes
+wrong), in lock-step, with one fault from `catalog.py` starting at sim time START_S. A row says what
+the guardrail did (reaction time in sim time, from the fault's start to the first zero cmd_vel), what
+the robot did (max tilt, falls, collisions, from sim_node's exact log), whether any unsafe command
+reached cmd_vel (`verdict.py`), whether the agent walked again after the fault cleared, and whether
+the row is what the stack must do (`ok`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from lecun_agent.episodes.goal import GoalRules
+from lecun_agent.stack.description import StackOptions
+from lecun_agent.stack.episode import episode_arena, run_episode
+
+from .catalog import Fault
+from .injector import GOAL_HOLDERS, FaultInjector
+from .observer import timeouts
+from .verdict import verdict
+
+log = logging.getLogger(__name__)
+SEED = 2
+TIME_LIMIT_S = 15.0  # sim s: a stop of a few seconds still leaves time to reach the goal
+
+
+def run_fault(fault: Fault, out: Path) -> dict:
+    """One episode with `fault`; -> its row (also out/fault.json)."""
+    options = StackOptions(seed=SEED, record_video=False)
+    injector = FaultInjector(fault, episode_arena(options).goal_xy)
+    wall = time.monotonic()
+    metrics = run_episode(out, options, rules=GoalRules(time_limit_s=TIME_LIMIT_S), hooks=injector)
+    wall = time.monotonic() - wall
+    start, obs = injector.fault_start(), injector.observer.obs
+    if injector.ended_wall is not None:  # the harness ended it: the shutdown's final zero is no reaction
+        obs.cmds = [c for c in obs.cmds if c[0] < injector.ended_wall]
+    (out / "observations.json").write_text(json.dumps(asdict(obs)))
+    v = verdict(obs, start, injector.cleared, timeouts())
+    row = {"fault": fault.name, "kind": fault.kind, "expect": fault.expect, "note": fault.note,
+           "start_s": round(start, 3), "cleared_s": None if injector.cleared is None else round(injector.cleared, 3),
+           **v, "max_tilt_deg": round(metrics["max_tilt_deg"], 2), "falls": metrics["falls"],
+           "collisions": metrics["collisions"], "ended_by": metrics["ended_by"],
+           "sim_s": round(metrics["sim_seconds"], 2), "wall_s": round(wall, 1),
+           "crashed_nodes": [c.split(" ", 1)[0] for c in metrics["crashed_nodes"]],
+           "respawns": metrics["respawns"], "sync_timeouts": metrics["sync_timeouts"],
+           "relay": injector.relay.counts if injector.relay else None, "params": injector.abuse}
+    row["recovered"] = recovered(fault, row)
+    row["ok"] = judged_ok(fault, row)
+    (out / "fault.json").write_text(json.dumps({"fault": asdict(fault), "row": row}, indent=1))
+    return row
+
+
+def recovered(fault: Fault, row: dict) -> str:
+    if fault.expect == "stack":
+        return "no, by design: the stack stops" if fault.node in row["crashed_nodes"] else "NO: the stack kept running"
+    if row["resumed_s"] is None:
+        return "no"
+    again = " (goal sent again)" if fault.kind == "kill" and fault.node in GOAL_HOLDERS else ""
+    if not row["stopped"]:
+        return "yes (never stopped)" + again
+    return f"yes, {row['resumed_s']:.2f} s after it cleared" + again
+
+
+def judged_ok(fault: Fault, row: dict) -> bool:
+    """What the stack must do: never fall, never pass an unsafe command, stop when it must, walk again."""
+    if row["falls"] or row["unsafe_cmds"]:
+        return False
+    if fault.expect == "stack":
+        return fault.node in row["crashed_nodes"]
+    if row["crashed_nodes"] or row["resumed_s"] is None:
+        return False
+    if row["bound_s"] is not None and not row["stopped"]:  # a source went bad: it had to stop
+        return False
+    if fault.kind == "params":
+        return all(not r["accepted"] and not r["changed"] and r["atomic_refused"] for r in row["params"].values())
+    return True
+
+
+def run_faults(faults: list[Fault], out: Path, rows_path: Path | None = None) -> list[dict]:
+    """Each fault in turn (its episode under out/<slug>); rows appended to `rows_path` as they finish."""
+    rows = []
+    for i, fault in enumerate(faults):
+        log.info("fault %d/%d: %s", i + 1, len(faults), fault.name)
+        row = run_fault(fault, out / fault.slug)
+        rows.append(row)
+        log.info("%s: %s", fault.name, {k: row[k] for k in ("reaction_s", "unsafe_cmds", "recovered", "ok")})
+        if rows_path is not None:
+            with rows_path.open("a") as f:
+                f.write(json.dumps(row) + "\n")
+    return rows
+
+
+def _s(value) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def table(rows: list[dict]) -> str:
+    """The markdown table of docs/reliability.md."""
+    lines = ["| fault | must | reaction, sim s (bound) | max tilt ° | falls | collisions | unsafe cmds | "
+             "recovered | ok | wall s |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        if r["kind"] == "params":
+            sent = sum(p["sent"] for p in r["params"].values())
+            refused = sum(p["refused"] for p in r["params"].values())
+            reaction = f"refused {refused}/{sent}, none changed" if not any(
+                p["changed"] for p in r["params"].values()) else f"refused {refused}/{sent}, CHANGED"
+        elif r["reaction_s"] is None:
+            reaction = "no stop" if r["expect"] != "stack" else "no output (cost_node dead)"
+        else:
+            reaction = f"{_s(r['reaction_s'])} ({_s(r['bound_s'])})"
+        lines.append(f"| {r['fault']} | {r['expect']} | {reaction} | {r['max_tilt_deg']:.1f} | {r['falls']} | "
+                     f"{r['collisions']} | {r['unsafe_cmds']} | {r['recovered']} | {'yes' if r['ok'] else 'NO'} | "
+                     f"{r['wall_s']:.0f} |")
+    return "\n".join(lines)
