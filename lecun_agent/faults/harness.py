@@ -49,7 +49,7 @@ def run_fault(fault: Fault, out: Path) -> dict:
            "sim_s": round(metrics["sim_seconds"], 2), "wall_s": round(wall, 1),
            "crashed_nodes": [c.split(" ", 1)[0] for c in metrics["crashed_nodes"]],
            "respawns": metrics["respawns"], "sync_timeouts": metrics["sync_timeouts"],
-           "relay": injector.relay.counts if injector.relay else None, "params": injector.abuse}
+           "params": injector.abuse}
     row["recovered"] = recovered(fault, row)
     row["ok"] = judged_ok(fault, row)
     (out / "fault.json").write_text(json.dumps({"fault": asdict(fault), "row": row}, indent=1))
@@ -88,6 +88,8 @@ def run_faults(faults: list[Fault], out: Path, rows_path: Path | None = None) ->
     for i, fault in enumerate(faults):
         log.info("fault %d/%d: %s", i + 1, len(faults), fault.name)
         row = run_fault(fault, out / fault.slug)
+        if "interrupted" in row["crashed_nodes"]:
+            raise KeyboardInterrupt
         rows.append(row)
         log.info("%s: %s", fault.name, {k: row[k] for k in ("reaction_s", "unsafe_cmds", "recovered", "ok")})
         if rows_path is not None:

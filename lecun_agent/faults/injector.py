@@ -1,11 +1,12 @@
 """One fault in one goal episode: the hooks `stack/episode.py run_episode` calls.
 
-`nodes()` rewrites the stack before it starts (the relay's consumers read `faults/<topic>`; every
-lock-step wait gets the harness's shorter timeout, so a fault that starves a wait costs seconds,
-not minutes); `attach()` adds this process's relay, observer and publishers to the episode's
-executor; `step()` runs on every turn of the episode's watch loop: it kills, abuses parameters or
-publishes injected messages when sim time reaches the fault's start, notices when the fault has
-cleared (a window's end, a respawned node's ready line) and ends the episode a while after.
+`nodes()` rewrites the stack before it starts: a stream fault adds its relay node (`relay.py`) and
+the relay's consumers read `faults/<topic>`; every lock-step wait gets the harness's shorter
+timeout, so a fault that starves a wait costs seconds, not minutes. `attach()` adds the observer and
+the injector's publishers to the episode's executor; `step()` runs on every turn of the episode's
+watch loop: it kills, abuses parameters or publishes injected messages when sim time reaches the
+fault's start, notices when the fault has cleared (a window's end, a respawned node's ready line)
+and ends the episode a while after.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ from lecun_agent.nodes.spin import READY
 from lecun_agent.stack.description import NodeLaunch
 from lecun_agent.tools.param_client import ParamClient
 
+from . import relay
 from .catalog import FUTURE_S, SOURCE_TOPICS, START_S, STREAM_KINDS, Fault
 from .observer import CONTACT_SOURCES, FaultObserver
 from .params_client import abuse_node
-from .relay import RELAY_PREFIX, Relay
+from .relay import RELAY_PREFIX
 
 log = logging.getLogger(__name__)
 # Lock-step waits for the harness (wall s): each node's default is 5-15 s, which only a failure
@@ -56,7 +58,6 @@ class FaultInjector:
         self.injected_at: float | None = None  # sim time it was injected (kills, parameters)
         self.kill_wall: float | None = None
         self.abuse: dict = {}
-        self.relay: Relay | None = None
         self.next_plan = self.start_s
         self.start_wall: float | None = None
         self.ended_wall: float | None = None
@@ -73,6 +74,10 @@ class FaultInjector:
             if self.fault.kind in STREAM_KINDS and node.name in self.fault.consumers:
                 remaps = (*remaps, (self.fault.topic, RELAY_PREFIX + self.fault.topic))
             out.append(dataclasses.replace(node, parameters=params, remappings=remaps))
+        if self.fault.kind in STREAM_KINDS:  # started with the agent, before the body
+            out.insert(0, NodeLaunch("fault_relay", (), {
+                "use_sim_time": True, "topic": self.fault.topic, "kind": self.fault.kind,
+                "start_s": float(self.start_s), "end_s": float(self.end_s)}, module_name=relay.__name__))
         return out
 
     def attach(self, executor) -> None:
@@ -82,13 +87,9 @@ class FaultInjector:
         self.observer = FaultObserver(self.node)
         relayed = self.fault.kind in STREAM_KINDS and "cost_node" in self.fault.consumers
         for source, topic in {**SOURCE_TOPICS, **CONTACT_SOURCES}.items():
-            if relayed and topic == self.fault.topic:
-                continue  # the relay records what it sends cost_node
-            self.observer.watch(source, topic)
+            via = RELAY_PREFIX + topic if relayed and topic == self.fault.topic else topic
+            self.observer.watch(source, topic, via)
         if self.fault.kind in STREAM_KINDS:
-            source = {t: s for s, t in {**SOURCE_TOPICS, **CONTACT_SOURCES}.items()}.get(self.fault.topic)
-            sent = (lambda wall, msg: self.observer.record(source, wall, msg)) if relayed and source else None
-            self.relay = Relay(self.node, self.fault.topic, self.fault.kind, self.start_s, self.end_s, sent)
             self.cleared = self.end_s
         if self.fault.kind == "inject":
             kind = {"agent/plan": Path, "agent/plan_costs": JointState, "goal_pose": PoseStamped}[self.fault.topic]

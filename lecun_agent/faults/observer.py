@@ -2,8 +2,8 @@
 
 Every message is kept with its publication time (the DDS source timestamp, wall clock), never the
 time this process got around to it: a harness starved of CPU still places each message right.
-/clock gives the map from wall time to sim time. A source that a relay feeds to cost_node is
-recorded by the relay as it publishes; the others are subscribed here on the topic cost_node reads.
+/clock gives the map from wall time to sim time. Each source is subscribed on the topic cost_node
+reads it from: `faults/<topic>` when the fault's relay feeds cost_node, else the topic itself.
 """
 
 from __future__ import annotations
@@ -49,11 +49,11 @@ class FaultObserver:
         node.create_subscription(Clock, "/clock", self._on_clock, deep_qos("command"))
         node.create_subscription(TwistStamped, "cmd_vel", self._on_cmd, deep_qos("command"))
 
-    def watch(self, source: str, topic: str) -> None:
-        """Record `source` as cost_node reads it from `topic` (when no relay feeds it)."""
+    def watch(self, source: str, topic: str, read_from: str = "") -> None:
+        """Record `source` (carried on `topic`) as cost_node reads it, from `read_from` (default: `topic`)."""
         msg_type, qos_kind, _ = TOPICS[topic]
-        self.node.create_subscription(msg_type, topic, lambda m, info: self.record(source, info_wall(info), m),
-                                      deep_qos(qos_kind))
+        self.node.create_subscription(msg_type, read_from or topic,
+                                      lambda m, info: self.record(source, info_wall(info), m), deep_qos(qos_kind))
 
     def record(self, source: str, wall: float, msg) -> None:
         self.obs.sources.setdefault(source, []).append((wall, stamp_to_sec(msg.header.stamp), trusted(source, msg)))
