@@ -57,8 +57,8 @@ class GaitNodeSettings:
 
 
 class GaitNode(Node):
-    def __init__(self) -> None:
-        super().__init__("gait_node", allow_undeclared_parameters=True)
+    def __init__(self, **node_kwargs) -> None:
+        super().__init__("gait_node", allow_undeclared_parameters=True, **node_kwargs)
         p = self.params = Parameters(self)
         cfg = p.declare_settings(GaitNodeSettings)
         self.config = p.declare_settings(GaitConfig, "limits.")
