@@ -70,13 +70,17 @@ def bad_intervals(events: list[tuple[float, float, bool]], timeout: float, end: 
 
 def verdict(obs: Observations, start: float, cleared: float | None, timeouts: dict[str, float]) -> dict:
     """The row's safety numbers for a fault that started at sim time `start` and cleared at `cleared`."""
-    cmds = [(obs.sim_at(wall), stamp, moving) for wall, stamp, moving in obs.cmds]
+    if not obs.clock:
+        return {"reaction_s": None, "bound_s": None, "unsafe_cmds": 0, "recovered": None, "first_cmd": None}
+    # A command from before the first /clock heard cannot be placed in sim time: not judged. A source
+    # message from before it still counts, as published by then.
+    cmds = [(obs.sim_at(wall), stamp, moving) for wall, stamp, moving in obs.cmds if wall >= obs.clock[0][0]]
     if not cmds:
         return {"reaction_s": None, "bound_s": None, "unsafe_cmds": 0, "recovered": None, "first_cmd": None}
     first, end = cmds[0][0], cmds[-1][0]  # nothing is judged after the last command
     bad = []
     for source, events in obs.sources.items():
-        sim_events = [(obs.sim_at(wall), stamp, ok) for wall, stamp, ok in events]
+        sim_events = [(obs.sim_at(max(wall, obs.clock[0][0])), stamp, ok) for wall, stamp, ok in events]
         bad += [(a, b, source) for a, b in bad_intervals(sim_events, timeouts[source], end) if b > first]
     bad += [(a, b, "plan") for _, a, b in obs.plans]
     unsafe = [(t, a, source) for t, _, moving in cmds if moving

@@ -142,12 +142,12 @@ def _refusing_unknown_types(callback: Callable, srv_type) -> Callable:
         bad = [p.value.type not in KNOWN_TYPES for p in params]
         if not any(bad):
             return callback(request, response)
-        refused = SetParametersResult(successful=False, reason="unknown parameter type in the request "
-                                      f"({', '.join(str(p.value.type) for p, b in zip(params, bad) if b)})")
+        types = ", ".join(str(p.value.type) for p, b in zip(params, bad, strict=True) if b)
+        refused = SetParametersResult(successful=False, reason=f"unknown parameter type in the request ({types})")
         if srv_type is SetParametersAtomically:
             response.result = refused
             return response
-        good = callback(SetParameters.Request(parameters=[p for p, b in zip(params, bad) if not b]),
+        good = callback(SetParameters.Request(parameters=[p for p, b in zip(params, bad, strict=True) if not b]),
                         SetParameters.Response()).results
         good = iter(good)
         response.results = [refused if b else next(good) for b in bad]
