@@ -18,6 +18,8 @@ def add_faults(sub) -> None:
     which.add_argument("--fast", action="store_true", help="only the fast subset (what the default tests run)")
     which.add_argument("--only", nargs="+", metavar="FAULT", help="these faults, by name (see --list)")
     which.add_argument("--list", action="store_true", help="list the faults and exit")
+    which.add_argument("--rejudge", action="store_true", help="no episodes: rebuild the rows and the table from "
+                       "what a finished run in --out recorded (after a change to the verdict)")
     p.add_argument("--out", type=Path, default=Path("faults_run"), help="episodes, rows (rows.jsonl), table")
     p.add_argument("--write-docs", action="store_true", help=f"put the table into {DOC} (run from the repo root)")
     p.set_defaults(func=_run)
@@ -25,7 +27,7 @@ def add_faults(sub) -> None:
 
 def _run(args) -> int:
     from lecun_agent.faults.catalog import FAST, FAULTS, by_name
-    from lecun_agent.faults.harness import run_faults, table
+    from lecun_agent.faults.harness import judge, run_faults, table
 
     if args.list:
         for fault in FAULTS:
@@ -34,10 +36,15 @@ def _run(args) -> int:
     faults = by_name(FAST) if args.fast else by_name(args.only) if args.only else FAULTS
     args.out.mkdir(parents=True, exist_ok=True)
     rows_path = args.out / "rows.jsonl"
-    rows_path.write_text("")
     start = time.monotonic()
-    rows = run_faults(faults, args.out, rows_path)
-    wall = time.monotonic() - start
+    if args.rejudge:
+        rows = [judge(f, args.out / f.slug) for f in FAULTS if (args.out / f.slug / "fault.json").exists()]
+        wall = sum(r["wall_s"] for r in rows)
+        rows_path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    else:
+        rows_path.write_text("")
+        rows = run_faults(faults, args.out, rows_path)
+        wall = time.monotonic() - start
     text = table(rows)
     summary = {"faults": len(rows), "ok": sum(r["ok"] for r in rows), "falls": sum(r["falls"] for r in rows),
                "unsafe_cmds": sum(r["unsafe_cmds"] for r in rows), "wall_s": round(wall)}

@@ -23,36 +23,53 @@ from lecun_agent.stack.episode import episode_arena, run_episode
 from .catalog import Fault
 from .injector import GOAL_HOLDERS, FaultInjector
 from .observer import timeouts
-from .verdict import verdict
+from .verdict import Observations, verdict
 
 log = logging.getLogger(__name__)
 SEED = 2
 TIME_LIMIT_S = 15.0  # sim s: a stop of a few seconds still leaves time to reach the goal
+# Lock-step holds the sim only at agent ticks (every 0.1 s); between them the sim may run up to a tick
+# ahead of cost_node's clock (whose /clock queue keeps only the newest), so a stop due between ticks
+# can reach cmd_vel up to one tick later in sim time than in cost_node's own time. No new moving
+# command goes out in that slack (the unsafe count checks it).
+LOCKSTEP_SLACK_S = 0.1
 
 
 def run_fault(fault: Fault, out: Path) -> dict:
-    """One episode with `fault`; -> its row (also out/fault.json)."""
+    """One episode with `fault`; -> its row (also out/fault.json, with out/observations.json)."""
     options = StackOptions(seed=SEED, record_video=False)
     injector = FaultInjector(fault, episode_arena(options).goal_xy)
     wall = time.monotonic()
-    metrics = run_episode(out, options, rules=GoalRules(time_limit_s=TIME_LIMIT_S), hooks=injector)
+    run_episode(out, options, rules=GoalRules(time_limit_s=TIME_LIMIT_S), hooks=injector)  # -> metrics.json
     wall = time.monotonic() - wall
-    start, obs = injector.fault_start(), injector.observer.obs
+    obs = injector.observer.obs
     if injector.ended_wall is not None:  # the harness ended it: the shutdown's final zero is no reaction
         obs.cmds = [c for c in obs.cmds if c[0] < injector.ended_wall]
     (out / "observations.json").write_text(json.dumps(asdict(obs)))
-    v = verdict(obs, start, injector.cleared, timeouts())
+    run = {"start_s": injector.fault_start(), "cleared_s": injector.cleared, "wall_s": round(wall, 1),
+           "params": injector.abuse}
+    (out / "fault.json").write_text(json.dumps({"fault": asdict(fault), "run": run}, indent=1))
+    return judge(fault, out)
+
+
+def judge(fault: Fault, out: Path) -> dict:
+    """The row of a finished episode, from what it recorded (out/fault.json, observations.json, metrics.json):
+    `lecun-agent faults --rejudge` reruns this on a finished run."""
+    saved = json.loads((out / "fault.json").read_text())
+    run = saved.get("run") or saved["row"]  # "row": runs recorded before the rows were rebuilt from files
+    metrics = json.loads((out / "metrics.json").read_text())
+    obs = Observations.from_json(json.loads((out / "observations.json").read_text()))
+    start, cleared = run["start_s"], run["cleared_s"]
+    v = verdict(obs, start, cleared, timeouts())
     row = {"fault": fault.name, "kind": fault.kind, "expect": fault.expect, "note": fault.note,
-           "start_s": round(start, 3), "cleared_s": None if injector.cleared is None else round(injector.cleared, 3),
+           "start_s": round(start, 3), "cleared_s": None if cleared is None else round(cleared, 3),
            **v, "max_tilt_deg": round(metrics["max_tilt_deg"], 2), "falls": metrics["falls"],
            "collisions": metrics["collisions"], "ended_by": metrics["ended_by"],
-           "sim_s": round(metrics["sim_seconds"], 2), "wall_s": round(wall, 1),
+           "sim_s": round(metrics["sim_seconds"], 2), "wall_s": run["wall_s"],
            "crashed_nodes": [c.split(" ", 1)[0] for c in metrics["crashed_nodes"]],
-           "respawns": metrics["respawns"], "sync_timeouts": metrics["sync_timeouts"],
-           "params": injector.abuse}
+           "respawns": metrics["respawns"], "sync_timeouts": metrics["sync_timeouts"], "params": run["params"]}
     row["recovered"] = recovered(fault, row)
     row["ok"] = judged_ok(fault, row)
-    (out / "fault.json").write_text(json.dumps({"fault": asdict(fault), "row": row}, indent=1))
     return row
 
 
@@ -77,6 +94,8 @@ def judged_ok(fault: Fault, row: dict) -> bool:
         return False
     if row["bound_s"] is not None and not row["stopped"]:  # a source went bad: it had to stop
         return False
+    if row["bound_s"] is not None and row["reaction_s"] > row["bound_s"] + LOCKSTEP_SLACK_S + 1e-6:
+        return False  # later than the rule allows, even granting the lock-step's slack
     if fault.kind == "params":
         return all(not r["accepted"] and not r["changed"] and r["atomic_refused"] for r in row["params"].values())
     return True

@@ -27,10 +27,18 @@ OUTPUT_PERIOD_S = 1.0 / GuardrailConfig().rate_hz
 
 @dataclass
 class Observations:
+    """Everything the harness heard, with wall-clock publication times (JSON-able: saved with each run)."""
+
     clock: list[tuple[float, float]] = field(default_factory=list)  # (wall s, sim s) per /clock
     cmds: list[tuple[float, float, bool]] = field(default_factory=list)  # (wall, stamp, moving) per cmd_vel
     sources: dict[str, list[tuple[float, float, bool]]] = field(default_factory=dict)  # (wall, stamp, ok)
     plans: list[tuple[float, float, float]] = field(default_factory=list)  # (wall, veto from, veto until) sim s
+
+    @classmethod
+    def from_json(cls, data: dict) -> Observations:
+        rows = lambda items: [tuple(x) for x in items]  # noqa: E731
+        return cls(rows(data["clock"]), rows(data["cmds"]), {k: rows(v) for k, v in data["sources"].items()},
+                   rows(data["plans"]))
 
     def sim_at(self, wall: float) -> float:
         """Sim time of the newest /clock published at or before `wall` (0 before the first)."""
