@@ -21,6 +21,8 @@ def add_faults(sub) -> None:
     which.add_argument("--rejudge", action="store_true", help="no episodes: rebuild the rows and the table from "
                        "what a finished run in --out recorded (after a change to the verdict)")
     p.add_argument("--out", type=Path, default=Path("faults_run"), help="episodes, rows (rows.jsonl), table")
+    p.add_argument("--default-waits", action="store_true", help="keep the nodes' own lock-step waits (5-15 s) "
+                   "instead of the harness's short ones: shows how long a starved wait makes an episode crawl")
     p.add_argument("--write-docs", action="store_true", help=f"put the table into {DOC} (run from the repo root)")
     p.set_defaults(func=_run)
 
@@ -43,7 +45,7 @@ def _run(args) -> int:
         rows_path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     else:
         rows_path.write_text("")
-        rows = run_faults(faults, args.out, rows_path)
+        rows = run_faults(faults, args.out, rows_path, short_waits=not args.default_waits)
         wall = time.monotonic() - start
     text = table(rows)
     summary = {"faults": len(rows), "ok": sum(r["ok"] for r in rows), "falls": sum(r["falls"] for r in rows),

@@ -35,10 +35,13 @@ TIME_LIMIT_S = 15.0  # sim s: a stop of a few seconds still leaves time to reach
 LOCKSTEP_SLACK_S = 0.1
 
 
-def run_fault(fault: Fault, out: Path) -> dict:
-    """One episode with `fault`; -> its row (also out/fault.json, with out/observations.json)."""
+def run_fault(fault: Fault, out: Path, short_waits: bool = True) -> dict:
+    """One episode with `fault`; -> its row (also out/fault.json, with out/observations.json).
+
+    short_waits: the harness's lock-step waits (injector.SYNC_TIMEOUTS_S), else the nodes' defaults.
+    """
     options = StackOptions(seed=SEED, record_video=False)
-    injector = FaultInjector(fault, episode_arena(options).goal_xy)
+    injector = FaultInjector(fault, episode_arena(options).goal_xy, short_waits)
     wall = time.monotonic()
     run_episode(out, options, rules=GoalRules(time_limit_s=TIME_LIMIT_S), hooks=injector)  # -> metrics.json
     wall = time.monotonic() - wall
@@ -101,12 +104,13 @@ def judged_ok(fault: Fault, row: dict) -> bool:
     return True
 
 
-def run_faults(faults: list[Fault], out: Path, rows_path: Path | None = None) -> list[dict]:
+def run_faults(faults: list[Fault], out: Path, rows_path: Path | None = None, short_waits: bool = True
+               ) -> list[dict]:
     """Each fault in turn (its episode under out/<slug>); rows appended to `rows_path` as they finish."""
     rows = []
     for i, fault in enumerate(faults):
         log.info("fault %d/%d: %s", i + 1, len(faults), fault.name)
-        row = run_fault(fault, out / fault.slug)
+        row = run_fault(fault, out / fault.slug, short_waits)
         if "interrupted" in row["crashed_nodes"]:
             raise KeyboardInterrupt
         rows.append(row)

@@ -51,8 +51,8 @@ GOAL_HOLDERS = ("straight_node", "configurator_node")  # nodes that act on the g
 
 
 class FaultInjector:
-    def __init__(self, fault: Fault, goal_xy) -> None:
-        self.fault, self.goal_xy = fault, goal_xy
+    def __init__(self, fault: Fault, goal_xy, short_waits: bool = True) -> None:
+        self.fault, self.goal_xy, self.short_waits = fault, goal_xy, short_waits
         self.start_s, self.end_s = START_S, START_S + fault.duration_s
         self.cleared: float | None = None  # sim time the fault was over
         self.injected_at: float | None = None  # sim time it was injected (kills, parameters)
@@ -68,7 +68,7 @@ class FaultInjector:
         out = []
         for node in nodes:
             params = dict(node.parameters)
-            if node.name in SYNC_TIMEOUTS_S:
+            if node.name in SYNC_TIMEOUTS_S and self.short_waits:
                 params["sync_timeout_s"] = SYNC_TIMEOUTS_S[node.name]
             remaps = node.remappings
             if self.fault.kind in STREAM_KINDS and node.name in self.fault.consumers:
