@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from pathlib import Path
@@ -36,6 +37,7 @@ def _run(args) -> int:
             print(f"{fault.name}  [{fault.expect}]{'  (fast)' if fault.name in FAST else ''}")
         return 0
     faults = by_name(FAST) if args.fast else by_name(args.only) if args.only else FAULTS
+    isolate()
     args.out.mkdir(parents=True, exist_ok=True)
     rows_path = args.out / "rows.jsonl"
     start = time.monotonic()
@@ -58,6 +60,16 @@ def _run(args) -> int:
         write_table(DOC, text, summary)
         print(f"wrote the table into {DOC}")
     return 0 if summary["ok"] == summary["faults"] else 1
+
+
+def isolate() -> None:
+    """The harness kills nodes and publishes garbage: it must never reach another graph (a real robot's).
+    Its own ROS domain (eval's range, from the pid) and discovery on this machine only."""
+    from lecun_agent.stack.evaluate import domain_for
+
+    os.environ["ROS_DOMAIN_ID"] = str(domain_for(0))
+    os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
+    print(f"fault harness on ROS_DOMAIN_ID={os.environ['ROS_DOMAIN_ID']}, discovery on localhost only")
 
 
 def write_table(doc: Path, text: str, summary: dict) -> None:
