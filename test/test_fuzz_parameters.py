@@ -26,8 +26,8 @@ from rcl_interfaces.msg import Parameter as ParameterMsg
 from rcl_interfaces.msg import ParameterValue
 from rcl_interfaces.srv import SetParameters, SetParametersAtomically
 from rclpy.parameter import Parameter
-from recording_files import joint_state, raw_mcap
 from rclpy.serialization import serialize_message
+from recording_files import joint_state, raw_mcap
 
 pytestmark = pytest.mark.ros
 FUZZ = settings(max_examples=100, deadline=None, derandomize=True, database=None, print_blob=True,
