@@ -6,8 +6,9 @@ synchronous simulator knows which observation the command answers. The command u
 reading at t is the newest /cmd_vel stamped at or before t; it is stale when older than
 `cmd_timeout_s` by stamps, and then the robot stands. With `sync_tick_s` > 0 (lock-step
 simulation) a reading at an agent tick waits for the /cmd_vel carrying that tick's stamp, so the
-whole agent loop is one barrier. Non-finite commands are ignored and NaN/Inf IMU or odometry
-never reaches the trot's filters: the robot holds its standing pose instead.
+whole agent loop is one barrier. Non-finite commands are ignored; NaN/Inf IMU or odometry never
+reaches the trot's filters, and a joint reading that lacks joints is not read: the robot holds its
+standing pose instead.
 """
 
 from __future__ import annotations
@@ -56,8 +57,8 @@ class GaitNodeSettings:
 
 
 class GaitNode(Node):
-    def __init__(self) -> None:
-        super().__init__("gait_node", allow_undeclared_parameters=True)
+    def __init__(self, **node_kwargs) -> None:
+        super().__init__("gait_node", allow_undeclared_parameters=True, **node_kwargs)
         p = self.params = Parameters(self)
         cfg = p.declare_settings(GaitNodeSettings)
         self.config = p.declare_settings(GaitConfig, "limits.")
@@ -124,11 +125,14 @@ class GaitNode(Node):
                                       throttle_duration_sec=2.0)
             return self._stand(joints.header.stamp, stamp)
         problem = next((p for m in (imu, odom) if m is not None and (p := message_problem(m))), None)
+        try:
+            readings = conv.readings_from_msgs(joints, imu, odom)
+        except conv.JointOrderError as err:  # a reading without all joints: nothing to build a reading from
+            problem = str(err)
         if problem is not None:  # never into the trot's filters: NaN would stay there for good
             self.counts["untrusted_input"] += 1
             self.get_logger().error(f"{problem}; holding the standing pose", throttle_duration_sec=2.0)
             return self._stand(joints.header.stamp, stamp)
-        readings = conv.readings_from_msgs(joints, imu, odom)
         dt = 1.0 / self.params["rate_hz"] if np.isinf(self.last_output_stamp) else \
             max(stamp - self.last_output_stamp, 1e-3)
         targets = self.gait.step(self._command(stamp), readings, dt)

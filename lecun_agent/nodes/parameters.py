@@ -10,6 +10,8 @@ Modelled on Nav2 MPPI's ParametersHandler. Every parameter comes from a `setting
 - the post-set callback logs each accepted change and calls the node's listeners.
 A params file naming a parameter the node does not declare stops the node at start, so a typo
 is never ignored silently; a run-time set of an unknown name is refused with the closest names.
+A set request carrying a type number rclpy does not know is refused with a reason: rclpy's own
+service callback raises ValueError on it, which would end the node (found by fuzzing).
 For that, nodes are created with `allow_undeclared_parameters=True`: rclpy's own refusal of an
 undeclared name says only "Invalid access to undeclared parameter(s): []".
 """
@@ -22,11 +24,14 @@ from collections.abc import Callable
 from typing import Any
 
 from rcl_interfaces.msg import FloatingPointRange, IntegerRange, ParameterDescriptor, SetParametersResult
+from rcl_interfaces.srv import SetParameters, SetParametersAtomically
 from rclpy.node import Node
+from rclpy.parameter import Parameter
 
 from lecun_agent.settings import Spec, specs
 
 FIXED_AFTER_START = ("use_sim_time",)  # a clock switched at run time turns staleness checks off
+KNOWN_TYPES = frozenset(t.value for t in Parameter.Type)
 
 
 class Parameters:
@@ -40,6 +45,9 @@ class Parameters:
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
         node.add_on_set_parameters_callback(self._validate)
         node.add_post_set_parameters_callback(self._apply)
+        for service in node.services:
+            if service.srv_type in (SetParameters, SetParametersAtomically):
+                service.callback = _refusing_unknown_types(service.callback, service.srv_type)
 
     # ---- declaring -----------------------------------------------------------------------
     def declare_settings(self, cls: type, prefix: str = "", low: dict[str, float] | None = None) -> Any:
@@ -124,3 +132,25 @@ class Parameters:
                 self.node.get_logger().info(f"parameter {p.name}: {old} -> {p.value}")
         for listener in self._listeners if changed else ():
             listener(changed)
+
+
+def _refusing_unknown_types(callback: Callable, srv_type) -> Callable:
+    """Wrap a set-parameters service callback: parameters whose type rclpy does not know are refused."""
+
+    def guarded(request, response):
+        params = list(request.parameters)
+        bad = [p.value.type not in KNOWN_TYPES for p in params]
+        if not any(bad):
+            return callback(request, response)
+        types = ", ".join(str(p.value.type) for p, b in zip(params, bad, strict=True) if b)
+        refused = SetParametersResult(successful=False, reason=f"unknown parameter type in the request ({types})")
+        if srv_type is SetParametersAtomically:
+            response.result = refused
+            return response
+        good = callback(SetParameters.Request(parameters=[p for p, b in zip(params, bad, strict=True) if not b]),
+                        SetParameters.Response()).results
+        good = iter(good)
+        response.results = [refused if b else next(good) for b in bad]
+        return response
+
+    return guarded

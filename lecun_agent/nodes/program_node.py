@@ -21,8 +21,8 @@ from .spin import publish_last, spin_node
 
 
 class ProgramNode(Node):
-    def __init__(self) -> None:
-        super().__init__("program_node", allow_undeclared_parameters=True)
+    def __init__(self, **node_kwargs) -> None:
+        super().__init__("program_node", allow_undeclared_parameters=True, **node_kwargs)
         p = self.params = Parameters(self)
         p.declare("program", "walk", "velocity program", choices=tuple(sorted(PROGRAMS)))
         p.reject_unknown_overrides()

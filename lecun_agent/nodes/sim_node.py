@@ -64,8 +64,8 @@ class SimNodeSettings:
 
 
 class SimNode(Node):
-    def __init__(self) -> None:
-        super().__init__("sim_node", allow_undeclared_parameters=True)
+    def __init__(self, **node_kwargs) -> None:
+        super().__init__("sim_node", allow_undeclared_parameters=True, **node_kwargs)
         p = self.params = Parameters(self)
         p.declare_settings(SimNodeSettings)
         self.config = replace(p.declare_settings(SimConfig), arena=p.declare_settings(ArenaConfig, "arena."))

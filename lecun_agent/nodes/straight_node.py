@@ -29,8 +29,8 @@ from .tick_gate import SYNC_TIMEOUT_S, TickGate
 
 
 class StraightNode(Node):
-    def __init__(self) -> None:
-        super().__init__("straight_node", allow_undeclared_parameters=True)
+    def __init__(self, **node_kwargs) -> None:
+        super().__init__("straight_node", allow_undeclared_parameters=True, **node_kwargs)
         p = self.params = Parameters(self)
         p.declare_settings(StraightLineSettings)
         sync_s = p.declare("sync_timeout_s", SYNC_TIMEOUT_S, "wall seconds to wait for the odometry of a tick's "

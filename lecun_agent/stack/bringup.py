@@ -21,7 +21,7 @@ from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
-from .description import StackOptions, stack_nodes
+from .description import NodeLaunch, StackOptions, stack_nodes
 from .runner import Stack
 
 log = logging.getLogger(__name__)
@@ -43,13 +43,15 @@ def init_runner_ros() -> None:
 
 def bring_up(options: StackOptions, log_dir: Path, graph: Node, executor,
              before_body: Callable[[], bool] | None = None,
+             nodes: list[NodeLaunch] | None = None,
              body_parameters: dict | None = None) -> tuple[Stack, list[str]]:
     """Start the stack: every node but the body, then the body. -> (stack, crash messages).
 
     `before_body()` is polled (spinning) once the nodes are in the graph, until it returns True;
-    the episode runner publishes the goal there, so the first agent tick already has it.
+    the episode runner publishes the goal there, so the first agent tick already has it. `nodes`
+    replaces `stack_nodes(options)` (the fault harness starts a rewired stack).
     """
-    nodes = stack_nodes(options)
+    nodes = stack_nodes(options) if nodes is None else nodes
     body = [n for n in nodes if n.name == BODY]
     stack = Stack([n for n in nodes if n not in body], log_dir, options.namespace)
     started = {n.name for n in nodes if n not in body}

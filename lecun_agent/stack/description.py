@@ -66,6 +66,7 @@ class NodeLaunch:
     parameters: dict = field(default_factory=dict)  # overrides from the options
     remappings: tuple[tuple[str, str], ...] = ()
     commands_motion: bool = False  # sends a final zero on shutdown; stopped before the body
+    module_name: str = ""  # a tool node outside lecun_agent.nodes (the fault harness's relay); "" = a node
 
     @property
     def on_crash(self) -> str:
@@ -74,7 +75,7 @@ class NodeLaunch:
 
     @property
     def module(self) -> str:
-        return f"lecun_agent.nodes.{self.name}"
+        return self.module_name or f"lecun_agent.nodes.{self.name}"
 
 
 def _param_files(name: str, options: StackOptions) -> tuple[Path, ...]:

@@ -19,6 +19,7 @@ import logging
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import rclpy
@@ -35,7 +36,7 @@ from lecun_agent.sim.config import ArenaConfig, SimConfig
 from lecun_agent.sim.episode_log import load_truth
 
 from .bringup import STARTUP_TIMEOUT_S, bring_up, init_runner_ros
-from .description import StackOptions, arena_layout, stack_nodes
+from .description import NodeLaunch, StackOptions, arena_layout, stack_nodes
 from .episode_monitor import EpisodeMonitor
 from .runner import Stack
 
@@ -44,13 +45,26 @@ STALL_TIMEOUT_S = 120.0  # wall seconds without sim progress before giving up (l
 GOAL_LISTENERS = ("cost_node", "configurator_node")  # besides the agent
 
 
+class EpisodeHooks(Protocol):
+    """What a tool may add to an episode (the fault harness, `lecun_agent/faults/injector.py`)."""
+
+    def nodes(self, nodes: list[NodeLaunch]) -> list[NodeLaunch]:
+        """The stack to start, given the described one (rewire it: remappings, parameters)."""
+
+    def attach(self, executor) -> None:
+        """Add the tool's own ROS nodes to the episode's executor (it spins them with the monitor)."""
+
+    def step(self, stack: Stack) -> bool:
+        """Once per turn of the watch loop; True ends the episode."""
+
+
 def episode_arena(options: StackOptions) -> Arena:
     """The arena sim_node lays out for these options (same config, same seed, same pure function)."""
     return layout_arena(ArenaConfig(layout=arena_layout(options)), options.seed)
 
 
 def run_episode(out: Path, options: StackOptions, duration_s: float | None = None,
-                rules: GoalRules | None = None) -> dict:
+                rules: GoalRules | None = None, hooks: EpisodeHooks | None = None) -> dict:
     """Run one episode; its metrics (also in out/metrics.json), plots and video are written to `out`."""
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -62,8 +76,12 @@ def run_episode(out: Path, options: StackOptions, duration_s: float | None = Non
     monitor = EpisodeMonitor()
     executor = SingleThreadedExecutor()
     executor.add_node(monitor)
+    nodes = stack_nodes(options)
+    if hooks is not None:
+        nodes = hooks.nodes(nodes)
+        hooks.attach(executor)
     goal_pub = monitor.create_publisher(PoseStamped, "goal_pose", COMMAND_QOS)
-    listeners = sum(n.name in (*GOAL_LISTENERS, f"{options.agent}_node") for n in stack_nodes(options))
+    listeners = sum(n.name in (*GOAL_LISTENERS, f"{options.agent}_node") for n in nodes)
     # Every agent node reports the goal it holds in its /diagnostics ("goal"), at once when it arrives.
 
     agent = f"{options.agent}_node"
@@ -91,9 +109,10 @@ def run_episode(out: Path, options: StackOptions, duration_s: float | None = Non
     episode = {"episode": "goal" if goal_episode else "program",
                **{f"episode.{k}": v for k, v in asdict(rules).items() if k in ("success_radius_m", "time_limit_s")}}
     try:
-        stack, crashes = bring_up(options, out / "logs", monitor, executor, goal_out, body_parameters=episode)
+        stack, crashes = bring_up(options, out / "logs", monitor, executor, goal_out, nodes,
+                                   body_parameters=episode)
         crashes = crashes or _watch(executor, monitor, stack, arena, rules if goal_episode else None,
-                                    rules.time_limit_s)
+                                    rules.time_limit_s, hooks)
     except KeyboardInterrupt:
         log.warning("interrupted; stopping the stack")
         crashes = crashes or ["interrupted"]
@@ -117,8 +136,9 @@ def goal_message(goal_xy: np.ndarray) -> PoseStamped:
 
 
 def _watch(executor, monitor: EpisodeMonitor, stack: Stack, arena: Arena, rules: GoalRules | None,
-           duration_s: float) -> list[str]:
-    """Spin until the episode ends (goal rules, or `duration_s` of sim time), a node crashes, or it stalls."""
+           duration_s: float, hooks: EpisodeHooks | None = None) -> list[str]:
+    """Spin until the episode ends (goal rules, `duration_s` of sim time or the hooks), a node crashes, or
+    it stalls."""
     start = last_progress = time.monotonic()
     last_time = -1.0
     while True:
@@ -128,6 +148,8 @@ def _watch(executor, monitor: EpisodeMonitor, stack: Stack, arena: Arena, rules:
             for message in crashes:
                 log.error("node crashed, ending the episode: %s", message)
             return crashes
+        if hooks is not None and hooks.step(stack):
+            return []
         pose = monitor.latest_pose()
         if pose is not None:
             t, pos, quat = pose
