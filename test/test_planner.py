@@ -15,6 +15,7 @@ from lecun_agent.actor.rollout import rollout
 from lecun_agent.actor.sampling import ActionSpace, mppi_weights, shift_plan
 from lecun_agent.actor.toy import PointMassModel
 from lecun_agent.cost.total import IntrinsicCost
+from lecun_agent.cost.weights import CostWeights
 from lecun_agent.world_model.config import WorldModelConfig
 from lecun_agent.world_model.model import WorldModel
 
@@ -32,7 +33,7 @@ GOAL_ONLY = {"energy": 0.0, "progress": 0.0}  # the toy's body never hurts, so o
 
 
 def toy_cost(**weights) -> IntrinsicCost:
-    return IntrinsicCost(weights={**GOAL_ONLY, **weights})
+    return IntrinsicCost(weights=CostWeights(**{**GOAL_ONLY, **weights}))
 
 
 def toy_config(**kw) -> PlannerConfig:
@@ -97,8 +98,8 @@ def test_warm_start_is_the_previous_plan_shifted_and_never_lost():
 
 
 def test_raising_the_energy_weight_lowers_predicted_energy_on_the_next_plan():
-    cost = IntrinsicCost(weights={"progress": 0.0})
-    low = Planner(PointMassModel(), IntrinsicCost(weights={"progress": 0.0}), toy_config())
+    cost = IntrinsicCost(weights=CostWeights(progress=0.0))
+    low = Planner(PointMassModel(), IntrinsicCost(weights=CostWeights(progress=0.0)), toy_config())
     live = Planner(PointMassModel(), cost, toy_config())
     for planner in (low, live):
         planner.plan(torch.zeros(8), goal=(5.0, 0.0), seed=0)

@@ -1,4 +1,4 @@
-"""PlannerConfig: every size and knob of the mode-2 planner, with the docs actor_node declares.
+"""PlannerConfig: every size and knob of the mode-2 planner; its settings are actor_node's parameters.
 
 Sizes default to what plans in time on one CPU thread (benchmarks/bench_planner.py); the
 action box defaults to the gait's command box (`gait/config.py`), since the gait clamps
@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lecun_agent.gait.config import GaitConfig
+from lecun_agent.settings import setting
 
-METHODS = ("mppi", "cem")
+METHODS = ("mppi", "cem", "random")
 UNCERTAINTY_MODES = ("none", "elites", "penalty", "members")
 
 
@@ -34,23 +35,36 @@ _LOW, _HIGH = gait_action_box()
 
 @dataclass
 class PlannerConfig:
+    """Every planner knob; actor_node declares the `setting` fields as `planner.<field>` (read-only)."""
+
     # Search sizes.
-    horizon: int = 16  # H model steps (0.1 s each by default)
-    samples: int = 512  # N action sequences per iteration, all in one batch
-    iterations: int = 1  # MPPI/CEM refinements per tick; warm start makes 1 enough for MPPI (Nav2's default)
-    method: str = "mppi"  # "mppi" (softmax-weighted mean) or "cem" (elite mean and std)
+    horizon: int = setting(16, "planning horizon, model steps (0.1 s each by default)", low=1, high=64)
+    samples: int = setting(512, "action sequences sampled per iteration, all in one batch", low=2, high=16384)
+    iterations: int = setting(1, "MPPI/CEM refinements per tick (warm start makes 1 enough for MPPI, as in "
+                              "Nav2)", low=1, high=20)
+    method: str = setting("mppi", "mppi (softmax-weighted mean), cem (elite mean and std) or random (random "
+                          "shooting: uniform sequences, no warm start, no proposal; the ablation)", choices=METHODS)
     # Sampling.
-    noise_std: float = 0.3  # per-step noise std, as a fraction of each axis' half-range
-    noise_smoothing: float = 0.8  # temporal correlation of the noise, 0 white .. <1 smooth
-    proposal_fraction: float = 0.125  # share of samples drawn around the mode-1 proposal, when there is one
-    temperature: float = 0.1  # MPPI softmax temperature, relative to (median - best) sample cost
-    elites: int = 8  # CEM elites; also how many top samples the final check re-scores
-    cem_min_std: float = 0.05  # floor of CEM's std, fraction of half-range
+    noise_std: float = setting(0.3, "per-step sampling noise std, fraction of each command axis' half-range",
+                               low=0.001, high=2.0)
+    noise_smoothing: float = setting(0.8, "temporal correlation of the noise, 0 white .. <1 smooth", low=0.0,
+                                     high=0.99)
+    proposal_fraction: float = setting(0.125, "share of samples drawn around the mode-1 proposal, when there "
+                                       "is one", low=0.0, high=1.0)
+    temperature: float = setting(0.1, "MPPI softmax temperature, relative to (median - best) sample cost",
+                                 low=0.001, high=100.0)
+    elites: int = setting(8, "CEM elites; also how many top samples the final check re-scores", low=0, high=4096)
+    cem_min_std: float = setting(0.05, "floor of CEM's std, fraction of half-range", low=0.0, high=2.0)
     # Plan cost.
-    discount: float = 0.95  # per-step discount of the cost sum (the critic's own discount)
-    critic_weight: float = 1.0  # weight of the critic's value at the horizon
-    uncertainty: str = "elites"  # "none" | "elites" | "penalty" | "members", see docs/actor.md
-    uncertainty_weight: float = 5.0  # cost per unit of ensemble spread (mean member std of s) per step
+    discount: float = setting(0.95, "per-step discount of the plan cost (the critic's own discount)", low=0.0,
+                              high=1.0)
+    critic_weight: float = setting(1.0, "weight of the critic's value at the horizon (0: no critic)", low=0.0,
+                                   high=100.0)
+    uncertainty: str = setting("elites", "how the ensemble spread counts: none, elites (checked on the mean "
+                               "and the top samples), penalty (every sample), members; docs/actor.md",
+                               choices=UNCERTAINTY_MODES)
+    uncertainty_weight: float = setting(5.0, "cost per unit of ensemble spread (mean member std of s) per step",
+                                        low=0.0, high=1000.0)
     veto_penalty: float = 1.0e6  # added to a vetoed sample's cost, so all-vetoed sets still rank
     # Hierarchy: near steps with the fast predictor, the rest in slow-level chunks.
     hierarchical: bool = False
@@ -60,7 +74,8 @@ class PlannerConfig:
     action_high: tuple[float, ...] = field(default_factory=lambda: _HIGH)
     rate_limit: tuple[float, ...] | None = field(default_factory=lambda: gait_rate_limits(0.1))
     # Real time and reproducibility.
-    deadline_s: float | None = None  # None: lock-step, result independent of machine speed
+    deadline_s: float = setting(0.0, "planning budget per tick, s; 0 = none (lock-step: the plan is a function "
+                                "of the inputs and the seed only)", low=0.0, high=10.0)
     seed: int = 0
     compile: bool = False  # torch.compile the planning model's step (off: CPU compile is slow to warm)
 
@@ -89,25 +104,3 @@ class PlannerConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
-
-    @classmethod
-    def docs(cls) -> dict[str, tuple[str, float, float]]:
-        """Numeric field -> (description, low, high), for actor_node's parameter descriptors."""
-        return dict(FIELD_DOCS)
-
-
-FIELD_DOCS: dict[str, tuple[str, float, float]] = {
-    "horizon": ("planning horizon, model steps", 1, 64),
-    "samples": ("action sequences sampled per iteration", 2, 16384),
-    "iterations": ("MPPI/CEM iterations per tick", 1, 20),
-    "noise_std": ("sampling noise std, fraction of each command axis' half-range", 0.001, 2.0),
-    "noise_smoothing": ("temporal correlation of the sampling noise", 0.0, 0.99),
-    "proposal_fraction": ("share of samples drawn around the mode-1 proposal", 0.0, 1.0),
-    "temperature": ("MPPI temperature relative to the median-minus-best sample cost", 0.001, 100.0),
-    "elites": ("CEM elites, and top samples re-checked with the full ensemble", 0, 4096),
-    "discount": ("per-step discount of the plan cost", 0.0, 1.0),
-    "critic_weight": ("weight of the critic's value at the horizon", 0.0, 100.0),
-    "uncertainty_weight": ("cost per unit of ensemble spread per step", 0.0, 1000.0),
-    "near_steps": ("hierarchical mode: fast-predictor steps before the slow chunks", 0, 64),
-    "deadline_s": ("planning deadline per tick, s (0: none, lock-step)", 0.0, 10.0),
-}

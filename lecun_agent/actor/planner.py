@@ -22,7 +22,7 @@ from lecun_agent.actor.plan_cost import PlanScorer, Scored
 from lecun_agent.actor.planning_model import PlanningModel
 from lecun_agent.actor.result import Batch, PlanResult, result_from
 from lecun_agent.actor.rollout import rollout
-from lecun_agent.actor.sampling import ActionSpace, cem_stats, mppi_weights, shift_plan
+from lecun_agent.actor.sampling import ActionSpace, acceptable, cem_stats, mppi_weights, shift_plan
 from lecun_agent.cost.total import IntrinsicCost
 
 
@@ -86,7 +86,7 @@ class Planner:
         last_action: Sequence[float] | None = None,  # (A,) command being executed (rate-limit start)
         weights: dict[str, float] | None = None,  # cost_node's weights.<term>; applied before planning
         seed: int | None = None,  # None: config seed + tick count
-        deadline_s: float | None = -1.0,  # -1: the config's; None/0: no deadline
+        deadline_s: float | None = -1.0,  # -1: the config's; None or 0: no deadline
         proposal=None,  # (H, A) mode-1 proposal; None asks self.policy when there is one
     ) -> PlanResult:
         cfg, t0 = self.cfg, self.clock()
@@ -99,10 +99,13 @@ class Planner:
         goal_t = None if goal is None else _tensor(goal, 2)
         last = None if last_action is None else _tensor(last_action, self.space.dim)
         gen = torch.Generator().manual_seed(int(cfg.seed + self.stats["plans"] if seed is None else seed))
-        if proposal is None and self.policy is not None:
+        shooting = cfg.method == "random"  # random shooting: no warm start, no proposal
+        if proposal is None and self.policy is not None and not shooting:
             proposal = self.policy.propose(s0, pose_t, goal_t, last, cfg.horizon)
         proposal = None if proposal is None else self.space.project(torch.as_tensor(proposal).float(), last)
-        mean = self.space.project(self.warm_start(last), last)  # (H, A)
+        held = last if last is not None else torch.zeros(self.space.dim)
+        start = held.expand(cfg.horizon, -1).clone() if shooting else self.warm_start(last)
+        mean = self.space.project(start, last)  # (H, A)
         std = torch.full_like(mean, cfg.noise_std) * self.space.half  # (H, A)
         timings: Counter[str] = Counter()
         ctx = (s0, pose_t, goal_t, last)
@@ -145,11 +148,36 @@ class Planner:
         self.stats["vetoed_plans"] += int(result.vetoed)
         return result
 
+    @torch.no_grad()
+    def score_plan(self, latent, actions, pose=(0.0, 0.0, 0.0), goal=None, last_action=None,
+                   weights: dict[str, float] | None = None) -> PlanResult:
+        """The predictions and cost of a given command sequence (H, A), checked as a plan's final
+        candidates are (the full ensemble for "elites"): what mode 1 alone publishes for the guardrail."""
+        t0 = self.clock()
+        if weights:
+            self.cost.set_weights(weights)
+        last = None if last_action is None else _tensor(last_action, self.space.dim)
+        ctx = (_tensor(latent, self.model.latent_dim), _tensor(pose, 3), None if goal is None else _tensor(goal, 2),
+               last)
+        u = self.space.project(torch.as_tensor(actions, dtype=torch.float32), last)[None]
+        timings: Counter[str] = Counter()
+        batch = self._evaluate(u, ctx, self.check_mode, None, timings)
+        self._plan = u[0].clone()
+        self.stats["plans"] += 1
+        timings["total"] = (self.clock() - t0) * 1e3
+        result = result_from(batch, 0, None, ctx[1], "mode1", 0, timings)
+        self.stats["vetoed_plans"] += int(result.vetoed)
+        return result
+
     # ---- steps of a tick --------------------------------------------------------------------
     def _sample(self, mean, std, proposal, last, gen, timings) -> torch.Tensor:
         """(N, H, A): the mean itself, the proposal, then noise around the proposal and the mean."""
         t = self.clock()
         cfg, n = self.cfg, self.cfg.samples
+        if cfg.method == "random":
+            u = self.space.project(self.space.uniform(n, cfg.horizon, gen), last)
+            timings["sample"] += (self.clock() - t) * 1e3
+            return u
         centres = mean.expand(n, *mean.shape).clone()  # (N, H, A)
         noise = self.space.noise(n, cfg.horizon, cfg.noise_smoothing, gen) * std
         noise[0] = 0.0
@@ -176,6 +204,9 @@ class Planner:
         if self.cfg.method == "mppi":
             w = mppi_weights(batch.total, batch.fail, self.cfg.temperature)  # (N,)
             mean = self.space.project(torch.einsum("n,nha->ha", w, batch.u), last)
+        elif self.cfg.method == "random":  # the cheapest acceptable sample
+            mean = batch.u[int(torch.argmin(torch.where(acceptable(batch.total, batch.fail), batch.total,
+                                                        torch.full_like(batch.total, torch.inf))))]
         else:
             mean, std = cem_stats(batch.u, batch.total, batch.fail, self.cfg.elites)
             std = torch.maximum(std, self.cfg.cem_min_std * self.space.half)

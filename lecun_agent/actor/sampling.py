@@ -36,6 +36,10 @@ class ActionSpace:
             out[:, h] = smoothing * out[:, h - 1] + c * white[:, h]
         return out
 
+    def uniform(self, n: int, horizon: int, gen: torch.Generator) -> torch.Tensor:
+        """(N, H, A) commands drawn independently and uniformly in the box (random shooting)."""
+        return self.low + (self.high - self.low) * torch.rand(n, horizon, self.dim, generator=gen)
+
     def project(self, u: torch.Tensor, last: torch.Tensor | None = None) -> torch.Tensor:
         """(..., H, A) sequences into the box, then (if set) within the rate limit of their
         predecessor, starting from `last` (A,), the command being executed now."""

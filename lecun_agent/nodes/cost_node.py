@@ -8,7 +8,9 @@ Guardrail: each `agent/cmd_vel_proposed` waits until the readings of its instant
 then `Guardrail.decide` judges it at its own stamp (or the node clock if later) and `cmd_vel`
 goes out carrying the proposal's stamp: the agent tick travels on to the gait. Between
 proposals a node-clock timer re-checks the stop rules only (it can stop the robot, never start
-it). Weights are the run-time parameters weights.<term>; everything else is read-only.
+it). Weights are the run-time parameters weights.<term>; everything else is read-only. The cost
+as it stands (weights, terms.*, veto.*) is published latched on `cost/definition` at start and
+after every weight change, whoever set it: the actor plans with exactly what is measured here.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from sensor_msgs.msg import Imu, JointState
 from std_msgs.msg import Bool
 from std_srvs.srv import Trigger
 
+from lecun_agent.cost.definition import cost_definition
 from lecun_agent.cost.features import features_from_readings
 from lecun_agent.cost.guardrail import Guardrail, GuardrailConfig, Verdict
 from lecun_agent.cost.limits import load_body_limits
@@ -33,6 +36,7 @@ from lecun_agent.cost.veto import LATCHING, VetoLimits
 from lecun_agent.cost.weights import CostWeights, Floors
 from lecun_agent.messages.conversions import message_problem, readings_from_msgs, twist_msg, twist_vector
 from lecun_agent.messages.conversions import stamp_to_sec as sec
+from lecun_agent.messages.plans import named_values_msg
 
 from .diagnostics import ERROR, OK, WARN, Diagnostics
 from .parameters import Parameters
@@ -72,6 +76,8 @@ class CostNode(Node):
         self.cost_pub = self.create_publisher(JointState, "agent/cost", SENSOR_QOS)
         self.decision_pub = self.create_publisher(DiagnosticArray, "guardrail/decisions", DECISION_QOS)
         self.cmd_pub = self.create_publisher(TwistStamped, "cmd_vel", COMMAND_QOS)
+        self.definition_pub = self.create_publisher(JointState, "cost/definition", LATCHED_QOS)
+        self._publish_definition()
         sub = self.create_subscription
         sub(JointState, "joint_states", self._on_joints, SENSOR_QOS)
         for topic, kind, name in (("imu/data", Imu, "imu"), ("odom", Odometry, "odom")):
@@ -102,6 +108,12 @@ class CostNode(Node):
         for name, value in new.items():
             self.get_logger().info(f"weight {name}: {old[name]} -> {value} at t={self._now():.3f} "
                                    f"(wall {time.strftime('%Y-%m-%dT%H:%M:%S')})")
+        self._publish_definition()
+
+    def _publish_definition(self) -> None:
+        """The cost as it is now (weights, term settings, veto limits), latched: what planners follow."""
+        definition = cost_definition(CostWeights(**self.cost.weights), self.cost.settings, self.cost.veto)
+        self.definition_pub.publish(named_values_msg(self.get_clock().now().to_msg(), definition))
 
     # ---- measured cost -------------------------------------------------------------------
     def _on_goal(self, msg: PoseStamped) -> None:
