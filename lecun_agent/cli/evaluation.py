@@ -27,7 +27,7 @@ def add_eval(sub) -> None:
 
     p = sub.add_parser("eval", help="run N seeded goal episodes through the ROS stack in parallel; summary, "
                        "rows and a markdown table")
-    p.add_argument("--agent", choices=AGENTS, default=AGENTS[0], help="the agent to evaluate")
+    p.add_argument("--agent", choices=tuple(AGENTS), default=next(iter(AGENTS)), help="the agent to evaluate")
     p.add_argument("--episodes", type=_positive, default=20, help="number of episodes (one seed each)")
     p.add_argument("--seed-start", type=_non_negative, default=0, help="first arena seed")
     p.add_argument("--workers", type=_positive, default=2, help="episodes run at once (one ROS domain each)")

@@ -35,6 +35,7 @@ from lecun_agent.actor.actor import Actor, ActorSettings
 from lecun_agent.actor.config import PlannerConfig
 from lecun_agent.actor.policy import load_policy
 from lecun_agent.body.readings import quat_to_rpy
+from lecun_agent.dataset.format import DatasetSpec
 from lecun_agent.messages import conversions as conv
 from lecun_agent.messages.latents import float_image, rows_from_float_image
 from lecun_agent.messages.plans import named_values, path_msg, plan_costs_msg, samples_markers
@@ -89,7 +90,7 @@ class ActorNode(Node):
         self.diagnostics = Diagnostics(self, self._report, common.diagnostics_period_s)
 
     # ---- inputs -----------------------------------------------------------------------------
-    def _build(self, model: WorldModel) -> None:
+    def _build(self, model: WorldModel, spec: DatasetSpec) -> None:
         """A (re)loaded checkpoint: a new actor on it, with the mode-1 policy distilled on it."""
         policy = None
         path = Path(self.settings.policy_file or (Path(self.params["checkpoint"] or default_checkpoint_dir())
@@ -97,13 +98,15 @@ class ActorNode(Node):
         if self.settings.policy_file or path.exists():
             policy = load_policy(path, model)  # a missing or mismatched file stops the node, saying why
             self.get_logger().info(f"mode-1 policy {path}")
-        self.actor = Actor(model, self.settings, self.planner_config, policy)
+        self.actor = Actor(model, self.settings, self.planner_config, policy, dt=spec.step_dt)
         if self.definition is not None:
             self.actor.follow(self.definition)
 
     def _on_definition(self, msg: JointState) -> None:
         try:
             definition = named_values(msg)
+            if not all(np.isfinite(v) for v in definition.values()):
+                raise ValueError("non-finite values")
             changed = self.actor.follow(definition)
         except (ValueError, TypeError) as err:  # keep planning with the last good definition
             self.counts["bad_definitions"] += 1

@@ -32,7 +32,8 @@ class CheckpointParameter:
     latent size, because the other nodes' latents and commands are shaped by them.
     """
 
-    def __init__(self, node: Node, params: Parameters, on_swap: Callable[[WorldModel], None] | None = None):
+    def __init__(self, node: Node, params: Parameters,
+                 on_swap: Callable[[WorldModel, DatasetSpec], None] | None = None):
         self.node, self.on_swap = node, on_swap
         self.model: WorldModel | None = None
         self.spec: DatasetSpec | None = None
@@ -70,4 +71,4 @@ class CheckpointParameter:
         self.node.get_logger().info(f"{'loaded' if first else 'reloaded'} checkpoint {path or '(default)'}: "
                                     f"latent_dim {self.model.cfg.latent_dim}")
         if self.on_swap is not None:
-            self.on_swap(self.model)
+            self.on_swap(self.model, self.spec)

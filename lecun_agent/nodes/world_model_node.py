@@ -89,7 +89,7 @@ class WorldModelNode(Node):
         self.create_timer(cfg.online_period_s, self._learn_online)
 
     # ---- online learning -----------------------------------------------------------------------
-    def _new_learner(self, model) -> None:
+    def _new_learner(self, model, _spec) -> None:
         self.learner = OnlinePredictorLearner(model, self.params["online_lr"])
 
     def _learn_online(self) -> None:

@@ -23,7 +23,16 @@ TARGETS = ("sim", "robot")
 # down its topics go stale and the guardrail stops the robot, so a respawn is safe.
 STOP_STACK_ON_CRASH = ("sim_node", "gait_node", "cost_node", "replay_driver_node")
 RESPAWN_DELAY_S = 1.0
-AGENTS = ("straight",)  # agent name -> node: <name>_node
+# Agent name -> (node, its parameters). The first is the default: the best agent the package has.
+AGENTS: dict[str, tuple[str, dict]] = {
+    "full": ("actor_node", {}),  # mode 2 (MPPI through the world model), mode 1 proposing
+    "mode1": ("actor_node", {"mode": "mode1"}),  # the distilled policy alone
+    "random-shooting": ("actor_node", {"planner.method": "random"}),
+    "no-critic": ("actor_node", {"planner.critic_weight": 0.0}),
+    "straight": ("straight_node", {}),  # the straight-line baseline (no world model)
+}
+MODEL_AGENTS = tuple(name for name, (node, _) in AGENTS.items() if node == "actor_node")
+PLAN_DEADLINE_S = 0.08  # real time: a plan later than this uses the best so far (lock-step has no deadline)
 
 
 @dataclass(frozen=True)
@@ -42,8 +51,9 @@ class StackOptions:
     gui: bool = setting(False, "open the PyBullet window")
     gait: bool = setting(True, "gait_node turns cmd_vel into joint targets (off for robots whose own "
                          "controller takes /cmd_vel)")
-    agent: str = setting("straight", "what proposes the commands: straight = the straight-line baseline",
-                         choices=AGENTS)
+    agent: str = setting("full", "what proposes the commands: full = the actor (MPPI in the world model's "
+                         "latent space); mode1, random-shooting, no-critic = its ablations; straight = the "
+                         "straight-line baseline", choices=tuple(AGENTS))
     program: str = setting("", "scripted velocity program instead of the agent",
                            choices=("", *sorted(PROGRAMS)))
     arena: str = setting("", "sim arena layout: goal (goal episodes) or corridor (walking); empty = goal for an "
@@ -116,9 +126,15 @@ def stack_nodes(options: StackOptions) -> list[NodeLaunch]:
     if options.gait:
         # Lock-step: a reading at an agent tick (a camera frame) waits for that tick's command.
         add("gait_node", {"sync_tick_s": 1.0 / SimConfig().camera_hz if lock_step else 0.0}, commands_motion=True)
-    add("cost_node", commands_motion=True)
+    planning = not options.program and options.agent in MODEL_AGENTS
+    has_model = bool(options.checkpoint) or (default_checkpoint_dir() / "meta.json").exists()
+    if planning and not has_model:
+        raise FileNotFoundError(f"agent {options.agent!r} plans in a world model, and there is no checkpoint: "
+                                "train one (lecun-agent train) and pass --checkpoint, or use --agent straight")
+    # The guardrail waits for each tick's predicted plan costs only when a planner sends them.
+    add("cost_node", {"expect_plans": planning}, commands_motion=True)
     add("configurator_node")
-    if options.checkpoint or (default_checkpoint_dir() / "meta.json").exists():
+    if has_model:
         add("perception_node", {"checkpoint": options.checkpoint})
         add("world_model_node", {"checkpoint": options.checkpoint})
     if options.record:
@@ -130,6 +146,15 @@ def stack_nodes(options: StackOptions) -> list[NodeLaunch]:
     unguarded = () if guarded else (("agent/cmd_vel_proposed", "cmd_vel"),)
     if options.program:
         add("program_node", {"program": options.program}, unguarded, commands_motion=True)
-    elif not options.nodes or f"{options.agent}_node" in options.nodes:
-        add(f"{options.agent}_node", {}, unguarded, commands_motion=True)
+    elif not options.nodes or agent_node(options) in options.nodes:
+        node, parameters = AGENTS[options.agent]
+        if planning:
+            parameters = {**parameters, "checkpoint": options.checkpoint,
+                          "planner.deadline_s": 0.0 if lock_step else PLAN_DEADLINE_S}
+        add(node, parameters, unguarded, commands_motion=True)
     return nodes
+
+
+def agent_node(options: StackOptions) -> str:
+    """The node name of the options' command source."""
+    return "program_node" if options.program else AGENTS[options.agent][0]

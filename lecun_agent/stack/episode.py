@@ -36,7 +36,7 @@ from lecun_agent.sim.config import ArenaConfig, SimConfig
 from lecun_agent.sim.episode_log import load_truth
 
 from .bringup import STARTUP_TIMEOUT_S, bring_up, init_runner_ros
-from .description import NodeLaunch, StackOptions, arena_layout, stack_nodes
+from .description import NodeLaunch, StackOptions, agent_node, arena_layout, stack_nodes
 from .episode_monitor import EpisodeMonitor
 from .runner import Stack
 
@@ -81,10 +81,10 @@ def run_episode(out: Path, options: StackOptions, duration_s: float | None = Non
         nodes = hooks.nodes(nodes)
         hooks.attach(executor)
     goal_pub = monitor.create_publisher(PoseStamped, "goal_pose", COMMAND_QOS)
-    listeners = sum(n.name in (*GOAL_LISTENERS, f"{options.agent}_node") for n in nodes)
-    # Every agent node reports the goal it holds in its /diagnostics ("goal"), at once when it arrives.
-
-    agent = f"{options.agent}_node"
+    agent = agent_node(options)
+    listeners = sum(n.name in (*GOAL_LISTENERS, agent) for n in nodes)
+    # Every agent node reports the goal it holds in its /diagnostics ("goal"), at once when it arrives,
+    # and whether it is ready to act ("ready": the actor has its model and cost_node's cost definition).
 
     def goal_out() -> bool:
         """Publish the goal once every listener is matched (a reliable message then reaches each), and go
@@ -99,7 +99,8 @@ def run_episode(out: Path, options: StackOptions, duration_s: float | None = Non
         elif time.monotonic() - sent[-1] > 2.0:  # the agent was not matched after all: again
             goal_pub.publish(goal_message(arena.goal_xy))
             sent.append(time.monotonic())
-        return monitor.node_reports.get(agent, {}).get("goal", "None") != "None"
+        report = monitor.node_reports.get(agent, {})
+        return report.get("goal", "None") != "None" and report.get("ready", "True") == "True"
 
     sent: list[float] = []
 
@@ -167,7 +168,12 @@ def _watch(executor, monitor: EpisodeMonitor, stack: Stack, arena: Arena, rules:
 
 def _score(out: Path, options: StackOptions, monitor: EpisodeMonitor, arena: Arena, rules: GoalRules,
            goal_episode: bool, duration_s: float | None, crashes: list[str], respawns: dict[str, int]) -> dict:
-    truth = load_truth(out)
+    try:
+        truth = load_truth(out)
+    except FileNotFoundError as err:
+        if not crashes:
+            raise
+        raise RuntimeError(f"the episode did not start: {'; '.join(crashes)} (node logs in {out / 'logs'})") from err
     if len(truth["t"]) < 2:
         raise RuntimeError(f"the episode produced no ground truth; see the node logs in {out / 'logs'}"
                            + "".join(f"\n{c}" for c in crashes))

@@ -1,0 +1,97 @@
+"""The actor (or an ablation) on seeded goal episodes, in-process: fast tuning beside the ROS eval.
+
+Run: scripts/with_venv.sh python benchmarks/actor_in_process.py [--agent full] [--seed-start 0]
+     [--episodes 20] [--set planner.samples=256 ...] [--checkpoint DIR] [--png-dir DIR]
+Same seeds, arena, gait, cost, guardrail and metrics as `lecun-agent eval`, and the same Actor.act
+as actor_node; but no plan veto and no ROS. Prints one row per seed, the plan time and a summary
+split into blocked and free seeds, like benchmarks/bench_goal_in_process.py does for the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from dataclasses import fields, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from lecun_agent.actor.actor import Actor, ActorSettings
+from lecun_agent.actor.config import PlannerConfig
+from lecun_agent.actor.policy import load_policy
+from lecun_agent.episodes.actor_agent import actor_agent
+from lecun_agent.episodes.in_process import GoalEpisode, run_goal_episode
+from lecun_agent.episodes.top_down import plot_top_down
+from lecun_agent.paths import default_checkpoint_dir
+from lecun_agent.stack.description import AGENTS, MODEL_AGENTS
+from lecun_agent.world_model.checkpoint import load_checkpoint
+
+try:
+    from bench_goal_in_process import summary
+except ImportError:  # run as a module
+    from benchmarks.bench_goal_in_process import summary
+
+
+def _value(text: str):
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(text.lower(), text)
+
+
+def build_actor(agent: str, checkpoint: str, overrides: dict) -> Actor:
+    """The agent's actor as actor_node builds it: its AGENTS parameters, then `overrides`."""
+    params = {**AGENTS[agent][1], **overrides}
+    model, spec, _ = load_checkpoint(checkpoint or None)
+    settings = ActorSettings(**{f.name: params[f.name] for f in fields(ActorSettings) if f.name in params})
+    cfg = replace(PlannerConfig(), **{k[len("planner."):]: v for k, v in params.items() if k.startswith("planner.")})
+    policy_file = Path(settings.policy_file or Path(checkpoint or default_checkpoint_dir()) / "mode1.pt")
+    policy = load_policy(policy_file, model) if policy_file.exists() else None
+    return Actor(model, settings, cfg, policy, dt=spec.step_dt)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--agent", choices=MODEL_AGENTS, default=MODEL_AGENTS[0])
+    parser.add_argument("--seed-start", type=int, default=0)
+    parser.add_argument("--episodes", type=int, default=20)
+    parser.add_argument("--checkpoint", default="")
+    parser.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
+                        help="actor_node parameters, e.g. planner.samples=256 mode=mode1")
+    parser.add_argument("--png-dir", type=Path, default=None, help="write top_down_<seed>.png here")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    overrides = {k: _value(v) for k, v in (item.split("=", 1) for item in args.set)}
+    actor = build_actor(args.agent, args.checkpoint, overrides)
+    plan_ms: list[float] = []
+    agent = actor_agent(actor, lambda obs, latent, r: plan_ms.append(r.timings_ms.get("total", np.nan)))
+    if args.png_dir:
+        args.png_dir.mkdir(parents=True, exist_ok=True)
+    episode, rows, blocked, t0 = GoalEpisode(), [], {}, time.perf_counter()
+    print(f"agent {args.agent} {overrides}")
+    for seed in range(args.seed_start, args.seed_start + args.episodes):
+        run = run_goal_episode(agent, seed, episode)
+        m = run.metrics
+        rows.append(m)
+        blocked[seed] = run.arena.line_blocked
+        energy = f"{m['energy_per_meter']:5.0f}" if m["energy_per_meter"] is not None else "    -"
+        print(f"{seed:4d} {'blocked' if blocked[seed] else 'free':>7} {m['ended_by']:>10} {m['sim_seconds']:6.1f} "
+              f"{m['path_length_m']:6.2f} {m['final_distance_m']:5.2f} {m['collisions']:4d} {m['max_tilt_deg']:5.1f} "
+              f"{energy}  {m['guardrail_interventions']}", flush=True)
+        if args.png_dir:
+            plot_top_down(run.arena, run.log["pos"], args.png_dir / f"top_down_{seed}.png",
+                          episode.rules.success_radius_m)
+    episode.close()
+    ms = np.array(plan_ms)
+    print(f"all     {summary(rows)}")
+    print(f"blocked {summary([r for r in rows if blocked[r['seed']]])}")
+    print(f"free    {summary([r for r in rows if not blocked[r['seed']]])}")
+    print(f"plan ms p50 {np.percentile(ms, 50):.1f} p99 {np.percentile(ms, 99):.1f}; "
+          f"wall {time.perf_counter() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
