@@ -33,8 +33,10 @@ class OnlinePredictorLearner:
         """A uniform batch from a sequence of transitions with .s, .a, .s_next -> (B, D), (B, A), (B, D)."""
         idx = self.rng.integers(0, len(memory), size=batch_size)
         rows = [memory[i] for i in idx]
-        return tuple(torch.from_numpy(np.stack([getattr(r, f) for r in rows]).astype(np.float32))
-                     for f in ("s", "a", "s_next"))
+        return tuple(
+            torch.from_numpy(np.stack([getattr(r, f) for r in rows]).astype(np.float32))
+            for f in ("s", "a", "s_next")
+        )
 
     def step(self, s: torch.Tensor, a: torch.Tensor, s_next: torch.Tensor) -> float:
         """One update on a batch; returns the loss before the step."""
