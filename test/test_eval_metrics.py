@@ -87,7 +87,7 @@ def test_no_camera_baseline_sees_only_proprio_and_commands(tmp_path):
     assert x.shape == (len(starts), data.proprio.shape[1] + 3 + 9)
     assert np.array_equal(x[:, -9:-6], data.actions[starts])  # first future command = a_t
     assert "images" not in baseline_inputs.__code__.co_names
-    base = fit_contact_baseline(data, 3, 1.0, seed=0, steps=60)
+    base = fit_contact_baseline(data, 3, 1.0, seed=0, epochs=10, batch_size=64)
     p = base.predict(data, starts)
     assert p.shape == (len(starts), 3) and ((p >= 0) & (p <= 1)).all()
     labels = contact_labels(data, starts, 3, 1.0)

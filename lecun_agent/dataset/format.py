@@ -11,6 +11,8 @@
         cost     (T,) float32           total intrinsic cost at step t (default weights)
         cost_<term> (T,) float32        each intrinsic cost term at step t (weighted, default weights)
         stamp    (T,) float64           s, time of step t
+        program_phase (T,) uint8        optional: which collection program phase issued the command
+                                        (programs/approach.py PHASES; 0 wander); readers ignore it
         terminated () bool              the episode ended in a fall (not a time limit)
         seed     () int64               arena/program seed (-1 when recorded from a real robot)
 

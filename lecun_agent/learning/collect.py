@@ -29,7 +29,7 @@ from lecun_agent.dataset.format import CONTACT_N, DatasetSpec, episode_path, wri
 from lecun_agent.dataset.step_mean import StepMax, StepMean
 from lecun_agent.gait.config import GaitConfig
 from lecun_agent.perception.proprio import proprio_from_readings
-from lecun_agent.programs.approach import MixedProgram
+from lecun_agent.programs.approach import PHASES, MixedProgram
 from lecun_agent.programs.exploration import OUProgram
 from lecun_agent.sim.config import SimConfig
 from lecun_agent.world_model.config import DEFAULT_HEAD_FEATURES
@@ -116,10 +116,12 @@ def run_episode(
         gait.reset()
         senses = SimSenses(sim)
         rec, cmd, fell, step_twist, step_contact = _Recorder(cost), np.zeros(3), False, StepMean(), StepMax()
+        phases = []  # which program phase issued each step's command
         for _ in range(int(round(episode_s * sim_cfg.control_hz))):
             if sim.camera_due():
                 senses.readings = readings
                 cmd = mixed.next(senses) if mixed else wander.next(blocked=senses.blocked)
+                phases.append(PHASES.index(mixed.phase) if mixed else 0)
                 rec.add(
                     sim.render_camera(),
                     readings,
@@ -138,6 +140,7 @@ def run_episode(
         sim.close()
     ep = rec.arrays()
     ep["terminated"], ep["seed"] = np.array(fell), np.array(seed, dtype=np.int64)
+    ep["program_phase"] = np.array(phases, dtype=np.uint8)  # optional: PHASES index per step
     counts = {
         "approach_steps": mixed.approach_steps if mixed else 0,
         "approach_cycles": mixed.approach.cycles if mixed else 0,

@@ -5,17 +5,20 @@ obstacle, so its data holds almost no body contacts and a world model trained on
 a command into a wall from a command into open floor. `ApproachProgram` runs one approach cycle
 at a time:
 
-    turn   face a surface picked from range readings all around (it is then in the camera's view)
-    walk   walk straight at it at a slow random speed
-    press  (touch cycles) on the first measured non-foot contact, keep pushing a random while
-    stand  stop (touch cycles after the press; stop-short cycles at a random distance)
+    turn   face the target, picked from range readings all around (it is then in the camera's view)
+    walk   walk straight at it, slowly (0.15-0.45 m/s), for a time fixed when the walk starts
+    stand  stop a moment
     back   back off a little (only if the way behind is clear), then hand control back
 
-Touch and stop-short cycles issue the same kind of commands (slow walk, stop, stand, back off);
-only the distance to the surface, which the camera sees, tells them apart, so a model cannot
-predict a touch from the command pattern alone. The touch is detected from the measured contact
-force (what a real robot with contact sensing reads), never from the simulator's geometry; the
-range readings only steer the program, as a person with a joystick would.
+The walk's length is drawn when the cycle starts: the distance to the target minus a random end
+gap between -0.3 m (overshoot: the robot touches and keeps pushing, blocked, while the command
+says go) and +0.4 m (it stops short). About a third of the targets are open floor ("phantom"
+approaches), walked the same way. The commands never react to a touch, so they are the same
+whether a touch happens or not: only what the camera sees ahead tells (a baseline without the
+camera cannot read a touch off the commands). Contacts are measured by the robot's own
+non-foot contact force sensing (the dataset's label), never taken from the simulator's geometry;
+the range readings only steer the program, as a person with a joystick would. A reflex stops the
+walk on a hard push (above `stop_n`), which is rare at these speeds.
 
 `MixedProgram` alternates wandering segments and approach cycles in one episode.
 """
@@ -46,6 +49,11 @@ class Senses(Protocol):
         """True if moving along command's (vx, vy) would hit something soon (the careful operator)."""
 
 
+# What issued each command; the collector stores the index per step (optional `program_phase`).
+PHASES: tuple[str, ...] = ("wander", "turn", "walk", "stand", "back")
+BODY_FRONT_M = 0.23  # from the base centre to the front of the body and the camera
+
+
 def _wrap(a: float) -> float:
     return float((a + np.pi) % (2 * np.pi) - np.pi)
 
@@ -57,39 +65,42 @@ class ApproachProgram:
         self,
         dt: float,
         seed: int,
-        touch_prob: float = 0.7,  # share of cycles that touch; the rest stop short
-        speed: tuple[float, float] = (0.15, 0.45),  # m/s, walking speed towards the surface
+        phantom_prob: float = 0.4,  # share of cycles that approach open floor
+        speed: tuple[float, float] = (0.15, 0.45),  # m/s, walking speed towards the target
         range_m: tuple[float, float] = (0.4, 2.0),  # m, surfaces considered as targets
-        stop_short_m: tuple[float, float] = (0.32, 0.8),  # m from the base centre (front at 0.21)
-        press_s: tuple[float, float] = (0.2, 1.5),
-        stand_s: tuple[float, float] = (0.3, 1.0),
+        end_gap_m: tuple[float, float] = (-0.6, 0.4),  # m, planned gap at the end (< 0: touch)
+        stand_s: tuple[float, float] = (0.2, 0.8),
         back_s: tuple[float, float] = (0.5, 1.5),
         back_speed: float = 0.25,  # m/s
-        contact_n: float = 1.0,  # N of measured non-foot force that counts as a touch
+        contact_n: float = 1.0,  # N of measured non-foot force that counts as a touch (counted only)
+        stop_n: float = 150.0,  # N of measured non-foot force that ends a walk (a reflex)
     ):
         self.dt = dt
         self.rng = np.random.default_rng([seed, 11])
-        self.touch_prob, self.speed, self.range_m = touch_prob, speed, range_m
-        self.stop_short_m, self.press_s, self.stand_s, self.back_s = stop_short_m, press_s, stand_s, back_s
-        self.back_speed, self.contact_n = back_speed, contact_n
+        self.phantom_prob, self.speed, self.range_m, self.end_gap_m = phantom_prob, speed, range_m, end_gap_m
+        self.stand_s, self.back_s, self.back_speed = stand_s, back_s, back_speed
+        self.contact_n, self.stop_n = contact_n, stop_n
         self.phase: str | None = None
         self.touched = False
         self.cycles = self.touches = 0
 
     def start(self, senses: Senses) -> bool:
-        """Pick a target surface all around; False (and no cycle) if nothing is in range."""
+        """Pick a target all around; False (and no cycle) if there is none of the kind drawn."""
         angles = np.linspace(-np.pi, np.pi, 24, endpoint=False)  # (24,) body frame
         dist = senses.clearance(angles)  # (24,)
-        ok = np.flatnonzero((dist >= self.range_m[0]) & (dist <= self.range_m[1]))
+        self.phantom = bool(self.rng.random() < self.phantom_prob)
+        if self.phantom:  # open floor well beyond the walk
+            ok = np.flatnonzero(dist >= self.range_m[1] + 1.2)
+        else:
+            ok = np.flatnonzero((dist >= self.range_m[0]) & (dist <= self.range_m[1]))
         if len(ok) == 0:
             return False
-        prefer_ahead = np.exp(-np.abs(angles[ok]))  # (n,) less turning, more approaching
+        prefer_ahead = np.exp(-2.0 * np.abs(angles[ok]))  # (n,) less turning, more approaching
         pick = int(self.rng.choice(ok, p=prefer_ahead / prefer_ahead.sum()))
         self.target = senses.heading() + angles[pick] + self.rng.uniform(-0.1, 0.1)
         self.v = self.rng.uniform(*self.speed)
-        self.touch = bool(self.rng.random() < self.touch_prob)
-        self.stop_at = self.rng.uniform(*self.stop_short_m)
-        self.walk_left = dist[pick] / self.v + 3.0  # s; gives up on a target it cannot reach
+        ahead = self.rng.uniform(*self.range_m) if self.phantom else dist[pick]  # m to the target
+        self.walk_s = max(0.3, ahead - BODY_FRONT_M - self.rng.uniform(*self.end_gap_m)) / self.v
         self.phase, self.left, self.touched = "turn", 5.0, False
         self.cycles += 1
         return True
@@ -98,27 +109,17 @@ class ApproachProgram:
         """The next target command (not rate-limited), or None when the cycle is over."""
         self.left -= self.dt
         err = _wrap(self.target - senses.heading())
-        contact = senses.contact_force() > self.contact_n
+        force = senses.contact_force()
+        if force > self.contact_n and not self.touched:
+            self.touched, self.touches = True, self.touches + 1
         if self.phase == "turn":
             if abs(err) < 0.1 or self.left <= 0:
-                self.phase, self.left = "walk", self.walk_left
+                self.phase, self.left = "walk", self.walk_s
             else:
                 return np.array([0.0, 0.0, np.clip(3.0 * err, -1.0, 1.0)])
         if self.phase == "walk":
-            if contact:
-                self.touched, self.touches = True, self.touches + 1
-                self.phase, self.left = (
-                    ("press", self.rng.uniform(*self.press_s))
-                    if self.touch
-                    else ("stand", self.rng.uniform(*self.stand_s))
-                )
-            elif self.left <= 0 or (not self.touch and senses.clearance(np.zeros(1))[0] < self.stop_at):
-                self.phase, self.left = "stand", self.rng.uniform(*self.stand_s)
-            else:
+            if self.left > 0 and force < self.stop_n:
                 return np.array([self.v, 0.0, np.clip(1.5 * err, -0.4, 0.4)])
-        if self.phase == "press":
-            if self.left > 0:
-                return np.array([self.v, 0.0, 0.0])
             self.phase, self.left = "stand", self.rng.uniform(*self.stand_s)
         if self.phase == "stand":
             if self.left > 0:
@@ -140,7 +141,7 @@ class MixedProgram:
     """
 
     def __init__(
-        self, dt: float, seed: int, gait: GaitConfig | None = None, wander_s: tuple[float, float] = (3.0, 8.0)
+        self, dt: float, seed: int, gait: GaitConfig | None = None, wander_s: tuple[float, float] = (1.0, 3.0)
     ):
         gait = gait or GaitConfig()
         self.dt, self.wander_s = dt, wander_s
@@ -151,6 +152,7 @@ class MixedProgram:
         self.cmd = np.zeros(3)  # (3,) the rate-limited command
         self.wander_left = self.rng.uniform(*wander_s)
         self.approaching = False
+        self.phase = "wander"  # PHASES entry of the last command
         self.steps = self.approach_steps = 0
 
     def next(self, senses: Senses) -> np.ndarray:
@@ -161,6 +163,7 @@ class MixedProgram:
                 self.approaching = self.approach.start(senses)
                 self.wander_left = self.rng.uniform(*self.wander_s) if self.approaching else 1.0
         if self.approaching:
+            self.phase = self.approach.phase
             target = self.approach.next(senses)
             if target is not None:
                 self.approach_steps += 1
@@ -168,5 +171,6 @@ class MixedProgram:
                 self.ou.cmd = self.cmd.copy()  # wandering resumes from the current command
                 return self.cmd.copy()
             self.approaching = False
+        self.phase = "wander"
         self.cmd = self.ou.next(blocked=senses.blocked)
         return self.cmd.copy()
