@@ -92,6 +92,7 @@ def test_short_term_memory_windows_and_training_batch(tmp_path):
     assert set(starts) == {5, 6, 13, 14, 20, 21, 22, 23, 24}
     batch = mem.sample(5, 4, rng)
     assert batch["images"].shape == (4, 6, 64, 64, 3) and batch["feat_foot_force"].shape == (4, 6, 4)
+    assert batch["contact_max"].shape == (4, 6) and batch["term_energy"].shape == (4, 6)  # as window_batch
     with pytest.raises(ValueError, match="image"):
         mem.add(np.zeros((32, 32, 3), np.uint8), ep["proprio"][0], ep["actions"][0], feats, 0.0)
 

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from lecun_agent.dataset.format import DatasetSpec
+from lecun_agent.dataset.windows import measured_terms
 
 
 class ShortTermMemory:
@@ -85,4 +86,10 @@ class ShortTermMemory:
             "cost": torch.from_numpy(self.cost[idx]),
         }
         batch.update({f"feat_{n}": torch.from_numpy(v[idx]) for n, v in self.features.items()})
+        # The node stores the frame's features only: the frame's contact force stands for the
+        # step's largest one, and the cost terms come from the features as on disk.
+        batch["contact_max"] = batch["feat_body_contact_force"].clone()
+        flat = {n: v[idx].reshape(-1, *v.shape[1:]) for n, v in self.features.items()}
+        terms = measured_terms(flat)
+        batch.update({f"term_{n}": torch.from_numpy(v.reshape(idx.shape)) for n, v in terms.items()})
         return batch
