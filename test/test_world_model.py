@@ -107,3 +107,14 @@ def test_integrate_twist_geometry():
 def test_wrong_head_features_are_a_clear_error():
     with pytest.raises(ValueError, match="base_velocity"):
         WorldModel(WorldModelConfig(latent_dim=8, hidden=16, head_features={"tilt": 1}))
+
+
+def test_bootstrap_gives_each_member_its_own_share_of_the_batch():
+    from lecun_agent.learning.losses import bootstrap_weights
+
+    torch.manual_seed(0)
+    w = bootstrap_weights(4, 2000, 0.5)
+    assert w.shape == (4, 2000) and set(w.unique().tolist()) <= {0.0, 1.0}
+    assert (w.mean(1) - 0.5).abs().max() < 0.05 and not torch.equal(w[0], w[1])
+    assert torch.equal(bootstrap_weights(3, 5, 1.0), torch.ones(3, 5))
+    assert (bootstrap_weights(8, 1, 0.01).sum(1) >= 1).all()  # never an empty share

@@ -16,8 +16,8 @@ What a planner needs, on the same windows and the same open-loop rollouts:
   the one integrated from the measured step-mean twist (the odometry); the baseline integrates
   the commanded twist; all windows and windows that hold a contact;
 - cost terms: R2 of the planning head's raw pain, energy and force against the measured terms;
-- uncertainty: Spearman correlation, over windows, of the ensemble spread summed along the rollout
-  with the latent error at the last step.
+- uncertainty: Spearman correlation, over windows, of the ensemble spread at the last step (the
+  std over members of each member's own open-loop rollout) with the model's latent error there.
 Seed hygiene: the episodes' seeds must not be among the checkpoint's training seeds.
 """
 
@@ -101,6 +101,19 @@ def ensemble_rollout(model: WorldModel, s0: torch.Tensor, actions: torch.Tensor)
     return torch.stack(preds, 1), torch.stack(spread, 1)
 
 
+def member_rollouts(model: WorldModel, s0: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+    """s0 (M, D), actions (M, H, A) -> each member's own open-loop rollout (K, M, H, D): the
+    ensemble's spread of where the latent will be."""
+    out = []
+    for k in range(model.cfg.ensemble):
+        s, path = s0, []
+        for h in range(actions.shape[1]):
+            s = model.next_member(s, actions[:, h], k)
+            path.append(s)
+        out.append(torch.stack(path, 1))
+    return torch.stack(out)
+
+
 @torch.no_grad()
 def evaluate_model(
     model: WorldModel,
@@ -155,14 +168,14 @@ def evaluate_model(
     res["collapse"] = collapse_stats(latents[finite])
     res["latent_autocorrelation_lag1"] = lag1_autocorrelation(latents, data)
     res["uncertainty"] = uncertainty_stats(model, s0, a_win[:, 0], truth[:, 0], total_var)
-    err_h = (preds[:, -1] - truth[:, -1]).pow(2).sum(-1).numpy()  # (M,)
-    res["uncertainty"]["spearman_spread_sum_vs_error_at_" + str(horizon)] = spearman(
-        spread.sum(1).numpy(), err_h
-    )
-    res["uncertainty"]["spearman_last_step_spread_vs_error_at_" + str(horizon)] = spearman(
-        spread[:, -1].numpy(), err_h
-    )
-    res["uncertainty_error_spearman"] = res["uncertainty"]["spearman_spread_sum_vs_error_at_" + str(horizon)]
+    err_h = (preds[:, -1] - truth[:, -1]).pow(2).sum(-1).numpy()  # (M,) the model's (mean) error
+    members = member_rollouts(model, s0, a_win)  # (K, M, H, D)
+    member_spread = members[:, :, -1].std(0).mean(-1).numpy()  # (M,)
+    unc = res["uncertainty"]
+    unc["spearman_member_rollout_spread_vs_error_at_" + str(horizon)] = spearman(member_spread, err_h)
+    unc["spearman_stepwise_spread_sum_vs_error_at_" + str(horizon)] = spearman(spread.sum(1).numpy(), err_h)
+    unc["mean_member_rollout_spread_at_" + str(horizon)] = float(member_spread.mean())
+    res["uncertainty_error_spearman"] = unc["spearman_member_rollout_spread_vs_error_at_" + str(horizon)]
     res["slow_level"] = slow_stats(model, latents, actions, data, total_var)
     res["acceptance"] = acceptance(res, horizon)
     if details is not None:

@@ -24,6 +24,16 @@ from lecun_agent.world_model.config import TERM_HEADS
 from lecun_agent.world_model.model import TWIST, WorldModel
 
 
+def bootstrap_weights(members: int, batch: int, keep: float, device=None) -> torch.Tensor:
+    """(K, B) 0/1 weights: each member trains on its own random share `keep` of the windows
+    (at least one each); keep >= 1 gives every member the whole batch."""
+    if keep >= 1.0:
+        return torch.ones(members, batch, device=device)
+    w = (torch.rand(members, batch, device=device) < keep).float()
+    w[:, 0] = torch.where(w.sum(1) == 0, 1.0, w[:, 0])
+    return w
+
+
 def vicreg_terms(s: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """s (B, D) -> (variance hinge, off-diagonal covariance penalty / D)."""
     s = s - s.mean(0)
@@ -53,12 +63,15 @@ def world_model_loss(
     with torch.no_grad():
         targets = model.encode(images[:, 1:], proprio[:, 1:])  # (B, H, D)
 
-    # 2. Open-loop rollout; each member is scored from the shared (mean) rollout state.
+    # 2. Open-loop rollout; each member is scored from the shared (mean) rollout state, on its own
+    # bootstrap resample of the batch, so members disagree where data is thin (the uncertainty).
+    keep = bootstrap_weights(cfg.ensemble, s0.shape[0], cfg.bootstrap, s0.device)  # (K, B)
     s, preds, consistency, weight_sum = s0, [], s0.new_zeros(()), 0.0
     for h in range(horizon):
         members = model.next_ensemble(s, actions[:, h])  # (K, B, D)
         w = cfg.rho**h
-        consistency = consistency + w * (members - targets[:, h]).pow(2).mean()
+        per_window = (members - targets[:, h]).pow(2).mean(-1)  # (K, B)
+        consistency = consistency + w * ((per_window * keep).sum(1) / keep.sum(1)).mean()
         weight_sum += w
         s = members.mean(0)
         preds.append(s)

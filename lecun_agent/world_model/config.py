@@ -27,15 +27,16 @@ TERM_HEADS: tuple[str, ...] = ("pain", "energy", "force")
 @dataclass
 class WorldModelConfig:
     # Sizes (defaults fit 2 CPU cores).
-    latent_dim: int = 64
+    latent_dim: int = 32
     proprio_dim: int = 55
     action_dim: int = 3
     image_size: int = 64
     channels: tuple[int, int, int, int] = (16, 32, 32, 32)
     hidden: int = 256  # encoder fusion, full feature heads, critic, slow level
-    dynamics_hidden: int = 256  # predictor members: the per-step cost of planning
+    dynamics_hidden: int = 128  # predictor members: the per-step cost of planning
     plan_hidden: int = 64  # planning head (twist, contact, cost terms): called at every planned step
     ensemble: int = 4  # dynamics members; their spread is the model's epistemic uncertainty
+    bootstrap: float = 0.5  # share of each batch each member trains on (1.0: all members see all)
     chunk: int = 5  # k: steps pooled by the slow level
     step_dt: float = 0.1  # s per model step (the dataset's), for integrating the twist
     contact_n: float = 1.0  # N of measured non-foot force that makes a step a contact (the label)
