@@ -179,22 +179,32 @@ def plot_paths(details: dict[str, Any], out_png: Path | str, per_kind: int = 3) 
     free = np.flatnonzero(~labels)[np.argsort(-travel[~labels])]
     blocked = blocked[:: max(1, len(blocked) // (4 * per_kind))][:per_kind]  # spread over the ranking
     free = free[:: max(1, len(free) // (4 * per_kind))][:per_kind]
-    fig, axes = plt.subplots(2, per_kind, figsize=(4.2 * per_kind, 8.4), squeeze=False)
+    fig, axes = plt.subplots(2, per_kind, figsize=(4.0 * per_kind, 8.4), squeeze=False)
     for row, (kind, chosen) in enumerate((("blocked (contact)", blocked), ("free", free))):
         for ax, i in zip(axes[row], chosen, strict=False):
+            pts = []
             for pose, style, label in (
-                (true, "k-o", "measured"),
-                (pred, "b-s", "predicted"),
-                (cmd, "r--^", "commanded"),
+                (true, "k-o", "measured (odometry)"),
+                (pred, "b-s", "predicted twist, integrated"),
+                (cmd, "r--^", "command, integrated"),
             ):
                 xy = np.concatenate([[[0.0, 0.0]], pose[i, :, :2]])
-                ax.plot(xy[:, 1] * -1, xy[:, 0], style, ms=3, label=label)  # x forward up, y left
+                ax.plot(-xy[:, 1], xy[:, 0], style, ms=3, label=label)  # forward up, right to the right
+                pts.append(xy)
+            pts = np.concatenate(pts)
+            centre = (pts.max(0) + pts.min(0)) / 2
+            half = max(0.1, float((pts.max(0) - pts.min(0)).max()) / 2 + 0.03)
             ax.set(
+                xlim=(-centre[1] - half, -centre[1] + half),
+                ylim=(centre[0] - half, centre[0] + half),
                 aspect="equal",
-                xlabel="-y (m, right)",
-                ylabel="x (m, forward)",
-                title=f"{kind}: error {np.linalg.norm(pred[i, -1, :2] - true[i, -1, :2]):.2f} m, "
-                f"command {overshoot[i]:.2f} m",
+                xlabel="right (m)",
+                ylabel="forward (m)",
             )
-            ax.legend(fontsize=7)
+            err = np.linalg.norm(pred[i, -1, :2] - true[i, -1, :2])
+            ax.set_title(
+                f"{kind}, {pred.shape[1]} steps\nmodel error {err:.2f} m, command {overshoot[i]:.2f} m",
+                fontsize=9,
+            )
+            ax.legend(fontsize=7, loc="best")
     return _save(fig, out_png)

@@ -67,8 +67,8 @@ class ApproachProgram:
         seed: int,
         phantom_prob: float = 0.4,  # share of cycles that approach open floor
         speed: tuple[float, float] = (0.15, 0.45),  # m/s, walking speed towards the target
-        range_m: tuple[float, float] = (0.4, 2.2),  # m, surfaces considered as targets
-        end_gap_m: tuple[float, float] = (-0.7, 0.3),  # m, planned gap at the end (< 0: touch)
+        range_m: tuple[float, float] = (0.4, 2.0),  # m, surfaces considered as targets
+        end_gap_m: tuple[float, float] = (-0.6, 0.4),  # m, planned gap at the end (< 0: touch)
         stand_s: tuple[float, float] = (0.2, 0.8),
         back_s: tuple[float, float] = (0.5, 1.5),
         back_speed: float = 0.25,  # m/s
@@ -97,7 +97,7 @@ class ApproachProgram:
             return False
         prefer_ahead = np.exp(-2.0 * np.abs(angles[ok]))  # (n,) less turning, more approaching
         pick = int(self.rng.choice(ok, p=prefer_ahead / prefer_ahead.sum()))
-        self.target = senses.heading() + angles[pick] + self.rng.uniform(-0.05, 0.05)
+        self.target = senses.heading() + angles[pick] + self.rng.uniform(-0.1, 0.1)
         self.v = self.rng.uniform(*self.speed)
         ahead = self.rng.uniform(*self.range_m) if self.phantom else dist[pick]  # m to the target
         self.walk_s = max(0.3, ahead - BODY_FRONT_M - self.rng.uniform(*self.end_gap_m)) / self.v
@@ -141,7 +141,7 @@ class MixedProgram:
     """
 
     def __init__(
-        self, dt: float, seed: int, gait: GaitConfig | None = None, wander_s: tuple[float, float] = (1.0, 2.5)
+        self, dt: float, seed: int, gait: GaitConfig | None = None, wander_s: tuple[float, float] = (1.0, 3.0)
     ):
         gait = gait or GaitConfig()
         self.dt, self.wander_s = dt, wander_s
