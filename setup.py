@@ -5,18 +5,9 @@ from pathlib import Path
 from setuptools import find_packages, setup
 
 PACKAGE = "lecun_agent"
-# One executable per node, named after it, so `ros2 run lecun_agent <node>` works.
-NODES = [
-    "sim_node",
-    "gait_node",
-    "cost_node",
-    "configurator_node",
-    "perception_node",
-    "world_model_node",
-    "program_node",
-    "recorder_node",
-    "replay_driver_node",
-]
+# One executable per node, named after it, so `ros2 run lecun_agent <node>` works: every
+# lecun_agent/nodes/<name>_node.py with a main().
+NODES = sorted(p.stem for p in Path(PACKAGE, "nodes").glob("*_node.py"))
 
 
 def share_files(folder: str) -> list[tuple[str, list[str]]]:
@@ -46,7 +37,6 @@ setup(
     maintainer_email="maintainers@lecun-agent.invalid",
     description="LeCun's autonomous-machine-intelligence architecture as ROS 2 nodes on a quadruped",
     license="Apache-2.0",
-    tests_require=["pytest"],
     entry_points={
         "console_scripts": [f"{n} = {PACKAGE}.nodes.{n}:main" for n in NODES]
         + ["lecun-agent = lecun_agent.cli:main"],

@@ -16,7 +16,7 @@ from rcl_interfaces.srv import GetParameters, SetParameters
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 
-from lecun_agent.nodes.common import stamp_to_sec
+from lecun_agent.messages.conversions import stamp_to_sec
 
 
 class RosProbe(Node):

@@ -1,12 +1,10 @@
-"""Unit tests of the configurator core: mode events and floor-respecting weight profiles."""
+"""Unit tests of the configurator core: the mode events."""
 
 from __future__ import annotations
 
 import pytest
 
 from lecun_agent.configurator.modes import Mode, ModeMachine
-from lecun_agent.configurator.profiles import DEFAULT_PROFILES, merge_floors, weights_for
-from lecun_agent.cost.weights import DEFAULT_FLOORS, TERM_NAMES, weight_problem
 
 
 def test_goal_reach_rest_cycle():
@@ -38,32 +36,3 @@ def test_position_ignored_outside_reach():
     assert m.set_mode("rest").new == Mode.REST
     with pytest.raises(ValueError):
         m.set_mode("sprint")
-
-
-def test_default_profiles_are_valid_weights():
-    for mode in Mode:
-        weights, raised = weights_for(DEFAULT_PROFILES, mode)
-        assert set(weights) == set(TERM_NAMES) and raised == []
-        assert all(weight_problem(n, v, DEFAULT_FLOORS) is None for n, v in weights.items())
-
-
-def test_profile_below_floor_is_clipped_never_pushed():
-    profiles = {Mode.EXPLORE: {"pain": 0.0, "fall": 1.0, "force": -3.0, "energy": 0.0}}
-    weights, raised = weights_for(profiles, Mode.EXPLORE, DEFAULT_FLOORS)
-    assert sorted(raised) == ["fall", "force", "pain"]
-    for name, floor in DEFAULT_FLOORS.items():
-        assert weights[name] == floor
-    assert weights["energy"] == 0.0
-    assert all(weight_problem(n, v, DEFAULT_FLOORS) is None for n, v in weights.items())
-
-
-def test_stricter_floor_wins():
-    floors = merge_floors({"pain": 0.5, "fall": 50.0}, {"pain": 2.0, "force": 0.7})
-    assert floors == {"pain": 2.0, "fall": 50.0, "force": 0.7}
-    weights, raised = weights_for(DEFAULT_PROFILES, Mode.REACH, floors)
-    assert weights["pain"] == 2.0 and raised == ["pain"]
-
-
-def test_unknown_term_in_profile_is_an_error():
-    with pytest.raises(ValueError, match="unknown terms"):
-        weights_for({Mode.REST: {"happiness": 1.0}}, Mode.REST)

@@ -1,5 +1,5 @@
-"""configurator_node with a real cost_node: mode events, weight pushes through the parameter service,
-and floors that no profile can undercut (cost_node here runs with a stricter pain floor of 2.0)."""
+"""configurator_node with a real cost_node: mode events, and the rule that the user owns the weights
+(no mode change ever writes cost_node's weights.<term>)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import pytest
 import rclpy
 from geometry_msgs.msg import PoseStamped
 from nav_msgs.msg import Odometry
-from rcl_interfaces.srv import SetParameters
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
@@ -19,14 +18,12 @@ from sensor_msgs.msg import Imu
 from std_msgs.msg import String
 
 from lecun_agent.configurator.modes import Mode
-from lecun_agent.configurator.profiles import DEFAULT_PROFILES
-from lecun_agent.nodes.common import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
 from lecun_agent.nodes.configurator_node import ConfiguratorNode
 from lecun_agent.nodes.cost_node import CostNode
-from lecun_agent.paths import config_path
+from lecun_agent.nodes.qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
 
 pytestmark = pytest.mark.ros
-COST_FLOOR_PAIN = 2.0  # cost_node's own floor, stricter than the configurator's 0.5
+USER_ENERGY = 0.037  # what the user tuned; no mode change may touch it
 
 
 class Operator(Node):
@@ -50,6 +47,17 @@ class Operator(Node):
         msg.pose.pose.orientation.w = 1.0
         self.odom_pub.publish(msg)
 
+    def set_remote(self, node: Node, values: dict):
+        """Set parameters through the node's parameter service, as `ros2 param set` does."""
+        from rcl_interfaces.srv import SetParameters
+
+        client = self.create_client(SetParameters, f"/{node.get_name()}/set_parameters")
+        assert client.wait_for_service(timeout_sec=5.0)
+        future = client.call_async(SetParameters.Request(
+            parameters=[Parameter(k, value=v).to_parameter_msg() for k, v in values.items()]))
+        wait_for(future.done)
+        return future.result().results[0]
+
     def tilted(self, angle: float) -> None:
         msg = Imu()
         msg.orientation.x, msg.orientation.w = math.sin(angle / 2), math.cos(angle / 2)
@@ -68,16 +76,14 @@ def wait_for(predicate, timeout: float = 5.0) -> None:
 @pytest.fixture(scope="module")
 def ros():
     rclpy.init()
-    strict = ["-p", f"floors.pain:={COST_FLOOR_PAIN}", "-p", f"weights.pain:={COST_FLOOR_PAIN}"]
-    cost = CostNode(cli_args=["--ros-args", "--params-file", str(config_path("cost_node.yaml")), *strict])
-    conf_file = str(config_path("configurator_node.yaml"))
-    conf = ConfiguratorNode(cli_args=["--ros-args", "--params-file", conf_file])
-    op = Operator()
+    cost, conf, op = CostNode(), ConfiguratorNode(), Operator()
     executor = SingleThreadedExecutor()
     for node in (cost, conf, op):
         executor.add_node(node)
     thread = threading.Thread(target=executor.spin, daemon=True)
     thread.start()
+    result = op.set_remote(cost, {"weights.energy": USER_ENERGY})
+    assert result.successful, result.reason
     yield cost, conf, op
     executor.shutdown()
     thread.join(timeout=5.0)
@@ -86,36 +92,29 @@ def ros():
     rclpy.try_shutdown()
 
 
-def expected(mode: Mode) -> dict[str, float]:
-    weights = dict(DEFAULT_PROFILES[mode])
-    weights["pain"] = max(weights["pain"], COST_FLOOR_PAIN)
-    return weights
+def user_weights_kept(cost: CostNode) -> bool:
+    stored = cost.get_parameter("weights.energy").value
+    return cost.cost.weights["energy"] == USER_ENERGY and stored == USER_ENERGY
 
 
-def in_mode(conf: ConfiguratorNode, cost: CostNode, mode: Mode) -> bool:
-    return conf.machine.mode == mode and cost.cost.weights == pytest.approx(expected(mode))
-
-
-def test_starts_in_explore_and_pushes_its_profile_above_floors(ros):
+def test_starts_in_explore(ros):
     cost, conf, op = ros
-    wait_for(lambda: conf.stats["pushes"] >= 1)
-    assert conf.floors["pain"] == COST_FLOOR_PAIN  # read from cost_node's floors.pain
-    assert cost.cost.weights == pytest.approx(expected(Mode.EXPLORE))
     wait_for(lambda: op.modes and op.modes[-1] == "explore")
+    assert user_weights_kept(cost)
 
 
-def test_goal_reach_rest_cycle_switches_weights(ros):
+def test_goal_reach_rest_cycle_leaves_the_users_weights(ros):
     cost, conf, op = ros
     op.goal(1.0, 0.0)
-    wait_for(lambda: in_mode(conf, cost, Mode.REACH))
-    wait_for(lambda: op.modes[-1] == "reach")
+    wait_for(lambda: conf.machine.mode == Mode.REACH and op.modes[-1] == "reach")
     assert conf.get_parameter("mode").value == "reach"
     op.at(0.0, 0.0)
     time.sleep(0.2)
     assert conf.machine.mode == Mode.REACH  # still 1 m away
     op.at(0.9, 0.05)
-    wait_for(lambda: in_mode(conf, cost, Mode.REST))
-    wait_for(lambda: op.modes[-1] == "rest")
+    wait_for(lambda: conf.machine.mode == Mode.REST and op.modes[-1] == "rest")
+    time.sleep(0.3)
+    assert user_weights_kept(cost)
 
 
 def test_fall_sends_to_rest(ros):
@@ -123,32 +122,15 @@ def test_fall_sends_to_rest(ros):
     op.goal(5.0, 5.0)
     wait_for(lambda: conf.machine.mode == Mode.REACH)
     op.tilted(1.4)
-    wait_for(lambda: in_mode(conf, cost, Mode.REST))
+    wait_for(lambda: conf.machine.mode == Mode.REST)
     assert "fall" in conf.machine.history[-1].reason
-
-
-def test_profile_under_floor_is_never_pushed(ros):
-    cost, conf, op = ros
-    op.goal(9.0, 9.0)
-    wait_for(lambda: conf.machine.mode == Mode.REACH)
-    pushes = conf.stats["pushes"]
-    request = SetParameters.Request(parameters=[
-        Parameter("profiles.reach.pain", value=0.0).to_parameter_msg(),
-        Parameter("profiles.reach.fall", value=1.0).to_parameter_msg(),
-        Parameter("profiles.reach.energy", value=0.2).to_parameter_msg(),
-    ])
-    client = op.create_client(SetParameters, "/configurator_node/set_parameters")
-    assert client.wait_for_service(timeout_sec=5.0)
-    future = client.call_async(request)
-    wait_for(future.done)
-    assert all(r.successful for r in future.result().results)  # profiles may ask; pushes are clipped
-    wait_for(lambda: conf.stats["pushes"] > pushes and cost.cost.weights["energy"] == 0.2)
-    assert cost.cost.weights["pain"] == COST_FLOOR_PAIN and cost.cost.weights["fall"] == 50.0
-    assert conf.stats["push_failures"] == 0 and conf.stats["floor_raises"] >= 1
+    assert user_weights_kept(cost)
 
 
 def test_operator_sets_mode(ros):
     cost, conf, op = ros
     conf.set_parameters([Parameter("mode", value="explore")])
     wait_for(lambda: conf.machine.mode == Mode.EXPLORE and op.modes[-1] == "explore")
-    wait_for(lambda: cost.cost.weights["goal_distance"] == 0.0)
+    result = conf.set_parameters([Parameter("mode", value="sprint")])[0]
+    assert not result.successful and "must be one of" in result.reason
+    assert user_weights_kept(cost)

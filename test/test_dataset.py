@@ -71,32 +71,6 @@ def test_writer_rejects_wrong_image_size_and_spec_change(tmp_path):
         load_episodes(tmp_path / "nowhere")
 
 
-def test_short_term_memory_windows_and_training_batch(tmp_path):
-    from lecun_agent.memory.replay import ShortTermMemory
-
-    spec = DatasetSpec()
-    ep = synthetic_episode(np.random.default_rng(0), 30, spec)
-    mem = ShortTermMemory(spec, capacity=25)
-    rng = np.random.default_rng(0)
-    assert mem.sample(5, 4, rng) is None
-    for t in range(30):
-        if t == 20:
-            mem.end_episode()
-        feats = {n: ep[f"feat_{n}"][t] for n in spec.features}
-        proprio = ep["proprio"][t].copy()
-        if t == 12:
-            proprio[0] = np.nan
-        mem.add(ep["images"][t], proprio, ep["actions"][t], feats, float(ep["cost"][t]))
-    starts = mem.window_starts(5)
-    # Steps 5..29 are stored; windows avoid step 12 (NaN) and the episode end at 20.
-    assert set(starts) == {5, 6, 13, 14, 20, 21, 22, 23, 24}
-    batch = mem.sample(5, 4, rng)
-    assert batch["images"].shape == (4, 6, 64, 64, 3) and batch["feat_foot_force"].shape == (4, 6, 4)
-    assert batch["contact_max"].shape == (4, 6) and batch["term_energy"].shape == (4, 6)  # as window_batch
-    with pytest.raises(ValueError, match="image"):
-        mem.add(np.zeros((32, 32, 3), np.uint8), ep["proprio"][0], ep["actions"][0], feats, 0.0)
-
-
 def test_step_mean_averages_since_the_last_take():
     mean = StepMean()
     np.testing.assert_allclose(mean.take(np.array([7.0, 7.0])), [7.0, 7.0])  # nothing yet: the fallback

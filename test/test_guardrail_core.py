@@ -1,6 +1,8 @@
-"""Unit tests of the ROS-free guardrail: pass, clamp and stop rules, counters, latching."""
+"""Unit tests of the ROS-free guardrail: pass, clamp and stop rules, stamps, counters, latching."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
@@ -8,39 +10,36 @@ import pytest
 from lecun_agent.cost.guardrail import SOURCES, Guardrail, GuardrailConfig, Verdict
 
 CFG = GuardrailConfig()
-DT = 0.02  # s, one 50 Hz tick
+DT = 0.1  # s, one agent tick: a proposal and a decision
+SENSORS = SOURCES[1:]
 
 
-def fresh(now: float = 0.0, cmd=(0.3, 0.0, 0.2), cfg: GuardrailConfig = CFG) -> Guardrail:
-    g = Guardrail(cfg)
-    feed(g, now, cmd)
-    return g
-
-
-def feed(g: Guardrail, now: float, cmd=(0.3, 0.0, 0.2)) -> None:
-    for source in SOURCES[1:]:
-        g.seen(source, now)
-    g.propose(cmd, now)
+def feed(g: Guardrail, now: float, cmd=(0.3, 0.0, 0.2), skip=()) -> None:
+    """Every sensor and a proposal stamped `now`, received at `now`."""
+    for source in SENSORS:
+        if source not in skip:
+            g.seen(source, now, now)
+    if "proposal" not in skip:
+        g.propose(cmd, now, now)
 
 
 def run_until(g: Guardrail, t0: float, t1: float, cmd=(0.3, 0.0, 0.2)):
     t, d = t0, None
     while t <= t1 + 1e-9:
         feed(g, t, cmd)
-        d = g.step(t)
-        t += DT
+        d = g.decide(t)
+        t = round(t + DT, 9)
     return d, t
 
 
 def test_normal_command_passes_unchanged_after_ramp():
-    g = fresh()
-    d, _ = run_until(g, 0.0, 1.0)
+    d, _ = run_until(Guardrail(CFG), 0.0, 1.0)
     assert d.verdict == Verdict.PASS and d.reasons == ()
     np.testing.assert_array_equal(d.cmd, [0.3, 0.0, 0.2])
 
 
 def test_no_input_yet_stops():
-    d = Guardrail(CFG).step(0.0)
+    d = Guardrail(CFG).decide(0.0)
     assert d.verdict == Verdict.STOP
     assert {f"stale:{s}" for s in SOURCES} <= set(d.reasons)
     np.testing.assert_array_equal(d.cmd, np.zeros(3))
@@ -48,125 +47,206 @@ def test_no_input_yet_stops():
 
 @pytest.mark.parametrize("source", SOURCES)
 def test_stale_source_stops_after_its_timeout(source):
-    g = fresh()
+    g = Guardrail(CFG)
     run_until(g, 0.0, 1.0)
-    t_last = 1.0
-    timeout = CFG.timeout(source)
-    t = t_last + DT
-    while True:
-        for s in SOURCES[1:]:
-            if s != source:
-                g.seen(s, t)
-        if source != "proposal":
-            g.propose((0.3, 0.0, 0.2), t)
-        d = g.step(t)
+    t = 1.0
+    while True:  # the output timer between proposals: 50 Hz
+        t = round(t + 0.02, 9)
+        feed(g, t, skip=(source,))
+        d = g.check(t)
         if d.verdict == Verdict.STOP:
             break
-        t += DT
     assert d.reasons == (f"stale:{source}",)
-    assert t - t_last <= timeout + DT + 1e-9  # stopped within timeout + one tick
-    np.testing.assert_array_equal(d.cmd, np.zeros(3))
-    assert g.counts[f"stale:{source}"] == 1
+    assert t - 1.0 <= CFG.timeout(source) + 0.02 + 1e-9  # stopped within timeout + one output period
+    assert g.counts[f"stale:{source}"] == 1  # counted once, when the stop began
+
+
+def test_check_stops_but_never_starts():
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 1.0)
+    g.seen("imu", float("nan"), 1.05)
+    assert g.check(1.05).reasons == ("invalid:imu",)
+    g.seen("imu", 1.06, 1.06)
+    assert g.check(1.06).verdict == Verdict.STOP  # still stopped: only a proposal restarts
+    feed(g, 1.1)
+    assert g.decide(1.1).verdict != Verdict.STOP
+
+
+@pytest.mark.parametrize("source", SENSORS)
+def test_a_stamp_from_the_future_counts_as_stale(source):
+    """A clock running ahead must not keep an input fresh: the future message is refused."""
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 1.0)
+    g.seen(source, 31.0, 1.05)  # 30 s ahead of the node clock
+    feed(g, 1.1, skip=(source,))
+    d = g.decide(1.1)
+    assert d.verdict == Verdict.STOP and d.reasons == (f"future:{source}",)
+    for t in (5.0, 20.0, 31.0):  # never fresh again, even while "within" the future stamp
+        feed(g, t, skip=(source,))
+        assert g.decide(t).verdict == Verdict.STOP
+    feed(g, 31.1)
+    g.decide(31.1)
+    assert g.decide(31.2).verdict != Verdict.STOP  # a trustworthy message lifts it
+
+
+def test_a_future_stamped_proposal_is_refused():
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 1.0)
+    g.propose((0.5, 0.0, 0.0), 60.0, 1.1)
+    d = g.decide(1.1)
+    assert d.reasons == ("future:proposal",) and not d.cmd.any()
+    feed(g, 31.0)  # the dead proposer's future stamp gives it no extra life
+    assert g.decide(31.0).verdict != Verdict.STOP
+
+
+def test_stamp_within_tolerance_is_accepted():
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 1.0)
+    feed(g, 1.1 + 0.5 * CFG.future_tolerance_s)
+    assert g.decide(1.1).verdict != Verdict.STOP
+
+
+def test_invalid_sensor_stops_until_a_good_message():
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 1.0)
+    feed(g, 1.1)
+    g.seen("odom", 1.1, 1.1, problem="quaternion is NaN")
+    assert g.decide(1.1).reasons == ("invalid:odom",)
+    feed(g, 1.2)
+    assert g.decide(1.2).verdict != Verdict.STOP
 
 
 def test_nan_command_stops_and_finite_command_resumes():
-    g = fresh()
+    g = Guardrail(CFG)
     run_until(g, 0.0, 0.5)
-    feed(g, 0.52, (float("nan"), 0.0, 0.0))
-    d = g.step(0.52)
+    feed(g, 0.6, (float("nan"), 0.0, 0.0))
+    d = g.decide(0.6)
     assert d.verdict == Verdict.STOP and d.reasons == ("nan_command",)
-    feed(g, 0.54, (0.0, float("inf"), 0.0))
-    assert g.step(0.54).reasons == ("nan_command",)
-    feed(g, 0.56)
-    assert g.step(0.56).verdict != Verdict.STOP
+    feed(g, 0.7, (0.0, float("inf"), 0.0))
+    assert g.decide(0.7).reasons == ("nan_command",)
+    feed(g, 0.8)
+    assert g.decide(0.8).verdict != Verdict.STOP
 
 
 def test_e_stop_latches_until_reset():
-    g = fresh()
+    g = Guardrail(CFG)
     run_until(g, 0.0, 0.5)
     g.e_stop("test")
-    d, t = run_until(g, 0.52, 2.0)
+    d, t = run_until(g, 0.6, 2.0)
     assert d.verdict == Verdict.STOP and d.reasons == ("e_stop",)
     assert g.reset_e_stop() is True and g.reset_e_stop() is False
     feed(g, t)
-    assert g.step(t).verdict != Verdict.STOP
+    assert g.decide(t).verdict != Verdict.STOP
+
+
+def test_a_measured_breach_latches_until_reset():
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 0.5)
+    g.measured({"fall": True, "tilt": True, "pain": False}, 0.55)
+    d, t = run_until(g, 0.6, 3.0)
+    assert d.reasons == ("measured:fall",) and "tilt" in d.detail
+    g.measured({"fall": False}, t)
+    assert g.decide(t).verdict == Verdict.STOP  # upright again is not enough: a person resets
+    g.reset_e_stop()
+    feed(g, t + DT)
+    assert g.decide(t + DT).verdict != Verdict.STOP
 
 
 def test_velocity_clamp():
-    g = fresh(cmd=(5.0, -2.0, 9.0))
-    d, _ = run_until(g, 0.0, 3.0, cmd=(5.0, -2.0, 9.0))
+    d, _ = run_until(Guardrail(CFG), 0.0, 3.0, cmd=(5.0, -2.0, 9.0))
     assert d.verdict == Verdict.CLAMP and d.reasons == ("clamp:velocity",)
     np.testing.assert_allclose(d.cmd, [CFG.max_vx, -CFG.max_vy, CFG.max_wz])
 
 
-def test_acceleration_limit_ramps_up():
-    g = fresh(cmd=(1.0, 0.0, 0.0))
-    d1 = g.step(0.0)
+def test_acceleration_limit_uses_the_time_between_stamps():
+    g = Guardrail(CFG)
+    feed(g, 0.0, (1.0, 0.0, 0.0))
+    d1 = g.decide(0.0)
     assert d1.verdict == Verdict.CLAMP and "clamp:acceleration" in d1.reasons
-    assert d1.cmd[0] == pytest.approx(CFG.max_lin_acc * DT)
+    assert d1.cmd[0] == pytest.approx(CFG.max_lin_acc / CFG.rate_hz)
     feed(g, 0.1, (1.0, 0.0, 0.0))
-    d2 = g.step(0.1)
-    assert d2.cmd[0] == pytest.approx(CFG.max_lin_acc * (DT + 0.1))
+    assert g.decide(0.1).cmd[0] == pytest.approx(CFG.max_lin_acc * (1.0 / CFG.rate_hz + 0.1))
 
 
 def test_pain_rising_slows_and_recovers():
-    g = fresh()
+    g = Guardrail(CFG)
     run_until(g, 0.0, 1.0)
-    for i, t in enumerate(np.arange(1.02, 1.2, DT)):
-        g.pain(t, 0.2 * i)  # pain climbing (contact with an obstacle)
-        feed(g, t)
-        d = g.step(t)
+    for i, t in enumerate(np.arange(1.02, 1.2, 0.02)):
+        g.pain(t, 0.2 * i)  # pain climbing at the sensor rate (contact with an obstacle)
+    feed(g, 1.2)
+    d = g.decide(1.2)
     assert "clamp:pain_rising" in d.reasons
     assert abs(d.cmd[0]) <= 0.3 * CFG.pain_slow_factor + 1e-9
-    t_flat = 1.2
-    d, _ = run_until(g, t_flat, t_flat + CFG.pain_hold + 1.0)
+    d, _ = run_until(g, 1.3, 1.2 + CFG.pain_hold + 1.0)
     assert d.verdict == Verdict.PASS  # pain stopped rising: full speed again after the hold
 
 
 def test_steady_high_pain_keeps_the_robot_slow():
-    g = fresh()
+    g = Guardrail(CFG)
     run_until(g, 0.0, 1.0)
-    for t in np.arange(1.02, 4.0, DT):  # pushing against something: pain high but flat
+    for t in np.arange(1.02, 4.0, 0.02):  # pushing against something: pain high but flat
         g.pain(t, 2.0 * CFG.pain_high)
-        feed(g, t)
-        d = g.step(t)
+    feed(g, 4.0)
+    d = g.decide(4.0)
     assert d.reasons == ("clamp:pain_high",)
     assert abs(d.cmd[0]) <= 0.3 * CFG.pain_slow_factor + 1e-9
-    for t in np.arange(4.0, 4.0 + 2 * CFG.pain_hold + 1.0, DT):  # relieved
+    for t in np.arange(4.02, 4.0 + 2 * CFG.pain_hold + 1.0, 0.02):  # relieved
         g.pain(t, 0.0)
-        feed(g, t)
-        d = g.step(t)
+    d, _ = run_until(g, 7.1, 8.0)
     assert d.verdict == Verdict.PASS
 
 
 def test_plan_predicting_fall_is_vetoed_until_a_safe_plan():
-    g = fresh()
+    g = Guardrail(CFG)
     run_until(g, 0.0, 0.5)
     horizon = np.linspace(0.0, 1.2, 10)  # tilt (rad) over 10 steps: falls over at the end
-    g.plan(0.5, {"tilt": horizon, "pain": np.zeros(10)})
-    feed(g, 0.52)
-    d = g.step(0.52)
+    g.plan(0.6, {"tilt": horizon, "pain": np.zeros(10)}, 0.6)
+    feed(g, 0.6)
+    d = g.decide(0.6)
     assert d.verdict == Verdict.STOP and d.reasons == ("plan_veto:tilt",)
-    g.plan(0.4, {"tilt": np.zeros(10)})  # an older plan arriving late changes nothing
-    feed(g, 0.54)
-    assert g.step(0.54).reasons == ("plan_veto:tilt",)
-    g.plan(0.56, {"tilt": np.zeros(10), "fall": np.zeros(10)})
-    feed(g, 0.56)
-    assert g.step(0.56).verdict != Verdict.STOP
-    g.plan(0.58, {"pain": np.array([0.0, np.nan])})
-    feed(g, 0.58)
-    assert g.step(0.58).reasons == ("plan_veto:pain",)
+    g.plan(0.4, {"tilt": np.zeros(10)}, 0.7)  # an older plan arriving late changes nothing
+    feed(g, 0.7)
+    assert g.decide(0.7).reasons == ("plan_veto:tilt",)
+    g.plan(0.8, {"tilt": np.zeros(10), "fall": np.zeros(10)}, 0.8)
+    feed(g, 0.8)
+    assert g.decide(0.8).verdict != Verdict.STOP
+    g.plan(0.9, {"pain": np.array([0.0, np.nan])}, 0.9)
+    feed(g, 0.9)
+    assert g.decide(0.9).reasons == ("plan_veto:pain",)
+
+
+def test_a_future_stamped_plan_cannot_hide_later_vetoes():
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 0.5)
+    g.plan(100.0, {"tilt": np.zeros(10)}, 0.6)  # stamped 99 s ahead: refused, and it vetoes
+    feed(g, 0.6)
+    assert g.decide(0.6).reasons == ("plan_veto:future_stamp",)
+    g.plan(0.7, {"fall": np.ones(10)}, 0.7)  # a real plan predicting a fall still vetoes
+    feed(g, 0.7)
+    assert g.decide(0.7).reasons == ("plan_veto:fall",)
+    g.plan(0.8, {"fall": np.zeros(10)}, 0.8)
+    feed(g, 0.8)
+    assert g.decide(0.8).verdict != Verdict.STOP
 
 
 def test_old_plan_is_ignored():
-    g = fresh()
-    g.plan(0.0, {"fall": np.ones(3)})
-    feed(g, CFG.plan_timeout + 0.1)
-    assert g.step(CFG.plan_timeout + 0.1).verdict != Verdict.STOP
-
-
-def test_counts_every_output():
     g = Guardrail(CFG)
-    for t in (0.0, 0.02, 0.04):
-        g.step(t)
+    g.plan(0.0, {"fall": np.ones(3)}, 0.0)
+    run_until(g, CFG.plan_timeout + 0.1, CFG.plan_timeout + 0.5)
+    feed(g, CFG.plan_timeout + 0.6)
+    assert g.decide(CFG.plan_timeout + 0.6).verdict != Verdict.STOP
+
+
+def test_counts_every_decision():
+    g = Guardrail(CFG)
+    for t in (0.0, 0.1, 0.2):
+        g.decide(t)
     assert g.verdicts[Verdict.STOP] == 3 and g.counts["stale:imu"] == 3
+
+
+def test_non_finite_stamp_is_invalid():
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 0.5)
+    assert not g.seen("joint_states", math.inf, 0.6)
+    feed(g, 0.6, skip=("joint_states",))
+    assert g.decide(0.6).reasons == ("invalid:joint_states",)

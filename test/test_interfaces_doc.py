@@ -8,7 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # Topic literals next to a message type: create_publisher(Type, "topic" ...), sub(Type, "topic" ...),
 # and the (topic, Type, ...) / ("topic", Type) tuples the nodes loop over.
-MSG_TYPE = r"(?!True\b|False\b|None\b)[A-Z]\w*"  # a class name, not a bool default
+MSG_TYPE = r"(?!True\b|False\b|None\b)[A-Z][A-Z0-9]*[a-z]\w*"  # a class name: not a bool, not a CONSTANT
 TOPIC_AFTER_TYPE = re.compile(r"\(\s*" + MSG_TYPE + r",\s*\"(/?[a-z_]+(?:/[a-z_]+)*)\"")
 TOPIC_BEFORE_TYPE = re.compile(r"\(\s*\"(/?[a-z_]+(?:/[a-z_]+)*)\",\s*" + MSG_TYPE)
 

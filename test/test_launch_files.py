@@ -26,18 +26,19 @@ from launch.actions import (  # noqa: E402
     RegisterEventHandler,
     TimerAction,
 )
-from launch.event_handlers import OnProcessExit, OnProcessStart  # noqa: E402
+from launch.event_handlers import OnProcessExit, OnProcessIO, OnProcessStart  # noqa: E402
 from launch.events import Shutdown  # noqa: E402
 from launch.launch_description_sources import PythonLaunchDescriptionSource  # noqa: E402
 from launch_ros.actions import Node  # noqa: E402
 
+from lecun_agent.nodes.spin import READY  # noqa: E402
 from lecun_agent.stack.description import StackOptions, stack_nodes  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CASES = [
     ("sim.launch.py", "sim", {}),
     ("sim.launch.py", "sim", {"namespace": "robot1", "gait": "false", "program": "walk",
-                              "sim_mode": "realtime"}),
+                              "realtime": "true"}),
     ("robot.launch.py", "robot", {}),
     ("robot.launch.py", "robot", {"record": "true", "bag": "/tmp/x.mcap"}),
 ]
@@ -93,19 +94,31 @@ def _install_prefix(root: Path) -> Path:
 
 
 def test_launch_service_runs_robot_launch_and_shuts_down_cleanly(tmp_path, monkeypatch):
+    """Every node comes up (its READY line; however long a loaded machine takes), then a shutdown
+    stops every node cleanly."""
     monkeypatch.setenv("AMENT_PREFIX_PATH", str(_install_prefix(tmp_path / "install")))
-    started, exited = [], {}
+    expected = [n.name for n in stack_nodes(StackOptions(target="robot"))]
+    started, ready, exited = [], set(), {}
+
+    def on_output(event):
+        if READY in event.text.decode(errors="replace"):
+            ready.add(event.action.name)
+        if len(ready) == len(expected):
+            return [EmitEvent(event=Shutdown(reason="every node is up"))]
+        return None
+
     ld = LaunchDescription([
         RegisterEventHandler(OnProcessStart(on_start=lambda event, _: started.append(event.action.name))),
+        RegisterEventHandler(OnProcessIO(on_stdout=on_output, on_stderr=on_output)),
         RegisterEventHandler(OnProcessExit(on_exit=lambda event, _: exited.update({event.action.name:
                                                                                      event.returncode}))),
         IncludeLaunchDescription(PythonLaunchDescriptionSource(str(REPO / "launch/robot.launch.py"))),
-        TimerAction(period=6.0, actions=[EmitEvent(event=Shutdown(reason="test finished"))]),
+        TimerAction(period=240.0, actions=[EmitEvent(event=Shutdown(reason="nodes did not come up"))]),
     ])
     service = LaunchService(argv=[])
     service.include_launch_description(ld)
     assert service.run() == 0
-    expected = [n.name for n in stack_nodes(StackOptions(target="robot"))]
     assert sorted(name.rsplit("-", 1)[0] for name in started) == sorted(expected)
+    assert len(ready) == len(expected), f"only {sorted(ready)} came up"
     assert all(code == 0 for code in exited.values()), exited  # SIGINT on shutdown is a clean exit
     assert len(exited) == len(started)

@@ -14,10 +14,17 @@ from ros_probe import RosProbe
 from sensor_msgs.msg import Image, Imu, JointState
 
 from lecun_agent.body.readings import Readings
-from lecun_agent.nodes.common import SENSOR_QOS, sec_to_stamp, stamp_to_sec
-from lecun_agent.nodes.conversions import image_msg, imu_msg, joint_state_msg, odometry_msg
-from lecun_agent.nodes.latent_io import rows_from_float_image
+from lecun_agent.messages.conversions import (
+    image_msg,
+    imu_msg,
+    joint_state_msg,
+    odometry_msg,
+    sec_to_stamp,
+    stamp_to_sec,
+)
+from lecun_agent.messages.latents import rows_from_float_image
 from lecun_agent.nodes.perception_node import PerceptionNode
+from lecun_agent.nodes.qos import SENSOR_QOS
 
 pytestmark = pytest.mark.ros
 
@@ -84,7 +91,7 @@ def good_frame(t: float) -> Image:
 
 def test_latent_has_camera_stamp_and_width_d(setup):
     node, camera = setup
-    camera.send_readings(readings(1.0))
+    camera.send_readings(readings(12.345))  # the readings of the frame's instant (it waits for them)
     camera.frame = good_frame(12.345)
     msg = camera.latent_at(12.345)
     assert msg is not None, "no latent for the camera frame"
@@ -100,7 +107,7 @@ def test_latent_has_camera_stamp_and_width_d(setup):
 ])
 def test_bad_frame_is_skipped_and_reported(setup, bad, reason):
     node, camera = setup
-    camera.send_readings(readings(1.0))
+    camera.send_readings(readings(20.0))
     before = node.skips[reason]
     bad.header.stamp = sec_to_stamp(20.0)
     camera.received["diagnostics"].clear()
@@ -117,6 +124,7 @@ def test_bad_frame_is_skipped_and_reported(setup, bad, reason):
 
     assert camera.spin_until(reported, 5.0), "skip not counted in /diagnostics"
     assert all(stamp_to_sec(m.header.stamp) != 20.0 for m in camera.received["agent/latent"])
+    camera.send_readings(readings(21.0))
     camera.frame = good_frame(21.0)  # and the node still works
     assert camera.latent_at(21.0) is not None
 
@@ -124,10 +132,10 @@ def test_bad_frame_is_skipped_and_reported(setup, bad, reason):
 def test_nan_readings_are_skipped(setup):
     node, camera = setup
     before = node.skips["nonfinite"]
-    camera.send_readings(readings(2.0, joint_vel=float("nan")))
+    camera.send_readings(readings(30.0, joint_vel=float("nan")))
     camera.spin_for(0.2)
     camera.pubs["image"].publish(good_frame(30.0))
     assert camera.spin_until(lambda: node.skips["nonfinite"] > before, 5.0)
-    camera.send_readings(readings(3.0))
+    camera.send_readings(readings(31.0))
     camera.frame = good_frame(31.0)
     assert camera.latent_at(31.0) is not None

@@ -100,25 +100,29 @@ def test_record_convert_train_round_trip(tmp_path):
 
 
 def test_recorder_node_records_live_topics(tmp_path):
-    """recorder_node as a process: a latched and a best-effort topic end up in the file."""
+    """recorder_node as a process: a latched and a best-effort topic end up in the file; a topic whose
+    type (taken from the graph) is not a contract type is skipped, never imported."""
     import rclpy
     from sensor_msgs.msg import CameraInfo
+    from std_msgs.msg import Float64
 
-    from lecun_agent.nodes.common import LATCHED_QOS, SENSOR_QOS
+    from lecun_agent.nodes.qos import LATCHED_QOS, SENSOR_QOS
 
     out = tmp_path / "live.mcap"
     proc = subprocess.Popen([sys.executable, "-m", "lecun_agent.nodes.recorder_node", "--ros-args",
                              "-p", f"output:={out}", "-p", "duration_s:=5.0",
-                             "-p", "topics:=[joint_states,camera/camera_info]"], env=dict(os.environ))
+                             "-p", "topics:=[joint_states,camera/camera_info,extra]"], env=dict(os.environ))
     rclpy.init()
     try:
         node = rclpy.create_node("test_publisher")
         joints = node.create_publisher(JointState, "joint_states", SENSOR_QOS)
+        extra = node.create_publisher(Float64, "extra", 10)
         node.create_publisher(CameraInfo, "camera/camera_info", LATCHED_QOS).publish(CameraInfo(width=64))
         deadline = time.monotonic() + 20.0
         i = 0
         while proc.poll() is None and time.monotonic() < deadline:  # until the recorder stops itself
             joints.publish(_joint_state(i))
+            extra.publish(Float64(data=float(i)))
             i += 1
             time.sleep(0.02)
         assert proc.wait(timeout=5) == 0
@@ -127,6 +131,7 @@ def test_recorder_node_records_live_topics(tmp_path):
             proc.kill()
         rclpy.try_shutdown()
     reader = BagReader(out)
+    assert "/extra" not in reader.topics  # std_msgs/msg/Float64 is not a type of the contract
     assert reader.message_counts["/camera/camera_info"] == 1
     assert reader.message_counts["/joint_states"] > 10
     assert list(reader.messages(["/camera/camera_info"]))[0][2].width == 64

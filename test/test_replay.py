@@ -10,7 +10,7 @@ import pytest
 from ros_probe import RosProbe
 from trajectory_msgs.msg import JointTrajectory
 
-from lecun_agent.nodes.common import COMMAND_QOS, SENSOR_QOS
+from lecun_agent.nodes.qos import COMMAND_QOS, SENSOR_QOS
 from lecun_agent.recording.synthetic import write_synthetic_bag
 
 NODES = Path(__file__).resolve().parents[1] / "lecun_agent" / "nodes"
@@ -45,8 +45,7 @@ def _start(module: str, env: dict, *params: str) -> subprocess.Popen:
 def test_agent_runs_on_replayed_mcap_without_pybullet(tmp_path, no_pybullet_env):
     env, attempts = no_pybullet_env
     bag = write_synthetic_bag(tmp_path / "robot.mcap", duration_s=6.0)
-    procs = [_start("replay_driver_node", env, f"bag:={bag}", "start_delay_s:=2.0"),
-             _start("gait_node", env, "use_sim_time:=true")]
+    procs = [_start("gait_node", env, "use_sim_time:=true")]
     if (NODES / "cost_node.py").exists():
         procs.append(_start("cost_node", env, "use_sim_time:=true"))
     import rclpy
@@ -55,6 +54,10 @@ def test_agent_runs_on_replayed_mcap_without_pybullet(tmp_path, no_pybullet_env)
     rclpy.init()
     try:
         probe = RosProbe()
+        # The driver starts once the agent listens (torch imports are slow on a loaded machine).
+        listening = lambda: probe.count_subscribers("joint_states") >= len(procs)  # noqa: E731
+        assert probe.spin_until(listening, timeout_s=120.0), "the agent nodes did not come up"
+        procs.append(_start("replay_driver_node", env, f"bag:={bag}", "start_delay_s:=1.0"))
         probe.record(JointTrajectory, "joint_commands", COMMAND_QOS)
         probe.record(JointState, "joint_states", SENSOR_QOS)
         if (NODES / "cost_node.py").exists():
@@ -67,7 +70,7 @@ def test_agent_runs_on_replayed_mcap_without_pybullet(tmp_path, no_pybullet_env)
         stamps = probe.stamps("joint_commands")
         assert 0.0 <= min(stamps) and max(stamps) <= 6.0
         if (NODES / "cost_node.py").exists():
-            assert probe.spin_until(lambda: probe.received["agent/cost"], timeout_s=5.0)
+            assert probe.spin_until(lambda: probe.received["agent/cost"], timeout_s=25.0)
         probe.destroy_node()
     finally:
         for p in procs:

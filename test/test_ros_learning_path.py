@@ -22,8 +22,9 @@ pytestmark = pytest.mark.ros
 
 def test_record_the_running_stack_convert_and_train(tmp_path):
     bag = tmp_path / "walk.mcap"
+    # perception_node gives the agent ticks (latents) the program answers
     options = StackOptions(program="walk", record=True, bag=str(bag),
-                           nodes=("sim_node", "gait_node", "cost_node", "recorder_node"))
+                           nodes=("sim_node", "gait_node", "cost_node", "perception_node", "recorder_node"))
     rclpy.init()
     graph = Node("test_graph")
     executor = rclpy.executors.SingleThreadedExecutor()

@@ -12,7 +12,7 @@ import rclpy
 from geometry_msgs.msg import TwistStamped
 from ros_probe import RosProbe
 
-from lecun_agent.nodes.common import COMMAND_QOS
+from lecun_agent.nodes.qos import COMMAND_QOS
 from lecun_agent.stack.description import StackOptions, stack_nodes
 
 pytestmark = pytest.mark.ros

@@ -15,9 +15,9 @@ from model_nodes import LATENT_DIM, spinning, tiny_checkpoint
 from ros_probe import RosProbe
 from sensor_msgs.msg import Image, JointState
 
-from lecun_agent.nodes.common import COMMAND_QOS, SENSOR_QOS, sec_to_stamp, stamp_to_sec
-from lecun_agent.nodes.conversions import twist_msg
-from lecun_agent.nodes.latent_io import float_image, rows_from_float_image
+from lecun_agent.messages.conversions import sec_to_stamp, stamp_to_sec, twist_msg
+from lecun_agent.messages.latents import float_image, rows_from_float_image
+from lecun_agent.nodes.qos import COMMAND_QOS, SENSOR_QOS
 from lecun_agent.nodes.world_model_node import WorldModelNode
 
 pytestmark = pytest.mark.ros
@@ -33,7 +33,7 @@ class Agent(RosProbe):
         self.cmd_pub = self.create_publisher(TwistStamped, "cmd_vel", COMMAND_QOS)
         self.cost_pub = self.create_publisher(JointState, "agent/cost", SENSOR_QOS)
         self.record(Image, "agent/predicted_latents", SENSOR_QOS)
-        self.record(JointState, "agent/predicted_costs", SENSOR_QOS)
+        self.record(JointState, "agent/predicted_features", SENSOR_QOS)
 
     def predict(self, stamp: float, s: np.ndarray = S, timeout_s: float = 5.0) -> tuple[Image, JointState]:
         """Send cmd, cost and the latent stamped `stamp`; return both predictions for it."""
@@ -46,8 +46,9 @@ class Agent(RosProbe):
 
         for _ in range(int(timeout_s / 0.2)):
             self.latent_pub.publish(float_image(sec_to_stamp(stamp), s[None]))
-            if self.spin_until(lambda: got("agent/predicted_latents") and got("agent/predicted_costs"), 0.2):
-                return got("agent/predicted_latents")[-1], got("agent/predicted_costs")[-1]
+            both = lambda: got("agent/predicted_latents") and got("agent/predicted_features")  # noqa: E731
+            if self.spin_until(both, 0.2):
+                return got("agent/predicted_latents")[-1], got("agent/predicted_features")[-1]
         raise AssertionError(f"no prediction for the latent stamped {stamp}")
 
 
@@ -96,11 +97,11 @@ def test_memory_fills_with_transitions(setup):
     for k in range(MEMORY + 3):
         agent.predict(200.0 + 0.1 * k, S + k)
     assert len(node.memory) == MEMORY  # full, oldest dropped
-    last = node.memory[-1]
-    np.testing.assert_allclose(last.s_next, S + MEMORY + 2)
-    np.testing.assert_allclose(last.s, S + MEMORY + 1)
-    np.testing.assert_allclose(last.a, CMD, atol=1e-6)
-    assert last.costs["pain"] == 0.5 and last.stamp == pytest.approx(200.0 + 0.1 * (MEMORY + 2))
+    last = node.memory.latest()
+    np.testing.assert_allclose(last["s_next"], S + MEMORY + 2)
+    np.testing.assert_allclose(last["s"], S + MEMORY + 1)
+    np.testing.assert_allclose(last["a"], CMD, atol=1e-6)
+    assert last["costs"]["pain"] == 0.5 and last["stamp"] == pytest.approx(200.0 + 0.1 * (MEMORY + 2))
 
 
 @pytest.mark.parametrize("name, reason", [
@@ -135,8 +136,8 @@ def test_online_learning_adapts_the_predictor(setup):
         agent.predict(500.0 + 0.1 * k, S * 0.8**k)
 
     def one_step_error() -> float:
-        s, a, s_next = (torch.from_numpy(np.stack([getattr(t, f) for t in node.memory]))
-                        for f in ("s", "a", "s_next"))
+        stored = node.memory.arrays()
+        s, a, s_next = stored["s"], stored["a"], stored["s_next"]
         with torch.no_grad():
             return float((node.ckpt.model.next(s, a) - s_next).pow(2).mean())
 

@@ -41,6 +41,28 @@ class Readings:
     def body_contact_force(self) -> float:
         return float(sum(self.body_contacts.values()))
 
+    def untrusted(self) -> dict[str, str]:
+        """source -> which of its fields hold NaN or Inf (missing fields are NaN); {} when all are finite.
+
+        Sources are the topics the fields come from: joint_states, imu, odom, feet, body.
+        """
+        out = {}
+        for source, names in SOURCE_FIELDS.items():
+            bad = [n for n in names if not np.all(np.isfinite(np.asarray(getattr(self, n), dtype=float)))]
+            if bad:
+                out[source] = f"{source}: {', '.join(bad)} not finite"
+        if not all(np.isfinite(v) for v in self.body_contacts.values()):
+            out["body"] = "body: a contact force is not finite"
+        return out
+
+
+SOURCE_FIELDS = {
+    "joint_states": ("joint_pos", "joint_vel", "joint_effort"),
+    "imu": ("imu_quat", "imu_gyro", "imu_accel"),
+    "odom": ("odom_pos", "odom_quat", "odom_lin_vel", "odom_ang_vel"),
+    "feet": ("foot_forces",),
+}
+
 
 def quat_to_rpy(quat: np.ndarray) -> np.ndarray:
     """(x, y, z, w) -> (roll, pitch, yaw) in rad."""

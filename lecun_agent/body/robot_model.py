@@ -12,12 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
-from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES
+from lecun_agent.body.readings import JOINT_NAMES
 from lecun_agent.paths import urdf_path
 
 CAMERA_LINK = "camera_link"
-CAMERA_OPTICAL_FRAME = "camera_optical_frame"
-IMU_LINK = "imu_link"
 
 
 @dataclass
@@ -29,7 +27,6 @@ class JointInfo:
     parent: str
     child: str
     origin_xyz: np.ndarray  # (3,) m, in the parent link frame
-    origin_rpy: np.ndarray  # (3,) rad
     axis: np.ndarray  # (3,)
     lower: float = 0.0  # rad
     upper: float = 0.0  # rad
@@ -55,7 +52,6 @@ class RobotModel:
     joints: dict[str, JointInfo]  # all joints, fixed ones included
     links: dict[str, LinkInfo]
     actuated: tuple[str, ...] = field(default=JOINT_NAMES)  # order of every (12,) joint array
-    foot_links: tuple[str, ...] = field(default=FOOT_LINKS)
     camera_link: str = CAMERA_LINK
 
     @property
@@ -81,9 +77,6 @@ class RobotModel:
     def velocity_limits(self) -> np.ndarray:  # (12,) rad/s
         return self._limit("velocity")
 
-    def link_masses(self) -> dict[str, float]:
-        return {name: link.mass for name, link in self.links.items()}
-
     def origin(self, joint: str) -> np.ndarray:
         """(3,) joint origin in its parent frame; the gait derives leg geometry from these."""
         return self.joints[joint].origin_xyz.copy()
@@ -103,7 +96,6 @@ def _parse_joint(el: ET.Element) -> JointInfo:
         parent=el.find("parent").attrib["link"],
         child=el.find("child").attrib["link"],
         origin_xyz=_floats(origin.get("xyz") if origin is not None else None, "0 0 0"),
-        origin_rpy=_floats(origin.get("rpy") if origin is not None else None, "0 0 0"),
         axis=_floats(axis.get("xyz") if axis is not None else None, "1 0 0"),
     )
     if limit is not None:

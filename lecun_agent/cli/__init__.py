@@ -11,11 +11,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lecun-agent", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
-    from lecun_agent.cli import learning, param, recording, sim
+    from lecun_agent.cli import evaluation, faults, learning, param, recording, sim
 
     sim.add_sim(sub)
     sim.add_up(sub)
     sim.add_report(sub)
+    evaluation.add_eval(sub)
+    faults.add_faults(sub)
     learning.add_collect(sub)
     learning.add_train(sub)
     learning.add_eval_model(sub)

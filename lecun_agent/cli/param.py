@@ -12,8 +12,6 @@ import argparse
 import sys
 from pathlib import Path
 
-VERBS = ("list", "get", "set", "describe", "dump")
-
 
 def add_param(subparsers) -> None:
     """Register `lecun-agent param {list,get,set,describe,dump}` on the CLI's subparsers."""

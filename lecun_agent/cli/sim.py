@@ -10,61 +10,55 @@ def _default_run_dir() -> Path:
     return Path("runs") / datetime.now().strftime("%Y%m%d-%H%M%S")
 
 
-def add_sim(sub) -> None:
-    from lecun_agent.programs.scripted import PROGRAMS
+SIM_FLAGS = ("agent", "program", "arena", "seed", "gui", "realtime", "profile", "checkpoint", "record_video")
+UP_FLAGS = ("target", "namespace", "profile", "agent", "program", "arena", "seed", "realtime", "gui", "gait",
+            "record", "bag", "checkpoint")
+SHOWN = ("success", "ended_by", "time_to_goal_s", "final_distance_m", "distance_m", "collisions", "falls",
+         "energy_per_meter", "max_tilt_deg", "sim_seconds", "sync_timeouts")
 
-    p = sub.add_parser("sim", help="run the simulated stack on a scripted program; video, plot, metrics")
-    p.add_argument("--program", choices=sorted(PROGRAMS), default="walk", help="velocity program")
-    p.add_argument("--seed", type=int, default=0, help="arena layout and noise seed")
-    p.add_argument("--duration", type=float, default=10.0, help="sim seconds to run")
+
+def add_sim(sub) -> None:
+    from lecun_agent.stack.options import add_flags
+
+    p = sub.add_parser("sim", help="one simulated episode through ROS (a goal episode with the agent, or a "
+                       "scripted program); video, plots, metrics")
+    add_flags(p, SIM_FLAGS)
+    p.add_argument("--duration", type=float, default=None,
+                   help="sim seconds for a program (default 10); a goal episode ends on success, fall or 40 s")
     p.add_argument("--out", type=Path, default=None, help="output directory (default runs/<timestamp>)")
-    p.add_argument("--gui", action="store_true", help="open the PyBullet window")
-    p.add_argument("--realtime", action="store_true", help="run at wall-clock rate instead of lock-step")
-    p.add_argument("--profile", default="", help="config/profiles/<name>.yaml to overlay")
     p.set_defaults(func=_run_sim)
 
 
 def _run_sim(args) -> int:
     from lecun_agent.stack.episode import run_episode
+    from lecun_agent.stack.options import from_flags
 
     out = args.out or _default_run_dir()
-    metrics = run_episode(
-        out, program=args.program, seed=args.seed, duration_s=args.duration, gui=args.gui,
-        realtime=args.realtime, profile=args.profile,
-    )
-    print(f"wrote {out}/video.mp4, metrics.json, speed_tilt.png, costs.png, episode.npz")
-    for key in ("distance_m", "lateral_error_m", "max_tilt_deg", "falls", "sim_seconds"):
-        print(f"  {key}: {metrics[key]}")
+    duration = args.duration if args.duration is not None else (10.0 if args.program else None)
+    metrics = run_episode(out, from_flags(args, target="sim"), duration_s=duration)
+    written = ["metrics.json", "costs.png", "top_down.png", "speed_tilt.png"]
+    written += ["video.mp4"] if args.record_video else []
+    print(f"wrote {out}/: {', '.join(written)}")
+    for key in SHOWN:
+        if key in metrics:
+            print(f"  {key}: {metrics[key]}")
     return 0 if not metrics.get("crashed_nodes") else 1
 
 
 def add_up(sub) -> None:
+    from lecun_agent.stack.options import add_flags
+
     p = sub.add_parser("up", help="bring the whole stack up (simulation by default) until Ctrl-C")
-    p.add_argument("--target", choices=("sim", "robot"), default="sim", help="sim, or a real robot's driver")
-    p.add_argument("--namespace", default="", help="namespace for every node")
-    p.add_argument("--profile", default="", help="config/profiles/<name>.yaml to overlay")
-    p.add_argument("--program", default="", help="scripted velocity program (walk, turn, stand, square)")
-    p.add_argument("--seed", type=int, default=0, help="arena and noise seed (sim)")
-    p.add_argument("--realtime", action="store_true", help="sim at wall-clock rate instead of lock-step")
-    p.add_argument("--gui", action="store_true", help="open the PyBullet window")
-    p.add_argument("--no-gait", action="store_true", help="robots whose own controller takes /cmd_vel")
-    p.add_argument("--record", action="store_true", help="record the topic contract to MCAP")
-    p.add_argument("--bag", default="", help="MCAP path for --record")
-    p.add_argument("--checkpoint", default="", help="world-model checkpoint (default: the shipped one)")
+    add_flags(p, UP_FLAGS)
     p.add_argument("--logs", type=Path, default=None, help="node log folder (default runs/<time>/logs)")
     p.set_defaults(func=_run_up)
 
 
 def _run_up(args) -> int:
     from lecun_agent.stack.bringup import run_until_stopped
-    from lecun_agent.stack.description import StackOptions
+    from lecun_agent.stack.options import from_flags
 
-    options = StackOptions(
-        target=args.target, namespace=args.namespace, profile=args.profile, program=args.program,
-        seed=args.seed, sim_mode="realtime" if args.realtime else "synchronous", gui=args.gui,
-        gait=not args.no_gait, record=args.record, bag=args.bag, checkpoint=args.checkpoint,
-    )
-    return run_until_stopped(options, args.logs or _default_run_dir() / "logs")
+    return run_until_stopped(from_flags(args), args.logs or _default_run_dir() / "logs")
 
 
 def add_report(sub) -> None:
@@ -75,8 +69,18 @@ def add_report(sub) -> None:
 
 
 def _run_report(args) -> int:
-    from lecun_agent.episodes.report import report
+    from lecun_agent.episodes.report import load_run, write_report
 
-    for path in report(args.source, args.out):
+    source = Path(args.source)
+    if source.is_dir():
+        series, out = load_run(source), args.out or source
+    else:
+        from lecun_agent.recording.series import series_from_recording
+
+        series, out = series_from_recording(source), args.out or source.with_suffix("")
+    written = write_report(series, Path(out))
+    if not written:
+        raise ValueError(f"{source}: nothing to report (no pose, cost or camera data)")
+    for path in written:
         print(f"wrote {path}")
     return 0

@@ -1,10 +1,10 @@
-"""Fall: a large, saturating cost for the body being down, and a veto.
+"""Fall: a large, saturating cost for the body being down.
 
 fall = max(smoothstep((tilt - fall_tilt + w_t) / (2 w_t)), smoothstep((fall_height + w_h - height) / (2 w_h)))
 
 It is 0 while upright and high, 1 once tilted past fall_tilt + w_t or lower than
 fall_height - w_h, and never more, so a fall outweighs everything without exploding the
-planner's cost scale. Reaching 0.5 (the fall angle or height itself) vetoes the state.
+planner's cost scale. 0.5 is the fall angle or height itself (the default veto limit, cost/veto.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from lecun_agent.cost.term import CostTerm, smoothstep
 
 
 class FallTerm(CostTerm):
-    """1.0 when fallen (tilted over or base on the ground), 0.0 when upright; vetoes at 0.5."""
+    """1.0 when fallen (tilted over or base on the ground), 0.0 when upright."""
 
     name = "fall"
     unit = "1"
@@ -30,9 +30,8 @@ class FallTerm(CostTerm):
         tilt_width: float = 0.1,  # rad, half-width of the ramp around fall_tilt
         fall_height: float = 0.15,  # m, base height counted as lying down (as the sim's fallen())
         height_width: float = 0.03,  # m
-        veto_above: float | None = 0.5,
     ) -> None:
-        super().__init__(weight, power, veto_above)
+        super().__init__(weight, power)
         self.fall_tilt, self.tilt_width = fall_tilt, tilt_width
         self.fall_height, self.height_width = fall_height, height_width
 

@@ -4,11 +4,17 @@ It sits between the agent's proposal and the body, as Nav2's collision monitor a
 velocity smoother sit in front of a base. Rules, in order:
 
 stop (output zero, immediately):
-  e_stop          an e-stop was raised; only `reset_e_stop()` releases it (latched)
-  stale:<source>  an input (proposal, joint_states, imu, odom) is older than its timeout or never came
-  nan_command     the latest proposal holds NaN or Inf
-  plan_veto:<q>   the latest fresh plan predicts quantity q (tilt, pain, force, fall) over its hard limit,
-                  or a non-finite value, at any step of its horizon
+  e_stop            an e-stop was raised; only `reset_e_stop()` releases it (latched)
+  measured:<q>      a measured state breached the veto rule (cost/veto.py): a fall, or tilt, pain or
+                    force past its limit, or a non-finite value; latched like the e-stop
+  stale:<source>    an input (proposal, joint_states, imu, odom) is older than its timeout or never came
+  future:<source>   the newest message of an input (or plan) is stamped further ahead of the clock than
+                    `future_tolerance_s`: a clock we cannot trust, so the input counts as stale
+  invalid:<source>  the newest message of an input held NaN, Inf or a malformed field (the node says which)
+  nan_command       the latest proposal holds NaN or Inf
+  plan_veto:<q>     the latest fresh plan predicts quantity q (tilt, pain, force, fall) at or over its veto
+                    limit (cost/veto.py, the rule the planner's fail flag uses too), or a non-finite
+                    value, at any step of its horizon
 clamp (output changed, robot keeps moving):
   clamp:velocity      |vx|, |vy|, |wz| above their limits
   clamp:pain_rising   low-passed pain (time constant pain_filter) rose by more than pain_rise within
@@ -18,90 +24,73 @@ clamp (output changed, robot keeps moving):
   clamp:acceleration  change from the last output faster than the acceleration limits
 pass otherwise: the proposal goes out unchanged.
 
-Times are seconds on one clock (the node clock, sim time in simulation). Commands are
-(3,) arrays: vx, vy (m/s, body frame) and yaw rate wz (rad/s).
+Time is read from stamps, never from a wall clock: `decide(now)` judges the newest proposal at
+`now` (the proposal's own stamp or the node clock, whichever is later), ages are `now` minus the
+inputs' stamps, and the acceleration limit uses the time between decisions. So a lock-stepped
+simulation gets the same decisions on a fast or a loaded machine, and a real robot the honest
+ones. `check(now)` re-judges only the stop rules between proposals (the node's output timer).
+Commands are (3,) arrays: vx, vy (m/s, body frame) and yaw rate wz (rad/s).
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter, deque
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 import numpy as np
 
+from lecun_agent.cost.veto import VetoLimits, breaches
+from lecun_agent.settings import setting
+
 SOURCES = ("proposal", "joint_states", "imu", "odom")
 
 
-FIELD_DOCS: dict[str, tuple[str, float, float]] = {
-    "max_vx": ("forward speed limit, m/s", 0.0, 5.0),
-    "max_vy": ("sideways speed limit, m/s", 0.0, 5.0),
-    "max_wz": ("yaw rate limit, rad/s", 0.0, 10.0),
-    "max_lin_acc": ("linear acceleration limit when speeding up, m/s^2", 0.01, 50.0),
-    "max_lin_dec": ("linear deceleration limit when slowing down, m/s^2", 0.01, 50.0),
-    "max_ang_acc": ("yaw acceleration limit, rad/s^2", 0.01, 100.0),
-    "timeout_proposal": ("stop when agent/cmd_vel_proposed is older than this, s", 0.01, 10.0),
-    "timeout_joint_states": ("stop when joint_states is older than this, s", 0.01, 10.0),
-    "timeout_imu": ("stop when imu/data is older than this, s", 0.01, 10.0),
-    "timeout_odom": ("stop when odom is older than this, s", 0.01, 10.0),
-    "pain_filter": ("time constant of the low-pass filter on measured pain, s", 0.0, 10.0),
-    "pain_rise": ("filtered-pain increase within pain_window that counts as rising", 0.0, 100.0),
-    "pain_window": ("window for the pain-rise test, s", 0.01, 10.0),
-    "pain_hold": ("stay slowed this long after pain last rose or was high, s", 0.0, 60.0),
-    "pain_high": ("filtered pain at or above this slows the robot even when it is not rising", 0.0, 1000.0),
-    "pain_slow_factor": ("speed scale while pain rises or is high", 0.0, 1.0),
-    "plan_timeout": ("plans older than this are ignored, s", 0.01, 10.0),
-    "plan_max_tilt": ("veto a plan predicting tilt at or above this, rad", 0.0, 3.2),
-    "plan_max_pain": ("veto a plan predicting the pain term at or above this", 0.0, 1000.0),
-    "plan_max_force": ("veto a plan predicting the force term at or above this, body weights", 0.0, 1000.0),
-    "plan_max_fall": ("veto a plan predicting the fall term at or above this", 0.0, 1.0),
-}
+@dataclass(frozen=True)
+class GuardrailConfig:
+    """Limits and thresholds: cost_node's read-only `guardrail.<field>` parameters.
+
+    Each range ends at the shipped value on the unsafe side, so a params file or a launch
+    override can make the guardrail stricter, never looser.
+    """
+
+    rate_hz: float = setting(50.0, "cmd_vel output rate, Hz", low=50.0, high=1000.0)
+    max_vx: float = setting(1.0, "forward speed limit, m/s", low=0.0, high=1.0)
+    max_vy: float = setting(0.5, "sideways speed limit, m/s", low=0.0, high=0.5)
+    max_wz: float = setting(1.5, "yaw rate limit, rad/s", low=0.0, high=1.5)
+    max_lin_acc: float = setting(2.0, "linear acceleration limit when speeding up, m/s^2", low=0.01, high=2.0)
+    max_lin_dec: float = setting(4.0, "linear deceleration limit when slowing down, m/s^2 (stops are "
+                                 "immediate)", low=1.0, high=50.0)
+    max_ang_acc: float = setting(6.0, "yaw acceleration limit, rad/s^2", low=0.01, high=6.0)
+    timeout_proposal: float = setting(0.5, "stop when agent/cmd_vel_proposed is older than this, s",
+                                      low=0.01, high=0.5)
+    timeout_joint_states: float = setting(0.25, "stop when joint_states is older than this, s", low=0.01,
+                                          high=0.25)
+    timeout_imu: float = setting(0.25, "stop when imu/data is older than this, s", low=0.01, high=0.25)
+    timeout_odom: float = setting(0.5, "stop when odom is older than this, s", low=0.01, high=0.5)
+    pain_filter: float = setting(0.2, "time constant of the low-pass filter on measured pain, s", low=0.0,
+                                 high=0.2)
+    pain_rise: float = setting(0.25, "filtered-pain increase within pain_window that counts as rising",
+                               low=0.0, high=0.25)
+    pain_window: float = setting(0.25, "window for the pain-rise test, s", low=0.25, high=10.0)
+    pain_hold: float = setting(1.0, "stay slowed this long after pain last rose or was high, s", low=1.0,
+                               high=60.0)
+    pain_high: float = setting(1.0, "filtered pain at or above this slows the robot even when it is not "
+                               "rising", low=0.0, high=1.0)
+    pain_slow_factor: float = setting(0.3, "speed scale while pain rises or is high", low=0.0, high=0.3)
+    plan_timeout: float = setting(1.0, "a plan's veto holds this long after its stamp, s", low=1.0, high=10.0)
+    future_tolerance_s: float = setting(0.1, "a stamp further ahead of the node clock than this is invalid "
+                                        "(its input counts as stale), s", low=0.0, high=0.1)
+
+    def timeout(self, source: str) -> float:
+        return getattr(self, f"timeout_{source}")
 
 
 class Verdict(StrEnum):
     PASS = "pass"
     CLAMP = "clamp"
     STOP = "stop"
-
-
-@dataclass(frozen=True)
-class GuardrailConfig:
-    """Limits and thresholds; every field is a cost_node parameter `guardrail.<field>`."""
-
-    max_vx: float = 1.0  # m/s
-    max_vy: float = 0.5  # m/s
-    max_wz: float = 1.5  # rad/s
-    max_lin_acc: float = 2.0  # m/s^2, speeding up
-    max_lin_dec: float = 4.0  # m/s^2, slowing down
-    max_ang_acc: float = 6.0  # rad/s^2
-    timeout_proposal: float = 0.5  # s
-    timeout_joint_states: float = 0.25  # s
-    timeout_imu: float = 0.25  # s
-    timeout_odom: float = 0.5  # s
-    pain_filter: float = 0.2  # s, time constant of the low-pass on measured pain
-    pain_rise: float = 0.25  # filtered-pain increase within pain_window that counts as rising
-    pain_window: float = 0.25  # s
-    pain_hold: float = 1.0  # s to stay slowed after the last rise or high reading
-    pain_high: float = 1.0  # filtered pain that slows the robot whether or not it rises
-    pain_slow_factor: float = 0.3  # speed scale while slowed
-    plan_timeout: float = 1.0  # s, older plans are ignored
-    plan_max_tilt: float = 0.8  # rad
-    plan_max_pain: float = 5.0  # pain units
-    plan_max_force: float = 3.0  # body weights over the per-leg threshold
-    plan_max_fall: float = 0.5  # fall term value
-
-    @classmethod
-    def docs(cls) -> dict[str, tuple[str, float, float]]:
-        """field -> (description, low, high): what cost_node declares as guardrail.<field>."""
-        return {f.name: FIELD_DOCS[f.name] for f in fields(cls)}
-
-    def timeout(self, source: str) -> float:
-        return getattr(self, f"timeout_{source}")
-
-    def plan_limits(self) -> dict[str, float]:
-        return {"tilt": self.plan_max_tilt, "pain": self.plan_max_pain,
-                "force": self.plan_max_force, "fall": self.plan_max_fall}
 
 
 @dataclass
@@ -116,14 +105,16 @@ class Decision:
 
 @dataclass
 class Guardrail:
-    """Stateful command checker; feed it inputs as they arrive and call `step(now)` to get the output."""
+    """Stateful command checker: feed it inputs as they arrive, `decide` on each proposal, `check` between."""
 
     config: GuardrailConfig = field(default_factory=GuardrailConfig)
-    counts: Counter = field(default_factory=Counter)  # reason key -> number of outputs it affected
-    verdicts: Counter = field(default_factory=Counter)  # Verdict -> number of outputs
+    veto: VetoLimits = field(default_factory=VetoLimits)
+    counts: Counter = field(default_factory=Counter)  # reason key -> decisions (or new stops) it affected
+    verdicts: Counter = field(default_factory=Counter)  # Verdict -> decisions
 
     def __post_init__(self) -> None:
-        self._seen: dict[str, float] = {}  # source -> stamp of its latest message
+        self._seen: dict[str, float] = {}  # source -> newest valid stamp
+        self._bad: dict[str, str] = {}  # source -> why its newest message cannot be trusted
         self._proposal = np.zeros(3)
         self._e_stop: str | None = None
         self._plan_stamp: float | None = None
@@ -132,23 +123,38 @@ class Guardrail:
         self.pain_filtered = 0.0
         self._last_rise = -math.inf
         self._last_high = -math.inf
-        self._last_out = np.zeros(3)
+        self.last = Decision(np.zeros(3), Verdict.STOP, ("stale:proposal",), "no decision yet")
         self._last_time: float | None = None
 
     # ---- inputs -------------------------------------------------------------------------
-    def seen(self, source: str, stamp: float) -> None:
-        """Record that `source` delivered a message stamped `stamp`."""
+    def seen(self, source: str, stamp: float, now: float, problem: str | None = None) -> bool:
+        """Record a message of `source` stamped `stamp`, received at node time `now`.
+
+        `problem` says why its content cannot be trusted (NaN, a missing field); a stamp ahead of
+        `now` by more than future_tolerance_s cannot be trusted either. Either way the source
+        stops the robot until a good message comes. Returns True when the message is good.
+        """
         if source not in SOURCES:
             raise ValueError(f"unknown guardrail source {source!r}; sources are {SOURCES}")
+        if not math.isfinite(stamp):
+            problem = f"stamp {stamp}"
+        elif stamp > now + self.config.future_tolerance_s:
+            self._bad[source] = f"future:{source}"
+            return False
+        if problem is not None:
+            self._bad[source] = f"invalid:{source}"
+            return False
+        self._bad.pop(source, None)
         self._seen[source] = max(stamp, self._seen.get(source, -math.inf))
+        return True
 
-    def propose(self, cmd, stamp: float) -> None:
-        """The agent's proposed command (3,) vx, vy, wz, stamped `stamp`."""
-        self._proposal = np.asarray(cmd, dtype=np.float64).reshape(3)
-        self.seen("proposal", stamp)
+    def propose(self, cmd, stamp: float, now: float) -> None:
+        """The agent's proposed command (3,) vx, vy, wz, stamped `stamp` (non-finite: nan_command)."""
+        if self.seen("proposal", stamp, now):
+            self._proposal = np.asarray(cmd, dtype=np.float64).reshape(3)
 
     def pain(self, stamp: float, value: float) -> None:
-        """The measured pain term (raw) at `stamp`; a rise slows the robot down."""
+        """The measured pain term (raw) at `stamp`, from a reading `seen` accepted; a rise slows the robot."""
         cfg = self.config
         last = self._pain[-1][0] if self._pain else None
         if last is None or cfg.pain_filter <= 0:
@@ -156,6 +162,8 @@ class Guardrail:
         elif stamp > last:
             alpha = 1.0 - math.exp(-(stamp - last) / cfg.pain_filter)
             self.pain_filtered += alpha * (value - self.pain_filtered)
+        else:
+            return  # a reading from the past never rewinds the filter
         value = self.pain_filtered
         self._pain.append((stamp, value))
         while self._pain and self._pain[0][0] < stamp - cfg.pain_window:
@@ -165,14 +173,18 @@ class Guardrail:
         if value >= cfg.pain_high:
             self._last_high = stamp
 
-    def plan(self, stamp: float, predicted: dict[str, np.ndarray]) -> None:
+    def plan(self, stamp: float, predicted: dict[str, np.ndarray], now: float) -> None:
         """The latest plan's predicted quantities over its horizon, name -> (H,).
 
-        Parts of one plan (the path, its predicted costs) share a stamp and are merged.
-        Any non-finite value vetoes the plan, whatever the quantity.
+        Parts of one plan (the path, its predicted costs) share a stamp and are merged. An older
+        plan arriving late never replaces a newer one; a plan stamped in the future is refused and
+        vetoes (fail closed) until a plan with a trustworthy stamp comes.
         """
+        if not math.isfinite(stamp) or stamp > now + self.config.future_tolerance_s:
+            self._plan_stamp, self._plan_worst = now, {"future_stamp": math.inf}
+            return
         if self._plan_stamp is not None and stamp < self._plan_stamp:
-            return  # an older plan arriving late never replaces a newer one
+            return
         if stamp != self._plan_stamp:
             self._plan_worst = {}
         self._plan_stamp = stamp
@@ -180,12 +192,19 @@ class Guardrail:
             values = np.asarray(values, dtype=np.float64)
             self._plan_worst[name] = math.inf if not np.all(np.isfinite(values)) else float(values.max())
 
+    def measured(self, breached: dict[str, bool], stamp: float) -> None:
+        """The veto rule's verdict on a measured state: any breach latches a stop until reset_e_stop."""
+        hit = sorted(name for name, bad in breached.items() if bad)
+        if hit and self._e_stop is None:
+            self._e_stop = f"measured:{hit[0]}"
+            self._e_stop_detail = f"measured {', '.join(hit)} past the veto limit at t={stamp:.3f}"
+
     def e_stop(self, why: str = "e-stop raised") -> None:
         """Latch a stop until `reset_e_stop`."""
-        self._e_stop = why
+        self._e_stop, self._e_stop_detail = "e_stop", why
 
     def reset_e_stop(self) -> bool:
-        """Release the e-stop; True if one was latched."""
+        """Release a latched stop (e-stop or measured breach); True if one was latched."""
         was, self._e_stop = self._e_stop is not None, None
         return was
 
@@ -198,36 +217,53 @@ class Guardrail:
         """(key, detail) for every rule that stops the robot at time `now`."""
         cfg, out = self.config, []
         if self._e_stop is not None:
-            out.append(("e_stop", f"e-stop latched ({self._e_stop}); call reset_e_stop to release"))
+            out.append((self._e_stop, f"{self._e_stop_detail}; latched until reset_e_stop"))
         for source in SOURCES:
             stamp = self._seen.get(source)
-            if stamp is None:
+            if source in self._bad:
+                out.append((self._bad[source], f"the newest {source} cannot be trusted"))
+            elif stamp is None:
                 out.append((f"stale:{source}", f"no {source} received yet"))
             elif (age := now - stamp) > cfg.timeout(source):
                 out.append((f"stale:{source}", f"{source} is {age:.3f} s old > {cfg.timeout(source)} s"))
         if not np.all(np.isfinite(self._proposal)):
             out.append(("nan_command", f"proposed command is not finite: {self._proposal.tolist()}"))
         if self._plan_stamp is not None and now - self._plan_stamp <= cfg.plan_timeout:
-            limits = cfg.plan_limits()
+            limits = self.veto.as_dict()
+            tripped = breaches(self._plan_worst, self.veto)
             for name, worst in self._plan_worst.items():
-                limit = limits.get(name, math.inf)
-                if worst >= limit:
-                    out.append((f"plan_veto:{name}", f"plan predicts {name}={worst:.3g} >= limit {limit}"))
+                if not math.isfinite(worst):
+                    out.append((f"plan_veto:{name}", f"plan predicts a non-finite {name}"))
+                elif tripped.get(name, False):
+                    out.append((f"plan_veto:{name}", f"plan predicts {name}={worst:.3g} >= {limits[name]}"))
         return out
 
-    def step(self, now: float) -> Decision:
-        """The command to send at time `now`, with its verdict; updates the counters."""
+    def decide(self, now: float) -> Decision:
+        """The command for the newest proposal, judged at time `now`; counts its reasons."""
         stops = self.stop_reasons(now)
-        if stops:
-            decision = Decision(np.zeros(3), Verdict.STOP, tuple(k for k, _ in stops),
-                                "; ".join(d for _, d in stops))
-        else:
-            decision = self._clamp(now)
-        self._last_out = decision.cmd.copy()
-        self._last_time = now
+        decision = self._stop(stops) if stops else self._clamp(now)
+        self.last, self._last_time = decision, now
         self.verdicts[decision.verdict] += 1
         self.counts.update(decision.reasons)
         return decision
+
+    def check(self, now: float) -> Decision:
+        """Between proposals: a stop if a stop rule now holds (counted when the reasons change),
+        else the last decision again. It can stop the robot, never start it: moving again waits
+        for the next proposal's `decide`."""
+        stops = self.stop_reasons(now)
+        if not stops:
+            return self.last
+        decision = self._stop(stops)
+        if decision.reasons != self.last.reasons:
+            self.counts.update(decision.reasons)
+            self.verdicts[decision.verdict] += 1
+        self.last = decision
+        return decision
+
+    @staticmethod
+    def _stop(stops: list[tuple[str, str]]) -> Decision:
+        return Decision(np.zeros(3), Verdict.STOP, tuple(k for k, _ in stops), "; ".join(d for _, d in stops))
 
     def _clamp(self, now: float) -> Decision:
         cfg, cmd, reasons, details = self.config, self._proposal.copy(), [], []
@@ -257,10 +293,10 @@ class Guardrail:
     def _limit_acceleration(self, cmd: np.ndarray, now: float) -> np.ndarray:
         """Move from the last output towards `cmd` no faster than the acceleration limits."""
         cfg = self.config
-        dt = 0.0 if self._last_time is None else max(0.0, now - self._last_time)
-        if self._last_time is None:
-            dt = 1.0 / 50.0  # first output: one nominal tick
-        last = self._last_out
+        # From the last output (zero after a stop) over the time since the last decision; the
+        # first decision moves one output period's worth.
+        dt = 1.0 / cfg.rate_hz if self._last_time is None else max(0.0, now - self._last_time)
+        last = self.last.cmd
         out = cmd.copy()
         for i in range(2):  # vx, vy: speeding up and slowing down have their own limits
             speeding_up = abs(cmd[i]) > abs(last[i]) and np.sign(cmd[i]) * np.sign(last[i]) >= 0

@@ -23,11 +23,10 @@ class BodyLimits:
     mass: float  # kg, whole robot
     joint_lower: np.ndarray  # (12,) rad
     joint_upper: np.ndarray  # (12,) rad
-    joint_velocity: np.ndarray  # (12,) rad/s
     joint_effort: np.ndarray  # (12,) N*m
 
     def __post_init__(self) -> None:
-        for name in ("joint_lower", "joint_upper", "joint_velocity", "joint_effort"):
+        for name in ("joint_lower", "joint_upper", "joint_effort"):
             value = np.asarray(getattr(self, name), dtype=np.float64)
             if value.shape != (len(JOINT_NAMES),):
                 raise ValueError(f"BodyLimits.{name} must have shape (12,), got {value.shape}")
@@ -49,7 +48,6 @@ class BodyLimits:
             mass=12.0,
             joint_lower=np.array([-0.8, -1.2, -2.7] * 4),
             joint_upper=np.array([0.8, 2.6, -0.6] * 4),
-            joint_velocity=np.full(12, 25.0),
             joint_effort=np.array([25.0, 30.0, 35.0] * 4),
         )
 
@@ -60,7 +58,6 @@ class BodyLimits:
             mass=model.total_mass,
             joint_lower=model.lower,
             joint_upper=model.upper,
-            joint_velocity=model.velocity_limits,
             joint_effort=model.effort_limits,
         )
 

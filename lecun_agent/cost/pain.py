@@ -36,9 +36,8 @@ class PainTerm(CostTerm):
         tilt_threshold: float = 0.35,  # rad, tilt where pain starts (about 20 deg)
         fall_tilt: float = 1.0,  # rad, tilt counted as a fall (tilt pain is 1.0 there)
         torque_gain: float = 0.1,  # pain per joint at its effort limit
-        veto_above: float | None = None,
     ) -> None:
-        super().__init__(weight, power, veto_above)
+        super().__init__(weight, power)
         if not 0.0 < joint_margin <= 1.0 or not 0.0 <= torque_ratio < 1.0 or not tilt_threshold < fall_tilt:
             raise ValueError("PainTerm: need 0 < joint_margin <= 1, 0 <= torque_ratio < 1, tilt < fall")
         self.weight_n = limits.weight

@@ -1,8 +1,9 @@
 """The shape every cost term shares, after Nav2 MPPI's CriticFunction, and the data it scores.
 
-A term is configured once (weight, power, whether it may veto) and then only `score`s:
-it reads named cost features, writes its raw and weighted value per sample, adds
-`(weight * raw) ** power` to the shared `costs`, and may raise the `fail_flag` (a veto).
+A term is configured once (weight, power) and then only `score`s: it reads named cost
+features, writes its raw and weighted value per sample and adds `(weight * raw) ** power` to
+the shared `costs`. `IntrinsicCost.evaluate` then raises the `fail_flag` where a raw term or a
+feature crosses its veto limit (cost/veto.py), as Nav2 critics raise theirs.
 The leading shape of the features is the sample shape: () for one measured state,
 (B, H) for B predicted plans over H steps.
 """
@@ -22,9 +23,10 @@ class CostData:
 
     features: Features  # name -> (*lead, *trailing)
     costs: torch.Tensor  # (*lead,) running total of weighted terms
-    fail_flag: torch.Tensor  # (*lead,) bool, True where a term vetoes the state
+    fail_flag: torch.Tensor  # (*lead,) bool, True where the state is vetoed (cost/veto.py)
     raw: dict[str, torch.Tensor] = field(default_factory=dict)  # name -> (*lead,) unweighted
     weighted: dict[str, torch.Tensor] = field(default_factory=dict)  # name -> (*lead,)
+    breaches: dict[str, torch.Tensor] = field(default_factory=dict)  # veto quantity -> (*lead,) bool
 
     @classmethod
     def for_features(cls, features: Features) -> CostData:
@@ -48,14 +50,11 @@ class CostTerm:
     unit: str = "1"
     safety: bool = False  # safety terms have weight floors and cannot be disabled
 
-    def __init__(
-        self, weight: float = 1.0, power: float = 1.0, veto_above: float | None = None, enabled: bool = True
-    ) -> None:
+    def __init__(self, weight: float = 1.0, power: float = 1.0, enabled: bool = True) -> None:
         if self.safety and not enabled:
             raise ValueError(f"{self.name} is a safety term and cannot be disabled")
         self.weight = float(weight)
         self.power = float(power)
-        self.veto_above = veto_above  # raw value at or above which the state is vetoed
         self.enabled = enabled
 
     def compute(self, features: Features) -> torch.Tensor:
@@ -63,7 +62,7 @@ class CostTerm:
         raise NotImplementedError
 
     def score(self, data: CostData) -> None:
-        """Add this term's weighted cost to `data.costs` and raise the veto where it applies."""
+        """Add this term's weighted cost to `data.costs` (vetoes are cost/veto.py's, applied after)."""
         if not self.enabled:
             return
         raw = self.compute(data.features)
@@ -71,8 +70,6 @@ class CostTerm:
         data.raw[self.name] = raw
         data.weighted[self.name] = weighted
         data.costs = data.costs + weighted
-        if self.veto_above is not None:
-            data.fail_flag = data.fail_flag | (raw >= self.veto_above)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(weight={self.weight}, power={self.power})"

@@ -1,73 +1,52 @@
-"""Which weights exist, their defaults and floors, and the rules every weight change must pass.
+"""The intrinsic cost's weights, the only part of it a user may change, and their safety floors.
 
-The intrinsic cost is immutable except for the relative weights. Safety terms (pain, fall,
-force) carry floors: no change may set their weight below the floor, and so none may
-switch them off. cost_node validates parameter changes with `weight_problem`; the
-configurator clips its profiles with `clip_to_floors` before it pushes them.
+The term definitions are code; each term's weight is a `weights.<term>` parameter of cost_node,
+owned by the user (docs/tuning.md). The safety terms (pain, fall, force) have floors: the lower
+bound of their weight's range is the floor, so rclpy refuses any value below it on every path.
+A floor itself can only be raised above the shipped value (by a params file or launch override).
 """
 
 from __future__ import annotations
 
-import math
+from dataclasses import dataclass, fields
 
-TERM_NAMES = ("pain", "fall", "force", "energy", "goal_distance", "progress", "upright")
-SAFETY_TERMS = ("pain", "fall", "force")
+from lecun_agent.settings import setting
+
 MAX_WEIGHT = 1000.0
-
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "pain": 1.0,
-    "fall": 100.0,
-    "force": 1.0,
-    "energy": 0.01,  # 100 W of joint power weighs as much as 1.0 of pain
-    "goal_distance": 1.0,
-    "progress": 1.0,
-    "upright": 1.0,
-}
-DEFAULT_FLOORS: dict[str, float] = {"pain": 0.5, "fall": 50.0, "force": 0.5}
+SAFETY_TERMS = ("pain", "fall", "force")
 
 
-def weight_problem(name: str, value: float, floors: dict[str, float]) -> str | None:
-    """Why `value` may not be the weight of term `name`, or None when it may.
-
-    The reason says what is wrong and what is allowed, since `ros2 param set` prints it.
-    """
-    if name not in TERM_NAMES:
-        return f"unknown cost term {name!r}; terms are {', '.join(TERM_NAMES)}"
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return f"weights.{name} must be a number, got {type(value).__name__}"
-    if not math.isfinite(value):
-        return f"weights.{name} must be finite, got {value}; allowed [{floors.get(name, 0.0)}, {MAX_WEIGHT}]"
-    floor = floors.get(name, 0.0)
-    if value < 0:
-        return f"weights.{name}={value} is negative; allowed [{floor}, {MAX_WEIGHT}]"
-    if name in SAFETY_TERMS and value == 0:
-        return (
-            f"weights.{name}=0 would switch off safety term {name}; "
-            f"it cannot be switched off, allowed [{floor}, {MAX_WEIGHT}]"
-        )
-    if value < floor:
-        return f"weights.{name}={value} is below its floor {floor}; allowed [{floor}, {MAX_WEIGHT}]"
-    if value > MAX_WEIGHT:
-        return f"weights.{name}={value} is above the maximum; allowed [{floor}, {MAX_WEIGHT}]"
-    return None
+def _floor(shipped: float, term: str):
+    return setting(shipped, f"lowest allowed weights.{term} (safety); may be raised, never lowered",
+                   low=shipped, high=MAX_WEIGHT)
 
 
-def floor_problem(name: str, value: float) -> str | None:
-    """Why `value` is not a valid floor for `name` (floors are set at launch only)."""
-    if name not in SAFETY_TERMS:
-        return f"floors exist only for the safety terms {', '.join(SAFETY_TERMS)}, not {name!r}"
-    if not math.isfinite(value) or value <= 0 or value > MAX_WEIGHT:
-        return f"floors.{name}={value} must be in (0, {MAX_WEIGHT}] so the term can never be off"
-    return None
+@dataclass(frozen=True)
+class Floors:
+    """Lowest weight of each safety term; read-only, set at launch only."""
+
+    pain: float = _floor(0.5, "pain")
+    fall: float = _floor(50.0, "fall")
+    force: float = _floor(0.5, "force")
 
 
-def clip_to_floors(weights: dict[str, float], floors: dict[str, float]) -> tuple[dict[str, float], list[str]]:
-    """The weights with every safety weight raised to at least its floor, and the names raised."""
-    clipped, raised = {}, []
-    for name, value in weights.items():
-        floor = floors.get(name, 0.0)
-        value = min(max(float(value), 0.0), MAX_WEIGHT)
-        if value < floor:
-            value, _ = floor, raised.append(name)
-        clipped[name] = value
-    return clipped, raised
+def _weight(default: float, doc: str, floor: float = 0.0):
+    return setting(default, doc, low=floor, high=MAX_WEIGHT, runtime=True)
+
+
+@dataclass(frozen=True)
+class CostWeights:
+    """Relative weight of each intrinsic term: total = sum_i (weight_i * term_i) ** power_i."""
+
+    pain: float = _weight(1.0, "weight of pain: body contact, joint limits, torque overload, tilt "
+                          "(safety: never below floors.pain)", Floors.pain)
+    fall: float = _weight(100.0, "weight of the fall term (safety: never below floors.fall)", Floors.fall)
+    force: float = _weight(1.0, "weight of foot-force overload (safety: never below floors.force)",
+                           Floors.force)
+    energy: float = _weight(0.01, "weight of joint mechanical power, per W (100 W weighs as 1.0 of pain)")
+    goal_distance: float = _weight(1.0, "weight of the distance to the goal, per m")
+    progress: float = _weight(1.0, "weight of the speed shortfall towards the goal, per m/s")
+    upright: float = _weight(1.0, "weight of 1 - cos(tilt)")
+
+
+TERM_NAMES = tuple(f.name for f in fields(CostWeights))

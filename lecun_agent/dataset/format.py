@@ -96,7 +96,9 @@ def write_spec(data_dir: Path, spec: DatasetSpec) -> None:
         if old.obs_action_spec() != spec.obs_action_spec():
             raise ValueError(f"{path} describes different observations/actions than this writer")
         return
-    path.write_text(json.dumps(spec.to_dict(), indent=2))
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(spec.to_dict(), indent=2))
+    tmp.replace(path)  # a crash or a full disk never leaves a half-written spec behind
 
 
 def read_spec(data_dir: Path) -> DatasetSpec:

@@ -20,8 +20,6 @@ from lecun_agent.cost.guardrail import SOURCES, Guardrail, GuardrailConfig
 from lecun_agent.cost.limits import load_body_limits
 from lecun_agent.cost.total import IntrinsicCost
 
-WALL_X = 3.0  # m, inner face region of the east wall in the small test arena (size 6 m)
-
 
 def small_arena_env(start_x: float = 1.0, seed: int = 0):
     """A LocomotionEnv in a 6 m walled arena without obstacles, facing the east wall from start_x."""
@@ -65,10 +63,10 @@ def run(env, commands, seconds: float, guard: Guardrail | None, cost: IntrinsicC
         proposal = np.asarray(commands(t), dtype=float)
         if guard is not None:
             for source in SOURCES[1:]:
-                guard.seen(source, readings.stamp)
+                guard.seen(source, readings.stamp, t)
             guard.pain(readings.stamp, float(data.raw["pain"]))
-            guard.propose(proposal, t)
-            decision = guard.step(t)
+            guard.propose(proposal, t, t)
+            decision = guard.decide(t)
             sent, verdict = decision.cmd, decision.verdict.value
         else:
             sent, verdict = proposal, "none"

@@ -1,8 +1,8 @@
-"""`lecun-agent report`: the plots (and, for recordings, the onboard video) of a run or an MCAP file.
+"""An episode's time series and its plots: what `lecun-agent sim` writes and `lecun-agent report` redraws.
 
 A run directory written by `lecun-agent sim` holds `episode.npz` (what the episode monitor
-saw); a recording holds the topics themselves. Both become the same time series, so a
-real robot's recording is reported the same way as a simulated run.
+saw); a recording becomes the same `EpisodeSeries` (recording/series.py), so a real robot's
+recording is reported the same way as a simulated run.
 """
 
 from __future__ import annotations
@@ -51,34 +51,6 @@ def cost_table(samples: list[tuple[float, dict[str, float]]]) -> tuple[np.ndarra
     return np.array([t for t, _ in samples]), names, values
 
 
-def series_from_recording(bag_path: Path) -> EpisodeSeries:
-    """Read ground truth (or odometry), agent/cost and the camera from a rosbag2 MCAP file."""
-    from lecun_agent.nodes.common import stamp_to_sec
-    from lecun_agent.nodes.conversions import rgb_from_image
-    from lecun_agent.recording.bag import BagReader
-
-    reader = BagReader(bag_path)
-    pose_topic = next((t for t in ("/sim/ground_truth", "/odom") if reader.message_counts.get(t)), None)
-    if pose_topic is None:
-        reader.require(["/odom"])  # raises a clear error naming what the recording has
-    rows, costs, frames = [], [], []
-    for topic, _, msg in reader.messages([pose_topic, "/agent/cost", "/camera/image_raw"]):
-        t = stamp_to_sec(msg.header.stamp)
-        if topic == pose_topic:
-            p, q = msg.pose.pose.position, msg.pose.pose.orientation
-            rows.append([t, p.x, p.y, p.z, q.x, q.y, q.z, q.w])
-        elif topic == "/agent/cost":
-            costs.append((t, dict(zip(msg.name, msg.position, strict=False))))
-        else:
-            try:
-                frames.append((t, rgb_from_image(msg)))
-            except ValueError as err:
-                log.warning("skipped a camera frame: %s", err)
-    truth = np.array(sorted(rows)).reshape(-1, 8)
-    cost_t, names, values = cost_table(costs)
-    return EpisodeSeries(truth[:, 0], truth[:, 1:4], truth[:, 4:8], cost_t, names, values, frames)
-
-
 def plot_costs(series: EpisodeSeries, path: Path) -> Path:
     """One line per weighted cost term (and the total) against time."""
     import matplotlib
@@ -112,15 +84,8 @@ def write_onboard_video(frames: list[tuple[float, np.ndarray]], path: Path, scal
     return path
 
 
-def report(source: Path, out: Path | None = None) -> list[Path]:
-    """Make the plots (and the onboard video for recordings) of a run directory or an MCAP file."""
-    source = Path(source)
-    if source.is_dir():
-        if not (source / EPISODE_FILE).exists():
-            raise FileNotFoundError(f"{source} has no {EPISODE_FILE}; is it a `lecun-agent sim` run folder?")
-        series, out = EpisodeSeries.load(source / EPISODE_FILE), out or source
-    else:
-        series, out = series_from_recording(source), out or source.with_suffix("")
+def write_report(series: EpisodeSeries, out: Path) -> list[Path]:
+    """The plots of one episode (and the onboard video when it has frames) into `out`."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     if len(series.t) > 1:
@@ -129,6 +94,11 @@ def report(source: Path, out: Path | None = None) -> list[Path]:
         written.append(plot_costs(series, out / "costs.png"))
     if series.frames:
         written.append(write_onboard_video(series.frames, out / "camera.mp4"))
-    if not written:
-        raise ValueError(f"{source}: nothing to report (no pose, cost or camera data)")
     return [Path(p) for p in written]
+
+
+def load_run(run_dir: Path) -> EpisodeSeries:
+    """The series a `lecun-agent sim` run folder holds."""
+    if not (run_dir / EPISODE_FILE).exists():
+        raise FileNotFoundError(f"{run_dir} has no {EPISODE_FILE}; is it a `lecun-agent sim` run folder?")
+    return EpisodeSeries.load(run_dir / EPISODE_FILE)

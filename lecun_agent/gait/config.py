@@ -12,16 +12,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lecun_agent.settings import setting
+
 
 @dataclass
 class GaitConfig:
     """Everything the trot needs besides the leg geometry (which comes from the URDF)."""
 
     # Command limits and defaults.
-    vx_max: float = 0.8  # m/s, forward
-    vx_min: float = -0.4  # m/s, backward (the backward-bent knees step shorter going backward)
-    vy_max: float = 0.3  # m/s, sideways
-    yaw_rate_max: float = 1.0  # rad/s
+    # The command box: gait_node's read-only `limits.*` (may be narrowed, never widened).
+    vx_max: float = setting(0.8, "fastest forward speed in m/s; faster commands are clamped", low=0.0,
+                            high=0.8)
+    vx_min: float = setting(-0.4, "fastest backward speed in m/s (negative): the backward-bent knees step "
+                            "shorter going backward", low=-0.4, high=0.0)
+    vy_max: float = setting(0.3, "fastest sideways speed in m/s", low=0.0, high=0.3)
+    yaw_rate_max: float = setting(1.0, "fastest turn in rad/s", low=0.0, high=1.0)
     foot_speed_max: float = 0.85  # m/s, fastest foot over the ground, combined command
     default_speed: float = 0.5  # m/s, straight walking speed used by programs and tests
     default_yaw_rate: float = 0.8  # rad/s, turning-in-place speed used by programs and tests

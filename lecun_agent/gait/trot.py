@@ -23,6 +23,7 @@ from lecun_agent.gait.kinematics import leg_geometries, leg_ik
 log = logging.getLogger(__name__)
 
 PHASE_OFFSETS = {"FL": 0.0, "RR": 0.0, "FR": 0.5, "RL": 0.5}  # diagonal pairs
+PHASE_DECIMALS = 9  # the phase is kept to 1e-9 of a cycle
 
 
 def _wrap(a: float) -> float:
@@ -140,7 +141,11 @@ class TrotGait:
             self.idle_s = 0.0
         v = self._corrected(readings, dt)
         if self.active:
-            self.phase = (self.phase + dt / cfg.period_s) % 1.0
+            # Rounded: a control period divides the cycle exactly (0.36 s = 18 x 0.02 s), so the swing
+            # and stance switches fall on step boundaries, and float noise in dt (stamps are integer
+            # nanoseconds) would decide the side of each switch and with it the gait: a 15 % slower
+            # walk through ROS than in-process until this rounding (docs/body.md).
+            self.phase = round((self.phase + dt / cfg.period_s) % 1.0, PHASE_DECIMALS) % 1.0
             self._update_feet(v, dt)
         else:
             self.lift[:] = 0.0

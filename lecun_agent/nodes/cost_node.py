@@ -1,210 +1,248 @@
 """cost_node: the intrinsic cost of every measured state, and the safety guardrail on every command.
 
-Cost: on each joint_states it rebuilds the readings, scores them with `IntrinsicCost` and
-publishes `agent/cost` (sensor_msgs/JointState: header.stamp = the joint_states stamp,
-name = term names + "total", position = weighted value, effort = raw value).
-Guardrail: `agent/cmd_vel_proposed` in, `cmd_vel` out, on each proposal and on a node-clock
-timer; `Guardrail` decides pass / clamp / stop. Weights are the parameters weights.<term>;
-the safety floors floors.<term> and every structural constant are read-only.
+Cost: each joint reading, with the IMU, odometry and contacts of the same instant (TickGate),
+is checked for NaN/Inf (an untrusted source stops the robot and never reaches the pain filter),
+scored by `IntrinsicCost` and published on `agent/cost` (JointState: stamp = the reading's,
+name = terms + "total", position = weighted, effort = raw). A measured fall latches a stop.
+Guardrail: each `agent/cmd_vel_proposed` waits until the readings of its instant are scored,
+then `Guardrail.decide` judges it at its own stamp (or the node clock if later) and `cmd_vel`
+goes out carrying the proposal's stamp: the agent tick travels on to the gait. Between
+proposals a node-clock timer re-checks the stop rules only (it can stop the robot, never start
+it). Weights are the run-time parameters weights.<term>; everything else is read-only. The cost
+as it stands (weights, terms.*, veto.*) is published latched on `cost/definition` at start and
+after every weight change, whoever set it: the actor plans with exactly what is measured here.
 """
 
 from __future__ import annotations
 
-import math
 import time
+from dataclasses import asdict
 
 import numpy as np
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PoseStamped, TwistStamped
 from nav_msgs.msg import Odometry, Path
-from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 from sensor_msgs.msg import Imu, JointState
 from std_msgs.msg import Bool
 from std_srvs.srv import Trigger
 
+from lecun_agent.cost.definition import cost_definition
 from lecun_agent.cost.features import features_from_readings
 from lecun_agent.cost.guardrail import Guardrail, GuardrailConfig, Verdict
 from lecun_agent.cost.limits import load_body_limits
 from lecun_agent.cost.total import IntrinsicCost, TermSettings
-from lecun_agent.cost.weights import DEFAULT_FLOORS, DEFAULT_WEIGHTS, MAX_WEIGHT, TERM_NAMES, weight_problem
+from lecun_agent.cost.veto import LATCHING, VetoLimits
+from lecun_agent.cost.weights import CostWeights, Floors
+from lecun_agent.messages.conversions import message_problem, readings_from_msgs, twist_msg, twist_vector
+from lecun_agent.messages.conversions import stamp_to_sec as sec
+from lecun_agent.messages.plans import named_values_msg
 
-from .common import (
-    COMMAND_QOS,
-    ERROR,
-    LATCHED_QOS,
-    OK,
-    SENSOR_QOS,
-    WARN,
-    Diagnostics,
-    Parameters,
-    publish_last,
-    spin_node,
-)
-from .common import stamp_to_sec as sec
-from .conversions import JointOrderError, readings_from_msgs, twist_msg, twist_vector
+from .diagnostics import ERROR, OK, WARN, Diagnostics
+from .parameters import Parameters
+from .qos import COMMAND_QOS, DECISION_QOS, LATCHED_QOS, SENSOR_QOS
+from .spin import publish_last, spin_node
+from .tick_gate import SYNC_TIMEOUT_S, TickGate
 
 LEVEL = {Verdict.PASS: OK, Verdict.CLAMP: WARN, Verdict.STOP: ERROR}
 W = "weights."
 
 
-
-def declare_all(p: Parameters, prefix: str, defaults, docs: dict) -> dict:
-    """Declare read-only `prefix.<field>` for every field of a config dataclass; return the values."""
-    return {k: p.declare(f"{prefix}.{k}", getattr(defaults, k), d, low=lo, high=hi, read_only=True)
-            for k, (d, lo, hi) in docs.items()}
-
-
 class CostNode(Node):
     def __init__(self, **node_kwargs) -> None:
-        # Undeclared names reach our own callback, which rejects them with the list of terms.
         super().__init__("cost_node", allow_undeclared_parameters=True, **node_kwargs)
         p = self.params = Parameters(self)
-        self.floors = {n: p.declare(f"floors.{n}", DEFAULT_FLOORS[n], f"lowest allowed {W}{n} (safety)",
-                                    low=1e-6, high=MAX_WEIGHT, read_only=True) for n in DEFAULT_FLOORS}
-        weights = {n: p.declare(f"{W}{n}", DEFAULT_WEIGHTS[n], f"relative weight of the {n} cost term",
-                                low=self.floors.get(n, 0.0), high=MAX_WEIGHT) for n in TERM_NAMES}
-        settings = TermSettings(**declare_all(p, "terms", TermSettings(), TermSettings.docs()))
-        guard = GuardrailConfig(**declare_all(p, "guardrail", GuardrailConfig(), GuardrailConfig.docs()))
-        rate = p.declare("guardrail.rate_hz", 50.0, "cmd_vel output rate, Hz", low=1.0, high=1000.0,
-                         read_only=True)
-        urdf = p.declare("urdf", "", "URDF with joint limits and mass; empty = the package's", read_only=True)
-        unknown = sorted(set(self._parameter_overrides) - set(self._parameters))
-        if unknown:  # a typo in cost_node.yaml would otherwise be ignored silently
-            raise ValueError(f"cost_node: unknown parameters {unknown} in the params file")
-        self.cost = IntrinsicCost(load_body_limits(urdf or None), settings, weights, self.floors)
-        self.guard = Guardrail(guard)
-        self.add_on_set_parameters_callback(self._check_weights)
+        floors = p.declare_settings(Floors, "floors.")
+        weights = p.declare_settings(CostWeights, W, low=asdict(floors))
+        settings = p.declare_settings(TermSettings, "terms.")
+        veto = p.declare_settings(VetoLimits, "veto.")
+        guard = p.declare_settings(GuardrailConfig, "guardrail.")
+        urdf = p.declare("urdf", "", "URDF with joint limits and mass; empty = the package's")
+        sync_s = p.declare("sync_timeout_s", SYNC_TIMEOUT_S, "wall seconds to wait for the readings (and plan) of a "
+                           "proposal's instant before judging it anyway (counted)", low=0.05, high=60.0)
+        plans = p.declare("expect_plans", False, "the agent publishes agent/plan_costs with every proposal "
+                          "(the planner does): judge each proposal with its plan")
+        p.reject_unknown_overrides()
+        self.cost = IntrinsicCost(load_body_limits(urdf or None), settings, weights, veto)
+        self.guard = Guardrail(guard, veto)
         p.on_change(self._apply_weights)
-        self.msgs: dict[str, object] = {}
         self.goal: np.ndarray | None = None
         self.last_cost: dict[str, float] = {}
-        self.last_reasons: tuple[str, ...] = ()
+        self.last_stamp = None  # the newest proposal's stamp: what cmd_vel carries
+        self.readings = TickGate(self, ("imu", "odom"), sync_s, self._score, optional=("feet", "body"))
+        # A proposal always waits for its instant's readings, even when a stop looks certain: a reading
+        # still on its way may change the verdict, and the verdict must not depend on arrival order.
+        self.proposals = TickGate(self, ("scored", "plan") if plans else ("scored",), sync_s, self._judge)
         self.cost_pub = self.create_publisher(JointState, "agent/cost", SENSOR_QOS)
+        self.decision_pub = self.create_publisher(DiagnosticArray, "guardrail/decisions", DECISION_QOS)
         self.cmd_pub = self.create_publisher(TwistStamped, "cmd_vel", COMMAND_QOS)
-        self.diag = Diagnostics(self)
+        self.definition_pub = self.create_publisher(JointState, "cost/definition", LATCHED_QOS)
+        self._publish_definition()
         sub = self.create_subscription
         sub(JointState, "joint_states", self._on_joints, SENSOR_QOS)
-        for topic, kind, source in (("imu/data", Imu, "imu"), ("odom", Odometry, "odom")):
-            sub(kind, topic, lambda m, s=source: self._on_input(s, m), SENSOR_QOS)
-        sub(JointState, "foot_contacts", lambda m: self.msgs.__setitem__("feet", m), SENSOR_QOS)
-        sub(JointState, "body_contacts", lambda m: self.msgs.__setitem__("body", m), SENSOR_QOS)
+        for topic, kind, name in (("imu/data", Imu, "imu"), ("odom", Odometry, "odom")):
+            sub(kind, topic, lambda m, n=name: self._on_sensor(n, m), SENSOR_QOS)
+        for topic, name in (("foot_contacts", "feet"), ("body_contacts", "body")):
+            sub(JointState, topic, self.readings.feed(name), SENSOR_QOS)
         sub(PoseStamped, "goal_pose", self._on_goal, COMMAND_QOS)
-        sub(TwistStamped, "agent/cmd_vel_proposed", self._on_proposal, COMMAND_QOS)
+        sub(TwistStamped, "agent/cmd_vel_proposed", lambda m: self.proposals.event(sec(m.header.stamp), m),
+            COMMAND_QOS)
         sub(Path, "agent/plan", self._on_path, COMMAND_QOS)
         sub(JointState, "agent/plan_costs", self._on_plan_costs, COMMAND_QOS)
         sub(Bool, "e_stop", lambda m: m.data and self._e_stop("e_stop topic"), LATCHED_QOS)
         self.create_service(Trigger, "e_stop", lambda req, res: self._e_stop("e_stop service", res))
         self.create_service(Trigger, "reset_e_stop", self._reset_e_stop)
-        self.create_timer(1.0 / rate, self._tick)
-        self.create_timer(1.0, self._publish_diagnostics)
-        self.get_logger().info(f"cost terms {', '.join(TERM_NAMES)}; weights {self.cost.weights}")
+        self.create_timer(1.0 / guard.rate_hz, self._check)
+        self.diagnostics = Diagnostics(self, self._report)
+        self.get_logger().info(f"cost terms {', '.join(self.cost.term_names)}; weights {self.cost.weights}")
+
+    def _now(self) -> float:
+        return self.get_clock().now().nanoseconds * 1e-9
 
     # ---- weights -----------------------------------------------------------------------
-    def _check_weights(self, params) -> SetParametersResult:
-        reasons = []
-        for prm in params:
-            if prm.name.startswith(W):
-                reason = weight_problem(prm.name[len(W):], prm.value, self.floors)
-            elif not self.has_parameter(prm.name):
-                reason = f"unknown parameter {prm.name!r}; tunable weights are {W}<{'|'.join(TERM_NAMES)}>"
-            else:
-                continue
-            if reason:
-                reasons.append(reason)
-        return SetParametersResult(successful=not reasons, reason="; ".join(reasons))
-
     def _apply_weights(self, changed: dict) -> None:
+        """rclpy checked each weight against its range [floor, max]; the terms take the new values."""
         new = {k[len(W):]: float(v) for k, v in changed.items() if k.startswith(W)}
         old = self.cost.weights
         self.cost.set_weights(new)
-        stamp = self.get_clock().now().nanoseconds * 1e-9
         for name, value in new.items():
-            self.get_logger().info(f"weight {name}: {old[name]} -> {value} at t={stamp:.3f} "
+            self.get_logger().info(f"weight {name}: {old[name]} -> {value} at t={self._now():.3f} "
                                    f"(wall {time.strftime('%Y-%m-%dT%H:%M:%S')})")
+        self._publish_definition()
+
+    def _publish_definition(self) -> None:
+        """The cost as it is now (weights, term settings, veto limits), latched: what planners follow."""
+        definition = cost_definition(CostWeights(**self.cost.weights), self.cost.settings, self.cost.veto)
+        self.definition_pub.publish(named_values_msg(self.get_clock().now().to_msg(), definition))
 
     # ---- measured cost -------------------------------------------------------------------
-    def _on_input(self, source: str, msg) -> None:
-        self.msgs[source] = msg
-        self.guard.seen(source, sec(msg.header.stamp))
-
     def _on_goal(self, msg: PoseStamped) -> None:
-        self.goal = np.array([msg.pose.position.x, msg.pose.position.y])
+        goal = np.array([msg.pose.position.x, msg.pose.position.y])
+        self.goal = goal if np.all(np.isfinite(goal)) else None
+
+    def _on_sensor(self, source: str, msg) -> None:
+        """imu/data, odom: the guardrail judges freshness and trust at arrival; only trusted ones score."""
+        stamp = sec(msg.header.stamp)
+        trusted = self.guard.seen(source, stamp, self._now(), message_problem(msg))
+        self.readings.input(source, stamp, msg if trusted else None)
 
     def _on_joints(self, msg: JointState) -> None:
-        self._on_input("joint_states", msg)
-        if "imu" not in self.msgs or "odom" not in self.msgs:
-            return  # height and heading come from odom; no cost without them
+        stamp, now = sec(msg.header.stamp), self._now()
+        problem = message_problem(msg)
+        if self.guard.seen("joint_states", stamp, now, problem):
+            self.readings.event(stamp, msg)
+        else:  # refused (untrusted or from the future), and done with: no proposal waits for it
+            self.get_logger().error(f"joint_states stamped {stamp:.3f} refused at t={now:.3f}: "
+                                    f"{problem or 'stamp ahead of the clock'}", throttle_duration_sec=2.0)
+            self.proposals.input("scored", min(stamp, now), None)
+
+    def _score(self, stamp: float, joints: JointState, latest: dict, timed_out: bool) -> None:
+        """One joint reading with the IMU, odometry and contacts of its instant; then its proposal may go."""
         try:
-            readings = readings_from_msgs(msg, self.msgs["imu"], self.msgs["odom"],
-                                          self.msgs.get("feet"), self.msgs.get("body"))
-        except JointOrderError as err:
-            self.get_logger().error(str(err), throttle_duration_sec=5.0)
+            self._score_reading(stamp, joints, latest)
+        finally:
+            self.proposals.input("scored", stamp, None)
+
+    def _score_reading(self, stamp: float, joints: JointState, latest: dict) -> None:
+        if latest["imu"] is None or latest["odom"] is None:
+            return  # the IMU or odometry of this instant was refused or never came: the guardrail stops
+        readings = readings_from_msgs(joints, *(latest[k] for k in ("imu", "odom", "feet", "body")))
+        untrusted = readings.untrusted()  # the contacts (the rest was checked at arrival)
+        if untrusted:  # never into the pain filter, and the robot stops
+            self.guard.seen("joint_states", stamp, self._now(), "; ".join(untrusted.values()))
+            self.get_logger().error(f"untrusted reading at t={stamp:.3f}: {'; '.join(untrusted.values())}",
+                                    throttle_duration_sec=2.0)
             return
         data = self.cost.evaluate(features_from_readings(readings, self.goal), check=False)
         names = list(self.cost.term_names)
         out = JointState(name=names + ["total"])
-        out.header.stamp, out.header.frame_id = msg.header.stamp, "cost"
+        out.header.stamp, out.header.frame_id = joints.header.stamp, "cost"
         out.position = [float(data.weighted[n]) for n in names] + [float(data.costs)]
         out.effort = [float(data.raw[n]) for n in names] + [float(data.costs)]
         self.cost_pub.publish(out)
         self.last_cost = dict(zip(out.name, out.position, strict=True))
-        self.guard.pain(readings.stamp, float(data.raw["pain"]))
+        self.guard.pain(stamp, float(data.raw["pain"]))
+        self.guard.measured({q: bool(data.breaches[q]) for q in LATCHING}, stamp)
 
     # ---- guardrail -----------------------------------------------------------------------
-    def _on_proposal(self, msg: TwistStamped) -> None:
-        self.guard.propose(twist_vector(msg), sec(msg.header.stamp))
-        self._tick(msg.header.stamp)
+    def _judge(self, stamp: float, msg: TwistStamped, latest: dict, timed_out: bool) -> None:
+        if self.last_stamp is not None and stamp <= sec(self.last_stamp):
+            self._publish(self.guard.last)  # a tick offered again (start-up): the same answer, not a new one
+            return
+        now = max(self._now(), stamp)
+        self.guard.propose(twist_vector(msg), stamp, now)
+        self.last_stamp = msg.header.stamp
+        decision = self.guard.decide(now)
+        self._publish(decision)
+        self._log_decision(msg.header.stamp, decision)
+
+    def _log_decision(self, stamp, decision) -> None:
+        """Every decision that changes or limits a command, on guardrail/decisions (reasons, stamp = when)."""
+        if decision.reasons:
+            status = DiagnosticStatus(level=LEVEL[decision.verdict], name="guardrail", message=decision.detail,
+                                      values=[KeyValue(key=r, value="1") for r in decision.reasons])
+            out = DiagnosticArray(status=[status])
+            out.header.stamp = stamp
+            self.decision_pub.publish(out)
+
+    def _check(self) -> None:
+        """Between proposals: re-check the stop rules, and repeat the output (a keep-alive for drivers
+        with their own command timeout). Nothing goes out before the first proposal: a command
+        carries a proposal's stamp (its agent tick), and there is none yet."""
+        if self.last_stamp is not None:
+            before = self.guard.last
+            decision = self.guard.check(self._now())
+            self._publish(decision)
+            if decision is not before and decision.reasons != before.reasons:  # a new stop between proposals
+                self._log_decision(self.get_clock().now().to_msg(), decision)
 
     def _on_path(self, msg: Path) -> None:
         xyz = [(ps.pose.position.x, ps.pose.position.y, ps.pose.position.z) for ps in msg.poses]
-        finite = all(math.isfinite(v) for p in xyz for v in p)
-        self.guard.plan(sec(msg.header.stamp), {"path": np.array([0.0 if finite else math.inf])})
+        finite = bool(np.all(np.isfinite(np.asarray(xyz, dtype=float))))
+        self.guard.plan(sec(msg.header.stamp), {"path": np.array([0.0 if finite else np.inf])}, self._now())
 
     def _on_plan_costs(self, msg: JointState) -> None:
         """name = "<quantity>[<step>]" (e.g. "tilt[3]"), position = predicted value."""
         predicted: dict[str, list[float]] = {}
         for name, value in zip(msg.name, msg.position, strict=False):
             predicted.setdefault(name.split("[")[0], []).append(value)
-        self.guard.plan(sec(msg.header.stamp), {k: np.array(v) for k, v in predicted.items()})
+        stamp = sec(msg.header.stamp)
+        self.guard.plan(stamp, {k: np.array(v) for k, v in predicted.items()}, self._now())
+        if "plan" in self.proposals.history:
+            self.proposals.input("plan", stamp, None)
 
     def _e_stop(self, why: str, response: Trigger.Response | None = None):
         self.guard.e_stop(why)
         self.get_logger().error(f"E-STOP raised by {why}; latched until reset_e_stop")
-        self._tick()
+        self._check()  # at once, not at the next output period
         if response is not None:
             response.success, response.message = True, "e-stop latched; call reset_e_stop to release"
         return response
 
     def _reset_e_stop(self, request, response: Trigger.Response) -> Trigger.Response:
         was = self.guard.reset_e_stop()
-        self.get_logger().warning("e-stop reset by service" if was else "reset_e_stop: no e-stop was latched")
-        response.success, response.message = True, "e-stop released" if was else "no e-stop was latched"
+        self.get_logger().warning("latched stop reset by service" if was else "reset_e_stop: nothing latched")
+        response.success, response.message = True, "stop released" if was else "no stop was latched"
         return response
 
-    def _tick(self, stamp=None) -> None:
-        now = self.get_clock().now()
-        decision = self.guard.step(now.nanoseconds * 1e-9)
-        if decision.verdict == Verdict.STOP or stamp is None:
-            stamp = now.to_msg()
-        self.cmd_pub.publish(twist_msg(stamp, decision.cmd))
-        if decision.reasons != self.last_reasons:  # log each change of reasons, count every output
+    def _publish(self, decision) -> None:
+        self.cmd_pub.publish(twist_msg(self.last_stamp, decision.cmd))
+        if decision.reasons != getattr(self, "_logged", ()):  # log each change of reasons
             if decision.reasons:
                 self.get_logger().warning(f"guardrail {decision.verdict}: {decision.detail}")
             else:
                 self.get_logger().info("guardrail pass: command passes unchanged")
-            self.last_reasons = decision.reasons
-        self.last_decision = decision
+            self._logged = decision.reasons
 
-    def _publish_diagnostics(self) -> None:
-        decision = getattr(self, "last_decision", None)
-        if decision is None:
-            return
+    def _report(self):
+        decision = self.guard.last
         values = {f"count.{k}": v for k, v in sorted(self.guard.counts.items())}
         values.update({f"outputs.{v}": n for v, n in self.guard.verdicts.items()})
         values.update({f"weight.{k}": v for k, v in self.cost.weights.items()})
         values.update({f"cost.{k}": round(v, 4) for k, v in self.last_cost.items()})
-        values["e_stop"] = self.guard.e_stopped
-        self.diag.publish(LEVEL[decision.verdict], f"{decision.verdict}: {decision.detail or 'ok'}", values)
+        values.update(e_stop=self.guard.e_stopped,
+                      sync_timeouts=self.readings.timeouts + self.proposals.timeouts)
+        return LEVEL[decision.verdict], f"{decision.verdict}: {decision.detail or 'ok'}", values
 
     def publish_zero(self) -> None:
         publish_last(self.cmd_pub, twist_msg(self.get_clock().now().to_msg(), np.zeros(3)))

@@ -1,13 +1,20 @@
 """gait_node: locomotion reflexes. Turns /cmd_vel (vx, vy, yaw rate) into /joint_commands.
 
-It computes one joint command per joint_states reading (decimated to `rate_hz`) and stamps
-it with that reading's stamp, so a synchronous simulator knows which observation the
-command answers. Stale or non-finite velocity commands make it stand.
+It computes one joint command per joint_states reading (decimated to `rate_hz`), with the IMU
+and odometry of the same instant (TickGate), and stamps it with the reading's stamp, so a
+synchronous simulator knows which observation the command answers. The command used for the
+reading at t is the newest /cmd_vel stamped at or before t; it is stale when older than
+`cmd_timeout_s` by stamps, and then the robot stands. With `sync_tick_s` > 0 (lock-step
+simulation) a reading at an agent tick waits for the /cmd_vel carrying that tick's stamp, so the
+whole agent loop is one barrier. Non-finite commands are ignored; NaN/Inf IMU or odometry never
+reaches the trot's filters, and a joint reading that lacks joints is not read: the robot holds its
+standing pose instead.
 """
 
 from __future__ import annotations
 
-import dataclasses
+from collections import deque
+from dataclasses import dataclass
 
 import numpy as np
 from geometry_msgs.msg import TwistStamped
@@ -20,122 +27,131 @@ from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 from lecun_agent.body.readings import JOINT_NAMES
 from lecun_agent.gait.config import GaitConfig
 from lecun_agent.gait.trot import TrotGait
+from lecun_agent.messages import conversions as conv
+from lecun_agent.messages.conversions import message_problem, stamp_to_sec
+from lecun_agent.settings import setting
 
-from . import conversions as conv
-from .common import COMMAND_QOS, OK, SENSOR_QOS, WARN, Diagnostics, Parameters, spin_node, stamp_to_sec
+from .diagnostics import OK, WARN, Diagnostics
+from .parameters import Parameters
+from .qos import COMMAND_QOS, SENSOR_QOS
+from .spin import spin_node
+from .tick_gate import EPS, TickGate
 
 ZERO = np.zeros(3)
+FUTURE_TOLERANCE_S = 0.1  # a /cmd_vel stamped further ahead of our clock than this is not trusted
+
+
+@dataclass(frozen=True)
+class GaitNodeSettings:
+    rate_hz: float = setting(50.0, "most joint commands per second (one per joint_states reading)", low=10.0,
+                             high=500.0, runtime=True)
+    cmd_timeout_s: float = setting(0.5, "a /cmd_vel older than this (by stamps) makes the robot stand, s",
+                                   low=0.05, high=0.5, runtime=True)
+    imu_timeout_s: float = setting(0.2, "seconds the IMU or odometry may lag joint_states before the robot "
+                                   "stands", low=0.01, high=0.2, runtime=True)
+    sync_tick_s: float = setting(0.0, "lock-step simulation: the agent tick period (1 / camera rate); a "
+                                 "reading at a tick waits for that tick's /cmd_vel. 0 = real time, no "
+                                 "waiting", low=0.0, high=1.0)
+    sync_timeout_s: float = setting(10.0, "lock-step: wall seconds to wait for a tick's /cmd_vel before "
+                                    "acting without it (counted)", low=0.05, high=60.0)
 
 
 class GaitNode(Node):
-    def __init__(self) -> None:
-        super().__init__("gait_node")
+    def __init__(self, **node_kwargs) -> None:
+        super().__init__("gait_node", allow_undeclared_parameters=True, **node_kwargs)
         p = self.params = Parameters(self)
-        p.declare("rate_hz", 50.0, "most joint commands per second (one per joint_states reading)",
-                  low=10.0, high=500.0)
-        p.declare("cmd_timeout_s", 0.5, "sim/robot seconds without /cmd_vel before the robot stands",
-                  low=0.05, high=10.0)
-        p.declare("imu_timeout_s", 0.2, "seconds the IMU or odometry may lag joint_states before the robot "
-                  "stands",
-                  low=0.01, high=5.0)
-        limits = {
-            name: p.declare(f"limits.{name}", float(getattr(GaitConfig, name)), text, low=low, high=high,
-                            read_only=True)
-            for name, text, low, high in (
-                ("vx_max", "fastest forward speed in m/s; faster commands are clamped", 0.0, 2.0),
-                ("vx_min", "fastest backward speed in m/s (negative)", -2.0, 0.0),
-                ("vy_max", "fastest sideways speed in m/s", 0.0, 1.0),
-                ("yaw_rate_max", "fastest turn in rad/s", 0.0, 3.0),
-            )
-        }
-        self.config = dataclasses.replace(GaitConfig(), **limits)
+        cfg = p.declare_settings(GaitNodeSettings)
+        self.config = p.declare_settings(GaitConfig, "limits.")
+        p.reject_unknown_overrides()
         self.gait = TrotGait(self.config)
-
-        self.command, self.command_time = ZERO.copy(), None
-        self.imu: Imu | None = None
-        self.odom: Odometry | None = None  # optional: robots without odometry never wait for it
-        self.pending: JointState | None = None  # joint reading waiting for its IMU reading
+        self.tick = cfg.sync_tick_s
+        self.commands: deque[tuple[float, np.ndarray]] = deque(maxlen=64)  # (stamp, finite command)
+        self.waived_tick = -np.inf  # reading stamp at which we stopped waiting for a tick's command
         self.last_output_stamp = -np.inf
         self.last_command: JointTrajectory | None = None
-        self.counts = {"commands_out": 0, "nonfinite_cmd": 0, "stale_cmd": 0, "stale_imu": 0}
+        self.counts = {"commands_out": 0, "nonfinite_cmd": 0, "future_cmd": 0, "stale_cmd": 0, "stale_imu": 0,
+                       "untrusted_input": 0}
         self.stale = True
-
+        wait_s = cfg.sync_timeout_s if self.tick > 0 else cfg.imu_timeout_s
+        self.gate = TickGate(self, ("imu",), wait_s, self._act, optional=("odom",),
+                             also_ready=self._tick_command)
         self.pub = self.create_publisher(JointTrajectory, "joint_commands", COMMAND_QOS)
         self.create_subscription(TwistStamped, "cmd_vel", self._on_cmd_vel, COMMAND_QOS)
-        self.create_subscription(Imu, "imu/data", self._on_imu, SENSOR_QOS)
-        self.create_subscription(Odometry, "odom", self._on_odom, SENSOR_QOS)
+        self.create_subscription(Imu, "imu/data", self.gate.feed("imu"), SENSOR_QOS)
+        self.create_subscription(Odometry, "odom", self.gate.feed("odom"), SENSOR_QOS)
         self.create_subscription(JointState, "joint_states", self._on_joints, SENSOR_QOS)
-        self.diagnostics = Diagnostics(self)
-        self.create_timer(1.0, self._publish_diagnostics)
+        self.diagnostics = Diagnostics(self, self._report)
 
     def _on_cmd_vel(self, msg: TwistStamped) -> None:
-        command = conv.twist_vector(msg)
-        if not np.all(np.isfinite(command)):
+        command, stamp = conv.twist_vector(msg), stamp_to_sec(msg.header.stamp)
+        if not np.all(np.isfinite(command)) or not np.isfinite(stamp):
             self.counts["nonfinite_cmd"] += 1
             self.get_logger().warning(f"ignored non-finite /cmd_vel {command.tolist()}",
-                                   throttle_duration_sec=2.0)
+                                      throttle_duration_sec=2.0)
             return
-        self.command = command
-        self.command_time = self.get_clock().now()
+        now = self.get_clock().now().nanoseconds * 1e-9
+        if stamp > max(now, self.last_output_stamp) + FUTURE_TOLERANCE_S:
+            self.counts["future_cmd"] += 1
+            self.get_logger().warning(f"ignored /cmd_vel stamped {stamp:.3f}, ahead of the clock ({now:.3f})",
+                                      throttle_duration_sec=2.0)
+            return
+        self.commands.append((stamp, command))
+        self.gate.release()
 
-    def _on_imu(self, msg: Imu) -> None:
-        self.imu = msg
-        self._act_if_ready()
-
-    def _on_odom(self, msg: Odometry) -> None:
-        self.odom = msg
-        self._act_if_ready()
+    def _tick_command(self, stamp: float) -> bool:
+        """Lock-step: a reading at an agent tick goes only with the command carrying that tick's stamp."""
+        if self.tick <= 0 or stamp - self.waived_tick < self.tick - EPS:
+            return True
+        newest = self.commands[-1][0] if self.commands else -np.inf
+        return stamp - newest < self.tick - EPS
 
     def _on_joints(self, msg: JointState) -> None:
         stamp = stamp_to_sec(msg.header.stamp)
         if stamp == self.last_output_stamp and self.last_command is not None:
             self.pub.publish(self.last_command)  # the same reading offered again: our answer was lost
-            return
-        if stamp - self.last_output_stamp < 1.0 / self.params["rate_hz"] - 1e-6:
-            return  # decimate fast joint_states streams to rate_hz
-        self.pending = msg
-        self._act_if_ready()
+        elif stamp - self.last_output_stamp >= 1.0 / self.params["rate_hz"] - EPS:  # decimate to rate_hz
+            self.gate.event(stamp, msg)
 
-    def _act_if_ready(self) -> None:
-        """Act on the pending joint reading once the same instant's IMU (and odometry) are in.
-
-        Waiting for them, rather than using whatever arrived, makes synchronous runs
-        reproducible; a sensor lagging past imu_timeout_s makes the robot stand instead.
-        """
-        if self.pending is None or self.imu is None:
-            return
-        stamp = stamp_to_sec(self.pending.header.stamp)
-        lags = [stamp - stamp_to_sec(m.header.stamp) for m in (self.imu, self.odom) if m is not None]
-        if max(lags) <= 1e-9:
-            self._act(self.pending)
-        elif max(lags) > self.params["imu_timeout_s"]:
+    def _act(self, stamp: float, joints: JointState, inputs: dict, timed_out: bool) -> None:
+        if stamp <= self.last_output_stamp:
+            return  # a duplicate that was already pending
+        if timed_out and not self._tick_command(stamp):
+            self.waived_tick = stamp  # the tick's command did not come: go on without it this tick
+        imu, odom = inputs["imu"], inputs["odom"]
+        lags = [stamp - stamp_to_sec(m.header.stamp) for m in (imu, odom) if m is not None]
+        if imu is None or max(lags) > self.params["imu_timeout_s"]:
             self.counts["stale_imu"] += 1
             self.get_logger().warning("IMU or odometry lags joint_states; standing",
                                       throttle_duration_sec=2.0)
-            self._act(self.pending, force_stand=True)
-
-    def _act(self, joints: JointState, force_stand: bool = False) -> None:
-        self.pending = None
+            return self._stand(joints.header.stamp, stamp)
+        problem = next((p for m in (imu, odom) if m is not None and (p := message_problem(m))), None)
         try:
-            readings = conv.readings_from_msgs(joints, self.imu, self.odom)
-        except ValueError as err:
-            self.get_logger().error(str(err), throttle_duration_sec=5.0)
-            return
-        command = ZERO if force_stand or self._command_stale() else self.command
+            readings = conv.readings_from_msgs(joints, imu, odom)
+        except conv.JointOrderError as err:  # a reading without all joints: nothing to build a reading from
+            problem = str(err)
+        if problem is not None:  # never into the trot's filters: NaN would stay there for good
+            self.counts["untrusted_input"] += 1
+            self.get_logger().error(f"{problem}; holding the standing pose", throttle_duration_sec=2.0)
+            return self._stand(joints.header.stamp, stamp)
         dt = 1.0 / self.params["rate_hz"] if np.isinf(self.last_output_stamp) else \
-            max(readings.stamp - self.last_output_stamp, 1e-3)
-        targets = self.gait.step(command, readings, dt)
-        self.last_output_stamp = readings.stamp
+            max(stamp - self.last_output_stamp, 1e-3)
+        targets = self.gait.step(self._command(stamp), readings, dt)
+        self.last_output_stamp = stamp
         self._publish(joints.header.stamp, targets)
 
-    def _command_stale(self) -> bool:
-        stale = self.command_time is None or \
-            (self.get_clock().now() - self.command_time).nanoseconds * 1e-9 > self.params["cmd_timeout_s"]
-        if stale and not self.stale and self.command_time is not None:
+    def _command(self, stamp: float) -> np.ndarray:
+        """The newest command stamped at or before `stamp`, or zero when it is stale (by stamps)."""
+        chosen = next(((s, c) for s, c in reversed(self.commands) if s <= stamp + EPS), None)
+        stale = chosen is None or stamp - chosen[0] > self.params["cmd_timeout_s"]
+        if stale and not self.stale and chosen is not None:
             self.counts["stale_cmd"] += 1
             self.get_logger().warning("/cmd_vel went stale; standing")
         self.stale = stale
-        return stale
+        return ZERO if stale else chosen[1]
+
+    def _stand(self, msg_stamp, stamp: float) -> None:
+        self.last_output_stamp = stamp
+        self._publish(msg_stamp, self.gait.standing_pose())
 
     def _publish(self, stamp, targets: np.ndarray) -> None:
         msg = JointTrajectory()
@@ -146,12 +162,12 @@ class GaitNode(Node):
         self.last_command = msg
         self.counts["commands_out"] += 1
 
-    def _publish_diagnostics(self) -> None:
+    def _report(self):
         trouble = self.counts["nonfinite_cmd"] or self.stale
         message = "standing: /cmd_vel stale" if self.stale else "walking"
         if self.counts["nonfinite_cmd"]:
             message += f"; {self.counts['nonfinite_cmd']} non-finite commands ignored"
-        self.diagnostics.publish(WARN if trouble else OK, message, dict(self.counts))
+        return WARN if trouble else OK, message, {**self.counts, "sync_timeouts": self.gate.timeouts}
 
     def stand(self) -> None:
         """Last act on shutdown: command the standing pose."""

@@ -1,7 +1,8 @@
 """perception_node: encoder E. Camera frame + proprioception -> latent state s on `agent/latent`.
 
-On each `camera/image_raw` frame it builds the proprioception vector from the latest
-joint_states, imu/data, odom (and foot_contacts when a robot has them), encodes both with the
+On each `camera/image_raw` frame it builds the proprioception vector from the joint_states,
+imu/data, odom (and foot_contacts when a robot has them) of the frame's instant (it waits for
+them: TickGate, which is what keeps lock-step runs repeatable), encodes both with the
 checkpoint's encoder and publishes `agent/latent`: sensor_msgs/Image, 32FC1, height 1,
 width D, header.stamp = the camera frame's stamp. Frames that cannot be encoded (wrong size or
 encoding, NaN in the readings, readings not there yet) are skipped, logged (throttled) and
@@ -19,43 +20,50 @@ from nav_msgs.msg import Odometry
 from rclpy.node import Node
 from sensor_msgs.msg import Image, Imu, JointState
 
+from lecun_agent.messages.conversions import readings_from_msgs, rgb_from_image, stamp_to_sec
+from lecun_agent.messages.latents import float_image
+from lecun_agent.nodes.checkpoint_parameter import CheckpointParameter, ModelNodeSettings
 from lecun_agent.perception.proprio import proprio_from_readings
 
-from .common import OK, SENSOR_QOS, WARN, Diagnostics, Parameters, spin_node
-from .conversions import readings_from_msgs, rgb_from_image
-from .latent_io import CheckpointParameter, float_image
+from .diagnostics import OK, WARN, Diagnostics
+from .parameters import Parameters
+from .qos import SENSOR_QOS
+from .spin import spin_node
+from .tick_gate import SYNC_TIMEOUT_S, TickGate
 
 
 class PerceptionNode(Node):
     def __init__(self, **node_kwargs) -> None:
-        super().__init__("perception_node", **node_kwargs)
+        super().__init__("perception_node", allow_undeclared_parameters=True, **node_kwargs)
         p = self.params = Parameters(self)
-        threads = p.declare("threads", 1, "torch intra-op threads for inference (CPU)", low=1, high=64,
-                            read_only=True)
-        p.declare("diagnostics_period_s", 1.0, "seconds between /diagnostics reports", low=0.1, high=60.0,
-                  read_only=True)
-        torch.set_num_threads(threads)
+        common = p.declare_settings(ModelNodeSettings)
+        torch.set_num_threads(common.threads)
         self.ckpt = CheckpointParameter(self, p)
-        self.msgs: dict[str, object] = {}
+        sync_s = p.declare("sync_timeout_s", SYNC_TIMEOUT_S, "wall seconds to wait for the joint reading, IMU "
+                           "and odometry of a frame's instant before encoding without them (counted)", low=0.05,
+                           high=60.0)
+        p.reject_unknown_overrides()
+        self.gate = TickGate(self, ("joints", "imu", "odom"), sync_s, self._encode, optional=("feet",))
         self.skips: Counter[str] = Counter()
         self.published = self._published_at_report = self._bad_at_report = 0
         self.infer_ms: list[float] = []
         self.last_report = self.get_clock().now()
         self.pub = self.create_publisher(Image, "agent/latent", SENSOR_QOS)
-        self.create_subscription(Image, "camera/image_raw", self._on_image, SENSOR_QOS)
+        self.create_subscription(Image, "camera/image_raw", lambda m: self.gate.event(stamp_to_sec(m.header.stamp), m),
+                                 SENSOR_QOS)
         for topic, kind, key in (("joint_states", JointState, "joints"), ("imu/data", Imu, "imu"),
                                  ("odom", Odometry, "odom"), ("foot_contacts", JointState, "feet")):
-            self.create_subscription(kind, topic, lambda m, k=key: self.msgs.__setitem__(k, m), SENSOR_QOS)
-        self.diagnostics = Diagnostics(self)
-        self.create_timer(p["diagnostics_period_s"], self._publish_diagnostics)
+            self.create_subscription(kind, topic, self.gate.feed(key), SENSOR_QOS)
+        self.diagnostics = Diagnostics(self, self._report, common.diagnostics_period_s)
 
     def _skip(self, reason: str, detail: str) -> None:
         self.skips[reason] += 1
         self.get_logger().warning(f"frame skipped ({reason}): {detail}", throttle_duration_sec=2.0)
 
-    def _on_image(self, msg: Image) -> None:
-        if "joints" not in self.msgs or "imu" not in self.msgs:
-            self._skip("waiting", "no joint_states or imu/data yet")
+    def _encode(self, stamp: float, msg: Image, inputs: dict, timed_out: bool) -> None:
+        """One camera frame with the proprioception of its instant -> agent/latent stamped as the frame."""
+        if inputs["joints"] is None or inputs["imu"] is None or inputs["odom"] is None:
+            self._skip("waiting", "no joint_states, imu/data or odom at or before the frame yet")
             return
         try:
             rgb = rgb_from_image(msg)  # (H, W, 3) uint8
@@ -63,8 +71,7 @@ class PerceptionNode(Node):
             self._skip("bad_image", str(err))
             return
         try:
-            readings = readings_from_msgs(self.msgs["joints"], self.msgs["imu"], self.msgs.get("odom"),
-                                          self.msgs.get("feet"))
+            readings = readings_from_msgs(inputs["joints"], inputs["imu"], inputs["odom"], inputs["feet"])
             proprio = proprio_from_readings(readings)  # (P,)
         except ValueError as err:  # joints the body model does not name
             self._skip("bad_readings", str(err))
@@ -87,7 +94,7 @@ class PerceptionNode(Node):
         self.pub.publish(float_image(msg.header.stamp, s.numpy()[None]))
         self.published += 1
 
-    def _publish_diagnostics(self) -> None:
+    def _report(self):
         now = self.get_clock().now()
         dt = (now - self.last_report).nanoseconds * 1e-9
         rate = (self.published - self._published_at_report) / dt if dt > 0 else 0.0
@@ -98,12 +105,12 @@ class PerceptionNode(Node):
                   "inference_ms_mean": round(ms.mean(), 2), "inference_ms_max": round(ms.max(), 2),
                   "latent_dim": self.ckpt.model.cfg.latent_dim,
                   "checkpoint": self.params["checkpoint"] or "(default)", "reloads": self.ckpt.reloads,
-                  "rejected_reloads": self.ckpt.rejected}
+                  "rejected_reloads": self.ckpt.rejected, "sync_timeouts": self.gate.timeouts}
         values.update({f"skipped.{k}": v for k, v in sorted(self.skips.items())})
         bad = sum(v for k, v in self.skips.items() if k != "waiting")
         new_bad, self._bad_at_report = bad - self._bad_at_report, bad  # WARN while bad frames keep coming
-        self.diagnostics.publish(WARN if new_bad else OK, f"{new_bad} frames skipped since the last report"
-                                 if new_bad else "ok", values)
+        message = f"{new_bad} frames skipped since the last report" if new_bad else "ok"
+        return WARN if new_bad else OK, message, values
 
 
 def main(args=None) -> None:

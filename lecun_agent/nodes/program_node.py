@@ -1,40 +1,40 @@
 """program_node: a scripted operator that proposes body velocities from a named program.
 
 It stands in for the actor when you want to see the body and the guardrail work on a known
-command sequence (walk, turn, stand, square), timed on the node clock so it follows sim time.
+command sequence (walk, turn, stand, square). Like the actor it acts once per agent tick: on
+each `agent/latent` (one per camera frame) it proposes the program's command for the time since
+its first tick, stamped with the latent's stamp, so the command carries the tick to the gait.
 """
 
 from __future__ import annotations
 
 from geometry_msgs.msg import TwistStamped
 from rclpy.node import Node
+from sensor_msgs.msg import Image
 
+from lecun_agent.messages import conversions as conv
 from lecun_agent.programs.scripted import PROGRAMS
 
-from . import conversions as conv
-from .common import COMMAND_QOS, Parameters, publish_last, spin_node
+from .parameters import Parameters
+from .qos import COMMAND_QOS, SENSOR_QOS
+from .spin import publish_last, spin_node
 
 
 class ProgramNode(Node):
-    def __init__(self) -> None:
-        super().__init__("program_node")
+    def __init__(self, **node_kwargs) -> None:
+        super().__init__("program_node", allow_undeclared_parameters=True, **node_kwargs)
         p = self.params = Parameters(self)
-        p.declare("program", "walk", f"velocity program, one of {sorted(PROGRAMS)}", read_only=True,
-                  validator=lambda v: None if v in PROGRAMS else f"program must be one of {sorted(PROGRAMS)}")
-        p.declare("rate_hz", 20.0, "command publishing rate", low=1.0, high=200.0, read_only=True)
+        p.declare("program", "walk", "velocity program", choices=tuple(sorted(PROGRAMS)))
+        p.reject_unknown_overrides()
         self.program = PROGRAMS[p["program"]]
-        self.start = None
+        self.start: float | None = None  # stamp of the first tick
         self.pub = self.create_publisher(TwistStamped, "agent/cmd_vel_proposed", COMMAND_QOS)
-        self.create_timer(1.0 / p["rate_hz"], self._tick)
+        self.create_subscription(Image, "agent/latent", self._on_tick, SENSOR_QOS)
 
-    def _tick(self) -> None:
-        now = self.get_clock().now()
-        if now.nanoseconds == 0:
-            return  # sim time not started yet
-        if self.start is None:
-            self.start = now
-        elapsed = (now - self.start).nanoseconds * 1e-9
-        self.pub.publish(conv.twist_msg(now.to_msg(), self.program(elapsed)))
+    def _on_tick(self, latent: Image) -> None:
+        t = conv.stamp_to_sec(latent.header.stamp)
+        self.start = t if self.start is None else self.start
+        self.pub.publish(conv.twist_msg(latent.header.stamp, self.program(t - self.start)))
 
     def zero(self) -> None:
         publish_last(self.pub, conv.twist_msg(self.get_clock().now().to_msg(), [0.0, 0.0, 0.0]))

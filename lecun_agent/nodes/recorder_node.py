@@ -4,6 +4,9 @@ It subscribes with `raw=True`, so payloads go to disk as the CDR bytes the publi
 adapts its QoS to the publishers it finds (as `ros2 bag record` does): reliable only if every
 publisher is, transient-local only if every publisher is, so latched camera_info is not lost.
 Log time is the node clock (sim time under use_sim_time, like `ros2 bag record --use-sim-time`).
+Only the contract's message types are recorded (a topic of another type is logged and skipped:
+a type name from the graph never chooses an import). Every FLUSH_PERIOD_S of wall time the open
+chunk is closed and the file synced, so a SIGKILL or power loss costs at most that much.
 """
 
 from __future__ import annotations
@@ -15,40 +18,39 @@ from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
-from lecun_agent.recording.bag import BagWriter, qos_to_dict
-from lecun_agent.recording.msgdefs import message_class
+from lecun_agent.recording.bag import FLUSH_PERIOD_S, BagWriter, qos_to_dict
+from lecun_agent.recording.msgdefs import UnknownTypeError, message_class
 from lecun_agent.recording.topics import CONTRACT_TOPICS
 
-from .common import OK, WARN, Diagnostics, Parameters, spin_node
+from .diagnostics import OK, WARN, Diagnostics
+from .parameters import Parameters
+from .spin import spin_node
 
 
 class RecorderNode(Node):
     def __init__(self, **kwargs) -> None:
-        super().__init__("recorder_node", **kwargs)
+        super().__init__("recorder_node", allow_undeclared_parameters=True, **kwargs)
         p = self.params = Parameters(self)
-        out = p.declare("output", "", "MCAP file to write; empty = recordings/<date-time>.mcap",
-                        read_only=True)
+        out = p.declare("output", "", "MCAP file to write; empty = recordings/<date-time>.mcap")
         topics = p.declare("topics", list(CONTRACT_TOPICS), "topics to record (relative names resolve in "
-                           "the node's namespace); types outside the contract are taken from the graph",
-                           read_only=True)
+                           "the node's namespace); types outside the contract are taken from the graph")
         p.declare("duration_s", 0.0,
                   "stop this many node-clock seconds after the first message; 0 = until stopped",
-                  low=0.0, high=86400.0, read_only=True)
+                  low=0.0, high=86400.0)
         p.declare("discovery_period_s", 0.5, "how often to look for publishers of topics not yet subscribed",
-                  low=0.05, high=10.0, read_only=True)
-        p.declare("compression", "zstd", "chunk compression: zstd or none", read_only=True,
-                  validator=lambda v: None if v in ("zstd", "none") else f"compression must be zstd or none, "
-                  f"got {v!r}")
+                  low=0.05, high=10.0)
+        p.declare("compression", "zstd", "chunk compression", choices=("zstd", "none"))
+        p.reject_unknown_overrides()
         self.path = Path(out) if out else Path("recordings") / f"{datetime.now():%Y%m%d-%H%M%S}.mcap"
         self.writer = BagWriter(self.path, compression=p["compression"])
         self.wanted = {self.resolve_topic_name(t): t for t in topics if t}
         self.subscriptions_by_topic: dict[str, object] = {}
-        self.diagnostics = Diagnostics(self)
+        self.diagnostics = Diagnostics(self, self._report)
         # Discovery must run before /clock exists (sim time starts with the sim), so it uses the
         # steady clock; the recording's own timing uses the node clock.
         steady = Clock(clock_type=ClockType.STEADY_TIME)
         self.create_timer(p["discovery_period_s"], self._discover, clock=steady)
-        self.create_timer(1.0, self._report, clock=steady)
+        self.create_timer(FLUSH_PERIOD_S, self.writer.flush, clock=steady)  # bounds what a crash loses
         self.started_ns: int | None = None  # node-clock time of the first recorded message
         if p["duration_s"] > 0:
             # Checked on the steady clock, measured on the node clock from the first message:
@@ -62,6 +64,12 @@ class RecorderNode(Node):
             if topic in self.subscriptions_by_topic or topic not in graph:
                 continue
             type_name = CONTRACT_TOPICS.get(relative) or CONTRACT_TOPICS.get(topic) or graph[topic][0]
+            try:
+                msg_class = message_class(type_name)
+            except UnknownTypeError as err:
+                self.get_logger().warning(f"{topic}: {err}; not recorded")
+                self.subscriptions_by_topic[topic] = None
+                continue
             if type_name not in graph[topic]:
                 self.get_logger().warning(f"{topic} carries {graph[topic]}, not {type_name}; not recorded")
                 self.subscriptions_by_topic[topic] = None
@@ -77,7 +85,7 @@ class RecorderNode(Node):
                 reliability=ReliabilityPolicy.RELIABLE if reliable else ReliabilityPolicy.BEST_EFFORT,
                 durability=DurabilityPolicy.TRANSIENT_LOCAL if latched else DurabilityPolicy.VOLATILE)
             self.subscriptions_by_topic[topic] = self.create_subscription(
-                message_class(type_name), topic, lambda data, t=topic: self._on_message(t, data), qos,
+                msg_class, topic, lambda data, t=topic: self._on_message(t, data), qos,
                 raw=True)
             self.get_logger().info(f"recording {topic} [{type_name}]")
 
@@ -92,11 +100,11 @@ class RecorderNode(Node):
         if self.started_ns is not None and elapsed >= self.params["duration_s"] * 1e9:
             self._stop()
 
-    def _report(self) -> None:
+    def _report(self):
         counts = self.writer.message_counts
         waiting = sorted(t for t in self.wanted if t not in self.subscriptions_by_topic)
-        self.diagnostics.publish(WARN if waiting else OK, f"{sum(counts.values())} messages to {self.path}",
-                                 {**counts, "waiting_for": waiting})
+        return (WARN if waiting else OK, f"{sum(counts.values())} messages to {self.path}",
+                {**counts, "waiting_for": waiting})
 
     def _stop(self) -> None:
         self.get_logger().info(f"duration reached; {sum(self.writer.message_counts.values())} messages")

@@ -9,6 +9,8 @@ on purpose: it is the clock source, so it cannot wait on /clock itself.
 from __future__ import annotations
 
 import dataclasses
+import time
+from dataclasses import dataclass, replace
 
 import numpy as np
 from nav_msgs.msg import Odometry
@@ -20,64 +22,65 @@ from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
 from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES, rotation_matrix
+from lecun_agent.episodes.goal import GoalRules, episode_end
+from lecun_agent.messages import conversions as conv
+from lecun_agent.messages.conversions import sec_to_stamp, stamp_to_sec
+from lecun_agent.settings import setting
 from lecun_agent.sim.config import ArenaConfig, SimConfig
 from lecun_agent.sim.episode_log import EpisodeLog
 from lecun_agent.sim.sim import QuadrupedSim
 
-from . import conversions as conv
-from .common import (
-    COMMAND_QOS,
-    LATCHED_QOS,
-    OK,
-    SENSOR_QOS,
-    WARN,
-    Diagnostics,
-    Parameters,
-    sec_to_stamp,
-    spin_node,
-    stamp_to_sec,
-)
+from .diagnostics import OK, WARN, Diagnostics
+from .parameters import Parameters
+from .qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
+from .spin import spin_node
 
-MODES = ("synchronous", "realtime")
+# Before the first joint command the sim holds time still and offers its first observation again
+# this often (wall s): messages sent before discovery completes are lost, and the first agent
+# tick needs its camera frame.
+REOFFER_S = 0.25
+
+
+@dataclass(frozen=True)
+class SimNodeSettings:
+    seed: int = setting(0, "arena layout and sensor-noise seed, used at start and on ~/reset", low=0,
+                        high=2**31 - 1, runtime=True)
+    mode: str = setting("synchronous", "synchronous: step when the command for the latest observation "
+                        "arrives (or sync_timeout_s passes); realtime: step at wall-clock rate",
+                        choices=("synchronous", "realtime"))
+    sync_timeout_s: float = setting(15.0, "synchronous mode: wall seconds to wait for the joint command "
+                                    "answering the latest observation before stepping anyway (counted); longer "
+                                    "than gait_node's own wait for a tick's command", low=0.01, high=120.0,
+                                    runtime=True)
+    command_timeout_s: float = setting(0.25, "sim seconds without a joint command before the robot holds its "
+                                       "standing pose", low=0.02, high=0.25, runtime=True)
+    realtime_factor: float = setting(1.0, "realtime mode: sim seconds per wall second", low=0.1, high=10.0)
+    record_dir: str = setting("", "if set, write the episode's ground-truth log (truth.npz) here")
+    record_video: bool = setting(True, "with record_dir: also write the chase-camera video (video.mp4)")
+    episode: str = setting("", "an evaluated episode: the sim stops stepping the moment it ends (goal: on success, "
+                           "fall or episode.time_limit_s, episodes/goal.py; program: at episode.time_limit_s), so "
+                           "nothing after the end can change what is counted; empty = run until stopped",
+                           choices=("", "goal", "program"))
 
 
 class SimNode(Node):
-    def __init__(self) -> None:
-        super().__init__("sim_node")
+    def __init__(self, **node_kwargs) -> None:
+        super().__init__("sim_node", allow_undeclared_parameters=True, **node_kwargs)
         p = self.params = Parameters(self)
-        p.declare("seed", 0, "arena layout and sensor-noise seed, used at start and on ~/reset",
-                  low=0, high=2**31 - 1)
-        p.declare("mode", "synchronous", "synchronous: step when the command for the latest observation "
-                  "arrives (or sync_timeout_s passes); realtime: step at wall-clock rate", read_only=True,
-                  validator=lambda v: None if v in MODES else f"mode must be one of {MODES}")
-        p.declare("physics_hz", 250.0, "physics steps per sim second (an integer multiple of control_hz)",
-                  low=240.0, high=1000.0, read_only=True)
-        p.declare("control_hz", 50.0, "joint_states rate and joint-command period", low=20.0, high=200.0,
-                  read_only=True)
-        p.declare("camera_hz", 10.0, "onboard camera frame rate", low=1.0, high=30.0, read_only=True)
-        p.declare("camera_width", 64, "onboard camera width in px", low=16, high=640, read_only=True)
-        p.declare("camera_height", 64, "onboard camera height in px", low=16, high=480, read_only=True)
-        p.declare("camera_enabled", True, "render the onboard camera", read_only=True)
-        p.declare("arena_size_m", 10.0, "side of the square arena in m", low=4.0, high=50.0, read_only=True)
-        p.declare("obstacle_count", 6, "box obstacles laid out from the seed", low=0, high=40, read_only=True)
-        p.declare("gui", False, "open the PyBullet window", read_only=True)
-        p.declare("sync_timeout_s", 0.5, "synchronous mode: wall seconds to wait for the command before "
-                  "stepping anyway (logged)", low=0.01, high=10.0)
-        p.declare("command_timeout_s", 0.25, "sim seconds without a joint command before the robot holds "
-                  "its standing pose", low=0.02, high=5.0)
-        p.declare("realtime_factor", 1.0, "realtime mode: sim seconds per wall second", low=0.1, high=10.0,
-                  read_only=True)
-        p.declare("record_dir", "", "if set, write a chase-camera video and ground-truth log here",
-                  read_only=True)
+        p.declare_settings(SimNodeSettings)
+        self.config = replace(p.declare_settings(SimConfig), arena=p.declare_settings(ArenaConfig, "arena."))
+        self.rules = p.declare_settings(GoalRules, "episode.")
+        self.ended_by: str | None = None
+        p.reject_unknown_overrides()
 
-        self.sim = QuadrupedSim(self._sim_config())
+        self.sim = QuadrupedSim(self.config)
         # ROS time never runs backwards, so a reset continues the clock: stamps are epoch + sim time.
         self.epoch = 0.0
         self.readings = self.sim.reset(p["seed"])
         self.standing = self.readings.joint_pos.copy()
         self.targets = self.standing.copy()
         self.command_time = -np.inf  # sim time of the newest applied joint command
-        self.recorder = EpisodeLog(p["record_dir"], self.sim) if p["record_dir"] else None
+        self.recorder = EpisodeLog(p["record_dir"], self.sim, p["record_video"]) if p["record_dir"] else None
         self.counts = {"steps": 0, "sync_timeouts": 0, "stale_holds": 0, "bad_commands": 0}
 
         self.pubs = {
@@ -93,28 +96,19 @@ class SimNode(Node):
         }
         self.create_subscription(JointTrajectory, "joint_commands", self._on_command, COMMAND_QOS)
         self.create_service(Trigger, "~/reset", self._on_reset)
-        self.diagnostics = Diagnostics(self)
+        self.diagnostics = Diagnostics(self, self._report)
 
         wall = Clock(clock_type=ClockType.STEADY_TIME)
         self.synchronous = p["mode"] == "synchronous"
-        period = 1.0 / p["control_hz"]
+        period = 1.0 / self.config.control_hz
         if self.synchronous:
-            self.waited_s = 0.0
+            self.offered_at = time.monotonic()
             self.create_timer(0.01, self._sync_watchdog, clock=wall)
         else:
             self.create_timer(period / p["realtime_factor"], self._step_and_publish, clock=wall)
-        self.create_timer(1.0, self._publish_diagnostics, clock=wall)
         self._publish_observation()
-        self.get_logger().info(f"sim_node up: {p['mode']} mode, seed {p['seed']}, {p['control_hz']:.0f} Hz")
-
-    def _sim_config(self) -> SimConfig:
-        p = self.params
-        return SimConfig(
-            physics_hz=p["physics_hz"], control_hz=p["control_hz"], camera_hz=p["camera_hz"],
-            camera_width=p["camera_width"], camera_height=p["camera_height"],
-            camera_enabled=p["camera_enabled"], gui=p["gui"],
-            arena=ArenaConfig(size_m=p["arena_size_m"], obstacle_count=p["obstacle_count"]),
-        )
+        self.get_logger().info(f"sim_node up: {p['mode']} mode, seed {p['seed']}, "
+                               f"{self.config.control_hz:.0f} Hz")
 
     def _on_command(self, msg: JointTrajectory) -> None:
         try:
@@ -136,15 +130,15 @@ class SimNode(Node):
             self._step_and_publish()
 
     def _sync_watchdog(self) -> None:
-        self.waited_s += 0.01
-        if self.waited_s < self.params["sync_timeout_s"]:
+        if self.ended_by is not None:
             return
-        if self.command_time == -np.inf:
+        waited = time.monotonic() - self.offered_at
+        if self.command_time == -np.inf and waited >= REOFFER_S:
             # Nothing commands the body yet: hold time still (reproducible start), re-offer the reading.
             self.get_logger().info("waiting for the first joint command on joint_commands",
                                    throttle_duration_sec=10.0)
-            self._publish_observation()
-        else:
+            self._offer()
+        elif self.command_time > -np.inf and waited >= self.params["sync_timeout_s"]:
             self.counts["sync_timeouts"] += 1
             self.get_logger().warning(
                 f"no joint command for t={self.readings.stamp:.3f} within {self.params['sync_timeout_s']} s; "
@@ -152,6 +146,8 @@ class SimNode(Node):
             self._step_and_publish()
 
     def _step_and_publish(self) -> None:
+        if self.ended_by is not None:
+            return  # the episode is over: time stands still, so every count ends at the same step
         stale = self.readings.stamp - self.command_time > self.params["command_timeout_s"]
         if stale:
             self.counts["stale_holds"] += 1
@@ -159,36 +155,52 @@ class SimNode(Node):
         self.readings = dataclasses.replace(self.sim.step(), stamp=self.epoch + self.sim.time)
         self.counts["steps"] += 1
         self._publish_observation()
+        self._check_episode_end()
+
+    def _check_episode_end(self) -> None:
+        kind, t = self.params["episode"], self.sim.time
+        if kind == "goal":
+            gt = self.sim.ground_truth()
+            self.ended_by = episode_end(t, gt.pos, gt.quat, self.sim.arena.goal_xy, self.rules)
+        elif kind == "program" and t >= self.rules.time_limit_s - 1e-9:
+            self.ended_by = "time_limit"
+        if self.ended_by is not None:
+            self.get_logger().info(f"episode ended at t={t:.2f} s: {self.ended_by}; holding time")
+            self.diagnostics.publish()
 
     def _publish_observation(self) -> None:
+        """Every reading of the current instant; the camera frame when one is due (an agent tick)."""
         r, t = self.readings, self.readings.stamp
-        self.waited_s = 0.0
-        self.pubs["clock"].publish(ClockMsg(clock=sec_to_stamp(t)))
         truth = self.sim.ground_truth()
         to_body = rotation_matrix(truth.quat).T  # nav_msgs/Odometry twists are in the child (base) frame
-        self.pubs["truth"].publish(conv.odometry_msg(t, truth.pos, truth.quat, to_body @ truth.lin_vel,
-                                                     to_body @ truth.ang_vel))
-        odom = conv.odometry_msg(t, r.odom_pos, r.odom_quat, r.odom_lin_vel, r.odom_ang_vel)
-        self.pubs["odom"].publish(odom)
-        self.pubs["feet"].publish(conv.contacts_msg(t, FOOT_LINKS, r.foot_forces))
-        self.pubs["body"].publish(conv.contacts_msg(t, r.body_contacts.keys(), r.body_contacts.values()))
-        if self.sim.camera_due():
-            rgb = self.sim.render_camera()
-            self.pubs["image"].publish(conv.image_msg(t, rgb))
-            self.pubs["info"].publish(self._camera_info(t))
-        else:
-            rgb = None
+        pub = self.pubs
+        out = [(pub["clock"], ClockMsg(clock=sec_to_stamp(t))),
+               (pub["truth"], conv.odometry_msg(t, truth.pos, truth.quat, to_body @ truth.lin_vel,
+                                                to_body @ truth.ang_vel)),
+               (pub["odom"], conv.odometry_msg(t, r.odom_pos, r.odom_quat, r.odom_lin_vel, r.odom_ang_vel)),
+               (pub["feet"], conv.contacts_msg(t, FOOT_LINKS, r.foot_forces)),
+               (pub["body"], conv.contacts_msg(t, r.body_contacts.keys(), r.body_contacts.values()))]
+        rgb = self.sim.render_camera() if self.sim.camera_due() else None
+        if rgb is not None:
+            out += [(pub["image"], conv.image_msg(t, rgb)), (pub["info"], self._camera_info(t))]
         if self.recorder is not None:
-            self.recorder.add(t, rgb)
-        self.pubs["imu"].publish(conv.imu_msg(r))
+            self.recorder.add(t, r, rgb)
         # joint_states last: consumers (the gait) act on it, the other readings are already out.
-        self.pubs["joints"].publish(conv.joint_state_msg(r))
+        out += [(pub["imu"], conv.imu_msg(r)), (pub["joints"], conv.joint_state_msg(r))]
+        self.offered = out
+        self._offer()
+
+    def _offer(self) -> None:
+        """(Re)send the current instant's messages; a re-offer at start replaces what discovery lost."""
+        self.offered_at = time.monotonic()
+        for publisher, msg in self.offered:
+            publisher.publish(msg)
 
     def _camera_info(self, t: float) -> CameraInfo:
         fx, fy, cx, cy = self.sim.camera_intrinsics()
         info = CameraInfo()
         info.header.stamp, info.header.frame_id = sec_to_stamp(t), "camera_optical_frame"
-        info.width, info.height = self.params["camera_width"], self.params["camera_height"]
+        info.width, info.height = self.config.camera_width, self.config.camera_height
         info.distortion_model = "plumb_bob"
         info.d = [0.0] * 5
         info.k = [fx, 0.0, cx, 0.0, fy, cy, 0.0, 0.0, 1.0]
@@ -197,7 +209,7 @@ class SimNode(Node):
         return info
 
     def _on_reset(self, request, response):
-        self.epoch = self.readings.stamp + 1.0 / self.params["control_hz"]
+        self.epoch = self.readings.stamp + self.config.control_dt
         self.readings = dataclasses.replace(self.sim.reset(self.params["seed"]), stamp=self.epoch)
         self.targets, self.command_time = self.standing.copy(), -np.inf
         self._publish_observation()
@@ -205,10 +217,11 @@ class SimNode(Node):
         self.get_logger().info(response.message)
         return response
 
-    def _publish_diagnostics(self) -> None:
+    def _report(self):
         trouble = self.counts["sync_timeouts"] or self.counts["bad_commands"]
-        self.diagnostics.publish(WARN if trouble else OK, "sync timeouts or bad commands seen" if trouble
-                                 else "stepping", {"sim_time": f"{self.sim.time:.3f}", **self.counts})
+        state = f"episode ended: {self.ended_by}" if self.ended_by else "stepping"
+        return (WARN if trouble else OK, "sync timeouts or bad commands seen" if trouble else state,
+                {"sim_time": f"{self.sim.time:.3f}", "episode_end": self.ended_by or "", **self.counts})
 
     def close(self) -> None:
         if self.recorder is not None:

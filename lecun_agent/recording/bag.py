@@ -7,26 +7,40 @@ receive time and publish time = send time in ns, and a `rosbag2` metadata record
 serialized BagMetadata (version 9), so `ros2 bag info/play` and Foxglove read it.
 Payloads are the CDR bytes `rclpy.serialization.serialize_message` makes (or a raw subscription
 delivers), so messages round-trip exactly.
+
+The writer closes the open chunk and syncs the file on `flush()`, which the recorder calls every
+FLUSH_PERIOD_S, so a SIGKILL or a power loss costs at most the messages since the last flush.
+Reading is in bag_reader.py (recordings are untrusted input there); its names are re-exported
+here, so `from lecun_agent.recording.bag import BagReader` keeps working.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
-from mcap.reader import make_reader
 from mcap.writer import CompressionType, Writer
-from rclpy.serialization import deserialize_message, serialize_message
+from rclpy.serialization import serialize_message
 
+from lecun_agent.recording.bag_reader import (  # noqa: F401 -- re-exported: the reading half of this API
+    BagMessage,
+    BagReader,
+    CorruptRecordingError,
+    MissingTopicsError,
+    RecordingError,
+    SchemaMismatchError,
+    UnknownSchemaError,
+)
 from lecun_agent.recording.msgdefs import full_definition, message_class, type_hash, type_name_of
 
 log = logging.getLogger(__name__)
 METADATA_VERSION = 9
+FLUSH_PERIOD_S = 1.0  # how often the recorder closes the open chunk: the most a SIGKILL can cost
 _INFINITE = {"sec": 9223372036, "nsec": 854775807}
 
 
@@ -39,10 +53,6 @@ class _PlainDumper(yaml.SafeDumper):
 
 def _dump(data: Any) -> str:
     return yaml.dump(data, Dumper=_PlainDumper, sort_keys=False)
-
-
-class MissingTopicsError(ValueError):
-    """A recording lacks topics a consumer needs; the message names them and lists what is there."""
 
 
 def qos_to_dict(qos: Any) -> dict[str, Any]:
@@ -153,6 +163,13 @@ class BagWriter:
             "custom_data": {}, "ros_distro": os.environ.get("ROS_DISTRO", ""),
         }
 
+    def flush(self) -> None:
+        """Close the open chunk and sync the file: a crash after this loses nothing written before it."""
+        if self._closed:
+            return
+        self._writer.flush()  # mcap >= 1.6: finish the chunk in progress, flush the stream
+        os.fsync(self._file.fileno())  # and past the OS cache, for a robot that loses power
+
     def close(self) -> None:
         if self._closed:
             return
@@ -166,56 +183,3 @@ class BagWriter:
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-@dataclass(frozen=True)
-class BagMessage:
-    """One recorded message: the topic, its type, the log (receive) time and the CDR payload."""
-
-    topic: str
-    type_name: str
-    log_time_ns: int
-    publish_time_ns: int
-    data: bytes
-
-    @property
-    def message(self) -> Any:
-        return deserialize_message(self.data, message_class(self.type_name))
-
-
-class BagReader:
-    """Read a rosbag2 MCAP file (ours or rosbag2's): topics, counts, and messages in log-time order."""
-
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        if not self.path.is_file():
-            raise FileNotFoundError(f"{self.path}: no such recording")
-        with self.path.open("rb") as f:
-            summary = make_reader(f).get_summary()
-        if summary is None:
-            raise ValueError(f"{self.path}: MCAP file has no summary (recording not closed cleanly?)")
-        schemas = summary.schemas
-        self.topics: dict[str, str] = {c.topic: schemas[c.schema_id].name if c.schema_id in schemas else ""
-                                       for c in summary.channels.values()}
-        counts = summary.statistics.channel_message_counts if summary.statistics else {}
-        self.message_counts = {c.topic: int(counts.get(cid, 0)) for cid, c in summary.channels.items()}
-
-    def require(self, topics: Iterable[str]) -> None:
-        """Raise MissingTopicsError naming every topic in `topics` that has no messages."""
-        missing = [t for t in topics if self.message_counts.get(t, 0) == 0]
-        if missing:
-            have = sorted(t for t, n in self.message_counts.items() if n)
-            raise MissingTopicsError(f"{self.path} has no messages on {missing}; it has {have}")
-
-    def raw(self, topics: Iterable[str] | None = None) -> Iterator[BagMessage]:
-        """Every message (optionally only `topics`) in log-time order, still serialized."""
-        wanted = None if topics is None else list(topics)
-        with self.path.open("rb") as f:
-            for schema, channel, msg in make_reader(f).iter_messages(topics=wanted, log_time_order=True):
-                type_name = schema.name if schema is not None else self.topics.get(channel.topic, "")
-                yield BagMessage(channel.topic, type_name, msg.log_time, msg.publish_time, bytes(msg.data))
-
-    def messages(self, topics: Iterable[str] | None = None) -> Iterator[tuple[str, int, Any]]:
-        """(topic, log time in ns, deserialized message) in log-time order."""
-        for item in self.raw(topics):
-            yield item.topic, item.log_time_ns, item.message

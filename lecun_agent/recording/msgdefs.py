@@ -6,17 +6,31 @@ rosbag2 stores each topic's schema as the "complete message definition" in `ros2
 the same field-type regex and visited depth-first in sorted order, each at most once. We read the
 same .msg files from `<prefix>/share/<pkg>/msg/` that a ROS install or the pip wheels ship, so
 Foxglove and `ros2 bag info` see what rosbag2 itself would have written.
+
+Which types exist is not the caller's (or a file's) choice: `KNOWN_TYPES` is an explicit
+allowlist of the message classes the topic contract (docs/interfaces.md) uses, imported here by
+name. A type name from a recording or from the graph is looked up in it and never imported, so a
+hostile schema name cannot load code.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
+import importlib.util
 import json
 import os
 import re
 import sys
 from pathlib import Path
+
+from diagnostic_msgs.msg import DiagnosticArray
+from geometry_msgs.msg import PoseStamped, TwistStamped
+from nav_msgs.msg import Odometry
+from nav_msgs.msg import Path as PathMsg
+from rosgraph_msgs.msg import Clock
+from sensor_msgs.msg import CameraInfo, Image, Imu, JointState
+from std_msgs.msg import Bool, String
+from trajectory_msgs.msg import JointTrajectory
 
 # rosbag2's regex: the type token at the start of each field line ("foo_msgs/Bar" in "foo_msgs/Bar[] b").
 _FIELD_TYPE = re.compile(r"(?:^|\n)\s*([a-zA-Z0-9_/]+)(?:\[[^\]]*\])?\s+")
@@ -25,8 +39,8 @@ _PRIMITIVES = {"bool", "byte", "char", "float32", "float64", "int8", "uint8", "i
 SEPARATOR = "=" * 80
 
 
-class UnknownTypeError(LookupError):
-    """A message type name that no installed package provides."""
+class UnknownTypeError(ValueError, LookupError):
+    """A message type name outside KNOWN_TYPES (or with no definition files installed)."""
 
 
 def split_type(type_name: str) -> tuple[str, str, str]:
@@ -46,14 +60,31 @@ def type_name_of(msg_or_class) -> str:
     return f"{module[0]}/{module[1]}/{cls.__name__}"
 
 
-@functools.cache
-def message_class(type_name: str) -> type:
-    """Import the generated Python class for `type_name` ('sensor_msgs/msg/Imu')."""
-    pkg, ns, name = split_type(type_name)
+# Every message type of the topic contract (docs/interfaces.md), and nothing else.
+KNOWN_TYPES: dict[str, type] = {type_name_of(cls): cls for cls in (
+    Clock, JointState, Imu, Image, CameraInfo, Odometry, PathMsg, PoseStamped, TwistStamped,
+    JointTrajectory, Bool, String, DiagnosticArray)}
+
+
+def canonical(type_name: str) -> str:
+    """'sensor_msgs/Imu' or 'sensor_msgs/msg/Imu' -> 'sensor_msgs/msg/Imu', if it is a known type.
+
+    Raises UnknownTypeError naming the type otherwise; nothing is imported either way.
+    """
     try:
-        return getattr(importlib.import_module(f"{pkg}.{ns}"), name)
-    except (ImportError, AttributeError) as err:
-        raise UnknownTypeError(f"no Python message class for {type_name!r}: {err}") from err
+        pkg, ns, name = split_type(str(type_name))
+    except UnknownTypeError:
+        pkg = ns = name = ""
+    full = f"{pkg}/{ns}/{name}"
+    if full not in KNOWN_TYPES:
+        raise UnknownTypeError(f"message type {type_name!r} is not one of the topic contract's types "
+                               f"(docs/interfaces.md): {sorted(KNOWN_TYPES)}")
+    return full
+
+
+def message_class(type_name: str) -> type:
+    """The message class for `type_name` ('sensor_msgs/msg/Imu'), looked up in KNOWN_TYPES."""
+    return KNOWN_TYPES[canonical(type_name)]
 
 
 def _share_dirs(pkg: str) -> list[Path]:
@@ -61,11 +92,11 @@ def _share_dirs(pkg: str) -> list[Path]:
     prefix the package's Python module was installed under (pip wheels mirror the ROS layout)."""
     prefixes = [Path(p) for p in os.environ.get("AMENT_PREFIX_PATH", "").split(os.pathsep) if p]
     prefixes.append(Path(sys.prefix))
-    try:
-        module_file = importlib.import_module(pkg).__file__
-        if module_file:  # <prefix>/lib/pythonX.Y/site-packages/<pkg>/__init__.py
-            prefixes.append(Path(module_file).resolve().parents[4])
-    except (ImportError, IndexError):
+    try:  # find_spec locates the package without running it
+        spec = importlib.util.find_spec(pkg)
+        if spec is not None and spec.origin:  # <prefix>/lib/pythonX.Y/site-packages/<pkg>/__init__.py
+            prefixes.append(Path(spec.origin).resolve().parents[4])
+    except (ImportError, ValueError, IndexError):
         pass
     return [p / "share" / pkg for p in prefixes]
 
@@ -97,6 +128,7 @@ def _dependencies(text: str, package: str) -> list[str]:
 @functools.cache
 def full_definition(type_name: str) -> str:
     """The complete ros2msg definition of `type_name`, byte for byte as rosbag2 writes it."""
+    type_name = canonical(type_name)  # nested types come from the installed .msg files, not a caller
     seen: set[str] = set()
 
     def append(name: str, depth: int) -> str:
@@ -117,7 +149,7 @@ def full_definition(type_name: str) -> str:
 def type_hash(type_name: str) -> str:
     """The RIHS01 type-description hash rosbag2 stores as `topic_type_hash` ('' if unknown)."""
     try:
-        path = _definition_file(*split_type(type_name), ".json")
+        path = _definition_file(*split_type(canonical(type_name)), ".json")
         want = "/".join(split_type(type_name))
         for entry in json.loads(path.read_text()).get("type_hashes", []):
             if entry.get("type_name") == want:

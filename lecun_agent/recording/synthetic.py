@@ -14,8 +14,8 @@ from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo
 
 from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES, Readings
-from lecun_agent.nodes import conversions as conv
-from lecun_agent.nodes.common import sec_to_stamp
+from lecun_agent.messages import conversions as conv
+from lecun_agent.messages.conversions import sec_to_stamp
 from lecun_agent.recording.bag import BagWriter
 from lecun_agent.recording.topics import resolve
 
@@ -41,16 +41,17 @@ def synthetic_readings(t: float, rng: np.random.Generator, command: np.ndarray) 
 def write_synthetic_bag(path: Path | str, duration_s: float = 3.0, seed: int = 0, joint_hz: float = 50.0,
                         camera_hz: float = 10.0, namespace: str = "", omit: Iterable[str] = (),
                         nan_at: Iterable[float] = (), reset_at: float | None = None,
-                        image_size: int = 64) -> Path:
+                        image_size: int = 64, chunk_size: int = 1 << 20, compression: str = "zstd") -> Path:
     """Write `duration_s` of sim-time data; `nan_at` times get NaN joint readings, `reset_at` restarts
-    the clock at 0 (a second episode), `omit` leaves topics out."""
+    the clock at 0 (a second episode), `omit` leaves topics out; `chunk_size` and `compression` go to
+    BagWriter (small chunks make a file with many, as a long recording has)."""
     rng = np.random.default_rng(seed)
     omit, nan_at = set(omit), sorted(nan_at)
     path = Path(path)
     ticks = int(round(duration_s * joint_hz))
     per_frame = max(1, int(round(joint_hz / camera_hz)))
     base_ns = 1_700_000_000 * 10**9  # wall-clock-like log times, as a real recording has
-    with BagWriter(path) as bag:
+    with BagWriter(path, compression=compression, chunk_size=chunk_size) as bag:
         def put(topic: str, msg, log_s: float) -> None:
             if topic not in omit:
                 bag.write(resolve(topic, namespace), msg, base_ns + int(log_s * 1e9))

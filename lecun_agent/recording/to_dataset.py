@@ -29,11 +29,10 @@ from lecun_agent.cost.features import base_twist, features_from_readings
 from lecun_agent.cost.total import IntrinsicCost, TermSettings
 from lecun_agent.dataset.format import DatasetSpec, episode_path, list_episodes, write_episode, write_spec
 from lecun_agent.dataset.step_mean import StepMax, StepMean
-from lecun_agent.nodes.common import stamp_to_sec
-from lecun_agent.nodes.conversions import readings_from_msgs, rgb_from_image, twist_vector
+from lecun_agent.messages.conversions import readings_from_msgs, rgb_from_image, stamp_to_sec, twist_vector
 from lecun_agent.perception.proprio import proprio_from_readings
 from lecun_agent.recording.bag import BagReader
-from lecun_agent.recording.topics import resolve
+from lecun_agent.recording.topics import CONTRACT_TOPICS, resolve
 
 log = logging.getLogger(__name__)
 REQUIRED = ("camera/image_raw", "joint_states", "imu/data", "cmd_vel")
@@ -135,16 +134,19 @@ def convert_bag(
 ) -> dict[str, Any]:
     """Convert one MCAP file; appends episodes to `out_dir`. -> summary counts.
 
-    Raises MissingTopicsError naming the required topics the recording lacks.
+    Raises MissingTopicsError naming the required topics the recording lacks, and another
+    RecordingError (a ValueError) if a topic was recorded with another type than the contract's.
     """
     reader = BagReader(bag)
     names = {resolve(t, namespace): t for t in (*REQUIRED, *OPTIONAL)}
+    expect = {topic: CONTRACT_TOPICS[name] for topic, name in names.items()}  # read as these types only
     reader.require(resolve(t, namespace) for t in REQUIRED)
+    reader.check_types(expect)
     for topic in OPTIONAL:
         if reader.message_counts.get(resolve(topic, namespace), 0) == 0:
             log.warning("%s has no %s; the dataset holds zeros for it", bag, resolve(topic, namespace))
     camera = resolve("camera/image_raw", namespace)
-    frame_times = [m.log_time_ns * 1e-9 for m in reader.raw([camera])]
+    frame_times = [m.log_time_ns * 1e-9 for m in reader.raw([camera], expect)]
     period = float(np.median(np.diff(frame_times))) if len(frame_times) > 1 else 0.1
     spec = DatasetSpec(
         step_dt=step_dt or round(period, 4),
@@ -169,7 +171,7 @@ def convert_bag(
         segment = _Segment()
 
     with torch.no_grad():
-        for topic, log_ns, msg in reader.messages(names):
+        for topic, log_ns, msg in reader.messages(names, expect):
             name = names[topic]
             if name == "cmd_vel":
                 commands.append((log_ns * 1e-9, twist_vector(msg)))

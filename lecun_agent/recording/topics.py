@@ -28,11 +28,6 @@ ROBOT_TOPICS: tuple[str, ...] = (
     "/clock", "joint_states", "imu/data", "camera/image_raw", "camera/camera_info", "foot_contacts", "odom",
 )
 
-# What the MCAP -> dataset converter needs: camera, proprioception, state estimate, command.
-DATASET_TOPICS: tuple[str, ...] = ("camera/image_raw", "joint_states", "imu/data", "foot_contacts", "odom",
-                                   "cmd_vel")
-
-
 def resolve(topic: str, namespace: str = "") -> str:
     """The fully qualified name rosbag2 records: 'imu/data' in namespace 'robot1' -> '/robot1/imu/data'."""
     if topic.startswith("/"):

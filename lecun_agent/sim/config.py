@@ -10,13 +10,19 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lecun_agent.settings import setting
+
 
 @dataclass
 class ArenaConfig:
     """A square walled arena with box obstacles and a goal, laid out from the seed."""
 
-    size_m: float = 10.0  # side of the square arena, walls on its border
-    obstacle_count: int = 6
+    layout: str = setting("corridor", "corridor: obstacles beside a clear corridor ahead of the start, "
+                          "the goal anywhere (walking tests); goal: a goal 3-5 m away, often behind an "
+                          "obstacle (goal episodes)", choices=("corridor", "goal"))
+    size_m: float = setting(10.0, "side of the square arena in m, walls on its border", low=4.0, high=50.0)
+    obstacle_count: int = setting(6, "box obstacles laid out from the seed (corridor layout; the goal "
+                                  "layout draws 3-6)", low=0, high=40)
     obstacle_half_extent_range: tuple[float, float] = (0.15, 0.45)  # m, per horizontal axis
     obstacle_height_range: tuple[float, float] = (0.3, 0.8)  # m
     start_xy: tuple[float, float] | None = None  # m; None = 1.5 m in from the -x wall, centred
@@ -29,6 +35,15 @@ class ArenaConfig:
     goal_min_distance_m: float = 2.5  # goal at least this far from the start
     wall_height_m: float = 0.4
     goal_radius_m: float = 0.15  # size of the visible goal marker
+    # Goal layout (layout="goal"): obstacle count and goal distance drawn per seed from these ranges.
+    goal_obstacle_count_range: tuple[int, int] = (3, 6)
+    goal_distance_range_m: tuple[float, float] = (3.0, 5.0)
+    goal_blocked_fraction: float = 0.45  # seeds that get an obstacle across the start-goal line
+    start_heading_error_max_rad: float = 0.5236  # start yaw within this of the goal bearing (30 deg)
+    goal_clearance_m: float = 0.6  # no obstacle footprint within this of the goal (the robot stands there)
+    goal_wall_clearance_m: float = 0.8  # goal at least this far inside the walls
+    robot_half_width_m: float = 0.2  # obstacles grown by this decide whether the start-goal line is blocked
+    passage_margin_m: float = 0.3  # a way around exists with every obstacle and wall grown by this
 
     def start(self) -> np.ndarray:
         """(2,) m, the robot's start position; a start outside the walls is a clear error."""
@@ -49,12 +64,15 @@ class ArenaConfig:
 class SimConfig:
     """Rates, sensors, noise and joint PD of one simulated robot."""
 
-    physics_hz: float = 250.0  # must be an integer multiple of control_hz
-    control_hz: float = 50.0  # joint target rate: one step() = physics_hz / control_hz substeps
-    camera_width: int = 64
-    camera_height: int = 64
-    camera_hz: float = 10.0
-    camera_enabled: bool = True
+    physics_hz: float = setting(250.0, "physics steps per sim second (an integer multiple of control_hz)",
+                                low=240.0, high=1000.0)
+    control_hz: float = setting(50.0, "joint_states rate and joint-command period: one step() is "
+                                "physics_hz / control_hz substeps", low=20.0, high=200.0)
+    camera_width: int = setting(64, "onboard camera width in px", low=16, high=640)
+    camera_height: int = setting(64, "onboard camera height in px", low=16, high=480)
+    camera_hz: float = setting(10.0, "onboard camera frame rate: one agent tick per frame", low=1.0,
+                               high=30.0)
+    camera_enabled: bool = setting(True, "render the onboard camera")
     camera_fov_deg: float = 70.0  # vertical field of view
     camera_near_m: float = 0.02
     camera_far_m: float = 15.0
@@ -62,7 +80,7 @@ class SimConfig:
     imu_noise: float = 1.0
     odom_noise: float = 1.0
     arena: ArenaConfig = field(default_factory=ArenaConfig)
-    gui: bool = False
+    gui: bool = setting(False, "open the PyBullet window")
     # Joint PD, run by the physics engine's implicit motor (stable at any gain). The gains
     # are pybullet's normalised position/velocity gains; the torque is capped at the URDF
     # effort limit.

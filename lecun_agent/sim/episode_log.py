@@ -1,46 +1,75 @@
-"""Writes what a simulated episode looked like: a chase-camera MP4 with the onboard view inset.
+"""What a simulated episode looked like, from the simulator's side: ground truth and a chase video.
 
-sim_node owns the world, so it is the one place that can render the chase view; it hands
-each control tick here and this decides which ticks become video frames.
+sim_node owns the world, so it is the one place that knows the exact base pose, the exact
+contacts and can render the chase view. It hands every control step here once:
+- `truth.npz`: per control step t, base position and orientation, world velocity, summed
+  non-foot contact force (N) and the joint mechanical power sum_j |tau_j * qdot_j| (W, the energy
+  term with heat_coeff 0). Episode metrics are computed from it, so they are exact whatever a
+  ROS subscriber happened to receive; plus the wall-clock time of each step (`wall_s`, for speed
+  measurements only: the one column that differs between two runs of a seed);
+- `video.mp4` (optional): the chase view at `fps` of sim time with the onboard view inset.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import numpy as np
 
+from lecun_agent.body.readings import Readings
 from lecun_agent.sim.sim import QuadrupedSim
 from lecun_agent.sim.video import VideoWriter, compose_frame
 
 log = logging.getLogger(__name__)
+TRUTH_FILE = "truth.npz"
 
 
 class EpisodeLog:
-    """Chase video at `fps` (sim time), the latest onboard frame inset in the corner."""
-
-    def __init__(self, out_dir: str | Path, sim: QuadrupedSim, fps: float = 25.0,
+    def __init__(self, out_dir: str | Path, sim: QuadrupedSim, video: bool = True, fps: float = 25.0,
                  size: tuple[int, int] = (480, 360)) -> None:
         self.dir = Path(out_dir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.sim, self.fps, self.size = sim, fps, size
+        self.rows: list[np.ndarray] = []
+        self.last_t = -np.inf
         self.next_frame_t = -np.inf
         self.onboard = np.zeros((sim.config.camera_height, sim.config.camera_width, 3), np.uint8)
-        self.writer = VideoWriter(self.dir / "video.mp4", fps, size)
+        self.writer = VideoWriter(self.dir / "video.mp4", fps, size) if video else None
         self.frames = 0
 
-    def add(self, t: float, onboard: np.ndarray | None) -> None:
-        """Call every control tick with the stamp and the onboard frame when one was rendered."""
+    def add(self, t: float, readings: Readings, onboard: np.ndarray | None) -> None:
+        """Once per control step (a step offered twice is logged once), with its onboard frame if any."""
         if onboard is not None:
             self.onboard = onboard
-        if t + 1e-9 < self.next_frame_t:
+        if t <= self.last_t:
             return
-        self.next_frame_t = t + 1.0 / self.fps
-        chase = self.sim.render_chase(*self.size)
-        self.writer.write(compose_frame(chase, self.onboard))
-        self.frames += 1
+        self.last_t = t
+        gt = self.sim.ground_truth()
+        power = float(np.abs(readings.joint_effort * readings.joint_vel).sum())
+        self.rows.append(np.concatenate([[t], gt.pos, gt.quat, gt.lin_vel, [readings.body_contact_force, power,
+                                                                             time.monotonic()]]))
+        if self.writer is not None and t + 1e-9 >= self.next_frame_t:
+            self.next_frame_t = t + 1.0 / self.fps
+            self.writer.write(compose_frame(self.sim.render_chase(*self.size), self.onboard))
+            self.frames += 1
 
     def close(self) -> None:
-        self.writer.close()
-        log.info("wrote %d frames to %s", self.frames, self.dir / "video.mp4")
+        table = np.array(self.rows).reshape(-1, 14)
+        tmp = self.dir / (TRUTH_FILE + ".tmp.npz")
+        np.savez(tmp, t=table[:, 0], pos=table[:, 1:4], quat=table[:, 4:8], lin_vel=table[:, 8:11],
+                 body_contact_force=table[:, 11], energy_w=table[:, 12], wall_s=table[:, 13] - table[0, 13])
+        tmp.replace(self.dir / TRUTH_FILE)
+        if self.writer is not None:
+            self.writer.close()
+            log.info("wrote %d frames to %s", self.frames, self.dir / "video.mp4")
+
+
+def load_truth(run_dir: str | Path) -> dict[str, np.ndarray]:
+    """The arrays sim_node logged for an episode (see the module docstring)."""
+    path = Path(run_dir) / TRUTH_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: did sim_node run with record_dir={run_dir} and stop cleanly?")
+    with np.load(path) as data:
+        return {k: data[k] for k in data.files}

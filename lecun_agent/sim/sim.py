@@ -18,7 +18,7 @@ from lecun_agent.episodes.metrics import fallen_flags
 from lecun_agent.sim import camera
 from lecun_agent.sim.arena import Arena, layout_arena
 from lecun_agent.sim.config import SimConfig
-from lecun_agent.sim.sensors import ImuModel, OdometryEstimator, read_contacts, read_joints, rot_matrix
+from lecun_agent.sim.sensors import ImuModel, OdometryEstimator, read_contacts, read_joints
 from lecun_agent.sim.world import RobotHandles, build_static_world, load_robot
 
 log = logging.getLogger(__name__)
@@ -135,21 +135,9 @@ class QuadrupedSim:
         o_pos, o_q, o_v, o_w = self._odom.update(
             gt.quat, gt.lin_vel, gt.ang_vel, dt if self.time > 0 else 0.0
         )
-        return Readings(
-            stamp=self.time,
-            joint_pos=pos,
-            joint_vel=vel,
-            joint_effort=eff,
-            imu_quat=imu_q,
-            imu_gyro=gyro,
-            imu_accel=accel,
-            foot_forces=feet,
-            odom_pos=o_pos,
-            odom_quat=o_q,
-            odom_lin_vel=o_v,
-            odom_ang_vel=o_w,
-            body_contacts=body,
-        )
+        return Readings(stamp=self.time, joint_pos=pos, joint_vel=vel, joint_effort=eff, imu_quat=imu_q,
+                        imu_gyro=gyro, imu_accel=accel, foot_forces=feet, odom_pos=o_pos, odom_quat=o_q,
+                        odom_lin_vel=o_v, odom_ang_vel=o_w, body_contacts=body)
 
     def fallen(self) -> bool:
         gt = self.ground_truth()
@@ -185,13 +173,3 @@ class QuadrupedSim:
     def render_chase(self, width: int = 320, height: int = 240) -> np.ndarray:
         """(H, W, 3) uint8 third-person view from behind the robot, for videos."""
         return camera.render_chase(self.client, self.robot.body, width, height)
-
-    def camera_pose(self) -> tuple[np.ndarray, np.ndarray]:
-        """World pose of camera_link: position (3,), rotation (3, 3) with columns x fwd, y left, z up."""
-        state = pybullet.getLinkState(
-            self.robot.body,
-            self.robot.link_ids[self.model.camera_link],
-            computeForwardKinematics=True,
-            physicsClientId=self.client,
-        )
-        return np.array(state[4]), rot_matrix(np.array(state[5]))

@@ -1,9 +1,10 @@
 """Brings the described stack up in order and keeps it up until told to stop (`lecun-agent up`).
 
-The body (sim_node) starts once every agent node shows in the ROS graph, so that sim time 0
-finds the whole agent listening instead of waiting for slow imports; the gait, whose first
-command releases the lock-stepped sim, starts after the body. Ctrl-C or
-SIGTERM stops the command sources first (they send a final zero), then the rest.
+The body (sim_node) starts last, once every other node shows in the ROS graph, so that sim
+time 0 finds the whole agent listening instead of waiting for slow imports (the lock-stepped
+sim then holds time at 0 until the gait answers its first reading with the first tick's
+command). Ctrl-C or SIGTERM stops the command sources first (they send a final zero), then
+the rest.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import signal
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import rclpy
@@ -19,13 +21,12 @@ from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
-from .description import StackOptions, stack_nodes
+from .description import NodeLaunch, StackOptions, stack_nodes
 from .runner import Stack
 
 log = logging.getLogger(__name__)
-STARTUP_TIMEOUT_S = 90.0  # wall seconds for every node to show in the graph (torch imports are slow)
+STARTUP_TIMEOUT_S = 300.0  # wall seconds for every node to show in the graph (torch imports are slow; CI is shared)
 BODY = "sim_node"
-REFLEXES = "gait_node"  # answers the body; started after it when there is a simulated body
 
 
 def init_runner_ros() -> None:
@@ -41,24 +42,24 @@ def init_runner_ros() -> None:
 
 
 def bring_up(options: StackOptions, log_dir: Path, graph: Node, executor,
-             body_seen: Callable[[], bool] | None = None) -> tuple[Stack, list[str]]:
-    """Start the stack: the agent, then the body, then its reflexes. -> (stack, crash messages).
+             before_body: Callable[[], bool] | None = None,
+             nodes: list[NodeLaunch] | None = None,
+             body_parameters: dict | None = None) -> tuple[Stack, list[str]]:
+    """Start the stack: every node but the body, then the body. -> (stack, crash messages).
 
-    In synchronous mode the body holds time at 0 until the gait's first command, so starting
-    the gait last (after `body_seen()` says the caller receives the body's topics) lets an
-    observer record the episode from its very first reading.
+    `before_body()` is polled (spinning) once the nodes are in the graph, until it returns True;
+    the episode runner publishes the goal there, so the first agent tick already has it. `nodes`
+    replaces `stack_nodes(options)` (the fault harness starts a rewired stack).
     """
-    nodes = stack_nodes(options)
-    later = [n for n in nodes if n.name in (BODY, REFLEXES)] if any(n.name == BODY for n in nodes) else []
-    stack = Stack([n for n in nodes if n not in later], log_dir, options.namespace)
-    started = {n.name for n in nodes if n not in later}
+    nodes = stack_nodes(options) if nodes is None else nodes
+    body = [n for n in nodes if n.name == BODY]
+    stack = Stack([n for n in nodes if n not in body], log_dir, options.namespace)
+    started = {n.name for n in nodes if n not in body}
     crashes = _wait(executor, stack, lambda: started <= set(graph.get_node_names()), "nodes did not come up")
-    for node in later:
-        if crashes:
-            break
-        stack.start(node)
-        if node.name == BODY and body_seen is not None:
-            crashes = _wait(executor, stack, body_seen, "the body's topics never arrived")
+    if not crashes and before_body is not None:
+        crashes = _wait(executor, stack, before_body, "the nodes did not get ready for the episode")
+    for node in body if not crashes else []:
+        stack.start(replace(node, parameters={**node.parameters, **(body_parameters or {})}))
     return stack, crashes
 
 
@@ -90,9 +91,9 @@ def run_until_stopped(options: StackOptions, log_dir: Path) -> int:
             log.info("stack is up (logs in %s); Ctrl-C to stop", log_dir)
         while not crashes:
             executor.spin_once(timeout_sec=0.2)
-            for message in stack.crashed():  # reported, not silently ignored; the rest keep running
+            for message in stack.supervise():  # agent nodes respawn; the body, gait or guardrail stop all
                 crashes.append(message)
-                log.error("node crashed: %s", message)
+                log.error("node crashed, stopping the stack: %s", message)
     except KeyboardInterrupt:
         log.info("stopping the stack")
     finally:

@@ -11,27 +11,50 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lecun_agent.paths import config_path, default_checkpoint_dir
+from lecun_agent.programs.scripted import PROGRAMS
+from lecun_agent.settings import setting
+from lecun_agent.sim.config import SimConfig
 
 TARGETS = ("sim", "robot")
+# Crash policy, one rule for both front ends (launch_description.py and runner.py): the body, its
+# reflexes and the guardrail are what keep the robot safe, so if one of them dies the whole stack
+# stops and a person looks (the robot's own driver holds it; a guardrail is never silently
+# restarted under a moving robot). Every other node respawns after RESPAWN_DELAY_S; while it is
+# down its topics go stale and the guardrail stops the robot, so a respawn is safe.
+STOP_STACK_ON_CRASH = ("sim_node", "gait_node", "cost_node", "replay_driver_node")
+RESPAWN_DELAY_S = 1.0
+AGENTS = ("straight",)  # agent name -> node: <name>_node
 
 
 @dataclass(frozen=True)
 class StackOptions:
-    """Everything a user can choose when bringing the stack up (the launch arguments)."""
+    """Everything a user chooses when bringing the stack up.
 
-    target: str = "sim"  # sim: sim_node is the body; robot: a real driver is
-    namespace: str = ""
-    profile: str = ""  # config/profiles/<profile>.yaml overlays the per-node defaults
-    sim_mode: str = "synchronous"  # or "realtime"
-    gui: bool = False
-    gait: bool = True  # off for robots whose own controller takes /cmd_vel
-    program: str = ""  # scripted velocity program (walk, turn, stand, square); "" = none
-    seed: int = 0
-    record_dir: str = ""  # sim only: chase video + ground-truth log
-    checkpoint: str = ""  # world-model checkpoint; "" = the shipped default
-    record: bool = False  # record the topic contract to MCAP (recorder_node)
-    bag: str = ""  # MCAP path when recording; "" = recordings/<date-time>.mcap
-    nodes: tuple[str, ...] = ()  # restrict to these node names; () = all that apply
+    The one declaration of the options: the launch arguments (`launch_description.py`) and the
+    CLI flags (`cli_flags.py`) are generated from these fields' metadata.
+    """
+
+    target: str = setting("sim", "sim: sim_node is the body; robot: a real robot's driver is",
+                          choices=TARGETS)
+    namespace: str = setting("", "namespace for every node (e.g. robot1)")
+    profile: str = setting("", "config/profiles/<profile>.yaml overlaid on the code defaults")
+    realtime: bool = setting(False, "sim at wall-clock rate instead of lock-step")
+    gui: bool = setting(False, "open the PyBullet window")
+    gait: bool = setting(True, "gait_node turns cmd_vel into joint targets (off for robots whose own "
+                         "controller takes /cmd_vel)")
+    agent: str = setting("straight", "what proposes the commands: straight = the straight-line baseline",
+                         choices=AGENTS)
+    program: str = setting("", "scripted velocity program instead of the agent",
+                           choices=("", *sorted(PROGRAMS)))
+    arena: str = setting("", "sim arena layout: goal (goal episodes) or corridor (walking); empty = goal for an "
+                         "agent, corridor for a program", choices=("", "corridor", "goal"))
+    seed: int = setting(0, "arena layout and sensor-noise seed (sim)")
+    record: bool = setting(False, "record the topic contract to a rosbag2-compatible MCAP (recorder_node)")
+    bag: str = setting("", "MCAP file for --record; empty = recordings/<date-time>.mcap")
+    record_dir: str = setting("", "sim only: directory for the episode's ground-truth log and video")
+    record_video: bool = setting(True, "sim only, with record_dir: write the chase-camera video")
+    checkpoint: str = setting("", "world-model checkpoint directory; empty = the shipped default")
+    nodes: tuple[str, ...] = ()  # restrict to these node names; () = all that apply (tests, tools)
 
 
 @dataclass(frozen=True)
@@ -43,13 +66,20 @@ class NodeLaunch:
     parameters: dict = field(default_factory=dict)  # overrides from the options
     remappings: tuple[tuple[str, str], ...] = ()
     commands_motion: bool = False  # sends a final zero on shutdown; stopped before the body
+    module_name: str = ""  # a tool node outside lecun_agent.nodes (the fault harness's relay); "" = a node
+
+    @property
+    def on_crash(self) -> str:
+        """What `ros2 launch` and the runner do when this node dies (CRASH_POLICY)."""
+        return "stop_stack" if self.name in STOP_STACK_ON_CRASH else "respawn"
 
     @property
     def module(self) -> str:
-        return f"lecun_agent.nodes.{self.name}"
+        return self.module_name or f"lecun_agent.nodes.{self.name}"
 
 
 def _param_files(name: str, options: StackOptions) -> tuple[Path, ...]:
+    """The node's params files: its config/<name>.yaml if one ships, then the profile's."""
     files = [config_path(f"{name}.yaml")]
     if options.profile:
         profile = config_path(f"profiles/{options.profile}.yaml")
@@ -60,11 +90,17 @@ def _param_files(name: str, options: StackOptions) -> tuple[Path, ...]:
     return tuple(f for f in files if f.exists())
 
 
+def arena_layout(options: StackOptions) -> str:
+    """The sim arena of these options: as asked, else goal for an agent and corridor for a program."""
+    return options.arena or ("corridor" if options.program else "goal")
+
+
 def stack_nodes(options: StackOptions) -> list[NodeLaunch]:
     """The nodes for `options`, in start order (body first, command sources last)."""
     if options.target not in TARGETS:
         raise ValueError(f"target must be one of {TARGETS}, got {options.target!r}")
     sim = options.target == "sim"
+    lock_step = sim and not options.realtime
     use_sim_time = {"use_sim_time": sim}
     nodes: list[NodeLaunch] = []
 
@@ -74,10 +110,12 @@ def stack_nodes(options: StackOptions) -> list[NodeLaunch]:
 
     if sim:
         nodes.append(NodeLaunch("sim_node", _param_files("sim_node", options), {
-            "seed": options.seed, "mode": options.sim_mode, "gui": options.gui,
-            "record_dir": options.record_dir}))
+            "seed": options.seed, "mode": "synchronous" if lock_step else "realtime", "gui": options.gui,
+            "record_dir": options.record_dir, "record_video": options.record_video,
+            "arena.layout": arena_layout(options)}))
     if options.gait:
-        add("gait_node", commands_motion=True)
+        # Lock-step: a reading at an agent tick (a camera frame) waits for that tick's command.
+        add("gait_node", {"sync_tick_s": 1.0 / SimConfig().camera_hz if lock_step else 0.0}, commands_motion=True)
     add("cost_node", commands_motion=True)
     add("configurator_node")
     if options.checkpoint or (default_checkpoint_dir() / "meta.json").exists():
@@ -87,10 +125,11 @@ def stack_nodes(options: StackOptions) -> list[NodeLaunch]:
         add("recorder_node", {"output": options.bag})
     if options.nodes:
         nodes = [n for n in nodes if n.name in options.nodes]
+    # The command source proposes; the guardrail sees every proposal first.
+    guarded = any(n.name == "cost_node" for n in nodes)
+    unguarded = () if guarded else (("agent/cmd_vel_proposed", "cmd_vel"),)
     if options.program:
-        # Scripted velocities are proposals like the actor's: the guardrail sees them first.
-        guarded = any(n.name == "cost_node" for n in nodes)
-        add("program_node", {"program": options.program},
-            () if guarded else (("agent/cmd_vel_proposed", "cmd_vel"),))
+        add("program_node", {"program": options.program}, unguarded, commands_motion=True)
+    elif not options.nodes or f"{options.agent}_node" in options.nodes:
+        add(f"{options.agent}_node", {}, unguarded, commands_motion=True)
     return nodes
-

@@ -1,8 +1,15 @@
-"""One simulated episode through ROS: bring the stack up, watch it for a duration, bring it down.
+"""One simulated episode through ROS: bring the stack up, watch it, bring it down, score it.
 
-This is `lecun-agent sim`. The nodes run as separate processes exactly as `ros2 launch`
-would start them; this process only watches (ground truth, commands) and writes the
-episode's metrics, plot and video into the run directory.
+This is `lecun-agent sim` and one episode of `lecun-agent eval`. The nodes run as separate
+processes exactly as `ros2 launch` would start them; this process only publishes the goal (as
+RViz's "2D Goal Pose" would) and watches.
+- A goal episode (an agent): the arena's goal goes out on `goal_pose` before the body starts,
+  so the first agent tick has it; the episode ends on success, a fall or the time limit
+  (`episodes/goal.py`, judged on ground truth).
+- A program episode (e.g. walk): it runs `duration_s` of sim time.
+The metrics come from sim_node's exact log of every control step (`truth.npz`), cut at the
+step the episode ended, so they are the same whatever this watcher received; the guardrail's
+interventions and the sync timeouts come from the nodes' final /diagnostics.
 """
 
 from __future__ import annotations
@@ -10,76 +17,144 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Protocol
 
+import numpy as np
 import rclpy
+from geometry_msgs.msg import PoseStamped
 from rclpy.executors import SingleThreadedExecutor
 
+from lecun_agent.episodes.goal import GoalRules, count_collisions, episode_end, goal_metrics
 from lecun_agent.episodes.metrics import episode_metrics, fallen_flags
-from lecun_agent.episodes.report import EPISODE_FILE, EpisodeSeries, cost_table, report
-from lecun_agent.sim.config import SimConfig
+from lecun_agent.episodes.report import EPISODE_FILE, EpisodeSeries, cost_table, write_report
+from lecun_agent.episodes.top_down import plot_top_down
+from lecun_agent.nodes.qos import COMMAND_QOS
+from lecun_agent.sim.arena import Arena, layout_arena
+from lecun_agent.sim.config import ArenaConfig, SimConfig
+from lecun_agent.sim.episode_log import load_truth
 
 from .bringup import STARTUP_TIMEOUT_S, bring_up, init_runner_ros
-from .description import StackOptions
+from .description import NodeLaunch, StackOptions, arena_layout, stack_nodes
 from .episode_monitor import EpisodeMonitor
 from .runner import Stack
 
 log = logging.getLogger(__name__)
-STALL_TIMEOUT_S = 30.0  # wall seconds without sim progress before giving up
+STALL_TIMEOUT_S = 120.0  # wall seconds without sim progress before giving up (lock-step waits are at most 15 s)
+GOAL_LISTENERS = ("cost_node", "configurator_node")  # besides the agent
 
 
-def run_episode(out: Path, program: str, seed: int, duration_s: float, gui: bool = False,
-                realtime: bool = False, profile: str = "") -> dict:
+class EpisodeHooks(Protocol):
+    """What a tool may add to an episode (the fault harness, `lecun_agent/faults/injector.py`)."""
+
+    def nodes(self, nodes: list[NodeLaunch]) -> list[NodeLaunch]:
+        """The stack to start, given the described one (rewire it: remappings, parameters)."""
+
+    def attach(self, executor) -> None:
+        """Add the tool's own ROS nodes to the episode's executor (it spins them with the monitor)."""
+
+    def step(self, stack: Stack) -> bool:
+        """Once per turn of the watch loop; True ends the episode."""
+
+
+def episode_arena(options: StackOptions) -> Arena:
+    """The arena sim_node lays out for these options (same config, same seed, same pure function)."""
+    return layout_arena(ArenaConfig(layout=arena_layout(options)), options.seed)
+
+
+def run_episode(out: Path, options: StackOptions, duration_s: float | None = None,
+                rules: GoalRules | None = None, hooks: EpisodeHooks | None = None) -> dict:
+    """Run one episode; its metrics (also in out/metrics.json), plots and video are written to `out`."""
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    options = StackOptions(target="sim", program=program, seed=seed, gui=gui, profile=profile,
-                           sim_mode="realtime" if realtime else "synchronous", record_dir=str(out))
-    crashes: list[str] = []
-    stack = None
+    options = replace(options, target="sim", record_dir=str(out))
+    rules, arena, goal_episode = rules or GoalRules(), episode_arena(options), not options.program
+    if not goal_episode:
+        rules = replace(rules, time_limit_s=duration_s or rules.time_limit_s)
     init_runner_ros()
     monitor = EpisodeMonitor()
     executor = SingleThreadedExecutor()
     executor.add_node(monitor)
+    nodes = stack_nodes(options)
+    if hooks is not None:
+        nodes = hooks.nodes(nodes)
+        hooks.attach(executor)
+    goal_pub = monitor.create_publisher(PoseStamped, "goal_pose", COMMAND_QOS)
+    listeners = sum(n.name in (*GOAL_LISTENERS, f"{options.agent}_node") for n in nodes)
+    # Every agent node reports the goal it holds in its /diagnostics ("goal"), at once when it arrives.
+
+    agent = f"{options.agent}_node"
+
+    def goal_out() -> bool:
+        """Publish the goal once every listener is matched (a reliable message then reaches each), and go
+        on once the agent says it has it: a goal still queued behind the first tick would change the run."""
+        if not goal_episode:
+            return True
+        if goal_pub.get_subscription_count() < listeners:
+            return False
+        if not sent:
+            goal_pub.publish(goal_message(arena.goal_xy))
+            sent.append(time.monotonic())
+        elif time.monotonic() - sent[-1] > 2.0:  # the agent was not matched after all: again
+            goal_pub.publish(goal_message(arena.goal_xy))
+            sent.append(time.monotonic())
+        return monitor.node_reports.get(agent, {}).get("goal", "None") != "None"
+
+    sent: list[float] = []
+
+    stack, crashes, codes = None, [], {}
+    # sim_node stops stepping the moment the episode ends (episode rules as parameters), so what the
+    # nodes count (guardrail interventions) ends at the same step however fast the shutdown is.
+    episode = {"episode": "goal" if goal_episode else "program",
+               **{f"episode.{k}": v for k, v in asdict(rules).items() if k in ("success_radius_m", "time_limit_s")}}
     try:
-        stack, crashes = bring_up(options, out / "logs", monitor, executor, lambda: bool(monitor.truth))
-        crashes = crashes or _watch(executor, monitor, stack, duration_s)
+        stack, crashes = bring_up(options, out / "logs", monitor, executor, goal_out, nodes,
+                                   body_parameters=episode)
+        crashes = crashes or _watch(executor, monitor, stack, arena, rules if goal_episode else None,
+                                    rules.time_limit_s, hooks)
     except KeyboardInterrupt:
         log.warning("interrupted; stopping the stack")
+        crashes = crashes or ["interrupted"]
     finally:
-        codes = stack.shutdown() if stack is not None else {}
-        data = monitor.trajectory()
+        if stack is not None:
+            codes = stack.shutdown(spin=lambda: executor.spin_once(timeout_sec=0.02))
         executor.shutdown()
         monitor.destroy_node()
         rclpy.try_shutdown()
     log.info("node exit codes: %s", codes)
-
-    if len(data["t"]) < 2:
-        raise RuntimeError(f"the episode produced no ground truth; see the node logs in {out / 'logs'}"
-                           + "".join(f"\n{c}" for c in crashes))
-    fallen = fallen_flags(data["pos"], data["quat"], SimConfig())
-    metrics = episode_metrics(data["t"], data["pos"], data["quat"], fallen).as_dict()
-    # Sim time since start (stamps begin at 0), not the span the monitor saw: it may join a
-    # few ticks late, when discovery is slower than the lock-stepped sim.
-    metrics["sim_seconds"] = float(data["t"][-1])
-    metrics.update(program=program, seed=seed, realtime=realtime, crashed_nodes=crashes)
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
-    series = EpisodeSeries(data["t"], data["pos"], data["quat"], *cost_table(data["costs"]))
-    series.save(out / EPISODE_FILE)
-    report(out)  # speed_tilt.png, costs.png
-    return metrics
+    respawns = stack.respawns if stack is not None else {}
+    return _score(out, options, monitor, arena, rules, goal_episode, duration_s, crashes, respawns)
 
 
-def _watch(executor, monitor: EpisodeMonitor, stack: Stack, duration_s: float) -> list[str]:
-    """Spin until `duration_s` sim seconds have passed, a node crashes, or the sim stalls."""
+def goal_message(goal_xy: np.ndarray) -> PoseStamped:
+    msg = PoseStamped()
+    msg.header.frame_id = "odom"  # the odometry frame starts at the robot's true start pose
+    msg.pose.position.x, msg.pose.position.y = float(goal_xy[0]), float(goal_xy[1])
+    msg.pose.orientation.w = 1.0
+    return msg
+
+
+def _watch(executor, monitor: EpisodeMonitor, stack: Stack, arena: Arena, rules: GoalRules | None,
+           duration_s: float, hooks: EpisodeHooks | None = None) -> list[str]:
+    """Spin until the episode ends (goal rules, `duration_s` of sim time or the hooks), a node crashes, or
+    it stalls."""
     start = last_progress = time.monotonic()
     last_time = -1.0
-    while monitor.sim_time < duration_s:
+    while True:
         executor.spin_once(timeout_sec=0.05)
-        crashes = stack.crashed()
+        crashes = stack.supervise()  # the same crash policy as `ros2 launch` and `lecun-agent up`
         if crashes:
             for message in crashes:
-                log.error("node crashed: %s", message)
+                log.error("node crashed, ending the episode: %s", message)
             return crashes
+        if hooks is not None and hooks.step(stack):
+            return []
+        pose = monitor.latest_pose()
+        if pose is not None:
+            t, pos, quat = pose
+            if (rules is not None and episode_end(t, pos, quat, arena.goal_xy, rules)) or t >= duration_s - 1e-9:
+                return []
         now = time.monotonic()
         if monitor.sim_time > last_time:
             last_time, last_progress = monitor.sim_time, now
@@ -88,6 +163,35 @@ def _watch(executor, monitor: EpisodeMonitor, stack: Stack, duration_s: float) -
             message = f"simulation made no progress for {waited:.0f} s (sim time {monitor.sim_time:.2f} s)"
             log.error(message)
             return [message]
-    return []
 
 
+def _score(out: Path, options: StackOptions, monitor: EpisodeMonitor, arena: Arena, rules: GoalRules,
+           goal_episode: bool, duration_s: float | None, crashes: list[str], respawns: dict[str, int]) -> dict:
+    truth = load_truth(out)
+    if len(truth["t"]) < 2:
+        raise RuntimeError(f"the episode produced no ground truth; see the node logs in {out / 'logs'}"
+                           + "".join(f"\n{c}" for c in crashes))
+    if goal_episode:
+        metrics = goal_metrics(truth, arena.goal_xy, rules)
+        end = int(np.searchsorted(truth["t"], metrics["sim_seconds"], side="right"))
+    else:
+        end = int(np.searchsorted(truth["t"], (duration_s or rules.time_limit_s) + 1e-9))
+        cut = {k: v[:end] for k, v in truth.items()}
+        fallen = fallen_flags(cut["pos"], cut["quat"], SimConfig())
+        metrics = episode_metrics(cut["t"], cut["pos"], cut["quat"], fallen).as_dict()
+        metrics["collisions"] = count_collisions(cut["t"], cut["body_contact_force"], rules)
+        energy_j = float(np.sum(cut["energy_w"][1:] * np.diff(cut["t"])))
+        metrics["energy_per_meter"] = energy_j / metrics["path_length_m"] if metrics["path_length_m"] > 0.01 else None
+    metrics.update(
+        seed=options.seed, agent=options.program and f"program:{options.program}" or options.agent,
+        realtime=options.realtime, line_blocked=bool(arena.line_blocked), goal_xy=arena.goal_xy.tolist(),
+        guardrail_interventions=monitor.interventions(until=truth["t"][end - 1]),
+        sync_timeouts=sum(monitor.sync_timeouts().values()),
+        sync_timeouts_by_node=monitor.sync_timeouts(), crashed_nodes=crashes, respawns=dict(respawns))
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    series = EpisodeSeries(truth["t"][:end], truth["pos"][:end], truth["quat"][:end], *cost_table(
+        [(t, c) for t, c in monitor.costs if t <= truth["t"][end - 1] + 1e-9]))
+    series.save(out / EPISODE_FILE)
+    write_report(series, out)  # speed_tilt.png, costs.png
+    plot_top_down(arena, truth["pos"][:end], out / "top_down.png", rules.success_radius_m)
+    return metrics

@@ -1,55 +1,78 @@
-"""Watches a simulated episode from outside the agent: ground truth, commands and costs over time.
+"""Watches a simulated episode from outside the agent: ground truth, costs and every node's counters.
 
-The runner uses it to know when `--duration` sim seconds have passed and to compute the
-episode's metrics. It reads /sim/ground_truth, which the agent itself never does.
+The episode runner uses it to know when the episode has ended (ground truth, which the agent
+never reads), to plot the cost, to count the guardrail's decisions (guardrail/decisions, reliable)
+and to read each node's final /diagnostics counters (sync timeouts). The metrics themselves come
+from sim_node's exact log (sim/episode_log.py), not from what this subscriber happened to receive.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from geometry_msgs.msg import TwistStamped
+from diagnostic_msgs.msg import DiagnosticArray
 from nav_msgs.msg import Odometry
 from rclpy.node import Node
 from rclpy.parameter import Parameter
+from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
 
-from lecun_agent.nodes.common import COMMAND_QOS, SENSOR_QOS, stamp_to_sec
-from lecun_agent.nodes.conversions import twist_vector
+from lecun_agent.messages.conversions import stamp_to_sec
+from lecun_agent.nodes.qos import DECISION_QOS
+
+# Best effort like the publishers' sensor QoS, but deep: a monitor starved of CPU for a while on a
+# loaded machine must not lose samples (the lock-stepped sim may run ahead of it).
+DEEP_SENSOR_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=2000, reliability=ReliabilityPolicy.BEST_EFFORT)
 
 
 class EpisodeMonitor(Node):
-    """Collects time series; `trajectory()` returns them as arrays for metrics and plots."""
+    """Collects time series; `trajectory()` returns them as arrays, `node_reports` the latest diagnostics."""
 
     def __init__(self) -> None:
         super().__init__("episode_monitor", parameter_overrides=[Parameter("use_sim_time", value=True)])
-        self.truth: list[list[float]] = []  # rows: t, x, y, z, qx, qy, qz, qw, vx, vy, vz (world)
-        self.commands: list[list[float]] = []  # rows: t, vx, vy, yaw_rate (after the guardrail)
+        self.truth: list[list[float]] = []  # rows: t, x, y, z, qx, qy, qz, qw (world)
         self.costs: list[tuple[float, dict[str, float]]] = []
-        self.create_subscription(Odometry, "sim/ground_truth", self._on_truth, SENSOR_QOS)
-        self.create_subscription(TwistStamped, "cmd_vel", self._on_cmd, COMMAND_QOS)
-        self.create_subscription(JointState, "agent/cost", self._on_cost, SENSOR_QOS)
+        self.node_reports: dict[str, dict[str, str]] = {}  # node name -> its latest diagnostics values
+        self.create_subscription(Odometry, "sim/ground_truth", self._on_truth, DEEP_SENSOR_QOS)
+        self.create_subscription(JointState, "agent/cost", self._on_cost, DEEP_SENSOR_QOS)
+        self.create_subscription(DiagnosticArray, "diagnostics", self._on_diagnostics, 100)
+        self.decisions: list[tuple[float, tuple[str, ...]]] = []  # (stamp, reasons) of every intervention
+        self.create_subscription(DiagnosticArray, "guardrail/decisions", self._on_decision, DECISION_QOS)
 
     def _on_truth(self, msg: Odometry) -> None:
-        p, q, v = msg.pose.pose.position, msg.pose.pose.orientation, msg.twist.twist.linear
-        self.truth.append([stamp_to_sec(msg.header.stamp), p.x, p.y, p.z, q.x, q.y, q.z, q.w, v.x, v.y, v.z])
-
-    def _on_cmd(self, msg: TwistStamped) -> None:
-        self.commands.append([stamp_to_sec(msg.header.stamp), *twist_vector(msg)])
+        p, q = msg.pose.pose.position, msg.pose.pose.orientation
+        self.truth.append([stamp_to_sec(msg.header.stamp), p.x, p.y, p.z, q.x, q.y, q.z, q.w])
 
     def _on_cost(self, msg: JointState) -> None:
         self.costs.append((stamp_to_sec(msg.header.stamp), dict(zip(msg.name, msg.position, strict=False))))
+
+    def _on_decision(self, msg: DiagnosticArray) -> None:
+        reasons = tuple(kv.key for status in msg.status for kv in status.values)
+        self.decisions.append((stamp_to_sec(msg.header.stamp), reasons))
+
+    def interventions(self, until: float) -> dict[str, int]:
+        """Guardrail interventions by reason, over decisions stamped at or before `until` (the episode end)."""
+        counts: dict[str, int] = {}
+        for stamp, reasons in self.decisions:
+            if stamp <= until + 1e-9:
+                for reason in reasons:
+                    counts[reason] = counts.get(reason, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def _on_diagnostics(self, msg: DiagnosticArray) -> None:
+        for status in msg.status:
+            self.node_reports[status.name] = {kv.key: kv.value for kv in status.values}
 
     @property
     def sim_time(self) -> float:
         return self.truth[-1][0] if self.truth else 0.0
 
-    def trajectory(self) -> dict[str, np.ndarray]:
-        truth = np.array(sorted(self.truth)) if self.truth else np.zeros((0, 11))
-        return {
-            "t": truth[:, 0],
-            "pos": truth[:, 1:4],
-            "quat": truth[:, 4:8],
-            "lin_vel": truth[:, 8:11],
-            "commands": np.array(self.commands) if self.commands else np.zeros((0, 4)),
-            "costs": list(self.costs),
-        }
+    def latest_pose(self) -> tuple[float, np.ndarray, np.ndarray] | None:
+        """(t, position (3,), quaternion (4,)) of the newest ground truth, or None before the first."""
+        if not self.truth:
+            return None
+        row = self.truth[-1]
+        return row[0], np.array(row[1:4]), np.array(row[4:8])
+
+    def sync_timeouts(self) -> dict[str, int]:
+        """node -> sync timeouts it reported (0 in a healthy lock-step run)."""
+        return {node: int(v["sync_timeouts"]) for node, v in self.node_reports.items() if "sync_timeouts" in v}

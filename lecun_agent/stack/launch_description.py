@@ -13,60 +13,42 @@ from launch.events import Shutdown
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 
-from .description import StackOptions, stack_nodes
-
-# name -> (default, description); the same names as StackOptions fields.
-ARGUMENTS = {
-    "namespace": ("", "namespace for every node (e.g. robot1)"),
-    "profile": ("", "config/profiles/<profile>.yaml overlaid on the per-node defaults"),
-    "sim_mode": ("synchronous", "synchronous (lock-step, reproducible) or realtime"),
-    "gui": ("false", "open the PyBullet window"),
-    "gait": ("true", "run gait_node; false for robots whose own controller takes /cmd_vel"),
-    "program": ("", "scripted velocity program instead of the agent: walk, turn, stand, square"),
-    "seed": ("0", "arena and noise seed"),
-    "record": ("false", "record every topic of the contract to a rosbag2-compatible MCAP (recorder_node)"),
-    "bag": ("", "MCAP file for record:=true; empty = recordings/<date-time>.mcap"),
-    "record_dir": ("", "sim only: directory for the chase video and ground-truth log"),
-    "checkpoint": ("", "world-model checkpoint path; empty = the shipped default"),
-}
-
-
-def _truthy(text: str) -> bool:
-    return text.strip().lower() in ("1", "true", "yes", "on")
+from .description import RESPAWN_DELAY_S, NodeLaunch, stack_nodes
+from .options import from_launch, launch_arguments
 
 
 def _nodes(context, target: str):
-    value = {name: LaunchConfiguration(name).perform(context) for name in ARGUMENTS}
-    options = StackOptions(
-        target=target, namespace=value["namespace"], profile=value["profile"], sim_mode=value["sim_mode"],
-        gui=_truthy(value["gui"]), gait=_truthy(value["gait"]), program=value["program"],
-        seed=int(value["seed"]), record_dir=value["record_dir"], checkpoint=value["checkpoint"],
-        record=_truthy(value["record"]), bag=value["bag"],
-    )
+    values = {name: LaunchConfiguration(name).perform(context) for name, _, _ in launch_arguments()}
+    options = from_launch(values, target=target)
     actions = []
     for node in stack_nodes(options):
         parameters = [str(path) for path in node.param_files] + [{k: v for k, v in node.parameters.items()
                                                                   if v != ""}]
+        respawn = node.on_crash == "respawn"
         action = Node(package="lecun_agent", executable=node.name, name=node.name,
                       namespace=options.namespace, parameters=parameters, remappings=list(node.remappings),
-                      output="screen", emulate_tty=True)
+                      output="screen", emulate_tty=True, respawn=respawn, respawn_delay=RESPAWN_DELAY_S)
         actions.append(action)
-        # A crashed node is reported, and the body's driver crashing ends the bring-up.
-        actions.append(RegisterEventHandler(OnProcessExit(target_action=action, on_exit=_on_exit(node.name))))
+        actions.append(RegisterEventHandler(OnProcessExit(target_action=action, on_exit=_on_exit(node))))
     return actions
 
 
-def _on_exit(name: str):
+def _on_exit(node: NodeLaunch):
+    """A crash is reported; a node that keeps the robot safe takes the stack down with it (CRASH_POLICY)."""
+
     def report(event, context):
-        if event.returncode not in (0, -2, 130):  # 0, SIGINT: normal stops
-            return [LogInfo(msg=f"[lecun_agent] {name} exited with code {event.returncode}"),
-                    *([EmitEvent(event=Shutdown(reason=f"{name} crashed"))] if name == "sim_node" else [])]
-        return []
+        if event.returncode in (0, -2, 130):  # 0, SIGINT: normal stops
+            return []
+        what = "respawning it" if node.on_crash == "respawn" else "stopping the stack"
+        actions = [LogInfo(msg=f"[lecun_agent] {node.name} exited with code {event.returncode}; {what}")]
+        if node.on_crash == "stop_stack":
+            actions.append(EmitEvent(event=Shutdown(reason=f"{node.name} crashed")))
+        return actions
 
     return report
 
 
 def generate(target: str) -> LaunchDescription:
     arguments = [DeclareLaunchArgument(name, default_value=default, description=text)
-                 for name, (default, text) in ARGUMENTS.items()]
+                 for name, default, text in launch_arguments()]
     return LaunchDescription([*arguments, OpaqueFunction(function=_nodes, args=[target])])

@@ -15,10 +15,11 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .description import NodeLaunch
+from .description import RESPAWN_DELAY_S, NodeLaunch
 
 log = logging.getLogger(__name__)
 _PR_SET_PDEATHSIG = 1
@@ -51,6 +52,7 @@ class Process:
     node: NodeLaunch
     popen: subprocess.Popen
     log_path: Path
+    died_at: float | None = None  # monotonic time its crash was seen (respawn pending)
 
 
 class Stack:
@@ -60,13 +62,14 @@ class Stack:
         self.log_dir, self.namespace = log_dir, namespace
         log_dir.mkdir(parents=True, exist_ok=True)
         self.processes: list[Process] = []
-        self.reported: set[str] = set()
+        self.reported: set[int] = set()  # ids of processes whose exit was handled
+        self.respawns: dict[str, int] = {}  # node -> times it was respawned
         for node in nodes:
             self.start(node)
 
-    def start(self, node: NodeLaunch) -> None:
+    def start(self, node: NodeLaunch, mode: str = "w") -> None:
         log_path = self.log_dir / f"{node.name}.log"
-        with open(log_path, "w") as out:
+        with open(log_path, mode) as out:
             popen = subprocess.Popen(node_command(node, self.namespace), stdout=out, stderr=subprocess.STDOUT,
                                      # own session: a terminal's Ctrl-C reaches only the runner,
                                      # which stops the nodes in order (command sources first)
@@ -79,30 +82,54 @@ class Stack:
         messages = []
         for proc in self.processes:
             code = proc.popen.poll()
-            if code is not None and proc.node.name not in self.reported:
-                self.reported.add(proc.node.name)
+            if code is not None and id(proc) not in self.reported:
+                self.reported.add(id(proc))
                 tail = "\n".join(proc.log_path.read_text(errors="replace").splitlines()[-15:])
                 messages.append(f"{proc.node.name} exited with code {code}; last log lines:\n{tail}")
         return messages
 
-    def shutdown(self, timeout_s: float = 10.0) -> dict[str, int]:
-        """SIGINT the command sources first (they send a final zero), then the rest; escalate if needed."""
+    def supervise(self) -> list[str]:
+        """Apply the crash policy (description.STOP_STACK_ON_CRASH): respawn a crashed agent node after
+        RESPAWN_DELAY_S; return the crashes that must stop the stack."""
+        fatal = []
+        for proc in list(self.processes):
+            code = proc.popen.poll()
+            if code is None or id(proc) in self.reported:
+                continue
+            if proc.node.on_crash == "stop_stack":
+                fatal += self.crashed()
+                continue
+            if proc.died_at is None:
+                proc.died_at = time.monotonic()
+                log.error("%s exited with code %d; respawning it in %.0f s", proc.node.name, code, RESPAWN_DELAY_S)
+            elif time.monotonic() - proc.died_at >= RESPAWN_DELAY_S:
+                self.reported.add(id(proc))
+                self.respawns[proc.node.name] = self.respawns.get(proc.node.name, 0) + 1
+                self.start(proc.node, mode="a")
+        return fatal
+
+    def shutdown(self, timeout_s: float = 10.0, spin: Callable[[], None] | None = None) -> dict[str, int]:
+        """SIGINT the command sources first (they send a final zero), then the rest; escalate if needed.
+
+        `spin` runs while waiting, so the caller keeps receiving what the nodes send last (their
+        final diagnostics).
+        """
         first = [p for p in self.processes if p.node.commands_motion]
         rest = [p for p in self.processes if not p.node.commands_motion]
         for group in (first, rest):
             for proc in group:
                 if proc.popen.poll() is None:
                     proc.popen.send_signal(signal.SIGINT)
-            self._wait(group, timeout_s)
+            self._wait(group, timeout_s, spin)
         return {p.node.name: p.popen.returncode for p in self.processes}
 
     @staticmethod
-    def _wait(group: list[Process], timeout_s: float) -> None:
+    def _wait(group: list[Process], timeout_s: float, spin: Callable[[], None] | None) -> None:
         deadline = time.monotonic() + timeout_s
+        while any(p.popen.poll() is None for p in group) and time.monotonic() < deadline:
+            spin() if spin is not None else time.sleep(0.05)
         for proc in group:
-            try:
-                proc.popen.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
+            if proc.popen.poll() is None:
                 log.warning("%s did not stop on SIGINT within %.0f s; killing it", proc.node.name, timeout_s)
                 proc.popen.kill()
                 proc.popen.wait()

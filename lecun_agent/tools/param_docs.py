@@ -1,13 +1,13 @@
 """The parameter reference in docs/tuning.md, generated from the running nodes and checked by a test.
 
 Every node in `lecun_agent/nodes/*_node.py` is started as its own process (as `ros2 launch`
-starts it) with its shipped `config/*.yaml`, and its declared parameters are read back
-through the same services `ros2 param describe` uses (list_parameters, describe_parameters,
-get_parameters). So the tables show what a user sees on a running node: name, type, value
-after the shipped config, range, read-only or run-time, and the descriptor's description.
+starts it), and its declared parameters are read back through the same services
+`ros2 param describe` uses (list_parameters, describe_parameters, get_parameters). So the
+tables show what a user sees on a running node: name, type, default value, range, read-only
+or run-time, and the descriptor's description.
 
 The nodes run in a private ROS domain and each in its own namespace, so they cannot reach a
-stack the user has running, nor each other (the configurator would otherwise retune cost_node).
+stack the user has running, nor each other.
 Only the region between the two markers of the page is generated; the prose around it is not.
 """
 
@@ -22,8 +22,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from lecun_agent.paths import share_dir
 from lecun_agent.stack.description import NodeLaunch
@@ -60,16 +58,6 @@ def node_names() -> list[str]:
     return [n for n in ORDER if n in present] + [n for n in present if n not in ORDER]
 
 
-def config_files(node: str) -> tuple[Path, ...]:
-    """The shipped config files with a `<node>:` section (file names need not match node names)."""
-    found = []
-    for path in sorted((share_dir() / "config").glob("*.yaml")):
-        data = yaml.safe_load(path.read_text()) or {}
-        if isinstance(data, dict) and (node in data or f"/{node}" in data):
-            found.append(path)
-    return tuple(found)
-
-
 # Parameters set (to temp paths) only so the node can start; keep in step with _start_overrides.
 START_ONLY = {"replay_driver_node": ("bag",), "recorder_node": ("output",),
               "perception_node": ("checkpoint",), "world_model_node": ("checkpoint",)}
@@ -78,7 +66,7 @@ START_ONLY = {"replay_driver_node": ("bag",), "recorder_node": ("output",),
 def _start_overrides(tmp: Path) -> dict[str, Callable[[], dict[str, Any]]]:
     """Values some nodes need only to start (a bag to replay, a file to record into).
 
-    The tables show the shipped config's value for these, not the override.
+    The tables show the declared default for these (""), not the override.
     """
 
     def replay() -> dict[str, Any]:
@@ -141,7 +129,7 @@ def collect(nodes: list[str] | None = None, timeout_s: float = 60.0) -> dict[str
         stacks = {}
         try:
             for name in nodes:
-                launch = NodeLaunch(name, config_files(name), overrides.get(name, dict)())
+                launch = NodeLaunch(name, (), overrides.get(name, dict)())
                 stacks[name] = Stack([launch], tmp / "logs", namespace=f"param_docs/{name}")
             context = Context()
             rclpy.init(context=context, domain_id=domain)
@@ -180,20 +168,6 @@ def _read(client, full_name: str, stack, timeout_s: float) -> list[ParamRow]:
     return rows
 
 
-def _shipped_value(node: str, name: str, fallback: Any) -> Any:
-    """The value the shipped config gives `name` (for parameters overridden only to start the node)."""
-    for path in config_files(node):
-        data = yaml.safe_load(path.read_text())
-        branch = (data.get(node) or data.get(f"/{node}") or {}).get("ros__parameters", {})
-        for part in name.split("."):
-            if not isinstance(branch, dict) or part not in branch:
-                break
-            branch = branch[part]
-        else:
-            return branch
-    return fallback
-
-
 def _fmt(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -212,13 +186,12 @@ def render(tables: dict[str, list[ParamRow]]) -> str:
     """The generated region: one table per node, markers included."""
     out = [BEGIN, ""]
     for node, rows in tables.items():
-        files = ", ".join(f"`config/{p.name}`" for p in config_files(node)) or "none (code defaults)"
-        out += [f"### {node}", "", f"Config: {files}. Read-only: {sum(r.read_only for r in rows)}, "
+        out += [f"### {node}", "", f"Read-only: {sum(r.read_only for r in rows)}, "
                 f"run-time: {sum(not r.read_only for r in rows)}.", "",
                 "| parameter | type | value | range | changes | description |", "|---|---|---|---|---|---|"]
         for r in sorted(rows, key=lambda r: r.name):
             # A temp path given only so the node starts is not what a user's node would hold.
-            value = _shipped_value(node, r.name, "") if r.name in START_ONLY.get(node, ()) else r.value
+            value = "" if r.name in START_ONLY.get(node, ()) else r.value
             out.append(f"| `{r.name}` | {r.type} | `{_cell(_fmt(value))}` | {r.range} | "
                        f"{'read-only' if r.read_only else 'run-time'} | {_cell(r.description)} |")
         out.append("")

@@ -64,12 +64,12 @@ def save_checkpoint(
         "versions": versions(),
         "train": train or {},
     }
-    tmp = out_dir / (MODEL_FILE + ".tmp")
-    torch.save(model.state_dict(), tmp)
-    tmp.replace(out_dir / MODEL_FILE)
-    tmp = out_dir / (META_FILE + ".tmp")
-    tmp.write_text(json.dumps(meta, indent=2))
-    tmp.replace(out_dir / META_FILE)
+    # Both temp files first, then both renames: a failed write (full disk) leaves the old pair whole.
+    tmp_model, tmp_meta = out_dir / (MODEL_FILE + ".tmp"), out_dir / (META_FILE + ".tmp")
+    torch.save(model.state_dict(), tmp_model)
+    tmp_meta.write_text(json.dumps(meta, indent=2))
+    tmp_model.replace(out_dir / MODEL_FILE)
+    tmp_meta.replace(out_dir / META_FILE)
 
 
 def read_meta(ckpt_dir: Path) -> dict[str, Any]:

@@ -125,13 +125,20 @@ class WorldModel(nn.Module):
         return self.value(s).squeeze(-1) * self.cost_scale / (1.0 - self.cfg.discount)
 
     # ---- helpers -------------------------------------------------------------------------------
-    def rollout(self, s: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
-        """Open-loop: s (B, D), actions (B, H, A) -> predicted latents (B, H, D) for t+1..t+H."""
-        out = []
+    def rollout(self, s: torch.Tensor, actions: torch.Tensor, with_spread: bool = False):
+        """Open-loop: s (B, D), actions (B, H, A) -> predicted latents (B, H, D) for t+1..t+H.
+
+        Each step continues from the ensemble mean. `with_spread` also returns the members'
+        disagreement at each step, (B, H) (as `uncertainty`).
+        """
+        out, spread = [], []
         for h in range(actions.shape[-2]):
-            s = self.next(s, actions[..., h, :])
+            members = self.next_ensemble(s, actions[..., h, :])  # (K, B, D)
+            s = members.mean(0)
             out.append(s)
-        return torch.stack(out, dim=-2)
+            spread.append(members.std(0).mean(-1))
+        latents = torch.stack(out, dim=-2)
+        return (latents, torch.stack(spread, dim=-1)) if with_spread else latents
 
     def heads_normalised(self, s: torch.Tensor) -> torch.Tensor:
         """s (..., D) -> (..., F) head outputs in training-normalised units (the loss's units); the

@@ -29,14 +29,10 @@ class OnlinePredictorLearner:
         for group in self.optimizer.param_groups:
             group["lr"] = lr
 
-    def sample(self, memory, batch_size: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """A uniform batch from a sequence of transitions with .s, .a, .s_next -> (B, D), (B, A), (B, D)."""
-        idx = self.rng.integers(0, len(memory), size=batch_size)
-        rows = [memory[i] for i in idx]
-        return tuple(
-            torch.from_numpy(np.stack([getattr(r, f) for r in rows]).astype(np.float32))
-            for f in ("s", "a", "s_next")
-        )
+    def step_on(self, memory, batch_size: int) -> float:
+        """One update on a uniform batch from short-term memory (`memory/replay.py`)."""
+        batch = memory.sample(batch_size, self.rng)
+        return self.step(batch["s"], batch["a"], batch["s_next"])
 
     def step(self, s: torch.Tensor, a: torch.Tensor, s_next: torch.Tensor) -> float:
         """One update on a batch; returns the loss before the step."""

@@ -1,0 +1,291 @@
+"""Planner speed on one torch thread: p50/p99 per replanning, FLOPs, and the machine's matmul limit.
+
+    python benchmarks/bench_planner.py [--quick] [--student runs/planner_student.pt] [--json FILE]
+
+Everything is measured in the same run, interleaved round-robin so a busy machine slows every
+option alike, and printed as distributions (p50/p99 over repeats) and ratios:
+  paths    every planning path (actor/presets.py) at N=512, H=16 on the shipped checkpoint:
+           ms per replanning, its phases, matmul GFLOP per plan, achieved GFLOP/s, and the
+           matmul limit of exactly those shapes (each shape timed alone, same dtype, one thread)
+  rollout  today's open-loop rollout (WorldModel.rollout + cost_heads) at the same N and H
+  plain    one MPPI iteration that loops over samples (actor/plain.py), same model and cost
+  mode1    the mode-1 policy, one state (what a fallback costs) and a batch of N
+  grid     the chosen path over N x H
+  sizes    random-weight world models: latent {32, 64} x hidden {128, 256} x members {1, 2, 4},
+           paths "ensemble" (every member for every sample) and "member" / "member-bf16"
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import logging
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from lecun_agent.actor import Mode1Policy, Planner, PlannerConfig, PolicyConfig
+from lecun_agent.actor.distill import load_student
+from lecun_agent.actor.flops import matmul_limit, record_matmuls, total_flops
+from lecun_agent.actor.plain import plain_mppi_iteration
+from lecun_agent.actor.presets import PATHS, planning_path
+from lecun_agent.cost.total import IntrinsicCost
+from lecun_agent.world_model.checkpoint import load_checkpoint
+from lecun_agent.world_model.config import WorldModelConfig
+from lecun_agent.world_model.model import WorldModel
+
+GOAL, POSE, LAST = (3.0, 1.0), (0.0, 0.0, 0.0), (0.3, 0.0, 0.0)
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine() -> dict:
+    return {"cpu": cpu_name(), "cores": os.cpu_count(), "torch": torch.__version__,
+            "threads": torch.get_num_threads(), "date": datetime.datetime.now().isoformat()}  # fmt: skip
+
+
+def pct(xs, q) -> float:
+    return float(np.percentile(np.asarray(xs), q))
+
+
+class Option:
+    """One planner set-up to time: its planner, the latent it plans from, and its measurements."""
+
+    def __init__(self, name: str, pm, cfg: PlannerConfig):
+        self.name, self.pm, self.cfg = name, pm, cfg
+        self.planner = Planner(pm, IntrinsicCost(), cfg)
+        self.s0 = torch.randn(pm.latent_dim, generator=torch.Generator().manual_seed(0))
+        self.ms: list[float] = []
+        self.phases: list[dict] = []
+        self.tick = 0
+
+    def once(self) -> None:
+        t = time.perf_counter()
+        r = self.planner.plan(self.s0, POSE, GOAL, LAST, seed=self.tick)
+        self.ms.append((time.perf_counter() - t) * 1e3)
+        self.phases.append(r.timings_ms)
+        self.tick += 1
+
+    def flops(self) -> tuple[int, float]:
+        """(matmul FLOPs of one plan, the machine's matmul FLOP/s for those shapes)."""
+        calls = record_matmuls(lambda: self.planner.plan(self.s0, POSE, GOAL, LAST, seed=0))
+        return total_flops(calls), matmul_limit(calls)
+
+    def row(self, warmup: int, with_flops: bool = True) -> dict:
+        ms = self.ms[warmup:]
+        out = {"impl": self.name, "n": self.cfg.samples, "h": self.cfg.horizon, "d": self.pm.latent_dim,
+               "iterations": self.cfg.iterations, "ms_p50": pct(ms, 50), "ms_p99": pct(ms, 99),
+               "ms_max": max(ms), "repeats": len(ms)}  # fmt: skip
+        for k in ("rollout", "score", "check"):
+            out[f"{k}_ms_p50"] = pct([p.get(k, 0.0) for p in self.phases[warmup:]], 50)
+        if with_flops:
+            flops, limit = self.flops()
+            out["flops_per_plan"], out["gflop_per_plan"] = flops, flops / 1e9
+            out["gflops_achieved"] = flops / 1e9 / (out["ms_p50"] / 1e3)
+            out["gflops_limit"] = limit / 1e9
+            out["fraction_of_limit"] = out["gflops_achieved"] / out["gflops_limit"]
+        return out
+
+
+def interleave(options: list[Option], repeats: int) -> None:
+    for _ in range(repeats):
+        for o in options:
+            o.once()
+
+
+def bench_paths(model, student, args) -> list[dict]:
+    options = []
+    for name in PATHS:
+        if PATHS[name]["fast"] == "student" and student is None:
+            continue
+        pm, over = planning_path(model, name, student)
+        options.append(Option(name, pm, PlannerConfig(samples=512, horizon=16, **over)))
+    interleave(options, args.warmup + args.repeats)
+    return [o.row(args.warmup) for o in options]
+
+
+def bench_rollout(model, args) -> dict:
+    """Today's open-loop rollout of the shipped model (all members + all heads), N=512, H=16."""
+    s, u = torch.randn(512, model.cfg.latent_dim), torch.rand(512, 16, model.cfg.action_dim) * 0.3
+
+    def run():
+        with torch.no_grad():
+            model.cost_heads(model.rollout(s, u))
+
+    ms = []
+    for _ in range(args.warmup + max(5, args.repeats // 3)):
+        t = time.perf_counter()
+        run()
+        ms.append((time.perf_counter() - t) * 1e3)
+    calls = record_matmuls(run)
+    ms = ms[args.warmup :]
+    return {"ms_p50": pct(ms, 50), "ms_p99": pct(ms, 99), "gflop": total_flops(calls) / 1e9,
+            "gflops_achieved": total_flops(calls) / 1e9 / (pct(ms, 50) / 1e3),
+            "gflops_limit": matmul_limit(calls) / 1e9}  # fmt: skip
+
+
+def bench_plain(model, student, path: str, args) -> dict:
+    """One MPPI iteration looping over samples, beside the batched planner doing the same work
+    (one iteration of the path's fast model at every step, no ensemble check)."""
+    pm, _ = planning_path(model, path, student)
+    batched = Option(path, pm, PlannerConfig(samples=512, horizon=16, uncertainty="none"))
+    planner = batched.planner
+    u = planner.space.project(torch.rand(512, 16, 3) * 0.6 - 0.2)
+    pose, goal = torch.tensor(POSE), torch.tensor(GOAL)
+    plain_ms = []
+    for _ in range(args.plain_repeats):
+        for _ in range(5):
+            batched.once()
+        t = time.perf_counter()
+        plain_mppi_iteration(pm, planner.scorer, batched.s0, u, pose, goal, 0.1)
+        plain_ms.append((time.perf_counter() - t) * 1e3)
+    b = batched.row(1, with_flops=False)
+    return {"path": path, "plain_ms_p50": pct(plain_ms, 50), "plain_ms_max": max(plain_ms),
+            "batched_same_work_ms_p50": b["ms_p50"], "speedup_p50": pct(plain_ms, 50) / b["ms_p50"],
+            "repeats": args.plain_repeats}  # fmt: skip
+
+
+def bench_mode1(latent_dim: int, args) -> dict:
+    policy = Mode1Policy(PolicyConfig(latent_dim=latent_dim)).eval()
+    s = torch.randn(latent_dim)
+    one, batch = [], []
+    x = torch.randn(512, policy.cfg.input_dim)
+    for _ in range(args.warmup + 200):
+        t = time.perf_counter()
+        policy.act(s, POSE, GOAL, LAST)
+        one.append((time.perf_counter() - t) * 1e3)
+    with torch.no_grad():
+        for _ in range(args.warmup + 50):
+            t = time.perf_counter()
+            policy(x)
+            batch.append((time.perf_counter() - t) * 1e3)
+    one, batch = one[args.warmup :], batch[args.warmup :]
+    return {"act_ms_p50": pct(one, 50), "act_ms_p99": pct(one, 99), "batch512_ms_p50": pct(batch, 50),
+            "params": sum(p.numel() for p in policy.parameters())}  # fmt: skip
+
+
+def bench_grid(model, student, path: str, args) -> list[dict]:
+    pm, over = planning_path(model, path, student)
+    ns, hs = ([128, 512], [8, 16]) if args.quick else ([128, 512, 2048], [8, 16, 32])
+    options = []
+    for n in ns:
+        for h in hs:
+            far = (
+                (h - 6) // pm.chunk * pm.chunk if over["hierarchical"] else 0
+            )  # whole chunks after >= 6 steps
+            cfg = PlannerConfig(
+                samples=n, horizon=h, **{**over, "hierarchical": far > 0, "near_steps": h - far}
+            )
+            options.append(Option(f"{path} N={n} H={h}", pm, cfg))
+    interleave(options, args.warmup + max(5, args.repeats // 2))
+    return [o.row(args.warmup) for o in options]
+
+
+def bench_sizes(args) -> list[dict]:
+    rows = []
+    latents, hiddens, members = (
+        ([32, 64], [128, 256], [1, 4]) if args.quick else ([32, 64], [128, 256], [1, 2, 4])
+    )
+    for d in latents:
+        for hid in hiddens:
+            options = []
+            for k in members:
+                torch.manual_seed(0)
+                wm = WorldModel(
+                    WorldModelConfig(latent_dim=d, hidden=hid, ensemble=k, channels=(4, 4, 4, 4))
+                ).eval()
+                for path in ("ensemble", "member", "member-bf16"):
+                    if k == 1 and path == "member":
+                        continue  # the same as "ensemble" with one member
+                    pm, over = planning_path(wm, path)
+                    options.append(Option(f"{path} D={d} hidden={hid} K={k}", pm, PlannerConfig(**over)))
+            interleave(options, args.warmup + max(5, args.repeats // 2))
+            for o in options:
+                row = o.row(args.warmup)
+                row.update(path=o.name.split()[0], hidden=hid, members=o.pm.members)
+                rows.append(row)
+                logging.info("%s p50 %.1f p99 %.1f ms", o.name, row["ms_p50"], row["ms_p99"])
+    return rows
+
+
+def print_tables(out: dict) -> None:
+    """The rows as markdown, after the JSON, for a reader of the terminal."""
+    rows = [r for part in ("paths", "grid", "sizes") for r in out.get(part, [])]
+    if rows:
+        print("\n| impl | N | H | p50 ms | p99 ms | GFLOP | GFLOP/s | limit GFLOP/s | fraction |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for r in rows:
+            print(f"| {r['impl']} | {r['n']} | {r['h']} | {r['ms_p50']:.1f} | {r['ms_p99']:.1f} | "
+                  f"{r['gflop_per_plan']:.2f} | {r['gflops_achieved']:.0f} | {r['gflops_limit']:.0f} | "
+                  f"{r['fraction_of_limit']:.2f} |")  # fmt: skip
+    for part in ("rollout", "plain", "mode1"):
+        if part in out:
+            print(
+                f"{part}: "
+                + ", ".join(
+                    f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in out[part].items()
+                )
+            )
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--checkpoint", type=Path, default=None)
+    p.add_argument(
+        "--student", type=Path, default=None, help="distilled student (planner_quality.py distill)"
+    )
+    p.add_argument("--path", default=None, help="path for the grid and the plain loop (default: best p99)")
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--repeats", type=int, default=40)
+    p.add_argument("--warmup", type=int, default=3)
+    p.add_argument("--plain-repeats", type=int, default=3)
+    p.add_argument("--parts", nargs="+", default=["paths", "rollout", "plain", "mode1", "grid", "sizes"])
+    p.add_argument("--json", type=Path, default=None)
+    args = p.parse_args()
+    if args.quick:
+        args.repeats, args.plain_repeats = min(args.repeats, 12), 1
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    torch.set_num_threads(1)
+    model = load_checkpoint(args.checkpoint)[0]
+    student = load_student(args.student, model) if args.student else None
+    out = {"machine": machine()}
+    t0 = time.monotonic()
+    if "paths" in args.parts:
+        out["paths"] = bench_paths(model, student, args)
+        for r in out["paths"]:
+            logging.info("%s: p50 %.1f p99 %.1f ms", r["impl"], r["ms_p50"], r["ms_p99"])
+    path = args.path or (min(out["paths"], key=lambda r: r["ms_p99"])["impl"] if "paths" in out else "member")
+    if "rollout" in args.parts:
+        out["rollout"] = bench_rollout(model, args)
+    if "plain" in args.parts:
+        out["plain"] = bench_plain(model, student, path, args)
+    if "mode1" in args.parts:
+        out["mode1"] = bench_mode1(model.cfg.latent_dim, args)
+    if "grid" in args.parts:
+        out["grid"] = bench_grid(model, student, path, args)
+    if "sizes" in args.parts:
+        out["sizes"] = bench_sizes(args)
+    out["seconds"] = time.monotonic() - t0
+    text = json.dumps(out, indent=2)
+    print(text)
+    print_tables(out)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(text)
+
+
+if __name__ == "__main__":
+    main()

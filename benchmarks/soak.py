@@ -1,0 +1,227 @@
+"""Soak: the whole stack in real time for 30 minutes, goal after goal, RSS and CPU of every node sampled.
+
+Issue 13 asks for proof that nothing grows without bound: the nodes stay up for the whole run
+(the stack is brought up once), and the agent walks one goal episode after another: at the end of
+each (goal reached, a fall, or 40 s) sim_node is reset to the next seed (`~/reset`, the clock
+continues), cost_node's latched stop is released (`reset_e_stop`) and the next arena's goal goes out
+on `goal_pose`. Every `--period` wall seconds psutil samples each node process: resident memory
+(RSS) and CPU (percent of one core since the last sample). A crashed agent node respawns (the crash
+policy); a body, gait or guardrail crash ends the run.
+
+    scripts/with_venv.sh python benchmarks/soak.py --minutes 30 --out docs/soak
+
+writes `<out>/<date>.json` (machine, samples, episodes, per-node RSS growth from minute 5 to the
+end, mean CPU) and `<out>/<date>.png`. It runs outside the test suite (30 minutes of wall time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import logging
+import os
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+import psutil
+import rclpy
+from geometry_msgs.msg import PoseStamped
+from nav_msgs.msg import Odometry
+from rcl_interfaces.srv import SetParameters
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.node import Node
+from rclpy.parameter import Parameter
+from std_srvs.srv import Trigger
+
+from lecun_agent.episodes.goal import GoalRules, episode_end
+from lecun_agent.nodes.qos import COMMAND_QOS, SENSOR_QOS
+from lecun_agent.stack.bringup import bring_up, init_runner_ros
+from lecun_agent.stack.description import StackOptions
+from lecun_agent.stack.episode import episode_arena, goal_message
+
+log = logging.getLogger("soak")
+GROWTH_FROM_MIN = 5.0  # the first minutes are imports, allocator warm-up and first-episode caches
+
+
+class SoakDriver(Node):
+    """Keeps only the newest ground truth (the driver itself must not grow) and talks to the stack."""
+
+    def __init__(self) -> None:
+        super().__init__("soak_driver", parameter_overrides=[Parameter("use_sim_time", value=True)])
+        self.pose: tuple[float, np.ndarray, np.ndarray] | None = None
+        self.ignore_until = -np.inf  # ground truth from before the last reset, still queued
+        self.create_subscription(Odometry, "sim/ground_truth", self._on_truth, SENSOR_QOS)
+        self.goal_pub = self.create_publisher(PoseStamped, "goal_pose", COMMAND_QOS)
+        self.reset_sim = self.create_client(Trigger, "sim_node/reset")
+        self.reset_stop = self.create_client(Trigger, "reset_e_stop")
+        self.set_sim = self.create_client(SetParameters, "sim_node/set_parameters")
+
+    def _on_truth(self, msg: Odometry) -> None:
+        p, q = msg.pose.pose.position, msg.pose.pose.orientation
+        t = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
+        if t > self.ignore_until:
+            self.pose = t, np.array([p.x, p.y, p.z]), np.array([q.x, q.y, q.z, q.w])
+
+
+def machine() -> dict:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    return {"host": platform.node(), "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+            "memory_gb": round(psutil.virtual_memory().total / 2**30, 1), "load_avg_start": os.getloadavg()}
+
+
+def call(executor, client, request, timeout_s: float = 10.0):
+    if not client.wait_for_service(timeout_sec=timeout_s):
+        raise RuntimeError(f"{client.srv_name} not available")
+    future = client.call_async(request)
+    deadline = time.monotonic() + timeout_s
+    while not future.done() and time.monotonic() < deadline:
+        executor.spin_once(timeout_sec=0.05)
+    return future.result()
+
+
+def growth(samples: dict, start_min: float) -> dict:
+    """Per node: mean RSS over the minute from `start_min` and over the last minute; growth in %."""
+    t = np.array(samples["t"]) / 60.0
+    out = {}
+    for name, rss in samples["rss_mb"].items():
+        rss = np.array(rss, dtype=float)
+        ok = np.isfinite(rss)
+        early = rss[ok & (t >= start_min) & (t < start_min + 1.0)]
+        late = rss[ok & (t >= t[-1] - 1.0)]
+        cpu = np.array(samples["cpu_percent"][name], dtype=float)
+        out[name] = {"rss_start_mb": round(float(early.mean()), 1), "rss_end_mb": round(float(late.mean()), 1),
+                     "growth_pct": round(100.0 * (late.mean() - early.mean()) / early.mean(), 2),
+                     "cpu_mean_pct": round(float(np.nanmean(cpu[1:])), 1)}
+    return out
+
+
+def plot(samples: dict, path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    t = np.array(samples["t"]) / 60.0
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 7), sharex=True)
+    for name in samples["rss_mb"]:
+        top.plot(t, samples["rss_mb"][name], label=name)
+        bottom.plot(t, samples["cpu_percent"][name], label=name, lw=0.8)
+    top.axvline(GROWTH_FROM_MIN, color="k", ls=":", lw=0.8)
+    top.set_ylabel("RSS, MB")
+    top.set_title(title)
+    top.legend(fontsize=7, ncol=2)
+    bottom.set_ylabel("CPU, % of one core")
+    bottom.set_xlabel("wall time, min")
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def soak(minutes: float, period_s: float, logs: Path, seed: int) -> dict:
+    init_runner_ros()
+    driver = SoakDriver()
+    executor = SingleThreadedExecutor()
+    executor.add_node(driver)
+    options = StackOptions(realtime=True, seed=seed, record_video=False)
+    rules = GoalRules()
+    samples: dict = {"t": [], "rss_mb": {}, "cpu_percent": {}}
+    episodes, stack = [], None
+    try:
+        stack, crashes = bring_up(options, logs, driver, executor)
+        if crashes:
+            raise RuntimeError("\n".join(crashes))
+        start = last_sample = time.monotonic()
+        arena, episode_start = episode_arena(options), None
+        handles: dict[int, psutil.Process] = {}
+        while time.monotonic() - start < minutes * 60.0:
+            executor.spin_once(timeout_sec=0.05)
+            fatal = stack.supervise()
+            if fatal:
+                raise RuntimeError("\n".join(fatal))
+            now = time.monotonic()
+            if driver.pose is not None and episode_start is None:  # the new arena's first reading
+                driver.goal_pub.publish(goal_message(arena.goal_xy))
+                episode_start = driver.pose[0]
+            if driver.pose is not None and episode_start is not None:
+                t, pos, quat = driver.pose
+                ended = episode_end(t - episode_start, pos, quat, arena.goal_xy, rules)
+                if ended:
+                    episodes.append({"seed": options.seed, "ended_by": ended, "sim_s": round(t - episode_start, 2),
+                                     "wall_min": round((now - start) / 60.0, 2)})
+                    log.info("episode %d (seed %d) ended by %s", len(episodes), options.seed, ended)
+                    options = StackOptions(realtime=True, seed=options.seed + 1, record_video=False)
+                    arena = episode_arena(options)
+                    call(executor, driver.set_sim, SetParameters.Request(
+                        parameters=[Parameter("seed", value=options.seed).to_parameter_msg()]))
+                    call(executor, driver.reset_sim, Trigger.Request())
+                    call(executor, driver.reset_stop, Trigger.Request())
+                    driver.ignore_until, driver.pose, episode_start = t, None, None
+            if now - last_sample >= period_s:
+                last_sample = now
+                sample(stack, handles, samples, now - start)
+    finally:
+        if stack is not None:
+            stack.shutdown(spin=lambda: executor.spin_once(timeout_sec=0.02))
+        executor.shutdown()
+        driver.destroy_node()
+        rclpy.try_shutdown()
+    return {"samples": samples, "episodes": episodes, "respawns": dict(stack.respawns) if stack else {}}
+
+
+def sample(stack, handles: dict[int, psutil.Process], samples: dict, t: float) -> None:
+    """RSS and CPU of every node's current process (a respawned node is a new process under the same name)."""
+    samples["t"].append(round(t, 1))
+    n = len(samples["t"])
+    for proc in stack.processes:
+        if proc.popen.poll() is not None:
+            continue
+        name, pid = proc.node.name, proc.popen.pid
+        if pid not in handles:
+            handles[pid] = psutil.Process(pid)
+            handles[pid].cpu_percent(None)  # starts the CPU-time interval
+        h = handles[pid]
+        try:
+            rss, cpu = h.memory_info().rss / 2**20, h.cpu_percent(None)
+        except psutil.NoSuchProcess:
+            continue
+        for key, value in (("rss_mb", round(rss, 1)), ("cpu_percent", round(cpu, 1))):
+            series = samples[key].setdefault(name, [])
+            series.extend([None] * (n - 1 - len(series)))  # a node seen late (the body starts last)
+            series.append(value)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=30.0)
+    parser.add_argument("--period", type=float, default=5.0, help="wall seconds between samples")
+    parser.add_argument("--seed", type=int, default=0, help="first arena seed (then +1 per episode)")
+    parser.add_argument("--out", type=Path, default=Path("docs/soak"))
+    parser.add_argument("--logs", type=Path, default=Path("/tmp/lecun_agent_soak_logs"), help="node logs")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args.out.mkdir(parents=True, exist_ok=True)
+    date = datetime.datetime.now().strftime("%Y-%m-%d")
+    info = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
+            "minutes": args.minutes, "period_s": args.period, "mode": "realtime, lock-step off"}
+    wall = time.monotonic()
+    result = soak(args.minutes, args.period, args.logs, args.seed)
+    info["machine"]["load_avg_end"] = os.getloadavg()
+    for name in list(result["samples"]["rss_mb"]):  # pad the tails of nodes that died
+        for key in ("rss_mb", "cpu_percent"):
+            series = result["samples"][key][name]
+            series.extend([None] * (len(result["samples"]["t"]) - len(series)))
+    info["summary"] = growth(result["samples"], GROWTH_FROM_MIN)
+    info.update(wall_s=round(time.monotonic() - wall), **result)
+    path = args.out / f"{date}.json"
+    path.write_text(json.dumps(info, indent=1))
+    plot(result["samples"], path.with_suffix(".png"), f"soak {date}, {args.minutes:.0f} min, {platform.node()}")
+    print(json.dumps(info["summary"], indent=1))
+    print(f"wrote {path} and {path.with_suffix('.png')}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""Actor: one agent tick on a world model, mode 2 (the planner) or mode 1 (the distilled policy) alone.
+
+actor_node and the in-process goal episodes both call `Actor.act`, so both act the same:
+
+    actor = Actor(model, ActorSettings(), PlannerConfig(), policy=load_policy(file, model))
+    result = actor.act(latent, pose, goal, last_action, seed=tick_seed, deadline_s=0.0)
+    command = result.actions[0]
+
+- mode "plan": MPPI (or CEM, or random shooting) through the planning path, with mode 1's
+  proposal among the samples and as the fallback on a deadline miss, when a policy is loaded.
+- mode "mode1": the policy run closed-loop through the model for H steps; that sequence is
+  scored like a plan's final candidates, so the guardrail gets its predictions just the same.
+
+The cost is an `IntrinsicCost` built from cost_node's published definition (cost/definition.py):
+`follow(definition)` rebuilds it when the term settings or veto limits change and only re-weights
+it when the weights do, so the next tick plans with what cost_node measures with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import torch
+
+from lecun_agent.actor.config import PlannerConfig
+from lecun_agent.actor.planner import Planner
+from lecun_agent.actor.policy import Mode1Policy, policy_plan
+from lecun_agent.actor.presets import DEFAULT_PATH, PATHS, planning_path
+from lecun_agent.actor.result import PlanResult
+from lecun_agent.cost.definition import parts_of
+from lecun_agent.cost.limits import BodyLimits
+from lecun_agent.cost.total import IntrinsicCost
+from lecun_agent.settings import setting
+from lecun_agent.world_model.model import WorldModel
+
+ACTOR_MODES = ("plan", "mode1")
+
+
+@dataclass(frozen=True)
+class ActorSettings:
+    """How the actor acts (actor_node's read-only parameters; planner sizes are `planner.<field>`)."""
+
+    mode: str = setting("plan", "plan: mode 2, the planner (mode 1 proposes and is the fallback when a policy "
+                        "is loaded); mode1: the distilled policy alone, its plan checked through the model",
+                        choices=ACTOR_MODES)
+    path: str = setting(DEFAULT_PATH, "planning path: which model computes what, in which precision "
+                        "(actor/presets.py, docs/actor.md)", choices=tuple(PATHS))
+    policy_file: str = setting("", "mode-1 policy (lecun-agent distill); empty = mode1.pt in the checkpoint "
+                               "directory when there is one")
+
+
+class Actor:
+    def __init__(self, model: WorldModel, settings: ActorSettings | None = None,
+                 planner_config: PlannerConfig | None = None, policy: Mode1Policy | None = None,
+                 limits: BodyLimits | None = None, dt: float = 0.1) -> None:
+        self.settings = settings or ActorSettings()
+        if self.settings.mode == "mode1" and policy is None:
+            raise ValueError("actor mode mode1 needs a mode-1 policy: run `lecun-agent distill` first")
+        self.model, self.policy, self.limits = model, policy, limits
+        self.cost = IntrinsicCost(limits)
+        self.definition: dict[str, float] | None = None
+        pm, overrides = planning_path(model, self.settings.path, dt=dt)
+        cfg = replace(planner_config or PlannerConfig(), **overrides)
+        self.planner = Planner(pm, self.cost, cfg, policy=policy)
+
+    def follow(self, definition: dict[str, float]) -> list[str]:
+        """Take cost_node's definition; returns the names whose values changed."""
+        changed = sorted(k for k, v in definition.items() if (self.definition or {}).get(k) != v)
+        weights, settings, veto = parts_of(definition)
+        if self.definition is None or any(not k.startswith("weights.") for k in changed):
+            self.cost = IntrinsicCost(self.limits, settings, weights, veto)
+            self.planner.cost = self.planner.scorer.cost = self.cost
+        else:
+            self.cost.set_weights({k[len("weights."):]: definition[k] for k in changed})
+        self.definition = dict(definition)
+        return changed
+
+    def reset(self) -> None:
+        """A new goal or episode: forget the warm start."""
+        self.planner.reset()
+
+    @torch.no_grad()
+    def act(self, latent, pose, goal, last_action, seed: int, deadline_s: float = 0.0) -> PlanResult:
+        """One tick: latent (D,), odom pose (x, y, yaw), odom goal (x, y) or None, the command being
+        executed (3,) or None; `seed` makes the tick's sampling reproducible (lock-step)."""
+        if self.settings.mode == "mode1":
+            actions = policy_plan(self.policy, self.planner.model, latent, pose, goal, last_action,
+                                  self.planner.cfg.horizon)
+            return self.planner.score_plan(latent, actions, pose, goal, last_action)
+        return self.planner.plan(latent, pose, goal, last_action, seed=seed, deadline_s=deadline_s or None)

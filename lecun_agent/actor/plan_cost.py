@@ -1,0 +1,91 @@
+"""The plan cost: the intrinsic cost terms on predicted features, the goal drive, the critic.
+
+    J = sum_h discount^h * C(f_h)  +  critic_weight * discount^H * V(s_H)  +  uncertainty penalty
+
+C is cost_node's `IntrinsicCost` itself (same terms, same weights object), evaluated on the
+predicted features of every step of every sample at once (lead shape (N, H)). Pose and goal
+features come from odometry plus the integrated predicted twist, so goal_distance and progress
+are the goal drive. A term's veto at any step marks the whole sample unacceptable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from lecun_agent.cost.features import Features
+from lecun_agent.cost.term import CostData
+from lecun_agent.cost.total import IntrinsicCost
+
+
+def integrate_poses(twist: torch.Tensor, pose: torch.Tensor, dt: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """twist (..., H, 3) body-frame (vx, vy, wz) per step, pose (3,) odom (x, y, yaw) at the start
+    -> positions (..., H, 2) and yaws (..., H) at the end of each step (midpoint heading per step)."""
+    dyaw = twist[..., 2] * dt  # (..., H)
+    yaw = pose[2] + torch.cumsum(dyaw, dim=-1)
+    mid = yaw - 0.5 * dyaw
+    c, s = torch.cos(mid), torch.sin(mid)
+    vx, vy = twist[..., 0], twist[..., 1]
+    step = torch.stack([c * vx - s * vy, s * vx + c * vy], dim=-1) * dt  # (..., H, 2)
+    return pose[:2] + torch.cumsum(step, dim=-2), yaw
+
+
+@dataclass
+class Scored:
+    """Scores of N sampled plans over H steps."""
+
+    total: torch.Tensor  # (N,) plan cost J, veto_penalty added where vetoed
+    fail: torch.Tensor  # (N,) bool, some term vetoed some step
+    data: CostData  # per-step raw / weighted terms (N, H)
+    position: torch.Tensor  # (N, H, 2) odom
+    yaw: torch.Tensor  # (N, H)
+    spread: torch.Tensor | None  # (N, H) ensemble spread, when measured
+
+
+class PlanScorer:
+    """Turns predicted features into plan costs with the live weights of `cost`."""
+
+    def __init__(
+        self,
+        cost: IntrinsicCost,
+        dt: float,
+        discount: float = 0.95,
+        critic_weight: float = 1.0,
+        uncertainty_weight: float = 0.0,
+        veto_penalty: float = 1.0e6,
+    ) -> None:
+        self.cost, self.dt = cost, dt
+        self.discount, self.critic_weight = discount, critic_weight
+        self.uncertainty_weight, self.veto_penalty = uncertainty_weight, veto_penalty
+
+    def step_weights(self, horizon: int) -> torch.Tensor:
+        """(H,) discount^h for the cost of step h (the state after action h)."""
+        return self.discount ** torch.arange(horizon, dtype=torch.float32)
+
+    @torch.no_grad()
+    def score(
+        self,
+        feats: Features,  # name -> (N, H, ...) predicted, without pose and goal
+        value: torch.Tensor,  # (N,) critic at the horizon
+        pose: torch.Tensor,  # (3,) odom x, y, yaw now
+        goal: torch.Tensor | None,  # (2,) odom goal, or None
+        spread: torch.Tensor | None = None,  # (N, H) ensemble spread per step
+    ) -> Scored:
+        twist = feats["base_velocity"]  # (N, H, 3)
+        n, h = twist.shape[:2]
+        position, yaw = integrate_poses(twist, pose, self.dt)
+        full = dict(feats)
+        full["position"], full["yaw"] = position, yaw
+        full["goal"] = (goal if goal is not None else torch.zeros(2)).expand(n, h, 2)
+        full["has_goal"] = torch.full((n, h), 1.0 if goal is not None else 0.0)
+        data = self.cost.evaluate(full)  # costs (N, H), fail_flag (N, H)
+        w = self.step_weights(h)  # (H,)
+        total = (data.costs * w).sum(-1) + self.critic_weight * self.discount**h * value
+        if spread is not None and self.uncertainty_weight > 0:
+            total = total + self.uncertainty_weight * (spread * w).sum(-1)
+        fail = data.fail_flag.any(-1)
+        bad = ~torch.isfinite(total)
+        total = torch.where(bad, torch.full_like(total, float("inf")), total)
+        total = torch.where(fail, total + self.veto_penalty, total)
+        return Scored(total, fail | bad, data, position, yaw, spread)

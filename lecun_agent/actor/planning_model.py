@@ -1,0 +1,141 @@
+"""The planning model: the five things the planner asks of a world model, and the WorldModel adapter.
+
+The planner calls only this interface, so a change of world-model sizes, heads or a distilled
+planning dynamics never touches it. Shapes: N samples, K members, D latent, A action.
+
+- `step(s, a)`: the fast planning dynamics, (N, D), (N, A) -> (N, D). The cheap path every
+  sample takes (one member, a distilled net, or the ensemble mean; the adapter decides).
+- `step_members(s, a)`: every ensemble member, s (N, D) shared or (K, N, D) one per member
+  -> (K, N, D). Used for the uncertainty check, on few rows.
+- `features(s)`: (..., D) -> the cost core's physical features (`cost/features.py` names).
+- `critic(s)`: (..., D) -> (...,) discounted future intrinsic cost.
+- `chunk_step(pooled, actions)`: the slow level, (N, D), (N, k, A) -> (N, D); `chunk` = k
+  (0 when the model has none).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import torch
+from torch import nn
+
+from lecun_agent.cost.features import Features
+from lecun_agent.world_model.layers import EnsembleMLP
+from lecun_agent.world_model.model import WorldModel
+
+
+@runtime_checkable
+class PlanningModel(Protocol):
+    latent_dim: int
+    action_dim: int
+    members: int  # K of step_members; 1 means no ensemble spread
+    chunk: int  # steps per slow-level chunk, 0 without a slow level
+    dt: float  # seconds per model step
+
+    def step(self, s: torch.Tensor, a: torch.Tensor) -> torch.Tensor: ...
+    def step_members(self, s: torch.Tensor, a: torch.Tensor) -> torch.Tensor: ...
+    def features(self, s: torch.Tensor) -> Features: ...
+    def critic(self, s: torch.Tensor) -> torch.Tensor: ...
+    def chunk_step(self, pooled: torch.Tensor, actions: torch.Tensor) -> torch.Tensor: ...
+
+
+def slice_ensemble(ens: EnsembleMLP, members: Sequence[int]) -> EnsembleMLP:
+    """A copy of `ens` holding only `members`: every parameter's leading member axis is indexed."""
+    idx = torch.as_tensor(list(members))
+    out = copy.deepcopy(ens)
+    for module in out.modules():
+        for name, p in list(module.named_parameters(recurse=False)):
+            if p.shape[0] == ens.members:
+                setattr(module, name, nn.Parameter(p.detach()[idx].clone(), requires_grad=False))
+    out.members = len(idx)
+    return out
+
+
+class WorldModelAdapter:
+    """PlanningModel over a WorldModel.
+
+    fast_members: the members whose mean is `step` (None: all, i.e. `WorldModel.next`; (0,):
+    one member, K times cheaper). dtype: the matmul precision of `step`, `features` and
+    `step_members` (torch.bfloat16 runs about twice the float32 rate on CPUs with
+    AVX512-BF16/AMX; states and their residual sums stay float32).
+    feature_names: heads to compute (None: all the model has); the planner needs those its cost
+    terms read.
+    """
+
+    def __init__(
+        self,
+        model: WorldModel,
+        fast_members: Sequence[int] | None = None,
+        dtype: torch.dtype = torch.float32,
+        feature_names: Sequence[str] | None = None,
+        dt: float = 0.1,
+    ) -> None:
+        cfg = model.cfg
+        self.model = model.eval()
+        self.latent_dim, self.action_dim = cfg.latent_dim, cfg.action_dim
+        self.members, self.chunk, self.dt = cfg.ensemble, cfg.chunk, dt
+        self.dtype = dtype
+        members = tuple(range(cfg.ensemble)) if fast_members is None else tuple(fast_members)
+        self.fast = slice_ensemble(model.dynamics, members).to(dtype)
+        self.ensemble = model.dynamics if dtype == torch.float32 else copy.deepcopy(model.dynamics).to(dtype)
+        self._heads, self._names, self._mean, self._std = self._select_heads(model, feature_names)
+        self._heads = self._heads.to(dtype)
+
+    # ---- PlanningModel ---------------------------------------------------------------------
+    @torch.no_grad()
+    def step(self, s: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+        x = torch.cat([s, a / self.model.action_scale], dim=-1).to(self.dtype)  # (N, D + A)
+        delta = self.fast(x)  # (K', N, D)
+        return s + (delta[0] if delta.shape[0] == 1 else delta.mean(0)).float()
+
+    @torch.no_grad()
+    def step_members(self, s: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
+        k = self.members
+        s = s.expand(k, *s.shape) if s.dim() == 2 else s  # (K, N, D)
+        a = (a / self.model.action_scale).expand(k, *a.shape)  # (K, N, A)
+        return s + self.ensemble.net(torch.cat([s, a], dim=-1).to(self.dtype)).float()
+
+    @torch.no_grad()
+    def features(self, s: torch.Tensor) -> Features:
+        flat = self._heads(s.to(self.dtype)).float() * self._std + self._mean  # (..., F)
+        out, i = {}, 0
+        for name, width in self._names:
+            part = flat[..., i : i + width]
+            out[name] = part.squeeze(-1) if width == 1 else part
+            i += width
+        return out
+
+    @torch.no_grad()
+    def critic(self, s: torch.Tensor) -> torch.Tensor:
+        return self.model.critic(s)
+
+    @torch.no_grad()
+    def chunk_step(self, pooled: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
+        return self.model.chunk_next(pooled, actions)
+
+    # ---- helpers --------------------------------------------------------------------------------
+    @staticmethod
+    def _select_heads(model: WorldModel, names: Sequence[str] | None):
+        """The head MLP with its last layer cut to `names`, their (name, width) list and normalisers."""
+        spec = model.cfg.head_features
+        names = list(spec) if names is None else [n for n in spec if n in set(names)]
+        cols, layout, start = [], [], 0
+        for name, width in spec.items():
+            if name in names:
+                cols += range(start, start + width)
+                layout.append((name, width))
+            start += width
+        heads = copy.deepcopy(model.heads)
+        last = heads[-1]
+        assert isinstance(last, nn.Linear), "WorldModelAdapter expects the heads MLP to end in nn.Linear"
+        idx = torch.as_tensor(cols)
+        cut = nn.Linear(last.in_features, len(cols))
+        with torch.no_grad():
+            cut.weight.copy_(last.weight[idx])
+            cut.bias.copy_(last.bias[idx])
+        heads[-1] = cut
+        heads.requires_grad_(False)
+        return heads, layout, model.feature_mean[idx].clone(), model.feature_std[idx].clone()

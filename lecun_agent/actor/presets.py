@@ -1,0 +1,63 @@
+"""Named planning paths: which model computes what, in which precision, at which level.
+
+A path is a PlanningModel built from the world model (plus, for "student" paths, a distilled
+StudentNet) and the PlannerConfig fields it implies. actor_node takes the name as a parameter;
+benchmarks/bench_planner.py measures each one.
+
+  ensemble          every member for every sample, mean path, no spread term (the WorldModel.next path)
+  penalty           every member for every sample, spread penalised at every step
+  member            member 0 for all samples; the full ensemble re-scores the mean and the elites
+  member-bf16       the same with bfloat16 matmuls on the fast path
+  member-hier       member for the near steps, the slow chunk predictor for the far ones
+  member-hier-bf16
+  student           a distilled small dynamics + heads for all samples; ensemble check on elites
+  student-bf16
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from lecun_agent.actor.distill import DistilledModel, StudentNet
+from lecun_agent.actor.planning_model import PlanningModel, WorldModelAdapter
+from lecun_agent.world_model.model import WorldModel
+
+PATHS: dict[str, dict[str, Any]] = {
+    "ensemble": {"fast": "ensemble", "uncertainty": "none"},
+    "penalty": {"fast": "ensemble", "uncertainty": "penalty"},
+    "member": {"fast": "member", "uncertainty": "elites"},
+    "member-bf16": {"fast": "member", "uncertainty": "elites", "dtype": torch.bfloat16},
+    "member-hier": {"fast": "member", "uncertainty": "elites", "hierarchical": True},
+    "member-hier-bf16": {
+        "fast": "member",
+        "uncertainty": "elites",
+        "hierarchical": True,
+        "dtype": torch.bfloat16,
+    },
+    "student": {"fast": "student", "uncertainty": "elites"},
+    "student-bf16": {"fast": "student", "uncertainty": "elites", "dtype": torch.bfloat16},
+}
+# No extra artifact, plans within a 10 Hz tick with margin, 12 % regret (docs/actor.md); the
+# distilled student-bf16 is ~1.7x faster and needs `planner_quality.py distill` per checkpoint.
+DEFAULT_PATH = "member-bf16"
+
+
+def planning_path(
+    model: WorldModel, name: str, student: StudentNet | None = None, dt: float = 0.1
+) -> tuple[PlanningModel, dict[str, Any]]:
+    """-> (planning model, PlannerConfig overrides) for path `name`."""
+    if name not in PATHS:
+        raise ValueError(f"unknown planning path {name!r}; paths are {', '.join(PATHS)}")
+    spec = PATHS[name]
+    dtype = spec.get("dtype", torch.float32)
+    if spec["fast"] == "student":
+        if student is None:
+            raise ValueError(f"planning path {name!r} needs a distilled student (actor/distill.py)")
+        pm: PlanningModel = DistilledModel(model, student, dtype=dtype, dt=dt)
+    else:
+        members = None if spec["fast"] == "ensemble" else (0,)
+        pm = WorldModelAdapter(model, fast_members=members, dtype=dtype, dt=dt)
+    overrides = {"uncertainty": spec["uncertainty"], "hierarchical": spec.get("hierarchical", False)}
+    return pm, overrides

@@ -1,0 +1,62 @@
+"""`lecun-agent eval`: seeded goal episodes through the ROS stack, scored, with a summary and a table."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
+    return value
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def add_eval(sub) -> None:
+    from lecun_agent.stack.description import AGENTS
+
+    p = sub.add_parser("eval", help="run N seeded goal episodes through the ROS stack in parallel; summary, "
+                       "rows and a markdown table")
+    p.add_argument("--agent", choices=AGENTS, default=AGENTS[0], help="the agent to evaluate")
+    p.add_argument("--episodes", type=_positive, default=20, help="number of episodes (one seed each)")
+    p.add_argument("--seed-start", type=_non_negative, default=0, help="first arena seed")
+    p.add_argument("--workers", type=_positive, default=2, help="episodes run at once (one ROS domain each)")
+    p.add_argument("--video", type=_non_negative, default=0, help="keep the videos of the first K episodes")
+    p.add_argument("--realtime", action="store_true", help="run at wall-clock rate instead of lock-step")
+    p.add_argument("--json", type=Path, required=True, help="summary file; rows go to <json>l, the table to .md")
+    p.set_defaults(func=_run_eval)
+
+
+def _run_eval(args) -> int:
+    from lecun_agent.stack.evaluate import run_eval
+
+    try:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        with args.json.with_suffix(".jsonl").open("w"):
+            pass
+    except OSError as err:
+        print(f"lecun-agent eval: error: cannot write the results next to {args.json}: {err.strerror}",
+              file=sys.stderr)
+        return 2
+    try:
+        summary = run_eval(args.agent, args.episodes, args.seed_start, args.workers, args.video, args.json,
+                           args.realtime)
+    except KeyboardInterrupt:
+        print(f"lecun-agent eval: interrupted; finished episodes are in {args.json.with_suffix('.jsonl')} and "
+              f"summarised in {args.json}", file=sys.stderr)
+        return 130
+    print(args.json.with_suffix(".md").read_text())
+    print(f"wrote {args.json}, {args.json.with_suffix('.jsonl')}, {args.json.with_suffix('.md')} "
+          f"({summary['wall_s']} s)")
+    print(json.dumps({k: summary[k] for k in ("success_rate", "falls", "collisions", "sync_timeouts")}))
+    return 0

@@ -1,0 +1,83 @@
+"""`lecun-agent faults`: the fault-injection harness (lecun_agent/faults/), and the table of docs/reliability.md."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+DOC = Path("docs/reliability.md")
+BEGIN, END = "<!-- faults table: begin -->", "<!-- faults table: end -->"
+
+
+def add_faults(sub) -> None:
+    p = sub.add_parser("faults", help="inject faults into lock-step goal episodes (kills, bad streams, stamps, "
+                       "floods, NaN, abusive parameters) and tabulate what the guardrail did")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--fast", action="store_true", help="only the fast subset (what the default tests run)")
+    which.add_argument("--only", nargs="+", metavar="FAULT", help="these faults, by name (see --list)")
+    which.add_argument("--list", action="store_true", help="list the faults and exit")
+    which.add_argument("--rejudge", action="store_true", help="no episodes: rebuild the rows and the table from "
+                       "what a finished run in --out recorded (after a change to the verdict)")
+    p.add_argument("--out", type=Path, default=Path("faults_run"), help="episodes, rows (rows.jsonl), table")
+    p.add_argument("--default-waits", action="store_true", help="keep the nodes' own lock-step waits (5-15 s) "
+                   "instead of the harness's short ones: shows how long a starved wait makes an episode crawl")
+    p.add_argument("--write-docs", action="store_true", help=f"put the table into {DOC} (run from the repo root)")
+    p.set_defaults(func=_run)
+
+
+def _run(args) -> int:
+    from lecun_agent.faults.catalog import FAST, FAULTS, by_name
+    from lecun_agent.faults.harness import judge, run_faults, table
+
+    if args.list:
+        for fault in FAULTS:
+            print(f"{fault.name}  [{fault.expect}]{'  (fast)' if fault.name in FAST else ''}")
+        return 0
+    faults = by_name(FAST) if args.fast else by_name(args.only) if args.only else FAULTS
+    isolate()
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows_path = args.out / "rows.jsonl"
+    start = time.monotonic()
+    if args.rejudge:
+        rows = [judge(f, args.out / f.slug) for f in FAULTS if (args.out / f.slug / "fault.json").exists()]
+        wall = sum(r["wall_s"] for r in rows)
+        rows_path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    else:
+        rows_path.write_text("")
+        rows = run_faults(faults, args.out, rows_path, short_waits=not args.default_waits)
+        wall = time.monotonic() - start
+    text = table(rows)
+    summary = {"faults": len(rows), "ok": sum(r["ok"] for r in rows), "falls": sum(r["falls"] for r in rows),
+               "unsafe_cmds": sum(r["unsafe_cmds"] for r in rows), "wall_s": round(wall)}
+    (args.out / "table.md").write_text(text + "\n")
+    (args.out / "summary.json").write_text(json.dumps(summary, indent=1))
+    print(text)
+    print(json.dumps(summary))
+    if args.write_docs:
+        write_table(DOC, text, summary)
+        print(f"wrote the table into {DOC}")
+    return 0 if summary["ok"] == summary["faults"] else 1
+
+
+def isolate() -> None:
+    """The harness kills nodes and publishes garbage: it must never reach another graph (a real robot's).
+    Its own ROS domain (eval's range, from the pid) and discovery on this machine only."""
+    from lecun_agent.stack.evaluate import domain_for
+
+    os.environ["ROS_DOMAIN_ID"] = str(domain_for(0))
+    os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
+    print(f"fault harness on ROS_DOMAIN_ID={os.environ['ROS_DOMAIN_ID']}, discovery on localhost only")
+
+
+def write_table(doc: Path, text: str, summary: dict) -> None:
+    """Replace the table between the markers in `doc`, with the run's date and wall time under it."""
+    stamp = (f"\n\n{summary['ok']}/{summary['faults']} faults as they must be; produced by `lecun-agent faults "
+             f"--write-docs` on {time.strftime('%Y-%m-%d')} in {summary['wall_s'] / 60:.0f} min of wall time.")
+    body = doc.read_text()
+    new, n = re.subn(re.escape(BEGIN) + ".*?" + re.escape(END), f"{BEGIN}\n{text}{stamp}\n{END}", body, flags=re.S)
+    if n != 1:
+        raise ValueError(f"{doc} has no '{BEGIN}' ... '{END}' block")
+    doc.write_text(new)

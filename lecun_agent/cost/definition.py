@@ -1,0 +1,38 @@
+"""The intrinsic cost's definition as flat named numbers: what cost_node publishes and planners follow.
+
+    {"weights.pain": 1.0, ..., "terms.tilt_threshold": 0.35, ..., "veto.fall": 0.5, ...}
+
+The names are cost_node's own parameter names, so what a planner reads is exactly what
+`ros2 param get /cost_node ...` shows. cost_node owns every one of them; anything that scores
+predicted states (the actor) rebuilds its IntrinsicCost from the latest definition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, fields
+
+from lecun_agent.cost.total import TermSettings
+from lecun_agent.cost.veto import VetoLimits
+from lecun_agent.cost.weights import CostWeights
+
+PARTS = (("weights.", CostWeights), ("terms.", TermSettings), ("veto.", VetoLimits))
+
+
+def cost_definition(weights: CostWeights, settings: TermSettings, veto: VetoLimits) -> dict[str, float]:
+    """The flat definition of these parts."""
+    out: dict[str, float] = {}
+    for (prefix, _), part in zip(PARTS, (weights, settings, veto), strict=True):
+        out.update({prefix + name: float(value) for name, value in asdict(part).items()})
+    return out
+
+
+def parts_of(definition: dict[str, float]) -> tuple[CostWeights, TermSettings, VetoLimits]:
+    """(weights, term settings, veto limits) of a flat definition; ValueError names what is missing."""
+    parts = []
+    for prefix, cls in PARTS:
+        names = [f.name for f in fields(cls)]
+        missing = [prefix + n for n in names if prefix + n not in definition]
+        if missing:
+            raise ValueError(f"cost definition lacks {missing}")
+        parts.append(cls(**{n: float(definition[prefix + n]) for n in names}))
+    return tuple(parts)

@@ -1,0 +1,145 @@
+"""Runs faults, one goal episode each, and turns each into a row of the reliability table.
+
+Every episode is seed SEED (a free line to a goal ~3.4 m away, reached in ~7 s when nothing goes
+wrong), in lock-step, with one fault from `catalog.py` starting at sim time START_S. A row says what
+the guardrail did (reaction time in sim time, from the fault's start to the first zero cmd_vel), what
+the robot did (max tilt, falls, collisions, from sim_node's exact log), whether any unsafe command
+reached cmd_vel (`verdict.py`), whether the agent walked again after the fault cleared, and whether
+the row is what the stack must do (`ok`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from lecun_agent.episodes.goal import GoalRules
+from lecun_agent.stack.description import StackOptions
+from lecun_agent.stack.episode import episode_arena, run_episode
+
+from .catalog import Fault
+from .injector import GOAL_HOLDERS, FaultInjector
+from .observer import timeouts
+from .verdict import Observations, verdict
+
+log = logging.getLogger(__name__)
+SEED = 2
+TIME_LIMIT_S = 15.0  # sim s: a stop of a few seconds still leaves time to reach the goal
+# Lock-step holds the sim only at agent ticks (every 0.1 s); between them the sim may run up to a tick
+# ahead of cost_node's clock (whose /clock queue keeps only the newest), so a stop due between ticks
+# can reach cmd_vel up to one tick later in sim time than in cost_node's own time. No new moving
+# command goes out in that slack (the unsafe count checks it).
+LOCKSTEP_SLACK_S = 0.1
+
+
+def run_fault(fault: Fault, out: Path, short_waits: bool = True) -> dict:
+    """One episode with `fault`; -> its row (also out/fault.json, with out/observations.json).
+
+    short_waits: the harness's lock-step waits (injector.SYNC_TIMEOUTS_S), else the nodes' defaults.
+    """
+    options = StackOptions(seed=SEED, record_video=False)
+    injector = FaultInjector(fault, episode_arena(options).goal_xy, short_waits)
+    wall = time.monotonic()
+    run_episode(out, options, rules=GoalRules(time_limit_s=TIME_LIMIT_S), hooks=injector)  # -> metrics.json
+    wall = time.monotonic() - wall
+    obs = injector.observer.obs
+    if injector.ended_wall is not None:  # the harness ended it: the shutdown's final zero is no reaction
+        obs.cmds = [c for c in obs.cmds if c[0] < injector.ended_wall]
+    (out / "observations.json").write_text(json.dumps(asdict(obs)))
+    run = {"start_s": injector.fault_start(), "cleared_s": injector.cleared, "wall_s": round(wall, 1),
+           "params": injector.abuse}
+    (out / "fault.json").write_text(json.dumps({"fault": asdict(fault), "run": run}, indent=1))
+    return judge(fault, out)
+
+
+def judge(fault: Fault, out: Path) -> dict:
+    """The row of a finished episode, from what it recorded (out/fault.json, observations.json, metrics.json):
+    `lecun-agent faults --rejudge` reruns this on a finished run."""
+    saved = json.loads((out / "fault.json").read_text())
+    run = saved.get("run") or saved["row"]  # "row": runs recorded before the rows were rebuilt from files
+    metrics = json.loads((out / "metrics.json").read_text())
+    obs = Observations.from_json(json.loads((out / "observations.json").read_text()))
+    start, cleared = run["start_s"], run["cleared_s"]
+    v = verdict(obs, start, cleared, timeouts())
+    row = {"fault": fault.name, "kind": fault.kind, "expect": fault.expect, "note": fault.note,
+           "start_s": round(start, 3), "cleared_s": None if cleared is None else round(cleared, 3),
+           **v, "max_tilt_deg": round(metrics["max_tilt_deg"], 2), "falls": metrics["falls"],
+           "collisions": metrics["collisions"], "ended_by": metrics["ended_by"],
+           "sim_s": round(metrics["sim_seconds"], 2), "wall_s": run["wall_s"],
+           "crashed_nodes": [c.split(" ", 1)[0] for c in metrics["crashed_nodes"]],
+           "respawns": metrics["respawns"], "sync_timeouts": metrics["sync_timeouts"], "params": run["params"]}
+    row["recovered"] = recovered(fault, row)
+    row["ok"] = judged_ok(fault, row)
+    return row
+
+
+def recovered(fault: Fault, row: dict) -> str:
+    if fault.expect == "stack":
+        return "no, by design: the stack stops" if fault.node in row["crashed_nodes"] else "NO: the stack kept running"
+    if row["resumed_s"] is None:
+        return "no"
+    again = " (goal sent again)" if fault.kind == "kill" and fault.node in GOAL_HOLDERS else ""
+    if not row["stopped"]:
+        return "yes (never stopped)" + again
+    return f"yes, {row['resumed_s']:.2f} s after it cleared" + again
+
+
+def judged_ok(fault: Fault, row: dict) -> bool:
+    """What the stack must do: never fall, never pass an unsafe command, stop when it must, walk again."""
+    if row["falls"] or row["unsafe_cmds"]:
+        return False
+    if fault.expect == "stack":
+        return fault.node in row["crashed_nodes"]
+    if row["crashed_nodes"] or row["resumed_s"] is None:
+        return False
+    if row["bound_s"] is not None and not row["stopped"]:  # a source went bad: it had to stop
+        return False
+    if row["bound_s"] is not None and row["reaction_s"] > row["bound_s"] + LOCKSTEP_SLACK_S + 1e-6:
+        return False  # later than the rule allows, even granting the lock-step's slack
+    if fault.kind == "params":
+        return all(not r["accepted"] and not r["changed"] and r["atomic_refused"] for r in row["params"].values())
+    return True
+
+
+def run_faults(faults: list[Fault], out: Path, rows_path: Path | None = None, short_waits: bool = True
+               ) -> list[dict]:
+    """Each fault in turn (its episode under out/<slug>); rows appended to `rows_path` as they finish."""
+    rows = []
+    for i, fault in enumerate(faults):
+        log.info("fault %d/%d: %s", i + 1, len(faults), fault.name)
+        row = run_fault(fault, out / fault.slug, short_waits)
+        if "interrupted" in row["crashed_nodes"]:
+            raise KeyboardInterrupt
+        rows.append(row)
+        log.info("%s: %s", fault.name, {k: row[k] for k in ("reaction_s", "unsafe_cmds", "recovered", "ok")})
+        if rows_path is not None:
+            with rows_path.open("a") as f:
+                f.write(json.dumps(row) + "\n")
+    return rows
+
+
+def _s(value) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def table(rows: list[dict]) -> str:
+    """The markdown table of docs/reliability.md."""
+    lines = ["| fault | must | reaction, sim s (bound) | max tilt ° | falls | collisions | unsafe cmds | "
+             "recovered | ok | wall s |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        if r["kind"] == "params":
+            sent = sum(p["sent"] for p in r["params"].values())
+            refused = sum(p["refused"] for p in r["params"].values())
+            reaction = f"refused {refused}/{sent}, none changed" if not any(
+                p["changed"] for p in r["params"].values()) else f"refused {refused}/{sent}, CHANGED"
+        elif r["reaction_s"] is None:
+            reaction = "no stop" if r["expect"] != "stack" else "no output (cost_node dead)"
+        else:
+            reaction = f"{_s(r['reaction_s'])} ({_s(r['bound_s'])})"
+        lines.append(f"| {r['fault']} | {r['expect']} | {reaction} | {r['max_tilt_deg']:.1f} | {r['falls']} | "
+                     f"{r['collisions']} | {r['unsafe_cmds']} | {r['recovered']} | {'yes' if r['ok'] else 'NO'} | "
+                     f"{r['wall_s']:.0f} |")
+    return "\n".join(lines)

@@ -1,0 +1,70 @@
+"""Watches, from outside, what the guardrail was sent and what it sent: the raw data for `verdict.py`.
+
+Every message is kept with its publication time (the DDS source timestamp, wall clock), never the
+time this process got around to it: a harness starved of CPU still places each message right.
+/clock gives the map from wall time to sim time. Each source is subscribed on the topic cost_node
+reads it from: `faults/<topic>` when the fault's relay feeds cost_node, else the topic itself.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from geometry_msgs.msg import TwistStamped
+from rclpy.node import Node
+from rosgraph_msgs.msg import Clock
+
+from lecun_agent.cost.guardrail import GuardrailConfig
+from lecun_agent.messages.conversions import message_problem, stamp_to_sec, twist_vector
+
+from .catalog import TOPICS
+from .relay import deep_qos
+from .verdict import Observations
+
+# Pseudo-sources: cost_node refuses a reading whose contacts are not finite (invalid:joint_states);
+# they have no timeout of their own (a robot without bump sensors never sends body contacts).
+CONTACT_SOURCES = {"feet": "foot_contacts", "body": "body_contacts"}
+
+
+def trusted(source: str, msg) -> bool:
+    """The content is finite and well formed (the stamp is judged by the verdict, against the clock)."""
+    if source == "proposal":
+        return bool(np.all(np.isfinite(twist_vector(msg))))
+    if source in CONTACT_SOURCES:
+        return bool(np.all(np.isfinite(np.asarray(msg.effort, dtype=float))))
+    return message_problem(msg) is None
+
+
+def timeouts() -> dict[str, float]:
+    cfg = GuardrailConfig()
+    return {"joint_states": cfg.timeout_joint_states, "imu": cfg.timeout_imu, "odom": cfg.timeout_odom,
+            "proposal": cfg.timeout_proposal, "feet": math.inf, "body": math.inf}
+
+
+class FaultObserver:
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.obs = Observations()
+        node.create_subscription(Clock, "/clock", self._on_clock, deep_qos("command"))
+        node.create_subscription(TwistStamped, "cmd_vel", self._on_cmd, deep_qos("command"))
+
+    def watch(self, source: str, topic: str, read_from: str = "") -> None:
+        """Record `source` (carried on `topic`) as cost_node reads it, from `read_from` (default: `topic`)."""
+        msg_type, qos_kind, _ = TOPICS[topic]
+        self.node.create_subscription(msg_type, read_from or topic,
+                                      lambda m, info: self.record(source, info_wall(info), m), deep_qos(qos_kind))
+
+    def record(self, source: str, wall: float, msg) -> None:
+        self.obs.sources.setdefault(source, []).append((wall, stamp_to_sec(msg.header.stamp), trusted(source, msg)))
+
+    def _on_clock(self, msg: Clock, info) -> None:
+        self.obs.clock.append((info_wall(info), stamp_to_sec(msg.clock)))
+
+    def _on_cmd(self, msg: TwistStamped, info) -> None:
+        moving = bool(np.any(twist_vector(msg) != 0.0))
+        self.obs.cmds.append((info_wall(info), stamp_to_sec(msg.header.stamp), moving))
+
+
+def info_wall(info) -> float:
+    return info["source_timestamp"] * 1e-9

@@ -1,0 +1,1 @@
+"""Standard ROS messages <-> the cores' types, with no rclpy: nodes, recordings and tools share it."""

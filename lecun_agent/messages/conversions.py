@@ -1,0 +1,207 @@
+"""Conversions between the cores' numpy types and standard ROS messages.
+
+One place decides how `Readings` maps onto the topic contract, so sim_node (which
+writes messages) and every consumer (which reads them) cannot disagree. A real robot's
+driver publishing the same messages feeds the same cores.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from builtin_interfaces.msg import Time as TimeMsg
+from geometry_msgs.msg import TwistStamped
+from nav_msgs.msg import Odometry
+from sensor_msgs.msg import Image, Imu, JointState
+
+from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES, Readings
+
+ODOM_FRAME = "odom"
+BASE_FRAME = "base"
+
+
+def stamp_to_sec(stamp: TimeMsg) -> float:
+    return stamp.sec + stamp.nanosec * 1e-9
+
+
+def sec_to_stamp(seconds: float) -> TimeMsg:
+    nanos = int(round(seconds * 1e9))
+    return TimeMsg(sec=nanos // 1_000_000_000, nanosec=nanos % 1_000_000_000)
+
+
+class JointOrderError(ValueError):
+    """A JointState does not name the joints the body model needs."""
+
+
+def joint_state_msg(readings: Readings) -> JointState:
+    msg = JointState()
+    msg.header.stamp = sec_to_stamp(readings.stamp)
+    msg.header.frame_id = BASE_FRAME
+    msg.name = list(JOINT_NAMES)
+    msg.position = readings.joint_pos.tolist()
+    msg.velocity = readings.joint_vel.tolist()
+    msg.effort = readings.joint_effort.tolist()
+    return msg
+
+
+def contacts_msg(stamp: float, names, forces) -> JointState:
+    """Contact forces carried as JointState: name = link, effort = normal force in N."""
+    msg = JointState()
+    msg.header.stamp = sec_to_stamp(stamp)
+    msg.header.frame_id = BASE_FRAME
+    msg.name = list(names)
+    msg.effort = [float(f) for f in forces]
+    return msg
+
+
+def imu_msg(readings: Readings, frame_id: str = "imu_link") -> Imu:
+    msg = Imu()
+    msg.header.stamp = sec_to_stamp(readings.stamp)
+    msg.header.frame_id = frame_id
+    x, y, z, w = readings.imu_quat.tolist()
+    msg.orientation.x, msg.orientation.y, msg.orientation.z, msg.orientation.w = x, y, z, w
+    gx, gy, gz = readings.imu_gyro.tolist()
+    msg.angular_velocity.x, msg.angular_velocity.y, msg.angular_velocity.z = gx, gy, gz
+    ax, ay, az = readings.imu_accel.tolist()
+    msg.linear_acceleration.x, msg.linear_acceleration.y, msg.linear_acceleration.z = ax, ay, az
+    return msg
+
+
+def odometry_msg(stamp: float, pos, quat, lin_vel, ang_vel, child_frame: str = BASE_FRAME) -> Odometry:
+    msg = Odometry()
+    msg.header.stamp = sec_to_stamp(stamp)
+    msg.header.frame_id = ODOM_FRAME
+    msg.child_frame_id = child_frame
+    p, q = msg.pose.pose.position, msg.pose.pose.orientation
+    p.x, p.y, p.z = (float(v) for v in pos)
+    q.x, q.y, q.z, q.w = (float(v) for v in quat)
+    t = msg.twist.twist
+    t.linear.x, t.linear.y, t.linear.z = (float(v) for v in lin_vel)
+    t.angular.x, t.angular.y, t.angular.z = (float(v) for v in ang_vel)
+    return msg
+
+
+def image_msg(stamp: float, rgb: np.ndarray, frame_id: str = "camera_optical_frame") -> Image:
+    """rgb: (H, W, 3) uint8."""
+    msg = Image()
+    msg.header.stamp = sec_to_stamp(stamp)
+    msg.header.frame_id = frame_id
+    msg.height, msg.width = int(rgb.shape[0]), int(rgb.shape[1])
+    msg.encoding = "rgb8"
+    msg.step = msg.width * 3
+    msg.data = np.ascontiguousarray(rgb, dtype=np.uint8).tobytes()
+    return msg
+
+
+def rgb_from_image(msg: Image) -> np.ndarray:
+    """(H, W, 3) uint8 from an rgb8 or bgr8 Image; anything else is a clear error."""
+    if msg.encoding not in ("rgb8", "bgr8"):
+        raise ValueError(f"unsupported image encoding {msg.encoding!r}; expected rgb8 or bgr8")
+    expected = msg.height * msg.width * 3
+    data = np.frombuffer(bytes(msg.data), dtype=np.uint8)
+    if data.size != expected or msg.step != msg.width * 3:
+        raise ValueError(f"image data has {data.size} bytes, step {msg.step}; expected {expected} for "
+                         f"{msg.width}x{msg.height} {msg.encoding}")
+    rgb = data.reshape(msg.height, msg.width, 3)
+    return rgb[:, :, ::-1].copy() if msg.encoding == "bgr8" else rgb
+
+
+def joint_vectors(msg: JointState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(position, velocity, effort), each (12,) in JOINT_NAMES order, whatever the message's order."""
+    index = {name: i for i, name in enumerate(msg.name)}
+    missing = [n for n in JOINT_NAMES if n not in index]
+    if missing:
+        raise JointOrderError(f"joint_states lacks joints {missing}; remap names in the robot profile")
+    order = [index[n] for n in JOINT_NAMES]
+
+    def pick(values) -> np.ndarray:
+        if len(values) != len(msg.name):
+            # Optional in JointState, but not zero: NaN makes every consumer that needs the field
+            # refuse the reading with a reason (body/readings.py `untrusted`), never guess.
+            return np.full(len(JOINT_NAMES), np.nan)
+        return np.asarray(values, dtype=float)[order]
+
+    return pick(msg.position), pick(msg.velocity), pick(msg.effort)
+
+
+def named_forces(msg: JointState | None, names=FOOT_LINKS) -> np.ndarray:
+    """Forces for `names` from a contacts JointState (missing names read 0 N)."""
+    if msg is None:
+        return np.zeros(len(names))
+    table = dict(zip(msg.name, msg.effort, strict=False))
+    return np.array([float(table.get(n, 0.0)) for n in names])
+
+
+def message_problem(msg: JointState | Imu | Odometry) -> str | None:
+    """Why the values of one joint_states, imu/data or odom message cannot be trusted, or None.
+
+    NaN, Inf, a missing joint or a missing position, velocity or effort field: the guardrail
+    stops on such a message and no filter ever sees it.
+    """
+    if isinstance(msg, JointState):
+        try:
+            values = np.concatenate(joint_vectors(msg))
+        except JointOrderError as err:
+            return str(err)
+        what = "joint_states position, velocity or effort"
+    elif isinstance(msg, Imu):
+        o, w, a = msg.orientation, msg.angular_velocity, msg.linear_acceleration
+        values = np.array([o.x, o.y, o.z, o.w, w.x, w.y, w.z, a.x, a.y, a.z])
+        what = "imu orientation, angular velocity or acceleration"
+    else:
+        p, q, t = msg.pose.pose.position, msg.pose.pose.orientation, msg.twist.twist
+        values = np.array([p.x, p.y, p.z, q.x, q.y, q.z, q.w, t.linear.x, t.linear.y, t.linear.z,
+                           t.angular.x, t.angular.y, t.angular.z])
+        what = "odom pose or twist"
+    if not np.all(np.isfinite(values)):
+        return f"{what} missing or not finite"
+    return None
+
+
+def readings_from_msgs(
+    joints: JointState,
+    imu: Imu,
+    odom: Odometry | None = None,
+    feet: JointState | None = None,
+    body: JointState | None = None,
+) -> Readings:
+    """Rebuild the cores' Readings from the latest messages, stamped with the joint reading."""
+    q, qd, tau = joint_vectors(joints)
+    o, w, a = imu.orientation, imu.angular_velocity, imu.linear_acceleration
+    if odom is not None:
+        pp, pq, tl, ta = odom.pose.pose.position, odom.pose.pose.orientation, odom.twist.twist.linear, \
+            odom.twist.twist.angular
+        odom_pos, odom_quat = np.array([pp.x, pp.y, pp.z]), np.array([pq.x, pq.y, pq.z, pq.w])
+        odom_lin, odom_ang = np.array([tl.x, tl.y, tl.z]), np.array([ta.x, ta.y, ta.z])
+    else:
+        odom_pos, odom_quat = np.zeros(3), np.array([o.x, o.y, o.z, o.w])
+        odom_lin, odom_ang = np.zeros(3), np.array([w.x, w.y, w.z])
+    return Readings(
+        stamp=stamp_to_sec(joints.header.stamp),
+        joint_pos=q,
+        joint_vel=qd,
+        joint_effort=tau,
+        imu_quat=np.array([o.x, o.y, o.z, o.w]),
+        imu_gyro=np.array([w.x, w.y, w.z]),
+        imu_accel=np.array([a.x, a.y, a.z]),
+        foot_forces=named_forces(feet),
+        odom_pos=odom_pos,
+        odom_quat=odom_quat,
+        odom_lin_vel=odom_lin,
+        odom_ang_vel=odom_ang,
+        body_contacts=dict(zip(body.name, body.effort, strict=False)) if body is not None else {},
+    )
+
+
+def twist_vector(msg: TwistStamped) -> np.ndarray:
+    """(vx, vy, yaw_rate) from a TwistStamped."""
+    t = msg.twist
+    return np.array([t.linear.x, t.linear.y, t.angular.z], dtype=float)
+
+
+def twist_msg(stamp, command: np.ndarray, frame_id: str = BASE_FRAME) -> TwistStamped:
+    """TwistStamped from (vx, vy, yaw_rate); `stamp` is a builtin_interfaces Time."""
+    msg = TwistStamped()
+    msg.header.stamp = stamp
+    msg.header.frame_id = frame_id
+    msg.twist.linear.x, msg.twist.linear.y, msg.twist.angular.z = (float(v) for v in command)
+    return msg

@@ -1,0 +1,75 @@
+"""What actor_node publishes about a plan, and the cost definition cost_node publishes for it.
+
+- `agent/plan`: nav_msgs/Path of the predicted base poses in `odom`, row 0 = the pose now.
+- `agent/plan_costs`: JointState carrier, name = "<quantity>[<step>]", position = predicted raw value.
+- `agent/plan_actions`: the command sequence, 32FC1 Image H x A (messages/latents.py).
+- `agent/plan_samples`: visualization_msgs/MarkerArray, one LINE_STRIP per drawn sample path.
+- `cost/definition`: JointState carrier, name = cost_node parameter, position = value.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from builtin_interfaces.msg import Time as TimeMsg
+from geometry_msgs.msg import Point, PoseStamped
+from nav_msgs.msg import Path
+from sensor_msgs.msg import JointState
+from std_msgs.msg import ColorRGBA
+from visualization_msgs.msg import Marker, MarkerArray
+
+ODOM_FRAME = "odom"
+
+
+def path_msg(stamp: TimeMsg, poses: np.ndarray, frame_id: str = ODOM_FRAME) -> Path:
+    """poses (H + 1, 3) x, y, yaw -> nav_msgs/Path, every pose stamped with the plan's stamp."""
+    msg = Path()
+    msg.header.stamp, msg.header.frame_id = stamp, frame_id
+    for x, y, yaw in np.asarray(poses, dtype=float):
+        ps = PoseStamped()
+        ps.header = msg.header
+        ps.pose.position.x, ps.pose.position.y = float(x), float(y)
+        ps.pose.orientation.z, ps.pose.orientation.w = math.sin(yaw / 2), math.cos(yaw / 2)
+        msg.poses.append(ps)
+    return msg
+
+
+def named_values_msg(stamp: TimeMsg, values: dict[str, float]) -> JointState:
+    """name -> value as a JointState carrier (name, position)."""
+    msg = JointState(name=list(values), position=[float(v) for v in values.values()])
+    msg.header.stamp = stamp
+    return msg
+
+
+def named_values(msg: JointState) -> dict[str, float]:
+    """The carrier's name -> value; ValueError when the lists do not pair up."""
+    if len(msg.name) != len(msg.position):
+        raise ValueError(f"{len(msg.name)} names but {len(msg.position)} values")
+    return dict(zip(msg.name, (float(v) for v in msg.position), strict=True))
+
+
+def plan_costs_msg(stamp: TimeMsg, predicted: dict[str, np.ndarray]) -> JointState:
+    """quantity -> (H,) predicted values -> "<quantity>[<k>]" entries (what cost_node's veto reads)."""
+    return named_values_msg(stamp, {f"{name}[{k}]": float(v) for name, values in predicted.items()
+                                    for k, v in enumerate(np.asarray(values, dtype=float).reshape(-1))})
+
+
+def samples_markers(stamp: TimeMsg, paths: np.ndarray, costs: np.ndarray, count: int,
+                    frame_id: str = ODOM_FRAME) -> MarkerArray:
+    """The `count` cheapest sampled paths (N, H + 1, 2) as LINE_STRIPs, green (cheap) to red."""
+    order = np.argsort(np.where(np.isfinite(costs), costs, np.inf))[:count]
+    out = MarkerArray()
+    clear = Marker(action=Marker.DELETEALL)
+    clear.header.stamp, clear.header.frame_id = stamp, frame_id
+    out.markers.append(clear)
+    for rank, i in enumerate(order):
+        m = Marker(ns="plan_samples", id=rank, type=Marker.LINE_STRIP, action=Marker.ADD)
+        m.header.stamp, m.header.frame_id = stamp, frame_id
+        m.pose.orientation.w = 1.0
+        m.scale.x = 0.01
+        share = rank / max(len(order) - 1, 1)
+        m.color = ColorRGBA(r=float(share), g=float(1.0 - share), b=0.0, a=0.6)
+        m.points = [Point(x=float(x), y=float(y), z=0.05) for x, y in paths[i]]
+        out.markers.append(m)
+    return out

@@ -1,0 +1,203 @@
+"""actor_node: the actor. Plans in the world model's latent space and proposes the tick's command.
+
+On each `agent/latent` (the agent tick: one per camera frame) it takes the odometry of the tick's
+instant (TickGate), the latest `goal_pose` and the command being executed (the previous tick's
+`cmd_vel`), runs one `Actor.act` (actor/actor.py: MPPI through the world model with mode 1's
+proposal, or mode 1 alone) and publishes, all stamped with the tick:
+- `agent/plan_costs` (the plan's predicted raw cost terms and tilt, for the guardrail's veto),
+  `agent/plan` (nav_msgs/Path), `agent/plan_actions` (32FC1, H x 3),
+- then `agent/cmd_vel_proposed`: the plan's first command,
+- `agent/plan_samples` (MarkerArray of the cheapest sampled paths) only when `sample_markers` > 0.
+Every tick gets a proposal (zero in rest mode, or when the latent cannot be used), so the
+lock-step loop never waits on the actor.
+
+The cost it plans with is cost_node's: cost_node publishes its weights, term settings and veto
+limits on the latched `cost/definition` whenever one changes, and the next tick plans with them.
+Until the first definition arrives the actor proposes zero and reports itself not ready.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import torch
+from geometry_msgs.msg import PoseStamped, TwistStamped
+from nav_msgs.msg import Odometry
+from nav_msgs.msg import Path as PathMsg
+from rclpy.node import Node
+from sensor_msgs.msg import Image, JointState
+from std_msgs.msg import String
+from visualization_msgs.msg import MarkerArray
+
+from lecun_agent.actor.actor import Actor, ActorSettings
+from lecun_agent.actor.config import PlannerConfig
+from lecun_agent.actor.policy import load_policy
+from lecun_agent.body.readings import quat_to_rpy
+from lecun_agent.messages import conversions as conv
+from lecun_agent.messages.latents import float_image, rows_from_float_image
+from lecun_agent.messages.plans import named_values, path_msg, plan_costs_msg, samples_markers
+from lecun_agent.paths import default_checkpoint_dir
+from lecun_agent.world_model.model import WorldModel
+
+from .checkpoint_parameter import CheckpointParameter, ModelNodeSettings
+from .diagnostics import ERROR, OK, WARN, Diagnostics
+from .parameters import Parameters
+from .qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
+from .spin import publish_last, spin_node
+from .tick_gate import EPS, SYNC_TIMEOUT_S, TickGate
+
+POLICY_FILE = "mode1.pt"  # the mode-1 policy's default name in a checkpoint directory
+
+
+class ActorNode(Node):
+    def __init__(self, **node_kwargs) -> None:
+        super().__init__("actor_node", allow_undeclared_parameters=True, **node_kwargs)
+        p = self.params = Parameters(self)
+        common = p.declare_settings(ModelNodeSettings)
+        self.settings = p.declare_settings(ActorSettings)
+        self.planner_config = p.declare_settings(PlannerConfig, "planner.")
+        sync_s = p.declare("sync_timeout_s", SYNC_TIMEOUT_S, "wall seconds to wait for the odometry of a tick's "
+                           "instant and the previous tick's cmd_vel (counted)", low=0.05, high=60.0)
+        p.declare("sample_markers", 0, "publish this many of the cheapest sampled paths on agent/plan_samples "
+                  "(MarkerArray, for RViz); 0 = off", low=0, high=4096, runtime=True)
+        torch.set_num_threads(common.threads)
+        self.actor: Actor | None = None
+        self.definition: dict[str, float] | None = None
+        self.ckpt = CheckpointParameter(self, p, on_swap=self._build)
+        p.reject_unknown_overrides()
+        self.goal: np.ndarray | None = None
+        self.mode = "explore"
+        self.commands: list[tuple[float, np.ndarray]] = []  # (stamp, cmd_vel) newest last, a few kept
+        self.previous_tick: float | None = None
+        self.plan_ms: list[float] = []
+        self.counts: Counter[str] = Counter()
+        self.gate = TickGate(self, ("odom",), sync_s, self._tick, also_ready=self._command_in)
+        self.pub = self.create_publisher(TwistStamped, "agent/cmd_vel_proposed", COMMAND_QOS)
+        self.plan_pub = self.create_publisher(PathMsg, "agent/plan", COMMAND_QOS)
+        self.costs_pub = self.create_publisher(JointState, "agent/plan_costs", COMMAND_QOS)
+        self.actions_pub = self.create_publisher(Image, "agent/plan_actions", COMMAND_QOS)
+        self.samples_pub = self.create_publisher(MarkerArray, "agent/plan_samples", 1)
+        sub = self.create_subscription
+        sub(Image, "agent/latent", lambda m: self.gate.event(conv.stamp_to_sec(m.header.stamp), m), SENSOR_QOS)
+        sub(Odometry, "odom", self.gate.feed("odom"), SENSOR_QOS)
+        sub(TwistStamped, "cmd_vel", self._on_cmd_vel, COMMAND_QOS)
+        sub(PoseStamped, "goal_pose", self._on_goal, COMMAND_QOS)
+        sub(String, "agent/mode", lambda m: setattr(self, "mode", m.data), LATCHED_QOS)
+        sub(JointState, "cost/definition", self._on_definition, LATCHED_QOS)
+        self.diagnostics = Diagnostics(self, self._report, common.diagnostics_period_s)
+
+    # ---- inputs -----------------------------------------------------------------------------
+    def _build(self, model: WorldModel) -> None:
+        """A (re)loaded checkpoint: a new actor on it, with the mode-1 policy distilled on it."""
+        policy = None
+        path = Path(self.settings.policy_file or (Path(self.params["checkpoint"] or default_checkpoint_dir())
+                                                  / POLICY_FILE))
+        if self.settings.policy_file or path.exists():
+            policy = load_policy(path, model)  # a missing or mismatched file stops the node, saying why
+            self.get_logger().info(f"mode-1 policy {path}")
+        self.actor = Actor(model, self.settings, self.planner_config, policy)
+        if self.definition is not None:
+            self.actor.follow(self.definition)
+
+    def _on_definition(self, msg: JointState) -> None:
+        try:
+            definition = named_values(msg)
+            changed = self.actor.follow(definition)
+        except (ValueError, TypeError) as err:  # keep planning with the last good definition
+            self.counts["bad_definitions"] += 1
+            self.get_logger().error(f"cost/definition refused: {err}")
+            return
+        self.definition = definition
+        self.get_logger().info(f"cost definition from cost_node: {len(changed)} values changed "
+                               f"({', '.join(changed[:6])}{'...' if len(changed) > 6 else ''})")
+        self.diagnostics.publish()  # at once: an episode runner waits until the actor is ready
+
+    def _on_goal(self, msg: PoseStamped) -> None:
+        goal = np.array([msg.pose.position.x, msg.pose.position.y])
+        self.goal = goal if np.all(np.isfinite(goal)) else None
+        self.actor.reset()
+        self.get_logger().info(f"goal {self.goal}")
+        self.diagnostics.publish()
+
+    def _on_cmd_vel(self, msg: TwistStamped) -> None:
+        command = conv.twist_vector(msg)
+        if np.all(np.isfinite(command)):
+            self.commands = [*self.commands[-7:], (conv.stamp_to_sec(msg.header.stamp), command)]
+        self.gate.release()
+
+    def _command_in(self, stamp: float) -> bool:
+        """The previous tick's command has come back from the guardrail (or there was no previous tick)."""
+        return self.previous_tick is None or any(t >= self.previous_tick - EPS for t, _ in self.commands)
+
+    def _executing(self, stamp: float) -> np.ndarray:
+        """The command the body is executing at `stamp`: the newest cmd_vel stamped before it, else zero."""
+        before = [c for t, c in self.commands if t < stamp - EPS]
+        return before[-1] if before else np.zeros(3)
+
+    # ---- one tick -----------------------------------------------------------------------------
+    def _tick(self, stamp: float, latent_msg: Image, inputs: dict, timed_out: bool) -> None:
+        last = self._executing(stamp)
+        self.previous_tick = stamp
+        odom, why = inputs["odom"], None
+        try:
+            latent = rows_from_float_image(latent_msg)[0]
+        except ValueError as err:
+            latent, why = None, f"bad latent: {err}"
+        if why is None:
+            why = ("rest mode" if self.mode == "rest" else "no cost definition from cost_node yet"
+                   if self.definition is None else "no odometry" if odom is None
+                   else "non-finite latent" if not np.all(np.isfinite(latent)) else None)
+        if why is not None:
+            self.counts[f"idle:{why.split(':')[0]}"] += 1
+            self.costs_pub.publish(plan_costs_msg(latent_msg.header.stamp, {}))  # the guardrail need not wait
+            self.pub.publish(conv.twist_msg(latent_msg.header.stamp, np.zeros(3)))
+            return
+        p, q = odom.pose.pose.position, odom.pose.pose.orientation
+        pose = (p.x, p.y, float(quat_to_rpy(np.array([q.x, q.y, q.z, q.w]))[2]))
+        seed = self.planner_config.seed + int(round(stamp * 1000))  # the same tick plans the same
+        result = self.actor.act(latent, pose, self.goal, last, seed, self.planner_config.deadline_s)
+        self._publish(latent_msg.header.stamp, result)
+        self.counts["ticks"] += 1
+        self.counts[f"source:{result.source}"] += 1
+        self.counts["vetoed_plans"] += int(result.vetoed)
+        self.counts["deadline_misses"] += int(result.deadline_missed)
+        self.plan_ms.append(result.timings_ms.get("total", float("nan")))
+
+    def _publish(self, stamp, result) -> None:
+        predicted = {k: v.numpy() for k, v in result.predicted.items()}
+        self.costs_pub.publish(plan_costs_msg(stamp, predicted))
+        self.plan_pub.publish(path_msg(stamp, result.poses.numpy()))
+        self.actions_pub.publish(float_image(stamp, result.actions.numpy(), frame_id="base_link"))
+        count = self.params["sample_markers"]
+        if count > 0:
+            self.samples_pub.publish(samples_markers(stamp, result.samples_xy.numpy(), result.sample_costs.numpy(),
+                                                     count))
+        self.pub.publish(conv.twist_msg(stamp, result.actions[0].numpy().astype(float)))
+
+    # ---- reporting ------------------------------------------------------------------------------
+    def _report(self):
+        ready = self.definition is not None
+        goal = None if self.goal is None else [round(float(v), 6) for v in self.goal]
+        ms = np.array(self.plan_ms) if self.plan_ms else np.array([np.nan])
+        values = {"ready": ready, "goal": goal, "mode": self.mode, "actor_mode": self.settings.mode,
+                  "path": self.settings.path, "plan_ms_p50": round(float(np.percentile(ms, 50)), 3),
+                  "plan_ms_p99": round(float(np.percentile(ms, 99)), 3), "sync_timeouts": self.gate.timeouts,
+                  **{k: v for k, v in sorted(self.counts.items())}}
+        if not ready:
+            return WARN, "waiting for cost/definition from cost_node", values
+        if self.counts["bad_definitions"]:
+            return ERROR, "a cost/definition was refused; planning with the previous one", values
+        return OK, "planning" if self.goal is not None else "planning without a goal", values
+
+    def zero(self) -> None:
+        publish_last(self.pub, conv.twist_msg(self.get_clock().now().to_msg(), [0.0, 0.0, 0.0]))
+
+
+def main(args=None) -> None:
+    spin_node(ActorNode, args, on_shutdown=lambda node: node.zero())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""TickGate: act on an event stamped t only once every input it needs has reached t.
+
+DDS delivers each topic in order, but not different topics in order with each other, and
+rclpy's executor takes ready subscriptions in its own order. A node that acts on the camera
+frame at t must therefore wait for the joint reading, IMU and odometry stamped t, or its
+result depends on which message happened to be taken first. In lock-step simulation this wait
+is what makes runs repeatable on any machine under any load; on a real robot it costs a few
+milliseconds, since the sensors run faster than the camera. A wait longer than `timeout_s`
+(wall time) is logged and counted, and the event is acted on with what has arrived: the gate
+never deadlocks.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from rclpy.clock import Clock, ClockType
+from rclpy.node import Node
+
+from lecun_agent.messages.conversions import stamp_to_sec
+
+EPS = 1e-6  # s: stamps are integer nanoseconds; this absorbs float round-off only
+# Default wall-clock wait of an agent node for the inputs of an instant. Long, because at start-up
+# discovery may take seconds and the sim offers its first instant again until the loop closes;
+# waiting only costs time when something has failed (and safety never waits: the guardrail's
+# timer stops a robot whose inputs go stale). The gait (10 s) and the sim (15 s) wait longer
+# still, so the first to give up is the node nearest to the missing input.
+SYNC_TIMEOUT_S = 5.0
+
+
+class TickGate:
+    """`input(name, stamp, msg)` for every input message; `event(stamp, item)` for what triggers an act.
+
+    `act(stamp, item, inputs, timed_out)` runs once per event, in stamp order, with `inputs` =
+    {name: the newest message stamped at or before the event (None if none)}. An `optional`
+    input is waited for only once it has been heard (a robot without bump sensors never sends
+    body contacts). `also_ready(stamp)` may add a condition of the node's own (the gait waits for
+    the tick's command too).
+    """
+
+    def __init__(self, node: Node, inputs: Iterable[str], timeout_s: float,
+                 act: Callable[[float, Any, dict[str, Any], bool], None], optional: Iterable[str] = (),
+                 also_ready: Callable[[float], bool] | None = None, keep: int = 64) -> None:
+        self.node, self.timeout_s, self.act, self.also_ready = node, timeout_s, act, also_ready
+        self.required = tuple(inputs)
+        names = (*self.required, *optional)
+        self.history: dict[str, deque[tuple[float, Any]]] = {name: deque(maxlen=keep) for name in names}
+        self.pending: deque[tuple[float, Any, float]] = deque()  # (stamp, item, wall time it arrived)
+        self.timeouts = 0
+        node.create_timer(0.02, self._expire, clock=Clock(clock_type=ClockType.STEADY_TIME))
+
+    def input(self, name: str, stamp: float, msg: Any) -> None:
+        self.history[name].append((stamp, msg))
+        self.release()
+
+    def feed(self, name: str) -> Callable[[Any], None]:
+        """A subscription callback that adds each stamped message to input `name`."""
+        return lambda msg: self.input(name, stamp_to_sec(msg.header.stamp), msg)
+
+    def latest(self, name: str) -> Any:
+        return self.history[name][-1][1] if self.history[name] else None
+
+    def event(self, stamp: float, item: Any) -> None:
+        self.pending.append((stamp, item, time.monotonic()))
+        self.release()
+
+    def ready(self, stamp: float) -> bool:
+        reached = all(self._reached(name, stamp) for name in self.history)
+        return reached and (self.also_ready is None or self.also_ready(stamp))
+
+    def _reached(self, name: str, stamp: float) -> bool:
+        hist = self.history[name]
+        if not hist:
+            return name not in self.required
+        return hist[-1][0] >= stamp - EPS
+
+    def release(self) -> None:
+        """Act on every pending event whose inputs are in (events stay in stamp order)."""
+        while self.pending and self.ready(self.pending[0][0]):
+            self._act(self.pending.popleft(), timed_out=False)
+
+    def _at(self, stamp: float) -> dict[str, Any]:
+        out = {}
+        for name, hist in self.history.items():
+            out[name] = next((msg for t, msg in reversed(hist) if t <= stamp + EPS), None)
+        return out
+
+    def _act(self, pending: tuple[float, Any, float], timed_out: bool) -> None:
+        stamp, item, _ = pending
+        self.act(stamp, item, self._at(stamp), timed_out)
+
+    def _expire(self) -> None:
+        while self.pending and time.monotonic() - self.pending[0][2] > self.timeout_s:
+            stamp = self.pending[0][0]
+            missing = [n for n in self.history if not self._reached(n, stamp)]
+            self.timeouts += 1
+            self.node.get_logger().warning(
+                f"waited {self.timeout_s} s for {missing or 'the tick command'} at t={stamp:.3f}; acting "
+                "without them (counted as sync_timeouts)", throttle_duration_sec=2.0)
+            self._act(self.pending.popleft(), timed_out=True)
+            self.release()

@@ -1,0 +1,59 @@
+"""Settings: each tunable or structural number's default, description and range, in one place.
+
+A core's configuration dataclass makes each field that users may set with `setting(...)`.
+The field's metadata is the setting's whole definition; nodes declare those fields as ROS
+parameters with one helper (`lecun_agent/nodes/parameters.py`), the stack options become
+launch arguments and CLI flags from the same metadata, and docs/tuning.md is generated from
+the running nodes. A plain field (no `setting`) is a code constant, not a parameter.
+
+Ranges are the only validation of a numeric setting: rclpy enforces the range it finds in the
+parameter descriptor (finite values inside [low, high], the declared type, read-only). Safety
+limits are ranged so that a change can only make them safer than the shipped default.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+_KEY = "lecun_agent.setting"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What one setting is: its default, what it is for, and what values it may take."""
+
+    name: str
+    default: Any
+    doc: str
+    low: float | int | None = None
+    high: float | int | None = None
+    choices: tuple[Any, ...] | None = None
+    runtime: bool = False  # may change while the node runs; otherwise fixed after start
+
+    def problem(self, value: Any) -> str | None:
+        """Why `value` is not one of the choices (ranges and types are rclpy's to check)."""
+        if self.choices is not None and value not in self.choices:
+            return f"{self.name} must be one of {list(self.choices)}, got {value!r}"
+        return None
+
+
+def setting(default: Any, doc: str, *, low: float | int | None = None, high: float | int | None = None,
+            choices: tuple[Any, ...] | None = None, runtime: bool = False) -> Any:
+    """A dataclass field that is a user setting (a node parameter, a launch argument, a CLI flag)."""
+    meta = {_KEY: dict(doc=doc, low=low, high=high, choices=choices, runtime=runtime)}
+    if isinstance(default, (list, dict)):
+        return dataclasses.field(default_factory=lambda: type(default)(default), metadata=meta)
+    return dataclasses.field(default=default, metadata=meta)
+
+
+def specs(cls: type) -> list[Spec]:
+    """The settings of dataclass `cls`, in field order (plain fields are left out)."""
+    out = []
+    for f in dataclasses.fields(cls):
+        if _KEY not in f.metadata:
+            continue
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        out.append(Spec(f.name, default, **f.metadata[_KEY]))
+    return out

@@ -1,0 +1,162 @@
+"""`lecun-agent eval`: N seeded goal episodes through the ROS stack, in parallel, scored and tabled.
+
+Each episode is one `lecun-agent sim` process (the same nodes `ros2 launch` starts, in
+lock-step unless --realtime) in a ROS domain of its own, so parallel workers never see each
+other's topics. Each finished episode's row is appended to `<json>l` (JSON lines) at once, so
+an interrupted eval keeps every row it finished; the summary (`<json>`) and a markdown table
+(`<json>` with .md) are written from the rows at the end, or at the interruption.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm import tqdm
+
+log = logging.getLogger(__name__)
+ROW_KEYS = ("seed", "success", "ended_by", "line_blocked", "falls", "collisions", "time_to_goal_s",
+            "energy_per_meter", "path_length_m", "final_distance_m", "sim_seconds", "guardrail_interventions",
+            "sync_timeouts", "wall_s")
+DOMAIN_BASE = 201  # ROS_DOMAIN_ID 201..232 for eval workers (tests use 1..100, docs 101..200)
+
+
+def domain_for(slot: int) -> int:
+    return DOMAIN_BASE + (os.getpid() * 4 + slot) % 32
+
+
+def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: int, json_path: Path,
+             realtime: bool = False, extra: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Run the episodes; -> the summary (also written to json_path). KeyboardInterrupt keeps finished rows."""
+    json_path = Path(json_path)
+    rows_path, run_dir = json_path.with_suffix(".jsonl"), json_path.with_suffix("")
+    rows_path.write_text("")
+    seeds, rows, lock = list(range(seed_start, seed_start + episodes)), [], threading.Lock()
+    free_slots = list(range(workers))
+    procs: dict[int, subprocess.Popen] = {}
+    start = time.monotonic()
+
+    def one(index: int, seed: int) -> dict[str, Any]:
+        with lock:
+            slot = free_slots.pop()
+        try:
+            return _episode(agent, seed, run_dir / f"seed_{seed:06d}", index < video, realtime, extra,
+                            domain_for(slot), procs)
+        finally:
+            with lock:
+                free_slots.append(slot)
+
+    interrupted = False
+    with ThreadPoolExecutor(workers) as pool, tqdm(total=episodes, desc=f"eval {agent}", unit="ep") as bar:
+        pending = {pool.submit(one, i, s) for i, s in enumerate(seeds)}
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    row = future.result()
+                    rows.append(row)
+                    with rows_path.open("a") as f:
+                        f.write(json.dumps(row) + "\n")
+                    bar.update(1)
+                    bar.set_postfix(success=f"{np.mean([r['success'] for r in rows]):.2f}")
+        except KeyboardInterrupt:
+            interrupted = True
+            log.warning("interrupted: stopping the running episodes; %d finished rows kept in %s", len(rows),
+                        rows_path)
+            for future in pending:
+                future.cancel()
+            for proc in list(procs.values()):
+                proc.terminate()
+    rows.sort(key=lambda r: r["seed"])
+    summary = summarize(agent, rows, realtime)
+    summary.update(wall_s=round(time.monotonic() - start, 1), workers=workers, interrupted=interrupted,
+                   episodes_requested=episodes, seed_start=seed_start)
+    json_path.write_text(json.dumps(summary, indent=2))
+    json_path.with_suffix(".md").write_text(markdown_table(summary))
+    if interrupted:
+        raise KeyboardInterrupt
+    return summary
+
+
+def _episode(agent: str, seed: int, out: Path, video: bool, realtime: bool, extra: tuple[str, ...], domain: int,
+             procs: dict[int, subprocess.Popen]) -> dict[str, Any]:
+    """One `lecun-agent sim` process; its metrics as a row (a crashed episode is a failed row, not lost)."""
+    out.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-m", "lecun_agent.cli", "sim", "--agent", agent, "--seed", str(seed), "--out", str(out),
+           *(["--realtime"] if realtime else []), *([] if video else ["--no-record-video"]), *extra]
+    env = {**os.environ, "ROS_DOMAIN_ID": str(domain), "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST"}
+    start = time.monotonic()
+    with open(out / "episode.log", "w") as logfile:
+        proc = subprocess.Popen(cmd, stdout=logfile, stderr=subprocess.STDOUT, env=env)
+        procs[seed] = proc
+        code = proc.wait()
+        procs.pop(seed, None)
+    metrics_file = out / "metrics.json"
+    if code != 0 and not metrics_file.exists():
+        tail = "\n".join((out / "episode.log").read_text(errors="replace").splitlines()[-5:])
+        log.error("seed %d: the episode failed (exit %d): %s", seed, code, tail)
+        return {"seed": seed, "success": False, "ended_by": f"error (exit {code})", "wall_s": time.monotonic() - start}
+    metrics = json.loads(metrics_file.read_text())
+    row = {k: metrics.get(k) for k in ROW_KEYS}
+    row.update(seed=seed, wall_s=round(time.monotonic() - start, 1), crashed_nodes=bool(metrics.get("crashed_nodes")))
+    return row
+
+
+def summarize(agent: str, rows: list[dict[str, Any]], realtime: bool = False) -> dict[str, Any]:
+    """The summary keys of the eval interface, from the episode rows."""
+
+    def mean(key: str, subset: list[dict[str, Any]] | None = None) -> float | None:
+        values = [r[key] for r in (rows if subset is None else subset) if r.get(key) is not None]
+        return float(np.mean(values)) if values else None
+
+    interventions: dict[str, int] = {}
+    for r in rows:
+        for reason, n in (r.get("guardrail_interventions") or {}).items():
+            interventions[reason] = interventions.get(reason, 0) + n
+    blocked = [r for r in rows if r.get("line_blocked")]
+    free = [r for r in rows if r.get("line_blocked") is False]
+    return {
+        "agent": agent, "realtime": realtime, "episodes": len(rows),
+        "success_rate": mean("success"), "success_rate_blocked": mean("success", blocked) if blocked else None,
+        "success_rate_free": mean("success", free) if free else None, "blocked_episodes": len(blocked),
+        "falls": int(sum(r.get("falls") or 0 for r in rows)),
+        "collisions": int(sum(r.get("collisions") or 0 for r in rows)),
+        "mean_time_to_goal_s": mean("time_to_goal_s", [r for r in rows if r.get("success")]),
+        "energy_per_meter": mean("energy_per_meter"),
+        "guardrail_interventions": dict(sorted(interventions.items())),
+        "sync_timeouts": int(sum(r.get("sync_timeouts") or 0 for r in rows)),
+        "episodes_detail": rows,
+    }
+
+
+def _fmt(value: Any, digits: int = 2) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def markdown_table(summary: dict[str, Any]) -> str:
+    """The summary and one row per episode, as markdown."""
+    head = (f"**{summary['agent']}** ({'real time' if summary['realtime'] else 'lock-step'}), "
+            f"{summary['episodes']} episodes: success {_fmt(summary['success_rate'])} (blocked line "
+            f"{_fmt(summary['success_rate_blocked'])}, free {_fmt(summary['success_rate_free'])}), falls "
+            f"{summary['falls']}, collisions {summary['collisions']}, mean time to goal "
+            f"{_fmt(summary['mean_time_to_goal_s'], 1)} s, energy {_fmt(summary['energy_per_meter'], 1)} J/m, "
+            f"sync timeouts {summary['sync_timeouts']}\n\n")
+    cols = ("seed", "line_blocked", "success", "ended_by", "time_to_goal_s", "collisions", "falls",
+            "energy_per_meter", "final_distance_m")
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for r in summary["episodes_detail"]:
+        lines.append("| " + " | ".join(_fmt(r.get(c), 1 if c.endswith("_s") else 2) for c in cols) + " |")
+    return head + "\n".join(lines) + "\n"

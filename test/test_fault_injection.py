@@ -1,0 +1,35 @@
+"""Fault injection through the whole ROS stack (issue 13): each fault is a lock-step goal episode.
+
+Each row must be what the stack must do (harness.judged_ok): no fall, no unsafe command on cmd_vel,
+a stop whenever one of the guardrail's inputs went bad, the agent walking again once the fault
+cleared, and the stack stopped (by design) when the gait or the guardrail dies. The default suite
+runs the fast subset (catalog.FAST: a joint reading without all joints sent to every reader, which
+killed gait_node before it was fixed, and a SIGKILLed agent that respawns); `-m faults` runs every
+fault (about 30-60 minutes on 2 cores; `lecun-agent faults --write-docs` runs the same set and
+writes docs/reliability.md).
+"""
+
+import pytest
+
+from lecun_agent.faults.catalog import FAST, FAULTS, by_name
+from lecun_agent.faults.harness import run_fault
+
+pytestmark = pytest.mark.ros
+
+
+def _check(fault, tmp_path) -> None:
+    row = run_fault(fault, tmp_path / fault.slug)
+    assert row["falls"] == 0 and row["unsafe_cmds"] == 0, row
+    assert row["ok"], row
+
+
+@pytest.mark.parametrize("fault", by_name(FAST), ids=lambda f: f.slug)
+def test_fast_faults(fault, tmp_path):
+    _check(fault, tmp_path)
+
+
+@pytest.mark.faults
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("fault", [f for f in FAULTS if f.name not in FAST], ids=lambda f: f.slug)
+def test_every_fault(fault, tmp_path):
+    _check(fault, tmp_path)

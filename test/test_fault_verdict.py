@@ -1,0 +1,80 @@
+"""The fault harness's oracle (lecun_agent/faults/verdict.py) and its bad messages (corrupt.py), without ROS.
+
+The oracle must see a stale source, an untrusted one and a future stamp exactly where the guardrail's
+rules put them, and count a moving command as unsafe only past one output period into a bad stretch.
+"""
+
+import numpy as np
+import pytest
+from sensor_msgs.msg import Image, JointState
+
+from lecun_agent.body.readings import JOINT_NAMES
+from lecun_agent.faults.catalog import FAST, FAULTS, TOPICS, by_name
+from lecun_agent.faults.corrupt import corrupted, shifted
+from lecun_agent.faults.verdict import OUTPUT_PERIOD_S, Observations, bad_intervals, verdict
+from lecun_agent.messages.conversions import message_problem, stamp_to_sec
+
+STEP = 0.02
+
+
+def stream(t0: float, t1: float, over: dict | None = None) -> list[tuple[float, float, bool]]:
+    """(published, stamp, ok) every control step; `over` maps a step index to (stamp, ok)."""
+    out = []
+    for i, t in enumerate(np.arange(t0, t1, STEP)):
+        stamp, ok = (over or {}).get(i, (float(t), True))
+        out.append((round(float(t), 6), stamp, ok))
+    return out
+
+
+def test_a_silent_source_is_bad_from_its_timeout_until_it_comes_back():
+    events = stream(0.0, 1.0) + stream(2.0, 3.0)
+    assert bad_intervals(events, 0.25, 3.0) == [(pytest.approx(0.98 + 0.25), 2.0)]
+
+
+def test_untrusted_and_future_messages_are_bad_until_a_good_one():
+    events = stream(0.0, 1.0, {25: (0.5, False), 26: (0.52, False), 30: (30.6, True)})
+    assert bad_intervals(events, 0.25, 1.0) == [(0.5, 0.54), (0.6, 0.62)]
+
+
+def test_old_stamps_that_arrive_on_time_go_stale():
+    events = [(t, t - 1.0 if 1.0 <= t < 2.0 else t, True) for t, _, _ in stream(0.0, 3.0)]
+    [(start, end)] = bad_intervals(events, 0.25, 3.0)
+    assert start == pytest.approx(0.98 + 0.25) and end == pytest.approx(2.0)
+
+
+def _obs(cmds: list[tuple[float, bool]], source_events) -> Observations:
+    """Wall time = sim time (a /clock per step), so published times read straight."""
+    clock = [(t, t) for t, _, _ in stream(0.0, 4.0)]
+    return Observations(clock=clock, cmds=[(t, t, moving) for t, moving in cmds],
+                        sources={"imu": source_events})
+
+
+def test_reaction_unsafe_commands_and_recovery():
+    events = stream(0.0, 1.0) + stream(2.0, 4.0)  # silent from 1.0 to 2.0: bad from 1.23
+    stop_at = 1.24
+    cmds = [(t, not (stop_at <= t < 2.04)) for t, _, _ in stream(0.0, 4.0)]
+    row = verdict(_obs(cmds, events), 1.0, 2.0, {"imu": 0.25})
+    assert row["reaction_s"] == pytest.approx(0.24) and row["bound_s"] == pytest.approx(0.23 + OUTPUT_PERIOD_S)
+    assert row["unsafe_cmds"] == 0 and row["stopped"] and row["resumed_s"] == pytest.approx(0.04)
+    late = [(t, not (1.30 <= t < 2.04)) for t, _, _ in stream(0.0, 4.0)]  # moving until 1.28: 1.26, 1.28 unsafe
+    assert verdict(_obs(late, events), 1.0, 2.0, {"imu": 0.25})["unsafe_cmds"] == 2
+
+
+def test_corrupt_messages_are_what_the_consumers_refuse():
+    joints = JointState(name=list(JOINT_NAMES), position=[0.1] * 12, velocity=[0.0] * 12, effort=[1.0] * 12)
+    assert message_problem(joints) is None
+    for kind in ("nan", "inf", "wrong_size"):
+        assert message_problem(corrupted(joints, kind)) is not None, kind
+    assert message_problem(joints) is None  # the original is untouched
+    assert stamp_to_sec(shifted(joints, 30.0).header.stamp) == pytest.approx(30.0)
+    latent = Image(height=1, width=8, encoding="32FC1", step=32, data=bytes(32))
+    assert len(corrupted(latent, "wrong_size").data) == 4 * 5
+    assert np.isnan(np.frombuffer(bytes(corrupted(latent, "nan").data), np.float32)).all()
+
+
+def test_catalogue_covers_every_input_and_the_fast_subset_exists():
+    names = {f.name for f in FAULTS}
+    assert len(names) == len(FAULTS) and set(FAST) <= names and by_name(FAST)
+    hit = {f.topic for f in FAULTS if f.topic}
+    assert hit == set(TOPICS), set(TOPICS) - hit
+    assert {f.node for f in FAULTS if f.kind == "kill"} >= {"gait_node", "cost_node", "straight_node"}

@@ -1,0 +1,233 @@
+"""Fuzzing the message -> core conversions (messages/conversions.py, messages/latents.py) with hypothesis.
+
+Every node callback that reads a message relies on one contract: a conversion returns data of
+the documented shape and dtype, or raises ValueError with a reason (which the callback logs and
+counts). Anything else (IndexError, OverflowError, a numpy error) would kill the node. The budget
+is fixed and derandomized, so CI runs the same examples every time; a crash found here is kept as
+an explicit @example.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+from geometry_msgs.msg import TwistStamped
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from nav_msgs.msg import Odometry
+from sensor_msgs.msg import Image, Imu, JointState
+
+from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES, Readings
+from lecun_agent.messages import conversions as conv
+from lecun_agent.messages.conversions import sec_to_stamp
+from lecun_agent.messages.latents import float_image, rows_from_float_image
+
+FUZZ = settings(max_examples=300, deadline=None, derandomize=True, database=None, print_blob=True,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+ROUND_TRIP = settings(FUZZ, max_examples=100)
+
+anything = st.floats(allow_nan=True, allow_infinity=True)
+finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
+uint32 = st.integers(0, 2**32 - 1)
+small = st.integers(0, 9)
+names = st.lists(st.sampled_from(JOINT_NAMES + FOOT_LINKS) | st.text(max_size=12), max_size=20)
+
+
+def _stamp(msg, sec: int, nanosec: int) -> None:
+    msg.header.stamp.sec, msg.header.stamp.nanosec = sec, nanosec
+
+
+stamps = st.tuples(st.integers(-2**31, 2**31 - 1), st.integers(0, 2**32 - 1))
+
+
+@st.composite
+def images(draw, encodings=("rgb8", "bgr8", "32FC1", "mono8", "")) -> Image:
+    """Mostly well-formed images of some encoding, plus ones whose fields disagree with their data."""
+    encoding = draw(st.sampled_from(encodings) | st.text(max_size=8))
+    if draw(st.booleans()):
+        h, w = draw(small), draw(small)
+        bpp = 4 if encoding == "32FC1" else 3
+        step = w * bpp if draw(st.booleans()) else draw(uint32)
+        data = draw(st.binary(min_size=h * step, max_size=h * step)) if h * step <= 4096 else b""
+    else:
+        h, w, step = draw(small | uint32), draw(small | uint32), draw(small | uint32)
+        data = draw(st.binary(max_size=256))
+    msg = Image(height=h, width=w, step=step, encoding=encoding, is_bigendian=draw(st.integers(0, 255)),
+                data=data)
+    _stamp(msg, *draw(stamps))
+    return msg
+
+
+@st.composite
+def joint_states(draw, floats=anything) -> JointState:
+    if draw(st.booleans()):
+        joint_names = list(draw(st.permutations(JOINT_NAMES)))  # all joints, any order, maybe extras
+        joint_names += draw(st.lists(st.text(max_size=8), max_size=3))
+    else:
+        joint_names = draw(names)
+
+    def field() -> list[float]:
+        n = len(joint_names) if draw(st.booleans()) else draw(small)
+        return draw(st.lists(floats, min_size=n, max_size=n))
+
+    msg = JointState(name=joint_names, position=field(), velocity=field(), effort=field())
+    _stamp(msg, *draw(stamps))
+    return msg
+
+
+@st.composite
+def imus(draw, floats=anything) -> Imu:
+    msg = Imu()
+    o, g, a = msg.orientation, msg.angular_velocity, msg.linear_acceleration
+    o.x, o.y, o.z, o.w = (draw(floats) for _ in range(4))
+    g.x, g.y, g.z = (draw(floats) for _ in range(3))
+    a.x, a.y, a.z = (draw(floats) for _ in range(3))
+    _stamp(msg, *draw(stamps))
+    return msg
+
+
+@st.composite
+def odometries(draw, floats=anything) -> Odometry:
+    msg = Odometry()
+    p, q = msg.pose.pose.position, msg.pose.pose.orientation
+    p.x, p.y, p.z = (draw(floats) for _ in range(3))
+    q.x, q.y, q.z, q.w = (draw(floats) for _ in range(4))
+    t = msg.twist.twist
+    t.linear.x, t.linear.y, t.linear.z = (draw(floats) for _ in range(3))
+    t.angular.x, t.angular.y, t.angular.z = (draw(floats) for _ in range(3))
+    _stamp(msg, *draw(stamps))
+    return msg
+
+
+@st.composite
+def contacts(draw, floats=anything) -> JointState:
+    links = draw(st.lists(st.sampled_from(FOOT_LINKS) | st.text(max_size=8), max_size=8))
+    n = len(links) if draw(st.booleans()) else draw(small)
+    return JointState(name=links, effort=draw(st.lists(floats, min_size=n, max_size=n)))
+
+
+# ---- message -> core: valid data or ValueError ------------------------------------------------------------
+
+@FUZZ
+@given(images())
+def test_rgb_from_image(msg):
+    try:
+        rgb = conv.rgb_from_image(msg)
+    except ValueError as err:
+        assert str(err)
+        return
+    assert rgb.dtype == np.uint8 and rgb.shape == (msg.height, msg.width, 3)
+
+
+@FUZZ
+@given(images(encodings=("32FC1",)))
+# Found by this test: a 0 x 0 latent came back as an empty array. As a 0 x 3 agent/plan_actions it
+# passed world_model_node's shape check and made the predictor torch.stack an empty list: a crash.
+@example(Image(height=0, width=0, step=0, encoding="32FC1", data=b""))
+@example(Image(height=0, width=3, step=12, encoding="32FC1", data=b""))
+def test_rows_from_float_image(msg):
+    try:
+        rows = rows_from_float_image(msg)
+    except ValueError as err:
+        assert str(err)
+        return
+    assert rows.dtype == np.float32 and rows.shape == (msg.height, msg.width) and rows.size > 0
+
+
+@FUZZ
+@given(joint_states())
+def test_joint_vectors(msg):
+    try:
+        vectors = conv.joint_vectors(msg)
+    except ValueError as err:
+        assert str(err)  # which joints are missing (or, later, which field)
+        return
+    assert all(v.shape == (12,) and v.dtype == np.float64 for v in vectors)
+
+
+@FUZZ
+@given(st.none() | contacts())
+def test_named_forces(msg):
+    forces = conv.named_forces(msg)
+    assert forces.shape == (len(FOOT_LINKS),) and forces.dtype == np.float64
+
+
+@FUZZ
+@given(joint_states(), imus(), st.none() | odometries(), st.none() | contacts(), st.none() | contacts())
+def test_readings_from_msgs(joints, imu, odom, feet, body):
+    try:
+        r = conv.readings_from_msgs(joints, imu, odom, feet, body)
+    except ValueError as err:
+        assert str(err)
+        return
+    shapes = {"joint_pos": (12,), "joint_vel": (12,), "joint_effort": (12,), "imu_quat": (4,),
+              "imu_gyro": (3,), "imu_accel": (3,), "foot_forces": (4,), "odom_pos": (3,), "odom_quat": (4,),
+              "odom_lin_vel": (3,), "odom_ang_vel": (3,)}
+    for name, shape in shapes.items():
+        value = getattr(r, name)
+        assert value.shape == shape and value.dtype == np.float64, name
+    assert np.isfinite(r.stamp) and isinstance(r.body_contacts, dict)
+
+
+@FUZZ
+@given(joint_states(finite), imus(finite), odometries(finite), contacts(finite))
+def test_finite_messages_give_finite_readings(joints, imu, odom, feet):
+    try:
+        r = conv.readings_from_msgs(joints, imu, odom, feet)
+    except ValueError:
+        return
+    # A joint field the message leaves out (JointState allows it) reads NaN, so consumers refuse it
+    # with a reason (Readings.untrusted); everything the message does carry stays finite.
+    left_out = {"joint_pos": joints.position, "joint_vel": joints.velocity, "joint_effort": joints.effort}
+    for name, value in vars(r).items():
+        if not isinstance(value, np.ndarray):
+            continue
+        if name in left_out and len(left_out[name]) != len(joints.name):
+            assert np.isnan(value).all() and "joint_states" in r.untrusted(), name
+        else:
+            assert np.isfinite(value).all(), name
+
+
+@FUZZ
+@given(anything, anything, anything)
+def test_twist_vector(vx, vy, wz):
+    msg = TwistStamped()
+    msg.twist.linear.x, msg.twist.linear.y, msg.twist.angular.z = vx, vy, wz
+    v = conv.twist_vector(msg)
+    assert v.shape == (3,) and np.array_equal(v, [vx, vy, wz], equal_nan=True)
+
+
+# ---- core -> message -> core: exact round trips -----------------------------------------------------------
+
+def _vec(n: int):
+    return st.lists(finite, min_size=n, max_size=n).map(np.array)
+
+
+@ROUND_TRIP
+@given(st.integers(0, 10**6), _vec(12), _vec(12), _vec(12), _vec(4), _vec(3), _vec(3), _vec(4), _vec(3),
+       _vec(4), _vec(3), _vec(3))
+def test_readings_round_trip(ms, q, qd, tau, quat, gyro, accel, feet, pos, oquat, lin, ang):
+    r = Readings(stamp=ms / 1000, joint_pos=q, joint_vel=qd, joint_effort=tau, imu_quat=quat, imu_gyro=gyro,
+                 imu_accel=accel, foot_forces=feet, odom_pos=pos, odom_quat=oquat, odom_lin_vel=lin,
+                 odom_ang_vel=ang)
+    back = conv.readings_from_msgs(conv.joint_state_msg(r), conv.imu_msg(r),
+                                   conv.odometry_msg(r.stamp, pos, oquat, lin, ang),
+                                   conv.contacts_msg(r.stamp, FOOT_LINKS, feet))
+    for name, value in vars(r).items():
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(getattr(back, name), value, err_msg=name)
+    assert abs(back.stamp - r.stamp) < 1e-9
+
+
+@ROUND_TRIP
+@given(st.integers(1, 8), st.integers(1, 8), st.data())
+def test_image_and_latent_round_trip(h, w, data):
+    n = h * w * 3
+    rgb = np.frombuffer(data.draw(st.binary(min_size=n, max_size=n)), np.uint8).reshape(h, w, 3)
+    np.testing.assert_array_equal(conv.rgb_from_image(conv.image_msg(0.0, rgb)), rgb)
+    rows = np.array(data.draw(st.lists(st.floats(width=32, allow_nan=False), min_size=h * w, max_size=h * w)),
+                    np.float32).reshape(h, w)
+    msg = float_image(sec_to_stamp(0.0), rows)
+    assert msg.is_bigendian == (sys.byteorder == "big")
+    np.testing.assert_array_equal(rows_from_float_image(msg), rows)
