@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 
 from lecun_agent.dataset.format import (
     DatasetSpec,
@@ -78,3 +79,35 @@ def test_step_mean_averages_since_the_last_take():
     np.testing.assert_allclose(mean.take(np.zeros(2)), [2.0, 3.0])
     mean.add(np.array([5.0, 5.0]))
     np.testing.assert_allclose(mean.take(np.zeros(2)), [5.0, 5.0])
+
+
+def test_step_max_keeps_a_touch_between_frames():
+    from lecun_agent.dataset.step_mean import StepMax
+
+    peak = StepMax()
+    assert peak.take(0.5) == 0.5  # nothing since the last frame: the frame's own reading
+    for v in (0.0, 12.0, 0.0):
+        peak.add(v)
+    assert peak.take(0.0) == 12.0 and peak.take(0.0) == 0.0
+
+
+def test_old_dataset_format_is_refused_with_the_reason(tmp_path):
+    import json
+
+    make_synthetic_dataset(tmp_path, episodes=1, steps=10)
+    spec = json.loads((tmp_path / "spec.json").read_text())
+    spec["format_version"] = 2
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    with pytest.raises(ValueError, match="contact_max"):
+        load_episodes(tmp_path)
+
+
+def test_contact_labels_and_measured_terms(tmp_path):
+    from lecun_agent.cost.total import IntrinsicCost
+
+    make_synthetic_dataset(tmp_path, episodes=8, steps=40)
+    data = load_episodes(tmp_path)
+    assert data.contact().any() and np.array_equal(data.contact(1.0), data.contact_max > 1.0)
+    i = int(np.flatnonzero(data.contact())[0])
+    feats = {n: torch.from_numpy(v[i : i + 1]) for n, v in data.features.items()}
+    assert data.terms["pain"][i] == pytest.approx(float(IntrinsicCost().term("pain").compute(feats)[0]))

@@ -60,21 +60,67 @@ def test_time_budget_stops_training(tmp_path):
     assert load_checkpoint(tmp_path / "ck")[2]["train"]["steps"] == out["steps"]
 
 
+def test_cpu_budget_stops_training_and_the_checkpoint_knows_its_seeds(tmp_path):
+    make_synthetic_dataset(tmp_path / "data", episodes=2, steps=12, seed_start=7)
+    cfg = TrainConfig(steps=10**6, cpu_minutes=0.1, batch_size=2, threads=1)
+    out = train(tmp_path / "data", tmp_path / "ck", cfg, TINY)
+    assert 0 < out["steps"] < 10**6 and out["cpu_seconds"] > 0
+    meta = load_checkpoint(tmp_path / "ck")[2]
+    assert meta["train"]["seeds"] == [[7, 8]] and meta["train"]["cpu_seconds"] > 0
+    assert (tmp_path / "ck" / "baselines.pt").exists()  # the no-camera contact baseline
+
+
+def test_loss_has_the_planning_terms_and_they_train(tmp_path):
+    make_synthetic_dataset(tmp_path, episodes=4, steps=30)
+    data = load_episodes(tmp_path)
+    torch.manual_seed(0)
+    model = WorldModel(TINY)
+    fit_normalisers(model, data)
+    opt = torch.optim.Adam(model.parameters(), 3e-3)
+    sampler = WindowSampler(data, TINY.horizon, 16, seed=0)
+    batch = sampler.sample()
+    first = train_step(model, opt, batch, TrainConfig())
+    for _ in range(60):
+        last = train_step(model, opt, batch, TrainConfig())
+    for term in ("contact", "terms", "displacement"):
+        assert last[term] < first[term], term
+
+
 def test_collect_then_eval_on_the_sim(tmp_path):
-    """The in-process collector writes a valid dataset and eval-model scores a checkpoint on it."""
+    """The in-process collector writes a valid dataset, eval-model refuses the training seeds and
+    scores the checkpoint on held-out ones, with every key issue 11 names, and plots it."""
     from lecun_agent.learning.collect import CollectConfig, collect
     from lecun_agent.learning.evaluate import eval_checkpoint
-    from lecun_agent.learning.plots import plot_eval
+    from lecun_agent.learning.plots import plot_contact_timeline, plot_eval, plot_paths
+    from lecun_agent.learning.seeds import SeedOverlapError
 
     summary = collect(tmp_path / "data", CollectConfig(episodes=2, seed_start=123, episode_s=2.5))
-    assert summary["transitions"] > 10
+    assert summary["transitions"] > 10 and summary["program"] == "mixed"
+    collect(tmp_path / "heldout", CollectConfig(episodes=1, seed_start=125, episode_s=2.5))
     data = load_episodes(tmp_path / "data")
-    assert data.images.shape[1:] == (64, 64, 3) and data.finite.all()
+    assert data.images.shape[1:] == (64, 64, 3) and data.finite.all() and list(data.seeds) == [123, 124]
     train(tmp_path / "data", tmp_path / "ck", TrainConfig(steps=2, batch_size=4, threads=1), TINY)
-    res = eval_checkpoint(tmp_path / "ck", 0, 0, horizon=4, data_dir=tmp_path / "data")
-    assert set(res["error_by_horizon"]) == {"1", "2", "3", "4"}
-    assert set(res["r2"]) == {"base_velocity", "tilt", "foot_force"} and "1" in res["r2"]["tilt"]
+    with pytest.raises(SeedOverlapError, match="123"):
+        eval_checkpoint(tmp_path / "ck", 0, 0, horizon=4, data_dir=tmp_path / "data")
+    details = {}
+    res = eval_checkpoint(tmp_path / "ck", 0, 0, horizon=4, data_dir=tmp_path / "heldout", details=details)
+    horizons = {"1", "2", "3", "4"}
+    assert set(res["error_by_horizon"]) == horizons
+    assert set(res["r2"]) == {"base_velocity", "tilt", "foot_force", "pain", "energy", "force"}
+    for key in (
+        "contact_auc",
+        "contact_auc_baseline",
+        "contact_positive_rate",
+        "displacement_error_m",
+        "displacement_error_command_m",
+        "displacement_error_m_contact",
+        "displacement_error_command_m_contact",
+    ):
+        assert set(res[key]) == horizons, key
+    assert -1.0 <= res["uncertainty_error_spearman"] <= 1.0 and res["eval_seeds"] == [125]
     assert plot_eval(res, tmp_path / "eval.png").stat().st_size > 1000
+    assert plot_contact_timeline(details, tmp_path / "contact.png").stat().st_size > 1000
+    assert plot_paths(details, tmp_path / "paths.png").stat().st_size > 1000
 
 
 @pytest.mark.slow

@@ -66,3 +66,55 @@ def test_vicreg_penalises_collapse():
     assert vicreg_terms(collapsed)[0] > 0.9 and vicreg_terms(spread)[0] < 0.1
     correlated = torch.randn(64, 1).repeat(1, 8)
     assert vicreg_terms(correlated)[1] > vicreg_terms(torch.randn(64, 8))[1]
+
+
+def test_plan_heads_are_what_a_planner_scores(model):
+    s = torch.randn(B, H, 16)
+    plan = model.plan_heads(s)
+    assert plan["base_velocity"].shape == (B, H, 3)
+    for name in ("contact", "pain", "energy", "force"):
+        assert plan[name].shape == (B, H), name
+    assert ((plan["contact"] >= 0) & (plan["contact"] <= 1)).all()
+    assert torch.allclose(torch.sigmoid(model.contact_logit(s)), plan["contact"])
+    # One twist prediction: the full heads report the planning head's.
+    assert torch.allclose(model.cost_heads(s)["base_velocity"], plan["base_velocity"])
+    assert model.integrate(plan["base_velocity"]).shape == (B, H, 3)
+
+
+def test_next_member_is_one_member_of_the_ensemble(model):
+    s, a = torch.randn(B, 16), torch.randn(B, 3)
+    members = model.next_ensemble(s, a)
+    for k in range(3):
+        assert torch.allclose(model.next_member(s, a, k), members[k], atol=1e-5)
+
+
+def test_integrate_twist_geometry():
+    from lecun_agent.world_model.odometry import integrate_twist
+
+    straight = integrate_twist(torch.tensor([[0.5, 0.0, 0.0]]).repeat(10, 1), 0.1)
+    assert torch.allclose(straight[-1], torch.tensor([0.5, 0.0, 0.0]), atol=1e-6)
+    sideways = integrate_twist(torch.tensor([[0.0, -0.2, 0.0]]).repeat(5, 1), 0.1)
+    assert torch.allclose(sideways[-1], torch.tensor([0.0, -0.1, 0.0]), atol=1e-6)
+    # A constant twist is an arc of radius v / w: after a quarter turn, (r, r) with heading pi/2.
+    v, w, n = 0.5, 1.0, 100
+    dt = (torch.pi / 2) / w / n
+    arc = integrate_twist(torch.tensor([[v, 0.0, w]]).repeat(n, 1), dt)
+    assert torch.allclose(arc[-1], torch.tensor([v / w, v / w, torch.pi / 2]), atol=1e-4)
+    batched = integrate_twist(torch.randn(4, 7, 6, 3), 0.1)
+    assert batched.shape == (4, 7, 6, 3)
+
+
+def test_wrong_head_features_are_a_clear_error():
+    with pytest.raises(ValueError, match="base_velocity"):
+        WorldModel(WorldModelConfig(latent_dim=8, hidden=16, head_features={"tilt": 1}))
+
+
+def test_bootstrap_gives_each_member_its_own_share_of_the_batch():
+    from lecun_agent.learning.losses import bootstrap_weights
+
+    torch.manual_seed(0)
+    w = bootstrap_weights(4, 2000, 0.5)
+    assert w.shape == (4, 2000) and set(w.unique().tolist()) <= {0.0, 1.0}
+    assert (w.mean(1) - 0.5).abs().max() < 0.05 and not torch.equal(w[0], w[1])
+    assert torch.equal(bootstrap_weights(3, 5, 1.0), torch.ones(3, 5))
+    assert (bootstrap_weights(8, 1, 0.01).sum(1) >= 1).all()  # never an empty share

@@ -143,7 +143,7 @@ def teacher_fingerprint(teacher: WorldModel) -> float:
     return float(
         sum(
             p.detach().double().abs().sum()
-            for p in [*teacher.dynamics.parameters(), *teacher.heads.parameters()]
+            for p in [*teacher.dynamics.parameters(), *teacher.heads.parameters(), *teacher.plan.parameters()]
         )
     )
 

@@ -24,7 +24,7 @@ from torch import nn
 
 from lecun_agent.cost.features import Features
 from lecun_agent.world_model.layers import EnsembleMLP
-from lecun_agent.world_model.model import WorldModel
+from lecun_agent.world_model.model import TWIST, WorldModel
 
 
 @runtime_checkable
@@ -82,7 +82,13 @@ class WorldModelAdapter:
         self.fast = slice_ensemble(model.dynamics, members).to(dtype)
         self.ensemble = model.dynamics if dtype == torch.float32 else copy.deepcopy(model.dynamics).to(dtype)
         self._heads, self._names, self._mean, self._std = self._select_heads(model, feature_names)
-        self._heads = self._heads.to(dtype)
+        self._heads = self._heads.to(dtype) if self._heads is not None else None
+        # The twist comes from the planning head (its first 3 outputs), the model's one twist.
+        self._twist = None
+        if feature_names is None or TWIST in feature_names:
+            i = model._twist_at
+            self._twist = _cut_last(model.plan, range(3)).to(dtype)
+            self._twist_mean, self._twist_std = model.feature_mean[i : i + 3], model.feature_std[i : i + 3]
 
     # ---- PlanningModel ---------------------------------------------------------------------
     @torch.no_grad()
@@ -100,12 +106,16 @@ class WorldModelAdapter:
 
     @torch.no_grad()
     def features(self, s: torch.Tensor) -> Features:
-        flat = self._heads(s.to(self.dtype)).float() * self._std + self._mean  # (..., F)
-        out, i = {}, 0
-        for name, width in self._names:
-            part = flat[..., i : i + width]
-            out[name] = part.squeeze(-1) if width == 1 else part
-            i += width
+        out, x = {}, s.to(self.dtype)
+        if self._heads is not None:
+            flat = self._heads(x).float() * self._std + self._mean  # (..., F')
+            i = 0
+            for name, width in self._names:
+                part = flat[..., i : i + width]
+                out[name] = part.squeeze(-1) if width == 1 else part
+                i += width
+        if self._twist is not None:
+            out[TWIST] = self._twist(x).float() * self._twist_std + self._twist_mean  # (..., 3)
         return out
 
     @torch.no_grad()
@@ -119,23 +129,34 @@ class WorldModelAdapter:
     # ---- helpers --------------------------------------------------------------------------------
     @staticmethod
     def _select_heads(model: WorldModel, names: Sequence[str] | None):
-        """The head MLP with its last layer cut to `names`, their (name, width) list and normalisers."""
+        """The feature-head MLP (every feature but the twist) with its last layer cut to `names`,
+        their (name, width) list and normalisers; None for the MLP when no such feature is asked."""
         spec = model.cfg.head_features
-        names = list(spec) if names is None else [n for n in spec if n in set(names)]
-        cols, layout, start = [], [], 0
+        wanted = set(spec) if names is None else set(names)
+        rows, stats, layout, row, col = [], [], [], 0, 0  # row: heads output, col: feature_mean index
         for name, width in spec.items():
-            if name in names:
-                cols += range(start, start + width)
-                layout.append((name, width))
-            start += width
-        heads = copy.deepcopy(model.heads)
-        last = heads[-1]
-        assert isinstance(last, nn.Linear), "WorldModelAdapter expects the heads MLP to end in nn.Linear"
-        idx = torch.as_tensor(cols)
-        cut = nn.Linear(last.in_features, len(cols))
-        with torch.no_grad():
-            cut.weight.copy_(last.weight[idx])
-            cut.bias.copy_(last.bias[idx])
-        heads[-1] = cut
-        heads.requires_grad_(False)
-        return heads, layout, model.feature_mean[idx].clone(), model.feature_std[idx].clone()
+            if name != TWIST:
+                if name in wanted:
+                    rows += range(row, row + width)
+                    stats += range(col, col + width)
+                    layout.append((name, width))
+                row += width
+            col += width
+        if not rows:
+            return None, layout, None, None
+        idx = torch.as_tensor(stats)
+        return _cut_last(model.heads, rows), layout, model.feature_mean[idx].clone(), model.feature_std[idx].clone()
+
+
+def _cut_last(net: nn.Sequential, rows: Sequence[int]) -> nn.Sequential:
+    """A frozen copy of an MLP whose last nn.Linear keeps only the outputs `rows`."""
+    net = copy.deepcopy(net)
+    last = net[-1]
+    assert isinstance(last, nn.Linear), "expected an MLP that ends in nn.Linear"
+    idx = torch.as_tensor(list(rows))
+    cut = nn.Linear(last.in_features, len(idx))
+    with torch.no_grad():
+        cut.weight.copy_(last.weight[idx])
+        cut.bias.copy_(last.bias[idx])
+    net[-1] = cut
+    return net.requires_grad_(False)

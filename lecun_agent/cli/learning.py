@@ -23,13 +23,19 @@ def add_collect(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, help="dataset directory (created or appended to)")
     p.add_argument("--episode-seconds", type=float, default=20.0, help="sim seconds per episode")
     p.add_argument("--workers", type=int, default=1, help="parallel sim processes")
+    p.add_argument(
+        "--program",
+        choices=["mixed", "wander"],
+        default="mixed",
+        help="mixed: wandering alternating with approach-and-touch cycles (default); wander: no approaches",
+    )
     p.set_defaults(func=_collect)
 
 
 def _collect(args: argparse.Namespace) -> int:
     from lecun_agent.learning.collect import CollectConfig, collect
 
-    cfg = CollectConfig(args.episodes, args.seed_start, args.episode_seconds, args.workers)
+    cfg = CollectConfig(args.episodes, args.seed_start, args.episode_seconds, args.workers, args.program)
     summary = collect(args.out, cfg)
     print(json.dumps(summary, indent=2))
     return 0
@@ -42,6 +48,13 @@ def add_train(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", type=Path, required=True, help="checkpoint directory")
     p.add_argument("--minutes", type=float, default=None, help="wall-clock budget for this run")
+    p.add_argument(
+        "--cpu-minutes",
+        type=float,
+        default=None,
+        help="compute budget for this run: minutes of --threads busy cores (process CPU time / threads); "
+        "on a shared machine this is the fair form of --minutes",
+    )
     p.add_argument("--steps", type=int, default=20000, help="stop after this many optimiser steps")
     p.add_argument("--resume", action="store_true", help="continue from OUT/train_state.pt")
     p.add_argument("--batch-size", type=int, default=32)
@@ -62,6 +75,7 @@ def _train(args: argparse.Namespace) -> int:
     cfg = TrainConfig(
         steps=args.steps,
         minutes=args.minutes,
+        cpu_minutes=args.cpu_minutes,
         batch_size=args.batch_size,
         lr=args.lr,
         seed=args.seed,
@@ -88,7 +102,8 @@ def add_eval_model(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--data", type=Path, default=None, help="evaluate an existing dataset instead of collecting"
     )
-    p.add_argument("--json", type=Path, required=True, help="result file; the PNG goes next to it")
+    p.add_argument("--workers", type=int, default=1, help="parallel sim processes for the collection")
+    p.add_argument("--json", type=Path, required=True, help="result file; the PNGs go next to it")
     p.set_defaults(func=_eval_model)
 
 
@@ -96,25 +111,61 @@ def _eval_model(args: argparse.Namespace) -> int:
     import torch
 
     from lecun_agent.learning.evaluate import eval_checkpoint
-    from lecun_agent.learning.plots import plot_eval
+    from lecun_agent.learning.plots import plot_contact_timeline, plot_eval, plot_paths
+    from lecun_agent.learning.seeds import SeedOverlapError
     from lecun_agent.world_model.checkpoint import CheckpointError
 
     torch.manual_seed(0)
+    details: dict = {}
     try:
-        res = eval_checkpoint(args.checkpoint, args.seed_start, args.episodes, args.horizon, args.data)
-    except CheckpointError as err:
+        res = eval_checkpoint(
+            args.checkpoint,
+            args.seed_start,
+            args.episodes,
+            args.horizon,
+            args.data,
+            workers=args.workers,
+            details=details,
+        )
+    except (CheckpointError, SeedOverlapError) as err:
         print(f"eval-model: {err}", file=sys.stderr)
         return 2
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(res, indent=2))
-    png = plot_eval(res, args.json.with_suffix(".png"))
-    h = str(args.horizon)
-    print(f"latent_dim {res['latent_dim']}  effective_rank {res['effective_rank']:.1f}")
-    print(
-        f"error@{h} {res['error_by_horizon'][h]:.3f}  copy@{h} {res['copy_baseline_by_horizon'][h]:.3f}  "
-        f"linear@{h} {res['linear_baseline_by_horizon'][h]:.3f}"
-    )
-    for q, curve in res["r2"].items():
-        print(f"R2 {q}: @1 {curve['1']:.3f}  @{h} {curve[h]:.3f}")
-    print(f"wrote {args.json} and {png}")
+    pngs = [
+        plot_eval(res, args.json.with_suffix(".png")),
+        plot_contact_timeline(details, args.json.with_name(args.json.stem + "_contact.png")),
+        plot_paths(details, args.json.with_name(args.json.stem + "_paths.png")),
+    ]
+    print(summary_text(res, str(args.horizon)))
+    print(f"wrote {args.json} and {', '.join(str(p) for p in pngs)}")
     return 0
+
+
+def summary_text(res: dict, h: str) -> str:
+    """The eval-model numbers a reader checks first, one line each."""
+
+    def f(x) -> str:
+        return "n/a" if x is None else f"{x:.3f}"
+
+    lines = [
+        f"episodes {res['episodes']}  windows {res['windows']}  latent_dim {res['latent_dim']}  "
+        f"effective_rank {res['effective_rank']:.1f}",
+        f"error@{h} {res['error_by_horizon'][h]:.3f}  copy@{h} {res['copy_baseline_by_horizon'][h]:.3f}  "
+        f"linear@{h} {res['linear_baseline_by_horizon'][h]:.3f}",
+    ]
+    lines += [f"R2 {q}: @1 {curve['1']:.3f}  @{h} {curve[h]:.3f}" for q, curve in res["r2"].items()]
+    lines += [
+        f"contact@{h}: AUC {f(res['contact_auc'][h])}  no-camera baseline {f(res['contact_auc_baseline'][h])}"
+        f"  positive rate {res['contact_positive_rate'][h]:.3f}",
+        f"displacement@{h} (m): model {f(res['displacement_error_m'][h])}  command "
+        f"{f(res['displacement_error_command_m'][h])}; contact windows: model "
+        f"{f(res['displacement_error_m_contact'][h])}  "
+        f"command {f(res['displacement_error_command_m_contact'][h])}",
+        f"uncertainty Spearman (spread vs error@{h}) {res['uncertainty_error_spearman']:.3f}",
+        "acceptance: "
+        + ", ".join(
+            f"{k}={'pass' if v else 'FAIL'}" for k, v in res["acceptance"].items() if k.endswith("_ok")
+        ),
+    ]
+    return "\n".join(lines)

@@ -6,9 +6,13 @@
         proprio  (T, P) float32         proprio_from_readings at the frame's time, PROPRIO_FIELDS order
         actions  (T, A) float32         command (vx, vy, yaw_rate) sent after step t, held until t+1
         feat_<name> (T,) or (T, w)      measured cost-core features at step t (physical units)
+        contact_max (T,) float32        N, largest measured non-foot contact force over the step
+                                        ending at t (every control tick, not only the frame)
         cost     (T,) float32           total intrinsic cost at step t (default weights)
-        cost_<term> (T,) float32        each intrinsic cost term at step t
+        cost_<term> (T,) float32        each intrinsic cost term at step t (weighted, default weights)
         stamp    (T,) float64           s, time of step t
+        program_phase (T,) uint8        optional: which collection program phase issued the command
+                                        (programs/approach.py PHASES; 0 wander); readers ignore it
         terminated () bool              the episode ended in a fall (not a time limit)
         seed     () int64               arena/program seed (-1 when recorded from a real robot)
 
@@ -31,8 +35,11 @@ from lecun_agent.perception.proprio import PROPRIO_FIELDS
 from lecun_agent.world_model.config import DEFAULT_HEAD_FEATURES
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 2  # 2: base_velocity is (vx, vy, yaw rate), mean over the step
+# 2: base_velocity is (vx, vy, yaw rate), mean over the step. 3: contact_max, the step's largest
+# non-foot contact force (a touch between two frames is a contact too).
+FORMAT_VERSION = 3
 SPEC_FILE = "spec.json"
+CONTACT_N = 1.0  # N of measured non-foot contact force above which a step holds a body contact
 
 
 @dataclass
@@ -69,7 +76,10 @@ class DatasetSpec:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> DatasetSpec:
         if d.get("format_version") != FORMAT_VERSION:
-            raise ValueError(f"dataset format_version {d.get('format_version')} != {FORMAT_VERSION}")
+            raise ValueError(
+                f"dataset format_version {d.get('format_version')}, this code reads {FORMAT_VERSION} "
+                "(3 added contact_max): collect or convert the data again"
+            )
         names = {f.name for f in dataclasses.fields(cls)}
         d = {k: v for k, v in d.items() if k in names}
         d["image_shape"] = tuple(d["image_shape"])
@@ -120,7 +130,12 @@ def validate_episode(ep: dict[str, np.ndarray], spec: DatasetSpec, where: str) -
         raise ValueError(
             f"{where}: images {ep['images'].dtype}{ep['images'].shape}, want uint8 (T, *{spec.image_shape})"
         )
-    want = {"proprio": (t, spec.proprio_dim), "actions": (t, len(spec.action_names)), "cost": (t,)}
+    want = {
+        "proprio": (t, spec.proprio_dim),
+        "actions": (t, len(spec.action_names)),
+        "cost": (t,),
+        "contact_max": (t,),
+    }
     for name, width in spec.features.items():
         want[f"feat_{name}"] = (t,) if width == 1 else (t, width)
     for key, shape in want.items():

@@ -1,4 +1,4 @@
-"""StepMean: the mean of a vector over one model step, for targets that a 10 Hz model predicts.
+"""StepMean and StepMax: a vector's mean, or a value's maximum, over one model step.
 
 A dataset step spans several control ticks. Its `base_velocity` target is the mean body twist over
 the ticks since the previous frame, which is the twist whose integral over the step is the step's
@@ -27,4 +27,23 @@ class StepMean:
         """The mean since the last take(), or `fallback` (the frame's own value) if nothing came."""
         out = np.asarray(fallback, dtype=np.float64) if self._count == 0 else self._sum / self._count
         self._sum, self._count = None, 0
+        return out
+
+
+class StepMax:
+    """add() once per tick; take() at each frame returns the largest value since the last take().
+
+    The contact label: a body touch that starts and ends between two frames is still a contact.
+    """
+
+    def __init__(self) -> None:
+        self._max: float | None = None
+
+    def add(self, value: float) -> None:
+        self._max = float(value) if self._max is None else max(self._max, float(value))
+
+    def take(self, fallback: float) -> float:
+        """The maximum since the last take() (the frame's own value included), or `fallback`."""
+        out = float(fallback) if self._max is None else max(self._max, float(fallback))
+        self._max = None
         return out

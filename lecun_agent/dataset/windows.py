@@ -14,7 +14,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lecun_agent.dataset.format import DatasetSpec, list_episodes, read_episode, read_spec
+from lecun_agent.dataset.format import CONTACT_N, DatasetSpec, list_episodes, read_episode, read_spec
+from lecun_agent.world_model.config import TERM_HEADS
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,9 @@ class EpisodeSet:
     cost: np.ndarray  # (N,) float32
     episode_id: np.ndarray  # (N,) int64
     finite: np.ndarray  # (N,) bool, every value at this step is finite
+    contact_max: np.ndarray  # (N,) float32, N, the step's largest measured non-foot contact force
+    terms: dict[str, np.ndarray]  # TERM_HEADS name -> (N,) float32, raw term from the measured features
+    seeds: np.ndarray  # (E,) int64, each episode's arena/program seed (-1: real robot)
 
     def __len__(self) -> int:
         return len(self.images)
@@ -38,6 +42,10 @@ class EpisodeSet:
     @property
     def num_episodes(self) -> int:
         return int(self.episode_id.max()) + 1 if len(self) else 0
+
+    def contact(self, threshold_n: float = CONTACT_N) -> np.ndarray:
+        """(N,) bool: a body contact (measured non-foot force above threshold_n) during the step."""
+        return self.contact_max > threshold_n
 
     def window_starts(self, horizon: int) -> np.ndarray:
         """(M,) start indices t such that t..t+horizon lie in one episode and are all finite."""
@@ -72,6 +80,7 @@ def concat_episodes(eps: list[dict[str, np.ndarray]], spec: DatasetSpec) -> Epis
         return np.concatenate([e[key] for e in eps]).astype(eps[0][key].dtype, copy=False)
 
     feats = {n: cat(f"feat_{n}").astype(np.float32) for n in spec.features}
+    terms = measured_terms(feats)
     data = EpisodeSet(
         spec=spec,
         images=cat("images"),
@@ -81,8 +90,18 @@ def concat_episodes(eps: list[dict[str, np.ndarray]], spec: DatasetSpec) -> Epis
         cost=cat("cost").astype(np.float32),
         episode_id=np.concatenate([np.full(len(e["images"]), i) for i, e in enumerate(eps)]),
         finite=np.ones(sum(len(e["images"]) for e in eps), dtype=bool),
+        contact_max=cat("contact_max").astype(np.float32),
+        terms=terms,
+        seeds=np.array([int(e["seed"]) for e in eps], dtype=np.int64),
     )
-    for arr in [data.proprio, data.actions, data.cost[:, None], *feats.values()]:
+    for arr in [
+        data.proprio,
+        data.actions,
+        data.cost[:, None],
+        data.contact_max[:, None],
+        *feats.values(),
+        *(v[:, None] for v in terms.values()),
+    ]:
         data.finite &= np.isfinite(arr.reshape(len(arr), -1)).all(axis=1)
     if not data.finite.all():
         log.warning(
@@ -91,6 +110,21 @@ def concat_episodes(eps: list[dict[str, np.ndarray]], spec: DatasetSpec) -> Epis
             len(data),
         )
     return data
+
+
+def measured_terms(features: dict[str, np.ndarray], chunk: int = 65536) -> dict[str, np.ndarray]:
+    """The raw (unweighted) intrinsic-cost terms the world model predicts (TERM_HEADS), computed by
+    the cost core's own hard-wired definitions from the measured features -> name -> (N,)."""
+    from lecun_agent.cost.total import IntrinsicCost
+
+    cost, n = IntrinsicCost(), len(next(iter(features.values())))
+    out = {name: np.zeros(n, dtype=np.float32) for name in TERM_HEADS}
+    with torch.no_grad():
+        for i in range(0, n, chunk):
+            part = {k: torch.from_numpy(v[i : i + chunk]) for k, v in features.items()}
+            for name in TERM_HEADS:
+                out[name][i : i + chunk] = cost.term(name).compute(part).numpy()
+    return out
 
 
 class WindowSampler:
@@ -116,14 +150,17 @@ class WindowSampler:
 
 def window_batch(data: EpisodeSet, starts: np.ndarray, horizon: int) -> dict[str, torch.Tensor]:
     """starts (B,) -> images (B, H+1, 64, 64, 3), proprio (B, H+1, P), actions (B, H, A),
-    feat_<name> (B, H+1[, w]), cost (B, H+1)."""
+    feat_<name> (B, H+1[, w]), cost (B, H+1), contact_max (B, H+1), term_<name> (B, H+1)."""
     idx = starts[:, None] + np.arange(horizon + 1)[None]  # (B, H+1)
     batch = {
         "images": torch.from_numpy(data.images[idx]),
         "proprio": torch.from_numpy(data.proprio[idx]),
         "actions": torch.from_numpy(data.actions[idx[:, :-1]]),
         "cost": torch.from_numpy(data.cost[idx]),
+        "contact_max": torch.from_numpy(data.contact_max[idx]),
     }
     for name, arr in data.features.items():
         batch[f"feat_{name}"] = torch.from_numpy(arr[idx])
+    for name, arr in data.terms.items():
+        batch[f"term_{name}"] = torch.from_numpy(arr[idx])
     return batch

@@ -5,6 +5,10 @@ frame, the proprioception and the measured cost features and terms, then picks t
 from the exploration program and holds it until the next frame; the gait runs at control_hz in
 between. Each episode uses its own seed for the arena and the program; a fall ends the episode.
 Episodes are independent, so `workers` > 1 runs several headless sims in parallel processes.
+
+Programs: "mixed" (default) alternates wandering (OU + careful operator) with approach-and-touch
+cycles (`programs/approach.py`), about 55 % of the steps approaching, so about 10 % of the 10-step
+windows hold a body contact; "wander" is the wandering program alone (no contacts).
 """
 
 from __future__ import annotations
@@ -21,10 +25,11 @@ from tqdm import tqdm
 from lecun_agent.body.readings import Readings
 from lecun_agent.cost.features import base_twist, features_from_readings
 from lecun_agent.cost.total import IntrinsicCost
-from lecun_agent.dataset.format import DatasetSpec, episode_path, write_episode, write_spec
-from lecun_agent.dataset.step_mean import StepMean
+from lecun_agent.dataset.format import CONTACT_N, DatasetSpec, episode_path, write_episode, write_spec
+from lecun_agent.dataset.step_mean import StepMax, StepMean
 from lecun_agent.gait.config import GaitConfig
 from lecun_agent.perception.proprio import proprio_from_readings
+from lecun_agent.programs.approach import PHASES, MixedProgram
 from lecun_agent.programs.exploration import OUProgram
 from lecun_agent.sim.config import SimConfig
 from lecun_agent.world_model.config import DEFAULT_HEAD_FEATURES
@@ -38,6 +43,7 @@ class CollectConfig:
     seed_start: int = 0
     episode_s: float = 20.0  # sim seconds per episode (a fall ends it sooner)
     workers: int = 1
+    program: str = "mixed"  # "mixed" (wander + approach-and-touch) or "wander"
 
 
 def dataset_spec(sim_cfg: SimConfig, gait_cfg: GaitConfig, cost: IntrinsicCost) -> DatasetSpec:
@@ -58,14 +64,23 @@ class _Recorder:
     def __init__(self, cost: IntrinsicCost):
         self.cost, self.rows = cost, {}
 
-    def add(self, image: np.ndarray, readings: Readings, action: np.ndarray, step_twist: np.ndarray) -> None:
-        """One frame; step_twist (3,) is the mean base twist over the step ending at this frame."""
+    def add(
+        self,
+        image: np.ndarray,
+        readings: Readings,
+        action: np.ndarray,
+        step_twist: np.ndarray,
+        contact_max: float,
+    ) -> None:
+        """One frame; step_twist (3,) is the mean base twist over the step ending at this frame and
+        contact_max (N) the largest non-foot contact force measured during that step."""
         feats = features_from_readings(readings, base_velocity=step_twist)
         data = self.cost.evaluate(feats)
         row = {
             "images": image,
             "proprio": proprio_from_readings(readings),
             "actions": action.astype(np.float32),
+            "contact_max": contact_max,
             "cost": float(data.costs),
             "stamp": readings.stamp,
         }
@@ -83,26 +98,41 @@ class _Recorder:
 
 
 def run_episode(
-    seed: int, episode_s: float, sim_cfg: SimConfig, gait_cfg: GaitConfig
-) -> dict[str, np.ndarray]:
-    """Run one seeded episode in-process -> the episode's arrays (format.py)."""
+    seed: int, episode_s: float, sim_cfg: SimConfig, gait_cfg: GaitConfig, program: str = "mixed"
+) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """Run one seeded episode in-process -> (the episode's arrays (format.py), program counts)."""
     from lecun_agent.gait.trot import TrotGait
-    from lecun_agent.learning.operator import path_blocked
+    from lecun_agent.learning.operator import SimSenses
     from lecun_agent.sim.sim import QuadrupedSim
 
+    if program not in ("mixed", "wander"):
+        raise ValueError(f"unknown collection program {program!r}: mixed or wander")
     sim, gait, cost = QuadrupedSim(sim_cfg), TrotGait(gait_cfg), IntrinsicCost()
+    dt = 1.0 / sim_cfg.camera_hz
+    mixed = MixedProgram(dt, seed, gait_cfg) if program == "mixed" else None
+    wander = OUProgram(dt, seed, gait_cfg)
     try:
         readings = sim.reset(seed)
         gait.reset()
-        program = OUProgram(1.0 / sim_cfg.camera_hz, seed, gait_cfg)
-        rec, cmd, fell, step_twist = _Recorder(cost), np.zeros(3), False, StepMean()
+        senses = SimSenses(sim)
+        rec, cmd, fell, step_twist, step_contact = _Recorder(cost), np.zeros(3), False, StepMean(), StepMax()
+        phases = []  # which program phase issued each step's command
         for _ in range(int(round(episode_s * sim_cfg.control_hz))):
             if sim.camera_due():
-                cmd = program.next(blocked=lambda target: path_blocked(sim, target))
-                rec.add(sim.render_camera(), readings, cmd, step_twist.take(base_twist(readings)))
+                senses.readings = readings
+                cmd = mixed.next(senses) if mixed else wander.next(blocked=senses.blocked)
+                phases.append(PHASES.index(mixed.phase) if mixed else 0)
+                rec.add(
+                    sim.render_camera(),
+                    readings,
+                    cmd,
+                    step_twist.take(base_twist(readings)),
+                    step_contact.take(readings.body_contact_force),
+                )
             sim.set_joint_targets(gait.step(cmd, readings, sim_cfg.control_dt))
             readings = sim.step()
             step_twist.add(base_twist(readings))
+            step_contact.add(readings.body_contact_force)
             if sim.fallen():
                 fell = True
                 break
@@ -110,14 +140,21 @@ def run_episode(
         sim.close()
     ep = rec.arrays()
     ep["terminated"], ep["seed"] = np.array(fell), np.array(seed, dtype=np.int64)
-    return ep
+    ep["program_phase"] = np.array(phases, dtype=np.uint8)  # optional: PHASES index per step
+    counts = {
+        "approach_steps": mixed.approach_steps if mixed else 0,
+        "approach_cycles": mixed.approach.cycles if mixed else 0,
+        "touches": mixed.approach.touches if mixed else 0,
+    }
+    return ep, counts
 
 
-def _worker(args: tuple) -> tuple[int, int, bool]:
+def _worker(args: tuple) -> tuple[int, int, bool, dict[str, int]]:
     index, seed, cfg, out_dir, spec = args
-    ep = run_episode(seed, cfg.episode_s, SimConfig(), GaitConfig())
+    ep, counts = run_episode(seed, cfg.episode_s, SimConfig(), GaitConfig(), cfg.program)
     write_episode(episode_path(out_dir, index), ep, spec)
-    return seed, len(ep["images"]), bool(ep["terminated"])
+    counts["contact_steps"] = int((ep["contact_max"] > CONTACT_N).sum())
+    return seed, len(ep["images"]), bool(ep["terminated"]), counts
 
 
 def collect(out_dir: Path | str, cfg: CollectConfig) -> dict[str, float]:
@@ -126,24 +163,26 @@ def collect(out_dir: Path | str, cfg: CollectConfig) -> dict[str, float]:
     spec = dataset_spec(SimConfig(), GaitConfig(), IntrinsicCost())
     write_spec(out_dir, spec)
     jobs = [(s, s, cfg, out_dir, spec) for s in range(cfg.seed_start, cfg.seed_start + cfg.episodes)]
-    start, steps, falls = time.monotonic(), 0, 0
+    start, steps, falls, counts = time.monotonic(), 0, 0, {}
     with tqdm(total=len(jobs), desc="collect", unit="ep") as bar:
-        if cfg.workers > 1:
-            with ProcessPoolExecutor(cfg.workers) as pool:
-                results = pool.map(_worker, jobs)
-                for _, n, fell in results:
-                    steps, falls = steps + n, falls + fell
-                    bar.update(1)
-        else:
-            for job in jobs:
-                _, n, fell = _worker(job)
+        pool = ProcessPoolExecutor(cfg.workers) if cfg.workers > 1 else None
+        try:
+            for _, n, fell, c in pool.map(_worker, jobs) if pool else map(_worker, jobs):
                 steps, falls = steps + n, falls + fell
+                counts = {k: counts.get(k, 0) + v for k, v in c.items()}
                 bar.update(1)
+        finally:
+            if pool is not None:
+                pool.shutdown()
     seconds = time.monotonic() - start
     summary = {
         "episodes": cfg.episodes,
         "transitions": steps,
         "falls": falls,
+        "program": cfg.program,
+        "approach_share": counts.get("approach_steps", 0) / max(steps, 1),
+        "contact_step_share": counts.get("contact_steps", 0) / max(steps, 1),
+        **counts,
         "seconds": seconds,
         "transitions_per_s": steps / max(seconds, 1e-9),
     }

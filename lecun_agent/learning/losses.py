@@ -7,6 +7,10 @@ Terms (weights in WorldModelConfig):
 - VICReg variance + covariance on the encoded batch: the anti-collapse term;
 - heads: cost-core features from encoded and from predicted latents (grounds the latent), each
   feature weighted equally whatever its width;
+- planning head, on encoded, predicted and target latents: contact (BCE against the measured
+  non-foot contact force of each step), the raw pain / energy / force terms (normalised MSE), and
+  the twist integrated over the predicted steps against the measured twist integrated the same
+  way (displacement, in units of 10 cm and 0.1 rad);
 - critic: n-step discounted intrinsic cost, bootstrapped from the window's last latent;
 - chunk: the slow level predicts the next k-step pooled latent.
 """
@@ -16,7 +20,18 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from lecun_agent.world_model.model import WorldModel
+from lecun_agent.world_model.config import TERM_HEADS
+from lecun_agent.world_model.model import TWIST, WorldModel
+
+
+def bootstrap_weights(members: int, batch: int, keep: float, device=None) -> torch.Tensor:
+    """(K, B) 0/1 weights: each member trains on its own random share `keep` of the windows
+    (at least one each); keep >= 1 gives every member the whole batch."""
+    if keep >= 1.0:
+        return torch.ones(members, batch, device=device)
+    w = (torch.rand(members, batch, device=device) < keep).float()
+    w[:, 0] = torch.where(w.sum(1) == 0, 1.0, w[:, 0])
+    return w
 
 
 def vicreg_terms(s: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -48,12 +63,15 @@ def world_model_loss(
     with torch.no_grad():
         targets = model.encode(images[:, 1:], proprio[:, 1:])  # (B, H, D)
 
-    # 2. Open-loop rollout; each member is scored from the shared (mean) rollout state.
+    # 2. Open-loop rollout; each member is scored from the shared (mean) rollout state, on its own
+    # bootstrap resample of the batch, so members disagree where data is thin (the uncertainty).
+    keep = bootstrap_weights(cfg.ensemble, s0.shape[0], cfg.bootstrap, s0.device)  # (K, B)
     s, preds, consistency, weight_sum = s0, [], s0.new_zeros(()), 0.0
     for h in range(horizon):
         members = model.next_ensemble(s, actions[:, h])  # (K, B, D)
         w = cfg.rho**h
-        consistency = consistency + w * (members - targets[:, h]).pow(2).mean()
+        per_window = (members - targets[:, h]).pow(2).mean(-1)  # (K, B)
+        consistency = consistency + w * ((per_window * keep).sum(1) / keep.sum(1)).mean()
         weight_sum += w
         s = members.mean(0)
         preds.append(s)
@@ -71,10 +89,13 @@ def world_model_loss(
         + head_loss(model, model.heads_normalised(targets), fn[:, 1:])
     ) / 3.0
 
-    # 5. Critic: n-step return of the recorded cost, bootstrapped with the last target latent.
+    # 5. Planning head: contact, cost terms, displacement.
+    contact, terms, disp = plan_losses(model, s0, preds, targets, batch)
+
+    # 6. Critic: n-step return of the recorded cost, bootstrapped with the last target latent.
     critic = critic_loss(model, s0.detach(), targets[:, -1], batch["cost"])
 
-    # 6. Slow level: pooled latents of chunks [0, k) and [k, 2k).
+    # 7. Slow level: pooled latents of chunks [0, k) and [k, 2k).
     chunk = chunk_loss(model, s0.detach(), targets, actions)
 
     loss = (
@@ -84,16 +105,54 @@ def world_model_loss(
         + cfg.w_heads * heads
         + cfg.w_critic * critic
         + cfg.w_chunk * chunk
+        + cfg.w_contact * contact
+        + cfg.w_terms * terms
+        + cfg.w_displacement * disp
     )
-    terms = {
+    parts = {
         "consistency": consistency,
         "var": var_loss,
         "cov": cov_loss,
         "heads": heads,
         "critic": critic,
         "chunk": chunk,
+        "contact": contact,
+        "terms": terms,
+        "displacement": disp,
     }
-    return loss, {"loss": float(loss.detach()), **{k: float(v.detach()) for k, v in terms.items()}}
+    return loss, {"loss": float(loss.detach()), **{k: float(v.detach()) for k, v in parts.items()}}
+
+
+DISP_UNIT_M, YAW_UNIT_RAD = 0.1, 0.1  # displacement loss units
+
+
+def plan_losses(
+    model: WorldModel,
+    s0: torch.Tensor,
+    preds: torch.Tensor,
+    targets: torch.Tensor,
+    batch: dict[str, torch.Tensor],
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """s0 (B, D), preds and targets (B, H, D) -> (contact BCE, term MSE, displacement loss).
+
+    Contact and terms are fitted on all three kinds of latent (so the encoder learns what predicts
+    them and the heads read predicted latents as well as encoded ones); displacement integrates the
+    predicted latents' twist over the window, as a planner does.
+    """
+    cfg = model.cfg
+    label = (batch["contact_max"] > cfg.contact_n).float()  # (B, H+1)
+    true_terms = torch.stack([batch[f"term_{n}"] for n in TERM_HEADS], -1)  # (B, H+1, T)
+    true_terms = (true_terms - model.term_mean) / model.term_std
+    contact, terms = s0.new_zeros(()), s0.new_zeros(())
+    for lat, steps in ((s0[:, None], slice(0, 1)), (preds, slice(1, None)), (targets, slice(1, None))):
+        _, logit, pred_terms = model._plan_raw(lat)
+        contact = contact + F.binary_cross_entropy_with_logits(logit, label[:, steps]) / 3.0
+        terms = terms + (pred_terms - true_terms[:, steps]).pow(2).mean() / 3.0
+    twist = model.plan_heads(preds)[TWIST]  # (B, H, 3) physical units
+    pose = model.integrate(twist)
+    true_pose = model.integrate(batch[f"feat_{TWIST}"][:, 1:])
+    err = (pose - true_pose) / torch.tensor([DISP_UNIT_M, DISP_UNIT_M, YAW_UNIT_RAD])
+    return contact, terms, err.pow(2).sum(-1).mean()
 
 
 def head_loss(model: WorldModel, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:

@@ -25,9 +25,11 @@ import torch.distributed as dist
 from tqdm import tqdm
 
 from lecun_agent.dataset.windows import EpisodeSet, WindowSampler, load_episodes
+from lecun_agent.learning.baselines import fit_contact_baseline, save_baseline
 from lecun_agent.learning.losses import world_model_loss
+from lecun_agent.learning.seeds import seed_ranges
 from lecun_agent.world_model.checkpoint import load_checkpoint, save_checkpoint
-from lecun_agent.world_model.config import WorldModelConfig
+from lecun_agent.world_model.config import TERM_HEADS, WorldModelConfig
 from lecun_agent.world_model.model import WorldModel
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,10 @@ TRAIN_STATE = "train_state.pt"
 class TrainConfig:
     steps: int = 20000  # upper bound; the time budget usually ends the run first
     minutes: float | None = None  # wall-clock budget of this invocation
+    # Compute budget of this invocation in minutes of `threads` busy cores (process CPU time /
+    # threads): the same budget as `minutes` on a machine the run has to itself, and a fair one on a
+    # shared machine, where other jobs slow the wall clock down.
+    cpu_minutes: float | None = None
     batch_size: int = 32
     lr: float = 1e-3
     weight_decay: float = 1e-5
@@ -58,6 +64,10 @@ def fit_normalisers(model: WorldModel, data: EpisodeSet) -> None:
     feats = model.flatten_features({n: torch.from_numpy(v[ok]) for n, v in data.features.items()})  # (N, F)
     model.feature_mean.copy_(feats.mean(0))
     model.feature_std.copy_(feats.std(0).clamp_min(1e-3))
+    terms = np.stack([data.terms[n][ok] for n in TERM_HEADS], 1)  # (N, T)
+    model.term_mean.copy_(torch.from_numpy(terms.mean(0)))
+    model.term_std.copy_(torch.from_numpy(terms.std(0)).clamp_min(1e-3))
+    model.cfg.step_dt = float(data.spec.step_dt)
     model.cost_scale.fill_(float(max(np.abs(data.cost[ok]).mean(), 1e-3)))
     high = np.maximum(np.abs(data.spec.action_low), np.abs(data.spec.action_high))
     model.action_scale.copy_(torch.tensor(high, dtype=torch.float32).clamp_min(1e-3))
@@ -91,8 +101,11 @@ def _distributed() -> tuple[int, int]:
     return (dist.get_rank(), world) if world > 1 else (0, 1)
 
 
-def _should_stop(deadline: float | None, world: int) -> bool:
-    stop = torch.tensor([deadline is not None and time.monotonic() >= deadline], dtype=torch.int32)
+def _should_stop(deadline: float | None, cpu_deadline: float | None, world: int) -> bool:
+    late = (deadline is not None and time.monotonic() >= deadline) or (
+        cpu_deadline is not None and time.process_time() >= cpu_deadline
+    )
+    stop = torch.tensor([late], dtype=torch.int32)
     if world > 1:
         dist.broadcast(stop, src=0)  # rank 0's clock decides, so every rank takes the same steps
     return bool(stop.item())
@@ -107,6 +120,7 @@ def train(
 ) -> dict[str, Any]:
     """Train (or resume) and return a summary {steps, samples, seconds, samples_per_s, last metrics}."""
     cfg, out_dir = cfg or TrainConfig(), Path(out_dir)
+    entered, entered_cpu = time.monotonic(), time.process_time()
     rank, world = _distributed()
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -116,37 +130,70 @@ def train(
     log.info("loaded %d steps in %d episodes from %s", len(data), data.num_episodes, data_dir)
 
     if resume and (out_dir / TRAIN_STATE).exists():
-        model, _, meta = load_checkpoint(out_dir, expect_spec=data.spec)
+        model = load_checkpoint(out_dir, expect_spec=data.spec)[0]
         model.train()
         state = torch.load(out_dir / TRAIN_STATE, map_location="cpu", weights_only=True)
     else:
-        model, meta, state = WorldModel(model_cfg or WorldModelConfig()), {}, None
+        model, state = WorldModel(model_cfg or WorldModelConfig()), None
         fit_normalisers(model, data)
+        if rank == 0:  # the no-camera contact baseline eval-model compares against
+            fit_start, fit_cpu = time.monotonic(), time.process_time()
+            out_dir.mkdir(parents=True, exist_ok=True)
+            baseline = fit_contact_baseline(data, model.cfg.horizon, model.cfg.contact_n, cfg.seed)
+            save_baseline(out_dir, baseline)
+            entered += time.monotonic() - fit_start  # evaluation's baseline, not model training
+            entered_cpu += time.process_time() - fit_cpu
+            log.info("no-camera contact baseline fitted in %.1f s", time.monotonic() - fit_start)
     mcfg = model.cfg
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     sampler = WindowSampler(data, mcfg.horizon, cfg.batch_size, cfg.seed, rank)
-    step, samples, seconds = 0, 0, 0.0
+    step, samples, seconds, cpu_seconds = 0, 0, 0.0, 0.0
     if state is not None:
         opt.load_state_dict(state["optimizer"])
         sampler.set_state(state["sampler"][rank] if rank < len(state["sampler"]) else state["sampler"][0])
         torch.set_rng_state(state["torch_rng"])
         step, samples, seconds = int(state["step"]), int(state["samples"]), float(state["seconds"])
+        cpu_seconds = float(state.get("cpu_seconds", 0.0))
         log.info("resumed at step %d", step)
+        # Re-reading the data is not training an uninterrupted run would do.
+        entered, entered_cpu = time.monotonic(), time.process_time()
+    # A fresh run's loading and normalisers count as training time.
+    seconds += time.monotonic() - entered
+    cpu_seconds += time.process_time() - entered_cpu
+    deadline = entered + 60.0 * cfg.minutes if cfg.minutes else None
+    cores = cfg.threads or torch.get_num_threads()
+    cpu_deadline = entered_cpu + 60.0 * cfg.cpu_minutes * cores if cfg.cpu_minutes else None
 
-    return _loop(model, opt, sampler, data, out_dir, cfg, rank, world, step, samples, seconds, meta)
+    clock = _Clock(seconds, cpu_seconds)
+    return _loop(
+        model, opt, sampler, data, out_dir, cfg, rank, world, step, samples, clock, (deadline, cpu_deadline)
+    )
+
+
+class _Clock:
+    """Training time so far, wall and process CPU, carried across resumed runs."""
+
+    def __init__(self, seconds: float, cpu_seconds: float):
+        self.base, self.cpu_base = seconds, cpu_seconds
+        self.start, self.cpu_start = time.monotonic(), time.process_time()
+
+    def wall(self) -> float:
+        return self.base + time.monotonic() - self.start
+
+    def cpu(self) -> float:
+        return self.cpu_base + time.process_time() - self.cpu_start
 
 
 def _loop(
-    model, opt, sampler, data, out_dir, cfg, rank, world, step, samples, seconds, meta
+    model, opt, sampler, data, out_dir, cfg, rank, world, step, samples, clock, deadlines
 ) -> dict[str, Any]:
     out_dir.mkdir(parents=True, exist_ok=True)
     start, start_step = time.monotonic(), step
-    deadline = start + 60.0 * cfg.minutes if cfg.minutes else None
     csv_path = out_dir / "metrics.csv"
     writer, fh, metrics = None, None, {}
     bar = tqdm(total=cfg.steps, initial=step, desc="train", disable=rank != 0, dynamic_ncols=True)
     try:
-        while step < cfg.steps and not _should_stop(deadline, world):
+        while step < cfg.steps and not _should_stop(*deadlines, world):
             metrics = train_step(model, opt, sampler.sample(), cfg)
             step, samples = step + 1, samples + cfg.batch_size * world
             bar.update(1)
@@ -154,7 +201,8 @@ def _loop(
                 row = {
                     "step": step,
                     "samples": samples,
-                    "seconds": round(seconds + time.monotonic() - start, 2),
+                    "seconds": round(clock.wall(), 2),
+                    "cpu_seconds": round(clock.cpu(), 2),
                     **{k: round(v, 6) for k, v in metrics.items()},
                 }
                 if writer is None:
@@ -167,33 +215,34 @@ def _loop(
                 fh.flush()
                 bar.set_postfix(loss=f"{metrics['loss']:.3f}", cons=f"{metrics['consistency']:.3f}")
             if rank == 0 and step % cfg.ckpt_every == 0:
-                _save(
-                    out_dir, model, opt, sampler, data, cfg, step, samples, seconds + time.monotonic() - start
-                )
+                _save(out_dir, model, opt, sampler, data, cfg, step, samples, clock)
     finally:
         bar.close()
         if fh is not None:
             fh.close()
-    seconds += time.monotonic() - start
     if rank == 0:
-        _save(out_dir, model, opt, sampler, data, cfg, step, samples, seconds)
+        _save(out_dir, model, opt, sampler, data, cfg, step, samples, clock)
     run_seconds = time.monotonic() - start
     return {
         "steps": step,
         "samples": samples,
-        "seconds": seconds,
+        "seconds": clock.wall(),
+        "cpu_seconds": clock.cpu(),
         "metrics": metrics,
         "samples_per_s": cfg.batch_size * world * (step - start_step) / max(run_seconds, 1e-9),
     }
 
 
-def _save(out_dir, model, opt, sampler, data, cfg, step, samples, seconds) -> None:
+def _save(out_dir, model, opt, sampler, data, cfg, step, samples, clock: _Clock) -> None:
+    seconds, cpu_seconds = clock.wall(), clock.cpu()
     train_meta = {
         "steps": step,
         "samples": samples,
         "seconds": round(seconds, 1),
+        "cpu_seconds": round(cpu_seconds, 1),  # process CPU time, all threads
         "transitions": len(data),
         "episodes": data.num_episodes,
+        "seeds": seed_ranges(data.seeds),  # eval-model refuses episodes with these seeds
         "train_config": dataclasses.asdict(cfg),
     }
     save_checkpoint(out_dir, model, data.spec, train_meta)
@@ -204,6 +253,7 @@ def _save(out_dir, model, opt, sampler, data, cfg, step, samples, seconds) -> No
         "step": step,
         "samples": samples,
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
     }
     torch.save(state, out_dir / (TRAIN_STATE + ".tmp"))
     (out_dir / (TRAIN_STATE + ".tmp")).replace(out_dir / TRAIN_STATE)

@@ -4,7 +4,8 @@ One dataset step per camera frame (optionally thinned to `step_dt`). At each fra
 joint, IMU, odometry and contact messages become one `Readings`, which gives the proprioception
 (`proprio_from_readings`), the measured cost features (`features_from_readings`) and the
 intrinsic cost terms, exactly as the in-process collector computes them; `base_velocity` is the
-mean of the odometry twists since the previous kept frame (`StepMean`), as in the collector.
+mean of the odometry twists since the previous kept frame (`StepMean`), and `contact_max` the
+largest summed body-contact force since then (`StepMax`), as in the collector.
 The action of step t is the newest /cmd_vel received before frame t+1: the command the robot
 executed between the frames.
 
@@ -27,7 +28,7 @@ from lecun_agent.body.readings import tilt_of
 from lecun_agent.cost.features import base_twist, features_from_readings
 from lecun_agent.cost.total import IntrinsicCost, TermSettings
 from lecun_agent.dataset.format import DatasetSpec, episode_path, list_episodes, write_episode, write_spec
-from lecun_agent.dataset.step_mean import StepMean
+from lecun_agent.dataset.step_mean import StepMax, StepMean
 from lecun_agent.messages.conversions import readings_from_msgs, rgb_from_image, stamp_to_sec, twist_vector
 from lecun_agent.perception.proprio import proprio_from_readings
 from lecun_agent.recording.bag import BagReader
@@ -64,12 +65,19 @@ class BagConverter:
         self.skipped_nonfinite = 0
         self.skipped_frames = 0
 
-    def step_row(self, image, latest: dict[str, Any], step_twist: StepMean) -> dict[str, Any] | None:
+    def step_row(
+        self, image, latest: dict[str, Any], step_twist: StepMean, step_contact: StepMax | None = None
+    ) -> dict[str, Any] | None:
         """One dataset step from a camera frame and the newest other messages, or None to skip it."""
         try:
             rgb = _resize(rgb_from_image(image), self.spec.image_shape)
-            readings = readings_from_msgs(latest["joint_states"], latest["imu/data"], latest.get("odom"),
-                                          latest.get("foot_contacts"), latest.get("body_contacts"))
+            readings = readings_from_msgs(
+                latest["joint_states"],
+                latest["imu/data"],
+                latest.get("odom"),
+                latest.get("foot_contacts"),
+                latest.get("body_contacts"),
+            )
         except ValueError as err:  # wrong encoding/size, joints missing: a logged skip, not a crash
             self.skipped_frames += 1
             log.warning("skipping frame at %.3f s: %s", stamp_to_sec(image.header.stamp), err)
@@ -77,9 +85,15 @@ class BagConverter:
         # The odometry twists received since the last kept frame: the step's mean motion.
         features = features_from_readings(readings, base_velocity=step_twist.take(base_twist(readings)))
         data = self.cost.evaluate(features)
-        row = {"images": rgb, "proprio": proprio_from_readings(readings),
-               "stamp": stamp_to_sec(image.header.stamp), "cost": float(data.costs),
-               "tilt": tilt_of(readings.imu_quat)}
+        contact = readings.body_contact_force
+        row = {
+            "images": rgb,
+            "proprio": proprio_from_readings(readings),
+            "contact_max": step_contact.take(contact) if step_contact is not None else contact,
+            "stamp": stamp_to_sec(image.header.stamp),
+            "cost": float(data.costs),
+            "tilt": tilt_of(readings.imu_quat),
+        }
         row.update({f"feat_{n}": features[n].numpy() for n in self.spec.features})
         row.update({f"cost_{n}": float(v) for n, v in data.weighted.items()})
         finite = all(np.isfinite(np.asarray(v, dtype=float)).all() for k, v in row.items() if k != "images")
@@ -100,16 +114,24 @@ class BagConverter:
             if k >= 0:
                 actions[i] = commands[k][1]
         ep = {key: np.stack([r[key] for r in rows]) for key in rows[0] if key not in ("tilt", "log_time")}
-        ep = {k: v.astype(np.float64 if k == "stamp" else (np.uint8 if k == "images" else np.float32))
-              for k, v in ep.items()}
+        ep = {
+            k: v.astype(np.float64 if k == "stamp" else (np.uint8 if k == "images" else np.float32))
+            for k, v in ep.items()
+        }
         ep["actions"] = np.clip(actions, self.spec.action_low, self.spec.action_high).astype(np.float32)
         ep["terminated"] = np.array(rows[-1]["tilt"] > self.cost.settings.fall_tilt)
         ep["seed"] = np.array(-1, dtype=np.int64)
         return ep
 
 
-def convert_bag(bag: Path | str, out_dir: Path | str, namespace: str = "", step_dt: float | None = None,
-                max_gap_steps: float = 5.0, min_steps: int = 2) -> dict[str, Any]:
+def convert_bag(
+    bag: Path | str,
+    out_dir: Path | str,
+    namespace: str = "",
+    step_dt: float | None = None,
+    max_gap_steps: float = 5.0,
+    min_steps: int = 2,
+) -> dict[str, Any]:
     """Convert one MCAP file; appends episodes to `out_dir`. -> summary counts.
 
     Raises MissingTopicsError naming the required topics the recording lacks, and another
@@ -126,13 +148,16 @@ def convert_bag(bag: Path | str, out_dir: Path | str, namespace: str = "", step_
     camera = resolve("camera/image_raw", namespace)
     frame_times = [m.log_time_ns * 1e-9 for m in reader.raw([camera], expect)]
     period = float(np.median(np.diff(frame_times))) if len(frame_times) > 1 else 0.1
-    spec = DatasetSpec(step_dt=step_dt or round(period, 4), source=f"mcap:{Path(bag).name}",
-                       cost_terms=list(IntrinsicCost().term_names))
+    spec = DatasetSpec(
+        step_dt=step_dt or round(period, 4),
+        source=f"mcap:{Path(bag).name}",
+        cost_terms=list(IntrinsicCost().term_names),
+    )
     write_spec(Path(out_dir), spec)
     converter = BagConverter(spec, IntrinsicCost(settings=TermSettings()), max_gap_steps)
     first_index = len(list_episodes(Path(out_dir)))
     written, steps = 0, 0
-    segment, commands, latest, step_twist = _Segment(), [], {}, StepMean()
+    segment, commands, latest, step_twist, step_contact = _Segment(), [], {}, StepMean(), StepMax()
     last_kept = -np.inf
 
     def flush() -> None:
@@ -155,6 +180,8 @@ def convert_bag(bag: Path | str, out_dir: Path | str, namespace: str = "", step_
                 latest[name] = msg
                 if name == "odom":
                     step_twist.add(twist_vector(msg.twist))
+                if name == "body_contacts":
+                    step_contact.add(sum(msg.effort))
                 continue
             t = stamp_to_sec(msg.header.stamp)
             too_soon = last_kept <= t < last_kept + 0.999 * spec.step_dt  # thinning to step_dt
@@ -163,14 +190,19 @@ def convert_bag(bag: Path | str, out_dir: Path | str, namespace: str = "", step_
             if t < last_kept or t - last_kept > max_gap_steps * spec.step_dt:
                 flush()  # a reset (time went back) or a gap ends the episode
             last_kept = t
-            row = converter.step_row(msg, latest, step_twist)
+            row = converter.step_row(msg, latest, step_twist, step_contact)
             if row is None:
                 flush()
                 continue
             row["log_time"] = log_ns * 1e-9
             segment.rows.append(row)
         flush()
-    summary = {"episodes": written, "steps": steps, "skipped_nonfinite": converter.skipped_nonfinite,
-               "skipped_frames": converter.skipped_frames, "step_dt": spec.step_dt}
+    summary = {
+        "episodes": written,
+        "steps": steps,
+        "skipped_nonfinite": converter.skipped_nonfinite,
+        "skipped_frames": converter.skipped_frames,
+        "step_dt": spec.step_dt,
+    }
     log.info("converted %s -> %s: %s", bag, out_dir, summary)
     return summary

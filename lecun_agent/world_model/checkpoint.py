@@ -2,6 +2,7 @@
 
     CKPT_DIR/model.pt        state_dict only, loaded with torch.load(weights_only=True)
     CKPT_DIR/meta.json       {"format", "config", "spec", "versions", "train": {...}}
+    CKPT_DIR/baselines.pt    the no-camera contact baseline eval-model compares against
     CKPT_DIR/train_state.pt  optimizer + sampler/RNG state for --resume (training only)
 
 Loading builds a fresh model and only returns it once everything checked out, so a caller that
@@ -25,7 +26,9 @@ from lecun_agent.world_model.config import WorldModelConfig
 from lecun_agent.world_model.model import WorldModel
 
 log = logging.getLogger(__name__)
-CHECKPOINT_FORMAT = 2  # 2: trained on dataset format 2 (base_velocity redefined)
+# 2: trained on dataset format 2 (base_velocity redefined). 3: planning head (twist, contact, cost
+# terms), training seeds in meta["train"]["seeds"], the no-camera contact baseline in baselines.pt.
+CHECKPOINT_FORMAT = 3
 MODEL_FILE, META_FILE = "model.pt", "meta.json"
 
 
@@ -79,7 +82,8 @@ def read_meta(ckpt_dir: Path) -> dict[str, Any]:
         raise CheckpointError(f"{path} is not readable JSON: {err}") from err
     if meta.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(
-            f"{path}: checkpoint format {meta.get('format')}, this code reads {CHECKPOINT_FORMAT}"
+            f"{path}: checkpoint format {meta.get('format')}, this code reads {CHECKPOINT_FORMAT} "
+            "(3 added the planning head and the training seeds): train it again"
         )
     return meta
 

@@ -19,18 +19,27 @@ DEFAULT_HEAD_FEATURES: dict[str, int] = {
     "base_velocity": 3,
 }
 
+# Intrinsic-cost terms the planning head predicts directly (raw, unweighted, as the cost core
+# defines them), so a planner weighs them with the live weights without running the full heads.
+TERM_HEADS: tuple[str, ...] = ("pain", "energy", "force")
+
 
 @dataclass
 class WorldModelConfig:
     # Sizes (defaults fit 2 CPU cores).
-    latent_dim: int = 64
+    latent_dim: int = 32
     proprio_dim: int = 55
     action_dim: int = 3
     image_size: int = 64
     channels: tuple[int, int, int, int] = (16, 32, 32, 32)
-    hidden: int = 256
+    hidden: int = 256  # encoder fusion, full feature heads, critic, slow level
+    dynamics_hidden: int = 128  # predictor members: the per-step cost of planning
+    plan_hidden: int = 64  # planning head (twist, contact, cost terms): called at every planned step
     ensemble: int = 4  # dynamics members; their spread is the model's epistemic uncertainty
+    bootstrap: float = 0.5  # share of each batch each member trains on (1.0: all members see all)
     chunk: int = 5  # k: steps pooled by the slow level
+    step_dt: float = 0.1  # s per model step (the dataset's), for integrating the twist
+    contact_n: float = 1.0  # N of measured non-foot force that makes a step a contact (the label)
     head_features: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_HEAD_FEATURES))
     # Training objective.
     horizon: int = 10  # open-loop rollout length of the consistency loss
@@ -42,6 +51,11 @@ class WorldModelConfig:
     w_cov: float = 1.0  # VICReg covariance (already divided by D)
     w_critic: float = 0.1
     w_chunk: float = 0.5
+    w_contact: float = 1.0  # contact classifier (BCE) on encoded and predicted latents
+    w_terms: float = 1.0  # pain / energy / force heads (normalised MSE)
+    w_displacement: float = (
+        1.0  # integrated predicted twist vs integrated measured twist, per metre^2 / 0.1^2
+    )
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

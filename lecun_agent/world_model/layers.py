@@ -61,3 +61,16 @@ class EnsembleMLP(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x.unsqueeze(0).expand(self.members, *x.shape))
+
+    def member(self, x: torch.Tensor, k: int) -> torch.Tensor:
+        """Member k alone: x (..., inp) -> (..., out), the same numbers as forward(x)[k]."""
+        for layer in self.net:
+            if isinstance(layer, EnsembleLinear):
+                x = torch.addmm(layer.bias[k], x.reshape(-1, x.shape[-1]), layer.weight[k]).reshape(
+                    *x.shape[:-1], -1
+                )
+            elif isinstance(layer, EnsembleLayerNorm):
+                x = nn.functional.layer_norm(x, x.shape[-1:], layer.weight[k, 0], layer.bias[k, 0])
+            else:
+                x = layer(x)
+        return x

@@ -7,10 +7,14 @@
   next k steps, given the k commands in between.
 - `cost_heads(s)`: the cost core's features predicted from a latent, in physical units, so cost
   terms run on predicted states.
+- `plan_heads(s)`: what a planner needs at every step, from one small MLP: the step's mean twist
+  (to integrate into displacement and heading, `integrate`), the probability of a body contact
+  during the step, and the expected raw pain, energy and force terms.
 - `critic(s)`: discounted future intrinsic cost from s.
 
 Callers use only these methods; `rollout` is `next` looped over a horizon. Every input or
-output shape keeps any leading batch axes.
+output shape keeps any leading batch axes. The planning path is `next` (or `next_member` for one
+member) plus `plan_heads`; `cost_heads`, `critic` and `chunk_next` are not needed per step.
 """
 
 from __future__ import annotations
@@ -19,28 +23,42 @@ import torch
 from torch import nn
 
 from lecun_agent.perception.encoder import Encoder, EncoderConfig
-from lecun_agent.world_model.config import WorldModelConfig
+from lecun_agent.world_model.config import TERM_HEADS, WorldModelConfig
 from lecun_agent.world_model.layers import EnsembleMLP, mlp
+from lecun_agent.world_model.odometry import integrate_twist
+
+TWIST = "base_velocity"  # the head feature that the planning head predicts (integrated by planners)
 
 
 class WorldModel(nn.Module):
     def __init__(self, cfg: WorldModelConfig):
         super().__init__()
+        if cfg.head_features.get(TWIST) != 3:
+            raise ValueError(f"head_features must hold {TWIST!r} with width 3 (vx, vy, yaw rate)")
         self.cfg = cfg
         d, a = cfg.latent_dim, cfg.action_dim
         self.encoder = Encoder(
             EncoderConfig(cfg.image_size, cfg.proprio_dim, d, tuple(cfg.channels), fuse_hidden=cfg.hidden)
         )
-        self.dynamics = EnsembleMLP(cfg.ensemble, d + a, cfg.hidden, d)
+        self.dynamics = EnsembleMLP(cfg.ensemble, d + a, cfg.dynamics_hidden, d)
         self.slow = mlp(d + cfg.chunk * a, cfg.hidden, d)
-        self.heads = mlp(d, cfg.hidden, sum(cfg.head_features.values()))
+        head_width = sum(cfg.head_features.values())
+        self.heads = mlp(d, cfg.hidden, head_width - 3)  # every feature but the twist
+        self.plan = mlp(d, cfg.plan_hidden, 3 + 1 + len(TERM_HEADS))  # twist, contact logit, terms
         self.value = mlp(d, cfg.hidden, 1)
         # Normalisers fitted on the training set; part of the state_dict so a checkpoint is complete.
-        head_width = sum(cfg.head_features.values())
         self.register_buffer("action_scale", torch.ones(a))
         self.register_buffer("feature_mean", torch.zeros(head_width))
         self.register_buffer("feature_std", torch.ones(head_width))
+        self.register_buffer("term_mean", torch.zeros(len(TERM_HEADS)))
+        self.register_buffer("term_std", torch.ones(len(TERM_HEADS)))
         self.register_buffer("cost_scale", torch.ones(()))
+        offset = 0  # where the twist sits among the head features
+        for name, width in cfg.head_features.items():
+            if name == TWIST:
+                break
+            offset += width
+        self._twist_at = offset
 
     # ---- parts -------------------------------------------------------------------------------
     def encode(self, images: torch.Tensor, proprio: torch.Tensor) -> torch.Tensor:
@@ -58,6 +76,12 @@ class WorldModel(nn.Module):
         """s (..., D), a (..., A) -> s_t+1 (..., D), the ensemble mean."""
         return self.next_ensemble(s, a).mean(0)
 
+    def next_member(self, s: torch.Tensor, a: torch.Tensor, member: int) -> torch.Tensor:
+        """s (..., D), a (..., A) -> member `member`'s s_t+1 (..., D): 1/K of `next`'s cost, for
+        planners that search with one member and check the elites with all of them."""
+        x = torch.cat([s, a / self.action_scale], dim=-1)
+        return s + self.dynamics.member(x, member)
+
     def uncertainty(self, s: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
         """(...,) disagreement of the ensemble: member std, averaged over latent dimensions."""
         return self.next_ensemble(s, a).std(0).mean(-1)
@@ -71,6 +95,30 @@ class WorldModel(nn.Module):
         """s (..., D) -> {feature name: (...,) or (..., width)} in physical units."""
         flat = self.heads_normalised(s) * self.feature_std + self.feature_mean
         return self.split_features(flat)
+
+    def plan_heads(self, s: torch.Tensor) -> dict[str, torch.Tensor]:
+        """s (..., D) -> what a planner scores at every step, in physical units:
+        "base_velocity" (..., 3) the step's mean twist (vx, vy m/s, yaw rate rad/s, body frame);
+        "contact" (...,) probability of a body (non-foot) contact during the step;
+        "pain", "energy", "force" (...,) expected raw intrinsic-cost terms (unweighted)."""
+        twist_n, logit, terms_n = self._plan_raw(s)
+        i = self._twist_at
+        out = {
+            TWIST: twist_n * self.feature_std[i : i + 3] + self.feature_mean[i : i + 3],
+            "contact": torch.sigmoid(logit),
+        }
+        terms = terms_n * self.term_std + self.term_mean
+        out.update({name: terms[..., j] for j, name in enumerate(TERM_HEADS)})
+        return out
+
+    def contact_logit(self, s: torch.Tensor) -> torch.Tensor:
+        """s (..., D) -> (...,) logit of a body contact during the step that ends at s."""
+        return self._plan_raw(s)[1]
+
+    def integrate(self, twist: torch.Tensor) -> torch.Tensor:
+        """twist (..., H, 3) from `plan_heads` along a rollout -> poses (..., H, 3) = (x, y, yaw)
+        after each step, relative to the start pose (odometry.integrate_twist)."""
+        return integrate_twist(twist, self.cfg.step_dt)
 
     def critic(self, s: torch.Tensor) -> torch.Tensor:
         """s (..., D) -> (...,) predicted discounted sum of future intrinsic cost."""
@@ -93,8 +141,15 @@ class WorldModel(nn.Module):
         return (latents, torch.stack(spread, dim=-1)) if with_spread else latents
 
     def heads_normalised(self, s: torch.Tensor) -> torch.Tensor:
-        """s (..., D) -> (..., F) head outputs in training-normalised units (the loss's units)."""
-        return self.heads(s)
+        """s (..., D) -> (..., F) head outputs in training-normalised units (the loss's units); the
+        twist comes from the planning head, so there is one twist prediction."""
+        rest, i = self.heads(s), self._twist_at
+        return torch.cat([rest[..., :i], self._plan_raw(s)[0], rest[..., i:]], dim=-1)
+
+    def _plan_raw(self, s: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """s (..., D) -> normalised twist (..., 3), contact logit (...,), normalised terms (..., T)."""
+        out = self.plan(s)
+        return out[..., :3], out[..., 3], out[..., 4:]
 
     def split_features(self, flat: torch.Tensor) -> dict[str, torch.Tensor]:
         """(..., F) -> {name: (...,) or (..., width)} following cfg.head_features."""
