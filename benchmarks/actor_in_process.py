@@ -1,7 +1,7 @@
 """The actor (or an ablation) on seeded goal episodes, in-process: fast tuning beside the ROS eval.
 
 Run: scripts/with_venv.sh python benchmarks/actor_in_process.py [--agent full] [--seed-start 0]
-     [--episodes 20] [--set planner.samples=256 ...] [--checkpoint DIR] [--png-dir DIR]
+     [--episodes 20 | --seeds 1 3 5] [--set planner.samples=256 ...] [--checkpoint DIR] [--png-dir DIR]
 Same seeds, arena, gait, cost, guardrail and metrics as `lecun-agent eval`, and the same Actor.act
 as actor_node; but no plan veto and no ROS. Prints one row per seed, the plan time and a summary
 split into blocked and free seeds, like benchmarks/bench_goal_in_process.py does for the baseline.
@@ -34,6 +34,8 @@ except ImportError:  # run as a module
 
 
 def _value(text: str):
+    if "," in text:
+        return tuple(_value(part) for part in text.split(","))
     for cast in (int, float):
         try:
             return cast(text)
@@ -58,6 +60,7 @@ def main() -> None:
     parser.add_argument("--agent", choices=MODEL_AGENTS, default=MODEL_AGENTS[0])
     parser.add_argument("--seed-start", type=int, default=0)
     parser.add_argument("--episodes", type=int, default=20)
+    parser.add_argument("--seeds", type=int, nargs="*", default=None, help="these seeds instead of a range")
     parser.add_argument("--checkpoint", default="")
     parser.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
                         help="actor_node parameters, e.g. planner.samples=256 mode=mode1")
@@ -72,7 +75,8 @@ def main() -> None:
         args.png_dir.mkdir(parents=True, exist_ok=True)
     episode, rows, blocked, t0 = GoalEpisode(), [], {}, time.perf_counter()
     print(f"agent {args.agent} {overrides}")
-    for seed in range(args.seed_start, args.seed_start + args.episodes):
+    seeds = args.seeds if args.seeds is not None else range(args.seed_start, args.seed_start + args.episodes)
+    for seed in seeds:
         run = run_goal_episode(agent, seed, episode)
         m = run.metrics
         rows.append(m)

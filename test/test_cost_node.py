@@ -43,6 +43,7 @@ from lecun_agent.messages.conversions import (
     stamp_to_sec,
     twist_msg,
 )
+from lecun_agent.messages.plans import named_values
 from lecun_agent.nodes.cost_node import CostNode
 from lecun_agent.nodes.qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
 
@@ -207,6 +208,24 @@ def test_valid_weight_change_applies_from_the_next_reading(normal):
     assert cost_row(robot.costs[-1], "weighted")["energy"] == pytest.approx(24.0 * 0.05)
     assert get_params(robot, ["weights.energy"])["weights.energy"] == 0.05
     assert set_param(robot, "weights.energy", 0.01).successful
+
+
+def test_the_published_cost_definition_follows_a_weight_change(normal):
+    """What the actor plans with (cost/definition, latched) is what cost_node measures with."""
+    cost, robot = normal
+    definitions: list[JointState] = []
+    sub = robot.create_subscription(JointState, "cost/definition", definitions.append, LATCHED_QOS)
+    try:
+        wait_for(lambda: definitions)  # latched: a late subscriber gets the current one at once
+        assert named_values(definitions[-1])["weights.energy"] == cost.cost.weights["energy"]
+        assert set_param(robot, "weights.energy", 0.07).successful
+        wait_for(lambda: named_values(definitions[-1])["weights.energy"] == 0.07)
+        latest = named_values(definitions[-1])
+        assert {k: latest[f"weights.{k}"] for k in cost.cost.weights} == cost.cost.weights
+        assert latest["veto.fall"] == cost.cost.veto.fall
+    finally:
+        robot.destroy_subscription(sub)
+        assert set_param(robot, "weights.energy", 0.01).successful
 
 
 @pytest.mark.parametrize(

@@ -59,8 +59,9 @@ class Actor:
         self.model, self.policy, self.limits = model, policy, limits
         self.cost = IntrinsicCost(limits)
         self.definition: dict[str, float] | None = None
-        pm, overrides = planning_path(model, self.settings.path, dt=dt)
-        cfg = replace(planner_config or PlannerConfig(), **overrides)
+        cfg = planner_config or PlannerConfig()
+        pm, overrides = planning_path(model, self.settings.path, dt=dt, contact_force_n=cfg.contact_force_n)
+        cfg = replace(cfg, **overrides)
         self.planner = Planner(pm, self.cost, cfg, policy=policy)
 
     def follow(self, definition: dict[str, float]) -> list[str]:

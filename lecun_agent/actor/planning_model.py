@@ -26,6 +26,11 @@ from lecun_agent.cost.features import Features
 from lecun_agent.world_model.layers import EnsembleMLP
 from lecun_agent.world_model.model import TWIST, WorldModel
 
+CONTACT_FORCE = "body_contact_force"
+# What a predicted contact presses with, N: the robot's weight (about 12 kg), i.e. pain 1.0 per step
+# of a certain contact (cost/pain.py counts body contact in body weights).
+CONTACT_FORCE_N = 120.0
+
 
 @runtime_checkable
 class PlanningModel(Protocol):
@@ -62,7 +67,8 @@ class WorldModelAdapter:
     `step_members` (torch.bfloat16 runs about twice the float32 rate on CPUs with
     AVX512-BF16/AMX; states and their residual sums stay float32).
     feature_names: heads to compute (None: all the model has); the planner needs those its cost
-    terms read.
+    terms read. contact_force_n: the force a certain predicted contact counts as (body_contact_force
+    = max(the regression head, P(contact) * contact_force_n)).
     """
 
     def __init__(
@@ -72,6 +78,7 @@ class WorldModelAdapter:
         dtype: torch.dtype = torch.float32,
         feature_names: Sequence[str] | None = None,
         dt: float = 0.1,
+        contact_force_n: float = CONTACT_FORCE_N,
     ) -> None:
         cfg = model.cfg
         self.model = model.eval()
@@ -83,12 +90,15 @@ class WorldModelAdapter:
         self.ensemble = model.dynamics if dtype == torch.float32 else copy.deepcopy(model.dynamics).to(dtype)
         self._heads, self._names, self._mean, self._std = self._select_heads(model, feature_names)
         self._heads = self._heads.to(dtype) if self._heads is not None else None
-        # The twist comes from the planning head (its first 3 outputs), the model's one twist.
-        self._twist = None
-        if feature_names is None or TWIST in feature_names:
+        # The planning head gives the twist (its first 3 outputs, the model's one twist) and the
+        # probability of a body contact during the step (output 3), which the contact regression
+        # head smooths away: a contact is rare, so its regression predicts a fraction of its force.
+        self._plan = None
+        if feature_names is None or TWIST in feature_names or CONTACT_FORCE in feature_names:
             i = model._twist_at
-            self._twist = _cut_last(model.plan, range(3)).to(dtype)
+            self._plan = _cut_last(model.plan, range(4)).to(dtype)
             self._twist_mean, self._twist_std = model.feature_mean[i : i + 3], model.feature_std[i : i + 3]
+        self.contact_force_n = contact_force_n
 
     # ---- PlanningModel ---------------------------------------------------------------------
     @torch.no_grad()
@@ -114,8 +124,12 @@ class WorldModelAdapter:
                 part = flat[..., i : i + width]
                 out[name] = part.squeeze(-1) if width == 1 else part
                 i += width
-        if self._twist is not None:
-            out[TWIST] = self._twist(x).float() * self._twist_std + self._twist_mean  # (..., 3)
+        if self._plan is not None:
+            raw = self._plan(x).float()
+            out[TWIST] = raw[..., :3] * self._twist_std + self._twist_mean  # (..., 3)
+            # The expected body contact force: a likely contact counts as `contact_force_n` pressing.
+            expected = torch.sigmoid(raw[..., 3]) * self.contact_force_n
+            out[CONTACT_FORCE] = torch.maximum(out[CONTACT_FORCE], expected) if CONTACT_FORCE in out else expected
         return out
 
     @torch.no_grad()

@@ -21,7 +21,7 @@ from typing import Any
 import torch
 
 from lecun_agent.actor.distill import DistilledModel, StudentNet
-from lecun_agent.actor.planning_model import PlanningModel, WorldModelAdapter
+from lecun_agent.actor.planning_model import CONTACT_FORCE_N, PlanningModel, WorldModelAdapter
 from lecun_agent.world_model.model import WorldModel
 
 PATHS: dict[str, dict[str, Any]] = {
@@ -45,7 +45,8 @@ DEFAULT_PATH = "member-bf16"
 
 
 def planning_path(
-    model: WorldModel, name: str, student: StudentNet | None = None, dt: float = 0.1
+    model: WorldModel, name: str, student: StudentNet | None = None, dt: float = 0.1,
+    contact_force_n: float = CONTACT_FORCE_N,
 ) -> tuple[PlanningModel, dict[str, Any]]:
     """-> (planning model, PlannerConfig overrides) for path `name`."""
     if name not in PATHS:
@@ -58,6 +59,6 @@ def planning_path(
         pm: PlanningModel = DistilledModel(model, student, dtype=dtype, dt=dt)
     else:
         members = None if spec["fast"] == "ensemble" else (0,)
-        pm = WorldModelAdapter(model, fast_members=members, dtype=dtype, dt=dt)
+        pm = WorldModelAdapter(model, fast_members=members, dtype=dtype, dt=dt, contact_force_n=contact_force_n)
     overrides = {"uncertainty": spec["uncertainty"], "hierarchical": spec.get("hierarchical", False)}
     return pm, overrides

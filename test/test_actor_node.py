@@ -1,0 +1,151 @@
+"""actor_node through real rclpy: every tick gets a stamped proposal and plan; it plans with cost_node's
+published definition, follows a weight change, and refuses a definition it cannot trust."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import rclpy
+from geometry_msgs.msg import PoseStamped, TwistStamped
+from model_nodes import LATENT_DIM, spinning, tiny_checkpoint
+from nav_msgs.msg import Odometry
+from nav_msgs.msg import Path as PathMsg
+from ros_probe import RosProbe
+from sensor_msgs.msg import Image, JointState
+
+from lecun_agent.actor.config import PlannerConfig
+from lecun_agent.cost.definition import cost_definition
+from lecun_agent.cost.total import TermSettings
+from lecun_agent.cost.veto import VetoLimits
+from lecun_agent.cost.weights import CostWeights
+from lecun_agent.messages.conversions import odometry_msg, sec_to_stamp, stamp_to_sec, twist_vector
+from lecun_agent.messages.latents import float_image, rows_from_float_image
+from lecun_agent.messages.plans import named_values_msg
+from lecun_agent.nodes.actor_node import ActorNode
+from lecun_agent.nodes.qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
+
+pytestmark = pytest.mark.ros
+HORIZON = 8
+
+
+def definition(**weights) -> dict[str, float]:
+    return cost_definition(CostWeights(**weights), TermSettings(), VetoLimits())
+
+
+class Robot(RosProbe):
+    """Plays perception, odometry, the guardrail (echoes each proposal as cmd_vel) and cost_node."""
+
+    def __init__(self) -> None:
+        super().__init__("fake_robot", use_sim_time=False)
+        self.latent_pub = self.create_publisher(Image, "agent/latent", SENSOR_QOS)
+        self.odom_pub = self.create_publisher(Odometry, "odom", SENSOR_QOS)
+        self.cmd_pub = self.create_publisher(TwistStamped, "cmd_vel", COMMAND_QOS)
+        self.goal_pub = self.create_publisher(PoseStamped, "goal_pose", COMMAND_QOS)
+        self.definition_pub = self.create_publisher(JointState, "cost/definition", LATCHED_QOS)
+        for kind, topic in ((TwistStamped, "agent/cmd_vel_proposed"), (PathMsg, "agent/plan"),
+                            (JointState, "agent/plan_costs"), (Image, "agent/plan_actions")):
+            self.record(kind, topic, COMMAND_QOS)
+
+    def tick(self, stamp: float, latent: np.ndarray | None = None) -> TwistStamped | None:
+        """One agent tick at `stamp`: odometry and latent of that instant; the proposal that answers it,
+        which then comes back as the executed cmd_vel (as the guardrail's would)."""
+        latent = np.random.default_rng(int(stamp * 10)).normal(size=LATENT_DIM) if latent is None else latent
+        self.odom_pub.publish(odometry_msg(stamp, np.array([0.0, 0.0, 0.3]), np.array([0, 0, 0, 1.0]),
+                                           np.zeros(3), np.zeros(3)))
+        self.latent_pub.publish(float_image(sec_to_stamp(stamp), latent[None].astype(np.float32)))
+        found = []
+
+        def answered() -> bool:
+            found[:] = [m for m in self.received["agent/cmd_vel_proposed"]
+                        if abs(stamp_to_sec(m.header.stamp) - stamp) < 1e-6]
+            return bool(found)
+
+        if not self.spin_until(answered, 10.0):
+            return None
+        self.cmd_pub.publish(found[0])
+        return found[0]
+
+    def stamped(self, topic: str, stamp: float) -> list:
+        return [m for m in self.received[topic] if abs(stamp_to_sec(m.header.stamp) - stamp) < 1e-6]
+
+    def send_goal(self, x: float, y: float) -> None:
+        goal = PoseStamped()
+        goal.header.frame_id = "odom"
+        goal.pose.position.x, goal.pose.position.y = x, y
+        self.goal_pub.publish(goal)
+
+
+@pytest.fixture(scope="module")
+def setup(tmp_path_factory):
+    ckpt = tmp_path_factory.mktemp("ckpt")
+    tiny_checkpoint(ckpt)
+    rclpy.init()
+    with spinning(ActorNode, checkpoint=str(ckpt), diagnostics_period_s=0.2,
+                  **{"planner.samples": 32, "planner.horizon": HORIZON}) as node:
+        robot = Robot()
+        robot.spin_until(lambda: robot.count_subscribers("agent/latent") > 0, 5.0)
+        yield node, robot
+        robot.destroy_node()
+    rclpy.try_shutdown()
+
+
+def test_without_cost_node_s_definition_it_proposes_zero_and_is_not_ready(setup):
+    node, robot = setup
+    assert node.definition is None
+    proposal = robot.tick(1.0)
+    assert proposal is not None, "no proposal for the tick"
+    assert np.allclose(twist_vector(proposal), 0.0)
+    assert robot.stamped("agent/plan_costs", 1.0)[0].name == []  # the guardrail need not wait for a plan
+    assert node._report()[2]["ready"] is False
+
+
+def test_a_tick_gets_a_plan_and_a_proposal_all_stamped_with_it(setup):
+    node, robot = setup
+    robot.definition_pub.publish(named_values_msg(sec_to_stamp(0.0), definition()))
+    assert robot.spin_until(lambda: node.definition is not None, 5.0)
+    robot.send_goal(2.0, 1.0)
+    assert robot.spin_until(lambda: node.goal is not None, 5.0)
+    proposal = robot.tick(2.0)
+    assert proposal is not None
+    command = twist_vector(proposal)
+    cfg = PlannerConfig()
+    assert np.all(np.isfinite(command))
+    assert np.all(command >= np.array(cfg.action_low) - 1e-6) and np.all(command <= np.array(cfg.action_high) + 1e-6)
+    assert robot.spin_until(lambda: robot.stamped("agent/plan_actions", 2.0) and robot.stamped("agent/plan", 2.0), 5)
+    actions = rows_from_float_image(robot.stamped("agent/plan_actions", 2.0)[0])
+    assert actions.shape == (HORIZON, 3) and np.allclose(actions[0], command, atol=1e-5)
+    path = robot.stamped("agent/plan", 2.0)[0]
+    assert len(path.poses) == HORIZON + 1 and path.header.frame_id == "odom"
+    costs = robot.stamped("agent/plan_costs", 2.0)[0]
+    quantities = {name.split("[")[0] for name in costs.name}
+    assert {"pain", "force", "fall"} <= quantities, quantities  # what the guardrail's veto reads
+    assert all(math.isfinite(v) for v in costs.position)
+    assert node._report()[2]["ready"] is True
+
+
+def test_the_planner_follows_a_weight_change_by_the_next_tick(setup):
+    node, robot = setup
+    robot.definition_pub.publish(named_values_msg(sec_to_stamp(0.0), definition()))
+    assert robot.spin_until(lambda: node.definition == definition(), 5.0)
+    robot.definition_pub.publish(named_values_msg(sec_to_stamp(0.0), definition(energy=0.5)))
+    assert robot.spin_until(lambda: node.definition == definition(energy=0.5), 5.0)
+    # What plans and what scores the final candidates both use the new weight.
+    assert node.actor.planner.cost.term("energy").weight == 0.5
+    assert node.actor.planner.scorer.cost is node.actor.planner.cost
+    assert robot.tick(3.0) is not None
+
+
+def test_a_definition_with_a_non_finite_value_is_refused_and_the_last_good_one_kept(setup):
+    node, robot = setup
+    robot.definition_pub.publish(named_values_msg(sec_to_stamp(0.0), definition(energy=0.25)))
+    assert robot.spin_until(lambda: node.definition == definition(energy=0.25), 5.0)
+    before = node.counts["bad_definitions"]
+    bad = definition(energy=0.25)
+    bad["weights.pain"] = float("nan")
+    robot.definition_pub.publish(named_values_msg(sec_to_stamp(0.0), bad))
+    assert robot.spin_until(lambda: node.counts["bad_definitions"] > before, 5.0)
+    assert node.actor.planner.cost.term("pain").weight == CostWeights().pain
+    assert node.definition == definition(energy=0.25)
+    assert node._report()[0] != 0  # not OK: an operator sees it in /diagnostics
