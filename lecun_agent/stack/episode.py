@@ -136,6 +136,24 @@ def goal_message(goal_xy: np.ndarray) -> PoseStamped:
     return msg
 
 
+def plan_metrics(monitor: EpisodeMonitor, agent: str, end_s: float, metrics: dict) -> dict:
+    """The planner's numbers for an episode: plan time (actor_node's last /diagnostics: p50/p99 of its
+    wall-clock plan times), deadline misses, the guardrail's plan vetoes, and vetoes followed by a fall
+    within a second (a veto must lead somewhere safe). None where the agent does not plan."""
+    report = monitor.node_reports.get(agent, {})
+    vetoes = [t for t, reasons in monitor.decisions if t <= end_s + 1e-9 and any(r.startswith("plan_veto:")
+                                                                               for r in reasons)]
+    fall_s = metrics["sim_seconds"] if metrics.get("ended_by") == "fall" else None
+
+    def number(key: str):
+        value = report.get(key)
+        return None if value in (None, "nan") else float(value)
+
+    return {"plan_ms_p50": number("plan_ms_p50"), "plan_ms_p99": number("plan_ms_p99"),
+            "deadline_misses": int(number("deadline_misses") or 0), "plan_vetoes": len(vetoes),
+            "vetoes_then_fall": sum(fall_s is not None and 0.0 <= fall_s - t <= 1.0 for t in vetoes)}
+
+
 def _watch(executor, monitor: EpisodeMonitor, stack: Stack, arena: Arena, rules: GoalRules | None,
            duration_s: float, hooks: EpisodeHooks | None = None) -> list[str]:
     """Spin until the episode ends (goal rules, `duration_s` of sim time or the hooks), a node crashes, or
@@ -192,6 +210,7 @@ def _score(out: Path, options: StackOptions, monitor: EpisodeMonitor, arena: Are
         seed=options.seed, agent=options.program and f"program:{options.program}" or options.agent,
         realtime=options.realtime, line_blocked=bool(arena.line_blocked), goal_xy=arena.goal_xy.tolist(),
         guardrail_interventions=monitor.interventions(until=truth["t"][end - 1]),
+        **plan_metrics(monitor, agent_node(options), truth["t"][end - 1], metrics),
         sync_timeouts=sum(monitor.sync_timeouts().values()),
         sync_timeouts_by_node=monitor.sync_timeouts(), crashed_nodes=crashes, respawns=dict(respawns))
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))

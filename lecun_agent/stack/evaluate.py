@@ -26,7 +26,8 @@ from tqdm import tqdm
 log = logging.getLogger(__name__)
 ROW_KEYS = ("seed", "success", "ended_by", "line_blocked", "falls", "collisions", "time_to_goal_s",
             "energy_per_meter", "path_length_m", "final_distance_m", "sim_seconds", "guardrail_interventions",
-            "sync_timeouts", "wall_s")
+            "sync_timeouts", "plan_ms_p50", "plan_ms_p99", "deadline_misses", "plan_vetoes", "vetoes_then_fall",
+            "wall_s")
 DOMAIN_BASE = 201  # ROS_DOMAIN_ID 201..232 for eval workers (tests use 1..100, docs 101..200)
 
 
@@ -118,6 +119,14 @@ def summarize(agent: str, rows: list[dict[str, Any]], realtime: bool = False) ->
         values = [r[key] for r in (rows if subset is None else subset) if r.get(key) is not None]
         return float(np.mean(values)) if values else None
 
+    def median(key: str) -> float | None:
+        values = [r[key] for r in rows if r.get(key) is not None]
+        return float(np.median(values)) if values else None
+
+    def worst(key: str) -> float | None:
+        values = [r[key] for r in rows if r.get(key) is not None]
+        return float(max(values)) if values else None
+
     interventions: dict[str, int] = {}
     for r in rows:
         for reason, n in (r.get("guardrail_interventions") or {}).items():
@@ -134,6 +143,11 @@ def summarize(agent: str, rows: list[dict[str, Any]], realtime: bool = False) ->
         "energy_per_meter": mean("energy_per_meter"),
         "guardrail_interventions": dict(sorted(interventions.items())),
         "sync_timeouts": int(sum(r.get("sync_timeouts") or 0 for r in rows)),
+        # Plan time: the median of the episodes' medians and the worst of their p99s (wall clock).
+        "plan_ms_p50": median("plan_ms_p50"), "plan_ms_p99": worst("plan_ms_p99"),
+        "deadline_misses": int(sum(r.get("deadline_misses") or 0 for r in rows)),
+        "plan_vetoes": int(sum(r.get("plan_vetoes") or 0 for r in rows)),
+        "vetoes_then_fall": int(sum(r.get("vetoes_then_fall") or 0 for r in rows)),
         "episodes_detail": rows,
     }
 
@@ -153,7 +167,10 @@ def markdown_table(summary: dict[str, Any]) -> str:
             f"{_fmt(summary['success_rate_blocked'])}, free {_fmt(summary['success_rate_free'])}), falls "
             f"{summary['falls']}, collisions {summary['collisions']}, mean time to goal "
             f"{_fmt(summary['mean_time_to_goal_s'], 1)} s, energy {_fmt(summary['energy_per_meter'], 1)} J/m, "
-            f"sync timeouts {summary['sync_timeouts']}\n\n")
+            f"sync timeouts {summary['sync_timeouts']}"
+            + (f", plan time p50/p99 {_fmt(summary['plan_ms_p50'], 1)}/{_fmt(summary['plan_ms_p99'], 1)} ms, deadline "
+               f"misses {summary['deadline_misses']}, plan vetoes {summary['plan_vetoes']} (followed by a fall within "
+               f"1 s: {summary['vetoes_then_fall']})" if summary.get("plan_ms_p50") is not None else "") + "\n\n")
     cols = ("seed", "line_blocked", "success", "ended_by", "time_to_goal_s", "collisions", "falls",
             "energy_per_meter", "final_distance_m")
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]

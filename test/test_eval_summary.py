@@ -1,0 +1,35 @@
+"""`lecun-agent eval`'s summary and table from episode rows: the interface keys, split by blocked line."""
+
+from __future__ import annotations
+
+from lecun_agent.stack.evaluate import markdown_table, summarize
+
+
+def row(seed: int, success: bool, blocked: bool, **over) -> dict:
+    base = {"seed": seed, "success": success, "ended_by": "success" if success else "time_limit",
+            "line_blocked": blocked, "falls": 0, "collisions": 1, "time_to_goal_s": 5.0 if success else None,
+            "energy_per_meter": 120.0, "guardrail_interventions": {"clamp:acceleration": 2},
+            "sync_timeouts": 0, "plan_ms_p50": 30.0 + seed, "plan_ms_p99": 40.0 + seed, "deadline_misses": seed,
+            "plan_vetoes": 1, "vetoes_then_fall": 0}
+    return {**base, **over}
+
+
+def test_summary_holds_the_interface_keys_and_the_planner_numbers():
+    rows = [row(0, True, False), row(1, False, True, falls=1, plan_vetoes=2, vetoes_then_fall=1),
+            row(2, True, True)]
+    s = summarize("full", rows)
+    assert s["success_rate"] == 2 / 3 and s["success_rate_blocked"] == 0.5 and s["success_rate_free"] == 1.0
+    assert (s["falls"], s["collisions"], s["mean_time_to_goal_s"]) == (1, 3, 5.0)
+    assert s["guardrail_interventions"] == {"clamp:acceleration": 6}
+    assert (s["plan_ms_p50"], s["plan_ms_p99"]) == (31.0, 42.0)  # median of medians, worst p99
+    assert (s["deadline_misses"], s["plan_vetoes"], s["vetoes_then_fall"]) == (3, 4, 1)
+    table = markdown_table(s)
+    assert "plan vetoes 4 (followed by a fall within 1 s: 1)" in table
+    assert table.count("\n| ") == 1 + len(rows)  # header + one line per episode
+
+
+def test_an_agent_that_does_not_plan_reports_no_plan_numbers():
+    rows = [row(0, True, False, plan_ms_p50=None, plan_ms_p99=None, deadline_misses=0, plan_vetoes=0)]
+    s = summarize("straight", rows)
+    assert s["plan_ms_p50"] is None and s["plan_vetoes"] == 0
+    assert "plan time" not in markdown_table(s)
