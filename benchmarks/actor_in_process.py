@@ -11,21 +11,16 @@ from __future__ import annotations
 
 import argparse
 import time
-from dataclasses import fields, replace
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from lecun_agent.actor.actor import Actor, ActorSettings
-from lecun_agent.actor.config import PlannerConfig
-from lecun_agent.actor.policy import load_policy
+from lecun_agent.actor.actor import load_actor
 from lecun_agent.episodes.actor_agent import actor_agent
 from lecun_agent.episodes.in_process import GoalEpisode, run_goal_episode
 from lecun_agent.episodes.top_down import plot_top_down
-from lecun_agent.paths import default_checkpoint_dir
 from lecun_agent.stack.description import AGENTS, MODEL_AGENTS
-from lecun_agent.world_model.checkpoint import load_checkpoint
 
 try:
     from bench_goal_in_process import summary
@@ -44,17 +39,6 @@ def _value(text: str):
     return {"true": True, "false": False}.get(text.lower(), text)
 
 
-def build_actor(agent: str, checkpoint: str, overrides: dict) -> Actor:
-    """The agent's actor as actor_node builds it: its AGENTS parameters, then `overrides`."""
-    params = {**AGENTS[agent][1], **overrides}
-    model, spec, _ = load_checkpoint(checkpoint or None)
-    settings = ActorSettings(**{f.name: params[f.name] for f in fields(ActorSettings) if f.name in params})
-    cfg = replace(PlannerConfig(), **{k[len("planner."):]: v for k, v in params.items() if k.startswith("planner.")})
-    policy_file = Path(settings.policy_file or Path(checkpoint or default_checkpoint_dir()) / "mode1.pt")
-    policy = load_policy(policy_file, model) if policy_file.exists() else None
-    return Actor(model, settings, cfg, policy, dt=spec.step_dt)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agent", choices=MODEL_AGENTS, default=MODEL_AGENTS[0])
@@ -68,7 +52,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     overrides = {k: _value(v) for k, v in (item.split("=", 1) for item in args.set)}
-    actor = build_actor(args.agent, args.checkpoint, overrides)
+    actor = load_actor(args.checkpoint, {**AGENTS[args.agent][1], **overrides})
     plan_ms: list[float] = []
     agent = actor_agent(actor, lambda obs, latent, r: plan_ms.append(r.timings_ms.get("total", np.nan)))
     if args.png_dir:

@@ -18,22 +18,26 @@ it when the weights do, so the next tick plans with what cost_node measures with
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
 
 import torch
 
 from lecun_agent.actor.config import PlannerConfig
 from lecun_agent.actor.planner import Planner
-from lecun_agent.actor.policy import Mode1Policy, policy_plan
+from lecun_agent.actor.policy import Mode1Policy, load_policy, policy_plan
 from lecun_agent.actor.presets import DEFAULT_PATH, PATHS, planning_path
 from lecun_agent.actor.result import PlanResult
 from lecun_agent.cost.definition import parts_of
 from lecun_agent.cost.limits import BodyLimits
 from lecun_agent.cost.total import IntrinsicCost
+from lecun_agent.paths import default_checkpoint_dir
 from lecun_agent.settings import setting
+from lecun_agent.world_model.checkpoint import load_checkpoint
 from lecun_agent.world_model.model import WorldModel
 
 ACTOR_MODES = ("plan", "mode1")
+POLICY_FILE = "mode1.pt"  # the mode-1 policy's default name in a checkpoint directory
 
 
 @dataclass(frozen=True)
@@ -89,3 +93,23 @@ class Actor:
                                   self.planner.cfg.horizon)
             return self.planner.score_plan(latent, actions, pose, goal, last_action)
         return self.planner.plan(latent, pose, goal, last_action, seed=seed, deadline_s=deadline_s or None)
+
+
+def policy_path(settings: ActorSettings, checkpoint: str) -> Path:
+    """Where the actor's mode-1 policy is: `policy_file`, else mode1.pt in the checkpoint directory."""
+    return Path(settings.policy_file or Path(checkpoint or default_checkpoint_dir()) / POLICY_FILE)
+
+
+def load_actor(checkpoint: str = "", parameters: dict | None = None) -> Actor:
+    """An Actor as actor_node builds one, outside ROS: `parameters` are actor_node's (`mode`, `path`,
+    `policy_file`, `planner.<field>`); the mode-1 policy is loaded when its file exists."""
+    params = parameters or {}
+    unknown = [k for k in params if k not in {f.name for f in fields(ActorSettings)} and not k.startswith("planner.")]
+    if unknown:
+        raise ValueError(f"unknown actor parameters {unknown}")
+    model, spec, _ = load_checkpoint(checkpoint or None)
+    settings = ActorSettings(**{k: v for k, v in params.items() if not k.startswith("planner.")})
+    cfg = replace(PlannerConfig(), **{k[len("planner."):]: v for k, v in params.items() if k.startswith("planner.")})
+    path = policy_path(settings, checkpoint)
+    policy = load_policy(path, model) if settings.policy_file or path.exists() else None
+    return Actor(model, settings, cfg, policy, dt=spec.step_dt)

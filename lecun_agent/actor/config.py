@@ -65,8 +65,8 @@ class PlannerConfig:
                                choices=UNCERTAINTY_MODES)
     uncertainty_weight: float = setting(5.0, "cost per unit of ensemble spread (mean member std of s) per step",
                                         low=0.0, high=1000.0)
-    contact_force_n: float = setting(120.0, "the body contact force a certain predicted contact counts as, N "
-                                     "(the pain term scores P(contact) x this; 120 N = the robot's weight)",
+    contact_force_n: float = setting(360.0, "the body contact force a certain predicted contact counts as, N "
+                                     "(the pain term scores P(contact) x this; 360 N = 3 robot weights)",
                                      low=0.0, high=10000.0)
     veto_penalty: float = 1.0e6  # added to a vetoed sample's cost, so all-vetoed sets still rank
     # Hierarchy: near steps with the fast predictor, the rest in slow-level chunks.

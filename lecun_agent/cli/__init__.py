@@ -21,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     learning.add_collect(sub)
     learning.add_train(sub)
     learning.add_eval_model(sub)
+    learning.add_distill(sub)
     recording.add_record(sub)
     recording.add_convert(sub)
     param.add_param(sub)

@@ -169,3 +169,35 @@ def summary_text(res: dict, h: str) -> str:
         ),
     ]
     return "\n".join(lines)
+
+
+def add_distill(sub) -> None:
+    p = sub.add_parser("distill", help="distil the mode-1 policy from the planner (mode 2) on seeded goal episodes; "
+                       "writes mode1.pt next to the world model, where actor_node looks for it")
+    p.add_argument("--checkpoint", default="", help="world-model checkpoint directory; empty = the shipped default")
+    p.add_argument("--episodes", type=int, default=30, help="goal episodes the planner runs (one seed each)")
+    p.add_argument("--seed-start", type=int, default=1000, help="first seed (eval uses 0-19; keep them apart)")
+    p.add_argument("--steps", type=int, default=3000, help="behaviour-cloning optimiser steps")
+    p.add_argument("--out", type=Path, default=None, help="policy file; default <checkpoint>/mode1.pt")
+    p.set_defaults(func=_run_distill)
+
+
+def _run_distill(args) -> int:
+    import torch
+
+    from lecun_agent.actor.actor import ActorSettings, load_actor, policy_path
+    from lecun_agent.actor.policy import save_policy
+    from lecun_agent.learning.mode1 import distill_mode1
+
+    if args.episodes <= 0 or args.steps <= 0:
+        raise ValueError("--episodes and --steps must be positive")
+    torch.set_num_threads(1)
+    out = args.out or policy_path(ActorSettings(), args.checkpoint)
+    actor = load_actor(args.checkpoint)
+    actor.policy = actor.planner.policy = None  # mode 2 alone: the policy learns the planner, not itself
+    policy, info = distill_mode1(actor, range(args.seed_start, args.seed_start + args.episodes), args.steps)
+    save_policy(out, policy, actor.model, info)
+    print(f"wrote {out}: {info['pairs']} planner choices from {info['episodes']} episodes (planner success "
+          f"{info['planner_success_rate']:.0%}); behaviour-cloning MSE train {info['train_mse_box']:.4f}, "
+          f"held out {info['heldout_mse_box']:.4f} (box units^2)")
+    return 0

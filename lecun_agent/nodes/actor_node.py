@@ -19,7 +19,6 @@ Until the first definition arrives the actor proposes zero and reports itself no
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -31,7 +30,7 @@ from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import String
 from visualization_msgs.msg import MarkerArray
 
-from lecun_agent.actor.actor import Actor, ActorSettings
+from lecun_agent.actor.actor import Actor, ActorSettings, policy_path
 from lecun_agent.actor.config import PlannerConfig
 from lecun_agent.actor.policy import load_policy
 from lecun_agent.body.readings import quat_to_rpy
@@ -39,7 +38,6 @@ from lecun_agent.dataset.format import DatasetSpec
 from lecun_agent.messages import conversions as conv
 from lecun_agent.messages.latents import float_image, rows_from_float_image
 from lecun_agent.messages.plans import named_values, path_msg, plan_costs_msg, samples_markers
-from lecun_agent.paths import default_checkpoint_dir
 from lecun_agent.world_model.model import WorldModel
 
 from .checkpoint_parameter import CheckpointParameter, ModelNodeSettings
@@ -48,8 +46,6 @@ from .parameters import Parameters
 from .qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
 from .spin import publish_last, spin_node
 from .tick_gate import EPS, SYNC_TIMEOUT_S, TickGate
-
-POLICY_FILE = "mode1.pt"  # the mode-1 policy's default name in a checkpoint directory
 
 
 class ActorNode(Node):
@@ -93,8 +89,7 @@ class ActorNode(Node):
     def _build(self, model: WorldModel, spec: DatasetSpec) -> None:
         """A (re)loaded checkpoint: a new actor on it, with the mode-1 policy distilled on it."""
         policy = None
-        path = Path(self.settings.policy_file or (Path(self.params["checkpoint"] or default_checkpoint_dir())
-                                                  / POLICY_FILE))
+        path = policy_path(self.settings, self.params["checkpoint"])
         if self.settings.policy_file or path.exists():
             policy = load_policy(path, model)  # a missing or mismatched file stops the node, saying why
             self.get_logger().info(f"mode-1 policy {path}")

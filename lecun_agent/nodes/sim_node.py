@@ -4,6 +4,9 @@ It owns simulated time: it publishes /clock and every sensor topic, applies /joi
 and steps physics either in lock-step with the command derived from its latest
 observation (synchronous) or at wall-clock rate (realtime). Its timers are wall-clock
 on purpose: it is the clock source, so it cannot wait on /clock itself.
+With `record_dir` it logs the episode's ground truth and (`record_video`) a chase-camera video on
+which the actor's latest `agent/plan` (blue) and `agent/plan_samples` are drawn, moved from odom
+to the true frame through the current instant's odometry error.
 """
 
 from __future__ import annotations
@@ -14,20 +17,22 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from nav_msgs.msg import Odometry
+from nav_msgs.msg import Path as PathMsg
 from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rosgraph_msgs.msg import Clock as ClockMsg
 from sensor_msgs.msg import CameraInfo, Image, Imu, JointState
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
+from visualization_msgs.msg import MarkerArray
 
-from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES, rotation_matrix
+from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES, quat_to_rpy, rotation_matrix
 from lecun_agent.episodes.goal import GoalRules, episode_end
 from lecun_agent.messages import conversions as conv
 from lecun_agent.messages.conversions import sec_to_stamp, stamp_to_sec
 from lecun_agent.settings import setting
 from lecun_agent.sim.config import ArenaConfig, SimConfig
-from lecun_agent.sim.episode_log import EpisodeLog
+from lecun_agent.sim.episode_log import EpisodeLog, odom_to_world
 from lecun_agent.sim.sim import QuadrupedSim
 
 from .diagnostics import OK, WARN, Diagnostics
@@ -95,6 +100,11 @@ class SimNode(Node):
             "info": self.create_publisher(CameraInfo, "camera/camera_info", LATCHED_QOS),
         }
         self.create_subscription(JointTrajectory, "joint_commands", self._on_command, COMMAND_QOS)
+        if self.recorder is not None and self.recorder.writer is not None:  # the video shows what is planned
+            self.create_subscription(PathMsg, "agent/plan", self._on_plan, COMMAND_QOS)
+            self.create_subscription(MarkerArray, "agent/plan_samples", self._on_samples, 1)
+            self.plan_lines: list = []
+            self.sample_lines: list = []
         self.create_service(Trigger, "~/reset", self._on_reset)
         self.diagnostics = Diagnostics(self, self._report)
 
@@ -128,6 +138,28 @@ class SimNode(Node):
         # Synchronous: the command answering our latest observation releases the next step.
         if self.synchronous and stamp_to_sec(msg.header.stamp) >= self.readings.stamp - 1e-9:
             self._step_and_publish()
+
+    # ---- video overlay -----------------------------------------------------------------------
+    def _to_world(self, xy: np.ndarray) -> np.ndarray:
+        """odom-frame points -> world, through the current instant's odometry and truth."""
+        r, gt = self.readings, self.sim.ground_truth()
+        return odom_to_world(xy, (r.odom_pos[0], r.odom_pos[1], quat_to_rpy(r.odom_quat)[2]),
+                             (gt.pos[0], gt.pos[1], quat_to_rpy(gt.quat)[2]))
+
+    def _on_plan(self, msg: PathMsg) -> None:
+        xy = np.array([[ps.pose.position.x, ps.pose.position.y] for ps in msg.poses], float).reshape(-1, 2)
+        self.plan_lines = [(self._to_world(xy), (40, 90, 255), 3)] if np.all(np.isfinite(xy)) else []
+        self.recorder.overlays = self.sample_lines + self.plan_lines
+
+    def _on_samples(self, msg: MarkerArray) -> None:
+        lines = []
+        for marker in msg.markers:
+            xy = np.array([[p.x, p.y] for p in marker.points], float).reshape(-1, 2)
+            color = tuple(int(255 * v) for v in (marker.color.r, marker.color.g, marker.color.b))
+            if len(xy) > 1 and np.all(np.isfinite(xy)):
+                lines.append((self._to_world(xy), color, 1))
+        self.sample_lines = lines
+        self.recorder.overlays = self.sample_lines + self.plan_lines
 
     def _sync_watchdog(self) -> None:
         if self.ended_by is not None:

@@ -45,8 +45,11 @@ def render_onboard(
     return _render(client, pos, pos + r[:, 0], r[:, 2], width, height, fov, near, far)
 
 
-def render_chase(client: int, body: int, width: int, height: int) -> np.ndarray:
-    """(H, W, 3) uint8 view from behind and above the robot, following its heading only."""
+CHASE_FOV_DEG = 60.0
+
+
+def chase_pose(client: int, body: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(eye, target, up) of the chase view: behind and above the robot, following its heading only."""
     pos, quat = pybullet.getBasePositionAndOrientation(body, physicsClientId=client)
     pos = np.array(pos)
     fwd = rot_matrix(np.array(quat))[:, 0]
@@ -55,4 +58,26 @@ def render_chase(client: int, body: int, width: int, height: int) -> np.ndarray:
     eye = pos - 1.6 * heading + np.array([0.0, 0.0, 0.9])
     target = pos + 0.6 * heading
     target[2] = 0.2
-    return _render(client, eye, target, (0, 0, 1), width, height, 60.0, 0.05, 30.0)
+    return eye, target, np.array([0.0, 0.0, 1.0])
+
+
+def render_chase(client: int, body: int, width: int, height: int) -> np.ndarray:
+    """(H, W, 3) uint8 view from behind and above the robot, following its heading only."""
+    eye, target, up = chase_pose(client, body)
+    return _render(client, eye, target, up, width, height, CHASE_FOV_DEG, 0.05, 30.0)
+
+
+def project(points: np.ndarray, eye, target, up, width: int, height: int, fov_deg: float) -> np.ndarray:
+    """World points (N, 3) -> pixel (u, v) (N, 2) in a view made like `_render`'s; NaN behind the camera."""
+    forward = np.asarray(target, float) - eye
+    forward /= np.linalg.norm(forward)
+    right = np.cross(forward, up)
+    right /= np.linalg.norm(right)
+    true_up = np.cross(right, forward)
+    d = np.asarray(points, float) - eye
+    x, y, z = d @ right, d @ true_up, d @ forward
+    fx, fy, cx, cy = intrinsics(width, height, fov_deg)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        uv = np.stack([cx + fx * x / z, cy - fy * y / z], axis=-1)
+    uv[z <= 0.05] = np.nan
+    return uv

@@ -38,6 +38,7 @@ class EpisodeLog:
         self.onboard = np.zeros((sim.config.camera_height, sim.config.camera_width, 3), np.uint8)
         self.writer = VideoWriter(self.dir / "video.mp4", fps, size) if video else None
         self.frames = 0
+        self.overlays: list = []  # (world points (M, 3), RGB, thickness) drawn on the chase view (sim_node's plan)
 
     def add(self, t: float, readings: Readings, onboard: np.ndarray | None) -> None:
         """Once per control step (a step offered twice is logged once), with its onboard frame if any."""
@@ -52,7 +53,7 @@ class EpisodeLog:
                                                                              time.monotonic()]]))
         if self.writer is not None and t + 1e-9 >= self.next_frame_t:
             self.next_frame_t = t + 1.0 / self.fps
-            self.writer.write(compose_frame(self.sim.render_chase(*self.size), self.onboard))
+            self.writer.write(compose_frame(self.sim.render_chase(*self.size, self.overlays), self.onboard))
             self.frames += 1
 
     def close(self) -> None:
@@ -64,6 +65,18 @@ class EpisodeLog:
         if self.writer is not None:
             self.writer.close()
             log.info("wrote %d frames to %s", self.frames, self.dir / "video.mp4")
+
+
+def odom_to_world(points_xy: np.ndarray, odom_pose: tuple[float, float, float],
+                  true_pose: tuple[float, float, float], z: float = 0.03) -> np.ndarray:
+    """Odom-frame points (M, 2) -> world points (M, 3) at height z, through the instant where odometry
+    says (x, y, yaw) `odom_pose` and the truth is `true_pose` (odometry drifts; the video shows the truth)."""
+    (ox, oy, oyaw), (wx, wy, wyaw) = odom_pose, true_pose
+    d = np.asarray(points_xy, float) - (ox, oy)
+    turn = wyaw - oyaw
+    c, s = np.cos(turn), np.sin(turn)
+    xy = np.stack([c * d[:, 0] - s * d[:, 1] + wx, s * d[:, 0] + c * d[:, 1] + wy], axis=-1)
+    return np.concatenate([xy, np.full((len(xy), 1), z)], axis=-1)
 
 
 def load_truth(run_dir: str | Path) -> dict[str, np.ndarray]:

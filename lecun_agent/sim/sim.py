@@ -19,6 +19,7 @@ from lecun_agent.sim import camera
 from lecun_agent.sim.arena import Arena, layout_arena
 from lecun_agent.sim.config import SimConfig
 from lecun_agent.sim.sensors import ImuModel, OdometryEstimator, read_contacts, read_joints
+from lecun_agent.sim.video import draw_polylines
 from lecun_agent.sim.world import RobotHandles, build_static_world, load_robot
 
 log = logging.getLogger(__name__)
@@ -170,6 +171,12 @@ class QuadrupedSim:
         cfg = self.config
         return camera.intrinsics(cfg.camera_width, cfg.camera_height, cfg.camera_fov_deg)
 
-    def render_chase(self, width: int = 320, height: int = 240) -> np.ndarray:
-        """(H, W, 3) uint8 third-person view from behind the robot, for videos."""
-        return camera.render_chase(self.client, self.robot.body, width, height)
+    def render_chase(self, width: int = 320, height: int = 240, overlays=()) -> np.ndarray:
+        """(H, W, 3) uint8 third-person view from behind the robot, for videos; `overlays` are
+        (world points (M, 3), RGB colour, thickness) polylines drawn on it (a plan, sampled paths)."""
+        frame = camera.render_chase(self.client, self.robot.body, width, height)
+        if not overlays:
+            return frame
+        pose = camera.chase_pose(self.client, self.robot.body)
+        return draw_polylines(frame, [(camera.project(points, *pose, width, height, camera.CHASE_FOV_DEG), color,
+                                       thickness) for points, color, thickness in overlays])

@@ -32,6 +32,18 @@ def compose_frame(
     return out
 
 
+def draw_polylines(frame: np.ndarray, lines: list[tuple[np.ndarray, tuple[int, int, int], int]]) -> np.ndarray:
+    """Draw (pixel points (M, 2), RGB colour, thickness) polylines on a copy of frame; NaN points split a line."""
+    out = frame.copy()
+    for points, color, thickness in lines:
+        finite = np.all(np.isfinite(points), axis=1)
+        for run in np.split(np.arange(len(points)), np.flatnonzero(np.diff(finite.astype(int))) + 1):
+            if len(run) > 1 and finite[run[0]]:
+                pts = np.clip(points[run], -10_000, 10_000).round().astype(np.int32)
+                cv2.polylines(out, [pts], False, color, thickness, lineType=cv2.LINE_AA)
+    return out
+
+
 class VideoWriter:
     """MP4 ('mp4v') writer of RGB frames; use as a context manager."""
 

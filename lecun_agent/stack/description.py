@@ -32,6 +32,7 @@ AGENTS: dict[str, tuple[str, dict]] = {
     "straight": ("straight_node", {}),  # the straight-line baseline (no world model)
 }
 MODEL_AGENTS = tuple(name for name, (node, _) in AGENTS.items() if node == "actor_node")
+VIDEO_SAMPLE_PATHS = 12  # sampled paths drawn on a recorded episode's video
 PLAN_DEADLINE_S = 0.08  # real time: a plan later than this uses the best so far (lock-step has no deadline)
 
 
@@ -149,8 +150,10 @@ def stack_nodes(options: StackOptions) -> list[NodeLaunch]:
     elif not options.nodes or agent_node(options) in options.nodes:
         node, parameters = AGENTS[options.agent]
         if planning:
+            video = sim and bool(options.record_dir) and options.record_video  # the video shows the samples
             parameters = {**parameters, "checkpoint": options.checkpoint,
-                          "planner.deadline_s": 0.0 if lock_step else PLAN_DEADLINE_S}
+                          "planner.deadline_s": 0.0 if lock_step else PLAN_DEADLINE_S,
+                          "sample_markers": VIDEO_SAMPLE_PATHS if video else 0}
         add(node, parameters, unguarded, commands_motion=True)
     return nodes
 
