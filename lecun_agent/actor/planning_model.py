@@ -98,7 +98,9 @@ class WorldModelAdapter:
             i = model._twist_at
             self._plan = _cut_last(model.plan, range(4)).to(dtype)
             self._twist_mean, self._twist_std = model.feature_mean[i : i + 3], model.feature_std[i : i + 3]
+        self._twist_wanted = feature_names is None or TWIST in feature_names
         self.contact_force_n = contact_force_n
+        self._contact = feature_names is None or CONTACT_FORCE in feature_names
 
     # ---- PlanningModel ---------------------------------------------------------------------
     @torch.no_grad()
@@ -126,10 +128,11 @@ class WorldModelAdapter:
                 i += width
         if self._plan is not None:
             raw = self._plan(x).float()
-            out[TWIST] = raw[..., :3] * self._twist_std + self._twist_mean  # (..., 3)
-            # The expected body contact force: a likely contact counts as `contact_force_n` pressing.
-            expected = torch.sigmoid(raw[..., 3]) * self.contact_force_n
-            out[CONTACT_FORCE] = torch.maximum(out[CONTACT_FORCE], expected) if CONTACT_FORCE in out else expected
+            if self._twist_wanted:
+                out[TWIST] = raw[..., :3] * self._twist_std + self._twist_mean  # (..., 3)
+            if self._contact:  # the expected body contact force: a likely contact counts as contact_force_n
+                expected = torch.sigmoid(raw[..., 3]) * self.contact_force_n
+                out[CONTACT_FORCE] = torch.maximum(out[CONTACT_FORCE], expected) if CONTACT_FORCE in out else expected
         return out
 
     @torch.no_grad()
