@@ -26,8 +26,10 @@ log = logging.getLogger(__name__)
 DISTILL_SEED_START = 1000
 
 
-def collect_plans(actor: Actor, seeds: Sequence[int], cfg: PolicyConfig) -> tuple[torch.Tensor, torch.Tensor, dict]:
-    """Mode 2 on each seed's goal episode -> (policy inputs (M, I), first actions (M, A), episode stats)."""
+def collect_plans(actor: Actor, seeds: Sequence[int], cfg: PolicyConfig, max_seconds: float = float("inf")
+                  ) -> tuple[torch.Tensor, torch.Tensor, dict]:
+    """Mode 2 on each seed's goal episode (up to max_seconds of it) -> (policy inputs (M, I), first actions
+    (M, A), episode stats)."""
     inputs, actions, last = [], [], {"a": None}
 
     def on_plan(obs, latent, result) -> None:
@@ -42,7 +44,7 @@ def collect_plans(actor: Actor, seeds: Sequence[int], cfg: PolicyConfig) -> tupl
     episode, successes, start = GoalEpisode(), 0, time.perf_counter()
     try:
         for seed in seeds:
-            run = run_goal_episode(agent, seed, episode)
+            run = run_goal_episode(agent, seed, episode, max_seconds)
             successes += bool(run.metrics["success"])
             log.info("seed %d: %s after %.1f s, %d ticks so far", seed, run.metrics["ended_by"],
                      run.metrics["sim_seconds"], len(actions))
@@ -53,12 +55,12 @@ def collect_plans(actor: Actor, seeds: Sequence[int], cfg: PolicyConfig) -> tupl
     return torch.stack(inputs), torch.stack(actions), stats
 
 
-def distill_mode1(actor: Actor, seeds: Sequence[int], steps: int = 3000, seed: int = 0
-                  ) -> tuple[Mode1Policy, dict]:
+def distill_mode1(actor: Actor, seeds: Sequence[int], steps: int = 3000, seed: int = 0,
+                  max_seconds: float = float("inf")) -> tuple[Mode1Policy, dict]:
     """Collect the planner's choices on `seeds` and clone them; -> (policy, info for the policy file)."""
     cfg = PolicyConfig(latent_dim=actor.model.cfg.latent_dim, action_low=actor.planner.cfg.action_low,
                        action_high=actor.planner.cfg.action_high)
-    inputs, actions, info = collect_plans(actor, seeds, cfg)
+    inputs, actions, info = collect_plans(actor, seeds, cfg, max_seconds)
     torch.manual_seed(seed)
     policy = Mode1Policy(cfg)
     n = inputs.shape[0]
