@@ -58,8 +58,10 @@ class PlannerConfig:
     # Plan cost.
     discount: float = setting(0.95, "per-step discount of the plan cost (the critic's own discount)", low=0.0,
                               high=1.0)
-    critic_weight: float = setting(1.0, "weight of the critic's value at the horizon (0: no critic)", low=0.0,
-                                   high=100.0)
+    # The critic learned the future cost of the exploration data, which had no goal: it prices motion
+    # (energy, pain) and not progress, and at full weight it talks the planner into standing still.
+    critic_weight: float = setting(0.2, "weight of the critic's value at the horizon (0: no critic; it was "
+                                   "trained on goal-free exploration, docs/actor.md)", low=0.0, high=100.0)
     uncertainty: str = setting("elites", "how the ensemble spread counts: none, elites (checked on the mean "
                                "and the top samples), penalty (every sample), members; docs/actor.md",
                                choices=UNCERTAINTY_MODES)
