@@ -28,6 +28,7 @@ from .verdict import Observations, verdict
 log = logging.getLogger(__name__)
 SEED = 2
 TIME_LIMIT_S = 15.0  # sim s: a stop of a few seconds still leaves time to reach the goal
+AGENT = "straight"  # the catalog's consumers are straight_node's (catalog.py)
 # Lock-step holds the sim only at agent ticks (every 0.1 s); between them the sim may run up to a tick
 # ahead of cost_node's clock (whose /clock queue keeps only the newest), so a stop due between ticks
 # can reach cmd_vel up to one tick later in sim time than in cost_node's own time. No new moving
@@ -40,7 +41,9 @@ def run_fault(fault: Fault, out: Path, short_waits: bool = True) -> dict:
 
     short_waits: the harness's lock-step waits (injector.SYNC_TIMEOUTS_S), else the nodes' defaults.
     """
-    options = StackOptions(seed=SEED, record_video=False)
+    # The straight-line agent: it publishes no plans, so the harness's plan faults are the only plans
+    # the guardrail sees, and a fault's effect is never mixed with a planner's choices.
+    options = StackOptions(seed=SEED, record_video=False, agent=AGENT)
     injector = FaultInjector(fault, episode_arena(options).goal_xy, short_waits)
     wall = time.monotonic()
     run_episode(out, options, rules=GoalRules(time_limit_s=TIME_LIMIT_S), hooks=injector)  # -> metrics.json
