@@ -59,6 +59,8 @@ def main() -> None:
         args.png_dir.mkdir(parents=True, exist_ok=True)
     episode, rows, blocked, t0 = GoalEpisode(), [], {}, time.perf_counter()
     print(f"agent {args.agent} {overrides}")
+    print(f"{'seed':>4} {'line':>7} {'ended_by':>10} {'t (s)':>6} {'path':>6} {'left':>5} {'coll':>4} "
+          f"{'tilt':>5} {'J/m':>5}  guardrail")
     seeds = args.seeds if args.seeds is not None else range(args.seed_start, args.seed_start + args.episodes)
     for seed in seeds:
         run = run_goal_episode(agent, seed, episode)
