@@ -69,8 +69,9 @@ def _expand(file: str, overrides: dict) -> list[Node]:
 def test_descriptions_build_with_overrides(file, target, overrides):
     nodes = _expand(file, overrides)
     options = StackOptions(target=target, namespace=overrides.get("namespace", ""),
-                           gait=overrides.get("gait", "true") == "true", program=overrides.get("program", ""))
-    expected = [n.name for n in stack_nodes(options)] + (["recorder_node"] if "record" in overrides else [])
+                           gait=overrides.get("gait", "true") == "true", program=overrides.get("program", ""),
+                           record=overrides.get("record", "false") == "true")
+    expected = [n.name for n in stack_nodes(options)]
     assert [n.node_executable for n in nodes] == expected
     assert all(n.node_package == "lecun_agent" for n in nodes)
     # The namespace has no public getter before execution; launch_ros keeps it here (Jazzy..Rolling).
