@@ -144,11 +144,11 @@ def test_online_learning_adapts_the_predictor(setup):
     before, updates = one_step_error(), node.learner.updates
     encoder_before = [p.clone() for p in node.ckpt.model.encoder.parameters()]
     results = agent.set_parameters(
-        "world_model_node", {"online_learning": True, "online_batch_size": MEMORY - 1, "online_lr": 1e-2}
+        "world_model_node", {"online_learning": True, "online_batch_size": MEMORY - 1, "online_lr": 2e-3}
     )
     assert all(r.successful for r in results)
     try:
-        assert agent.spin_until(lambda: node.learner.updates >= updates + 5, 10.0)
+        assert agent.spin_until(lambda: node.learner.updates >= updates + 40, 60.0)
     finally:
         agent.set_parameters("world_model_node", {"online_learning": False})
     assert one_step_error() < 0.5 * before

@@ -43,21 +43,16 @@ class Scored:
     spread: torch.Tensor | None  # (N, H) ensemble spread, when measured
 
 
+@dataclass
 class PlanScorer:
     """Turns predicted features into plan costs with the live weights of `cost`."""
 
-    def __init__(
-        self,
-        cost: IntrinsicCost,
-        dt: float,
-        discount: float = 0.95,
-        critic_weight: float = 1.0,
-        uncertainty_weight: float = 0.0,
-        veto_penalty: float = 1.0e6,
-    ) -> None:
-        self.cost, self.dt = cost, dt
-        self.discount, self.critic_weight = discount, critic_weight
-        self.uncertainty_weight, self.veto_penalty = uncertainty_weight, veto_penalty
+    cost: IntrinsicCost  # replaced by Actor.follow when cost_node's definition changes
+    dt: float  # s per model step
+    discount: float = 0.95
+    critic_weight: float = 1.0
+    uncertainty_weight: float = 0.0
+    veto_penalty: float = 1.0e6
 
     def step_weights(self, horizon: int) -> torch.Tensor:
         """(H,) discount^h for the cost of step h (the state after action h)."""

@@ -44,7 +44,7 @@ from .checkpoint_parameter import CheckpointParameter, ModelNodeSettings
 from .diagnostics import ERROR, OK, WARN, Diagnostics
 from .parameters import Parameters
 from .qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
-from .spin import publish_last, spin_node
+from .spin import propose_zero, spin_node
 from .tick_gate import EPS, SYNC_TIMEOUT_S, TickGate
 
 
@@ -189,12 +189,9 @@ class ActorNode(Node):
             return ERROR, "a cost/definition was refused; planning with the previous one", values
         return OK, "planning" if self.goal is not None else "planning without a goal", values
 
-    def zero(self) -> None:
-        publish_last(self.pub, conv.twist_msg(self.get_clock().now().to_msg(), [0.0, 0.0, 0.0]))
-
 
 def main(args=None) -> None:
-    spin_node(ActorNode, args, on_shutdown=lambda node: node.zero())
+    spin_node(ActorNode, args, on_shutdown=propose_zero)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from lecun_agent.programs.scripted import PROGRAMS
 
 from .parameters import Parameters
 from .qos import COMMAND_QOS, SENSOR_QOS
-from .spin import publish_last, spin_node
+from .spin import propose_zero, spin_node
 
 
 class ProgramNode(Node):
@@ -36,12 +36,9 @@ class ProgramNode(Node):
         self.start = t if self.start is None else self.start
         self.pub.publish(conv.twist_msg(latent.header.stamp, self.program(t - self.start)))
 
-    def zero(self) -> None:
-        publish_last(self.pub, conv.twist_msg(self.get_clock().now().to_msg(), [0.0, 0.0, 0.0]))
-
 
 def main(args=None) -> None:
-    spin_node(ProgramNode, args, on_shutdown=lambda node: node.zero())
+    spin_node(ProgramNode, args, on_shutdown=propose_zero)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ from rclpy.experimental import EventsExecutor
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
+from lecun_agent.messages.conversions import twist_msg
+
 READY = "ready: parameters declared, topics and services up"
 
 
@@ -24,6 +26,11 @@ def publish_last(publisher, msg, timeout_s: float = 1.0) -> None:
     """
     publisher.publish(msg)
     publisher.wait_for_all_acked(Duration(seconds=timeout_s))
+
+
+def propose_zero(node: Node) -> None:
+    """A command source's last word on shutdown: a zero on its proposal publisher (`node.pub`)."""
+    publish_last(node.pub, twist_msg(node.get_clock().now().to_msg(), [0.0, 0.0, 0.0]))
 
 
 def spin_node(

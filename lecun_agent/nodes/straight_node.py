@@ -24,7 +24,7 @@ from lecun_agent.messages import conversions as conv
 from .diagnostics import OK, WARN, Diagnostics
 from .parameters import Parameters
 from .qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
-from .spin import publish_last, spin_node
+from .spin import propose_zero, spin_node
 from .tick_gate import SYNC_TIMEOUT_S, TickGate
 
 
@@ -72,12 +72,9 @@ class StraightNode(Node):
         return (OK if self.goal is not None else WARN), "steering to the goal" if self.goal is not None \
             else "no goal", values
 
-    def zero(self) -> None:
-        publish_last(self.pub, conv.twist_msg(self.get_clock().now().to_msg(), [0.0, 0.0, 0.0]))
-
 
 def main(args=None) -> None:
-    spin_node(StraightNode, args, on_shutdown=lambda node: node.zero())
+    spin_node(StraightNode, args, on_shutdown=propose_zero)
 
 
 if __name__ == "__main__":

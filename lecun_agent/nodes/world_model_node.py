@@ -184,8 +184,7 @@ class WorldModelNode(Node):
                   "online_learning": self.params["online_learning"], "online_updates": self.learner.updates,
                   "online_loss": round(self.learner.last_loss, 5)}
         skipped = self.counts["skipped"]
-        message = f"{skipped} latents skipped" if skipped else "ok"
-        return WARN if skipped else OK, message, values
+        return (WARN, f"{skipped} latents skipped", values) if skipped else (OK, "ok", values)
 
 
 def main(args=None) -> None:
