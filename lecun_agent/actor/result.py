@@ -50,10 +50,6 @@ class PlanResult:
     def deadline_missed(self) -> bool:
         return self.source != "plan"
 
-    @property
-    def first_action(self) -> torch.Tensor:
-        return self.actions[0]
-
 
 def result_from(
     batch: Batch, row: int, last: Batch | None, pose: torch.Tensor, source: str, done: int, timings

@@ -171,12 +171,16 @@ def summary_text(res: dict, h: str) -> str:
     return "\n".join(lines)
 
 
+DISTILL_SEED_START = 1000  # distillation seeds start here, apart from eval's 0-19
+
+
 def add_distill(sub) -> None:
     p = sub.add_parser("distill", help="distil the mode-1 policy from the planner (mode 2) on seeded goal episodes; "
                        "writes mode1.pt next to the world model, where actor_node looks for it")
     p.add_argument("--checkpoint", default="", help="world-model checkpoint directory; empty = the shipped default")
     p.add_argument("--episodes", type=int, default=30, help="goal episodes the planner runs (one seed each)")
-    p.add_argument("--seed-start", type=int, default=1000, help="first seed (eval uses 0-19; keep them apart)")
+    p.add_argument("--seed-start", type=int, default=DISTILL_SEED_START,
+                   help="first seed (eval uses 0-19; keep them apart)")
     p.add_argument("--steps", type=int, default=3000, help="behaviour-cloning optimiser steps")
     p.add_argument("--out", type=Path, default=None, help="policy file; default <checkpoint>/mode1.pt")
     p.set_defaults(func=_run_distill)

@@ -5,7 +5,7 @@
 
 The episodes are the in-process goal episodes (episodes/in_process.py) with the actor planning as
 actor_node does (episodes/actor_agent.py). Use seeds the evaluation does not (eval runs 0-19): the
-default distillation seeds start at 1000.
+default distillation seeds (`lecun-agent distill`) start at 1000.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from lecun_agent.episodes.actor_agent import actor_agent
 from lecun_agent.episodes.in_process import GoalEpisode, run_goal_episode
 
 log = logging.getLogger(__name__)
-DISTILL_SEED_START = 1000
 
 
 def collect_plans(actor: Actor, seeds: Sequence[int], cfg: PolicyConfig, max_seconds: float = float("inf")
