@@ -1,7 +1,8 @@
 """The actor (or an ablation) on seeded goal episodes, in-process: fast tuning beside the ROS eval.
 
 Run: scripts/with_venv.sh python benchmarks/actor_in_process.py [--agent full] [--seed-start 0]
-     [--episodes 20 | --seeds 1 3 5] [--set planner.samples=256 ...] [--checkpoint DIR] [--png-dir DIR]
+     [--episodes 20 | --seeds 1 3 5] [--set planner.samples=256 ...] [--weights energy=0.05]
+     [--checkpoint DIR] [--png-dir DIR]
 Same seeds, arena, gait, cost, guardrail and metrics as `lecun-agent eval`, and the same Actor.act
 as actor_node; but no plan veto and no ROS. Prints one row per seed, the plan time and a summary
 split into blocked and free seeds, like benchmarks/bench_goal_in_process.py does for the baseline.
@@ -17,6 +18,10 @@ import numpy as np
 import torch
 
 from lecun_agent.actor.actor import load_actor
+from lecun_agent.cost.definition import cost_definition
+from lecun_agent.cost.total import TermSettings
+from lecun_agent.cost.veto import VetoLimits
+from lecun_agent.cost.weights import CostWeights
 from lecun_agent.episodes.actor_agent import actor_agent
 from lecun_agent.episodes.in_process import GoalEpisode, run_goal_episode
 from lecun_agent.episodes.top_down import plot_top_down
@@ -48,17 +53,22 @@ def main() -> None:
     parser.add_argument("--checkpoint", default="")
     parser.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
                         help="actor_node parameters, e.g. planner.samples=256 mode=mode1")
+    parser.add_argument("--weights", nargs="*", default=[], metavar="TERM=VALUE",
+                        help="cost weights the actor plans with, as `ros2 param set /cost_node weights.TERM` "
+                             "would set them (the episode still measures with the defaults)")
     parser.add_argument("--png-dir", type=Path, default=None, help="write top_down_<seed>.png here")
     args = parser.parse_args()
     torch.set_num_threads(1)
     overrides = {k: _value(v) for k, v in (item.split("=", 1) for item in args.set)}
     actor = load_actor(args.checkpoint, {**AGENTS[args.agent][1], **overrides})
+    weights = {k: float(v) for k, v in (item.split("=", 1) for item in args.weights)}
+    actor.follow(cost_definition(CostWeights(**weights), TermSettings(), VetoLimits()))
     plan_ms: list[float] = []
     agent = actor_agent(actor, lambda obs, latent, r: plan_ms.append(r.timings_ms.get("total", np.nan)))
     if args.png_dir:
         args.png_dir.mkdir(parents=True, exist_ok=True)
     episode, rows, blocked, t0 = GoalEpisode(), [], {}, time.perf_counter()
-    print(f"agent {args.agent} {overrides}")
+    print(f"agent {args.agent} {overrides} weights {weights or 'default'}")
     print(f"{'seed':>4} {'line':>7} {'ended_by':>10} {'t (s)':>6} {'path':>6} {'left':>5} {'coll':>4} "
           f"{'tilt':>5} {'J/m':>5}  guardrail")
     seeds = args.seeds if args.seeds is not None else range(args.seed_start, args.seed_start + args.episodes)
