@@ -47,7 +47,9 @@ def assert_same(a: tuple[dict, dict], b: tuple[dict, dict]) -> None:
                                                                         mb["sync_timeouts_by_node"])
     for key in SAME:
         assert ta[key].shape == tb[key].shape and np.array_equal(ta[key], tb[key]), key
-    assert ma == mb
+    # Plan times are wall-clock measurements of the machine, not of the run; everything else is the run's.
+    wall_clock = ("plan_ms_p50", "plan_ms_p99")
+    assert {k: v for k, v in ma.items() if k not in wall_clock} == {k: v for k, v in mb.items() if k not in wall_clock}
 
 
 @pytest.mark.parametrize("options, kwargs", [
