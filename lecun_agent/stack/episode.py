@@ -169,6 +169,8 @@ def _watch(executor, monitor: EpisodeMonitor, stack: Stack, arena: Arena, rules:
             return crashes
         if hooks is not None and hooks.step(stack):
             return []
+        if monitor.node_reports.get("sim_node", {}).get("episode_end"):
+            return []  # sim_node ended it and holds time (its reliable report, if a best-effort truth was lost)
         pose = monitor.latest_pose()
         if pose is not None:
             t, pos, quat = pose
