@@ -97,6 +97,7 @@ def test_without_cost_node_s_definition_it_proposes_zero_and_is_not_ready(setup)
     proposal = robot.tick(1.0)
     assert proposal is not None, "no proposal for the tick"
     assert np.allclose(twist_vector(proposal), 0.0)
+    assert robot.spin_until(lambda: robot.stamped("agent/plan_costs", 1.0), 5.0)
     assert robot.stamped("agent/plan_costs", 1.0)[0].name == []  # the guardrail need not wait for a plan
     assert node._report()[2]["ready"] is False
 
@@ -118,6 +119,7 @@ def test_a_tick_gets_a_plan_and_a_proposal_all_stamped_with_it(setup):
     assert actions.shape == (HORIZON, 3) and np.allclose(actions[0], command, atol=1e-5)
     path = robot.stamped("agent/plan", 2.0)[0]
     assert len(path.poses) == HORIZON + 1 and path.header.frame_id == "odom"
+    assert robot.spin_until(lambda: robot.stamped("agent/plan_costs", 2.0), 5.0)
     costs = robot.stamped("agent/plan_costs", 2.0)[0]
     quantities = {name.split("[")[0] for name in costs.name}
     assert {"pain", "force", "fall"} <= quantities, quantities  # what the guardrail's veto reads
@@ -149,3 +151,19 @@ def test_a_definition_with_a_non_finite_value_is_refused_and_the_last_good_one_k
     assert node.actor.planner.cost.term("pain").weight == CostWeights().pain
     assert node.definition == definition(energy=0.25)
     assert node._report()[0] != 0  # not OK: an operator sees it in /diagnostics
+
+
+def test_a_tick_offered_again_gets_the_same_answer_not_a_second_plan(setup):
+    """A body re-offers a reading nobody answered yet (lock-step start); planning it twice would advance
+    the warm start by a tick that never happened, and how often that happens depends on timing."""
+    node, robot = setup
+    robot.definition_pub.publish(named_values_msg(sec_to_stamp(0.0), definition()))
+    assert robot.spin_until(lambda: node.definition == definition(), 5.0)
+    latent = np.random.default_rng(7).normal(size=LATENT_DIM)
+    first = robot.tick(5.0, latent)
+    ticks, repeats = node.counts["ticks"], node.counts["repeated_ticks"]
+    robot.latent_pub.publish(float_image(sec_to_stamp(5.0), latent[None].astype(np.float32)))
+    assert robot.spin_until(lambda: len(robot.stamped("agent/cmd_vel_proposed", 5.0)) == 2, 5.0)
+    again = robot.stamped("agent/cmd_vel_proposed", 5.0)[1]
+    assert np.array_equal(twist_vector(again), twist_vector(first))
+    assert (node.counts["ticks"], node.counts["repeated_ticks"]) == (ticks, repeats + 1)

@@ -86,8 +86,9 @@ class Actor:
 
     @torch.no_grad()
     def act(self, latent, pose, goal, last_action, seed: int, deadline_s: float = 0.0) -> PlanResult:
-        """One tick: latent (D,), odom pose (x, y, yaw), odom goal (x, y) or None, the command being
-        executed (3,) or None; `seed` makes the tick's sampling reproducible (lock-step)."""
+        """One tick: latent (D,), odom pose (x, y, yaw), odom goal (x, y) or None, the command the rate
+        limit starts from (3,) or None (actor_node: its previous proposal); `seed` makes the tick's
+        sampling reproducible (lock-step)."""
         if self.settings.mode == "mode1":
             actions = policy_plan(self.policy, self.planner.model, latent, pose, goal, last_action,
                                   self.planner.cfg.horizon)

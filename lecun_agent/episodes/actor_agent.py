@@ -1,9 +1,9 @@
 """The actor as an in-process agent: encode the tick's camera and proprioception, then `Actor.act`.
 
 The same encoder call as perception_node and the same `Actor.act` as actor_node, so an in-process
-goal episode (in_process.py) plans like the ROS stack does, minus the plan veto (the in-process
-guardrail gets no plan costs) and with the previous proposal standing in for the command being
-executed. Used to tune the planner and to collect mode-2 plans for distilling mode 1.
+goal episode (in_process.py) plans like the ROS stack does (the rate limit starts from the previous
+proposal there too), minus the plan veto (the in-process guardrail gets no plan costs). Used to
+tune the planner and to collect mode-2 plans for distilling mode 1.
 """
 
 from __future__ import annotations

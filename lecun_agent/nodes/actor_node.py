@@ -1,15 +1,16 @@
 """actor_node: the actor. Plans in the world model's latent space and proposes the tick's command.
 
 On each `agent/latent` (the agent tick: one per camera frame) it takes the odometry of the tick's
-instant (TickGate), the latest `goal_pose` and the command being executed (the previous tick's
-`cmd_vel`), runs one `Actor.act` (actor/actor.py: MPPI through the world model with mode 1's
-proposal, or mode 1 alone) and publishes, all stamped with the tick:
+instant (TickGate), the latest `goal_pose` and its own previous proposal (where the command rate
+limit starts; the guardrail's later re-decisions of a tick would make it depend on message
+timing, so lock-step runs could differ), runs one `Actor.act` (actor/actor.py: MPPI through the
+world model with mode 1's proposal, or mode 1 alone) and publishes, all stamped with the tick:
 - `agent/plan_costs` (the plan's predicted raw cost terms and tilt, for the guardrail's veto),
   `agent/plan` (nav_msgs/Path), `agent/plan_actions` (32FC1, H x 3),
 - then `agent/cmd_vel_proposed`: the plan's first command,
 - `agent/plan_samples` (MarkerArray of the cheapest sampled paths) only when `sample_markers` > 0.
 Every tick gets a proposal (zero in rest mode, or when the latent cannot be used), so the
-lock-step loop never waits on the actor.
+lock-step loop never waits on the actor; a tick offered again gets the same messages again.
 
 The cost it plans with is cost_node's: cost_node publishes its weights, term settings and veto
 limits on the latched `cost/definition` whenever one changes, and the next tick plans with them.
@@ -56,7 +57,7 @@ class ActorNode(Node):
         self.settings = p.declare_settings(ActorSettings)
         self.planner_config = p.declare_settings(PlannerConfig, "planner.")
         sync_s = p.declare("sync_timeout_s", SYNC_TIMEOUT_S, "wall seconds to wait for the odometry of a tick's "
-                           "instant and the previous tick's cmd_vel (counted)", low=0.05, high=60.0)
+                           "instant (counted)", low=0.05, high=60.0)
         p.declare("sample_markers", 0, "publish this many of the cheapest sampled paths on agent/plan_samples "
                   "(MarkerArray, for RViz); 0 = off", low=0, high=4096, runtime=True)
         torch.set_num_threads(common.threads)
@@ -66,11 +67,11 @@ class ActorNode(Node):
         p.reject_unknown_overrides()
         self.goal: np.ndarray | None = None
         self.mode = "explore"
-        self.commands: list[tuple[float, np.ndarray]] = []  # (stamp, cmd_vel) newest last, a few kept
-        self.previous_tick: float | None = None
+        self.last_proposal = np.zeros(3)  # where the next plan's rate limit starts
+        self.answered: tuple[float, list] | None = None  # (stamp, messages) of the last tick answered
         self.plan_ms: list[float] = []
         self.counts: Counter[str] = Counter()
-        self.gate = TickGate(self, ("odom",), sync_s, self._tick, also_ready=self._command_in)
+        self.gate = TickGate(self, ("odom",), sync_s, self._tick)
         self.pub = self.create_publisher(TwistStamped, "agent/cmd_vel_proposed", COMMAND_QOS)
         self.plan_pub = self.create_publisher(PathMsg, "agent/plan", COMMAND_QOS)
         self.costs_pub = self.create_publisher(JointState, "agent/plan_costs", COMMAND_QOS)
@@ -79,7 +80,6 @@ class ActorNode(Node):
         sub = self.create_subscription
         sub(Image, "agent/latent", lambda m: self.gate.event(conv.stamp_to_sec(m.header.stamp), m), SENSOR_QOS)
         sub(Odometry, "odom", self.gate.feed("odom"), SENSOR_QOS)
-        sub(TwistStamped, "cmd_vel", self._on_cmd_vel, COMMAND_QOS)
         sub(PoseStamped, "goal_pose", self._on_goal, COMMAND_QOS)
         sub(String, "agent/mode", lambda m: setattr(self, "mode", m.data), LATCHED_QOS)
         sub(JointState, "cost/definition", self._on_definition, LATCHED_QOS)
@@ -114,31 +114,30 @@ class ActorNode(Node):
 
     def _on_goal(self, msg: PoseStamped) -> None:
         goal = np.array([msg.pose.position.x, msg.pose.position.y])
-        self.goal = goal if np.all(np.isfinite(goal)) else None
-        self.actor.reset()
-        self.get_logger().info(f"goal {self.goal}")
+        goal = goal if np.all(np.isfinite(goal)) else None
+        if not np.array_equal(goal, self.goal):  # a goal sent again (a sender's retry) keeps the warm start
+            self.goal = goal
+            self.actor.reset()
+            self.get_logger().info(f"goal {self.goal}")
         self.diagnostics.publish()
-
-    def _on_cmd_vel(self, msg: TwistStamped) -> None:
-        command = conv.twist_vector(msg)
-        if np.all(np.isfinite(command)):
-            self.commands = [*self.commands[-7:], (conv.stamp_to_sec(msg.header.stamp), command)]
-        self.gate.release()
-
-    def _command_in(self, stamp: float) -> bool:
-        """The previous tick's command has come back from the guardrail (or there was no previous tick)."""
-        return self.previous_tick is None or any(t >= self.previous_tick - EPS for t, _ in self.commands)
-
-    def _executing(self, stamp: float) -> np.ndarray:
-        """The command the body is executing at `stamp`: the newest cmd_vel stamped before it, else zero."""
-        before = [c for t, c in self.commands if t < stamp - EPS]
-        return before[-1] if before else np.zeros(3)
 
     # ---- one tick -----------------------------------------------------------------------------
     def _tick(self, stamp: float, latent_msg: Image, inputs: dict, timed_out: bool) -> None:
-        last = self._executing(stamp)
-        self.previous_tick = stamp
-        odom, why = inputs["odom"], None
+        if self.answered is not None and abs(stamp - self.answered[0]) < EPS:
+            # The same tick again (a body re-offers a reading nobody answered yet): the same answer,
+            # not a second plan, which would advance the warm start by a tick that never happened.
+            self.counts["repeated_ticks"] += 1
+            for publisher, msg in self.answered[1]:
+                publisher.publish(msg)
+            return
+        answer = self._answer(stamp, latent_msg, inputs["odom"])
+        self.answered = (stamp, answer)
+        for publisher, msg in answer:
+            publisher.publish(msg)
+
+    def _answer(self, stamp: float, latent_msg: Image, odom: Odometry | None) -> list[tuple]:
+        """The tick's messages, in publishing order (the plan's predictions before the proposal)."""
+        header_stamp, why = latent_msg.header.stamp, None
         try:
             latent = rows_from_float_image(latent_msg)[0]
         except ValueError as err:
@@ -149,30 +148,27 @@ class ActorNode(Node):
                    else "non-finite latent" if not np.all(np.isfinite(latent)) else None)
         if why is not None:
             self.counts[f"idle:{why.split(':')[0]}"] += 1
-            self.costs_pub.publish(plan_costs_msg(latent_msg.header.stamp, {}))  # the guardrail need not wait
-            self.pub.publish(conv.twist_msg(latent_msg.header.stamp, np.zeros(3)))
-            return
+            self.last_proposal = np.zeros(3)
+            return [(self.costs_pub, plan_costs_msg(header_stamp, {})),  # the guardrail need not wait
+                    (self.pub, conv.twist_msg(header_stamp, np.zeros(3)))]
         p, q = odom.pose.pose.position, odom.pose.pose.orientation
         pose = (p.x, p.y, float(quat_to_rpy(np.array([q.x, q.y, q.z, q.w]))[2]))
         seed = self.planner_config.seed + int(round(stamp * 1000))  # the same tick plans the same
-        result = self.actor.act(latent, pose, self.goal, last, seed, self.planner_config.deadline_s)
-        self._publish(latent_msg.header.stamp, result)
+        result = self.actor.act(latent, pose, self.goal, self.last_proposal, seed, self.planner_config.deadline_s)
+        self.last_proposal = result.actions[0].numpy().astype(float)
         self.counts["ticks"] += 1
         self.counts[f"source:{result.source}"] += 1
         self.counts["vetoed_plans"] += int(result.vetoed)
         self.counts["deadline_misses"] += int(result.deadline_missed)
         self.plan_ms.append(result.timings_ms.get("total", float("nan")))
-
-    def _publish(self, stamp, result) -> None:
-        predicted = {k: v.numpy() for k, v in result.predicted.items()}
-        self.costs_pub.publish(plan_costs_msg(stamp, predicted))
-        self.plan_pub.publish(path_msg(stamp, result.poses.numpy()))
-        self.actions_pub.publish(float_image(stamp, result.actions.numpy(), frame_id="base_link"))
+        answer = [(self.costs_pub, plan_costs_msg(header_stamp, {k: v.numpy() for k, v in result.predicted.items()})),
+                  (self.plan_pub, path_msg(header_stamp, result.poses.numpy())),
+                  (self.actions_pub, float_image(header_stamp, result.actions.numpy(), frame_id="base_link"))]
         count = self.params["sample_markers"]
         if count > 0:
-            self.samples_pub.publish(samples_markers(stamp, result.samples_xy.numpy(), result.sample_costs.numpy(),
-                                                     count))
-        self.pub.publish(conv.twist_msg(stamp, result.actions[0].numpy().astype(float)))
+            answer.append((self.samples_pub, samples_markers(header_stamp, result.samples_xy.numpy(),
+                                                             result.sample_costs.numpy(), count)))
+        return [*answer, (self.pub, conv.twist_msg(header_stamp, self.last_proposal))]
 
     # ---- reporting ------------------------------------------------------------------------------
     def _report(self):

@@ -31,6 +31,7 @@ from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import CameraInfo, Image, Imu, JointState
 from std_msgs.msg import Bool, String
 from trajectory_msgs.msg import JointTrajectory
+from visualization_msgs.msg import MarkerArray
 
 # rosbag2's regex: the type token at the start of each field line ("foo_msgs/Bar" in "foo_msgs/Bar[] b").
 _FIELD_TYPE = re.compile(r"(?:^|\n)\s*([a-zA-Z0-9_/]+)(?:\[[^\]]*\])?\s+")
@@ -63,7 +64,7 @@ def type_name_of(msg_or_class) -> str:
 # Every message type of the topic contract (docs/interfaces.md), and nothing else.
 KNOWN_TYPES: dict[str, type] = {type_name_of(cls): cls for cls in (
     Clock, JointState, Imu, Image, CameraInfo, Odometry, PathMsg, PoseStamped, TwistStamped,
-    JointTrajectory, Bool, String, DiagnosticArray)}
+    JointTrajectory, Bool, String, DiagnosticArray, MarkerArray)}
 
 
 def canonical(type_name: str) -> str:
