@@ -7,6 +7,18 @@ Subprocesses started by tests inherit both.
 
 import os
 
+import pytest
+import torch
+
 os.environ["ROS_DOMAIN_ID"] = str(1 + os.getpid() % 100)
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ.setdefault("RMW_IMPLEMENTATION", "rmw_fastrtps_cpp")
+
+
+@pytest.fixture
+def one_torch_thread():
+    """Tiny batches (planner tests): a second torch thread only spins while another process holds the core."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

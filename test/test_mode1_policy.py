@@ -9,14 +9,7 @@ from lecun_agent.actor import Mode1Policy, Planner, PlannerConfig, PolicyConfig,
 from lecun_agent.actor.toy import PointMassModel
 from lecun_agent.cost.total import IntrinsicCost
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny batches: a second torch thread only spins while another process holds the core."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # conftest.py
 
 
 def synthetic_plans(n: int, latent: int, seed: int = 0):

@@ -19,14 +19,7 @@ from lecun_agent.cost.weights import CostWeights
 from lecun_agent.world_model.config import WorldModelConfig
 from lecun_agent.world_model.model import WorldModel
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny batches: a second torch thread only spins while another process holds the core."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # conftest.py
 
 
 GOAL_ONLY = {"energy": 0.0, "progress": 0.0}  # the toy's body never hurts, so only goal_distance is left
