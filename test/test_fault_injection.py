@@ -4,7 +4,8 @@ Each row must be what the stack must do (harness.judged_ok): no fall, no unsafe 
 a stop whenever one of the guardrail's inputs went bad, the agent walking again once the fault
 cleared, and the stack stopped (by design) when the gait or the guardrail dies. The default suite
 runs the fast subset (catalog.FAST: a joint reading without all joints sent to every reader, which
-killed gait_node before it was fixed, and a SIGKILLed agent that respawns); `-m faults` runs every
+killed gait_node before it was fixed; kills are timed by the harness's own clock, so they run only
+under the marker); `-m faults` runs every
 fault (about 30-60 minutes on 2 cores; `lecun-agent faults --write-docs` runs the same set and
 writes docs/reliability.md).
 """

@@ -16,6 +16,7 @@ import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import TwistStamped
 from nav_msgs.msg import Odometry
+from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 from ros_probe import RosProbe
 from sensor_msgs.msg import CameraInfo, Image, Imu, JointState
 from std_srvs.srv import Trigger
@@ -38,6 +39,10 @@ def answer_ticks(node: RosProbe, image: Image) -> None:
         node.cmd.publish(twist_msg(image.header.stamp, node.command))
 
 
+# Every joint command is counted: a busy probe must not lose them to a keep-last-1 queue.
+DEEP_RELIABLE = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1000, reliability=ReliabilityPolicy.RELIABLE)
+
+
 @pytest.fixture(scope="module")
 def probe(tmp_path_factory):
     nodes = stack_nodes(StackOptions(target="sim", nodes=("sim_node", "gait_node")))
@@ -52,7 +57,7 @@ def probe(tmp_path_factory):
         (JointState, "joint_states", SENSOR_QOS), (Imu, "imu/data", SENSOR_QOS),
         (CameraInfo, "camera/camera_info", LATCHED_QOS),
         (JointState, "foot_contacts", SENSOR_QOS), (Odometry, "odom", SENSOR_QOS),
-        (Odometry, "sim/ground_truth", SENSOR_QOS), (JointTrajectory, "joint_commands", COMMAND_QOS),
+        (Odometry, "sim/ground_truth", SENSOR_QOS), (JointTrajectory, "joint_commands", DEEP_RELIABLE),
         (DiagnosticArray, "diagnostics", 10),
     ]:
         node.record(msg_type, topic, qos)

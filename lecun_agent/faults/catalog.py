@@ -133,7 +133,11 @@ def _kills() -> list[Fault]:
 
 
 FAULTS: list[Fault] = [*_guardrail_input_faults(), *_every_reader_faults(), *_kills(), Fault("params", expect="none")]
-FAST = ("joint_states: wrong size -> all readers", "SIGKILL straight_node")  # the default test suite's subset
+# The default test suite's subset. A relay fault hits exactly the messages stamped in its window,
+# however slow the harness is; a kill is sent when the harness hears sim time reach the fault's
+# start, so on a starved machine the sim can finish the episode first (seen with two busy
+# processes): kills run under `-m faults` only.
+FAST = ("joint_states: wrong size -> all readers",)
 
 
 def by_name(names) -> list[Fault]:

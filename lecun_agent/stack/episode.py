@@ -42,6 +42,7 @@ from .runner import Stack
 
 log = logging.getLogger(__name__)
 STALL_TIMEOUT_S = 120.0  # wall seconds without sim progress before giving up (lock-step waits are at most 15 s)
+END_GRACE_S = 5.0  # wall seconds to hear the rest of an episode sim_node has reported ended
 GOAL_LISTENERS = ("cost_node", "configurator_node")  # besides the agent
 
 
@@ -159,7 +160,7 @@ def _watch(executor, monitor: EpisodeMonitor, stack: Stack, arena: Arena, rules:
     """Spin until the episode ends (goal rules, `duration_s` of sim time or the hooks), a node crashes, or
     it stalls."""
     start = last_progress = time.monotonic()
-    last_time = -1.0
+    last_time, ended_heard = -1.0, 0.0
     while True:
         executor.spin_once(timeout_sec=0.05)
         crashes = stack.supervise()  # the same crash policy as `ros2 launch` and `lecun-agent up`
@@ -169,8 +170,13 @@ def _watch(executor, monitor: EpisodeMonitor, stack: Stack, arena: Arena, rules:
             return crashes
         if hooks is not None and hooks.step(stack):
             return []
-        if monitor.node_reports.get("sim_node", {}).get("episode_end"):
-            return []  # sim_node ended it and holds time (its reliable report, if a best-effort truth was lost)
+        # sim_node ended it and holds time: once everything up to its last step has been heard (hooks act
+        # on what they hear), or END_GRACE_S later (the last best-effort truth message may be lost).
+        report = monitor.node_reports.get("sim_node", {})
+        if report.get("episode_end"):
+            ended_heard = ended_heard or time.monotonic()
+            if monitor.sim_time >= float(report["sim_time"]) - 1e-6 or time.monotonic() - ended_heard > END_GRACE_S:
+                return []
         pose = monitor.latest_pose()
         if pose is not None:
             t, pos, quat = pose
