@@ -101,6 +101,13 @@ def policy_path(settings: ActorSettings, checkpoint: str) -> Path:
     return Path(settings.policy_file or Path(checkpoint or default_checkpoint_dir()) / POLICY_FILE)
 
 
+def mode1_policy(settings: ActorSettings, checkpoint: str, model: WorldModel) -> Mode1Policy | None:
+    """The actor's mode-1 policy: `policy_file` (must load), else mode1.pt beside the checkpoint when it
+    exists, else None. A file distilled on another world model raises ValueError, saying so."""
+    path = policy_path(settings, checkpoint)
+    return load_policy(path, model) if settings.policy_file or path.exists() else None
+
+
 def load_actor(checkpoint: str = "", parameters: dict | None = None) -> Actor:
     """An Actor as actor_node builds one, outside ROS: `parameters` are actor_node's (`mode`, `path`,
     `policy_file`, `planner.<field>`); the mode-1 policy is loaded when its file exists."""
@@ -111,6 +118,4 @@ def load_actor(checkpoint: str = "", parameters: dict | None = None) -> Actor:
     model, spec, _ = load_checkpoint(checkpoint or None)
     settings = ActorSettings(**{k: v for k, v in params.items() if not k.startswith("planner.")})
     cfg = replace(PlannerConfig(), **{k[len("planner."):]: v for k, v in params.items() if k.startswith("planner.")})
-    path = policy_path(settings, checkpoint)
-    policy = load_policy(path, model) if settings.policy_file or path.exists() else None
-    return Actor(model, settings, cfg, policy, dt=spec.step_dt)
+    return Actor(model, settings, cfg, mode1_policy(settings, checkpoint, model), dt=spec.step_dt)

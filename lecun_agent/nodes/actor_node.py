@@ -31,9 +31,8 @@ from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import String
 from visualization_msgs.msg import MarkerArray
 
-from lecun_agent.actor.actor import Actor, ActorSettings, policy_path
+from lecun_agent.actor.actor import Actor, ActorSettings, mode1_policy, policy_path
 from lecun_agent.actor.config import PlannerConfig
-from lecun_agent.actor.policy import load_policy
 from lecun_agent.body.readings import quat_to_rpy
 from lecun_agent.dataset.format import DatasetSpec
 from lecun_agent.messages import conversions as conv
@@ -88,11 +87,10 @@ class ActorNode(Node):
     # ---- inputs -----------------------------------------------------------------------------
     def _build(self, model: WorldModel, spec: DatasetSpec) -> None:
         """A (re)loaded checkpoint: a new actor on it, with the mode-1 policy distilled on it."""
-        policy = None
-        path = policy_path(self.settings, self.params["checkpoint"])
-        if self.settings.policy_file or path.exists():
-            policy = load_policy(path, model)  # a missing or mismatched file stops the node, saying why
-            self.get_logger().info(f"mode-1 policy {path}")
+        # A missing policy_file or one distilled on another model stops the node, saying why.
+        policy = mode1_policy(self.settings, self.params["checkpoint"], model)
+        if policy is not None:
+            self.get_logger().info(f"mode-1 policy {policy_path(self.settings, self.params['checkpoint'])}")
         self.actor = Actor(model, self.settings, self.planner_config, policy, dt=spec.step_dt)
         if self.definition is not None:
             self.actor.follow(self.definition)
