@@ -43,7 +43,7 @@ from lecun_agent.world_model.model import WorldModel
 from .checkpoint_parameter import CheckpointParameter, ModelNodeSettings
 from .diagnostics import ERROR, OK, WARN, Diagnostics
 from .parameters import Parameters
-from .qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
+from .qos import COMMAND_QOS, LATCHED_QOS, NEWEST_SENSOR_QOS, SENSOR_QOS
 from .spin import propose_zero, spin_node
 from .tick_gate import EPS, SYNC_TIMEOUT_S, TickGate
 
@@ -77,7 +77,8 @@ class ActorNode(Node):
         self.actions_pub = self.create_publisher(Image, "agent/plan_actions", COMMAND_QOS)
         self.samples_pub = self.create_publisher(MarkerArray, "agent/plan_samples", 1)
         sub = self.create_subscription
-        sub(Image, "agent/latent", lambda m: self.gate.event(conv.stamp_to_sec(m.header.stamp), m), SENSOR_QOS)
+        sub(Image, "agent/latent", lambda m: self.gate.event(conv.stamp_to_sec(m.header.stamp), m),
+            NEWEST_SENSOR_QOS)
         sub(Odometry, "odom", self.gate.feed("odom"), SENSOR_QOS)
         sub(PoseStamped, "goal_pose", self._on_goal, COMMAND_QOS)
         sub(String, "agent/mode", lambda m: setattr(self, "mode", m.data), LATCHED_QOS)

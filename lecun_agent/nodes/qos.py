@@ -4,6 +4,10 @@ from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPo
 
 # Sensor streams: best effort, keep the newest few (rclpy's sensor-data profile).
 SENSOR_QOS = qos_profile_sensor_data
+# A stream a slow consumer acts on: best effort, the newest only. A planner that falls behind plans on
+# the newest frame instead of working through a queue of old ones (lock-step never queues: the sim
+# waits for each tick's command before the next frame).
+NEWEST_SENSOR_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1, reliability=ReliabilityPolicy.BEST_EFFORT)
 # Commands: reliable, newest only matters.
 COMMAND_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1, reliability=ReliabilityPolicy.RELIABLE)
 # Event logs a listener must not miss (every guardrail intervention): reliable and deep.
