@@ -19,6 +19,12 @@ def share_files(folder: str) -> list[tuple[str, list[str]]]:
     return entries
 
 
+def requirements(path: str) -> list[str]:
+    """The package names of a requirements file (comments and blank lines dropped)."""
+    lines = (line.split("#")[0].strip() for line in Path(path).read_text().splitlines())
+    return [line for line in lines if line]
+
+
 setup(
     name=PACKAGE,
     version="0.1.0",
@@ -32,6 +38,8 @@ setup(
     + share_files("config")
     + share_files("urdf"),
     install_requires=["setuptools"],
+    # Peer planners for `lecun-agent bench` (the runtime stays lean without them).
+    extras_require={"bench": requirements("requirements-bench.txt")},
     zip_safe=True,
     maintainer="lecun_agent maintainers",
     maintainer_email="maintainers@lecun-agent.invalid",

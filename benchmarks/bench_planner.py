@@ -3,7 +3,9 @@
     python benchmarks/bench_planner.py [--quick] [--student runs/planner_student.pt] [--json FILE]
 
 Everything is measured in the same run, interleaved round-robin so a busy machine slows every
-option alike, and printed as distributions (p50/p99 over repeats) and ratios:
+option alike (Option and interleave are lecun_agent/bench/planner.py's, the `planner` part of
+`lecun-agent bench`, which sets the planner against pytorch-mppi and TorchRL), and printed as
+distributions (p50/p99 over repeats) and ratios:
   paths    every planning path (actor/presets.py) at N=512, H=16 on the shipped checkpoint:
            ms per replanning, its phases, matmul GFLOP per plan, achieved GFLOP/s, and the
            matmul limit of exactly those shapes (each shape timed alone, same dtype, one thread)
@@ -26,20 +28,17 @@ import platform
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 
-from lecun_agent.actor import Mode1Policy, Planner, PlannerConfig, PolicyConfig
+from lecun_agent.actor import Mode1Policy, PlannerConfig, PolicyConfig
 from lecun_agent.actor.distill import load_student
 from lecun_agent.actor.flops import matmul_limit, record_matmuls, total_flops
 from lecun_agent.actor.plain import plain_mppi_iteration
 from lecun_agent.actor.presets import PATHS, planning_path
-from lecun_agent.cost.total import IntrinsicCost
+from lecun_agent.bench.planner import GOAL, LAST, POSE, Option, interleave, pct
 from lecun_agent.world_model.checkpoint import load_checkpoint
 from lecun_agent.world_model.config import WorldModelConfig
 from lecun_agent.world_model.model import WorldModel
-
-GOAL, POSE, LAST = (3.0, 1.0), (0.0, 0.0, 0.0), (0.3, 0.0, 0.0)
 
 
 def cpu_name() -> str:
@@ -55,55 +54,6 @@ def cpu_name() -> str:
 def machine() -> dict:
     return {"cpu": cpu_name(), "cores": os.cpu_count(), "torch": torch.__version__,
             "threads": torch.get_num_threads(), "date": datetime.datetime.now().isoformat()}  # fmt: skip
-
-
-def pct(xs, q) -> float:
-    return float(np.percentile(np.asarray(xs), q))
-
-
-class Option:
-    """One planner set-up to time: its planner, the latent it plans from, and its measurements."""
-
-    def __init__(self, name: str, pm, cfg: PlannerConfig):
-        self.name, self.pm, self.cfg = name, pm, cfg
-        self.planner = Planner(pm, IntrinsicCost(), cfg)
-        self.s0 = torch.randn(pm.latent_dim, generator=torch.Generator().manual_seed(0))
-        self.ms: list[float] = []
-        self.phases: list[dict] = []
-        self.tick = 0
-
-    def once(self) -> None:
-        t = time.perf_counter()
-        r = self.planner.plan(self.s0, POSE, GOAL, LAST, seed=self.tick)
-        self.ms.append((time.perf_counter() - t) * 1e3)
-        self.phases.append(r.timings_ms)
-        self.tick += 1
-
-    def flops(self) -> tuple[int, float]:
-        """(matmul FLOPs of one plan, the machine's matmul FLOP/s for those shapes)."""
-        calls = record_matmuls(lambda: self.planner.plan(self.s0, POSE, GOAL, LAST, seed=0))
-        return total_flops(calls), matmul_limit(calls)
-
-    def row(self, warmup: int, with_flops: bool = True) -> dict:
-        ms = self.ms[warmup:]
-        out = {"impl": self.name, "n": self.cfg.samples, "h": self.cfg.horizon, "d": self.pm.latent_dim,
-               "iterations": self.cfg.iterations, "ms_p50": pct(ms, 50), "ms_p99": pct(ms, 99),
-               "ms_max": max(ms), "repeats": len(ms)}  # fmt: skip
-        for k in ("rollout", "score", "check"):
-            out[f"{k}_ms_p50"] = pct([p.get(k, 0.0) for p in self.phases[warmup:]], 50)
-        if with_flops:
-            flops, limit = self.flops()
-            out["flops_per_plan"], out["gflop_per_plan"] = flops, flops / 1e9
-            out["gflops_achieved"] = flops / 1e9 / (out["ms_p50"] / 1e3)
-            out["gflops_limit"] = limit / 1e9
-            out["fraction_of_limit"] = out["gflops_achieved"] / out["gflops_limit"]
-        return out
-
-
-def interleave(options: list[Option], repeats: int) -> None:
-    for _ in range(repeats):
-        for o in options:
-            o.once()
 
 
 def bench_paths(model, student, args) -> list[dict]:

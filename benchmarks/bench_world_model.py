@@ -26,9 +26,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from lecun_agent.bench.learning import collection_rate, training_rate
 from lecun_agent.dataset.windows import load_episodes
 from lecun_agent.learning.baselines import load_baseline
-from lecun_agent.learning.collect import CollectConfig, collect
 from lecun_agent.learning.evaluate import evaluate_model
 from lecun_agent.learning.seeds import check_heldout
 from lecun_agent.learning.train import TrainConfig, train
@@ -39,35 +39,11 @@ from lecun_agent.world_model.layers import EnsembleLinear
 
 def bench_collect(args) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        s = collect(tmp, CollectConfig(args.episodes, args.seed_start, args.episode_seconds, args.workers))
-    return {
-        "collect_transitions_per_s": s["transitions_per_s"],
-        "sim_steps_per_s": 5 * s["transitions_per_s"],
-        "workers": args.workers,
-        **s,
-    }
+        return collection_rate(Path(tmp), args.episodes, args.episode_seconds, args.workers, args.seed_start)
 
 
 def bench_throughput(args) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        train(
-            args.data, tmp, TrainConfig(steps=3, batch_size=args.batch_size, threads=args.threads)
-        )  # warm-up
-        t = time.monotonic()
-        s = train(
-            args.data,
-            tmp,
-            TrainConfig(
-                steps=3 + args.steps, batch_size=args.batch_size, threads=args.threads, ckpt_every=10**9
-            ),
-            resume=True,
-        )
-    return {
-        "train_samples_per_s": s["samples_per_s"],
-        "batch_size": args.batch_size,
-        "threads": args.threads,
-        "seconds": time.monotonic() - t,
-    }
+    return training_rate(args.data, args.steps, args.threads, args.batch_size)
 
 
 def bench_quality(args) -> dict:
@@ -215,6 +191,8 @@ def main() -> None:
     p.add_argument("--samples", type=int, default=512)
     p.add_argument("--horizon", type=int, default=16)
     p.add_argument("--reps", type=int, default=50)
+    p.add_argument("--json", type=Path, default=None, help="also write the result here (quality: for "
+                   "`lecun-agent bench --quality FILE`)")
     args = p.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     torch.set_num_threads(args.threads)
@@ -224,7 +202,10 @@ def main() -> None:
         "quality": bench_quality,
         "plan-speed": bench_plan_speed,
     }[args.what]
-    print(json.dumps(fn(args), indent=2))
+    result = fn(args)
+    print(json.dumps(result, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":

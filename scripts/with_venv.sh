@@ -15,7 +15,7 @@ fi
 
 # Reinstall only when the dependency lists or package metadata changed.
 stamp="$venv/.lecun_agent_installed"
-want="$(cat "$repo/requirements.txt" "$repo/requirements-dev.txt" "$repo/setup.py" "$repo/setup.cfg" "$repo/package.xml" | sha256sum | cut -d' ' -f1)"
+want="$(cat "$repo/requirements.txt" "$repo/requirements-dev.txt" "$repo/requirements-bench.txt" "$repo/setup.py" "$repo/setup.cfg" "$repo/package.xml" | sha256sum | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "[with_venv] installing dependencies into $venv (first run takes a few minutes)" >&2
   "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$repo/requirements-dev.txt" >&2

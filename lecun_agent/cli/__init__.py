@@ -11,12 +11,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lecun-agent", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True)
-    from lecun_agent.cli import evaluation, faults, learning, param, recording, sim
+    from lecun_agent.cli import bench, evaluation, faults, learning, param, recording, sim
 
     sim.add_sim(sub)
     sim.add_up(sub)
     sim.add_report(sub)
     evaluation.add_eval(sub)
+    bench.add_bench(sub)
     faults.add_faults(sub)
     learning.add_collect(sub)
     learning.add_train(sub)
