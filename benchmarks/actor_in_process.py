@@ -2,7 +2,7 @@
 
 Run: scripts/with_venv.sh python benchmarks/actor_in_process.py [--agent full] [--seed-start 0]
      [--episodes 20 | --seeds 1 3 5] [--set planner.samples=256 ...] [--weights energy=0.05]
-     [--checkpoint DIR] [--png-dir DIR]
+     [--checkpoint DIR] [--png-dir DIR] [--arena OBSTACLES DISTANCE_M SIZE_M]
 Same seeds, arena, gait, cost, guardrail and metrics as `lecun-agent eval`, and the same Actor.act
 as actor_node; but no plan veto and no ROS. Prints one row per seed, the plan time and a summary
 split into blocked and free seeds, like benchmarks/bench_goal_in_process.py does for the baseline.
@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from lecun_agent.actor.actor import load_actor
+from lecun_agent.bench.scaling import goal_arena
 from lecun_agent.cost.definition import cost_definition
 from lecun_agent.cost.total import TermSettings
 from lecun_agent.cost.veto import VetoLimits
@@ -25,6 +26,7 @@ from lecun_agent.cost.weights import CostWeights
 from lecun_agent.episodes.actor_agent import actor_agent
 from lecun_agent.episodes.in_process import GoalEpisode, run_goal_episode
 from lecun_agent.episodes.top_down import plot_top_down
+from lecun_agent.sim.config import SimConfig
 from lecun_agent.stack.description import AGENTS, MODEL_AGENTS
 
 try:
@@ -57,6 +59,8 @@ def main() -> None:
                         help="cost weights the actor plans with, as `ros2 param set /cost_node weights.TERM` "
                              "would set them (the episode still measures with the defaults)")
     parser.add_argument("--png-dir", type=Path, default=None, help="write top_down_<seed>.png here")
+    parser.add_argument("--arena", nargs=3, type=float, default=None, metavar=("OBSTACLES", "DISTANCE_M", "SIZE_M"),
+                        help="the bench's scaling arenas (lecun_agent/bench/scaling.py) instead of the eval's")
     args = parser.parse_args()
     torch.set_num_threads(1)
     overrides = {k: _value(v) for k, v in (item.split("=", 1) for item in args.set)}
@@ -67,7 +71,8 @@ def main() -> None:
     agent = actor_agent(actor, lambda obs, latent, r: plan_ms.append(r.timings_ms.get("total", np.nan)))
     if args.png_dir:
         args.png_dir.mkdir(parents=True, exist_ok=True)
-    episode, rows, blocked, t0 = GoalEpisode(), [], {}, time.perf_counter()
+    sim_config = None if args.arena is None else SimConfig(arena=goal_arena(int(args.arena[0]), *args.arena[1:]))
+    episode, rows, blocked, t0 = GoalEpisode(sim_config), [], {}, time.perf_counter()
     print(f"agent {args.agent} {overrides} weights {weights or 'default'}")
     print(f"{'seed':>4} {'line':>7} {'ended_by':>10} {'t (s)':>6} {'path':>6} {'left':>5} {'coll':>4} "
           f"{'tilt':>5} {'J/m':>5}  guardrail")

@@ -9,7 +9,8 @@ the same program in-process (`sim/env.py` run_program: sim and gait, no ROS), an
 - sim seconds per wall second of the episode (from the first to the last control step), and
   the CPU seconds each node process spent during it (psutil), which says where a round trip
   spends its time;
-- the same for one goal episode with the straight-line agent, with and without the chase video.
+- the same for one goal episode with each agent (default: the straight line and the actor), with
+  and without the chase video.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--agents", nargs="+", default=["straight", "full"], help="agents of the goal episodes")
     args = parser.parse_args()
     domain = 180 + os.getpid() % 20
     print(f"machine: {os.cpu_count()} cores; lock-step through ROS, walk program, {args.seconds:.0f} s of sim time")
@@ -101,12 +103,15 @@ def main() -> None:
         print("CPU seconds per node during the episodes (all seeds), share of the total:")
         for node, s in sorted(cpu_total.items(), key=lambda kv: -kv[1]):
             print(f"  {node:<18} {s:7.1f} s  {100 * s / total:5.1f} %")
-        for video in (False, True):
-            goal = ros_run(["--seed", "0"] + ([] if video else ["--no-record-video"]), Path(tmp) / f"goal{video}",
-                           domain)
-            print(f"goal episode seed 0, straight agent, {'with' if video else 'without'} chase video: "
-                  f"{goal['sim_s']:.2f} sim s in {goal['wall_s']:.1f} wall s = {goal['sim_s'] / goal['wall_s']:.2f} "
-                  f"sim s per wall s; success {goal['metrics']['success']}")
+        for agent in args.agents:
+            for video in (False, True):
+                goal = ros_run(["--agent", agent, "--seed", "0"] + ([] if video else ["--no-record-video"]),
+                               Path(tmp) / f"goal_{agent}_{video}", domain)
+                cpu = ", ".join(f"{n} {s:.1f}" for n, s in sorted(goal["cpu"].items(), key=lambda kv: -kv[1]))
+                print(f"goal episode seed 0, agent {agent}, {'with' if video else 'without'} chase video: "
+                      f"{goal['sim_s']:.2f} sim s in {goal['wall_s']:.1f} wall s = "
+                      f"{goal['sim_s'] / goal['wall_s']:.2f} sim s per wall s; success {goal['metrics']['success']}; "
+                      f"CPU s per node: {cpu}")
 
 
 if __name__ == "__main__":

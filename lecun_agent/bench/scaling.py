@@ -24,6 +24,15 @@ ARENA_M = 12.0
 _actor = None  # one per worker process
 
 
+def goal_arena(obstacles: int, distance_m: float, size_m: float = ARENA_M):
+    """The goal layout with exactly `obstacles` boxes (one may lie across the line) and the goal `distance_m` away."""
+    from lecun_agent.sim.config import ArenaConfig
+
+    return ArenaConfig(layout="goal", size_m=size_m, goal_obstacle_count_range=(obstacles, obstacles),
+                       goal_distance_range_m=(distance_m, distance_m),
+                       goal_blocked_fraction=ArenaConfig().goal_blocked_fraction if obstacles else 0.0)
+
+
 def _cell_episode(job: tuple[int, float, int]) -> dict:
     """(obstacles, distance, seed) -> the episode's success, falls and plan times."""
     import torch
@@ -35,7 +44,7 @@ def _cell_episode(job: tuple[int, float, int]) -> dict:
     from lecun_agent.cost.weights import CostWeights
     from lecun_agent.episodes.actor_agent import actor_agent
     from lecun_agent.episodes.in_process import GoalEpisode, run_goal_episode
-    from lecun_agent.sim.config import ArenaConfig, SimConfig
+    from lecun_agent.sim.config import SimConfig
     from lecun_agent.stack.description import AGENTS
 
     global _actor
@@ -44,9 +53,7 @@ def _cell_episode(job: tuple[int, float, int]) -> dict:
         _actor = load_actor("", AGENTS["full"][1])
         _actor.follow(cost_definition(CostWeights(), TermSettings(), VetoLimits()))
     obstacles, distance, seed = job
-    arena = ArenaConfig(layout="goal", size_m=ARENA_M, goal_obstacle_count_range=(obstacles, obstacles),
-                        goal_distance_range_m=(distance, distance),
-                        goal_blocked_fraction=ArenaConfig().goal_blocked_fraction if obstacles else 0.0)
+    arena = goal_arena(obstacles, distance)
     plan_ms: list[float] = []
     agent = actor_agent(_actor, lambda obs, latent, r: plan_ms.append(r.timings_ms.get("total", np.nan)))
     episode = GoalEpisode(SimConfig(arena=arena))
