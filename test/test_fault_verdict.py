@@ -78,3 +78,25 @@ def test_catalogue_covers_every_input_and_the_fast_subset_exists():
     hit = {f.topic for f in FAULTS if f.topic}
     assert hit == set(TOPICS), set(TOPICS) - hit
     assert {f.node for f in FAULTS if f.kind == "kill"} >= {"gait_node", "cost_node", "straight_node"}
+
+
+def test_the_sims_own_step_log_places_what_the_harness_heard_before_its_first_clock(tmp_path):
+    from lecun_agent.faults.harness import sim_clock
+    from lecun_agent.sim.episode_log import TRUTH_FILE
+
+    t = np.arange(0.0, 4.0, 0.02)
+    wall = 1000.0 + 2.0 * t  # the sim's own system-clock time of each step
+    # The harness heard /clock only from sim 3.0 on; the robot stopped from 2.0 (the fault's start) to 3.0.
+    late = Observations(clock=[(w, s) for w, s in zip(wall, t, strict=True) if s >= 3.0],
+                        cmds=[(w + 0.001, s, not 2.0 <= s < 3.0) for w, s in zip(wall, t, strict=True)])
+    assert verdict(late, 2.0, 3.0, {})["reaction_s"] is None  # nothing before 3.0 could be placed
+    zero = np.zeros_like(t)
+    np.savez(tmp_path / TRUTH_FILE, t=t, pos=np.zeros((len(t), 3)), quat=np.zeros((len(t), 4)),
+             lin_vel=np.zeros((len(t), 3)), body_contact_force=zero, energy_w=zero, wall_s=wall - wall[0],
+             wall_epoch_s=wall)
+    late.clock = sim_clock(tmp_path)
+    assert verdict(late, 2.0, 3.0, {})["reaction_s"] == 0.0
+    old = dict(np.load(tmp_path / TRUTH_FILE))
+    del old["wall_epoch_s"]
+    np.savez(tmp_path / TRUTH_FILE, **old)
+    assert sim_clock(tmp_path) == []  # logged before the sim kept the system clock: the heard /clock stays

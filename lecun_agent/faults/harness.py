@@ -17,6 +17,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from lecun_agent.episodes.goal import GoalRules
+from lecun_agent.sim.episode_log import load_truth
 from lecun_agent.stack.description import StackOptions
 from lecun_agent.stack.episode import episode_arena, run_episode
 
@@ -58,6 +59,20 @@ def run_fault(fault: Fault, out: Path, short_waits: bool = True) -> dict:
     return judge(fault, out)
 
 
+def sim_clock(out: Path) -> list[tuple[float, float]]:
+    """(wall s, sim s) of every control step, from sim_node's own log (truth.npz), or [] for an episode
+    logged before it kept the system clock. The harness's /clock subscription can match after the sim
+    has already run a second or two (discovery on a busy machine; a lock-step sim does not wait for
+    observers), and what it heard before its first /clock could not be placed in sim time."""
+    try:
+        truth = load_truth(out)
+    except FileNotFoundError:
+        return []
+    if "wall_epoch_s" not in truth:
+        return []
+    return list(zip(truth["wall_epoch_s"].tolist(), truth["t"].tolist(), strict=True))
+
+
 def judge(fault: Fault, out: Path) -> dict:
     """The row of a finished episode, from what it recorded (out/fault.json, observations.json, metrics.json):
     `lecun-agent faults --rejudge` reruns this on a finished run."""
@@ -65,6 +80,7 @@ def judge(fault: Fault, out: Path) -> dict:
     run = saved.get("run") or saved["row"]  # "row": runs recorded before the rows were rebuilt from files
     metrics = json.loads((out / "metrics.json").read_text())
     obs = Observations.from_json(json.loads((out / "observations.json").read_text()))
+    obs.clock = sim_clock(out) or obs.clock
     start, cleared = run["start_s"], run["cleared_s"]
     v = verdict(obs, start, cleared, timeouts())
     row = {"fault": fault.name, "kind": fault.kind, "expect": fault.expect, "note": fault.note,

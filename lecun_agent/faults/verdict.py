@@ -9,9 +9,10 @@ injected bad plan vetoes from its publication for the plan timeout. A command on
 non-zero velocity, published while a source has been bad for longer than one output period, is an
 unsafe command.
 
-Times: every publication's wall-clock source time is mapped to the sim time of the newest /clock
-the sim had published by then, so the numbers are sim time at publication, whatever the harness's
-own lag. ROS-free: plain tuples in, a dict out.
+Times: every publication's wall-clock source time is mapped to the sim time of the newest control
+step the sim had taken by then (sim_node's own log of its steps' system-clock times, harness.sim_clock;
+the /clock the harness heard for older runs), so the numbers are sim time at publication, whatever
+the harness's own lag. ROS-free: plain tuples in, a dict out.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ OUTPUT_PERIOD_S = 1.0 / GuardrailConfig().rate_hz
 class Observations:
     """Everything the harness heard, with wall-clock publication times (JSON-able: saved with each run)."""
 
-    clock: list[tuple[float, float]] = field(default_factory=list)  # (wall s, sim s) per /clock
+    clock: list[tuple[float, float]] = field(default_factory=list)  # (wall s, sim s) per /clock or sim step
     cmds: list[tuple[float, float, bool]] = field(default_factory=list)  # (wall, stamp, moving) per cmd_vel
     sources: dict[str, list[tuple[float, float, bool]]] = field(default_factory=dict)  # (wall, stamp, ok)
     plans: list[tuple[float, float, float]] = field(default_factory=list)  # (wall, veto from, veto until) sim s

@@ -5,8 +5,9 @@ contacts and can render the chase view. It hands every control step here once:
 - `truth.npz`: per control step t, base position and orientation, world velocity, summed
   non-foot contact force (N) and the joint mechanical power sum_j |tau_j * qdot_j| (W, the energy
   term with heat_coeff 0). Episode metrics are computed from it, so they are exact whatever a
-  ROS subscriber happened to receive; plus the wall-clock time of each step (`wall_s`, for speed
-  measurements only: the one column that differs between two runs of a seed);
+  ROS subscriber happened to receive; plus the wall-clock time of each step (`wall_s` from the first
+  step, for speed measurements; `wall_epoch_s`, the system clock that DDS stamps publications with,
+  so a tool can tell the sim time at any publication: the only columns that differ between runs);
 - `video.mp4` (optional): the chase view at `fps` of sim time with the onboard view inset.
 """
 
@@ -50,17 +51,18 @@ class EpisodeLog:
         gt = self.sim.ground_truth()
         power = float(np.abs(readings.joint_effort * readings.joint_vel).sum())
         self.rows.append(np.concatenate([[t], gt.pos, gt.quat, gt.lin_vel, [readings.body_contact_force, power,
-                                                                             time.monotonic()]]))
+                                                                             time.monotonic(), time.time()]]))
         if self.writer is not None and t + 1e-9 >= self.next_frame_t:
             self.next_frame_t = t + 1.0 / self.fps
             self.writer.write(compose_frame(self.sim.render_chase(*self.size, self.overlays), self.onboard))
             self.frames += 1
 
     def close(self) -> None:
-        table = np.array(self.rows).reshape(-1, 14)
+        table = np.array(self.rows).reshape(-1, 15)
         tmp = self.dir / (TRUTH_FILE + ".tmp.npz")
         np.savez(tmp, t=table[:, 0], pos=table[:, 1:4], quat=table[:, 4:8], lin_vel=table[:, 8:11],
-                 body_contact_force=table[:, 11], energy_w=table[:, 12], wall_s=table[:, 13] - table[0, 13])
+                 body_contact_force=table[:, 11], energy_w=table[:, 12], wall_s=table[:, 13] - table[0, 13],
+                 wall_epoch_s=table[:, 14])
         tmp.replace(self.dir / TRUTH_FILE)
         if self.writer is not None:
             self.writer.close()
