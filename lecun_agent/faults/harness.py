@@ -54,7 +54,7 @@ def run_fault(fault: Fault, out: Path, short_waits: bool = True) -> dict:
         obs.cmds = [c for c in obs.cmds if c[0] < injector.ended_wall]
     (out / "observations.json").write_text(json.dumps(asdict(obs)))
     run = {"start_s": injector.fault_start(), "cleared_s": injector.cleared, "wall_s": round(wall, 1),
-           "params": injector.abuse}
+           "params": injector.abuse, "kill_wall": injector.kill_wall}
     (out / "fault.json").write_text(json.dumps({"fault": asdict(fault), "run": run}, indent=1))
     return judge(fault, out)
 
@@ -80,8 +80,11 @@ def judge(fault: Fault, out: Path) -> dict:
     run = saved.get("run") or saved["row"]  # "row": runs recorded before the rows were rebuilt from files
     metrics = json.loads((out / "metrics.json").read_text())
     obs = Observations.from_json(json.loads((out / "observations.json").read_text()))
-    obs.clock = sim_clock(out) or obs.clock
+    steps = sim_clock(out)
+    obs.clock = steps or obs.clock
     start, cleared = run["start_s"], run["cleared_s"]
+    if steps and run.get("kill_wall") is not None:  # when the kill went out, on the sim's own clock
+        start = obs.sim_at(run["kill_wall"])
     v = verdict(obs, start, cleared, timeouts())
     row = {"fault": fault.name, "kind": fault.kind, "expect": fault.expect, "note": fault.note,
            "start_s": round(start, 3), "cleared_s": None if cleared is None else round(cleared, 3),
