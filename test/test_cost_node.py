@@ -46,6 +46,7 @@ from lecun_agent.messages.conversions import (
 from lecun_agent.messages.plans import named_values
 from lecun_agent.nodes.cost_node import CostNode
 from lecun_agent.nodes.qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
+from lecun_agent.nodes.tick_gate import SYNC_TIMEOUT_S
 
 pytestmark = pytest.mark.ros
 log = logging.getLogger(__name__)
@@ -314,6 +315,16 @@ def test_a_future_stamp_cannot_keep_a_dead_input_fresh(normal, source):
     assert twist(out) == (0.0, 0.0, 0.0) and cost.guard.last.reasons == (f"future:{source}",)
     out = robot.run(2.0, skip=(source,))  # then it dies: still stopped, never "fresh until t+30"
     assert twist(out) == (0.0, 0.0, 0.0)
+
+
+def test_a_future_stamped_proposal_stops_and_never_becomes_the_tick(normal):
+    cost, robot = normal
+    robot.proposal_pub.publish(twist_msg(sec_to_stamp(robot.t + 30.0), NORMAL))  # an agent's clock 30 s ahead
+    wait_for(lambda: "future:proposal" in cost.guard.last.reasons, timeout=SYNC_TIMEOUT_S + 5.0)
+    wait_for(lambda: twist(robot.cmds[-1]) == (0.0, 0.0, 0.0))  # the stop goes out
+    out = robot.run(0.6)  # honest proposals again: each is its tick, and the robot walks
+    assert twist(out) == NORMAL and stamp_to_sec(out.header.stamp) < robot.t + 1.0
+    assert all(stamp_to_sec(m.header.stamp) < robot.t + 1.0 for m in robot.cmds)
 
 
 @pytest.mark.parametrize("over, reason", [

@@ -148,10 +148,13 @@ class Guardrail:
         self._seen[source] = max(stamp, self._seen.get(source, -math.inf))
         return True
 
-    def propose(self, cmd, stamp: float, now: float) -> None:
-        """The agent's proposed command (3,) vx, vy, wz, stamped `stamp` (non-finite: nan_command)."""
+    def propose(self, cmd, stamp: float, now: float) -> bool:
+        """The agent's proposed command (3,) vx, vy, wz, stamped `stamp` (non-finite: nan_command).
+        -> whether it was taken (False: its stamp is not finite or is from the future; the robot stops)."""
         if self.seen("proposal", stamp, now):
             self._proposal = np.asarray(cmd, dtype=np.float64).reshape(3)
+            return True
+        return False
 
     def pain(self, stamp: float, value: float) -> None:
         """The measured pain term (raw) at `stamp`, from a reading `seen` accepted; a rise slows the robot."""

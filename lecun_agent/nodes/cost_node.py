@@ -169,9 +169,16 @@ class CostNode(Node):
         if self.last_stamp is not None and stamp <= sec(self.last_stamp):
             self._publish(self.guard.last)  # a tick offered again (start-up): the same answer, not a new one
             return
-        now = max(self._now(), stamp)
-        self.guard.propose(twist_vector(msg), stamp, now)
-        self.last_stamp = msg.header.stamp
+        # In lock-step this node's /clock can trail the tick a little (the proposal's stamp says the sim
+        # is there), so the stamp may stand for now: by up to future_tolerance_s, no further. A stamp
+        # beyond that is a clock we cannot trust: refused (the robot stops), and it never becomes the
+        # tick, or every honest proposal stamped before it would look like a tick offered again.
+        clock = self._now()
+        now = max(clock, min(stamp, clock + self.guard.config.future_tolerance_s))
+        if self.guard.propose(twist_vector(msg), stamp, now):
+            self.last_stamp = msg.header.stamp
+        elif self.last_stamp is None:
+            return  # nothing goes out before the first proposal taken (a command carries its tick)
         decision = self.guard.decide(now)
         self._publish(decision)
         self._log_decision(msg.header.stamp, decision)
