@@ -36,3 +36,14 @@ def test_position_ignored_outside_reach():
     assert m.set_mode("rest").new == Mode.REST
     with pytest.raises(ValueError):
         m.set_mode("sprint")
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_a_non_finite_reading_is_no_goal_reached_and_no_fall(bad):
+    m = ModeMachine()
+    m.on_goal((1.0, 0.0))
+    assert m.on_position((bad, 0.0)) is None and m.on_position((bad, bad)) is None
+    assert m.on_tilt(bad) is None
+    assert m.mode == Mode.REACH  # the fault clears: the robot still goes for its goal
+    assert m.on_goal((bad, 0.0)) is None and list(m.goal) == [1.0, 0.0]
+    assert m.on_position((1.0, 0.1)).new == Mode.REST

@@ -50,9 +50,14 @@ class ModeMachine:
     def set_mode(self, mode: Mode | str, reason: str = "set by operator") -> Transition | None:
         return self._switch(Mode(mode), reason)
 
+    # A non-finite reading is no event: the guardrail stops the robot on it, and nothing here may read a
+    # goal reached or a fall into a NaN (either would latch a mode the robot does not leave when it clears).
     def on_goal(self, goal_xy) -> Transition | None:
-        """A new goal (x, y) in the odom frame: go and reach it."""
-        self.goal = np.asarray(goal_xy, dtype=float).reshape(2)
+        """A new goal (x, y) in the odom frame: go and reach it (a non-finite goal is ignored)."""
+        goal = np.asarray(goal_xy, dtype=float).reshape(2)
+        if not np.all(np.isfinite(goal)):
+            return None
+        self.goal = goal
         return self._switch(Mode.REACH, f"goal received at ({self.goal[0]:.2f}, {self.goal[1]:.2f})")
 
     def on_position(self, xy) -> Transition | None:
@@ -60,13 +65,13 @@ class ModeMachine:
         if self.mode != Mode.REACH or self.goal is None:
             return None
         distance = float(np.linalg.norm(np.asarray(xy, dtype=float)[:2] - self.goal))
-        if distance > self.goal_tolerance:
+        if not distance <= self.goal_tolerance:  # farther, or not finite
             return None
         self.goal = None
         return self._switch(self.after_goal, f"goal reached ({distance:.2f} m <= {self.goal_tolerance} m)")
 
     def on_tilt(self, tilt: float) -> Transition | None:
         """The body's tilt in rad: past fall_tilt counts as a fall and sends the robot to rest."""
-        if tilt <= self.fall_tilt:
+        if not np.isfinite(tilt) or tilt <= self.fall_tilt:
             return None
         return self._switch(Mode.REST, f"fall detected (tilt {tilt:.2f} rad > {self.fall_tilt} rad)")
