@@ -102,11 +102,17 @@ def recovered(fault: Fault, row: dict) -> str:
     if fault.expect == "stack":
         return "no, by design: the stack stops" if fault.node in row["crashed_nodes"] else "NO: the stack kept running"
     if row["resumed_s"] is None:
-        return "no"
+        return "yes: reached the goal before it cleared" if _carried_on(fault, row) else "no"
     again = " (goal sent again)" if fault.kind == "kill" and fault.node in GOAL_HOLDERS else ""
     if not row["stopped"]:
         return "yes (never stopped)" + again
     return f"yes, {row['resumed_s']:.2f} s after it cleared" + again
+
+
+def _carried_on(fault: Fault, row: dict) -> bool:
+    """A fault that needs no stop (a killed node the agent does not use) and an episode that ended at the
+    goal before the node was back: nothing to resume (the stop that the row saw is the rest at the goal)."""
+    return fault.expect == "none" and row["ended_by"] == "success"
 
 
 def judged_ok(fault: Fault, row: dict) -> bool:
@@ -115,7 +121,7 @@ def judged_ok(fault: Fault, row: dict) -> bool:
         return False
     if fault.expect == "stack":
         return fault.node in row["crashed_nodes"]
-    if row["crashed_nodes"] or row["resumed_s"] is None:
+    if row["crashed_nodes"] or (row["resumed_s"] is None and not _carried_on(fault, row)):
         return False
     if row["bound_s"] is not None and not row["stopped"]:  # a source went bad: it had to stop
         return False

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from lecun_agent.cost.guardrail import GuardrailConfig
 
 OUTPUT_PERIOD_S = 1.0 / GuardrailConfig().rate_hz
+TIME_EPS_S = 1e-6  # sim times are sums of steps: a command exactly one period after is on time, not late
 
 
 @dataclass
@@ -93,7 +94,7 @@ def verdict(obs: Observations, start: float, cleared: float | None, timeouts: di
         bad += [(a, b, source) for a, b in bad_intervals(sim_events, timeouts[source], end) if b > first]
     bad += [(a, b, "plan") for _, a, b in obs.plans]
     unsafe = [(t, a, source) for t, _, moving in cmds if moving
-              for a, b, source in bad if a + OUTPUT_PERIOD_S < t < b and t >= first]
+              for a, b, source in bad if a + OUTPUT_PERIOD_S + TIME_EPS_S < t < b and t >= first]
     stop = next((t for t, _, moving in cmds if t >= start - 1e-9 and not moving), None)
     must = min((a for a, b, _ in bad if b > start), default=None)
     row = {"reaction_s": None if stop is None else round(max(0.0, stop - start), 3),
