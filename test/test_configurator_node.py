@@ -127,6 +127,21 @@ def test_fall_sends_to_rest(ros):
     assert user_weights_kept(cost)
 
 
+def test_untrusted_readings_are_no_goal_reached_and_no_fall(ros):
+    cost, conf, op = ros
+    op.goal(1.0, 0.0)
+    wait_for(lambda: conf.machine.mode == Mode.REACH)
+    op.at(float("nan"), 0.0)
+    msg = Imu()
+    msg.orientation.x, msg.orientation.w = math.inf, 1.0  # reads as a tilt of pi if trusted
+    op.imu_pub.publish(msg)
+    op.tilted(0.1)  # a good reading after them: all three were taken in order
+    time.sleep(0.3)
+    assert conf.machine.mode == Mode.REACH and conf.machine.goal is not None
+    op.at(0.95, 0.0)
+    wait_for(lambda: conf.machine.mode == Mode.REST and "goal reached" in conf.machine.history[-1].reason)
+
+
 def test_operator_sets_mode(ros):
     cost, conf, op = ros
     conf.set_parameters([Parameter("mode", value="explore")])

@@ -20,6 +20,7 @@ from std_msgs.msg import String
 
 from lecun_agent.body.readings import tilt_of
 from lecun_agent.configurator.modes import Mode, ModeMachine, Transition
+from lecun_agent.messages.conversions import message_problem
 from lecun_agent.settings import setting
 
 from .diagnostics import OK, Diagnostics
@@ -58,10 +59,15 @@ class ConfiguratorNode(Node):
     def _on_goal(self, msg: PoseStamped) -> None:
         self._switched(self.machine.on_goal((msg.pose.position.x, msg.pose.position.y)))
 
+    # An untrusted reading (NaN, Inf) is no event (the guardrail stops on it): an Inf quaternion would
+    # otherwise read as a tilt of pi, a fall, and latch rest after the fault had cleared.
     def _on_odom(self, msg: Odometry) -> None:
-        self._switched(self.machine.on_position((msg.pose.pose.position.x, msg.pose.pose.position.y)))
+        if message_problem(msg) is None:
+            self._switched(self.machine.on_position((msg.pose.pose.position.x, msg.pose.pose.position.y)))
 
     def _on_imu(self, msg: Imu) -> None:
+        if message_problem(msg) is not None:
+            return
         o = msg.orientation
         self._switched(self.machine.on_tilt(tilt_of([o.x, o.y, o.z, o.w])))
 
