@@ -100,3 +100,10 @@ def test_the_sims_own_step_log_places_what_the_harness_heard_before_its_first_cl
     del old["wall_epoch_s"]
     np.savez(tmp_path / TRUTH_FILE, **old)
     assert sim_clock(tmp_path) == []  # logged before the sim kept the system clock: the heard /clock stays
+
+
+def test_messages_placed_at_the_same_step_keep_the_order_they_came_in():
+    # The last message of a future-stamped window and the first good one land on one sim step: the good
+    # one came after it, so the source is good from then on (not bad again until the next message).
+    events = [(2.98, 32.98, True), (3.0, 32.98 + 0.02, True), (3.0, 3.0, True), (3.02, 3.02, True)]
+    assert bad_intervals(events, 0.25, 3.1) == [(2.98, 3.0)]

@@ -54,7 +54,7 @@ def bad_intervals(events: list[tuple[float, float, bool]], timeout: float, end: 
     out: list[tuple[float, float]] = []
     newest = -math.inf  # newest good stamp
     bad_from: float | None = None  # first message of the current run of untrusted ones
-    events = sorted(events)
+    events = sorted(events, key=lambda e: e[0])  # stable: messages placed at one step keep their order
     for i, (published, stamp, ok) in enumerate(events):
         trusted = ok and math.isfinite(stamp) and stamp <= published + tolerance
         nxt = events[i + 1][0] if i + 1 < len(events) else end
