@@ -63,13 +63,17 @@ def bench_quality(args) -> dict:
     while used_min(s) < args.minutes - 0.02:
         minutes = min(args.segment, args.minutes - used_min(s))
         cfg = TrainConfig(
+            steps=10**9,  # the clock is the budget (TrainConfig's default step count would end it early)
             batch_size=args.batch_size,
             threads=args.threads,
             seed=args.seed,
             **{"cpu_minutes" if args.clock == "cpu" else "minutes": minutes},
         )
+        steps_before = s.get("steps", 0)
         s = train(args.data, args.out, cfg, model_cfg, resume=seg > 0)
         seg += 1
+        if s["steps"] <= steps_before:
+            raise RuntimeError(f"segment {seg} trained no step (steps {s['steps']}): nothing would ever change")
         model, _, meta = load_checkpoint(args.out)
         check_heldout(heldout.seeds, meta["train"]["seeds"], "held-out")
         baseline = load_baseline(args.out, heldout.proprio.shape[1], heldout.actions.shape[1])
