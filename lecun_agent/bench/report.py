@@ -78,7 +78,10 @@ def performance_md(results: dict) -> str:
         c = {r["workers"]: r["transitions_per_s"] for r in learning["collection"]}
         t = {r["threads"]: r["samples_per_s"] for r in learning["training"]}
         ttq = learning.get("time_to_quality", {})
-        quality = (f"time to the world-model quality bar {ttq['minutes']} min"
+        budget = ttq.get("budget", {})
+        quality = (f"time to the world-model quality bar {ttq['minutes']} min ({budget.get('clock', '?')} clock, "
+                   f"{budget.get('threads', '?')} thread(s); {budget.get('transitions', '?')} transitions, "
+                   f"checkpoint {budget.get('checkpoint_mb', '?')} MB; {ttq.get('source')})"
                    if ttq.get("minutes") is not None else f"time to quality: {ttq.get('skipped', 'not reached')}")
         parts.append(f"Learning: collection {_fmt(c.get(1), 0)} transitions/s (1 worker), {_fmt(c.get(2), 0)} (2); "
                      f"training {_fmt(t.get(1), 0)} samples/s (1 thread), {_fmt(t.get(2), 0)} (2); {quality}.")
