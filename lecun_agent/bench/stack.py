@@ -29,10 +29,8 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import struct
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +54,7 @@ from lecun_agent.sim.config import SimConfig
 from lecun_agent.stack.description import AGENTS, NodeLaunch, StackOptions, agent_node
 from lecun_agent.stack.episode import episode_arena, goal_message, run_episode
 from lecun_agent.stack.evaluate import domain_for
+from lecun_agent.stack.ros_domain import private_domain
 
 log = logging.getLogger(__name__)
 QUICK_SIM_S = 15.0  # sim s of the quick episode (real time: about as many wall seconds, plus start-up)
@@ -304,23 +303,6 @@ def summarize(obs: Observations, targets: dict, metrics: dict, agent: str, legs:
     }
 
 
-@contextmanager
-def _private_domain():
-    """A ROS domain of our own on localhost unless the caller chose one (restored afterwards)."""
-    saved = {k: os.environ.get(k) for k in ("ROS_DOMAIN_ID", "ROS_AUTOMATIC_DISCOVERY_RANGE")}
-    if saved["ROS_DOMAIN_ID"] is None:
-        os.environ["ROS_DOMAIN_ID"] = str(domain_for(31))
-    os.environ.setdefault("ROS_AUTOMATIC_DISCOVERY_RANGE", "LOCALHOST")
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def measure(out: Path, agent: str = AGENT, sim_s: float = QUICK_SIM_S, seed: int = SEED) -> dict:
     """One observed real-time goal episode of `agent` cut at `sim_s`; -> the section (with its series)."""
     out = Path(out)
@@ -332,7 +314,7 @@ def measure(out: Path, agent: str = AGENT, sim_s: float = QUICK_SIM_S, seed: int
     arena = episode_arena(options)
     probe = StackProbe(agent, [f * arena.goal_xy for f in PATROL] if not arena.line_blocked else [])
     wall = time.monotonic()
-    with _private_domain():
+    with private_domain(domain_for(31), keep_callers=True):
         metrics = run_episode(out / "episode", options, rules=rules, hooks=probe)
     section = summarize(probe.obs, probe.targets, metrics, agent, probe.legs)
     section["wall_s"] = round(time.monotonic() - wall, 1)

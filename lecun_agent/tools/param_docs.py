@@ -17,14 +17,14 @@ import difflib
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lecun_agent.paths import share_dir
 from lecun_agent.stack.description import NodeLaunch
+from lecun_agent.stack.ros_domain import private_domain
 
 BEGIN = "<!-- BEGIN GENERATED PARAMETER TABLES: `lecun-agent docs --write` rewrites this part -->"
 END = "<!-- END GENERATED PARAMETER TABLES -->"
@@ -98,22 +98,6 @@ def _start_overrides(tmp: Path) -> dict[str, Callable[[], dict[str, Any]]]:
             "perception_node": checkpoint, "world_model_node": checkpoint}
 
 
-@contextmanager
-def _private_domain() -> Iterator[int]:
-    """A ROS domain of our own for the nodes we start (children inherit the environment)."""
-    saved = {k: os.environ.get(k) for k in ("ROS_DOMAIN_ID", "ROS_AUTOMATIC_DISCOVERY_RANGE")}
-    domain = 101 + os.getpid() % 100  # tests use 1..100 (test/conftest.py)
-    os.environ["ROS_DOMAIN_ID"], os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = str(domain), "LOCALHOST"
-    try:
-        yield domain
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def collect(nodes: list[str] | None = None, timeout_s: float = 60.0) -> dict[str, list[ParamRow]]:
     """Start `nodes` (default: all), read their parameters through the services, stop them."""
     import rclpy
@@ -123,7 +107,8 @@ def collect(nodes: list[str] | None = None, timeout_s: float = 60.0) -> dict[str
     from lecun_agent.tools.param_client import ParamClient
 
     nodes = nodes or node_names()
-    with tempfile.TemporaryDirectory(prefix="param_docs_") as tmp_name, _private_domain() as domain:
+    docs_domain = 101 + os.getpid() % 100  # tests use 1..100 (test/conftest.py)
+    with tempfile.TemporaryDirectory(prefix="param_docs_") as tmp_name, private_domain(docs_domain) as domain:
         tmp = Path(tmp_name)
         overrides = _start_overrides(tmp)
         stacks = {}
