@@ -123,6 +123,14 @@ def readme_block(results: dict, source: str) -> str:
 def results_md(results: dict) -> str:
     sections = ["# lecun-agent bench results", machine_line(results) + ".", "## Performance", performance_md(results),
                 "## Competence", competence_md(results), "## Scaling", scaling_md(results)]
+    acceptance = (results.get("planner") or {}).get("acceptance") if isinstance(results.get("planner"), dict) else None
+    if acceptance:
+        sections += ["## Planner targets (N = 512, H = 16, one thread)", "\n".join(
+            [f"- p99 <= {acceptance['p99_target_ms']:.0f} ms: {_fmt(acceptance['p99_ok'])} "
+             f"({acceptance['ours_ms_p99']:.1f} ms)",
+             "- faster p50 than " + ", ".join(f"{k}: {_fmt(v)}" for k, v in acceptance["faster_p50_than"].items()),
+             f"- at least {acceptance['fraction_target']:.1f} of the matmul limit: {_fmt(acceptance['fraction_ok'])} "
+             f"({acceptance['fraction_of_limit']:.2f})"] + [f"- {note}" for note in acceptance.get("notes", [])])]
     stack = results.get("stack")
     if stack and isinstance(stack.get("node_rates"), dict):
         rows = [{"node": node, "topic": topic, **rate} for node, topics in stack["node_rates"].items()
