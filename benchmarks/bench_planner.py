@@ -24,7 +24,6 @@ import datetime
 import json
 import logging
 import os
-import platform
 import time
 from pathlib import Path
 
@@ -35,24 +34,15 @@ from lecun_agent.actor.distill import load_student
 from lecun_agent.actor.flops import matmul_limit, record_matmuls, total_flops
 from lecun_agent.actor.plain import plain_mppi_iteration
 from lecun_agent.actor.presets import PATHS, planning_path
+from lecun_agent.bench.machine import cpu_model
 from lecun_agent.bench.planner import GOAL, LAST, POSE, Option, interleave, pct
 from lecun_agent.world_model.checkpoint import load_checkpoint
 from lecun_agent.world_model.config import WorldModelConfig
 from lecun_agent.world_model.model import WorldModel
 
 
-def cpu_name() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def machine() -> dict:
-    return {"cpu": cpu_name(), "cores": os.cpu_count(), "torch": torch.__version__,
+    return {"cpu": cpu_model(), "cores": os.cpu_count(), "torch": torch.__version__,
             "threads": torch.get_num_threads(), "date": datetime.datetime.now().isoformat()}  # fmt: skip
 
 

@@ -36,6 +36,7 @@ from rclpy.node import Node
 from rclpy.parameter import Parameter
 from std_srvs.srv import Trigger
 
+from lecun_agent.bench.machine import cpu_model
 from lecun_agent.episodes.goal import GoalRules, episode_end
 from lecun_agent.nodes.qos import COMMAND_QOS, SENSOR_QOS
 from lecun_agent.stack.bringup import bring_up, init_runner_ros
@@ -67,9 +68,7 @@ class SoakDriver(Node):
 
 
 def machine() -> dict:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    return {"host": platform.node(), "cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(),
+    return {"host": platform.node(), "cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version(),
             "memory_gb": round(psutil.virtual_memory().total / 2**30, 1), "load_avg_start": os.getloadavg()}
 
 

@@ -17,6 +17,7 @@ import torch
 
 from lecun_agent.learning.collect import CollectConfig, collect
 from lecun_agent.learning.train import TrainConfig, train
+from lecun_agent.sim.config import SimConfig
 
 BATCH = 32
 
@@ -29,8 +30,6 @@ def collection_rate(data_dir: Path, episodes: int, seconds: float, workers: int,
 
 
 def _control_steps_per_transition() -> int:
-    from lecun_agent.sim.config import SimConfig
-
     cfg = SimConfig()
     return round(cfg.control_hz / cfg.camera_hz)
 

@@ -78,8 +78,6 @@ class Problem:
 class PytorchMPPI:
     """pytorch-mppi's MPPI on a Problem; `act()` plans from problem.s0 and returns the first action."""
 
-    name = "pytorch-mppi"
-
     def __init__(self, problem: Problem, lambda_: float = 0.01):
         from pytorch_mppi import MPPI
 
@@ -109,10 +107,6 @@ class PytorchMPPI:
         for _ in range(self.problem.iterations - 1):
             a = self.mppi.command(self.problem.s0, shift_nominal_trajectory=False)
         return a
-
-    def plan(self) -> torch.Tensor:
-        """(H, A) the nominal sequence after the last `act()`."""
-        return self.mppi.get_action_sequence()
 
 
 class _Step(nn.Module):
@@ -170,8 +164,6 @@ def _torchrl_env(problem: Problem):
 
 class TorchRLMPPI:
     """TorchRL's MPPIPlanner on a Problem; `act()` plans from problem.s0 and returns the first action."""
-
-    name = "torchrl"
 
     def __init__(self, problem: Problem, top_k: int | None = None):
         from tensordict import TensorDict

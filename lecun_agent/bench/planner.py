@@ -33,7 +33,6 @@ shipped sizes, which time the same as trained ones).
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -49,6 +48,7 @@ from lecun_agent.actor.rollout import rollout
 from lecun_agent.actor.sampling import mppi_weights, shift_plan
 from lecun_agent.actor.toy import PointMassModel
 from lecun_agent.bench.peers import PEER_CLASSES, PEERS, Problem, missing
+from lecun_agent.bench.plain_json import plain_json
 from lecun_agent.cost.total import IntrinsicCost
 from lecun_agent.cost.weights import CostWeights
 
@@ -463,19 +463,7 @@ def section(out: Path, models, cells: Sequence[tuple[int, int]], *, repeats: int
             "plots": plot(rows, out, n, h),
             "seconds": time.monotonic() - t0,
         }
-        return _plain_json(result)
+        return plain_json(result)
     finally:
         torch.set_num_threads(threads)
 
-
-def _plain_json(x):
-    """Plain JSON types: numpy and torch scalars to Python, NaN/inf to None."""
-    if isinstance(x, dict):
-        return {str(k): _plain_json(v) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_plain_json(v) for v in x]
-    if isinstance(x, np.generic | torch.Tensor):
-        x = x.item()
-    if isinstance(x, float) and not math.isfinite(x):
-        return None
-    return x

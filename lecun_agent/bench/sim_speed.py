@@ -24,9 +24,8 @@ TROT = np.array([0.5, 0.0, 0.0])  # m/s forward
 
 def real_time_factor(camera_px: int | None, seconds: float, seed: int = 0) -> dict:
     """Trot for `seconds` of sim time; camera_px None = camera off -> {rtf, ms_per_frame, frames}."""
-    config = SimConfig(camera_enabled=camera_px is not None)
-    if camera_px is not None:
-        config = SimConfig(camera_width=camera_px, camera_height=camera_px)
+    config = (SimConfig(camera_enabled=False) if camera_px is None
+              else SimConfig(camera_width=camera_px, camera_height=camera_px))
     env = LocomotionEnv(config)
     try:
         env.reset(seed)

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import struct
 import time
 from dataclasses import dataclass, field
@@ -45,6 +44,7 @@ from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import String
 from trajectory_msgs.msg import JointTrajectory
 
+from lecun_agent.bench.plain_json import plain_json
 from lecun_agent.cost.guardrail import GuardrailConfig
 from lecun_agent.episodes.goal import GoalRules
 from lecun_agent.nodes.gait_node import GaitNodeSettings
@@ -388,4 +388,4 @@ def run(quick: bool, out: Path) -> dict:
     section["quick"] = quick
     section["plots"] = plot(section, out)
     (out / "stack_e2e_series.json").write_text(json.dumps(section.pop("_e2e_series")))
-    return {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in section.items()}
+    return plain_json(section)

@@ -51,6 +51,8 @@ def _run_bench(args) -> int:
 
 def measure(parts: list[str], quick: bool, out: Path, quality: Path | None) -> dict:
     """Run the parts in order; results.json is rewritten after each one, so a crash keeps what finished."""
+    from lecun_agent.bench.plain_json import plain_json
+
     out.mkdir(parents=True, exist_ok=True)
     results: dict = {"durations_s": {}}
     start = time.monotonic()
@@ -60,7 +62,7 @@ def measure(parts: list[str], quick: bool, out: Path, quality: Path | None) -> d
         try:
             module = importlib.import_module(f"lecun_agent.bench.{PARTS[key]}")
             kwargs = {"quality": quality} if key == "learning" else {}
-            results[key] = module.run(quick, out, **kwargs)
+            results[key] = plain_json(module.run(quick, out, **kwargs))  # valid JSON whatever a part returns
         except Exception as err:  # noqa: BLE001  one broken part must not lose the others' numbers
             log.error("bench part %s failed:\n%s", key, traceback.format_exc())
             results[key] = {"error": f"{type(err).__name__}: {err}"}

@@ -152,7 +152,8 @@ def summarize(agent: str, rows: list[dict[str, Any]], realtime: bool = False) ->
     }
 
 
-def _fmt(value: Any, digits: int = 2) -> str:
+def fmt(value: Any, digits: int = 2) -> str:
+    """A table cell: - for None, yes/no for booleans, `digits` decimals for floats."""
     if value is None:
         return "-"
     if isinstance(value, bool):
@@ -163,17 +164,17 @@ def _fmt(value: Any, digits: int = 2) -> str:
 def markdown_table(summary: dict[str, Any]) -> str:
     """The summary and one row per episode, as markdown."""
     head = (f"**{summary['agent']}** ({'real time' if summary['realtime'] else 'lock-step'}), "
-            f"{summary['episodes']} episodes: success {_fmt(summary['success_rate'])} (blocked line "
-            f"{_fmt(summary['success_rate_blocked'])}, free {_fmt(summary['success_rate_free'])}), falls "
+            f"{summary['episodes']} episodes: success {fmt(summary['success_rate'])} (blocked line "
+            f"{fmt(summary['success_rate_blocked'])}, free {fmt(summary['success_rate_free'])}), falls "
             f"{summary['falls']}, collisions {summary['collisions']}, mean time to goal "
-            f"{_fmt(summary['mean_time_to_goal_s'], 1)} s, energy {_fmt(summary['energy_per_meter'], 1)} J/m, "
+            f"{fmt(summary['mean_time_to_goal_s'], 1)} s, energy {fmt(summary['energy_per_meter'], 1)} J/m, "
             f"sync timeouts {summary['sync_timeouts']}"
-            + (f", plan time p50/p99 {_fmt(summary['plan_ms_p50'], 1)}/{_fmt(summary['plan_ms_p99'], 1)} ms, deadline "
+            + (f", plan time p50/p99 {fmt(summary['plan_ms_p50'], 1)}/{fmt(summary['plan_ms_p99'], 1)} ms, deadline "
                f"misses {summary['deadline_misses']}, plan vetoes {summary['plan_vetoes']} (followed by a fall within "
                f"1 s: {summary['vetoes_then_fall']})" if summary.get("plan_ms_p50") is not None else "") + "\n\n")
     cols = ("seed", "line_blocked", "success", "ended_by", "time_to_goal_s", "collisions", "falls",
             "energy_per_meter", "final_distance_m")
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for r in summary["episodes_detail"]:
-        lines.append("| " + " | ".join(_fmt(r.get(c), 1 if c.endswith("_s") else 2) for c in cols) + " |")
+        lines.append("| " + " | ".join(fmt(r.get(c), 1 if c.endswith("_s") else 2) for c in cols) + " |")
     return head + "\n".join(lines) + "\n"
