@@ -33,7 +33,7 @@ def test_guardrail_slows_the_robot_at_the_wall(wall_runs):
     assert np.all(guarded["verdict"][free] == "pass")  # walking on open floor is never slowed
     assert trace.counts.get("clamp:pain_rising", 0) > 10
     t_slow = guarded["time"][(guarded["time"] > 0.5) & (guarded["verdict"] == "clamp")][0]
-    # After the deceleration ramp and for at least pain_hold (1 s): pain_slow_factor of the 0.5 m/s proposal.
+    # After the deceleration ramp and for at least slow_hold (1 s): slow_factor of the 0.5 m/s proposal.
     held = (guarded["time"] > t_slow + 0.3) & (guarded["time"] < t_slow + 1.0)
     assert held.sum() > 10 and guarded["sent_vx"][held].max() <= 0.5 * 0.3 + 1e-6
     assert guarded["fall"].max() < 0.5  # it stays on its feet

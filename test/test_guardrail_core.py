@@ -176,8 +176,8 @@ def test_pain_rising_slows_and_recovers():
     feed(g, 1.2)
     d = g.decide(1.2)
     assert "clamp:pain_rising" in d.reasons
-    assert abs(d.cmd[0]) <= 0.3 * CFG.pain_slow_factor + 1e-9
-    d, _ = run_until(g, 1.3, 1.2 + CFG.pain_hold + 1.0)
+    assert abs(d.cmd[0]) <= 0.3 * CFG.slow_factor + 1e-9
+    d, _ = run_until(g, 1.3, 1.2 + CFG.slow_hold + 1.0)
     assert d.verdict == Verdict.PASS  # pain stopped rising: full speed again after the hold
 
 
@@ -189,11 +189,75 @@ def test_steady_high_pain_keeps_the_robot_slow():
     feed(g, 4.0)
     d = g.decide(4.0)
     assert d.reasons == ("clamp:pain_high",)
-    assert abs(d.cmd[0]) <= 0.3 * CFG.pain_slow_factor + 1e-9
-    for t in np.arange(4.02, 4.0 + 2 * CFG.pain_hold + 1.0, 0.02):  # relieved
+    assert abs(d.cmd[0]) <= 0.3 * CFG.slow_factor + 1e-9
+    for t in np.arange(4.02, 4.0 + 2 * CFG.slow_hold + 1.0, 0.02):  # relieved
         g.pain(t, 0.0)
     d, _ = run_until(g, 7.1, 8.0)
     assert d.verdict == Verdict.PASS
+
+
+def _pitched(angle: float) -> list[float]:
+    """(x, y, z, w): the base pitched by `angle` rad about its y axis (negative: nose up)."""
+    return [0.0, math.sin(angle / 2), 0.0, math.cos(angle / 2)]
+
+
+def _rolled(angle: float) -> list[float]:
+    """(x, y, z, w): the base rolled by `angle` rad about its x axis (positive: left side up)."""
+    return [math.sin(angle / 2), 0.0, 0.0, math.cos(angle / 2)]
+
+
+def test_a_level_body_is_not_slowed():
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 1.0)
+    g.attitude(1.05, _pitched(0.5 * CFG.tilt_slow))
+    d, _ = run_until(g, 1.1, 1.5)
+    assert d.verdict == Verdict.PASS
+
+
+def test_climbing_nose_up_slows_and_never_drives_further_uphill():
+    """A body pitched nose-up is climbing onto something: forward is uphill and goes; sideways and
+    backwards stay, slowed; level again, full speed after the hold."""
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 1.0, cmd=(0.6, 0.2, 0.2))
+    g.attitude(1.05, _pitched(-1.5 * CFG.tilt_slow))
+    for t in (1.1, 1.2):  # the deceleration limit takes its 0.1 s
+        feed(g, t, (0.6, 0.2, 0.2))
+        d = g.decide(t)
+        assert d.verdict == Verdict.CLAMP and "clamp:tilted" in d.reasons
+    assert abs(d.cmd[0]) <= 1e-9  # not one step further up the obstacle
+    assert 0.0 < abs(d.cmd[1]) <= 0.2 * CFG.slow_factor + 1e-9
+    assert abs(d.cmd[2]) <= 0.2 * CFG.slow_factor + 1e-9
+    feed(g, 1.3, (-0.3, 0.0, 0.0))  # backing off the obstacle is downhill: allowed, slowed
+    assert g.decide(1.3).cmd[0] == pytest.approx(-0.3 * CFG.slow_factor)
+    g.attitude(1.35, _pitched(0.0))  # level again: slowed for the hold, forward allowed
+    feed(g, 1.4, (0.6, 0.0, 0.0))
+    d = g.decide(1.4)
+    assert "clamp:tilted" in d.reasons and d.cmd[0] > 0.0
+    d, _ = run_until(g, 1.5, 1.05 + CFG.slow_hold + 1.0, cmd=(0.6, 0.0, 0.0))
+    assert d.verdict == Verdict.PASS
+
+
+def test_rolling_removes_the_motion_towards_the_raised_side():
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 1.0, cmd=(0.0, 0.3, 0.0))
+    g.attitude(1.05, _rolled(2.0 * CFG.tilt_slow))  # left side up: moving left rolls it further
+    for t in (1.1, 1.2):
+        feed(g, t, (0.0, 0.3, 0.0))
+        d = g.decide(t)
+    assert abs(d.cmd[1]) <= 1e-9
+    feed(g, 1.3, (0.0, -0.3, 0.0))  # stepping to the low side is how it catches itself
+    assert g.decide(1.3).cmd[1] == pytest.approx(-0.3 * CFG.slow_factor)
+
+
+def test_a_non_finite_attitude_never_unlocks_motion_uphill():
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 1.0, cmd=(0.6, 0.0, 0.0))
+    g.attitude(1.05, _pitched(-2.0 * CFG.tilt_slow))
+    g.attitude(1.08, [math.nan, 0.0, 0.0, 1.0])  # ignored: its message was refused (stale/invalid stop)
+    for t in (1.1, 1.2):
+        feed(g, t, (0.6, 0.0, 0.0))
+        d = g.decide(t)
+    assert abs(d.cmd[0]) <= 1e-9
 
 
 def test_plan_predicting_fall_is_vetoed_until_a_safe_plan():

@@ -87,7 +87,7 @@ def test_the_safety_limits_are_found(ros):
     node.destroy_node()
     print(f"{len(names)} limits on cost_node: {sorted(names)}")
     for expected in ("floors.pain", "floors.fall", "floors.force", "weights.fall", "guardrail.max_vx",
-                     "guardrail.timeout_imu", "guardrail.pain_slow_factor", "guardrail.future_tolerance_s",
+                     "guardrail.timeout_imu", "guardrail.slow_factor", "guardrail.future_tolerance_s",
                      "veto.tilt"):
         assert expected in names, expected
 
@@ -183,8 +183,8 @@ def test_shipped_profiles_are_at_least_as_safe_as_shipped(shipped, profile):
 @pytest.mark.parametrize("args", [
     ["-p", "floors.fall:=1e-06"],
     ["-p", "guardrail.timeout_imu:=10.0"],
-    ["-p", "guardrail.pain_slow_factor:=1.0"],
-], ids=["floor", "timeout", "pain_slow_factor"])
+    ["-p", "guardrail.slow_factor:=1.0"],
+], ids=["floor", "timeout", "slow_factor"])
 def test_a_real_cost_node_refuses_to_start_looser(args):
     """The command line as a user (or `ros2 run`) types it: the node exits non-zero and says why."""
     proc = subprocess.run([sys.executable, "-m", "lecun_agent.nodes.cost_node", "--ros-args", *args],

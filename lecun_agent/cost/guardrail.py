@@ -18,9 +18,13 @@ stop (output zero, immediately):
 clamp (output changed, robot keeps moving):
   clamp:velocity      |vx|, |vy|, |wz| above their limits
   clamp:pain_rising   low-passed pain (time constant pain_filter) rose by more than pain_rise within
-                      pain_window; speed scaled by pain_slow_factor until pain_hold s after the last rise
+                      pain_window; speed scaled by slow_factor until slow_hold s after the last rise
   clamp:pain_high     low-passed pain at or above pain_high (pushing on against a wall hurts without
-                      rising); speed scaled by pain_slow_factor until pain_hold s after it was last high
+                      rising); speed scaled by slow_factor until slow_hold s after it was last high
+  clamp:tilted        measured tilt at or above tilt_slow (a body climbing onto something, or rolling
+                      after a knock): speed scaled by slow_factor until slow_hold s after it was last
+                      tilted, and while it is tilted the part of the velocity towards the raised side
+                      (uphill) removed
   clamp:acceleration  change from the last output faster than the acceleration limits
 pass otherwise: the proposal goes out unchanged.
 
@@ -41,6 +45,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from lecun_agent.body.readings import rotation_matrix, tilt_of
 from lecun_agent.cost.veto import VetoLimits, breaches
 from lecun_agent.settings import setting
 
@@ -74,11 +79,14 @@ class GuardrailConfig:
     pain_rise: float = setting(0.25, "filtered-pain increase within pain_window that counts as rising",
                                low=0.0, high=0.25)
     pain_window: float = setting(0.25, "window for the pain-rise test, s", low=0.25, high=10.0)
-    pain_hold: float = setting(1.0, "stay slowed this long after pain last rose or was high, s", low=1.0,
-                               high=60.0)
+    slow_hold: float = setting(1.0, "stay slowed this long after pain last rose or was high, or the body was "
+                               "last tilted, s", low=1.0, high=60.0)
     pain_high: float = setting(1.0, "filtered pain at or above this slows the robot even when it is not "
                                "rising", low=0.0, high=1.0)
-    pain_slow_factor: float = setting(0.3, "speed scale while pain rises or is high", low=0.0, high=0.3)
+    tilt_slow: float = setting(0.15, "measured tilt at or above this slows the robot and stops it driving "
+                               "uphill (a body climbing onto something or rolling), rad", low=0.05, high=0.15)
+    slow_factor: float = setting(0.3, "speed scale while pain rises or is high, or the body is tilted", low=0.0,
+                                 high=0.3)
     plan_timeout: float = setting(1.0, "a plan's veto holds this long after its stamp, s", low=1.0, high=10.0)
     future_tolerance_s: float = setting(0.1, "a stamp further ahead of the node clock than this is invalid "
                                         "(its input counts as stale), s", low=0.0, high=0.1)
@@ -123,6 +131,9 @@ class Guardrail:
         self.pain_filtered = 0.0
         self._last_rise = -math.inf
         self._last_high = -math.inf
+        self._last_tilted = -math.inf
+        self.tilt_measured = 0.0
+        self._uphill: np.ndarray | None = None  # (2,) body-frame unit vector while tilted
         self.last = Decision(np.zeros(3), Verdict.STOP, ("stale:proposal",), "no decision yet")
         self._last_time: float | None = None
 
@@ -175,6 +186,23 @@ class Guardrail:
             self._last_rise = stamp
         if value >= cfg.pain_high:
             self._last_high = stamp
+
+    def attitude(self, stamp: float, quat) -> None:
+        """The measured base orientation (x, y, z, w in odom, from a reading `seen` accepted) at `stamp`.
+
+        Tilted at or over tilt_slow, the robot is slowed and may not drive uphill: the raised side of
+        the body is where it is climbing onto something or rolling over."""
+        quat = np.asarray(quat, dtype=np.float64)
+        if not np.all(np.isfinite(quat)):
+            return  # never trusted: `seen` refused its message and the robot stops
+        up = rotation_matrix(quat).T @ np.array([0.0, 0.0, 1.0])  # the world's up axis in the body frame
+        self.tilt_measured = tilt_of(quat)
+        horizontal = float(np.hypot(up[0], up[1]))
+        if self.tilt_measured >= self.config.tilt_slow and horizontal > 0.0:
+            self._last_tilted = max(stamp, self._last_tilted)
+            self._uphill = up[:2] / horizontal  # body frame: moving this way raises the body further
+        elif self.tilt_measured < self.config.tilt_slow:
+            self._uphill = None
 
     def plan(self, stamp: float, predicted: dict[str, np.ndarray], now: float) -> None:
         """The latest plan's predicted quantities over its horizon, name -> (H,).
@@ -276,15 +304,21 @@ class Guardrail:
             reasons.append("clamp:velocity")
             details.append(f"velocity {cmd.round(3).tolist()} limited to {limited.round(3).tolist()}")
             cmd = limited
-        pain_alarms = []  # (reason, detail)
-        if now - self._last_rise < cfg.pain_hold:
-            pain_alarms.append(("clamp:pain_rising", "pain rising"))
-        if now - self._last_high < cfg.pain_hold:
-            pain_alarms.append(("clamp:pain_high", f"pain {self.pain_filtered:.2f} >= {cfg.pain_high}"))
-        if pain_alarms and np.any(cmd != 0):
-            cmd = cmd * cfg.pain_slow_factor
-            reasons.extend(reason for reason, _ in pain_alarms)
-            details.append(f"{' and '.join(what for _, what in pain_alarms)}: speed x{cfg.pain_slow_factor}")
+        alarms = []  # (reason, detail)
+        if now - self._last_rise < cfg.slow_hold:
+            alarms.append(("clamp:pain_rising", "pain rising"))
+        if now - self._last_high < cfg.slow_hold:
+            alarms.append(("clamp:pain_high", f"pain {self.pain_filtered:.2f} >= {cfg.pain_high}"))
+        if now - self._last_tilted < cfg.slow_hold:
+            alarms.append(("clamp:tilted", f"tilted {self.tilt_measured:.2f} rad (>= {cfg.tilt_slow} within "
+                                           f"{cfg.slow_hold} s)"))
+        if alarms and np.any(cmd != 0):
+            cmd = cmd * cfg.slow_factor
+            reasons.extend(reason for reason, _ in alarms)
+            details.append(f"{' and '.join(what for _, what in alarms)}: speed x{cfg.slow_factor}")
+            if self._uphill is not None and (up := float(cmd[:2] @ self._uphill)) > 0.0:
+                cmd[:2] -= up * self._uphill  # never further up onto what it is climbing
+                details.append("its uphill part removed")
         smoothed = self._limit_acceleration(cmd, now)
         if not np.allclose(smoothed, cmd, rtol=0.0, atol=1e-9):
             reasons.append("clamp:acceleration")

@@ -65,6 +65,7 @@ def run(env, commands, seconds: float, guard: Guardrail | None, cost: IntrinsicC
             for source in SOURCES[1:]:
                 guard.seen(source, readings.stamp, t)
             guard.pain(readings.stamp, float(data.raw["pain"]))
+            guard.attitude(readings.stamp, readings.imu_quat)
             guard.propose(proposal, t, t)
             decision = guard.decide(t)
             sent, verdict = decision.cmd, decision.verdict.value

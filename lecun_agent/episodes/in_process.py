@@ -176,6 +176,7 @@ class GoalEpisode:
             self.guard.seen("joint_states", t, t, "; ".join(untrusted.values()))
         else:
             self.guard.pain(t, float(data.raw["pain"]))
+            self.guard.attitude(t, r.imu_quat)
             self.guard.measured({q: bool(data.breaches[q]) for q in LATCHING}, t)
         gt = self.sim.ground_truth()
         log = self.log

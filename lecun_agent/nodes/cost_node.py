@@ -162,6 +162,7 @@ class CostNode(Node):
         self.cost_pub.publish(out)
         self.last_cost = dict(zip(out.name, out.position, strict=True))
         self.guard.pain(stamp, float(data.raw["pain"]))
+        self.guard.attitude(stamp, readings.imu_quat)
         self.guard.measured({q: bool(data.breaches[q]) for q in LATCHING}, stamp)
 
     # ---- guardrail -----------------------------------------------------------------------
