@@ -61,3 +61,20 @@ def test_the_readme_tables_are_generated_from_the_committed_results():
     text = (REPO / "README.md").read_text()
     assert report.readme_block(results, COMMITTED) in text, (
         "README.md's bench block is stale: run lecun-agent bench --render docs/bench/results.json --readme README.md")
+
+
+def test_re_measuring_one_part_keeps_the_others_and_says_when_each_was_measured(tmp_path, monkeypatch):
+    import lecun_agent.bench.sim_speed as sim_speed
+
+    monkeypatch.setattr(sim_speed, "CAMERA_SIZES", (32,))
+    earlier = {"machine": {"date": "2026-01-01 00:00 UTC", "cpu": "x"}, "scaling": {"rows": [{"obstacles": 3}]},
+               "durations_s": {"scaling": 5.0, "total": 9.0}}
+    (tmp_path / "results.json").write_text(json.dumps(earlier))
+    results = bench.measure(["sim_rtf"], quick=True, out=tmp_path, quality=None)
+    assert results["scaling"] == earlier["scaling"]  # not re-run, not lost
+    assert results["sim_rtf"]["no_camera_rtf"] > 0
+    assert results["measured"]["scaling"]["date"] == "2026-01-01 00:00 UTC"
+    assert results["measured"]["sim_rtf"]["date"] != "2026-01-01 00:00 UTC"
+    assert "total" not in results["durations_s"]  # a partial run has no total time
+    line = report.machine_line(results)
+    assert "scaling on 2026-01-01 00:00 UTC" in line and "sim_rtf on " in line

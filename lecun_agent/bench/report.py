@@ -30,7 +30,19 @@ def machine_line(results: dict) -> str:
     took = results.get("durations_s", {}).get("total")
     return (f"{m.get('cpu', '?')}, {m.get('cores', '?')} cores, torch {m.get('torch', '?')}, {m.get('date', '?')}, "
             f"`lecun-agent bench` {mode}" + (f" ({took / 60:.0f} min)" if took else "")
-            + f", 1-min load average at start {m.get('load_average_1min', '?')}")
+            + f", 1-min load average at start {m.get('load_average_1min', '?')}" + _when_measured(results))
+
+
+def _when_measured(results: dict) -> str:
+    """'' when every part was measured in one run; else which parts were measured when, at which commit."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for part, stamp in results.get("measured", {}).items():
+        if part != "machine" and part in results:
+            groups.setdefault((stamp.get("date", "?"), stamp.get("commit", "?")), []).append(part)
+    if len(groups) < 2:
+        return ""
+    return "; parts measured in separate runs: " + "; ".join(
+        f"{', '.join(parts)} on {date} (commit {commit})" for (date, commit), parts in sorted(groups.items()))
 
 
 def planner_rows(results: dict) -> list[dict]:

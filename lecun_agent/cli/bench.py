@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
+import functools
 import importlib
 import json
 import logging
+import subprocess
 import time
 import traceback
 from pathlib import Path
@@ -20,7 +23,8 @@ def add_bench(sub) -> None:
                        "learning, competence and scaling; writes DIR/results.json, results.md and plots")
     p.add_argument("--quick", action="store_true", help="the short version (under 10 minutes on 2 cores)")
     p.add_argument("--out", type=Path, help="output folder (required unless --render)")
-    p.add_argument("--parts", nargs="+", choices=tuple(PARTS), default=list(PARTS), help="run only these parts")
+    p.add_argument("--parts", nargs="+", choices=tuple(PARTS), default=list(PARTS),
+                   help="run only these parts; the other parts' results in an existing DIR/results.json are kept")
     p.add_argument("--quality", type=Path, default=None,
                    help="a `benchmarks/bench_world_model.py quality --json` result to carry into `learning`")
     p.add_argument("--render", type=Path, default=None, metavar="RESULTS_JSON",
@@ -50,11 +54,20 @@ def _run_bench(args) -> int:
 
 
 def measure(parts: list[str], quick: bool, out: Path, quality: Path | None) -> dict:
-    """Run the parts in order; results.json is rewritten after each one, so a crash keeps what finished."""
+    """Run the parts in order; results.json is rewritten after each one, so a crash keeps what finished.
+
+    A results.json already in `out` keeps the parts not run now (re-measuring one part never loses the
+    others); `measured` says when, and at which commit, each part was last measured."""
     from lecun_agent.bench.plain_json import plain_json
 
     out.mkdir(parents=True, exist_ok=True)
-    results: dict = {"durations_s": {}}
+    existing = out / "results.json"
+    results: dict = json.loads(existing.read_text()) if existing.exists() else {}
+    results.setdefault("durations_s", {}).pop("total", None)
+    measured = results.setdefault("measured", {})
+    for key in PARTS:  # a file from before `measured` existed: its parts date from its machine part
+        if key in results and key not in measured:
+            measured[key] = {"date": results.get("machine", {}).get("date", "?"), "commit": "?"}
     start = time.monotonic()
     for key in [k for k in PARTS if k in parts or k == "machine"]:
         log.info("bench: %s", key)
@@ -67,6 +80,23 @@ def measure(parts: list[str], quick: bool, out: Path, quality: Path | None) -> d
             log.error("bench part %s failed:\n%s", key, traceback.format_exc())
             results[key] = {"error": f"{type(err).__name__}: {err}"}
         results["durations_s"][key] = round(time.monotonic() - t0, 1)
-        results["durations_s"]["total"] = round(time.monotonic() - start, 1)
-        (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+        results["measured"][key] = {"date": _utc_now(), "commit": _commit()}
+        if set(parts) >= set(PARTS) - {"machine"}:
+            results["durations_s"]["total"] = round(time.monotonic() - start, 1)
+        existing.write_text(json.dumps(results, indent=2) + "\n")
     return results
+
+
+def _utc_now() -> str:
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _commit() -> str:
+    """The checkout's commit (with '+changes' when the tree is dirty), or '?' outside a git checkout."""
+    try:
+        run = functools.partial(subprocess.run, capture_output=True, text=True, timeout=10, check=True)
+        head = run(["git", "rev-parse", "--short", "HEAD"]).stdout.strip()
+        dirty = run(["git", "status", "--porcelain", "--untracked-files=no"]).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+    return head + ("+changes" if dirty else "")
