@@ -2,7 +2,7 @@
 
 Run: scripts/with_venv.sh python benchmarks/actor_in_process.py [--agent full] [--seed-start 0]
      [--episodes 20 | --seeds 1 3 5] [--set planner.samples=256 ...] [--weights energy=0.05]
-     [--checkpoint DIR] [--png-dir DIR] [--arena OBSTACLES DISTANCE_M SIZE_M]
+     [--guardrail tilt_slow=0.1] [--checkpoint DIR] [--png-dir DIR] [--arena OBSTACLES DISTANCE_M SIZE_M]
 Same seeds, arena, gait, cost, guardrail and metrics as `lecun-agent eval`, and the same Actor.act
 as actor_node; but no plan veto and no ROS. Prints one row per seed, the plan time and a summary
 split into blocked and free seeds, like benchmarks/bench_goal_in_process.py does for the baseline.
@@ -20,6 +20,7 @@ import torch
 from lecun_agent.actor.actor import load_actor
 from lecun_agent.bench.scaling import goal_arena
 from lecun_agent.cost.definition import cost_definition
+from lecun_agent.cost.guardrail import GuardrailConfig
 from lecun_agent.cost.total import TermSettings
 from lecun_agent.cost.veto import VetoLimits
 from lecun_agent.cost.weights import CostWeights
@@ -58,6 +59,8 @@ def main() -> None:
     parser.add_argument("--weights", nargs="*", default=[], metavar="TERM=VALUE",
                         help="cost weights the actor plans with, as `ros2 param set /cost_node weights.TERM` "
                              "would set them (the episode still measures with the defaults)")
+    parser.add_argument("--guardrail", nargs="*", default=[], metavar="FIELD=VALUE",
+                        help="guardrail settings (cost_node's guardrail.<field>), e.g. tilt_slow=0.1")
     parser.add_argument("--png-dir", type=Path, default=None, help="write top_down_<seed>.png here")
     parser.add_argument("--arena", nargs=3, type=float, default=None, metavar=("OBSTACLES", "DISTANCE_M", "SIZE_M"),
                         help="the bench's scaling arenas (lecun_agent/bench/scaling.py) instead of the eval's")
@@ -72,7 +75,8 @@ def main() -> None:
     if args.png_dir:
         args.png_dir.mkdir(parents=True, exist_ok=True)
     sim_config = None if args.arena is None else SimConfig(arena=goal_arena(int(args.arena[0]), *args.arena[1:]))
-    episode, rows, blocked, t0 = GoalEpisode(sim_config), [], {}, time.perf_counter()
+    guardrail = GuardrailConfig(**{k: float(v) for k, v in (item.split("=", 1) for item in args.guardrail)})
+    episode, rows, blocked, t0 = GoalEpisode(sim_config, guardrail_config=guardrail), [], {}, time.perf_counter()
     print(f"agent {args.agent} {overrides} weights {weights or 'default'}")
     print(f"{'seed':>4} {'line':>7} {'ended_by':>10} {'t (s)':>6} {'path':>6} {'left':>5} {'coll':>4} "
           f"{'tilt':>5} {'J/m':>5}  guardrail")
