@@ -33,7 +33,7 @@ class ModeMachine:
     """Current mode and goal; feed it events, read back the transitions they cause."""
 
     mode: Mode = Mode.EXPLORE
-    goal_tolerance: float = 0.25  # m, distance that counts as "goal reached"
+    goal_tolerance: float = 0.1  # m, odometry distance that counts as "goal reached"
     fall_tilt: float = 1.0  # rad, tilt that counts as a fall
     after_goal: Mode = Mode.REST
     goal: np.ndarray | None = None  # (2,) m, odom frame

@@ -35,7 +35,8 @@ MODES = tuple(m.value for m in Mode)
 class ConfiguratorSettings:
     mode: str = setting("explore", "current mode; setting it switches mode", choices=MODES, runtime=True)
     after_goal_mode: str = setting("rest", "mode after the goal is reached", choices=("rest", "explore"))
-    goal_tolerance: float = setting(0.25, "distance to the goal that counts as reached, m", low=0.01,
+    goal_tolerance: float = setting(0.1, "odometry distance to the goal that counts as reached, m (well inside "
+                                    "the eval's 0.3 m success radius: odometry drifts)", low=0.01,
                                     high=10.0, runtime=True)
     fall_tilt: float = setting(1.0, "tilt counted as a fall (-> rest), rad", low=0.1, high=1.0, runtime=True)
 
