@@ -61,3 +61,13 @@ def test_planner_uses_the_policy_as_proposal_and_fallback():
     assert torch.allclose(r.actions[0], policy.act(torch.zeros(8), torch.zeros(3), torch.tensor([2.0, 0.0])))
     r = planner.plan(torch.zeros(8), goal=(2.0, 0.0), deadline_s=None)
     assert r.source == "plan"
+
+
+def test_mode1_acting_alone_is_scored_as_a_policy_plan_not_a_deadline_miss():
+    """The mode1 agent publishes its closed-loop plan scored like a plan; no deadline was involved."""
+    planner = Planner(PointMassModel(), IntrinsicCost(), PlannerConfig(samples=32))
+    actions = torch.zeros(PlannerConfig().horizon, 3)
+    actions[:, 0] = 0.4
+    r = planner.score_plan(torch.zeros(8), actions, goal=(2.0, 0.0))
+    assert r.source == "policy" and not r.deadline_missed
+    assert r.poses[-1, 0] > 0.1  # the scored plan walks the policy's commands towards the goal

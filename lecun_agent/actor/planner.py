@@ -165,7 +165,7 @@ class Planner:
         self._plan = u[0].clone()
         self.stats["plans"] += 1
         timings["total"] = (self.clock() - t0) * 1e3
-        result = result_from(batch, 0, None, ctx[1], "mode1", 0, timings)
+        result = result_from(batch, 0, None, ctx[1], "policy", 0, timings)
         self.stats["vetoed_plans"] += int(result.vetoed)
         return result
 

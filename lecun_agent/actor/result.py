@@ -42,13 +42,17 @@ class PlanResult:
     samples_xy: torch.Tensor  # (N, H + 1, 2) predicted paths of the last iteration's samples (MarkerArray)
     sample_costs: torch.Tensor  # (N,)
     vetoed_fraction: float  # share of the last iteration's samples that a term vetoed
-    source: str  # "plan" | "best_sample" (deadline hit late) | "mode1" | "warm_start" (hit early)
+    source: str  # "plan" | "policy" (mode 1 acting alone, scored: score_plan) | on a deadline miss:
+    # "best_sample" (hit late), "mode1" or "warm_start" (hit early)
     iterations: int  # iterations completed
     timings_ms: dict[str, float] = field(default_factory=dict)  # sample, rollout, score, update, check, total
 
     @property
     def deadline_missed(self) -> bool:
-        return self.source != "plan"
+        return self.source in DEADLINE_SOURCES
+
+
+DEADLINE_SOURCES = ("best_sample", "mode1", "warm_start")  # what goes out when the deadline hits
 
 
 def result_from(
