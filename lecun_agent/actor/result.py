@@ -31,6 +31,9 @@ class Batch:
         return f.reshape(self.members, -1).any(0) if self.members > 1 else f
 
 
+DEADLINE_SOURCES = ("best_sample", "mode1", "warm_start")  # what goes out when the deadline hits
+
+
 @dataclass
 class PlanResult:
     actions: torch.Tensor  # (H, A) the chosen command sequence; actions[0] goes out now
@@ -50,9 +53,6 @@ class PlanResult:
     @property
     def deadline_missed(self) -> bool:
         return self.source in DEADLINE_SOURCES
-
-
-DEADLINE_SOURCES = ("best_sample", "mode1", "warm_start")  # what goes out when the deadline hits
 
 
 def result_from(

@@ -20,13 +20,18 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+def utc_now() -> str:
+    """The date and minute in UTC, as every bench record writes it."""
+    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def run(quick: bool, out: Path) -> dict:
     return {
         "cpu": cpu_model(),
         "cores": os.cpu_count(),
         "torch": torch.__version__,
         "python": platform.python_version(),
-        "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": utc_now(),
         "load_average_1min": round(os.getloadavg()[0], 2),
         "quick": quick,
     }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 import functools
 import importlib
 import json
@@ -58,6 +57,7 @@ def measure(parts: list[str], quick: bool, out: Path, quality: Path | None) -> d
 
     A results.json already in `out` keeps the parts not run now (re-measuring one part never loses the
     others); `measured` says when, and at which commit, each part was last measured."""
+    from lecun_agent.bench.machine import utc_now
     from lecun_agent.bench.plain_json import plain_json
 
     out.mkdir(parents=True, exist_ok=True)
@@ -80,15 +80,11 @@ def measure(parts: list[str], quick: bool, out: Path, quality: Path | None) -> d
             log.error("bench part %s failed:\n%s", key, traceback.format_exc())
             results[key] = {"error": f"{type(err).__name__}: {err}"}
         results["durations_s"][key] = round(time.monotonic() - t0, 1)
-        results["measured"][key] = {"date": _utc_now(), "commit": _commit()}
+        measured[key] = {"date": utc_now(), "commit": _commit()}
         if set(parts) >= set(PARTS) - {"machine"}:
             results["durations_s"]["total"] = round(time.monotonic() - start, 1)
         existing.write_text(json.dumps(results, indent=2) + "\n")
     return results
-
-
-def _utc_now() -> str:
-    return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _commit() -> str:

@@ -45,7 +45,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from lecun_agent.body.readings import rotation_matrix, tilt_of
+from lecun_agent.body.readings import rotation_matrix
 from lecun_agent.cost.veto import VetoLimits, breaches
 from lecun_agent.settings import setting
 
@@ -195,14 +195,13 @@ class Guardrail:
         quat = np.asarray(quat, dtype=np.float64)
         if not np.all(np.isfinite(quat)):
             return  # never trusted: `seen` refused its message and the robot stops
-        up = rotation_matrix(quat).T @ np.array([0.0, 0.0, 1.0])  # the world's up axis in the body frame
-        self.tilt_measured = tilt_of(quat)
+        up = rotation_matrix(quat)[2]  # the world's up axis in the body frame (R's third row)
+        self.tilt_measured = float(np.arccos(np.clip(up[2], -1.0, 1.0)))
         horizontal = float(np.hypot(up[0], up[1]))
-        if self.tilt_measured >= self.config.tilt_slow and horizontal > 0.0:
+        tilted = self.tilt_measured >= self.config.tilt_slow and horizontal > 0.0
+        self._uphill = up[:2] / horizontal if tilted else None  # body frame: this way raises the body further
+        if tilted:
             self._last_tilted = max(stamp, self._last_tilted)
-            self._uphill = up[:2] / horizontal  # body frame: moving this way raises the body further
-        elif self.tilt_measured < self.config.tilt_slow:
-            self._uphill = None
 
     def plan(self, stamp: float, predicted: dict[str, np.ndarray], now: float) -> None:
         """The latest plan's predicted quantities over its horizon, name -> (H,).
