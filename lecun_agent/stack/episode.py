@@ -106,8 +106,8 @@ def run_episode(out: Path, options: StackOptions, duration_s: float | None = Non
     sent: list[float] = []
 
     stack, crashes, codes = None, [], {}
-    # sim_node stops stepping the moment the episode ends (episode rules as parameters), so what the
-    # nodes count (guardrail interventions) ends at the same step however fast the shutdown is.
+    # sim_node stops stepping the moment the episode ends (episode rules as parameters), so the guardrail
+    # decisions stamped before the end (the ones counted) are the same however fast the shutdown is.
     episode = {"episode": "goal" if goal_episode else "program",
                **{f"episode.{k}": v for k, v in asdict(rules).items() if k in ("success_radius_m", "time_limit_s")}}
     try:
@@ -142,8 +142,7 @@ def plan_metrics(monitor: EpisodeMonitor, agent: str, end_s: float, metrics: dic
     wall-clock plan times), deadline misses, the guardrail's plan vetoes, and vetoes followed by a fall
     within a second (a veto must lead somewhere safe). None where the agent does not plan."""
     report = monitor.node_reports.get(agent, {})
-    vetoes = [t for t, reasons in monitor.decisions if t <= end_s + 1e-9 and any(r.startswith("plan_veto:")
-                                                                               for r in reasons)]
+    vetoes = [t for t, reasons in monitor.decisions_before(end_s) if any(r.startswith("plan_veto:") for r in reasons)]
     fall_s = metrics["sim_seconds"] if metrics.get("ended_by") == "fall" else None
 
     def number(key: str):
@@ -217,7 +216,7 @@ def _score(out: Path, options: StackOptions, monitor: EpisodeMonitor, arena: Are
     metrics.update(
         seed=options.seed, agent=options.program and f"program:{options.program}" or options.agent,
         realtime=options.realtime, line_blocked=bool(arena.line_blocked), goal_xy=arena.goal_xy.tolist(),
-        guardrail_interventions=monitor.interventions(until=truth["t"][end - 1]),
+        guardrail_interventions=monitor.interventions(end=truth["t"][end - 1]),
         **plan_metrics(monitor, agent_node(options), truth["t"][end - 1], metrics),
         sync_timeouts=sum(monitor.sync_timeouts().values()),
         sync_timeouts_by_node=monitor.sync_timeouts(), crashed_nodes=crashes, respawns=dict(respawns))

@@ -49,13 +49,18 @@ class EpisodeMonitor(Node):
         reasons = tuple(kv.key for status in msg.status for kv in status.values)
         self.decisions.append((stamp_to_sec(msg.header.stamp), reasons))
 
-    def interventions(self, until: float) -> dict[str, int]:
-        """Guardrail interventions by reason, over decisions stamped at or before `until` (the episode end)."""
+    def decisions_before(self, end: float) -> list[tuple[float, tuple[str, ...]]]:
+        """The guardrail's decisions on commands that acted within an episode ending at sim time `end`:
+        stamped before it. A decision stamped at the end (the last tick, or the agent's final zero at
+        shutdown) moves nothing, and whether it is heard before the stack stops depends on the machine."""
+        return [(stamp, reasons) for stamp, reasons in self.decisions if stamp < end - 1e-9]
+
+    def interventions(self, end: float) -> dict[str, int]:
+        """Guardrail interventions by reason, over `decisions_before(end)`."""
         counts: dict[str, int] = {}
-        for stamp, reasons in self.decisions:
-            if stamp <= until + 1e-9:
-                for reason in reasons:
-                    counts[reason] = counts.get(reason, 0) + 1
+        for _, reasons in self.decisions_before(end):
+            for reason in reasons:
+                counts[reason] = counts.get(reason, 0) + 1
         return dict(sorted(counts.items()))
 
     def _on_diagnostics(self, msg: DiagnosticArray) -> None:
