@@ -76,8 +76,8 @@ class GuardrailConfig:
     timeout_odom: float = setting(0.5, "stop when odom is older than this, s", low=0.01, high=0.5)
     pain_filter: float = setting(0.2, "time constant of the low-pass filter on measured pain, s", low=0.0,
                                  high=0.2)
-    pain_rise: float = setting(0.25, "filtered-pain increase within pain_window that counts as rising",
-                               low=0.0, high=0.25)
+    pain_rise: float = setting(0.1, "filtered-pain increase within pain_window that counts as rising",
+                               low=0.0, high=0.1)
     pain_window: float = setting(0.25, "window for the pain-rise test, s", low=0.25, high=10.0)
     slow_hold: float = setting(1.0, "stay slowed this long after pain last rose or was high, or the body was "
                                "last tilted, s", low=1.0, high=60.0)
