@@ -395,23 +395,28 @@ def publish_plan(robot: Robot, cost: CostNode, stamp: float, tilts: np.ndarray) 
     costs = JointState(name=[f"tilt[{h}]" for h in steps] + [f"pain[{h}]" for h in steps])
     costs.header.stamp = sec_to_stamp(stamp)
     costs.position = [float(v) for v in tilts] + [0.0] * len(tilts)
-    before = (cost.guard._plan_stamp, dict(cost.guard._plan_worst))
+    def plan_state():
+        return cost.guard._plan_stamp, dict(cost.guard._plan_worst), cost.guard._untrusted_plan_until
+
+    before = plan_state()
     robot.plan_pub.publish(path)
     robot.plan_costs_pub.publish(costs)
-    wait_for(lambda: (cost.guard._plan_stamp, cost.guard._plan_worst) != before)
+    wait_for(lambda: plan_state() != before)
     time.sleep(0.05)  # the second half of the plan (its path or its costs)
 
 
-def test_plan_predicting_a_fall_is_vetoed_and_a_future_plan_hides_nothing(normal):
+def test_plan_predicting_a_fall_is_vetoed_and_a_future_plan_vetoes_for_plan_timeout(normal):
     cost, robot = normal
     publish_plan(robot, cost, robot.t + STEP, np.linspace(0.0, 1.3, 10))  # falls over at the end
     out = robot.step(propose=True)
     assert cost.guard.last.reasons == ("plan_veto:tilt",) and twist(out) == (0.0, 0.0, 0.0)
     publish_plan(robot, cost, robot.t + 60.0, np.zeros(10))  # stamped a minute ahead: refused, vetoes
-    robot.step(propose=True)
-    assert cost.guard.last.reasons == ("plan_veto:future_stamp",)
+    robot.step(propose=True)  # and it does not displace the honest plan's veto
+    assert cost.guard.last.reasons == ("plan_veto:future_stamp", "plan_veto:tilt")
     publish_plan(robot, cost, robot.t + STEP, np.zeros(10))  # a safe plan with an honest stamp
     robot.step(propose=True)
+    assert cost.guard.last.reasons == ("plan_veto:future_stamp",)  # holds plan_timeout, honest plans or not
+    robot.run(cost.guard.config.plan_timeout + TICK)  # the first tick after it moves again
     assert cost.guard.last.reasons in ((), ("clamp:acceleration",))
     assert twist(robot.run(0.6)) == NORMAL
 

@@ -279,18 +279,47 @@ def test_plan_predicting_fall_is_vetoed_until_a_safe_plan():
     assert g.decide(0.9).reasons == ("plan_veto:pain",)
 
 
-def test_a_future_stamped_plan_cannot_hide_later_vetoes():
+def test_a_future_stamped_plan_vetoes_for_plan_timeout_whatever_honest_plans_come():
+    """A publisher with a clock ahead beside the actor: the robot stops, and does not stop and go."""
     g = Guardrail(CFG)
     run_until(g, 0.0, 0.5)
     g.plan(100.0, {"tilt": np.zeros(10)}, 0.6)  # stamped 99 s ahead: refused, and it vetoes
     feed(g, 0.6)
     assert g.decide(0.6).reasons == ("plan_veto:future_stamp",)
-    g.plan(0.7, {"fall": np.ones(10)}, 0.7)  # a real plan predicting a fall still vetoes
+    g.plan(0.7, {"fall": np.ones(10)}, 0.7)  # a real plan predicting a fall vetoes as well
     feed(g, 0.7)
-    assert g.decide(0.7).reasons == ("plan_veto:fall",)
-    g.plan(0.8, {"fall": np.zeros(10)}, 0.8)
-    feed(g, 0.8)
+    assert g.decide(0.7).reasons == ("plan_veto:future_stamp", "plan_veto:fall")
+    t = 0.8
+    while t <= 0.6 + CFG.plan_timeout + 1e-9:  # honest safe plans every tick do not lift it
+        g.plan(t, {"fall": np.zeros(10)}, t)
+        feed(g, t)
+        d = g.decide(t)
+        assert d.reasons == ("plan_veto:future_stamp",) and not d.cmd.any(), t
+        t = round(t + DT, 9)
+    g.plan(t, {"fall": np.zeros(10)}, t)
+    feed(g, t)
+    assert g.decide(t).verdict != Verdict.STOP
+
+
+def test_trusted_readings_vouch_for_the_time_of_a_plan():
+    """A node whose clock lags (starved of CPU) has taken readings stamped later: a plan stamped
+    within future_tolerance_s of those is honest, not from the future."""
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 0.5)
+    feed(g, 0.8)  # readings of t = 0.8 taken while the node's clock still says 0.5
+    g.plan(0.8, {"fall": np.zeros(10)}, 0.5)
     assert g.decide(0.8).verdict != Verdict.STOP
+    g.plan(0.8 + 2 * CFG.future_tolerance_s, {"fall": np.zeros(10)}, 0.5)  # ahead of the readings too
+    assert g.decide(0.8).reasons == ("plan_veto:future_stamp",)
+
+
+@pytest.mark.parametrize("stamp", [math.nan, math.inf])
+def test_a_plan_with_a_non_finite_stamp_vetoes(stamp):
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 0.5)
+    g.plan(stamp, {"fall": np.zeros(10)}, 0.6)
+    feed(g, 0.6)
+    assert g.decide(0.6).reasons == ("plan_veto:future_stamp",)
 
 
 def test_old_plan_is_ignored():

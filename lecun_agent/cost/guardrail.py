@@ -8,13 +8,14 @@ stop (output zero, immediately):
   measured:<q>      a measured state breached the veto rule (cost/veto.py): a fall, or tilt, pain or
                     force past its limit, or a non-finite value; latched like the e-stop
   stale:<source>    an input (proposal, joint_states, imu, odom) is older than its timeout or never came
-  future:<source>   the newest message of an input (or plan) is stamped further ahead of the clock than
+  future:<source>   the newest message of an input is stamped further ahead of the clock than
                     `future_tolerance_s`: a clock we cannot trust, so the input counts as stale
   invalid:<source>  the newest message of an input held NaN, Inf or a malformed field (the node says which)
   nan_command       the latest proposal holds NaN or Inf
   plan_veto:<q>     the latest fresh plan predicts quantity q (tilt, pain, force, fall) at or over its veto
                     limit (cost/veto.py, the rule the planner's fail flag uses too), or a non-finite
-                    value, at any step of its horizon
+                    value, at any step of its horizon; plan_veto:future_stamp for plan_timeout after a
+                    plan stamped ahead of the clock (or of the newest reading) by more than future_tolerance_s
 clamp (output changed, robot keeps moving):
   clamp:velocity      |vx|, |vy|, |wz| above their limits
   clamp:pain_rising   low-passed pain (time constant pain_filter) rose by more than pain_rise within
@@ -50,6 +51,7 @@ from lecun_agent.cost.veto import VetoLimits, breaches
 from lecun_agent.settings import setting
 
 SOURCES = ("proposal", "joint_states", "imu", "odom")
+SENSORS = SOURCES[1:]  # the body's readings: what the sim (or robot) clock stamps
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,8 @@ class Guardrail:
         self._e_stop: str | None = None
         self._plan_stamp: float | None = None
         self._plan_worst: dict[str, float] = {}  # quantity -> max over the horizon
+        self._untrusted_plan_until = -math.inf  # a plan stamped in the future vetoes until then
+        self._untrusted_plan_detail = ""
         self._pain: deque[tuple[float, float]] = deque()  # (stamp, filtered pain) within the window
         self.pain_filtered = 0.0
         self._last_rise = -math.inf
@@ -207,11 +211,19 @@ class Guardrail:
         """The latest plan's predicted quantities over its horizon, name -> (H,).
 
         Parts of one plan (the path, its predicted costs) share a stamp and are merged. An older
-        plan arriving late never replaces a newer one; a plan stamped in the future is refused and
-        vetoes (fail closed) until a plan with a trustworthy stamp comes.
+        plan arriving late never replaces a newer one. A plan stamped ahead of the time by more
+        than future_tolerance_s (or not finite) comes from a clock that cannot be trusted: it
+        vetoes for plan_timeout from its arrival, whatever honest plans come meanwhile, so a
+        publisher with a broken clock beside the actor stops the robot instead of making it stop
+        and go at the plan rate. The time is the node clock, or the newest trusted sensor reading
+        if later: a node starved of CPU can read its clock late, and the readings it has taken
+        prove the time is at least theirs.
         """
+        now = max([now, *(self._seen.get(s, -math.inf) for s in SENSORS)])
         if not math.isfinite(stamp) or stamp > now + self.config.future_tolerance_s:
-            self._plan_stamp, self._plan_worst = now, {"future_stamp": math.inf}
+            self._untrusted_plan_until = now + self.config.plan_timeout
+            self._untrusted_plan_detail = (f"a plan stamped {stamp:.3f} s arrived at {now:.3f} s (a clock ahead): "
+                                           f"no plan trusted until {self._untrusted_plan_until:.3f} s")
             return
         if self._plan_stamp is not None and stamp < self._plan_stamp:
             return
@@ -258,6 +270,8 @@ class Guardrail:
                 out.append((f"stale:{source}", f"{source} is {age:.3f} s old > {cfg.timeout(source)} s"))
         if not np.all(np.isfinite(self._proposal)):
             out.append(("nan_command", f"proposed command is not finite: {self._proposal.tolist()}"))
+        if now <= self._untrusted_plan_until:
+            out.append(("plan_veto:future_stamp", self._untrusted_plan_detail))
         if self._plan_stamp is not None and now - self._plan_stamp <= cfg.plan_timeout:
             limits = self.veto.as_dict()
             tripped = breaches(self._plan_worst, self.veto)
