@@ -39,7 +39,9 @@ def _plot(section: dict, path: Path) -> None:
     fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
     for ax, key, label in zip(axes, ("success_rate", "falls", "energy_per_meter"),
                               ("success rate", "falls", "energy per metre (J/m)"), strict=True):
-        ax.bar(agents, [section[a][key] or 0.0 for a in agents], color="tab:green")
+        values = [section[a][key] or 0.0 for a in agents]
+        ax.bar(agents, values, color="tab:green")
+        ax.set_ylim(0.0, max(1.0, 1.1 * max(values)))  # 0 falls is a floor, not the middle of the plot
         ax.set_title(label)
         ax.tick_params(axis="x", rotation=30)
     fig.suptitle(f"goal episodes, lock-step, {section[agents[0]]['episodes']} seeds per agent")
