@@ -71,7 +71,7 @@ def measure(parts: list[str], quick: bool, out: Path, quality: Path | None) -> d
     start = time.monotonic()
     for key in [k for k in PARTS if k in parts or k == "machine"]:
         log.info("bench: %s", key)
-        t0 = time.monotonic()
+        t0, commit = time.monotonic(), _commit()  # the code that runs, not what the tree holds when it ends
         try:
             module = importlib.import_module(f"lecun_agent.bench.{PARTS[key]}")
             kwargs = {"quality": quality} if key == "learning" else {}
@@ -80,7 +80,7 @@ def measure(parts: list[str], quick: bool, out: Path, quality: Path | None) -> d
             log.error("bench part %s failed:\n%s", key, traceback.format_exc())
             results[key] = {"error": f"{type(err).__name__}: {err}"}
         results["durations_s"][key] = round(time.monotonic() - t0, 1)
-        measured[key] = {"date": utc_now(), "commit": _commit()}
+        measured[key] = {"date": utc_now(), "commit": commit}
         if set(parts) >= set(PARTS) - {"machine"}:
             results["durations_s"]["total"] = round(time.monotonic() - start, 1)
         existing.write_text(json.dumps(results, indent=2) + "\n")

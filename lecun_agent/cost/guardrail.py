@@ -46,7 +46,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from lecun_agent.body.readings import rotation_matrix
+from lecun_agent.body.readings import rotation_matrix, tilt_of
 from lecun_agent.cost.veto import VetoLimits, breaches
 from lecun_agent.settings import setting
 
@@ -200,7 +200,7 @@ class Guardrail:
         if not np.all(np.isfinite(quat)):
             return  # never trusted: `seen` refused its message and the robot stops
         up = rotation_matrix(quat)[2]  # the world's up axis in the body frame (R's third row)
-        self.tilt_measured = float(np.arccos(np.clip(up[2], -1.0, 1.0)))
+        self.tilt_measured = tilt_of(quat)
         horizontal = float(np.hypot(up[0], up[1]))
         tilted = self.tilt_measured >= self.config.tilt_slow and horizontal > 0.0
         self._uphill = up[:2] / horizontal if tilted else None  # body frame: this way raises the body further

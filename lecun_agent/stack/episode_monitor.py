@@ -8,6 +8,8 @@ from sim_node's exact log (sim/episode_log.py), not from what this subscriber ha
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray
 from nav_msgs.msg import Odometry
@@ -57,11 +59,7 @@ class EpisodeMonitor(Node):
 
     def interventions(self, end: float) -> dict[str, int]:
         """Guardrail interventions by reason, over `decisions_before(end)`."""
-        counts: dict[str, int] = {}
-        for _, reasons in self.decisions_before(end):
-            for reason in reasons:
-                counts[reason] = counts.get(reason, 0) + 1
-        return dict(sorted(counts.items()))
+        return dict(sorted(Counter(r for _, reasons in self.decisions_before(end) for r in reasons).items()))
 
     def _on_diagnostics(self, msg: DiagnosticArray) -> None:
         for status in msg.status:
