@@ -111,7 +111,9 @@ class Robot(Node):
             wait_for(lambda: any(abs(stamp_to_sec(m.header.stamp) - self.t) < 1e-6 for m in self.cmds[seen:]),
                      timeout=SYNC_TIMEOUT_S + 10.0)
         elif self.cmds:  # nothing goes out before the first proposal
-            wait_for(lambda: len(self.cmds) > seen)  # the output timer's re-check of this step
+            # the output timer's re-check of this step; generous: a loaded machine (a second cost_node
+            # process importing torch beside two busy cores) starved this thread past 10 s once
+            wait_for(lambda: len(self.cmds) > seen, timeout=SYNC_TIMEOUT_S + 10.0)
         return self.cmds[-1] if self.cmds else None
 
     def run(self, seconds: float, **kwargs) -> TwistStamped:
