@@ -22,6 +22,7 @@ from lecun_agent.cost.veto import VetoLimits
 from lecun_agent.cost.weights import CostWeights
 from lecun_agent.messages.conversions import odometry_msg, sec_to_stamp, stamp_to_sec, twist_vector
 from lecun_agent.messages.latents import float_image, rows_from_float_image
+from lecun_agent.messages.mode import mode_msg
 from lecun_agent.messages.plans import named_values_msg
 from lecun_agent.nodes.actor_node import ActorNode
 from lecun_agent.nodes.qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
@@ -167,3 +168,35 @@ def test_a_tick_offered_again_gets_the_same_answer_not_a_second_plan(setup):
     again = robot.stamped("agent/cmd_vel_proposed", 5.0)[1]
     assert np.array_equal(twist_vector(again), twist_vector(first))
     assert (node.counts["ticks"], node.counts["repeated_ticks"]) == (ticks, repeats + 1)
+
+
+def test_a_tick_takes_the_mode_stamped_at_its_instant_and_forgets_a_stopped_configurator(setup):
+    """The configurator's mode as of the tick's odometry, not whichever message came first: lock-step
+    runs rest at the same tick. A configurator that stops costs one wait, then the latched String."""
+    node, robot = setup
+    robot.definition_pub.publish(named_values_msg(sec_to_stamp(0.0), definition()))
+    assert robot.spin_until(lambda: node.definition == definition(), 5.0)
+    robot.send_goal(2.0, 1.0)
+    mode_pub = robot.create_publisher(JointState, "agent/mode_stamped", SENSOR_QOS)
+    assert robot.spin_until(lambda: robot.count_subscribers("agent/mode_stamped") > 0, 5.0)
+    robot.spin_until(lambda: False, 0.3)
+
+    def tick_in(stamp: float, modes: dict[float, str]) -> tuple[TwistStamped | None, dict]:
+        for t, mode in modes.items():
+            mode_pub.publish(mode_msg(sec_to_stamp(t), mode))
+        before = dict(node.counts)
+        return robot.tick(stamp), {k: v - before.get(k, 0) for k, v in node.counts.items()}
+
+    _, counted = tick_in(11.0, {11.0: "reach"})  # heard: from now on the gate waits for it
+    assert counted.get("ticks") == 1
+    proposal, counted = tick_in(12.0, {12.0: "rest"})
+    assert proposal is not None and np.allclose(twist_vector(proposal), 0.0)
+    assert counted.get("idle:rest mode") == 1 and not counted.get("ticks")
+    _, counted = tick_in(13.0, {13.0: "reach", 13.05: "rest"})  # the rest after the tick's instant: not yet
+    assert counted.get("ticks") == 1
+    timeouts = node.gate.timeouts
+    assert robot.tick(14.0) is not None  # the configurator stopped: one wait for it runs out ...
+    assert node.gate.timeouts == timeouts + 1
+    assert robot.tick(15.0) is not None  # ... and it is not waited for again
+    assert node.gate.timeouts == timeouts + 1
+    robot.destroy_publisher(mode_pub)

@@ -14,10 +14,12 @@ from nav_msgs.msg import Odometry
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import Parameter
-from sensor_msgs.msg import Imu
+from sensor_msgs.msg import Imu, JointState
 from std_msgs.msg import String
 
 from lecun_agent.configurator.modes import Mode
+from lecun_agent.messages.conversions import sec_to_stamp, stamp_to_sec
+from lecun_agent.messages.mode import mode_of
 from lecun_agent.nodes.configurator_node import ConfiguratorNode
 from lecun_agent.nodes.cost_node import CostNode
 from lecun_agent.nodes.qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
@@ -34,6 +36,9 @@ class Operator(Node):
         self.imu_pub = self.create_publisher(Imu, "imu/data", SENSOR_QOS)
         self.modes: list[str] = []
         self.create_subscription(String, "agent/mode", lambda m: self.modes.append(m.data), LATCHED_QOS)
+        self.stamped: list[tuple[float, str | None]] = []
+        self.create_subscription(JointState, "agent/mode_stamped",
+                                 lambda m: self.stamped.append((stamp_to_sec(m.header.stamp), mode_of(m))), SENSOR_QOS)
 
     def goal(self, x: float, y: float) -> None:
         msg = PoseStamped()
@@ -41,8 +46,9 @@ class Operator(Node):
         msg.pose.position.x, msg.pose.position.y = x, y
         self.goal_pub.publish(msg)
 
-    def at(self, x: float, y: float) -> None:
+    def at(self, x: float, y: float, stamp: float = 0.0) -> None:
         msg = Odometry()
+        msg.header.stamp = sec_to_stamp(stamp)
         msg.pose.pose.position.x, msg.pose.pose.position.y, msg.pose.pose.position.z = x, y, 0.3
         msg.pose.pose.orientation.w = 1.0
         self.odom_pub.publish(msg)
@@ -149,3 +155,16 @@ def test_operator_sets_mode(ros):
     result = conf.set_parameters([Parameter("mode", value="sprint")])[0]
     assert not result.successful and "must be one of" in result.reason
     assert user_weights_kept(cost)
+
+
+def test_the_mode_goes_out_stamped_with_each_odometry_reading_it_was_judged_on(ros):
+    """What lets a lock-step agent rest at the same tick in every run (actor_node's TickGate)."""
+    cost, conf, op = ros
+    op.goal(3.0, 0.0)
+    wait_for(lambda: conf.machine.mode == Mode.REACH)
+    op.at(2.0, 0.0, stamp=20.0)
+    wait_for(lambda: (20.0, "reach") in op.stamped)
+    op.at(2.95, 0.0, stamp=20.02)  # inside goal_tolerance
+    wait_for(lambda: (20.02, "rest") in op.stamped)
+    op.at(float("nan"), 0.0, stamp=20.04)  # untrusted: no event, but the instant is judged
+    wait_for(lambda: (20.04, "rest") in op.stamped)

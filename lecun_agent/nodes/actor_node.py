@@ -37,6 +37,7 @@ from lecun_agent.body.readings import quat_to_rpy
 from lecun_agent.dataset.format import DatasetSpec
 from lecun_agent.messages import conversions as conv
 from lecun_agent.messages.latents import float_image, rows_from_float_image
+from lecun_agent.messages.mode import mode_of
 from lecun_agent.messages.plans import named_values, path_msg, plan_costs_msg, samples_markers
 from lecun_agent.world_model.model import WorldModel
 
@@ -70,7 +71,7 @@ class ActorNode(Node):
         self.answered: tuple[float, list] | None = None  # (stamp, messages) of the last tick answered
         self.plan_ms: list[float] = []
         self.counts: Counter[str] = Counter()
-        self.gate = TickGate(self, ("odom",), sync_s, self._tick)
+        self.gate = TickGate(self, ("odom",), sync_s, self._tick, optional=("mode",))
         self.pub = self.create_publisher(TwistStamped, "agent/cmd_vel_proposed", COMMAND_QOS)
         self.plan_pub = self.create_publisher(PathMsg, "agent/plan", COMMAND_QOS)
         self.costs_pub = self.create_publisher(JointState, "agent/plan_costs", COMMAND_QOS)
@@ -81,6 +82,9 @@ class ActorNode(Node):
             NEWEST_SENSOR_QOS)
         sub(Odometry, "odom", self.gate.feed("odom"), SENSOR_QOS)
         sub(PoseStamped, "goal_pose", self._on_goal, COMMAND_QOS)
+        # The tick's mode: the configurator's as of the tick's odometry (lock-step: the same tick rests in
+        # every run); the latched String until a stamped one is heard (a configurator without it).
+        sub(JointState, "agent/mode_stamped", self.gate.feed("mode"), SENSOR_QOS)
         sub(String, "agent/mode", lambda m: setattr(self, "mode", m.data), LATCHED_QOS)
         sub(JointState, "cost/definition", self._on_definition, LATCHED_QOS)
         self.diagnostics = Diagnostics(self, self._report, common.diagnostics_period_s)
@@ -129,6 +133,7 @@ class ActorNode(Node):
             for publisher, msg in self.answered[1]:
                 publisher.publish(msg)
             return
+        self.mode = mode_of(inputs["mode"]) or self.mode
         answer = self._answer(stamp, latent_msg, inputs["odom"])
         self.answered = (stamp, answer)
         for publisher, msg in answer:

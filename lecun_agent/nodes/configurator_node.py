@@ -2,7 +2,9 @@
 
 Events switch the mode (goal on `goal_pose` -> reach; odom within goal_tolerance -> after_goal_mode;
 tilt from `imu/data` past fall_tilt -> rest; an operator setting the `mode` parameter). The mode is
-published latched (std_msgs/String); the agent reads it to decide what to do. The configurator
+published latched (std_msgs/String) and, after each odometry reading, stamped with it on
+`agent/mode_stamped` (messages/mode.py), which lock-step agents wait for. The agent reads it to
+decide what to do. The configurator
 does not write cost weights: `weights.<term>` on cost_node belong to the user alone
 (docs/tuning.md), so a user's `ros2 param set` is never overwritten behind their back.
 """
@@ -15,12 +17,13 @@ from geometry_msgs.msg import PoseStamped
 from nav_msgs.msg import Odometry
 from rclpy.node import Node
 from rclpy.parameter import Parameter
-from sensor_msgs.msg import Imu
+from sensor_msgs.msg import Imu, JointState
 from std_msgs.msg import String
 
 from lecun_agent.body.readings import tilt_of
 from lecun_agent.configurator.modes import Mode, ModeMachine, Transition
 from lecun_agent.messages.conversions import message_problem
+from lecun_agent.messages.mode import mode_msg
 from lecun_agent.settings import setting
 
 from .diagnostics import OK, Diagnostics
@@ -51,6 +54,7 @@ class ConfiguratorNode(Node):
                                    Mode(cfg.after_goal_mode))
         p.on_change(self._on_params)
         self.mode_pub = self.create_publisher(String, "agent/mode", LATCHED_QOS)
+        self.stamped_pub = self.create_publisher(JointState, "agent/mode_stamped", SENSOR_QOS)
         self.create_subscription(PoseStamped, "goal_pose", self._on_goal, COMMAND_QOS)
         self.create_subscription(Odometry, "odom", self._on_odom, SENSOR_QOS)
         self.create_subscription(Imu, "imu/data", self._on_imu, SENSOR_QOS)
@@ -65,6 +69,7 @@ class ConfiguratorNode(Node):
     def _on_odom(self, msg: Odometry) -> None:
         if message_problem(msg) is None:
             self._switched(self.machine.on_position((msg.pose.pose.position.x, msg.pose.pose.position.y)))
+        self.stamped_pub.publish(mode_msg(msg.header.stamp, self.machine.mode.value))  # judged up to this reading
 
     def _on_imu(self, msg: Imu) -> None:
         if message_problem(msg) is not None:

@@ -14,12 +14,13 @@ import numpy as np
 from geometry_msgs.msg import PoseStamped, TwistStamped
 from nav_msgs.msg import Odometry
 from rclpy.node import Node
-from sensor_msgs.msg import Image
+from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import String
 
 from lecun_agent.actor.straight import StraightLineSettings, straight_line_command
 from lecun_agent.body.readings import quat_to_rpy
 from lecun_agent.messages import conversions as conv
+from lecun_agent.messages.mode import mode_of
 
 from .diagnostics import OK, WARN, Diagnostics
 from .parameters import Parameters
@@ -39,12 +40,13 @@ class StraightNode(Node):
         self.goal: np.ndarray | None = None
         self.mode = "explore"
         self.ticks = 0
-        self.gate = TickGate(self, ("odom",), sync_s, self._propose)
+        self.gate = TickGate(self, ("odom",), sync_s, self._propose, optional=("mode",))
         self.pub = self.create_publisher(TwistStamped, "agent/cmd_vel_proposed", COMMAND_QOS)
         self.create_subscription(Image, "agent/latent",
                                  lambda m: self.gate.event(conv.stamp_to_sec(m.header.stamp), m), SENSOR_QOS)
         self.create_subscription(Odometry, "odom", self.gate.feed("odom"), SENSOR_QOS)
         self.create_subscription(PoseStamped, "goal_pose", self._on_goal, COMMAND_QOS)
+        self.create_subscription(JointState, "agent/mode_stamped", self.gate.feed("mode"), SENSOR_QOS)  # as actor_node
         self.create_subscription(String, "agent/mode", lambda m: setattr(self, "mode", m.data), LATCHED_QOS)
         self.diagnostics = Diagnostics(self, self._report)
 
@@ -55,7 +57,7 @@ class StraightNode(Node):
         self.diagnostics.publish()  # at once: an episode runner waits for this before the body starts
 
     def _propose(self, stamp: float, latent: Image, inputs: dict, timed_out: bool) -> None:
-        odom = inputs["odom"]
+        odom, self.mode = inputs["odom"], mode_of(inputs["mode"]) or self.mode
         if odom is None or self.mode == "rest":
             command = np.zeros(3)
         else:

@@ -37,7 +37,8 @@ class TickGate:
     `act(stamp, item, inputs, timed_out)` runs once per event, in stamp order, with `inputs` =
     {name: the newest message stamped at or before the event (None if none)}. An `optional`
     input is waited for only once it has been heard (a robot without bump sensors never sends
-    body contacts). `also_ready(stamp)` may add a condition of the node's own (the gait waits for
+    body contacts), and no longer once a wait for it ran out (its sender stopped) until it is
+    heard again. `also_ready(stamp)` may add a condition of the node's own (the gait waits for
     the tick's command too).
     """
 
@@ -45,8 +46,8 @@ class TickGate:
                  act: Callable[[float, Any, dict[str, Any], bool], None], optional: Iterable[str] = (),
                  also_ready: Callable[[float], bool] | None = None, keep: int = 64) -> None:
         self.node, self.timeout_s, self.act, self.also_ready = node, timeout_s, act, also_ready
-        self.required = tuple(inputs)
-        names = (*self.required, *optional)
+        self.required, self.optional = tuple(inputs), tuple(optional)
+        names = (*self.required, *self.optional)
         self.history: dict[str, deque[tuple[float, Any]]] = {name: deque(maxlen=keep) for name in names}
         self.pending: deque[tuple[float, Any, float]] = deque()  # (stamp, item, wall time it arrived)
         self.timeouts = 0
@@ -101,4 +102,6 @@ class TickGate:
                 f"waited {self.timeout_s} s for {missing or 'the tick command'} at t={stamp:.3f}; acting "
                 "without them (counted as sync_timeouts)", throttle_duration_sec=2.0)
             self._act(self.pending.popleft(), timed_out=True)
+            for name in set(missing) & set(self.optional):  # its sender stopped: wait for it only once it is back
+                self.history[name].clear()
             self.release()
