@@ -15,6 +15,9 @@ distributions (p50/p99 over repeats) and ratios:
   grid     the chosen path over N x H
   sizes    random-weight world models: latent {32, 64} x hidden {128, 256} x members {1, 2, 4},
            paths "ensemble" (every member for every sample) and "member" / "member-bf16"
+  compile  (only when named) the shipped path with and without PlannerConfig.compile (torch.compile
+           of the planning model's step and features), interleaved; prints the first plan's time,
+           which includes the compile
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from lecun_agent.actor import Mode1Policy, PlannerConfig, PolicyConfig
 from lecun_agent.actor.distill import load_student
 from lecun_agent.actor.flops import matmul_limit, record_matmuls, total_flops
 from lecun_agent.actor.plain import plain_mppi_iteration
-from lecun_agent.actor.presets import PATHS, planning_path
+from lecun_agent.actor.presets import DEFAULT_PATH, PATHS, planning_path
 from lecun_agent.bench.machine import cpu_model
 from lecun_agent.bench.planner import GOAL, LAST, POSE, Option, interleave, pct
 from lecun_agent.world_model.checkpoint import load_checkpoint
@@ -134,6 +137,24 @@ def bench_grid(model, student, path: str, args) -> list[dict]:
     return [o.row(args.warmup) for o in options]
 
 
+def bench_compile(model, args) -> list[dict]:
+    """DEFAULT_PATH at N=512, H=16 with and without torch.compile; first_plan_ms is the compile's cost."""
+    options = []
+    for compiled in (False, True):
+        pm, over = planning_path(model, DEFAULT_PATH)
+        cfg = PlannerConfig(samples=512, horizon=16, compile=compiled, **over)
+        options.append(Option(f"{DEFAULT_PATH}{' compiled' if compiled else ''}", pm, cfg))
+    interleave(options, args.warmup + args.repeats)
+    rows = []
+    for o in options:
+        row = {**o.row(args.warmup, with_flops=False), "first_plan_ms": o.ms[0]}
+        rows.append(row)
+        logging.info("%s: first plan %.0f ms, then p50 %.1f p99 %.1f ms (rollout %.1f, score %.1f, check %.1f)",
+                     o.name, row["first_plan_ms"], row["ms_p50"], row["ms_p99"], row["rollout_ms_p50"],
+                     row["score_ms_p50"], row["check_ms_p50"])
+    return rows
+
+
 def bench_sizes(args) -> list[dict]:
     rows = []
     latents, hiddens, members = (
@@ -164,6 +185,8 @@ def bench_sizes(args) -> list[dict]:
 def print_tables(out: dict) -> None:
     """The rows as markdown, after the JSON, for a reader of the terminal."""
     rows = [r for part in ("paths", "grid", "sizes") for r in out.get(part, [])]
+    for r in out.get("compile", []):
+        print(f"{r['impl']}: first plan {r['first_plan_ms']:.0f} ms, then p50 {r['ms_p50']:.1f} p99 {r['ms_p99']:.1f}")
     if rows:
         print("\n| impl | N | H | p50 ms | p99 ms | GFLOP | GFLOP/s | limit GFLOP/s | fraction |")
         print("|---|---|---|---|---|---|---|---|---|")
@@ -218,6 +241,8 @@ def main() -> None:
         out["grid"] = bench_grid(model, student, path, args)
     if "sizes" in args.parts:
         out["sizes"] = bench_sizes(args)
+    if "compile" in args.parts:
+        out["compile"] = bench_compile(model, args)
     out["seconds"] = time.monotonic() - t0
     text = json.dumps(out, indent=2)
     print(text)
