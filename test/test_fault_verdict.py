@@ -11,7 +11,8 @@ from sensor_msgs.msg import Image, JointState
 from lecun_agent.body.readings import JOINT_NAMES
 from lecun_agent.faults.catalog import FAST, FAULTS, TOPICS, by_name
 from lecun_agent.faults.corrupt import corrupted, shifted
-from lecun_agent.faults.verdict import OUTPUT_PERIOD_S, Observations, bad_intervals, verdict
+from lecun_agent.faults.plan_injector import bad_plan
+from lecun_agent.faults.verdict import OUTPUT_PERIOD_S, Observations, bad_intervals, plan_intervals, verdict
 from lecun_agent.messages.conversions import message_problem, stamp_to_sec
 
 STEP = 0.02
@@ -58,6 +59,28 @@ def test_reaction_unsafe_commands_and_recovery():
     assert row["unsafe_cmds"] == 0 and row["stopped"] and row["resumed_s"] == pytest.approx(0.04)
     late = [(t, not (1.30 <= t < 2.04)) for t, _, _ in stream(0.0, 4.0)]  # moving until 1.28: 1.26, 1.28 unsafe
     assert verdict(_obs(late, events), 1.0, 2.0, {"imu": 0.25})["unsafe_cmds"] == 2
+
+
+def test_an_injected_plan_vetoes_from_its_publication_as_the_guardrail_reads_it():
+    # stamped when published: until its stamp + 1 s; published 1.5 s after its stamp: stale, no veto;
+    # stamped 30 s ahead: for 1 s from its publication.
+    assert plan_intervals([(2.0, 2.0), (4.0, 2.5), (6.0, 36.0)], timeout=1.0, tolerance=0.1) == [
+        (2.0, 3.0), (6.0, 7.0)]
+    cmds = [(t, not (2.04 <= t < 3.02)) for t, _, _ in stream(0.0, 4.0)]  # stopped one output tick late
+    obs = _obs(cmds, stream(0.0, 4.0))
+    obs.plans = [(2.0, 2.0)]
+    row = verdict(obs, 2.0, 2.0, {"imu": 0.25})
+    assert row["stopped"] and row["unsafe_cmds"] == 0 and row["bad_sources"] == ["plan"]
+    obs.cmds = [(t, t, True) for t, _, _ in stream(0.0, 4.0)]  # never stopped: every command past one period
+    assert verdict(obs, 2.0, 2.0, {"imu": 0.25})["unsafe_cmds"] > 40
+
+
+def test_injected_plans_are_what_the_guardrail_must_refuse():
+    nan_plan, future_plan = bad_plan("agent/plan_costs", 2.0), bad_plan("agent/plan", 2.0)
+    assert np.isnan(nan_plan.position).all() and stamp_to_sec(nan_plan.header.stamp) == pytest.approx(2.0)
+    assert stamp_to_sec(future_plan.header.stamp) == pytest.approx(32.0)
+    with pytest.raises(ValueError, match="plan topics"):
+        bad_plan("cmd_vel", 2.0)
 
 
 def test_corrupt_messages_are_what_the_consumers_refuse():

@@ -5,7 +5,8 @@ the relay's consumers read `faults/<topic>`; every lock-step wait gets the harne
 timeout, so a fault that starves a wait costs seconds, not minutes. `attach()` adds the observer and
 the injector's publishers to the episode's executor; `step()` runs on every turn of the episode's
 watch loop: it kills, abuses parameters or publishes injected messages when sim time reaches the
-fault's start, notices when the fault has cleared (a window's end, a respawned node's ready line)
+fault's start (an injected plan comes from `plan_injector.py`, a node of the stack that
+reads sim time from odometry), notices when the fault has cleared (a window's end, a respawned node's ready line)
 and ends the episode a while after.
 """
 
@@ -19,19 +20,16 @@ import signal
 import time
 
 from geometry_msgs.msg import PoseStamped
-from nav_msgs.msg import Path
 from rclpy.node import Node
 from rclpy.parameter import Parameter
-from sensor_msgs.msg import JointState
 
-from lecun_agent.messages.conversions import sec_to_stamp
 from lecun_agent.nodes.qos import COMMAND_QOS
 from lecun_agent.nodes.spin import READY
 from lecun_agent.stack.description import NodeLaunch
 from lecun_agent.tools.param_client import ParamClient
 
-from . import relay
-from .catalog import FUTURE_S, SOURCE_TOPICS, START_S, STREAM_KINDS, Fault
+from . import plan_injector, relay
+from .catalog import SOURCE_TOPICS, START_S, STREAM_KINDS, Fault
 from .observer import CONTACT_SOURCES, FaultObserver
 from .params_client import abuse_node
 from .relay import RELAY_PREFIX
@@ -45,8 +43,6 @@ SYNC_TIMEOUTS_S = {"perception_node": 1.0, "straight_node": 1.0, "cost_node": 1.
                    "sim_node": 3.0}
 OBSERVE_S = 2.0  # sim seconds watched after the fault cleared
 WALL_BUDGET_S = 240.0  # wall seconds after the fault's start before the episode is cut short
-PLAN_PERIOD_S = 0.1  # injected plans go out once per agent tick
-PLAN_TIMEOUT_S = 1.0  # GuardrailConfig.plan_timeout: an injected plan vetoes this long
 GOAL_HOLDERS = ("straight_node", "configurator_node")  # nodes that act on the goal they were sent
 
 
@@ -58,7 +54,7 @@ class FaultInjector:
         self.injected_at: float | None = None  # sim time it was injected (kills, parameters)
         self.kill_wall: float | None = None
         self.abuse: dict = {}
-        self.next_plan = self.start_s
+        self.goal_phase = "before"  # a goal_pose injection: "before", "nan" sent, "restored" (the real goal again)
         self.start_wall: float | None = None
         self.ended_wall: float | None = None
         self._ready_checked = 0.0
@@ -78,6 +74,10 @@ class FaultInjector:
             out.insert(0, NodeLaunch("fault_relay", (), {
                 "use_sim_time": True, "topic": self.fault.topic, "kind": self.fault.kind,
                 "start_s": float(self.start_s), "end_s": float(self.end_s)}, module_name=relay.__name__))
+        if self.fault.kind == "inject" and self.fault.topic in plan_injector.PLAN_TOPICS:
+            out.insert(0, NodeLaunch("fault_plan_injector", (), {
+                "use_sim_time": True, "topic": self.fault.topic, "start_s": float(self.start_s),
+                "end_s": float(self.end_s)}, module_name=plan_injector.__name__))
         return out
 
     def attach(self, executor) -> None:
@@ -92,8 +92,10 @@ class FaultInjector:
         if self.fault.kind in STREAM_KINDS:
             self.cleared = self.end_s
         if self.fault.kind == "inject":
-            kind = {"agent/plan": Path, "agent/plan_costs": JointState, "goal_pose": PoseStamped}[self.fault.topic]
-            self.inject_pub = self.node.create_publisher(kind, self.fault.topic, COMMAND_QOS)
+            if self.fault.topic in plan_injector.PLAN_TOPICS:
+                self.observer.watch_plans(self.fault.topic)
+            else:
+                self.inject_pub = self.node.create_publisher(PoseStamped, self.fault.topic, COMMAND_QOS)
             self.cleared = self.end_s
         if self.fault.kind == "kill":
             self.goal_pub = self.node.create_publisher(PoseStamped, "goal_pose", COMMAND_QOS)
@@ -158,28 +160,15 @@ class FaultInjector:
                 self.goal_pub.publish(_goal(*self.goal_xy))
 
     def _inject(self, now: float) -> None:
-        f = self.fault
-        if f.topic == "goal_pose":
-            if now >= self.start_s and self.next_plan == self.start_s:
-                self.inject_pub.publish(_goal(math.nan, math.nan))
-                self.next_plan = math.inf
-            elif now >= self.end_s and self.next_plan == math.inf:
-                self.inject_pub.publish(_goal(*self.goal_xy))  # the user sends the real goal again
-                self.next_plan = -math.inf
+        """A NaN goal at the window's start, the real goal again at its end (plans: plan_injector.py)."""
+        if self.fault.topic != "goal_pose":
             return
-        if not self.start_s <= now < self.end_s or now < self.next_plan:
-            return
-        self.next_plan = now + PLAN_PERIOD_S
-        wall = time.time()
-        if f.topic == "agent/plan_costs":
-            msg = JointState(name=[f"tilt[{k}]" for k in range(1, 11)], position=[math.nan] * 10)
-            msg.header.stamp = sec_to_stamp(now)
-            self.observer.obs.plans.append((wall, now, now + PLAN_TIMEOUT_S))
-        else:  # a plan stamped by a clock FUTURE_S ahead: refused, and it vetoes from its arrival
-            msg = Path()
-            msg.header.stamp, msg.header.frame_id = sec_to_stamp(now + FUTURE_S), "odom"
-            self.observer.obs.plans.append((wall, now, now + PLAN_TIMEOUT_S))
-        self.inject_pub.publish(msg)
+        if now >= self.start_s and self.goal_phase == "before":
+            self.inject_pub.publish(_goal(math.nan, math.nan))
+            self.goal_phase = "nan"
+        elif now >= self.end_s and self.goal_phase == "nan":
+            self.inject_pub.publish(_goal(*self.goal_xy))  # the user sends the real goal again
+            self.goal_phase = "restored"
 
     def fault_start(self) -> float:
         """Sim time the fault began: a window's start, or when the kill or the abuse went out."""

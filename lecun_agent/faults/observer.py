@@ -55,6 +55,13 @@ class FaultObserver:
         self.node.create_subscription(msg_type, read_from or topic,
                                       lambda m, info: self.record(source, info_wall(info), m), deep_qos(qos_kind))
 
+    def watch_plans(self, topic: str) -> None:
+        """Record every plan published on `topic` (the injected ones: nothing else in the harness's stack plans)."""
+        msg_type, qos_kind, _ = TOPICS[topic]
+        self.node.create_subscription(
+            msg_type, topic, lambda m, info: self.obs.plans.append((info_wall(info), stamp_to_sec(m.header.stamp))),
+            deep_qos(qos_kind))
+
     def record(self, source: str, wall: float, msg) -> None:
         self.obs.sources.setdefault(source, []).append((wall, stamp_to_sec(msg.header.stamp), trusted(source, msg)))
 

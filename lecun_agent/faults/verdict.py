@@ -5,9 +5,10 @@ each of its sources (publication time in sim time, stamp, whether the content wa
 formed), when the guardrail's rules say the robot must be stopped: a source is *bad* from its
 timeout past its newest good stamp on (stale), or from the first message that is not finite, is
 malformed or is stamped further than the tolerance ahead of the clock, until a good one comes; an
-injected bad plan vetoes from its publication for the plan timeout. A command on cmd_vel with any
-non-zero velocity, published while a source has been bad for longer than one output period, is an
-unsafe command.
+injected bad plan vetoes from its publication until its stamp plus the plan timeout (one
+stamped further than the tolerance ahead: for the plan timeout from its publication). A command on
+cmd_vel with any non-zero velocity, published while a source has been bad for longer than one
+output period, is an unsafe command.
 
 Times: every publication's wall-clock source time is mapped to the sim time of the newest control
 step the sim had taken by then (sim_node's own log of its steps' system-clock times, harness.sim_clock;
@@ -34,11 +35,14 @@ class Observations:
     clock: list[tuple[float, float]] = field(default_factory=list)  # (wall s, sim s) per /clock or sim step
     cmds: list[tuple[float, float, bool]] = field(default_factory=list)  # (wall, stamp, moving) per cmd_vel
     sources: dict[str, list[tuple[float, float, bool]]] = field(default_factory=dict)  # (wall, stamp, ok)
-    plans: list[tuple[float, float, float]] = field(default_factory=list)  # (wall, veto from, veto until) sim s
+    plans: list[tuple[float, float]] = field(default_factory=list)  # (wall, stamp sim s) per injected plan
 
     @classmethod
     def from_json(cls, data: dict) -> Observations:
         rows = lambda items: [tuple(x) for x in items]  # noqa: E731
+        if any(len(p) != 2 for p in data["plans"]):
+            raise ValueError("this run's plans were recorded by an older harness as (wall, veto from, veto until); "
+                             "run its faults again to judge them")
         return cls(rows(data["clock"]), rows(data["cmds"]), {k: rows(v) for k, v in data["sources"].items()},
                    rows(data["plans"]))
 
@@ -78,6 +82,18 @@ def bad_intervals(events: list[tuple[float, float, bool]], timeout: float, end: 
     return merged
 
 
+def plan_intervals(plans: list[tuple[float, float]], timeout: float = GuardrailConfig().plan_timeout,
+                   tolerance: float = GuardrailConfig().future_tolerance_s) -> list[tuple[float, float]]:
+    """[(from, until)] sim times injected bad plans veto. plans: (published, stamp), sim s."""
+    out = []
+    for published, stamp in plans:
+        ahead = not math.isfinite(stamp) or stamp > published + tolerance
+        until = published + timeout if ahead else stamp + timeout  # a plan older than the timeout is ignored
+        if until > published:
+            out.append((published, until))
+    return out
+
+
 def verdict(obs: Observations, start: float, cleared: float | None, timeouts: dict[str, float]) -> dict:
     """The row's safety numbers for a fault that started at sim time `start` and cleared at `cleared`."""
     if not obs.clock:
@@ -92,7 +108,7 @@ def verdict(obs: Observations, start: float, cleared: float | None, timeouts: di
     for source, events in obs.sources.items():
         sim_events = [(obs.sim_at(max(wall, obs.clock[0][0])), stamp, ok) for wall, stamp, ok in events]
         bad += [(a, b, source) for a, b in bad_intervals(sim_events, timeouts[source], end) if b > first]
-    bad += [(a, b, "plan") for _, a, b in obs.plans]
+    bad += [(a, b, "plan") for a, b in plan_intervals([(obs.sim_at(wall), stamp) for wall, stamp in obs.plans])]
     unsafe = [(t, a, source) for t, _, moving in cmds if moving
               for a, b, source in bad if a + OUTPUT_PERIOD_S + TIME_EPS_S < t < b and t >= first]
     stop = next((t for t, _, moving in cmds if t >= start - 1e-9 and not moving), None)
