@@ -36,9 +36,9 @@ def run(quick: bool, out: Path) -> dict:
 
 def _plot(section: dict, path: Path) -> None:
     agents = list(section)
-    fig, axes = plt.subplots(1, 3, figsize=(11, 3.2))
-    for ax, key, label in zip(axes, ("success_rate", "falls", "energy_per_meter"),
-                              ("success rate", "falls", "energy per metre (J/m)"), strict=True):
+    fig, axes = plt.subplots(1, 4, figsize=(14, 3.2))
+    for ax, key, label in zip(axes, ("success_rate", "falls", "collisions", "energy_per_meter"),
+                              ("success rate", "falls", "collisions", "energy per metre (J/m)"), strict=True):
         values = [section[a][key] or 0.0 for a in agents]
         ax.bar(agents, values, color="tab:green")
         ax.set_ylim(0.0, max(1.0, 1.1 * max(values)))  # 0 falls is a floor, not the middle of the plot
