@@ -4,10 +4,10 @@
 the relay's consumers read `faults/<topic>`; every lock-step wait gets the harness's shorter
 timeout, so a fault that starves a wait costs seconds, not minutes. `attach()` adds the observer and
 the injector's publishers to the episode's executor; `step()` runs on every turn of the episode's
-watch loop: it kills, abuses parameters or publishes injected messages when sim time reaches the
-fault's start (an injected plan comes from `plan_injector.py`, a node of the stack that
-reads sim time from odometry), notices when the fault has cleared (a window's end, a respawned node's ready line)
-and ends the episode a while after.
+watch loop: it kills, abuses parameters or publishes an injected goal when sim time reaches the
+fault's start (an injected plan comes from `plan_injector.py`, a node of the stack that reads sim
+time from odometry), notices when the fault has cleared (a window's end, a respawned node's ready
+line) and ends the episode a while after.
 """
 
 from __future__ import annotations

@@ -51,16 +51,17 @@ class FaultObserver:
 
     def watch(self, source: str, topic: str, read_from: str = "") -> None:
         """Record `source` (carried on `topic`) as cost_node reads it, from `read_from` (default: `topic`)."""
-        msg_type, qos_kind, _ = TOPICS[topic]
-        self.node.create_subscription(msg_type, read_from or topic,
-                                      lambda m, info: self.record(source, info_wall(info), m), deep_qos(qos_kind))
+        self._subscribe(topic, read_from or topic, lambda m, wall: self.record(source, wall, m))
 
     def watch_plans(self, topic: str) -> None:
         """Record every plan published on `topic` (the injected ones: nothing else in the harness's stack plans)."""
+        self._subscribe(topic, topic, lambda m, wall: self.obs.plans.append((wall, stamp_to_sec(m.header.stamp))))
+
+    def _subscribe(self, topic: str, read_from: str, on_message) -> None:
+        """on_message(msg, publication wall time) for every message of `topic`'s type on `read_from`."""
         msg_type, qos_kind, _ = TOPICS[topic]
-        self.node.create_subscription(
-            msg_type, topic, lambda m, info: self.obs.plans.append((info_wall(info), stamp_to_sec(m.header.stamp))),
-            deep_qos(qos_kind))
+        self.node.create_subscription(msg_type, read_from, lambda m, info: on_message(m, info_wall(info)),
+                                      deep_qos(qos_kind))
 
     def record(self, source: str, wall: float, msg) -> None:
         self.obs.sources.setdefault(source, []).append((wall, stamp_to_sec(msg.header.stamp), trusted(source, msg)))

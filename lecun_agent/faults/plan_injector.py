@@ -22,7 +22,7 @@ from lecun_agent.messages.conversions import sec_to_stamp, stamp_to_sec
 from lecun_agent.nodes.qos import COMMAND_QOS
 from lecun_agent.nodes.spin import spin_node
 
-from .catalog import FUTURE_S
+from .catalog import FUTURE_S, TOPICS
 from .relay import deep_qos
 
 PLAN_TOPICS = ("agent/plan_costs", "agent/plan")
@@ -53,8 +53,7 @@ class PlanInjector(Node):
         bad_plan(self.topic, 0.0)  # an unknown topic fails here, at start-up, with the reason
         self.next_s = self.start_s
         self.sent = 0
-        msg_type = JointState if self.topic == "agent/plan_costs" else Path
-        self.pub = self.create_publisher(msg_type, self.topic, COMMAND_QOS)
+        self.pub = self.create_publisher(TOPICS[self.topic][0], self.topic, COMMAND_QOS)
         self.create_subscription(Odometry, "odom", self._on_odom, deep_qos("sensor"))
         self.get_logger().info(f"injecting on {self.topic} at odometry stamps in [{self.start_s}, {self.end_s})")
 
