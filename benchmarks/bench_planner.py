@@ -6,7 +6,8 @@ Everything is measured in the same run, interleaved round-robin so a busy machin
 option alike (Option and interleave are lecun_agent/bench/planner.py's, the `planner` part of
 `lecun-agent bench`, which sets the planner against pytorch-mppi and TorchRL), and printed as
 distributions (p50/p99 over repeats) and ratios:
-  paths    every planning path (actor/presets.py) at N=512, H=16 on the shipped checkpoint:
+  paths    every planning path (actor/presets.py) at N=512, H=16 on the shipped checkpoint, and the
+           default path with the wide feature heads on every 2nd / 4th sampled step (head_stride):
            ms per replanning, its phases, matmul GFLOP per plan, achieved GFLOP/s, and the
            matmul limit of exactly those shapes (each shape timed alone, same dtype, one thread)
   rollout  today's open-loop rollout (WorldModel.rollout + cost_heads) at the same N and H
@@ -56,6 +57,10 @@ def bench_paths(model, student, args) -> list[dict]:
             continue
         pm, over = planning_path(model, name, student)
         options.append(Option(name, pm, PlannerConfig(samples=512, horizon=16, **over)))
+    pm, over = planning_path(model, DEFAULT_PATH)  # fewer head passes: the wide heads on every 2nd / 4th step
+    for stride in (2, 4):
+        options.append(Option(f"{DEFAULT_PATH} heads/{stride}", pm,
+                              PlannerConfig(samples=512, horizon=16, head_stride=stride, **over)))
     interleave(options, args.warmup + args.repeats)
     return [o.row(args.warmup) for o in options]
 

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 import rclpy
+import torch
 from geometry_msgs.msg import PoseStamped, TwistStamped
 from model_nodes import LATENT_DIM, spinning, tiny_checkpoint
 from nav_msgs.msg import Odometry
@@ -20,7 +21,7 @@ from lecun_agent.cost.definition import cost_definition
 from lecun_agent.cost.total import TermSettings
 from lecun_agent.cost.veto import VetoLimits
 from lecun_agent.cost.weights import CostWeights
-from lecun_agent.messages.conversions import odometry_msg, sec_to_stamp, stamp_to_sec, twist_vector
+from lecun_agent.messages.conversions import contacts_msg, odometry_msg, sec_to_stamp, stamp_to_sec, twist_vector
 from lecun_agent.messages.latents import float_image, rows_from_float_image
 from lecun_agent.messages.mode import mode_msg
 from lecun_agent.messages.plans import named_values_msg
@@ -199,4 +200,29 @@ def test_a_tick_takes_the_mode_stamped_at_its_instant_and_forgets_a_stopped_conf
     assert node.gate.timeouts == timeouts + 1
     assert robot.tick(15.0) is not None  # ... and it is not waited for again
     assert node.gate.timeouts == timeouts + 1
+    robot.destroy_publisher(mode_pub)
+
+
+def test_a_measured_touch_goes_into_the_contact_memory_and_an_untrusted_one_does_not(setup):
+    node, robot = setup
+    robot.definition_pub.publish(named_values_msg(sec_to_stamp(0.0), definition()))
+    assert robot.spin_until(lambda: node.definition == definition(), 5.0)
+    robot.send_goal(2.0, 1.0)
+    body_pub = robot.create_publisher(JointState, "body_contacts", SENSOR_QOS)
+    mode_pub = robot.create_publisher(JointState, "agent/mode_stamped", SENSOR_QOS)  # out of the last test's rest
+    assert robot.spin_until(lambda: robot.count_subscribers("body_contacts") > 0, 5.0)
+    assert robot.spin_until(lambda: robot.count_subscribers("agent/mode_stamped") > 0, 5.0)
+    mode_pub.publish(mode_msg(sec_to_stamp(20.5), "reach"))
+    assert robot.spin_until(lambda: any(abs(t - 20.5) < 1e-6 for t, _ in node.gate.history["mode"]), 5.0)
+    memory = node.actor.planner.memory
+    touches = len(memory.points)
+    for stamp, forces, touched in ((21.0, [float("nan")], 0), (22.0, [30.0, 20.0], 1), (23.0, [], 0)):
+        body_pub.publish(contacts_msg(stamp, ["trunk", "FL_thigh"][: len(forces)], forces))
+        # Heard before the tick (the gate waits for body contacts only once it has heard them).
+        assert robot.spin_until(lambda s=stamp: any(abs(t - s) < 1e-6 for t, _ in node.gate.history["body"]), 5.0)
+        assert robot.tick(stamp) is not None
+        assert len(memory.points) == touches + touched, stamp
+        touches = len(memory.points)
+    assert torch.isfinite(memory.points).all()
+    robot.destroy_publisher(body_pub)
     robot.destroy_publisher(mode_pub)

@@ -11,6 +11,7 @@ import torch
 from lecun_agent.actor import Planner, PlannerConfig, WorldModelAdapter
 from lecun_agent.actor.plain import plain_costs
 from lecun_agent.actor.plan_cost import PlanScorer, integrate_poses
+from lecun_agent.actor.planning_model import along_steps
 from lecun_agent.actor.rollout import rollout
 from lecun_agent.actor.sampling import ActionSpace, mppi_weights, shift_plan
 from lecun_agent.actor.toy import PointMassModel
@@ -226,6 +227,31 @@ def test_adapter_matches_the_world_model():
         assert torch.allclose(bf, model.next(s, a), atol=0.1)
         cut = WorldModelAdapter(model, feature_names=["tilt", "base_velocity"]).features(s)
         assert set(cut) == {"tilt", "base_velocity"} and torch.allclose(cut["tilt"], heads["tilt"], atol=1e-5)
+
+
+def test_strided_heads_run_on_every_nth_step_and_interpolate_between():
+    net = torch.nn.Linear(4, 3)
+    steps = torch.arange(10.0)[:, None]  # (H=10, 1): x linear in the step, so a linear net's output is too
+    x = (steps * torch.randn(1, 4) + torch.randn(1, 4)).expand(5, 10, 4)  # (N, H, D)
+    with torch.no_grad():
+        exact = net(x)
+        assert torch.allclose(along_steps(net, x, 3), exact, atol=1e-5)  # steps 0, 3, 6, 9
+        assert torch.allclose(along_steps(net, x, 4), exact, atol=1e-5)  # steps 0, 4, 8 and the last, 9
+        bent = torch.nn.Sequential(net, torch.nn.Tanh())  # not linear: exact only where it runs
+        strided = along_steps(bent, x, 4)
+        assert torch.allclose(strided[:, [0, 4, 8, 9]], bent(x)[:, [0, 4, 8, 9]], atol=1e-6)
+        assert torch.equal(along_steps(bent, x, 1), bent(x))
+
+
+def test_strided_heads_save_work_on_the_samples_and_the_checked_plan_is_scored_on_every_step():
+    model = small_world_model()
+    pm = WorldModelAdapter(model, fast_members=(0,))
+    planner = Planner(pm, IntrinsicCost(), PlannerConfig(samples=64, horizon=16, elites=4, head_stride=4))
+    s0 = torch.randn(16)
+    r = planner.plan(s0, (0.0, 0.0, 0.0), (2.0, 0.5), seed=3)
+    again = planner.score_plan(s0, r.actions, (0.0, 0.0, 0.0), (2.0, 0.5))  # heads on every step
+    for name in ("pain", "fall", "force", "energy", "tilt"):
+        assert torch.allclose(r.predicted[name], again.predicted[name], rtol=1e-4, atol=1e-5), name
 
 
 def test_batched_costs_equal_the_plain_loop():

@@ -37,6 +37,7 @@ from lecun_agent.world_model.checkpoint import load_checkpoint
 from lecun_agent.world_model.model import WorldModel
 
 ACTOR_MODES = ("plan", "mode1")
+TOUCH_N = 1.0  # N of measured body (non-foot) contact force that makes a tick a touch (the eval's collision)
 POLICY_FILE = "mode1.pt"  # the mode-1 policy's default name in a checkpoint directory
 
 
@@ -85,10 +86,15 @@ class Actor:
         self.planner.reset()
 
     @torch.no_grad()
-    def act(self, latent, pose, goal, last_action, seed: int, deadline_s: float = 0.0) -> PlanResult:
+    def act(self, latent, pose, goal, last_action, seed: int, deadline_s: float = 0.0,
+            body_contact_n: float | None = None) -> PlanResult:
         """One tick: latent (D,), odom pose (x, y, yaw), odom goal (x, y) or None, the command the rate
         limit starts from (3,) or None (actor_node: its previous proposal); `seed` makes the tick's
-        sampling reproducible (lock-step)."""
+        sampling reproducible (lock-step). body_contact_n: the tick's measured body contact force
+        (None without bump sensors): above TOUCH_N the spot goes into the planner's contact memory."""
+        if body_contact_n is not None and body_contact_n > TOUCH_N:  # NaN is not a touch
+            self.planner.memory.touch(torch.as_tensor(pose, dtype=torch.float32).reshape(-1),
+                                      None if last_action is None else torch.as_tensor(last_action).float().reshape(-1))
         if self.settings.mode == "mode1":
             actions = policy_plan(self.policy, self.planner.model, latent, pose, goal, last_action,
                                   self.planner.cfg.horizon)

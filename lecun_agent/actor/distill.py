@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from lecun_agent.actor.planning_model import WorldModelAdapter
+from lecun_agent.actor.planning_model import WorldModelAdapter, along_steps
 from lecun_agent.actor.sampling import ActionSpace
 from lecun_agent.cost.features import Features
 from lecun_agent.world_model.layers import mlp
@@ -85,9 +85,9 @@ class DistilledModel(WorldModelAdapter):
         return s + self.student.dyn(x).float()
 
     @torch.no_grad()
-    def features(self, s: torch.Tensor) -> Features:
-        flat = self.student.heads(s.to(self.dtype)).float() * self.model.feature_std + self.model.feature_mean
-        return self.model.split_features(flat)
+    def features(self, s: torch.Tensor, every: int = 1) -> Features:
+        flat = along_steps(self.student.heads, s.to(self.dtype), every)
+        return self.model.split_features(flat * self.model.feature_std + self.model.feature_mean)
 
 
 def sample_actions(space: ActionSpace, n: int, horizon: int, noise_std: float, gen) -> torch.Tensor:

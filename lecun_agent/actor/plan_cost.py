@@ -5,7 +5,8 @@
 C is cost_node's `IntrinsicCost` itself (same terms, same weights object), evaluated on the
 predicted features of every step of every sample at once (lead shape (N, H)). Pose and goal
 features come from odometry plus the integrated predicted twist, so goal_distance and progress
-are the goal drive. A term's veto at any step marks the whole sample unacceptable.
+are the goal drive. Remembered touches (contact_memory.py) raise the predicted body contact force
+where a plan goes back to them. A term's veto at any step marks the whole sample unacceptable.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from dataclasses import dataclass
 
 import torch
 
+from lecun_agent.actor.contact_memory import ContactMemory
 from lecun_agent.cost.features import Features
 from lecun_agent.cost.term import CostData
 from lecun_agent.cost.total import IntrinsicCost
+
+CONTACT = "body_contact_force"
 
 
 def integrate_poses(twist: torch.Tensor, pose: torch.Tensor, dt: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -66,11 +70,15 @@ class PlanScorer:
         pose: torch.Tensor,  # (3,) odom x, y, yaw now
         goal: torch.Tensor | None,  # (2,) odom goal, or None
         spread: torch.Tensor | None = None,  # (N, H) ensemble spread per step
+        memory: ContactMemory | None = None,  # remembered touches: contact force where plans go back
     ) -> Scored:
         twist = feats["base_velocity"]  # (N, H, 3)
         n, h = twist.shape[:2]
         position, yaw = integrate_poses(twist, pose, self.dt)
         full = dict(feats)
+        remembered = None if memory is None else memory.force(position)  # (N, H)
+        if remembered is not None:
+            full[CONTACT] = torch.maximum(full[CONTACT], remembered) if CONTACT in full else remembered
         full["position"], full["yaw"] = position, yaw
         full["goal"] = (goal if goal is not None else torch.zeros(2)).expand(n, h, 2)
         full["has_goal"] = torch.full((n, h), 1.0 if goal is not None else 0.0)

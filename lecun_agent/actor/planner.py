@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 import torch
 
 from lecun_agent.actor.config import PlannerConfig
+from lecun_agent.actor.contact_memory import ContactMemory
 from lecun_agent.actor.plan_cost import PlanScorer, Scored
 from lecun_agent.actor.planning_model import PlanningModel
 from lecun_agent.actor.result import Batch, PlanResult, result_from
@@ -57,6 +58,7 @@ class Planner:
         self.scorer = PlanScorer(
             cost, model.dt, cfg.discount, cfg.critic_weight, cfg.uncertainty_weight, cfg.veto_penalty
         )
+        self.memory = ContactMemory(cfg.contact_memory, cfg.contact_force_n)
         self.near = cfg.near_steps if cfg.hierarchical else None
         self.sample_mode = {"penalty": "mean", "members": "members"}.get(cfg.uncertainty, "fast")
         self.check_mode = "mean" if cfg.uncertainty == "elites" else self.sample_mode
@@ -66,8 +68,9 @@ class Planner:
         self._check_s: float | None = None  # duration of the last final check (None: not measured yet)
 
     def reset(self) -> None:
-        """Forget the warm start (new episode or goal)."""
+        """Forget the warm start and the remembered touches (new episode or goal)."""
         self._plan = None
+        self.memory.clear()
 
     def warm_start(self, last_action: torch.Tensor | None = None) -> torch.Tensor:
         """(H, A): the previous plan shifted by one step, else the current command held."""
@@ -124,7 +127,7 @@ class Planner:
                         break  # anytime: an iteration that would leave no time for the check is not started
                 t_it = self.clock()
                 u = self._sample(mean, std, proposal if it == 0 else None, last, gen, timings)
-                best = self._evaluate(u, ctx, self.sample_mode, tick, timings)
+                best = self._evaluate(u, ctx, self.sample_mode, tick, timings, cfg.head_stride)
                 mean, std = self._update(best, mean, std, last, timings)
                 done += 1
                 self._iter_s = self.clock() - t_it
@@ -189,12 +192,12 @@ class Planner:
         timings["sample"] += (self.clock() - t) * 1e3
         return u
 
-    def _evaluate(self, u, ctx, mode, tick, timings) -> Batch:
+    def _evaluate(self, u, ctx, mode, tick, timings, head_stride: int = 1) -> Batch:
         s0, pose, goal, _ = ctx
         t = self.clock()
-        roll = rollout(self.model, s0, u, mode, self.near, tick)
+        roll = rollout(self.model, s0, u, mode, self.near, tick, head_stride)
         t1 = self.clock()
-        scored: Scored = self.scorer.score(roll.feats, roll.value, pose, goal, roll.spread)
+        scored: Scored = self.scorer.score(roll.feats, roll.value, pose, goal, roll.spread, self.memory)
         timings["rollout"] += (t1 - t) * 1e3
         timings["score"] += (self.clock() - t1) * 1e3
         return Batch(u, scored, roll.members)
@@ -217,9 +220,13 @@ class Planner:
         """Score the updated mean (and, for "elites", the top samples with the full ensemble);
         return the cheapest as (batch, row)."""
         t = self.clock()
-        if self.check_mode == self.sample_mode:  # samples already scored this way: add the mean only
+        if self.check_mode == self.sample_mode and self.cfg.head_stride == 1:  # samples scored alike: add the mean
             cand = self._evaluate(mean[None], ctx, self.check_mode, tick, timings)
             out = (cand, 0) if cand.total[0] <= best.total.min() else (best, int(torch.argmin(best.total)))
+        elif self.check_mode == self.sample_mode:  # the mean and the best sample, heads on every step
+            cand = self._evaluate(torch.cat([mean[None], best.u[torch.argmin(best.total)][None]]), ctx,
+                                  self.check_mode, tick, timings)
+            out = (cand, int(torch.argmin(cand.total)))
         else:
             e = min(self.cfg.elites, best.total.numel())
             top = (

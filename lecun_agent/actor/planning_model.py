@@ -7,7 +7,10 @@ planning dynamics never touches it. Shapes: N samples, K members, D latent, A ac
   sample takes (one member, a distilled net, or the ensemble mean; the adapter decides).
 - `step_members(s, a)`: every ensemble member, s (N, D) shared or (K, N, D) one per member
   -> (K, N, D). Used for the uncertainty check, on few rows.
-- `features(s)`: (..., D) -> the cost core's physical features (`cost/features.py` names).
+- `features(s, every=1)`: (..., D) -> the cost core's physical features (`cost/features.py` names).
+  With every > 1, s is a sequence (..., H, D) and a model may run its expensive heads only on
+  every `every`-th step and the last, linearly interpolated between (`along_steps`); what it
+  needs at each step (the twist, the contact probability) it still computes at each step.
 - `critic(s)`: (..., D) -> (...,) discounted future intrinsic cost.
 - `chunk_step(pooled, actions)`: the slow level, (N, D), (N, k, A) -> (N, D); `chunk` = k
   (0 when the model has none).
@@ -16,6 +19,7 @@ planning dynamics never touches it. Shapes: N samples, K members, D latent, A ac
 from __future__ import annotations
 
 import copy
+import functools
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
@@ -42,7 +46,7 @@ class PlanningModel(Protocol):
 
     def step(self, s: torch.Tensor, a: torch.Tensor) -> torch.Tensor: ...
     def step_members(self, s: torch.Tensor, a: torch.Tensor) -> torch.Tensor: ...
-    def features(self, s: torch.Tensor) -> Features: ...
+    def features(self, s: torch.Tensor, every: int = 1) -> Features: ...
     def critic(self, s: torch.Tensor) -> torch.Tensor: ...
     def chunk_step(self, pooled: torch.Tensor, actions: torch.Tensor) -> torch.Tensor: ...
 
@@ -117,10 +121,10 @@ class WorldModelAdapter:
         return s + self.ensemble.net(torch.cat([s, a], dim=-1).to(self.dtype)).float()
 
     @torch.no_grad()
-    def features(self, s: torch.Tensor) -> Features:
+    def features(self, s: torch.Tensor, every: int = 1) -> Features:
         out, x = {}, s.to(self.dtype)
-        if self._heads is not None:
-            flat = self._heads(x).float() * self._std + self._mean  # (..., F')
+        if self._heads is not None:  # the wide feature heads: strided; the planning head below: every step
+            flat = along_steps(self._heads, x, every) * self._std + self._mean  # (..., F')
             i = 0
             for name, width in self._names:
                 part = flat[..., i : i + width]
@@ -163,6 +167,30 @@ class WorldModelAdapter:
             return None, layout, None, None
         idx = torch.as_tensor(stats)
         return _cut_last(model.heads, rows), layout, model.feature_mean[idx].clone(), model.feature_std[idx].clone()
+
+
+def along_steps(net: nn.Module, x: torch.Tensor, every: int) -> torch.Tensor:
+    """net(x).float() for a sequence x (..., H, D), with net run only on steps 0, every, 2 * every, ...
+    and the last, and linearly interpolated between them (every <= 1: on every step)."""
+    if every <= 1:
+        return net(x).float()
+    steps = x.shape[-2]
+    at = tuple(sorted(set(range(0, steps, every)) | {steps - 1}))
+    return torch.matmul(_interpolation(at, steps), net(x[..., list(at), :]).float())  # (H, M) @ (..., M, F)
+
+
+@functools.lru_cache(maxsize=16)
+def _interpolation(at: tuple[int, ...], steps: int) -> torch.Tensor:
+    """(steps, len(at)): row t mixes the two computed steps around t linearly."""
+    w = torch.zeros(steps, len(at))
+    for j in range(len(at) - 1):
+        lo, hi = at[j], at[j + 1]
+        for t in range(lo, hi + 1):
+            w[t].zero_()
+            w[t, j], w[t, j + 1] = (hi - t) / (hi - lo), (t - lo) / (hi - lo)
+    if len(at) == 1:
+        w[0, 0] = 1.0
+    return w
 
 
 def _cut_last(net: nn.Sequential, rows: Sequence[int]) -> nn.Sequential:

@@ -1,7 +1,9 @@
 """Batched open-loop rollouts of N action sequences through a PlanningModel.
 
 One Python loop over the horizon; all samples (and ensemble members) move in one batch per step.
-The cost heads run once on all (N * H) predicted latents after the loop, in one large matmul.
+The cost heads run once on all (N * H) predicted latents after the loop, in one large matmul
+(`head_stride` > 1: the wide feature heads only on every head_stride-th step and the last,
+interpolated between; PlanningModel.features).
 
 Modes:
   fast     `model.step` for every sample: the cheap planning path.
@@ -55,6 +57,7 @@ def rollout(
     mode: str = "fast",
     near: int | None = None,
     tick: Callable[[], None] | None = None,  # called once per step; raises to abort (deadline)
+    head_stride: int = 1,
 ) -> Rollout:
     if mode not in MODES:
         raise ValueError(f"rollout mode must be one of {MODES}, got {mode!r}")
@@ -73,7 +76,7 @@ def rollout(
         if tick is not None:
             tick()
     lat = torch.stack(latents, dim=-2)  # (N, Hn, D) or (K, N, Hn, D)
-    feats = model.features(lat)
+    feats = model.features(lat, every=head_stride)
     last = s
     if fast_steps < horizon:
         feats, last, pad = _slow(model, s0, lat, actions, fast_steps, feats, tick)

@@ -1,9 +1,10 @@
 """actor_node: the actor. Plans in the world model's latent space and proposes the tick's command.
 
-On each `agent/latent` (the agent tick: one per camera frame) it takes the odometry of the tick's
-instant (TickGate), the latest `goal_pose` and its own previous proposal (where the command rate
-limit starts; the guardrail's later re-decisions of a tick would make it depend on message
-timing, so lock-step runs could differ), runs one `Actor.act` (actor/actor.py: MPPI through the
+On each `agent/latent` (the agent tick: one per camera frame) it takes the odometry and the body
+contacts of the tick's instant (TickGate; a touch goes into the planner's contact memory), the
+latest `goal_pose` and its own previous proposal (where the command rate limit starts; the
+guardrail's later re-decisions of a tick would make it depend on message timing, so lock-step
+runs could differ), runs one `Actor.act` (actor/actor.py: MPPI through the
 world model with mode 1's proposal, or mode 1 alone) and publishes, all stamped with the tick:
 - `agent/plan_costs` (the plan's predicted raw cost terms and tilt, for the guardrail's veto),
   `agent/plan` (nav_msgs/Path), `agent/plan_actions` (32FC1, H x 3),
@@ -71,7 +72,7 @@ class ActorNode(Node):
         self.answered: tuple[float, list] | None = None  # (stamp, messages) of the last tick answered
         self.plan_ms: list[float] = []
         self.counts: Counter[str] = Counter()
-        self.gate = TickGate(self, ("odom",), sync_s, self._tick, optional=("mode",))
+        self.gate = TickGate(self, ("odom",), sync_s, self._tick, optional=("mode", "body"))
         self.pub = self.create_publisher(TwistStamped, "agent/cmd_vel_proposed", COMMAND_QOS)
         self.plan_pub = self.create_publisher(PathMsg, "agent/plan", COMMAND_QOS)
         self.costs_pub = self.create_publisher(JointState, "agent/plan_costs", COMMAND_QOS)
@@ -81,6 +82,9 @@ class ActorNode(Node):
         sub(Image, "agent/latent", lambda m: self.gate.event(conv.stamp_to_sec(m.header.stamp), m),
             NEWEST_SENSOR_QOS)
         sub(Odometry, "odom", self.gate.feed("odom"), SENSOR_QOS)
+        # The tick's measured body contacts (a robot without bump sensors sends none): touches go into
+        # the planner's contact memory (actor/contact_memory.py).
+        sub(JointState, "body_contacts", self.gate.feed("body"), SENSOR_QOS)
         sub(PoseStamped, "goal_pose", self._on_goal, COMMAND_QOS)
         # The tick's mode: the configurator's as of the tick's odometry (lock-step: the same tick rests in
         # every run); the latched String until a stamped one is heard (a configurator without it).
@@ -134,12 +138,12 @@ class ActorNode(Node):
                 publisher.publish(msg)
             return
         self.mode = mode_of(inputs["mode"]) or self.mode
-        answer = self._answer(stamp, latent_msg, inputs["odom"])
+        answer = self._answer(stamp, latent_msg, inputs["odom"], inputs["body"])
         self.answered = (stamp, answer)
         for publisher, msg in answer:
             publisher.publish(msg)
 
-    def _answer(self, stamp: float, latent_msg: Image, odom: Odometry | None) -> list[tuple]:
+    def _answer(self, stamp: float, latent_msg: Image, odom: Odometry | None, body: JointState | None) -> list[tuple]:
         """The tick's messages, in publishing order (the plan's predictions before the proposal)."""
         header_stamp, why = latent_msg.header.stamp, None
         try:
@@ -158,7 +162,9 @@ class ActorNode(Node):
         p, q = odom.pose.pose.position, odom.pose.pose.orientation
         pose = (p.x, p.y, float(quat_to_rpy(np.array([q.x, q.y, q.z, q.w]))[2]))
         seed = self.planner_config.seed + int(round(stamp * 1000))  # the same tick plans the same
-        result = self.actor.act(latent, pose, self.goal, self.last_proposal, seed, self.planner_config.deadline_s)
+        touch = None if body is None else float(np.sum(body.effort))  # N; NaN (untrusted) is no touch
+        result = self.actor.act(latent, pose, self.goal, self.last_proposal, seed, self.planner_config.deadline_s,
+                                body_contact_n=touch)
         self.last_proposal = result.actions[0].numpy().astype(float)
         self.counts["ticks"] += 1
         self.counts[f"source:{result.source}"] += 1
