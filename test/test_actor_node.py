@@ -25,7 +25,7 @@ from lecun_agent.messages.conversions import contacts_msg, odometry_msg, sec_to_
 from lecun_agent.messages.latents import float_image, rows_from_float_image
 from lecun_agent.messages.mode import mode_msg
 from lecun_agent.messages.plans import named_values_msg
-from lecun_agent.nodes.actor_node import ActorNode, contact_forces
+from lecun_agent.nodes.actor_node import ActorNode
 from lecun_agent.nodes.qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
 
 pytestmark = pytest.mark.ros
@@ -226,10 +226,3 @@ def test_a_measured_touch_goes_into_the_contact_memory_and_an_untrusted_one_does
     assert torch.isfinite(memory.points).all()
     robot.destroy_publisher(body_pub)
     robot.destroy_publisher(mode_pub)
-
-
-def test_body_contacts_become_force_per_link_and_unnamed_efforts_a_touch_on_an_unknown_link():
-    assert contact_forces(JointState(name=["FL_thigh", "FL_thigh", "base"], effort=[10.0, 5.0, 1.0])) == {
-        "FL_thigh": 15.0, "base": 1.0}
-    assert contact_forces(JointState(name=[], effort=[3.0, 4.0])) == {"": 7.0}  # a robot that sends forces only
-    assert contact_forces(JointState()) == {}

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from lecun_agent.actor import Planner, PlannerConfig
-from lecun_agent.actor.contact_memory import FADE_M, REACH_M, ContactMemory, touch_direction
+from lecun_agent.actor.contact_memory import FADE_M, REACH_M, ContactMemory
 from lecun_agent.actor.plan_cost import PlanScorer
 from lecun_agent.actor.toy import PointMassModel
 from lecun_agent.cost.total import IntrinsicCost
@@ -27,30 +27,6 @@ def test_a_touch_is_remembered_ahead_of_the_motion_in_the_odom_frame():
     # Standing still: ahead of the heading.
     memory.touch(torch.tensor([5.0, 5.0, math.pi]), torch.zeros(3))
     assert torch.allclose(memory.points[2], torch.tensor([5.0 - REACH_M, 5.0]), atol=1e-6)
-
-
-def test_a_touch_on_a_known_side_is_remembered_on_that_side_whatever_the_motion():
-    memory = ContactMemory(capacity=8, force_n=100.0)
-    # Walking forward along +x while a left leg brushes a block: the spot is to the left, not ahead.
-    memory.touch(torch.tensor([0.0, 0.0, 0.0]), torch.tensor([0.5, 0.0, 0.0]), toward=(0.0, 1.0))
-    assert torch.allclose(memory.points[0], torch.tensor([0.0, REACH_M]), atol=1e-6)
-    # Facing +y, the body's left is -x in the odom frame.
-    memory.touch(torch.tensor([2.0, 0.0, math.pi / 2]), torch.tensor([0.5, 0.0, 0.0]), toward=(0.0, 1.0))
-    assert torch.allclose(memory.points[1], torch.tensor([2.0 - REACH_M, 0.0]), atol=1e-6)
-    assert not memory.touch(torch.zeros(3), None, toward=(float("nan"), 0.0))
-
-
-def test_the_touching_links_say_the_side_and_a_touch_they_do_not_place_says_none():
-    links = {"base": (0.0, 0.0), "FL_thigh": (0.19, 0.14), "FR_thigh": (0.19, -0.14), "RL_thigh": (-0.19, 0.14)}
-    x, y = touch_direction({"FL_thigh": 40.0}, links)
-    assert math.hypot(x, y) == pytest.approx(1.0) and x > 0 and y > 0
-    x, y = touch_direction({"FL_thigh": 10.0, "RL_thigh": 10.0}, links)  # both left legs: straight left
-    assert (x, y) == pytest.approx((0.0, 1.0), abs=1e-6)
-    assert touch_direction({"FL_thigh": 10.0, "FR_thigh": 10.0}, links) == pytest.approx((1.0, 0.0))
-    assert touch_direction({"base": 50.0}, links) is None  # the centre says no side
-    assert touch_direction({"FL_thigh": 10.0, "FR_thigh": 10.0, "base": 1000.0}, links) is None
-    assert touch_direction({"antenna": 50.0}, links) is None  # a link this body does not have
-    assert touch_direction({"FL_thigh": float("nan")}, links) is None
 
 
 def test_the_same_spot_is_kept_once_and_the_oldest_spots_go_first():

@@ -64,23 +64,3 @@ def test_pybullet_loads_it():
         assert set(JOINT_NAMES) <= set(names)
     finally:
         pybullet.disconnect(client)
-
-
-def test_link_positions_at_zero_joint_angles_match_pybullet(model):
-    pybullet = pytest.importorskip("pybullet")
-    client = pybullet.connect(pybullet.DIRECT)
-    try:
-        body = pybullet.loadURDF(str(urdf_path()), physicsClientId=client)
-        frames = {}
-        for j in range(pybullet.getNumJoints(body, physicsClientId=client)):
-            child = pybullet.getJointInfo(body, j, physicsClientId=client)[12].decode()
-            frames[child] = np.array(pybullet.getLinkState(body, j, computeForwardKinematics=True,
-                                                           physicsClientId=client)[4])
-        reference = "FL_hip"  # pybullet places the base by its inertial frame: compare offsets
-        for link, position in frames.items():
-            expected = position - frames[reference]
-            got = model.link_position(link) - model.link_position(reference)
-            assert np.allclose(got, expected, atol=1e-6), link
-        assert np.allclose(model.link_position("FL_thigh"), [0.19, 0.14, 0.0])  # left of the front hip
-    finally:
-        pybullet.disconnect(client)

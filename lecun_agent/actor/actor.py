@@ -18,20 +18,16 @@ it when the weights do, so the next tick plans with what cost_node measures with
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import torch
 
 from lecun_agent.actor.config import PlannerConfig
-from lecun_agent.actor.contact_memory import touch_direction
 from lecun_agent.actor.planner import Planner
 from lecun_agent.actor.policy import Mode1Policy, load_policy, policy_plan
 from lecun_agent.actor.presets import DEFAULT_PATH, PATHS, planning_path
 from lecun_agent.actor.result import PlanResult
-from lecun_agent.body.robot_model import RobotModel, load_robot_model
 from lecun_agent.cost.definition import parts_of
 from lecun_agent.cost.limits import BodyLimits
 from lecun_agent.cost.total import IntrinsicCost
@@ -61,7 +57,7 @@ class ActorSettings:
 class Actor:
     def __init__(self, model: WorldModel, settings: ActorSettings | None = None,
                  planner_config: PlannerConfig | None = None, policy: Mode1Policy | None = None,
-                 limits: BodyLimits | None = None, dt: float = 0.1, robot: RobotModel | None = None) -> None:
+                 limits: BodyLimits | None = None, dt: float = 0.1) -> None:
         self.settings = settings or ActorSettings()
         if self.settings.mode == "mode1" and policy is None:
             raise ValueError("actor mode mode1 needs a mode-1 policy: run `lecun-agent distill` first")
@@ -72,8 +68,6 @@ class Actor:
         pm, overrides = planning_path(model, self.settings.path, dt=dt, contact_force_n=cfg.contact_force_n)
         cfg = replace(cfg, **overrides)
         self.planner = Planner(pm, self.cost, cfg, policy=policy)
-        robot = robot or load_robot_model()  # where each link is, to tell which side a touch was on
-        self.link_xy = {name: tuple(float(v) for v in robot.link_position(name)[:2]) for name in robot.links}
 
     def follow(self, definition: dict[str, float]) -> list[str]:
         """Take cost_node's definition; returns the names whose values changed."""
@@ -87,31 +81,20 @@ class Actor:
         self.definition = dict(definition)
         return changed
 
-    def touch(self, body_contacts: Mapping[str, float], pose, last_action) -> bool:
-        """Remember a measured touch; a non-finite force (an untrusted reading) is none."""
-        forces = [float(f) for f in body_contacts.values()]
-        if not all(math.isfinite(f) for f in forces) or sum(forces) <= TOUCH_N:
-            return False
-        return self.planner.memory.touch(
-            torch.as_tensor(pose, dtype=torch.float32).reshape(-1),
-            None if last_action is None else torch.as_tensor(last_action).float().reshape(-1),
-            touch_direction(body_contacts, self.link_xy),
-        )
-
     def reset(self) -> None:
         """A new goal or episode: forget the warm start."""
         self.planner.reset()
 
     @torch.no_grad()
     def act(self, latent, pose, goal, last_action, seed: int, deadline_s: float = 0.0,
-            body_contacts: Mapping[str, float] | None = None) -> PlanResult:
+            body_contact_n: float | None = None) -> PlanResult:
         """One tick: latent (D,), odom pose (x, y, yaw), odom goal (x, y) or None, the command the rate
         limit starts from (3,) or None (actor_node: its previous proposal); `seed` makes the tick's
-        sampling reproducible (lock-step). body_contacts: the tick's measured contact force per
-        touching non-foot link, N (None without bump sensors): above TOUCH_N in all, the spot goes
-        into the planner's contact memory, on the side of the links that touched."""
-        if body_contacts:
-            self.touch(body_contacts, pose, last_action)
+        sampling reproducible (lock-step). body_contact_n: the tick's measured body contact force
+        (None without bump sensors): above TOUCH_N the spot goes into the planner's contact memory."""
+        if body_contact_n is not None and body_contact_n > TOUCH_N:  # NaN is not a touch
+            self.planner.memory.touch(torch.as_tensor(pose, dtype=torch.float32).reshape(-1),
+                                      None if last_action is None else torch.as_tensor(last_action).float().reshape(-1))
         if self.settings.mode == "mode1":
             actions = policy_plan(self.policy, self.planner.model, latent, pose, goal, last_action,
                                   self.planner.cfg.horizon)

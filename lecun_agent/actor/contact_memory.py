@@ -2,11 +2,10 @@
 
 The world model predicts a clear path where a sidestep then touches an obstacle (docs/actor.md),
 so after a touch the planner tends to try the same way again. Like a bumper layer in a costmap,
-the actor remembers each touch as a point in the odom frame: the body centre when the body
-sensed a contact, pushed `reach_m` towards the side that touched. Which links touched says the
-side (Actor.touch_direction: their positions in the body, weighted by force); without that (a
-touch on the base, or a robot that senses only a total force) the spot is ahead of the motion
-(its last command turned into the odom frame; the heading when it stood).
+the actor remembers each touch as a point in the odom frame: the body centre when the contact
+head says the body is in contact, pushed `reach_m` along the direction the body was moving
+(its last command turned into the odom frame; the heading when it stood). The robot senses
+that it touched, not where, so the point is the likely spot.
 
 A planned pose near a remembered point gets a contact probability: 1 within `reach_m` of it
 (where the body centre was when it touched, and anything closer), falling linearly to 0 at
@@ -17,7 +16,6 @@ A planned pose near a remembered point gets a contact probability: 1 within `rea
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 
 import torch
 
@@ -25,23 +23,6 @@ REACH_M = 0.3  # body centre to the touched spot: about half the body length plu
 FADE_M = 0.15  # beyond the touch pose the remembered contact fades out over this distance
 SAME_SPOT_M = 0.1  # a touch this close to a remembered one is the same spot
 MOVING = 0.05  # m/s: slower than this, the touch is taken to be ahead of the heading
-
-
-SIDE_M = 0.05  # the touching links' force-weighted centre must be this far from the body centre to say a side
-
-
-def touch_direction(forces: Mapping[str, float], link_xy: Mapping[str, tuple[float, float]]
-                    ) -> tuple[float, float] | None:
-    """Body-frame unit (x, y) towards the links that touched ({link: N}), weighted by force; None
-    when they do not say a side (the base alone, both sides alike, links the body does not have)."""
-    known = {name: f for name, f in forces.items() if name in link_xy and math.isfinite(f) and f > 0}
-    total = sum(known.values())
-    if total <= 0:
-        return None
-    x = sum(f * link_xy[name][0] for name, f in known.items()) / total
-    y = sum(f * link_xy[name][1] for name, f in known.items()) / total
-    norm = math.hypot(x, y)
-    return (x / norm, y / norm) if norm >= SIDE_M else None
 
 
 class ContactMemory:
@@ -52,17 +33,13 @@ class ContactMemory:
     def clear(self) -> None:
         self.points = torch.zeros(0, 2)
 
-    def touch(self, pose: torch.Tensor, command: torch.Tensor | None,
-              toward: tuple[float, float] | None = None) -> bool:
-        """Remember a touch at odom pose (x, y, yaw): towards body-frame direction `toward` (x, y)
-        when given, else along the executed body command (vx, vy, ...). False when off, when an
-        input is not finite, or the spot is already remembered."""
+    def touch(self, pose: torch.Tensor, command: torch.Tensor | None) -> bool:
+        """Remember a touch at odom pose (x, y, yaw) while executing body command (vx, vy, ...);
+        False when off, when the pose or command is not finite, or the spot is already remembered."""
         if self.capacity <= 0 or not torch.isfinite(pose).all():
             return False
         yaw = float(pose[2])
         vx, vy = (float(command[0]), float(command[1])) if command is not None else (0.0, 0.0)
-        if toward is not None:
-            vx, vy = toward
         if not (math.isfinite(vx) and math.isfinite(vy)):
             return False
         if math.hypot(vx, vy) < MOVING:

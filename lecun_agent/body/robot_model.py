@@ -28,7 +28,6 @@ class JointInfo:
     child: str
     origin_xyz: np.ndarray  # (3,) m, in the parent link frame
     axis: np.ndarray  # (3,)
-    origin_rpy: np.ndarray = field(default_factory=lambda: np.zeros(3))  # (3,) rad, fixed-axis roll, pitch, yaw
     lower: float = 0.0  # rad
     upper: float = 0.0  # rad
     effort: float = 0.0  # N*m
@@ -82,27 +81,9 @@ class RobotModel:
         """(3,) joint origin in its parent frame; the gait derives leg geometry from these."""
         return self.joints[joint].origin_xyz.copy()
 
-    def link_position(self, link: str) -> np.ndarray:
-        """(3,) m, the link frame's origin in the root link's frame with every joint at 0."""
-        parent_joint = {j.child: j for j in self.joints.values()}
-        position = np.zeros(3)
-        while link in parent_joint:
-            joint = parent_joint[link]
-            position = joint.origin_xyz + _rotation(joint.origin_rpy) @ position
-            link = joint.parent
-        return position
-
 
 def _floats(text: str | None, default: str) -> np.ndarray:
     return np.array([float(v) for v in (text or default).split()])
-
-
-def _rotation(rpy: np.ndarray) -> np.ndarray:
-    """URDF rpy (fixed axes x, y, z) -> (3, 3) rotation matrix Rz @ Ry @ Rx."""
-    (cr, cp, cy), (sr, sp, sy) = np.cos(rpy), np.sin(rpy)
-    return np.array([[cy * cp, cy * sp * sr - sy * cr, cy * sp * cr + sy * sr],
-                     [sy * cp, sy * sp * sr + cy * cr, sy * sp * cr - cy * sr],
-                     [-sp, cp * sr, cp * cr]])
 
 
 def _parse_joint(el: ET.Element) -> JointInfo:
@@ -116,7 +97,6 @@ def _parse_joint(el: ET.Element) -> JointInfo:
         child=el.find("child").attrib["link"],
         origin_xyz=_floats(origin.get("xyz") if origin is not None else None, "0 0 0"),
         axis=_floats(axis.get("xyz") if axis is not None else None, "1 0 0"),
-        origin_rpy=_floats(origin.get("rpy") if origin is not None else None, "0 0 0"),
     )
     if limit is not None:
         info.lower = float(limit.get("lower", 0.0))

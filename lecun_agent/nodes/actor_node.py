@@ -35,7 +35,6 @@ from visualization_msgs.msg import MarkerArray
 from lecun_agent.actor.actor import Actor, ActorSettings, mode1_policy, policy_path
 from lecun_agent.actor.config import PlannerConfig
 from lecun_agent.body.readings import quat_to_rpy
-from lecun_agent.body.robot_model import load_robot_model
 from lecun_agent.dataset.format import DatasetSpec
 from lecun_agent.messages import conversions as conv
 from lecun_agent.messages.latents import float_image, rows_from_float_image
@@ -51,16 +50,6 @@ from .spin import propose_zero, spin_node
 from .tick_gate import EPS, SYNC_TIMEOUT_S, TickGate
 
 
-def contact_forces(body: JointState) -> dict[str, float]:
-    """{link: N} from body_contacts; efforts without one name each count as a touch on an unknown link."""
-    if len(body.name) != len(body.effort):
-        return {"": float(np.sum(body.effort))} if len(body.effort) else {}
-    forces: dict[str, float] = {}
-    for name, force in zip(body.name, body.effort, strict=True):
-        forces[name] = forces.get(name, 0.0) + float(force)
-    return forces
-
-
 class ActorNode(Node):
     def __init__(self, **node_kwargs) -> None:
         super().__init__("actor_node", allow_undeclared_parameters=True, **node_kwargs)
@@ -70,9 +59,6 @@ class ActorNode(Node):
         self.planner_config = p.declare_settings(PlannerConfig, "planner.")
         sync_s = p.declare("sync_timeout_s", SYNC_TIMEOUT_S, "wall seconds to wait for the odometry of a tick's "
                            "instant (counted)", low=0.05, high=60.0)
-        urdf = p.declare("urdf", "", "URDF whose link positions say which side a body contact was on (the "
-                         "contact memory); empty = the package's")
-        self.robot = load_robot_model(urdf or None)
         p.declare("sample_markers", 0, "publish this many of the cheapest sampled paths on agent/plan_samples "
                   "(MarkerArray, for RViz); 0 = off", low=0, high=4096, runtime=True)
         torch.set_num_threads(common.threads)
@@ -114,7 +100,7 @@ class ActorNode(Node):
         policy = mode1_policy(self.settings, self.params["checkpoint"], model)
         if policy is not None:
             self.get_logger().info(f"mode-1 policy {policy_path(self.settings, self.params['checkpoint'])}")
-        self.actor = Actor(model, self.settings, self.planner_config, policy, dt=spec.step_dt, robot=self.robot)
+        self.actor = Actor(model, self.settings, self.planner_config, policy, dt=spec.step_dt)
         if self.definition is not None:
             self.actor.follow(self.definition)
 
@@ -176,9 +162,9 @@ class ActorNode(Node):
         p, q = odom.pose.pose.position, odom.pose.pose.orientation
         pose = (p.x, p.y, float(quat_to_rpy(np.array([q.x, q.y, q.z, q.w]))[2]))
         seed = self.planner_config.seed + int(round(stamp * 1000))  # the same tick plans the same
-        touched = None if body is None else contact_forces(body)
+        touch = None if body is None else float(np.sum(body.effort))  # N; NaN (untrusted) is no touch
         result = self.actor.act(latent, pose, self.goal, self.last_proposal, seed, self.planner_config.deadline_s,
-                                body_contacts=touched)
+                                body_contact_n=touch)
         self.last_proposal = result.actions[0].numpy().astype(float)
         self.counts["ticks"] += 1
         self.counts[f"source:{result.source}"] += 1
