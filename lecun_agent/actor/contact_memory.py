@@ -2,10 +2,10 @@
 
 The world model predicts a clear path where a sidestep then touches an obstacle (docs/actor.md),
 so after a touch the planner tends to try the same way again. Like a bumper layer in a costmap,
-the actor remembers each touch as a point in the odom frame: the body centre when the contact
-head says the body is in contact, pushed `reach_m` along the direction the body was moving
-(its last command turned into the odom frame; the heading when it stood). The robot senses
-that it touched, not where, so the point is the likely spot.
+the actor remembers each touch as a point in the odom frame: the body centre when the measured
+body contact force says it touched (Actor.act), pushed `reach_m` along the direction the body
+was moving (its last command turned into the odom frame; the heading when it stood). The robot
+senses that it touched, not where, so the point is the likely spot.
 
 A planned pose near a remembered point gets a contact probability: 1 within `reach_m` of it
 (where the body centre was when it touched, and anything closer), falling linearly to 0 at
@@ -28,10 +28,10 @@ MOVING = 0.05  # m/s: slower than this, the touch is taken to be ahead of the he
 class ContactMemory:
     def __init__(self, capacity: int, force_n: float, reach_m: float = REACH_M, fade_m: float = FADE_M) -> None:
         self.capacity, self.force_n, self.reach_m, self.fade_m = capacity, force_n, reach_m, fade_m
-        self.points = torch.zeros(0, 2)  # (P, 2) odom x, y; oldest first
+        self.clear()
 
     def clear(self) -> None:
-        self.points = torch.zeros(0, 2)
+        self.points = torch.zeros(0, 2)  # (P, 2) odom x, y; oldest first
 
     def touch(self, pose: torch.Tensor, command: torch.Tensor | None) -> bool:
         """Remember a touch at odom pose (x, y, yaw) while executing body command (vx, vy, ...);

@@ -16,11 +16,10 @@ from dataclasses import dataclass
 import torch
 
 from lecun_agent.actor.contact_memory import ContactMemory
+from lecun_agent.actor.planning_model import CONTACT_FORCE
 from lecun_agent.cost.features import Features
 from lecun_agent.cost.term import CostData
 from lecun_agent.cost.total import IntrinsicCost
-
-CONTACT = "body_contact_force"
 
 
 def integrate_poses(twist: torch.Tensor, pose: torch.Tensor, dt: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -78,7 +77,8 @@ class PlanScorer:
         full = dict(feats)
         remembered = None if memory is None else memory.force(position)  # (N, H)
         if remembered is not None:
-            full[CONTACT] = torch.maximum(full[CONTACT], remembered) if CONTACT in full else remembered
+            full[CONTACT_FORCE] = (torch.maximum(full[CONTACT_FORCE], remembered) if CONTACT_FORCE in full
+                                   else remembered)
         full["position"], full["yaw"] = position, yaw
         full["goal"] = (goal if goal is not None else torch.zeros(2)).expand(n, h, 2)
         full["has_goal"] = torch.full((n, h), 1.0 if goal is not None else 0.0)
