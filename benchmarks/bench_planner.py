@@ -131,12 +131,7 @@ def bench_grid(model, student, path: str, args) -> list[dict]:
     options = []
     for n in ns:
         for h in hs:
-            far = (
-                (h - 6) // pm.chunk * pm.chunk if over["hierarchical"] else 0
-            )  # whole chunks after >= 6 steps
-            cfg = PlannerConfig(
-                samples=n, horizon=h, **{**over, "hierarchical": far > 0, "near_steps": h - far}
-            )
+            cfg = PlannerConfig(samples=n, horizon=h, **over)
             options.append(Option(f"{path} N={n} H={h}", pm, cfg))
     interleave(options, args.warmup + max(5, args.repeats // 2))
     return [o.row(args.warmup) for o in options]

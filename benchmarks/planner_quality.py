@@ -21,9 +21,6 @@ first-action distance in box units.
 episodes (the planner's own warm-started choices, random goals), then scores mode 1 run
 closed-loop through the model (`policy_plan`) and the planner on the quality segments, beside
 their times.
-
-`slow` compares the slow level's chunk predictions with the fast predictor's rollout pooled the
-same way, on recorded states under planner-like commands.
 """
 
 from __future__ import annotations
@@ -44,7 +41,6 @@ from lecun_agent.actor.distill import (
     DistillConfig,
     distill_planning_model,
     load_student,
-    sample_actions,
     save_student,
 )
 from lecun_agent.actor.plan_cost import PlanScorer
@@ -197,18 +193,15 @@ def cmd_quality(args) -> dict:
     for name in args.paths:
         if PATHS[name]["fast"] == "student" and student is None:
             continue
-        hiers = (False, True) if args.hier_too and not PATHS[name].get("hierarchical") else (False,)
-        for hier in hiers:
-            for variant in args.variants:
-                pm, over = planning_path(model, name, student)
-                over["hierarchical"] = over["hierarchical"] or hier
-                cfg = replace(base, **{**over, **parse_variant(variant)})
-                t0 = time.monotonic()
-                plans = run_option(Planner(pm, cost, cfg), states, segs, args)
-                key = name + ("+hier" if hier else "") + (f" [{variant}]" if variant else "")
-                rows[key] = summary(evaluate(plans), j_ref, j_hold, plans, ref, span)
-                rows[key]["seconds"] = time.monotonic() - t0
-                log.info("%s %s", key, rows[key])
+        for variant in args.variants:
+            pm, over = planning_path(model, name, student)
+            cfg = replace(base, **{**over, **parse_variant(variant)})
+            t0 = time.monotonic()
+            plans = run_option(Planner(pm, cost, cfg), states, segs, args)
+            key = name + (f" [{variant}]" if variant else "")
+            rows[key] = summary(evaluate(plans), j_ref, j_hold, plans, ref, span)
+            rows[key]["seconds"] = time.monotonic() - t0
+            log.info("%s %s", key, rows[key])
     return {"plans_per_option": len(ref), "samples": args.samples, "horizon": args.horizon, "rows": rows}
 
 
@@ -328,59 +321,13 @@ def cmd_mode1(args) -> dict:
     }  # fmt: skip
 
 
-@torch.no_grad()
-def cmd_slow(args) -> dict:
-    """How far the slow level's chunks are from the fast predictor's rollout, pooled the same way,
-    from recorded states under planner-like commands (6 fast steps, then 2 chunks of k)."""
-    torch.set_num_threads(args.threads)
-    model = load_checkpoint(args.checkpoint)[0]
-    s = torch.from_numpy(encode_states(model, args.states)["latent"][:: args.stride])
-    cfg = PlannerConfig()
-    space = ActionSpace(cfg.action_low, cfg.action_high, cfg.rate_limit)
-    u = sample_actions(space, s.shape[0], 16, 0.4, torch.Generator().manual_seed(args.seed))
-    pm = WorldModelAdapter(model)
-    k = pm.chunk
-    fast, hier = rollout(pm, s, u, "fast"), rollout(pm, s, u, "fast", near=16 - 2 * k)
-
-    def r2(a, b):  # b predicting a
-        a, b = a.reshape(a.shape[0], -1), b.reshape(b.shape[0], -1)
-        return float(1 - ((a - b) ** 2).sum() / ((a - a.mean(0)) ** 2).sum())
-
-    def chunk_means(f):  # (N, 16, ...) -> (N, 2, ...) means over the far chunks
-        return f[:, 16 - 2 * k :].reshape(f.shape[0], 2, k, *f.shape[2:]).mean(2)
-
-    out = {"states": int(s.shape[0])}
-    for name in ("base_velocity", "joint_vel", "joint_effort", "tilt", "height", "foot_force"):
-        out[f"r2_chunk_vs_fast_{name}"] = r2(chunk_means(fast.feats[name]), chunk_means(hier.feats[name]))
-    lat, x = [], s
-    for h in range(16):
-        x = pm.step(x, u[:, h])
-        lat.append(x)
-    lat = torch.stack(lat, 1)  # (N, 16, D)
-    pooled_fast = chunk_means(lat)  # (N, 2, D)
-    pooled, chunks = lat[:, 16 - 3 * k : 16 - 2 * k].mean(1), []
-    for j in range(2):
-        pooled = pm.chunk_step(pooled, u[:, 16 - 2 * k + j * k : 16 - k + j * k])
-        chunks.append(pooled)
-    err = (torch.stack(chunks, 1) - pooled_fast).norm(dim=-1).mean() / pooled_fast.reshape(
-        -1, lat.shape[-1]
-    ).std(0).norm()
-    out["pooled_latent_error_rel"] = float(err)
-    heads_on_pooled = pm.features(pooled_fast)["base_velocity"]
-    out["r2_heads_on_pooled_fast_base_velocity"] = r2(
-        chunk_means(fast.feats["base_velocity"]), heads_on_pooled
-    )
-    out["critic_corr_fast_vs_chunk"] = float(np.corrcoef(fast.value.numpy(), hier.value.numpy())[0, 1])
-    return out
-
-
 def pct(xs, q) -> float:
     return float(np.percentile(np.asarray(xs), q))
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", choices=["distill", "quality", "mode1", "slow"])
+    p.add_argument("what", choices=["distill", "quality", "mode1"])
     p.add_argument("--checkpoint", type=Path, default=None)
     p.add_argument("--data", type=Path, default=Path("data/planner_distill"))
     p.add_argument("--states", type=Path, default=Path("data/planner_states"))
@@ -391,9 +338,6 @@ def main() -> None:
     p.add_argument("--relu", action="store_true", help="student without LayerNorm, ReLU (faster, worse)")
     p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--paths", nargs="+", default=list(PATHS))
-    p.add_argument(
-        "--hier-too", action="store_true", help="also run each non-hierarchical path hierarchically"
-    )
     p.add_argument("--segments", type=int, default=16)
     p.add_argument("--length", type=int, default=6)
     p.add_argument("--warmup", type=int, default=2)
@@ -407,12 +351,11 @@ def main() -> None:
     p.add_argument("--ref-check", action="store_true", help="also rerun the reference with other seeds")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--stride", type=int, default=4, help="slow: every stride-th recorded state")
     p.add_argument("--json", type=Path, default=None)
     args = p.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     torch.set_num_threads(args.threads)
-    commands = {"distill": cmd_distill, "quality": cmd_quality, "mode1": cmd_mode1, "slow": cmd_slow}
+    commands = {"distill": cmd_distill, "quality": cmd_quality, "mode1": cmd_mode1}
     out = commands[args.what](args)
     text = json.dumps(out, indent=2)
     print(text)

@@ -5,6 +5,7 @@ import json
 import pytest
 import torch
 
+from lecun_agent.actor.policy import Mode1Policy, PolicyConfig, load_policy, save_policy
 from lecun_agent.dataset.format import DatasetSpec
 from lecun_agent.world_model.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from lecun_agent.world_model.config import WorldModelConfig
@@ -83,3 +84,55 @@ def test_shipped_default_checkpoint_loads_and_runs():
     model, spec, meta = load_checkpoint(None, expect_spec=DatasetSpec())
     s = model.encode(torch.zeros(2, 64, 64, 3, dtype=torch.uint8), torch.zeros(2, spec.proprio_dim))
     assert s.shape == (2, meta["config"]["latent_dim"]) and torch.isfinite(model.critic(s)).all()
+
+
+def as_format_3(path, with_slow_level=True):
+    """Rewrite a saved checkpoint the way format 3 stored it: a slow level in config and weights."""
+    meta = json.loads((path / "meta.json").read_text())
+    meta["format"] = 3
+    meta["config"].update(chunk=5, w_chunk=0.5)
+    (path / "meta.json").write_text(json.dumps(meta))
+    state = torch.load(path / "model.pt", weights_only=True)
+    if with_slow_level:
+        state["slow.0.weight"] = torch.ones(16, 8 + 5 * 3)  # hidden 16 x (latent 8 + 5 steps x 3)
+    torch.save(state, path / "model.pt")
+
+
+def test_format_3_loads_without_its_slow_level(saved):
+    path, model = saved
+    as_format_3(path)
+    loaded, _, meta = load_checkpoint(path)
+    assert meta["format"] == 3 and not hasattr(loaded, "slow")
+    for k, v in model.state_dict().items():
+        assert torch.equal(v, loaded.state_dict()[k]), k
+
+
+def test_format_4_with_slow_weights_does_not_match(saved):
+    path, _ = saved
+    state = torch.load(path / "model.pt", weights_only=True)
+    state["slow.0.weight"] = torch.ones(16, 23)
+    torch.save(state, path / "model.pt")
+    with pytest.raises(CheckpointError, match="do not match"):
+        load_checkpoint(path)
+
+
+def test_unknown_format_says_which_it_reads(saved):
+    meta = json.loads((saved[0] / "meta.json").read_text())
+    meta["format"] = 2
+    (saved[0] / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError, match="format 2"):
+        load_checkpoint(saved[0])
+
+
+def test_a_policy_distilled_on_a_format_3_model_still_matches_it(saved, tmp_path):
+    """Its fingerprint summed the slow level's weights too; loading keeps their sum."""
+    path, model = saved
+    policy_file = tmp_path / "mode1.pt"
+    save_policy(policy_file, Mode1Policy(PolicyConfig(latent_dim=8)), model)
+    blob = torch.load(policy_file, weights_only=True)
+    blob["model_fingerprint"] += 16 * 23  # the format 3 slow weight written below: 16 x 23 ones
+    torch.save(blob, policy_file)
+    with pytest.raises(ValueError, match="different world model"):
+        load_policy(policy_file, load_checkpoint(path)[0])
+    as_format_3(path)
+    assert isinstance(load_policy(policy_file, load_checkpoint(path)[0]), Mode1Policy)

@@ -103,7 +103,7 @@ def test_eval_model_refuses_training_seeds_with_a_clear_error(tmp_path, capsys):
 
     make_synthetic_dataset(tmp_path / "train", episodes=2, steps=12, seed_start=40)
     make_synthetic_dataset(tmp_path / "held", episodes=1, steps=12, seed=1, seed_start=42)
-    tiny = WorldModelConfig(latent_dim=8, hidden=16, ensemble=2, horizon=3, chunk=2)
+    tiny = WorldModelConfig(latent_dim=8, hidden=16, ensemble=2, horizon=3)
     train(tmp_path / "train", tmp_path / "ck", TrainConfig(steps=1, batch_size=2, threads=1), tiny)
     argv = [
         "eval-model",

@@ -180,10 +180,9 @@ def small_world_model(latent=16, hidden=32, members=2, action=3) -> WorldModel:
 
 
 @pytest.mark.parametrize("uncertainty", ["none", "elites", "penalty", "members"])
-@pytest.mark.parametrize("hierarchical", [False, True])
-def test_world_model_adapter_plans_in_every_mode(uncertainty, hierarchical):
+def test_world_model_adapter_plans_in_every_mode(uncertainty):
     model = small_world_model()
-    cfg = PlannerConfig(samples=32, horizon=16, elites=4, uncertainty=uncertainty, hierarchical=hierarchical)
+    cfg = PlannerConfig(samples=32, horizon=16, elites=4, uncertainty=uncertainty)
     r = Planner(WorldModelAdapter(model, fast_members=(0,)), IntrinsicCost(), cfg).plan(
         torch.randn(16), (1.0, 2.0, 0.5), (3.0, 2.0)
     )

@@ -1,6 +1,7 @@
 """Training: one step on a tiny batch, determinism from a seed, resume, and the time budget."""
 
 import csv
+import json
 
 import pytest
 import torch
@@ -8,11 +9,11 @@ import torch
 from lecun_agent.dataset.synthetic import make_synthetic_dataset
 from lecun_agent.dataset.windows import WindowSampler, load_episodes
 from lecun_agent.learning.train import TrainConfig, fit_normalisers, train, train_step
-from lecun_agent.world_model.checkpoint import load_checkpoint
+from lecun_agent.world_model.checkpoint import CheckpointError, load_checkpoint
 from lecun_agent.world_model.config import WorldModelConfig
 from lecun_agent.world_model.model import WorldModel
 
-TINY = WorldModelConfig(latent_dim=8, hidden=32, ensemble=2, horizon=4, chunk=2)
+TINY = WorldModelConfig(latent_dim=8, hidden=32, ensemble=2, horizon=4)
 
 
 def test_train_step_on_tiny_batch(tmp_path):
@@ -24,7 +25,7 @@ def test_train_step_on_tiny_batch(tmp_path):
     opt = torch.optim.Adam(model.parameters(), 1e-3)
     before = [p.detach().clone() for p in model.parameters()]
     metrics = train_step(model, opt, WindowSampler(data, TINY.horizon, 4, seed=0).sample(), TrainConfig())
-    assert set(metrics) >= {"loss", "consistency", "var", "cov", "heads", "critic", "chunk", "grad_norm"}
+    assert set(metrics) >= {"loss", "consistency", "var", "cov", "heads", "critic", "grad_norm"}
     assert all(torch.isfinite(torch.tensor(v)) for v in metrics.values())
     assert any(not torch.equal(a, p) for a, p in zip(before, model.parameters(), strict=True))
 
@@ -49,6 +50,18 @@ def test_seeded_runs_are_identical_and_resume_continues(tmp_path):
     train(tmp_path / "data", tmp_path / "c", cfg6, TINY)  # resumed run == uninterrupted run
     wa, wc = _weights(tmp_path / "a"), _weights(tmp_path / "c")
     assert all(torch.equal(wa[k], wc[k]) for k in wa)
+
+
+def test_a_format_3_run_does_not_resume(tmp_path):
+    """Its optimizer state holds the slow level's parameters, which this model no longer has."""
+    make_synthetic_dataset(tmp_path / "data", episodes=2, steps=12)
+    cfg = TrainConfig(steps=2, batch_size=4, log_every=1, threads=1)
+    train(tmp_path / "data", tmp_path / "a", cfg, TINY)
+    meta = json.loads((tmp_path / "a" / "meta.json").read_text())
+    meta["format"] = 3
+    (tmp_path / "a" / "meta.json").write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError, match="cannot resume a format 3 run"):
+        train(tmp_path / "data", tmp_path / "a", TrainConfig(steps=4, batch_size=4, threads=1), resume=True)
 
 
 def test_time_budget_stops_training(tmp_path):

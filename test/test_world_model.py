@@ -30,7 +30,6 @@ def test_part_shapes(model):
     assert model.next_ensemble(s, a).shape == (3, B, 16)
     assert model.uncertainty(s, a).shape == (B,) and (model.uncertainty(s, a) > 0).all()
     assert model.rollout(s, torch.randn(B, H, 3)).shape == (B, H, 16)
-    assert model.chunk_next(s, torch.randn(B, 5, 3)).shape == (B, 16)
     assert model.critic(s).shape == (B,)
     heads = model.cost_heads(torch.randn(B, H, 16))
     assert heads["tilt"].shape == (B, H) and heads["foot_force"].shape == (B, H, 4)

@@ -21,7 +21,7 @@ from lecun_agent.world_model.config import WorldModelConfig
 from lecun_agent.world_model.model import TWIST, WorldModel
 
 TINY = WorldModelConfig(
-    latent_dim=16, hidden=64, dynamics_hidden=64, plan_hidden=32, ensemble=2, horizon=4, chunk=2
+    latent_dim=16, hidden=64, dynamics_hidden=64, plan_hidden=32, ensemble=2, horizon=4
 )
 
 
@@ -100,7 +100,7 @@ def test_contact_ahead_from_predicted_latents(trained):
 def test_each_member_learns_only_from_its_bootstrap_share(monkeypatch):
     """With the member masks fixed, changing the target of a window member 0 does not keep leaves
     member 0's gradient unchanged, and changes member 1's, which keeps it."""
-    make = WorldModelConfig(latent_dim=8, hidden=16, ensemble=2, horizon=1, chunk=1)
+    make = WorldModelConfig(latent_dim=8, hidden=16, ensemble=2, horizon=1)
     weights = {f.name: 0.0 for f in make.__dataclass_fields__.values() if f.name.startswith("w_")}
     cfg = WorldModelConfig(**{**make.to_dict(), **weights, "w_consistency": 1.0})
     torch.manual_seed(0)

@@ -16,7 +16,7 @@ def tiny_training_losses(data_dir: Path, steps: int = 3) -> list[float]:
     """Losses of `steps` training steps of a tiny seeded world model on the episodes in `data_dir`."""
     torch.manual_seed(0)
     data = load_episodes(data_dir)
-    cfg = WorldModelConfig(latent_dim=8, hidden=32, ensemble=2, horizon=4, chunk=2)
+    cfg = WorldModelConfig(latent_dim=8, hidden=32, ensemble=2, horizon=4)
     model = WorldModel(cfg)
     fit_normalisers(model, data)
     optimiser = torch.optim.Adam(model.parameters(), 1e-3)

@@ -75,9 +75,6 @@ class PlannerConfig:
     head_stride: int = setting(1, "run the wide feature heads on every n-th sampled step (and the last), "
                                "interpolated between; the final check runs them on every step", low=1, high=64)
     veto_penalty: float = 1.0e6  # added to a vetoed sample's cost, so all-vetoed sets still rank
-    # Hierarchy: near steps with the fast predictor, the rest in slow-level chunks.
-    hierarchical: bool = False
-    near_steps: int = 6  # fast steps before the chunks (horizon - near_steps must fill whole chunks)
     # Actions.
     action_low: tuple[float, ...] = field(default_factory=lambda: _LOW)
     action_high: tuple[float, ...] = field(default_factory=lambda: _HIGH)

@@ -5,7 +5,7 @@ teacher's ensemble mean `next`, and `features` imitates its cost heads. It is tr
 teacher's own open-loop rollouts, from encoded real states, under action sequences sampled the
 way the planner samples them, so it is accurate on the states plans visit. The teacher keeps
 the jobs that run on few rows: `step_members` (the uncertainty check, whose predictions the
-guardrail reads), `critic` and `chunk_step`.
+guardrail reads) and `critic`.
 """
 
 from __future__ import annotations

@@ -59,7 +59,6 @@ class Planner:
             cost, model.dt, cfg.discount, cfg.critic_weight, cfg.uncertainty_weight, cfg.veto_penalty
         )
         self.memory = ContactMemory(cfg.contact_memory, cfg.contact_force_n)
-        self.near = cfg.near_steps if cfg.hierarchical else None
         self.sample_mode = {"penalty": "mean", "members": "members"}.get(cfg.uncertainty, "fast")
         self.check_mode = "mean" if cfg.uncertainty == "elites" else self.sample_mode
         self.stats: Counter[str] = Counter()
@@ -195,7 +194,7 @@ class Planner:
     def _evaluate(self, u, ctx, mode, tick, timings, head_stride: int = 1) -> Batch:
         s0, pose, goal, _ = ctx
         t = self.clock()
-        roll = rollout(self.model, s0, u, mode, self.near, tick, head_stride)
+        roll = rollout(self.model, s0, u, mode, tick, head_stride)
         t1 = self.clock()
         scored: Scored = self.scorer.score(roll.feats, roll.value, pose, goal, roll.spread, self.memory)
         timings["rollout"] += (t1 - t) * 1e3
@@ -250,6 +249,6 @@ def _compiled(model: PlanningModel) -> PlanningModel:
     out = Compiled()
     out.step = torch.compile(model.step, dynamic=False)
     out.features = torch.compile(model.features, dynamic=False)
-    for name in ("latent_dim", "action_dim", "members", "chunk", "dt"):
+    for name in ("latent_dim", "action_dim", "members", "dt"):
         setattr(out, name, getattr(model, name))
     return out

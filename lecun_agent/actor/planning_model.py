@@ -1,4 +1,4 @@
-"""The planning model: the five things the planner asks of a world model, and the WorldModel adapter.
+"""The planning model: the four things the planner asks of a world model, and the WorldModel adapter.
 
 The planner calls only this interface, so a change of world-model sizes, heads or a distilled
 planning dynamics never touches it. Shapes: N samples, K members, D latent, A action.
@@ -12,8 +12,6 @@ planning dynamics never touches it. Shapes: N samples, K members, D latent, A ac
   every `every`-th step and the last, linearly interpolated between (`along_steps`); what it
   needs at each step (the twist, the contact probability) it still computes at each step.
 - `critic(s)`: (..., D) -> (...,) discounted future intrinsic cost.
-- `chunk_step(pooled, actions)`: the slow level, (N, D), (N, k, A) -> (N, D); `chunk` = k
-  (0 when the model has none).
 """
 
 from __future__ import annotations
@@ -41,14 +39,12 @@ class PlanningModel(Protocol):
     latent_dim: int
     action_dim: int
     members: int  # K of step_members; 1 means no ensemble spread
-    chunk: int  # steps per slow-level chunk, 0 without a slow level
     dt: float  # seconds per model step
 
     def step(self, s: torch.Tensor, a: torch.Tensor) -> torch.Tensor: ...
     def step_members(self, s: torch.Tensor, a: torch.Tensor) -> torch.Tensor: ...
     def features(self, s: torch.Tensor, every: int = 1) -> Features: ...
     def critic(self, s: torch.Tensor) -> torch.Tensor: ...
-    def chunk_step(self, pooled: torch.Tensor, actions: torch.Tensor) -> torch.Tensor: ...
 
 
 def slice_ensemble(ens: EnsembleMLP, members: Sequence[int]) -> EnsembleMLP:
@@ -87,7 +83,7 @@ class WorldModelAdapter:
         cfg = model.cfg
         self.model = model.eval()
         self.latent_dim, self.action_dim = cfg.latent_dim, cfg.action_dim
-        self.members, self.chunk, self.dt = cfg.ensemble, cfg.chunk, dt
+        self.members, self.dt = cfg.ensemble, dt
         self.dtype = dtype
         members = tuple(range(cfg.ensemble)) if fast_members is None else tuple(fast_members)
         self.fast = slice_ensemble(model.dynamics, members).to(dtype)
@@ -142,10 +138,6 @@ class WorldModelAdapter:
     @torch.no_grad()
     def critic(self, s: torch.Tensor) -> torch.Tensor:
         return self.model.critic(s)
-
-    @torch.no_grad()
-    def chunk_step(self, pooled: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
-        return self.model.chunk_next(pooled, actions)
 
     # ---- helpers --------------------------------------------------------------------------------
     @staticmethod

@@ -145,8 +145,10 @@ def policy_plan(policy: Mode1Policy, model, s0, pose, goal, last_action, horizon
 
 def model_fingerprint(model: nn.Module) -> float:
     """A number that changes when any of the model's weights change (not a security hash): a policy
-    reads that model's latents, so it is only valid with the model it was distilled on."""
-    return float(sum(p.detach().double().abs().sum() for p in model.parameters()))
+    reads that model's latents, so it is only valid with the model it was distilled on. Weights the
+    checkpoint held but this code dropped on loading count too (world_model/checkpoint.py)."""
+    return float(sum(p.detach().double().abs().sum() for p in model.parameters())) + getattr(
+        model, "dropped_abs_sum", 0.0)
 
 
 def save_policy(path, policy: Mode1Policy, model: nn.Module, info: dict | None = None) -> None:

@@ -1,4 +1,4 @@
-"""Named planning paths: which model computes what, in which precision, at which level.
+"""Named planning paths: which model computes what, and in which precision.
 
 A path is a PlanningModel built from the world model (plus, for "student" paths, a distilled
 StudentNet) and the PlannerConfig fields it implies. actor_node takes the name as a parameter;
@@ -8,8 +8,6 @@ benchmarks/bench_planner.py measures each one.
   penalty           every member for every sample, spread penalised at every step
   member            member 0 for all samples; the full ensemble re-scores the mean and the elites
   member-bf16       the same with bfloat16 matmuls on the fast path
-  member-hier       member for the near steps, the slow chunk predictor for the far ones
-  member-hier-bf16
   student           a distilled small dynamics + heads for all samples; ensemble check on elites
   student-bf16
 """
@@ -29,13 +27,6 @@ PATHS: dict[str, dict[str, Any]] = {
     "penalty": {"fast": "ensemble", "uncertainty": "penalty"},
     "member": {"fast": "member", "uncertainty": "elites"},
     "member-bf16": {"fast": "member", "uncertainty": "elites", "dtype": torch.bfloat16},
-    "member-hier": {"fast": "member", "uncertainty": "elites", "hierarchical": True},
-    "member-hier-bf16": {
-        "fast": "member",
-        "uncertainty": "elites",
-        "hierarchical": True,
-        "dtype": torch.bfloat16,
-    },
     "student": {"fast": "student", "uncertainty": "elites"},
     "student-bf16": {"fast": "student", "uncertainty": "elites", "dtype": torch.bfloat16},
 }
@@ -60,5 +51,5 @@ def planning_path(
     else:
         members = None if spec["fast"] == "ensemble" else (0,)
         pm = WorldModelAdapter(model, fast_members=members, dtype=dtype, dt=dt, contact_force_n=contact_force_n)
-    overrides = {"uncertainty": spec["uncertainty"], "hierarchical": spec.get("hierarchical", False)}
+    overrides = {"uncertainty": spec["uncertainty"]}
     return pm, overrides

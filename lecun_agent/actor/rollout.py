@@ -11,9 +11,6 @@ Modes:
            what the uncertainty penalty reads (K times the dynamics of `fast` with one member).
   members  every member rolled out on its own (K * N rows, K times everything); the planner
            averages the plan cost over members.
-Hierarchical (`near` set): the first `near` steps as above, then the slow level in chunks of k
-steps from the pooled (mean) latent of the last k steps; a chunk's features stand for each of
-its k steps, so the cost and the integrated path keep one entry per model step.
 """
 
 from __future__ import annotations
@@ -33,7 +30,7 @@ MODES = ("fast", "mean", "members")
 class Rollout:
     feats: Features  # name -> (R, H, ...) with R = N, or K * N in "members" mode (member-major)
     value: torch.Tensor  # (R,) critic at the horizon
-    spread: torch.Tensor | None  # (R, H), "mean" mode only (0 on slow-level steps)
+    spread: torch.Tensor | None  # (R, H), "mean" mode only
     members: int  # rows per sample: K in "members" mode, else 1
 
 
@@ -55,7 +52,6 @@ def rollout(
     s0: torch.Tensor,  # (D,) or (N, D)
     actions: torch.Tensor,  # (N, H, A)
     mode: str = "fast",
-    near: int | None = None,
     tick: Callable[[], None] | None = None,  # called once per step; raises to abort (deadline)
     head_stride: int = 1,
 ) -> Rollout:
@@ -66,9 +62,8 @@ def rollout(
     s = s0.expand(n, -1) if s0.dim() == 1 else s0  # (N, D)
     if mode == "members":
         s = s.expand(k_rows, n, -1)  # (K, N, D)
-    fast_steps = horizon if near is None else min(near, horizon)
     latents, spreads = [], []
-    for h in range(fast_steps):
+    for h in range(horizon):
         s, spread = _step(model, mode, s, actions[:, h])
         latents.append(s)
         if spread is not None:
@@ -78,39 +73,9 @@ def rollout(
     lat = torch.stack(latents, dim=-2)  # (N, Hn, D) or (K, N, Hn, D)
     feats = model.features(lat, every=head_stride)
     last = s
-    if fast_steps < horizon:
-        feats, last, pad = _slow(model, s0, lat, actions, fast_steps, feats, tick)
-        spreads += [torch.zeros_like(spreads[0])] * pad if spreads else []
     if mode == "members":  # (K, N, H, ...) -> (K * N, H, ...)
         feats = {name: f.flatten(0, 1) for name, f in feats.items()}
         last = last.flatten(0, 1)
     spread = torch.stack(spreads, dim=-1) if spreads else None
     return Rollout(feats, model.critic(last), spread, k_rows)
 
-
-def _slow(model, s0, lat, actions, near, feats, tick):
-    """Chunks after the near steps: features repeated k times per chunk -> (feats, last, steps added)."""
-    k = model.chunk
-    far = actions.shape[1] - near
-    if k <= 0 or far % k:
-        raise ValueError(f"hierarchical rollout: {far} far steps do not fill chunks of {k}")
-    # Pool the last k latents (the start state fills in when there are fewer near steps).
-    pool = lat[..., max(0, near - k) :, :]
-    if pool.shape[-2] < k:
-        start = s0.expand_as(lat[..., 0, :]).unsqueeze(-2)
-        pool = torch.cat([start.expand(*pool.shape[:-2], k - pool.shape[-2], -1), pool], dim=-2)
-    pooled = pool.mean(-2)  # (N, D) or (K, N, D)
-    chunks = []
-    for j in range(far // k):
-        a = actions[:, near + j * k : near + (j + 1) * k]  # (N, k, A)
-        pooled = model.chunk_step(pooled, a.expand(*pooled.shape[:-1], *a.shape[-2:]))
-        chunks.append(pooled)
-        if tick is not None:
-            tick()
-    far_feats = model.features(torch.stack(chunks, dim=-2))  # (..., C, ...)
-    axis = lat.dim() - 2  # the step axis of every feature: 1, or 2 in "members" mode
-    out = {
-        name: torch.cat([f, far_feats[name].repeat_interleave(k, dim=axis)], dim=axis)
-        for name, f in feats.items()
-    }
-    return out, pooled, far

@@ -33,12 +33,11 @@ class PointMassModel:
         members: int = 1,
         spread: float = 0.0,
         pits: Sequence[tuple[float, float, float]] = (),  # (x, y, radius) in the planning frame
-        chunk: int = 5,
     ) -> None:
         if latent_dim < 7:
             raise ValueError("PointMassModel needs latent_dim >= 7 (pose, twist, command size)")
         self.latent_dim, self.action_dim, self.dt = latent_dim, action_dim, dt
-        self.members, self.chunk = members, chunk
+        self.members = members
         mid = (members - 1) / 2
         self.lags = torch.tensor([lag * (1 + spread * (k - mid)) for k in range(members)])  # (K,)
         self.lag = lag
@@ -99,11 +98,3 @@ class PointMassModel:
 
     def critic(self, s: torch.Tensor) -> torch.Tensor:
         return torch.zeros(s.shape[:-1])
-
-    def chunk_step(self, pooled: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
-        """Approximate slow level: step the pooled state through the chunk, pool the result."""
-        s, out = pooled, []
-        for j in range(actions.shape[-2]):
-            s = self._advance(s, actions[..., j, :], self.lag)
-            out.append(s)
-        return torch.stack(out, -2).mean(-2)

@@ -176,7 +176,6 @@ def evaluate_model(
     unc["spearman_stepwise_spread_sum_vs_error_at_" + str(horizon)] = spearman(spread.sum(1).numpy(), err_h)
     unc["mean_member_rollout_spread_at_" + str(horizon)] = float(member_spread.mean())
     res["uncertainty_error_spearman"] = unc["spearman_member_rollout_spread_vs_error_at_" + str(horizon)]
-    res["slow_level"] = slow_stats(model, latents, actions, data, total_var)
     res["acceptance"] = acceptance(res, horizon)
     if details is not None:
         details.update(
@@ -315,21 +314,6 @@ def uncertainty_stats(model, s0, a0, s1, total_var) -> dict[str, float]:
     err = (model.next(s0, a0) - s1).pow(2).sum(-1) / total_var
     r = torch.corrcoef(torch.stack([unc, err]))[0, 1]
     return {"mean_member_std": float(unc.mean()), "corr_with_error": float(r)}
-
-
-def slow_stats(model, latents, actions, data, total_var) -> dict[str, float]:
-    """Chunk predictor: error on the next k-step pooled latent vs copying the current pool."""
-    k = model.cfg.chunk
-    starts = data.window_starts(2 * k - 1)
-    idx = torch.from_numpy(starts[:, None] + np.arange(2 * k)[None])
-    win = latents[idx]  # (M, 2k, D)
-    p0, p1 = win[:, :k].mean(1), win[:, k:].mean(1)
-    pred = model.chunk_next(p0, actions[idx[:, :k]])
-    return {
-        "chunk": k,
-        "error": float((pred - p1).pow(2).sum(-1).mean() / total_var),
-        "copy_error": float((p0 - p1).pow(2).sum(-1).mean() / total_var),
-    }
 
 
 def acceptance(res: dict[str, Any], horizon: int) -> dict[str, Any]:

@@ -11,8 +11,7 @@ Terms (weights in WorldModelConfig):
   non-foot contact force of each step), the raw pain / energy / force terms (normalised MSE), and
   the twist integrated over the predicted steps against the measured twist integrated the same
   way (displacement, in units of 10 cm and 0.1 rad);
-- critic: n-step discounted intrinsic cost, bootstrapped from the window's last latent;
-- chunk: the slow level predicts the next k-step pooled latent.
+- critic: n-step discounted intrinsic cost, bootstrapped from the window's last latent.
 """
 
 from __future__ import annotations
@@ -95,16 +94,12 @@ def world_model_loss(
     # 6. Critic: n-step return of the recorded cost, bootstrapped with the last target latent.
     critic = critic_loss(model, s0.detach(), targets[:, -1], batch["cost"])
 
-    # 7. Slow level: pooled latents of chunks [0, k) and [k, 2k).
-    chunk = chunk_loss(model, s0.detach(), targets, actions)
-
     loss = (
         cfg.w_consistency * consistency
         + cfg.w_var * var_loss
         + cfg.w_cov * cov_loss
         + cfg.w_heads * heads
         + cfg.w_critic * critic
-        + cfg.w_chunk * chunk
         + cfg.w_contact * contact
         + cfg.w_terms * terms
         + cfg.w_displacement * disp
@@ -115,7 +110,6 @@ def world_model_loss(
         "cov": cov_loss,
         "heads": heads,
         "critic": critic,
-        "chunk": chunk,
         "contact": contact,
         "terms": terms,
         "displacement": disp,
@@ -178,14 +172,3 @@ def critic_loss(
     unit = model.cost_scale / (1.0 - gamma)
     return F.mse_loss(model.critic(s0) / unit, target / unit)
 
-
-def chunk_loss(
-    model: WorldModel, s0: torch.Tensor, targets: torch.Tensor, actions: torch.Tensor
-) -> torch.Tensor:
-    """Slow level: pooled latent of steps [k, 2k) from that of [0, k) and actions a_0..a_k-1."""
-    k = model.cfg.chunk
-    latents = torch.cat([s0[:, None], targets], dim=1)  # (B, H+1, D), no gradient to the encoder
-    if latents.shape[1] < 2 * k:
-        return s0.new_zeros(())
-    pooled0, pooled1 = latents[:, :k].mean(1), latents[:, k : 2 * k].mean(1)
-    return F.mse_loss(model.chunk_next(pooled0, actions[:, :k]), pooled1)

@@ -28,7 +28,7 @@ from lecun_agent.dataset.windows import EpisodeSet, WindowSampler, load_episodes
 from lecun_agent.learning.baselines import fit_contact_baseline, save_baseline
 from lecun_agent.learning.losses import world_model_loss
 from lecun_agent.learning.seeds import seed_ranges
-from lecun_agent.world_model.checkpoint import load_checkpoint, save_checkpoint
+from lecun_agent.world_model.checkpoint import CHECKPOINT_FORMAT, CheckpointError, load_checkpoint, save_checkpoint
 from lecun_agent.world_model.config import TERM_HEADS, WorldModelConfig
 from lecun_agent.world_model.model import WorldModel
 
@@ -130,7 +130,12 @@ def train(
     log.info("loaded %d steps in %d episodes from %s", len(data), data.num_episodes, data_dir)
 
     if resume and (out_dir / TRAIN_STATE).exists():
-        model = load_checkpoint(out_dir, expect_spec=data.spec)[0]
+        model, _, meta = load_checkpoint(out_dir, expect_spec=data.spec)
+        if meta["format"] != CHECKPOINT_FORMAT:  # its optimizer state holds parameters this model lacks
+            raise CheckpointError(
+                f"{out_dir}: cannot resume a format {meta['format']} run with this code "
+                f"(format {CHECKPOINT_FORMAT}); start a new run in another directory"
+            )
         model.train()
         state = torch.load(out_dir / TRAIN_STATE, map_location="cpu", weights_only=True)
     else:

@@ -28,7 +28,14 @@ from lecun_agent.world_model.model import WorldModel
 log = logging.getLogger(__name__)
 # 2: trained on dataset format 2 (base_velocity redefined). 3: planning head (twist, contact, cost
 # terms), training seeds in meta["train"]["seeds"], the no-camera contact baseline in baselines.pt.
-CHECKPOINT_FORMAT = 3
+# 4: no slow level (it did not earn its place in planning, docs/actor.md). A format 3 checkpoint
+# still loads: its slow level (`slow.*` weights, `chunk` and `w_chunk` in the config) is dropped;
+# its loss reached no other weight (it read detached latents; it only shared the gradient clip).
+# What was dropped stays in the model's fingerprint (`dropped_abs_sum`), so a mode-1 policy
+# distilled on it still matches.
+CHECKPOINT_FORMAT = 4
+READABLE_FORMATS = (3, 4)
+SLOW_LEVEL_CONFIG, SLOW_LEVEL_PREFIX = ("chunk", "w_chunk"), "slow."
 MODEL_FILE, META_FILE = "model.pt", "meta.json"
 
 
@@ -80,9 +87,9 @@ def read_meta(ckpt_dir: Path) -> dict[str, Any]:
         raise CheckpointError(f"{path} not found (is {ckpt_dir} a checkpoint directory?)") from err
     except (OSError, json.JSONDecodeError) as err:
         raise CheckpointError(f"{path} is not readable JSON: {err}") from err
-    if meta.get("format") != CHECKPOINT_FORMAT:
+    if meta.get("format") not in READABLE_FORMATS:
         raise CheckpointError(
-            f"{path}: checkpoint format {meta.get('format')}, this code reads {CHECKPOINT_FORMAT} "
+            f"{path}: checkpoint format {meta.get('format')}, this code reads {READABLE_FORMATS} "
             "(3 added the planning head and the training seeds): train it again"
         )
     return meta
@@ -95,7 +102,7 @@ def load_checkpoint(
     ckpt_dir = Path(ckpt_dir) if ckpt_dir is not None else default_checkpoint_dir()
     meta = read_meta(ckpt_dir)
     try:
-        cfg = WorldModelConfig.from_dict(meta["config"])
+        cfg = WorldModelConfig.from_dict(without_slow_level(meta["config"]))
         spec = DatasetSpec.from_dict(meta["spec"])
     except (KeyError, TypeError, ValueError) as err:
         raise CheckpointError(f"{ckpt_dir}: bad metadata: {err}") from err
@@ -106,9 +113,17 @@ def load_checkpoint(
         state = torch.load(Path(ckpt_dir) / MODEL_FILE, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises many types for a damaged file; all mean the same here
         raise CheckpointError(f"{ckpt_dir / MODEL_FILE}: cannot load weights: {err}") from err
+    slow = [name for name in state if meta["format"] == 3 and name.startswith(SLOW_LEVEL_PREFIX)]
+    dropped = [state.pop(name) for name in slow]
     model = WorldModel(cfg)
+    model.dropped_abs_sum = float(sum(w.double().abs().sum() for w in dropped))
     try:
         model.load_state_dict(state)
     except (RuntimeError, TypeError, AttributeError) as err:
         raise CheckpointError(f"{ckpt_dir}: weights do not match the config: {err}") from err
     return model.eval(), spec, meta
+
+
+def without_slow_level(config: dict[str, Any]) -> dict[str, Any]:
+    """A format 3 config without the slow level's keys (a format 4 one comes back as it was)."""
+    return {k: v for k, v in config.items() if k not in SLOW_LEVEL_CONFIG}

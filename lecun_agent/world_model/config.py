@@ -32,12 +32,11 @@ class WorldModelConfig:
     action_dim: int = 3
     image_size: int = 64
     channels: tuple[int, int, int, int] = (16, 32, 32, 32)
-    hidden: int = 256  # encoder fusion, full feature heads, critic, slow level
+    hidden: int = 256  # encoder fusion, full feature heads, critic
     dynamics_hidden: int = 128  # predictor members: the per-step cost of planning
     plan_hidden: int = 64  # planning head (twist, contact, cost terms): called at every planned step
     ensemble: int = 4  # dynamics members; their spread is the model's epistemic uncertainty
     bootstrap: float = 0.5  # share of each batch each member trains on (1.0: all members see all)
-    chunk: int = 5  # k: steps pooled by the slow level
     step_dt: float = 0.1  # s per model step (the dataset's), for integrating the twist
     contact_n: float = 1.0  # N of measured non-foot force that makes a step a contact (the label)
     head_features: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_HEAD_FEATURES))
@@ -50,7 +49,6 @@ class WorldModelConfig:
     w_var: float = 1.0  # VICReg variance hinge
     w_cov: float = 1.0  # VICReg covariance (already divided by D)
     w_critic: float = 0.1
-    w_chunk: float = 0.5
     w_contact: float = 1.0  # contact classifier (BCE) on encoded and predicted latents
     w_terms: float = 1.0  # pain / energy / force heads (normalised MSE)
     w_displacement: float = (

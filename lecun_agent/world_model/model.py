@@ -3,8 +3,6 @@
 - `encode(images, proprio)`: perception E, obs -> latent s (D,).
 - `next(s, a)`: predictor P, s_t, a_t -> s_t+1 as the mean of an ensemble of residual MLPs;
   `next_ensemble` gives every member and `uncertainty` their spread (the latent-variable role).
-- `chunk_next(S, a_chunk)`: the slow level, pooled latent of k steps -> pooled latent of the
-  next k steps, given the k commands in between.
 - `cost_heads(s)`: the cost core's features predicted from a latent, in physical units, so cost
   terms run on predicted states.
 - `plan_heads(s)`: what a planner needs at every step, from one small MLP: the step's mean twist
@@ -14,7 +12,7 @@
 
 Callers use only these methods; `rollout` is `next` looped over a horizon. Every input or
 output shape keeps any leading batch axes. The planning path is `next` (or `next_member` for one
-member) plus `plan_heads`; `cost_heads`, `critic` and `chunk_next` are not needed per step.
+member) plus `plan_heads`; `cost_heads` and `critic` are not needed per step.
 """
 
 from __future__ import annotations
@@ -41,7 +39,6 @@ class WorldModel(nn.Module):
             EncoderConfig(cfg.image_size, cfg.proprio_dim, d, tuple(cfg.channels), fuse_hidden=cfg.hidden)
         )
         self.dynamics = EnsembleMLP(cfg.ensemble, d + a, cfg.dynamics_hidden, d)
-        self.slow = mlp(d + cfg.chunk * a, cfg.hidden, d)
         head_width = sum(cfg.head_features.values())
         self.heads = mlp(d, cfg.hidden, head_width - 3)  # every feature but the twist
         self.plan = mlp(d, cfg.plan_hidden, 3 + 1 + len(TERM_HEADS))  # twist, contact logit, terms
@@ -59,6 +56,7 @@ class WorldModel(nn.Module):
                 break
             offset += width
         self._twist_at = offset
+        self.dropped_abs_sum = 0.0  # of weights its checkpoint held that this code dropped (checkpoint.py)
 
     # ---- parts -------------------------------------------------------------------------------
     def encode(self, images: torch.Tensor, proprio: torch.Tensor) -> torch.Tensor:
@@ -85,11 +83,6 @@ class WorldModel(nn.Module):
     def uncertainty(self, s: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
         """(...,) disagreement of the ensemble: member std, averaged over latent dimensions."""
         return self.next_ensemble(s, a).std(0).mean(-1)
-
-    def chunk_next(self, pooled: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
-        """pooled (..., D) mean latent of k steps, actions (..., k, A) -> next chunk's pooled latent."""
-        a = (actions / self.action_scale).flatten(-2)
-        return pooled + self.slow(torch.cat([pooled, a], dim=-1))
 
     def cost_heads(self, s: torch.Tensor) -> dict[str, torch.Tensor]:
         """s (..., D) -> {feature name: (...,) or (..., width)} in physical units."""

@@ -3,7 +3,7 @@
 world_model_node sees latents, not frames, so online learning adapts what latents can teach:
 the ensemble dynamics, with each member's one-step consistency loss (the h = 1 term of the
 offline loss, `learning/losses.py`) on (s_t, a_t, s_t+1) samples from short-term memory. The
-encoder, heads, critic and slow level stay frozen, so the latent space every other node reads
+encoder, heads and critic stay frozen, so the latent space every other node reads
 does not move under them. Offline `lecun-agent train` on recorded data retrains everything.
 """
 
