@@ -70,7 +70,7 @@ def rollout(
             spreads.append(spread)
         if tick is not None:
             tick()
-    lat = torch.stack(latents, dim=-2)  # (N, Hn, D) or (K, N, Hn, D)
+    lat = torch.stack(latents, dim=-2)  # (N, H, D) or (K, N, H, D)
     feats = model.features(lat, every=head_stride)
     last = s
     if mode == "members":  # (K, N, H, ...) -> (K * N, H, ...)
