@@ -102,7 +102,10 @@ def load_checkpoint(
     ckpt_dir = Path(ckpt_dir) if ckpt_dir is not None else default_checkpoint_dir()
     meta = read_meta(ckpt_dir)
     try:
-        cfg = WorldModelConfig.from_dict(without_slow_level(meta["config"]))
+        config = meta["config"]
+        if meta["format"] == 3:
+            config = {k: v for k, v in config.items() if k not in SLOW_LEVEL_CONFIG}
+        cfg = WorldModelConfig.from_dict(config)
         spec = DatasetSpec.from_dict(meta["spec"])
     except (KeyError, TypeError, ValueError) as err:
         raise CheckpointError(f"{ckpt_dir}: bad metadata: {err}") from err
@@ -113,17 +116,17 @@ def load_checkpoint(
         state = torch.load(Path(ckpt_dir) / MODEL_FILE, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises many types for a damaged file; all mean the same here
         raise CheckpointError(f"{ckpt_dir / MODEL_FILE}: cannot load weights: {err}") from err
-    slow = [name for name in state if meta["format"] == 3 and name.startswith(SLOW_LEVEL_PREFIX)]
-    dropped = [state.pop(name) for name in slow]
     model = WorldModel(cfg)
-    model.dropped_abs_sum = float(sum(w.double().abs().sum() for w in dropped))
     try:
+        if meta["format"] == 3:
+            model.dropped_abs_sum = drop_slow_level(state)
         model.load_state_dict(state)
     except (RuntimeError, TypeError, AttributeError) as err:
         raise CheckpointError(f"{ckpt_dir}: weights do not match the config: {err}") from err
     return model.eval(), spec, meta
 
 
-def without_slow_level(config: dict[str, Any]) -> dict[str, Any]:
-    """A format 3 config without the slow level's keys (a format 4 one comes back as it was)."""
-    return {k: v for k, v in config.items() if k not in SLOW_LEVEL_CONFIG}
+def drop_slow_level(state: dict[str, torch.Tensor]) -> float:
+    """Remove a format 3 state_dict's slow-level weights, in place -> the sum of their magnitudes."""
+    slow = [state.pop(name) for name in list(state) if name.startswith(SLOW_LEVEL_PREFIX)]
+    return float(sum(w.double().abs().sum() for w in slow))
