@@ -27,6 +27,7 @@ from lecun_agent.cost.weights import CostWeights
 from lecun_agent.episodes.actor_agent import actor_agent
 from lecun_agent.episodes.in_process import GoalEpisode, run_goal_episode
 from lecun_agent.episodes.top_down import plot_top_down
+from lecun_agent.heap import keep_freed_memory
 from lecun_agent.sim.config import SimConfig
 from lecun_agent.stack.description import AGENTS, MODEL_AGENTS
 
@@ -66,6 +67,7 @@ def main() -> None:
                         help="the bench's scaling arenas (lecun_agent/bench/scaling.py) instead of the eval's")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    keep_freed_memory()  # as actor_node does
     overrides = {k: _value(v) for k, v in (item.split("=", 1) for item in args.set)}
     actor = load_actor(args.checkpoint, {**AGENTS[args.agent][1], **overrides})
     weights = {k: float(v) for k, v in (item.split("=", 1) for item in args.weights)}

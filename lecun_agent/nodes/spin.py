@@ -13,6 +13,7 @@ from rclpy.experimental import EventsExecutor
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
+from lecun_agent.heap import keep_freed_memory
 from lecun_agent.messages.conversions import twist_msg
 
 READY = "ready: parameters declared, topics and services up"
@@ -40,8 +41,10 @@ def spin_node(
 
     rclpy's own signal handlers shut the context down before we could publish, so a node
     that commands motion could not send its final zero. We take SIGINT/SIGTERM ourselves
-    and spin in short slices so a stop request is seen within 0.1 s.
+    and spin in short slices so a stop request is seen within 0.1 s. The process keeps its freed
+    memory (heap.py), so a steady tick does not page-fault its tensors in again.
     """
+    keep_freed_memory()
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # during start-up: abort at once
     signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
