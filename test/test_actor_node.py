@@ -27,6 +27,7 @@ from lecun_agent.messages.mode import mode_msg
 from lecun_agent.messages.plans import named_values_msg
 from lecun_agent.nodes.actor_node import ActorNode
 from lecun_agent.nodes.qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
+from lecun_agent.stack.set_weights import planning_with
 
 pytestmark = pytest.mark.ros
 HORIZON = 8
@@ -139,6 +140,9 @@ def test_the_planner_follows_a_weight_change_by_the_next_tick(setup):
     assert node.actor.planner.cost.term("energy").weight == 0.5
     assert node.actor.planner.scorer.cost is node.actor.planner.cost
     assert robot.tick(3.0) is not None
+    # /diagnostics says which weights it plans with, under cost_node's keys (an episode runner waits on it).
+    report = {k: str(v) for k, v in node._report()[2].items()}
+    assert planning_with(report, {"weights.energy": 0.5}) and not planning_with(report, {"weights.energy": 0.01})
 
 
 def test_a_definition_with_a_non_finite_value_is_refused_and_the_last_good_one_kept(setup):

@@ -24,6 +24,7 @@ def _non_negative(text: str) -> int:
 
 
 def add_eval(sub) -> None:
+    from lecun_agent.cli.sim import add_weights_flag
     from lecun_agent.stack.description import AGENTS
 
     p = sub.add_parser("eval", help="run N seeded goal episodes through the ROS stack in parallel; summary, "
@@ -38,6 +39,7 @@ def add_eval(sub) -> None:
     p.add_argument("--video", type=_non_negative, default=0, help="keep the videos of the first K episodes")
     p.add_argument("--realtime", action="store_true", help="run at wall-clock rate instead of lock-step")
     p.add_argument("--json", type=Path, required=True, help="summary file; rows go to <json>l, the table to .md")
+    add_weights_flag(p)
     p.set_defaults(func=_run_eval)
 
 
@@ -55,7 +57,7 @@ def _run_eval(args) -> int:
     try:
         workers = args.workers or (max(1, (os.cpu_count() or 2) // 2) if args.realtime else 2)
         summary = run_eval(args.agent, args.episodes, args.seed_start, workers, args.video, args.json,
-                           args.realtime)
+                           args.realtime, weights=dict(args.weights))
     except KeyboardInterrupt:
         print(f"lecun-agent eval: interrupted; finished episodes are in {args.json.with_suffix('.jsonl')} and "
               f"summarised in {args.json}", file=sys.stderr)

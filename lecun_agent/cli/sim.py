@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -26,16 +27,29 @@ def add_sim(sub) -> None:
     p.add_argument("--duration", type=float, default=None,
                    help="sim seconds for a program (default 10); a goal episode ends on success, fall or 40 s")
     p.add_argument("--out", type=Path, default=None, help="output directory (default runs/<timestamp>)")
+    add_weights_flag(p)
     p.set_defaults(func=_run_sim)
 
 
+def add_weights_flag(p) -> None:
+    from lecun_agent.stack.set_weights import weight_item
+
+    p.add_argument("--weights", nargs="+", type=weight_item, default=[], metavar="TERM=VALUE",
+                   help="cost weights to set on /cost_node through its parameter service (as `ros2 param set "
+                        "/cost_node weights.TERM VALUE`) before the episode starts; the actor plans with them")
+
+
 def _run_sim(args) -> int:
-    from lecun_agent.stack.episode import run_episode
+    from lecun_agent.stack.episode import WeightsRefused, run_episode
     from lecun_agent.stack.options import from_flags
 
     out = args.out or _default_run_dir()
     duration = args.duration if args.duration is not None else (10.0 if args.program else None)
-    metrics = run_episode(out, from_flags(args, target="sim"), duration_s=duration)
+    try:
+        metrics = run_episode(out, from_flags(args, target="sim"), duration_s=duration, weights=dict(args.weights))
+    except WeightsRefused as err:
+        print(f"lecun-agent sim: error: {err}", file=sys.stderr)
+        return 2
     written = ["metrics.json", "costs.png", "top_down.png", "speed_tilt.png"]
     written += ["video.mp4"] if args.record_video else []
     print(f"wrote {out}/: {', '.join(written)}")

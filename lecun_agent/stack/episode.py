@@ -39,11 +39,16 @@ from .bringup import STARTUP_TIMEOUT_S, bring_up, init_runner_ros
 from .description import NodeLaunch, StackOptions, agent_node, arena_layout, stack_nodes
 from .episode_monitor import EpisodeMonitor
 from .runner import Stack
+from .set_weights import planning_with, set_weights
 
 log = logging.getLogger(__name__)
 STALL_TIMEOUT_S = 120.0  # wall seconds without sim progress before giving up (lock-step waits are at most 15 s)
 END_GRACE_S = 5.0  # wall seconds to hear the rest of an episode sim_node has reported ended
 GOAL_LISTENERS = ("cost_node", "configurator_node")  # besides the agent
+
+
+class WeightsRefused(RuntimeError):
+    """cost_node did not take a weight the episode asked for (the run would not measure what was asked)."""
 
 
 class EpisodeHooks(Protocol):
@@ -65,8 +70,11 @@ def episode_arena(options: StackOptions) -> Arena:
 
 
 def run_episode(out: Path, options: StackOptions, duration_s: float | None = None,
-                rules: GoalRules | None = None, hooks: EpisodeHooks | None = None) -> dict:
-    """Run one episode; its metrics (also in out/metrics.json), plots and video are written to `out`."""
+                rules: GoalRules | None = None, hooks: EpisodeHooks | None = None,
+                weights: dict[str, float] | None = None) -> dict:
+    """Run one episode; its metrics (also in out/metrics.json), plots and video are written to `out`.
+    `weights` (`weights.<term>` -> value) are set on cost_node through its parameter service before
+    the body starts (set_weights.py), and the episode waits until the actor plans with them."""
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     options = replace(options, target="sim", record_dir=str(out))
@@ -90,6 +98,11 @@ def run_episode(out: Path, options: StackOptions, duration_s: float | None = Non
     def goal_out() -> bool:
         """Publish the goal once every listener is matched (a reliable message then reaches each), and go
         on once the agent says it has it: a goal still queued behind the first tick would change the run."""
+        if weights and not weights_set:
+            refused = set_weights(weights)
+            if refused:
+                raise WeightsRefused("; ".join(refused))
+            weights_set.append(True)
         if not goal_episode:
             return True
         if goal_pub.get_subscription_count() < listeners:
@@ -101,9 +114,11 @@ def run_episode(out: Path, options: StackOptions, duration_s: float | None = Non
             goal_pub.publish(goal_message(arena.goal_xy))
             sent.append(time.monotonic())
         report = monitor.node_reports.get(agent, {})
-        return report.get("goal", "None") != "None" and report.get("ready", "True") == "True"
+        planning = not weights or agent != "actor_node" or planning_with(report, weights)
+        return report.get("goal", "None") != "None" and report.get("ready", "True") == "True" and planning
 
     sent: list[float] = []
+    weights_set: list[bool] = []
 
     stack, crashes, codes = None, [], {}
     # sim_node stops stepping the moment the episode ends (episode rules as parameters), so the guardrail

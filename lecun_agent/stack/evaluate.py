@@ -36,8 +36,13 @@ def domain_for(slot: int) -> int:
 
 
 def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: int, json_path: Path,
-             realtime: bool = False, extra: tuple[str, ...] = ()) -> dict[str, Any]:
-    """Run the episodes; -> the summary (also written to json_path). KeyboardInterrupt keeps finished rows."""
+             realtime: bool = False, extra: tuple[str, ...] = (), weights: dict[str, float] | None = None
+             ) -> dict[str, Any]:
+    """Run the episodes; -> the summary (also written to json_path). KeyboardInterrupt keeps finished rows.
+    `weights` (`weights.<term>` -> value) are set on each episode's cost_node (`lecun-agent sim --weights`)."""
+    weights = weights or {}
+    if weights:
+        extra = (*extra, "--weights", *(f"{k.removeprefix('weights.')}={v!r}" for k, v in weights.items()))
     json_path = Path(json_path)
     rows_path, run_dir = json_path.with_suffix(".jsonl"), json_path.with_suffix("")
     rows_path.write_text("")
@@ -80,7 +85,7 @@ def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: in
     rows.sort(key=lambda r: r["seed"])
     summary = summarize(agent, rows, realtime)
     summary.update(wall_s=round(time.monotonic() - start, 1), workers=workers, interrupted=interrupted,
-                   episodes_requested=episodes, seed_start=seed_start)
+                   episodes_requested=episodes, seed_start=seed_start, weights_set=weights)
     json_path.write_text(json.dumps(summary, indent=2))
     json_path.with_suffix(".md").write_text(markdown_table(summary))
     if interrupted:
