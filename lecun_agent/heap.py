@@ -3,7 +3,7 @@
 glibc serves each allocation above its mmap threshold (128 KiB to 32 MiB, adaptive) with a fresh
 mmap and gives it back on free, and it trims the heap top back to the kernel. A planner
 allocates the same multi-MiB tensors every tick (N * H rows of head activations), so each tick
-page-faults its whole working set in again: on the shipped model about 4,900 minor faults per
+page-faults its whole working set in again: on the shipped model about 4,600 minor faults per
 plan, a third of the plan's time (benchmarks/bench_planner.py --parts heap). With mmap off and
 trimming off (`mallopt(M_MMAP_MAX, 0)`, `mallopt(M_TRIM_THRESHOLD, -1)`, what the ROS 2
 real-time guides set before a control loop starts), freed blocks are reused and a steady tick
