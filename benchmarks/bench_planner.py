@@ -16,11 +16,6 @@ distributions (p50/p99 over repeats) and ratios:
   grid     the chosen path over N x H
   sizes    random-weight world models: latent {32, 64} x hidden {128, 256} x members {1, 2, 4},
            paths "ensemble" (every member for every sample) and "member" / "member-bf16"
-  heap     (only when named; runs first) the default path before and after the process keeps its
-           freed memory (lecun_agent/heap.py, what every node sets at start): ms and minor page
-           faults per replanning. The two phases run one after the other, not interleaved (the
-           setting cannot be undone); the fault counts do not depend on the machine's load.
-           Every other part runs with the setting, as actor_node does.
   compile  (only when named) the shipped path with and without PlannerConfig.compile (torch.compile
            of the planning model's step and features), interleaved; prints the first plan's time,
            which includes the compile
@@ -33,7 +28,6 @@ import datetime
 import json
 import logging
 import os
-import resource
 import time
 from pathlib import Path
 
@@ -144,29 +138,6 @@ def bench_grid(model, student, path: str, args) -> list[dict]:
     return [o.row(args.warmup) for o in options]
 
 
-def bench_heap(model, args) -> list[dict]:
-    """DEFAULT_PATH at N=512, H=16 with glibc's default malloc, then with freed memory kept."""
-    pm, over = planning_path(model, DEFAULT_PATH)
-    option = Option(DEFAULT_PATH, pm, PlannerConfig(samples=512, horizon=16, **over))
-    rows = []
-    for setting in ("glibc default", "freed memory kept"):
-        if setting == "freed memory kept" and not keep_freed_memory():
-            logging.warning("heap: this C library has no mallopt; nothing to compare")
-            break
-        option.ms.clear()
-        for _ in range(args.warmup):
-            option.once()
-        faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-        for _ in range(args.repeats):
-            option.once()
-        per_plan = (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / args.repeats
-        rows.append({"heap": setting, "ms_p50": pct(option.ms[args.warmup :], 50),
-                     "ms_p99": pct(option.ms[args.warmup :], 99), "minor_faults_per_plan": per_plan})
-        logging.info("heap, %s: p50 %.1f p99 %.1f ms, %.0f minor page faults per plan", setting,
-                     rows[-1]["ms_p50"], rows[-1]["ms_p99"], per_plan)
-    return rows
-
-
 def bench_compile(model, args) -> list[dict]:
     """DEFAULT_PATH at N=512, H=16 with and without torch.compile; first_plan_ms is the compile's cost."""
     options = []
@@ -215,9 +186,6 @@ def bench_sizes(args) -> list[dict]:
 def print_tables(out: dict) -> None:
     """The rows as markdown, after the JSON, for a reader of the terminal."""
     rows = [r for part in ("paths", "grid", "sizes") for r in out.get(part, [])]
-    for r in out.get("heap", []):
-        print(f"heap, {r['heap']}: p50 {r['ms_p50']:.1f} p99 {r['ms_p99']:.1f} ms, "
-              f"{r['minor_faults_per_plan']:.0f} minor page faults per plan")
     for r in out.get("compile", []):
         print(f"{r['impl']}: first plan {r['first_plan_ms']:.0f} ms, then p50 {r['ms_p50']:.1f} p99 {r['ms_p99']:.1f}")
     if rows:
@@ -259,9 +227,7 @@ def main() -> None:
     student = load_student(args.student, model) if args.student else None
     out = {"machine": machine()}
     t0 = time.monotonic()
-    if "heap" in args.parts:
-        out["heap"] = bench_heap(model, args)
-    keep_freed_memory()  # as every node does
+    keep_freed_memory()  # as every node does (benchmarks/bench_heap.py: what it buys)
     if "paths" in args.parts:
         out["paths"] = bench_paths(model, student, args)
         for r in out["paths"]:

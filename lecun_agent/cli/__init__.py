@@ -6,6 +6,8 @@ import argparse
 import logging
 import sys
 
+from lecun_agent.heap import keep_freed_memory
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="lecun-agent", description=__doc__)
@@ -32,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    keep_freed_memory()  # every command, as every node (heap.py): training 1.3x, planning 1.4x faster
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
