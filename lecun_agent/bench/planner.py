@@ -20,8 +20,8 @@ shipped planning path's fast dynamics and feature heads, and the same plan cost)
   pytorch-mppi  pytorch_mppi.MPPI, one command() per iteration            (bench/peers.py)
   torchrl       torchrl.modules.planners.MPPIPlanner, optim_steps=iterations   (bench/peers.py)
 
-Timing: torch.set_num_threads(1), and the process keeps its freed memory as every node does
-(lecun_agent/heap.py), which every implementation gains from alike; implementations take turns
+Timing: torch.set_num_threads(1), in the `lecun-agent` process, which keeps its freed memory as
+every node does (lecun_agent/heap.py; every implementation gains alike); implementations take turns
 round-robin, so a load burst on the machine hits all of them alike; p50/p99 over the repeats after
 a warm-up. FLOPs are the matmul FLOPs of one plan (actor/flops.py); the limit is a matmul benchmark
 of exactly those shapes, dtype and thread count run in the same process, and fraction_of_limit =
@@ -53,7 +53,6 @@ from lecun_agent.bench.peers import PEER_CLASSES, PEERS, Problem, missing
 from lecun_agent.bench.plain_json import plain_json
 from lecun_agent.cost.total import IntrinsicCost
 from lecun_agent.cost.weights import CostWeights
-from lecun_agent.heap import keep_freed_memory
 
 log = logging.getLogger(__name__)
 
@@ -439,7 +438,6 @@ def section(out: Path, models, cells: Sequence[tuple[int, int]], *, repeats: int
     """The toy check, then every (N, H) cell on every (world model, origin) of `models`, one thread."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    keep_freed_memory()  # as in actor_node
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     t0 = time.monotonic()

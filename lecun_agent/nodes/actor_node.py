@@ -190,7 +190,7 @@ class ActorNode(Node):
                   "plan_ms_p99": round(float(np.percentile(ms, 99)), 3), "sync_timeouts": self.gate.timeouts,
                   **{k: v for k, v in sorted(self.counts.items())}}
         # The weights it plans with (cost_node reports the ones it measures with under the same keys).
-        values.update({f"weight.{k[len('weights.'):]}": v for k, v in (self.definition or {}).items()
+        values.update({f"weight.{k.removeprefix('weights.')}": v for k, v in (self.definition or {}).items()
                        if k.startswith("weights.")})
         if not ready:
             return WARN, "waiting for cost/definition from cost_node", values

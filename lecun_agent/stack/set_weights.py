@@ -22,28 +22,26 @@ from lecun_agent.tools.param_client import ParamClient
 COST_NODE = "cost_node"
 
 
-def parse_weights(items: Sequence[str]) -> dict[str, float]:
-    """['energy=0.02'] -> {'weights.energy': 0.02}; argparse.ArgumentTypeError saying what is wrong."""
-    ranges = {spec.name: (spec.low, spec.high) for spec in specs(CostWeights)}
-    out = {}
-    for item in items:
-        term, sep, text = item.partition("=")
-        if not sep or term not in ranges:
-            raise argparse.ArgumentTypeError(f"{item!r}: expected TERM=VALUE with TERM one of {', '.join(ranges)}")
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{item!r}: {text!r} is not a number") from None
-        low, high = ranges[term]
-        if not low <= value <= high:  # also NaN; the shipped range (a floor raised at launch is cost_node's to check)
-            raise argparse.ArgumentTypeError(f"{item!r}: weights.{term} must be in [{low}, {high}]")
-        out[f"weights.{term}"] = value
-    return out
-
-
 def weight_item(item: str) -> tuple[str, float]:
-    """argparse type of one TERM=VALUE: -> ('weights.TERM', value)."""
-    return next(iter(parse_weights([item]).items()))
+    """One TERM=VALUE (the argparse type of --weights) -> ('weights.TERM', value); argparse.ArgumentTypeError
+    saying what is wrong."""
+    ranges = {spec.name: (spec.low, spec.high) for spec in specs(CostWeights)}
+    term, sep, text = item.partition("=")
+    if not sep or term not in ranges:
+        raise argparse.ArgumentTypeError(f"{item!r}: expected TERM=VALUE with TERM one of {', '.join(ranges)}")
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{item!r}: {text!r} is not a number") from None
+    low, high = ranges[term]
+    if not low <= value <= high:  # also NaN; the shipped range (a floor raised at launch is cost_node's to check)
+        raise argparse.ArgumentTypeError(f"{item!r}: weights.{term} must be in [{low}, {high}]")
+    return f"weights.{term}", value
+
+
+def parse_weights(items: Sequence[str]) -> dict[str, float]:
+    """['energy=0.02'] -> {'weights.energy': 0.02}."""
+    return dict(weight_item(item) for item in items)
 
 
 def set_weights(weights: dict[str, float], timeout_s: float = 10.0) -> list[str]:
