@@ -44,8 +44,13 @@ def add_eval(sub) -> None:
 
 
 def _run_eval(args) -> int:
+    from lecun_agent.cli.sim import REALTIME_VIDEO
     from lecun_agent.stack.evaluate import run_eval
 
+    if args.realtime and args.video:
+        print(f"lecun-agent eval: error: --video with --realtime: {REALTIME_VIDEO}; keep the videos of a lock-step "
+              "run instead", file=sys.stderr)
+        return 2
     try:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         with args.json.with_suffix(".jsonl").open("w"):

@@ -14,6 +14,8 @@ def _default_run_dir() -> Path:
 SIM_FLAGS = ("agent", "program", "arena", "seed", "gui", "realtime", "profile", "checkpoint", "record_video")
 UP_FLAGS = ("target", "namespace", "profile", "agent", "program", "arena", "seed", "realtime", "gui", "gait",
             "record", "bag", "checkpoint")
+REALTIME_VIDEO = ("one frame takes about 50 ms to render, in the simulator's own thread, which holds a real-time "
+                  "simulation below wall-clock rate and the gait's joint targets a step or two behind")
 SHOWN = ("success", "ended_by", "time_to_goal_s", "final_distance_m", "distance_m", "collisions", "falls",
          "energy_per_meter", "max_tilt_deg", "sim_seconds", "sync_timeouts")
 
@@ -44,6 +46,10 @@ def _run_sim(args) -> int:
     from lecun_agent.stack.options import from_flags
 
     out = args.out or _default_run_dir()
+    if args.realtime and args.record_video:
+        args.record_video = False
+        print(f"lecun-agent sim: real time, so no chase video: {REALTIME_VIDEO}; run lock-step for the video",
+              file=sys.stderr)
     duration = args.duration if args.duration is not None else (10.0 if args.program else None)
     try:
         metrics = run_episode(out, from_flags(args, target="sim"), duration_s=duration, weights=dict(args.weights))

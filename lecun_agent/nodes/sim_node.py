@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections import deque
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -68,6 +69,10 @@ class SimNodeSettings:
                            choices=("", "goal", "program"))
 
 
+PACE_WINDOW_STEPS = 250  # real time: the achieved real-time factor is measured over this many steps
+SLOW_PACE = 0.9  # /diagnostics WARN below this fraction of the asked realtime_factor
+
+
 class SimNode(Node):
     def __init__(self, **node_kwargs) -> None:
         super().__init__("sim_node", allow_undeclared_parameters=True, **node_kwargs)
@@ -87,6 +92,7 @@ class SimNode(Node):
         self.command_time = -np.inf  # sim time of the newest applied joint command
         self.recorder = EpisodeLog(p["record_dir"], self.sim, p["record_video"]) if p["record_dir"] else None
         self.counts = {"steps": 0, "sync_timeouts": 0, "stale_holds": 0, "bad_commands": 0}
+        self.paced: deque[tuple[float, float]] = deque(maxlen=PACE_WINDOW_STEPS)  # (wall s, stamp), real time
 
         self.pubs = {
             "clock": self.create_publisher(ClockMsg, "/clock", 10),
@@ -116,6 +122,10 @@ class SimNode(Node):
             self.create_timer(0.01, self._sync_watchdog, clock=wall)
         else:
             self.create_timer(period / p["realtime_factor"], self._step_and_publish, clock=wall)
+            if self.recorder is not None and self.recorder.writer is not None:
+                self.get_logger().warning("real time with the chase video: each video frame takes tens of ms to "
+                                          "render, which can hold the simulation below wall-clock rate "
+                                          "(/diagnostics realtime_factor); lock-step has no such limit")
         self._publish_observation()
         self.get_logger().info(f"sim_node up: {p['mode']} mode, seed {p['seed']}, "
                                f"{self.config.control_hz:.0f} Hz")
@@ -186,6 +196,8 @@ class SimNode(Node):
         self.sim.set_joint_targets(self.standing if stale else self.targets)
         self.readings = dataclasses.replace(self.sim.step(), stamp=self.epoch + self.sim.time)
         self.counts["steps"] += 1
+        if not self.synchronous:
+            self.paced.append((time.monotonic(), self.readings.stamp))
         self._publish_observation()
         self._check_episode_end()
 
@@ -215,12 +227,15 @@ class SimNode(Node):
         rgb = self.sim.render_camera() if self.sim.camera_due() else None
         if rgb is not None:
             out += [(pub["image"], conv.image_msg(t, rgb)), (pub["info"], self._camera_info(t))]
-        if self.recorder is not None:
-            self.recorder.add(t, r, rgb)
         # joint_states last: consumers (the gait) act on it, the other readings are already out.
         out += [(pub["imu"], conv.imu_msg(r)), (pub["joints"], conv.joint_state_msg(r))]
         self.offered = out
         self._offer()
+        # The episode log (the chase render: ~50 ms a video frame) only after the readings are out, so the
+        # gait computes the next targets meanwhile. Before them, a real-time sim slowed by the video stepped
+        # on targets one or two steps old, and the trot tilted 26 degrees on flat ground (docs/interfaces.md).
+        if self.recorder is not None:
+            self.recorder.add(t, r, rgb)
 
     def _offer(self) -> None:
         """(Re)send the current instant's messages; a re-offer at start replaces what discovery lost."""
@@ -249,11 +264,24 @@ class SimNode(Node):
         self.get_logger().info(response.message)
         return response
 
+    def achieved_realtime_factor(self) -> float | None:
+        """Real time: sim seconds per wall second over the last PACE_WINDOW_STEPS steps (None in lock-step)."""
+        if len(self.paced) < 2 or self.paced[-1][0] <= self.paced[0][0]:
+            return None
+        (wall0, stamp0), (wall1, stamp1) = self.paced[0], self.paced[-1]
+        return (stamp1 - stamp0) / (wall1 - wall0)
+
     def _report(self):
-        trouble = self.counts["sync_timeouts"] or self.counts["bad_commands"]
-        state = f"episode ended: {self.ended_by}" if self.ended_by else "stepping"
-        return (WARN if trouble else OK, "sync timeouts or bad commands seen" if trouble else state,
-                {"sim_time": f"{self.sim.time:.3f}", "episode_end": self.ended_by or "", **self.counts})
+        values = {"sim_time": f"{self.sim.time:.3f}", "episode_end": self.ended_by or "", **self.counts}
+        if self.counts["sync_timeouts"] or self.counts["bad_commands"]:
+            return WARN, "sync timeouts or bad commands seen", values
+        achieved, wanted = self.achieved_realtime_factor(), self.params["realtime_factor"]
+        if achieved is not None:
+            values["realtime_factor"] = f"{achieved:.2f}"
+            if self.ended_by is None and achieved < SLOW_PACE * wanted:
+                return WARN, (f"slower than wall clock: {achieved:.2f} sim s per wall s (asked {wanted:g}); the "
+                              "agent's timing is not the real robot's"), values
+        return OK, f"episode ended: {self.ended_by}" if self.ended_by else "stepping", values
 
     def close(self) -> None:
         if self.recorder is not None:
