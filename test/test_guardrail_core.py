@@ -168,6 +168,21 @@ def test_acceleration_limit_uses_the_time_between_stamps():
     assert g.decide(0.1).cmd[0] == pytest.approx(CFG.max_lin_acc * (1.0 / CFG.rate_hz + 0.1))
 
 
+def test_acceleration_limit_counts_the_ticks_not_when_a_late_plan_is_judged():
+    """Real time: tick 0.1's plan came 90 ms late, tick 0.2's on time. Judged 10 ms apart, they are still a
+    tick apart: the limiter allows a tick's change (a slow-down of 0.4 m/s at 4 m/s^2), not 10 ms of it."""
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 0.5, cmd=(0.8, 0.0, 0.0))
+    for source in SENSORS:
+        g.seen(source, 0.69, 0.69)
+    g.propose((0.8, 0.0, 0.0), 0.6, 0.69)
+    assert g.decide(0.69).cmd[0] == pytest.approx(0.8)
+    for source in SENSORS:
+        g.seen(source, 0.7, 0.7)
+    g.propose((0.0, 0.0, 0.0), 0.7, 0.7)  # not a stop rule: an ordinary slow-down the limiter smooths
+    assert g.decide(0.7).cmd[0] == pytest.approx(0.8 - CFG.max_lin_dec * DT)
+
+
 def test_pain_rising_slows_and_recovers():
     g = Guardrail(CFG)
     run_until(g, 0.0, 1.0)
