@@ -26,7 +26,8 @@ clamp (output changed, robot keeps moving):
                       after a knock): speed scaled by slow_factor until slow_hold s after it was last
                       tilted, and while it is tilted the part of the velocity towards the raised side
                       (uphill) removed
-  clamp:acceleration  change from the last output faster than the acceleration limits
+  clamp:acceleration  change from the last output faster than the acceleration limits (a slow-down
+                      the clamps above ask for is immediate, as a stop is)
 pass otherwise: the proposal goes out unchanged.
 
 Time is read from stamps, never from a wall clock: `decide(now)` judges the newest proposal at
@@ -337,7 +338,7 @@ class Guardrail:
             if self._uphill is not None and (up := float(cmd[:2] @ self._uphill)) > 0.0:
                 cmd[:2] -= up * self._uphill  # never further up onto what it is climbing
                 details.append("its uphill part removed")
-        smoothed = self._limit_acceleration(cmd)
+        smoothed = self._limit_acceleration(cmd, safety_slowdown=bool(alarms))
         if not np.allclose(smoothed, cmd, rtol=0.0, atol=1e-9):
             reasons.append("clamp:acceleration")
             details.append(f"acceleration limited: {cmd.round(3).tolist()} -> {smoothed.round(3).tolist()}")
@@ -345,8 +346,10 @@ class Guardrail:
         verdict = Verdict.CLAMP if reasons else Verdict.PASS
         return Decision(cmd, verdict, tuple(reasons), "; ".join(details))
 
-    def _limit_acceleration(self, cmd: np.ndarray) -> np.ndarray:
-        """Move from the last output towards `cmd` no faster than the acceleration limits."""
+    def _limit_acceleration(self, cmd: np.ndarray, safety_slowdown: bool = False) -> np.ndarray:
+        """Move from the last output towards `cmd` no faster than the acceleration limits. A slow-down a
+        safety clamp asks for (`safety_slowdown`) is immediate, as a stop is: only speeding up, or the
+        new direction of a reversal, is limited then."""
         cfg = self.config
         # From the last output (zero after a stop) over the ticks since the last decision (proposal stamps);
         # the first decision moves one output period's worth.
@@ -354,10 +357,13 @@ class Guardrail:
         dt = 1.0 / cfg.rate_hz if since is None else max(0.0, self._proposal_stamp - since)
         last = self.last.cmd
         out = cmd.copy()
-        for i in range(2):  # vx, vy: speeding up and slowing down have their own limits
-            speeding_up = abs(cmd[i]) > abs(last[i]) and np.sign(cmd[i]) * np.sign(last[i]) >= 0
-            step = (cfg.max_lin_acc if speeding_up else cfg.max_lin_dec) * dt
-            out[i] = last[i] + np.clip(cmd[i] - last[i], -step, step)
-        step = cfg.max_ang_acc * dt
-        out[2] = last[2] + np.clip(cmd[2] - last[2], -step, step)
+        for i in range(3):  # vx, vy: speeding up and slowing down have their own limits; yaw one for both
+            up, down = (cfg.max_lin_acc, cfg.max_lin_dec) if i < 2 else (cfg.max_ang_acc, cfg.max_ang_acc)
+            same_way = np.sign(cmd[i]) * np.sign(last[i]) >= 0
+            speeding_up = abs(cmd[i]) > abs(last[i]) and same_way
+            if safety_slowdown and not speeding_up:
+                out[i] = cmd[i] if same_way else np.clip(cmd[i], -up * dt, up * dt)
+            else:
+                step = (up if speeding_up else down) * dt
+                out[i] = last[i] + np.clip(cmd[i] - last[i], -step, step)
         return out
