@@ -30,6 +30,7 @@ from lecun_agent.episodes.top_down import plot_top_down
 from lecun_agent.heap import keep_freed_memory
 from lecun_agent.sim.config import SimConfig
 from lecun_agent.stack.description import AGENTS, MODEL_AGENTS
+from lecun_agent.stack.set_weights import weight_item
 
 try:
     from bench_goal_in_process import summary
@@ -57,7 +58,7 @@ def main() -> None:
     parser.add_argument("--checkpoint", default="")
     parser.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
                         help="actor_node parameters, e.g. planner.samples=256 mode=mode1")
-    parser.add_argument("--weights", nargs="*", default=[], metavar="TERM=VALUE",
+    parser.add_argument("--weights", nargs="*", type=weight_item, default=[], metavar="TERM=VALUE",
                         help="cost weights the actor plans with, as `ros2 param set /cost_node weights.TERM` "
                              "would set them (the episode still measures with the defaults)")
     parser.add_argument("--guardrail", nargs="*", default=[], metavar="FIELD=VALUE",
@@ -70,7 +71,7 @@ def main() -> None:
     keep_freed_memory()  # as actor_node does
     overrides = {k: _value(v) for k, v in (item.split("=", 1) for item in args.set)}
     actor = load_actor(args.checkpoint, {**AGENTS[args.agent][1], **overrides})
-    weights = {k: float(v) for k, v in (item.split("=", 1) for item in args.weights)}
+    weights = {name.removeprefix("weights."): value for name, value in args.weights}
     actor.follow(cost_definition(CostWeights(**weights), TermSettings(), VetoLimits()))
     plan_ms: list[float] = []
     agent = actor_agent(actor, lambda obs, latent, r: plan_ms.append(r.timings_ms.get("total", np.nan)))

@@ -10,12 +10,12 @@ import rclpy
 
 from lecun_agent.stack.description import StackOptions, stack_nodes
 from lecun_agent.stack.runner import Stack
-from lecun_agent.stack.set_weights import parse_weights, planning_with, set_weights
+from lecun_agent.stack.set_weights import planning_with, set_weights, weight_item
 from lecun_agent.tools.param_client import ParamClient, plain_value
 
 
 def test_weights_parse_to_parameter_names():
-    assert parse_weights(["energy=0.02", "progress=1"]) == {"weights.energy": 0.02, "weights.progress": 1.0}
+    assert dict(map(weight_item, ["energy=0.02", "progress=1"])) == {"weights.energy": 0.02, "weights.progress": 1.0}
 
 
 @pytest.mark.parametrize("item, words", [
@@ -24,7 +24,7 @@ def test_weights_parse_to_parameter_names():
 ])  # fmt: skip
 def test_a_bad_weight_is_refused_saying_why(item, words):
     with pytest.raises(argparse.ArgumentTypeError) as err:
-        parse_weights([item])
+        weight_item(item)
     assert words in str(err.value)
 
 

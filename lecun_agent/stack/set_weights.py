@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import math
-from collections.abc import Sequence
 
 from rcl_interfaces.msg import ParameterType, ParameterValue
 from rclpy.node import Node
@@ -37,11 +36,6 @@ def weight_item(item: str) -> tuple[str, float]:
     if not low <= value <= high:  # also NaN; the shipped range (a floor raised at launch is cost_node's to check)
         raise argparse.ArgumentTypeError(f"{item!r}: weights.{term} must be in [{low}, {high}]")
     return f"weights.{term}", value
-
-
-def parse_weights(items: Sequence[str]) -> dict[str, float]:
-    """['energy=0.02'] -> {'weights.energy': 0.02}."""
-    return dict(weight_item(item) for item in items)
 
 
 def set_weights(weights: dict[str, float], timeout_s: float = 10.0) -> list[str]:
