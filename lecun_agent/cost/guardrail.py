@@ -32,10 +32,11 @@ pass otherwise: the proposal goes out unchanged.
 
 Time is read from stamps, never from a wall clock: `decide(now)` judges the newest proposal at
 `now` (the proposal's own stamp or the node clock, whichever is later), ages are `now` minus the
-inputs' stamps, and the acceleration limit uses the time between the stamps of the proposals
-decided (the agent's ticks: in real time the moment a proposal is judged jitters with the
-planner's latency, and a plan that came late followed by one on time would otherwise leave the
-limiter a few milliseconds to change a command that is then held for a whole tick). So a lock-stepped
+inputs' stamps, and the acceleration limit uses the time since the last decision: the longer of
+the proposals' stamps (the agent's ticks: in real time the moment a proposal is judged jitters
+with the planner's latency, and a plan that came late followed by one on time would otherwise
+leave the limiter a few milliseconds to change a command that is then held for a whole tick) and
+the moments they were judged (a proposal stamped before the last one). So a lock-stepped
 simulation gets the same decisions on a fast or a loaded machine, and a real robot the honest
 ones. `check(now)` re-judges only the stop rules between proposals (the node's output timer).
 Commands are (3,) arrays: vx, vy (m/s, body frame) and yaw rate wz (rad/s).
@@ -144,7 +145,7 @@ class Guardrail:
         self._uphill: np.ndarray | None = None  # (2,) body-frame unit vector while tilted
         self.last = Decision(np.zeros(3), Verdict.STOP, ("stale:proposal",), "no decision yet")
         self._proposal_stamp: float | None = None  # stamp of the newest proposal taken
-        self._decided_stamp: float | None = None  # stamp of the proposal the last decision judged
+        self._decided: tuple[float, float] | None = None  # (now, proposal stamp) of the last decision
 
     # ---- inputs -------------------------------------------------------------------------
     def seen(self, source: str, stamp: float, now: float, problem: str | None = None) -> bool:
@@ -292,7 +293,7 @@ class Guardrail:
         """The command for the newest proposal, judged at time `now`; counts its reasons."""
         stops = self.stop_reasons(now)
         decision = self._stop(stops) if stops else self._clamp(now)
-        self.last, self._decided_stamp = decision, self._proposal_stamp
+        self.last, self._decided = decision, (now, self._proposal_stamp)
         self.verdicts[decision.verdict] += 1
         self.counts.update(decision.reasons)
         return decision
@@ -338,7 +339,7 @@ class Guardrail:
             if self._uphill is not None and (up := float(cmd[:2] @ self._uphill)) > 0.0:
                 cmd[:2] -= up * self._uphill  # never further up onto what it is climbing
                 details.append("its uphill part removed")
-        smoothed = self._limit_acceleration(cmd, safety_slowdown=bool(alarms))
+        smoothed = self._limit_acceleration(cmd, now, safety_slowdown=bool(alarms))
         if not np.allclose(smoothed, cmd, rtol=0.0, atol=1e-9):
             reasons.append("clamp:acceleration")
             details.append(f"acceleration limited: {cmd.round(3).tolist()} -> {smoothed.round(3).tolist()}")
@@ -346,15 +347,18 @@ class Guardrail:
         verdict = Verdict.CLAMP if reasons else Verdict.PASS
         return Decision(cmd, verdict, tuple(reasons), "; ".join(details))
 
-    def _limit_acceleration(self, cmd: np.ndarray, safety_slowdown: bool = False) -> np.ndarray:
+    def _limit_acceleration(self, cmd: np.ndarray, now: float, safety_slowdown: bool = False) -> np.ndarray:
         """Move from the last output towards `cmd` no faster than the acceleration limits. A slow-down a
         safety clamp asks for (`safety_slowdown`) is immediate, as a stop is: only speeding up, or the
         new direction of a reversal, is limited then."""
         cfg = self.config
-        # From the last output (zero after a stop) over the ticks since the last decision (proposal stamps);
-        # the first decision moves one output period's worth.
-        since = self._decided_stamp
-        dt = 1.0 / cfg.rate_hz if since is None else max(0.0, self._proposal_stamp - since)
+        # From the last output (zero after a stop) over the longer of the ticks (proposal stamps) and the time
+        # judged since the last decision; the first decision moves one output period's worth.
+        if self._decided is None:
+            dt = 1.0 / cfg.rate_hz
+        else:
+            (then, stamp), newest = self._decided, self._proposal_stamp
+            dt = max(0.0, now - then, newest - stamp if newest is not None and stamp is not None else 0.0)
         last = self.last.cmd
         out = cmd.copy()
         for i in range(3):  # vx, vy: speeding up and slowing down have their own limits; yaw one for both
