@@ -49,9 +49,11 @@ def test_toy_check_reaches_the_known_optimum(impl):
 
 def test_section_rows_carry_every_key(tmp_path):
     out = bench.section(tmp_path, [(tiny_model(), "random weights")], [(16, 4), (32, 4)], repeats=2,
-                        plain_repeats=1, warmup=1, accept=(16, 4))  # fmt: skip
+                        plain_repeats=1, warmup=1, accept=(16, 4), accept_repeats=3)  # fmt: skip
     json.dumps(out, allow_nan=False)  # plain JSON
     runs = out["runs"]
+    ours = {(r["n"], r["h"]): r["repeats"] for r in runs if r["impl"] == "ours"}
+    assert ours == {(16, 4): 3, (32, 4): 2}  # the acceptance cell gets more timings for its p99
     measured = [r for r in runs if "skipped" not in r]
     assert {r["impl"] for r in measured} >= {"ours", "ours-no-check", "plain"}
     for r in runs:
