@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from lecun_agent.cost.guardrail import SOURCES, Guardrail, GuardrailConfig, Verdict
+from lecun_agent.cost.veto import VetoLimits
 
 CFG = GuardrailConfig()
 DT = 0.1  # s, one agent tick: a proposal and a decision
@@ -271,12 +272,30 @@ def test_climbing_nose_up_slows_and_never_drives_further_uphill():
 def test_rolling_removes_the_motion_towards_the_raised_side():
     g = Guardrail(CFG)
     run_until(g, 0.0, 1.0, cmd=(0.0, 0.3, 0.0))
-    g.attitude(1.05, _rolled(2.0 * CFG.tilt_slow))  # left side up: moving left rolls it further
+    g.attitude(1.05, _rolled(1.5 * CFG.tilt_slow))  # left side up: moving left rolls it further
     feed(g, 1.1, (0.0, 0.3, 0.0))
     d = g.decide(1.1)
     assert abs(d.cmd[1]) <= 1e-9
     feed(g, 1.3, (0.0, -0.3, 0.0))  # stepping to the low side is how it catches itself
     assert g.decide(1.3).cmd[1] == pytest.approx(-0.3 * CFG.slow_factor)
+
+
+def test_tilted_past_tilt_stop_stands_while_it_lasts_then_moves_on_slowed():
+    """Front feet up on a block, the body pitching back: zero at once, also between proposals, while
+    the tilt lasts; not latched, so the first proposal once it is back under moves again, slowed."""
+    assert CFG.tilt_slow < CFG.tilt_stop < VetoLimits().tilt
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 1.0, cmd=(0.0, 0.3, 0.0))
+    g.attitude(1.02, _pitched(-1.1 * CFG.tilt_stop))
+    d = g.check(1.03)  # between proposals: the output timer stops it without waiting for the agent
+    assert d.verdict == Verdict.STOP and d.reasons == ("tilted_stop",) and not d.cmd.any()
+    feed(g, 1.1, (0.0, 0.3, 0.0))
+    assert g.decide(1.1).reasons == ("tilted_stop",)
+    g.attitude(1.15, _pitched(-0.9 * CFG.tilt_stop))  # back under: no latch
+    assert g.check(1.16).verdict == Verdict.STOP  # it never starts the robot between proposals
+    feed(g, 1.2, (0.0, 0.3, 0.0))
+    d = g.decide(1.2)
+    assert d.verdict == Verdict.CLAMP and "clamp:tilted" in d.reasons and 0.0 < d.cmd[1] <= 0.3 * CFG.slow_factor
 
 
 def test_a_non_finite_attitude_never_unlocks_motion_uphill():

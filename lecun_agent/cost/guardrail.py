@@ -12,6 +12,10 @@ stop (output zero, immediately):
                     `future_tolerance_s`: a clock we cannot trust, so the input counts as stale
   invalid:<source>  the newest message of an input held NaN, Inf or a malformed field (the node says which)
   nan_command       the latest proposal holds NaN or Inf
+  tilted_stop       measured tilt at or above tilt_stop (front feet up on a block, the body pitching
+                    back): zero, so the gait finishes its step and stands with its feet planted; not
+                    latched, it holds while the tilt does, and the next proposal after it is judged
+                    under clamp:tilted
   plan_veto:<q>     the latest fresh plan predicts quantity q (tilt, pain, force, fall) at or over its veto
                     limit (cost/veto.py, the rule the planner's fail flag uses too), or a non-finite
                     value, at any step of its horizon; plan_veto:future_stamp for plan_timeout after a
@@ -92,6 +96,8 @@ class GuardrailConfig:
                                "rising", low=0.0, high=1.0)
     tilt_slow: float = setting(0.15, "measured tilt at or above this slows the robot and stops it driving "
                                "uphill (a body climbing onto something or rolling), rad", low=0.05, high=0.15)
+    tilt_stop: float = setting(0.3, "measured tilt at or above this stops the robot while it lasts (the gait "
+                               "stands, feet planted), rad; below the veto's latched stop", low=0.05, high=0.3)
     slow_factor: float = setting(0.3, "speed scale while pain rises or is high, or the body is tilted", low=0.0,
                                  high=0.3)
     plan_timeout: float = setting(1.0, "a plan's veto holds this long after its stamp, s", low=1.0, high=10.0)
@@ -277,6 +283,9 @@ class Guardrail:
                 out.append((f"stale:{source}", f"{source} is {age:.3f} s old > {cfg.timeout(source)} s"))
         if not np.all(np.isfinite(self._proposal)):
             out.append(("nan_command", f"proposed command is not finite: {self._proposal.tolist()}"))
+        if self.tilt_measured >= cfg.tilt_stop:
+            out.append(("tilted_stop", f"tilted {self.tilt_measured:.2f} rad >= {cfg.tilt_stop}: standing until "
+                                       "it is back under"))
         if now <= self._untrusted_plan_until:
             out.append(("plan_veto:future_stamp", self._untrusted_plan_detail))
         if self._plan_stamp is not None and now - self._plan_stamp <= cfg.plan_timeout:
