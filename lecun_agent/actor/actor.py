@@ -18,16 +18,19 @@ it when the weights do, so the next tick plans with what cost_node measures with
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import torch
 
 from lecun_agent.actor.config import PlannerConfig
+from lecun_agent.actor.contact_memory import Footprint
 from lecun_agent.actor.planner import Planner
 from lecun_agent.actor.policy import Mode1Policy, load_policy, policy_plan
 from lecun_agent.actor.presets import DEFAULT_PATH, PATHS, planning_path
 from lecun_agent.actor.result import PlanResult
+from lecun_agent.body.robot_model import load_robot_model
 from lecun_agent.cost.definition import parts_of
 from lecun_agent.cost.limits import BodyLimits
 from lecun_agent.cost.total import IntrinsicCost
@@ -57,7 +60,7 @@ class ActorSettings:
 class Actor:
     def __init__(self, model: WorldModel, settings: ActorSettings | None = None,
                  planner_config: PlannerConfig | None = None, policy: Mode1Policy | None = None,
-                 limits: BodyLimits | None = None, dt: float = 0.1) -> None:
+                 limits: BodyLimits | None = None, dt: float = 0.1, footprint: Footprint | None = None) -> None:
         self.settings = settings or ActorSettings()
         if self.settings.mode == "mode1" and policy is None:
             raise ValueError("actor mode mode1 needs a mode-1 policy: run `lecun-agent distill` first")
@@ -67,7 +70,8 @@ class Actor:
         cfg = planner_config or PlannerConfig()
         pm, overrides = planning_path(model, self.settings.path, dt=dt, contact_force_n=cfg.contact_force_n)
         cfg = replace(cfg, **overrides)
-        self.planner = Planner(pm, self.cost, cfg, policy=policy)
+        self.planner = Planner(pm, self.cost, cfg, policy=policy,
+                               footprint=footprint or Footprint.of(load_robot_model()))
 
     def follow(self, definition: dict[str, float]) -> list[str]:
         """Take cost_node's definition; returns the names whose values changed."""
@@ -87,14 +91,17 @@ class Actor:
 
     @torch.no_grad()
     def act(self, latent, pose, goal, last_action, seed: int, deadline_s: float = 0.0,
-            body_contact_n: float | None = None) -> PlanResult:
+            body_contacts: Mapping[str, float] | None = None) -> PlanResult:
         """One tick: latent (D,), odom pose (x, y, yaw), odom goal (x, y) or None, the command the rate
         limit starts from (3,) or None (actor_node: its previous proposal); `seed` makes the tick's
-        sampling reproducible (lock-step). body_contact_n: the tick's measured body contact force
-        (None without bump sensors): above TOUCH_N the spot goes into the planner's contact memory."""
-        if body_contact_n is not None and body_contact_n > TOUCH_N:  # NaN is not a touch
+        sampling reproducible (lock-step). body_contacts: the tick's measured body (non-foot) contact
+        force per link, N (None without bump sensors): above TOUCH_N in all, the touch goes into the
+        planner's contact memory, placed by the links that touched."""
+        touch_n = sum(body_contacts.values()) if body_contacts else 0.0
+        if touch_n > TOUCH_N:  # NaN is not a touch
             self.planner.memory.touch(torch.as_tensor(pose, dtype=torch.float32).reshape(-1),
-                                      None if last_action is None else torch.as_tensor(last_action).float().reshape(-1))
+                                      None if last_action is None else torch.as_tensor(last_action).float().reshape(-1),
+                                      body_contacts)
         if self.settings.mode == "mode1":
             actions = policy_plan(self.policy, self.planner.model, latent, pose, goal, last_action,
                                   self.planner.cfg.horizon)

@@ -1,63 +1,133 @@
 """Contact memory: where the body touched something, so plans do not walk back into it.
 
-The world model predicts a clear path where a sidestep then touches an obstacle (docs/actor.md),
-so after a touch the planner tends to try the same way again. Like a bumper layer in a costmap,
-the actor remembers each touch as a point in the odom frame: the body centre when the measured
-body contact force says it touched (Actor.act), pushed `reach_m` along the direction the body
-was moving (its last command turned into the odom frame; the heading when it stood). The robot
-senses that it touched, not where, so the point is the likely spot.
+The world model predicts a clear path where a sidestep then touches an obstacle beside the body,
+out of the camera's view (docs/actor.md), so after a touch the planner tends to try the same way
+again. Like a bumper layer in a costmap, the actor remembers each touch as points in the odom
+frame, on the edge of the body's footprint (a rectangle round the base, `Footprint`):
+  - a link the URDF knows (`body_contacts` names it, e.g. FL_thigh): its collision geometry's
+    position at zero joint angles, pushed out to the footprint's nearest edge (the hip or thigh
+    of the left front leg marks the left edge beside the front hip);
+  - the base, or a name the URDF does not have: where the line of motion (the last command
+    turned into the odom frame; the heading when the body stood) leaves the footprint.
 
-A planned pose near a remembered point gets a contact probability: 1 within `reach_m` of it
-(where the body centre was when it touched, and anything closer), falling linearly to 0 at
-`reach_m + fade_m`. The plan cost counts it like the world model's own contact probability
-(`body_contact_force` = P x `contact_force_n`, the pain term), so the live pain weight prices it.
+A planned pose is charged contact by the signed distance from its footprint to the nearest
+remembered point: 1 on the footprint's edge, falling linearly to 0 at `fade_m` outside it, and
+rising by the same slope with the depth inside it (a point in the middle of the body, 0.16 m
+deep, charges about 2). The plan cost counts it like the world model's own contact probability
+(`body_contact_force` = charge x `contact_force_n`, the pain term), so the live pain weight prices
+it. The slope inside is what steers: a body pressed against a block predicts the same free path
+whichever way it goes, so with a flat charge inside the footprint (tried first) every sample paid
+alike and the planner kept sidestepping into the block; with depth, stepping away is cheaper at
+once (docs/actor.md).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import torch
 
-REACH_M = 0.3  # body centre to the touched spot: about half the body length plus the leg swing
-FADE_M = 0.15  # beyond the touch pose the remembered contact fades out over this distance
+from lecun_agent.body.robot_model import RobotModel
+
+FADE_M = 0.15  # outside the footprint the remembered contact fades out over this distance
 SAME_SPOT_M = 0.1  # a touch this close to a remembered one is the same spot
 MOVING = 0.05  # m/s: slower than this, the touch is taken to be ahead of the heading
+LEG_SWING_M = 0.11  # the legs reach this far fore and aft of the hips in a stride
+SIDE_PAD_M = 0.02
+WALL_STEP_M, WALL_STEPS = 0.15, 0  # the legs' own width outside their link frames
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """The body seen from above, in the base frame: a rectangle of half sizes (m) round the base
+    origin, and the (x, y) of every limb link that can touch something (its collision geometry's
+    origin at zero joint angles; the base itself is not among them: where on the base a touch
+    was, its name does not say)."""
+
+    half_length: float = 0.3
+    half_width: float = 0.16
+    links: Mapping[str, tuple[float, float]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, robot: RobotModel) -> Footprint:
+        """From the URDF: link frames at zero joint angles, the legs' swing and width added."""
+        xy: dict[str, tuple[float, float]] = {}
+
+        def place(link: str, x: float, y: float) -> None:
+            xy[link] = (x, y)
+            for joint in robot.joints.values():
+                if joint.parent == link:
+                    place(joint.child, x + float(joint.origin_xyz[0]), y + float(joint.origin_xyz[1]))
+
+        root = next(iter(set(robot.links) - {j.child for j in robot.joints.values()}))
+        place(root, 0.0, 0.0)
+        limbs = {name: (xy[name][0] + float(link.collision_xyz[0]), xy[name][1] + float(link.collision_xyz[1]))
+                 for name, link in robot.links.items() if link.has_collision and name in xy and name != root}
+        half_length = max(abs(x) for x, _ in limbs.values()) + LEG_SWING_M
+        half_width = max(abs(y) for _, y in limbs.values()) + SIDE_PAD_M
+        return cls(half_length, half_width, limbs)
+
+    def edge_point(self, x: float, y: float) -> tuple[float, float]:
+        """The point (x, y) inside the rectangle pushed out to its nearest edge."""
+        if self.half_length - abs(x) < self.half_width - abs(y):
+            return math.copysign(self.half_length, x), y
+        return x, math.copysign(self.half_width, y)
+
+    def along(self, dx: float, dy: float) -> tuple[float, float]:
+        """Where the direction (dx, dy) (any length > 0) leaves the rectangle."""
+        scale = 1.0 / max(abs(dx) / self.half_length, abs(dy) / self.half_width)
+        return dx * scale, dy * scale
 
 
 class ContactMemory:
-    def __init__(self, capacity: int, force_n: float, reach_m: float = REACH_M, fade_m: float = FADE_M) -> None:
-        self.capacity, self.force_n, self.reach_m, self.fade_m = capacity, force_n, reach_m, fade_m
+    def __init__(self, capacity: int, force_n: float, footprint: Footprint | None = None,
+                 fade_m: float = FADE_M) -> None:
+        self.capacity, self.force_n, self.fade_m = capacity, force_n, fade_m
+        self.footprint = footprint or Footprint()
         self.clear()
 
     def clear(self) -> None:
         self.points = torch.zeros(0, 2)  # (P, 2) odom x, y; oldest first
 
-    def touch(self, pose: torch.Tensor, command: torch.Tensor | None) -> bool:
+    def touch(self, pose: torch.Tensor, command: torch.Tensor | None, links: Mapping[str, float] | None = None
+              ) -> int:
         """Remember a touch at odom pose (x, y, yaw) while executing body command (vx, vy, ...);
-        False when off, when the pose or command is not finite, or the spot is already remembered."""
+        `links`: which links touched ({name: N}, a force > 0 counts), or None when the robot does
+        not say. Returns how many new points it remembered: 0 when off, when the pose or command is
+        not finite, or every spot is already remembered."""
         if self.capacity <= 0 or not torch.isfinite(pose).all():
-            return False
-        yaw = float(pose[2])
-        vx, vy = (float(command[0]), float(command[1])) if command is not None else (0.0, 0.0)
-        if not (math.isfinite(vx) and math.isfinite(vy)):
-            return False
-        if math.hypot(vx, vy) < MOVING:
-            vx, vy = 1.0, 0.0
-        c, s = math.cos(yaw), math.sin(yaw)
-        wx, wy = c * vx - s * vy, s * vx + c * vy
-        norm = math.hypot(wx, wy)
-        spot = pose[:2] + self.reach_m * torch.tensor([wx / norm, wy / norm])
-        if len(self.points) and torch.linalg.vector_norm(self.points - spot, dim=-1).min() < SAME_SPOT_M:
-            return False
-        self.points = torch.cat([self.points, spot[None]])[-self.capacity :]
-        return True
+            return 0
+        touched = [name for name, force in (links or {}).items() if force > 0]
+        placed = [self.footprint.links[name] for name in touched if name in self.footprint.links]
+        spots = [self.footprint.edge_point(x, y) for x, y in placed]
+        if len(placed) < len(touched) or not touched:  # the base, a link the URDF lacks, or no names
+            vx, vy = (float(command[0]), float(command[1])) if command is not None else (0.0, 0.0)
+            if not (math.isfinite(vx) and math.isfinite(vy)):
+                return 0
+            spots.append(self.footprint.along(vx, vy) if math.hypot(vx, vy) >= MOVING else self.footprint.along(1, 0))
+        c, s = math.cos(float(pose[2])), math.sin(float(pose[2]))
+        added = 0
+        for bx, by in spots:
+            spot = pose[:2] + torch.tensor([c * bx - s * by, s * bx + c * by])
+            if len(self.points) and torch.linalg.vector_norm(self.points - spot, dim=-1).min() < SAME_SPOT_M:
+                continue
+            self.points = torch.cat([self.points, spot[None]])[-self.capacity :]
+            added += 1
+        return added
 
-    def force(self, position: torch.Tensor) -> torch.Tensor | None:
-        """(..., 2) odom positions -> (...,) expected body contact force, N: the contact probability
-        from the remembered spots times force_n; None when nothing is remembered."""
+    def force(self, position: torch.Tensor, yaw: torch.Tensor) -> torch.Tensor | None:
+        """Planned poses: odom positions (..., 2) and yaws (...) -> (...,) body contact force to charge,
+        N: the charge from the nearest remembered point (module docstring) times force_n; None when
+        nothing is remembered."""
         if not len(self.points):
             return None
-        d = torch.cdist(position.reshape(-1, 2), self.points).min(-1).values  # (M,)
-        p = ((self.reach_m + self.fade_m - d) / self.fade_m).clamp(0.0, 1.0)
+        rel = self.points[None] - position.reshape(-1, 1, 2)  # (M, P, 2) odom offsets pose -> point
+        c, s = torch.cos(yaw).reshape(-1, 1), torch.sin(yaw).reshape(-1, 1)
+        fx = (c * rel[..., 0] + s * rel[..., 1]).abs() - self.footprint.half_length  # (M, P) outside the edge
+        fy = (-s * rel[..., 0] + c * rel[..., 1]).abs() - self.footprint.half_width
+        inside = torch.maximum(fx, fy).clamp(max=0.0)  # (M, P) <= 0: minus the depth of a point inside
+        signed = torch.hypot(fx.clamp(min=0.0), fy.clamp(min=0.0)) + inside  # (M, P) signed distance
+        p = (1.0 - signed.min(-1).values / self.fade_m).clamp(min=0.0)  # (M,) 1 at the edge, more inside
         return p.reshape(position.shape[:-1]) * self.force_n

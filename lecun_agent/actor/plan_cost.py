@@ -75,7 +75,7 @@ class PlanScorer:
         n, h = twist.shape[:2]
         position, yaw = integrate_poses(twist, pose, self.dt)
         full = dict(feats)
-        remembered = None if memory is None else memory.force(position)  # (N, H)
+        remembered = None if memory is None else memory.force(position, yaw)  # (N, H)
         if remembered is not None:
             full[CONTACT_FORCE] = (torch.maximum(full[CONTACT_FORCE], remembered) if CONTACT_FORCE in full
                                    else remembered)

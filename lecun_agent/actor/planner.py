@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 import torch
 
 from lecun_agent.actor.config import PlannerConfig
-from lecun_agent.actor.contact_memory import ContactMemory
+from lecun_agent.actor.contact_memory import ContactMemory, Footprint
 from lecun_agent.actor.plan_cost import PlanScorer, Scored
 from lecun_agent.actor.planning_model import PlanningModel
 from lecun_agent.actor.result import Batch, PlanResult, result_from
@@ -48,6 +48,7 @@ class Planner:
         config: PlannerConfig | None = None,
         policy=None,  # anything with propose(latent, pose, goal, last_action, horizon) -> (H, A)
         clock: Callable[[], float] = time.perf_counter,
+        footprint: Footprint | None = None,  # the body seen from above, for the contact memory
     ) -> None:
         self.cfg = cfg = config or PlannerConfig()
         if cfg.action_dim != model.action_dim:
@@ -58,7 +59,7 @@ class Planner:
         self.scorer = PlanScorer(
             cost, model.dt, cfg.discount, cfg.critic_weight, cfg.uncertainty_weight, cfg.veto_penalty
         )
-        self.memory = ContactMemory(cfg.contact_memory, cfg.contact_force_n)
+        self.memory = ContactMemory(cfg.contact_memory, cfg.contact_force_n, footprint)
         self.sample_mode = {"penalty": "mean", "members": "members"}.get(cfg.uncertainty, "fast")
         self.check_mode = "mean" if cfg.uncertainty == "elites" else self.sample_mode
         self.stats: Counter[str] = Counter()

@@ -36,12 +36,13 @@ class JointInfo:
 
 @dataclass
 class LinkInfo:
-    """One URDF link: mass, diagonal inertia and whether it has collision geometry."""
+    """One URDF link: mass, diagonal inertia and whether it has collision geometry (and where)."""
 
     name: str
     mass: float  # kg
     inertia_diag: np.ndarray  # (3,) kg*m^2, ixx iyy izz
     has_collision: bool
+    collision_xyz: np.ndarray = field(default_factory=lambda: np.zeros(3))  # (3,) m, first collision's origin
 
 
 @dataclass
@@ -113,7 +114,10 @@ def _parse_link(el: ET.Element) -> LinkInfo:
         mass = float(inertial.find("mass").attrib["value"])
         ine = inertial.find("inertia").attrib
         diag = np.array([float(ine["ixx"]), float(ine["iyy"]), float(ine["izz"])])
-    return LinkInfo(el.attrib["name"], mass, diag, el.find("collision") is not None)
+    collision = el.find("collision")
+    origin = collision.find("origin") if collision is not None else None
+    return LinkInfo(el.attrib["name"], mass, diag, collision is not None,
+                    _floats(origin.get("xyz") if origin is not None else None, "0 0 0"))
 
 
 def load_robot_model(path: str | Path | None = None) -> RobotModel:

@@ -162,9 +162,9 @@ class ActorNode(Node):
         p, q = odom.pose.pose.position, odom.pose.pose.orientation
         pose = (p.x, p.y, float(quat_to_rpy(np.array([q.x, q.y, q.z, q.w]))[2]))
         seed = self.planner_config.seed + int(round(stamp * 1000))  # the same tick plans the same
-        touch = None if body is None else float(np.sum(body.effort))  # N; NaN (untrusted) is no touch
+        touch = None if body is None else dict(zip(body.name, map(float, body.effort), strict=False))  # NaN: no touch
         result = self.actor.act(latent, pose, self.goal, self.last_proposal, seed, self.planner_config.deadline_s,
-                                body_contact_n=touch)
+                                body_contacts=touch)
         self.last_proposal = result.actions[0].numpy().astype(float)
         self.counts["ticks"] += 1
         self.counts[f"source:{result.source}"] += 1
