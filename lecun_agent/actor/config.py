@@ -70,8 +70,9 @@ class PlannerConfig:
     contact_force_n: float = setting(360.0, "the body contact force a certain predicted contact counts as, N "
                                      "(the pain term scores P(contact) x this; 360 N = 3 robot weights)",
                                      low=0.0, high=10000.0)
-    contact_memory: int = setting(64, "touches remembered (odom points) whose surroundings plans are charged "
-                                  "contact for; 0 = off (actor/contact_memory.py)", low=0, high=4096)
+    contact_memory: int = setting(64, "points remembered where the body touched something (odom frame, on the "
+                                  "body's edge); plans are charged contact near them; 0 = off "
+                                  "(actor/contact_memory.py)", low=0, high=4096)
     head_stride: int = setting(1, "run the wide feature heads on every n-th sampled step (and the last), "
                                "interpolated between; the final check runs them on every step", low=1, high=64)
     veto_penalty: float = 1.0e6  # added to a vetoed sample's cost, so all-vetoed sets still rank
