@@ -135,3 +135,24 @@ def test_the_planner_steers_around_a_remembered_touch_and_reset_forgets_it():
     assert on_line(free).any() and not on_line(around).any()
     planner.reset()
     assert len(planner.memory.points) == 0
+
+
+def test_pressing_past_a_touched_spot_is_vetoed_in_the_planner_but_never_published_as_a_hard_contact():
+    """The depth is priced and vetoed like pain, but the plan the guardrail checks holds at most a
+    certain contact: the remembered spot is no prediction of a hard contact, so it cannot stop the robot."""
+    scorer = PlanScorer(IntrinsicCost(), dt=0.1, discount=1.0, critic_weight=0.0)
+    model = PointMassModel(latent_dim=8, action_dim=3)
+    memory = ContactMemory(capacity=4, force_n=360.0)
+    memory.touch(torch.zeros(3), torch.tensor([0.5, 0.0, 0.0]))  # spot on the front edge
+    u = torch.zeros(2, 6, 3)
+    u[0, :, 0], u[1, :, 0] = 0.5, -0.3  # into the spot, away from it
+    s, steps = torch.zeros(2, 8), []
+    for h in range(u.shape[1]):
+        s = model.step(s, u[:, h])
+        steps.append(s)
+    feats = model.features(torch.stack(steps, 1))
+    scored = scorer.score(feats, torch.zeros(2), torch.zeros(3), None, memory=memory)
+    assert scored.fail.tolist() == [True, False]
+    certain_pain = 360.0 / scorer.cost.limits.weight
+    assert float(scored.data.raw["pain"].max()) <= certain_pain + 1e-4 < IntrinsicCost().veto.pain
+    assert not scored.data.fail_flag.any()  # what the guardrail sees: no breach

@@ -12,13 +12,17 @@ frame, on the edge of the body's footprint (a rectangle round the base, `Footpri
 
 A planned pose is charged contact by the signed distance from its footprint to the nearest
 remembered point: 1 on the footprint's edge, falling linearly to 0 at `fade_m` outside it, and
-rising by the same slope with the depth inside it (a point in the middle of the body, 0.16 m
-deep, charges about 2). The plan cost counts it like the world model's own contact probability
-(`body_contact_force` = charge x `contact_force_n`, the pain term), so the live pain weight prices
-it. The slope inside is what steers: a body pressed against a block predicts the same free path
-whichever way it goes, so with a flat charge inside the footprint (tried first) every sample paid
-alike and the planner kept sidestepping into the block; with depth, stepping away is cheaper at
-once (docs/actor.md).
+rising by the same slope with the depth inside it (a point in the middle of the body, 0.16 m deep,
+charges about 2). Up to 1 the charge is a contact probability: the plan cost counts it like the
+world model's own (`body_contact_force` = charge x `contact_force_n`, the pain term) and it is
+part of the plan's predicted quantities the guardrail checks. The depth beyond the edge is priced
+by the pain term too, and the planner's veto rule applies to it (plan_cost.py: with pain vetoed at
+5, a plan pressing about 0.1 m past the edge is unacceptable), but it is not a prediction of
+force, so the plan the guardrail checks never holds it: pressed against a block with every way out
+vetoed, the robot takes the least bad plan instead of being stopped there. The slope inside is
+what steers: a body pressed against a block predicts the same free path whichever way it goes, so
+with a flat charge (tried first) every sample paid alike and the planner kept sidestepping into
+the block; with depth, stepping away is cheaper at once (docs/actor.md).
 """
 
 from __future__ import annotations

@@ -6,7 +6,11 @@ C is cost_node's `IntrinsicCost` itself (same terms, same weights object), evalu
 predicted features of every step of every sample at once (lead shape (N, H)). Pose and goal
 features come from odometry plus the integrated predicted twist, so goal_distance and progress
 are the goal drive. Remembered touches (contact_memory.py) raise the predicted body contact force
-where a plan goes back to them. A term's veto at any step marks the whole sample unacceptable.
+where a plan goes back to them (up to a certain contact), and cost more where it presses deeper:
+priced as pain and vetoed by the same rule (a plan pressing about 0.1 m past a touched spot's
+edge is unacceptable), but not a predicted force, so the published plan costs, which the
+guardrail checks, never hold the depth. A term's veto at any step marks the whole sample
+unacceptable.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ class Scored:
 
     total: torch.Tensor  # (N,) plan cost J, veto_penalty added where vetoed
     fail: torch.Tensor  # (N,) bool, some term vetoed some step
-    data: CostData  # per-step raw / weighted terms (N, H)
+    data: CostData  # per-step raw / weighted terms (N, H): the predicted quantities (no remembered depth)
     position: torch.Tensor  # (N, H, 2) odom
     yaw: torch.Tensor  # (N, H)
     spread: torch.Tensor | None  # (N, H) ensemble spread, when measured
@@ -75,19 +79,25 @@ class PlanScorer:
         n, h = twist.shape[:2]
         position, yaw = integrate_poses(twist, pose, self.dt)
         full = dict(feats)
-        remembered = None if memory is None else memory.force(position, yaw)  # (N, H)
-        if remembered is not None:
-            full[CONTACT_FORCE] = (torch.maximum(full[CONTACT_FORCE], remembered) if CONTACT_FORCE in full
-                                   else remembered)
         full["position"], full["yaw"] = position, yaw
         full["goal"] = (goal if goal is not None else torch.zeros(2)).expand(n, h, 2)
         full["has_goal"] = torch.full((n, h), 1.0 if goal is not None else 0.0)
+        remembered = None if memory is None else memory.force(position, yaw)  # (N, H), N
+        pressed = None
+        if remembered is not None:
+            model = full.get(CONTACT_FORCE, torch.zeros(n, h))
+            full[CONTACT_FORCE] = torch.maximum(model, remembered.clamp(max=memory.force_n))
+            if bool((remembered > full[CONTACT_FORCE]).any()):  # a plan pressing past a touched spot's edge
+                pressed = {**full, CONTACT_FORCE: torch.maximum(model, remembered)}
         data = self.cost.evaluate(full)  # costs (N, H), fail_flag (N, H)
+        # The depth is priced as pain and vetoed by the same rule, but it is no predicted force, so
+        # `data` (the plan's predicted quantities, which the guardrail checks) does not hold it.
+        priced = data if pressed is None else self.cost.evaluate(pressed, check=False)
         w = self.step_weights(h)  # (H,)
-        total = (data.costs * w).sum(-1) + self.critic_weight * self.discount**h * value
+        total = (priced.costs * w).sum(-1) + self.critic_weight * self.discount**h * value
         if spread is not None and self.uncertainty_weight > 0:
             total = total + self.uncertainty_weight * (spread * w).sum(-1)
-        fail = data.fail_flag.any(-1)
+        fail = priced.fail_flag.any(-1)
         bad = ~torch.isfinite(total)
         total = torch.where(bad, torch.full_like(total, float("inf")), total)
         total = torch.where(fail, total + self.veto_penalty, total)
