@@ -34,6 +34,8 @@ def test_feet_camera_and_imu_links(model):
         assert link.find("collision/geometry/sphere") is not None
     assert "camera_link" in model.links and "camera_optical_frame" in model.links
     assert "imu_link" in model.links
+    # Where each link's collision geometry sits in its frame (the contact memory places touches by it).
+    assert model.links["FL_hip"].collision_xyz[1] > 0 > model.links["FL_calf"].collision_xyz[2]
     cam = next(j for j in model.joints.values() if j.child == "camera_link")
     assert cam.parent == "base" and cam.origin_xyz[0] > 0.2  # at the front of the base
 
