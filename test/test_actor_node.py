@@ -221,7 +221,8 @@ def test_a_measured_touch_goes_into_the_contact_memory_and_an_untrusted_one_does
     memory = node.actor.planner.memory
     touches = len(memory.points)
     # trunk: placed along the motion (the URDF has no such link); FL_thigh: on the left edge.
-    for stamp, forces, touched in ((21.0, [float("nan")], 0), (22.0, [30.0, 20.0], 2), (23.0, [], 0)):
+    for stamp, forces, touched in ((21.0, [float("nan")], 0), (21.5, [float("inf"), 5.0], 0),
+                                   (22.0, [30.0, 20.0], 2), (23.0, [], 0)):
         body_pub.publish(contacts_msg(stamp, ["trunk", "FL_thigh"][: len(forces)], forces))
         # Heard before the tick (the gate waits for body contacts only once it has heard them).
         assert robot.spin_until(lambda s=stamp: any(abs(t - s) < 1e-6 for t, _ in node.gate.history["body"]), 5.0)

@@ -18,6 +18,7 @@ it when the weights do, so the next tick plans with what cost_node measures with
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -98,7 +99,7 @@ class Actor:
         force per link, N (None without bump sensors): above TOUCH_N in all, the touch goes into the
         planner's contact memory, placed by the links that touched."""
         touch_n = sum(body_contacts.values()) if body_contacts else 0.0
-        if touch_n > TOUCH_N:  # NaN is not a touch
+        if math.isfinite(touch_n) and touch_n > TOUCH_N:  # a non-finite reading is untrusted: no touch
             self.planner.memory.touch(torch.as_tensor(pose, dtype=torch.float32).reshape(-1),
                                       None if last_action is None else torch.as_tensor(last_action).float().reshape(-1),
                                       body_contacts)

@@ -39,8 +39,7 @@ FADE_M = 0.15  # outside the footprint the remembered contact fades out over thi
 SAME_SPOT_M = 0.1  # a touch this close to a remembered one is the same spot
 MOVING = 0.05  # m/s: slower than this, the touch is taken to be ahead of the heading
 LEG_SWING_M = 0.11  # the legs reach this far fore and aft of the hips in a stride
-SIDE_PAD_M = 0.02
-WALL_STEP_M, WALL_STEPS = 0.15, 0  # the legs' own width outside their link frames
+SIDE_PAD_M = 0.02  # the legs' own width outside their link frames
 
 
 @dataclass(frozen=True)
@@ -98,12 +97,12 @@ class ContactMemory:
     def touch(self, pose: torch.Tensor, command: torch.Tensor | None, links: Mapping[str, float] | None = None
               ) -> int:
         """Remember a touch at odom pose (x, y, yaw) while executing body command (vx, vy, ...);
-        `links`: which links touched ({name: N}, a force > 0 counts), or None when the robot does
+        `links`: which links touched ({name: N}, a finite force > 0 counts), or None when the robot does
         not say. Returns how many new points it remembered: 0 when off, when the pose or command is
         not finite, or every spot is already remembered."""
         if self.capacity <= 0 or not torch.isfinite(pose).all():
             return 0
-        touched = [name for name, force in (links or {}).items() if force > 0]
+        touched = [name for name, force in (links or {}).items() if math.isfinite(force) and force > 0]
         placed = [self.footprint.links[name] for name in touched if name in self.footprint.links]
         spots = [self.footprint.edge_point(x, y) for x, y in placed]
         if len(placed) < len(touched) or not touched:  # the base, a link the URDF lacks, or no names
