@@ -123,11 +123,16 @@ def joint_vectors(msg: JointState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return pick(msg.position), pick(msg.velocity), pick(msg.effort)
 
 
+def contact_forces(msg: JointState) -> dict[str, float]:
+    """{link: N} from a contacts JointState (`name` = link, `effort` = N)."""
+    return dict(zip(msg.name, map(float, msg.effort), strict=False))
+
+
 def named_forces(msg: JointState | None, names=FOOT_LINKS) -> np.ndarray:
     """Forces for `names` from a contacts JointState (missing names read 0 N)."""
     if msg is None:
         return np.zeros(len(names))
-    table = dict(zip(msg.name, msg.effort, strict=False))
+    table = contact_forces(msg)
     return np.array([float(table.get(n, 0.0)) for n in names])
 
 
@@ -188,7 +193,7 @@ def readings_from_msgs(
         odom_quat=odom_quat,
         odom_lin_vel=odom_lin,
         odom_ang_vel=odom_ang,
-        body_contacts=dict(zip(body.name, body.effort, strict=False)) if body is not None else {},
+        body_contacts=contact_forces(body) if body is not None else {},
     )
 
 

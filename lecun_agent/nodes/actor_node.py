@@ -162,7 +162,7 @@ class ActorNode(Node):
         p, q = odom.pose.pose.position, odom.pose.pose.orientation
         pose = (p.x, p.y, float(quat_to_rpy(np.array([q.x, q.y, q.z, q.w]))[2]))
         seed = self.planner_config.seed + int(round(stamp * 1000))  # the same tick plans the same
-        touch = None if body is None else dict(zip(body.name, map(float, body.effort), strict=False))  # NaN: no touch
+        touch = None if body is None else conv.contact_forces(body)  # NaN or Inf: no touch (Actor.act)
         result = self.actor.act(latent, pose, self.goal, self.last_proposal, seed, self.planner_config.deadline_s,
                                 body_contacts=touch)
         self.last_proposal = result.actions[0].numpy().astype(float)
