@@ -36,6 +36,9 @@ def test_feet_camera_and_imu_links(model):
     assert "imu_link" in model.links
     # Where each link's collision geometry sits in its frame (the contact memory places touches by it).
     assert model.links["FL_hip"].collision_xyz[1] > 0 > model.links["FL_calf"].collision_xyz[2]
+    at = model.link_positions()  # zero joint angles, in the base frame
+    assert model.root == "base" and not at["base"].any()
+    assert at["FL_foot"][0] > 0 < at["FL_foot"][1] and at["RR_foot"][0] < 0 > at["RR_foot"][1] and at["FL_foot"][2] < 0
     cam = next(j for j in model.joints.values() if j.child == "camera_link")
     assert cam.parent == "base" and cam.origin_xyz[0] > 0.2  # at the front of the base
 

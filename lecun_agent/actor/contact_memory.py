@@ -55,19 +55,10 @@ class Footprint:
 
     @classmethod
     def of(cls, robot: RobotModel) -> Footprint:
-        """From the URDF: link frames at zero joint angles, the legs' swing and width added."""
-        xy: dict[str, tuple[float, float]] = {}
-
-        def place(link: str, x: float, y: float) -> None:
-            xy[link] = (x, y)
-            for joint in robot.joints.values():
-                if joint.parent == link:
-                    place(joint.child, x + float(joint.origin_xyz[0]), y + float(joint.origin_xyz[1]))
-
-        root = next(iter(set(robot.links) - {j.child for j in robot.joints.values()}))
-        place(root, 0.0, 0.0)
-        limbs = {name: (xy[name][0] + float(link.collision_xyz[0]), xy[name][1] + float(link.collision_xyz[1]))
-                 for name, link in robot.links.items() if link.has_collision and name in xy and name != root}
+        """From the URDF: collision origins at zero joint angles, the legs' swing and width added."""
+        at = robot.link_positions()
+        limbs = {name: (float(at[name][0] + link.collision_xyz[0]), float(at[name][1] + link.collision_xyz[1]))
+                 for name, link in robot.links.items() if link.has_collision and name in at and name != robot.root}
         half_length = max(abs(x) for x, _ in limbs.values()) + LEG_SWING_M
         half_width = max(abs(y) for _, y in limbs.values()) + SIDE_PAD_M
         return cls(half_length, half_width, limbs)

@@ -82,6 +82,24 @@ class RobotModel:
         """(3,) joint origin in its parent frame; the gait derives leg geometry from these."""
         return self.joints[joint].origin_xyz.copy()
 
+    @property
+    def root(self) -> str:
+        """The link no joint moves (the base)."""
+        return next(iter(set(self.links) - {j.child for j in self.joints.values()}))
+
+    def link_positions(self) -> dict[str, np.ndarray]:
+        """{link: (3,) m} each link frame's origin in the root frame at zero joint angles: the joint
+        origins summed down the tree, their rotations ignored (the legs' joints have none)."""
+        found = {self.root: np.zeros(3)}
+        todo = [self.root]
+        while todo:
+            parent = todo.pop()
+            for joint in self.joints.values():
+                if joint.parent == parent:
+                    found[joint.child] = found[parent] + joint.origin_xyz
+                    todo.append(joint.child)
+        return found
+
 
 def _floats(text: str | None, default: str) -> np.ndarray:
     return np.array([float(v) for v in (text or default).split()])
