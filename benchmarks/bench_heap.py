@@ -1,4 +1,5 @@
-"""What keeping freed memory (lecun_agent/heap.py) buys: planning and training, glibc default against kept.
+"""What keeping freed memory (lecun_agent/heap.py) buys: planning and training, glibc default against kept;
+and what freezing the start-up objects buys: the pause of a full garbage collection.
 
     python benchmarks/bench_heap.py [--rounds 3] [--plans 30] [--steps 60] [--json FILE]
 
@@ -9,6 +10,9 @@ hits both alike. Per child:
            (p50, p99) and minor page faults per plan, after 3 warm-up plans
   train    `learning/train.py` optimiser steps (batch 32, one thread) on a small collected data set:
            samples/s and minor page faults per step, after 3 warm-up steps
+  gc       a process holding what actor_node holds (rclpy, the shipped model, the planner after 3 plans):
+           tracked objects and the pause of a full collection (gc.collect(), median of 5), before and
+           after `freeze_startup_objects` (what spin_node does once a node is built)
 Minor fault counts do not depend on the machine's load; the times do. Ratios are kept / default.
 """
 
@@ -53,6 +57,39 @@ def child_planner(plans: int) -> dict:
             "faults_per_plan": (faults() - start) / plans}  # fmt: skip
 
 
+def child_gc() -> dict:
+    import gc
+
+    import rclpy  # noqa: F401  (a node holds it)
+    import torch
+
+    from lecun_agent.actor import Planner, PlannerConfig
+    from lecun_agent.actor.presets import DEFAULT_PATH, planning_path
+    from lecun_agent.cost.total import IntrinsicCost
+    from lecun_agent.heap import freeze_startup_objects
+    from lecun_agent.world_model.checkpoint import load_checkpoint
+
+    torch.set_num_threads(1)
+    pm, over = planning_path(load_checkpoint()[0], DEFAULT_PATH)
+    planner = Planner(pm, IntrinsicCost(), PlannerConfig(samples=512, horizon=16, deadline_s=0, **over))
+    for i in range(3):
+        planner.plan(torch.zeros(pm.latent_dim), goal=(3.0, 1.0), seed=i)
+
+    def full_collection_ms() -> float:
+        ms = []
+        for _ in range(5):
+            t = time.perf_counter()
+            gc.collect()
+            ms.append((time.perf_counter() - t) * 1e3)
+        return float(np.median(ms))
+
+    out = {"tracked_objects": len(gc.get_objects()), "full_collection_ms": full_collection_ms()}
+    out["frozen_objects"] = freeze_startup_objects()
+    out["tracked_objects_frozen"] = len(gc.get_objects())
+    out["full_collection_ms_frozen"] = full_collection_ms()
+    return out
+
+
 def child_train(data: Path, steps: int) -> dict:
     from lecun_agent.learning.train import TrainConfig, train
 
@@ -76,7 +113,7 @@ def main() -> None:
     p.add_argument("--plans", type=int, default=30)
     p.add_argument("--steps", type=int, default=60)
     p.add_argument("--json", type=Path, default=None)
-    p.add_argument("--child", choices=("planner", "train"), help=argparse.SUPPRESS)
+    p.add_argument("--child", choices=("planner", "train", "gc"), help=argparse.SUPPRESS)
     p.add_argument("--setting", choices=("default", "kept"), help=argparse.SUPPRESS)
     p.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args()
@@ -85,7 +122,9 @@ def main() -> None:
 
         if args.setting == "kept" and not keep_freed_memory():
             sys.exit("this C library has no mallopt: nothing to compare")
-        print(json.dumps(child_planner(args.plans) if args.child == "planner" else child_train(args.data, args.steps)))
+        child = {"planner": lambda: child_planner(args.plans), "train": lambda: child_train(args.data, args.steps),
+                 "gc": child_gc}[args.child]  # fmt: skip
+        print(json.dumps(child()))
         return
     from lecun_agent.learning.collect import CollectConfig, collect
 
@@ -106,6 +145,11 @@ def main() -> None:
     print(f"planner p50: kept is {plan['default']['ms_p50'] / plan['kept']['ms_p50']:.2f}x faster; "
           f"training: {train_['kept']['samples_per_s'] / train_['default']['samples_per_s']:.2f}x the samples/s "
           f"(medians of {args.rounds} child processes each)")  # fmt: skip
+    results["gc"] = run_child("gc", "kept", args, data)
+    g = results["gc"]
+    print(f"gc       a full collection: {g['full_collection_ms']:.1f} ms over {g['tracked_objects']} tracked objects; "
+          f"after freezing {g['frozen_objects']} start-up objects: {g['full_collection_ms_frozen']:.2f} ms over "
+          f"{g['tracked_objects_frozen']}")  # fmt: skip
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

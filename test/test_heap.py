@@ -41,3 +41,26 @@ def test_a_planning_tick_faults_no_pages_once_freed_memory_is_kept():
     default, kept = faults_per_plan("default"), faults_per_plan("kept")
     assert default > 1000, f"glibc's default should map and fault the tick's large tensors in again ({default})"
     assert kept < 50, f"{kept} minor page faults per tick with freed memory kept"
+
+
+FREEZE = """
+import gc, json
+import torch
+from lecun_agent.heap import freeze_startup_objects
+from lecun_agent.world_model.checkpoint import load_checkpoint
+model = load_checkpoint()[0]
+before = len(gc.get_objects())
+frozen = freeze_startup_objects()
+made_later = [[i] for i in range(100)]
+print(json.dumps({"before": before, "frozen": frozen, "after": len(gc.get_objects())}))
+"""
+
+
+def test_freezing_leaves_a_full_collection_only_what_was_made_after_start_up():
+    import json
+
+    out = subprocess.run([sys.executable, "-c", FREEZE], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    n = json.loads(out.stdout.strip().splitlines()[-1])
+    assert n["before"] > 10_000 and n["frozen"] >= n["before"] * 0.9, n
+    assert 100 <= n["after"] < 1_000, f"a full collection should scan only the 100 lists made since: {n}"

@@ -13,7 +13,7 @@ from rclpy.experimental import EventsExecutor
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
-from lecun_agent.heap import keep_freed_memory
+from lecun_agent.heap import freeze_startup_objects, keep_freed_memory
 from lecun_agent.messages.conversions import twist_msg
 
 READY = "ready: parameters declared, topics and services up"
@@ -42,7 +42,8 @@ def spin_node(
     rclpy's own signal handlers shut the context down before we could publish, so a node
     that commands motion could not send its final zero. We take SIGINT/SIGTERM ourselves
     and spin in short slices so a stop request is seen within 0.1 s. The process keeps its freed
-    memory (heap.py), so a steady tick does not page-fault its tensors in again.
+    memory (heap.py), so a steady tick does not page-fault its tensors in again, and once the node
+    is built its objects are frozen out of the garbage collector's scans (heap.py).
     """
     keep_freed_memory()
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
@@ -52,6 +53,7 @@ def spin_node(
     node = None
     try:
         node = node_factory()
+        freeze_startup_objects()  # the collector no longer scans the model and modules (heap.py)
         node.get_logger().info(READY)  # launch files and tests wait for this line
         # The events executor: round trips between two nodes 1.8-10x faster than SingleThreadedExecutor
         # at 2-3x less CPU per message (benchmarks/bench_executors.py; the gap grows with load), which
