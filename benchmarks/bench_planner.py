@@ -16,6 +16,10 @@ distributions (p50/p99 over repeats) and ratios:
   grid     the chosen path over N x H
   sizes    random-weight world models: latent {32, 64} x hidden {128, 256} x members {1, 2, 4},
            paths "ensemble" (every member for every sample) and "member" / "member-bf16"
+  tail     (only when named) where the p99 comes from: the default path planned 300 times back to back;
+           the slowest 1 % with each phase's time against that phase's median, whether a garbage
+           collection ran inside them, and the longest run of consecutive plans 1.3x the median or more
+           (a slow spell of the machine slows every phase alike and lasts several plans)
   compile  (only when named) the shipped path with and without PlannerConfig.compile (torch.compile
            of the planning model's step and features), interleaved; prints the first plan's time,
            which includes the compile
@@ -31,6 +35,7 @@ import os
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from lecun_agent.actor import Mode1Policy, PlannerConfig, PolicyConfig
@@ -156,6 +161,42 @@ def bench_compile(model, args) -> list[dict]:
     return rows
 
 
+def bench_tail(model, args, plans: int = 300) -> dict:
+    import gc
+
+    pm, over = planning_path(model, DEFAULT_PATH)
+    option = Option(DEFAULT_PATH, pm, PlannerConfig(samples=512, horizon=16, **over))
+    collections: list[tuple[float, int]] = []  # (when it ended, generation)
+
+    def on_gc(phase, info):
+        if phase == "stop":
+            collections.append((time.perf_counter(), info["generation"]))
+
+    gc.callbacks.append(on_gc)
+    starts = []
+    try:
+        for _ in range(args.warmup + plans):
+            starts.append(time.perf_counter())
+            option.once()
+    finally:
+        gc.callbacks.remove(on_gc)
+    ms, starts, phases = np.array(option.ms[args.warmup:]), starts[args.warmup:], option.phases[args.warmup:]
+    median = {k: float(np.median([p.get(k, 0.0) for p in phases])) for k in ("rollout", "score", "check")}
+    slow_rows = []
+    for i in np.argsort(ms)[-max(1, plans // 100):]:
+        end = starts[i] + ms[i] / 1e3
+        slow_rows.append({"plan": int(i), "ms": float(ms[i]),
+                          "phase_vs_median": {k: phases[i].get(k, 0.0) / v for k, v in median.items() if v > 0},
+                          "collections_inside": [g for t, g in collections if starts[i] <= t <= end]})  # fmt: skip
+    slow, run, longest = ms >= 1.3 * np.median(ms), 0, 0
+    for flag in slow:
+        run = run + 1 if flag else 0
+        longest = max(longest, run)
+    return {"plans": plans, "ms_p50": pct(ms, 50), "ms_p99": pct(ms, 99), "phase_ms_p50": median,
+            "slowest": slow_rows, "plans_1.3x_median": int(slow.sum()), "longest_slow_run": longest,
+            "collections": {g: sum(1 for _, gen in collections if gen == g) for g in (0, 1, 2)}}  # fmt: skip
+
+
 def bench_sizes(args) -> list[dict]:
     rows = []
     latents, hiddens, members = (
@@ -245,6 +286,8 @@ def main() -> None:
         out["sizes"] = bench_sizes(args)
     if "compile" in args.parts:
         out["compile"] = bench_compile(model, args)
+    if "tail" in args.parts:
+        out["tail"] = bench_tail(model, args)
     out["seconds"] = time.monotonic() - t0
     text = json.dumps(out, indent=2)
     print(text)
