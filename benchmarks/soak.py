@@ -3,15 +3,17 @@
 Issue 13 asks for proof that nothing grows without bound: the nodes stay up for the whole run
 (the stack is brought up once), and the agent walks one goal episode after another: at the end of
 each (goal reached, a fall, or 40 s) sim_node is reset to the next seed (`~/reset`, the clock
-continues), cost_node's latched stop is released (`reset_e_stop`) and the next arena's goal goes out
-on `goal_pose`. Every `--period` wall seconds psutil samples each node process: resident memory
-(RSS) and CPU (percent of one core since the last sample). A crashed agent node respawns (the crash
+continues), gait_node's trot is reset to standing (`~/reset`), cost_node's latched stop is
+released (`reset_e_stop`) and the next arena's goal goes out on `goal_pose`. Every `--period`
+wall seconds psutil samples each node process: resident memory (RSS) and CPU (percent of one core
+since the last sample). A crashed agent node respawns (the crash
 policy); a body, gait or guardrail crash ends the run.
 
     scripts/with_venv.sh python benchmarks/soak.py --minutes 30 --out docs/soak
 
-writes `<out>/<date>.json` (machine, samples, episodes, per-node RSS growth from minute 5 to the
-end, mean CPU) and `<out>/<date>.png`. It runs outside the test suite (30 minutes of wall time).
+writes `<out>/<date>.json` (machine, samples, episodes with how each ended and the largest tilt in
+its first second, per-node RSS growth from minute 5 to the end, mean CPU) and `<out>/<date>.png`
+(`--name` instead of the date). It runs outside the test suite (30 minutes of wall time).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from rclpy.parameter import Parameter
 from std_srvs.srv import Trigger
 
 from lecun_agent.bench.machine import cpu_model
+from lecun_agent.body.readings import tilt_of
 from lecun_agent.episodes.goal import GoalRules, episode_end
 from lecun_agent.nodes.qos import COMMAND_QOS, SENSOR_QOS
 from lecun_agent.stack.bringup import bring_up, init_runner_ros
@@ -45,6 +48,7 @@ from lecun_agent.stack.episode import episode_arena, goal_message
 
 log = logging.getLogger("soak")
 GROWTH_FROM_MIN = 5.0  # the first minutes are imports, allocator warm-up and first-episode caches
+START_S, START_TILT_RAD = 1.0, 0.15  # an episode "starts tilted" past the guardrail's tilt clamp in its first 1 s
 
 
 class SoakDriver(Node):
@@ -54,9 +58,12 @@ class SoakDriver(Node):
         super().__init__("soak_driver", parameter_overrides=[Parameter("use_sim_time", value=True)])
         self.pose: tuple[float, np.ndarray, np.ndarray] | None = None
         self.ignore_until = -np.inf  # ground truth from before the last reset, still queued
+        self.episode_start: float | None = None
+        self.start_tilt = 0.0  # rad, largest tilt in the episode's first START_S
         self.create_subscription(Odometry, "sim/ground_truth", self._on_truth, SENSOR_QOS)
         self.goal_pub = self.create_publisher(PoseStamped, "goal_pose", COMMAND_QOS)
         self.reset_sim = self.create_client(Trigger, "sim_node/reset")
+        self.reset_gait = self.create_client(Trigger, "gait_node/reset")
         self.reset_stop = self.create_client(Trigger, "reset_e_stop")
         self.set_sim = self.create_client(SetParameters, "sim_node/set_parameters")
 
@@ -65,6 +72,8 @@ class SoakDriver(Node):
         t = msg.header.stamp.sec + msg.header.stamp.nanosec * 1e-9
         if t > self.ignore_until:
             self.pose = t, np.array([p.x, p.y, p.z]), np.array([q.x, q.y, q.z, q.w])
+            if self.episode_start is not None and t - self.episode_start <= START_S:
+                self.start_tilt = max(self.start_tilt, tilt_of(self.pose[2]))
 
 
 def machine() -> dict:
@@ -144,21 +153,24 @@ def soak(minutes: float, period_s: float, logs: Path, seed: int) -> dict:
             now = time.monotonic()
             if driver.pose is not None and episode_start is None:  # the new arena's first reading
                 driver.goal_pub.publish(goal_message(arena.goal_xy))
-                episode_start = driver.pose[0]
+                episode_start = driver.episode_start = driver.pose[0]
+                driver.start_tilt = 0.0
             if driver.pose is not None and episode_start is not None:
                 t, pos, quat = driver.pose
                 ended = episode_end(t - episode_start, pos, quat, arena.goal_xy, rules)
                 if ended:
                     episodes.append({"seed": options.seed, "ended_by": ended, "sim_s": round(t - episode_start, 2),
-                                     "wall_min": round((now - start) / 60.0, 2)})
+                                     "wall_min": round((now - start) / 60.0, 2),
+                                     "start_tilt_deg": round(float(np.degrees(driver.start_tilt)), 1)})
                     log.info("episode %d (seed %d) ended by %s", len(episodes), options.seed, ended)
                     options = StackOptions(realtime=True, seed=options.seed + 1, record_video=False)
                     arena = episode_arena(options)
                     call(executor, driver.set_sim, SetParameters.Request(
                         parameters=[Parameter("seed", value=options.seed).to_parameter_msg()]))
                     call(executor, driver.reset_sim, Trigger.Request())
+                    call(executor, driver.reset_gait, Trigger.Request())  # the new body starts standing
                     call(executor, driver.reset_stop, Trigger.Request())
-                    driver.ignore_until, driver.pose, episode_start = t, None, None
+                    driver.ignore_until, driver.pose, episode_start, driver.episode_start = t, None, None, None
             if now - last_sample >= period_s:
                 last_sample = now
                 sample(stack, handles, samples, now - start)
@@ -200,6 +212,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="first arena seed (then +1 per episode)")
     parser.add_argument("--out", type=Path, default=Path("docs/soak"))
     parser.add_argument("--logs", type=Path, default=Path("/tmp/lecun_agent_soak_logs"), help="node logs")
+    parser.add_argument("--name", default=None, help="file name under --out, without suffix (default: the date)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args.out.mkdir(parents=True, exist_ok=True)
@@ -214,11 +227,17 @@ def main() -> None:
             series = result["samples"][key][name]
             series.extend([None] * (len(result["samples"]["t"]) - len(series)))
     info["summary"] = growth(result["samples"], GROWTH_FROM_MIN)
+    eps = result["episodes"]
+    info["episodes_summary"] = {
+        "episodes": len(eps),
+        **{why: sum(e["ended_by"] == why for e in eps) for why in ("success", "fall", "time_limit")},
+        f"started_tilted_{START_TILT_RAD}_rad": sum(e["start_tilt_deg"] >= np.degrees(START_TILT_RAD) for e in eps),
+        "start_tilt_deg_max": max((e["start_tilt_deg"] for e in eps), default=None)}  # fmt: skip
     info.update(wall_s=round(time.monotonic() - wall), **result)
-    path = args.out / f"{date}.json"
+    path = args.out / f"{args.name or date}.json"
     path.write_text(json.dumps(info, indent=1))
     plot(result["samples"], path.with_suffix(".png"), f"soak {date}, {args.minutes:.0f} min, {platform.node()}")
-    print(json.dumps(info["summary"], indent=1))
+    print(json.dumps({**info["summary"], "episodes": info["episodes_summary"]}, indent=1))
     print(f"wrote {path} and {path.with_suffix('.png')}")
 
 

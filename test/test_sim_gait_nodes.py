@@ -23,6 +23,8 @@ from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
 
 from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES
+from lecun_agent.gait.config import GaitConfig
+from lecun_agent.gait.trot import TrotGait
 from lecun_agent.messages.conversions import twist_msg
 from lecun_agent.nodes.qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
 from lecun_agent.stack.description import StackOptions, stack_nodes
@@ -64,6 +66,7 @@ def probe(tmp_path_factory):
     node.cmd = node.create_publisher(TwistStamped, "cmd_vel", COMMAND_QOS)
     node.create_subscription(Image, "camera/image_raw", lambda m: answer_ticks(node, m), SENSOR_QOS)
     node.reset_client = node.create_client(Trigger, "sim_node/reset")
+    node.gait_reset_client = node.create_client(Trigger, "gait_node/reset")
     started = lambda: len(node.received["joint_states"]) > 10 and len(node.received["joint_commands"]) > 10  # noqa: E731
     assert node.spin_until(started, 90), "stack did not start"
     yield node
@@ -74,9 +77,11 @@ def probe(tmp_path_factory):
 
 
 def reset(probe: RosProbe) -> None:
-    assert probe.reset_client.wait_for_service(timeout_sec=10)
-    future = probe.reset_client.call_async(Trigger.Request())
-    assert probe.spin_until(future.done, 10) and future.result().success
+    """Put the body back at the start (sim_node) and the trot with it (gait_node)."""
+    for client in (probe.reset_client, probe.gait_reset_client):
+        assert client.wait_for_service(timeout_sec=10)
+        future = client.call_async(Trigger.Request())
+        assert probe.spin_until(future.done, 10) and future.result().success
     probe.received.clear()
 
 
@@ -140,6 +145,18 @@ def test_walks_then_stands_when_commands_go_stale(probe):
     settled = base_xy(probe)
     run_for(probe, 2.0, None)
     assert np.linalg.norm(base_xy(probe) - settled) < 0.03
+
+
+def test_a_gait_reset_stands_at_once_instead_of_finishing_the_stride(probe):
+    reset(probe)
+    run_for(probe, 1.0, WALK)
+    probe.command = None  # silence from here: the trot would finish its stride, then stand
+    reset(probe)
+    run_for(probe, 0.2, None)
+    commands = [np.array(m.points[0].positions) for m in probe.received["joint_commands"]]
+    standing = np.array(TrotGait(GaitConfig()).standing_pose())
+    assert len(commands) >= 5
+    assert all(np.allclose(c, standing, atol=1e-9) for c in commands), "the trot went on after the reset"
 
 
 def test_nonfinite_commands_are_ignored_and_reported(probe):

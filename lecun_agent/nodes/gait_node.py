@@ -9,6 +9,11 @@ simulation) a reading at an agent tick waits for the /cmd_vel carrying that tick
 whole agent loop is one barrier. Non-finite commands are ignored; NaN/Inf IMU or odometry never
 reaches the trot's filters, and a joint reading that lacks joints is not read: the robot holds its
 standing pose instead.
+
+`~/reset` (std_srvs/Trigger) makes the trot stand at once and forget its phase, foot offsets,
+heading reference and the commands received so far. Call it whenever the body was put back
+(sim_node's `~/reset`): a trot that carries on from the old body's stride and heading tips the
+new one (benchmarks/soak.py calls both).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from nav_msgs.msg import Odometry
 from rclpy.duration import Duration
 from rclpy.node import Node
 from sensor_msgs.msg import Imu, JointState
+from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
 from lecun_agent.body.readings import JOINT_NAMES
@@ -80,7 +86,15 @@ class GaitNode(Node):
         self.create_subscription(Imu, "imu/data", self.gate.feed("imu"), SENSOR_QOS)
         self.create_subscription(Odometry, "odom", self.gate.feed("odom"), SENSOR_QOS)
         self.create_subscription(JointState, "joint_states", self._on_joints, SENSOR_QOS)
+        self.create_service(Trigger, "~/reset", self._on_reset)
         self.diagnostics = Diagnostics(self, self._report)
+
+    def _on_reset(self, request, response):
+        self.gait.reset()
+        self.commands.clear()
+        self.get_logger().info("reset: standing, stride, heading and commands forgotten")
+        response.success, response.message = True, "gait reset: standing"
+        return response
 
     def _on_cmd_vel(self, msg: TwistStamped) -> None:
         command, stamp = conv.twist_vector(msg), stamp_to_sec(msg.header.stamp)
