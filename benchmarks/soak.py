@@ -205,6 +205,15 @@ def sample(stack, handles: dict[int, psutil.Process], samples: dict, t: float) -
             series.append(value)
 
 
+def episodes_summary(episodes: list[dict]) -> dict:
+    """How the episodes ended, and how many started tilted past the guardrail's tilt clamp (plain ints)."""
+    limit_deg = float(np.degrees(START_TILT_RAD))
+    return {"episodes": len(episodes),
+            **{why: sum(1 for e in episodes if e["ended_by"] == why) for why in ("success", "fall", "time_limit")},
+            f"started_tilted_{START_TILT_RAD}_rad": sum(1 for e in episodes if e["start_tilt_deg"] >= limit_deg),
+            "start_tilt_deg_max": max((e["start_tilt_deg"] for e in episodes), default=None)}  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=30.0)
@@ -227,15 +236,11 @@ def main() -> None:
             series = result["samples"][key][name]
             series.extend([None] * (len(result["samples"]["t"]) - len(series)))
     info["summary"] = growth(result["samples"], GROWTH_FROM_MIN)
-    eps = result["episodes"]
-    info["episodes_summary"] = {
-        "episodes": len(eps),
-        **{why: sum(e["ended_by"] == why for e in eps) for why in ("success", "fall", "time_limit")},
-        f"started_tilted_{START_TILT_RAD}_rad": sum(e["start_tilt_deg"] >= np.degrees(START_TILT_RAD) for e in eps),
-        "start_tilt_deg_max": max((e["start_tilt_deg"] for e in eps), default=None)}  # fmt: skip
+    info["episodes_summary"] = episodes_summary(result["episodes"])
     info.update(wall_s=round(time.monotonic() - wall), **result)
     path = args.out / f"{args.name or date}.json"
-    path.write_text(json.dumps(info, indent=1))
+    text = json.dumps(info, indent=1, default=float)  # a numpy scalar must not cost a 30-minute run
+    path.write_text(text)
     plot(result["samples"], path.with_suffix(".png"), f"soak {date}, {args.minutes:.0f} min, {platform.node()}")
     print(json.dumps({**info["summary"], "episodes": info["episodes_summary"]}, indent=1))
     print(f"wrote {path} and {path.with_suffix('.png')}")
