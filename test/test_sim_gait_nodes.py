@@ -20,7 +20,7 @@ from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 from ros_probe import RosProbe
 from sensor_msgs.msg import CameraInfo, Image, Imu, JointState
 from std_srvs.srv import Trigger
-from trajectory_msgs.msg import JointTrajectory
+from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
 from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES
 from lecun_agent.gait.config import GaitConfig
@@ -64,6 +64,7 @@ def probe(tmp_path_factory):
     ]:
         node.record(msg_type, topic, qos)
     node.cmd = node.create_publisher(TwistStamped, "cmd_vel", COMMAND_QOS)
+    node.joint_pub = node.create_publisher(JointTrajectory, "joint_commands", COMMAND_QOS)
     node.create_subscription(Image, "camera/image_raw", lambda m: answer_ticks(node, m), SENSOR_QOS)
     node.reset_client = node.create_client(Trigger, "sim_node/reset")
     node.gait_reset_client = node.create_client(Trigger, "gait_node/reset")
@@ -157,6 +158,22 @@ def test_a_gait_reset_stands_at_once_instead_of_finishing_the_stride(probe):
     standing = np.array(TrotGait(GaitConfig()).standing_pose())
     assert len(commands) >= 5
     assert all(np.allclose(c, standing, atol=1e-9) for c in commands), "the trot went on after the reset"
+
+
+def test_joint_commands_stamped_before_a_reset_are_ignored(probe):
+    reset(probe)
+    run_for(probe, 0.2, None)
+    stale = JointTrajectory()  # stamped at 0: long before the reset, legs straight
+    stale.joint_names = list(JOINT_NAMES)
+    stale.points = [JointTrajectoryPoint(positions=[0.0] * 12)]
+    probe.joint_pub.publish(stale)
+    assert probe.spin_until(lambda: _diag_value(probe, "sim_node", "pre_reset_commands") >= 1, 10)
+
+
+def _diag_value(probe: RosProbe, node: str, key: str) -> float:
+    values = [float(kv.value) for array in probe.received["diagnostics"] for status in array.status
+              if status.name.endswith(node) for kv in status.values if kv.key == key]
+    return values[-1] if values else -1.0
 
 
 def test_nonfinite_commands_are_ignored_and_reported(probe):

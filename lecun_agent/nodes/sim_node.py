@@ -3,7 +3,9 @@
 It owns simulated time: it publishes /clock and every sensor topic, applies /joint_commands
 and steps physics either in lock-step with the command derived from its latest
 observation (synchronous) or at wall-clock rate (realtime). Its timers are wall-clock
-on purpose: it is the clock source, so it cannot wait on /clock itself.
+on purpose: it is the clock source, so it cannot wait on /clock itself. `~/reset` puts the body
+back standing; a joint command stamped before the reset answers the old body's readings and is
+ignored (counted as pre_reset_commands); reset gait_node with it (its `~/reset`).
 With `record_dir` it logs the episode's ground truth and (`record_video`) a chase-camera video on
 which the actor's latest `agent/plan` (blue) and `agent/plan_samples` are drawn, moved from odom
 to the true frame through the current instant's odometry error.
@@ -91,7 +93,7 @@ class SimNode(Node):
         self.targets = self.standing.copy()
         self.command_time = -np.inf  # sim time of the newest applied joint command
         self.recorder = EpisodeLog(p["record_dir"], self.sim, p["record_video"]) if p["record_dir"] else None
-        self.counts = {"steps": 0, "sync_timeouts": 0, "stale_holds": 0, "bad_commands": 0}
+        self.counts = {"steps": 0, "sync_timeouts": 0, "stale_holds": 0, "bad_commands": 0, "pre_reset_commands": 0}
         self.paced: deque[tuple[float, float]] = deque(maxlen=PACE_WINDOW_STEPS)  # (wall s, stamp), real time
 
         self.pubs = {
@@ -142,6 +144,11 @@ class SimNode(Node):
         if not np.all(np.isfinite(targets)):
             self.counts["bad_commands"] += 1
             self.get_logger().warning("non-finite joint command ignored", throttle_duration_sec=2.0)
+            return
+        if stamp_to_sec(msg.header.stamp) < self.epoch - 1e-9:  # it answers a reading of the body before ~/reset
+            self.counts["pre_reset_commands"] += 1
+            self.get_logger().warning("joint command stamped before the last reset ignored",
+                                      throttle_duration_sec=2.0)
             return
         self.targets = targets
         self.command_time = self.readings.stamp
