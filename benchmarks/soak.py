@@ -3,8 +3,8 @@
 Issue 13 asks for proof that nothing grows without bound: the nodes stay up for the whole run
 (the stack is brought up once), and the agent walks one goal episode after another: at the end of
 each (goal reached, a fall, or 40 s) sim_node is reset to the next seed (`~/reset`, the clock
-continues), gait_node's trot is reset to standing (`~/reset`), cost_node's latched stop is
-released (`reset_e_stop`) and the next arena's goal goes out on `goal_pose`. Every `--period`
+continues) with gait_node's trot reset to standing before and after (`~/reset`), cost_node's
+latched stop is released (`reset_e_stop`) and the next arena's goal goes out on `goal_pose`. Every `--period`
 wall seconds psutil samples each node process: resident memory (RSS) and CPU (percent of one core
 since the last sample). A crashed agent node respawns (the crash
 policy); a body, gait or guardrail crash ends the run.
@@ -167,8 +167,11 @@ def soak(minutes: float, period_s: float, logs: Path, seed: int) -> dict:
                     arena = episode_arena(options)
                     call(executor, driver.set_sim, SetParameters.Request(
                         parameters=[Parameter("seed", value=options.seed).to_parameter_msg()]))
+                    # The gait stands before the body is put back (no stride carries over) and again after
+                    # (nothing it began from the old body's last readings goes on).
+                    call(executor, driver.reset_gait, Trigger.Request())
                     call(executor, driver.reset_sim, Trigger.Request())
-                    call(executor, driver.reset_gait, Trigger.Request())  # the new body starts standing
+                    call(executor, driver.reset_gait, Trigger.Request())
                     call(executor, driver.reset_stop, Trigger.Request())
                     driver.ignore_until, driver.pose, episode_start, driver.episode_start = t, None, None, None
             if now - last_sample >= period_s:
