@@ -58,7 +58,7 @@ class SoakDriver(Node):
         super().__init__("soak_driver", parameter_overrides=[Parameter("use_sim_time", value=True)])
         self.pose: tuple[float, np.ndarray, np.ndarray] | None = None
         self.ignore_until = -np.inf  # ground truth from before the last reset, still queued
-        self.episode_start: float | None = None
+        self.episode_start: float | None = None  # sim time the current goal went out
         self.start_tilt = 0.0  # rad, largest tilt in the episode's first START_S
         self.create_subscription(Odometry, "sim/ground_truth", self._on_truth, SENSOR_QOS)
         self.goal_pub = self.create_publisher(PoseStamped, "goal_pose", COMMAND_QOS)
@@ -143,7 +143,7 @@ def soak(minutes: float, period_s: float, logs: Path, seed: int) -> dict:
         if crashes:
             raise RuntimeError("\n".join(crashes))
         start = last_sample = time.monotonic()
-        arena, episode_start = episode_arena(options), None
+        arena = episode_arena(options)
         handles: dict[int, psutil.Process] = {}
         while time.monotonic() - start < minutes * 60.0:
             executor.spin_once(timeout_sec=0.05)
@@ -151,15 +151,16 @@ def soak(minutes: float, period_s: float, logs: Path, seed: int) -> dict:
             if fatal:
                 raise RuntimeError("\n".join(fatal))
             now = time.monotonic()
-            if driver.pose is not None and episode_start is None:  # the new arena's first reading
+            if driver.pose is not None and driver.episode_start is None:  # the new arena's first reading
                 driver.goal_pub.publish(goal_message(arena.goal_xy))
-                episode_start = driver.episode_start = driver.pose[0]
+                driver.episode_start = driver.pose[0]
                 driver.start_tilt = 0.0
-            if driver.pose is not None and episode_start is not None:
+            if driver.pose is not None and driver.episode_start is not None:
                 t, pos, quat = driver.pose
-                ended = episode_end(t - episode_start, pos, quat, arena.goal_xy, rules)
+                ended = episode_end(t - driver.episode_start, pos, quat, arena.goal_xy, rules)
                 if ended:
-                    episodes.append({"seed": options.seed, "ended_by": ended, "sim_s": round(t - episode_start, 2),
+                    episodes.append({"seed": options.seed, "ended_by": ended,
+                                     "sim_s": round(t - driver.episode_start, 2),
                                      "wall_min": round((now - start) / 60.0, 2),
                                      "start_tilt_deg": round(float(np.degrees(driver.start_tilt)), 1)})
                     log.info("episode %d (seed %d) ended by %s", len(episodes), options.seed, ended)
@@ -173,7 +174,7 @@ def soak(minutes: float, period_s: float, logs: Path, seed: int) -> dict:
                     call(executor, driver.reset_sim, Trigger.Request())
                     call(executor, driver.reset_gait, Trigger.Request())
                     call(executor, driver.reset_stop, Trigger.Request())
-                    driver.ignore_until, driver.pose, episode_start, driver.episode_start = t, None, None, None
+                    driver.ignore_until, driver.pose, driver.episode_start = t, None, None
             if now - last_sample >= period_s:
                 last_sample = now
                 sample(stack, handles, samples, now - start)
@@ -242,8 +243,7 @@ def main() -> None:
     info["episodes_summary"] = episodes_summary(result["episodes"])
     info.update(wall_s=round(time.monotonic() - wall), **result)
     path = args.out / f"{args.name or date}.json"
-    text = json.dumps(info, indent=1, default=float)  # a numpy scalar must not cost a 30-minute run
-    path.write_text(text)
+    path.write_text(json.dumps(info, indent=1, default=float))  # a numpy scalar must not cost a 30-minute run
     plot(result["samples"], path.with_suffix(".png"), f"soak {date}, {args.minutes:.0f} min, {platform.node()}")
     print(json.dumps({**info["summary"], "episodes": info["episodes_summary"]}, indent=1))
     print(f"wrote {path} and {path.with_suffix('.png')}")
