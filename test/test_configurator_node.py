@@ -70,7 +70,7 @@ class Operator(Node):
         self.imu_pub.publish(msg)
 
 
-def wait_for(predicate, timeout: float = 5.0) -> None:
+def wait_for(predicate, timeout: float = 30.0) -> None:  # a bound, not a speed: CI shares its cores
     end = time.time() + timeout
     while time.time() < end:
         if predicate():
