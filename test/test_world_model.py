@@ -85,6 +85,8 @@ def test_next_member_is_one_member_of_the_ensemble(model):
     members = model.next_ensemble(s, a)
     for k in range(3):
         assert torch.allclose(model.next_member(s, a, k), members[k], atol=1e-5)
+        x = torch.cat([s, a / model.action_scale], dim=-1)  # the plain MLP the planner runs one member as
+        assert torch.allclose(s + model.dynamics.member_net(k)(x), members[k], atol=1e-5)
 
 
 def test_integrate_twist_geometry():

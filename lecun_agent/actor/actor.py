@@ -24,9 +24,11 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 import torch
+from torch import nn
 
 from lecun_agent.actor.config import PlannerConfig
 from lecun_agent.actor.contact_memory import Footprint
+from lecun_agent.actor.feature_heads import HEADS_FILE, load_feature_heads
 from lecun_agent.actor.planner import Planner
 from lecun_agent.actor.policy import Mode1Policy, load_policy, policy_plan
 from lecun_agent.actor.presets import DEFAULT_PATH, PATHS, planning_path
@@ -56,12 +58,16 @@ class ActorSettings:
                         "(actor/presets.py, docs/actor.md)", choices=tuple(PATHS))
     policy_file: str = setting("", "mode-1 policy (lecun-agent distill); empty = mode1.pt in the checkpoint "
                                "directory when there is one")
+    heads_file: str = setting("", "narrow feature heads the samples are scored with (lecun-agent distill-heads; "
+                              "the final check uses the world model's own); empty = planning_heads.pt in the "
+                              "checkpoint directory when there is one; 'none' = the world model's heads always")
 
 
 class Actor:
     def __init__(self, model: WorldModel, settings: ActorSettings | None = None,
                  planner_config: PlannerConfig | None = None, policy: Mode1Policy | None = None,
-                 limits: BodyLimits | None = None, dt: float = 0.1, footprint: Footprint | None = None) -> None:
+                 limits: BodyLimits | None = None, dt: float = 0.1, footprint: Footprint | None = None,
+                 feature_heads: nn.Sequential | None = None) -> None:
         self.settings = settings or ActorSettings()
         if self.settings.mode == "mode1" and policy is None:
             raise ValueError("actor mode mode1 needs a mode-1 policy: run `lecun-agent distill` first")
@@ -69,7 +75,8 @@ class Actor:
         self.cost = IntrinsicCost(limits)
         self.definition: dict[str, float] | None = None
         cfg = planner_config or PlannerConfig()
-        pm, overrides = planning_path(model, self.settings.path, dt=dt, contact_force_n=cfg.contact_force_n)
+        pm, overrides = planning_path(model, self.settings.path, dt=dt, contact_force_n=cfg.contact_force_n,
+                                      feature_heads=feature_heads)
         cfg = replace(cfg, **overrides)
         self.planner = Planner(pm, self.cost, cfg, policy=policy,
                                footprint=footprint or Footprint.of(load_robot_model()))
@@ -122,9 +129,28 @@ def mode1_policy(settings: ActorSettings, checkpoint: str, model: WorldModel) ->
     return load_policy(path, model) if settings.policy_file or path.exists() else None
 
 
+def heads_path(settings: ActorSettings, checkpoint: str) -> Path | None:
+    """Where the actor's narrow feature heads are: `heads_file`, else planning_heads.pt in the checkpoint
+    directory; None for 'none'."""
+    if settings.heads_file == "none":
+        return None
+    return Path(settings.heads_file or Path(checkpoint or default_checkpoint_dir()) / HEADS_FILE)
+
+
+def feature_heads(settings: ActorSettings, checkpoint: str, model: WorldModel) -> nn.Sequential | None:
+    """The actor's narrow feature heads: `heads_file` (must load), else planning_heads.pt beside the
+    checkpoint when it exists, else None (the world model's heads). Heads distilled from another world
+    model raise ValueError, saying so."""
+    path = heads_path(settings, checkpoint)
+    if path is None or not (settings.heads_file or path.exists()):
+        return None
+    return load_feature_heads(path, model)
+
+
 def load_actor(checkpoint: str = "", parameters: dict | None = None) -> Actor:
     """An Actor as actor_node builds one, outside ROS: `parameters` are actor_node's (`mode`, `path`,
-    `policy_file`, `planner.<field>`); the mode-1 policy is loaded when its file exists."""
+    `policy_file`, `heads_file`, `planner.<field>`); the mode-1 policy and the narrow feature heads are
+    loaded when their files exist."""
     params = parameters or {}
     unknown = [k for k in params if k not in {f.name for f in fields(ActorSettings)} and not k.startswith("planner.")]
     if unknown:
@@ -132,4 +158,5 @@ def load_actor(checkpoint: str = "", parameters: dict | None = None) -> Actor:
     model, spec, _ = load_checkpoint(checkpoint or None)
     settings = ActorSettings(**{k: v for k, v in params.items() if not k.startswith("planner.")})
     cfg = replace(PlannerConfig(), **{k[len("planner."):]: v for k, v in params.items() if k.startswith("planner.")})
-    return Actor(model, settings, cfg, mode1_policy(settings, checkpoint, model), dt=spec.step_dt)
+    return Actor(model, settings, cfg, mode1_policy(settings, checkpoint, model), dt=spec.step_dt,
+                 feature_heads=feature_heads(settings, checkpoint, model))

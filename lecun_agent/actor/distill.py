@@ -5,7 +5,7 @@ teacher's ensemble mean `next`, and `features` imitates its cost heads. It is tr
 teacher's own open-loop rollouts, from encoded real states, under action sequences sampled the
 way the planner samples them, so it is accurate on the states plans visit. The teacher keeps
 the jobs that run on few rows: `step_members` (the uncertainty check, whose predictions the
-guardrail reads) and `critic`.
+guardrail reads), `features(..., exact=True)` (the final check) and `critic`.
 """
 
 from __future__ import annotations
@@ -85,7 +85,9 @@ class DistilledModel(WorldModelAdapter):
         return s + self.student.dyn(x).float()
 
     @torch.no_grad()
-    def features(self, s: torch.Tensor, every: int = 1) -> Features:
+    def features(self, s: torch.Tensor, every: int = 1, exact: bool = False) -> Features:
+        if exact:  # the teacher's own heads
+            return super().features(s, every, exact=True)
         flat = along_steps(self.student.heads, s.to(self.dtype), every)
         return self.model.split_features(flat * self.model.feature_std + self.model.feature_mean)
 

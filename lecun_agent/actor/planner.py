@@ -164,7 +164,7 @@ class Planner:
                last)
         u = self.space.project(torch.as_tensor(actions, dtype=torch.float32), last)[None]
         timings: Counter[str] = Counter()
-        batch = self._evaluate(u, ctx, self.check_mode, None, timings)
+        batch = self._evaluate(u, ctx, self.check_mode, None, timings, exact=True)
         self._plan = u[0].clone()
         self.stats["plans"] += 1
         timings["total"] = (self.clock() - t0) * 1e3
@@ -192,10 +192,10 @@ class Planner:
         timings["sample"] += (self.clock() - t) * 1e3
         return u
 
-    def _evaluate(self, u, ctx, mode, tick, timings, head_stride: int = 1) -> Batch:
+    def _evaluate(self, u, ctx, mode, tick, timings, head_stride: int = 1, exact: bool = False) -> Batch:
         s0, pose, goal, _ = ctx
         t = self.clock()
-        roll = rollout(self.model, s0, u, mode, tick, head_stride)
+        roll = rollout(self.model, s0, u, mode, tick, head_stride, exact)
         t1 = self.clock()
         scored: Scored = self.scorer.score(roll.feats, roll.value, pose, goal, roll.spread, self.memory)
         timings["rollout"] += (t1 - t) * 1e3
@@ -218,14 +218,15 @@ class Planner:
 
     def _check(self, best: Batch, mean, ctx, tick, timings) -> tuple[Batch, int]:
         """Score the updated mean (and, for "elites", the top samples with the full ensemble);
-        return the cheapest as (batch, row)."""
+        return the cheapest as (batch, row). Candidates re-scored together get the world model's
+        own heads (`exact`); the mean alone is scored as the samples were, to compare with them."""
         t = self.clock()
         if self.check_mode == self.sample_mode and self.cfg.head_stride == 1:  # samples scored alike: add the mean
             cand = self._evaluate(mean[None], ctx, self.check_mode, tick, timings)
             out = (cand, 0) if cand.total[0] <= best.total.min() else (best, int(torch.argmin(best.total)))
         elif self.check_mode == self.sample_mode:  # the mean and the best sample, heads on every step
             cand = self._evaluate(torch.cat([mean[None], best.u[torch.argmin(best.total)][None]]), ctx,
-                                  self.check_mode, tick, timings)
+                                  self.check_mode, tick, timings, exact=True)
             out = (cand, int(torch.argmin(cand.total)))
         else:
             e = min(self.cfg.elites, best.total.numel())
@@ -234,7 +235,8 @@ class Planner:
                 if e > 0
                 else torch.zeros(0, dtype=torch.long)
             )
-            cand = self._evaluate(torch.cat([mean[None], best.u[top]]), ctx, self.check_mode, tick, timings)
+            cand = self._evaluate(torch.cat([mean[None], best.u[top]]), ctx, self.check_mode, tick, timings,
+                                  exact=True)
             out = (cand, int(torch.argmin(cand.total)))
         timings["check"] += (self.clock() - t) * 1e3
         return out

@@ -7,10 +7,12 @@ planning dynamics never touches it. Shapes: N samples, K members, D latent, A ac
   sample takes (one member, a distilled net, or the ensemble mean; the adapter decides).
 - `step_members(s, a)`: every ensemble member, s (N, D) shared or (K, N, D) one per member
   -> (K, N, D). Used for the uncertainty check, on few rows.
-- `features(s, every=1)`: (..., D) -> the cost core's physical features (`cost/features.py` names).
-  With every > 1, s is a sequence (..., H, D) and a model may run its expensive heads only on
-  every `every`-th step and the last, linearly interpolated between (`along_steps`); what it
-  needs at each step (the twist, the contact probability) it still computes at each step.
+- `features(s, every=1, exact=False)`: (..., D) -> the cost core's physical features
+  (`cost/features.py` names). With every > 1, s is a sequence (..., H, D) and a model may run its
+  expensive heads only on every `every`-th step and the last, linearly interpolated between
+  (`along_steps`); what it needs at each step (the twist, the contact probability) it still
+  computes at each step. A model may search with cheaper stand-ins for its heads; `exact` asks for
+  the world model's own (the planner's final check, whose plan costs the guardrail reads).
 - `critic(s)`: (..., D) -> (...,) discounted future intrinsic cost.
 """
 
@@ -43,7 +45,7 @@ class PlanningModel(Protocol):
 
     def step(self, s: torch.Tensor, a: torch.Tensor) -> torch.Tensor: ...
     def step_members(self, s: torch.Tensor, a: torch.Tensor) -> torch.Tensor: ...
-    def features(self, s: torch.Tensor, every: int = 1) -> Features: ...
+    def features(self, s: torch.Tensor, every: int = 1, exact: bool = False) -> Features: ...
     def critic(self, s: torch.Tensor) -> torch.Tensor: ...
 
 
@@ -63,12 +65,14 @@ class WorldModelAdapter:
     """PlanningModel over a WorldModel.
 
     fast_members: the members whose mean is `step` (None: all, i.e. `WorldModel.next`; (0,):
-    one member, K times cheaper). dtype: the matmul precision of `step`, `features` and
+    one member, K times cheaper). dtype: the matmul precision of `step`, `features`, `critic` and
     `step_members` (torch.bfloat16 runs about twice the float32 rate on CPUs with
     AVX512-BF16/AMX; states and their residual sums stay float32).
     feature_names: heads to compute (None: all the model has); the planner needs those its cost
     terms read. contact_force_n: the force a certain predicted contact counts as (body_contact_force
-    = max(the regression head, P(contact) * contact_force_n)).
+    = max(the regression head, P(contact) * contact_force_n)). feature_heads: a narrower MLP
+    distilled from the model's feature heads (actor/feature_heads.py) that `features` runs unless
+    `exact`; None: the model's own heads always.
     """
 
     def __init__(
@@ -79,6 +83,7 @@ class WorldModelAdapter:
         feature_names: Sequence[str] | None = None,
         dt: float = 0.1,
         contact_force_n: float = CONTACT_FORCE_N,
+        feature_heads: nn.Sequential | None = None,
     ) -> None:
         cfg = model.cfg
         self.model = model.eval()
@@ -86,10 +91,17 @@ class WorldModelAdapter:
         self.members, self.dt = cfg.ensemble, dt
         self.dtype = dtype
         members = tuple(range(cfg.ensemble)) if fast_members is None else tuple(fast_members)
-        self.fast = slice_ensemble(model.dynamics, members).to(dtype)
+        # One member: a plain MLP (fused LayerNorm affine, addmm), (N, D + A) -> (N, D); else (K', N, D).
+        self._one_member = len(members) == 1
+        self.fast = (model.dynamics.member_net(members[0]) if self._one_member
+                     else slice_ensemble(model.dynamics, members)).to(dtype)
         self.ensemble = model.dynamics if dtype == torch.float32 else copy.deepcopy(model.dynamics).to(dtype)
-        self._heads, self._names, self._mean, self._std = self._select_heads(model, feature_names)
+        self._value = model.value if dtype == torch.float32 else copy.deepcopy(model.value).to(dtype)
+        self._heads, self._names, self._mean, self._std = self._select_heads(model, feature_names, model.heads)
         self._heads = self._heads.to(dtype) if self._heads is not None else None
+        self._search_heads = None  # the heads `features` runs unless exact: a narrow stand-in, else the model's
+        if feature_heads is not None and self._heads is not None:
+            self._search_heads = self._select_heads(model, feature_names, feature_heads)[0].to(dtype)
         # The planning head gives the twist (its first 3 outputs, the model's one twist) and the
         # probability of a body contact during the step (output 3), which the contact regression
         # head smooths away: a contact is rare, so its regression predicts a fraction of its force.
@@ -106,8 +118,8 @@ class WorldModelAdapter:
     @torch.no_grad()
     def step(self, s: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
         x = torch.cat([s, a / self.model.action_scale], dim=-1).to(self.dtype)  # (N, D + A)
-        delta = self.fast(x)  # (K', N, D)
-        return s + (delta[0] if delta.shape[0] == 1 else delta.mean(0)).float()
+        delta = self.fast(x)  # (N, D) for one member, else (K', N, D)
+        return s + (delta if self._one_member else delta.mean(0)).float()
 
     @torch.no_grad()
     def step_members(self, s: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
@@ -117,10 +129,11 @@ class WorldModelAdapter:
         return s + self.ensemble.net(torch.cat([s, a], dim=-1).to(self.dtype)).float()
 
     @torch.no_grad()
-    def features(self, s: torch.Tensor, every: int = 1) -> Features:
+    def features(self, s: torch.Tensor, every: int = 1, exact: bool = False) -> Features:
         out, x = {}, s.to(self.dtype)
         if self._heads is not None:  # the wide feature heads: strided; the planning head below: every step
-            flat = along_steps(self._heads, x, every) * self._std + self._mean  # (..., F')
+            heads = self._heads if exact or self._search_heads is None else self._search_heads
+            flat = along_steps(heads, x, every) * self._std + self._mean  # (..., F')
             i = 0
             for name, width in self._names:
                 part = flat[..., i : i + width]
@@ -137,13 +150,14 @@ class WorldModelAdapter:
 
     @torch.no_grad()
     def critic(self, s: torch.Tensor) -> torch.Tensor:
-        return self.model.critic(s)
+        return self.model.critic(s.to(self.dtype), self._value)
 
     # ---- helpers --------------------------------------------------------------------------------
     @staticmethod
-    def _select_heads(model: WorldModel, names: Sequence[str] | None):
-        """The feature-head MLP (every feature but the twist) with its last layer cut to `names`,
-        their (name, width) list and normalisers; None for the MLP when no such feature is asked."""
+    def _select_heads(model: WorldModel, names: Sequence[str] | None, net: nn.Sequential):
+        """`net`, a feature-head MLP (every feature but the twist, as model.heads), with its last layer
+        cut to `names`, their (name, width) list and normalisers; None for the MLP when no such
+        feature is asked."""
         spec = model.cfg.head_features
         wanted = set(spec) if names is None else set(names)
         rows, stats, layout, row, col = [], [], [], 0, 0  # row: heads output, col: feature_mean index
@@ -158,7 +172,7 @@ class WorldModelAdapter:
         if not rows:
             return None, layout, None, None
         idx = torch.as_tensor(stats)
-        return _cut_last(model.heads, rows), layout, model.feature_mean[idx].clone(), model.feature_std[idx].clone()
+        return _cut_last(net, rows), layout, model.feature_mean[idx].clone(), model.feature_std[idx].clone()
 
 
 def along_steps(net: nn.Module, x: torch.Tensor, every: int) -> torch.Tensor:

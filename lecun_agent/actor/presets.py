@@ -8,6 +8,8 @@ benchmarks/bench_planner.py measures each one.
   penalty           every member for every sample, spread penalised at every step
   member            member 0 for all samples; the full ensemble re-scores the mean and the elites
   member-bf16       the same with bfloat16 matmuls on the fast path
+The ensemble and member paths score the samples with distilled narrow feature heads when given
+(actor/feature_heads.py) and the final check with the world model's own.
   student           a distilled small dynamics + heads for all samples; ensemble check on elites
   student-bf16
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+from torch import nn
 
 from lecun_agent.actor.distill import DistilledModel, StudentNet
 from lecun_agent.actor.planning_model import CONTACT_FORCE_N, PlanningModel, WorldModelAdapter
@@ -37,9 +40,10 @@ DEFAULT_PATH = "member-bf16"
 
 def planning_path(
     model: WorldModel, name: str, student: StudentNet | None = None, dt: float = 0.1,
-    contact_force_n: float = CONTACT_FORCE_N,
+    contact_force_n: float = CONTACT_FORCE_N, feature_heads: nn.Sequential | None = None,
 ) -> tuple[PlanningModel, dict[str, Any]]:
-    """-> (planning model, PlannerConfig overrides) for path `name`."""
+    """-> (planning model, PlannerConfig overrides) for path `name`; `feature_heads` (narrow heads the
+    samples are scored with) applies to the ensemble and member paths."""
     if name not in PATHS:
         raise ValueError(f"unknown planning path {name!r}; paths are {', '.join(PATHS)}")
     spec = PATHS[name]
@@ -50,6 +54,7 @@ def planning_path(
         pm: PlanningModel = DistilledModel(model, student, dtype=dtype, dt=dt)
     else:
         members = None if spec["fast"] == "ensemble" else (0,)
-        pm = WorldModelAdapter(model, fast_members=members, dtype=dtype, dt=dt, contact_force_n=contact_force_n)
+        pm = WorldModelAdapter(model, fast_members=members, dtype=dtype, dt=dt, contact_force_n=contact_force_n,
+                               feature_heads=feature_heads)
     overrides = {"uncertainty": spec["uncertainty"]}
     return pm, overrides

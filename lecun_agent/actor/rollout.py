@@ -3,7 +3,8 @@
 One Python loop over the horizon; all samples (and ensemble members) move in one batch per step.
 The cost heads run once on all (N * H) predicted latents after the loop, in one large matmul
 (`head_stride` > 1: the wide feature heads only on every head_stride-th step and the last,
-interpolated between; PlanningModel.features).
+interpolated between; PlanningModel.features). `exact`: the world model's own heads, not a stand-in
+the model searches with.
 
 Modes:
   fast     `model.step` for every sample: the cheap planning path.
@@ -54,6 +55,7 @@ def rollout(
     mode: str = "fast",
     tick: Callable[[], None] | None = None,  # called once per step; raises to abort (deadline)
     head_stride: int = 1,
+    exact: bool = False,
 ) -> Rollout:
     if mode not in MODES:
         raise ValueError(f"rollout mode must be one of {MODES}, got {mode!r}")
@@ -71,7 +73,7 @@ def rollout(
         if tick is not None:
             tick()
     lat = torch.stack(latents, dim=-2)  # (N, H, D) or (K, N, H, D)
-    feats = model.features(lat, every=head_stride)
+    feats = model.features(lat, every=head_stride, exact=exact)
     last = s
     if mode == "members":  # (K, N, H, ...) -> (K * N, H, ...)
         feats = {name: f.flatten(0, 1) for name, f in feats.items()}

@@ -77,7 +77,7 @@ class PointMassModel:
         s = s.expand(k, *s.shape) if s.dim() == 2 else s
         return self._advance(s, a.expand(k, *a.shape), self.lags.view(k, 1, 1))
 
-    def features(self, s: torch.Tensor, every: int = 1) -> Features:  # exact and cheap: every step
+    def features(self, s: torch.Tensor, every: int = 1, exact: bool = False) -> Features:  # exact, cheap
         lead = s.shape[:-1]
         speed = s[..., 6].clamp(min=0).sqrt()  # |a| of the step that led here
         height = torch.full(lead, 0.3)

@@ -30,7 +30,9 @@ achieved / limit.
 
 The grid: quick = N=512, H=16 at the shipped latent size; full = N in {128, 512, 2048} x H in
 {8, 16, 32} x D in {32, 64, 128} (D other than the shipped one: random-weight world models of the
-shipped sizes, which time the same as trained ones).
+shipped sizes, which time the same as trained ones). The planning model is the actor's default path
+with the narrow feature heads the actor loads beside the shipped checkpoint (random ones of the same
+width for the other sizes), for every implementation alike.
 """
 
 from __future__ import annotations
@@ -324,20 +326,25 @@ def _plain_vs_ours(model, planner: Planner, goal: torch.Tensor, seed: int, sampl
 
 # ---- the section --------------------------------------------------------------------------------
 def _models(quick: bool):
-    """(world model, origin) pairs: the shipped checkpoint, and random-weight models of the other sizes."""
+    """(world model, origin, narrow feature heads or None): the shipped checkpoint with the heads the actor
+    loads beside it, and random-weight models of the other sizes with random heads of the same width."""
+    from lecun_agent.actor.actor import ActorSettings, feature_heads
     from lecun_agent.world_model.checkpoint import load_checkpoint
     from lecun_agent.world_model.config import WorldModelConfig
+    from lecun_agent.world_model.layers import mlp
     from lecun_agent.world_model.model import WorldModel
 
     shipped = load_checkpoint()[0]
-    yield shipped, "shipped checkpoint"
+    heads = feature_heads(ActorSettings(), "", shipped)
+    yield shipped, "shipped checkpoint", heads
     if quick:
         return
     for d in DS:
         if d != shipped.cfg.latent_dim:
             torch.manual_seed(0)
             cfg = WorldModelConfig.from_dict({**shipped.cfg.to_dict(), "latent_dim": d})
-            yield WorldModel(cfg).eval(), "random weights"
+            narrow = None if heads is None else mlp(d, heads[0].out_features, heads[-1].out_features).eval()
+            yield WorldModel(cfg).eval(), "random weights", narrow
 
 
 def acceptance(rows: list[dict], n: int = ACCEPT_N, h: int = ACCEPT_H) -> dict:
@@ -385,8 +392,8 @@ def acceptance(rows: list[dict], n: int = ACCEPT_N, h: int = ACCEPT_H) -> dict:
             f"(rollout {ours.get('rollout_ms_p50', 0):.1f}, scoring {ours.get('score_ms_p50', 0):.1f}, "
             f"check {ours.get('check_ms_p50', 0):.1f} ms): mostly the LayerNorm and SiLU after every hidden layer, "
             "unfused and in bfloat16 on a CPU, which cost about as much as the matmuls themselves, then the cost "
-            "terms on N x H, sampling and projection; fusing them (torch.compile: PlannerConfig.compile), "
-            "narrower feature heads (they are most of the FLOPs) or the distilled student path would close it"
+            "terms on N x H, sampling and projection; fusing them (torch.compile: PlannerConfig.compile) or the "
+            "distilled student path would close it"
         )
     out["notes"] = notes
     out["all_ok"] = bool(out["p99_ok"] and not slower and out["fraction_ok"] is not False)
@@ -438,7 +445,8 @@ def run(quick: bool, out: Path) -> dict:
 def section(out: Path, models, cells: Sequence[tuple[int, int]], *, repeats: int, plain_repeats: int, warmup: int = 3,
             impls: Sequence[str] = IMPLS, accept: tuple[int, int] = (ACCEPT_N, ACCEPT_H),
             accept_repeats: int = ACCEPT_REPEATS) -> dict:  # fmt: skip
-    """The toy check, then every (N, H) cell on every (world model, origin) of `models`, one thread."""
+    """The toy check, then every (N, H) cell on every (world model, origin, narrow heads) of `models`, one
+    thread; every implementation plans through the same planning model."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     threads = torch.get_num_threads()
@@ -448,13 +456,14 @@ def section(out: Path, models, cells: Sequence[tuple[int, int]], *, repeats: int
         toy = toy_check(impls=impls)
         log.info("toy check: %s", toy["costs"])
         rows: list[dict] = []
-        for model, origin in models:
-            pm, over = planning_path(model, DEFAULT_PATH)
+        for model, origin, heads in models:
+            pm, over = planning_path(model, DEFAULT_PATH, feature_heads=heads)
             for n, h in cells:
                 cell_repeats = max(repeats, accept_repeats) if (n, h) == accept else repeats
                 for r in measure_cell(pm, over, n, h, impls=impls, repeats=cell_repeats, warmup=warmup,
                                       plain_repeats=plain_repeats):  # fmt: skip
                     r["model"] = origin
+                    r["feature_heads"] = "world model" if heads is None else f"narrow, hidden {heads[0].out_features}"
                     rows.append(r)
         n, h = accept
         ours = next((r for r in rows if r["impl"] == "ours" and r["n"] == n and r["h"] == h), {})

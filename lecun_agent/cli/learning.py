@@ -205,3 +205,41 @@ def _run_distill(args) -> int:
           f"{info['planner_success_rate']:.0%}); behaviour-cloning MSE train {info['train_mse_box']:.4f}, "
           f"held out {info['heldout_mse_box']:.4f} (box units^2)")
     return 0
+
+
+HEADS_SEED_START = 2000  # heads distillation seeds: apart from eval's 0-19 and mode 1's 1000-
+
+
+def add_distill_heads(sub) -> None:
+    p = sub.add_parser("distill-heads", help="distil narrow feature heads for the planner's samples from the world "
+                       "model's, on latents the planner meets in seeded goal episodes; writes planning_heads.pt "
+                       "next to the world model, where actor_node looks for it")
+    p.add_argument("--checkpoint", default="", help="world-model checkpoint directory; empty = the shipped default")
+    p.add_argument("--episodes", type=int, default=30, help="goal episodes the planner runs (one seed each)")
+    p.add_argument("--seed-start", type=int, default=HEADS_SEED_START,
+                   help="first seed (eval uses 0-19, mode-1 distillation 1000-; keep them apart)")
+    p.add_argument("--hidden", type=int, default=64, help="hidden width of the narrow heads")
+    p.add_argument("--steps", type=int, default=6000, help="optimiser steps")
+    p.add_argument("--out", type=Path, default=None, help="heads file; default <checkpoint>/planning_heads.pt")
+    p.set_defaults(func=_run_distill_heads)
+
+
+def _run_distill_heads(args) -> int:
+    import torch
+
+    from lecun_agent.actor.actor import ActorSettings, heads_path, load_actor
+    from lecun_agent.actor.feature_heads import save_feature_heads
+    from lecun_agent.learning.planning_heads import distill_planning_heads
+
+    if args.episodes <= 0 or args.steps <= 0 or args.hidden <= 0:
+        raise ValueError("--episodes, --steps and --hidden must be positive")
+    torch.set_num_threads(1)
+    out = args.out or heads_path(ActorSettings(), args.checkpoint)
+    actor = load_actor(args.checkpoint, {"heads_file": "none"})  # the planner on the world model's own heads
+    heads, info = distill_planning_heads(actor, range(args.seed_start, args.seed_start + args.episodes),
+                                         args.hidden, args.steps)
+    save_feature_heads(out, heads, actor.model, info)
+    r2 = ", ".join(f"{k} {v:.3f}" for k, v in info["heldout_r2"].items())
+    print(f"wrote {out}: hidden {info['hidden']}, {info['latents']} latents from {info['episodes']} episodes "
+          f"(planner success {info['planner_success_rate']:.0%}); held-out R^2 {r2}")
+    return 0

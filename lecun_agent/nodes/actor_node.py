@@ -32,7 +32,7 @@ from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import String
 from visualization_msgs.msg import MarkerArray
 
-from lecun_agent.actor.actor import Actor, ActorSettings, mode1_policy, policy_path
+from lecun_agent.actor.actor import Actor, ActorSettings, feature_heads, heads_path, mode1_policy, policy_path
 from lecun_agent.actor.config import PlannerConfig
 from lecun_agent.body.readings import quat_to_rpy
 from lecun_agent.dataset.format import DatasetSpec
@@ -95,12 +95,18 @@ class ActorNode(Node):
 
     # ---- inputs -----------------------------------------------------------------------------
     def _build(self, model: WorldModel, spec: DatasetSpec) -> None:
-        """A (re)loaded checkpoint: a new actor on it, with the mode-1 policy distilled on it."""
-        # A missing policy_file or one distilled on another model stops the node, saying why.
-        policy = mode1_policy(self.settings, self.params["checkpoint"], model)
+        """A (re)loaded checkpoint: a new actor on it, with the mode-1 policy and the narrow feature
+        heads distilled on it."""
+        # A missing policy_file or heads_file, or one distilled on another model, stops the node, saying why.
+        checkpoint = self.params["checkpoint"]
+        policy = mode1_policy(self.settings, checkpoint, model)
         if policy is not None:
-            self.get_logger().info(f"mode-1 policy {policy_path(self.settings, self.params['checkpoint'])}")
-        self.actor = Actor(model, self.settings, self.planner_config, policy, dt=spec.step_dt)
+            self.get_logger().info(f"mode-1 policy {policy_path(self.settings, checkpoint)}")
+        heads = feature_heads(self.settings, checkpoint, model)
+        self.feature_heads = ("world model" if heads is None
+                              else f"narrow, hidden {heads[0].out_features} ({heads_path(self.settings, checkpoint)})")
+        self.get_logger().info(f"samples scored with feature heads: {self.feature_heads}")
+        self.actor = Actor(model, self.settings, self.planner_config, policy, dt=spec.step_dt, feature_heads=heads)
         if self.definition is not None:
             self.actor.follow(self.definition)
 
@@ -186,7 +192,8 @@ class ActorNode(Node):
         goal = None if self.goal is None else [round(float(v), 6) for v in self.goal]
         ms = np.array(self.plan_ms) if self.plan_ms else np.array([np.nan])
         values = {"ready": ready, "goal": goal, "mode": self.mode, "actor_mode": self.settings.mode,
-                  "path": self.settings.path, "plan_ms_p50": round(float(np.percentile(ms, 50)), 3),
+                  "path": self.settings.path, "feature_heads": self.feature_heads,
+                  "plan_ms_p50": round(float(np.percentile(ms, 50)), 3),
                   "plan_ms_p99": round(float(np.percentile(ms, 99)), 3), "sync_timeouts": self.gate.timeouts,
                   **{k: v for k, v in sorted(self.counts.items())}}
         # The weights it plans with (cost_node reports the ones it measures with under the same keys).

@@ -113,9 +113,11 @@ class WorldModel(nn.Module):
         after each step, relative to the start pose (odometry.integrate_twist)."""
         return integrate_twist(twist, self.cfg.step_dt)
 
-    def critic(self, s: torch.Tensor) -> torch.Tensor:
-        """s (..., D) -> (...,) predicted discounted sum of future intrinsic cost."""
-        return self.value(s).squeeze(-1) * self.cost_scale / (1.0 - self.cfg.discount)
+    def critic(self, s: torch.Tensor, value: nn.Module | None = None) -> torch.Tensor:
+        """s (..., D) -> (...,) predicted discounted sum of future intrinsic cost; `value`: a copy of
+        the value net to run instead (a planner's bfloat16 one), s in its dtype."""
+        v = (self.value if value is None else value)(s).float()
+        return v.squeeze(-1) * self.cost_scale / (1.0 - self.cfg.discount)
 
     # ---- helpers -------------------------------------------------------------------------------
     def rollout(self, s: torch.Tensor, actions: torch.Tensor, with_spread: bool = False):

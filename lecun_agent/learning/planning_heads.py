@@ -1,0 +1,55 @@
+"""Distil the planner's narrow feature heads: run the planner on seeded goal episodes, keep the
+latents it met, fit the heads on rollouts from them (actor/feature_heads.py).
+
+    latents, stats = collect_latents(actor, seeds)
+    heads, info = distill_planning_heads(actor, seeds)   # both; save with save_feature_heads
+
+The planner collecting the latents scores with the world model's own heads, so the result does not
+depend on earlier narrow heads. Use seeds the evaluation does not (eval runs 0-19).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from lecun_agent.actor.actor import Actor
+from lecun_agent.actor.feature_heads import distill_feature_heads
+from lecun_agent.episodes.actor_agent import actor_agent
+from lecun_agent.episodes.in_process import GoalEpisode, run_goal_episode
+
+log = logging.getLogger(__name__)
+
+
+def collect_latents(actor: Actor, seeds: Sequence[int], max_seconds: float = float("inf")
+                    ) -> tuple[torch.Tensor, dict]:
+    """The latent of every tick of the planner's goal episode on each seed -> ((M, D), episode stats)."""
+    latents: list[torch.Tensor] = []
+    agent = actor_agent(actor, lambda obs, latent, result: latents.append(latent.float()))
+    episode, successes, start = GoalEpisode(), 0, time.perf_counter()
+    try:
+        for seed in seeds:
+            run = run_goal_episode(agent, seed, episode, max_seconds)
+            successes += bool(run.metrics["success"])
+            log.info("seed %d: %s, %d latents so far", seed, run.metrics["ended_by"], len(latents))
+    finally:
+        episode.close()
+    stats = {"episodes": len(seeds), "planner_success_rate": successes / max(len(seeds), 1),
+             "seeds": [int(s) for s in seeds], "collect_wall_s": round(time.perf_counter() - start, 1)}
+    return torch.stack(latents), stats
+
+
+def distill_planning_heads(actor: Actor, seeds: Sequence[int], hidden: int = 64, steps: int = 6000,
+                           max_seconds: float = float("inf")) -> tuple[nn.Sequential, dict]:
+    """Collect the planner's latents on `seeds`, fit narrow heads on them -> (heads, info for the file)."""
+    latents, info = collect_latents(actor, seeds, max_seconds)
+    cfg = actor.planner.cfg
+    start = time.perf_counter()
+    heads, fit = distill_feature_heads(actor.model, latents, cfg.action_low, cfg.action_high, hidden=hidden,
+                                       steps=steps, horizon=cfg.horizon)
+    fit["fit_wall_s"] = round(time.perf_counter() - start, 1)
+    return heads, {**info, **fit}

@@ -1,0 +1,99 @@
+"""Narrow feature heads (actor/feature_heads.py): they learn the world model's heads on the states plans
+visit, the samples are scored with them, and the plan the guardrail reads is scored with the world
+model's own heads whatever the narrow ones say; the file belongs to one world model."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from lecun_agent.actor import Planner, PlannerConfig
+from lecun_agent.actor.actor import ActorSettings, feature_heads
+from lecun_agent.actor.feature_heads import (
+    HEADS_FILE,
+    distill_feature_heads,
+    load_feature_heads,
+    save_feature_heads,
+)
+from lecun_agent.actor.planning_model import WorldModelAdapter
+from lecun_agent.cost.total import IntrinsicCost
+from lecun_agent.world_model.config import WorldModelConfig
+from lecun_agent.world_model.layers import mlp
+from lecun_agent.world_model.model import WorldModel
+
+TINY = WorldModelConfig(latent_dim=16, hidden=64, dynamics_hidden=32, plan_hidden=16, ensemble=2, horizon=4)
+CFG = PlannerConfig(samples=64, horizon=8)
+
+
+def tiny_model(seed: int = 0) -> WorldModel:
+    torch.manual_seed(seed)
+    return WorldModel(TINY).eval()
+
+
+def narrow(model: WorldModel, hidden: int = 16) -> torch.nn.Sequential:
+    return mlp(TINY.latent_dim, hidden, model.heads[-1].out_features).eval().requires_grad_(False)
+
+
+@pytest.fixture(scope="module")
+def distilled():
+    model = tiny_model()
+    latents = torch.randn(200, TINY.latent_dim, generator=torch.Generator().manual_seed(1))
+    heads, info = distill_feature_heads(model, latents, CFG.action_low, CFG.action_high, hidden=32, steps=1000,
+                                        horizon=8)
+    return model, latents, heads, info
+
+
+def test_narrow_heads_learn_the_world_models_heads_on_held_out_states(distilled):
+    model, _, heads, info = distilled
+    names = [n for n in TINY.head_features if n != "base_velocity"]
+    assert sorted(info["heldout_r2"]) == sorted(names)
+    r2 = info["heldout_r2"]
+    assert min(r2.values()) > 0.3 and sum(r2.values()) / len(r2) > 0.6, r2
+    # the same states scored by an untrained copy of the narrow net: far worse
+    s = torch.randn(300, TINY.latent_dim, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        target = model.heads(s)
+        err_trained = (heads(s) - target).pow(2).mean()
+        err_fresh = (narrow(model, 32)(s) - target).pow(2).mean()
+    assert err_trained < 0.3 * err_fresh
+
+
+def test_file_round_trips_and_belongs_to_its_world_model(distilled, tmp_path):
+    model, _, heads, info = distilled
+    save_feature_heads(tmp_path / HEADS_FILE, heads, model, info)
+    loaded = load_feature_heads(tmp_path / HEADS_FILE, model)
+    s = torch.randn(5, TINY.latent_dim)
+    assert torch.equal(loaded(s), heads(s))
+    with pytest.raises(ValueError, match="distill-heads"):
+        load_feature_heads(tmp_path / HEADS_FILE, tiny_model(seed=3))
+
+
+def test_actor_finds_heads_beside_the_checkpoint_or_as_told(distilled, tmp_path):
+    model, _, heads, info = distilled
+    assert feature_heads(ActorSettings(), str(tmp_path), model) is None  # none there: the model's own heads
+    save_feature_heads(tmp_path / HEADS_FILE, heads, model, info)
+    assert feature_heads(ActorSettings(), str(tmp_path), model) is not None
+    assert feature_heads(ActorSettings(heads_file="none"), str(tmp_path), model) is None
+    with pytest.raises(FileNotFoundError):  # a file asked for by name must be there
+        feature_heads(ActorSettings(heads_file=str(tmp_path / "missing.pt")), str(tmp_path), model)
+
+
+def test_samples_use_the_narrow_heads_and_the_chosen_plan_the_world_models():
+    model = tiny_model()
+    wrong = narrow(model)
+    with torch.no_grad():
+        wrong[-1].bias.fill_(3.0)  # heads that predict nonsense (3 std above the mean everywhere)
+    fast = WorldModelAdapter(model, fast_members=(0,), feature_heads=wrong)
+    exact = WorldModelAdapter(model, fast_members=(0,))
+    s = torch.randn(4, 8, TINY.latent_dim)
+    assert not torch.allclose(fast.features(s)["joint_effort"], exact.features(s)["joint_effort"])
+    for name, value in exact.features(s).items():
+        assert torch.allclose(fast.features(s, exact=True)[name], value), name
+
+    latent, pose, goal, last = torch.randn(TINY.latent_dim), (0.0, 0.0, 0.0), (2.0, 0.5), (0.2, 0.0, 0.0)
+    planned = Planner(fast, IntrinsicCost(), CFG).plan(latent, pose, goal, last, seed=0)
+    rescored = Planner(exact, IntrinsicCost(), CFG).score_plan(latent, planned.actions, pose, goal, last)
+    assert planned.predicted.keys() == rescored.predicted.keys()
+    for name, value in rescored.predicted.items():
+        assert torch.allclose(planned.predicted[name], value, atol=1e-5), name
+    assert planned.cost == pytest.approx(rescored.cost, rel=1e-4, abs=1e-4)
