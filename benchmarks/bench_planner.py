@@ -1,19 +1,21 @@
 """Planner speed on one torch thread: p50/p99 per replanning, FLOPs, and the machine's matmul limit.
 
-    python benchmarks/bench_planner.py [--quick] [--student runs/planner_student.pt] [--json FILE]
+    python benchmarks/bench_planner.py [--quick] [--student runs/planner_student.pt] [--heads FILE|none] [--json FILE]
 
 Everything is measured in the same run, interleaved round-robin so a busy machine slows every
 option alike (Option and interleave are lecun_agent/bench/planner.py's, the `planner` part of
 `lecun-agent bench`, which sets the planner against pytorch-mppi and TorchRL), and printed as
 distributions (p50/p99 over repeats) and ratios:
-  paths    every planning path (actor/presets.py) at N=512, H=16 on the shipped checkpoint, and the
-           default path with the wide feature heads on every 2nd / 4th sampled step (head_stride):
+  paths    every planning path (actor/presets.py) at N=512, H=16 on the shipped checkpoint with the
+           world model's feature heads, the default path with the narrow heads the actor loads
+           (planning_heads.pt, actor/feature_heads.py), and that with the feature heads on every
+           2nd / 4th sampled step (head_stride):
            ms per replanning, its phases, matmul GFLOP per plan, achieved GFLOP/s, and the
            matmul limit of exactly those shapes (each shape timed alone, same dtype, one thread)
   rollout  today's open-loop rollout (WorldModel.rollout + cost_heads) at the same N and H
   plain    one MPPI iteration that loops over samples (actor/plain.py), same model and cost
   mode1    the mode-1 policy, one state (what a fallback costs) and a batch of N
-  grid     the chosen path over N x H
+  grid     the chosen path (default: the actor's, narrow heads included) over N x H
   sizes    random-weight world models: latent {32, 64} x hidden {128, 256} x members {1, 2, 4},
            paths "ensemble" (every member for every sample) and "member" / "member-bf16"
   tail     (only when named) where the p99 comes from: the default path planned 300 times back to back;
@@ -39,6 +41,7 @@ import numpy as np
 import torch
 
 from lecun_agent.actor import Mode1Policy, PlannerConfig, PolicyConfig
+from lecun_agent.actor.actor import ActorSettings, feature_heads
 from lecun_agent.actor.distill import load_student
 from lecun_agent.actor.flops import matmul_limit, record_matmuls, total_flops
 from lecun_agent.actor.plain import plain_mppi_iteration
@@ -56,15 +59,17 @@ def machine() -> dict:
             "threads": torch.get_num_threads(), "date": datetime.datetime.now().isoformat()}  # fmt: skip
 
 
-def bench_paths(model, student, args) -> list[dict]:
+def bench_paths(model, student, heads, args) -> list[dict]:
     options = []
     for name in PATHS:
         if PATHS[name]["fast"] == "student" and student is None:
             continue
         pm, over = planning_path(model, name, student)
         options.append(Option(name, pm, PlannerConfig(samples=512, horizon=16, **over)))
-    pm, over = planning_path(model, DEFAULT_PATH)  # fewer head passes: the wide heads on every 2nd / 4th step
-    for stride in (2, 4):
+    pm, over = planning_path(model, DEFAULT_PATH, feature_heads=heads)  # as the actor plans
+    if heads is not None:
+        options.append(Option(f"{DEFAULT_PATH} narrow heads", pm, PlannerConfig(samples=512, horizon=16, **over)))
+    for stride in (2, 4):  # fewer head passes: the feature heads on every 2nd / 4th step
         options.append(Option(f"{DEFAULT_PATH} heads/{stride}", pm,
                               PlannerConfig(samples=512, horizon=16, head_stride=stride, **over)))
     interleave(options, args.warmup + args.repeats)
@@ -91,10 +96,10 @@ def bench_rollout(model, args) -> dict:
             "gflops_limit": matmul_limit(calls) / 1e9}  # fmt: skip
 
 
-def bench_plain(model, student, path: str, args) -> dict:
+def bench_plain(model, student, heads, path: str, args) -> dict:
     """One MPPI iteration looping over samples, beside the batched planner doing the same work
     (one iteration of the path's fast model at every step, no ensemble check)."""
-    pm, _ = planning_path(model, path, student)
+    pm, _ = planning_path(model, path, student, feature_heads=heads)
     batched = Option(path, pm, PlannerConfig(samples=512, horizon=16, uncertainty="none"))
     planner = batched.planner
     u = planner.space.project(torch.rand(512, 16, 3) * 0.6 - 0.2)
@@ -131,8 +136,8 @@ def bench_mode1(latent_dim: int, args) -> dict:
             "params": sum(p.numel() for p in policy.parameters())}  # fmt: skip
 
 
-def bench_grid(model, student, path: str, args) -> list[dict]:
-    pm, over = planning_path(model, path, student)
+def bench_grid(model, student, heads, path: str, args) -> list[dict]:
+    pm, over = planning_path(model, path, student, feature_heads=heads)
     ns, hs = ([128, 512], [8, 16]) if args.quick else ([128, 512, 2048], [8, 16, 32])
     options = []
     for n in ns:
@@ -143,11 +148,11 @@ def bench_grid(model, student, path: str, args) -> list[dict]:
     return [o.row(args.warmup) for o in options]
 
 
-def bench_compile(model, args) -> list[dict]:
+def bench_compile(model, heads, args) -> list[dict]:
     """DEFAULT_PATH at N=512, H=16 with and without torch.compile; first_plan_ms is the compile's cost."""
     options = []
     for compiled in (False, True):
-        pm, over = planning_path(model, DEFAULT_PATH)
+        pm, over = planning_path(model, DEFAULT_PATH, feature_heads=heads)
         cfg = PlannerConfig(samples=512, horizon=16, compile=compiled, **over)
         options.append(Option(f"{DEFAULT_PATH}{' compiled' if compiled else ''}", pm, cfg))
     interleave(options, args.warmup + args.repeats)
@@ -161,10 +166,10 @@ def bench_compile(model, args) -> list[dict]:
     return rows
 
 
-def bench_tail(model, args, plans: int = 300) -> dict:
+def bench_tail(model, heads, args, plans: int = 300) -> dict:
     import gc
 
-    pm, over = planning_path(model, DEFAULT_PATH)
+    pm, over = planning_path(model, DEFAULT_PATH, feature_heads=heads)
     option = Option(DEFAULT_PATH, pm, PlannerConfig(samples=512, horizon=16, **over))
     collections: list[tuple[float, int]] = []  # (when it ended, generation)
 
@@ -252,7 +257,9 @@ def main() -> None:
     p.add_argument(
         "--student", type=Path, default=None, help="distilled student (planner_quality.py distill)"
     )
-    p.add_argument("--path", default=None, help="path for the grid and the plain loop (default: best p99)")
+    p.add_argument("--heads", default="", help="narrow feature heads file for the default path; empty = the "
+                   "actor's (planning_heads.pt beside the checkpoint when there is one); none = the world model's")
+    p.add_argument("--path", default=DEFAULT_PATH, help="path for the grid and the plain loop")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--repeats", type=int, default=40)
     p.add_argument("--warmup", type=int, default=3)
@@ -266,28 +273,30 @@ def main() -> None:
     torch.set_num_threads(1)
     model = load_checkpoint(args.checkpoint)[0]
     student = load_student(args.student, model) if args.student else None
+    heads = feature_heads(ActorSettings(heads_file=args.heads), str(args.checkpoint or ""), model)
     out = {"machine": machine()}
     t0 = time.monotonic()
     keep_freed_memory()  # as every node does (benchmarks/bench_heap.py: what it buys)
     if "paths" in args.parts:
-        out["paths"] = bench_paths(model, student, args)
+        out["paths"] = bench_paths(model, student, heads, args)
         for r in out["paths"]:
             logging.info("%s: p50 %.1f p99 %.1f ms", r["impl"], r["ms_p50"], r["ms_p99"])
-    path = args.path or (min(out["paths"], key=lambda r: r["ms_p99"])["impl"] if "paths" in out else "member")
+    path = args.path
+    out["feature_heads"] = "world model" if heads is None else f"narrow, hidden {heads[0].out_features}"
     if "rollout" in args.parts:
         out["rollout"] = bench_rollout(model, args)
     if "plain" in args.parts:
-        out["plain"] = bench_plain(model, student, path, args)
+        out["plain"] = bench_plain(model, student, heads, path, args)
     if "mode1" in args.parts:
         out["mode1"] = bench_mode1(model.cfg.latent_dim, args)
     if "grid" in args.parts:
-        out["grid"] = bench_grid(model, student, path, args)
+        out["grid"] = bench_grid(model, student, heads, path, args)
     if "sizes" in args.parts:
         out["sizes"] = bench_sizes(args)
     if "compile" in args.parts:
-        out["compile"] = bench_compile(model, args)
+        out["compile"] = bench_compile(model, heads, args)
     if "tail" in args.parts:
-        out["tail"] = bench_tail(model, args)
+        out["tail"] = bench_tail(model, heads, args)
     out["seconds"] = time.monotonic() - t0
     text = json.dumps(out, indent=2)
     print(text)
