@@ -65,9 +65,11 @@ class WorldModelAdapter:
     """PlanningModel over a WorldModel.
 
     fast_members: the members whose mean is `step` (None: all, i.e. `WorldModel.next`; (0,):
-    one member, K times cheaper). dtype: the matmul precision of `step`, `features`, `critic` and
-    `step_members` (torch.bfloat16 runs about twice the float32 rate on CPUs with
-    AVX512-BF16/AMX; states and their residual sums stay float32).
+    one member, K times cheaper). dtype: the matmul precision of `step`, `features` and `critic`
+    (torch.bfloat16 runs about twice the float32 rate on CPUs with AVX512-BF16/AMX; states and
+    their residual sums stay float32). `step_members` stays float32: the bf16 paths run it on the
+    check's few rows, where bf16 conversions and small-matrix kernels cost more than they save
+    (2.2 against 1.5 ms for the 16 steps of a 9-candidate check).
     feature_names: heads to compute (None: all the model has); the planner needs those its cost
     terms read. contact_force_n: the force a certain predicted contact counts as (body_contact_force
     = max(the regression head, P(contact) * contact_force_n)). feature_heads: a narrower MLP
@@ -95,7 +97,7 @@ class WorldModelAdapter:
         self._one_member = len(members) == 1
         self.fast = (model.dynamics.member_net(members[0]) if self._one_member
                      else slice_ensemble(model.dynamics, members)).to(dtype)
-        self.ensemble = model.dynamics if dtype == torch.float32 else copy.deepcopy(model.dynamics).to(dtype)
+        self.ensemble = model.dynamics  # float32: see step_members
         self._value = model.value if dtype == torch.float32 else copy.deepcopy(model.value).to(dtype)
         self._heads, self._names, self._mean, self._std = self._select_heads(model, feature_names, model.heads)
         self._heads = self._heads.to(dtype) if self._heads is not None else None
@@ -126,7 +128,7 @@ class WorldModelAdapter:
         k = self.members
         s = s.expand(k, *s.shape) if s.dim() == 2 else s  # (K, N, D)
         a = (a / self.model.action_scale).expand(k, *a.shape)  # (K, N, A)
-        return s + self.ensemble.net(torch.cat([s, a], dim=-1).to(self.dtype)).float()
+        return s + self.ensemble.net(torch.cat([s, a], dim=-1))
 
     @torch.no_grad()
     def features(self, s: torch.Tensor, every: int = 1, exact: bool = False) -> Features:

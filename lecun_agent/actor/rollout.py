@@ -36,14 +36,12 @@ class Rollout:
 
 
 def _step(model: PlanningModel, mode: str, s: torch.Tensor, a: torch.Tensor):
-    """One model step -> (next state, spread (N,) or None)."""
+    """One model step -> (next state, the members' states (K, N, D) in "mean" mode, else None)."""
     if mode == "fast":
         return model.step(s, a), None
     if mode == "mean":
         m = model.step_members(s, a)  # (K, N, D)
-        mean = m.mean(0)
-        # By hand: torch's std over a short leading axis is ~20x slower than these three ops.
-        return mean, ((m - mean) ** 2).mean(0).sqrt().mean(-1)
+        return m.mean(0), m
     return model.step_members(s, a), None  # members: s is (K, N, D)
 
 
@@ -64,20 +62,23 @@ def rollout(
     s = s0.expand(n, -1) if s0.dim() == 1 else s0  # (N, D)
     if mode == "members":
         s = s.expand(k_rows, n, -1)  # (K, N, D)
-    latents, spreads = [], []
+    latents, members = [], []
     for h in range(horizon):
-        s, spread = _step(model, mode, s, actions[:, h])
+        s, m = _step(model, mode, s, actions[:, h])
         latents.append(s)
-        if spread is not None:
-            spreads.append(spread)
+        if m is not None:
+            members.append(m)
         if tick is not None:
             tick()
     lat = torch.stack(latents, dim=-2)  # (N, H, D) or (K, N, H, D)
+    spread = None
+    if members:  # mean member std per step, (N, H); by hand: torch's std over a short axis is ~20x slower
+        m = torch.stack(members, dim=-2)  # (K, N, H, D)
+        spread = ((m - lat) ** 2).mean(0).sqrt().mean(-1)
     feats = model.features(lat, every=head_stride, exact=exact)
     last = s
     if mode == "members":  # (K, N, H, ...) -> (K * N, H, ...)
         feats = {name: f.flatten(0, 1) for name, f in feats.items()}
         last = last.flatten(0, 1)
-    spread = torch.stack(spreads, dim=-1) if spreads else None
     return Rollout(feats, model.critic(last), spread, k_rows)
 
