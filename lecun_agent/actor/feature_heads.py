@@ -35,7 +35,7 @@ def feature_groups(model: WorldModel) -> list[tuple[str, int]]:
 
 
 def distill_feature_heads(
-    model: WorldModel, latents: torch.Tensor, action_low, action_high, hidden: int = 64, steps: int = 6000,
+    model: WorldModel, latents: torch.Tensor, action_low, action_high, hidden: int = 128, steps: int = 6000,
     batch: int = 128, horizon: int = 16, noise_std: float = 0.4, lr: float = 2e-3, seed: int = 0,
 ) -> tuple[nn.Sequential, dict]:
     """Fit mlp(latent, hidden, F) to model.heads on member-0 rollouts from `latents` (M, D); a tenth of

@@ -218,7 +218,7 @@ def add_distill_heads(sub) -> None:
     p.add_argument("--episodes", type=int, default=30, help="goal episodes the planner runs (one seed each)")
     p.add_argument("--seed-start", type=int, default=HEADS_SEED_START,
                    help="first seed (eval uses 0-19, mode-1 distillation 1000-; keep them apart)")
-    p.add_argument("--hidden", type=int, default=64, help="hidden width of the narrow heads")
+    p.add_argument("--hidden", type=int, default=128, help="hidden width of the narrow heads")
     p.add_argument("--steps", type=int, default=6000, help="optimiser steps")
     p.add_argument("--out", type=Path, default=None, help="heads file; default <checkpoint>/planning_heads.pt")
     p.set_defaults(func=_run_distill_heads)

@@ -43,7 +43,7 @@ def collect_latents(actor: Actor, seeds: Sequence[int], max_seconds: float = flo
     return torch.stack(latents), stats
 
 
-def distill_planning_heads(actor: Actor, seeds: Sequence[int], hidden: int = 64, steps: int = 6000,
+def distill_planning_heads(actor: Actor, seeds: Sequence[int], hidden: int = 128, steps: int = 6000,
                            max_seconds: float = float("inf")) -> tuple[nn.Sequential, dict]:
     """Collect the planner's latents on `seeds`, fit narrow heads on them -> (heads, info for the file)."""
     latents, info = collect_latents(actor, seeds, max_seconds)
