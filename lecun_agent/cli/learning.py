@@ -174,13 +174,17 @@ def summary_text(res: dict, h: str) -> str:
 DISTILL_SEED_START = 1000  # distillation seeds start here, apart from eval's 0-19
 
 
+def _add_planner_episodes(p, seed_start: int, seeds_help: str) -> None:
+    """The arguments of a command that learns from the planner's seeded goal episodes."""
+    p.add_argument("--checkpoint", default="", help="world-model checkpoint directory; empty = the shipped default")
+    p.add_argument("--episodes", type=int, default=30, help="goal episodes the planner runs (one seed each)")
+    p.add_argument("--seed-start", type=int, default=seed_start, help=seeds_help)
+
+
 def add_distill(sub) -> None:
     p = sub.add_parser("distill", help="distil the mode-1 policy from the planner (mode 2) on seeded goal episodes; "
                        "writes mode1.pt next to the world model, where actor_node looks for it")
-    p.add_argument("--checkpoint", default="", help="world-model checkpoint directory; empty = the shipped default")
-    p.add_argument("--episodes", type=int, default=30, help="goal episodes the planner runs (one seed each)")
-    p.add_argument("--seed-start", type=int, default=DISTILL_SEED_START,
-                   help="first seed (eval uses 0-19; keep them apart)")
+    _add_planner_episodes(p, DISTILL_SEED_START, "first seed (eval uses 0-19; keep them apart)")
     p.add_argument("--steps", type=int, default=3000, help="behaviour-cloning optimiser steps")
     p.add_argument("--out", type=Path, default=None, help="policy file; default <checkpoint>/mode1.pt")
     p.set_defaults(func=_run_distill)
@@ -214,10 +218,8 @@ def add_distill_heads(sub) -> None:
     p = sub.add_parser("distill-heads", help="distil narrow feature heads for the planner's samples from the world "
                        "model's, on latents the planner meets in seeded goal episodes; writes planning_heads.pt "
                        "next to the world model, where actor_node looks for it")
-    p.add_argument("--checkpoint", default="", help="world-model checkpoint directory; empty = the shipped default")
-    p.add_argument("--episodes", type=int, default=30, help="goal episodes the planner runs (one seed each)")
-    p.add_argument("--seed-start", type=int, default=HEADS_SEED_START,
-                   help="first seed (eval uses 0-19, mode-1 distillation 1000-; keep them apart)")
+    _add_planner_episodes(p, HEADS_SEED_START,
+                          "first seed (eval uses 0-19, mode-1 distillation 1000-; keep them apart)")
     p.add_argument("--hidden", type=int, default=128, help="hidden width of the narrow heads")
     p.add_argument("--steps", type=int, default=6000, help="optimiser steps")
     p.add_argument("--out", type=Path, default=None, help="heads file; default <checkpoint>/planning_heads.pt")
