@@ -12,6 +12,7 @@ from lecun_agent.actor.actor import ActorSettings, feature_heads
 from lecun_agent.actor.feature_heads import (
     HEADS_FILE,
     distill_feature_heads,
+    feature_groups,
     load_feature_heads,
     save_feature_heads,
 )
@@ -97,3 +98,20 @@ def test_samples_use_the_narrow_heads_and_the_chosen_plan_the_world_models():
     for name, value in rescored.predicted.items():
         assert torch.allclose(planned.predicted[name], value, atol=1e-5), name
     assert planned.cost == pytest.approx(rescored.cost, rel=1e-4, abs=1e-4)
+
+
+def test_planner_latents_make_heads_the_actor_loads_beside_its_checkpoint(tmp_path):
+    from model_nodes import tiny_checkpoint
+
+    from lecun_agent.actor.actor import load_actor
+    from lecun_agent.learning.planning_heads import distill_planning_heads
+
+    tiny_checkpoint(tmp_path)
+    actor = load_actor(str(tmp_path), {"planner.samples": 16, "planner.horizon": 4})
+    assert actor.planner.model._search_heads is None  # no file yet: the world model's heads
+    heads, info = distill_planning_heads(actor, [0], hidden=16, steps=200, max_seconds=2.0)
+    assert info["latents"] == 20 and info["held_out"] == 2  # one latent per agent tick: 2 s at 10 Hz
+    assert info["hidden"] == 16 and set(info["heldout_r2"]) == {n for n, _ in feature_groups(actor.model)}
+    save_feature_heads(tmp_path / HEADS_FILE, heads, actor.model, info)
+    assert load_actor(str(tmp_path)).planner.model._search_heads is not None  # actor_node's default place
+    assert load_actor(str(tmp_path), {"heads_file": "none"}).planner.model._search_heads is None
