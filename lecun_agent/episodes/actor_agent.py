@@ -3,23 +3,28 @@
 The same encoder call as perception_node and the same `Actor.act` as actor_node, so an in-process
 goal episode (in_process.py) plans like the ROS stack does (the rate limit starts from the previous
 proposal there too), minus the plan veto (the in-process guardrail gets no plan costs). Used to
-tune the planner and to collect mode-2 plans for distilling mode 1.
+tune the planner and, through `run_actor_episodes`, to collect what the distillations learn from
+(mode 1: the planner's choices; the narrow feature heads: the latents it met).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import time
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
 
 from lecun_agent.actor.actor import Actor
 from lecun_agent.actor.result import PlanResult
-from lecun_agent.episodes.in_process import Agent, Observation
+from lecun_agent.episodes.in_process import Agent, GoalEpisode, Observation, run_goal_episode
+
+log = logging.getLogger(__name__)
+OnPlan = Callable[[Observation, torch.Tensor, PlanResult], None]  # (obs, latent, result) of a tick
 
 
-def actor_agent(actor: Actor, on_plan: Callable[[Observation, torch.Tensor, PlanResult], None] | None = None
-                ) -> Agent:
+def actor_agent(actor: Actor, on_plan: OnPlan | None = None) -> Agent:
     """An Agent for run_goal_episode. `on_plan(obs, latent, result)` sees every tick's plan (logging,
     distillation data). Call `actor.reset()` between episodes (a new goal forgets the warm start)."""
     last = np.zeros(3)
@@ -41,3 +46,19 @@ def actor_agent(actor: Actor, on_plan: Callable[[Observation, torch.Tensor, Plan
         return last
 
     return act
+
+
+def run_actor_episodes(actor: Actor, seeds: Sequence[int], on_plan: OnPlan, max_seconds: float = float("inf")) -> dict:
+    """The actor on each seed's goal episode (up to max_seconds of it), `on_plan` seeing every tick ->
+    {"episodes", "planner_success_rate", "collect_wall_s"}. What the distillations learn from."""
+    agent = actor_agent(actor, on_plan)
+    episode, successes, start = GoalEpisode(), 0, time.perf_counter()
+    try:
+        for seed in seeds:
+            run = run_goal_episode(agent, seed, episode, max_seconds)
+            successes += bool(run.metrics["success"])
+            log.info("seed %d: %s after %.1f s", seed, run.metrics["ended_by"], run.metrics["sim_seconds"])
+    finally:
+        episode.close()
+    return {"episodes": len(seeds), "planner_success_rate": successes / max(len(seeds), 1),
+            "collect_wall_s": round(time.perf_counter() - start, 1)}

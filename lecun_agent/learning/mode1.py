@@ -10,8 +10,6 @@ default distillation seeds (`lecun-agent distill`) start at 1000.
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,10 +17,7 @@ import torch
 
 from lecun_agent.actor.actor import Actor
 from lecun_agent.actor.policy import Mode1Policy, PolicyConfig, distill_policy, policy_inputs
-from lecun_agent.episodes.actor_agent import actor_agent
-from lecun_agent.episodes.in_process import GoalEpisode, run_goal_episode
-
-log = logging.getLogger(__name__)
+from lecun_agent.episodes.actor_agent import run_actor_episodes
 
 
 def collect_plans(actor: Actor, seeds: Sequence[int], cfg: PolicyConfig, max_seconds: float = float("inf")
@@ -39,18 +34,8 @@ def collect_plans(actor: Actor, seeds: Sequence[int], cfg: PolicyConfig, max_sec
         actions.append(result.actions[0].float())
         last["a"] = result.actions[0].float()
 
-    agent = actor_agent(actor, on_plan)
-    episode, successes, start = GoalEpisode(), 0, time.perf_counter()
-    try:
-        for seed in seeds:
-            run = run_goal_episode(agent, seed, episode, max_seconds)
-            successes += bool(run.metrics["success"])
-            log.info("seed %d: %s after %.1f s, %d ticks so far", seed, run.metrics["ended_by"],
-                     run.metrics["sim_seconds"], len(actions))
-    finally:
-        episode.close()
-    stats = {"episodes": len(seeds), "planner_success_rate": successes / max(len(seeds), 1),
-             "pairs": len(actions), "collect_wall_s": round(time.perf_counter() - start, 1)}
+    stats = run_actor_episodes(actor, seeds, on_plan, max_seconds)
+    stats["pairs"] = len(actions)
     return torch.stack(inputs), torch.stack(actions), stats
 
 

@@ -10,7 +10,6 @@ depend on earlier narrow heads. Use seeds the evaluation does not (eval runs 0-1
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Sequence
 
@@ -19,27 +18,15 @@ from torch import nn
 
 from lecun_agent.actor.actor import Actor
 from lecun_agent.actor.feature_heads import distill_feature_heads
-from lecun_agent.episodes.actor_agent import actor_agent
-from lecun_agent.episodes.in_process import GoalEpisode, run_goal_episode
-
-log = logging.getLogger(__name__)
+from lecun_agent.episodes.actor_agent import run_actor_episodes
 
 
 def collect_latents(actor: Actor, seeds: Sequence[int], max_seconds: float = float("inf")
                     ) -> tuple[torch.Tensor, dict]:
     """The latent of every tick of the planner's goal episode on each seed -> ((M, D), episode stats)."""
     latents: list[torch.Tensor] = []
-    agent = actor_agent(actor, lambda obs, latent, result: latents.append(latent.float()))
-    episode, successes, start = GoalEpisode(), 0, time.perf_counter()
-    try:
-        for seed in seeds:
-            run = run_goal_episode(agent, seed, episode, max_seconds)
-            successes += bool(run.metrics["success"])
-            log.info("seed %d: %s, %d latents so far", seed, run.metrics["ended_by"], len(latents))
-    finally:
-        episode.close()
-    stats = {"episodes": len(seeds), "planner_success_rate": successes / max(len(seeds), 1),
-             "seeds": [int(s) for s in seeds], "collect_wall_s": round(time.perf_counter() - start, 1)}
+    stats = run_actor_episodes(actor, seeds, lambda obs, latent, result: latents.append(latent.float()), max_seconds)
+    stats["seeds"] = [int(s) for s in seeds]
     return torch.stack(latents), stats
 
 
