@@ -43,6 +43,7 @@ import torch
 from lecun_agent.actor import Mode1Policy, PlannerConfig, PolicyConfig
 from lecun_agent.actor.actor import ActorSettings, feature_heads
 from lecun_agent.actor.distill import load_student
+from lecun_agent.actor.feature_heads import describe
 from lecun_agent.actor.flops import matmul_limit, record_matmuls, total_flops
 from lecun_agent.actor.plain import plain_mppi_iteration
 from lecun_agent.actor.presets import DEFAULT_PATH, PATHS, planning_path
@@ -282,7 +283,7 @@ def main() -> None:
         for r in out["paths"]:
             logging.info("%s: p50 %.1f p99 %.1f ms", r["impl"], r["ms_p50"], r["ms_p99"])
     path = args.path
-    out["feature_heads"] = "world model" if heads is None else f"narrow, hidden {heads[0].out_features}"
+    out["feature_heads"] = describe(heads)
     if "rollout" in args.parts:
         out["rollout"] = bench_rollout(model, args)
     if "plain" in args.parts:

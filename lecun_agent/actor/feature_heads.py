@@ -34,6 +34,11 @@ def feature_groups(model: WorldModel) -> list[tuple[str, int]]:
     return [(name, width) for name, width in model.cfg.head_features.items() if name != TWIST]
 
 
+def describe(heads: nn.Sequential | None) -> str:
+    """What a planner scores its samples with, for logs, diagnostics and benchmark rows."""
+    return "world model" if heads is None else f"narrow, hidden {heads[0].out_features}"
+
+
 def distill_feature_heads(
     model: WorldModel, latents: torch.Tensor, action_low, action_high, hidden: int = 128, steps: int = 6000,
     batch: int = 128, horizon: int = 16, noise_std: float = 0.4, lr: float = 2e-3, seed: int = 0,

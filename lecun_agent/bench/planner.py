@@ -46,6 +46,7 @@ import numpy as np
 import torch
 
 from lecun_agent.actor import Planner, PlannerConfig
+from lecun_agent.actor.feature_heads import describe
 from lecun_agent.actor.flops import matmul_limit, record_matmuls, total_flops
 from lecun_agent.actor.plain import plain_mppi_iteration
 from lecun_agent.actor.presets import DEFAULT_PATH, planning_path
@@ -463,7 +464,7 @@ def section(out: Path, models, cells: Sequence[tuple[int, int]], *, repeats: int
                 for r in measure_cell(pm, over, n, h, impls=impls, repeats=cell_repeats, warmup=warmup,
                                       plain_repeats=plain_repeats):  # fmt: skip
                     r["model"] = origin
-                    r["feature_heads"] = "world model" if heads is None else f"narrow, hidden {heads[0].out_features}"
+                    r["feature_heads"] = describe(heads)
                     rows.append(r)
         n, h = accept
         ours = next((r for r in rows if r["impl"] == "ours" and r["n"] == n and r["h"] == h), {})

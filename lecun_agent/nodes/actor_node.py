@@ -34,6 +34,7 @@ from visualization_msgs.msg import MarkerArray
 
 from lecun_agent.actor.actor import Actor, ActorSettings, feature_heads, heads_path, mode1_policy, policy_path
 from lecun_agent.actor.config import PlannerConfig
+from lecun_agent.actor.feature_heads import describe
 from lecun_agent.body.readings import quat_to_rpy
 from lecun_agent.dataset.format import DatasetSpec
 from lecun_agent.messages import conversions as conv
@@ -103,8 +104,7 @@ class ActorNode(Node):
         if policy is not None:
             self.get_logger().info(f"mode-1 policy {policy_path(self.settings, checkpoint)}")
         heads = feature_heads(self.settings, checkpoint, model)
-        self.feature_heads = ("world model" if heads is None
-                              else f"narrow, hidden {heads[0].out_features} ({heads_path(self.settings, checkpoint)})")
+        self.feature_heads = describe(heads) + ("" if heads is None else f" ({heads_path(self.settings, checkpoint)})")
         self.get_logger().info(f"samples scored with feature heads: {self.feature_heads}")
         self.actor = Actor(model, self.settings, self.planner_config, policy, dt=spec.step_dt, feature_heads=heads)
         if self.definition is not None:
