@@ -3,8 +3,9 @@
 The truth comes from pybullet; noise comes from a seeded numpy RNG so runs stay reproducible.
 Nominal noise (scaled by SimConfig.imu_noise / odom_noise, 0 = exact):
   gyro 0.005 rad/s, accel 0.05 m/s^2, orientation 0.002 rad (white, per reading);
-  odometry: per-episode velocity scale error (1 sigma 3 %), gyro yaw bias (1 sigma 0.003 rad/s)
-  and white velocity noise 0.03 m/s, integrated, so the odometry drifts like leg odometry.
+  odometry: the true motion of each control period with a per-episode velocity scale error
+  (1 sigma 3 %), gyro yaw bias (1 sigma 0.003 rad/s) and white velocity noise 0.03 m/s, integrated,
+  so the odometry drifts like leg odometry (and only by those errors).
 """
 
 from __future__ import annotations
@@ -90,9 +91,15 @@ class ImuModel:
 
 
 class OdometryEstimator:
-    """Leg-odometry-like state estimate: integrates a noisy body velocity and a biased gyro yaw rate.
+    """Leg-odometry-like state estimate: the body's true motion over each control period, with the
+    errors of leg odometry and a gyro added (a velocity scale error, white velocity noise and a yaw
+    rate bias), integrated from the true start pose. With scale 0 it is exact; with noise it drifts
+    by those errors only.
 
-    It starts at the true start pose and drifts from there, as a real estimator would.
+    Integrating the velocity sampled once per control period instead (as this did before) drifted
+    by itself: a trotting body's velocity spikes at footfalls and a pressed, tilted body's gyro z is
+    not the yaw rate, so with no noise at all the estimate was 20 degrees and 0.4 m off after 15 s
+    against a block (docs/body.md).
     """
 
     def __init__(self, rng: np.random.Generator, scale: float, pos: np.ndarray, yaw: float):
@@ -101,24 +108,44 @@ class OdometryEstimator:
         self.yaw_bias = rng.normal(0.0, ODOM_YAW_BIAS_STD * scale) if scale > 0 else 0.0
         self.pos = np.asarray(pos, dtype=float).copy()  # (3,) m, odom frame
         self.yaw = float(yaw)
+        self._true_pos, self._true_yaw = self.pos.copy(), self.yaw  # the truth at the last update
 
     def update(
-        self, quat: np.ndarray, lin_vel_w: np.ndarray, ang_vel_w: np.ndarray, dt: float
+        self, pos: np.ndarray, quat: np.ndarray, lin_vel_w: np.ndarray, ang_vel_w: np.ndarray, dt: float
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Advance by dt; returns pos (3,), quat (4,), body lin vel (3,), body ang vel (3,)."""
+        """Advance by dt to the true pose pos (3,), quat (4,) with true world velocities (3,), (3,);
+        returns the estimate: pos (3,), quat (4,), body lin vel (3,), body ang vel (3,)."""
         r_wb = rot_matrix(quat)
         v_body = r_wb.T @ lin_vel_w * self.vel_scale
         w_body = r_wb.T @ ang_vel_w
+        noise = np.zeros(3)
         if self.scale > 0:
-            v_body = v_body + self.rng.normal(0.0, ODOM_VEL_STD * self.scale, 3)
+            noise = self.rng.normal(0.0, ODOM_VEL_STD * self.scale, 3)
+            v_body = v_body + noise
             w_body = w_body + np.array([0.0, 0.0, self.yaw_bias])
-        self.yaw += float(w_body[2]) * dt
+        true_yaw = _yaw_of(quat)
+        turned = _wrap(true_yaw - self._true_yaw)
+        true_mid, est_mid = self._true_yaw + 0.5 * turned, self.yaw + 0.5 * (turned + self.yaw_bias * dt)
+        # The period's displacement in the heading frame (yaw only), scaled, noise added, then laid
+        # along the estimated heading: with no errors, exactly the true displacement.
+        moved = _yaw_rotation(-true_mid) @ (np.asarray(pos, dtype=float) - self._true_pos)
+        self.pos = self.pos + _yaw_rotation(est_mid) @ (moved * self.vel_scale + noise * dt)
+        self.yaw += turned + self.yaw_bias * dt
+        self._true_pos, self._true_yaw = np.asarray(pos, dtype=float).copy(), true_yaw
         # Roll and pitch are observable from gravity, so the estimate keeps the true ones; yaw drifts.
-        roll_pitch = quat_mul(yaw_quat(-_yaw_of(quat)), np.asarray(quat, dtype=float))
+        roll_pitch = quat_mul(yaw_quat(-true_yaw), np.asarray(quat, dtype=float))
         q_est = quat_mul(yaw_quat(self.yaw), roll_pitch)
-        r_est = rot_matrix(q_est)
-        self.pos = self.pos + r_est @ v_body * dt
         return self.pos.copy(), q_est / np.linalg.norm(q_est), v_body, w_body
+
+
+def _wrap(angle: float) -> float:
+    return float((angle + np.pi) % (2 * np.pi) - np.pi)
+
+
+def _yaw_rotation(yaw: float) -> np.ndarray:
+    """(3, 3) rotation about z by yaw."""
+    c, s = np.cos(yaw), np.sin(yaw)
+    return np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
 
 
 def _yaw_of(quat: np.ndarray) -> float:

@@ -133,9 +133,7 @@ class QuadrupedSim:
         pos, vel, eff = read_joints(self.client, self.robot)
         feet, body = read_contacts(self.client, self.robot)
         imu_q, gyro, accel = self._imu.read(gt.quat, gt.ang_vel, acc_w if self.time > 0 else np.zeros(3))
-        o_pos, o_q, o_v, o_w = self._odom.update(
-            gt.quat, gt.lin_vel, gt.ang_vel, dt if self.time > 0 else 0.0
-        )
+        o_pos, o_q, o_v, o_w = self._odom.update(gt.pos, gt.quat, gt.lin_vel, gt.ang_vel, dt if self.time > 0 else 0.0)
         return Readings(stamp=self.time, joint_pos=pos, joint_vel=vel, joint_effort=eff, imu_quat=imu_q,
                         imu_gyro=gyro, imu_accel=accel, foot_forces=feet, odom_pos=o_pos, odom_quat=o_q,
                         odom_lin_vel=o_v, odom_ang_vel=o_w, body_contacts=body)
