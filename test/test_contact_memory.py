@@ -86,6 +86,19 @@ def test_the_charge_is_full_on_the_edge_deeper_inside_and_fades_outside():
     assert float(turned[0]) == pytest.approx(100.0 * (1 - 0.14 / FADE_M), abs=1e-3)
 
 
+def test_a_spot_the_body_now_stands_on_is_forgotten():
+    memory = ContactMemory(capacity=4, force_n=100.0, footprint=FOOTPRINT)
+    memory.touch(torch.zeros(3), torch.tensor([0.5, 0.0, 0.0]))  # front edge, (0.3, 0)
+    memory.touch(torch.zeros(3), torch.tensor([0.0, 0.3, 0.0]))  # left edge, (0, 0.16)
+    # Slid 0.05 m to the left, the left-edge spot is 0.05 m inside the footprint: kept (a leg may be there).
+    assert memory.forget_under(torch.tensor([0.0, 0.05, 0.0])) == 0 and len(memory.points) == 2
+    # Slid 0.15 m, it is 0.15 m deep, where the body stands: forgotten; the front spot stays.
+    assert memory.forget_under(torch.tensor([0.0, 0.15, 0.0])) == 1
+    assert torch.allclose(memory.points, torch.tensor([[0.3, 0.0]]))
+    # An untrusted pose forgets nothing.
+    assert memory.forget_under(torch.tensor([0.3, float("nan"), 0.0])) == 0 and len(memory.points) == 1
+
+
 def test_after_a_touch_on_the_left_stepping_right_is_charged_less_than_holding_or_stepping_left():
     memory = ContactMemory(capacity=4, force_n=100.0, footprint=FOOTPRINT)
     memory.touch(torch.zeros(3), torch.tensor([0.8, 0.3, 0.0]), {"FL_thigh": 50.0})

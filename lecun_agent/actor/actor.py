@@ -105,6 +105,7 @@ class Actor:
         sampling reproducible (lock-step). body_contacts: the tick's measured body (non-foot) contact
         force per link, N (None without bump sensors): above TOUCH_N in all, the touch goes into the
         planner's contact memory, placed by the links that touched."""
+        self.planner.memory.forget_under(torch.as_tensor(pose, dtype=torch.float32).reshape(-1))
         touch_n = sum(body_contacts.values()) if body_contacts else 0.0
         if math.isfinite(touch_n) and touch_n > TOUCH_N:  # a non-finite reading is untrusted: no touch
             self.planner.memory.touch(torch.as_tensor(pose, dtype=torch.float32).reshape(-1),

@@ -23,6 +23,11 @@ vetoed, the robot takes the least bad plan instead of being stopped there. The s
 what steers: a body pressed against a block predicts the same free path whichever way it goes, so
 with a flat charge (tried first) every sample paid alike and the planner kept sidestepping into
 the block; with depth, stepping away is cheaper at once (docs/actor.md).
+
+A point deeper than FORGET_DEPTH_M inside the footprint of the pose the actor is at is forgotten:
+the body stands there, so nothing else does. A front leg's touch marks the side edge beside the
+hip, so a body that slid sideways along a block's face carried its own old touches inside the
+footprint, and every plan, standing still included, paid for them (docs/actor.md).
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ SAME_SPOT_M = 0.1  # a touch this close to a remembered one is the same spot
 MOVING = 0.05  # m/s: slower than this, the touch is taken to be ahead of the heading
 LEG_SWING_M = 0.11  # the legs reach this far fore and aft of the hips in a stride
 SIDE_PAD_M = 0.02  # the legs' own width outside their link frames
+FORGET_DEPTH_M = 0.08  # a point this deep inside the body's footprint now is forgotten
 
 
 @dataclass(frozen=True)
@@ -111,17 +117,32 @@ class ContactMemory:
             added += 1
         return added
 
+    def forget_under(self, pose: torch.Tensor) -> int:
+        """Forget the points deeper than FORGET_DEPTH_M inside the footprint at odom pose (x, y, yaw):
+        the body stands there, so nothing else does. Returns how many it forgot."""
+        if not len(self.points) or not torch.isfinite(pose).all():
+            return 0
+        depth = -self._signed_distance(pose[:2].reshape(1, 2), pose[2].reshape(1))[0]  # (P,)
+        keep = depth <= FORGET_DEPTH_M
+        forgotten = int((~keep).sum())
+        self.points = self.points[keep]
+        return forgotten
+
+    def _signed_distance(self, position: torch.Tensor, yaw: torch.Tensor) -> torch.Tensor:
+        """(M, 2) positions, (M,) yaws -> (M, P) signed distance from each footprint to each point (< 0 inside)."""
+        rel = self.points[None] - position.reshape(-1, 1, 2)  # (M, P, 2) odom offsets pose -> point
+        c, s = torch.cos(yaw).reshape(-1, 1), torch.sin(yaw).reshape(-1, 1)
+        fx = (c * rel[..., 0] + s * rel[..., 1]).abs() - self.footprint.half_length  # (M, P) outside the edge
+        fy = (-s * rel[..., 0] + c * rel[..., 1]).abs() - self.footprint.half_width
+        inside = torch.maximum(fx, fy).clamp(max=0.0)  # (M, P) <= 0: minus the depth of a point inside
+        return torch.hypot(fx.clamp(min=0.0), fy.clamp(min=0.0)) + inside
+
     def force(self, position: torch.Tensor, yaw: torch.Tensor) -> torch.Tensor | None:
         """Planned poses: odom positions (..., 2) and yaws (...) -> (...,) body contact force to charge,
         N: the charge from the nearest remembered point (module docstring) times force_n; None when
         nothing is remembered."""
         if not len(self.points):
             return None
-        rel = self.points[None] - position.reshape(-1, 1, 2)  # (M, P, 2) odom offsets pose -> point
-        c, s = torch.cos(yaw).reshape(-1, 1), torch.sin(yaw).reshape(-1, 1)
-        fx = (c * rel[..., 0] + s * rel[..., 1]).abs() - self.footprint.half_length  # (M, P) outside the edge
-        fy = (-s * rel[..., 0] + c * rel[..., 1]).abs() - self.footprint.half_width
-        inside = torch.maximum(fx, fy).clamp(max=0.0)  # (M, P) <= 0: minus the depth of a point inside
-        signed = torch.hypot(fx.clamp(min=0.0), fy.clamp(min=0.0)) + inside  # (M, P) signed distance
+        signed = self._signed_distance(position.reshape(-1, 2), yaw.reshape(-1))  # (M, P)
         p = (1.0 - signed.min(-1).values / self.fade_m).clamp(min=0.0)  # (M,) 1 at the edge, more inside
         return p.reshape(position.shape[:-1]) * self.force_n
