@@ -229,6 +229,12 @@ def test_a_measured_touch_goes_into_the_contact_memory_and_an_untrusted_one_does
         assert robot.tick(stamp) is not None
         assert len(memory.points) == touches + touched, stamp
         touches = len(memory.points)
+    # A touch that began and ended between two ticks (contacts at 50 Hz, ticks at 10 Hz) is remembered.
+    for stamp, forces in ((23.5, [40.0]), (23.6, []), (24.0, [])):
+        body_pub.publish(contacts_msg(stamp, ["trunk"][: len(forces)], forces))
+        assert robot.spin_until(lambda s=stamp: any(abs(t - s) < 1e-6 for t, _ in node.gate.history["body"]), 5.0)
+    assert robot.tick(24.0) is not None
+    assert len(memory.points) == touches + 1
     assert torch.isfinite(memory.points).all()
     robot.destroy_publisher(body_pub)
     robot.destroy_publisher(mode_pub)

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from lecun_agent.actor import Planner, PlannerConfig
-from lecun_agent.actor.contact_memory import FADE_M, ContactMemory, Footprint
+from lecun_agent.actor.contact_memory import FADE_M, ContactMemory, Footprint, strongest_touches
 from lecun_agent.actor.plan_cost import PlanScorer
 from lecun_agent.actor.toy import PointMassModel
 from lecun_agent.body.robot_model import load_robot_model
@@ -84,6 +84,12 @@ def test_the_charge_is_full_on_the_edge_deeper_inside_and_fades_outside():
     # Turned 90 deg at the touch pose, the spot is 0.3 m off the left side: 0.14 m outside.
     turned = memory.force(torch.zeros(1, 2), torch.tensor([math.pi / 2]))
     assert float(turned[0]) == pytest.approx(100.0 * (1 - 0.14 / FADE_M), abs=1e-3)
+
+
+def test_the_touches_since_the_last_tick_are_the_strongest_per_link_of_the_trusted_readings():
+    readings = [{}, {"FL_thigh": 20.0}, {"FL_thigh": 5.0, "base": 3.0}, {"FL_calf": float("nan"), "base": 90.0}, {}]
+    assert strongest_touches(readings) == {"FL_thigh": 20.0, "base": 3.0}  # the NaN reading is left out whole
+    assert strongest_touches([]) == {} and strongest_touches([{"RR_hip": float("inf")}]) == {}
 
 
 def test_a_spot_the_body_now_stands_on_is_forgotten():

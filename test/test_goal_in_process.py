@@ -70,6 +70,24 @@ def test_one_agent_tick_per_camera_frame_and_what_the_agent_sees(episode):
     assert np.allclose(np.diff(run.log["t"]), 0.02)
 
 
+def test_a_tick_sees_every_touch_since_the_last_one(episode):
+    seen = []
+
+    def agent(obs):
+        seen.append(obs)
+        return straight_line_agent()(obs)
+
+    run = run_goal_episode(agent, 3, episode, max_seconds=5.0)  # the straight line walks into a block
+    force = run.log["body_contact_force"]  # (T,) N per control step; tick k observes step 5 k
+    assert force.max() > 1.0
+    for k, obs in enumerate(seen[1:], start=1):
+        window = force[5 * (k - 1) + 1 : 5 * k + 1]  # the steps since the last tick, its own included
+        assert (sum(obs.touches.values()) > 0) == bool((window > 0).any()), obs.t
+        assert sum(obs.touches.values()) >= window.max() - 1e-9
+    # Touches that began and ended between two ticks: the tick's own reading alone would miss them.
+    assert any(sum(obs.touches.values()) > 1.0 and obs.readings.body_contact_force == 0 for obs in seen)
+
+
 def test_guardrail_passes_a_healthy_walk_and_the_robot_heads_for_the_goal(episode):
     run = run_goal_episode(straight_line_agent(), 0, episode, max_seconds=3.0)
     reasons = run.metrics["guardrail_interventions"]

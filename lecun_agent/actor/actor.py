@@ -102,9 +102,10 @@ class Actor:
             body_contacts: Mapping[str, float] | None = None) -> PlanResult:
         """One tick: latent (D,), odom pose (x, y, yaw), odom goal (x, y) or None, the command the rate
         limit starts from (3,) or None (actor_node: its previous proposal); `seed` makes the tick's
-        sampling reproducible (lock-step). body_contacts: the tick's measured body (non-foot) contact
-        force per link, N (None without bump sensors): above TOUCH_N in all, the touch goes into the
-        planner's contact memory, placed by the links that touched."""
+        sampling reproducible (lock-step). body_contacts: the measured body (non-foot) contact force
+        per link since the last tick, N (contact_memory.strongest_touches; None without bump sensors):
+        above TOUCH_N in all, the touch goes into the planner's contact memory, placed by the links
+        that touched. A point the body now stands on is forgotten first."""
         self.planner.memory.forget_under(torch.as_tensor(pose, dtype=torch.float32).reshape(-1))
         touch_n = sum(body_contacts.values()) if body_contacts else 0.0
         if math.isfinite(touch_n) and touch_n > TOUCH_N:  # a non-finite reading is untrusted: no touch

@@ -33,7 +33,7 @@ footprint, and every plan, standing still included, paid for them (docs/actor.md
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import torch
@@ -79,6 +79,19 @@ class Footprint:
         """Where the direction (dx, dy) (any length > 0) leaves the rectangle."""
         scale = 1.0 / max(abs(dx) / self.half_length, abs(dy) / self.half_width)
         return dx * scale, dy * scale
+
+
+def strongest_touches(readings: Iterable[Mapping[str, float]]) -> dict[str, float]:
+    """{link: N} readings of body contacts (one per sensor message since the last planning tick) ->
+    the strongest force per link, over the readings that are finite throughout (an untrusted one is
+    left out). A touch that begins and ends between two ticks (10 Hz against contacts at 50 Hz) is
+    remembered too."""
+    strongest: dict[str, float] = {}
+    for reading in readings:
+        if all(math.isfinite(force) for force in reading.values()):
+            for link, force in reading.items():
+                strongest[link] = max(force, strongest.get(link, force))
+    return strongest
 
 
 class ContactMemory:

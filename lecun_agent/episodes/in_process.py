@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from lecun_agent.actor.contact_memory import strongest_touches
 from lecun_agent.actor.straight import StraightLineSettings, straight_line_command
 from lecun_agent.body.readings import Readings, quat_to_rpy
 from lecun_agent.cost.features import base_twist, features_from_readings
@@ -52,6 +53,8 @@ class Observation:
     odom: np.ndarray  # (6,) x, y (m), yaw (rad) in odom; vx, vy (m/s), yaw rate (rad/s) in the body frame
     goal: np.ndarray  # (2,) m, goal x, y in odom (= the arena's: odom starts at the true start pose)
     readings: Readings  # everything the sensors said at t
+    touches: dict[str, float] = field(default_factory=dict)  # N per link, the strongest body contact
+    # since the last tick (contact_memory.strongest_touches over every control step's reading)
 
 
 Agent = Callable[[Observation], np.ndarray]  # observation -> (3,) proposed vx, vy, yaw rate
@@ -124,6 +127,7 @@ class GoalEpisode:
         self.guard = Guardrail(self.guardrail_config, self.cost.veto)
         self.log = StepLog()
         self.ended_by, self.step_index, self._driving = None, 0, np.zeros(3)
+        self._touched: list[dict[str, float]] = []  # body contacts of the steps since the last observation
         cfg = self.sim.config
         self.frame = np.zeros((cfg.camera_height, cfg.camera_width, 3), np.uint8)
         self._after_step()
@@ -187,6 +191,7 @@ class GoalEpisode:
         log.energy_w.append(float(data.raw["energy"]))
         log.cost.append(float(data.costs))
         log.cmd.append(self._driving)
+        self._touched.append(r.body_contacts)
         self.ended_by = episode_end(t, gt.pos, gt.quat, self.goal, self.rules)
         return float(data.costs)
 
@@ -199,7 +204,8 @@ class GoalEpisode:
         r = self.readings
         yaw = float(quat_to_rpy(r.odom_quat)[2])
         odom = np.array([r.odom_pos[0], r.odom_pos[1], yaw, *base_twist(r)], dtype=np.float64)
-        return Observation(r.stamp, self.frame, proprio_from_readings(r), odom, self.goal, r)
+        touches, self._touched = strongest_touches(self._touched), []
+        return Observation(r.stamp, self.frame, proprio_from_readings(r), odom, self.goal, r, touches)
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """actor_node: the actor. Plans in the world model's latent space and proposes the tick's command.
 
-On each `agent/latent` (the agent tick: one per camera frame) it takes the odometry and the body
-contacts of the tick's instant (TickGate; a touch goes into the planner's contact memory), the
+On each `agent/latent` (the agent tick: one per camera frame) it takes the odometry of the tick's
+instant (TickGate), the body contacts since the previous tick (a touch goes into the planner's
+contact memory, even one that began and ended between two ticks), the
 latest `goal_pose` and its own previous proposal (where the command rate limit starts; the
 guardrail's later re-decisions of a tick would make it depend on message timing, so lock-step
 runs could differ), runs one `Actor.act` (actor/actor.py: MPPI through the
@@ -34,6 +35,7 @@ from visualization_msgs.msg import MarkerArray
 
 from lecun_agent.actor.actor import Actor, ActorSettings, feature_heads, heads_path, mode1_policy, policy_path
 from lecun_agent.actor.config import PlannerConfig
+from lecun_agent.actor.contact_memory import strongest_touches
 from lecun_agent.actor.feature_heads import describe
 from lecun_agent.body.readings import quat_to_rpy
 from lecun_agent.dataset.format import DatasetSpec
@@ -71,6 +73,7 @@ class ActorNode(Node):
         self.mode = "explore"
         self.last_proposal = np.zeros(3)  # where the next plan's rate limit starts
         self.answered: tuple[float, list] | None = None  # (stamp, messages) of the last tick answered
+        self.last_tick_stamp: float | None = None  # body contacts after it are the next tick's touches
         self.plan_ms: list[float] = []
         self.counts: Counter[str] = Counter()
         self.gate = TickGate(self, ("odom",), sync_s, self._tick, optional=("mode", "body"))
@@ -83,8 +86,8 @@ class ActorNode(Node):
         sub(Image, "agent/latent", lambda m: self.gate.event(conv.stamp_to_sec(m.header.stamp), m),
             NEWEST_SENSOR_QOS)
         sub(Odometry, "odom", self.gate.feed("odom"), SENSOR_QOS)
-        # The tick's measured body contacts (a robot without bump sensors sends none): touches go into
-        # the planner's contact memory (actor/contact_memory.py).
+        # Measured body contacts (a robot without bump sensors sends none): the touches since the last
+        # tick go into the planner's contact memory (actor/contact_memory.py).
         sub(JointState, "body_contacts", self.gate.feed("body"), SENSOR_QOS)
         sub(PoseStamped, "goal_pose", self._on_goal, COMMAND_QOS)
         # The tick's mode: the configurator's as of the tick's odometry (lock-step: the same tick rests in
@@ -144,12 +147,22 @@ class ActorNode(Node):
                 publisher.publish(msg)
             return
         self.mode = mode_of(inputs["mode"]) or self.mode
-        answer = self._answer(stamp, latent_msg, inputs["odom"], inputs["body"])
+        answer = self._answer(stamp, latent_msg, inputs["odom"], self._touches(stamp, inputs["body"]))
         self.answered = (stamp, answer)
         for publisher, msg in answer:
             publisher.publish(msg)
 
-    def _answer(self, stamp: float, latent_msg: Image, odom: Odometry | None, body: JointState | None) -> list[tuple]:
+    def _touches(self, stamp: float, instant: JointState | None) -> dict[str, float] | None:
+        """The strongest body contact per link since the previous tick (the tick's instant only at the
+        first tick, or when time went back: a new episode); None without bump sensors."""
+        after, self.last_tick_stamp = self.last_tick_stamp, stamp
+        window = self.gate.since("body", after, stamp) if after is not None and after < stamp else []
+        if not window:
+            window = [] if instant is None else [instant]
+        return strongest_touches(conv.contact_forces(msg) for msg in window) if window else None
+
+    def _answer(self, stamp: float, latent_msg: Image, odom: Odometry | None,
+                touch: dict[str, float] | None) -> list[tuple]:
         """The tick's messages, in publishing order (the plan's predictions before the proposal)."""
         header_stamp, why = latent_msg.header.stamp, None
         try:
@@ -168,7 +181,6 @@ class ActorNode(Node):
         p, q = odom.pose.pose.position, odom.pose.pose.orientation
         pose = (p.x, p.y, float(quat_to_rpy(np.array([q.x, q.y, q.z, q.w]))[2]))
         seed = self.planner_config.seed + int(round(stamp * 1000))  # the same tick plans the same
-        touch = None if body is None else conv.contact_forces(body)  # NaN or Inf: no touch (Actor.act)
         result = self.actor.act(latent, pose, self.goal, self.last_proposal, seed, self.planner_config.deadline_s,
                                 body_contacts=touch)
         self.last_proposal = result.actions[0].numpy().astype(float)

@@ -64,6 +64,10 @@ class TickGate:
     def latest(self, name: str) -> Any:
         return self.history[name][-1][1] if self.history[name] else None
 
+    def since(self, name: str, after: float, upto: float) -> list[Any]:
+        """Input `name`'s messages stamped in (after, upto], oldest first (as many as `keep` holds)."""
+        return [msg for t, msg in self.history[name] if after + EPS < t <= upto + EPS]
+
     def event(self, stamp: float, item: Any) -> None:
         self.pending.append((stamp, item, time.monotonic()))
         self.release()
