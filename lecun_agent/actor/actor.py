@@ -106,10 +106,11 @@ class Actor:
         per link since the last tick, N (contact_memory.strongest_touches; None without bump sensors):
         above TOUCH_N in all, the touch goes into the planner's contact memory, placed by the links
         that touched. A point the body now stands on is forgotten first."""
-        self.planner.memory.forget_under(torch.as_tensor(pose, dtype=torch.float32).reshape(-1))
+        at = torch.as_tensor(pose, dtype=torch.float32).reshape(-1)
+        self.planner.memory.forget_under(at)
         touch_n = sum(body_contacts.values()) if body_contacts else 0.0
         if math.isfinite(touch_n) and touch_n > TOUCH_N:  # a non-finite reading is untrusted: no touch
-            self.planner.memory.touch(torch.as_tensor(pose, dtype=torch.float32).reshape(-1),
+            self.planner.memory.touch(at,
                                       None if last_action is None else torch.as_tensor(last_action).float().reshape(-1),
                                       body_contacts)
         if self.settings.mode == "mode1":

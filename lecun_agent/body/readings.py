@@ -73,6 +73,11 @@ def quat_to_rpy(quat: np.ndarray) -> np.ndarray:
     return np.array([roll, pitch, yaw])
 
 
+def wrap_angle(angle: float) -> float:
+    """An angle in rad brought into [-pi, pi)."""
+    return float((angle + np.pi) % (2 * np.pi) - np.pi)
+
+
 def tilt_of(quat: np.ndarray) -> float:
     """Angle in rad between the body's up axis and the world's up axis."""
     x, y, _, _ = (float(v) for v in quat)

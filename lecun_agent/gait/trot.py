@@ -15,7 +15,7 @@ import logging
 
 import numpy as np
 
-from lecun_agent.body.readings import LEGS, Readings, quat_to_rpy
+from lecun_agent.body.readings import LEGS, Readings, quat_to_rpy, wrap_angle
 from lecun_agent.body.robot_model import RobotModel, load_robot_model
 from lecun_agent.gait.config import GaitConfig
 from lecun_agent.gait.kinematics import leg_geometries, leg_ik
@@ -24,10 +24,6 @@ log = logging.getLogger(__name__)
 
 PHASE_OFFSETS = {"FL": 0.0, "RR": 0.0, "FR": 0.5, "RL": 0.5}  # diagonal pairs
 PHASE_DECIMALS = 9  # the phase is kept to 1e-9 of a cycle
-
-
-def _wrap(a: float) -> float:
-    return float((a + np.pi) % (2 * np.pi) - np.pi)
 
 
 class TrotGait:
@@ -114,11 +110,11 @@ class TrotGait:
         if self.yaw_ref is None or not self.active:
             self.yaw_ref = yaw
             return self.cmd.copy()
-        self.yaw_ref = _wrap(self.yaw_ref + self.cmd[2] * dt)
-        err = _wrap(self.yaw_ref - yaw)
+        self.yaw_ref = wrap_angle(self.yaw_ref + self.cmd[2] * dt)
+        err = wrap_angle(self.yaw_ref - yaw)
         if abs(err) > cfg.heading_error_max:  # anti-windup: the reference waits for the body
             err = float(np.sign(err)) * cfg.heading_error_max
-            self.yaw_ref = _wrap(yaw + err)
+            self.yaw_ref = wrap_angle(yaw + err)
         out = self.cmd.copy()
         out[2] += cfg.heading_kp * err
         out[1] += cfg.lateral_kv * (self.cmd[1] - self.vel_meas[1])

@@ -156,9 +156,10 @@ class ActorNode(Node):
         """The strongest body contact per link since the previous tick (the tick's instant only at the
         first tick, or when time went back: a new episode); None without bump sensors."""
         after, self.last_tick_stamp = self.last_tick_stamp, stamp
-        window = self.gate.since("body", after, stamp) if after is not None and after < stamp else []
-        if not window:
+        if after is None or after >= stamp:
             window = [] if instant is None else [instant]
+        else:  # an old reading already counted at its own tick is not a touch at this pose
+            window = self.gate.since("body", after, stamp)
         return strongest_touches(conv.contact_forces(msg) for msg in window) if window else None
 
     def _answer(self, stamp: float, latent_msg: Image, odom: Odometry | None,

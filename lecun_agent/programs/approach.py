@@ -29,6 +29,7 @@ from typing import Protocol
 
 import numpy as np
 
+from lecun_agent.body.readings import wrap_angle
 from lecun_agent.gait.config import GaitConfig
 from lecun_agent.programs.exploration import OUProgram
 
@@ -52,10 +53,6 @@ class Senses(Protocol):
 # What issued each command; the collector stores the index per step (optional `program_phase`).
 PHASES: tuple[str, ...] = ("wander", "turn", "walk", "stand", "back")
 BODY_FRONT_M = 0.23  # from the base centre to the front of the body and the camera
-
-
-def _wrap(a: float) -> float:
-    return float((a + np.pi) % (2 * np.pi) - np.pi)
 
 
 class ApproachProgram:
@@ -108,7 +105,7 @@ class ApproachProgram:
     def next(self, senses: Senses) -> np.ndarray | None:
         """The next target command (not rate-limited), or None when the cycle is over."""
         self.left -= self.dt
-        err = _wrap(self.target - senses.heading())
+        err = wrap_angle(self.target - senses.heading())
         force = senses.contact_force()
         if force > self.contact_n and not self.touched:
             self.touched, self.touches = True, self.touches + 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pybullet
 
+from lecun_agent.body.readings import wrap_angle
 from lecun_agent.sim.world import RobotHandles
 
 GRAVITY = np.array([0.0, 0.0, 9.81])  # m/s^2, what an accelerometer at rest reads (upwards)
@@ -124,7 +125,7 @@ class OdometryEstimator:
             v_body = v_body + noise
             w_body = w_body + np.array([0.0, 0.0, self.yaw_bias])
         true_yaw = _yaw_of(quat)
-        turned = _wrap(true_yaw - self._true_yaw)
+        turned = wrap_angle(true_yaw - self._true_yaw)
         true_mid, est_mid = self._true_yaw + 0.5 * turned, self.yaw + 0.5 * (turned + self.yaw_bias * dt)
         # The period's displacement in the heading frame (yaw only), scaled, noise added, then laid
         # along the estimated heading: with no errors, exactly the true displacement.
@@ -136,10 +137,6 @@ class OdometryEstimator:
         roll_pitch = quat_mul(yaw_quat(-true_yaw), np.asarray(quat, dtype=float))
         q_est = quat_mul(yaw_quat(self.yaw), roll_pitch)
         return self.pos.copy(), q_est / np.linalg.norm(q_est), v_body, w_body
-
-
-def _wrap(angle: float) -> float:
-    return float((angle + np.pi) % (2 * np.pi) - np.pi)
 
 
 def _yaw_rotation(yaw: float) -> np.ndarray:
