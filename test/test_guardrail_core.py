@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -392,3 +393,29 @@ def test_non_finite_stamp_is_invalid():
     assert not g.seen("joint_states", math.inf, 0.6)
     feed(g, 0.6, skip=("joint_states",))
     assert g.decide(0.6).reasons == ("invalid:joint_states",)
+
+
+def test_rolled_past_tilt_stop_steps_towards_the_lower_side_and_pitched_back_stands():
+    """A knocked body rolling over is caught by a step under it (tilted_step, also between proposals);
+    pitched back with its front feet up, it stands; another stop rule, or roll_step 0, means zero."""
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 1.0, cmd=(0.3, 0.0, 0.0))
+    g.attitude(1.02, _rolled(1.1 * CFG.tilt_stop))  # left side up
+    d = g.check(1.03)
+    assert d.verdict == Verdict.CLAMP and d.reasons == ("tilted_step",)
+    assert d.cmd[1] == pytest.approx(-CFG.roll_step) and d.cmd[0] == pytest.approx(0.0, abs=1e-9) and d.cmd[2] == 0.0
+    feed(g, 1.1, (0.8, 0.3, 0.5))  # whatever the agent proposes
+    assert g.decide(1.1).cmd.tolist() == pytest.approx([0.0, -CFG.roll_step, 0.0], abs=1e-9)
+    g.attitude(1.12, _rolled(-1.1 * CFG.tilt_stop))  # right side up: step left
+    assert g.check(1.13).cmd[1] == pytest.approx(CFG.roll_step)
+    g.attitude(1.15, _pitched(-1.1 * CFG.tilt_stop))
+    assert g.check(1.16).reasons == ("tilted_stop",) and not g.check(1.16).cmd.any()
+    g.attitude(1.18, _rolled(1.1 * CFG.tilt_stop))
+    assert g.check(1.25).reasons == ("tilted_step",)
+    feed(g, 1.5, skip=("proposal",))
+    quiet = g.check(1.65)  # the agent went quiet: zero
+    assert set(quiet.reasons) == {"tilted_stop", "stale:proposal"} and not quiet.cmd.any()
+    standing = Guardrail(replace(CFG, roll_step=0.0))
+    run_until(standing, 0.0, 1.0)
+    standing.attitude(1.02, _rolled(1.1 * CFG.tilt_stop))
+    assert standing.check(1.03).reasons == ("tilted_stop",) and not standing.check(1.03).cmd.any()
