@@ -308,7 +308,7 @@ class Guardrail:
     def decide(self, now: float) -> Decision:
         """The command for the newest proposal, judged at time `now`; counts its reasons."""
         stops = self.stop_reasons(now)
-        decision = self._stop(stops) if stops else self._clamp(now)
+        decision = self._stopped(stops) if stops else self._clamp(now)
         self.last, self._decided = decision, (now, self._proposal_stamp)
         self.verdicts[decision.verdict] += 1
         self.counts.update(decision.reasons)
@@ -321,16 +321,16 @@ class Guardrail:
         stops = self.stop_reasons(now)
         if not stops:
             return self.last
-        decision = self._stop(stops)
+        decision = self._stopped(stops)
         if decision.reasons != self.last.reasons:
             self.counts.update(decision.reasons)
             self.verdicts[decision.verdict] += 1
         self.last = decision
         return decision
 
-    def _stop(self, stops: list[tuple[str, str]]) -> Decision:
-        """Zero, with every stop rule's reason; or, when the only one is tilted_stop and the tilt is a roll,
-        the step towards the lower side (tilted_step)."""
+    def _stopped(self, stops: list[tuple[str, str]]) -> Decision:
+        """The decision while stop rules hold: zero, with every rule's reason; or, when the only one is
+        tilted_stop and the tilt is a roll, the step towards the lower side (tilted_step)."""
         uphill, speed = self._uphill, self.config.roll_step
         rolled = uphill is not None and abs(uphill[1]) > abs(uphill[0])  # the raised side is left or right
         if [k for k, _ in stops] == ["tilted_stop"] and speed > 0 and rolled:
