@@ -419,3 +419,25 @@ def test_rolled_past_tilt_stop_steps_towards_the_lower_side_and_pitched_back_sta
     run_until(standing, 0.0, 1.0)
     standing.attitude(1.02, _rolled(1.1 * CFG.tilt_stop))
     assert standing.check(1.03).reasons == ("tilted_stop",) and not standing.check(1.03).cmd.any()
+
+
+@pytest.mark.parametrize("bad", ["nan_imu", "future_imu", "stale_imu", "nan_command", "e_stop"])
+def test_a_roll_step_never_goes_out_on_input_it_cannot_trust(bad):
+    """tilted_step is the guardrail's own command, so it needs every input trusted: any other stop rule
+    (an untrusted or silent IMU, a non-finite proposal, an e-stop) gives zero."""
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 1.0, cmd=(0.3, 0.0, 0.0))
+    g.attitude(1.02, _rolled(1.1 * CFG.tilt_stop))
+    feed(g, 1.05, skip=("imu",) if bad == "stale_imu" else ())
+    assert g.check(1.06).reasons == ("tilted_step",) or bad == "stale_imu"
+    if bad == "nan_imu":
+        g.seen("imu", 1.07, 1.07, "NaN in orientation")
+    elif bad == "future_imu":
+        g.seen("imu", 1.07 + 10 * CFG.future_tolerance_s, 1.07)
+    elif bad == "nan_command":
+        g.propose((math.nan, 0.0, 0.0), 1.07, 1.07)
+    elif bad == "e_stop":
+        g.e_stop()
+    now = 1.07 + (CFG.timeout_imu if bad == "stale_imu" else 0.0)
+    for d in (g.check(now), g.decide(now)):
+        assert d.verdict == Verdict.STOP and "tilted_stop" in d.reasons and len(d.reasons) > 1 and not d.cmd.any()
