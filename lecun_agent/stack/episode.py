@@ -137,11 +137,16 @@ def run_episode(out: Path, options: StackOptions, duration_s: float | None = Non
         if stack is not None:
             codes = stack.shutdown(spin=lambda: executor.spin_once(timeout_sec=0.02))
         executor.shutdown()
-        monitor.destroy_node()
-        rclpy.try_shutdown()
     log.info("node exit codes: %s", codes)
     respawns = stack.respawns if stack is not None else {}
-    return _score(out, options, monitor, arena, rules, goal_episode, duration_s, crashes, respawns)
+    # Scored before the monitor's node is destroyed: Fast DDS can deadlock destroying a publisher
+    # (seen once in an eval, the process hung there for good), and the episode's results must be
+    # on disk whatever the teardown does (the eval stops waiting for a process that wrote them).
+    try:
+        return _score(out, options, monitor, arena, rules, goal_episode, duration_s, crashes, respawns)
+    finally:
+        monitor.destroy_node()
+        rclpy.try_shutdown()
 
 
 def goal_message(goal_xy: np.ndarray) -> PoseStamped:

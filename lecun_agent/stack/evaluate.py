@@ -28,6 +28,7 @@ ROW_KEYS = ("seed", "success", "ended_by", "line_blocked", "falls", "collisions"
             "energy_per_meter", "path_length_m", "final_distance_m", "sim_seconds", "guardrail_interventions",
             "sync_timeouts", "plan_ms_p50", "plan_ms_p99", "deadline_misses", "plan_vetoes", "vetoes_then_fall",
             "wall_s")
+TEARDOWN_GRACE_S = 60.0  # s an episode process may take to exit after writing its metrics
 DOMAIN_BASE = 201  # ROS_DOMAIN_ID 201..232 for eval workers (tests use 1..100, docs 101..200)
 
 
@@ -93,6 +94,28 @@ def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: in
     return summary
 
 
+def wait_for_episode(proc: subprocess.Popen, metrics_file: Path, grace_s: float = TEARDOWN_GRACE_S,
+                     poll_s: float = 1.0) -> int:
+    """The episode process's exit code. A process that wrote its metrics and is still running grace_s
+    later is stuck in its teardown (a Fast DDS deadlock destroying a publisher was seen once): it is
+    killed and counts as finished (0), since the episode and its results are complete. One that never
+    writes them is waited for, as before: how long an episode takes is not the eval's to judge."""
+    written_at = None
+    while True:
+        try:
+            return proc.wait(timeout=poll_s)
+        except subprocess.TimeoutExpired:
+            pass
+        if written_at is None and metrics_file.exists():
+            written_at = time.monotonic()
+        if written_at is not None and time.monotonic() - written_at > grace_s:
+            log.warning("%s written, but the episode process (pid %d) did not exit within %.0f s: killed",
+                        metrics_file, proc.pid, grace_s)
+            proc.kill()
+            proc.wait()
+            return 0
+
+
 def _episode(agent: str, seed: int, out: Path, video: bool, realtime: bool, extra: tuple[str, ...], domain: int,
              procs: dict[int, subprocess.Popen]) -> dict[str, Any]:
     """One `lecun-agent sim` process; its metrics as a row (a crashed episode is a failed row, not lost)."""
@@ -101,12 +124,13 @@ def _episode(agent: str, seed: int, out: Path, video: bool, realtime: bool, extr
            *(["--realtime"] if realtime else []), *([] if video else ["--no-record-video"]), *extra]
     env = {**os.environ, "ROS_DOMAIN_ID": str(domain), "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST"}
     start = time.monotonic()
+    metrics_file = out / "metrics.json"
+    metrics_file.unlink(missing_ok=True)  # a result from an earlier run into the same folder is not this one's
     with open(out / "episode.log", "w") as logfile:
         proc = subprocess.Popen(cmd, stdout=logfile, stderr=subprocess.STDOUT, env=env)
         procs[seed] = proc
-        code = proc.wait()
+        code = wait_for_episode(proc, metrics_file)
         procs.pop(seed, None)
-    metrics_file = out / "metrics.json"
     if code != 0 and not metrics_file.exists():
         tail = "\n".join((out / "episode.log").read_text(errors="replace").splitlines()[-5:])
         log.error("seed %d: the episode failed (exit %d): %s", seed, code, tail)
