@@ -433,10 +433,16 @@ def test_diagnostics_report_counts_reasons_and_sync_timeouts(normal):
     call(robot, Trigger, "/e_stop", Trigger.Request())
     robot.run(TICK)
     call(robot, Trigger, "/reset_e_stop", Trigger.Request())
+    received = len(robot.diags)
     cost.diagnostics.flush()
-    wait_for(lambda: any(s.name == "cost_node" for a in robot.diags for s in a.status), 5.0)
-    status = [s for a in robot.diags for s in a.status if s.name == "cost_node"][-1]
-    keys = {kv.key: kv.value for kv in status.values}
+
+    def reported_after_flush() -> dict[str, str]:  # the newest cost_node status the robot has received since
+        statuses = [s for a in robot.diags[received:] for s in a.status if s.name == "cost_node"]
+        return {kv.key: kv.value for kv in statuses[-1].values} if statuses else {}
+
+    # the periodic reports keep arriving: wait for one that was published after the e-stop was counted
+    wait_for(lambda: "count.e_stop" in reported_after_flush(), 5.0)
+    keys = reported_after_flush()
     assert int(keys["count.stale:imu"]) > 0 and int(keys["count.e_stop"]) > 0
     assert "weight.pain" in keys and "cost.total" in keys and int(keys["sync_timeouts"]) >= 0
 
