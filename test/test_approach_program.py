@@ -1,10 +1,12 @@
 """Approach-and-touch exploration: it walks slowly at a surface in view and, when its planned walk
-overshoots, touches it and keeps pushing; its commands never react to a touch (so only the camera
-can tell a touch is coming); the mixed program alternates it with wandering, rate-limited."""
+overshoots, touches it and keeps pushing, or walks past it faster with a sidestep; its commands
+never react to a touch (so only the camera can tell a touch is coming); the mixed program
+alternates it with wandering, rate-limited."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from lecun_agent.gait.config import GaitConfig
 from lecun_agent.programs.approach import ApproachProgram, MixedProgram
@@ -54,7 +56,7 @@ def run_cycle(program: ApproachProgram, world: Corridor, steps: int = 600) -> li
 
 
 def test_an_overshooting_walk_touches_and_keeps_pushing_slowly():
-    program = ApproachProgram(DT, seed=0, phantom_prob=0.0, end_gap_m=(-0.3, -0.2))
+    program = ApproachProgram(DT, seed=0, phantom_prob=0.0, pass_prob=0.0, end_gap_m=(-0.3, -0.2))
     world = Corridor()
     trace = run_cycle(program, world)
     order = [p for i, (p, _) in enumerate(trace) if i == 0 or trace[i - 1][0] != p]
@@ -66,7 +68,7 @@ def test_an_overshooting_walk_touches_and_keeps_pushing_slowly():
 
 
 def test_a_short_walk_stops_before_the_wall():
-    program = ApproachProgram(DT, seed=1, phantom_prob=0.0, end_gap_m=(0.2, 0.3))
+    program = ApproachProgram(DT, seed=1, phantom_prob=0.0, pass_prob=0.0, end_gap_m=(0.2, 0.3))
     world = Corridor()
     run_cycle(program, world)
     assert not program.touched and world.touching_steps == 0
@@ -75,18 +77,29 @@ def test_a_short_walk_stops_before_the_wall():
 def test_commands_never_react_to_a_touch_below_the_reflex():
     """The same seed in the same corridor, with and without contact sensing: the same commands, so
     a touch cannot be read off the commands; only a hard push (the reflex) ends a walk early."""
-    for seed in range(4):
-        kw = {"phantom_prob": 0.0, "end_gap_m": (-0.4, 0.2)}
+    kinds = set()
+    for seed in range(8):
+        kw = {"phantom_prob": 0.0, "pass_prob": 0.5, "end_gap_m": (-0.4, 0.2)}
         sensed = run_cycle(ApproachProgram(DT, seed, **kw), Corridor(sensing=True))
         blind = run_cycle(ApproachProgram(DT, seed, **kw), Corridor(sensing=False))
         assert len(sensed) == len(blind) and all(
             np.array_equal(a[1], b[1]) for a, b in zip(sensed, blind, strict=True)
         )
-    hard = run_cycle(
-        ApproachProgram(DT, 0, phantom_prob=0.0, end_gap_m=(-0.5, -0.4)), Corridor(force_n=500.0)
-    )
-    soft = run_cycle(ApproachProgram(DT, 0, phantom_prob=0.0, end_gap_m=(-0.5, -0.4)), Corridor())
+        kinds |= {p for p, _ in sensed if p in ("walk", "pass")}
+    assert kinds == {"walk", "pass"}  # both kinds of cycle were checked
+    kw = {"phantom_prob": 0.0, "pass_prob": 0.0, "end_gap_m": (-0.5, -0.4)}
+    hard = run_cycle(ApproachProgram(DT, 0, **kw), Corridor(force_n=500.0))
+    soft = run_cycle(ApproachProgram(DT, 0, **kw), Corridor())
     assert sum(p == "walk" for p, _ in hard) < sum(p == "walk" for p, _ in soft)
+
+
+def test_a_pass_walks_faster_with_a_sidestep():
+    for seed in range(4):
+        program, world = ApproachProgram(DT, seed, phantom_prob=0.0, pass_prob=1.0), Corridor(wall_m=1.5)
+        trace = run_cycle(program, world)
+        walk = np.array([c for p, c in trace if p == "pass"])
+        assert len(walk) > 0 and not any(p == "walk" for p, _ in trace)
+        assert np.all(walk[:, 0] >= 0.3) and np.all(walk[:, 0] <= 0.8) and np.all(np.abs(walk[:, 1]) <= 0.3)
 
 
 def test_phantom_cycles_walk_at_open_floor():
@@ -129,3 +142,11 @@ def test_same_seed_same_program():
         return np.array(out)
 
     assert np.array_equal(commands(5), commands(5)) and not np.array_equal(commands(5), commands(6))
+
+
+def test_collect_refuses_a_pass_share_outside_0_to_1():
+    from lecun_agent.learning.collect import run_episode
+    from lecun_agent.sim.config import SimConfig
+
+    with pytest.raises(ValueError, match="pass_share"):
+        run_episode(0, 1.0, SimConfig(), GaitConfig(), pass_share=1.5)

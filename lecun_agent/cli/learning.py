@@ -29,13 +29,22 @@ def add_collect(sub: argparse._SubParsersAction) -> None:
         default="mixed",
         help="mixed: wandering alternating with approach-and-touch cycles (default); wander: no approaches",
     )
+    p.add_argument(
+        "--pass-share",
+        type=float,
+        default=0.0,
+        help="share of the approach cycles at a surface that walk past it, faster and with a sidestep "
+        "(close passes); 0 = the shipped model's data",
+    )
     p.set_defaults(func=_collect)
 
 
 def _collect(args: argparse.Namespace) -> int:
     from lecun_agent.learning.collect import CollectConfig, collect
 
-    cfg = CollectConfig(args.episodes, args.seed_start, args.episode_seconds, args.workers, args.program)
+    cfg = CollectConfig(
+        args.episodes, args.seed_start, args.episode_seconds, args.workers, args.program, args.pass_share
+    )
     summary = collect(args.out, cfg)
     print(json.dumps(summary, indent=2))
     return 0

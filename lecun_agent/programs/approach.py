@@ -7,18 +7,23 @@ at a time:
 
     turn   face the target, picked from range readings all around (it is then in the camera's view)
     walk   walk straight at it, slowly (0.15-0.45 m/s), for a time fixed when the walk starts
+    pass   or, in a share of the cycles at a surface (`pass_prob`, 0 by default), walk past it: aimed
+           0.15-0.45 rad to one side, at 0.3-0.8 m/s with a sidestep of up to 0.3 m/s, on beyond
+           the target's distance
     stand  stop a moment
     back   back off a little (only if the way behind is clear), then hand control back
 
-The walk's length is drawn when the cycle starts: the distance to the target minus a random end
-gap between -0.3 m (overshoot: the robot touches and keeps pushing, blocked, while the command
-says go) and +0.4 m (it stops short). About a third of the targets are open floor ("phantom"
-approaches), walked the same way. The commands never react to a touch, so they are the same
-whether a touch happens or not: only what the camera sees ahead tells (a baseline without the
-camera cannot read a touch off the commands). Contacts are measured by the robot's own
-non-foot contact force sensing (the dataset's label), never taken from the simulator's geometry;
-the range readings only steer the program, as a person with a joystick would. A reflex stops the
-walk on a hard push (above `stop_n`), which is rare at these speeds.
+The walk's length is drawn when the cycle starts: the distance to the target minus a random end gap
+between -0.6 m (overshoot: the robot touches and keeps pushing, blocked, while the command says go)
+and +0.4 m (it stops short). A pass walks on 0-0.8 m beyond the target's distance, so it clears the
+surface's edge, grazes it or slides along it: the close passes, at the planner's speeds and with
+its sidesteps, that a world model must tell from touches. About a third of the targets are open
+floor ("phantom" approaches), walked the same way. The commands never react to a touch, so they are
+the same whether a touch happens or not: only what the camera sees ahead tells (a baseline without
+the camera cannot read a touch off the commands). Contacts are measured by the robot's own non-foot
+contact force sensing (the dataset's label), never taken from the simulator's geometry; the range
+readings only steer the program, as a person with a joystick would. A reflex stops the walk on a
+hard push (above `stop_n`).
 
 `MixedProgram` alternates wandering segments and approach cycles in one episode.
 """
@@ -51,7 +56,7 @@ class Senses(Protocol):
 
 
 # What issued each command; the collector stores the index per step (optional `program_phase`).
-PHASES: tuple[str, ...] = ("wander", "turn", "walk", "stand", "back")
+PHASES: tuple[str, ...] = ("wander", "turn", "walk", "stand", "back", "pass")
 BODY_FRONT_M = 0.23  # from the base centre to the front of the body and the camera
 
 
@@ -69,6 +74,11 @@ class ApproachProgram:
         stand_s: tuple[float, float] = (0.2, 0.8),
         back_s: tuple[float, float] = (0.5, 1.5),
         back_speed: float = 0.25,  # m/s
+        pass_prob: float = 0.0,  # share of the cycles at a surface that walk past it (collect --pass-share)
+        pass_speed: tuple[float, float] = (0.3, 0.8),  # m/s
+        pass_aim_rad: tuple[float, float] = (0.15, 0.45),  # aim to one side of the target
+        pass_sidestep: float = 0.3,  # m/s, largest |vy| of a pass
+        pass_beyond_m: tuple[float, float] = (0.0, 0.8),  # walked beyond the target's distance
         contact_n: float = 1.0,  # N of measured non-foot force that counts as a touch (counted only)
         stop_n: float = 150.0,  # N of measured non-foot force that ends a walk (a reflex)
     ):
@@ -76,6 +86,8 @@ class ApproachProgram:
         self.rng = np.random.default_rng([seed, 11])
         self.phantom_prob, self.speed, self.range_m, self.end_gap_m = phantom_prob, speed, range_m, end_gap_m
         self.stand_s, self.back_s, self.back_speed = stand_s, back_s, back_speed
+        self.pass_prob, self.pass_speed, self.pass_aim_rad = pass_prob, pass_speed, pass_aim_rad
+        self.pass_sidestep, self.pass_beyond_m = pass_sidestep, pass_beyond_m
         self.contact_n, self.stop_n = contact_n, stop_n
         self.phase: str | None = None
         self.touched = False
@@ -95,9 +107,18 @@ class ApproachProgram:
         prefer_ahead = np.exp(-2.0 * np.abs(angles[ok]))  # (n,) less turning, more approaching
         pick = int(self.rng.choice(ok, p=prefer_ahead / prefer_ahead.sum()))
         self.target = senses.heading() + angles[pick] + self.rng.uniform(-0.1, 0.1)
-        self.v = self.rng.uniform(*self.speed)
-        ahead = self.rng.uniform(*self.range_m) if self.phantom else dist[pick]  # m to the target
-        self.walk_s = max(0.3, ahead - BODY_FRONT_M - self.rng.uniform(*self.end_gap_m)) / self.v
+        # no draw for the pass when there are none: the pass-free program's draws stay as they were
+        self.passing = not self.phantom and self.pass_prob > 0 and bool(self.rng.random() < self.pass_prob)
+        self.vy = 0.0
+        if self.passing:
+            self.target += self.rng.choice([-1.0, 1.0]) * self.rng.uniform(*self.pass_aim_rad)
+            self.v = self.rng.uniform(*self.pass_speed)
+            self.vy = self.rng.uniform(-self.pass_sidestep, self.pass_sidestep)
+            self.walk_s = (dist[pick] + self.rng.uniform(*self.pass_beyond_m)) / self.v
+        else:
+            self.v = self.rng.uniform(*self.speed)
+            ahead = self.rng.uniform(*self.range_m) if self.phantom else dist[pick]  # m to the target
+            self.walk_s = max(0.3, ahead - BODY_FRONT_M - self.rng.uniform(*self.end_gap_m)) / self.v
         self.phase, self.left, self.touched = "turn", 5.0, False
         self.cycles += 1
         return True
@@ -111,12 +132,12 @@ class ApproachProgram:
             self.touched, self.touches = True, self.touches + 1
         if self.phase == "turn":
             if abs(err) < 0.1 or self.left <= 0:
-                self.phase, self.left = "walk", self.walk_s
+                self.phase, self.left = ("pass" if self.passing else "walk"), self.walk_s
             else:
                 return np.array([0.0, 0.0, np.clip(3.0 * err, -1.0, 1.0)])
-        if self.phase == "walk":
+        if self.phase in ("walk", "pass"):
             if self.left > 0 and force < self.stop_n:
-                return np.array([self.v, 0.0, np.clip(1.5 * err, -0.4, 0.4)])
+                return np.array([self.v, self.vy, np.clip(1.5 * err, -0.4, 0.4)])
             self.phase, self.left = "stand", self.rng.uniform(*self.stand_s)
         if self.phase == "stand":
             if self.left > 0:
@@ -138,12 +159,17 @@ class MixedProgram:
     """
 
     def __init__(
-        self, dt: float, seed: int, gait: GaitConfig | None = None, wander_s: tuple[float, float] = (1.0, 3.0)
+        self,
+        dt: float,
+        seed: int,
+        gait: GaitConfig | None = None,
+        wander_s: tuple[float, float] = (1.0, 3.0),
+        pass_share: float = 0.0,  # ApproachProgram's pass_prob
     ):
         gait = gait or GaitConfig()
         self.dt, self.wander_s = dt, wander_s
         self.ou = OUProgram(dt, seed, gait)
-        self.approach = ApproachProgram(dt, seed)
+        self.approach = ApproachProgram(dt, seed, pass_prob=pass_share)
         self.rng = np.random.default_rng([seed, 13])
         self.max_step = np.array([gait.lin_accel_max, gait.lin_accel_max, gait.yaw_accel_max]) * dt  # (3,)
         self.cmd = np.zeros(3)  # (3,) the rate-limited command
