@@ -56,7 +56,7 @@ def run_cycle(program: ApproachProgram, world: Corridor, steps: int = 600) -> li
 
 
 def test_an_overshooting_walk_touches_and_keeps_pushing_slowly():
-    program = ApproachProgram(DT, seed=0, phantom_prob=0.0, pass_prob=0.0, end_gap_m=(-0.3, -0.2))
+    program = ApproachProgram(DT, seed=0, phantom_prob=0.0, pass_share=0.0, end_gap_m=(-0.3, -0.2))
     world = Corridor()
     trace = run_cycle(program, world)
     order = [p for i, (p, _) in enumerate(trace) if i == 0 or trace[i - 1][0] != p]
@@ -68,7 +68,7 @@ def test_an_overshooting_walk_touches_and_keeps_pushing_slowly():
 
 
 def test_a_short_walk_stops_before_the_wall():
-    program = ApproachProgram(DT, seed=1, phantom_prob=0.0, pass_prob=0.0, end_gap_m=(0.2, 0.3))
+    program = ApproachProgram(DT, seed=1, phantom_prob=0.0, pass_share=0.0, end_gap_m=(0.2, 0.3))
     world = Corridor()
     run_cycle(program, world)
     assert not program.touched and world.touching_steps == 0
@@ -79,7 +79,7 @@ def test_commands_never_react_to_a_touch_below_the_reflex():
     a touch cannot be read off the commands; only a hard push (the reflex) ends a walk early."""
     kinds = set()
     for seed in range(8):
-        kw = {"phantom_prob": 0.0, "pass_prob": 0.5, "end_gap_m": (-0.4, 0.2)}
+        kw = {"phantom_prob": 0.0, "pass_share": 0.5, "end_gap_m": (-0.4, 0.2)}
         sensed = run_cycle(ApproachProgram(DT, seed, **kw), Corridor(sensing=True))
         blind = run_cycle(ApproachProgram(DT, seed, **kw), Corridor(sensing=False))
         assert len(sensed) == len(blind) and all(
@@ -87,7 +87,7 @@ def test_commands_never_react_to_a_touch_below_the_reflex():
         )
         kinds |= {p for p, _ in sensed if p in ("walk", "pass")}
     assert kinds == {"walk", "pass"}  # both kinds of cycle were checked
-    kw = {"phantom_prob": 0.0, "pass_prob": 0.0, "end_gap_m": (-0.5, -0.4)}
+    kw = {"phantom_prob": 0.0, "pass_share": 0.0, "end_gap_m": (-0.5, -0.4)}
     hard = run_cycle(ApproachProgram(DT, 0, **kw), Corridor(force_n=500.0))
     soft = run_cycle(ApproachProgram(DT, 0, **kw), Corridor())
     assert sum(p == "walk" for p, _ in hard) < sum(p == "walk" for p, _ in soft)
@@ -95,7 +95,7 @@ def test_commands_never_react_to_a_touch_below_the_reflex():
 
 def test_a_pass_walks_faster_with_a_sidestep():
     for seed in range(4):
-        program, world = ApproachProgram(DT, seed, phantom_prob=0.0, pass_prob=1.0), Corridor(wall_m=1.5)
+        program, world = ApproachProgram(DT, seed, phantom_prob=0.0, pass_share=1.0), Corridor(wall_m=1.5)
         trace = run_cycle(program, world)
         walk = np.array([c for p, c in trace if p == "pass"])
         assert len(walk) > 0 and not any(p == "walk" for p, _ in trace)

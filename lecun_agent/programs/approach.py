@@ -7,7 +7,7 @@ at a time:
 
     turn   face the target, picked from range readings all around (it is then in the camera's view)
     walk   walk straight at it, slowly (0.15-0.45 m/s), for a time fixed when the walk starts
-    pass   or, in a share of the cycles at a surface (`pass_prob`, 0 by default), walk past it: aimed
+    pass   or, in a share of the cycles at a surface (`pass_share`, 0 by default), walk past it: aimed
            0.15-0.45 rad to one side, at 0.3-0.8 m/s with a sidestep of up to 0.3 m/s, on beyond
            the target's distance
     stand  stop a moment
@@ -74,7 +74,7 @@ class ApproachProgram:
         stand_s: tuple[float, float] = (0.2, 0.8),
         back_s: tuple[float, float] = (0.5, 1.5),
         back_speed: float = 0.25,  # m/s
-        pass_prob: float = 0.0,  # share of the cycles at a surface that walk past it (collect --pass-share)
+        pass_share: float = 0.0,  # share of the cycles at a surface that walk past it (collect --pass-share)
         pass_speed: tuple[float, float] = (0.3, 0.8),  # m/s
         pass_aim_rad: tuple[float, float] = (0.15, 0.45),  # aim to one side of the target
         pass_sidestep: float = 0.3,  # m/s, largest |vy| of a pass
@@ -86,7 +86,7 @@ class ApproachProgram:
         self.rng = np.random.default_rng([seed, 11])
         self.phantom_prob, self.speed, self.range_m, self.end_gap_m = phantom_prob, speed, range_m, end_gap_m
         self.stand_s, self.back_s, self.back_speed = stand_s, back_s, back_speed
-        self.pass_prob, self.pass_speed, self.pass_aim_rad = pass_prob, pass_speed, pass_aim_rad
+        self.pass_share, self.pass_speed, self.pass_aim_rad = pass_share, pass_speed, pass_aim_rad
         self.pass_sidestep, self.pass_beyond_m = pass_sidestep, pass_beyond_m
         self.contact_n, self.stop_n = contact_n, stop_n
         self.phase: str | None = None
@@ -108,7 +108,7 @@ class ApproachProgram:
         pick = int(self.rng.choice(ok, p=prefer_ahead / prefer_ahead.sum()))
         self.target = senses.heading() + angles[pick] + self.rng.uniform(-0.1, 0.1)
         # no draw for the pass when there are none: the pass-free program's draws stay as they were
-        self.passing = not self.phantom and self.pass_prob > 0 and bool(self.rng.random() < self.pass_prob)
+        self.passing = not self.phantom and self.pass_share > 0 and bool(self.rng.random() < self.pass_share)
         self.vy = 0.0
         if self.passing:
             self.target += self.rng.choice([-1.0, 1.0]) * self.rng.uniform(*self.pass_aim_rad)
@@ -164,12 +164,12 @@ class MixedProgram:
         seed: int,
         gait: GaitConfig | None = None,
         wander_s: tuple[float, float] = (1.0, 3.0),
-        pass_share: float = 0.0,  # ApproachProgram's pass_prob
+        pass_share: float = 0.0,  # the approach cycles' share of close passes (ApproachProgram)
     ):
         gait = gait or GaitConfig()
         self.dt, self.wander_s = dt, wander_s
         self.ou = OUProgram(dt, seed, gait)
-        self.approach = ApproachProgram(dt, seed, pass_prob=pass_share)
+        self.approach = ApproachProgram(dt, seed, pass_share=pass_share)
         self.rng = np.random.default_rng([seed, 13])
         self.max_step = np.array([gait.lin_accel_max, gait.lin_accel_max, gait.yaw_accel_max]) * dt  # (3,)
         self.cmd = np.zeros(3)  # (3,) the rate-limited command
