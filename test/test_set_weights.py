@@ -38,6 +38,13 @@ def test_planning_with_reads_the_weight_keys_of_diagnostics():
 def cost_node(tmp_path_factory):
     stack = Stack(stack_nodes(StackOptions(target="robot", nodes=("cost_node",))), tmp_path_factory.mktemp("w"))
     rclpy.init()
+    # up first, as the episode runner has its nodes before it sets weights: a cost_node process
+    # importing torch on a loaded machine took longer than set_weights' 10 s once
+    node = rclpy.create_node("cost_node_waiter")
+    client = ParamClient(node)
+    assert client.wait_for_node("cost_node", timeout_s=120.0), "cost_node did not come up within 120 s"
+    client.close()
+    node.destroy_node()
     yield
     rclpy.try_shutdown()
     assert stack.shutdown()["cost_node"] == 0
