@@ -267,7 +267,8 @@ class SimNode(Node):
         self.readings = dataclasses.replace(self.sim.reset(self.params["seed"]), stamp=self.epoch)
         self.targets, self.command_time = self.standing.copy(), -np.inf
         self._publish_observation()
-        response.success, response.message = True, f"reset to seed {self.params['seed']}"
+        # the new episode's first stamp: a client can tell what is still queued from before the reset
+        response.success, response.message = True, f"reset to seed {self.params['seed']} at t={self.epoch:.6f}"
         self.get_logger().info(response.message)
         return response
 
