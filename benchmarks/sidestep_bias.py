@@ -34,10 +34,10 @@ VARIANTS = {"chosen": (1.0, 1.0, 1.0), "no sidestep": (1.0, 0.0, 1.0), "mirrored
 COMMANDS = ((0.5, 0.0, 0.0), (0.5, 0.2, 0.0), (0.5, -0.2, 0.0), (0.0, 0.2, 0.0), (0.0, -0.2, 0.0))
 
 
-def measured_power(command: tuple[float, float, float], seeds=(0, 1, 2), settle_ticks: int = 15, ticks: int = 30
-                   ) -> float:
-    """W: mean sum |effort x joint velocity| at the ticks of a constant command, after settling, empty arena."""
-    episode, power = GoalEpisode(SimConfig(arena=goal_arena(0, 30.0, 40.0))), []
+def measured_power(episode: GoalEpisode, command: tuple[float, float, float], seeds=(0, 1, 2),
+                   settle_ticks: int = 15, ticks: int = 30) -> float:
+    """W: mean sum |effort x joint velocity| at the ticks of a constant command, after settling."""
+    power = []
     for seed in seeds:
         episode.reset(seed)
         for tick in range(settle_ticks + ticks):
@@ -45,7 +45,6 @@ def measured_power(command: tuple[float, float, float], seeds=(0, 1, 2), settle_
             if tick >= settle_ticks:
                 r = episode.readings
                 power.append(float(np.sum(np.abs(r.joint_effort * r.joint_vel))))
-    episode.close()
     return float(np.mean(power))
 
 
@@ -83,8 +82,11 @@ def main() -> None:
     for name in VARIANTS:
         print(f"  {name:>17}: " + "  ".join(f"{t} {np.mean(v):.2f}" for t, v in sorted(terms[name].items())))
     print("measured energy-term input under constant commands (empty arena, 3 seeds):")
+    empty = GoalEpisode(SimConfig(arena=goal_arena(0, 30.0, 40.0)))
     for command in COMMANDS:
-        print(f"  vx {command[0]:.1f} vy {command[1]:+.1f} wz {command[2]:+.1f}: {measured_power(command):.1f} W")
+        print(f"  vx {command[0]:.1f} vy {command[1]:+.1f} wz {command[2]:+.1f}: "
+              f"{measured_power(empty, command):.1f} W")
+    empty.close()
 
 
 if __name__ == "__main__":

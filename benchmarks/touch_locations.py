@@ -3,7 +3,7 @@
 Run: scripts/with_venv.sh python benchmarks/touch_locations.py [--agent full] [--seed-start 0] [--episodes 20]
      [--checkpoint DIR]
 The same in-process goal episodes as benchmarks/actor_in_process.py (same seeds, arena and actor). Each
-collision event is counted as the eval counts it (`episodes/goal.py` `count_collisions`: a rise of the
+collision event is found as the eval counts it (`episodes/goal.py` `collision_starts`: a rise of the
 non-foot contact force above `contact_threshold_n`, merged within `collision_merge_s`). At that step the
 simulator's contact points (ground truth, read here only to locate the touch) give the link with the
 largest force and the touch's bearing from the base's heading; the touch is "in view" when that bearing is
@@ -27,6 +27,7 @@ from lecun_agent.cost.total import TermSettings
 from lecun_agent.cost.veto import VetoLimits
 from lecun_agent.cost.weights import CostWeights
 from lecun_agent.episodes.actor_agent import actor_agent
+from lecun_agent.episodes.goal import collision_starts
 from lecun_agent.episodes.in_process import GoalEpisode, run_goal_episode
 from lecun_agent.heap import keep_freed_memory
 from lecun_agent.sim.sim import QuadrupedSim
@@ -57,19 +58,6 @@ def record_steps(sim: QuadrupedSim, steps: list) -> None:
     sim.step = recording_step
 
 
-def collision_events(steps: list, threshold_n: float, merge_s: float) -> list:
-    """The steps at which count_collisions counts a new collision."""
-    events, last_touch, was_on = [], -math.inf, False
-    for t, pos, yaw, touches in steps:
-        on = sum(force for _, _, force in touches) > threshold_n
-        if on and not was_on and t - last_touch >= merge_s:
-            events.append((t, pos, yaw, touches))
-        if on:
-            last_touch = t
-        was_on = on
-    return events
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agent", choices=MODEL_AGENTS, default=MODEL_AGENTS[0])
@@ -88,7 +76,8 @@ def main() -> None:
     for seed in range(args.seed_start, args.seed_start + args.episodes):
         steps.clear()
         run = run_goal_episode(agent, seed, episode)
-        events = collision_events(steps, episode.rules.contact_threshold_n, episode.rules.collision_merge_s)
+        force = [sum(touch[2] for touch in touches) for _, _, _, touches in steps]  # the pain term's input
+        events = [steps[i] for i in collision_starts([step[0] for step in steps], force, episode.rules)]
         assert len(events) == run.metrics["collisions"], "counted differently from the eval"
         for t, pos, yaw, touches in events:
             link, point, _ = max(touches, key=lambda touch: touch[2])

@@ -68,17 +68,23 @@ def end_step(log: dict[str, np.ndarray], goal_xy: np.ndarray, rules: GoalRules) 
     return len(t) - 1, None
 
 
-def count_collisions(t: np.ndarray, force: np.ndarray, rules: GoalRules) -> int:
-    """Distinct non-foot contact events in a (T,) force series at times (T,) (see the module docstring)."""
+def collision_starts(t: np.ndarray, force: np.ndarray, rules: GoalRules) -> list[int]:
+    """Indices where the distinct non-foot contact events of a (T,) force series at times (T,) start
+    (see the module docstring)."""
     touching = np.asarray(force, dtype=float) > rules.contact_threshold_n  # (T,)
-    events, last_touch, was_on = 0, -np.inf, False
-    for ti, on in zip(np.asarray(t, dtype=float), touching, strict=True):
+    starts, last_touch, was_on = [], -np.inf, False
+    for i, (ti, on) in enumerate(zip(np.asarray(t, dtype=float), touching, strict=True)):
         if on and not was_on and ti - last_touch >= rules.collision_merge_s:
-            events += 1  # a rising edge that is not a bounce of the last contact
+            starts.append(i)  # a rising edge that is not a bounce of the last contact
         if on:
             last_touch = ti
         was_on = bool(on)
-    return events
+    return starts
+
+
+def count_collisions(t: np.ndarray, force: np.ndarray, rules: GoalRules) -> int:
+    """Distinct non-foot contact events in a (T,) force series at times (T,) (see the module docstring)."""
+    return len(collision_starts(t, force, rules))
 
 
 def goal_metrics(log: dict[str, np.ndarray], goal_xy: np.ndarray, rules: GoalRules | None = None
