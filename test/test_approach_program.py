@@ -108,6 +108,20 @@ def test_phantom_cycles_walk_at_open_floor():
     assert program.phantom and not program.touched and abs(world.yaw) > 0.5  # turned away from the wall
 
 
+def test_open_floor_passes_walk_fast_with_a_sidestep_and_leave_surface_cycles_alone():
+    """sidestep_share turns open-floor cycles into passes; a surface cycle draws as without it."""
+    for seed in range(4):
+        program, world = ApproachProgram(DT, seed, phantom_prob=1.0, sidestep_share=1.0), Corridor(wall_m=1.0)
+        trace = run_cycle(program, world)
+        walk = np.array([c for p, c in trace if p == "pass"])
+        assert program.phantom and len(walk) > 0 and not any(p == "walk" for p, _ in trace)
+        assert np.all(walk[:, 0] >= 0.3) and np.all(walk[:, 0] <= 0.8) and np.all(np.abs(walk[:, 1]) <= 0.3)
+    surface = [run_cycle(ApproachProgram(DT, 2, phantom_prob=0.0, sidestep_share=s), Corridor()) for s in (0, 1)]
+    assert len(surface[0]) == len(surface[1]) and all(
+        p == q and np.array_equal(a, b) for (p, a), (q, b) in zip(*surface, strict=True)
+    )
+
+
 def test_no_surface_in_range_means_no_cycle():
     assert not ApproachProgram(DT, seed=0, phantom_prob=0.0).start(Corridor(wall_m=9.0))
 
@@ -144,9 +158,11 @@ def test_same_seed_same_program():
     assert np.array_equal(commands(5), commands(5)) and not np.array_equal(commands(5), commands(6))
 
 
-def test_collect_refuses_a_pass_share_outside_0_to_1():
+def test_collect_refuses_shares_outside_0_to_1():
     from lecun_agent.learning.collect import run_episode
     from lecun_agent.sim.config import SimConfig
 
     with pytest.raises(ValueError, match="pass_share"):
         run_episode(0, 1.0, SimConfig(), GaitConfig(), pass_share=1.5)
+    with pytest.raises(ValueError, match="sidestep_share"):
+        run_episode(0, 1.0, SimConfig(), GaitConfig(), sidestep_share=-0.1)

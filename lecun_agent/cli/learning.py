@@ -36,6 +36,13 @@ def add_collect(sub: argparse._SubParsersAction) -> None:
         help="share of the approach cycles at a surface that walk past it, faster and with a sidestep "
         "(close passes); 0 = the shipped model's data",
     )
+    p.add_argument(
+        "--sidestep-share",
+        type=float,
+        default=0.0,
+        help="share of the approach cycles at open floor walked as a pass, faster and with a sidestep; "
+        "0 = no such walks",
+    )
     p.set_defaults(func=_collect)
 
 
@@ -43,7 +50,8 @@ def _collect(args: argparse.Namespace) -> int:
     from lecun_agent.learning.collect import CollectConfig, collect
 
     cfg = CollectConfig(
-        args.episodes, args.seed_start, args.episode_seconds, args.workers, args.program, args.pass_share
+        args.episodes, args.seed_start, args.episode_seconds, args.workers, args.program, args.pass_share,
+        args.sidestep_share,
     )
     summary = collect(args.out, cfg)
     print(json.dumps(summary, indent=2))

@@ -45,6 +45,7 @@ class CollectConfig:
     workers: int = 1
     program: str = "mixed"  # "mixed" (wander + approach-and-touch) or "wander"
     pass_share: float = 0.0  # share of the approach cycles at a surface that walk past it (programs/approach.py)
+    sidestep_share: float = 0.0  # share of the open-floor approach cycles walked as a pass (programs/approach.py)
 
 
 def dataset_spec(sim_cfg: SimConfig, gait_cfg: GaitConfig, cost: IntrinsicCost) -> DatasetSpec:
@@ -105,6 +106,7 @@ def run_episode(
     gait_cfg: GaitConfig,
     program: str = "mixed",
     pass_share: float = 0.0,
+    sidestep_share: float = 0.0,
 ) -> tuple[dict[str, np.ndarray], dict[str, int]]:
     """Run one seeded episode in-process -> (the episode's arrays (format.py), program counts)."""
     from lecun_agent.gait.trot import TrotGait
@@ -113,11 +115,14 @@ def run_episode(
 
     if program not in ("mixed", "wander"):
         raise ValueError(f"unknown collection program {program!r}: mixed or wander")
-    if not 0.0 <= pass_share <= 1.0:
-        raise ValueError(f"pass_share {pass_share} is not a share between 0 and 1")
+    for name, share in (("pass_share", pass_share), ("sidestep_share", sidestep_share)):
+        if not 0.0 <= share <= 1.0:
+            raise ValueError(f"{name} {share} is not a share between 0 and 1")
     sim, gait, cost = QuadrupedSim(sim_cfg), TrotGait(gait_cfg), IntrinsicCost()
     dt = 1.0 / sim_cfg.camera_hz
-    mixed = MixedProgram(dt, seed, gait_cfg, pass_share=pass_share) if program == "mixed" else None
+    mixed = None
+    if program == "mixed":
+        mixed = MixedProgram(dt, seed, gait_cfg, pass_share=pass_share, sidestep_share=sidestep_share)
     wander = OUProgram(dt, seed, gait_cfg)
     try:
         readings = sim.reset(seed)
@@ -159,7 +164,8 @@ def run_episode(
 
 def _worker(args: tuple) -> tuple[int, int, bool, dict[str, int]]:
     index, seed, cfg, out_dir, spec = args
-    ep, counts = run_episode(seed, cfg.episode_s, SimConfig(), GaitConfig(), cfg.program, cfg.pass_share)
+    ep, counts = run_episode(seed, cfg.episode_s, SimConfig(), GaitConfig(), cfg.program, cfg.pass_share,
+                             cfg.sidestep_share)
     write_episode(episode_path(out_dir, index), ep, spec)
     counts["contact_steps"] = int((ep["contact_max"] > CONTACT_N).sum())
     return seed, len(ep["images"]), bool(ep["terminated"]), counts
@@ -189,6 +195,7 @@ def collect(out_dir: Path | str, cfg: CollectConfig) -> dict[str, float]:
         "falls": falls,
         "program": cfg.program,
         "pass_share": cfg.pass_share,
+        "sidestep_share": cfg.sidestep_share,
         "approach_share": counts.get("approach_steps", 0) / max(steps, 1),
         "contact_step_share": counts.get("contact_steps", 0) / max(steps, 1),
         **counts,

@@ -9,7 +9,8 @@ at a time:
     walk   walk straight at it, slowly (0.15-0.45 m/s), for a time fixed when the walk starts
     pass   or, in a share of the cycles at a surface (`pass_share`, 0 by default), walk past it: aimed
            0.15-0.45 rad to one side, at 0.3-0.8 m/s with a sidestep of up to 0.3 m/s, on beyond
-           the target's distance
+           the target's distance; in a share of the open-floor cycles (`sidestep_share`, 0 by
+           default) the same fast sidestepping walk crosses open floor
     stand  stop a moment
     back   back off a little (only if the way behind is clear), then hand control back
 
@@ -17,7 +18,10 @@ The walk's length is drawn when the cycle starts: the distance to the target min
 between -0.6 m (overshoot: the robot touches and keeps pushing, blocked, while the command says go)
 and +0.4 m (it stops short). A pass walks on 0-0.8 m beyond the target's distance, so it clears the
 surface's edge, grazes it or slides along it: the close passes, at the planner's speeds and with
-its sidesteps, that a world model must tell from touches. About a third of the targets are open
+its sidesteps, that a world model must tell from touches. The open-floor passes show what such a
+walk costs with nothing in the way: without them fast sidestepping is rare in the data (the
+wandering draws speed and sidestep apart), and a world model trained on it priced a fast left
+sidestep below walking straight, which the planner found (docs/actor.md). About a third of the targets are open
 floor ("phantom" approaches), walked the same way. The commands never react to a touch, so they are
 the same whether a touch happens or not: only what the camera sees ahead tells (a baseline without
 the camera cannot read a touch off the commands). Contacts are measured by the robot's own non-foot
@@ -75,6 +79,7 @@ class ApproachProgram:
         back_s: tuple[float, float] = (0.5, 1.5),
         back_speed: float = 0.25,  # m/s
         pass_share: float = 0.0,  # share of the cycles at a surface that walk past it (collect --pass-share)
+        sidestep_share: float = 0.0,  # share of the open-floor cycles walked as a pass (collect --sidestep-share)
         pass_speed: tuple[float, float] = (0.3, 0.8),  # m/s
         pass_aim_rad: tuple[float, float] = (0.15, 0.45),  # aim to one side of the target
         pass_sidestep: float = 0.3,  # m/s, largest |vy| of a pass
@@ -87,6 +92,7 @@ class ApproachProgram:
         self.phantom_prob, self.speed, self.range_m, self.end_gap_m = phantom_prob, speed, range_m, end_gap_m
         self.stand_s, self.back_s, self.back_speed = stand_s, back_s, back_speed
         self.pass_share, self.pass_speed, self.pass_aim_rad = pass_share, pass_speed, pass_aim_rad
+        self.sidestep_share = sidestep_share
         self.pass_sidestep, self.pass_beyond_m = pass_sidestep, pass_beyond_m
         self.contact_n, self.stop_n = contact_n, stop_n
         self.phase: str | None = None
@@ -108,13 +114,15 @@ class ApproachProgram:
         pick = int(self.rng.choice(ok, p=prefer_ahead / prefer_ahead.sum()))
         self.target = senses.heading() + angles[pick] + self.rng.uniform(-0.1, 0.1)
         # no draw for the pass when there are none: the pass-free program's draws stay as they were
-        self.passing = not self.phantom and self.pass_share > 0 and bool(self.rng.random() < self.pass_share)
+        share = self.sidestep_share if self.phantom else self.pass_share
+        self.passing = share > 0 and bool(self.rng.random() < share)
         self.vy = 0.0
         if self.passing:
             self.target += self.rng.choice([-1.0, 1.0]) * self.rng.uniform(*self.pass_aim_rad)
             self.v = self.rng.uniform(*self.pass_speed)
             self.vy = self.rng.uniform(-self.pass_sidestep, self.pass_sidestep)
-            self.walk_s = (dist[pick] + self.rng.uniform(*self.pass_beyond_m)) / self.v
+            ahead = self.rng.uniform(*self.range_m) if self.phantom else dist[pick]  # m to the target
+            self.walk_s = (ahead + self.rng.uniform(*self.pass_beyond_m)) / self.v
         else:
             self.v = self.rng.uniform(*self.speed)
             ahead = self.rng.uniform(*self.range_m) if self.phantom else dist[pick]  # m to the target
@@ -165,11 +173,12 @@ class MixedProgram:
         gait: GaitConfig | None = None,
         wander_s: tuple[float, float] = (1.0, 3.0),
         pass_share: float = 0.0,  # the approach cycles' share of close passes (ApproachProgram)
+        sidestep_share: float = 0.0,  # the open-floor cycles' share of passes (ApproachProgram)
     ):
         gait = gait or GaitConfig()
         self.dt, self.wander_s = dt, wander_s
         self.ou = OUProgram(dt, seed, gait)
-        self.approach = ApproachProgram(dt, seed, pass_share=pass_share)
+        self.approach = ApproachProgram(dt, seed, pass_share=pass_share, sidestep_share=sidestep_share)
         self.rng = np.random.default_rng([seed, 13])
         self.max_step = np.array([gait.lin_accel_max, gait.lin_accel_max, gait.yaw_accel_max]) * dt  # (3,)
         self.cmd = np.zeros(3)  # (3,) the rate-limited command
