@@ -19,9 +19,8 @@ between -0.6 m (overshoot: the robot touches and keeps pushing, blocked, while t
 and +0.4 m (it stops short). A pass walks on 0-0.8 m beyond the target's distance, so it clears the
 surface's edge, grazes it or slides along it: the close passes, at the planner's speeds and with
 its sidesteps, that a world model must tell from touches. The open-floor passes show what such a
-walk costs with nothing in the way: without them fast sidestepping is rare in the data (the
-wandering draws speed and sidestep apart), and a world model trained on it priced a fast left
-sidestep below walking straight, which the planner found (docs/actor.md). About a third of the targets are open
+walk costs with nothing in the way; without them fast sidestepping is rare in the data (2.4 % of
+the steps: the wandering draws speed and sidestep apart). About a third of the targets are open
 floor ("phantom" approaches), walked the same way. The commands never react to a touch, so they are
 the same whether a touch happens or not: only what the camera sees ahead tells (a baseline without
 the camera cannot read a touch off the commands). Contacts are measured by the robot's own non-foot
@@ -121,15 +120,18 @@ class ApproachProgram:
             self.target += self.rng.choice([-1.0, 1.0]) * self.rng.uniform(*self.pass_aim_rad)
             self.v = self.rng.uniform(*self.pass_speed)
             self.vy = self.rng.uniform(-self.pass_sidestep, self.pass_sidestep)
-            ahead = self.rng.uniform(*self.range_m) if self.phantom else dist[pick]  # m to the target
-            self.walk_s = (ahead + self.rng.uniform(*self.pass_beyond_m)) / self.v
+            self.walk_s = (self._ahead(dist[pick]) + self.rng.uniform(*self.pass_beyond_m)) / self.v
         else:
             self.v = self.rng.uniform(*self.speed)
-            ahead = self.rng.uniform(*self.range_m) if self.phantom else dist[pick]  # m to the target
+            ahead = self._ahead(dist[pick])
             self.walk_s = max(0.3, ahead - BODY_FRONT_M - self.rng.uniform(*self.end_gap_m)) / self.v
         self.phase, self.left, self.touched = "turn", 5.0, False
         self.cycles += 1
         return True
+
+    def _ahead(self, surface_m: float) -> float:
+        """m to the target: the surface's distance, or for open floor a distance drawn in range_m."""
+        return self.rng.uniform(*self.range_m) if self.phantom else surface_m
 
     def next(self, senses: Senses) -> np.ndarray | None:
         """The next target command (not rate-limited), or None when the cycle is over."""
