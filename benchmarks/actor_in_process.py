@@ -17,19 +17,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from lecun_agent.actor.actor import load_actor
 from lecun_agent.bench.scaling import goal_arena
-from lecun_agent.cost.definition import cost_definition
 from lecun_agent.cost.guardrail import GuardrailConfig
-from lecun_agent.cost.total import TermSettings
-from lecun_agent.cost.veto import VetoLimits
-from lecun_agent.cost.weights import CostWeights
-from lecun_agent.episodes.actor_agent import actor_agent
+from lecun_agent.episodes.actor_agent import actor_agent, eval_actor
 from lecun_agent.episodes.in_process import GoalEpisode, run_goal_episode
 from lecun_agent.episodes.top_down import plot_top_down
 from lecun_agent.heap import keep_freed_memory
 from lecun_agent.sim.config import SimConfig
-from lecun_agent.stack.description import AGENTS, MODEL_AGENTS
+from lecun_agent.stack.description import MODEL_AGENTS
 from lecun_agent.stack.set_weights import weight_item
 
 try:
@@ -70,9 +65,8 @@ def main() -> None:
     torch.set_num_threads(1)
     keep_freed_memory()  # as actor_node does
     overrides = {k: _value(v) for k, v in (item.split("=", 1) for item in args.set)}
-    actor = load_actor(args.checkpoint, {**AGENTS[args.agent][1], **overrides})
     weights = {name.removeprefix("weights."): value for name, value in args.weights}
-    actor.follow(cost_definition(CostWeights(**weights), TermSettings(), VetoLimits()))
+    actor = eval_actor(args.agent, args.checkpoint, overrides, weights)
     plan_ms: list[float] = []
     agent = actor_agent(actor, lambda obs, latent, r: plan_ms.append(r.timings_ms.get("total", np.nan)))
     if args.png_dir:

@@ -18,25 +18,21 @@ import collections
 import numpy as np
 import torch
 
-from lecun_agent.actor.actor import load_actor
 from lecun_agent.bench.scaling import goal_arena
-from lecun_agent.cost.definition import cost_definition
-from lecun_agent.cost.total import TermSettings
-from lecun_agent.cost.veto import VetoLimits
-from lecun_agent.cost.weights import CostWeights
-from lecun_agent.episodes.actor_agent import actor_agent
+from lecun_agent.cost.energy import EnergyTerm
+from lecun_agent.episodes.actor_agent import actor_agent, eval_actor
 from lecun_agent.episodes.in_process import GoalEpisode, run_goal_episode
 from lecun_agent.heap import keep_freed_memory
 from lecun_agent.sim.config import SimConfig
-from lecun_agent.stack.description import AGENTS
 
 VARIANTS = {"chosen": (1.0, 1.0, 1.0), "no sidestep": (1.0, 0.0, 1.0), "mirrored sidestep": (1.0, -1.0, 1.0)}
+ENERGY = EnergyTerm()  # the term's raw input: sum |effort x joint velocity|, W
 COMMANDS = ((0.5, 0.0, 0.0), (0.5, 0.2, 0.0), (0.5, -0.2, 0.0), (0.0, 0.2, 0.0), (0.0, -0.2, 0.0))
 
 
 def measured_power(episode: GoalEpisode, command: tuple[float, float, float], seeds=(0, 1, 2),
                    settle_ticks: int = 15, ticks: int = 30) -> float:
-    """W: mean sum |effort x joint velocity| at the ticks of a constant command, after settling."""
+    """W: the energy term's mean raw value at the ticks of a constant command, after settling."""
     power = []
     for seed in seeds:
         episode.reset(seed)
@@ -44,7 +40,8 @@ def measured_power(episode: GoalEpisode, command: tuple[float, float, float], se
             episode.act(np.array(command, dtype=float))
             if tick >= settle_ticks:
                 r = episode.readings
-                power.append(float(np.sum(np.abs(r.joint_effort * r.joint_vel))))
+                power.append(float(ENERGY.compute({"joint_effort": torch.as_tensor(r.joint_effort),
+                                                   "joint_vel": torch.as_tensor(r.joint_vel)})))
     return float(np.mean(power))
 
 
@@ -56,8 +53,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     keep_freed_memory()
-    actor = load_actor(args.checkpoint, dict(AGENTS["full"][1]))
-    actor.follow(cost_definition(CostWeights(), TermSettings(), VetoLimits()))
+    actor = eval_actor("full", args.checkpoint)
     ticks = []
     agent = actor_agent(actor, lambda obs, latent, r: ticks.append(
         (latent.clone(), obs.odom[:3].copy(), obs.goal.copy(), r.actions.clone(), float(obs.odom[4]))))

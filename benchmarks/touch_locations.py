@@ -21,17 +21,12 @@ import numpy as np
 import pybullet
 import torch
 
-from lecun_agent.actor.actor import load_actor
-from lecun_agent.cost.definition import cost_definition
-from lecun_agent.cost.total import TermSettings
-from lecun_agent.cost.veto import VetoLimits
-from lecun_agent.cost.weights import CostWeights
-from lecun_agent.episodes.actor_agent import actor_agent
+from lecun_agent.episodes.actor_agent import actor_agent, eval_actor
 from lecun_agent.episodes.goal import collision_starts
 from lecun_agent.episodes.in_process import GoalEpisode, run_goal_episode
 from lecun_agent.heap import keep_freed_memory
 from lecun_agent.sim.sim import QuadrupedSim
-from lecun_agent.stack.description import AGENTS, MODEL_AGENTS
+from lecun_agent.stack.description import MODEL_AGENTS
 
 Touch = tuple[str, np.ndarray, float]  # link name, world point (3,), normal force N
 
@@ -67,8 +62,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     keep_freed_memory()
-    actor = load_actor(args.checkpoint, dict(AGENTS[args.agent][1]))
-    actor.follow(cost_definition(CostWeights(), TermSettings(), VetoLimits()))
+    actor = eval_actor(args.agent, args.checkpoint)
     agent, episode, steps = actor_agent(actor), GoalEpisode(), []
     record_steps(episode.sim, steps)
     half_view_deg = episode.sim.config.camera_fov_deg / 2

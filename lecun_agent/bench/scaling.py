@@ -37,21 +37,14 @@ def _cell_episode(job: tuple[int, float, int]) -> dict:
     """(obstacles, distance, seed) -> the episode's success, falls and plan times."""
     import torch
 
-    from lecun_agent.actor.actor import load_actor
-    from lecun_agent.cost.definition import cost_definition
-    from lecun_agent.cost.total import TermSettings
-    from lecun_agent.cost.veto import VetoLimits
-    from lecun_agent.cost.weights import CostWeights
-    from lecun_agent.episodes.actor_agent import actor_agent
+    from lecun_agent.episodes.actor_agent import actor_agent, eval_actor
     from lecun_agent.episodes.in_process import GoalEpisode, run_goal_episode
     from lecun_agent.sim.config import SimConfig
-    from lecun_agent.stack.description import AGENTS
 
     global _actor
     torch.set_num_threads(1)
     if _actor is None:
-        _actor = load_actor("", AGENTS["full"][1])
-        _actor.follow(cost_definition(CostWeights(), TermSettings(), VetoLimits()))
+        _actor = eval_actor()
     obstacles, distance, seed = job
     arena = goal_arena(obstacles, distance)
     plan_ms: list[float] = []
