@@ -19,12 +19,13 @@ import torch
 
 from lecun_agent.bench.scaling import goal_arena
 from lecun_agent.cost.guardrail import GuardrailConfig
-from lecun_agent.episodes.actor_agent import actor_agent, eval_actor
+from lecun_agent.episodes.actor_agent import actor_agent
 from lecun_agent.episodes.in_process import GoalEpisode, run_goal_episode
 from lecun_agent.episodes.top_down import plot_top_down
 from lecun_agent.heap import keep_freed_memory
 from lecun_agent.sim.config import SimConfig
 from lecun_agent.stack.description import MODEL_AGENTS
+from lecun_agent.stack.eval_actor import eval_actor
 from lecun_agent.stack.set_weights import weight_item
 
 try:

@@ -20,10 +20,11 @@ import torch
 
 from lecun_agent.bench.scaling import goal_arena
 from lecun_agent.cost.energy import EnergyTerm
-from lecun_agent.episodes.actor_agent import actor_agent, eval_actor
+from lecun_agent.episodes.actor_agent import actor_agent
 from lecun_agent.episodes.in_process import GoalEpisode, run_goal_episode
 from lecun_agent.heap import keep_freed_memory
 from lecun_agent.sim.config import SimConfig
+from lecun_agent.stack.eval_actor import eval_actor
 
 VARIANTS = {"chosen": (1.0, 1.0, 1.0), "no sidestep": (1.0, 0.0, 1.0), "mirrored sidestep": (1.0, -1.0, 1.0)}
 ENERGY = EnergyTerm()  # the term's raw input: sum |effort x joint velocity|, W

@@ -21,12 +21,13 @@ import numpy as np
 import pybullet
 import torch
 
-from lecun_agent.episodes.actor_agent import actor_agent, eval_actor
+from lecun_agent.episodes.actor_agent import actor_agent
 from lecun_agent.episodes.goal import collision_starts
 from lecun_agent.episodes.in_process import GoalEpisode, run_goal_episode
 from lecun_agent.heap import keep_freed_memory
 from lecun_agent.sim.sim import QuadrupedSim
 from lecun_agent.stack.description import MODEL_AGENTS
+from lecun_agent.stack.eval_actor import eval_actor
 
 Touch = tuple[str, np.ndarray, float]  # link name, world point (3,), normal force N
 

@@ -37,9 +37,10 @@ def _cell_episode(job: tuple[int, float, int]) -> dict:
     """(obstacles, distance, seed) -> the episode's success, falls and plan times."""
     import torch
 
-    from lecun_agent.episodes.actor_agent import actor_agent, eval_actor
+    from lecun_agent.episodes.actor_agent import actor_agent
     from lecun_agent.episodes.in_process import GoalEpisode, run_goal_episode
     from lecun_agent.sim.config import SimConfig
+    from lecun_agent.stack.eval_actor import eval_actor
 
     global _actor
     torch.set_num_threads(1)
