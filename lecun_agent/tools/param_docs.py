@@ -119,7 +119,10 @@ def collect(nodes: list[str] | None = None, timeout_s: float = 60.0) -> dict[str
             context = Context()
             rclpy.init(context=context, domain_id=domain)
             probe = rclpy.create_node("param_docs", context=context, start_parameter_services=False)
-            client = ParamClient(probe, timeout_s=10.0)
+            # a node offers its parameter services when it is created and answers once it spins, after
+            # the rest of its start-up: on a loaded machine that took longer than 10 s, so replies get
+            # the whole start-up budget too
+            client = ParamClient(probe, timeout_s=timeout_s)
             try:
                 return {name: _read(client, f"/param_docs/{name}/{name}", stacks[name], timeout_s)
                         for name in nodes}
