@@ -24,7 +24,7 @@ s0 = torch.randn(pm.latent_dim, generator=torch.Generator().manual_seed(0))
 for _ in range(3):
     planner.plan(s0, goal=(3.0, 1.0), last_action=(0.3, 0.0, 0.0))
 per_plan = []
-for _ in range(5):  # windows of 2 plans: the fewest is the process's own; the kernel can add more
+for _ in range(5):  # windows of 2 plans: a loaded machine can add faults to a window, not take them away
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     for _ in range(2):
         planner.plan(s0, goal=(3.0, 1.0), last_action=(0.3, 0.0, 0.0))
@@ -35,7 +35,7 @@ print(min(per_plan))
 
 def faults_per_plan(setting: str) -> float:
     """Minor page faults per steady planning tick, in the quietest of five windows of two ticks. On a
-    loaded machine a window can count more than the tick's own: a CI run with both cores busy once
+    loaded machine a window can count more than the tick's own: a CI run beside other jobs once
     measured 172 a tick in one window of five with freed memory kept, where alone it measures 0."""
     out = subprocess.run([sys.executable, "-c", PLAN_FAULTS, setting], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
