@@ -1,4 +1,4 @@
-"""The learning subcommands of `lecun-agent`: collect, train, eval-model.
+"""The learning subcommands of `lecun-agent`: collect, train, eval-model, distill, distill-heads, select.
 
 `lecun_agent/cli/__init__.py` registers them with `add_collect(sub)`, `add_train(sub)`,
 `add_eval_model(sub)`; each sets `func` so the main CLI dispatches with `args.func(args)`.
@@ -261,4 +261,46 @@ def _run_distill_heads(args) -> int:
     r2 = ", ".join(f"{k} {v:.3f}" for k, v in info["heldout_r2"].items())
     print(f"wrote {out}: hidden {info['hidden']}, {info['latents']} latents from {info['episodes']} episodes "
           f"(planner success {info['planner_success_rate']:.0%}); held-out R^2 {r2}")
+    return 0
+
+
+def add_select(sub) -> None:
+    from lecun_agent.learning.select_checkpoint import SELECT_SEED_START
+
+    p = sub.add_parser("select", help="rank trained checkpoints (each with its distilled heads and mode 1) by the "
+                       "full agent's goal episodes on validation seeds: fewest falls, then fewest touches among "
+                       "those that reach about as many goals")
+    p.add_argument("checkpoints", nargs="+", help="checkpoint directories (the shipped one is "
+                   "lecun_agent/checkpoints/default)")
+    p.add_argument("--episodes", type=int, default=100, help="validation goal episodes per checkpoint (one seed each)")
+    p.add_argument("--seed-start", type=int, default=SELECT_SEED_START,
+                   help="first validation seed (eval uses 0-19, mode 1 1000-, the narrow heads 2000-; keep them apart)")
+    p.add_argument("--workers", type=int, default=1, help="parallel episode processes")
+    p.add_argument("--goal-slack", type=int, default=2,
+                   help="goals a candidate may reach fewer than the best and still win on touches")
+    p.add_argument("--json", type=Path, default=None, help="write every episode's row and the ranking here")
+    p.set_defaults(func=_run_select)
+
+
+def _run_select(args) -> int:
+    from lecun_agent.learning.select_checkpoint import as_json, select_checkpoint
+
+    if args.episodes <= 0:
+        raise ValueError("--episodes must be positive")
+    if len(set(map(os.path.realpath, args.checkpoints))) != len(args.checkpoints):
+        raise ValueError("a checkpoint is named twice")
+    seeds = list(range(args.seed_start, args.seed_start + args.episodes))
+    def on_row(checkpoint: str, row: dict) -> None:
+        print(f"{checkpoint} seed {row['seed']}: {row['ended_by']} at {row['sim_seconds']:.1f} s, "
+              f"{row['collisions']} touches, {row['falls']} falls", flush=True)
+
+    scores, wall_s = select_checkpoint(args.checkpoints, seeds, args.workers, args.goal_slack, on_row)
+    print(f"seeds {seeds[0]}-{seeds[-1]}, best first ({wall_s:.0f} s):")
+    for rank, s in enumerate(scores, 1):
+        print(f"{rank}. {s.line()}")
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(as_json(scores, seeds, args.goal_slack, wall_s), indent=2) + "\n")
+        print(f"wrote {args.json}")
+    print(f"selected: {scores[0].checkpoint}")
     return 0
