@@ -287,9 +287,8 @@ def _run_select(args) -> int:
 
     if args.episodes <= 0:
         raise ValueError("--episodes must be positive")
-    if len(set(map(os.path.realpath, args.checkpoints))) != len(args.checkpoints):
-        raise ValueError("a checkpoint is named twice")
     seeds = list(range(args.seed_start, args.seed_start + args.episodes))
+
     def on_row(checkpoint: str, row: dict) -> None:
         print(f"{checkpoint} seed {row['seed']}: {row['ended_by']} at {row['sim_seconds']:.1f} s, "
               f"{row['collisions']} touches, {row['falls']} falls", flush=True)

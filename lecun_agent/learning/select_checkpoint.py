@@ -13,6 +13,7 @@ those, fewest touches (collisions); then most goals. Every episode's row is kept
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -38,11 +39,12 @@ class CandidateScore:
                 f"{self.episodes_over_5_touches:3d} episodes > 5 touches  {self.checkpoint or '(shipped)'}")
 
 
-_WORKER: dict = {}  # one worker process's sim, and an agent per checkpoint, kept between its episodes
+_SIM: list = []  # one worker process's goal episode (its sim), kept between its episodes
+_AGENTS: dict = {}  # the process's agent per checkpoint
 
 
-def _episode(job: tuple[str, int]) -> dict:
-    """The full agent of a checkpoint on one seed's goal episode -> its row (with the checkpoint)."""
+def _episode(job: tuple[str, int]) -> tuple[str, dict]:
+    """The full agent of a checkpoint on one seed's goal episode -> (checkpoint, its row)."""
     import torch
 
     from lecun_agent.actor.actor import load_actor
@@ -50,14 +52,15 @@ def _episode(job: tuple[str, int]) -> dict:
     from lecun_agent.episodes.in_process import GoalEpisode, run_goal_episode
 
     checkpoint, seed = job
-    if "episode" not in _WORKER:
+    if not _SIM:
         torch.set_num_threads(1)  # as actor_node; workers are the parallelism
-        _WORKER["episode"] = GoalEpisode()
-    if checkpoint not in _WORKER:
-        _WORKER[checkpoint] = actor_agent(load_actor(checkpoint))
-    m = run_goal_episode(_WORKER[checkpoint], seed, _WORKER["episode"]).metrics
-    return {"checkpoint": checkpoint, "seed": seed, "success": bool(m["success"]), "falls": int(m["falls"]),
-            "collisions": int(m["collisions"]), "ended_by": m["ended_by"], "sim_seconds": float(m["sim_seconds"])}
+        _SIM.append(GoalEpisode())
+    if checkpoint not in _AGENTS:
+        _AGENTS[checkpoint] = actor_agent(load_actor(checkpoint))
+    m = run_goal_episode(_AGENTS[checkpoint], seed, _SIM[0]).metrics
+    return checkpoint, {"seed": seed, "success": bool(m["success"]), "falls": int(m["falls"]),
+                        "collisions": int(m["collisions"]), "ended_by": m["ended_by"],
+                        "sim_seconds": float(m["sim_seconds"])}
 
 
 def score(checkpoint: str, rows: list[dict]) -> CandidateScore:
@@ -86,31 +89,40 @@ def select_checkpoint(checkpoints: list[str], seeds: list[int], workers: int = 1
                       ) -> tuple[list[CandidateScore], float]:
     """Every checkpoint's full agent on every seed (one episode per job, over `workers` processes) ->
     (ranked scores, wall seconds). `on_row(checkpoint, row)` sees each episode as it finishes, so an
-    interrupted run keeps what it measured. A checkpoint that does not load fails here, before any episode runs."""
+    interrupted run keeps what it measured. A checkpoint that does not load, or one named twice, fails
+    here, before any episode runs."""
     if not checkpoints or not seeds:
         raise ValueError("select needs at least one checkpoint and one seed")
     if workers < 1 or goal_slack < 0:
         raise ValueError("--workers must be >= 1 and --goal-slack >= 0")
+    if len({os.path.realpath(c) for c in checkpoints}) != len(checkpoints):
+        raise ValueError("a checkpoint is named twice")
     from lecun_agent.actor.actor import load_actor
+    from lecun_agent.episodes.actor_agent import actor_agent
 
-    for checkpoint in checkpoints:
-        load_actor(checkpoint)  # a wrong path or a mismatched heads/policy file: say so before an hour of episodes
+    # A wrong path or a mismatched heads/policy file: say so before an hour of episodes. Run here,
+    # the episodes use these actors; worker processes load their own.
+    agents = {c: actor_agent(load_actor(c)) for c in checkpoints}
+    if workers == 1:
+        _AGENTS.update(agents)
+    del agents
     jobs = [(c, seed) for seed in seeds for c in checkpoints]  # seed-major: every candidate's first rows early
     by_checkpoint: dict[str, list[dict]] = {c: [] for c in checkpoints}
     start = time.perf_counter()
     pool = ProcessPoolExecutor(workers) if workers > 1 else None
     try:
         done = as_completed([pool.submit(_episode, job) for job in jobs]) if pool else None
-        for row in (f.result() for f in done) if done is not None else map(_episode, jobs):
-            checkpoint = row.pop("checkpoint")
+        for checkpoint, row in (f.result() for f in done) if done is not None else map(_episode, jobs):
             by_checkpoint[checkpoint].append(row)
             on_row(checkpoint, row)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
-        elif "episode" in _WORKER:  # run here: free the sim and the actors
-            _WORKER.pop("episode").close()
-            _WORKER.clear()
+        else:  # run here: free the sim and the actors
+            for episode in _SIM:
+                episode.close()
+            _SIM.clear()
+            _AGENTS.clear()
     scores = [score(c, rows) for c, rows in by_checkpoint.items()]
     return rank(scores, goal_slack), time.perf_counter() - start
 
