@@ -89,20 +89,25 @@ def select_checkpoint(checkpoints: list[str], seeds: list[int], workers: int = 1
                       ) -> tuple[list[CandidateScore], float]:
     """Every checkpoint's full agent on every seed (one episode per job, over `workers` processes) ->
     (ranked scores, wall seconds). `on_row(checkpoint, row)` sees each episode as it finishes, so an
-    interrupted run keeps what it measured. A checkpoint that does not load, or one named twice, fails
-    here, before any episode runs."""
+    interrupted run keeps what it measured. A checkpoint that does not load, one without its narrow
+    heads or mode 1, or one named twice, fails here, before any episode runs."""
     if not checkpoints or not seeds:
         raise ValueError("select needs at least one checkpoint and one seed")
     if workers < 1 or goal_slack < 0:
         raise ValueError("--workers must be >= 1 and --goal-slack >= 0")
     if len({os.path.realpath(c) for c in checkpoints}) != len(checkpoints):
         raise ValueError("a checkpoint is named twice")
-    from lecun_agent.actor.actor import load_actor
+    from lecun_agent.actor.actor import ActorSettings, heads_path, load_actor, policy_path
     from lecun_agent.episodes.actor_agent import actor_agent
 
     # A wrong path or a mismatched heads/policy file: say so before an hour of episodes. Run here,
     # the episodes use these actors; worker processes load their own.
     agents = {c: actor_agent(load_actor(c)) for c in checkpoints}
+    for c in checkpoints:  # the actor runs without them, and would be ranked as a different agent
+        lacking = [p.name for p in (heads_path(ActorSettings(), c), policy_path(ActorSettings(), c)) if not p.exists()]
+        if lacking:
+            raise ValueError(f"{c}: no {' or '.join(lacking)}; select compares full agents, so give it its narrow "
+                             "heads and mode 1 first (lecun-agent distill-heads, then lecun-agent distill)")
     if workers == 1:
         _AGENTS.update(agents)
     del agents
