@@ -100,12 +100,13 @@ def select_checkpoint(checkpoints: list[str], seeds: list[int], workers: int = 1
     from lecun_agent.actor.actor import ActorSettings, heads_path, load_actor, policy_path
     from lecun_agent.episodes.actor_agent import actor_agent
 
-    # A wrong path or a mismatched heads/policy file: say so before an hour of episodes. Run here,
-    # the episodes use these actors; worker processes load their own.
-    agents = {c: actor_agent(load_actor(c)) for c in checkpoints}
-    for c in checkpoints:  # the actor runs without them, and would be ranked as a different agent
-        lacking = [p.name for p in (heads_path(ActorSettings(), c), policy_path(ActorSettings(), c)) if not p.exists()]
-        if lacking:
+    # A wrong path, a mismatched or missing heads/policy file: say so before an hour of episodes. Run
+    # here, the episodes use these actors; worker processes load their own.
+    agents, defaults = {}, ActorSettings()
+    for c in checkpoints:
+        agents[c] = actor_agent(load_actor(c))
+        lacking = [p.name for p in (heads_path(defaults, c), policy_path(defaults, c)) if not p.exists()]
+        if lacking:  # the actor runs without them, and would be ranked as a different agent
             raise ValueError(f"{c}: no {' or '.join(lacking)}; select compares full agents, so give it its narrow "
                              "heads and mode 1 first (lecun-agent distill-heads, then lecun-agent distill)")
     if workers == 1:
