@@ -73,6 +73,24 @@ def test_time_budget_stops_training(tmp_path):
     assert load_checkpoint(tmp_path / "ck")[2]["train"]["steps"] == out["steps"]
 
 
+def test_training_runs_one_thread_unless_told_and_refuses_a_negative_count(tmp_path):
+    """One torch thread by default (a two-thread team crawls when anything else holds a core;
+    benchmarks/bench_train_threads.py); 0 keeps torch's own count."""
+    make_synthetic_dataset(tmp_path / "data", episodes=2, steps=12)
+    previous = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)
+        train(tmp_path / "data", tmp_path / "a", TrainConfig(steps=1, batch_size=2), TINY)
+        assert torch.get_num_threads() == 1
+        torch.set_num_threads(2)
+        train(tmp_path / "data", tmp_path / "b", TrainConfig(steps=1, batch_size=2, threads=0), TINY)
+        assert torch.get_num_threads() == 2
+        with pytest.raises(ValueError, match="threads must be 0"):
+            train(tmp_path / "data", tmp_path / "c", TrainConfig(steps=1, batch_size=2, threads=-1), TINY)
+    finally:
+        torch.set_num_threads(previous)
+
+
 def test_cpu_budget_stops_training_and_the_checkpoint_knows_its_seeds(tmp_path):
     make_synthetic_dataset(tmp_path / "data", episodes=2, steps=12, seed_start=7)
     cfg = TrainConfig(steps=10**6, cpu_minutes=0.1, batch_size=2, threads=1)

@@ -49,7 +49,11 @@ class TrainConfig:
     weight_decay: float = 1e-5
     grad_clip: float = 10.0
     seed: int = 0
-    threads: int | None = None  # torch intra-op threads; None keeps torch's default
+    # torch intra-op threads; 0 or None keeps torch's default (all cores). One by default: torch's
+    # threads spin at every parallel region's barrier, and with a busy process on one of the cores
+    # a two-thread step runs at 0.2x its speed; one thread keeps 0.7x of it either way
+    # (benchmarks/bench_train_threads.py, docs/world_model.md "Threads").
+    threads: int | None = 1
     ckpt_every: int = 500
     log_every: int = 25
     max_transitions: int | None = None
@@ -122,6 +126,8 @@ def train(
     cfg, out_dir = cfg or TrainConfig(), Path(out_dir)
     entered, entered_cpu = time.monotonic(), time.process_time()
     rank, world = _distributed()
+    if cfg.threads is not None and cfg.threads < 0:
+        raise ValueError(f"threads must be 0 (torch's choice) or more, got {cfg.threads}")
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
