@@ -51,7 +51,7 @@ class TrainConfig:
     seed: int = 0
     # torch intra-op threads; 0 or None keeps torch's default (all cores). One by default: torch's
     # threads spin at every parallel region's barrier, and with a busy process on one of the cores
-    # a two-thread step runs at 0.2x its speed; one thread keeps 0.7x of it either way
+    # a two-thread step runs at 0.05-0.2x its speed; one thread keeps 0.7x of it either way
     # (benchmarks/bench_train_threads.py, docs/world_model.md "Threads").
     threads: int | None = 1
     ckpt_every: int = 500
