@@ -8,10 +8,11 @@ process holds one of the cores, a thread of the team waits at each region's barr
 that is not running, and the step crawls. libgomp reads its settings (OMP_WAIT_POLICY,
 GOMP_SPINCOUNT) once, when torch loads it, so each setting runs in a fresh child process.
 
-Each child trains the world model (`learning/train.py`, batch 32) on a small collected data set for
-`--seconds` after 5 warm-up steps and reports optimiser steps per second. Every setting runs alone
-and beside `--busy` processes that spin (`while True: pass`, what a sim, a planner or a test
-suite beside the training does to a core), the settings in turn, `--rounds` times; medians.
+Each child trains the world model (`bench/learning.py` `training_rate`: batch 32, 3 warm-up
+steps) on a small collected data set for `--seconds` and reports optimiser steps per second.
+Every setting runs alone and beside `--busy` processes that spin (`while True: pass`, what a sim,
+a planner or a test suite beside the training does to a core), the settings in turn, `--rounds`
+times; medians.
 Ratios are against torch's choice (every core, libgomp's default spin) alone, in the same run.
 """
 
@@ -40,15 +41,10 @@ SETTINGS = {
 
 
 def child(data: Path, threads: int, seconds: float) -> dict:
-    import torch
+    from lecun_agent.bench.learning import BATCH, training_rate
 
-    from lecun_agent.learning.train import TrainConfig, train
-
-    with tempfile.TemporaryDirectory() as tmp:
-        train(data, tmp, TrainConfig(steps=5, batch_size=32, threads=threads or None))
-        s = train(data, tmp, TrainConfig(steps=10**9, minutes=seconds / 60, batch_size=32, threads=threads or None,
-                                         ckpt_every=10**9), resume=True)  # fmt: skip
-        return {"steps_per_s": s["samples_per_s"] / 32, "threads": torch.get_num_threads()}
+    rate = training_rate(data, 10**9, threads, minutes=seconds / 60)
+    return {"steps_per_s": rate["samples_per_s"] / BATCH}
 
 
 def run_child(name: str, data: Path, seconds: float, busy: int) -> dict:
@@ -88,8 +84,7 @@ def main() -> None:
                 for where, busy in (("alone", 0), ("shared", args.busy)):
                     r = run_child(name, data, args.seconds, busy)
                     rows[name][where].append(r["steps_per_s"])
-                    print(f"  {name:11s} {where:6s} {r['steps_per_s']:6.2f} steps/s ({r['threads']} threads)",
-                          flush=True)  # fmt: skip
+                    print(f"  {name:11s} {where:6s} {r['steps_per_s']:6.2f} steps/s", flush=True)
     med = {n: {w: float(np.median(v)) for w, v in r.items()} for n, r in rows.items()}
     ref = "all-cores" if "all-cores" in med else args.settings[0]
     base = med[ref]["alone"]

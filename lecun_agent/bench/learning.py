@@ -34,14 +34,16 @@ def _control_steps_per_transition() -> int:
     return round(cfg.control_hz / cfg.camera_hz)
 
 
-def training_rate(data_dir: Path, steps: int, threads: int, batch_size: int = BATCH) -> dict:
-    """Optimiser steps on `data_dir` after a warm-up; -> samples/s (one sample = one training window)."""
+def training_rate(data_dir: Path, steps: int, threads: int, batch_size: int = BATCH,
+                  minutes: float | None = None) -> dict:
+    """Optimiser steps on `data_dir` after a warm-up (`steps` of them, or as many as fit in `minutes`);
+    -> samples/s (one sample = one training window). threads 0: torch's choice."""
     previous = torch.get_num_threads()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             train(data_dir, tmp, TrainConfig(steps=3, batch_size=batch_size, threads=threads))  # warm-up
-            s = train(data_dir, tmp, TrainConfig(steps=3 + steps, batch_size=batch_size, threads=threads,
-                                                 ckpt_every=10**9), resume=True)
+            s = train(data_dir, tmp, TrainConfig(steps=3 + steps, minutes=minutes, batch_size=batch_size,
+                                                 threads=threads, ckpt_every=10**9), resume=True)
     finally:
         torch.set_num_threads(previous)
     return {"threads": threads, "batch_size": batch_size, "steps": steps,
