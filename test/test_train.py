@@ -74,8 +74,8 @@ def test_time_budget_stops_training(tmp_path):
 
 
 def test_training_runs_one_thread_unless_told_and_refuses_a_negative_count(tmp_path):
-    """One torch thread by default (a two-thread team crawls when anything else holds a core;
-    benchmarks/bench_train_threads.py); 0 keeps torch's own count."""
+    """One torch thread by default for a new run (a two-thread team crawls when anything else holds
+    a core; benchmarks/bench_train_threads.py), the run's own count on resume; 0 keeps torch's own."""
     make_synthetic_dataset(tmp_path / "data", episodes=2, steps=12)
     previous = torch.get_num_threads()
     try:
@@ -87,6 +87,11 @@ def test_training_runs_one_thread_unless_told_and_refuses_a_negative_count(tmp_p
         assert torch.get_num_threads() == 2
         with pytest.raises(ValueError, match="threads must be 0"):
             train(tmp_path / "data", tmp_path / "c", TrainConfig(steps=1, batch_size=2, threads=-1), TINY)
+        train(tmp_path / "data", tmp_path / "d", TrainConfig(steps=1, batch_size=2, threads=2), TINY)
+        torch.set_num_threads(1)
+        train(tmp_path / "data", tmp_path / "d", TrainConfig(steps=2, batch_size=2), TINY, resume=True)
+        assert torch.get_num_threads() == 2
+        assert load_checkpoint(tmp_path / "d")[2]["train"]["train_config"]["threads"] == 2
     finally:
         torch.set_num_threads(previous)
 

@@ -77,9 +77,10 @@ def add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=1,
-                   help="torch CPU threads; 0 = torch's choice (all cores: fastest on a machine the run has to "
-                   "itself, and many times slower when anything else runs; docs/world_model.md, Threads)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch CPU threads (default: 1, or with --resume the run's own count); 0 = torch's "
+                   "choice (all cores: fastest on a machine the run has to itself, and many times slower when "
+                   "anything else runs; docs/world_model.md, Threads)")
     p.add_argument("--max-transitions", type=int, default=None, help="use only the first N transitions")
     p.add_argument("--config", type=Path, default=None, help="JSON file of WorldModelConfig overrides")
     p.set_defaults(func=_train)

@@ -49,11 +49,12 @@ class TrainConfig:
     weight_decay: float = 1e-5
     grad_clip: float = 10.0
     seed: int = 0
-    # torch intra-op threads; 0 or None keeps torch's default (all cores). One by default: torch's
-    # threads spin at every parallel region's barrier, and with a busy process on one of the cores
-    # a two-thread step runs at 0.05-0.2x its speed; one thread keeps 0.7x of it either way
-    # (benchmarks/bench_train_threads.py, docs/world_model.md "Threads").
-    threads: int | None = 1
+    # torch intra-op threads; 0 keeps torch's default (all cores). None: one for a new run, and the
+    # run's own count when resuming, so that the resumed weights are those of an uninterrupted run.
+    # One by default: torch's threads spin at every parallel region's barrier, and with a busy
+    # process on one of the cores a two-thread step runs at 0.05-0.2x its speed; one thread keeps
+    # 0.7x of it either way (benchmarks/bench_train_threads.py, docs/world_model.md "Threads").
+    threads: int | None = None
     ckpt_every: int = 500
     log_every: int = 25
     max_transitions: int | None = None
@@ -128,8 +129,6 @@ def train(
     rank, world = _distributed()
     if cfg.threads is not None and cfg.threads < 0:
         raise ValueError(f"threads must be 0 (torch's choice) or more, got {cfg.threads}")
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     torch.use_deterministic_algorithms(True)
     data = load_episodes(data_dir, cfg.max_transitions)
@@ -144,8 +143,10 @@ def train(
             )
         model.train()
         state = torch.load(out_dir / TRAIN_STATE, map_location="cpu", weights_only=True)
+        cfg = _use_threads(cfg, state.get("threads"))
     else:
         model, state = WorldModel(model_cfg or WorldModelConfig()), None
+        cfg = _use_threads(cfg, None)
         fit_normalisers(model, data)
         if rank == 0:  # the no-camera contact baseline eval-model compares against
             fit_start, fit_cpu = time.monotonic(), time.process_time()
@@ -172,13 +173,27 @@ def train(
     seconds += time.monotonic() - entered
     cpu_seconds += time.process_time() - entered_cpu
     deadline = entered + 60.0 * cfg.minutes if cfg.minutes else None
-    cores = cfg.threads or torch.get_num_threads()
-    cpu_deadline = entered_cpu + 60.0 * cfg.cpu_minutes * cores if cfg.cpu_minutes else None
+    cpu_deadline = entered_cpu + 60.0 * cfg.cpu_minutes * cfg.threads if cfg.cpu_minutes else None
 
     clock = _Clock(seconds, cpu_seconds)
     return _loop(
         model, opt, sampler, data, out_dir, cfg, rank, world, step, samples, clock, (deadline, cpu_deadline)
     )
+
+
+def _use_threads(cfg: TrainConfig, run_threads: int | None) -> TrainConfig:
+    """Set torch's thread count -> cfg with the count in use; `run_threads` is a resumed run's own."""
+    if cfg.threads is None:
+        threads = run_threads or 1
+    elif cfg.threads == 0:
+        threads = torch.get_num_threads()
+    else:
+        threads = cfg.threads
+    if run_threads and threads != run_threads:
+        log.warning("resuming a %d-thread run on %d threads: the weights will not be bit for bit those of an "
+                    "uninterrupted run", run_threads, threads)
+    torch.set_num_threads(threads)
+    return dataclasses.replace(cfg, threads=threads)
 
 
 class _Clock:
@@ -265,6 +280,7 @@ def _save(out_dir, model, opt, sampler, data, cfg, step, samples, clock: _Clock)
         "samples": samples,
         "seconds": seconds,
         "cpu_seconds": cpu_seconds,
+        "threads": cfg.threads,
     }
     torch.save(state, out_dir / (TRAIN_STATE + ".tmp"))
     (out_dir / (TRAIN_STATE + ".tmp")).replace(out_dir / TRAIN_STATE)
