@@ -238,3 +238,24 @@ def test_a_measured_touch_goes_into_the_contact_memory_and_an_untrusted_one_does
     assert torch.isfinite(memory.points).all()
     robot.destroy_publisher(body_pub)
     robot.destroy_publisher(mode_pub)
+
+
+def test_a_robot_that_gets_no_nearer_its_goal_plans_towards_a_detour_and_says_so(setup):
+    """The odometry stands still at (0, 0) facing 0.3 rad: after planner.detour_after_s (8 s of tick
+    stamps) without progress, the actor plans towards a point 1.5 m beside it, square to the goal's
+    bearing on the side it faces, and /diagnostics reports it."""
+    node, robot = setup
+    robot.definition_pub.publish(named_values_msg(sec_to_stamp(0.0), definition()))
+    assert robot.spin_until(lambda: node.definition == definition(), 5.0)
+    robot.send_goal(3.0, -1.0)
+    assert robot.spin_until(lambda: node.goal is not None and node.goal[0] == 3.0, 5.0)
+    detours = node.actor.detour.count
+    for stamp in np.arange(30.0, 37.75, 0.5):
+        assert robot.tick(float(stamp)) is not None
+    assert node.actor.detour.subgoal is None and node.actor.detour.count == detours
+    assert robot.tick(38.0) is not None
+    bearing = math.atan2(-1.0, 3.0)  # the body faces 0.3 rad, left of it: the detour goes left
+    expected = (1.5 * math.cos(bearing + math.pi / 2), 1.5 * math.sin(bearing + math.pi / 2))
+    assert node.actor.detour.subgoal == pytest.approx(expected)
+    assert node.actor.detour.count == detours + 1
+    assert node._report()[2]["detour_subgoal"] == pytest.approx(list(expected), abs=1e-3)

@@ -11,6 +11,8 @@ actor_node and the in-process goal episodes both call `Actor.act`, so both act t
 - mode "mode1": the policy run closed-loop through the model for H steps; that sequence is
   scored like a plan's final candidates, so the guardrail gets its predictions just the same.
 
+Either mode aims at the goal, or, after a stall, at a detour's subgoal beside the robot (detour.py).
+
 The cost is an `IntrinsicCost` built from cost_node's published definition (cost/definition.py):
 `follow(definition)` rebuilds it when the term settings or veto limits change and only re-weights
 it when the weights do, so the next tick plans with what cost_node measures with.
@@ -28,6 +30,7 @@ from torch import nn
 
 from lecun_agent.actor.config import PlannerConfig
 from lecun_agent.actor.contact_memory import Footprint
+from lecun_agent.actor.detour import Detour
 from lecun_agent.actor.feature_heads import HEADS_FILE, load_feature_heads
 from lecun_agent.actor.planner import Planner
 from lecun_agent.actor.policy import Mode1Policy, load_policy, policy_plan
@@ -80,6 +83,7 @@ class Actor:
         cfg = replace(cfg, **overrides)
         self.planner = Planner(pm, self.cost, cfg, policy=policy,
                                footprint=footprint or Footprint.of(load_robot_model()))
+        self.detour = Detour(cfg.detour_after_s, cfg.detour_m)
 
     def follow(self, definition: dict[str, float]) -> list[str]:
         """Take cost_node's definition; returns the names whose values changed."""
@@ -94,18 +98,21 @@ class Actor:
         return changed
 
     def reset(self) -> None:
-        """A new goal or episode: forget the warm start."""
+        """A new goal or episode: forget the warm start, the touches and any detour."""
         self.planner.reset()
+        self.detour.reset()
 
     @torch.no_grad()
     def act(self, latent, pose, goal, last_action, seed: int, deadline_s: float = 0.0,
-            body_contacts: Mapping[str, float] | None = None) -> PlanResult:
+            body_contacts: Mapping[str, float] | None = None, stamp: float | None = None) -> PlanResult:
         """One tick: latent (D,), odom pose (x, y, yaw), odom goal (x, y) or None, the command the rate
         limit starts from (3,) or None (actor_node: its previous proposal); `seed` makes the tick's
         sampling reproducible (lock-step). body_contacts: the measured body (non-foot) contact force
         per link since the last tick, N (contact_memory.strongest_touches; None without bump sensors):
         above TOUCH_N in all, the touch goes into the planner's contact memory, placed by the links
-        that touched. A point the body now stands on is forgotten first."""
+        that touched. A point the body now stands on is forgotten first. stamp: the tick's time, s (sim
+        time in lock-step); with it, a robot that stopped getting nearer the goal plans towards a
+        detour's subgoal for a while (detour.py); None: always the goal."""
         at = torch.as_tensor(pose, dtype=torch.float32).reshape(-1)
         self.planner.memory.forget_under(at)
         touch_n = sum(body_contacts.values()) if body_contacts else 0.0
@@ -113,6 +120,8 @@ class Actor:
             self.planner.memory.touch(at,
                                       None if last_action is None else torch.as_tensor(last_action).float().reshape(-1),
                                       body_contacts)
+        if stamp is not None:
+            goal = self.detour.goal(stamp, pose, goal, self.planner.memory.points)
         if self.settings.mode == "mode1":
             actions = policy_plan(self.policy, self.planner.model, latent, pose, goal, last_action,
                                   self.planner.cfg.horizon)

@@ -73,6 +73,10 @@ class PlannerConfig:
     contact_memory: int = setting(64, "points remembered where the body touched something (odom frame, on the "
                                   "body's edge); plans are charged contact near them; 0 = off "
                                   "(actor/contact_memory.py)", low=0, high=4096)
+    detour_after_s: float = setting(8.0, "no nearer the goal for this long (s of tick stamps) -> plan towards a "
+                                    "point beside the robot for as long, then the goal again; 0 = off "
+                                    "(actor/detour.py)", low=0.0, high=600.0)
+    detour_m: float = setting(1.5, "how far beside the robot a detour's subgoal is, m", low=0.1, high=20.0)
     head_stride: int = setting(1, "run the wide feature heads on every n-th sampled step (and the last), "
                                "interpolated between; the final check runs them on every step", low=1, high=64)
     veto_penalty: float = 1.0e6  # added to a vetoed sample's cost, so all-vetoed sets still rank

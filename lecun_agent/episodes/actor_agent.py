@@ -39,7 +39,7 @@ def actor_agent(actor: Actor, on_plan: OnPlan | None = None) -> Agent:
                                     torch.from_numpy(obs.proprio)[None])[0]
         seed = actor.planner.cfg.seed + int(round(obs.t * 1000))  # as actor_node: the tick's stamp
         result = actor.act(latent, tuple(float(v) for v in obs.odom[:3]), obs.goal, last, seed,
-                           body_contacts=obs.touches)
+                           body_contacts=obs.touches, stamp=obs.t)
         if on_plan is not None:
             on_plan(obs, latent, result)
         last = result.actions[0].numpy().astype(float)

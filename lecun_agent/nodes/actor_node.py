@@ -183,7 +183,7 @@ class ActorNode(Node):
         pose = (p.x, p.y, float(quat_to_rpy(np.array([q.x, q.y, q.z, q.w]))[2]))
         seed = self.planner_config.seed + int(round(stamp * 1000))  # the same tick plans the same
         result = self.actor.act(latent, pose, self.goal, self.last_proposal, seed, self.planner_config.deadline_s,
-                                body_contacts=touch)
+                                body_contacts=touch, stamp=stamp)
         self.last_proposal = result.actions[0].numpy().astype(float)
         self.counts["ticks"] += 1
         self.counts[f"source:{result.source}"] += 1
@@ -208,6 +208,9 @@ class ActorNode(Node):
                   "path": self.settings.path, "feature_heads": self.feature_heads,
                   "plan_ms_p50": round(float(np.percentile(ms, 50)), 3),
                   "plan_ms_p99": round(float(np.percentile(ms, 99)), 3), "sync_timeouts": self.gate.timeouts,
+                  "detours": self.actor.detour.count,
+                  "detour_subgoal": None if self.actor.detour.subgoal is None
+                  else [round(v, 3) for v in self.actor.detour.subgoal],
                   **{k: v for k, v in sorted(self.counts.items())}}
         # The weights it plans with (cost_node reports the ones it measures with under the same keys).
         values.update({f"weight.{k.removeprefix('weights.')}": v for k, v in (self.definition or {}).items()
