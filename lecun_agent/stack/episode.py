@@ -159,8 +159,9 @@ def goal_message(goal_xy: np.ndarray) -> PoseStamped:
 
 def plan_metrics(monitor: EpisodeMonitor, agent: str, end_s: float, metrics: dict) -> dict:
     """The planner's numbers for an episode: plan time (actor_node's last /diagnostics: p50/p99 of its
-    wall-clock plan times), deadline misses, the guardrail's plan vetoes, and vetoes followed by a fall
-    within a second (a veto must lead somewhere safe). None where the agent does not plan."""
+    wall-clock plan times), deadline misses, detours (actor/detour.py), the guardrail's plan vetoes, and
+    vetoes followed by a fall within a second (a veto must lead somewhere safe). None where the agent
+    does not plan."""
     report = monitor.node_reports.get(agent, {})
     vetoes = [t for t, reasons in monitor.decisions_before(end_s) if any(r.startswith("plan_veto:") for r in reasons)]
     fall_s = metrics["sim_seconds"] if metrics.get("ended_by") == "fall" else None
@@ -170,7 +171,8 @@ def plan_metrics(monitor: EpisodeMonitor, agent: str, end_s: float, metrics: dic
         return None if value in (None, "nan") else float(value)
 
     return {"plan_ms_p50": number("plan_ms_p50"), "plan_ms_p99": number("plan_ms_p99"),
-            "deadline_misses": int(number("deadline_misses") or 0), "plan_vetoes": len(vetoes),
+            "deadline_misses": int(number("deadline_misses") or 0), "detours": int(number("detours") or 0),
+            "plan_vetoes": len(vetoes),
             "vetoes_then_fall": sum(fall_s is not None and 0.0 <= fall_s - t <= 1.0 for t in vetoes)}
 
 
