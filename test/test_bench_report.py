@@ -76,5 +76,9 @@ def test_re_measuring_one_part_keeps_the_others_and_says_when_each_was_measured(
     assert results["measured"]["scaling"]["date"] == "2026-01-01 00:00 UTC"
     assert results["measured"]["sim_rtf"]["date"] != "2026-01-01 00:00 UTC"
     assert "total" not in results["durations_s"]  # a partial run has no total time
+    # The old part was measured on the file's last machine ("x"); the line names it, as it is not this one.
+    assert results["measured"]["scaling"]["cpu"] == "x"
+    assert results["measured"]["sim_rtf"]["cpu"] == results["machine"]["cpu"] != "x"
     line = report.machine_line(results)
-    assert "scaling on 2026-01-01 00:00 UTC" in line and "sim_rtf on " in line
+    assert "scaling on 2026-01-01 00:00 UTC (commit ?, x)" in line and "sim_rtf on " in line
+    assert f", {results['machine']['cpu']})" not in line  # this machine's parts need no name

@@ -34,15 +34,19 @@ def machine_line(results: dict) -> str:
 
 
 def _when_measured(results: dict) -> str:
-    """'' when every part was measured in one run; else which parts were measured when, at which commit."""
-    groups: dict[tuple[str, str], list[str]] = {}
+    """'' when every part was measured in one run; else which parts were measured when, at which commit,
+    and on which CPU where it is not the machine line's."""
+    groups: dict[tuple[str, str, str], list[str]] = {}
+    cpu_now = results.get("machine", {}).get("cpu", "?")
     for part, stamp in results.get("measured", {}).items():
         if part != "machine" and part in results:
-            groups.setdefault((stamp.get("date", "?"), stamp.get("commit", "?")), []).append(part)
+            key = (stamp.get("date", "?"), stamp.get("commit", "?"), stamp.get("cpu", cpu_now))
+            groups.setdefault(key, []).append(part)
     if len(groups) < 2:
         return ""
     return "; parts measured in separate runs: " + "; ".join(
-        f"{', '.join(parts)} on {date} (commit {commit})" for (date, commit), parts in sorted(groups.items()))
+        f"{', '.join(parts)} on {date} (commit {commit}{'' if cpu == cpu_now else f', {cpu}'})"
+        for (date, commit, cpu), parts in sorted(groups.items()))
 
 
 def planner_rows(results: dict) -> list[dict]:

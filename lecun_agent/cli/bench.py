@@ -56,7 +56,7 @@ def measure(parts: list[str], quick: bool, out: Path, quality: Path | None) -> d
     """Run the parts in order; results.json is rewritten after each one, so a crash keeps what finished.
 
     A results.json already in `out` keeps the parts not run now (re-measuring one part never loses the
-    others); `measured` says when, and at which commit, each part was last measured."""
+    others); `measured` says when, at which commit and on which CPU each part was last measured."""
     from lecun_agent.bench.machine import utc_now
     from lecun_agent.bench.plain_json import plain_json
 
@@ -65,9 +65,12 @@ def measure(parts: list[str], quick: bool, out: Path, quality: Path | None) -> d
     results: dict = json.loads(existing.read_text()) if existing.exists() else {}
     results.setdefault("durations_s", {}).pop("total", None)
     measured = results.setdefault("measured", {})
+    last_machine = results.get("machine", {})
     for key in PARTS:  # a file from before `measured` existed: its parts date from its machine part
         if key in results and key not in measured:
-            measured[key] = {"date": results.get("machine", {}).get("date", "?"), "commit": "?"}
+            measured[key] = {"date": last_machine.get("date", "?"), "commit": "?"}
+        if key in measured:  # measured before the CPU was recorded per part: on the file's last machine
+            measured[key].setdefault("cpu", last_machine.get("cpu", "?"))
     start = time.monotonic()
     for key in [k for k in PARTS if k in parts or k == "machine"]:
         log.info("bench: %s", key)
@@ -80,7 +83,7 @@ def measure(parts: list[str], quick: bool, out: Path, quality: Path | None) -> d
             log.error("bench part %s failed:\n%s", key, traceback.format_exc())
             results[key] = {"error": f"{type(err).__name__}: {err}"}
         results["durations_s"][key] = round(time.monotonic() - t0, 1)
-        measured[key] = {"date": utc_now(), "commit": commit}
+        measured[key] = {"date": utc_now(), "commit": commit, "cpu": results.get("machine", {}).get("cpu", "?")}
         if set(parts) >= set(PARTS) - {"machine"}:
             results["durations_s"]["total"] = round(time.monotonic() - start, 1)
         existing.write_text(json.dumps(results, indent=2) + "\n")
