@@ -82,3 +82,24 @@ def test_re_measuring_one_part_keeps_the_others_and_says_when_each_was_measured(
     line = report.machine_line(results)
     assert "scaling on 2026-01-01 00:00 UTC (commit ?, x)" in line and "sim_rtf on " in line
     assert f", {results['machine']['cpu']})" not in line  # this machine's parts need no name
+
+
+def test_the_bench_s_own_results_do_not_make_the_checkout_dirty(tmp_path, monkeypatch):
+    """After the first part the results file is modified; the parts after it ran the same code."""
+    import subprocess
+
+    def git(*args):
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "results.json").write_text("{}")
+    (tmp_path / "code.py").write_text("x = 1\n")
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-qm", "start")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "out" / "results.json").write_text('{"machine": {}}')
+    assert not bench._commit(tmp_path / "out").endswith("+changes")
+    (tmp_path / "code.py").write_text("x = 2\n")
+    assert bench._commit(tmp_path / "out").endswith("+changes")

@@ -74,7 +74,7 @@ def measure(parts: list[str], quick: bool, out: Path, quality: Path | None) -> d
     start = time.monotonic()
     for key in [k for k in PARTS if k in parts or k == "machine"]:
         log.info("bench: %s", key)
-        t0, commit = time.monotonic(), _commit()  # the code that runs, not what the tree holds when it ends
+        t0, commit = time.monotonic(), _commit(out)  # the code that runs, not what the tree holds when it ends
         try:
             module = importlib.import_module(f"lecun_agent.bench.{PARTS[key]}")
             kwargs = {"quality": quality} if key == "learning" else {}
@@ -90,12 +90,17 @@ def measure(parts: list[str], quick: bool, out: Path, quality: Path | None) -> d
     return results
 
 
-def _commit() -> str:
-    """The checkout's commit (with '+changes' when the tree is dirty), or '?' outside a git checkout."""
+def _commit(out: Path) -> str:
+    """The checkout's commit (with '+changes' when the tree is dirty outside `out`, where the bench
+    writes its own results), or '?' outside a git checkout."""
     try:
         run = functools.partial(subprocess.run, capture_output=True, text=True, timeout=10, check=True)
         head = run(["git", "rev-parse", "--short", "HEAD"]).stdout.strip()
-        dirty = run(["git", "status", "--porcelain", "--untracked-files=no"]).stdout.strip()
+        top = Path(run(["git", "rev-parse", "--show-toplevel"]).stdout.strip()).resolve()
+        own = out.resolve()
+        exclude = [f":(exclude){own.relative_to(top)}"] if own.is_relative_to(top) and own != top else []
+        dirty = run(["git", "status", "--porcelain", "--untracked-files=no", "--", str(top), *exclude],
+                    cwd=top).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "?"
     return head + ("+changes" if dirty else "")
