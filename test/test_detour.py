@@ -65,6 +65,8 @@ def test_time_going_back_is_a_new_episode_and_untrusted_input_never_detours():
     _stall(detour, (0.0, 0.0, 0.0), 0.0, 7.0)
     assert detour.goal(1.0, (0.0, 0.0, 0.0), GOAL, NO_TOUCHES) == GOAL  # stamp went back: the clock restarts
     assert set(_stall(detour, (0.0, 0.0, 0.0), 1.1, 7.5)) == {GOAL}
+    # The actor idled (rest mode) from 8.5 s to 30 s: that is no stall, the clock starts again.
+    assert set(_stall(detour, (0.0, 0.0, 0.0), 30.0, 7.5)) == {GOAL} and detour.count == 0
     for pose in [(math.nan, 0.0, 0.0), (0.0, 0.0, math.inf)]:
         assert detour.goal(100.0, pose, GOAL, NO_TOUCHES) == GOAL
     assert detour.goal(100.0, (0.0, 0.0, 0.0), None, NO_TOUCHES) is None

@@ -13,6 +13,7 @@ recovery behaviour in Nav2, but as a subgoal for the same planner rather than a 
   stall clock started again.
 
 Time is the tick's stamp (sim time in lock-step), so a detour is a function of the inputs only.
+Time the actor spent idle (rest mode, no odometry: no call for more than GAP_S) is not a stall.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ PROGRESS_M = 0.25  # getting this much nearer the goal than ever before is progr
 REACH_M = 0.4  # within this of the subgoal, it is reached
 CLEAR_M = 0.25  # a remembered touch this close to the straight way out makes a side blocked
 NEAR_M = 0.45  # touches this close to the robot are where it is stuck, on either side
+GAP_S = 1.0  # ticks further apart than this (the actor idled: rest mode, no odometry) restart the stall clock
 ANGLE = math.pi / 2  # the subgoal's bearing from the robot, off the goal's: square to it
 
 
@@ -68,6 +70,8 @@ class Detour:
             return None if goal is None else (float(goal[0]), float(goal[1]))
         if self.last_stamp is not None and stamp < self.last_stamp:  # time went back: a new episode
             self.reset()
+        if self.last_stamp is not None and stamp - self.last_stamp > GAP_S:  # idle time is no stall
+            self.best, self.subgoal = None, None
         self.last_stamp = stamp
         x, y, yaw = (float(v) for v in pose)
         gx, gy = float(goal[0]), float(goal[1])
