@@ -182,8 +182,13 @@ class ActorNode(Node):
         p, q = odom.pose.pose.position, odom.pose.pose.orientation
         pose = (p.x, p.y, float(quat_to_rpy(np.array([q.x, q.y, q.z, q.w]))[2]))
         seed = self.planner_config.seed + int(round(stamp * 1000))  # the same tick plans the same
+        detours = self.actor.detour.count
         result = self.actor.act(latent, pose, self.goal, self.last_proposal, seed, self.planner_config.deadline_s,
                                 body_contacts=touch, stamp=stamp)
+        if self.actor.detour.count > detours:
+            x, y = self.actor.detour.subgoal
+            self.get_logger().info(f"detour at t={stamp:.1f} s: no nearer the goal for "
+                                   f"{self.actor.detour.after_s:.1f} s, planning towards ({x:.2f}, {y:.2f})")
         self.last_proposal = result.actions[0].numpy().astype(float)
         self.counts["ticks"] += 1
         self.counts[f"source:{result.source}"] += 1
