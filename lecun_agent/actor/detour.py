@@ -23,16 +23,14 @@ from collections.abc import Sequence
 
 import torch
 
+from lecun_agent.body.readings import wrap_angle
+
 PROGRESS_M = 0.25  # getting this much nearer the goal than ever before is progress
 REACH_M = 0.4  # within this of the subgoal, it is reached
 CLEAR_M = 0.25  # a remembered touch this close to the straight way out makes a side blocked
 NEAR_M = 0.45  # touches this close to the robot are where it is stuck, on either side
 GAP_S = 1.0  # ticks further apart than this (the actor idled: rest mode, no odometry) restart the stall clock
 ANGLE = math.pi / 2  # the subgoal's bearing from the robot, off the goal's: square to it
-
-
-def _wrap(angle: float) -> float:
-    return (angle + math.pi) % (2 * math.pi) - math.pi
 
 
 def _gap(points: torch.Tensor, start: torch.Tensor, end: torch.Tensor) -> float:
@@ -89,7 +87,7 @@ class Detour:
         return self.subgoal
 
     def _beside(self, x: float, y: float, yaw: float, bearing: float, touches: torch.Tensor) -> tuple[float, float]:
-        side = -self.last_side if self.last_side else (1.0 if _wrap(yaw - bearing) >= 0 else -1.0)
+        side = -self.last_side if self.last_side else (1.0 if wrap_angle(yaw - bearing) >= 0 else -1.0)
         here = torch.tensor([x, y])
 
         def point(s: float) -> tuple[float, float]:

@@ -27,8 +27,7 @@ log = logging.getLogger(__name__)
 ROW_KEYS = ("seed", "success", "ended_by", "line_blocked", "falls", "collisions", "time_to_goal_s",
             "energy_per_meter", "path_length_m", "final_distance_m", "sim_seconds", "guardrail_interventions",
             "sync_timeouts", "plan_ms_p50", "plan_ms_p99", "deadline_misses", "detours", "plan_vetoes",
-            "vetoes_then_fall",
-            "wall_s")
+            "vetoes_then_fall", "wall_s")
 TEARDOWN_GRACE_S = 60.0  # s an episode process may take to exit after writing its metrics
 DOMAIN_BASE = 201  # ROS_DOMAIN_ID 201..232 for eval workers (tests use 1..100, docs 101..200)
 
@@ -201,7 +200,7 @@ def markdown_table(summary: dict[str, Any]) -> str:
             f"{fmt(summary['mean_time_to_goal_s'], 1)} s, energy {fmt(summary['energy_per_meter'], 1)} J/m, "
             f"sync timeouts {summary['sync_timeouts']}"
             + (f", plan time p50/p99 {fmt(summary['plan_ms_p50'], 1)}/{fmt(summary['plan_ms_p99'], 1)} ms, deadline "
-               f"misses {summary['deadline_misses']}, detours {summary.get('detours', 0)}, "
+               f"misses {summary['deadline_misses']}, detours {summary['detours']}, "
                f"plan vetoes {summary['plan_vetoes']} (followed by a fall within "
                f"1 s: {summary['vetoes_then_fall']})" if summary.get("plan_ms_p50") is not None else "") + "\n\n")
     cols = ("seed", "line_blocked", "success", "ended_by", "time_to_goal_s", "collisions", "falls",
