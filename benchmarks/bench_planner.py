@@ -46,7 +46,7 @@ from lecun_agent.actor.distill import load_student
 from lecun_agent.actor.feature_heads import describe
 from lecun_agent.actor.flops import matmul_limit, record_matmuls, total_flops
 from lecun_agent.actor.plain import plain_mppi_iteration
-from lecun_agent.actor.presets import DEFAULT_PATH, PATHS, planning_path
+from lecun_agent.actor.presets import DEFAULT_PATH, PATHS, planning_path, resolve_path
 from lecun_agent.bench.machine import cpu_model
 from lecun_agent.bench.planner import GOAL, LAST, POSE, Option, interleave, pct
 from lecun_agent.heap import keep_freed_memory
@@ -68,10 +68,11 @@ def bench_paths(model, student, heads, args) -> list[dict]:
         pm, over = planning_path(model, name, student)
         options.append(Option(name, pm, PlannerConfig(samples=512, horizon=16, **over)))
     pm, over = planning_path(model, DEFAULT_PATH, feature_heads=heads)  # as the actor plans
+    shipped = resolve_path(DEFAULT_PATH)
     if heads is not None:
-        options.append(Option(f"{DEFAULT_PATH} narrow heads", pm, PlannerConfig(samples=512, horizon=16, **over)))
+        options.append(Option(f"{shipped} narrow heads", pm, PlannerConfig(samples=512, horizon=16, **over)))
     for stride in (2, 4):  # fewer head passes: the feature heads on every 2nd / 4th step
-        options.append(Option(f"{DEFAULT_PATH} heads/{stride}", pm,
+        options.append(Option(f"{shipped} heads/{stride}", pm,
                               PlannerConfig(samples=512, horizon=16, head_stride=stride, **over)))
     interleave(options, args.warmup + args.repeats)
     return [o.row(args.warmup) for o in options]
@@ -155,7 +156,7 @@ def bench_compile(model, heads, args) -> list[dict]:
     for compiled in (False, True):
         pm, over = planning_path(model, DEFAULT_PATH, feature_heads=heads)
         cfg = PlannerConfig(samples=512, horizon=16, compile=compiled, **over)
-        options.append(Option(f"{DEFAULT_PATH}{' compiled' if compiled else ''}", pm, cfg))
+        options.append(Option(f"{resolve_path(DEFAULT_PATH)}{' compiled' if compiled else ''}", pm, cfg))
     interleave(options, args.warmup + args.repeats)
     rows = []
     for o in options:
@@ -171,7 +172,7 @@ def bench_tail(model, heads, args, plans: int = 300) -> dict:
     import gc
 
     pm, over = planning_path(model, DEFAULT_PATH, feature_heads=heads)
-    option = Option(DEFAULT_PATH, pm, PlannerConfig(samples=512, horizon=16, **over))
+    option = Option(resolve_path(DEFAULT_PATH), pm, PlannerConfig(samples=512, horizon=16, **over))
     collections: list[tuple[float, int]] = []  # (when it ended, generation)
 
     def on_gc(phase, info):

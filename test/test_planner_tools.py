@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from lecun_agent.actor import Planner, PlannerConfig
+from lecun_agent.actor import Planner, PlannerConfig, presets
 from lecun_agent.actor.distill import (
     DistillConfig,
     DistilledModel,
@@ -13,7 +13,7 @@ from lecun_agent.actor.distill import (
 )
 from lecun_agent.actor.flops import record_matmuls, total_flops
 from lecun_agent.actor.planning_model import PlanningModel, WorldModelAdapter
-from lecun_agent.actor.presets import PATHS, planning_path
+from lecun_agent.actor.presets import AUTO, PATHS, planning_path, resolve_path
 from lecun_agent.actor.sampling import ActionSpace
 from lecun_agent.actor.toy import PointMassModel
 from lecun_agent.cost.total import IntrinsicCost
@@ -68,6 +68,16 @@ def test_every_planning_path_builds_and_plans():
         planning_path(model, "student")
     with pytest.raises(ValueError, match="unknown planning path"):
         planning_path(model, "fastest")
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_auto_plans_in_bf16_only_where_the_cpu_does_bf16_natively(monkeypatch, native):
+    """Emulated bf16 plans several times slower than fp32 (docs/actor.md), so auto picks by the CPU."""
+    monkeypatch.setattr(presets, "native_bf16", lambda: native)
+    assert resolve_path(AUTO) == ("member-bf16" if native else "member")
+    assert resolve_path("ensemble") == "ensemble"
+    pm, over = planning_path(tiny_model(), AUTO)
+    assert pm.dtype == (torch.bfloat16 if native else torch.float32) and over == {"uncertainty": "elites"}
 
 
 def test_matmul_flops_are_counted_from_the_shapes():

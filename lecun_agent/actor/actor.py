@@ -34,7 +34,7 @@ from lecun_agent.actor.detour import Detour
 from lecun_agent.actor.feature_heads import HEADS_FILE, load_feature_heads
 from lecun_agent.actor.planner import Planner
 from lecun_agent.actor.policy import Mode1Policy, load_policy, policy_plan
-from lecun_agent.actor.presets import DEFAULT_PATH, PATHS, planning_path
+from lecun_agent.actor.presets import AUTO, DEFAULT_PATH, PATHS, planning_path
 from lecun_agent.actor.result import PlanResult
 from lecun_agent.body.robot_model import load_robot_model
 from lecun_agent.cost.definition import parts_of
@@ -57,8 +57,9 @@ class ActorSettings:
     mode: str = setting("plan", "plan: mode 2, the planner (mode 1 proposes and is the fallback when a policy "
                         "is loaded); mode1: the distilled policy alone, its plan checked through the model",
                         choices=ACTOR_MODES)
-    path: str = setting(DEFAULT_PATH, "planning path: which model computes what, in which precision "
-                        "(actor/presets.py, docs/actor.md)", choices=tuple(PATHS))
+    path: str = setting(DEFAULT_PATH, "planning path: which model computes what, in which precision; auto = "
+                        "member-bf16 on a CPU with native bf16, else member (actor/presets.py, docs/actor.md)",
+                        choices=(AUTO, *PATHS))
     policy_file: str = setting("", "mode-1 policy (lecun-agent distill); empty = mode1.pt in the checkpoint "
                                "directory when there is one")
     heads_file: str = setting("", "narrow feature heads the samples are scored with (lecun-agent distill-heads; "

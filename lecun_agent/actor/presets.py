@@ -12,6 +12,8 @@ The ensemble and member paths score the samples with distilled narrow feature he
 (actor/feature_heads.py) and the final check with the world model's own.
   student           a distilled small dynamics + heads for all samples; ensemble check on elites
   student-bf16
+  auto              member-bf16 where the CPU does bf16 matmuls natively (AVX512-BF16 or AMX), else member:
+                    without them torch emulates bf16, and member-bf16 plans several times slower than member
 """
 
 from __future__ import annotations
@@ -33,9 +35,23 @@ PATHS: dict[str, dict[str, Any]] = {
     "student": {"fast": "student", "uncertainty": "elites"},
     "student-bf16": {"fast": "student", "uncertainty": "elites", "dtype": torch.bfloat16},
 }
+AUTO = "auto"
 # No extra artifact, plans within a 10 Hz tick with margin, 12 % regret (docs/actor.md); the
 # distilled student-bf16 is ~1.7x faster and needs `planner_quality.py distill` per checkpoint.
-DEFAULT_PATH = "member-bf16"
+DEFAULT_PATH = AUTO
+
+
+def native_bf16() -> bool:
+    """Whether this CPU does bf16 matmuls in hardware (AVX512-BF16 or AMX), as torch reports it."""
+    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
+
+
+def resolve_path(name: str) -> str:
+    """The planning path a name stands for on this machine: `auto` is member-bf16 with native bf16, else member."""
+    if name != AUTO:
+        return name
+    return "member-bf16" if native_bf16() else "member"
 
 
 def planning_path(
@@ -44,8 +60,9 @@ def planning_path(
 ) -> tuple[PlanningModel, dict[str, Any]]:
     """-> (planning model, PlannerConfig overrides) for path `name`; `feature_heads` (narrow heads the
     samples are scored with) applies to the ensemble and member paths."""
+    name = resolve_path(name)
     if name not in PATHS:
-        raise ValueError(f"unknown planning path {name!r}; paths are {', '.join(PATHS)}")
+        raise ValueError(f"unknown planning path {name!r}; paths are {', '.join((AUTO, *PATHS))}")
     spec = PATHS[name]
     dtype = spec.get("dtype", torch.float32)
     if spec["fast"] == "student":

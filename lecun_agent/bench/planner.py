@@ -49,7 +49,7 @@ from lecun_agent.actor import Planner, PlannerConfig
 from lecun_agent.actor.feature_heads import describe
 from lecun_agent.actor.flops import matmul_limit, record_matmuls, total_flops
 from lecun_agent.actor.plain import plain_mppi_iteration
-from lecun_agent.actor.presets import DEFAULT_PATH, planning_path
+from lecun_agent.actor.presets import DEFAULT_PATH, planning_path, resolve_path
 from lecun_agent.actor.rollout import rollout
 from lecun_agent.actor.sampling import mppi_weights, shift_plan
 from lecun_agent.actor.toy import PointMassModel
@@ -229,7 +229,7 @@ def _plain_flops(pm, path_over: dict, n: int, h: int, s0: torch.Tensor, probe: i
 
 def measure_cell(pm, path_over: dict, n: int, h: int, *, impls: Sequence[str] = IMPLS, repeats: int = 20,
                  warmup: int = 3, plain_repeats: int = 2, with_flops: bool = True,
-                 path: str = DEFAULT_PATH) -> list[dict]:  # fmt: skip
+                 path: str = resolve_path(DEFAULT_PATH)) -> list[dict]:  # fmt: skip
     """Rows of every implementation at (N, H) on planning model pm, timed round-robin."""
     timed, skipped = _impls(pm, path_over, n, h, impls, warmup, plain_repeats, path)
     interleave(timed, warmup + repeats)
@@ -474,7 +474,7 @@ def section(out: Path, models, cells: Sequence[tuple[int, int]], *, repeats: int
             "limit_gflops": ours.get("gflops_limit"),
             "acceptance": acceptance(rows, n, h),
             "threads": 1,
-            "path": DEFAULT_PATH,
+            "path": resolve_path(DEFAULT_PATH),
             "peers_missing": {name: missing(name) for name in PEERS if name in impls and missing(name)},
             "plots": plot(rows, out, n, h),
             "seconds": time.monotonic() - t0,

@@ -37,6 +37,7 @@ from lecun_agent.actor.actor import Actor, ActorSettings, feature_heads, heads_p
 from lecun_agent.actor.config import PlannerConfig
 from lecun_agent.actor.contact_memory import strongest_touches
 from lecun_agent.actor.feature_heads import describe
+from lecun_agent.actor.presets import resolve_path
 from lecun_agent.body.readings import quat_to_rpy
 from lecun_agent.dataset.format import DatasetSpec
 from lecun_agent.messages import conversions as conv
@@ -108,7 +109,8 @@ class ActorNode(Node):
             self.get_logger().info(f"mode-1 policy {policy_path(self.settings, checkpoint)}")
         heads = feature_heads(self.settings, checkpoint, model)
         self.feature_heads = describe(heads) + ("" if heads is None else f" ({heads_path(self.settings, checkpoint)})")
-        self.get_logger().info(f"samples scored with feature heads: {self.feature_heads}")
+        self.get_logger().info(f"planning path {resolve_path(self.settings.path)}; samples scored with feature "
+                               f"heads: {self.feature_heads}")
         self.actor = Actor(model, self.settings, self.planner_config, policy, dt=spec.step_dt, feature_heads=heads)
         if self.definition is not None:
             self.actor.follow(self.definition)
@@ -210,7 +212,7 @@ class ActorNode(Node):
         goal = None if self.goal is None else [round(float(v), 6) for v in self.goal]
         ms = np.array(self.plan_ms) if self.plan_ms else np.array([np.nan])
         values = {"ready": ready, "goal": goal, "mode": self.mode, "actor_mode": self.settings.mode,
-                  "path": self.settings.path, "feature_heads": self.feature_heads,
+                  "path": resolve_path(self.settings.path), "feature_heads": self.feature_heads,
                   "plan_ms_p50": round(float(np.percentile(ms, 50)), 3),
                   "plan_ms_p99": round(float(np.percentile(ms, 99)), 3), "sync_timeouts": self.gate.timeouts,
                   "detours": self.actor.detour.count,
