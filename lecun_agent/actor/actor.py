@@ -113,7 +113,8 @@ class Actor:
         above TOUCH_N in all, the touch goes into the planner's contact memory, placed by the links
         that touched. A point the body now stands on is forgotten first. stamp: the tick's time, s (sim
         time in lock-step); with it, a robot that stopped getting nearer the goal plans towards a
-        detour's subgoal for a while (detour.py); None: always the goal."""
+        detour's subgoal for a while (detour.py), and where the samples first predict a contact is
+        remembered once out of view (seen_contacts.py); None: always the goal, nothing seen kept."""
         at = torch.as_tensor(pose, dtype=torch.float32).reshape(-1)
         self.planner.memory.forget_under(at)
         touch_n = sum(body_contacts.values()) if body_contacts else 0.0
@@ -127,7 +128,8 @@ class Actor:
             actions = policy_plan(self.policy, self.planner.model, latent, pose, goal, last_action,
                                   self.planner.cfg.horizon)
             return self.planner.score_plan(latent, actions, pose, goal, last_action)
-        return self.planner.plan(latent, pose, goal, last_action, seed=seed, deadline_s=deadline_s or None)
+        return self.planner.plan(latent, pose, goal, last_action, seed=seed, deadline_s=deadline_s or None,
+                                 stamp=stamp)
 
 
 def policy_path(settings: ActorSettings, checkpoint: str) -> Path:

@@ -73,6 +73,13 @@ class PlannerConfig:
     contact_memory: int = setting(64, "points remembered where the body touched something (odom frame, on the "
                                   "body's edge); plans are charged contact near them; 0 = off "
                                   "(actor/contact_memory.py)", low=0, high=4096)
+    seen_contacts_s: float = setting(4.0, "keep where the model predicted a first contact for this long (s of "
+                                     "tick stamps), and charge plans near it, out of view too; 0 = off "
+                                     "(actor/seen_contacts.py)", low=0.0, high=600.0)
+    seen_threshold: float = setting(0.8, "predicted contact probability at which a seen contact is remembered",
+                                    low=0.01, high=1.0)
+    seen_view_deg: float = setting(70.0, "the camera's horizontal field of view: seen contacts inside it are "
+                                   "forgotten, the model predicts them afresh", low=0.0, high=360.0)
     detour_after_s: float = setting(8.0, "no nearer the goal for this long (s of tick stamps) -> plan towards a "
                                     "point beside the robot for as long, then the goal again; 0 = off "
                                     "(actor/detour.py)", low=0.0, high=600.0)

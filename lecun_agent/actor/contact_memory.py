@@ -94,6 +94,18 @@ def strongest_touches(readings: Iterable[Mapping[str, float]]) -> dict[str, floa
     return strongest
 
 
+def signed_distance(points: torch.Tensor, position: torch.Tensor, yaw: torch.Tensor, footprint: Footprint
+                    ) -> torch.Tensor:
+    """(P, 2) odom points, (M, 2) positions, (M,) yaws -> (M, P) signed distance from the footprint at
+    each pose to each point (< 0 inside)."""
+    rel = points[None] - position.reshape(-1, 1, 2)  # (M, P, 2) odom offsets pose -> point
+    c, s = torch.cos(yaw).reshape(-1, 1), torch.sin(yaw).reshape(-1, 1)
+    fx = (c * rel[..., 0] + s * rel[..., 1]).abs() - footprint.half_length  # (M, P) outside the edge
+    fy = (-s * rel[..., 0] + c * rel[..., 1]).abs() - footprint.half_width
+    inside = torch.maximum(fx, fy).clamp(max=0.0)  # (M, P) <= 0: minus the depth of a point inside
+    return torch.hypot(fx.clamp(min=0.0), fy.clamp(min=0.0)) + inside
+
+
 class ContactMemory:
     def __init__(self, capacity: int, force_n: float, footprint: Footprint | None = None,
                  fade_m: float = FADE_M) -> None:
@@ -135,20 +147,11 @@ class ContactMemory:
         the body stands there, so nothing else does. Returns how many it forgot."""
         if not len(self.points) or not torch.isfinite(pose).all():
             return 0
-        depth = -self._signed_distance(pose[:2].reshape(1, 2), pose[2].reshape(1))[0]  # (P,)
+        depth = -signed_distance(self.points, pose[:2].reshape(1, 2), pose[2].reshape(1), self.footprint)[0]  # (P,)
         keep = depth <= FORGET_DEPTH_M
         forgotten = int((~keep).sum())
         self.points = self.points[keep]
         return forgotten
-
-    def _signed_distance(self, position: torch.Tensor, yaw: torch.Tensor) -> torch.Tensor:
-        """(M, 2) positions, (M,) yaws -> (M, P) signed distance from each footprint to each point (< 0 inside)."""
-        rel = self.points[None] - position.reshape(-1, 1, 2)  # (M, P, 2) odom offsets pose -> point
-        c, s = torch.cos(yaw).reshape(-1, 1), torch.sin(yaw).reshape(-1, 1)
-        fx = (c * rel[..., 0] + s * rel[..., 1]).abs() - self.footprint.half_length  # (M, P) outside the edge
-        fy = (-s * rel[..., 0] + c * rel[..., 1]).abs() - self.footprint.half_width
-        inside = torch.maximum(fx, fy).clamp(max=0.0)  # (M, P) <= 0: minus the depth of a point inside
-        return torch.hypot(fx.clamp(min=0.0), fy.clamp(min=0.0)) + inside
 
     def force(self, position: torch.Tensor, yaw: torch.Tensor) -> torch.Tensor | None:
         """Planned poses: odom positions (..., 2) and yaws (...) -> (...,) body contact force to charge,
@@ -156,6 +159,6 @@ class ContactMemory:
         nothing is remembered."""
         if not len(self.points):
             return None
-        signed = self._signed_distance(position.reshape(-1, 2), yaw.reshape(-1))  # (M, P)
+        signed = signed_distance(self.points, position.reshape(-1, 2), yaw.reshape(-1), self.footprint)  # (M, P)
         p = (1.0 - signed.min(-1).values / self.fade_m).clamp(min=0.0)  # (M,) 1 at the edge, more inside
         return p.reshape(position.shape[:-1]) * self.force_n

@@ -9,7 +9,9 @@ are the goal drive. Remembered touches (contact_memory.py) raise the predicted b
 where a plan goes back to them (up to a certain contact), and cost more where it presses deeper:
 priced as pain and vetoed by the same rule (a plan pressing about 0.1 m past a touched spot's
 edge is unacceptable), but not a predicted force, so the published plan costs, which the
-guardrail checks, never hold the depth. A term's veto at any step marks the whole sample
+guardrail checks, never hold the depth. Seen contacts (seen_contacts.py: the model's predicted
+contacts of earlier ticks, kept once out of view) are priced the same way, up to a certain
+contact, and not published either. A term's veto at any step marks the whole sample
 unacceptable.
 """
 
@@ -21,6 +23,7 @@ import torch
 
 from lecun_agent.actor.contact_memory import ContactMemory
 from lecun_agent.actor.planning_model import CONTACT_FORCE
+from lecun_agent.actor.seen_contacts import SeenContacts
 from lecun_agent.cost.features import Features
 from lecun_agent.cost.term import CostData
 from lecun_agent.cost.total import IntrinsicCost
@@ -48,6 +51,7 @@ class Scored:
     position: torch.Tensor  # (N, H, 2) odom
     yaw: torch.Tensor  # (N, H)
     spread: torch.Tensor | None  # (N, H) ensemble spread, when measured
+    contact: torch.Tensor | None  # (N, H) the model's own predicted body contact force, N (no memory)
 
 
 @dataclass
@@ -74,6 +78,7 @@ class PlanScorer:
         goal: torch.Tensor | None,  # (2,) odom goal, or None
         spread: torch.Tensor | None = None,  # (N, H) ensemble spread per step
         memory: ContactMemory | None = None,  # remembered touches: contact force where plans go back
+        seen: SeenContacts | None = None,  # contacts predicted on earlier ticks: priced, not predicted
     ) -> Scored:
         twist = feats["base_velocity"]  # (N, H, 3)
         n, h = twist.shape[:2]
@@ -89,9 +94,14 @@ class PlanScorer:
             full[CONTACT_FORCE] = torch.maximum(model, remembered.clamp(max=memory.force_n))
             if bool((remembered > full[CONTACT_FORCE]).any()):  # a plan pressing past a touched spot's edge
                 pressed = {**full, CONTACT_FORCE: torch.maximum(model, remembered)}
+        earlier = None if seen is None else seen.force(position, yaw)  # (N, H), N
+        if earlier is not None:
+            pressed = pressed or full
+            pressed = {**pressed, CONTACT_FORCE: torch.maximum(pressed.get(CONTACT_FORCE, earlier), earlier)}
         data = self.cost.evaluate(full)  # costs (N, H), fail_flag (N, H)
-        # The depth is priced as pain and vetoed by the same rule, but it is no predicted force, so
-        # `data` (the plan's predicted quantities, which the guardrail checks) does not hold it.
+        # The depth and the seen contacts are priced as pain and vetoed by the same rule, but they are
+        # no predicted force, so `data` (the plan's predicted quantities, which the guardrail checks)
+        # does not hold them.
         priced = data if pressed is None else self.cost.evaluate(pressed, check=False)
         w = self.step_weights(h)  # (H,)
         total = (priced.costs * w).sum(-1) + self.critic_weight * self.discount**h * value
@@ -101,4 +111,4 @@ class PlanScorer:
         bad = ~torch.isfinite(total)
         total = torch.where(bad, torch.full_like(total, float("inf")), total)
         total = torch.where(fail, total + self.veto_penalty, total)
-        return Scored(total, fail | bad, data, position, yaw, spread)
+        return Scored(total, fail | bad, data, position, yaw, spread, feats.get(CONTACT_FORCE))

@@ -11,6 +11,7 @@ Without one, the result is a function of the inputs and the seed only.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -24,6 +25,7 @@ from lecun_agent.actor.planning_model import PlanningModel
 from lecun_agent.actor.result import Batch, PlanResult, result_from
 from lecun_agent.actor.rollout import rollout
 from lecun_agent.actor.sampling import ActionSpace, acceptable, cem_stats, mppi_weights, shift_plan
+from lecun_agent.actor.seen_contacts import SeenContacts
 from lecun_agent.cost.total import IntrinsicCost
 
 
@@ -60,6 +62,8 @@ class Planner:
             cost, model.dt, cfg.discount, cfg.critic_weight, cfg.uncertainty_weight, cfg.veto_penalty
         )
         self.memory = ContactMemory(cfg.contact_memory, cfg.contact_force_n, footprint)
+        self.seen = SeenContacts(cfg.seen_contacts_s, cfg.contact_force_n, footprint, cfg.seen_threshold,
+                                 math.radians(cfg.seen_view_deg) / 2)
         self.sample_mode = {"penalty": "mean", "members": "members"}.get(cfg.uncertainty, "fast")
         self.check_mode = "mean" if cfg.uncertainty == "elites" else self.sample_mode
         self.stats: Counter[str] = Counter()
@@ -68,9 +72,10 @@ class Planner:
         self._check_s: float | None = None  # duration of the last final check (None: not measured yet)
 
     def reset(self) -> None:
-        """Forget the warm start and the remembered touches (new episode or goal)."""
+        """Forget the warm start, the remembered touches and the seen contacts (new episode or goal)."""
         self._plan = None
         self.memory.clear()
+        self.seen.clear()
 
     def warm_start(self, last_action: torch.Tensor | None = None) -> torch.Tensor:
         """(H, A): the previous plan shifted by one step, else the current command held."""
@@ -91,6 +96,7 @@ class Planner:
         seed: int | None = None,  # None: config seed + tick count
         deadline_s: float | None = -1.0,  # -1: the config's; None or 0: no deadline
         proposal=None,  # (H, A) mode-1 proposal; None asks self.policy when there is one
+        stamp: float | None = None,  # the tick's time, s; with it, the samples' first contacts are remembered
     ) -> PlanResult:
         cfg, t0 = self.cfg, self.clock()
         if weights:
@@ -144,6 +150,10 @@ class Planner:
                 source = "best_sample"
                 chosen = (best, int(torch.argmin(best.total)))
         batch, row = chosen
+        if stamp is not None and best is not None and best.scored.contact is not None:
+            per = best.per_sample
+            self.seen.add(stamp, pose_t, per(best.scored.position), per(best.scored.yaw), per(best.scored.contact),
+                          goal_t)
         self._plan = batch.u[row].clone()
         self.stats["plans"] += 1
         timings["total"] = (self.clock() - t0) * 1e3
@@ -197,7 +207,7 @@ class Planner:
         t = self.clock()
         roll = rollout(self.model, s0, u, mode, tick, head_stride, exact)
         t1 = self.clock()
-        scored: Scored = self.scorer.score(roll.feats, roll.value, pose, goal, roll.spread, self.memory)
+        scored: Scored = self.scorer.score(roll.feats, roll.value, pose, goal, roll.spread, self.memory, self.seen)
         timings["rollout"] += (t1 - t) * 1e3
         timings["score"] += (self.clock() - t1) * 1e3
         return Batch(u, scored, roll.members)

@@ -10,7 +10,8 @@ Actions beyond the first three dimensions move nothing and only cost energy.
 Features (physical units, `cost/features.py` names): a standing body everywhere (joints at
 their range centres, level, 0.3 m high), energy = sum over the 12 "joints" of |effort * vel|
 = 12 * |a|^2 at speed |a| (norm of the whole command), and pits: discs where the body drops to
-0.05 m, which the fall term vetoes. Member k of the ensemble has lag * (1 + spread * (k - mid)).
+0.05 m, which the fall term vetoes, and blocks: discs where it predicts a body contact of
+`block_force_n`. Member k of the ensemble has lag * (1 + spread * (k - mid)).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ class PointMassModel:
         members: int = 1,
         spread: float = 0.0,
         pits: Sequence[tuple[float, float, float]] = (),  # (x, y, radius) in the planning frame
+        blocks: Sequence[tuple[float, float, float]] = (),  # (x, y, radius) in the planning frame
+        block_force_n: float = 360.0,
     ) -> None:
         if latent_dim < 7:
             raise ValueError("PointMassModel needs latent_dim >= 7 (pose, twist, command size)")
@@ -42,6 +45,8 @@ class PointMassModel:
         self.lags = torch.tensor([lag * (1 + spread * (k - mid)) for k in range(members)])  # (K,)
         self.lag = lag
         self.pits = torch.tensor(list(pits), dtype=torch.float32).reshape(-1, 3)  # (P, 3)
+        self.blocks = torch.tensor(list(blocks), dtype=torch.float32).reshape(-1, 3)  # (B, 3)
+        self.block_force_n = block_force_n
         limits = BodyLimits.default()
         self.joint_centre = torch.as_tensor(
             (limits.joint_upper + limits.joint_lower) / 2, dtype=torch.float32
@@ -84,11 +89,15 @@ class PointMassModel:
         if len(self.pits):
             d = torch.linalg.vector_norm(s[..., None, 0:2] - self.pits[:, :2], dim=-1)  # (..., P)
             height = torch.where((d < self.pits[:, 2]).any(-1), torch.full(lead, 0.05), height)
+        contact = torch.zeros(lead)
+        if len(self.blocks):
+            d = torch.linalg.vector_norm(s[..., None, 0:2] - self.blocks[:, :2], dim=-1)  # (..., B)
+            contact = torch.where((d < self.blocks[:, 2]).any(-1), torch.full(lead, self.block_force_n), contact)
         ones12 = torch.ones(*lead, 12)
         return {
             "tilt": torch.zeros(lead),
             "height": height,
-            "body_contact_force": torch.zeros(lead),
+            "body_contact_force": contact,
             "foot_force": torch.zeros(*lead, 4),
             "joint_pos": self.joint_centre.expand(*lead, 12).clone(),
             "joint_vel": ones12 * speed[..., None],
