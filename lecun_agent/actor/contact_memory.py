@@ -75,9 +75,10 @@ class Footprint:
             return math.copysign(self.half_length, x), y
         return x, math.copysign(self.half_width, y)
 
-    def along(self, dx: float, dy: float) -> tuple[float, float]:
-        """Where the direction (dx, dy) (any length > 0) leaves the rectangle."""
-        scale = 1.0 / max(abs(dx) / self.half_length, abs(dy) / self.half_width)
+    def along(self, dx, dy):
+        """Where the direction (dx, dy) (any length > 0; floats, or tensors of one shape) leaves the rectangle."""
+        across, sideways = abs(dx) / self.half_length, abs(dy) / self.half_width
+        scale = 1.0 / (torch.maximum(across, sideways) if isinstance(across, torch.Tensor) else max(across, sideways))
         return dx * scale, dy * scale
 
 

@@ -51,8 +51,7 @@ class SeenContacts:
         predicted odom positions (N, H, 2), yaws (N, H) and body contact force (N, H), N (the model's
         own); the goal (2,) or None. Points in view, older than keep_s or under the body are dropped
         first. Returns how many new points it remembered; 0 when off or given anything not finite."""
-        if self.keep_s <= 0 or self.capacity <= 0 or not (
-                torch.isfinite(pose).all() and torch.isfinite(torch.tensor(stamp))):
+        if self.keep_s <= 0 or self.capacity <= 0 or not (math.isfinite(stamp) and torch.isfinite(pose).all()):
             return 0
         if len(self.stamps) and (stamp < self.stamps).any():  # time went back: a new episode
             self.clear()
@@ -75,8 +74,7 @@ class SeenContacts:
         bx, by = c * motion[:, 0] + s * motion[:, 1], -s * motion[:, 0] + c * motion[:, 1]  # body frame
         still = torch.hypot(bx, by) < 1e-4
         bx, by = torch.where(still, 1.0, bx), torch.where(still, 0.0, by)  # standing: ahead
-        scale = 1.0 / torch.maximum(bx.abs() / self.footprint.half_length, by.abs() / self.footprint.half_width)
-        ex, ey = bx * scale, by * scale  # where the motion leaves the footprint, body frame
+        ex, ey = self.footprint.along(bx, by)  # where the motion leaves the footprint, body frame
         spots = at + torch.stack([c * ex - s * ey, s * ex + c * ey], -1)
         if goal is not None and torch.isfinite(goal).all():  # the robot is sent there: it is clear
             spots = spots[torch.linalg.vector_norm(spots - goal, dim=-1) > self.footprint.half_length + self.fade_m]
