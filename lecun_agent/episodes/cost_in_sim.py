@@ -4,7 +4,7 @@ Two experiments, shared by test/test_cost_in_sim.py and benchmarks/plot_cost_in_
 - `walk_into_wall`: trot straight at a wall with or without the guardrail in the loop and
   record pain, the command that reached the gait, and the guardrail's verdicts;
 - `energy_at_speeds`: trot on open ground at several speeds and measure the mean joint
-  power (the energy term, W = J/s).
+  power (the energy term, W = J/s); `walking_at_speeds` also the speed reached.
 The sim, the gait, the cost and the guardrail run in-process at the control rate, the same
 cores the nodes wrap, so no ROS is needed.
 """
@@ -97,9 +97,10 @@ def walk_into_wall(speed: float = 0.5, seconds: float = 6.0, guarded: bool = Tru
         env.close()
 
 
-def energy_at_speeds(speeds=(0.2, 0.4, 0.6), seconds: float = 4.0, settle: float = 1.0,
-                     seed: int = 0) -> dict[float, float]:
-    """Mean joint mechanical power (W) while trotting on open ground at each speed, after `settle` s."""
+def walking_at_speeds(speeds=(0.2, 0.4, 0.6), seconds: float = 4.0, settle: float = 1.0,
+                      seed: int = 0) -> dict[float, tuple[float, float]]:
+    """Commanded speed -> (mean joint mechanical power W, mean ground-truth forward speed m/s) while
+    trotting on open ground, after `settle` s; their ratio is the energy per metre."""
     out = {}
     for speed in speeds:
         env = small_arena_env(start_x=-2.5, seed=seed)  # 5 m of open floor ahead
@@ -107,5 +108,13 @@ def energy_at_speeds(speeds=(0.2, 0.4, 0.6), seconds: float = 4.0, settle: float
             trace = run(env, lambda t, s=speed: (s, 0.0, 0.0), seconds, None).arrays()
         finally:
             env.close()
-        out[speed] = float(trace["energy"][trace["time"] >= settle].mean())
+        after = trace["time"] >= settle
+        t, x = trace["time"][after], trace["x"][after]
+        out[speed] = (float(trace["energy"][after].mean()), float((x[-1] - x[0]) / (t[-1] - t[0])))
     return out
+
+
+def energy_at_speeds(speeds=(0.2, 0.4, 0.6), seconds: float = 4.0, settle: float = 1.0,
+                     seed: int = 0) -> dict[float, float]:
+    """Mean joint mechanical power (W) while trotting on open ground at each speed, after `settle` s."""
+    return {s: power for s, (power, _) in walking_at_speeds(speeds, seconds, settle, seed).items()}
