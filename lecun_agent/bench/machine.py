@@ -9,15 +9,29 @@ from pathlib import Path
 
 import torch
 
+from lecun_agent.actor.presets import native_bf16
+
 
 def cpu_model() -> str:
-    """The CPU's model name from /proc/cpuinfo, or the platform's processor string elsewhere."""
+    """The CPU's model name (from /proc/cpuinfo, else the platform's processor string) and, in
+    brackets, the widest matmul instructions torch finds on it: two CPUs of one model name can
+    differ there, and planning speed with them (docs/actor.md, "CPUs without native bf16")."""
+    name = platform.processor() or platform.machine()
     cpuinfo = Path("/proc/cpuinfo")
     if cpuinfo.exists():
         for line in cpuinfo.read_text().splitlines():
             if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
+                name = line.split(":", 1)[1].strip()
+                break
+    return f"{name} ({matmul_isa()})"
+
+
+def matmul_isa() -> str:
+    """AMX or AVX512-BF16 where the CPU does bf16 matmuls natively, else torch's CPU capability
+    (AVX512, AVX2, DEFAULT)."""
+    if not native_bf16():
+        return torch.backends.cpu.get_cpu_capability()
+    return "AMX" if getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)() else "AVX512-BF16"
 
 
 def utc_now() -> str:
