@@ -51,11 +51,12 @@ class Robot(RosProbe):
                             (JointState, "agent/plan_costs"), (Image, "agent/plan_actions")):
             self.record(kind, topic, COMMAND_QOS)
 
-    def tick(self, stamp: float, latent: np.ndarray | None = None) -> TwistStamped | None:
+    def tick(self, stamp: float, latent: np.ndarray | None = None,
+             position: tuple[float, float, float] = (0.0, 0.0, 0.3)) -> TwistStamped | None:
         """One agent tick at `stamp`: odometry and latent of that instant; the proposal that answers it,
         which then comes back as the executed cmd_vel (as the guardrail's would)."""
         latent = np.random.default_rng(int(stamp * 10)).normal(size=LATENT_DIM) if latent is None else latent
-        self.odom_pub.publish(odometry_msg(stamp, np.array([0.0, 0.0, 0.3]), np.array([0, 0, 0, 1.0]),
+        self.odom_pub.publish(odometry_msg(stamp, np.array(position), np.array([0, 0, 0, 1.0]),
                                            np.zeros(3), np.zeros(3)))
         self.latent_pub.publish(float_image(sec_to_stamp(stamp), latent[None].astype(np.float32)))
         found = []
@@ -259,3 +260,24 @@ def test_a_robot_that_gets_no_nearer_its_goal_plans_towards_a_detour_and_says_so
     assert node.actor.detour.subgoal == pytest.approx(expected)
     assert node.actor.detour.count == detours + 1
     assert node._report()[2]["detour_subgoal"] == pytest.approx(list(expected), abs=1e-3)
+
+
+@pytest.mark.parametrize(("odom_x", "latent_value", "why"), [
+    (math.nan, 0.0, "idle:non-finite odometry"), (math.inf, 0.0, "idle:non-finite odometry"),
+    (0.0, math.nan, "idle:non-finite latent"), (0.0, -math.inf, "idle:non-finite latent"),
+])
+def test_an_untrusted_odometry_or_latent_gets_a_zero_proposal_and_no_plan(setup, odom_x, latent_value, why):
+    node, robot = setup
+    robot.definition_pub.publish(named_values_msg(sec_to_stamp(0.0), definition()))
+    assert robot.spin_until(lambda: node.definition == definition(), 5.0)
+    robot.send_goal(2.0, 1.0)
+    assert robot.spin_until(lambda: node.goal is not None, 5.0)
+    stamp = 40.0 + len(robot.received["agent/cmd_vel_proposed"])  # a tick of its own
+    latent = np.full(LATENT_DIM, latent_value)
+    before = dict(node.counts)
+    proposal = robot.tick(stamp, latent, position=(odom_x, 0.0, 0.3))
+    counted = {k: v - before.get(k, 0) for k, v in node.counts.items()}
+    assert proposal is not None and np.allclose(twist_vector(proposal), 0.0)
+    assert counted.get(why) == 1 and not counted.get("ticks")
+    assert not robot.stamped("agent/plan", stamp)  # no plan published for the guardrail to trust
+    assert robot.tick(stamp + 0.5) is not None and node.counts["ticks"] == before.get("ticks", 0) + 1

@@ -190,6 +190,21 @@ def test_finite_messages_give_finite_readings(joints, imu, odom, feet):
 
 
 @FUZZ
+@given(odometries())
+def test_planar_pose(msg):
+    pose, p = conv.planar_pose(msg), msg.pose.pose.position
+    assert pose.shape == (3,) and pose.dtype == np.float64
+    assert np.array_equal(pose[:2], [p.x, p.y], equal_nan=True)
+    assert np.isnan(pose[2]) or -np.pi <= pose[2] <= np.pi  # NaN: the actor and straight_node idle on it
+
+
+@FUZZ
+@given(odometries(finite))
+def test_finite_odometry_gives_a_finite_pose(msg):
+    assert np.isfinite(conv.planar_pose(msg)).all()
+
+
+@FUZZ
 @given(anything, anything, anything)
 def test_twist_vector(vx, vy, wz):
     msg = TwistStamped()

@@ -13,7 +13,7 @@ from geometry_msgs.msg import TwistStamped
 from nav_msgs.msg import Odometry
 from sensor_msgs.msg import Image, Imu, JointState
 
-from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES, Readings
+from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES, Readings, quat_to_rpy
 
 ODOM_FRAME = "odom"
 BASE_FRAME = "base"
@@ -160,6 +160,12 @@ def message_problem(msg: JointState | Imu | Odometry) -> str | None:
     if not np.all(np.isfinite(values)):
         return f"{what} missing or not finite"
     return None
+
+
+def planar_pose(msg: Odometry) -> np.ndarray:
+    """(3,) x, y (m) and yaw (rad) of an odometry message's pose; NaN where its values are."""
+    p, q = msg.pose.pose.position, msg.pose.pose.orientation
+    return np.array([p.x, p.y, quat_to_rpy(np.array([q.x, q.y, q.z, q.w]))[2]], dtype=float)
 
 
 def readings_from_msgs(

@@ -38,7 +38,6 @@ from lecun_agent.actor.config import PlannerConfig
 from lecun_agent.actor.contact_memory import strongest_touches
 from lecun_agent.actor.feature_heads import describe
 from lecun_agent.actor.presets import resolve_path
-from lecun_agent.body.readings import quat_to_rpy
 from lecun_agent.dataset.format import DatasetSpec
 from lecun_agent.messages import conversions as conv
 from lecun_agent.messages.latents import float_image, rows_from_float_image
@@ -172,21 +171,21 @@ class ActorNode(Node):
             latent = rows_from_float_image(latent_msg)[0]
         except ValueError as err:
             latent, why = None, f"bad latent: {err}"
+        pose = None if odom is None else conv.planar_pose(odom)
         if why is None:
             why = ("rest mode" if self.mode == "rest" else "no cost definition from cost_node yet"
-                   if self.definition is None else "no odometry" if odom is None
+                   if self.definition is None else "no odometry" if pose is None
+                   else "non-finite odometry" if not np.all(np.isfinite(pose))
                    else "non-finite latent" if not np.all(np.isfinite(latent)) else None)
         if why is not None:
             self.counts[f"idle:{why.split(':')[0]}"] += 1
             self.last_proposal = np.zeros(3)
             return [(self.costs_pub, plan_costs_msg(header_stamp, {})),  # the guardrail need not wait
                     (self.pub, conv.twist_msg(header_stamp, np.zeros(3)))]
-        p, q = odom.pose.pose.position, odom.pose.pose.orientation
-        pose = (p.x, p.y, float(quat_to_rpy(np.array([q.x, q.y, q.z, q.w]))[2]))
         seed = self.planner_config.seed + int(round(stamp * 1000))  # the same tick plans the same
         detours = self.actor.detour.count
-        result = self.actor.act(latent, pose, self.goal, self.last_proposal, seed, self.planner_config.deadline_s,
-                                body_contacts=touch, stamp=stamp)
+        result = self.actor.act(latent, tuple(pose), self.goal, self.last_proposal, seed,
+                                self.planner_config.deadline_s, body_contacts=touch, stamp=stamp)
         if self.actor.detour.count > detours:
             x, y = self.actor.detour.subgoal
             self.get_logger().info(f"detour at t={stamp:.1f} s: no nearer the goal for "

@@ -18,7 +18,6 @@ from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import String
 
 from lecun_agent.actor.straight import StraightLineSettings, straight_line_command
-from lecun_agent.body.readings import quat_to_rpy
 from lecun_agent.messages import conversions as conv
 from lecun_agent.messages.mode import mode_of
 
@@ -58,13 +57,12 @@ class StraightNode(Node):
 
     def _propose(self, stamp: float, latent: Image, inputs: dict, timed_out: bool) -> None:
         odom, self.mode = inputs["odom"], mode_of(inputs["mode"]) or self.mode
-        if odom is None or self.mode == "rest":
+        pose = None if odom is None else conv.planar_pose(odom)
+        if pose is None or not np.all(np.isfinite(pose)) or self.mode == "rest":
             command = np.zeros(3)
         else:
-            p, q = odom.pose.pose.position, odom.pose.pose.orientation
-            yaw = float(quat_to_rpy(np.array([q.x, q.y, q.z, q.w]))[2])
             cfg = self.params.settings(StraightLineSettings)
-            command = straight_line_command(np.array([p.x, p.y]), yaw, self.goal, cfg)
+            command = straight_line_command(pose[:2], float(pose[2]), self.goal, cfg)
         self.pub.publish(conv.twist_msg(latent.header.stamp, command))
         self.ticks += 1
 
