@@ -74,9 +74,9 @@ class Robot(RosProbe):
     def stamped(self, topic: str, stamp: float) -> list:
         return [m for m in self.received[topic] if abs(stamp_to_sec(m.header.stamp) - stamp) < 1e-6]
 
-    def send_goal(self, x: float, y: float) -> None:
+    def send_goal(self, x: float, y: float, frame: str = "odom") -> None:
         goal = PoseStamped()
-        goal.header.frame_id = "odom"
+        goal.header.frame_id = frame
         goal.pose.position.x, goal.pose.position.y = x, y
         self.goal_pub.publish(goal)
 
@@ -281,3 +281,16 @@ def test_an_untrusted_odometry_or_latent_gets_a_zero_proposal_and_no_plan(setup,
     assert counted.get(why) == 1 and not counted.get("ticks")
     assert not robot.stamped("agent/plan", stamp)  # no plan published for the guardrail to trust
     assert robot.tick(stamp + 0.5) is not None and node.counts["ticks"] == before.get("ticks", 0) + 1
+
+
+def test_a_goal_in_another_frame_or_not_finite_is_dropped_saying_why(setup):
+    node, robot = setup
+    robot.send_goal(2.0, 1.0)
+    assert robot.spin_until(lambda: node.goal is not None, 5.0)
+    for x, frame in ((3.0, "map"), (math.nan, "odom")):
+        refused = node.counts["refused_goals"]
+        robot.send_goal(x, 1.0, frame)
+        assert robot.spin_until(lambda r=refused: node.counts["refused_goals"] == r + 1, 5.0), frame
+        assert node.goal is None  # no goal: it plans none, as after a NaN goal before
+        robot.send_goal(2.0, 1.0)
+        assert robot.spin_until(lambda: node.goal is not None and np.allclose(node.goal, [2.0, 1.0]), 5.0)

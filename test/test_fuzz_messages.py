@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-from geometry_msgs.msg import TwistStamped
+from geometry_msgs.msg import PoseStamped, TwistStamped
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from nav_msgs.msg import Odometry
@@ -202,6 +202,21 @@ def test_planar_pose(msg):
 @given(odometries(finite))
 def test_finite_odometry_gives_a_finite_pose(msg):
     assert np.isfinite(conv.planar_pose(msg)).all()
+
+
+@FUZZ
+@given(anything, anything, st.sampled_from(["odom", "", "map", "base"]) | st.text(max_size=8))
+def test_goal_xy(x, y, frame):
+    msg = PoseStamped()
+    msg.header.frame_id = frame
+    msg.pose.position.x, msg.pose.position.y = x, y
+    goal, problem = conv.goal_xy(msg)
+    usable = frame in ("odom", "") and np.isfinite([x, y]).all()
+    assert (goal is not None) == usable and (problem is None) == usable
+    if usable:
+        assert goal.shape == (2,) and np.array_equal(goal, [x, y])
+    else:
+        assert problem.startswith("goal_pose")
 
 
 @FUZZ

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from builtin_interfaces.msg import Time as TimeMsg
-from geometry_msgs.msg import TwistStamped
+from geometry_msgs.msg import PoseStamped, TwistStamped
 from nav_msgs.msg import Odometry
 from sensor_msgs.msg import Image, Imu, JointState
 
@@ -160,6 +160,17 @@ def message_problem(msg: JointState | Imu | Odometry) -> str | None:
     if not np.all(np.isfinite(values)):
         return f"{what} missing or not finite"
     return None
+
+
+def goal_xy(msg: PoseStamped) -> tuple[np.ndarray | None, str | None]:
+    """(goal x, y in odom, None), or (None, why it cannot be used): a position with NaN or Inf, or a
+    frame other than odom (the stack keeps no tf tree to move a goal from `map` into odom)."""
+    if msg.header.frame_id not in ("", ODOM_FRAME):
+        return None, f"goal_pose in frame {msg.header.frame_id!r}; goals are taken in {ODOM_FRAME!r} only"
+    goal = np.array([msg.pose.position.x, msg.pose.position.y], dtype=float)
+    if not np.all(np.isfinite(goal)):
+        return None, "goal_pose position is not finite"
+    return goal, None
 
 
 def planar_pose(msg: Odometry) -> np.ndarray:

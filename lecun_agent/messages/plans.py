@@ -19,7 +19,7 @@ from sensor_msgs.msg import JointState
 from std_msgs.msg import ColorRGBA
 from visualization_msgs.msg import Marker, MarkerArray
 
-ODOM_FRAME = "odom"
+from lecun_agent.messages.conversions import ODOM_FRAME
 
 
 def path_msg(stamp: TimeMsg, poses: np.ndarray, frame_id: str = ODOM_FRAME) -> Path:

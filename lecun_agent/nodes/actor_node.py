@@ -130,8 +130,10 @@ class ActorNode(Node):
         self.diagnostics.publish()  # at once: an episode runner waits until the actor is ready
 
     def _on_goal(self, msg: PoseStamped) -> None:
-        goal = np.array([msg.pose.position.x, msg.pose.position.y])
-        goal = goal if np.all(np.isfinite(goal)) else None
+        goal, problem = conv.goal_xy(msg)
+        if problem is not None:
+            self.counts["refused_goals"] += 1
+            self.get_logger().error(f"{problem}: goal dropped, proposing zero until a good one comes")
         if not np.array_equal(goal, self.goal):  # a goal sent again (a sender's retry) keeps the warm start
             self.goal = goal
             self.actor.reset()

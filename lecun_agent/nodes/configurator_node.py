@@ -22,7 +22,7 @@ from std_msgs.msg import String
 
 from lecun_agent.body.readings import tilt_of
 from lecun_agent.configurator.modes import Mode, ModeMachine, Transition
-from lecun_agent.messages.conversions import message_problem
+from lecun_agent.messages.conversions import goal_xy, message_problem
 from lecun_agent.messages.mode import mode_msg
 from lecun_agent.settings import setting
 
@@ -62,7 +62,11 @@ class ConfiguratorNode(Node):
         self._publish_mode()
 
     def _on_goal(self, msg: PoseStamped) -> None:
-        self._switched(self.machine.on_goal((msg.pose.position.x, msg.pose.position.y)))
+        goal, problem = goal_xy(msg)
+        if problem is not None:
+            self.get_logger().error(f"{problem}: ignored")
+            return
+        self._switched(self.machine.on_goal(goal))
 
     # An untrusted reading (NaN, Inf) is no event (the guardrail stops on it): an Inf quaternion would
     # otherwise read as a tilt of pi, a fall, and latch rest after the fault had cleared.

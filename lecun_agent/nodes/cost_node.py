@@ -34,7 +34,7 @@ from lecun_agent.cost.limits import load_body_limits
 from lecun_agent.cost.total import IntrinsicCost, TermSettings
 from lecun_agent.cost.veto import LATCHING, VetoLimits
 from lecun_agent.cost.weights import CostWeights, Floors
-from lecun_agent.messages.conversions import message_problem, readings_from_msgs, twist_msg, twist_vector
+from lecun_agent.messages.conversions import goal_xy, message_problem, readings_from_msgs, twist_msg, twist_vector
 from lecun_agent.messages.conversions import stamp_to_sec as sec
 from lecun_agent.messages.plans import named_values_msg
 
@@ -117,8 +117,9 @@ class CostNode(Node):
 
     # ---- measured cost -------------------------------------------------------------------
     def _on_goal(self, msg: PoseStamped) -> None:
-        goal = np.array([msg.pose.position.x, msg.pose.position.y])
-        self.goal = goal if np.all(np.isfinite(goal)) else None
+        self.goal, problem = goal_xy(msg)
+        if problem is not None:
+            self.get_logger().error(f"{problem}: goal dropped, the task terms score no goal")
 
     def _on_sensor(self, source: str, msg) -> None:
         """imu/data, odom: the guardrail judges freshness and trust at arrival; only trusted ones score."""

@@ -50,8 +50,9 @@ class StraightNode(Node):
         self.diagnostics = Diagnostics(self, self._report)
 
     def _on_goal(self, msg: PoseStamped) -> None:
-        goal = np.array([msg.pose.position.x, msg.pose.position.y])
-        self.goal = goal if np.all(np.isfinite(goal)) else None
+        self.goal, problem = conv.goal_xy(msg)
+        if problem is not None:
+            self.get_logger().error(f"{problem}: goal dropped, proposing zero until a good one comes")
         self.get_logger().info(f"goal {self.goal}")
         self.diagnostics.publish()  # at once: an episode runner waits for this before the body starts
 
