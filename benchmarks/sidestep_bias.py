@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import argparse
 import collections
+import logging
 
 import numpy as np
 import torch
 
 from lecun_agent.bench.scaling import goal_arena
 from lecun_agent.cost.energy import EnergyTerm
-from lecun_agent.episodes.actor_agent import actor_agent
-from lecun_agent.episodes.in_process import GoalEpisode, run_goal_episode
+from lecun_agent.episodes.actor_agent import run_actor_episodes
+from lecun_agent.episodes.in_process import GoalEpisode
 from lecun_agent.heap import keep_freed_memory
 from lecun_agent.sim.config import SimConfig
 from lecun_agent.stack.eval_actor import eval_actor
@@ -55,14 +56,10 @@ def main() -> None:
     torch.set_num_threads(1)
     keep_freed_memory()
     actor = eval_actor("full", args.checkpoint)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     ticks = []
-    agent = actor_agent(actor, lambda obs, latent, r: ticks.append(
+    run_actor_episodes(actor, args.seeds, lambda obs, latent, r: ticks.append(
         (latent.clone(), obs.odom[:3].copy(), obs.goal.copy(), r.actions.clone(), float(obs.odom[4]))))
-    episode = GoalEpisode()
-    for seed in args.seeds:
-        run = run_goal_episode(agent, seed, episode)
-        print(f"seed {seed}: {run.metrics['ended_by']} in {run.metrics['sim_seconds']:.1f} s", flush=True)
-    episode.close()
     planned_vy = np.mean([float(u[:, 1].mean()) for _, _, _, u, _ in ticks])
     measured_vy = np.mean([t[4] for t in ticks])
     print(f"{len(ticks)} ticks: planned vy {planned_vy:+.3f} m/s, measured vy {measured_vy:+.3f} m/s")

@@ -15,14 +15,14 @@ then the sim's power, speed and J/m under the same commands on open ground (`wal
 from __future__ import annotations
 
 import argparse
+import logging
 
 import numpy as np
 import torch
 
 from lecun_agent.actor.rollout import rollout
-from lecun_agent.episodes.actor_agent import actor_agent
+from lecun_agent.episodes.actor_agent import run_actor_episodes
 from lecun_agent.episodes.cost_in_sim import walking_at_speeds
-from lecun_agent.episodes.in_process import GoalEpisode, run_goal_episode
 from lecun_agent.heap import keep_freed_memory
 from lecun_agent.stack.eval_actor import eval_actor
 
@@ -39,15 +39,11 @@ def main() -> None:
     torch.set_num_threads(1)
     keep_freed_memory()
     actor = eval_actor("full", args.checkpoint)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     ticks = []
-    agent = actor_agent(actor, lambda obs, latent, r: ticks.append(
+    run_actor_episodes(actor, args.seeds, lambda obs, latent, r: ticks.append(
         (latent.clone(), torch.as_tensor(obs.odom[:3], dtype=torch.float32),
          torch.as_tensor(obs.goal, dtype=torch.float32))))
-    episode = GoalEpisode()
-    for seed in args.seeds:
-        run = run_goal_episode(agent, seed, episode)
-        print(f"seed {seed}: {run.metrics['ended_by']} in {run.metrics['sim_seconds']:.1f} s", flush=True)
-    episode.close()
     planner = actor.planner
     planner.memory.clear()
     planner.seen.clear()
