@@ -63,15 +63,16 @@ def main() -> None:
         metres.append(torch.linalg.vector_norm(scored.position[:, -1] - pose[:2], dim=-1))
     scorer.cost.set_weights({"energy": default_energy})
     power_w, dist_m = torch.stack(power).mean(0), torch.stack(metres).mean(0)
+    cost = {w: torch.stack(per_tick) for w, per_tick in cost.items()}  # (ticks, speeds)
     seconds = cfg.horizon * planner.model.dt
     print(f"\npredicted, mean over {len(kept)} ticks, {seconds:.1f} s horizon (the search's fast path and heads):")
     print("  vx cmd   power W   distance m    J/m   " + "  ".join(f"cost@{w:g}" for w in args.energy))
     for i, speed in enumerate(SPEEDS):
         per_m = float(power_w[i]) * seconds / float(dist_m[i]) if float(dist_m[i]) > 0.02 else float("nan")
-        costs = "  ".join(f"{float(torch.stack(cost[w])[:, i].mean()):9.2f}" for w in args.energy)
+        costs = "  ".join(f"{float(cost[w][:, i].mean()):9.2f}" for w in args.energy)
         print(f"  {speed:5.1f}   {float(power_w[i]):7.1f}   {float(dist_m[i]):10.2f}   {per_m:5.0f}   {costs}")
     for w in args.energy:
-        best = torch.stack(cost[w]).argmin(1)  # (ticks,) cheapest constant speed per tick
+        best = cost[w].argmin(1)  # (ticks,) cheapest constant speed per tick
         shares = np.bincount(best.numpy(), minlength=len(SPEEDS)) / len(best)
         print(f"  energy weight {w:g}: cheapest speed per tick " +
               ", ".join(f"{s:.1f}: {share:.2f}" for s, share in zip(SPEEDS, shares, strict=True) if share > 0))

@@ -41,10 +41,18 @@ AUTO = "auto"
 DEFAULT_PATH = AUTO
 
 
+def bf16_matmuls() -> str | None:
+    """"AMX" or "AVX512-BF16": the instructions this CPU does bf16 matmuls with in hardware, as torch
+    reports them; None when it has neither (torch then emulates bf16)."""
+    for label, check in (("AMX", "_is_amx_tile_supported"), ("AVX512-BF16", "_is_avx512_bf16_supported")):
+        if getattr(torch.cpu, check, lambda: False)():
+            return label
+    return None
+
+
 def native_bf16() -> bool:
     """Whether this CPU does bf16 matmuls in hardware (AVX512-BF16 or AMX), as torch reports it."""
-    checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
-    return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
+    return bf16_matmuls() is not None
 
 
 def resolve_path(name: str) -> str:

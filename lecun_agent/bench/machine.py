@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from lecun_agent.actor.presets import native_bf16
+from lecun_agent.actor.presets import bf16_matmuls
 
 
 def cpu_model() -> str:
@@ -29,9 +29,7 @@ def cpu_model() -> str:
 def matmul_isa() -> str:
     """AMX or AVX512-BF16 where the CPU does bf16 matmuls natively, else torch's CPU capability
     (AVX512, AVX2, DEFAULT)."""
-    if not native_bf16():
-        return torch.backends.cpu.get_cpu_capability()
-    return "AMX" if getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)() else "AVX512-BF16"
+    return bf16_matmuls() or torch.backends.cpu.get_cpu_capability()
 
 
 def utc_now() -> str:
