@@ -34,9 +34,10 @@ except ImportError:  # run as a module
     from benchmarks.bench_goal_in_process import summary
 
 
-def _value(text: str):
+def parameter_value(text: str):
+    """A parameter value as actor_node would take it from the command line: int, float, bool, tuple or text."""
     if "," in text:
-        return tuple(_value(part) for part in text.split(","))
+        return tuple(parameter_value(part) for part in text.split(","))
     for cast in (int, float):
         try:
             return cast(text)
@@ -65,7 +66,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     keep_freed_memory()  # as actor_node does
-    overrides = {k: _value(v) for k, v in (item.split("=", 1) for item in args.set)}
+    overrides = {k: parameter_value(v) for k, v in (item.split("=", 1) for item in args.set)}
     weights = {name.removeprefix("weights."): value for name, value in args.weights}
     actor = eval_actor(args.agent, args.checkpoint, overrides, weights)
     plan_ms: list[float] = []

@@ -1,7 +1,7 @@
 """Which walking speed does the planner's energy term favour, and which does the sim reward?
 
 Run: scripts/with_venv.sh python benchmarks/speed_pricing.py [--seeds 0 2 4 6] [--checkpoint DIR] [--every 3]
-        [--energy 0.005 0.01 0.02 0.04] [--set planner.energy_per_metre=170 ...]
+        [--energy 0.005 0.01 0.02 0.04] [--set planner.discount=0.98 ...]
 Runs the full agent on in-process goal episodes (by default free-line seeds of the eval: nothing in
 the way), keeps its latents, then prices constant forward commands (vy = wz = 0) from every
 `--every`-th kept tick the way the search prices its samples (`rollout` on the planner's fast path
@@ -26,6 +26,11 @@ from lecun_agent.episodes.cost_in_sim import walking_at_speeds
 from lecun_agent.heap import keep_freed_memory
 from lecun_agent.stack.eval_actor import eval_actor
 
+try:
+    from actor_in_process import parameter_value
+except ImportError:  # run as a module
+    from benchmarks.actor_in_process import parameter_value
+
 SPEEDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)  # the gait's forward range
 
 
@@ -39,7 +44,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     keep_freed_memory()
-    actor = eval_actor("full", args.checkpoint, {k: float(v) for k, v in (i.split("=", 1) for i in args.set)})
+    actor = eval_actor("full", args.checkpoint, {k: parameter_value(v) for k, v in (i.split("=", 1) for i in args.set)})
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     ticks = []
     run_actor_episodes(actor, args.seeds, lambda obs, latent, r: ticks.append(
