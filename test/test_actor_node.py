@@ -294,3 +294,20 @@ def test_a_goal_in_another_frame_or_not_finite_is_dropped_saying_why(setup):
         assert node.goal is None  # no goal: it plans none, as after a NaN goal before
         robot.send_goal(2.0, 1.0)
         assert robot.spin_until(lambda: node.goal is not None and np.allclose(node.goal, [2.0, 1.0]), 5.0)
+
+
+@pytest.mark.parametrize("width", [LATENT_DIM - 1, LATENT_DIM + 1])
+def test_a_latent_of_the_wrong_size_gets_a_zero_proposal_and_no_plan(setup, width):
+    node, robot = setup
+    robot.definition_pub.publish(named_values_msg(sec_to_stamp(0.0), definition()))
+    assert robot.spin_until(lambda: node.definition == definition(), 5.0)
+    robot.send_goal(2.0, 1.0)
+    assert robot.spin_until(lambda: node.goal is not None, 5.0)
+    stamp = 60.0 + len(robot.received["agent/cmd_vel_proposed"])  # a tick of its own
+    before = dict(node.counts)
+    proposal = robot.tick(stamp, np.zeros(width))
+    counted = {k: v - before.get(k, 0) for k, v in node.counts.items()}
+    assert proposal is not None and np.allclose(twist_vector(proposal), 0.0)
+    assert counted.get("idle:bad latent") == 1 and not counted.get("ticks")
+    assert not robot.stamped("agent/plan", stamp)
+    assert robot.tick(stamp + 0.5) is not None and node.counts["ticks"] == before.get("ticks", 0) + 1

@@ -169,10 +169,15 @@ class ActorNode(Node):
                 touch: dict[str, float] | None) -> list[tuple]:
         """The tick's messages, in publishing order (the plan's predictions before the proposal)."""
         header_stamp, why = latent_msg.header.stamp, None
+        d = self.actor.planner.model.latent_dim
         try:
-            latent = rows_from_float_image(latent_msg)[0]
+            rows = rows_from_float_image(latent_msg)
+            if rows.shape != (1, d):
+                raise ValueError(f"latent is {rows.shape[0]}x{rows.shape[1]}, the world model takes 1x{d}")
+            latent = rows[0]
         except ValueError as err:
             latent, why = None, f"bad latent: {err}"
+            self.get_logger().error(f"tick at t={stamp:.3f} s not planned: {err}", throttle_duration_sec=2.0)
         pose = None if odom is None else conv.planar_pose(odom)
         if why is None:
             why = ("rest mode" if self.mode == "rest" else "no cost definition from cost_node yet"
