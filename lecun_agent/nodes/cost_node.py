@@ -1,7 +1,8 @@
 """cost_node: the intrinsic cost of every measured state, and the safety guardrail on every command.
 
 Cost: each joint reading, with the IMU, odometry and contacts of the same instant (TickGate),
-is checked for NaN/Inf (an untrusted source stops the robot and never reaches the pain filter),
+is checked for NaN/Inf, a quaternion that is no rotation and contacts whose names and forces do
+not pair (an untrusted source stops the robot and never reaches the pain filter),
 scored by `IntrinsicCost` and published on `agent/cost` (JointState: stamp = the reading's,
 name = terms + "total", position = weighted, effort = raw). A measured fall latches a stop.
 Guardrail: each `agent/cmd_vel_proposed` waits until the readings of its instant are scored,
@@ -46,6 +47,23 @@ from .tick_gate import SYNC_TIMEOUT_S, TickGate
 
 LEVEL = {Verdict.PASS: OK, Verdict.CLAMP: WARN, Verdict.STOP: ERROR}
 W = "weights."
+QUAT_TOLERANCE = 0.1  # |norm - 1| of an orientation beyond round-off: no rotation (a driver's zeros = no estimate)
+
+
+def orientation_problem(msg: Imu | Odometry) -> str | None:
+    """Why an imu/data or odom orientation is no rotation, or None. A zero quaternion reads as upright:
+    taken, it would blind the tilt stop and the fall latch."""
+    o = msg.orientation if isinstance(msg, Imu) else msg.pose.pose.orientation
+    norm = float(np.linalg.norm([o.x, o.y, o.z, o.w]))
+    return None if abs(norm - 1.0) <= QUAT_TOLERANCE else f"orientation norm {norm:.3g} is not a unit quaternion"
+
+
+def contacts_problem(msg: JointState | None, topic: str) -> str | None:
+    """Why a contacts carrier cannot be read, or None: names and forces that do not pair (a name without
+    a force would read as no touch)."""
+    if msg is None or len(msg.name) == len(msg.effort):
+        return None
+    return f"{topic}: {len(msg.name)} names but {len(msg.effort)} forces"
 
 
 class CostNode(Node):
@@ -124,7 +142,10 @@ class CostNode(Node):
     def _on_sensor(self, source: str, msg) -> None:
         """imu/data, odom: the guardrail judges freshness and trust at arrival; only trusted ones score."""
         stamp = sec(msg.header.stamp)
-        trusted = self.guard.seen(source, stamp, self._now(), message_problem(msg))
+        problem = message_problem(msg) or orientation_problem(msg)
+        trusted = self.guard.seen(source, stamp, self._now(), problem)
+        if problem is not None:
+            self.get_logger().error(f"{source} stamped {stamp:.3f} refused: {problem}", throttle_duration_sec=2.0)
         self.readings.input(source, stamp, msg if trusted else None)
 
     def _on_joints(self, msg: JointState) -> None:
@@ -149,6 +170,9 @@ class CostNode(Node):
             return  # the IMU or odometry of this instant was refused or never came: the guardrail stops
         readings = readings_from_msgs(joints, *(latest[k] for k in ("imu", "odom", "feet", "body")))
         untrusted = readings.untrusted()  # the contacts (the rest was checked at arrival)
+        for key, topic in (("feet", "foot_contacts"), ("body", "body_contacts")):
+            if problem := contacts_problem(latest[key], topic):
+                untrusted[key] = problem
         if untrusted:  # never into the pain filter, and the robot stops
             self.guard.seen("joint_states", stamp, self._now(), "; ".join(untrusted.values()))
             self.get_logger().error(f"untrusted reading at t={stamp:.3f}: {'; '.join(untrusted.values())}",
@@ -206,15 +230,24 @@ class CostNode(Node):
                 self._log_decision(self.get_clock().now().to_msg(), decision)
 
     def _on_path(self, msg: Path) -> None:
+        """A path with a non-finite pose, or with none (a plan has at least the pose now), vetoes."""
         xyz = [(ps.pose.position.x, ps.pose.position.y, ps.pose.position.z) for ps in msg.poses]
-        finite = bool(np.all(np.isfinite(np.asarray(xyz, dtype=float))))
+        finite = bool(xyz) and bool(np.all(np.isfinite(np.asarray(xyz, dtype=float))))
+        if not xyz:
+            self.get_logger().error("agent/plan has no poses: vetoed", throttle_duration_sec=2.0)
         self.guard.plan(sec(msg.header.stamp), {"path": np.array([0.0 if finite else np.inf])}, self._now())
 
     def _on_plan_costs(self, msg: JointState) -> None:
-        """name = "<quantity>[<step>]" (e.g. "tilt[3]"), position = predicted value."""
+        """name = "<quantity>[<step>]" (e.g. "tilt[3]"), position = predicted value. Names and values that
+        do not pair up are a plan that cannot be read: it vetoes (plan_veto:plan_costs) as a NaN one does."""
         predicted: dict[str, list[float]] = {}
-        for name, value in zip(msg.name, msg.position, strict=False):
-            predicted.setdefault(name.split("[")[0], []).append(value)
+        if len(msg.name) != len(msg.position):
+            self.get_logger().error(f"agent/plan_costs has {len(msg.name)} names but {len(msg.position)} values: "
+                                    "vetoed", throttle_duration_sec=2.0)
+            predicted["plan_costs"] = [np.inf]
+        else:
+            for name, value in zip(msg.name, msg.position, strict=True):
+                predicted.setdefault(name.split("[")[0], []).append(value)
         stamp = sec(msg.header.stamp)
         self.guard.plan(stamp, {k: np.array(v) for k, v in predicted.items()}, self._now())
         if "plan" in self.proposals.history:

@@ -1,0 +1,141 @@
+"""Malformed but well-typed messages through real rclpy: the guardrail stops with a reason, never passes them.
+
+cost_node is the last check before the body, so a message it cannot read is a reason to stop, not a
+message to skip: a plan whose costs have names but no values (or a path with no poses) vetoes like a
+plan predicting NaN, a zero quaternion (no orientation: read as upright it would blind the tilt stop
+and the fall latch) is refused like NaN, and contact forces whose names and values do not pair up
+stop like NaN forces. After each, good input moves the robot again: the node is alive. (Node cases
+already covered elsewhere: NaN sensors, a missing effort field, NaN commands and plans in
+test_cost_node.py; bad frames and NaN readings in test_perception_node.py; bad latents in
+test_actor_node.py; bad joint commands in test_sim_gait_nodes.py; untrusted readings in
+test_configurator_node.py; converters in test_fuzz_messages.py.)
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+import rclpy
+from geometry_msgs.msg import PoseStamped
+from nav_msgs.msg import Path
+from rclpy.executors import SingleThreadedExecutor
+from rclpy.parameter import Parameter
+from sensor_msgs.msg import JointState
+from test_cost_node import NORMAL, STEP, TICK, Robot, twist, wait_for
+
+from lecun_agent.body.readings import FOOT_LINKS
+from lecun_agent.messages.conversions import contacts_msg, sec_to_stamp
+from lecun_agent.nodes.cost_node import CostNode
+from lecun_agent.nodes.qos import SENSOR_QOS
+
+pytestmark = pytest.mark.ros
+ZERO = (0.0, 0.0, 0.0)
+
+
+class ContactRobot(Robot):
+    """The robot of test_cost_node.py with body contacts too; `bad` replaces a contacts message each step."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.body_pub = self.create_publisher(JointState, "body_contacts", SENSOR_QOS)
+        self.bad: dict[str, JointState] = {}  # "feet" / "body" -> the message sent instead (restamped)
+
+    def sensors(self, t: float, skip=(), stamp_of=None, **over) -> None:
+        # contacts first: cost_node scores a joint reading once its instant's contacts are in
+        good = {"feet": contacts_msg(t, FOOT_LINKS, [30.0] * 4), "body": contacts_msg(t, [], [])}
+        for name, pub in (("feet", self.pubs["feet"]), ("body", self.body_pub)):
+            msg = self.bad.get(name, good[name])
+            msg.header.stamp = sec_to_stamp(t)
+            pub.publish(msg)
+        super().sensors(t, (*skip, "feet"), stamp_of, **over)
+
+
+@pytest.fixture(scope="module")
+def ros():
+    rclpy.init()
+    cost = CostNode(parameter_overrides=[Parameter("use_sim_time", value=True)])
+    robot = ContactRobot()
+    executor = SingleThreadedExecutor()
+    executor.add_node(cost)
+    executor.add_node(robot)
+    thread = threading.Thread(target=executor.spin, daemon=True)
+    thread.start()
+    wait_for(lambda: robot.count_subscribers("agent/cmd_vel_proposed") and robot.count_publishers("cmd_vel"))
+    robot.run(0.5)
+    yield cost, robot
+    executor.shutdown()
+    thread.join(timeout=5.0)
+    cost.destroy_node()
+    robot.destroy_node()
+    rclpy.try_shutdown()
+
+
+@pytest.fixture
+def normal(ros):
+    cost, robot = ros
+    robot.bad.clear()
+    cost.guard.reset_e_stop()
+    assert twist(robot.run(0.6)) == NORMAL
+    return cost, robot
+
+
+def moves_again(cost: CostNode, robot: Robot, after: float = 0.0) -> None:
+    """Good input again: the node still answers every tick, and the robot moves."""
+    robot.bad.clear()
+    robot.run(after)
+    assert twist(robot.run(0.6)) == NORMAL
+
+
+def send_plan(robot: Robot, cost: CostNode, stamp: float, poses: int, names: list[str], values: list[float]):
+    """agent/plan and agent/plan_costs for the next tick, taken before the tick is judged."""
+    path = Path(poses=[PoseStamped() for _ in range(poses)])
+    path.header.stamp, path.header.frame_id = sec_to_stamp(stamp), "odom"
+    costs = JointState(name=names, position=values)
+    costs.header.stamp = sec_to_stamp(stamp)
+    robot.plan_pub.publish(path)
+    robot.plan_costs_pub.publish(costs)
+    # both parts taken: the path's entry and one from the costs (a quantity, or plan_costs when unreadable)
+    wait_for(lambda: abs((cost.guard._plan_stamp or -1.0) - stamp) < 1e-6 and "path" in cost.guard._plan_worst
+             and len(cost.guard._plan_worst) >= 2)
+
+
+@pytest.mark.parametrize("names, values, poses, reason", [
+    ([f"tilt[{k}]" for k in range(10)], [], 11, "plan_veto:plan_costs"),  # names, no values
+    ([f"tilt[{k}]" for k in range(10)], [0.0] * 4, 11, "plan_veto:plan_costs"),  # fewer values than names
+    ([f"tilt[{k}]" for k in range(10)], [0.0] * 10, 0, "plan_veto:path"),  # a path with no poses
+])
+def test_a_malformed_plan_is_vetoed_not_passed(normal, names, values, poses, reason):
+    cost, robot = normal
+    send_plan(robot, cost, robot.t + STEP, poses, names, values)
+    out = robot.step(propose=True)
+    assert twist(out) == ZERO and reason in cost.guard.last.reasons
+    assert cost.guard.counts[reason] > 0  # in /diagnostics as count.<reason>
+    moves_again(cost, robot, after=cost.guard.config.plan_timeout + TICK)
+
+
+@pytest.mark.parametrize("over, reason", [
+    ({"imu_quat": np.zeros(4)}, "invalid:imu"),
+    ({"odom_quat": np.zeros(4)}, "invalid:odom"),
+    ({"imu_quat": np.array([0.0, 0.0, 0.0, 3.0])}, "invalid:imu"),  # not a rotation either
+])
+def test_an_orientation_that_is_no_rotation_stops(normal, over, reason):
+    cost, robot = normal
+    out = robot.run(TICK, **over)
+    assert twist(out) == ZERO and reason in cost.guard.last.reasons
+    moves_again(cost, robot)
+
+
+@pytest.mark.parametrize("topic, msg", [
+    ("feet", JointState(name=list(FOOT_LINKS))),  # names, no forces: read as 0 N, in the air
+    ("feet", JointState(name=list(FOOT_LINKS), effort=[30.0, 30.0])),
+    ("body", JointState(name=["FL_thigh", "trunk"])),  # a touch with no force: read as no touch
+    ("body", JointState(name=[], effort=[80.0])),  # a force on no link
+])
+def test_contacts_whose_names_and_forces_do_not_pair_stop(normal, topic, msg):
+    cost, robot = normal
+    robot.bad[topic] = msg
+    out = robot.run(TICK)
+    assert twist(out) == ZERO and "invalid:joint_states" in cost.guard.last.reasons
+    moves_again(cost, robot)
