@@ -205,6 +205,23 @@ def test_finite_odometry_gives_a_finite_pose(msg):
 
 
 @FUZZ
+@given(st.lists(st.floats(-2.0, 2.0), min_size=4, max_size=4), st.booleans())
+@example([0.0, 0.0, 0.0, 1.0], True)
+@example([0.0, 0.0, 0.0, 0.0], True)
+@example([0.0, 0.0, 0.0, 0.0], False)
+@example([0.0, 0.0, 0.0, 3.0], False)
+def test_an_orientation_is_trusted_only_as_a_unit_quaternion(quaternion, on_imu):
+    msg = Imu() if on_imu else Odometry()
+    o = msg.orientation if on_imu else msg.pose.pose.orientation
+    o.x, o.y, o.z, o.w = quaternion
+    norm = float(np.linalg.norm(quaternion))
+    problem = conv.message_problem(msg)
+    assert (problem is None) == (abs(norm - 1.0) <= conv.QUATERNION_NORM_TOLERANCE), (norm, problem)
+    if problem is not None:  # the zeros of a driver without an attitude estimate would read as upright
+        assert "not a unit quaternion" in problem
+
+
+@FUZZ
 @given(anything, anything, st.sampled_from(["odom", "", "map", "base"]) | st.text(max_size=8))
 def test_goal_xy(x, y, frame):
     msg = PoseStamped()

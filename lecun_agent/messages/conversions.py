@@ -136,11 +136,16 @@ def named_forces(msg: JointState | None, names=FOOT_LINKS) -> np.ndarray:
     return np.array([float(table.get(n, 0.0)) for n in names])
 
 
+QUATERNION_NORM_TOLERANCE = 0.1  # |norm - 1| beyond round-off: no rotation
+
+
 def message_problem(msg: JointState | Imu | Odometry) -> str | None:
     """Why the values of one joint_states, imu/data or odom message cannot be trusted, or None.
 
-    NaN, Inf, a missing joint or a missing position, velocity or effort field: the guardrail
-    stops on such a message and no filter ever sees it.
+    NaN, Inf, a missing joint or a missing position, velocity or effort field, an orientation that
+    is no unit quaternion (the zeros of a driver without an attitude estimate would read as
+    upright, blinding the tilt stop and the fall latch): the guardrail stops on such a message and
+    no filter ever sees it.
     """
     if isinstance(msg, JointState):
         try:
@@ -159,6 +164,11 @@ def message_problem(msg: JointState | Imu | Odometry) -> str | None:
         what = "odom pose or twist"
     if not np.all(np.isfinite(values)):
         return f"{what} missing or not finite"
+    if not isinstance(msg, JointState):
+        o = msg.orientation if isinstance(msg, Imu) else msg.pose.pose.orientation
+        norm = float(np.linalg.norm([o.x, o.y, o.z, o.w]))
+        if abs(norm - 1.0) > QUATERNION_NORM_TOLERANCE:
+            return f"{'imu' if isinstance(msg, Imu) else 'odom'} orientation norm {norm:.3g} is not a unit quaternion"
     return None
 
 

@@ -47,15 +47,6 @@ from .tick_gate import SYNC_TIMEOUT_S, TickGate
 
 LEVEL = {Verdict.PASS: OK, Verdict.CLAMP: WARN, Verdict.STOP: ERROR}
 W = "weights."
-QUAT_TOLERANCE = 0.1  # |norm - 1| of an orientation beyond round-off: no rotation (a driver's zeros = no estimate)
-
-
-def orientation_problem(msg: Imu | Odometry) -> str | None:
-    """Why an imu/data or odom orientation is no rotation, or None. A zero quaternion reads as upright:
-    taken, it would blind the tilt stop and the fall latch."""
-    o = msg.orientation if isinstance(msg, Imu) else msg.pose.pose.orientation
-    norm = float(np.linalg.norm([o.x, o.y, o.z, o.w]))
-    return None if abs(norm - 1.0) <= QUAT_TOLERANCE else f"orientation norm {norm:.3g} is not a unit quaternion"
 
 
 def contacts_problem(msg: JointState | None, topic: str) -> str | None:
@@ -142,7 +133,7 @@ class CostNode(Node):
     def _on_sensor(self, source: str, msg) -> None:
         """imu/data, odom: the guardrail judges freshness and trust at arrival; only trusted ones score."""
         stamp = sec(msg.header.stamp)
-        problem = message_problem(msg) or orientation_problem(msg)
+        problem = message_problem(msg)
         trusted = self.guard.seen(source, stamp, self._now(), problem)
         if problem is not None:
             self.get_logger().error(f"{source} stamped {stamp:.3f} refused: {problem}", throttle_duration_sec=2.0)
