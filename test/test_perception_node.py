@@ -139,3 +139,20 @@ def test_nan_readings_are_skipped(setup):
     camera.send_readings(readings(31.0))
     camera.frame = good_frame(31.0)
     assert camera.latent_at(31.0) is not None
+
+
+@pytest.mark.parametrize("field", ["imu_quat", "odom_quat"])
+def test_an_orientation_that_is_no_rotation_is_skipped(setup, field):
+    node, camera = setup
+    before = node.skips["bad_readings"]
+    stamp = 40.0 if field == "imu_quat" else 42.0
+    bad = readings(stamp)
+    setattr(bad, field, np.zeros(4))  # a driver without an attitude estimate: read as upright otherwise
+    camera.send_readings(bad)
+    camera.spin_for(0.2)
+    camera.pubs["image"].publish(good_frame(stamp))
+    assert camera.spin_until(lambda: node.skips["bad_readings"] > before, 5.0)
+    assert all(stamp_to_sec(m.header.stamp) != stamp for m in camera.received["agent/latent"])
+    camera.send_readings(readings(stamp + 1.0))
+    camera.frame = good_frame(stamp + 1.0)
+    assert camera.latent_at(stamp + 1.0) is not None

@@ -164,12 +164,17 @@ def message_problem(msg: JointState | Imu | Odometry) -> str | None:
         what = "odom pose or twist"
     if not np.all(np.isfinite(values)):
         return f"{what} missing or not finite"
-    if not isinstance(msg, JointState):
-        o = msg.orientation if isinstance(msg, Imu) else msg.pose.pose.orientation
-        norm = float(np.linalg.norm([o.x, o.y, o.z, o.w]))
-        if abs(norm - 1.0) > QUATERNION_NORM_TOLERANCE:
-            return f"{'imu' if isinstance(msg, Imu) else 'odom'} orientation norm {norm:.3g} is not a unit quaternion"
-    return None
+    return None if isinstance(msg, JointState) else orientation_problem(msg)
+
+
+def orientation_problem(msg: Imu | Odometry) -> str | None:
+    """Why an imu/data or odom orientation is no rotation, or None: a quaternion whose norm is off 1
+    beyond round-off (a driver without an attitude estimate sends zeros)."""
+    o = msg.orientation if isinstance(msg, Imu) else msg.pose.pose.orientation
+    norm = float(np.linalg.norm([o.x, o.y, o.z, o.w]))
+    if abs(norm - 1.0) <= QUATERNION_NORM_TOLERANCE:
+        return None
+    return f"{'imu' if isinstance(msg, Imu) else 'odom'} orientation norm {norm:.3g} is not a unit quaternion"
 
 
 def goal_xy(msg: PoseStamped) -> tuple[np.ndarray | None, str | None]:

@@ -5,8 +5,9 @@ imu/data, odom (and foot_contacts when a robot has them) of the frame's instant 
 them: TickGate, which is what keeps lock-step runs repeatable), encodes both with the
 checkpoint's encoder and publishes `agent/latent`: sensor_msgs/Image, 32FC1, height 1,
 width D, header.stamp = the camera frame's stamp. Frames that cannot be encoded (wrong size or
-encoding, NaN in the readings, readings not there yet) are skipped, logged (throttled) and
-counted by reason in /diagnostics; nothing an input holds can stop the node.
+encoding, NaN in the readings, an orientation that is no unit quaternion, readings not there yet)
+are skipped, logged (throttled) and counted by reason in /diagnostics; nothing an input holds can
+stop the node.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from nav_msgs.msg import Odometry
 from rclpy.node import Node
 from sensor_msgs.msg import Image, Imu, JointState
 
-from lecun_agent.messages.conversions import readings_from_msgs, rgb_from_image, stamp_to_sec
+from lecun_agent.messages.conversions import orientation_problem, readings_from_msgs, rgb_from_image, stamp_to_sec
 from lecun_agent.messages.latents import float_image
 from lecun_agent.nodes.checkpoint_parameter import CheckpointParameter, ModelNodeSettings
 from lecun_agent.perception.proprio import proprio_from_readings
@@ -69,6 +70,10 @@ class PerceptionNode(Node):
             rgb = rgb_from_image(msg)  # (H, W, 3) uint8
         except ValueError as err:  # encoding other than rgb8/bgr8, or data not matching its size
             self._skip("bad_image", str(err))
+            return
+        problem = orientation_problem(inputs["imu"]) or orientation_problem(inputs["odom"])
+        if problem is not None:  # read as upright, it would give the world model a latent of a state not there
+            self._skip("bad_readings", problem)
             return
         try:
             readings = readings_from_msgs(inputs["joints"], inputs["imu"], inputs["odom"], inputs["feet"])
