@@ -262,16 +262,22 @@ def test_a_robot_that_gets_no_nearer_its_goal_plans_towards_a_detour_and_says_so
     assert node._report()[2]["detour_subgoal"] == pytest.approx(list(expected), abs=1e-3)
 
 
-@pytest.mark.parametrize(("odom_x", "latent_value", "why"), [
-    (math.nan, 0.0, "idle:non-finite odometry"), (math.inf, 0.0, "idle:non-finite odometry"),
-    (0.0, math.nan, "idle:non-finite latent"), (0.0, -math.inf, "idle:non-finite latent"),
-])
-def test_an_untrusted_odometry_or_latent_gets_a_zero_proposal_and_no_plan(setup, odom_x, latent_value, why):
+def planning_towards_a_goal(setup):
+    """(node, robot) with cost_node's default definition taken and a goal set: the next good tick plans."""
     node, robot = setup
     robot.definition_pub.publish(named_values_msg(sec_to_stamp(0.0), definition()))
     assert robot.spin_until(lambda: node.definition == definition(), 5.0)
     robot.send_goal(2.0, 1.0)
     assert robot.spin_until(lambda: node.goal is not None, 5.0)
+    return node, robot
+
+
+@pytest.mark.parametrize(("odom_x", "latent_value", "why"), [
+    (math.nan, 0.0, "idle:non-finite odometry"), (math.inf, 0.0, "idle:non-finite odometry"),
+    (0.0, math.nan, "idle:non-finite latent"), (0.0, -math.inf, "idle:non-finite latent"),
+])
+def test_an_untrusted_odometry_or_latent_gets_a_zero_proposal_and_no_plan(setup, odom_x, latent_value, why):
+    node, robot = planning_towards_a_goal(setup)
     stamp = 40.0 + len(robot.received["agent/cmd_vel_proposed"])  # a tick of its own
     latent = np.full(LATENT_DIM, latent_value)
     before = dict(node.counts)
@@ -298,11 +304,7 @@ def test_a_goal_in_another_frame_or_not_finite_is_dropped_saying_why(setup):
 
 @pytest.mark.parametrize("width", [LATENT_DIM - 1, LATENT_DIM + 1])
 def test_a_latent_of_the_wrong_size_gets_a_zero_proposal_and_no_plan(setup, width):
-    node, robot = setup
-    robot.definition_pub.publish(named_values_msg(sec_to_stamp(0.0), definition()))
-    assert robot.spin_until(lambda: node.definition == definition(), 5.0)
-    robot.send_goal(2.0, 1.0)
-    assert robot.spin_until(lambda: node.goal is not None, 5.0)
+    node, robot = planning_towards_a_goal(setup)
     stamp = 60.0 + len(robot.received["agent/cmd_vel_proposed"])  # a tick of its own
     before = dict(node.counts)
     proposal = robot.tick(stamp, np.zeros(width))

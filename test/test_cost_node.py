@@ -16,6 +16,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -136,11 +137,12 @@ def wait_for(predicate, timeout: float = 10.0) -> None:
     raise AssertionError("condition not met in time")
 
 
-@pytest.fixture(scope="module")
-def ros():
+@contextmanager
+def guarding(robot_class):
+    """cost_node on sim time and a `robot_class` robot, spun together, every input flowing."""
     rclpy.init()
     cost = CostNode(parameter_overrides=[Parameter("use_sim_time", value=True)])
-    robot = Robot()
+    robot = robot_class()
     executor = SingleThreadedExecutor()
     executor.add_node(cost)
     executor.add_node(robot)
@@ -154,6 +156,12 @@ def ros():
     cost.destroy_node()
     robot.destroy_node()
     rclpy.try_shutdown()
+
+
+@pytest.fixture(scope="module")
+def ros():
+    with guarding(Robot) as pair:
+        yield pair
 
 
 @pytest.fixture

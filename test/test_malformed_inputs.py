@@ -13,17 +13,12 @@ test_configurator_node.py; converters in test_fuzz_messages.py.)
 
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pytest
-import rclpy
 from geometry_msgs.msg import PoseStamped
 from nav_msgs.msg import Path
-from rclpy.executors import SingleThreadedExecutor
-from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
-from test_cost_node import NORMAL, STEP, TICK, Robot, twist, wait_for
+from test_cost_node import NORMAL, STEP, TICK, Robot, guarding, twist, wait_for
 
 from lecun_agent.body.readings import FOOT_LINKS
 from lecun_agent.messages.conversions import contacts_msg, sec_to_stamp
@@ -54,22 +49,8 @@ class ContactRobot(Robot):
 
 @pytest.fixture(scope="module")
 def ros():
-    rclpy.init()
-    cost = CostNode(parameter_overrides=[Parameter("use_sim_time", value=True)])
-    robot = ContactRobot()
-    executor = SingleThreadedExecutor()
-    executor.add_node(cost)
-    executor.add_node(robot)
-    thread = threading.Thread(target=executor.spin, daemon=True)
-    thread.start()
-    wait_for(lambda: robot.count_subscribers("agent/cmd_vel_proposed") and robot.count_publishers("cmd_vel"))
-    robot.run(0.5)
-    yield cost, robot
-    executor.shutdown()
-    thread.join(timeout=5.0)
-    cost.destroy_node()
-    robot.destroy_node()
-    rclpy.try_shutdown()
+    with guarding(ContactRobot) as pair:
+        yield pair
 
 
 @pytest.fixture
