@@ -52,11 +52,12 @@ class Robot(RosProbe):
             self.record(kind, topic, COMMAND_QOS)
 
     def tick(self, stamp: float, latent: np.ndarray | None = None,
-             position: tuple[float, float, float] = (0.0, 0.0, 0.3)) -> TwistStamped | None:
+             position: tuple[float, float, float] = (0.0, 0.0, 0.3),
+             quat: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 1.0)) -> TwistStamped | None:
         """One agent tick at `stamp`: odometry and latent of that instant; the proposal that answers it,
         which then comes back as the executed cmd_vel (as the guardrail's would)."""
         latent = np.random.default_rng(int(stamp * 10)).normal(size=LATENT_DIM) if latent is None else latent
-        self.odom_pub.publish(odometry_msg(stamp, np.array(position), np.array([0, 0, 0, 1.0]),
+        self.odom_pub.publish(odometry_msg(stamp, np.array(position), np.array(quat),
                                            np.zeros(3), np.zeros(3)))
         self.latent_pub.publish(float_image(sec_to_stamp(stamp), latent[None].astype(np.float32)))
         found = []
@@ -272,16 +273,20 @@ def planning_towards_a_goal(setup):
     return node, robot
 
 
-@pytest.mark.parametrize(("odom_x", "latent_value", "why"), [
-    (math.nan, 0.0, "idle:non-finite odometry"), (math.inf, 0.0, "idle:non-finite odometry"),
-    (0.0, math.nan, "idle:non-finite latent"), (0.0, -math.inf, "idle:non-finite latent"),
+UNIT = (0.0, 0.0, 0.0, 1.0)
+
+
+@pytest.mark.parametrize(("odom_x", "quat", "latent_value", "why"), [
+    (math.nan, UNIT, 0.0, "idle:untrusted odometry"), (math.inf, UNIT, 0.0, "idle:untrusted odometry"),
+    (0.0, (0.0, 0.0, 0.0, 0.0), 0.0, "idle:untrusted odometry"),  # no rotation: read as yaw 0 otherwise
+    (0.0, UNIT, math.nan, "idle:non-finite latent"), (0.0, UNIT, -math.inf, "idle:non-finite latent"),
 ])
-def test_an_untrusted_odometry_or_latent_gets_a_zero_proposal_and_no_plan(setup, odom_x, latent_value, why):
+def test_an_untrusted_odometry_or_latent_gets_a_zero_proposal_and_no_plan(setup, odom_x, quat, latent_value, why):
     node, robot = planning_towards_a_goal(setup)
     stamp = 40.0 + len(robot.received["agent/cmd_vel_proposed"])  # a tick of its own
     latent = np.full(LATENT_DIM, latent_value)
     before = dict(node.counts)
-    proposal = robot.tick(stamp, latent, position=(odom_x, 0.0, 0.3))
+    proposal = robot.tick(stamp, latent, position=(odom_x, 0.0, 0.3), quat=quat)
     counted = {k: v - before.get(k, 0) for k, v in node.counts.items()}
     assert proposal is not None and np.allclose(twist_vector(proposal), 0.0)
     assert counted.get(why) == 1 and not counted.get("ticks")

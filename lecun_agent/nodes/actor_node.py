@@ -182,7 +182,7 @@ class ActorNode(Node):
         if why is None:
             why = ("rest mode" if self.mode == "rest" else "no cost definition from cost_node yet"
                    if self.definition is None else "no odometry" if pose is None
-                   else "non-finite odometry" if not np.all(np.isfinite(pose))
+                   else f"untrusted odometry: {problem}" if (problem := conv.message_problem(odom))
                    else "non-finite latent" if not np.all(np.isfinite(latent)) else None)
         if why is not None:
             self.counts[f"idle:{why.split(':')[0]}"] += 1

@@ -59,7 +59,7 @@ class StraightNode(Node):
     def _propose(self, stamp: float, latent: Image, inputs: dict, timed_out: bool) -> None:
         odom, self.mode = inputs["odom"], mode_of(inputs["mode"]) or self.mode
         pose = None if odom is None else conv.planar_pose(odom)
-        if pose is None or not np.all(np.isfinite(pose)) or self.mode == "rest":
+        if pose is None or conv.message_problem(odom) or self.mode == "rest":  # NaN, Inf, no rotation: zero
             command = np.zeros(3)
         else:
             cfg = self.params.settings(StraightLineSettings)
