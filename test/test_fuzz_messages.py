@@ -195,7 +195,7 @@ def test_planar_pose(msg):
     pose, p = conv.planar_pose(msg), msg.pose.pose.position
     assert pose.shape == (3,) and pose.dtype == np.float64
     assert np.array_equal(pose[:2], [p.x, p.y], equal_nan=True)
-    assert np.isnan(pose[2]) or -np.pi <= pose[2] <= np.pi  # NaN: the actor and straight_node idle on it
+    assert np.isnan(pose[2]) or -np.pi <= pose[2] <= np.pi  # NaN: message_problem refuses it, the nodes idle
 
 
 @FUZZ

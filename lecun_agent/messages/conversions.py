@@ -177,6 +177,14 @@ def orientation_problem(msg: Imu | Odometry) -> str | None:
     return f"{'imu' if isinstance(msg, Imu) else 'odom'} orientation norm {norm:.3g} is not a unit quaternion"
 
 
+def contacts_problem(msg: JointState | None, topic: str) -> str | None:
+    """Why a contacts carrier cannot be read, or None: names and forces that do not pair (a name without
+    a force would read as no touch)."""
+    if msg is None or len(msg.name) == len(msg.effort):
+        return None
+    return f"{topic}: {len(msg.name)} names but {len(msg.effort)} forces"
+
+
 def goal_xy(msg: PoseStamped) -> tuple[np.ndarray | None, str | None]:
     """(goal x, y in odom, None), or (None, why it cannot be used): a position with NaN or Inf, or a
     frame other than odom (the stack keeps no tf tree to move a goal from `map` into odom)."""

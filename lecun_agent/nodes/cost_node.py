@@ -35,7 +35,14 @@ from lecun_agent.cost.limits import load_body_limits
 from lecun_agent.cost.total import IntrinsicCost, TermSettings
 from lecun_agent.cost.veto import LATCHING, VetoLimits
 from lecun_agent.cost.weights import CostWeights, Floors
-from lecun_agent.messages.conversions import goal_xy, message_problem, readings_from_msgs, twist_msg, twist_vector
+from lecun_agent.messages.conversions import (
+    contacts_problem,
+    goal_xy,
+    message_problem,
+    readings_from_msgs,
+    twist_msg,
+    twist_vector,
+)
 from lecun_agent.messages.conversions import stamp_to_sec as sec
 from lecun_agent.messages.plans import named_values_msg
 
@@ -47,14 +54,6 @@ from .tick_gate import SYNC_TIMEOUT_S, TickGate
 
 LEVEL = {Verdict.PASS: OK, Verdict.CLAMP: WARN, Verdict.STOP: ERROR}
 W = "weights."
-
-
-def contacts_problem(msg: JointState | None, topic: str) -> str | None:
-    """Why a contacts carrier cannot be read, or None: names and forces that do not pair (a name without
-    a force would read as no touch)."""
-    if msg is None or len(msg.name) == len(msg.effort):
-        return None
-    return f"{topic}: {len(msg.name)} names but {len(msg.effort)} forces"
 
 
 class CostNode(Node):
