@@ -36,8 +36,9 @@ class TickGate:
 
     `act(stamp, item, inputs, timed_out)` runs once per event, in stamp order, with `inputs` =
     {name: the newest message stamped at or before the event (None if none)}. An `optional`
-    input is waited for only once it has been heard (a robot without bump sensors never sends
-    body contacts), and no longer once a wait for it ran out (its sender stopped) until it is
+    input (a robot without bump sensors never sends body contacts) is waited for from the start,
+    so the first act does not depend on whether discovery delivered it yet; once a wait for it
+    runs out (no such sensor, or its sender stopped) it is waited for again only once it is
     heard again. `also_ready(stamp)` may add a condition of the node's own (the gait waits for
     the tick's command too).
     """
@@ -47,6 +48,7 @@ class TickGate:
                  also_ready: Callable[[float], bool] | None = None, keep: int = 64) -> None:
         self.node, self.timeout_s, self.act, self.also_ready = node, timeout_s, act, also_ready
         self.required, self.optional = tuple(inputs), tuple(optional)
+        self.unheard_skipped: set[str] = set()  # optional inputs a wait ran out for, until heard again
         names = (*self.required, *self.optional)
         self.history: dict[str, deque[tuple[float, Any]]] = {name: deque(maxlen=keep) for name in names}
         self.pending: deque[tuple[float, Any, float]] = deque()  # (stamp, item, wall time it arrived)
@@ -55,6 +57,7 @@ class TickGate:
 
     def input(self, name: str, stamp: float, msg: Any) -> None:
         self.history[name].append((stamp, msg))
+        self.unheard_skipped.discard(name)
         self.release()
 
     def feed(self, name: str) -> Callable[[Any], None]:
@@ -79,7 +82,7 @@ class TickGate:
     def _reached(self, name: str, stamp: float) -> bool:
         hist = self.history[name]
         if not hist:
-            return name not in self.required
+            return name in self.unheard_skipped
         return hist[-1][0] >= stamp - EPS
 
     def release(self) -> None:
@@ -101,11 +104,15 @@ class TickGate:
         while self.pending and time.monotonic() - self.pending[0][2] > self.timeout_s:
             stamp = self.pending[0][0]
             missing = [n for n in self.history if not self._reached(n, stamp)]
+            skipped = [n for n in missing if n in self.optional]  # no sender (now): waited for once heard again
             self.timeouts += 1
             self.node.get_logger().warning(
                 f"waited {self.timeout_s} s for {missing or 'the tick command'} at t={stamp:.3f}; acting "
-                "without them (counted as sync_timeouts)", throttle_duration_sec=2.0)
+                "without them (counted as sync_timeouts)"
+                + (f"; optional {skipped} not waited for until heard again (a robot without that sensor "
+                   "pays this once at start)" if skipped else ""), throttle_duration_sec=2.0)
             self._act(self.pending.popleft(), timed_out=True)
-            for name in set(missing) & set(self.optional):  # its sender stopped: wait for it only once it is back
+            for name in skipped:
                 self.history[name].clear()
+                self.unheard_skipped.add(name)
             self.release()

@@ -1,0 +1,90 @@
+"""TickGate: an event is acted on once its inputs reach its stamp; an optional input is waited for
+from the start (so the first act does not depend on discovery), and after a wait for it ran out
+only once it is heard again."""
+
+from __future__ import annotations
+
+import pytest
+
+from lecun_agent.nodes import tick_gate
+from lecun_agent.nodes.tick_gate import TickGate
+
+
+class FakeNode:
+    """What TickGate uses of a node: a timer (driven by hand here) and a logger."""
+
+    def __init__(self):
+        self.warnings = []
+
+    def create_timer(self, period, callback, clock=None):
+        self.expire = callback
+
+    def get_logger(self):
+        return self
+
+    def warning(self, text, throttle_duration_sec=None):
+        self.warnings.append(text)
+
+
+class Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def wall(monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(tick_gate.time, "monotonic", clock)
+    return clock
+
+
+def gate_with_log(timeout_s=5.0):
+    node, acts = FakeNode(), []
+    gate = TickGate(node, ("odom",), timeout_s, lambda t, item, inputs, timed_out: acts.append(
+        (t, item, {k: v for k, v in inputs.items()}, timed_out)), optional=("body",))
+    return node, gate, acts
+
+
+def test_the_first_event_waits_for_an_optional_input_not_yet_heard(wall):
+    _, gate, acts = gate_with_log()
+    gate.input("odom", 0.0, "odom0")
+    gate.event(0.0, "latent0")
+    assert acts == []  # body contacts may only be late (discovery): waited for
+    gate.input("body", 0.0, "body0")
+    assert acts == [(0.0, "latent0", {"odom": "odom0", "body": "body0"}, False)]
+
+
+def test_an_optional_input_that_never_comes_is_waited_for_once_then_skipped_until_heard(wall):
+    node, gate, acts = gate_with_log(timeout_s=5.0)
+    gate.input("odom", 0.0, "odom0")
+    gate.event(0.0, "latent0")
+    wall.now += 5.1
+    node.expire()
+    assert acts == [(0.0, "latent0", {"odom": "odom0", "body": None}, True)] and gate.timeouts == 1
+    assert "['body']" in node.warnings[0]
+    gate.input("odom", 0.1, "odom1")
+    gate.event(0.1, "latent1")  # a robot without bump sensors: no second wait
+    assert acts[-1] == (0.1, "latent1", {"odom": "odom1", "body": None}, False)
+    gate.input("body", 0.2, "body2")  # heard after all: waited for again
+    gate.input("odom", 0.3, "odom3")
+    gate.event(0.3, "latent3")
+    assert len(acts) == 2
+    gate.input("body", 0.3, "body3")
+    assert acts[-1] == (0.3, "latent3", {"odom": "odom3", "body": "body3"}, False) and gate.timeouts == 1
+
+
+def test_a_required_input_is_always_waited_for(wall):
+    node, gate, acts = gate_with_log(timeout_s=5.0)
+    gate.input("body", 0.0, "body0")
+    gate.event(0.0, "latent0")
+    wall.now += 5.1
+    node.expire()
+    assert acts == [(0.0, "latent0", {"odom": None, "body": "body0"}, True)]
+    gate.input("body", 0.1, "body1")
+    gate.event(0.1, "latent1")
+    assert len(acts) == 1  # odometry is still waited for
+    gate.input("odom", 0.1, "odom1")
+    assert acts[-1] == (0.1, "latent1", {"odom": "odom1", "body": "body1"}, False)
