@@ -22,7 +22,7 @@ class FakeNode:
     def get_logger(self):
         return self
 
-    def warning(self, text, throttle_duration_sec=None):
+    def warning(self, text, **_):  # throttle_duration_sec
         self.warnings.append(text)
 
 
