@@ -48,6 +48,16 @@ def gate_with_log(timeout_s=5.0):
     return node, gate, acts
 
 
+def first_event_times_out(wall, heard: str):
+    """A gate whose first event (t = 0) had only input `heard` when its 5 s wait ran out."""
+    node, gate, acts = gate_with_log(timeout_s=5.0)
+    gate.input(heard, 0.0, f"{heard}0")
+    gate.event(0.0, "latent0")
+    wall.now += 5.1
+    node.expire()
+    return node, gate, acts
+
+
 def test_the_first_event_waits_for_an_optional_input_not_yet_heard(wall):
     _, gate, acts = gate_with_log()
     gate.input("odom", 0.0, "odom0")
@@ -58,11 +68,7 @@ def test_the_first_event_waits_for_an_optional_input_not_yet_heard(wall):
 
 
 def test_an_optional_input_that_never_comes_is_waited_for_once_then_skipped_until_heard(wall):
-    node, gate, acts = gate_with_log(timeout_s=5.0)
-    gate.input("odom", 0.0, "odom0")
-    gate.event(0.0, "latent0")
-    wall.now += 5.1
-    node.expire()
+    node, gate, acts = first_event_times_out(wall, "odom")
     assert acts == [(0.0, "latent0", {"odom": "odom0", "body": None}, True)] and gate.timeouts == 1
     assert "['body']" in node.warnings[0]
     gate.input("odom", 0.1, "odom1")
@@ -77,11 +83,7 @@ def test_an_optional_input_that_never_comes_is_waited_for_once_then_skipped_unti
 
 
 def test_a_required_input_is_always_waited_for(wall):
-    node, gate, acts = gate_with_log(timeout_s=5.0)
-    gate.input("body", 0.0, "body0")
-    gate.event(0.0, "latent0")
-    wall.now += 5.1
-    node.expire()
+    _, gate, acts = first_event_times_out(wall, "body")
     assert acts == [(0.0, "latent0", {"odom": None, "body": "body0"}, True)]
     gate.input("body", 0.1, "body1")
     gate.event(0.1, "latent1")
