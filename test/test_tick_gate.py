@@ -41,16 +41,17 @@ def wall(monkeypatch):
     return clock
 
 
-def gate_with_log(timeout_s=5.0):
+def gate_with_log():
+    """A gate with odometry required and body contacts optional, a 5 s wait; acts go to a list."""
     node, acts = FakeNode(), []
-    gate = TickGate(node, ("odom",), timeout_s, lambda t, item, inputs, timed_out: acts.append(
-        (t, item, {k: v for k, v in inputs.items()}, timed_out)), optional=("body",))
+    gate = TickGate(node, ("odom",), 5.0, lambda t, item, inputs, timed_out: acts.append(
+        (t, item, dict(inputs), timed_out)), optional=("body",))
     return node, gate, acts
 
 
 def first_event_times_out(wall, heard: str):
     """A gate whose first event (t = 0) had only input `heard` when its 5 s wait ran out."""
-    node, gate, acts = gate_with_log(timeout_s=5.0)
+    node, gate, acts = gate_with_log()
     gate.input(heard, 0.0, f"{heard}0")
     gate.event(0.0, "latent0")
     wall.now += 5.1
