@@ -8,7 +8,7 @@ import math
 import pytest
 import torch
 
-from lecun_agent.actor.detour import PROGRESS_M, REACH_M, Detour
+from lecun_agent.actor.detour import AT_GOAL_M, PROGRESS_M, REACH_M, Detour
 
 GOAL = (4.0, 0.0)
 NO_TOUCHES = torch.zeros(0, 2)
@@ -50,6 +50,14 @@ def test_reaching_the_subgoal_ends_the_detour_and_progress_resets_the_clock():
     # From there, nearer by more than PROGRESS_M within after_s each time: no detour for a minute.
     goals = [detour.goal(9.0 + 0.1 * i, (0.0 + 0.04 * i, -1.5, 0.0), GOAL, NO_TOUCHES) for i in range(100)]
     assert set(goals) == {GOAL} and 0.04 * 10 * 7.9 > PROGRESS_M
+
+
+def test_a_robot_standing_at_its_goal_never_detours():
+    detour = Detour(after_s=8.0, distance_m=1.5)
+    at_goal = (GOAL[0] - 0.9 * AT_GOAL_M, 0.0, 0.0)  # short of the configurator's tolerance, by odometry
+    assert set(_stall(detour, at_goal, 0.0, 60.0)) == {GOAL} and detour.count == 0
+    # Just outside, the same stand is a stall.
+    assert _stall(detour, (GOAL[0] - 1.1 * AT_GOAL_M, 0.0, 0.0), 61.0, 8.0)[-1] != GOAL
 
 
 def test_a_side_whose_way_out_passes_a_remembered_touch_is_swapped():

@@ -11,6 +11,9 @@ recovery behaviour in Nav2, but as a subgoal for the same planner rather than a 
   whose straight way out passes a remembered touch is swapped for the other first.
 - **Back to the goal** once within `REACH_M` of the subgoal or after `after_s` seconds, with the
   stall clock started again.
+- **At the goal** (within `AT_GOAL_M`) nothing is a stall: a robot standing there, where its
+  odometry says the goal is but short of the configurator's tolerance, is done, not trapped; a
+  detour would walk it 1.5 m away (it did in-process, where no configurator rests the robot).
 
 Time is the tick's stamp (sim time in lock-step), so a detour is a function of the inputs only.
 Time the actor spent idle (rest mode, no odometry: no call for more than GAP_S) is not a stall.
@@ -30,6 +33,7 @@ REACH_M = 0.4  # within this of the subgoal, it is reached
 CLEAR_M = 0.25  # a remembered touch this close to the straight way out makes a side blocked
 NEAR_M = 0.45  # touches this close to the robot are where it is stuck, on either side
 GAP_S = 1.0  # ticks further apart than this (the actor idled: rest mode, no odometry) restart the stall clock
+AT_GOAL_M = 0.5  # this near the goal the robot is arriving, not stalled (a block's face is >= 0.6 m off the goal)
 ANGLE = math.pi / 2  # the subgoal's bearing from the robot, off the goal's: square to it
 
 
@@ -74,6 +78,9 @@ class Detour:
         x, y, yaw = (float(v) for v in pose)
         gx, gy = float(goal[0]), float(goal[1])
         distance = math.hypot(gx - x, gy - y)
+        if distance <= AT_GOAL_M:
+            self.best, self.since, self.subgoal = distance, stamp, None
+            return gx, gy
         if self.subgoal is not None:
             if stamp < self.until and math.hypot(self.subgoal[0] - x, self.subgoal[1] - y) > REACH_M:
                 return self.subgoal
