@@ -4,8 +4,13 @@ Run: scripts/with_venv.sh python benchmarks/actor_in_process.py [--agent full] [
      [--episodes 20 | --seeds 1 3 5] [--set planner.samples=256 ...] [--weights energy=0.05]
      [--guardrail tilt_slow=0.1] [--checkpoint DIR] [--png-dir DIR] [--arena OBSTACLES DISTANCE_M SIZE_M]
 Same seeds, arena, gait, cost, guardrail and metrics as `lecun-agent eval`, and the same Actor.act
-as actor_node; but no plan veto and no ROS. Prints one row per seed, the plan time and a summary
-split into blocked and free seeds, like benchmarks/bench_goal_in_process.py does for the baseline.
+as actor_node; but no plan veto, no configurator (nothing rests the robot at its goal) and no ROS.
+Prints one row per seed, the plan time and a summary split into blocked and free seeds, like
+benchmarks/bench_goal_in_process.py does for the baseline. Beside the eval's metrics each row has
+`odom`, the goal distance by the robot's own odometry at its last tick (a robot with `left` above
+the success radius and `odom` near 0 stands where its odometry puts the goal: drift, not a trap),
+and `back`, the share of ticks that commanded walking backward (vx < -0.1 m/s: blind, the camera
+looks forward).
 """
 
 from __future__ import annotations
@@ -70,25 +75,37 @@ def main() -> None:
     weights = {name.removeprefix("weights."): value for name, value in args.weights}
     actor = eval_actor(args.agent, args.checkpoint, overrides, weights)
     plan_ms: list[float] = []
-    agent = actor_agent(actor, lambda obs, latent, r: plan_ms.append(r.timings_ms.get("total", np.nan)))
+    backward_ticks = 0
+    ticks: list[tuple[float, float]] = []  # this episode's (odometry's goal distance, commanded vx) per tick
+
+    def on_plan(obs, latent, r) -> None:
+        plan_ms.append(r.timings_ms.get("total", np.nan))
+        ticks.append((float(np.hypot(*(obs.goal - obs.odom[:2]))), float(r.actions[0, 0])))
+
+    agent = actor_agent(actor, on_plan)
     if args.png_dir:
         args.png_dir.mkdir(parents=True, exist_ok=True)
     sim_config = None if args.arena is None else SimConfig(arena=goal_arena(int(args.arena[0]), *args.arena[1:]))
     guardrail = GuardrailConfig(**{k: float(v) for k, v in (item.split("=", 1) for item in args.guardrail)})
     episode, rows, blocked, t0 = GoalEpisode(sim_config, guardrail_config=guardrail), [], {}, time.perf_counter()
     print(f"agent {args.agent} {overrides} weights {weights or 'default'}")
-    print(f"{'seed':>4} {'line':>7} {'ended_by':>10} {'t (s)':>6} {'path':>6} {'left':>5} {'coll':>4} "
-          f"{'tilt':>5} {'J/m':>5}  guardrail")
+    print(f"{'seed':>4} {'line':>7} {'ended_by':>10} {'t (s)':>6} {'path':>6} {'left':>5} {'odom':>5} {'coll':>4} "
+          f"{'tilt':>5} {'J/m':>5} {'back':>5}  guardrail")
     seeds = args.seeds if args.seeds is not None else range(args.seed_start, args.seed_start + args.episodes)
     for seed in seeds:
+        ticks.clear()
         run = run_goal_episode(agent, seed, episode)
+        tick = np.array(ticks).reshape(-1, 2)
+        odom_left = tick[-1, 0] if len(tick) else np.nan
+        backward = float((tick[:, 1] < -0.1).mean()) if len(tick) else 0.0
+        backward_ticks += int((tick[:, 1] < -0.1).sum())
         m = run.metrics
         rows.append(m)
         blocked[seed] = run.arena.line_blocked
         energy = f"{m['energy_per_meter']:5.0f}" if m["energy_per_meter"] is not None else "    -"
         print(f"{seed:4d} {'blocked' if blocked[seed] else 'free':>7} {m['ended_by']:>10} {m['sim_seconds']:6.1f} "
-              f"{m['path_length_m']:6.2f} {m['final_distance_m']:5.2f} {m['collisions']:4d} {m['max_tilt_deg']:5.1f} "
-              f"{energy}  {m['guardrail_interventions']}", flush=True)
+              f"{m['path_length_m']:6.2f} {m['final_distance_m']:5.2f} {odom_left:5.2f} {m['collisions']:4d} "
+              f"{m['max_tilt_deg']:5.1f} {energy} {backward:5.2f}  {m['guardrail_interventions']}", flush=True)
         if args.png_dir:
             plot_top_down(run.arena, run.log["pos"], args.png_dir / f"top_down_{seed}.png",
                           episode.rules.success_radius_m)
@@ -97,6 +114,7 @@ def main() -> None:
     print(f"all     {summary(rows)}")
     print(f"blocked {summary([r for r in rows if blocked[r['seed']]])}")
     print(f"free    {summary([r for r in rows if not blocked[r['seed']]])}")
+    print(f"ticks walking backward {backward_ticks / max(1, len(ms)):.1%} of {len(ms)}")
     print(f"plan ms p50 {np.percentile(ms, 50):.1f} p99 {np.percentile(ms, 99):.1f}; "
           f"wall {time.perf_counter() - t0:.0f} s")
 
