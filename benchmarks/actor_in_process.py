@@ -97,8 +97,9 @@ def main() -> None:
         run = run_goal_episode(agent, seed, episode)
         tick = np.array(ticks).reshape(-1, 2)
         odom_left = tick[-1, 0] if len(tick) else np.nan
-        backward = float((tick[:, 1] < -0.1).mean()) if len(tick) else 0.0
-        backward_ticks += int((tick[:, 1] < -0.1).sum())
+        back = tick[:, 1] < -0.1
+        backward = float(back.mean()) if len(back) else 0.0
+        backward_ticks += int(back.sum())
         m = run.metrics
         rows.append(m)
         blocked[seed] = run.arena.line_blocked
