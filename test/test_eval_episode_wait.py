@@ -1,12 +1,16 @@
 """`lecun-agent eval` waits for each episode process: an exit is its answer, and one stuck in its teardown
-after writing its metrics (a Fast DDS shutdown deadlock was seen once) is killed instead of hanging the eval."""
+after writing its metrics (a Fast DDS shutdown deadlock was seen once) is killed instead of hanging the eval.
+An episode that did not start (a node crashed before the first sim step) is started again, its logs kept."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
-from lecun_agent.stack.evaluate import wait_for_episode
+from lecun_agent.cli import main
+from lecun_agent.cli.sim import NOT_STARTED_EXIT
+from lecun_agent.stack import episode
+from lecun_agent.stack.evaluate import START_ATTEMPTS, episode_row, summarize, wait_for_episode
 
 
 def python(code: str) -> subprocess.Popen:
@@ -29,3 +33,55 @@ def test_a_long_episode_without_metrics_is_waited_for(tmp_path):
     proc = python("import time; time.sleep(1.5)")  # longer than the grace: still not killed
     assert wait_for_episode(proc, tmp_path / "metrics.json", grace_s=0.2, poll_s=0.05) == 0
     assert proc.returncode == 0
+
+
+def fake_episode(out, fails: int) -> list[str]:
+    """A command that, like `lecun-agent sim`, says the episode did not start on its first `fails` runs (each
+    writing a node log first), then writes its metrics and exits 0."""
+    code = f"""
+import json, pathlib, sys
+out = pathlib.Path({str(out)!r})
+runs = out / "runs"
+n = int(runs.read_text()) + 1 if runs.exists() else 1
+runs.write_text(str(n))
+(out / "logs").mkdir(exist_ok=True)
+(out / "logs" / "cost_node.log").write_text(f"run {{n}}")
+print(f"run {{n}}")
+if n <= {fails}:
+    sys.exit({NOT_STARTED_EXIT})
+(out / "metrics.json").write_text(json.dumps({{"success": True, "ended_by": "success", "collisions": 0}}))
+"""
+    return [sys.executable, "-c", code]
+
+
+def test_an_episode_that_did_not_start_is_started_again_and_its_logs_kept(tmp_path):
+    row = episode_row(fake_episode(tmp_path, fails=1), {}, 7, tmp_path)
+    assert (row["success"], row["ended_by"], row["start_retries"]) == (True, "success", 1)
+    assert (tmp_path / "episode.attempt1.log").read_text().strip() == "run 1"
+    assert (tmp_path / "logs.attempt1" / "cost_node.log").read_text() == "run 1"
+    assert (tmp_path / "logs" / "cost_node.log").read_text() == "run 2"
+    assert summarize("full", [row])["start_retries"] == 1
+
+
+def test_an_episode_that_never_starts_is_a_failed_row_after_the_last_attempt(tmp_path):
+    row = episode_row(fake_episode(tmp_path, fails=START_ATTEMPTS), {}, 7, tmp_path)
+    assert (row["success"], row["ended_by"], row["start_retries"]) == (False, "error (did not start)",
+                                                                      START_ATTEMPTS - 1)
+    assert (tmp_path / "runs").read_text() == str(START_ATTEMPTS)
+
+
+def test_a_crash_after_the_start_is_not_run_again(tmp_path):
+    proc_code = "import pathlib, sys; p = pathlib.Path(sys.argv[1]); p.write_text(p.read_text() + 'x') if p.exists() " \
+                "else p.write_text('x'); sys.exit(2)"
+    row = episode_row([sys.executable, "-c", proc_code, str(tmp_path / "runs")], {}, 7, tmp_path)
+    assert (row["ended_by"], row["start_retries"]) == ("error (exit 2)", 0)
+    assert (tmp_path / "runs").read_text() == "x"
+
+
+def test_lecun_agent_sim_exits_not_started_when_no_step_ran(tmp_path, monkeypatch, capsys):
+    def not_started(*_args, **_kwargs):
+        raise episode.EpisodeNotStarted("the episode did not start: cost_node exited with code -11")
+
+    monkeypatch.setattr(episode, "run_episode", not_started)
+    assert main(["sim", "--seed", "3", "--out", str(tmp_path), "--no-record-video"]) == NOT_STARTED_EXIT
+    assert "cost_node exited with code -11" in capsys.readouterr().err

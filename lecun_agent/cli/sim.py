@@ -41,8 +41,12 @@ def add_weights_flag(p) -> None:
                         "/cost_node weights.TERM VALUE`) before the episode starts; the actor plans with them")
 
 
+# `lecun-agent sim`'s exit status when the episode did not start (EX_TEMPFAIL: try again); `eval` does.
+NOT_STARTED_EXIT = 75
+
+
 def _run_sim(args) -> int:
-    from lecun_agent.stack.episode import WeightsRefused, run_episode
+    from lecun_agent.stack.episode import EpisodeNotStarted, WeightsRefused, run_episode
     from lecun_agent.stack.options import from_flags
 
     out = args.out or _default_run_dir()
@@ -56,6 +60,9 @@ def _run_sim(args) -> int:
     except WeightsRefused as err:
         print(f"lecun-agent sim: error: {err}", file=sys.stderr)
         return 2
+    except EpisodeNotStarted as err:
+        print(f"lecun-agent sim: error: {err}; nothing ran, so it can be run again", file=sys.stderr)
+        return NOT_STARTED_EXIT
     written = ["metrics.json", "costs.png", "top_down.png", "speed_tilt.png"]
     written += ["video.mp4"] if args.record_video else []
     print(f"wrote {out}/: {', '.join(written)}")

@@ -51,6 +51,11 @@ class WeightsRefused(RuntimeError):
     """cost_node did not take a weight the episode asked for (the run would not measure what was asked)."""
 
 
+class EpisodeNotStarted(RuntimeError):
+    """A node crashed (or the stack stalled) before the simulation's first step: nothing of the episode ran,
+    so running it again gives the episode an uninterrupted run would have given."""
+
+
 class EpisodeHooks(Protocol):
     """What a tool may add to an episode (the fault harness, `lecun_agent/faults/injector.py`)."""
 
@@ -220,7 +225,8 @@ def _score(out: Path, options: StackOptions, monitor: EpisodeMonitor, arena: Are
     except FileNotFoundError as err:
         if not crashes:
             raise
-        raise RuntimeError(f"the episode did not start: {'; '.join(crashes)} (node logs in {out / 'logs'})") from err
+        raise EpisodeNotStarted(f"the episode did not start: {'; '.join(crashes)} (node logs in {out / 'logs'})"
+                                ) from err
     if len(truth["t"]) < 2:
         raise RuntimeError(f"the episode produced no ground truth; see the node logs in {out / 'logs'}"
                            + "".join(f"\n{c}" for c in crashes))

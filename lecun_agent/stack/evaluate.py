@@ -23,12 +23,15 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from lecun_agent.cli.sim import NOT_STARTED_EXIT
+
 log = logging.getLogger(__name__)
 ROW_KEYS = ("seed", "success", "ended_by", "line_blocked", "falls", "collisions", "time_to_goal_s",
             "energy_per_meter", "path_length_m", "final_distance_m", "sim_seconds", "guardrail_interventions",
             "sync_timeouts", "plan_ms_p50", "plan_ms_p99", "deadline_misses", "detours", "plan_vetoes",
             "vetoes_then_fall", "wall_s")
 TEARDOWN_GRACE_S = 60.0  # s an episode process may take to exit after writing its metrics
+START_ATTEMPTS = 3  # an episode that did not start (a node crashed before the first step) is started this often
 DOMAIN_BASE = 201  # ROS_DOMAIN_ID 201..232 for eval workers (tests use 1..100, docs 101..200)
 
 
@@ -119,26 +122,53 @@ def wait_for_episode(proc: subprocess.Popen, metrics_file: Path, grace_s: float 
 def _episode(agent: str, seed: int, out: Path, video: bool, realtime: bool, extra: tuple[str, ...], domain: int,
              procs: dict[int, subprocess.Popen]) -> dict[str, Any]:
     """One `lecun-agent sim` process; its metrics as a row (a crashed episode is a failed row, not lost)."""
-    out.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "lecun_agent.cli", "sim", "--agent", agent, "--seed", str(seed), "--out", str(out),
            *(["--realtime"] if realtime else []), *([] if video else ["--no-record-video"]), *extra]
     env = {**os.environ, "ROS_DOMAIN_ID": str(domain), "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST"}
+    return episode_row(cmd, env, seed, out, procs)
+
+
+def episode_row(cmd: list[str], env: dict[str, str], seed: int, out: Path,
+                procs: dict[int, subprocess.Popen] | None = None) -> dict[str, Any]:
+    """Run one episode process (`cmd`, writing out/metrics.json) -> its row. A process that says the episode
+    did not start (NOT_STARTED_EXIT: a node crashed before the first sim step, so nothing ran) is started
+    again, up to START_ATTEMPTS in all; each failed attempt's episode.log and logs/ are kept beside, renamed
+    with `.attempt<k>`, and the row counts the restarts in `start_retries`."""
+    out.mkdir(parents=True, exist_ok=True)
+    procs = {} if procs is None else procs
     start = time.monotonic()
     metrics_file = out / "metrics.json"
-    metrics_file.unlink(missing_ok=True)  # a result from an earlier run into the same folder is not this one's
-    with open(out / "episode.log", "w") as logfile:
-        proc = subprocess.Popen(cmd, stdout=logfile, stderr=subprocess.STDOUT, env=env)
-        procs[seed] = proc
-        code = wait_for_episode(proc, metrics_file)
-        procs.pop(seed, None)
+    for attempt in range(1, START_ATTEMPTS + 1):
+        metrics_file.unlink(missing_ok=True)  # a result from an earlier run into the same folder is not this one's
+        with open(out / "episode.log", "w") as logfile:
+            proc = subprocess.Popen(cmd, stdout=logfile, stderr=subprocess.STDOUT, env=env)
+            procs[seed] = proc
+            code = wait_for_episode(proc, metrics_file)
+            procs.pop(seed, None)
+        if code != NOT_STARTED_EXIT or metrics_file.exists() or attempt == START_ATTEMPTS:
+            break
+        _keep_attempt(out, attempt)
+        log.warning("seed %d: the episode did not start (attempt %d of %d; its logs are kept as %s): starting it "
+                    "again", seed, attempt, START_ATTEMPTS, out / f"episode.attempt{attempt}.log")
+    retries = attempt - 1
     if code != 0 and not metrics_file.exists():
         tail = "\n".join((out / "episode.log").read_text(errors="replace").splitlines()[-5:])
         log.error("seed %d: the episode failed (exit %d): %s", seed, code, tail)
-        return {"seed": seed, "success": False, "ended_by": f"error (exit {code})", "wall_s": time.monotonic() - start}
+        ended_by = "error (did not start)" if code == NOT_STARTED_EXIT else f"error (exit {code})"
+        return {"seed": seed, "success": False, "ended_by": ended_by, "start_retries": retries,
+                "wall_s": time.monotonic() - start}
     metrics = json.loads(metrics_file.read_text())
     row = {k: metrics.get(k) for k in ROW_KEYS}
-    row.update(seed=seed, wall_s=round(time.monotonic() - start, 1), crashed_nodes=bool(metrics.get("crashed_nodes")))
+    row.update(seed=seed, wall_s=round(time.monotonic() - start, 1), crashed_nodes=bool(metrics.get("crashed_nodes")),
+               start_retries=retries)
     return row
+
+
+def _keep_attempt(out: Path, attempt: int) -> None:
+    """Rename a failed start's episode.log and logs/ to *.attempt<k>, so the next start does not overwrite them."""
+    for name, kept in (("episode.log", f"episode.attempt{attempt}.log"), ("logs", f"logs.attempt{attempt}")):
+        if (out / name).exists():
+            (out / name).replace(out / kept)
 
 
 def summarize(agent: str, rows: list[dict[str, Any]], realtime: bool = False) -> dict[str, Any]:
@@ -178,6 +208,8 @@ def summarize(agent: str, rows: list[dict[str, Any]], realtime: bool = False) ->
         "detours": int(sum(r.get("detours") or 0 for r in rows)),
         "plan_vetoes": int(sum(r.get("plan_vetoes") or 0 for r in rows)),
         "vetoes_then_fall": int(sum(r.get("vetoes_then_fall") or 0 for r in rows)),
+        # Episodes started again because a node crashed before their first step (nothing had run).
+        "start_retries": int(sum(r.get("start_retries") or 0 for r in rows)),
         "episodes_detail": rows,
     }
 
@@ -199,6 +231,7 @@ def markdown_table(summary: dict[str, Any]) -> str:
             f"{summary['falls']}, collisions {summary['collisions']}, mean time to goal "
             f"{fmt(summary['mean_time_to_goal_s'], 1)} s, energy {fmt(summary['energy_per_meter'], 1)} J/m, "
             f"sync timeouts {summary['sync_timeouts']}"
+            + (f", episodes started again {summary['start_retries']}" if summary.get("start_retries") else "")
             + (f", plan time p50/p99 {fmt(summary['plan_ms_p50'], 1)}/{fmt(summary['plan_ms_p99'], 1)} ms, deadline "
                f"misses {summary['deadline_misses']}, detours {summary['detours']}, "
                f"plan vetoes {summary['plan_vetoes']} (followed by a fall within "
