@@ -8,9 +8,8 @@ import subprocess
 import sys
 
 from lecun_agent.cli import main
-from lecun_agent.cli.sim import NOT_STARTED_EXIT
 from lecun_agent.stack import episode
-from lecun_agent.stack.evaluate import START_ATTEMPTS, episode_row, summarize, wait_for_episode
+from lecun_agent.stack.evaluate import NOT_STARTED_EXIT, START_ATTEMPTS, episode_row, summarize, wait_for_episode
 
 
 def python(code: str) -> subprocess.Popen:

@@ -41,12 +41,9 @@ def add_weights_flag(p) -> None:
                         "/cost_node weights.TERM VALUE`) before the episode starts; the actor plans with them")
 
 
-# `lecun-agent sim`'s exit status when the episode did not start (EX_TEMPFAIL: try again); `eval` does.
-NOT_STARTED_EXIT = 75
-
-
 def _run_sim(args) -> int:
     from lecun_agent.stack.episode import EpisodeNotStarted, WeightsRefused, run_episode
+    from lecun_agent.stack.evaluate import NOT_STARTED_EXIT
     from lecun_agent.stack.options import from_flags
 
     out = args.out or _default_run_dir()

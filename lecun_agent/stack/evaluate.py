@@ -23,14 +23,14 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from lecun_agent.cli.sim import NOT_STARTED_EXIT
-
 log = logging.getLogger(__name__)
 ROW_KEYS = ("seed", "success", "ended_by", "line_blocked", "falls", "collisions", "time_to_goal_s",
             "energy_per_meter", "path_length_m", "final_distance_m", "sim_seconds", "guardrail_interventions",
             "sync_timeouts", "plan_ms_p50", "plan_ms_p99", "deadline_misses", "detours", "plan_vetoes",
             "vetoes_then_fall", "wall_s")
 TEARDOWN_GRACE_S = 60.0  # s an episode process may take to exit after writing its metrics
+# `lecun-agent sim`'s exit status when the episode did not start (EX_TEMPFAIL: nothing ran, try again).
+NOT_STARTED_EXIT = 75
 START_ATTEMPTS = 3  # an episode that did not start (a node crashed before the first step) is started this often
 DOMAIN_BASE = 201  # ROS_DOMAIN_ID 201..232 for eval workers (tests use 1..100, docs 101..200)
 
