@@ -67,7 +67,7 @@ class Robot(RosProbe):
                         if abs(stamp_to_sec(m.header.stamp) - stamp) < 1e-6]
             return bool(found)
 
-        if not self.spin_until(answered, 10.0):
+        if not self.spin_until(answered, 15.0):  # well above the node's 5 s wait for an optional input
             return None
         self.cmd_pub.publish(found[0])
         return found[0]

@@ -13,8 +13,9 @@ from nav_msgs.msg import Odometry
 from ros_probe import RosProbe
 from sensor_msgs.msg import Image, Imu, JointState
 
-from lecun_agent.body.readings import Readings
+from lecun_agent.body.readings import FOOT_LINKS, Readings
 from lecun_agent.messages.conversions import (
+    contacts_msg,
     image_msg,
     imu_msg,
     joint_state_msg,
@@ -39,13 +40,15 @@ def readings(t: float, joint_vel: float = 0.0) -> Readings:
 
 
 class Camera(RosProbe):
-    """Plays robot: publishes proprioception and camera frames, records latents and diagnostics."""
+    """Plays a robot with foot sensors: publishes proprioception, foot contacts and camera frames.
+
+    It records the latents and diagnostics the node sends back."""
 
     def __init__(self) -> None:
         super().__init__("fake_camera", use_sim_time=False)
         self.pubs = {name: self.create_publisher(kind, topic, SENSOR_QOS) for name, kind, topic in (
             ("joints", JointState, "joint_states"), ("imu", Imu, "imu/data"), ("odom", Odometry, "odom"),
-            ("image", Image, "camera/image_raw"))}
+            ("feet", JointState, "foot_contacts"), ("image", Image, "camera/image_raw"))}
         self.record(Image, "agent/latent", SENSOR_QOS)
         self.record(DiagnosticArray, "diagnostics", 10)
 
@@ -54,9 +57,12 @@ class Camera(RosProbe):
         self.pubs["imu"].publish(imu_msg(r))
         odom = odometry_msg(r.stamp, r.odom_pos, r.odom_quat, r.odom_lin_vel, r.odom_ang_vel)
         self.pubs["odom"].publish(odom)
+        self.pubs["feet"].publish(contacts_msg(r.stamp, FOOT_LINKS, r.foot_forces))
 
-    def latent_at(self, stamp: float, timeout_s: float = 5.0) -> Image | None:
-        """Publish readings and frames stamped `stamp` until the latent for it comes back."""
+    def latent_at(self, stamp: float, timeout_s: float = 15.0) -> Image | None:
+        """Publish frames stamped `stamp` until the latent for it comes back.
+
+        The timeout sits well above the node's 5 s sync wait, so a busy machine cannot race it."""
         found = []
 
         def arrived() -> bool:
