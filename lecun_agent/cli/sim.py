@@ -65,7 +65,8 @@ def _run_sim(args) -> int:
     print(f"wrote {out}/: {', '.join(written)}")
     for key in SHOWN:
         if key in metrics:
-            print(f"  {key}: {metrics[key]}")
+            value = metrics[key]  # metrics.json keeps full precision; the summary reads as measured
+            print(f"  {key}: {round(value, 3) if isinstance(value, float) else value}")
     return 0 if not metrics.get("crashed_nodes") else 1
 
 
