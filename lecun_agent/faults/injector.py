@@ -43,7 +43,9 @@ SYNC_TIMEOUTS_S = {"perception_node": 1.0, "straight_node": 1.0, "cost_node": 1.
                    "sim_node": 3.0}
 OBSERVE_S = 2.0  # sim seconds watched after the fault cleared
 WALL_BUDGET_S = 240.0  # wall seconds after the fault's start before the episode is cut short
-GOAL_HOLDERS = ("straight_node", "configurator_node")  # nodes that act on the goal they were sent
+# Nodes that lose their goal on a respawn: goal_pose is volatile, and the agents take the configurator's
+# latched agent/goal, but the configurator is where that copy lives.
+GOAL_HOLDERS = ("configurator_node",)
 
 
 class FaultInjector:
@@ -155,8 +157,8 @@ class FaultInjector:
             self.cleared = now
             log.info("%s is back (respawned) at sim t=%.3f", self.fault.node, now)
             if self.fault.node in GOAL_HOLDERS:
-                # goal_pose is volatile (RViz publishes it so): a respawned node has no goal until the
-                # user sends it again, as the harness does here.
+                # goal_pose is volatile (RViz publishes it so): a respawned configurator has no goal
+                # until the user sends it again, as the harness does here.
                 self.goal_pub.publish(_goal(*self.goal_xy))
 
     def _inject(self, now: float) -> None:

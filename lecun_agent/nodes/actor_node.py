@@ -3,7 +3,8 @@
 On each `agent/latent` (the agent tick: one per camera frame) it takes the odometry of the tick's
 instant (TickGate), the body contacts since the previous tick (a touch goes into the planner's
 contact memory, even one that began and ended between two ticks), the
-latest `goal_pose` and its own previous proposal (where the command rate limit starts; the
+latest `goal_pose` (or, without one, the configurator's latched `agent/goal`: a respawned actor
+walks on to the goal it had) and its own previous proposal (where the command rate limit starts; the
 guardrail's later re-decisions of a tick would make it depend on message timing, so lock-step
 runs could differ), runs one `Actor.act` (actor/actor.py: MPPI through the
 world model with mode 1's proposal, or mode 1 alone) and publishes, all stamped with the tick:
@@ -90,6 +91,7 @@ class ActorNode(Node):
         # tick go into the planner's contact memory (actor/contact_memory.py).
         sub(JointState, "body_contacts", self.gate.feed("body"), SENSOR_QOS)
         sub(PoseStamped, "goal_pose", self._on_goal, COMMAND_QOS)
+        sub(PoseStamped, "agent/goal", self._on_held_goal, LATCHED_QOS)
         # The tick's mode: the configurator's as of the tick's odometry (lock-step: the same tick rests in
         # every run); the latched String until a stamped one is heard (a configurator without it).
         sub(JointState, "agent/mode_stamped", self.gate.feed("mode"), SENSOR_QOS)
@@ -139,6 +141,12 @@ class ActorNode(Node):
             self.actor.reset()
             self.get_logger().info(f"goal {self.goal}")
         self.diagnostics.publish()
+
+    def _on_held_goal(self, msg: PoseStamped) -> None:
+        """The configurator's latched goal: taken only without a goal of its own (respawned, or started
+        after the goal was sent), so a goal_pose and its latched copy never race each other."""
+        if self.goal is None:
+            self._on_goal(msg)
 
     # ---- one tick -----------------------------------------------------------------------------
     def _tick(self, stamp: float, latent_msg: Image, inputs: dict, timed_out: bool) -> None:

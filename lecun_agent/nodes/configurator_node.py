@@ -4,7 +4,9 @@ Events switch the mode (goal on `goal_pose` -> reach; odom within goal_tolerance
 tilt from `imu/data` past fall_tilt -> rest; an operator setting the `mode` parameter). The mode is
 published latched (std_msgs/String) and, after each odometry reading, stamped with it on
 `agent/mode_stamped` (messages/mode.py), which lock-step agents wait for. The agent reads it to
-decide what to do. The configurator
+decide what to do. The goal it took is held latched on `agent/goal`: `goal_pose` is volatile (as
+RViz sends it), so an agent that respawns, or starts after the goal was sent, takes it from there.
+The configurator
 does not write cost weights: `weights.<term>` on cost_node belong to the user alone
 (docs/tuning.md), so a user's `ros2 param set` is never overwritten behind their back.
 """
@@ -55,6 +57,7 @@ class ConfiguratorNode(Node):
         p.on_change(self._on_params)
         self.mode_pub = self.create_publisher(String, "agent/mode", LATCHED_QOS)
         self.stamped_pub = self.create_publisher(JointState, "agent/mode_stamped", SENSOR_QOS)
+        self.goal_pub = self.create_publisher(PoseStamped, "agent/goal", LATCHED_QOS)
         self.create_subscription(PoseStamped, "goal_pose", self._on_goal, COMMAND_QOS)
         self.create_subscription(Odometry, "odom", self._on_odom, SENSOR_QOS)
         self.create_subscription(Imu, "imu/data", self._on_imu, SENSOR_QOS)
@@ -66,6 +69,7 @@ class ConfiguratorNode(Node):
         if problem is not None:
             self.get_logger().error(f"{problem}: ignored")
             return
+        self.goal_pub.publish(msg)
         self._switched(self.machine.on_goal(goal))
 
     # An untrusted reading (NaN, Inf) is no event (the guardrail stops on it): an Inf quaternion would
