@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import rclpy
@@ -168,3 +169,14 @@ def test_the_mode_goes_out_stamped_with_each_odometry_reading_it_was_judged_on(r
     wait_for(lambda: (20.02, "rest") in op.stamped)
     op.at(float("nan"), 0.0, stamp=20.04)  # untrusted: no event, but the instant is judged
     wait_for(lambda: (20.04, "rest") in op.stamped)
+
+
+def test_the_robot_profile_stands_until_a_goal(ros):
+    """config/profiles/robot_example.yaml starts in rest: on a robot the agent must not walk off without
+    a goal (rest -> reach on a goal: test_configurator_core.py)."""
+    profile = Path(__file__).resolve().parents[1] / "config" / "profiles" / "robot_example.yaml"
+    node = ConfiguratorNode(cli_args=["--ros-args", "--params-file", str(profile)])
+    try:
+        assert node.machine.mode == Mode.REST and node.get_parameter("mode").value == "rest"
+    finally:
+        node.destroy_node()
