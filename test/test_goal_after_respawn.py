@@ -37,7 +37,7 @@ def agents(tmp_path_factory):
     rclpy.try_shutdown()
 
 
-def test_an_agent_started_after_the_goal_walks_to_the_configurator_s_goal(agents):
+def test_an_agent_started_after_the_goal_takes_the_configurator_s_goal(agents):
     with spinning(ConfiguratorNode) as configurator:
         user = RosProbe("user", use_sim_time=False)
         pub = user.create_publisher(PoseStamped, "goal_pose", COMMAND_QOS)
