@@ -22,7 +22,7 @@ from lecun_agent.stack.description import StackOptions
 from lecun_agent.stack.episode import episode_arena, run_episode
 
 from .catalog import Fault
-from .injector import GOAL_HOLDERS, FaultInjector
+from .injector import FaultInjector
 from .observer import timeouts
 from .verdict import Observations, verdict
 
@@ -103,10 +103,9 @@ def recovered(fault: Fault, row: dict) -> str:
         return "no, by design: the stack stops" if fault.node in row["crashed_nodes"] else "NO: the stack kept running"
     if row["resumed_s"] is None:
         return "yes: reached the goal before it cleared" if _carried_on(fault, row) else "no"
-    again = " (goal sent again)" if fault.kind == "kill" and fault.node in GOAL_HOLDERS else ""
     if not row["stopped"]:
-        return "yes (never stopped)" + again
-    return f"yes, {row['resumed_s']:.2f} s after it cleared" + again
+        return "yes (never stopped)"
+    return f"yes, {row['resumed_s']:.2f} s after it cleared"
 
 
 def _carried_on(fault: Fault, row: dict) -> bool:

@@ -43,9 +43,6 @@ SYNC_TIMEOUTS_S = {"perception_node": 1.0, "straight_node": 1.0, "cost_node": 1.
                    "sim_node": 3.0}
 OBSERVE_S = 2.0  # sim seconds watched after the fault cleared
 WALL_BUDGET_S = 240.0  # wall seconds after the fault's start before the episode is cut short
-# Nodes that lose their goal on a respawn: goal_pose is volatile, and the agents take the configurator's
-# latched agent/goal, but the configurator is where that copy lives.
-GOAL_HOLDERS = ("configurator_node",)
 
 
 class FaultInjector:
@@ -99,8 +96,6 @@ class FaultInjector:
             else:
                 self.inject_pub = self.node.create_publisher(PoseStamped, self.fault.topic, COMMAND_QOS)
             self.cleared = self.end_s
-        if self.fault.kind == "kill":
-            self.goal_pub = self.node.create_publisher(PoseStamped, "goal_pose", COMMAND_QOS)
 
     # ---- during the episode ----------------------------------------------------------------
     def sim_now(self) -> float:
@@ -156,10 +151,6 @@ class FaultInjector:
         if proc.popen.poll() is None and proc.log_path.read_text(errors="replace").count(READY) >= 2:
             self.cleared = now
             log.info("%s is back (respawned) at sim t=%.3f", self.fault.node, now)
-            if self.fault.node in GOAL_HOLDERS:
-                # goal_pose is volatile (RViz publishes it so): a respawned configurator has no goal
-                # until the user sends it again, as the harness does here.
-                self.goal_pub.publish(_goal(*self.goal_xy))
 
     def _inject(self, now: float) -> None:
         """A NaN goal at the window's start, the real goal again at its end (plans: plan_injector.py)."""

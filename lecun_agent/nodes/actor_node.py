@@ -3,8 +3,8 @@
 On each `agent/latent` (the agent tick: one per camera frame) it takes the odometry of the tick's
 instant (TickGate), the body contacts since the previous tick (a touch goes into the planner's
 contact memory, even one that began and ended between two ticks), the
-latest `goal_pose` (or, without one, the configurator's latched `agent/goal`: a respawned actor
-walks on to the goal it had) and its own previous proposal (where the command rate limit starts; the
+latest `goal_pose` (HeldGoal: a respawned actor takes back the goal the other nodes hold on
+`agent/goal`, and walks on to it) and its own previous proposal (where the command rate limit starts; the
 guardrail's later re-decisions of a tick would make it depend on message timing, so lock-step
 runs could differ), runs one `Actor.act` (actor/actor.py: MPPI through the
 world model with mode 1's proposal, or mode 1 alone) and publishes, all stamped with the tick:
@@ -26,7 +26,7 @@ from collections import Counter
 
 import numpy as np
 import torch
-from geometry_msgs.msg import PoseStamped, TwistStamped
+from geometry_msgs.msg import TwistStamped
 from nav_msgs.msg import Odometry
 from nav_msgs.msg import Path as PathMsg
 from rclpy.node import Node
@@ -48,6 +48,7 @@ from lecun_agent.world_model.model import WorldModel
 
 from .checkpoint_parameter import CheckpointParameter, ModelNodeSettings
 from .diagnostics import ERROR, OK, WARN, Diagnostics
+from .held_goal import HeldGoal
 from .parameters import Parameters
 from .qos import COMMAND_QOS, LATCHED_QOS, NEWEST_SENSOR_QOS, SENSOR_QOS
 from .spin import propose_zero, spin_node
@@ -90,8 +91,7 @@ class ActorNode(Node):
         # Measured body contacts (a robot without bump sensors sends none): the touches since the last
         # tick go into the planner's contact memory (actor/contact_memory.py).
         sub(JointState, "body_contacts", self.gate.feed("body"), SENSOR_QOS)
-        sub(PoseStamped, "goal_pose", self._on_goal, COMMAND_QOS)
-        sub(PoseStamped, "agent/goal", self._on_held_goal, LATCHED_QOS)
+        self.held_goal = HeldGoal(self, self._on_goal)
         # The tick's mode: the configurator's as of the tick's odometry (lock-step: the same tick rests in
         # every run); the latched String until a stamped one is heard (a configurator without it).
         sub(JointState, "agent/mode_stamped", self.gate.feed("mode"), SENSOR_QOS)
@@ -131,8 +131,7 @@ class ActorNode(Node):
                                f"({', '.join(changed[:6])}{'...' if len(changed) > 6 else ''})")
         self.diagnostics.publish()  # at once: an episode runner waits until the actor is ready
 
-    def _on_goal(self, msg: PoseStamped) -> None:
-        goal, problem = conv.goal_xy(msg)
+    def _on_goal(self, goal: np.ndarray | None, problem: str | None) -> None:
         if problem is not None:
             self.counts["refused_goals"] += 1
             self.get_logger().error(f"{problem}: goal dropped, proposing zero until a good one comes")
@@ -141,12 +140,6 @@ class ActorNode(Node):
             self.actor.reset()
             self.get_logger().info(f"goal {self.goal}")
         self.diagnostics.publish()
-
-    def _on_held_goal(self, msg: PoseStamped) -> None:
-        """The configurator's latched goal: taken only without a goal of its own (respawned, or started
-        after the goal was sent), so a goal_pose and its latched copy never race each other."""
-        if self.goal is None:
-            self._on_goal(msg)
 
     # ---- one tick -----------------------------------------------------------------------------
     def _tick(self, stamp: float, latent_msg: Image, inputs: dict, timed_out: bool) -> None:

@@ -4,8 +4,8 @@ Events switch the mode (goal on `goal_pose` -> reach; odom within goal_tolerance
 tilt from `imu/data` past fall_tilt -> rest; an operator setting the `mode` parameter). The mode is
 published latched (std_msgs/String) and, after each odometry reading, stamped with it on
 `agent/mode_stamped` (messages/mode.py), which lock-step agents wait for. The agent reads it to
-decide what to do. The goal it took is held latched on `agent/goal`: `goal_pose` is volatile (as
-RViz sends it), so an agent that respawns, or starts after the goal was sent, takes it from there.
+decide what to do. The goal is a HeldGoal (held_goal.py): republished latched on `agent/goal`, and
+taken back from there after a respawn, so a configurator that restarts mid-task walks on to it.
 The configurator
 does not write cost weights: `weights.<term>` on cost_node belong to the user alone
 (docs/tuning.md), so a user's `ros2 param set` is never overwritten behind their back.
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from geometry_msgs.msg import PoseStamped
 from nav_msgs.msg import Odometry
 from rclpy.node import Node
 from rclpy.parameter import Parameter
@@ -24,13 +23,14 @@ from std_msgs.msg import String
 
 from lecun_agent.body.readings import tilt_of
 from lecun_agent.configurator.modes import Mode, ModeMachine, Transition
-from lecun_agent.messages.conversions import goal_xy, message_problem
+from lecun_agent.messages.conversions import message_problem
 from lecun_agent.messages.mode import mode_msg
 from lecun_agent.settings import setting
 
 from .diagnostics import OK, Diagnostics
+from .held_goal import HeldGoal
 from .parameters import Parameters
-from .qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
+from .qos import LATCHED_QOS, SENSOR_QOS
 from .spin import spin_node
 
 MODES = tuple(m.value for m in Mode)
@@ -57,19 +57,16 @@ class ConfiguratorNode(Node):
         p.on_change(self._on_params)
         self.mode_pub = self.create_publisher(String, "agent/mode", LATCHED_QOS)
         self.stamped_pub = self.create_publisher(JointState, "agent/mode_stamped", SENSOR_QOS)
-        self.goal_pub = self.create_publisher(PoseStamped, "agent/goal", LATCHED_QOS)
-        self.create_subscription(PoseStamped, "goal_pose", self._on_goal, COMMAND_QOS)
+        self.held_goal = HeldGoal(self, self._on_goal)
         self.create_subscription(Odometry, "odom", self._on_odom, SENSOR_QOS)
         self.create_subscription(Imu, "imu/data", self._on_imu, SENSOR_QOS)
         self.diagnostics = Diagnostics(self, self._report)
         self._publish_mode()
 
-    def _on_goal(self, msg: PoseStamped) -> None:
-        goal, problem = goal_xy(msg)
+    def _on_goal(self, goal, problem: str | None) -> None:
         if problem is not None:
             self.get_logger().error(f"{problem}: ignored")
             return
-        self.goal_pub.publish(msg)
         self._switched(self.machine.on_goal(goal))
 
     # An untrusted reading (NaN, Inf) is no event (the guardrail stops on it): an Inf quaternion would

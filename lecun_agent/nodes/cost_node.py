@@ -21,7 +21,7 @@ from dataclasses import asdict
 
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from geometry_msgs.msg import PoseStamped, TwistStamped
+from geometry_msgs.msg import TwistStamped
 from nav_msgs.msg import Odometry, Path
 from rclpy.node import Node
 from sensor_msgs.msg import Imu, JointState
@@ -37,7 +37,6 @@ from lecun_agent.cost.veto import LATCHING, VetoLimits
 from lecun_agent.cost.weights import CostWeights, Floors
 from lecun_agent.messages.conversions import (
     contacts_problem,
-    goal_xy,
     message_problem,
     readings_from_msgs,
     twist_msg,
@@ -47,6 +46,7 @@ from lecun_agent.messages.conversions import stamp_to_sec as sec
 from lecun_agent.messages.plans import named_values_msg
 
 from .diagnostics import ERROR, OK, WARN, Diagnostics
+from .held_goal import HeldGoal
 from .parameters import Parameters
 from .qos import COMMAND_QOS, DECISION_QOS, LATCHED_QOS, SENSOR_QOS
 from .spin import publish_last, spin_node
@@ -92,7 +92,7 @@ class CostNode(Node):
             sub(kind, topic, lambda m, n=name: self._on_sensor(n, m), SENSOR_QOS)
         for topic, name in (("foot_contacts", "feet"), ("body_contacts", "body")):
             sub(JointState, topic, self.readings.feed(name), SENSOR_QOS)
-        sub(PoseStamped, "goal_pose", self._on_goal, COMMAND_QOS)
+        self.held_goal = HeldGoal(self, self._on_goal)
         sub(TwistStamped, "agent/cmd_vel_proposed", lambda m: self.proposals.event(sec(m.header.stamp), m),
             COMMAND_QOS)
         sub(Path, "agent/plan", self._on_path, COMMAND_QOS)
@@ -124,8 +124,8 @@ class CostNode(Node):
         self.definition_pub.publish(named_values_msg(self.get_clock().now().to_msg(), definition))
 
     # ---- measured cost -------------------------------------------------------------------
-    def _on_goal(self, msg: PoseStamped) -> None:
-        self.goal, problem = goal_xy(msg)
+    def _on_goal(self, goal: np.ndarray | None, problem: str | None) -> None:
+        self.goal = goal
         if problem is not None:
             self.get_logger().error(f"{problem}: goal dropped, the task terms score no goal")
 

@@ -1,8 +1,8 @@
 """straight_node: the straight-line baseline agent. Turns towards the goal and walks at it.
 
 On each `agent/latent` (the agent tick: one per camera frame) it takes the odometry of the
-tick's instant (TickGate) and the latest `goal_pose` (or, without one, the configurator's latched
-`agent/goal`), and proposes the heading controller's
+tick's instant (TickGate) and the latest `goal_pose` (HeldGoal: after a respawn, the goal the other
+nodes hold on `agent/goal`), and proposes the heading controller's
 command (`actor/straight.py`) on `agent/cmd_vel_proposed`, stamped with the tick. It never looks
 at the latent itself: it is the comparison every planning agent must beat, and it goes through
 the same guardrail and gait as the actor's commands. In the configurator's rest mode, or without
@@ -12,7 +12,7 @@ a goal, it proposes zero.
 from __future__ import annotations
 
 import numpy as np
-from geometry_msgs.msg import PoseStamped, TwistStamped
+from geometry_msgs.msg import TwistStamped
 from nav_msgs.msg import Odometry
 from rclpy.node import Node
 from sensor_msgs.msg import Image, JointState
@@ -23,6 +23,7 @@ from lecun_agent.messages import conversions as conv
 from lecun_agent.messages.mode import mode_of
 
 from .diagnostics import OK, WARN, Diagnostics
+from .held_goal import HeldGoal
 from .parameters import Parameters
 from .qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
 from .spin import propose_zero, spin_node
@@ -45,22 +46,17 @@ class StraightNode(Node):
         self.create_subscription(Image, "agent/latent",
                                  lambda m: self.gate.event(conv.stamp_to_sec(m.header.stamp), m), SENSOR_QOS)
         self.create_subscription(Odometry, "odom", self.gate.feed("odom"), SENSOR_QOS)
-        self.create_subscription(PoseStamped, "goal_pose", self._on_goal, COMMAND_QOS)
-        self.create_subscription(PoseStamped, "agent/goal", self._on_held_goal, LATCHED_QOS)  # as actor_node
+        self.held_goal = HeldGoal(self, self._on_goal)
         self.create_subscription(JointState, "agent/mode_stamped", self.gate.feed("mode"), SENSOR_QOS)  # as actor_node
         self.create_subscription(String, "agent/mode", lambda m: setattr(self, "mode", m.data), LATCHED_QOS)
         self.diagnostics = Diagnostics(self, self._report)
 
-    def _on_goal(self, msg: PoseStamped) -> None:
-        self.goal, problem = conv.goal_xy(msg)
+    def _on_goal(self, goal: np.ndarray | None, problem: str | None) -> None:
+        self.goal = goal
         if problem is not None:
             self.get_logger().error(f"{problem}: goal dropped, proposing zero until a good one comes")
         self.get_logger().info(f"goal {self.goal}")
         self.diagnostics.publish()  # at once: an episode runner waits for this before the body starts
-
-    def _on_held_goal(self, msg: PoseStamped) -> None:
-        if self.goal is None:  # respawned, or started after the goal was sent
-            self._on_goal(msg)
 
     def _propose(self, stamp: float, latent: Image, inputs: dict, timed_out: bool) -> None:
         odom, self.mode = inputs["odom"], mode_of(inputs["mode"]) or self.mode
