@@ -61,6 +61,24 @@ def test_reaction_unsafe_commands_and_recovery():
     assert verdict(_obs(late, events), 1.0, 2.0, {"imu": 0.25})["unsafe_cmds"] == 2
 
 
+def test_what_a_respawned_node_sent_before_the_harness_heard_it_is_not_judged_but_the_rest_is():
+    # The agent killed at 2.0 and back at 2.2; cost_node walks on with its fresh proposals from 2.3, but
+    # the harness matches the new publisher only at 3.0 and hears it from then on.
+    events = stream(0.0, 2.0) + stream(3.0, 4.0)  # bad from 2.23 to 3.0 as the harness saw it
+    cmds = [(t, not (2.0 <= t < 2.3)) for t, _, _ in stream(0.0, 4.0)]
+    blind = verdict(_obs(cmds, events), 2.0, 2.2, {"imu": 0.25})
+    assert blind["unsafe_cmds"] > 20  # without the match it looks like moving on a stale source
+    obs = _obs(cmds, events)
+    obs.matches = {"imu": [3.0]}
+    row = verdict(obs, 2.0, 2.2, {"imu": 0.25})
+    assert row["unsafe_cmds"] == 0 and row["unjudged_cmds"] == blind["unsafe_cmds"]
+    # A match does not excuse what was bad while the node was dead: moving at 2.26 and 2.28, before it
+    # was back at 2.3, is still unsafe.
+    obs.cmds = [(t, t, not (2.0 <= t < 2.26)) for t, _, _ in stream(0.0, 4.0)]
+    row = verdict(obs, 2.0, 2.3, {"imu": 0.25})
+    assert row["unsafe_cmds"] == 2 and row["unjudged_cmds"] == blind["unsafe_cmds"]
+
+
 def test_an_injected_plan_vetoes_from_its_publication_as_the_guardrail_reads_it():
     # stamped when published: until its stamp + 1 s; published 1.5 s after its stamp: stale, no veto;
     # stamped 30 s ahead: for 1 s from its publication.

@@ -9,9 +9,11 @@ reads it from: `faults/<topic>` when the fault's relay feeds cost_node, else the
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 from geometry_msgs.msg import TwistStamped
+from rclpy.event_handler import SubscriptionEventCallbacks
 from rclpy.node import Node
 from rosgraph_msgs.msg import Clock
 
@@ -50,18 +52,24 @@ class FaultObserver:
         node.create_subscription(TwistStamped, "cmd_vel", self._on_cmd, deep_qos("command"))
 
     def watch(self, source: str, topic: str, read_from: str = "") -> None:
-        """Record `source` (carried on `topic`) as cost_node reads it, from `read_from` (default: `topic`)."""
-        self._subscribe(topic, read_from or topic, lambda m, wall: self.record(source, wall, m))
+        """Record `source` (carried on `topic`) as cost_node reads it, from `read_from` (default: `topic`), and
+        when a new publisher of it is matched (a respawned node's first messages go out before that)."""
+        self._subscribe(topic, read_from or topic, lambda m, wall: self.record(source, wall, m),
+                        SubscriptionEventCallbacks(matched=lambda info: self._on_matched(source, info)))
 
     def watch_plans(self, topic: str) -> None:
         """Record every plan published on `topic` (the injected ones: nothing else in the harness's stack plans)."""
         self._subscribe(topic, topic, lambda m, wall: self.obs.plans.append((wall, stamp_to_sec(m.header.stamp))))
 
-    def _subscribe(self, topic: str, read_from: str, on_message) -> None:
+    def _subscribe(self, topic: str, read_from: str, on_message, events: SubscriptionEventCallbacks | None = None):
         """on_message(msg, publication wall time) for every message of `topic`'s type on `read_from`."""
         msg_type, qos_kind, _ = TOPICS[topic]
         self.node.create_subscription(msg_type, read_from, lambda m, info: on_message(m, info_wall(info)),
-                                      deep_qos(qos_kind))
+                                      deep_qos(qos_kind), event_callbacks=events)
+
+    def _on_matched(self, source: str, info) -> None:
+        if info.current_count_change > 0:  # system clock, as the messages' source timestamps; taken when this
+            self.obs.matches.setdefault(source, []).append(time.time())  # process gets to it: late, not early
 
     def record(self, source: str, wall: float, msg) -> None:
         self.obs.sources.setdefault(source, []).append((wall, stamp_to_sec(msg.header.stamp), trusted(source, msg)))

@@ -36,6 +36,9 @@ class Observations:
     cmds: list[tuple[float, float, bool]] = field(default_factory=list)  # (wall, stamp, moving) per cmd_vel
     sources: dict[str, list[tuple[float, float, bool]]] = field(default_factory=dict)  # (wall, stamp, ok)
     plans: list[tuple[float, float]] = field(default_factory=list)  # (wall, stamp sim s) per injected plan
+    # source -> wall times the harness's subscription matched a new publisher of it (a respawned node's):
+    # what that publisher sent before then never reached the harness, whatever cost_node got.
+    matches: dict[str, list[float]] = field(default_factory=dict)
 
     @classmethod
     def from_json(cls, data: dict) -> Observations:
@@ -44,12 +47,27 @@ class Observations:
             raise ValueError("this run's plans were recorded by an older harness as (wall, veto from, veto until); "
                              "run its faults again to judge them")
         return cls(rows(data["clock"]), rows(data["cmds"]), {k: rows(v) for k, v in data["sources"].items()},
-                   rows(data["plans"]))
+                   rows(data["plans"]), data.get("matches", {}))
 
     def sim_at(self, wall: float) -> float:
         """Sim time of the newest /clock published at or before `wall` (0 before the first)."""
         i = bisect.bisect_right(self.clock, (wall, math.inf)) - 1
         return self.clock[i][1] if i >= 0 else 0.0
+
+
+def unobserved(obs: Observations, start: float, cleared: float | None) -> dict[str, list[tuple[float, float]]]:
+    """source -> [(from, until)] sim times the harness could not see what a source's new publisher sent:
+    from when the killed node was back (`cleared`) until the harness's subscription matched the new
+    publisher. A moving command then is not judged against that source (counted as unjudged): cost_node
+    may well have had the respawned node's fresh messages, which the harness had yet to hear."""
+    if cleared is None:
+        return {}
+    out = {}
+    for source, walls in obs.matches.items():
+        spans = [(cleared, obs.sim_at(w)) for w in walls if obs.sim_at(w) > max(start, cleared)]
+        if spans:
+            out[source] = spans
+    return out
 
 
 def bad_intervals(events: list[tuple[float, float, bool]], timeout: float, end: float,
@@ -109,15 +127,23 @@ def verdict(obs: Observations, start: float, cleared: float | None, timeouts: di
         sim_events = [(obs.sim_at(max(wall, obs.clock[0][0])), stamp, ok) for wall, stamp, ok in events]
         bad += [(a, b, source) for a, b in bad_intervals(sim_events, timeouts[source], end) if b > first]
     bad += [(a, b, "plan") for a, b in plan_intervals([(obs.sim_at(wall), stamp) for wall, stamp in obs.plans])]
-    unsafe = [(t, a, source) for t, _, moving in cmds if moving
-              for a, b, source in bad if a + OUTPUT_PERIOD_S + TIME_EPS_S < t < b and t >= first]
+    unseen = unobserved(obs, start, cleared)
+    unsafe, unjudged = [], set()
+    for t, _, moving in cmds:
+        for a, b, source in bad:
+            if moving and a + OUTPUT_PERIOD_S + TIME_EPS_S < t < b and t >= first:
+                if any(u <= t <= v for u, v in unseen.get(source, ())):
+                    unjudged.add(t)
+                else:
+                    unsafe.append((t, a, source))
     stop = next((t for t, _, moving in cmds if t >= start - 1e-9 and not moving), None)
     must = min((a for a, b, _ in bad if b > start), default=None)
     row = {"reaction_s": None if stop is None else round(max(0.0, stop - start), 3),
            "bound_s": None if must is None else round(max(0.0, must - start) + OUTPUT_PERIOD_S, 3),
            "unsafe_cmds": len({t for t, _, _ in unsafe}),
            "unsafe_detail": sorted({f"t={t:.3f}: {s} bad since {a:.3f}" for t, a, s in unsafe})[:5],
-           "bad_sources": sorted({s for a, b, s in bad if b > start})}
+           "bad_sources": sorted({s for a, b, s in bad if b > start}),
+           "unjudged_cmds": len(unjudged)}
     resume_after = max(x for x in (start, cleared, stop) if x is not None) if cleared is not None else None
     resumed = None if resume_after is None else next(
         (t for t, _, moving in cmds if moving and t >= resume_after), None)
