@@ -130,8 +130,10 @@ def verdict(obs: Observations, start: float, cleared: float | None, timeouts: di
     unseen = unobserved(obs, start, cleared)
     unsafe, unjudged = [], set()
     for t, _, moving in cmds:
+        if not moving or t < first:
+            continue
         for a, b, source in bad:
-            if moving and a + OUTPUT_PERIOD_S + TIME_EPS_S < t < b and t >= first:
+            if a + OUTPUT_PERIOD_S + TIME_EPS_S < t < b:
                 if any(u <= t <= v for u, v in unseen.get(source, ())):
                     unjudged.add(t)
                 else:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from nav_msgs.msg import Odometry
 from rclpy.node import Node
 from rclpy.parameter import Parameter
@@ -63,7 +64,7 @@ class ConfiguratorNode(Node):
         self.diagnostics = Diagnostics(self, self._report)
         self._publish_mode()
 
-    def _on_goal(self, goal, problem: str | None) -> None:
+    def _on_goal(self, goal: np.ndarray | None, problem: str | None) -> None:
         if problem is not None:
             self.get_logger().error(f"{problem}: ignored")
             return
