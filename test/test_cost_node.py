@@ -87,6 +87,7 @@ class Robot(Node):
         self.create_subscription(TwistStamped, "cmd_vel", self.cmds.append, 50)
         self.create_subscription(DiagnosticArray, "diagnostics", self.diags.append, 10)
         self.t = 100.0  # sim time; starts away from 0 so "never received" and "old" differ
+        self.judged = lambda: None  # the stamp of the newest proposal cost_node took (set by `guarding`)
 
     def sensors(self, t: float, skip=(), stamp_of=None, **over) -> None:
         r = reading(t, **over)
@@ -109,12 +110,14 @@ class Robot(Node):
         if tick and "proposal" not in skip:
             self.proposal_pub.publish(twist_msg(sec_to_stamp(self.t), cmd))
             # a tick missing a reading waits out cost_node's gate (SYNC_TIMEOUT_S) before it is judged
-            wait_for(lambda: any(abs(stamp_to_sec(m.header.stamp) - self.t) < 1e-6 for m in self.cmds[seen:]),
-                     timeout=SYNC_TIMEOUT_S + 10.0)
+            wait_for(lambda: self.judged() == pytest.approx(self.t) and any(
+                abs(stamp_to_sec(m.header.stamp) - self.t) < 1e-6 for m in self.cmds[seen:]),
+                timeout=SYNC_TIMEOUT_S + 10.0)
         elif self.cmds:  # nothing goes out before the first proposal
-            # the output timer's re-check of this step; generous: a loaded machine (a second cost_node
-            # process importing torch beside two busy cores) starved this thread past 10 s once
-            wait_for(lambda: len(self.cmds) > seen, timeout=SYNC_TIMEOUT_S + 10.0)
+            # the output timer's re-check at this step's time (stamped with it); generous: a loaded machine
+            # (a second cost_node process importing torch beside two busy cores) starved this thread past 10 s
+            wait_for(lambda: any(stamp_to_sec(m.header.stamp) >= self.t - 1e-6 for m in self.cmds[seen:]),
+                     timeout=SYNC_TIMEOUT_S + 10.0)
         return self.cmds[-1] if self.cmds else None
 
     def run(self, seconds: float, **kwargs) -> TwistStamped:
@@ -138,11 +141,13 @@ def wait_for(predicate, timeout: float = 10.0) -> None:
 
 
 @contextmanager
-def guarding(robot_class):
-    """cost_node on sim time and a `robot_class` robot, spun together, every input flowing."""
+def guarding(robot_class, **parameters):
+    """cost_node on sim time (and `parameters`) and a `robot_class` robot, spun together, every input flowing."""
     rclpy.init()
-    cost = CostNode(parameter_overrides=[Parameter("use_sim_time", value=True)])
+    overrides = [Parameter(name, value=value) for name, value in {"use_sim_time": True, **parameters}.items()]
+    cost = CostNode(parameter_overrides=overrides)
     robot = robot_class()
+    robot.judged = lambda: cost.proposal_stamp
     executor = SingleThreadedExecutor()
     executor.add_node(cost)
     executor.add_node(robot)
@@ -298,10 +303,10 @@ def test_a_proposal_waits_for_the_readings_of_its_instant(normal):
     robot.clock_pub.publish(Clock(clock=sec_to_stamp(t)))
     robot.proposal_pub.publish(twist_msg(sec_to_stamp(t), NORMAL))
     time.sleep(0.3)
-    assert not any(stamp_to_sec(m.header.stamp) == pytest.approx(t) for m in robot.cmds)  # still waiting
+    assert cost.proposal_stamp < t - 1e-6  # still waiting
     robot.t = t
     robot.sensors(t, odom_pos=np.array([0.0, 0.0, 0.1]))  # this instant's reading: lying down
-    wait_for(lambda: stamp_to_sec(robot.cmds[-1].header.stamp) == pytest.approx(t))
+    wait_for(lambda: cost.proposal_stamp == pytest.approx(t))
     assert cost.guard.last.reasons == ("measured:fall",)  # judged with the reading of its own instant
 
 

@@ -1,6 +1,6 @@
-"""TickGate: an event is acted on once its inputs reach its stamp; an optional input is waited for
-from the start (so the first act does not depend on discovery), and after a wait for it ran out
-only once it is heard again."""
+"""TickGate: an event is acted on once its inputs reach its stamp. Every input is waited for from
+the start (so the first act does not depend on discovery); after a wait for one ran out, only once
+it has caught up with the instant given up at (an outage costs one wait, not one per event)."""
 
 from __future__ import annotations
 
@@ -42,10 +42,10 @@ def wall(monkeypatch):
 
 
 def gate_with_log():
-    """A gate with odometry required and body contacts optional, a 5 s wait; acts go to a list."""
+    """A gate with odometry and body contacts as inputs, a 5 s wait; acts go to a list."""
     node, acts = FakeNode(), []
-    gate = TickGate(node, ("odom",), 5.0, lambda t, item, inputs, timed_out: acts.append(
-        (t, item, dict(inputs), timed_out)), optional=("body",))
+    gate = TickGate(node, ("odom", "body"), 5.0, lambda t, item, inputs, timed_out: acts.append(
+        (t, item, dict(inputs), timed_out)))
     return node, gate, acts
 
 
@@ -59,7 +59,7 @@ def first_event_times_out(wall, heard: str):
     return node, gate, acts
 
 
-def test_the_first_event_waits_for_an_optional_input_not_yet_heard(wall):
+def test_the_first_event_waits_for_an_input_not_yet_heard(wall):
     _, gate, acts = gate_with_log()
     gate.input("odom", 0.0, "odom0")
     gate.event(0.0, "latent0")
@@ -68,7 +68,7 @@ def test_the_first_event_waits_for_an_optional_input_not_yet_heard(wall):
     assert acts == [(0.0, "latent0", {"odom": "odom0", "body": "body0"}, False)]
 
 
-def test_an_optional_input_that_never_comes_is_waited_for_once_then_skipped_until_heard(wall):
+def test_an_input_that_never_comes_is_waited_for_once_then_skipped_until_heard(wall):
     node, gate, acts = first_event_times_out(wall, "odom")
     assert acts == [(0.0, "latent0", {"odom": "odom0", "body": None}, True)] and gate.timeouts == 1
     assert "['body']" in node.warnings[0]
@@ -83,11 +83,18 @@ def test_an_optional_input_that_never_comes_is_waited_for_once_then_skipped_unti
     assert acts[-1] == (0.3, "latent3", {"odom": "odom3", "body": "body3"}, False) and gate.timeouts == 1
 
 
-def test_a_required_input_is_always_waited_for(wall):
-    _, gate, acts = first_event_times_out(wall, "body")
+def test_a_late_input_is_skipped_until_it_catches_up_then_waited_for_again(wall):
+    """A sender running late (stamps behind the events) costs one wait, not one per event."""
+    node, gate, acts = first_event_times_out(wall, "body")
     assert acts == [(0.0, "latent0", {"odom": None, "body": "body0"}, True)]
-    gate.input("body", 0.1, "body1")
-    gate.event(0.1, "latent1")
-    assert len(acts) == 1  # odometry is still waited for
-    gate.input("odom", 0.1, "odom1")
-    assert acts[-1] == (0.1, "latent1", {"odom": "odom1", "body": "body1"}, False)
+    for t in (0.1, 0.2):  # odometry is late: only older readings come, and no event waits for them
+        gate.input("body", t, f"body{t}")
+        gate.input("odom", t - 0.5, f"late{t}")
+        gate.event(t, f"latent{t}")
+        assert acts[-1] == (t, f"latent{t}", {"odom": f"late{t}", "body": f"body{t}"}, False)
+    gate.input("odom", 0.0, "odom0")  # caught up with the instant given up at: waited for again
+    gate.input("body", 0.3, "body3")
+    gate.event(0.3, "latent3")
+    assert len(acts) == 3
+    gate.input("odom", 0.3, "odom3")
+    assert acts[-1] == (0.3, "latent3", {"odom": "odom3", "body": "body3"}, False) and gate.timeouts == 1

@@ -3,8 +3,9 @@
 One real-time goal episode (`stack/episode.py run_episode`, the nodes as separate processes) with
 an observer attached through the episode hooks:
 - End-to-end latency of each agent tick: from the publication of the camera frame stamped s to the
-  first publication of a `cmd_vel` carrying stamp s (cost_node repeats the last command at
-  `guardrail.rate_hz` with the same stamp; the first one is the tick's answer). Both times are the
+  first publication, after the agent's proposal stamped s, of a `cmd_vel` carrying stamp s (the
+  tick's answer; cost_node's re-checks at `guardrail.rate_hz` carry the time they were made at,
+  which can be s too). Both times are the
   DDS source timestamps of the two messages (the publishers' wall clock, one machine), so the
   observer's own scheduling does not enter; rendering the frame, before its publication, is not
   counted. The observer reads only each message's header stamp from its serialized bytes (raw
@@ -102,6 +103,7 @@ class Observations:
     """What the observer heard; wall times in ns (DDS source/received timestamps, or time.time_ns())."""
 
     first_pub: dict[str, dict[int, int]] = field(default_factory=dict)  # topic -> stamp -> first publication
+    command_pubs: dict[int, list[int]] = field(default_factory=dict)  # cmd_vel stamp -> every publication
     arrivals: dict[str, list[int]] = field(default_factory=dict)  # topic -> received wall times
     stamps: dict[str, list[int]] = field(default_factory=dict)  # topic -> header stamps (arrival order)
     diagnostics: dict[str, dict[str, str]] = field(default_factory=dict)  # node -> latest values
@@ -147,6 +149,8 @@ class StackProbe:
             published = info.get("source_timestamp") or now
             if stamp not in first or published < first[stamp]:
                 first[stamp] = published
+            if topic == COMMAND:
+                self.obs.command_pubs.setdefault(stamp, []).append(published)
             arrivals.append(info.get("received_timestamp") or now)
             stamps.append(stamp)
             if topic == CAMERA and self.obs.first_frame_monotonic is None:
@@ -189,13 +193,21 @@ def _percentile(values: list[float], q: float) -> float | None:
     return round(float(np.percentile(values, q)), 2) if values else None
 
 
+def answers(obs: Observations) -> dict[int, int]:
+    """stamp -> publication of the cmd_vel that answers the agent's proposal with that stamp: the first
+    carrying it after the proposal (a re-check the guardrail made at that time is not an answer)."""
+    proposals, out = obs.first_pub.get("agent/cmd_vel_proposed", {}), {}
+    for stamp, published in obs.command_pubs.items():
+        after = [t for t in published if stamp in proposals and t >= proposals[stamp]]
+        if after:
+            out[stamp] = min(after)
+    return out
+
+
 def latencies(obs: Observations) -> tuple[list[int], list[float]]:
-    """(camera stamps answered, e2e ms of each): frame publication -> first cmd_vel with its stamp that
-    answers the agent's proposal for that frame (a stop the guardrail stamps with the time it happens to
-    share a frame's stamp with is not an answer to that frame)."""
-    frames, commands = obs.first_pub.get(CAMERA, {}), obs.first_pub.get(COMMAND, {})
-    proposals = obs.first_pub.get("agent/cmd_vel_proposed", {})
-    matched = sorted(s for s in commands if s in frames and s in proposals and commands[s] >= proposals[s])
+    """(camera stamps answered, e2e ms of each): frame publication -> the cmd_vel answering its proposal."""
+    frames, commands = obs.first_pub.get(CAMERA, {}), answers(obs)
+    matched = sorted(s for s in commands if s in frames)
     return matched, [(commands[s] - frames[s]) * 1e-6 for s in matched]
 
 
@@ -209,7 +221,8 @@ def stage_latencies(obs: Observations) -> dict[str, dict]:
     proposal -> cmd_vel), in ms."""
     out = {}
     for name, source, target in STAGES:
-        a, b = obs.first_pub.get(source, {}), obs.first_pub.get(target, {})
+        a = obs.first_pub.get(source, {})
+        b = answers(obs) if target == COMMAND else obs.first_pub.get(target, {})
         ms = [(b[s] - a[s]) * 1e-6 for s in b if s in a]
         out[name] = {"ms_p50": _percentile(ms, 50), "ms_p99": _percentile(ms, 99), "n": len(ms)}
     return out
@@ -278,7 +291,7 @@ def summarize(obs: Observations, targets: dict, metrics: dict, agent: str, legs:
     """The `stack` section of results.json from one observed episode (and its metrics)."""
     matched, e2e = latencies(obs)
     frames = obs.first_pub.get(CAMERA, {})
-    commands = obs.first_pub.get(COMMAND, {})
+    commands = answers(obs)
     node_rates, window = rates(obs, targets, metrics.get("sim_seconds"))
     res = resources(obs, obs.first_frame_monotonic)
     actor = obs.diagnostics.get(agent_node(StackOptions(agent=agent)), {})

@@ -227,6 +227,11 @@ class Guardrail:
         if tilted:
             self._last_tilted = max(stamp, self._last_tilted)
 
+    def time(self, clock: float) -> float:
+        """The time: the node `clock`, or the newest trusted sensor reading if later (a node starved of CPU
+        reads its clock late, and the readings it has taken prove the time is at least theirs)."""
+        return max([clock, *(self._seen.get(s, -math.inf) for s in SENSORS)])
+
     def plan(self, stamp: float, predicted: dict[str, np.ndarray], now: float) -> None:
         """The latest plan's predicted quantities over its horizon, name -> (H,).
 
@@ -235,11 +240,9 @@ class Guardrail:
         than future_tolerance_s (or not finite) comes from a clock that cannot be trusted: it
         vetoes for plan_timeout from its arrival, whatever honest plans come meanwhile, so a
         publisher with a broken clock beside the actor stops the robot instead of making it stop
-        and go at the plan rate. The time is the node clock, or the newest trusted sensor reading
-        if later: a node starved of CPU can read its clock late, and the readings it has taken
-        prove the time is at least theirs.
+        and go at the plan rate. The time is `time(now)`.
         """
-        now = max([now, *(self._seen.get(s, -math.inf) for s in SENSORS)])
+        now = self.time(now)
         if not math.isfinite(stamp) or stamp > now + self.config.future_tolerance_s:
             self._untrusted_plan_until = now + self.config.plan_timeout
             self._untrusted_plan_detail = (f"a plan stamped {stamp:.3f} s arrived at {now:.3f} s (a clock ahead): "

@@ -30,10 +30,11 @@ log = logging.getLogger(__name__)
 SEED = 2
 TIME_LIMIT_S = 15.0  # sim s: a stop of a few seconds still leaves time to reach the goal
 AGENT = "straight"  # the catalog's consumers are straight_node's (catalog.py)
-# Lock-step holds the sim only at agent ticks (every 0.1 s); between them the sim may run up to a tick
-# ahead of cost_node's clock (whose /clock queue keeps only the newest), so a stop due between ticks
-# can reach cmd_vel up to one tick later in sim time than in cost_node's own time. No new moving
-# command goes out in that slack (the unsafe count checks it).
+# Lock-step holds the sim at every control step until cost_node has answered its reading, so a stop
+# due between ticks reaches cmd_vel at that reading. The slack allows one agent tick more for a stop
+# that a timed-out wait delayed (a stream to cost_node that died: the gait waits for its answer once,
+# then steps on without it until cost_node answers again). No new moving command goes out in that
+# slack (the unsafe count checks it).
 LOCKSTEP_SLACK_S = 0.1
 
 

@@ -78,7 +78,7 @@ class ActorNode(Node):
         self.last_tick_stamp: float | None = None  # body contacts after it are the next tick's touches
         self.plan_ms: list[float] = []
         self.counts: Counter[str] = Counter()
-        self.gate = TickGate(self, ("odom",), sync_s, self._tick, optional=("mode", "body"))
+        self.gate = TickGate(self, ("odom", "mode", "body"), sync_s, self._tick)
         self.pub = self.create_publisher(TwistStamped, "agent/cmd_vel_proposed", COMMAND_QOS)
         self.plan_pub = self.create_publisher(PathMsg, "agent/plan", COMMAND_QOS)
         self.costs_pub = self.create_publisher(JointState, "agent/plan_costs", COMMAND_QOS)

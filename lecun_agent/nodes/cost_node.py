@@ -6,12 +6,17 @@ not pair (an untrusted source stops the robot and never reaches the pain filter)
 scored by `IntrinsicCost` and published on `agent/cost` (JointState: stamp = the reading's,
 name = terms + "total", position = weighted, effort = raw). A measured fall latches a stop.
 Guardrail: each `agent/cmd_vel_proposed` waits until the readings of its instant are scored,
-then `Guardrail.decide` judges it at its own stamp (or the node clock if later) and `cmd_vel`
-goes out carrying the proposal's stamp: the agent tick travels on to the gait. Between
-proposals a node-clock timer re-checks the stop rules only (it can stop the robot, never start
-it). Weights are the run-time parameters weights.<term>; everything else is read-only. The cost
-as it stands (weights, terms.*, veto.*) is published latched on `cost/definition` at start and
-after every weight change, whoever set it: the actor plans with exactly what is measured here.
+then `Guardrail.decide` judges it at its own stamp (or the time, if later: the node clock or the
+newest trusted reading). Between proposals the stop rules are re-checked (they can stop the
+robot, never start it): in real time on a node-clock timer, at the time now; in lock-step
+(`sync_tick_s` > 0) at every joint reading, and a reading at a tick waits for the tick's proposal.
+Every `cmd_vel` carries the instant its decision was made for: a proposal's stamp (its agent
+tick), or the time a re-check was made at (lock-step: the reading's stamp). In lock-step the gait
+waits for the answer to each reading, so which control step a stop reaches never depends on when
+it arrived (the in-process runner does the same). Weights are the run-time parameters
+weights.<term>; everything else is read-only. The cost as it stands (weights, terms.*, veto.*) is
+published latched on `cost/definition` at start and after every weight change, whoever set it:
+the actor plans with exactly what is measured here.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from lecun_agent.messages.conversions import (
     contacts_problem,
     message_problem,
     readings_from_msgs,
+    sec_to_stamp,
     twist_msg,
     twist_vector,
 )
@@ -50,7 +56,7 @@ from .held_goal import HeldGoal
 from .parameters import Parameters
 from .qos import COMMAND_QOS, DECISION_QOS, LATCHED_QOS, SENSOR_QOS
 from .spin import publish_last, spin_node
-from .tick_gate import SYNC_TIMEOUT_S, TickGate
+from .tick_gate import EPS, SYNC_TIMEOUT_S, TickGate
 
 LEVEL = {Verdict.PASS: OK, Verdict.CLAMP: WARN, Verdict.STOP: ERROR}
 W = "weights."
@@ -67,7 +73,12 @@ class CostNode(Node):
         guard = p.declare_settings(GuardrailConfig, "guardrail.")
         urdf = p.declare("urdf", "", "URDF with joint limits and mass; empty = the package's")
         sync_s = p.declare("sync_timeout_s", SYNC_TIMEOUT_S, "wall seconds to wait for the readings (and plan) of a "
-                           "proposal's instant before judging it anyway (counted)", low=0.05, high=60.0)
+                           "proposal's instant, or in lock-step for a tick's proposal, before going on without "
+                           "them (counted)", low=0.05, high=60.0)
+        tick_s = p.declare("sync_tick_s", 0.0, "lock-step simulation: the agent tick period (1 / camera rate), s. "
+                           "Every joint reading is then answered on cmd_vel, stamped with it: at a tick by the "
+                           "tick's judged proposal, between ticks by the stop rules re-checked at it. 0 = real "
+                           "time: the stop rules are re-checked at guardrail.rate_hz", low=0.0, high=1.0)
         plans = p.declare("expect_plans", False, "the agent publishes agent/plan_costs with every proposal "
                           "(the planner does): judge each proposal with its plan")
         p.reject_unknown_overrides()
@@ -76,8 +87,9 @@ class CostNode(Node):
         p.on_change(self._apply_weights)
         self.goal: np.ndarray | None = None
         self.last_cost: dict[str, float] = {}
-        self.last_stamp = None  # the newest proposal's stamp: what cmd_vel carries
-        self.readings = TickGate(self, ("imu", "odom"), sync_s, self._score, optional=("feet", "body"))
+        self.proposal_stamp: float | None = None  # the newest proposal taken
+        self.last_stamp = None  # what the last cmd_vel carried: the instant its decision was made for
+        self.readings = TickGate(self, ("imu", "odom", "feet", "body"), sync_s, self._score)
         # A proposal always waits for its instant's readings, even when a stop looks certain: a reading
         # still on its way may change the verdict, and the verdict must not depend on arrival order.
         self.proposals = TickGate(self, ("scored", "plan") if plans else ("scored",), sync_s, self._judge)
@@ -100,12 +112,22 @@ class CostNode(Node):
         sub(Bool, "e_stop", lambda m: m.data and self._e_stop("e_stop topic"), LATCHED_QOS)
         self.create_service(Trigger, "e_stop", lambda req, res: self._e_stop("e_stop service", res))
         self.create_service(Trigger, "reset_e_stop", self._reset_e_stop)
-        self.create_timer(1.0 / guard.rate_hz, self._check)
+        self.tick = tick_s
+        self.judged = -np.inf  # lock-step: the newest instant a proposal was judged for
+        self.waived = -np.inf  # lock-step: a tick whose proposal did not come in time
+        if self.tick > 0:
+            self.answers = TickGate(self, (), sync_s, self._answer, also_ready=self._tick_judged)
+        else:
+            self.create_timer(1.0 / guard.rate_hz, self._check)
         self.diagnostics = Diagnostics(self, self._report)
         self.get_logger().info(f"cost terms {', '.join(self.cost.term_names)}; weights {self.cost.weights}")
 
     def _now(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9
+
+    def _time(self) -> float:
+        """The time the guardrail judges at: the node clock, or the newest trusted reading if later."""
+        return self.guard.time(self._now())
 
     # ---- weights -----------------------------------------------------------------------
     def _apply_weights(self, changed: dict) -> None:
@@ -147,6 +169,9 @@ class CostNode(Node):
             self.get_logger().error(f"joint_states stamped {stamp:.3f} refused at t={now:.3f}: "
                                     f"{problem or 'stamp ahead of the clock'}", throttle_duration_sec=2.0)
             self.proposals.input("scored", min(stamp, now), None)
+            if self.tick > 0:  # the gait waits for an answer to this reading too: a stop
+                answered = min(stamp, self._time())
+                self.answers.event(answered, sec_to_stamp(answered))
 
     def _score(self, stamp: float, joints: JointState, latest: dict, timed_out: bool) -> None:
         """One joint reading with the IMU, odometry and contacts of its instant; then its proposal may go."""
@@ -154,6 +179,8 @@ class CostNode(Node):
             self._score_reading(stamp, joints, latest)
         finally:
             self.proposals.input("scored", stamp, None)
+            if self.tick > 0:
+                self.answers.event(stamp, joints.header.stamp)
 
     def _score_reading(self, stamp: float, joints: JointState, latest: dict) -> None:
         if latest["imu"] is None or latest["odom"] is None:
@@ -182,22 +209,43 @@ class CostNode(Node):
 
     # ---- guardrail -----------------------------------------------------------------------
     def _judge(self, stamp: float, msg: TwistStamped, latest: dict, timed_out: bool) -> None:
-        if self.last_stamp is not None and stamp <= sec(self.last_stamp):
-            self._publish(self.guard.last)  # a tick offered again (start-up): the same answer, not a new one
+        if self.proposal_stamp is not None and stamp <= self.proposal_stamp:
+            self._publish(self.guard.last)  # a tick offered again (start-up), or late: the answer given
             return
         # In lock-step this node's /clock can trail the tick a little (the proposal's stamp says the sim
         # is there), so the stamp may stand for now: by up to future_tolerance_s, no further. A stamp
         # beyond that is a clock we cannot trust: refused (the robot stops), and it never becomes the
         # tick, or every honest proposal stamped before it would look like a tick offered again.
-        clock = self._now()
+        clock = self._time()
         now = max(clock, min(stamp, clock + self.guard.config.future_tolerance_s))
-        if self.guard.propose(twist_vector(msg), stamp, now):
-            self.last_stamp = msg.header.stamp
-        elif self.last_stamp is None:
-            return  # nothing goes out before the first proposal taken (a command carries its tick)
+        taken = self.guard.propose(twist_vector(msg), stamp, now)
+        if taken:
+            self.proposal_stamp = stamp
+        elif self.proposal_stamp is None:
+            return  # nothing goes out before the first proposal taken
         decision = self.guard.decide(now)
-        self._publish(decision)
+        answered = stamp if taken else min(stamp, clock)  # a refused proposal's stamp is not a time we trust
+        self._publish(decision, msg.header.stamp if taken else sec_to_stamp(answered))
         self._log_decision(msg.header.stamp, decision)
+        if self.tick > 0:  # lock-step: this answers the tick's reading
+            self.judged = max(self.judged, answered)
+            self.answers.release()
+
+    def _tick_judged(self, stamp: float) -> bool:
+        """Lock-step: a reading at a tick is answered only once the tick's proposal has been judged."""
+        return stamp - max(self.judged, self.waived) < self.tick - EPS
+
+    def _answer(self, stamp: float, stamp_msg, _inputs: dict, timed_out: bool) -> None:
+        """Lock-step: answer the joint reading at `stamp` on cmd_vel, unless the tick's proposal did."""
+        if timed_out and not self._tick_judged(stamp):
+            self.waived = stamp  # the tick's proposal did not come: the stop rules answer, and we go on
+        if abs(stamp - self.judged) <= EPS or self.proposal_stamp is None:
+            return  # the tick's judged proposal answered it, or (start-up) nothing goes out before one
+        before = self.guard.last
+        decision = self.guard.check(self._time())
+        self._publish(decision, stamp_msg)
+        if decision is not before and decision.reasons != before.reasons:  # a new stop between ticks
+            self._log_decision(stamp_msg, decision)
 
     def _log_decision(self, stamp, decision) -> None:
         """Every decision that changes or limits a command, on guardrail/decisions (reasons, stamp = when)."""
@@ -209,15 +257,15 @@ class CostNode(Node):
             self.decision_pub.publish(out)
 
     def _check(self) -> None:
-        """Between proposals: re-check the stop rules, and repeat the output (a keep-alive for drivers
-        with their own command timeout). Nothing goes out before the first proposal: a command
-        carries a proposal's stamp (its agent tick), and there is none yet."""
-        if self.last_stamp is not None:
-            before = self.guard.last
-            decision = self.guard.check(self._now())
-            self._publish(decision)
+        """Real time, between proposals: re-check the stop rules at the time now, and repeat the output
+        stamped with it (a keep-alive for drivers with their own command timeout). Nothing goes out
+        before the first proposal."""
+        if self.proposal_stamp is not None:
+            before, now = self.guard.last, self._time()
+            decision = self.guard.check(now)
+            self._publish(decision, sec_to_stamp(now))
             if decision is not before and decision.reasons != before.reasons:  # a new stop between proposals
-                self._log_decision(self.get_clock().now().to_msg(), decision)
+                self._log_decision(self.last_stamp, decision)
 
     def _on_path(self, msg: Path) -> None:
         """A path with a non-finite pose, or with none (a plan has at least the pose now), vetoes."""
@@ -257,7 +305,9 @@ class CostNode(Node):
         response.success, response.message = True, "stop released" if was else "no stop was latched"
         return response
 
-    def _publish(self, decision) -> None:
+    def _publish(self, decision, stamp=None) -> None:
+        """`decision` on cmd_vel, stamped `stamp` (a builtin Time) or, if None, as the last command was."""
+        self.last_stamp = stamp if stamp is not None else self.last_stamp
         self.cmd_pub.publish(twist_msg(self.last_stamp, decision.cmd))
         if decision.reasons != getattr(self, "_logged", ()):  # log each change of reasons
             if decision.reasons:

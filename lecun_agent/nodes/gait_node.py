@@ -4,9 +4,11 @@ It computes one joint command per joint_states reading (decimated to `rate_hz`),
 and odometry of the same instant (TickGate), and stamps it with the reading's stamp, so a
 synchronous simulator knows which observation the command answers. The command used for the
 reading at t is the newest /cmd_vel stamped at or before t; it is stale when older than
-`cmd_timeout_s` by stamps, and then the robot stands. With `sync_tick_s` > 0 (lock-step
-simulation) a reading at an agent tick waits for the /cmd_vel carrying that tick's stamp, so the
-whole agent loop is one barrier. Non-finite commands are ignored; NaN/Inf IMU or odometry never
+`cmd_timeout_s` by stamps, and then the robot stands. With `sync_period_s` > 0 (lock-step
+simulation) a reading waits for a /cmd_vel stamped less than that period before it: the guardrail
+answers every reading (cost_node, period = the control step), an unguarded command source every
+agent tick. So the whole loop is one barrier, and which command a reading gets never depends on
+when it arrived. Non-finite commands are ignored; NaN/Inf IMU or odometry never
 reaches the trot's filters, and a joint reading that lacks joints is not read: the robot holds its
 standing pose instead.
 
@@ -55,11 +57,13 @@ class GaitNodeSettings:
                                    low=0.05, high=0.5, runtime=True)
     imu_timeout_s: float = setting(0.2, "seconds the IMU or odometry may lag joint_states before the robot "
                                    "stands", low=0.01, high=0.2, runtime=True)
-    sync_tick_s: float = setting(0.0, "lock-step simulation: the agent tick period (1 / camera rate); a "
-                                 "reading at a tick waits for that tick's /cmd_vel. 0 = real time, no "
-                                 "waiting", low=0.0, high=1.0)
-    sync_timeout_s: float = setting(10.0, "lock-step: wall seconds to wait for a tick's /cmd_vel before "
-                                    "acting without it (counted)", low=0.05, high=60.0)
+    sync_period_s: float = setting(0.0, "lock-step simulation: how often the command source answers a reading, "
+                                   "s (cost_node: every control step; an agent without a guardrail: every "
+                                   "agent tick); a reading waits for a /cmd_vel stamped less than this before "
+                                   "it. 0 = real time, no waiting", low=0.0, high=1.0)
+    sync_timeout_s: float = setting(10.0, "lock-step: wall seconds to wait for a reading's /cmd_vel before "
+                                    "acting without it (counted; no more waits until a /cmd_vel comes)",
+                                    low=0.05, high=60.0)
 
 
 class GaitNode(Node):
@@ -70,17 +74,16 @@ class GaitNode(Node):
         self.config = p.declare_settings(GaitConfig, "limits.")
         p.reject_unknown_overrides()
         self.gait = TrotGait(self.config)
-        self.tick = cfg.sync_tick_s
+        self.sync_period = cfg.sync_period_s
         self.commands: deque[tuple[float, np.ndarray]] = deque(maxlen=64)  # (stamp, finite command)
-        self.waived_tick = -np.inf  # reading stamp at which we stopped waiting for a tick's command
+        self.waiting = True  # lock-step: False after a wait for a command ran out, until the next command
         self.last_output_stamp = -np.inf
         self.last_command: JointTrajectory | None = None
         self.counts = {"commands_out": 0, "nonfinite_cmd": 0, "future_cmd": 0, "stale_cmd": 0, "stale_imu": 0,
                        "untrusted_input": 0}
         self.stale = True
-        wait_s = cfg.sync_timeout_s if self.tick > 0 else cfg.imu_timeout_s
-        self.gate = TickGate(self, ("imu",), wait_s, self._act, optional=("odom",),
-                             also_ready=self._tick_command)
+        wait_s = cfg.sync_timeout_s if self.sync_period > 0 else cfg.imu_timeout_s
+        self.gate = TickGate(self, ("imu", "odom"), wait_s, self._act, also_ready=self._answered)
         self.pub = self.create_publisher(JointTrajectory, "joint_commands", COMMAND_QOS)
         self.create_subscription(TwistStamped, "cmd_vel", self._on_cmd_vel, COMMAND_QOS)
         self.create_subscription(Imu, "imu/data", self.gate.feed("imu"), SENSOR_QOS)
@@ -110,14 +113,15 @@ class GaitNode(Node):
                                       throttle_duration_sec=2.0)
             return
         self.commands.append((stamp, command))
+        self.waiting = True
         self.gate.release()
 
-    def _tick_command(self, stamp: float) -> bool:
-        """Lock-step: a reading at an agent tick goes only with the command carrying that tick's stamp."""
-        if self.tick <= 0 or stamp - self.waived_tick < self.tick - EPS:
+    def _answered(self, stamp: float) -> bool:
+        """Lock-step: a reading goes only with its command (stamped less than sync_period_s before it)."""
+        if self.sync_period <= 0 or not self.waiting:
             return True
         newest = self.commands[-1][0] if self.commands else -np.inf
-        return stamp - newest < self.tick - EPS
+        return stamp - newest < self.sync_period - EPS
 
     def _on_joints(self, msg: JointState) -> None:
         stamp = stamp_to_sec(msg.header.stamp)
@@ -129,8 +133,8 @@ class GaitNode(Node):
     def _act(self, stamp: float, joints: JointState, inputs: dict, timed_out: bool) -> None:
         if stamp <= self.last_output_stamp:
             return  # a duplicate that was already pending
-        if timed_out and not self._tick_command(stamp):
-            self.waived_tick = stamp  # the tick's command did not come: go on without it this tick
+        if timed_out and not self._answered(stamp):
+            self.waiting = False  # the command did not come: go on without waiting until one comes
         imu, odom = inputs["imu"], inputs["odom"]
         lags = [stamp - stamp_to_sec(m.header.stamp) for m in (imu, odom) if m is not None]
         if imu is None or max(lags) > self.params["imu_timeout_s"]:

@@ -44,7 +44,7 @@ class PerceptionNode(Node):
                            "and odometry of a frame's instant before encoding without them (counted)", low=0.05,
                            high=60.0)
         p.reject_unknown_overrides()
-        self.gate = TickGate(self, ("joints", "imu", "odom"), sync_s, self._encode, optional=("feet",))
+        self.gate = TickGate(self, ("joints", "imu", "odom", "feet"), sync_s, self._encode)
         self.skips: Counter[str] = Counter()
         self.published = self._published_at_report = self._bad_at_report = 0
         self.infer_ms: list[float] = []

@@ -41,7 +41,7 @@ class StraightNode(Node):
         self.goal: np.ndarray | None = None
         self.mode = "explore"
         self.ticks = 0
-        self.gate = TickGate(self, ("odom",), sync_s, self._propose, optional=("mode",))
+        self.gate = TickGate(self, ("odom", "mode"), sync_s, self._propose)
         self.pub = self.create_publisher(TwistStamped, "agent/cmd_vel_proposed", COMMAND_QOS)
         self.create_subscription(Image, "agent/latent",
                                  lambda m: self.gate.event(conv.stamp_to_sec(m.header.stamp), m), SENSOR_QOS)

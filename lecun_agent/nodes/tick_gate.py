@@ -12,6 +12,7 @@ never deadlocks.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -35,29 +36,29 @@ class TickGate:
     """`input(name, stamp, msg)` for every input message; `event(stamp, item)` for what triggers an act.
 
     `act(stamp, item, inputs, timed_out)` runs once per event, in stamp order, with `inputs` =
-    {name: the newest message stamped at or before the event (None if none)}. An `optional`
-    input (a robot without bump sensors never sends body contacts) is waited for from the start,
-    so the first act does not depend on whether discovery delivered it yet; once a wait for it
-    runs out (no such sensor, or its sender stopped) it is waited for again only once it is
-    heard again. `also_ready(stamp)` may add a condition of the node's own (the gait waits for
-    the tick's command too).
+    {name: the newest message stamped at or before the event (None if none)}. Every input is
+    waited for from the start, so the first act does not depend on whether discovery delivered it
+    yet. Once a wait for an input runs out (a robot without bump sensors, a sender that stopped or
+    runs late) the gate gives up on it until it catches up, that is until a message of it stamped
+    at or after the instant it was given up at: an outage costs one wait, not one per event, and
+    a healthy input is waited for every time. `also_ready(stamp)` may add a condition of the
+    node's own (the gait waits for the guardrail's answer to its reading too).
     """
 
     def __init__(self, node: Node, inputs: Iterable[str], timeout_s: float,
-                 act: Callable[[float, Any, dict[str, Any], bool], None], optional: Iterable[str] = (),
+                 act: Callable[[float, Any, dict[str, Any], bool], None],
                  also_ready: Callable[[float], bool] | None = None, keep: int = 64) -> None:
         self.node, self.timeout_s, self.act, self.also_ready = node, timeout_s, act, also_ready
-        self.required, self.optional = tuple(inputs), tuple(optional)
-        self.unheard_skipped: set[str] = set()  # optional inputs a wait ran out for, until heard again
-        names = (*self.required, *self.optional)
-        self.history: dict[str, deque[tuple[float, Any]]] = {name: deque(maxlen=keep) for name in names}
+        self.given_up: dict[str, float] = {}  # input -> the instant a wait for it ran out, until it catches up
+        self.history: dict[str, deque[tuple[float, Any]]] = {name: deque(maxlen=keep) for name in inputs}
         self.pending: deque[tuple[float, Any, float]] = deque()  # (stamp, item, wall time it arrived)
         self.timeouts = 0
         node.create_timer(0.02, self._expire, clock=Clock(clock_type=ClockType.STEADY_TIME))
 
     def input(self, name: str, stamp: float, msg: Any) -> None:
         self.history[name].append((stamp, msg))
-        self.unheard_skipped.discard(name)
+        if stamp >= self.given_up.get(name, math.inf) - EPS:
+            del self.given_up[name]
         self.release()
 
     def feed(self, name: str) -> Callable[[Any], None]:
@@ -81,9 +82,7 @@ class TickGate:
 
     def _reached(self, name: str, stamp: float) -> bool:
         hist = self.history[name]
-        if not hist:
-            return name in self.unheard_skipped
-        return hist[-1][0] >= stamp - EPS
+        return name in self.given_up or (bool(hist) and hist[-1][0] >= stamp - EPS)
 
     def release(self) -> None:
         """Act on every pending event whose inputs are in (events stay in stamp order)."""
@@ -104,15 +103,13 @@ class TickGate:
         while self.pending and time.monotonic() - self.pending[0][2] > self.timeout_s:
             stamp = self.pending[0][0]
             missing = [n for n in self.history if not self._reached(n, stamp)]
-            skipped = [n for n in missing if n in self.optional]  # no sender (now): waited for once heard again
             self.timeouts += 1
             self.node.get_logger().warning(
-                f"waited {self.timeout_s} s for {missing or 'the tick command'} at t={stamp:.3f}; acting "
-                "without them (counted as sync_timeouts)"
-                + (f"; optional {skipped} not waited for until heard again (a robot without that sensor "
-                   "pays this once at start)" if skipped else ""), throttle_duration_sec=2.0)
+                f"waited {self.timeout_s} s for {missing or 'the command'} at t={stamp:.3f}; acting without "
+                f"{'them' if missing else 'it'} (counted as sync_timeouts)"
+                + (f"; not waiting for {missing} again until they reach t={stamp:.3f} (a robot without "
+                   "such a sensor pays this once at start)" if missing else ""), throttle_duration_sec=2.0)
+            for name in missing:
+                self.given_up[name] = stamp
             self._act(self.pending.popleft(), timed_out=True)
-            for name in skipped:
-                self.history[name].clear()
-                self.unheard_skipped.add(name)
             self.release()

@@ -124,16 +124,21 @@ def stack_nodes(options: StackOptions) -> list[NodeLaunch]:
             "seed": options.seed, "mode": "synchronous" if lock_step else "realtime", "gui": options.gui,
             "record_dir": options.record_dir, "record_video": options.record_video,
             "arena.layout": arena_layout(options)}))
+    sim_config = SimConfig()
+    tick_s = 1.0 / sim_config.camera_hz if lock_step else 0.0  # lock-step: one agent tick per camera frame
+    guarded = not options.nodes or "cost_node" in options.nodes
     if options.gait:
-        # Lock-step: a reading at an agent tick (a camera frame) waits for that tick's command.
-        add("gait_node", {"sync_tick_s": 1.0 / SimConfig().camera_hz if lock_step else 0.0}, commands_motion=True)
+        # Lock-step: each reading waits for its command: the guardrail answers every control step, and a
+        # command source without a guardrail every tick.
+        add("gait_node", {"sync_period_s": (1.0 / sim_config.control_hz if guarded else tick_s) if lock_step
+                          else 0.0}, commands_motion=True)
     planning = not options.program and options.agent in MODEL_AGENTS
     has_model = bool(options.checkpoint) or (default_checkpoint_dir() / "meta.json").exists()
     if planning and not has_model:
         raise FileNotFoundError(f"agent {options.agent!r} plans in a world model, and there is no checkpoint: "
                                 "train one (lecun-agent train) and pass --checkpoint, or use --agent straight")
     # The guardrail waits for each tick's predicted plan costs only when a planner sends them.
-    add("cost_node", {"expect_plans": planning}, commands_motion=True)
+    add("cost_node", {"expect_plans": planning, "sync_tick_s": tick_s}, commands_motion=True)
     add("configurator_node")
     if has_model:
         add("perception_node", {"checkpoint": options.checkpoint})
@@ -143,7 +148,6 @@ def stack_nodes(options: StackOptions) -> list[NodeLaunch]:
     if options.nodes:
         nodes = [n for n in nodes if n.name in options.nodes]
     # The command source proposes; the guardrail sees every proposal first.
-    guarded = any(n.name == "cost_node" for n in nodes)
     unguarded = () if guarded else (("agent/cmd_vel_proposed", "cmd_vel"),)
     if options.program:
         add("program_node", {"program": options.program}, unguarded, commands_motion=True)

@@ -1,0 +1,75 @@
+"""cost_node in lock-step (`sync_tick_s` > 0): it answers every joint reading on cmd_vel, stamped with it.
+
+A reading at a tick is answered by the tick's judged proposal, and waits for it; the others by the
+stop rules re-checked at that reading. The gait waits for each answer, so a stop between two ticks
+reaches the control step it fell due at in every run (docs/design.md, Time). The helper robot of
+test_cost_node.py plays sim, agent and gait on sim time.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from rosgraph_msgs.msg import Clock
+from test_cost_node import NORMAL, STEP, TICK, Robot, guarding, twist
+
+from lecun_agent.messages.conversions import sec_to_stamp, stamp_to_sec, twist_msg
+
+pytestmark = pytest.mark.ros
+
+
+@pytest.fixture(scope="module")
+def ros():
+    with guarding(Robot, sync_tick_s=TICK) as pair:
+        yield pair
+
+
+def answers_after(robot: Robot, since: float) -> dict[float, list[tuple[float, float, float]]]:
+    out: dict[float, list] = {}
+    for msg in robot.cmds:
+        t = round(stamp_to_sec(msg.header.stamp), 6)
+        if t > since + 1e-6:
+            out.setdefault(t, []).append(twist(msg))
+    return out
+
+
+def test_every_reading_is_answered_once_stamped_with_it(ros):
+    cost, robot = ros
+    start = robot.t
+    robot.run(0.5)
+    steps = [round(start + STEP * (i + 1), 6) for i in range(int(round(0.5 / STEP)))]
+    answers = answers_after(robot, start)
+    assert sorted(answers) == steps  # one stamp per reading, no other
+    assert all(len(a) == 1 for a in answers.values()), answers  # and one answer each
+    assert answers[steps[-1]] == [NORMAL]
+
+
+def test_a_tilt_between_two_ticks_stops_the_reading_it_was_measured_at(ros):
+    cost, robot = ros
+    robot.run(TICK - (robot.t % TICK) + STEP)  # one step past a tick
+    assert twist(robot.cmds[-1]) == NORMAL
+    tilted = np.array([0.0, np.sin(0.2), 0.0, np.cos(0.2)])  # pitched 0.4 rad: past tilt_stop (0.3)
+    out = robot.step(imu_quat=tilted)
+    assert abs(robot.t / TICK - round(robot.t / TICK)) > 1e-6  # not a tick: no proposal judged it
+    assert stamp_to_sec(out.header.stamp) == pytest.approx(robot.t) and twist(out) == (0.0, 0.0, 0.0)
+    assert "tilted_stop" in cost.guard.last.reasons
+    robot.run(cost.guard.config.slow_hold + 0.5)  # level again: walking on, at full speed once the slow-down ends
+    assert twist(robot.cmds[-1]) == NORMAL
+
+
+def test_a_reading_at_a_tick_waits_for_the_ticks_proposal(ros):
+    cost, robot = ros
+    robot.run(TICK - (robot.t % TICK) - STEP)  # one step before a tick
+    t = round(robot.t + STEP, 9)
+    robot.clock_pub.publish(Clock(clock=sec_to_stamp(t)))
+    robot.t = t
+    robot.sensors(t)
+    time.sleep(0.3)
+    assert t not in answers_after(robot, t - STEP)  # the reading is in; the tick's proposal is not
+    robot.proposal_pub.publish(twist_msg(sec_to_stamp(t), NORMAL))
+    end = time.time() + 10.0
+    while t not in answers_after(robot, t - STEP) and time.time() < end:
+        time.sleep(0.005)
+    assert answers_after(robot, t - STEP)[t] == [NORMAL] and cost.proposal_stamp == pytest.approx(t)
