@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
+from lecun_agent.cli import main
+from lecun_agent.stack import evaluate
 from lecun_agent.stack.evaluate import markdown_table, summarize
 
 
@@ -33,3 +37,21 @@ def test_an_agent_that_does_not_plan_reports_no_plan_numbers():
     s = summarize("straight", rows)
     assert s["plan_ms_p50"] is None and s["plan_vetoes"] == 0
     assert "plan time" not in markdown_table(s)
+
+
+def test_eval_runs_every_episode_in_the_arena_asked_for(tmp_path, monkeypatch):
+    """`lecun-agent eval --arena corridor`: each episode's `lecun-agent sim` gets the layout, the summary says it."""
+    commands = []
+
+    def fake_row(cmd, env, seed, out, procs=None):
+        commands.append(cmd)
+        return row(seed, True, False)
+
+    monkeypatch.setattr(evaluate, "episode_row", fake_row)
+    summary_file = tmp_path / "eval.json"
+    assert main(["eval", "--agent", "straight", "--episodes", "2", "--arena", "corridor",
+                 "--json", str(summary_file)]) == 0
+    assert len(commands) == 2 and all(c[c.index("--arena") + 1] == "corridor" for c in commands)
+    assert json.loads(summary_file.read_text())["arena"] == "corridor"
+    main(["eval", "--agent", "straight", "--episodes", "1", "--json", str(summary_file)])
+    assert "--arena" not in commands[-1] and json.loads(summary_file.read_text())["arena"] == "goal"

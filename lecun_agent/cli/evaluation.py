@@ -26,12 +26,14 @@ def _non_negative(text: str) -> int:
 def add_eval(sub) -> None:
     from lecun_agent.cli.sim import add_weights_flag
     from lecun_agent.stack.description import AGENTS
+    from lecun_agent.stack.options import add_flags
 
     p = sub.add_parser("eval", help="run N seeded goal episodes through the ROS stack in parallel; summary, "
                        "rows and a markdown table")
     p.add_argument("--agent", choices=tuple(AGENTS), default=next(iter(AGENTS)), help="the agent to evaluate")
     p.add_argument("--episodes", type=_positive, default=20, help="number of episodes (one seed each)")
     p.add_argument("--seed-start", type=_non_negative, default=0, help="first arena seed")
+    add_flags(p, ("arena",))
     p.add_argument("--workers", type=_positive, default=None,
                    help="episodes run at once (one ROS domain each); default 2 in lock-step, one per 2 cores in "
                         "real time (two real-time stacks on 2 cores missed their deadlines: plan p50 120 ms "
@@ -62,7 +64,7 @@ def _run_eval(args) -> int:
     try:
         workers = args.workers or (max(1, (os.cpu_count() or 2) // 2) if args.realtime else 2)
         summary = run_eval(args.agent, args.episodes, args.seed_start, workers, args.video, args.json,
-                           args.realtime, weights=dict(args.weights))
+                           args.realtime, weights=dict(args.weights), arena=args.arena)
     except KeyboardInterrupt:
         print(f"lecun-agent eval: interrupted; finished episodes are in {args.json.with_suffix('.jsonl')} and "
               f"summarised in {args.json}", file=sys.stderr)

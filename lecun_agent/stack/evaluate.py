@@ -40,11 +40,14 @@ def domain_for(slot: int) -> int:
 
 
 def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: int, json_path: Path,
-             realtime: bool = False, extra: tuple[str, ...] = (), weights: dict[str, float] | None = None
-             ) -> dict[str, Any]:
+             realtime: bool = False, extra: tuple[str, ...] = (), weights: dict[str, float] | None = None,
+             arena: str = "") -> dict[str, Any]:
     """Run the episodes; -> the summary (also written to json_path). KeyboardInterrupt keeps finished rows.
-    `weights` (`weights.<term>` -> value) are set on each episode's cost_node (`lecun-agent sim --weights`)."""
+    `weights` (`weights.<term>` -> value) are set on each episode's cost_node (`lecun-agent sim --weights`);
+    `arena` is the sim's layout (`lecun-agent sim --arena`; empty: the goal arena)."""
     weights = weights or {}
+    if arena:
+        extra = (*extra, "--arena", arena)
     if weights:
         extra = (*extra, "--weights", *(f"{k.removeprefix('weights.')}={v!r}" for k, v in weights.items()))
     json_path = Path(json_path)
@@ -89,7 +92,7 @@ def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: in
     rows.sort(key=lambda r: r["seed"])
     summary = summarize(agent, rows, realtime)
     summary.update(wall_s=round(time.monotonic() - start, 1), workers=workers, interrupted=interrupted,
-                   episodes_requested=episodes, seed_start=seed_start, weights_set=weights)
+                   episodes_requested=episodes, seed_start=seed_start, weights_set=weights, arena=arena or "goal")
     json_path.write_text(json.dumps(summary, indent=2))
     json_path.with_suffix(".md").write_text(markdown_table(summary))
     if interrupted:
