@@ -67,9 +67,7 @@ def test_same_seed_same_run_on_a_loaded_machine(tmp_path, options, kwargs):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [0, pytest.param(3, marks=pytest.mark.xfail(
-    reason="open: a guardrail clamp between two ticks reaches the gait at an arrival-dependent control step "
-           "(docs/design.md, Time)", strict=False))])
+@pytest.mark.parametrize("seed", [0, 3])  # 3: the guardrail clamps between ticks (docs/design.md, Time)
 def test_full_goal_episode_three_times(tmp_path, seed):
     """Issue 10's acceptance: twice as they come, once under load, identical."""
     runs = [episode(tmp_path / "a", StackOptions(seed=seed, record_video=False)),
