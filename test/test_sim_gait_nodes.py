@@ -217,3 +217,24 @@ def test_bad_parameter_values_are_rejected_and_old_values_stay(probe):
     [ok] = probe.set_parameters("gait_node", {"cmd_timeout_s": 0.4})
     assert ok.successful and probe.get_parameters("gait_node", ["cmd_timeout_s"])[0] == 0.4
     probe.set_parameters("gait_node", {"cmd_timeout_s": 0.5})
+
+
+def _fresh_gait_timeouts(probe: RosProbe) -> float:
+    """gait_node's sync_timeouts from a diagnostics message published after this call."""
+    probe.received["diagnostics"].clear()
+    assert probe.spin_until(lambda: _diag_value(probe, "gait_node", "sync_timeouts") >= 0, 5)
+    return _diag_value(probe, "gait_node", "sync_timeouts")
+
+
+def test_a_silence_costs_one_wait_once_commands_flowed_and_every_reading_before(probe):
+    """Lock-step: once commands came, a silence costs one wait and the sim runs on (the robot stands, its
+    command stale); before the first command (start-up, or after a reset) every reading waits for one."""
+    reset(probe)
+    run_for(probe, 1.0, WALK)
+    flowing = _fresh_gait_timeouts(probe)
+    run_for(probe, 2.0, None)
+    silent = _fresh_gait_timeouts(probe)
+    assert silent - flowing == 1
+    reset(probe)  # commands forgotten
+    run_for(probe, 0.2, None)
+    assert _fresh_gait_timeouts(probe) - silent >= 5  # a wait per reading (0.3 s each here)

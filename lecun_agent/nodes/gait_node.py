@@ -62,8 +62,8 @@ class GaitNodeSettings:
                                    "agent tick); a reading waits for a /cmd_vel stamped less than this before "
                                    "it. 0 = real time, no waiting", low=0.0, high=1.0)
     sync_timeout_s: float = setting(10.0, "lock-step: wall seconds to wait for a reading's /cmd_vel before "
-                                    "acting without it (counted; no more waits until a /cmd_vel comes)",
-                                    low=0.05, high=60.0)
+                                    "acting without it (counted; after the first /cmd_vel, no more waits until "
+                                    "the next one comes)", low=0.05, high=60.0)
 
 
 class GaitNode(Node):
@@ -95,6 +95,7 @@ class GaitNode(Node):
     def _on_reset(self, request, response):
         self.gait.reset()
         self.commands.clear()
+        self.waiting = True
         self.get_logger().info("reset: standing, stride, heading and commands forgotten")
         response.success, response.message = True, "gait reset: standing"
         return response
@@ -133,8 +134,10 @@ class GaitNode(Node):
     def _act(self, stamp: float, joints: JointState, inputs: dict, timed_out: bool) -> None:
         if stamp <= self.last_output_stamp:
             return  # a duplicate that was already pending
-        if timed_out and not self._answered(stamp):
-            self.waiting = False  # the command did not come: go on without waiting until one comes
+        if timed_out and not self._answered(stamp) and self.commands:
+            # The command did not come: go on without waiting until one comes. Before the first command
+            # every reading waits (start-up: the guardrail's node may still be discovering the body).
+            self.waiting = False
         imu, odom = inputs["imu"], inputs["odom"]
         lags = [stamp - stamp_to_sec(m.header.stamp) for m in (imu, odom) if m is not None]
         if imu is None or max(lags) > self.params["imu_timeout_s"]:
