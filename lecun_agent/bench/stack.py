@@ -198,31 +198,32 @@ def answers(obs: Observations) -> dict[int, int]:
     carrying it after the proposal (a re-check the guardrail made at that time is not an answer)."""
     proposals, out = obs.first_pub.get("agent/cmd_vel_proposed", {}), {}
     for stamp, published in obs.command_pubs.items():
-        after = [t for t in published if stamp in proposals and t >= proposals[stamp]]
+        after = [t for t in published if t >= proposals[stamp]] if stamp in proposals else []
         if after:
             out[stamp] = min(after)
     return out
 
 
-def latencies(obs: Observations) -> tuple[list[int], list[float]]:
-    """(camera stamps answered, e2e ms of each): frame publication -> the cmd_vel answering its proposal."""
-    frames, commands = obs.first_pub.get(CAMERA, {}), answers(obs)
-    matched = sorted(s for s in commands if s in frames)
-    return matched, [(commands[s] - frames[s]) * 1e-6 for s in matched]
+def latencies(obs: Observations, answered: dict[int, int]) -> tuple[list[int], list[float]]:
+    """(camera stamps answered, e2e ms of each): frame publication -> the cmd_vel answering its proposal
+    (`answered`, from `answers`)."""
+    frames = obs.first_pub.get(CAMERA, {})
+    matched = sorted(s for s in answered if s in frames)
+    return matched, [(answered[s] - frames[s]) * 1e-6 for s in matched]
 
 
 STAGES = (("perception", CAMERA, "agent/latent"), ("agent", "agent/latent", "agent/cmd_vel_proposed"),
           ("guardrail", "agent/cmd_vel_proposed", COMMAND))
 
 
-def stage_latencies(obs: Observations) -> dict[str, dict]:
+def stage_latencies(obs: Observations, answered: dict[int, int]) -> dict[str, dict]:
     """Where the end-to-end time goes: publication to publication of each stage's input and output
     carrying the same stamp (perception: frame -> latent; agent: latent -> proposal; guardrail:
-    proposal -> cmd_vel), in ms."""
+    proposal -> the cmd_vel answering it, `answered`), in ms."""
     out = {}
     for name, source, target in STAGES:
         a = obs.first_pub.get(source, {})
-        b = answers(obs) if target == COMMAND else obs.first_pub.get(target, {})
+        b = answered if target == COMMAND else obs.first_pub.get(target, {})
         ms = [(b[s] - a[s]) * 1e-6 for s in b if s in a]
         out[name] = {"ms_p50": _percentile(ms, 50), "ms_p99": _percentile(ms, 99), "n": len(ms)}
     return out
@@ -289,9 +290,9 @@ def resources(obs: Observations, start_wall: float | None) -> dict:
 
 def summarize(obs: Observations, targets: dict, metrics: dict, agent: str, legs: int = 0) -> dict:
     """The `stack` section of results.json from one observed episode (and its metrics)."""
-    matched, e2e = latencies(obs)
-    frames = obs.first_pub.get(CAMERA, {})
     commands = answers(obs)
+    matched, e2e = latencies(obs, commands)
+    frames = obs.first_pub.get(CAMERA, {})
     node_rates, window = rates(obs, targets, metrics.get("sim_seconds"))
     res = resources(obs, obs.first_frame_monotonic)
     actor = obs.diagnostics.get(agent_node(StackOptions(agent=agent)), {})
@@ -301,7 +302,7 @@ def summarize(obs: Observations, targets: dict, metrics: dict, agent: str, legs:
         "e2e_ms_mean": round(float(np.mean(e2e)), 2) if e2e else None,
         "e2e_ms_max": round(float(np.max(e2e)), 2) if e2e else None,
         "e2e_clock": "DDS source timestamps: camera frame publication -> first cmd_vel publication with its stamp",
-        "stages": stage_latencies(obs),
+        "stages": stage_latencies(obs, commands),
         "ticks": len(frames), "ticks_commanded": len(matched), "frames_without_command": len(frames) - len(matched),
         "commands_without_frame": len(set(commands) - set(frames)),
         "node_rates": node_rates, **window,

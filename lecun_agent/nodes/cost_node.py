@@ -241,11 +241,7 @@ class CostNode(Node):
             self.waived = stamp  # the tick's proposal did not come: the stop rules answer, and we go on
         if abs(stamp - self.judged) <= EPS or self.proposal_stamp is None:
             return  # the tick's judged proposal answered it, or (start-up) nothing goes out before one
-        before = self.guard.last
-        decision = self.guard.check(self._time())
-        self._publish(decision, stamp_msg)
-        if decision is not before and decision.reasons != before.reasons:  # a new stop between ticks
-            self._log_decision(stamp_msg, decision)
+        self._recheck(self._time(), stamp_msg)
 
     def _log_decision(self, stamp, decision) -> None:
         """Every decision that changes or limits a command, on guardrail/decisions (reasons, stamp = when)."""
@@ -261,11 +257,16 @@ class CostNode(Node):
         stamped with it (a keep-alive for drivers with their own command timeout). Nothing goes out
         before the first proposal."""
         if self.proposal_stamp is not None:
-            before, now = self.guard.last, self._time()
-            decision = self.guard.check(now)
-            self._publish(decision, sec_to_stamp(now))
-            if decision is not before and decision.reasons != before.reasons:  # a new stop between proposals
-                self._log_decision(self.last_stamp, decision)
+            now = self._time()
+            self._recheck(now, sec_to_stamp(now))
+
+    def _recheck(self, now: float, stamp) -> None:
+        """The stop rules re-checked at `now`, out on cmd_vel stamped `stamp`; a new stop is logged."""
+        before = self.guard.last
+        decision = self.guard.check(now)
+        self._publish(decision, stamp)
+        if decision is not before and decision.reasons != before.reasons:  # a new stop between proposals
+            self._log_decision(stamp, decision)
 
     def _on_path(self, msg: Path) -> None:
         """A path with a non-finite pose, or with none (a plan has at least the pose now), vetoes."""
