@@ -88,6 +88,7 @@ class Robot(Node):
         self.create_subscription(DiagnosticArray, "diagnostics", self.diags.append, 10)
         self.t = 100.0  # sim time; starts away from 0 so "never received" and "old" differ
         self.judged = lambda: None  # the stamp of the newest proposal cost_node took (set by `guarding`)
+        self.decided = lambda: ()  # cost_node's latest decision, vx, vy, wz (set by `guarding`)
 
     def sensors(self, t: float, skip=(), stamp_of=None, **over) -> None:
         r = reading(t, **over)
@@ -110,9 +111,10 @@ class Robot(Node):
         if tick and "proposal" not in skip:
             self.proposal_pub.publish(twist_msg(sec_to_stamp(self.t), cmd))
             # a tick missing a reading waits out cost_node's gate (SYNC_TIMEOUT_S) before it is judged
-            wait_for(lambda: self.judged() == pytest.approx(self.t) and any(
-                abs(stamp_to_sec(m.header.stamp) - self.t) < 1e-6 for m in self.cmds[seen:]),
-                timeout=SYNC_TIMEOUT_S + 10.0)
+            # (the newest cmd_vel then is the decision: a real-time re-check can carry the tick's time too)
+            wait_for(lambda: self.judged() == pytest.approx(self.t) and len(self.cmds) > seen
+                     and abs(stamp_to_sec(self.cmds[-1].header.stamp) - self.t) < 1e-6
+                     and twist(self.cmds[-1]) == tuple(self.decided()), timeout=SYNC_TIMEOUT_S + 10.0)
         elif self.cmds:  # nothing goes out before the first proposal
             # the output timer's re-check at this step's time (stamped with it); generous: a loaded machine
             # (a second cost_node process importing torch beside two busy cores) starved this thread past 10 s
@@ -148,6 +150,7 @@ def guarding(robot_class, **parameters):
     cost = CostNode(parameter_overrides=overrides)
     robot = robot_class()
     robot.judged = lambda: cost.proposal_stamp
+    robot.decided = lambda: tuple(float(v) for v in cost.guard.last.cmd)
     executor = SingleThreadedExecutor()
     executor.add_node(cost)
     executor.add_node(robot)
