@@ -239,8 +239,8 @@ class CostNode(Node):
         """Lock-step: answer the joint reading at `stamp` on cmd_vel, unless the tick's proposal did."""
         if timed_out and not self._tick_judged(stamp):
             self.waived = stamp  # the tick's proposal did not come: the stop rules answer, and we go on
-        if abs(stamp - self.judged) <= EPS or self.proposal_stamp is None:
-            return  # the tick's judged proposal answered it, or (start-up) nothing goes out before one
+        if stamp <= self.judged + EPS or self.proposal_stamp is None:
+            return  # the newest judged tick answered it (or, at start-up, came after it), or none was judged yet
         self._recheck(self._time(), stamp_msg)
 
     def _log_decision(self, stamp, decision) -> None:
