@@ -9,7 +9,7 @@ import pytest
 from sensor_msgs.msg import Image, JointState
 
 from lecun_agent.body.readings import JOINT_NAMES
-from lecun_agent.faults.catalog import FAST, FAULTS, TOPICS, by_name
+from lecun_agent.faults.catalog import FAST, TOPICS, by_name, faults_for
 from lecun_agent.faults.corrupt import corrupted, shifted
 from lecun_agent.faults.plan_injector import bad_plan
 from lecun_agent.faults.verdict import OUTPUT_PERIOD_S, Observations, bad_intervals, plan_intervals, verdict
@@ -113,12 +113,30 @@ def test_corrupt_messages_are_what_the_consumers_refuse():
     assert np.isnan(np.frombuffer(bytes(corrupted(latent, "nan").data), np.float32)).all()
 
 
-def test_catalogue_covers_every_input_and_the_fast_subset_exists():
-    names = {f.name for f in FAULTS}
-    assert len(names) == len(FAULTS) and set(FAST) <= names and by_name(FAST)
-    hit = {f.topic for f in FAULTS if f.topic}
-    assert hit == set(TOPICS), set(TOPICS) - hit
-    assert {f.node for f in FAULTS if f.kind == "kill"} >= {"gait_node", "cost_node", "straight_node"}
+@pytest.mark.parametrize("agent", ["straight", "full"])
+def test_catalogue_covers_every_input_and_the_fast_subset_exists(agent):
+    faults = faults_for(agent)
+    names = {f.name for f in faults}
+    assert len(names) == len(faults) and set(FAST) <= names and by_name(FAST, agent)
+    hit = {f.topic for f in faults if f.topic}
+    injected_plans = {"agent/plan", "agent/plan_costs"} if agent == "full" else set()  # the actor's own race them
+    assert hit == set(TOPICS) - injected_plans, set(TOPICS) - hit
+    agent_node = {"straight": "straight_node", "full": "actor_node"}[agent]
+    assert {f.node for f in faults if f.kind == "kill"} >= {"gait_node", "cost_node", agent_node}
+
+
+def test_a_fault_on_a_topic_the_actor_reads_reaches_the_actor_and_not_the_straight_agent():
+    def readers(agent, name):
+        return by_name([name], agent)[0].consumers
+
+    for name in ("agent/latent: nan -> all readers", "odom: nan -> all readers"):
+        assert "actor_node" in readers("full", name) and "straight_node" in readers("straight", name), name
+        assert "straight_node" not in readers("full", name) and "actor_node" not in readers("straight", name), name
+    assert readers("full", "body_contacts: inf -> all readers") == ("cost_node", "actor_node")
+    assert readers("straight", "body_contacts: inf -> cost_node") == ("cost_node",)  # it reads no contacts
+    assert by_name(["agent/latent: nan -> all readers"], "full")[0].expect == "stop"  # the actor proposes zero
+    with pytest.raises(ValueError, match="full agent"):
+        by_name(["SIGKILL straight_node"], "full")
 
 
 def test_the_sims_own_step_log_places_what_the_harness_heard_before_its_first_clock(tmp_path):

@@ -8,11 +8,20 @@ import re
 import time
 from pathlib import Path
 
+from lecun_agent.faults import DEFAULT_AGENT
+
 DOC = Path("docs/reliability.md")
-BEGIN, END = "<!-- faults table: begin -->", "<!-- faults table: end -->"
+
+
+def markers(agent: str) -> tuple[str, str]:
+    """The markers around the agent's table in DOC: the default agent's table, or one per other agent."""
+    which = "" if agent == DEFAULT_AGENT else f" ({agent} agent)"
+    return f"<!-- faults table{which}: begin -->", f"<!-- faults table{which}: end -->"
 
 
 def add_faults(sub) -> None:
+    from lecun_agent.stack.description import AGENTS
+
     p = sub.add_parser("faults", help="inject faults into lock-step goal episodes (kills, bad streams, stamps, "
                        "floods, NaN, abusive parameters) and tabulate what the guardrail did")
     which = p.add_mutually_exclusive_group()
@@ -21,6 +30,9 @@ def add_faults(sub) -> None:
     which.add_argument("--list", action="store_true", help="list the faults and exit")
     which.add_argument("--rejudge", action="store_true", help="no episodes: rebuild the rows and the table from "
                        "what a finished run in --out recorded (after a change to the verdict)")
+    p.add_argument("--agent", choices=tuple(AGENTS), default=DEFAULT_AGENT, help="the agent that drives the "
+                   "stack (the default, the straight line, publishes no plans, so the injected plans are the "
+                   "only ones; a planning agent's table has no injected plans)")
     p.add_argument("--out", type=Path, default=Path("faults_run"), help="episodes, rows (rows.jsonl), table")
     p.add_argument("--default-waits", action="store_true", help="keep the nodes' own lock-step waits (5-15 s) "
                    "instead of the harness's short ones: shows how long a starved wait makes an episode crawl")
@@ -29,25 +41,26 @@ def add_faults(sub) -> None:
 
 
 def _run(args) -> int:
-    from lecun_agent.faults.catalog import FAST, FAULTS, by_name
+    from lecun_agent.faults.catalog import FAST, by_name, faults_for
     from lecun_agent.faults.harness import judge, run_faults, table
 
+    every_fault = faults_for(args.agent)
     if args.list:
-        for fault in FAULTS:
+        for fault in every_fault:
             print(f"{fault.name}  [{fault.expect}]{'  (fast)' if fault.name in FAST else ''}")
         return 0
-    faults = by_name(FAST) if args.fast else by_name(args.only) if args.only else FAULTS
+    faults = by_name(FAST, args.agent) if args.fast else by_name(args.only, args.agent) if args.only else every_fault
     isolate()
     args.out.mkdir(parents=True, exist_ok=True)
     rows_path = args.out / "rows.jsonl"
     start = time.monotonic()
     if args.rejudge:
-        rows = [judge(f, args.out / f.slug) for f in FAULTS if (args.out / f.slug / "fault.json").exists()]
+        rows = [judge(f, args.out / f.slug) for f in every_fault if (args.out / f.slug / "fault.json").exists()]
         wall = sum(r["wall_s"] for r in rows)
         rows_path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     else:
         rows_path.write_text("")
-        rows = run_faults(faults, args.out, rows_path, short_waits=not args.default_waits)
+        rows = run_faults(faults, args.out, rows_path, short_waits=not args.default_waits, agent=args.agent)
         wall = time.monotonic() - start
     text = table(rows)
     summary = {"faults": len(rows), "ok": sum(r["ok"] for r in rows), "falls": sum(r["falls"] for r in rows),
@@ -57,7 +70,7 @@ def _run(args) -> int:
     print(text)
     print(json.dumps(summary))
     if args.write_docs:
-        write_table(DOC, text, summary)
+        write_table(DOC, text, summary, args.agent)
         print(f"wrote the table into {DOC}")
     return 0 if summary["ok"] == summary["faults"] else 1
 
@@ -72,12 +85,14 @@ def isolate() -> None:
     print(f"fault harness on ROS_DOMAIN_ID={os.environ['ROS_DOMAIN_ID']}, discovery on localhost only")
 
 
-def write_table(doc: Path, text: str, summary: dict) -> None:
-    """Replace the table between the markers in `doc`, with the run's date and wall time under it."""
-    stamp = (f"\n\n{summary['ok']}/{summary['faults']} faults as they must be; produced by `lecun-agent faults "
+def write_table(doc: Path, text: str, summary: dict, agent: str) -> None:
+    """Replace the agent's table between its markers in `doc`, with the run's date and wall time under it."""
+    begin, end = markers(agent)
+    command = "lecun-agent faults" + ("" if agent == DEFAULT_AGENT else f" --agent {agent}")
+    stamp = (f"\n\n{summary['ok']}/{summary['faults']} faults as they must be; produced by `{command} "
              f"--write-docs` on {time.strftime('%Y-%m-%d')} in {summary['wall_s'] / 60:.0f} min of wall time.")
     body = doc.read_text()
-    new, n = re.subn(re.escape(BEGIN) + ".*?" + re.escape(END), f"{BEGIN}\n{text}{stamp}\n{END}", body, flags=re.S)
+    new, n = re.subn(re.escape(begin) + ".*?" + re.escape(end), f"{begin}\n{text}{stamp}\n{end}", body, flags=re.S)
     if n != 1:
-        raise ValueError(f"{doc} has no '{BEGIN}' ... '{END}' block")
+        raise ValueError(f"{doc} has no '{begin}' ... '{end}' block")
     doc.write_text(new)

@@ -7,3 +7,7 @@ its consumers with a fault applied; `observer.py` watches what the guardrail rea
 and writes the table (`lecun-agent faults`, docs/reliability.md). Test and tool code only: no shipped
 node imports it.
 """
+
+# The agent the harness drives the stack with unless told otherwise: the straight line publishes no
+# plans, so the injected plans are the only ones the guardrail sees (catalog.py).
+DEFAULT_AGENT = "straight"

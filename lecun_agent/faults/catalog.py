@@ -20,6 +20,9 @@ from nav_msgs.msg import Odometry, Path
 from sensor_msgs.msg import Image, Imu, JointState
 from trajectory_msgs.msg import JointTrajectory
 
+from lecun_agent.faults import DEFAULT_AGENT
+from lecun_agent.stack.description import AGENTS
+
 START_S = 2.0  # sim time a fault starts: the robot is walking at speed by then
 DURATION_S = 1.0  # sim seconds a stream fault lasts: past every guardrail timeout (0.25-0.5 s)
 DELAY_S = 1.0  # a delayed stream arrives this late: past every timeout
@@ -27,28 +30,31 @@ FUTURE_S = 30.0  # a clock this far ahead (a driver on the wrong clock)
 PAST_S = 1.0  # a clock this far behind
 FLOOD = 10  # copies of each message: 10x the stream's rate
 
-# topic -> (message type, "sensor" or "command" QoS, the stack nodes that read it)
+# topic -> (message type, "sensor" or "command" QoS, the stack nodes other than the agent that read it)
 TOPICS = {
     "joint_states": (JointState, "sensor", ("gait_node", "cost_node", "perception_node")),
     "imu/data": (Imu, "sensor", ("gait_node", "cost_node", "perception_node", "configurator_node")),
-    "odom": (Odometry, "sensor", ("gait_node", "cost_node", "perception_node", "configurator_node",
-                                  "straight_node")),
+    "odom": (Odometry, "sensor", ("gait_node", "cost_node", "perception_node", "configurator_node")),
     "foot_contacts": (JointState, "sensor", ("cost_node", "perception_node")),
     "body_contacts": (JointState, "sensor", ("cost_node",)),
     "camera/image_raw": (Image, "sensor", ("perception_node",)),
-    "agent/latent": (Image, "sensor", ("straight_node", "world_model_node")),
+    "agent/latent": (Image, "sensor", ("world_model_node",)),
     "agent/cmd_vel_proposed": (TwistStamped, "command", ("cost_node",)),
     "cmd_vel": (TwistStamped, "command", ("gait_node", "world_model_node")),
     "joint_commands": (JointTrajectory, "command", ("sim_node",)),
-    "goal_pose": (PoseStamped, "command", ("cost_node", "configurator_node", "straight_node")),
+    "goal_pose": (PoseStamped, "command", ("cost_node", "configurator_node")),
     "agent/plan": (Path, "command", ("cost_node",)),
     "agent/plan_costs": (JointState, "command", ("cost_node",)),
+}
+# The agent nodes (stack/description.py AGENTS) and the topics of TOPICS each reads.
+AGENT_READS = {
+    "straight_node": ("odom", "agent/latent", "goal_pose"),
+    "actor_node": ("odom", "body_contacts", "agent/latent", "goal_pose"),
 }
 # The guardrail's sources (cost/guardrail.py SOURCES) and the topic each is read from.
 SOURCE_TOPICS = {"joint_states": "joint_states", "imu": "imu/data", "odom": "odom",
                  "proposal": "agent/cmd_vel_proposed"}
-KILLABLE = ("gait_node", "cost_node", "configurator_node", "perception_node", "world_model_node",
-            "straight_node")
+KILLABLE = ("gait_node", "cost_node", "configurator_node", "perception_node", "world_model_node")  # + the agent
 STREAM_KINDS = ("silence", "delay", "future", "past", "flood", "nan", "inf", "wrong_size")
 
 
@@ -96,43 +102,63 @@ def _guardrail_input_faults() -> list[Fault]:
     return out
 
 
-def _every_reader_faults() -> list[Fault]:
+def _readers(topic: str, agent_node: str) -> tuple[str, ...]:
+    """Every node of the stack that reads `topic`, the agent node included when it does."""
+    others = TOPICS[topic][2]
+    return (*others, agent_node) if topic in AGENT_READS[agent_node] else others
+
+
+def _every_reader_faults(agent_node: str) -> list[Fault]:
     def every(topic: str, kind: str, expect: str = "stop", note: str = "") -> Fault:
         # The body steps only on a good joint command (or after its 3 s harness wait): a short window,
         # just past its own command timeout (0.25 s), keeps the episode from crawling.
         duration = 0.3 if topic == "joint_commands" else DURATION_S
-        return Fault(kind, topic, TOPICS[topic][2], expect=expect, note=note, duration_s=duration)
+        return Fault(kind, topic, _readers(topic, agent_node), expect=expect, note=note, duration_s=duration)
 
-    return [
+    if agent_node == "straight_node":
+        latent = ("none", "the straight agent reads only the latent's stamp")
+    else:
+        latent = ("stop", "the actor proposes zero for a latent it cannot use")
+    faults = [
         every("joint_states", "nan"), every("joint_states", "wrong_size"), every("imu/data", "inf"),
         every("odom", "nan"), every("foot_contacts", "nan"), every("foot_contacts", "wrong_size"),
         every("body_contacts", "inf"), every("camera/image_raw", "wrong_size"),
-        every("agent/latent", "nan", "none", "the straight agent reads only the latent's stamp"),
-        every("agent/latent", "wrong_size", "none", "the straight agent reads only the latent's stamp"),
+        every("agent/latent", "nan", *latent), every("agent/latent", "wrong_size", *latent),
         every("cmd_vel", "nan", "none", "downstream of the guardrail: the gait ignores it"),
         every("joint_commands", "nan", "none", "downstream of the guardrail: the body ignores it"),
         every("joint_commands", "wrong_size", "none", "downstream of the guardrail: the body ignores it"),
-        Fault("inject", "agent/plan_costs", expect="stop", note="a plan predicting NaN tilt"),
-        Fault("inject", "agent/plan", expect="stop", note="a plan stamped 30 s ahead"),
-        Fault("inject", "goal_pose", expect="none", note="a NaN goal: the agent drops it and proposes zero"),
     ]
+    if agent_node == "straight_node":
+        # Injected plans only where the agent publishes none: a planner's own plan of the same tick would
+        # race the injected one. The veto itself is tested without ROS (test_guardrail_core.py) and
+        # through cost_node (test_malformed_inputs.py).
+        faults += [Fault("inject", "agent/plan_costs", expect="stop", note="a plan predicting NaN tilt"),
+                   Fault("inject", "agent/plan", expect="stop", note="a plan stamped 30 s ahead")]
+    return [*faults, Fault("inject", "goal_pose", expect="none",
+                           note="a NaN goal: the agent drops it and proposes zero")]
 
 
-def _kills() -> list[Fault]:
+def _kills(agent_node: str) -> list[Fault]:
     note = ("lock-step: the sim waits for each agent tick, so the proposal goes stale (and the guardrail "
             "stops) only if the respawn takes longer than 0.5 s of sim time")
 
     def kill(node: str) -> Fault:
         if node in ("gait_node", "cost_node"):
             return Fault("kill", node=node, expect="stack", note="the crash policy stops the stack")
-        if node in ("perception_node", "straight_node"):
+        if node in ("perception_node", agent_node):
             return Fault("kill", node=node, expect="stop", note=note)
         return Fault("kill", node=node, expect="none", note="nothing the guardrail reads comes from it")
 
-    return [kill(n) for n in KILLABLE]
+    return [kill(n) for n in (*KILLABLE, agent_node)]
 
 
-FAULTS: list[Fault] = [*_guardrail_input_faults(), *_every_reader_faults(), *_kills(), Fault("params", expect="none")]
+def faults_for(agent: str = DEFAULT_AGENT) -> list[Fault]:
+    """The whole catalog for a stack driven by `agent` (a name of stack/description.py AGENTS)."""
+    agent_node = AGENTS[agent][0]
+    return [*_guardrail_input_faults(), *_every_reader_faults(agent_node), *_kills(agent_node),
+            Fault("params", expect="none")]
+
+
 # The default test suite's subset. A relay fault hits exactly the messages stamped in its window,
 # however slow the harness is; a kill is sent when the harness hears sim time reach the fault's
 # start, so on a starved machine the sim can finish the episode first (seen with two busy
@@ -140,9 +166,9 @@ FAULTS: list[Fault] = [*_guardrail_input_faults(), *_every_reader_faults(), *_ki
 FAST = ("joint_states: wrong size -> all readers",)
 
 
-def by_name(names) -> list[Fault]:
-    table = {f.name: f for f in FAULTS}
+def by_name(names, agent: str = DEFAULT_AGENT) -> list[Fault]:
+    table = {f.name: f for f in faults_for(agent)}
     unknown = [n for n in names if n not in table]
     if unknown:
-        raise ValueError(f"unknown faults {unknown}; known: {sorted(table)}")
+        raise ValueError(f"unknown faults {unknown} for the {agent} agent; known: {sorted(table)}")
     return [table[n] for n in names]

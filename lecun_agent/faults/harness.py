@@ -21,6 +21,7 @@ from lecun_agent.sim.episode_log import load_truth
 from lecun_agent.stack.description import StackOptions
 from lecun_agent.stack.episode import episode_arena, run_episode
 
+from . import DEFAULT_AGENT
 from .catalog import Fault
 from .injector import FaultInjector
 from .observer import timeouts
@@ -29,7 +30,6 @@ from .verdict import Observations, verdict
 log = logging.getLogger(__name__)
 SEED = 2
 TIME_LIMIT_S = 15.0  # sim s: a stop of a few seconds still leaves time to reach the goal
-AGENT = "straight"  # the catalog's consumers are straight_node's (catalog.py)
 # Lock-step holds the sim at every control step until cost_node has answered its reading, so a stop
 # due between ticks reaches cmd_vel at that reading. The slack allows one agent tick more for a stop
 # that a timed-out wait delayed (a stream to cost_node that died: the gait waits for its answer once,
@@ -38,14 +38,17 @@ AGENT = "straight"  # the catalog's consumers are straight_node's (catalog.py)
 LOCKSTEP_SLACK_S = 0.1
 
 
-def run_fault(fault: Fault, out: Path, short_waits: bool = True) -> dict:
-    """One episode with `fault`; -> its row (also out/fault.json, with out/observations.json).
+def run_fault(fault: Fault, out: Path, short_waits: bool = True, agent: str = DEFAULT_AGENT) -> dict:
+    """One episode with `fault`, the stack driven by `agent`; -> its row (also out/fault.json, with
+    out/observations.json). The fault must come from `catalog.faults_for(agent)`, which names the
+    agent's node among a topic's readers.
 
     short_waits: the harness's lock-step waits (injector.SYNC_TIMEOUTS_S), else the nodes' defaults.
     """
-    # The straight-line agent: it publishes no plans, so the harness's plan faults are the only plans
-    # the guardrail sees, and a fault's effect is never mixed with a planner's choices.
-    options = StackOptions(seed=SEED, record_video=False, agent=AGENT)
+    # The default, the straight-line agent, publishes no plans: the harness's plan faults are then the
+    # only plans the guardrail sees, and a fault's effect is never mixed with a planner's choices. The
+    # full agent's table shows the same faults reaching the actor (docs/reliability.md).
+    options = StackOptions(seed=SEED, record_video=False, agent=agent)
     injector = FaultInjector(fault, episode_arena(options).goal_xy, short_waits)
     wall = time.monotonic()
     run_episode(out, options, rules=GoalRules(time_limit_s=TIME_LIMIT_S), hooks=injector)  # -> metrics.json
@@ -132,13 +135,13 @@ def judged_ok(fault: Fault, row: dict) -> bool:
     return True
 
 
-def run_faults(faults: list[Fault], out: Path, rows_path: Path | None = None, short_waits: bool = True
-               ) -> list[dict]:
+def run_faults(faults: list[Fault], out: Path, rows_path: Path | None = None, short_waits: bool = True,
+               agent: str = DEFAULT_AGENT) -> list[dict]:
     """Each fault in turn (its episode under out/<slug>); rows appended to `rows_path` as they finish."""
     rows = []
     for i, fault in enumerate(faults):
         log.info("fault %d/%d: %s", i + 1, len(faults), fault.name)
-        row = run_fault(fault, out / fault.slug, short_waits)
+        row = run_fault(fault, out / fault.slug, short_waits, agent)
         if "interrupted" in row["crashed_nodes"]:
             raise KeyboardInterrupt
         rows.append(row)

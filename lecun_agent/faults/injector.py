@@ -39,8 +39,8 @@ log = logging.getLogger(__name__)
 # ever uses up; a fault that starves a wait on purpose would make an episode crawl (a dead
 # perception_node costs the gait's wait at every agent tick). The order is kept: the node nearest
 # the missing input gives up first.
-SYNC_TIMEOUTS_S = {"perception_node": 1.0, "straight_node": 1.0, "cost_node": 1.0, "gait_node": 2.0,
-                   "sim_node": 3.0}
+SYNC_TIMEOUTS_S = {"perception_node": 1.0, "straight_node": 1.0, "actor_node": 1.0, "cost_node": 1.0,
+                   "gait_node": 2.0, "sim_node": 3.0}
 OBSERVE_S = 2.0  # sim seconds watched after the fault cleared
 WALL_BUDGET_S = 240.0  # wall seconds after the fault's start before the episode is cut short
 
