@@ -341,9 +341,11 @@ def test_a_future_stamp_cannot_keep_a_dead_input_fresh(normal, source):
 
 def test_a_future_stamped_proposal_stops_and_never_becomes_the_tick(normal):
     cost, robot = normal
+    waits = cost.proposals.timeouts
     robot.proposal_pub.publish(twist_msg(sec_to_stamp(robot.t + 30.0), NORMAL))  # an agent's clock 30 s ahead
     wait_for(lambda: "future:proposal" in cost.guard.last.reasons, timeout=SYNC_TIMEOUT_S + 5.0)
     wait_for(lambda: twist(robot.cmds[-1]) == (0.0, 0.0, 0.0))  # the stop goes out
+    assert cost.proposals.timeouts == waits  # at once: not after waiting for readings of an instant to come
     out = robot.run(0.6)  # honest proposals again: each is its tick, and the robot walks
     assert twist(out) == NORMAL and stamp_to_sec(out.header.stamp) < robot.t + 1.0
     assert all(stamp_to_sec(m.header.stamp) < robot.t + 1.0 for m in robot.cmds)

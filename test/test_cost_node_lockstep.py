@@ -73,3 +73,30 @@ def test_a_reading_at_a_tick_waits_for_the_ticks_proposal(ros):
     while t not in answers_after(robot, t - STEP) and time.time() < end:
         time.sleep(0.005)
     assert answers_after(robot, t - STEP)[t] == [NORMAL] and cost.proposal_stamp == pytest.approx(t)
+
+
+def test_when_the_loop_goes_on_without_its_answers_the_clock_rechecks_and_stops_a_stale_source(ros):
+    """The gait gave up waiting for cost_node (a fault): the sim steps on, but no joint reading reaches
+    cost_node, so no reading is answered. Its clock re-checks the stop rules once it runs half a tick
+    past the newest answer, and a stale joint_states stops the robot without waiting for a tick."""
+    cost, robot = ros
+    robot.run(TICK - (robot.t % TICK) + STEP)  # one step past a tick, walking
+    assert twist(robot.cmds[-1]) == NORMAL
+    last, timeout = robot.t, cost.guard.config.timeout_joint_states
+    seen = len(robot.cmds)
+    while robot.t < last + timeout + 3 * STEP:  # the clock alone, a step at a time, as the sim steps
+        robot.t = round(robot.t + STEP, 9)
+        robot.clock_pub.publish(Clock(clock=sec_to_stamp(robot.t)))
+        end = time.time() + 10.0
+        while cost._now() < robot.t - 1e-6 and time.time() < end:
+            time.sleep(0.002)
+        time.sleep(0.03)  # the timer's turn at this time
+    stops = [m for m in robot.cmds[seen:] if twist(m) == (0.0, 0.0, 0.0)]
+    assert stops, [twist(m) for m in robot.cmds[seen:]]
+    first = stamp_to_sec(stops[0].header.stamp)
+    assert last + timeout - 1e-6 <= first <= last + timeout + 2 * STEP + 1e-6
+    assert "stale:joint_states" in cost.guard.last.reasons
+    moving = [stamp_to_sec(m.header.stamp) for m in robot.cmds[seen:] if twist(m) != (0.0, 0.0, 0.0)]
+    assert all(t <= last + timeout + 1e-6 for t in moving)  # none stamped after joint_states went stale
+    robot.run(0.5)  # the readings again: every one answered, and the robot walks
+    assert twist(robot.cmds[-1]) == NORMAL

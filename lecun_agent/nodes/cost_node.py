@@ -7,9 +7,12 @@ scored by `IntrinsicCost` and published on `agent/cost` (JointState: stamp = the
 name = terms + "total", position = weighted, effort = raw). A measured fall latches a stop.
 Guardrail: each `agent/cmd_vel_proposed` waits until the readings of its instant are scored,
 then `Guardrail.decide` judges it at its own stamp (or the time, if later: the node clock or the
-newest trusted reading). Between proposals the stop rules are re-checked (they can stop the
-robot, never start it): in real time on a node-clock timer, at the time now; in lock-step
-(`sync_tick_s` > 0) at every joint reading, and a reading at a tick waits for the tick's proposal.
+newest trusted reading); one stamped further ahead of that time than `future_tolerance_s` is
+refused at once (no reading of its instant can come yet). Between proposals the stop rules are
+re-checked (they can stop the robot, never start it): in real time on a node-clock timer, at the
+time now; in lock-step (`sync_tick_s` > 0) at every joint reading, and a reading at a tick waits
+for the tick's proposal; and on the node-clock timer too once the clock has run half a tick past
+the newest reading answered (the loop went on without this node's answers: a fault).
 Every `cmd_vel` carries the instant its decision was made for: a proposal's stamp (its agent
 tick), or the time a re-check was made at (lock-step: the reading's stamp). In lock-step the gait
 waits for the answer to each reading, so which control step a stop reaches never depends on when
@@ -77,8 +80,9 @@ class CostNode(Node):
                            "them (counted)", low=0.05, high=60.0)
         tick_s = p.declare("sync_tick_s", 0.0, "lock-step simulation: the agent tick period (1 / camera rate), s. "
                            "Every joint reading is then answered on cmd_vel, stamped with it: at a tick by the "
-                           "tick's judged proposal, between ticks by the stop rules re-checked at it. 0 = real "
-                           "time: the stop rules are re-checked at guardrail.rate_hz", low=0.0, high=1.0)
+                           "tick's judged proposal, between ticks by the stop rules re-checked at it (and at "
+                           "guardrail.rate_hz on the node clock once it runs half a tick past the newest answer). "
+                           "0 = real time: the stop rules are re-checked at guardrail.rate_hz", low=0.0, high=1.0)
         plans = p.declare("expect_plans", False, "the agent publishes agent/plan_costs with every proposal "
                           "(the planner does): judge each proposal with its plan")
         p.reject_unknown_overrides()
@@ -105,8 +109,7 @@ class CostNode(Node):
         for topic, name in (("foot_contacts", "feet"), ("body_contacts", "body")):
             sub(JointState, topic, self.readings.feed(name), SENSOR_QOS)
         self.held_goal = HeldGoal(self, self._on_goal)
-        sub(TwistStamped, "agent/cmd_vel_proposed", lambda m: self.proposals.event(sec(m.header.stamp), m),
-            COMMAND_QOS)
+        sub(TwistStamped, "agent/cmd_vel_proposed", self._on_proposal, COMMAND_QOS)
         sub(Path, "agent/plan", self._on_path, COMMAND_QOS)
         sub(JointState, "agent/plan_costs", self._on_plan_costs, COMMAND_QOS)
         sub(Bool, "e_stop", lambda m: m.data and self._e_stop("e_stop topic"), LATCHED_QOS)
@@ -115,10 +118,10 @@ class CostNode(Node):
         self.tick = tick_s
         self.judged = -np.inf  # lock-step: the newest instant a proposal was judged for
         self.waived = -np.inf  # lock-step: a tick whose proposal did not come in time
+        self.answered = -np.inf  # lock-step: the newest reading answered
         if self.tick > 0:
             self.answers = TickGate(self, (), sync_s, self._answer, also_ready=self._tick_judged)
-        else:
-            self.create_timer(1.0 / guard.rate_hz, self._check)
+        self.create_timer(1.0 / guard.rate_hz, self._check)
         self.diagnostics = Diagnostics(self, self._report)
         self.get_logger().info(f"cost terms {', '.join(self.cost.term_names)}; weights {self.cost.weights}")
 
@@ -208,6 +211,15 @@ class CostNode(Node):
         self.guard.measured({q: bool(data.breaches[q]) for q in LATCHING}, stamp)
 
     # ---- guardrail -----------------------------------------------------------------------
+    def _on_proposal(self, msg: TwistStamped) -> None:
+        """A proposal waits for the readings of its instant, unless it is stamped further ahead of the clock
+        than the guardrail trusts: no reading of that instant can come yet, so it is refused (a stop) now."""
+        stamp = sec(msg.header.stamp)
+        if stamp > self._time() + self.guard.config.future_tolerance_s:
+            self._judge(stamp, msg, {}, timed_out=False)
+        else:
+            self.proposals.event(stamp, msg)
+
     def _judge(self, stamp: float, msg: TwistStamped, latest: dict, timed_out: bool) -> None:
         if self.proposal_stamp is not None and stamp <= self.proposal_stamp:
             self._publish(self.guard.last)  # a tick offered again (start-up), or late: the answer given
@@ -237,6 +249,7 @@ class CostNode(Node):
 
     def _answer(self, stamp: float, stamp_msg, _inputs: dict, timed_out: bool) -> None:
         """Lock-step: answer the joint reading at `stamp` on cmd_vel, unless the tick's proposal did."""
+        self.answered = max(self.answered, stamp)
         if timed_out and not self._tick_judged(stamp):
             self.waived = stamp  # the tick's proposal did not come: the stop rules answer, and we go on
         if stamp <= self.judged + EPS or self.proposal_stamp is None:
@@ -253,12 +266,16 @@ class CostNode(Node):
             self.decision_pub.publish(out)
 
     def _check(self) -> None:
-        """Real time, between proposals: re-check the stop rules at the time now, and repeat the output
-        stamped with it (a keep-alive for drivers with their own command timeout). Nothing goes out
-        before the first proposal."""
-        if self.proposal_stamp is not None:
-            now = self._time()
-            self._recheck(now, sec_to_stamp(now))
+        """On the node clock, between proposals: re-check the stop rules at the time now, and repeat the
+        output stamped with it (in real time also a keep-alive for drivers with their own command timeout).
+        Nothing goes out before the first proposal. In lock-step the answers to the readings are the
+        re-checks, and the clock never runs more than a control step past the newest answer while the
+        gait waits for each; only when it has run half a tick past (the loop went on without this node:
+        its readings stopped or its answers queue behind a late proposal) does the clock re-check."""
+        if self.proposal_stamp is None or (self.tick > 0 and self._now() - self.answered <= self.tick / 2):
+            return
+        now = self._time()
+        self._recheck(now, sec_to_stamp(now))
 
     def _recheck(self, now: float, stamp) -> None:
         """The stop rules re-checked at `now`, out on cmd_vel stamped `stamp`; a new stop is logged."""
