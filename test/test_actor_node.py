@@ -294,17 +294,23 @@ def test_an_untrusted_odometry_or_latent_gets_a_zero_proposal_and_no_plan(setup,
     assert robot.tick(stamp + 0.5) is not None and node.counts["ticks"] == before.get("ticks", 0) + 1
 
 
-def test_a_goal_in_another_frame_or_not_finite_is_dropped_saying_why(setup):
-    node, robot = setup
-    robot.send_goal(2.0, 1.0)
-    assert robot.spin_until(lambda: node.goal is not None, 5.0)
+def test_a_goal_in_another_frame_or_not_finite_is_dropped_and_it_proposes_zero_until_a_good_one(setup):
+    node, robot = planning_towards_a_goal(setup)
+    stamp = 80.0
     for x, frame in ((3.0, "map"), (math.nan, "odom")):
         refused = node.counts["refused_goals"]
         robot.send_goal(x, 1.0, frame)
         assert robot.spin_until(lambda r=refused: node.counts["refused_goals"] == r + 1, 5.0), frame
-        assert node.goal is None  # no goal: it plans none, as after a NaN goal before
+        assert node.goal is None  # the old goal is not walked to: the user replaced it
+        before = node.counts["idle:refused goal"]
+        proposal = robot.tick(stamp)
+        assert proposal is not None and np.allclose(twist_vector(proposal), 0.0), frame
+        assert node.counts["idle:refused goal"] == before + 1 and not robot.stamped("agent/plan", stamp)
         robot.send_goal(2.0, 1.0)
         assert robot.spin_until(lambda: node.goal is not None and np.allclose(node.goal, [2.0, 1.0]), 5.0)
+        ticks = node.counts["ticks"]
+        assert robot.tick(stamp + 0.5) is not None and node.counts["ticks"] == ticks + 1  # planning again
+        stamp += 1.0
 
 
 @pytest.mark.parametrize("width", [LATENT_DIM - 1, LATENT_DIM + 1])

@@ -12,7 +12,8 @@ world model with mode 1's proposal, or mode 1 alone) and publishes, all stamped 
   `agent/plan` (nav_msgs/Path), `agent/plan_actions` (32FC1, H x 3),
 - then `agent/cmd_vel_proposed`: the plan's first command,
 - `agent/plan_samples` (MarkerArray of the cheapest sampled paths) only when `sample_markers` > 0.
-Every tick gets a proposal (zero in rest mode, or when the latent cannot be used), so the
+Every tick gets a proposal (zero in rest mode, after a goal it refused until a good one comes, or
+when the latent or odometry cannot be used; without any goal it plans with no goal drive), so the
 lock-step loop never waits on the actor; a tick offered again gets the same messages again.
 
 The cost it plans with is cost_node's: cost_node publishes its weights, term settings and veto
@@ -71,7 +72,8 @@ class ActorNode(Node):
         self.definition: dict[str, float] | None = None
         self.ckpt = CheckpointParameter(self, p, on_swap=self._build)
         p.reject_unknown_overrides()
-        self.goal: np.ndarray | None = None
+        self.goal: np.ndarray | None = None  # None: no goal sent, plan without a goal drive (explore)
+        self.refused_goal: str | None = None  # why the newest goal sent was refused, until a good one comes
         self.mode = "explore"
         self.last_proposal = np.zeros(3)  # where the next plan's rate limit starts
         self.answered: tuple[float, list] | None = None  # (stamp, messages) of the last tick answered
@@ -132,6 +134,7 @@ class ActorNode(Node):
         self.diagnostics.publish()  # at once: an episode runner waits until the actor is ready
 
     def _on_goal(self, goal: np.ndarray | None, problem: str | None) -> None:
+        self.refused_goal = problem  # the user's newest goal could not be used: zero until a good one
         if problem is not None:
             self.counts["refused_goals"] += 1
             self.get_logger().error(f"{problem}: goal dropped, proposing zero until a good one comes")
@@ -181,7 +184,8 @@ class ActorNode(Node):
             self.get_logger().error(f"tick at t={stamp:.3f} s not planned: {err}", throttle_duration_sec=2.0)
         pose = None if odom is None else conv.planar_pose(odom)
         if why is None:
-            why = ("rest mode" if self.mode == "rest" else "no cost definition from cost_node yet"
+            why = ("rest mode" if self.mode == "rest" else f"refused goal: {self.refused_goal}" if self.refused_goal
+                   else "no cost definition from cost_node yet"
                    if self.definition is None else "no odometry" if pose is None
                    else f"untrusted odometry: {problem}" if (problem := conv.message_problem(odom))
                    else "non-finite latent" if not np.all(np.isfinite(latent)) else None)
