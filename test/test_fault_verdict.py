@@ -79,6 +79,20 @@ def test_what_a_respawned_node_sent_before_the_harness_heard_it_is_not_judged_bu
     assert row["unsafe_cmds"] == 2 and row["unjudged_cmds"] == blind["unsafe_cmds"]
 
 
+def test_a_source_that_went_stale_only_while_the_harness_could_not_hear_it_requires_no_stop():
+    # The agent killed at 2.0 before its tick's proposal, back at 2.2 and proposing again at once (lock-step
+    # holds sim time while cost_node waits); the harness hears it only from 2.5. Its last heard message
+    # is 1.98, so as heard it went stale at 2.23, after it was back: it cannot say the robot had to stop.
+    events = stream(0.0, 2.0) + stream(2.5, 4.0)
+    cmds = [(t, True) for t, _, _ in stream(0.0, 4.0)]
+    obs = _obs(cmds, events)
+    obs.matches = {"imu": [2.5]}
+    row = verdict(obs, 2.0, 2.2, {"imu": 0.25})
+    assert row["bound_s"] is None and not row["stopped"] and row["unsafe_cmds"] == 0 and row["unjudged_cmds"] > 0
+    # Gone stale while the node was still dead (back only at 2.3): the stop was required.
+    assert verdict(obs, 2.0, 2.3, {"imu": 0.25})["bound_s"] == pytest.approx(0.23 + OUTPUT_PERIOD_S)
+
+
 def test_an_injected_plan_vetoes_from_its_publication_as_the_guardrail_reads_it():
     # stamped when published: until its stamp + 1 s; published 1.5 s after its stamp: stale, no veto;
     # stamped 30 s ahead: for 1 s from its publication.

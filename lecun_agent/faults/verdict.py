@@ -139,7 +139,10 @@ def verdict(obs: Observations, start: float, cleared: float | None, timeouts: di
                 else:
                     unsafe.append((t, a, source))
     stop = next((t for t, _, moving in cmds if t >= start - 1e-9 and not moving), None)
-    must = min((a for a, b, _ in bad if b > start), default=None)
+    # A stretch that begins while the harness could not hear a respawned node's new publisher may never
+    # have been bad: cost_node may have had that node's fresh messages. It does not require a stop.
+    judged = [(a, b) for a, b, source in bad if not any(u <= a <= v for u, v in unseen.get(source, ()))]
+    must = min((a for a, b in judged if b > start), default=None)
     row = {"reaction_s": None if stop is None else round(max(0.0, stop - start), 3),
            "bound_s": None if must is None else round(max(0.0, must - start) + OUTPUT_PERIOD_S, 3),
            "unsafe_cmds": len({t for t, _, _ in unsafe}),
