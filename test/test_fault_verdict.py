@@ -91,6 +91,11 @@ def test_a_source_that_went_stale_only_while_the_harness_could_not_hear_it_requi
     assert row["bound_s"] is None and not row["stopped"] and row["unsafe_cmds"] == 0 and row["unjudged_cmds"] > 0
     # Gone stale while the node was still dead (back only at 2.3): the stop was required.
     assert verdict(obs, 2.0, 2.3, {"imu": 0.25})["bound_s"] == pytest.approx(0.23 + OUTPUT_PERIOD_S)
+    # Matched at 2.2, as soon as it was back, but first heard at 2.5: what it sent in between missed the
+    # harness, so the stretch from 2.23 is still not one it can judge.
+    obs.matches = {"imu": [2.2]}
+    row = verdict(obs, 2.0, 2.2, {"imu": 0.25})
+    assert row["bound_s"] is None and row["unsafe_cmds"] == 0 and row["unjudged_cmds"] > 0
 
 
 def test_an_injected_plan_vetoes_from_its_publication_as_the_guardrail_reads_it():
@@ -180,3 +185,25 @@ def test_messages_placed_at_the_same_step_keep_the_order_they_came_in():
     # one came after it, so the source is good from then on (not bad again until the next message).
     events = [(2.98, 32.98, True), (3.0, 32.98 + 0.02, True), (3.0, 3.0, True), (3.02, 3.02, True)]
     assert bad_intervals(events, 0.25, 3.1) == [(2.98, 3.0)]
+
+
+def test_a_run_whose_robot_never_walked_before_the_fault_is_started_again_and_kept(tmp_path, monkeypatch):
+    from lecun_agent.faults import harness
+
+    attempts = []
+
+    def once(fault, out, short_waits, agent, retries):
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "fault.json").write_text(str(retries))
+        attempts.append(retries)
+        return {"walked_before_fault": retries >= 1, "start_retries": retries}
+
+    monkeypatch.setattr(harness, "_run_once", once)
+    fault = by_name(FAST)[0]
+    row = harness.run_fault(fault, tmp_path / fault.slug)
+    assert attempts == [0, 1] and row["start_retries"] == 1
+    assert (tmp_path / f"{fault.slug}.attempt1" / "fault.json").read_text() == "0"  # the failed attempt, kept
+    attempts.clear()
+    monkeypatch.setattr(harness, "_run_once", lambda *a, **k: once(*a, **{**k, "retries": 0}))
+    row = harness.run_fault(fault, tmp_path / "never")
+    assert len(attempts) == harness.START_ATTEMPTS and not row["walked_before_fault"]  # given up, reported

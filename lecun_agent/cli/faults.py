@@ -64,7 +64,8 @@ def _run(args) -> int:
         wall = time.monotonic() - start
     text = table(rows)
     summary = {"faults": len(rows), "ok": sum(r["ok"] for r in rows), "falls": sum(r["falls"] for r in rows),
-               "unsafe_cmds": sum(r["unsafe_cmds"] for r in rows), "wall_s": round(wall)}
+               "unsafe_cmds": sum(r["unsafe_cmds"] for r in rows), "wall_s": round(wall),
+               "start_retries": sum(r.get("start_retries", 0) for r in rows)}
     (args.out / "table.md").write_text(text + "\n")
     (args.out / "summary.json").write_text(json.dumps(summary, indent=1))
     print(text)
@@ -89,8 +90,11 @@ def write_table(doc: Path, text: str, summary: dict, agent: str) -> None:
     """Replace the agent's table between its markers in `doc`, with the run's date and wall time under it."""
     begin, end = markers(agent)
     command = "lecun-agent faults" + ("" if agent == DEFAULT_AGENT else f" --agent {agent}")
+    retries = summary.get("start_retries", 0)
     stamp = (f"\n\n{summary['ok']}/{summary['faults']} faults as they must be; produced by `{command} "
-             f"--write-docs` on {time.strftime('%Y-%m-%d')} in {summary['wall_s'] / 60:.0f} min of wall time.")
+             f"--write-docs` on {time.strftime('%Y-%m-%d')} in {summary['wall_s'] / 60:.0f} min of wall time"
+             + (f"; {retries} run(s) started again, the robot not walking before the fault" if retries else "")
+             + ".")
     body = doc.read_text()
     new, n = re.subn(re.escape(begin) + ".*?" + re.escape(end), f"{begin}\n{text}{stamp}\n{end}", body, flags=re.S)
     if n != 1:

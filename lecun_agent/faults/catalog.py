@@ -121,7 +121,8 @@ def _every_reader_faults(agent_node: str) -> list[Fault]:
         latent = ("stop", "the actor proposes zero for a latent it cannot use")
     faults = [
         every("joint_states", "nan"), every("joint_states", "wrong_size"), every("imu/data", "inf"),
-        every("odom", "nan"), every("foot_contacts", "nan"), every("foot_contacts", "wrong_size"),
+        every("odom", "nan"), every("foot_contacts", "nan"),
+        every("foot_contacts", "wrong_size", "none", "names and forces still pair: a missing foot reads 0 N"),
         every("body_contacts", "inf"), every("camera/image_raw", "wrong_size"),
         every("agent/latent", "nan", *latent), every("agent/latent", "wrong_size", *latent),
         every("cmd_vel", "nan", "none", "downstream of the guardrail: the gait ignores it"),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -36,6 +37,7 @@ TIME_LIMIT_S = 15.0  # sim s: a stop of a few seconds still leaves time to reach
 # then steps on without it until cost_node answers again). No new moving command goes out in that
 # slack (the unsafe count checks it).
 LOCKSTEP_SLACK_S = 0.1
+START_ATTEMPTS = 3  # a run whose robot never walked before the fault is started this often in all
 
 
 def run_fault(fault: Fault, out: Path, short_waits: bool = True, agent: str = DEFAULT_AGENT) -> dict:
@@ -43,8 +45,26 @@ def run_fault(fault: Fault, out: Path, short_waits: bool = True, agent: str = DE
     out/observations.json). The fault must come from `catalog.faults_for(agent)`, which names the
     agent's node among a topic's readers.
 
+    A run in which the robot never walked before the fault started did not test the fault (seen once
+    in a hundred: a relay that heard nothing of its topic in the whole episode, a DDS match that never
+    came): it is started again, up to START_ATTEMPTS in all, each such attempt's folder kept beside as
+    `<folder>.attempt<k>`; the row counts the restarts in `start_retries`.
+
     short_waits: the harness's lock-step waits (injector.SYNC_TIMEOUTS_S), else the nodes' defaults.
     """
+    for attempt in range(1, START_ATTEMPTS + 1):
+        row = _run_once(fault, out, short_waits, agent, retries=attempt - 1)
+        if row["walked_before_fault"] or attempt == START_ATTEMPTS:
+            return row
+        kept = out.with_name(f"{out.name}.attempt{attempt}")
+        shutil.rmtree(kept, ignore_errors=True)
+        out.rename(kept)
+        log.warning("%s: the robot never walked before the fault (attempt %d of %d, kept as %s): starting it again",
+                    fault.name, attempt, START_ATTEMPTS, kept)
+    raise AssertionError("unreachable")
+
+
+def _run_once(fault: Fault, out: Path, short_waits: bool, agent: str, retries: int) -> dict:
     # The default, the straight-line agent, publishes no plans: the harness's plan faults are then the
     # only plans the guardrail sees, and a fault's effect is never mixed with a planner's choices. The
     # full agent's table shows the same faults reaching the actor (docs/reliability.md).
@@ -58,7 +78,7 @@ def run_fault(fault: Fault, out: Path, short_waits: bool = True, agent: str = DE
         obs.cmds = [c for c in obs.cmds if c[0] < injector.ended_wall]
     (out / "observations.json").write_text(json.dumps(asdict(obs)))
     run = {"start_s": injector.fault_start(), "cleared_s": injector.cleared, "wall_s": round(wall, 1),
-           "params": injector.abuse, "kill_wall": injector.kill_wall}
+           "params": injector.abuse, "kill_wall": injector.kill_wall, "start_retries": retries}
     (out / "fault.json").write_text(json.dumps({"fault": asdict(fault), "run": run}, indent=1))
     return judge(fault, out)
 
@@ -96,7 +116,9 @@ def judge(fault: Fault, out: Path) -> dict:
            "collisions": metrics["collisions"], "ended_by": metrics["ended_by"],
            "sim_s": round(metrics["sim_seconds"], 2), "wall_s": run["wall_s"],
            "crashed_nodes": [c.split(" ", 1)[0] for c in metrics["crashed_nodes"]],
-           "respawns": metrics["respawns"], "sync_timeouts": metrics["sync_timeouts"], "params": run["params"]}
+           "respawns": metrics["respawns"], "sync_timeouts": metrics["sync_timeouts"], "params": run["params"],
+           "walked_before_fault": any(moving and obs.sim_at(wall) < start for wall, _, moving in obs.cmds),
+           "start_retries": run.get("start_retries", 0)}
     row["recovered"] = recovered(fault, row)
     row["ok"] = judged_ok(fault, row)
     return row

@@ -57,14 +57,22 @@ class Observations:
 
 def unobserved(obs: Observations, start: float, cleared: float | None) -> dict[str, list[tuple[float, float]]]:
     """source -> [(from, until)] sim times the harness could not see what a source's new publisher sent:
-    from when the killed node was back (`cleared`) until the harness's subscription matched the new
-    publisher. A moving command then is not judged against that source (counted as unjudged): cost_node
-    may well have had the respawned node's fresh messages, which the harness had yet to hear."""
+    from when the killed node was back (`cleared`) until the harness heard its first message after its
+    subscription matched the new publisher (a match is two-sided: what the publisher sends just after
+    the reader matched it can still miss the reader). A moving command then is not judged against that
+    source (counted as unjudged): cost_node may well have had the respawned node's fresh messages, which
+    the harness had yet to hear."""
     if cleared is None:
         return {}
     out = {}
     for source, walls in obs.matches.items():
-        spans = [(cleared, obs.sim_at(w)) for w in walls if obs.sim_at(w) > max(start, cleared)]
+        heard = sorted(wall for wall, _, _ in obs.sources.get(source, ()))
+        spans = []
+        for w in walls:
+            first = next((h for h in heard if h >= w), None)  # nothing heard after the match: to the end
+            until = math.inf if first is None else obs.sim_at(first)
+            if until > max(start, cleared):
+                spans.append((cleared, until))
         if spans:
             out[source] = spans
     return out
