@@ -207,3 +207,20 @@ def test_a_run_whose_robot_never_walked_before_the_fault_is_started_again_and_ke
     monkeypatch.setattr(harness, "_run_once", lambda *a, **k: once(*a, **{**k, "retries": 0}))
     row = harness.run_fault(fault, tmp_path / "never")
     assert len(attempts) == harness.START_ATTEMPTS and not row["walked_before_fault"]  # given up, reported
+
+
+def test_a_message_that_comes_exactly_at_its_timeout_is_on_time():
+    # The last proposal at 1.9 and the next at 2.4 (its timeout 0.5): sim times are sums of steps, so
+    # 2.4 may read 2.4000000000000004; the source never went stale, and no stop is required.
+    events = [(1.9, 1.9, True), (1.9 + 0.02 * 25 + 4e-16, 2.4, True), (2.5, 2.5, True)]
+    assert bad_intervals(events, 0.5, 3.0) == []
+    cmds = [(t, True) for t, _, _ in stream(0.0, 3.0)]
+    obs = _obs(cmds, stream(0.0, 1.9) + events)
+    assert verdict(obs, 2.0, 2.2, {"imu": 0.5})["bound_s"] is None
+
+
+def test_a_stretch_shorter_than_an_output_period_requires_no_stop():
+    events = stream(0.0, 1.0) + [(t, t, True) for t in np.arange(1.24, 3.0, STEP)]  # stale 1.23-1.24 as published
+    cmds = [(t, True) for t, _, _ in stream(0.0, 3.0)]
+    row = verdict(_obs(cmds, events), 1.0, 1.3, {"imu": 0.25})
+    assert row["bound_s"] is None and row["unsafe_cmds"] == 0

@@ -93,7 +93,7 @@ def write_table(doc: Path, text: str, summary: dict, agent: str) -> None:
     retries = summary.get("start_retries", 0)
     stamp = (f"\n\n{summary['ok']}/{summary['faults']} faults as they must be; produced by `{command} "
              f"--write-docs` on {time.strftime('%Y-%m-%d')} in {summary['wall_s'] / 60:.0f} min of wall time"
-             + (f"; {retries} run(s) started again, the robot not walking before the fault" if retries else "")
+             + (f"; {retries} run(s) started again, the robot not heard walking before the fault" if retries else "")
              + ".")
     body = doc.read_text()
     new, n = re.subn(re.escape(begin) + ".*?" + re.escape(end), f"{begin}\n{text}{stamp}\n{end}", body, flags=re.S)

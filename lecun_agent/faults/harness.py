@@ -45,10 +45,11 @@ def run_fault(fault: Fault, out: Path, short_waits: bool = True, agent: str = DE
     out/observations.json). The fault must come from `catalog.faults_for(agent)`, which names the
     agent's node among a topic's readers.
 
-    A run in which the robot never walked before the fault started did not test the fault (seen once
-    in a hundred: a relay that heard nothing of its topic in the whole episode, a DDS match that never
-    came): it is started again, up to START_ATTEMPTS in all, each such attempt's folder kept beside as
-    `<folder>.attempt<k>`; the row counts the restarts in `start_retries`.
+    A run in which the harness did not hear the robot walking before the fault started tested nothing it
+    can judge: the stack never got going (a relay that heard nothing of its topic in the whole episode:
+    a DDS match that came late or never), or the harness heard the commands late. It is started again,
+    up to START_ATTEMPTS in all, each such attempt's folder kept beside as `<folder>.attempt<k>`; the
+    row counts the restarts in `start_retries`.
 
     short_waits: the harness's lock-step waits (injector.SYNC_TIMEOUTS_S), else the nodes' defaults.
     """

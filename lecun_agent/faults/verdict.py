@@ -95,7 +95,7 @@ def bad_intervals(events: list[tuple[float, float, bool]], timeout: float, end: 
             newest = max(newest, stamp)
         elif bad_from is None:
             bad_from = published
-        if bad_from is None and newest + timeout < nxt:  # goes stale before the next message
+        if bad_from is None and newest + timeout + TIME_EPS_S < nxt:  # goes stale before the next message
             out.append((max(newest + timeout, published), nxt))
     if bad_from is not None:
         out.append((bad_from, end))
@@ -150,7 +150,8 @@ def verdict(obs: Observations, start: float, cleared: float | None, timeouts: di
     # A stretch that begins while the harness could not hear a respawned node's new publisher may never
     # have been bad: cost_node may have had that node's fresh messages. It does not require a stop.
     judged = [(a, b) for a, b, source in bad if not any(u <= a <= v for u, v in unseen.get(source, ()))]
-    must = min((a for a, b in judged if b > start), default=None)
+    # A stretch no longer than one output period need not be seen: the guardrail checks once a period.
+    must = min((a for a, b in judged if b > start and b - a > OUTPUT_PERIOD_S + TIME_EPS_S), default=None)
     row = {"reaction_s": None if stop is None else round(max(0.0, stop - start), 3),
            "bound_s": None if must is None else round(max(0.0, must - start) + OUTPUT_PERIOD_S, 3),
            "unsafe_cmds": len({t for t, _, _ in unsafe}),
