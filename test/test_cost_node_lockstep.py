@@ -8,14 +8,16 @@ test_cost_node.py plays sim, agent and gait on sim time.
 
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
 import pytest
 from rosgraph_msgs.msg import Clock
-from test_cost_node import NORMAL, STEP, TICK, Robot, guarding, twist
+from test_cost_node import NORMAL, STEP, TICK, Robot, guarding, twist, wait_for
 
 from lecun_agent.messages.conversions import sec_to_stamp, stamp_to_sec, twist_msg
+from lecun_agent.nodes.tick_gate import SYNC_TIMEOUT_S
 
 pytestmark = pytest.mark.ros
 
@@ -99,4 +101,27 @@ def test_when_the_loop_goes_on_without_its_answers_the_clock_rechecks_and_stops_
     moving = [stamp_to_sec(m.header.stamp) for m in robot.cmds[seen:] if twist(m) != (0.0, 0.0, 0.0)]
     assert all(t <= last + timeout + 1e-6 for t in moving)  # none stamped after joint_states went stale
     robot.run(0.5)  # the readings again: every one answered, and the robot walks
+    assert twist(robot.cmds[-1]) == NORMAL
+
+
+def test_when_the_sim_runs_on_past_a_tick_without_its_proposal_the_readings_are_answered_at_once(ros):
+    """The agent fell behind a sim that no longer waits (a fault made the gait give up): the tick's reading
+    stops waiting for its proposal once the clock is half a tick past it, so the readings queued behind
+    it are answered without the gate's wait running out."""
+    cost, robot = ros
+    tick = round((math.floor(robot.t / TICK + 1e-6) + 2) * TICK, 9)
+    robot.run(tick - STEP - robot.t)  # to one step before a tick
+    assert robot.t == pytest.approx(tick - STEP)
+    waits = cost.answers.timeouts
+    for _ in range(8):  # through the tick, with no proposal for it, as a sim that no longer waits steps on
+        robot.t = round(robot.t + STEP, 9)
+        robot.clock_pub.publish(Clock(clock=sec_to_stamp(robot.t)))
+        robot.sensors(robot.t)
+        wait_for(lambda: cost._now() >= robot.t - 1e-6)
+        time.sleep(0.03)  # the clock timer's turn at this time
+    wait_for(lambda: robot.t in answers_after(robot, tick - STEP), timeout=SYNC_TIMEOUT_S + 10.0)
+    assert cost.answers.timeouts == waits  # answered because the sim ran on, not after the wait ran out
+    steps = [round(tick + i * STEP, 6) for i in range(8)]
+    assert sorted(answers_after(robot, tick - STEP)) == steps
+    robot.run(0.5)  # the agent back in step: proposals at ticks, every reading answered
     assert twist(robot.cmds[-1]) == NORMAL

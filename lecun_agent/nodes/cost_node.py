@@ -270,17 +270,31 @@ class CostNode(Node):
         output stamped with it (in real time also a keep-alive for drivers with their own command timeout).
         Nothing goes out before the first proposal. In lock-step the answers to the readings are the
         re-checks, and the clock never runs more than a control step past the newest answer while the
-        gait waits for each; only when it has run half a tick past (the loop went on without this node:
-        its readings stopped or its answers queue behind a late proposal) does the clock re-check."""
-        if self.proposal_stamp is None or (self.tick > 0 and self._now() - self.answered <= self.tick / 2):
+        gait waits for each. Once it has run half a tick past, the loop went on without this node: then
+        a tick's reading no longer waits for its proposal (the agent has fallen behind the sim), so the
+        readings queued behind it are answered at once; and with no reading to answer (its readings
+        stopped) the clock re-checks, sending a decision only when it changes: repeated, each would
+        answer the gait's reading of its instant and step the sim on by itself."""
+        if self.proposal_stamp is None:
             return
+        if self.tick > 0:
+            if self._now() - self.answered <= self.tick / 2:
+                return
+            if self.answers.pending:  # a tick's reading waits for a proposal that is behind the sim: waive it
+                self.waived = max(self.waived, self.answers.pending[0][0])
+                self.answers.release()
+                if self._now() - self.answered <= self.tick / 2:
+                    return
         now = self._time()
-        self._recheck(now, sec_to_stamp(now))
+        self._recheck(now, sec_to_stamp(now), changes_only=self.tick > 0)
 
-    def _recheck(self, now: float, stamp) -> None:
-        """The stop rules re-checked at `now`, out on cmd_vel stamped `stamp`; a new stop is logged."""
+    def _recheck(self, now: float, stamp, changes_only: bool = False) -> None:
+        """The stop rules re-checked at `now`, out on cmd_vel stamped `stamp` (with `changes_only`, only a
+        decision other than the last); a new stop is logged."""
         before = self.guard.last
         decision = self.guard.check(now)
+        if changes_only and decision.reasons == before.reasons and np.array_equal(decision.cmd, before.cmd):
+            return
         self._publish(decision, stamp)
         if decision is not before and decision.reasons != before.reasons:  # a new stop between proposals
             self._log_decision(stamp, decision)
