@@ -195,8 +195,14 @@ def test_nonfinite_commands_are_ignored_and_reported(probe):
     reset(probe)
     run_for(probe, 0.1, None)
     start = base_xy(probe)
-    run_for(probe, 2.0, np.array([math.nan, 0.0, math.inf]))
+    bad = np.array([math.nan, 0.0, math.inf])
+    run_for(probe, 0.5, bad)  # the silence's waits are over
+    waits = _fresh_gait_timeouts(probe)
+    run_for(probe, 2.0, bad)
     assert np.linalg.norm(base_xy(probe) - start) < 0.03
+    # each still answered its reading: the lock-step barrier held, no wait ran out (a reset gait waits for
+    # every reading until its first command, so a dropped answer would cost a wait at each of the 20 ticks)
+    assert _fresh_gait_timeouts(probe) - waits <= 1
     probe.spin_until(lambda: _diag_mentions(probe, "gait_node", "non-finite"), 5)
     assert _diag_mentions(probe, "gait_node", "non-finite")
 

@@ -77,6 +77,7 @@ class GaitNode(Node):
         self.sync_period = cfg.sync_period_s
         self.commands: deque[tuple[float, np.ndarray]] = deque(maxlen=64)  # (stamp, finite command)
         self.waiting = True  # lock-step: False after a wait for a command ran out, until the next command
+        self.answered_until = -np.inf  # lock-step: the newest stamp a command came for, usable or not
         self.last_output_stamp = -np.inf
         self.last_command: JointTrajectory | None = None
         self.counts = {"commands_out": 0, "nonfinite_cmd": 0, "future_cmd": 0, "stale_cmd": 0, "stale_imu": 0,
@@ -95,6 +96,7 @@ class GaitNode(Node):
     def _on_reset(self, request, response):
         self.gait.reset()
         self.commands.clear()
+        self.answered_until = -np.inf
         self.waiting = True
         self.get_logger().info("reset: standing, stride, heading and commands forgotten")
         response.success, response.message = True, "gait reset: standing"
@@ -102,10 +104,9 @@ class GaitNode(Node):
 
     def _on_cmd_vel(self, msg: TwistStamped) -> None:
         command, stamp = conv.twist_vector(msg), stamp_to_sec(msg.header.stamp)
-        if not np.all(np.isfinite(command)) or not np.isfinite(stamp):
+        if not np.isfinite(stamp):
             self.counts["nonfinite_cmd"] += 1
-            self.get_logger().warning(f"ignored non-finite /cmd_vel {command.tolist()}",
-                                      throttle_duration_sec=2.0)
+            self.get_logger().warning(f"ignored /cmd_vel with a non-finite stamp {stamp}", throttle_duration_sec=2.0)
             return
         now = self.get_clock().now().nanoseconds * 1e-9
         if stamp > max(now, self.last_output_stamp) + FUTURE_TOLERANCE_S:
@@ -113,16 +114,23 @@ class GaitNode(Node):
             self.get_logger().warning(f"ignored /cmd_vel stamped {stamp:.3f}, ahead of the clock ({now:.3f})",
                                       throttle_duration_sec=2.0)
             return
-        self.commands.append((stamp, command))
+        # A command whose stamp can be trusted answers its reading in lock-step even when its velocities
+        # cannot be used: the barrier holds, and the sim does not run free while only bad ones come.
+        self.answered_until = max(self.answered_until, stamp)
         self.waiting = True
+        if np.all(np.isfinite(command)):
+            self.commands.append((stamp, command))
+        else:
+            self.counts["nonfinite_cmd"] += 1
+            self.get_logger().warning(f"ignored non-finite /cmd_vel {command.tolist()}",
+                                      throttle_duration_sec=2.0)
         self.gate.release()
 
     def _answered(self, stamp: float) -> bool:
-        """Lock-step: a reading goes only with its command (stamped less than sync_period_s before it)."""
+        """Lock-step: a reading goes only with its answer (a command stamped less than sync_period_s before it)."""
         if self.sync_period <= 0 or not self.waiting:
             return True
-        newest = self.commands[-1][0] if self.commands else -np.inf
-        return stamp - newest < self.sync_period - EPS
+        return stamp - self.answered_until < self.sync_period - EPS
 
     def _on_joints(self, msg: JointState) -> None:
         stamp = stamp_to_sec(msg.header.stamp)
