@@ -278,15 +278,20 @@ class CostNode(Node):
         if self.proposal_stamp is None:
             return
         if self.tick > 0:
-            if self._now() - self.answered <= self.tick / 2:
+            if not self._loop_ran_on():
                 return
-            if self.answers.pending:  # a tick's reading waits for a proposal that is behind the sim: waive it
-                self.waived = max(self.waived, self.answers.pending[0][0])
+            waiting = self.answers.oldest_pending()
+            if waiting is not None:  # a tick's reading waits for a proposal that is behind the sim: waive it
+                self.waived = max(self.waived, waiting)
                 self.answers.release()
-                if self._now() - self.answered <= self.tick / 2:
+                if not self._loop_ran_on():
                     return
         now = self._time()
         self._recheck(now, sec_to_stamp(now), changes_only=self.tick > 0)
+
+    def _loop_ran_on(self) -> bool:
+        """Lock-step: the clock has run half a tick past the newest reading answered."""
+        return self._now() - self.answered > self.tick / 2
 
     def _recheck(self, now: float, stamp, changes_only: bool = False) -> None:
         """The stop rules re-checked at `now`, out on cmd_vel stamped `stamp` (with `changes_only`, only a

@@ -72,6 +72,10 @@ class TickGate:
         """Input `name`'s messages stamped in (after, upto], oldest first (as many as `keep` holds)."""
         return [msg for t, msg in self.history[name] if after + EPS < t <= upto + EPS]
 
+    def oldest_pending(self) -> float | None:
+        """The stamp of the oldest event still waiting for its inputs, or None."""
+        return self.pending[0][0] if self.pending else None
+
     def event(self, stamp: float, item: Any) -> None:
         self.pending.append((stamp, item, time.monotonic()))
         self.release()
