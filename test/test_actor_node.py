@@ -324,3 +324,29 @@ def test_a_latent_of_the_wrong_size_gets_a_zero_proposal_and_no_plan(setup, widt
     assert counted.get("idle:bad latent") == 1 and not counted.get("ticks")
     assert not robot.stamped("agent/plan", stamp)
     assert robot.tick(stamp + 0.5) is not None and node.counts["ticks"] == before.get("ticks", 0) + 1
+
+
+def test_it_walks_to_the_goal_the_configurator_homed_only_while_that_is_the_goal_it_holds(setup):
+    """The tick's mode carrier holds (goal sent, goal moved onto the marker seen): the actor plans to the
+    moved one, unless the goal sent is not the one it holds (a newer goal the configurator has not had)."""
+    node, robot = setup
+    robot.definition_pub.publish(named_values_msg(sec_to_stamp(0.0), definition()))
+    assert robot.spin_until(lambda: node.definition == definition(), 5.0)
+    robot.send_goal(2.0, 1.0)
+    assert robot.spin_until(lambda: node.goal is not None and node.goal[0] == 2.0, 5.0)
+    mode_pub = robot.create_publisher(JointState, "agent/mode_stamped", SENSOR_QOS)
+    assert robot.spin_until(lambda: robot.count_subscribers("agent/mode_stamped") > 0, 5.0)
+    planned_to = []
+    act = node.actor.act
+    node.actor.act = lambda latent, pose, goal, *a, **k: planned_to.append(goal) or act(latent, pose, goal, *a, **k)
+    try:
+        for stamp, sent in ((16.0, (2.0, 1.0)), (16.5, (5.0, 5.0))):
+            mode_pub.publish(mode_msg(sec_to_stamp(stamp), "reach", np.array(sent), np.array([2.3, 0.8])))
+            # Heard before the tick: the gate may have given up on the mode in an earlier test.
+            assert robot.spin_until(lambda s=stamp: any(abs(t - s) < 1e-6 for t, _ in node.gate.history["mode"]), 5.0)
+            assert robot.tick(stamp) is not None
+    finally:
+        node.actor.act = act
+    assert planned_to[0] == pytest.approx([2.3, 0.8]) and planned_to[1] == pytest.approx([2.0, 1.0])
+    assert node._report()[2]["homed_goal"] == pytest.approx([2.0, 1.0])
+    robot.destroy_publisher(mode_pub)

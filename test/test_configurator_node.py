@@ -83,7 +83,9 @@ def wait_for(predicate, timeout: float = 30.0) -> None:  # a bound, not a speed:
 @pytest.fixture(scope="module")
 def ros():
     rclpy.init()
-    cost, conf, op = CostNode(), ConfiguratorNode(), Operator()
+    # Odometry alone decides here: no perception sends goal sightings (homing: test_configurator_homing.py).
+    odometry_only = [Parameter("goal_homing.enabled", value=False)]
+    cost, conf, op = CostNode(), ConfiguratorNode(parameter_overrides=odometry_only), Operator()
     executor = SingleThreadedExecutor()
     for node in (cost, conf, op):
         executor.add_node(node)

@@ -28,6 +28,7 @@ class JointInfo:
     child: str
     origin_xyz: np.ndarray  # (3,) m, in the parent link frame
     axis: np.ndarray  # (3,)
+    origin_rpy: np.ndarray = field(default_factory=lambda: np.zeros(3))  # (3,) rad, fixed-axis roll, pitch, yaw
     lower: float = 0.0  # rad
     upper: float = 0.0  # rad
     effort: float = 0.0  # N*m
@@ -116,6 +117,7 @@ def _parse_joint(el: ET.Element) -> JointInfo:
         child=el.find("child").attrib["link"],
         origin_xyz=_floats(origin.get("xyz") if origin is not None else None, "0 0 0"),
         axis=_floats(axis.get("xyz") if axis is not None else None, "1 0 0"),
+        origin_rpy=_floats(origin.get("rpy") if origin is not None else None, "0 0 0"),
     )
     if limit is not None:
         info.lower = float(limit.get("lower", 0.0))

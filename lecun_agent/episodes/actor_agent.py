@@ -18,16 +18,24 @@ import torch
 
 from lecun_agent.actor.actor import Actor
 from lecun_agent.actor.result import PlanResult
+from lecun_agent.body.readings import quat_to_rpy
+from lecun_agent.body.robot_model import load_robot_model
+from lecun_agent.configurator.goal_homing import GoalHoming, HomingSettings, footprint_to_odom
 from lecun_agent.episodes.in_process import Agent, GoalEpisode, Observation, run_goal_episode
+from lecun_agent.perception.goal_marker import CameraMount, MarkerSettings, sight_marker
 
 log = logging.getLogger(__name__)
 OnPlan = Callable[[Observation, torch.Tensor, PlanResult], None]  # (obs, latent, result) of a tick
 
 
-def actor_agent(actor: Actor, on_plan: OnPlan | None = None) -> Agent:
+def actor_agent(actor: Actor, on_plan: OnPlan | None = None, homing: bool = True) -> Agent:
     """An Agent for run_goal_episode. `on_plan(obs, latent, result)` sees every tick's plan (logging,
-    distillation data). Call `actor.reset()` between episodes (a new goal forgets the warm start)."""
+    distillation data). Call `actor.reset()` between episodes (a new goal forgets the warm start).
+    `homing`: walk to the goal moved onto the goal marker the camera sees, as the configurator moves it
+    for actor_node (with its default HomingSettings); False: to the goal sent, by odometry alone."""
     last = np.zeros(3)
+    mount, marker = CameraMount.from_model(load_robot_model()), MarkerSettings()
+    goal_homing = GoalHoming(HomingSettings()) if homing else None
 
     @torch.no_grad()
     def act(obs: Observation) -> np.ndarray:
@@ -35,10 +43,19 @@ def actor_agent(actor: Actor, on_plan: OnPlan | None = None) -> Agent:
         if obs.t == 0.0:
             actor.reset()
             last = np.zeros(3)
+            if goal_homing is not None:
+                goal_homing.reset(obs.goal)
+        goal = obs.goal
+        if goal_homing is not None:
+            roll, pitch, _ = quat_to_rpy(obs.readings.imu_quat)
+            seen = sight_marker(obs.camera, mount, marker, roll, pitch)
+            if seen is not None:
+                goal_homing.add(footprint_to_odom(seen, obs.odom[:3]), float(np.hypot(*seen)))
+            goal = goal_homing.goal
         latent = actor.model.encode(torch.from_numpy(obs.camera.copy())[None],
                                     torch.from_numpy(obs.proprio)[None])[0]
         seed = actor.planner.cfg.seed + int(round(obs.t * 1000))  # as actor_node: the tick's stamp
-        result = actor.act(latent, tuple(float(v) for v in obs.odom[:3]), obs.goal, last, seed,
+        result = actor.act(latent, tuple(float(v) for v in obs.odom[:3]), goal, last, seed,
                            body_contacts=obs.touches, stamp=obs.t)
         if on_plan is not None:
             on_plan(obs, latent, result)

@@ -2,11 +2,12 @@
 
 On each `agent/latent` (the agent tick: one per camera frame) it takes the odometry of the tick's
 instant (TickGate), the body contacts since the previous tick (a touch goes into the planner's
-contact memory, even one that began and ended between two ticks), the
-latest `goal_pose` (HeldGoal: a respawned actor takes back the goal the other nodes hold on
-`agent/goal`, and walks on to it) and its own previous proposal (where the command rate limit starts; the
-guardrail's later re-decisions of a tick would make it depend on message timing, so lock-step
-runs could differ), runs one `Actor.act` (actor/actor.py: MPPI through the
+contact memory, even one that began and ended between two ticks), the latest `goal_pose`
+(HeldGoal: a respawned actor takes back the goal the other nodes hold on `agent/goal`, and walks
+on to it; while the configurator's `agent/mode_stamped` of the tick holds that goal moved onto the
+goal marker the robot sees, it walks to the moved one) and its own previous proposal (where the
+command rate limit starts; the guardrail's later re-decisions of a tick would make it depend on
+message timing, so lock-step runs could differ), runs one `Actor.act` (actor/actor.py: MPPI through the
 world model with mode 1's proposal, or mode 1 alone) and publishes, all stamped with the tick:
 - `agent/plan_costs` (the plan's predicted raw cost terms and tilt, for the guardrail's veto),
   `agent/plan` (nav_msgs/Path), `agent/plan_actions` (32FC1, H x 3),
@@ -43,7 +44,7 @@ from lecun_agent.actor.presets import resolve_path
 from lecun_agent.dataset.format import DatasetSpec
 from lecun_agent.messages import conversions as conv
 from lecun_agent.messages.latents import float_image, rows_from_float_image
-from lecun_agent.messages.mode import mode_of
+from lecun_agent.messages.mode import goal_of, mode_of
 from lecun_agent.messages.plans import named_values, path_msg, plan_costs_msg, samples_markers
 from lecun_agent.world_model.model import WorldModel
 
@@ -73,6 +74,7 @@ class ActorNode(Node):
         self.ckpt = CheckpointParameter(self, p, on_swap=self._build)
         p.reject_unknown_overrides()
         self.goal: np.ndarray | None = None  # None: no goal sent, plan without a goal drive (explore)
+        self.homed_goal: np.ndarray | None = None  # the tick's goal to walk to (the goal moved onto its marker)
         self.refused_goal: str | None = None  # why the newest goal sent was refused, until a good one comes
         self.mode = "explore"
         self.last_proposal = np.zeros(3)  # where the next plan's rate limit starts
@@ -154,10 +156,17 @@ class ActorNode(Node):
                 publisher.publish(msg)
             return
         self.mode = mode_of(inputs["mode"]) or self.mode
+        self.homed_goal = self._homed(goal_of(inputs["mode"]))
         answer = self._answer(stamp, latent_msg, inputs["odom"], self._touches(stamp, inputs["body"]))
         self.answered = (stamp, answer)
         for publisher, msg in answer:
             publisher.publish(msg)
+
+    def _homed(self, goals: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray | None:
+        """The goal to walk to: the configurator's homed goal when it is homing the goal this node holds."""
+        if goals is None or self.goal is None or not np.allclose(goals[0], self.goal, rtol=0.0, atol=1e-9):
+            return self.goal
+        return goals[1]
 
     def _touches(self, stamp: float, instant: JointState | None) -> dict[str, float] | None:
         """The strongest body contact per link since the previous tick (the tick's instant only at the
@@ -196,7 +205,7 @@ class ActorNode(Node):
                     (self.pub, conv.twist_msg(header_stamp, np.zeros(3)))]
         seed = self.planner_config.seed + int(round(stamp * 1000))  # the same tick plans the same
         detours = self.actor.detour.count
-        result = self.actor.act(latent, tuple(pose), self.goal, self.last_proposal, seed,
+        result = self.actor.act(latent, tuple(pose), self.homed_goal, self.last_proposal, seed,
                                 self.planner_config.deadline_s, body_contacts=touch, stamp=stamp)
         if self.actor.detour.count > detours:
             x, y = self.actor.detour.subgoal
@@ -222,7 +231,9 @@ class ActorNode(Node):
         ready = self.definition is not None
         goal = None if self.goal is None else [round(float(v), 6) for v in self.goal]
         ms = np.array(self.plan_ms) if self.plan_ms else np.array([np.nan])
-        values = {"ready": ready, "goal": goal, "mode": self.mode, "actor_mode": self.settings.mode,
+        homed = None if self.homed_goal is None else [round(float(v), 4) for v in self.homed_goal]
+        values = {"ready": ready, "goal": goal, "homed_goal": homed, "mode": self.mode,
+                  "actor_mode": self.settings.mode,
                   "path": resolve_path(self.settings.path), "feature_heads": self.feature_heads,
                   "plan_ms_p50": round(float(np.percentile(ms, 50)), 3),
                   "plan_ms_p99": round(float(np.percentile(ms, 99)), 3), "sync_timeouts": self.gate.timeouts,

@@ -6,6 +6,14 @@ published latched (std_msgs/String) and, after each odometry reading, stamped wi
 `agent/mode_stamped` (messages/mode.py), which lock-step agents wait for. The agent reads it to
 decide what to do. The goal is a HeldGoal (held_goal.py): republished latched on `agent/goal`, and
 taken back from there after a respawn, so a configurator that restarts mid-task walks on to it.
+
+Goal homing (configurator/goal_homing.py, on unless `goal_homing.enabled` is false): the goal is
+moved onto the goal marker perception sees (`agent/goal_sighting`), so "reached" and the goal the
+agent walks to follow what the camera sees rather than drifting odometry. Each odometry reading
+is then judged only once the sighting of its instant (or a later one) is in (TickGate): every run
+takes the same sightings at the same readings, and lock-step runs stay repeatable. The goal sent and
+the goal to walk to go out with the mode on `agent/mode_stamped`.
+
 The configurator
 does not write cost weights: `weights.<term>` on cost_node belong to the user alone
 (docs/tuning.md), so a user's `ros2 param set` is never overwritten behind their back.
@@ -13,9 +21,11 @@ does not write cost weights: `weights.<term>` on cost_node belong to the user al
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
+from geometry_msgs.msg import PoseArray
 from nav_msgs.msg import Odometry
 from rclpy.node import Node
 from rclpy.parameter import Parameter
@@ -23,8 +33,10 @@ from sensor_msgs.msg import Imu, JointState
 from std_msgs.msg import String
 
 from lecun_agent.body.readings import tilt_of
+from lecun_agent.configurator.goal_homing import GoalHoming, HomingSettings, footprint_to_odom
 from lecun_agent.configurator.modes import Mode, ModeMachine, Transition
-from lecun_agent.messages.conversions import message_problem
+from lecun_agent.messages.conversions import message_problem, planar_pose, stamp_to_sec
+from lecun_agent.messages.goal_sighting import sighting_of
 from lecun_agent.messages.mode import mode_msg
 from lecun_agent.settings import setting
 
@@ -33,6 +45,7 @@ from .held_goal import HeldGoal
 from .parameters import Parameters
 from .qos import LATCHED_QOS, SENSOR_QOS
 from .spin import spin_node
+from .tick_gate import EPS, SYNC_TIMEOUT_S, TickGate
 
 MODES = tuple(m.value for m in Mode)
 
@@ -41,8 +54,9 @@ MODES = tuple(m.value for m in Mode)
 class ConfiguratorSettings:
     mode: str = setting("explore", "current mode; setting it switches mode", choices=MODES, runtime=True)
     after_goal_mode: str = setting("rest", "mode after the goal is reached", choices=("rest", "explore"))
-    goal_tolerance: float = setting(0.1, "odometry distance to the goal that counts as reached, m (well inside "
-                                    "the eval's 0.3 m success radius: odometry drifts)", low=0.01,
+    goal_tolerance: float = setting(0.1, "distance by odometry to the goal (moved onto its marker by goal "
+                                    "homing) that counts as reached, m (well inside the eval's 0.3 m success "
+                                    "radius: odometry drifts)", low=0.01,
                                     high=10.0, runtime=True)
     fall_tilt: float = setting(1.0, "tilt counted as a fall (-> rest), rad", low=0.1, high=1.0, runtime=True)
 
@@ -52,6 +66,9 @@ class ConfiguratorNode(Node):
         super().__init__("configurator_node", allow_undeclared_parameters=True, **node_kwargs)
         p = self.params = Parameters(self)
         cfg = p.declare_settings(ConfiguratorSettings)
+        homing = p.declare_settings(HomingSettings, "goal_homing.")
+        sync_s = p.declare("sync_timeout_s", SYNC_TIMEOUT_S, "wall seconds an odometry reading waits for the goal "
+                           "sighting of its instant before it is judged without it (counted)", low=0.05, high=60.0)
         p.reject_unknown_overrides()
         self.machine = ModeMachine(Mode(cfg.mode), cfg.goal_tolerance, cfg.fall_tilt,
                                    Mode(cfg.after_goal_mode))
@@ -59,7 +76,12 @@ class ConfiguratorNode(Node):
         self.mode_pub = self.create_publisher(String, "agent/mode", LATCHED_QOS)
         self.stamped_pub = self.create_publisher(JointState, "agent/mode_stamped", SENSOR_QOS)
         self.held_goal = HeldGoal(self, self._on_goal)
-        self.create_subscription(Odometry, "odom", self._on_odom, SENSOR_QOS)
+        self.homing = GoalHoming(homing) if homing.enabled else None
+        self.sightings = Counter()
+        self.gate = TickGate(self, ("sighting",) if self.homing else (), sync_s, self._on_odom)
+        self.create_subscription(Odometry, "odom", lambda m: self.gate.event(stamp_to_sec(m.header.stamp), m),
+                                 SENSOR_QOS)
+        self.create_subscription(PoseArray, "agent/goal_sighting", self.gate.feed("sighting"), SENSOR_QOS)
         self.create_subscription(Imu, "imu/data", self._on_imu, SENSOR_QOS)
         self.diagnostics = Diagnostics(self, self._report)
         self._publish_mode()
@@ -68,14 +90,36 @@ class ConfiguratorNode(Node):
         if problem is not None:
             self.get_logger().error(f"{problem}: ignored")
             return
-        self._switched(self.machine.on_goal(goal))
+        transition = self.machine.on_goal(goal)
+        if self.homing is not None and self.machine.goal is not None:
+            if self.homing.anchor is None or not np.array_equal(self.homing.anchor, goal):
+                self.homing.reset(goal)  # a new goal; the same one sent again keeps its sightings
+            self.machine.goal = self.homing.goal
+        self._switched(transition)
 
     # An untrusted reading (NaN, Inf) is no event (the guardrail stops on it): an Inf quaternion would
     # otherwise read as a tilt of pi, a fall, and latch rest after the fault had cleared.
-    def _on_odom(self, msg: Odometry) -> None:
+    def _on_odom(self, stamp: float, msg: Odometry, inputs: dict, timed_out: bool) -> None:
         if message_problem(msg) is None:
+            if self.homing is not None:
+                self._home(stamp, planar_pose(msg), inputs["sighting"])
             self._switched(self.machine.on_position((msg.pose.pose.position.x, msg.pose.pose.position.y)))
-        self.stamped_pub.publish(mode_msg(msg.header.stamp, self.machine.mode.value))  # judged up to this reading
+        sent = None if self.homing is None or self.machine.goal is None else self.homing.anchor
+        self.stamped_pub.publish(mode_msg(msg.header.stamp, self.machine.mode.value, sent,
+                                          None if sent is None else self.machine.goal))  # judged up to this reading
+
+    def _home(self, stamp: float, pose, sighting: PoseArray | None) -> None:
+        """Take the sighting of this reading's instant (a frame's), and walk to where the sightings put the goal."""
+        if sighting is not None and abs(stamp_to_sec(sighting.header.stamp) - stamp) < EPS:
+            marker, problem = sighting_of(sighting)
+            if problem is not None:
+                self.sightings["refused"] += 1
+                self.get_logger().error(f"{problem}: ignored", throttle_duration_sec=2.0)
+            elif marker is not None:
+                taken = self.homing.add(footprint_to_odom(marker, pose), float(np.hypot(*marker)))
+                self.sightings["taken" if taken else "not_taken"] += 1
+        if self.machine.goal is not None:
+            self.machine.goal = self.homing.goal
 
     def _on_imu(self, msg: Imu) -> None:
         if message_problem(msg) is not None:
@@ -104,7 +148,10 @@ class ConfiguratorNode(Node):
     def _report(self):
         last = self.machine.history[-1].reason if self.machine.history else "none yet"
         values = {"mode": self.machine.mode.value, "transitions": len(self.machine.history),
-                  "last_transition": last}
+                  "last_transition": last, "goal_homing": self.homing is not None,
+                  "goal": None if self.machine.goal is None else [round(float(v), 4) for v in self.machine.goal],
+                  "sync_timeouts": self.gate.timeouts,
+                  **{f"sightings.{k}": v for k, v in sorted(self.sightings.items())}}
         return OK, f"mode {self.machine.mode}", values
 
 

@@ -8,6 +8,12 @@ width D, header.stamp = the camera frame's stamp. Frames that cannot be encoded 
 encoding, NaN in the readings, an orientation that is no unit quaternion, readings not there yet)
 are skipped, logged (throttled) and counted by reason in /diagnostics; nothing an input holds can
 stop the node.
+
+Before encoding, each frame is searched for the goal marker (perception/goal_marker.py, with the
+IMU's roll and pitch of the frame's instant) and `agent/goal_sighting` is published, stamped with
+the frame: the marker's place under the base, or no pose (messages/goal_sighting.py). One goes out
+for every frame, even one that is skipped or shows no marker, so the configurator, which waits for
+the sighting of each instant, never waits for a frame that will not come.
 """
 
 from __future__ import annotations
@@ -17,13 +23,18 @@ from collections import Counter
 
 import numpy as np
 import torch
+from geometry_msgs.msg import PoseArray
 from nav_msgs.msg import Odometry
 from rclpy.node import Node
 from sensor_msgs.msg import Image, Imu, JointState
 
+from lecun_agent.body.readings import quat_to_rpy
+from lecun_agent.body.robot_model import load_robot_model
 from lecun_agent.messages.conversions import orientation_problem, readings_from_msgs, rgb_from_image, stamp_to_sec
+from lecun_agent.messages.goal_sighting import sighting_msg
 from lecun_agent.messages.latents import float_image
 from lecun_agent.nodes.checkpoint_parameter import CheckpointParameter, ModelNodeSettings
+from lecun_agent.perception.goal_marker import CameraMount, MarkerSettings, sight_marker
 from lecun_agent.perception.proprio import proprio_from_readings
 
 from .diagnostics import OK, WARN, Diagnostics
@@ -43,13 +54,17 @@ class PerceptionNode(Node):
         sync_s = p.declare("sync_timeout_s", SYNC_TIMEOUT_S, "wall seconds to wait for the joint reading, IMU "
                            "and odometry of a frame's instant before encoding without them (counted)", low=0.05,
                            high=60.0)
+        self.marker = p.declare_settings(MarkerSettings, "goal_marker.")
         p.reject_unknown_overrides()
-        self.gate = TickGate(self, ("joints", "imu", "odom", "feet"), sync_s, self._encode)
+        self.mount = CameraMount.from_model(load_robot_model())
+        self.sightings = 0
+        self.gate = TickGate(self, ("joints", "imu", "odom", "feet"), sync_s, self._on_frame)
         self.skips: Counter[str] = Counter()
         self.published = self._published_at_report = self._bad_at_report = 0
         self.infer_ms: list[float] = []
         self.last_report = self.get_clock().now()
         self.pub = self.create_publisher(Image, "agent/latent", SENSOR_QOS)
+        self.sighting_pub = self.create_publisher(PoseArray, "agent/goal_sighting", SENSOR_QOS)
         self.create_subscription(Image, "camera/image_raw", lambda m: self.gate.event(stamp_to_sec(m.header.stamp), m),
                                  SENSOR_QOS)
         for topic, kind, key in (("joint_states", JointState, "joints"), ("imu/data", Imu, "imu"),
@@ -61,7 +76,25 @@ class PerceptionNode(Node):
         self.skips[reason] += 1
         self.get_logger().warning(f"frame skipped ({reason}): {detail}", throttle_duration_sec=2.0)
 
-    def _encode(self, stamp: float, msg: Image, inputs: dict, timed_out: bool) -> None:
+    def _on_frame(self, stamp: float, msg: Image, inputs: dict, timed_out: bool) -> None:
+        self.sighting_pub.publish(sighting_msg(msg.header.stamp, self._sight(msg, inputs["imu"])))
+        self._encode(msg, inputs)
+
+    def _sight(self, msg: Image, imu: Imu | None) -> np.ndarray | None:
+        """The goal marker in this frame, (x, y) m in base_footprint; None when off, not seen or not placeable."""
+        if not self.marker.enabled or imu is None or orientation_problem(imu) is not None:
+            return None
+        try:
+            rgb = rgb_from_image(msg)
+        except ValueError:
+            return None  # counted by _encode
+        o = imu.orientation
+        roll, pitch, _ = quat_to_rpy(np.array([o.x, o.y, o.z, o.w]))
+        marker = sight_marker(rgb, self.mount, self.marker, roll, pitch)
+        self.sightings += marker is not None
+        return marker
+
+    def _encode(self, msg: Image, inputs: dict) -> None:
         """One camera frame with the proprioception of its instant -> agent/latent stamped as the frame."""
         if inputs["joints"] is None or inputs["imu"] is None or inputs["odom"] is None:
             self._skip("waiting", "no joint_states, imu/data or odom at or before the frame yet")
@@ -110,7 +143,8 @@ class PerceptionNode(Node):
                   "inference_ms_mean": round(ms.mean(), 2), "inference_ms_max": round(ms.max(), 2),
                   "latent_dim": self.ckpt.model.cfg.latent_dim,
                   "checkpoint": self.params["checkpoint"] or "(default)", "reloads": self.ckpt.reloads,
-                  "rejected_reloads": self.ckpt.rejected, "sync_timeouts": self.gate.timeouts}
+                  "rejected_reloads": self.ckpt.rejected, "sync_timeouts": self.gate.timeouts,
+                  "goal_sightings": self.sightings}
         values.update({f"skipped.{k}": v for k, v in sorted(self.skips.items())})
         bad = sum(v for k, v in self.skips.items() if k != "waiting")
         new_bad, self._bad_at_report = bad - self._bad_at_report, bad  # WARN while bad frames keep coming

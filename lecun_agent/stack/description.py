@@ -139,7 +139,8 @@ def stack_nodes(options: StackOptions) -> list[NodeLaunch]:
                                 "train one (lecun-agent train) and pass --checkpoint, or use --agent straight")
     # The guardrail waits for each tick's predicted plan costs only when a planner sends them.
     add("cost_node", {"expect_plans": planning, "sync_tick_s": tick_s}, commands_motion=True)
-    add("configurator_node")
+    sees_marker = has_model and (not options.nodes or "perception_node" in options.nodes)
+    add("configurator_node", {"goal_homing.enabled": sees_marker})  # the sightings come from perception_node
     if has_model:
         add("perception_node", {"checkpoint": options.checkpoint})
         add("world_model_node", {"checkpoint": options.checkpoint})

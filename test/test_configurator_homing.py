@@ -1,0 +1,108 @@
+"""configurator_node homing the goal (configurator/goal_homing.py) through real rclpy: an odometry reading
+is judged only once the goal sighting of its instant is in, the goal moves onto the sightings, "reached"
+follows the moved goal, and `agent/mode_stamped` carries both goals. Malformed sightings are refused."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import rclpy
+from geometry_msgs.msg import PoseArray, PoseStamped
+from model_nodes import spinning
+from nav_msgs.msg import Odometry
+from ros_probe import RosProbe
+from sensor_msgs.msg import JointState
+
+from lecun_agent.configurator.modes import Mode
+from lecun_agent.messages.conversions import odometry_msg, sec_to_stamp, stamp_to_sec
+from lecun_agent.messages.goal_sighting import sighting_msg
+from lecun_agent.messages.mode import goal_of, mode_of
+from lecun_agent.nodes.configurator_node import ConfiguratorNode
+from lecun_agent.nodes.qos import COMMAND_QOS, SENSOR_QOS
+
+pytestmark = pytest.mark.ros
+SENT = (3.0, 0.0)
+MARKER = np.array([2.8, 0.25])  # where the marker stands in the drifted odometry
+
+
+class Body(RosProbe):
+    """Plays the sim's odometry, perception's sightings and the user's goal."""
+
+    def __init__(self) -> None:
+        super().__init__("body", use_sim_time=False)
+        self.odom_pub = self.create_publisher(Odometry, "odom", SENSOR_QOS)
+        self.sighting_pub = self.create_publisher(PoseArray, "agent/goal_sighting", SENSOR_QOS)
+        self.goal_pub = self.create_publisher(PoseStamped, "goal_pose", COMMAND_QOS)
+        self.record(JointState, "agent/mode_stamped", SENSOR_QOS)
+
+    def odom(self, stamp: float, x: float, y: float) -> None:
+        self.odom_pub.publish(odometry_msg(stamp, np.array([x, y, 0.3]), np.array([0.0, 0.0, 0.0, 1.0]),
+                                           np.zeros(3), np.zeros(3)))
+
+    def sight(self, stamp: float, robot_xy, marker_xy=MARKER, frame_id: str | None = None) -> None:
+        """The sighting of a frame at `stamp`: `marker_xy` (odom) seen from a robot at `robot_xy` facing +x."""
+        msg = sighting_msg(sec_to_stamp(stamp), None if marker_xy is None else np.subtract(marker_xy, robot_xy))
+        if frame_id is not None:
+            msg.header.frame_id = frame_id
+        self.sighting_pub.publish(msg)
+
+    def judged(self, stamp: float) -> JointState | None:
+        found = [m for m in self.received["agent/mode_stamped"] if abs(stamp_to_sec(m.header.stamp) - stamp) < 1e-6]
+        return found[0] if found else None
+
+
+@pytest.fixture(scope="module")
+def setup():
+    rclpy.init()
+    with spinning(ConfiguratorNode, **{"goal_homing.need": 3}) as node:
+        body = Body()
+        body.spin_until(lambda: body.count_subscribers("agent/goal_sighting") > 0, 5.0)
+        goal = PoseStamped()
+        goal.header.frame_id = "odom"
+        goal.pose.position.x, goal.pose.position.y = SENT
+        body.goal_pub.publish(goal)
+        assert body.spin_until(lambda: node.machine.mode == Mode.REACH, 10.0)
+        yield node, body
+        body.destroy_node()
+    rclpy.try_shutdown()
+
+
+def test_a_reading_waits_for_the_sighting_of_its_instant_and_the_goal_moves_onto_the_sightings(setup):
+    node, body = setup
+    for k, stamp in enumerate((1.0, 1.1, 1.2)):
+        robot = (1.2 + 0.1 * k, 0.0)
+        body.odom(stamp, *robot)
+        body.spin_until(lambda: False, 0.3)
+        assert body.judged(stamp) is None, "judged before the sighting of its instant came"
+        body.sight(stamp, robot)
+        assert body.spin_until(lambda s=stamp: body.judged(s) is not None, 10.0)
+        sent, target = goal_of(body.judged(stamp))
+        assert sent == pytest.approx(SENT)
+        assert target == pytest.approx(SENT if k < 2 else MARKER), k  # moves with the third sighting
+    assert node.gate.timeouts == 0
+
+
+def test_sightings_of_no_marker_or_a_malformed_one_leave_the_goal_and_are_counted(setup):
+    node, body = setup
+    refused = node.sightings["refused"]
+    for stamp, marker, frame_id in ((2.0, None, None), (2.1, MARKER, "odom"), (2.2, (math.nan, 0.0), None)):
+        body.odom(stamp, 1.5, 0.0)
+        body.sight(stamp, (1.5, 0.0), marker, frame_id)
+        assert body.spin_until(lambda s=stamp: body.judged(s) is not None, 10.0)
+        assert goal_of(body.judged(stamp))[1] == pytest.approx(MARKER)
+    assert node.sightings["refused"] == refused + 2
+
+
+def test_the_goal_is_reached_where_the_marker_is_not_where_odometry_put_it(setup):
+    node, body = setup
+    body.odom(3.0, 2.95, 0.0)  # 0.05 m from the goal sent, 0.26 m from the marker
+    body.sight(3.0, (2.95, 0.0), None)  # too near to see its foot
+    assert body.spin_until(lambda: body.judged(3.0) is not None, 10.0)
+    assert mode_of(body.judged(3.0)) == "reach"
+    body.odom(3.1, 2.78, 0.2)
+    body.sight(3.1, (2.78, 0.2), None)
+    assert body.spin_until(lambda: body.judged(3.1) is not None, 10.0)
+    assert mode_of(body.judged(3.1)) == "rest" and "goal reached" in node.machine.history[-1].reason
+    assert goal_of(body.judged(3.1)) is None  # no goal held once it is reached
