@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from geometry_msgs.msg import PoseStamped, TwistStamped
+from geometry_msgs.msg import PoseArray, PoseStamped, TwistStamped
 from nav_msgs.msg import Odometry, Path
 from sensor_msgs.msg import Image, Imu, JointState
 from trajectory_msgs.msg import JointTrajectory
@@ -45,6 +45,7 @@ TOPICS = {
     "goal_pose": (PoseStamped, "command", ("cost_node", "configurator_node")),
     "agent/plan": (Path, "command", ("cost_node",)),
     "agent/plan_costs": (JointState, "command", ("cost_node",)),
+    "agent/goal_sighting": (PoseArray, "sensor", ("configurator_node",)),
 }
 # The agent nodes (stack/description.py AGENTS) and the topics of TOPICS each reads.
 AGENT_READS = {
@@ -128,6 +129,8 @@ def _every_reader_faults(agent_node: str) -> list[Fault]:
         every("cmd_vel", "nan", "none", "downstream of the guardrail: the gait ignores it"),
         every("joint_commands", "nan", "none", "downstream of the guardrail: the body ignores it"),
         every("joint_commands", "wrong_size", "none", "downstream of the guardrail: the body ignores it"),
+        every("agent/goal_sighting", "nan", "none", "the configurator refuses it; the goal stays where it was"),
+        every("agent/goal_sighting", "silence", "none", "the configurator waits once, then judges odometry alone"),
     ]
     if agent_node == "straight_node":
         # Injected plans only where the agent publishes none: a planner's own plan of the same tick would

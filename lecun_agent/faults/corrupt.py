@@ -11,7 +11,7 @@ from __future__ import annotations
 import copy
 
 import numpy as np
-from geometry_msgs.msg import PoseStamped, TwistStamped
+from geometry_msgs.msg import Pose, PoseArray, PoseStamped, TwistStamped
 from nav_msgs.msg import Odometry
 from sensor_msgs.msg import Image, Imu, JointState
 from trajectory_msgs.msg import JointTrajectory
@@ -45,6 +45,10 @@ def with_value(msg, value: float):
         t.linear.x = t.linear.y = t.linear.z = t.angular.x = t.angular.y = t.angular.z = value
     elif isinstance(out, PoseStamped):
         out.pose.position.x = out.pose.position.y = value
+    elif isinstance(out, PoseArray):  # a goal sighting: the marker seen at a non-finite place
+        pose = Pose()
+        pose.position.x = pose.position.y = value
+        out.poses = [pose]
     elif isinstance(out, JointTrajectory):
         for point in out.points:
             point.positions = [value] * len(point.positions)
