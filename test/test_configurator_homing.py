@@ -1,6 +1,8 @@
-"""configurator_node homing the goal (configurator/goal_homing.py) through real rclpy: an odometry reading
-is judged only once the goal sighting of its instant is in, the goal moves onto the sightings, "reached"
-follows the moved goal, and `agent/mode_stamped` carries both goals. Malformed sightings are refused."""
+"""configurator_node homing the goal (configurator/goal_homing.py) through real rclpy: in lock-step an
+odometry reading is judged only once the goal sighting of its instant is in, the goal moves onto the
+sightings, "reached" follows the moved goal, and `agent/mode_stamped` carries both goals. Malformed
+sightings are refused. Without sync_sightings (a real robot) a sighting is taken at the next reading and
+nothing waits."""
 
 from __future__ import annotations
 
@@ -53,10 +55,17 @@ class Body(RosProbe):
         return found[0] if found else None
 
 
-@pytest.fixture(scope="module")
-def setup():
+@pytest.fixture(scope="module", autouse=True)
+def ros_context():
     rclpy.init()
-    with spinning(ConfiguratorNode, **{"goal_homing.need": 3}) as node:
+    yield
+    rclpy.try_shutdown()
+
+
+@pytest.fixture(scope="module")
+def setup(ros_context):
+    """A lock-step configurator, goal sent; the tests below go on from each other's readings."""
+    with spinning(ConfiguratorNode, **{"goal_homing.need": 3, "sync_sightings": True}) as node:
         body = Body()
         body.spin_until(lambda: body.count_subscribers("agent/goal_sighting") > 0, 5.0)
         goal = PoseStamped()
@@ -66,7 +75,29 @@ def setup():
         assert body.spin_until(lambda: node.machine.mode == Mode.REACH, 10.0)
         yield node, body
         body.destroy_node()
-    rclpy.try_shutdown()
+
+
+def test_without_sync_a_sighting_is_taken_at_the_next_reading_and_no_reading_waits():
+    """A real robot: camera and odometry stamps never coincide, and a reading must not wait for a frame.
+    (First in the file: no other configurator is up yet.)"""
+    with spinning(ConfiguratorNode, **{"goal_homing.need": 1}) as node:
+        body = Body()
+        body.spin_until(lambda: body.count_subscribers("agent/goal_sighting") > 0, 5.0)
+        goal = PoseStamped()
+        goal.header.frame_id = "odom"
+        goal.pose.position.x, goal.pose.position.y = SENT
+        body.goal_pub.publish(goal)
+        assert body.spin_until(lambda: node.machine.mode == Mode.REACH, 10.0)
+        body.odom(5.0, 1.5, 0.0)  # no sighting yet: judged at once
+        assert body.spin_until(lambda: body.judged(5.0) is not None, 10.0)
+        assert goal_of(body.judged(5.0))[1] == pytest.approx(SENT)
+        body.sight(5.013, (1.5, 0.0))  # a frame between two readings
+        assert body.spin_until(lambda: len(node.gate.history["sighting"]) > 0, 10.0)
+        body.odom(5.02, 1.5, 0.0)
+        assert body.spin_until(lambda: body.judged(5.02) is not None, 10.0)
+        assert goal_of(body.judged(5.02))[1] == pytest.approx(MARKER)
+        assert node.sightings["taken"] == 1 and node.gate.timeouts == 0
+        body.destroy_node()
 
 
 def test_a_reading_waits_for_the_sighting_of_its_instant_and_the_goal_moves_onto_the_sightings(setup):
@@ -106,3 +137,4 @@ def test_the_goal_is_reached_where_the_marker_is_not_where_odometry_put_it(setup
     assert body.spin_until(lambda: body.judged(3.1) is not None, 10.0)
     assert mode_of(body.judged(3.1)) == "rest" and "goal reached" in node.machine.history[-1].reason
     assert goal_of(body.judged(3.1)) is None  # no goal held once it is reached
+

@@ -9,10 +9,13 @@ taken back from there after a respawn, so a configurator that restarts mid-task 
 
 Goal homing (configurator/goal_homing.py, on unless `goal_homing.enabled` is false): the goal is
 moved onto the goal marker perception sees (`agent/goal_sighting`), so "reached" and the goal the
-agent walks to follow what the camera sees rather than drifting odometry. Each odometry reading
-is then judged only once the sighting of its instant (or a later one) is in (TickGate): every run
-takes the same sightings at the same readings, and lock-step runs stay repeatable. The goal sent and
-the goal to walk to go out with the mode on `agent/mode_stamped`.
+agent walks to follow what the camera sees rather than drifting odometry. Each sighting is taken
+at the first odometry reading at or after its frame, with that reading's pose. With
+`sync_sightings` (lock-step simulation; set by the stack description) a reading is judged only once
+the sighting of its instant (or a later one) is in (TickGate): every run takes the same sightings
+at the same readings, and lock-step runs stay repeatable. Without it (a real robot, whose camera
+and odometry stamps never coincide) nothing waits, which would otherwise hold each reading up to a
+frame. The goal sent and the goal to walk to go out with the mode on `agent/mode_stamped`.
 
 The configurator
 does not write cost weights: `weights.<term>` on cost_node belong to the user alone
@@ -21,6 +24,7 @@ does not write cost weights: `weights.<term>` on cost_node belong to the user al
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass
 
@@ -67,8 +71,11 @@ class ConfiguratorNode(Node):
         p = self.params = Parameters(self)
         cfg = p.declare_settings(ConfiguratorSettings)
         homing = p.declare_settings(HomingSettings, "goal_homing.")
-        sync_s = p.declare("sync_timeout_s", SYNC_TIMEOUT_S, "wall seconds an odometry reading waits for the goal "
-                           "sighting of its instant before it is judged without it (counted)", low=0.05, high=60.0)
+        sync = p.declare("sync_sightings", False, "lock-step simulation: judge each odometry reading only once the "
+                         "goal sighting of its instant is in (repeatable runs); false: take sightings as they come")
+        sync_s = p.declare("sync_timeout_s", SYNC_TIMEOUT_S, "with sync_sightings: wall seconds an odometry reading "
+                           "waits for the goal sighting of its instant before it is judged without it (counted)",
+                           low=0.05, high=60.0)
         p.reject_unknown_overrides()
         self.machine = ModeMachine(Mode(cfg.mode), cfg.goal_tolerance, cfg.fall_tilt,
                                    Mode(cfg.after_goal_mode))
@@ -78,7 +85,9 @@ class ConfiguratorNode(Node):
         self.held_goal = HeldGoal(self, self._on_goal)
         self.homing = GoalHoming(homing) if homing.enabled else None
         self.sightings = Counter()
-        self.gate = TickGate(self, ("sighting",) if self.homing else (), sync_s, self._on_odom)
+        self.sighting_taken = math.nan  # the stamp of the newest sighting taken (NaN: none yet)
+        waited = ("sighting",) if self.homing is not None and sync else ()
+        self.gate = TickGate(self, waited, sync_s, self._on_odom, optional=() if waited else ("sighting",))
         self.create_subscription(Odometry, "odom", lambda m: self.gate.event(stamp_to_sec(m.header.stamp), m),
                                  SENSOR_QOS)
         self.create_subscription(PoseArray, "agent/goal_sighting", self.gate.feed("sighting"), SENSOR_QOS)
@@ -102,15 +111,17 @@ class ConfiguratorNode(Node):
     def _on_odom(self, stamp: float, msg: Odometry, inputs: dict, timed_out: bool) -> None:
         if message_problem(msg) is None:
             if self.homing is not None:
-                self._home(stamp, planar_pose(msg), inputs["sighting"])
+                self._home(planar_pose(msg), inputs["sighting"])
             self._switched(self.machine.on_position((msg.pose.pose.position.x, msg.pose.pose.position.y)))
         sent = None if self.homing is None or self.machine.goal is None else self.homing.anchor
         self.stamped_pub.publish(mode_msg(msg.header.stamp, self.machine.mode.value, sent,
                                           None if sent is None else self.machine.goal))  # judged up to this reading
 
-    def _home(self, stamp: float, pose, sighting: PoseArray | None) -> None:
-        """Take the sighting of this reading's instant (a frame's), and walk to where the sightings put the goal."""
-        if sighting is not None and abs(stamp_to_sec(sighting.header.stamp) - stamp) < EPS:
+    def _home(self, pose, sighting: PoseArray | None) -> None:
+        """Take the newest sighting at or before this reading (once), and walk to where the sightings put the goal."""
+        seen_at = math.nan if sighting is None else stamp_to_sec(sighting.header.stamp)
+        if sighting is not None and not abs(seen_at - self.sighting_taken) <= EPS:  # new (time may go back)
+            self.sighting_taken = seen_at
             marker, problem = sighting_of(sighting)
             if problem is not None:
                 self.sightings["refused"] += 1

@@ -42,15 +42,19 @@ class TickGate:
     runs late) the gate gives up on it until it catches up, that is until a message of it stamped
     at or after the instant it was given up at: an outage costs one wait, not one per event, and
     a healthy input is waited for every time. `also_ready(stamp)` may add a condition of the
-    node's own (the gait waits for the guardrail's answer to its reading too).
+    node's own (the gait waits for the guardrail's answer to its reading too). `optional` inputs are
+    kept and handed to `act` like the others but never waited for.
     """
 
     def __init__(self, node: Node, inputs: Iterable[str], timeout_s: float,
                  act: Callable[[float, Any, dict[str, Any], bool], None],
-                 also_ready: Callable[[float], bool] | None = None, keep: int = 64) -> None:
+                 also_ready: Callable[[float], bool] | None = None, keep: int = 64,
+                 optional: Iterable[str] = ()) -> None:
         self.node, self.timeout_s, self.act, self.also_ready = node, timeout_s, act, also_ready
         self.given_up: dict[str, float] = {}  # input -> the instant a wait for it ran out, until it catches up
-        self.history: dict[str, deque[tuple[float, Any]]] = {name: deque(maxlen=keep) for name in inputs}
+        self.optional = frozenset(optional)
+        self.history: dict[str, deque[tuple[float, Any]]] = {name: deque(maxlen=keep)
+                                                             for name in (*inputs, *self.optional)}
         self.pending: deque[tuple[float, Any, float]] = deque()  # (stamp, item, wall time it arrived)
         self.timeouts = 0
         node.create_timer(0.02, self._expire, clock=Clock(clock_type=ClockType.STEADY_TIME))
@@ -86,7 +90,7 @@ class TickGate:
 
     def _reached(self, name: str, stamp: float) -> bool:
         hist = self.history[name]
-        return name in self.given_up or (bool(hist) and hist[-1][0] >= stamp - EPS)
+        return name in self.optional or name in self.given_up or (bool(hist) and hist[-1][0] >= stamp - EPS)
 
     def release(self) -> None:
         """Act on every pending event whose inputs are in (events stay in stamp order)."""

@@ -140,7 +140,8 @@ def stack_nodes(options: StackOptions) -> list[NodeLaunch]:
     # The guardrail waits for each tick's predicted plan costs only when a planner sends them.
     add("cost_node", {"expect_plans": planning, "sync_tick_s": tick_s}, commands_motion=True)
     sees_marker = has_model and (not options.nodes or "perception_node" in options.nodes)
-    add("configurator_node", {"goal_homing.enabled": sees_marker})  # the sightings come from perception_node
+    # The sightings come from perception_node; lock-step waits for each one, for repeatable runs.
+    add("configurator_node", {"goal_homing.enabled": sees_marker, "sync_sightings": sees_marker and lock_step})
     if has_model:
         add("perception_node", {"checkpoint": options.checkpoint})
         add("world_model_node", {"checkpoint": options.checkpoint})
