@@ -18,6 +18,10 @@ body's roll and pitch from the IMU and the base's walking height. A frame gives 
 
 Range resolution is that of one pixel row at the foot: about 6 cm at 1 m and 20 cm at 2 m for
 the 64 x 64 camera with a 70 degree field of view, so the homing trusts only near sightings.
+
+The marker's green and the floor's colours are the simulated arena's. On a robot, mark the goal
+with a post of that green; on a floor of other colours the foot check refuses every sighting, and
+the goal stays where it was sent (odometry alone), which is what the stack did before homing.
 """
 
 from __future__ import annotations
