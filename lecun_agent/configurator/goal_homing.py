@@ -10,10 +10,11 @@ the newest sightings near it, and gives the goal to walk to:
   marker's foot spans a distance that grows with the range squared).
 
 A sighting is taken only when it is no farther than `range_m` from the robot (farther, one pixel
-row at the foot spans more than 25 cm; walking, sightings at 2-2.5 m were 8-13 cm off, rms, at
-1-1.5 m 2-4 cm: benchmarks/goal_sighting.py) and no farther than `gate_m` from the anchor (farther, it is not the
-goal's marker: odometry drifts a few per cent of the path, not metres). Within about 0.6 m the
-marker's foot drops out of view and the goal stays where the last sightings put it.
+row at the foot spans more than 35 cm; walking, sightings at 2.5-3.5 m were 12 cm off, rms, at
+2-2.5 m 10 cm, at 1-1.5 m 2.5 cm: benchmarks/goal_sighting.py) and no farther than `gate_m` from
+the anchor (farther, it is not the goal's marker: odometry drifts a few per cent of the path, not
+metres). Within about 0.6 m the marker's foot drops out of view and the goal stays where the
+last sightings put it.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class HomingSettings:
 
     enabled: bool = setting(True, "move the goal onto the goal marker the camera sees (agent/goal_sighting); "
                             "false: the goal stays where it was sent, in odometry")
-    range_m: float = setting(2.5, "sightings count up to this distance from the robot, m", low=0.3, high=20.0)
+    range_m: float = setting(3.0, "sightings count up to this distance from the robot, m", low=0.3, high=20.0)
     gate_m: float = setting(1.0, "sightings count up to this distance from the goal sent, m (farther: not its "
                             "marker)", low=0.05, high=10.0)
     need: int = setting(3, "sightings taken before the goal moves", low=1, high=100)

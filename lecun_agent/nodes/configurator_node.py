@@ -129,6 +129,10 @@ class ConfiguratorNode(Node):
             elif marker is not None:
                 taken = self.homing.add(footprint_to_odom(marker, pose), float(np.hypot(*marker)))
                 self.sightings["taken" if taken else "not_taken"] += 1
+                if taken and self.homing.taken == self.homing.settings.need and self.machine.goal is not None:
+                    moved = float(np.linalg.norm(self.homing.goal - self.homing.anchor))
+                    self.get_logger().info(f"goal homed: the marker seen stands {moved:.2f} m from the goal "
+                                           f"sent, at ({self.homing.goal[0]:.2f}, {self.homing.goal[1]:.2f})")
         if self.machine.goal is not None:
             self.machine.goal = self.homing.goal
 
