@@ -98,3 +98,18 @@ def test_a_late_input_is_skipped_until_it_catches_up_then_waited_for_again(wall)
     assert len(acts) == 3
     gate.input("odom", 0.3, "odom3")
     assert acts[-1] == (0.3, "latent3", {"odom": "odom3", "body": "body3"}, False) and gate.timeouts == 1
+
+
+def test_an_optional_input_is_handed_over_but_never_waited_for():
+    """The configurator on a robot: each odometry reading takes the newest goal sighting at or before it,
+    and waits for none (camera and odometry stamps never coincide there)."""
+    node, acts = FakeNode(), []
+    gate = TickGate(node, (), 5.0, lambda t, item, inputs, timed_out: acts.append((t, dict(inputs))),
+                    optional=("sighting",))
+    gate.event(1.0, "odom1")  # no sighting yet: acted on at once
+    gate.input("sighting", 1.013, "frame1")
+    gate.event(1.02, "odom2")
+    gate.event(1.04, "odom3")
+    gate.input("sighting", 1.113, "frame2")  # after the readings: not theirs
+    assert acts == [(1.0, {"sighting": None}), (1.02, {"sighting": "frame1"}), (1.04, {"sighting": "frame1"})]
+    assert gate.timeouts == 0 and not gate.pending
