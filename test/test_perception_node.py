@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
+from geometry_msgs.msg import PoseArray
 from model_nodes import LATENT_DIM, spinning, tiny_checkpoint
 from nav_msgs.msg import Odometry
 from ros_probe import RosProbe
@@ -50,6 +51,7 @@ class Camera(RosProbe):
             ("joints", JointState, "joint_states"), ("imu", Imu, "imu/data"), ("odom", Odometry, "odom"),
             ("feet", JointState, "foot_contacts"), ("image", Image, "camera/image_raw"))}
         self.record(Image, "agent/latent", SENSOR_QOS)
+        self.record(PoseArray, "agent/goal_sighting", SENSOR_QOS)
         self.record(DiagnosticArray, "diagnostics", 10)
 
     def send_readings(self, r: Readings) -> None:
@@ -162,3 +164,24 @@ def test_an_orientation_that_is_no_rotation_is_skipped(setup, field):
     camera.send_readings(readings(stamp + 1.0))
     camera.frame = good_frame(stamp + 1.0)
     assert camera.latent_at(stamp + 1.0) is not None
+
+
+def test_every_frame_gets_a_goal_sighting_stamped_with_it_with_the_marker_when_its_foot_is_seen(setup):
+    """The configurator waits for the sighting of each frame, so a frame without a marker gets one too."""
+    node, camera = setup
+    floor = np.full((64, 64, 3), 239, np.uint8)
+    floor[:24] = 255
+    marker = floor.copy()
+    marker[10:50, 30:34] = (15, 127, 31)  # a green post whose foot stands on the white floor
+    for stamp, rgb, poses in ((50.0, floor, 0), (51.0, marker, 1)):
+        camera.send_readings(readings(stamp))
+        camera.frame = image_msg(stamp, rgb)
+        assert camera.latent_at(stamp) is not None
+        def sighted(at: float = stamp) -> list[PoseArray]:
+            return [m for m in camera.received["agent/goal_sighting"] if abs(stamp_to_sec(m.header.stamp) - at) < 1e-6]
+
+        assert camera.spin_until(lambda: bool(sighted()), 5.0)
+        sighting = sighted()[0]
+        assert sighting.header.frame_id == "base_footprint" and len(sighting.poses) == poses
+    ahead = sighting.poses[0].position
+    assert 0.5 < ahead.x < 3.0 and abs(ahead.y) < 0.2  # ahead of the base, about on its centre line
