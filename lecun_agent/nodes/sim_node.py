@@ -7,8 +7,10 @@ on purpose: it is the clock source, so it cannot wait on /clock itself. `~/reset
 back standing; a joint command stamped before the reset answers the old body's readings and is
 ignored (counted as pre_reset_commands); reset gait_node with it (its `~/reset`).
 With `record_dir` it logs the episode's ground truth and (`record_video`) a chase-camera video on
-which the actor's latest `agent/plan` (blue) and `agent/plan_samples` are drawn, moved from odom
-to the true frame through the current instant's odometry error.
+which the actor's latest `agent/plan` (blue), `agent/plan_samples` and the goal the agent walks to
+(a yellow cross: the configurator's, from `agent/mode_stamped`, moved onto the goal marker once
+goal homing sees it) are drawn, moved from odom to the true frame through the current instant's
+odometry error.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES, quat_to_rpy, rota
 from lecun_agent.episodes.goal import GoalRules, episode_end
 from lecun_agent.messages import conversions as conv
 from lecun_agent.messages.conversions import sec_to_stamp, stamp_to_sec
+from lecun_agent.messages.mode import goal_of
 from lecun_agent.settings import setting
 from lecun_agent.sim.config import ArenaConfig, SimConfig
 from lecun_agent.sim.episode_log import EpisodeLog, odom_to_world
@@ -47,6 +50,7 @@ from .spin import spin_node
 # this often (wall s): messages sent before discovery completes are lost, and the first agent
 # tick needs its camera frame.
 REOFFER_S = 0.25
+GOAL_CROSS_M = 0.12  # half the arm of the cross the video draws at the goal the agent walks to
 
 
 @dataclass(frozen=True)
@@ -111,8 +115,10 @@ class SimNode(Node):
         if self.recorder is not None and self.recorder.writer is not None:  # the video shows what is planned
             self.create_subscription(PathMsg, "agent/plan", self._on_plan, COMMAND_QOS)
             self.create_subscription(MarkerArray, "agent/plan_samples", self._on_samples, 1)
+            self.create_subscription(JointState, "agent/mode_stamped", self._on_mode, SENSOR_QOS)
             self.plan_lines: list = []
             self.sample_lines: list = []
+            self.goal_lines: list = []
         self.create_service(Trigger, "~/reset", self._on_reset)
         self.diagnostics = Diagnostics(self, self._report)
 
@@ -166,7 +172,21 @@ class SimNode(Node):
     def _on_plan(self, msg: PathMsg) -> None:
         xy = np.array([[ps.pose.position.x, ps.pose.position.y] for ps in msg.poses], float).reshape(-1, 2)
         self.plan_lines = [(self._to_world(xy), (40, 90, 255), 3)] if np.all(np.isfinite(xy)) else []
-        self.recorder.overlays = self.sample_lines + self.plan_lines
+        self._draw()
+
+    def _on_mode(self, msg: JointState) -> None:
+        goals = goal_of(msg)
+        if goals is None:
+            self.goal_lines = []
+        else:
+            (x, y), arm = goals[1], GOAL_CROSS_M
+            self.goal_lines = [(self._to_world(np.array(ends)), (255, 220, 0), 2)
+                               for ends in (((x - arm, y - arm), (x + arm, y + arm)),
+                                            ((x - arm, y + arm), (x + arm, y - arm)))]
+        self._draw()
+
+    def _draw(self) -> None:
+        self.recorder.overlays = self.sample_lines + self.plan_lines + self.goal_lines
 
     def _on_samples(self, msg: MarkerArray) -> None:
         lines = []
@@ -176,7 +196,7 @@ class SimNode(Node):
             if len(xy) > 1 and np.all(np.isfinite(xy)):
                 lines.append((self._to_world(xy), color, 1))
         self.sample_lines = lines
-        self.recorder.overlays = self.sample_lines + self.plan_lines
+        self._draw()
 
     def _sync_watchdog(self) -> None:
         if self.ended_by is not None:
