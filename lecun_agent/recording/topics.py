@@ -18,6 +18,7 @@ CONTRACT_TOPICS: dict[str, str] = {
     "cmd_vel": "geometry_msgs/msg/TwistStamped",
     "agent/cmd_vel_proposed": "geometry_msgs/msg/TwistStamped",
     "agent/latent": "sensor_msgs/msg/Image",
+    "agent/goal_sighting": "geometry_msgs/msg/PoseArray",
     "agent/plan": "nav_msgs/msg/Path",
     "agent/plan_actions": "sensor_msgs/msg/Image",
     "agent/plan_costs": "sensor_msgs/msg/JointState",
