@@ -30,6 +30,8 @@ def add_faults(sub) -> None:
     which.add_argument("--list", action="store_true", help="list the faults and exit")
     which.add_argument("--rejudge", action="store_true", help="no episodes: rebuild the rows and the table from "
                        "what a finished run in --out recorded (after a change to the verdict)")
+    which.add_argument("--resume", action="store_true", help="go on with a run in --out that stopped (Ctrl-C, a "
+                       "hung middleware): keep the rows in its rows.jsonl and run only the faults without one")
     p.add_argument("--agent", choices=tuple(AGENTS), default=DEFAULT_AGENT, help="the agent that drives the "
                    "stack (the default, the straight line, publishes no plans, so the injected plans are the "
                    "only ones; a planning agent's table has no injected plans)")
@@ -59,9 +61,16 @@ def _run(args) -> int:
         wall = sum(r["wall_s"] for r in rows)
         rows_path.write_text("".join(json.dumps(r) + "\n" for r in rows))
     else:
-        rows_path.write_text("")
-        rows = run_faults(faults, args.out, rows_path, short_waits=not args.default_waits, agent=args.agent)
-        wall = time.monotonic() - start
+        done = finished_rows(rows_path) if args.resume else {}
+        if not args.resume:
+            rows_path.write_text("")
+        todo = [f for f in faults if f.name not in done]
+        if args.resume:
+            print(f"resuming {args.out}: {len(faults) - len(todo)} rows kept, {len(todo)} faults to run")
+        ran = {r["fault"]: r for r in run_faults(todo, args.out, rows_path, short_waits=not args.default_waits,
+                                                 agent=args.agent)}
+        rows = [done.get(f.name) or ran[f.name] for f in faults]  # in the catalog's order
+        wall = sum(done[f.name]["wall_s"] for f in faults if f.name in done) + time.monotonic() - start
     text = table(rows)
     summary = {"faults": len(rows), "ok": sum(r["ok"] for r in rows), "falls": sum(r["falls"] for r in rows),
                "unsafe_cmds": sum(r["unsafe_cmds"] for r in rows), "wall_s": round(wall),
@@ -74,6 +83,21 @@ def _run(args) -> int:
         write_table(DOC, text, summary, args.agent)
         print(f"wrote the table into {DOC}")
     return 0 if summary["ok"] == summary["faults"] else 1
+
+
+def finished_rows(rows_path: Path) -> dict[str, dict]:
+    """The rows a run wrote so far (rows.jsonl, one per finished fault), by fault name; {} without the file.
+    A line cut short by a crash is left out: that fault runs again."""
+    if not rows_path.exists():
+        return {}
+    rows = {}
+    for line in rows_path.read_text().splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        rows[row["fault"]] = row
+    return rows
 
 
 def isolate() -> None:
