@@ -55,6 +55,18 @@ class Body(RosProbe):
         return found[0] if found else None
 
 
+def reaching(node: ConfiguratorNode) -> Body:
+    """A Body heard by the configurator, which has taken the goal SENT and is in reach mode."""
+    body = Body()
+    body.spin_until(lambda: body.count_subscribers("agent/goal_sighting") > 0, 5.0)
+    goal = PoseStamped()
+    goal.header.frame_id = "odom"
+    goal.pose.position.x, goal.pose.position.y = SENT
+    body.goal_pub.publish(goal)
+    assert body.spin_until(lambda: node.machine.mode == Mode.REACH, 10.0)
+    return body
+
+
 @pytest.fixture(scope="module", autouse=True)
 def ros_context():
     rclpy.init()
@@ -66,13 +78,7 @@ def ros_context():
 def setup(ros_context):
     """A lock-step configurator, goal sent; the tests below go on from each other's readings."""
     with spinning(ConfiguratorNode, **{"goal_homing.need": 3, "sync_sightings": True}) as node:
-        body = Body()
-        body.spin_until(lambda: body.count_subscribers("agent/goal_sighting") > 0, 5.0)
-        goal = PoseStamped()
-        goal.header.frame_id = "odom"
-        goal.pose.position.x, goal.pose.position.y = SENT
-        body.goal_pub.publish(goal)
-        assert body.spin_until(lambda: node.machine.mode == Mode.REACH, 10.0)
+        body = reaching(node)
         yield node, body
         body.destroy_node()
 
@@ -81,13 +87,7 @@ def test_without_sync_a_sighting_is_taken_at_the_next_reading_and_no_reading_wai
     """A real robot: camera and odometry stamps never coincide, and a reading must not wait for a frame.
     (First in the file: no other configurator is up yet.)"""
     with spinning(ConfiguratorNode, **{"goal_homing.need": 1}) as node:
-        body = Body()
-        body.spin_until(lambda: body.count_subscribers("agent/goal_sighting") > 0, 5.0)
-        goal = PoseStamped()
-        goal.header.frame_id = "odom"
-        goal.pose.position.x, goal.pose.position.y = SENT
-        body.goal_pub.publish(goal)
-        assert body.spin_until(lambda: node.machine.mode == Mode.REACH, 10.0)
+        body = reaching(node)
         body.odom(5.0, 1.5, 0.0)  # no sighting yet: judged at once
         assert body.spin_until(lambda: body.judged(5.0) is not None, 10.0)
         assert goal_of(body.judged(5.0))[1] == pytest.approx(SENT)
