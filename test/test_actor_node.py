@@ -296,7 +296,7 @@ def test_an_untrusted_odometry_or_latent_gets_a_zero_proposal_and_no_plan(setup,
 
 def test_a_goal_in_another_frame_or_not_finite_is_dropped_and_it_proposes_zero_until_a_good_one(setup):
     node, robot = planning_towards_a_goal(setup)
-    stamp = 80.0
+    stamp = 300.0  # beyond the stamps the tests above tick (the untrusted ones: 40 + proposals heard)
     for x, frame in ((3.0, "map"), (math.nan, "odom")):
         refused = node.counts["refused_goals"]
         robot.send_goal(x, 1.0, frame)
@@ -340,7 +340,7 @@ def test_it_walks_to_the_goal_the_configurator_homed_only_while_that_is_the_goal
     act = node.actor.act
     node.actor.act = lambda latent, pose, goal, *a, **k: planned_to.append(goal) or act(latent, pose, goal, *a, **k)
     try:
-        for stamp, sent in ((16.0, (2.0, 1.0)), (16.5, (5.0, 5.0))):
+        for stamp, sent in ((400.0, (2.0, 1.0)), (400.5, (5.0, 5.0))):  # after every other test's ticks
             mode_pub.publish(mode_msg(sec_to_stamp(stamp), "reach", np.array(sent), np.array([2.3, 0.8])))
             # Heard before the tick: the gate may have given up on the mode in an earlier test.
             assert robot.spin_until(lambda s=stamp: any(abs(t - s) < 1e-6 for t, _ in node.gate.history["mode"]), 5.0)
