@@ -75,7 +75,7 @@ def ros_context():
 
 
 @pytest.fixture(scope="module")
-def setup(ros_context):
+def setup():
     """A lock-step configurator, goal sent; the tests below go on from each other's readings."""
     with spinning(ConfiguratorNode, **{"goal_homing.need": 3, "sync_sightings": True}) as node:
         body = reaching(node)
