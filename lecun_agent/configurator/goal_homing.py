@@ -66,6 +66,11 @@ class GoalHoming:
         self.taken += 1
         return True
 
+    def see(self, marker_footprint: np.ndarray, pose: np.ndarray) -> bool:
+        """A sighting as perception gives it: the marker at (x, y) m in base_footprint, for the base at
+        `pose` (x, y, yaw) in odometry. Returns whether it was taken."""
+        return self.add(footprint_to_odom(marker_footprint, pose), float(np.hypot(*marker_footprint)))
+
     @property
     def goal(self) -> np.ndarray | None:
         """The goal to walk to, (2,) m in odometry; None without a goal."""

@@ -20,7 +20,7 @@ from lecun_agent.actor.actor import Actor
 from lecun_agent.actor.result import PlanResult
 from lecun_agent.body.readings import quat_to_rpy
 from lecun_agent.body.robot_model import load_robot_model
-from lecun_agent.configurator.goal_homing import GoalHoming, HomingSettings, footprint_to_odom
+from lecun_agent.configurator.goal_homing import GoalHoming, HomingSettings
 from lecun_agent.episodes.in_process import Agent, GoalEpisode, Observation, run_goal_episode
 from lecun_agent.perception.goal_marker import CameraMount, MarkerSettings, sight_marker
 
@@ -50,7 +50,7 @@ def actor_agent(actor: Actor, on_plan: OnPlan | None = None, homing: bool = True
             roll, pitch, _ = quat_to_rpy(obs.readings.imu_quat)
             seen = sight_marker(obs.camera, mount, marker, roll, pitch)
             if seen is not None:
-                goal_homing.add(footprint_to_odom(seen, obs.odom[:3]), float(np.hypot(*seen)))
+                goal_homing.see(seen, obs.odom[:3])
             goal = goal_homing.goal
         latent = actor.model.encode(torch.from_numpy(obs.camera.copy())[None],
                                     torch.from_numpy(obs.proprio)[None])[0]

@@ -27,10 +27,8 @@ def sighting_msg(stamp: TimeMsg, marker_xy: np.ndarray | None) -> PoseArray:
     return msg
 
 
-def sighting_of(msg: PoseArray | None) -> tuple[np.ndarray | None, str | None]:
+def sighting_of(msg: PoseArray) -> tuple[np.ndarray | None, str | None]:
     """(marker (x, y) m in base_footprint or None, None) for a usable message, else (None, why not)."""
-    if msg is None:
-        return None, "no sighting"
     if msg.header.frame_id != FOOTPRINT_FRAME:
         return None, f"goal sighting in frame {msg.header.frame_id!r}, expected {FOOTPRINT_FRAME!r}"
     if len(msg.poses) > 1:
@@ -41,4 +39,3 @@ def sighting_of(msg: PoseArray | None) -> tuple[np.ndarray | None, str | None]:
     if not np.all(np.isfinite(xy)):
         return None, "goal sighting position is not finite"
     return xy, None
-

@@ -37,7 +37,7 @@ from sensor_msgs.msg import Imu, JointState
 from std_msgs.msg import String
 
 from lecun_agent.body.readings import tilt_of
-from lecun_agent.configurator.goal_homing import GoalHoming, HomingSettings, footprint_to_odom
+from lecun_agent.configurator.goal_homing import GoalHoming, HomingSettings
 from lecun_agent.configurator.modes import Mode, ModeMachine, Transition
 from lecun_agent.messages.conversions import message_problem, planar_pose, stamp_to_sec
 from lecun_agent.messages.goal_sighting import sighting_of
@@ -86,11 +86,12 @@ class ConfiguratorNode(Node):
         self.homing = GoalHoming(homing) if homing.enabled else None
         self.sightings = Counter()
         self.sighting_taken = math.nan  # the stamp of the newest sighting taken (NaN: none yet)
-        waited = ("sighting",) if self.homing is not None and sync else ()
-        self.gate = TickGate(self, waited, sync_s, self._on_odom, optional=() if waited else ("sighting",))
+        sighting = ("sighting",) if self.homing is not None else ()
+        self.gate = TickGate(self, sighting if sync else (), sync_s, self._on_odom, optional=() if sync else sighting)
         self.create_subscription(Odometry, "odom", lambda m: self.gate.event(stamp_to_sec(m.header.stamp), m),
                                  SENSOR_QOS)
-        self.create_subscription(PoseArray, "agent/goal_sighting", self.gate.feed("sighting"), SENSOR_QOS)
+        if self.homing is not None:
+            self.create_subscription(PoseArray, "agent/goal_sighting", self.gate.feed("sighting"), SENSOR_QOS)
         self.create_subscription(Imu, "imu/data", self._on_imu, SENSOR_QOS)
         self.diagnostics = Diagnostics(self, self._report)
         self._publish_mode()
@@ -119,15 +120,15 @@ class ConfiguratorNode(Node):
 
     def _home(self, pose, sighting: PoseArray | None) -> None:
         """Take the newest sighting at or before this reading (once), and walk to where the sightings put the goal."""
-        seen_at = math.nan if sighting is None else stamp_to_sec(sighting.header.stamp)
-        if sighting is not None and not abs(seen_at - self.sighting_taken) <= EPS:  # new (time may go back)
+        seen_at = None if sighting is None else stamp_to_sec(sighting.header.stamp)
+        if seen_at is not None and not abs(seen_at - self.sighting_taken) <= EPS:  # new (time may go back)
             self.sighting_taken = seen_at
             marker, problem = sighting_of(sighting)
             if problem is not None:
                 self.sightings["refused"] += 1
                 self.get_logger().error(f"{problem}: ignored", throttle_duration_sec=2.0)
             elif marker is not None:
-                taken = self.homing.add(footprint_to_odom(marker, pose), float(np.hypot(*marker)))
+                taken = self.homing.see(marker, pose)
                 self.sightings["taken" if taken else "not_taken"] += 1
                 if taken and self.homing.taken == self.homing.settings.need and self.machine.goal is not None:
                     moved = float(np.linalg.norm(self.homing.goal - self.homing.anchor))

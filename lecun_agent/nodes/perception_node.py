@@ -77,32 +77,32 @@ class PerceptionNode(Node):
         self.get_logger().warning(f"frame skipped ({reason}): {detail}", throttle_duration_sec=2.0)
 
     def _on_frame(self, stamp: float, msg: Image, inputs: dict, timed_out: bool) -> None:
-        self.sighting_pub.publish(sighting_msg(msg.header.stamp, self._sight(msg, inputs["imu"])))
-        self._encode(msg, inputs)
+        try:
+            rgb, bad = rgb_from_image(msg), None  # (H, W, 3) uint8
+        except ValueError as err:  # encoding other than rgb8/bgr8, or data not matching its size
+            rgb, bad = None, str(err)
+        marker = None if rgb is None else self._sight(rgb, inputs["imu"])
+        self.sighting_pub.publish(sighting_msg(msg.header.stamp, marker))
+        self._encode(msg, rgb, bad, inputs)
 
-    def _sight(self, msg: Image, imu: Imu | None) -> np.ndarray | None:
+    def _sight(self, rgb: np.ndarray, imu: Imu | None) -> np.ndarray | None:
         """The goal marker in this frame, (x, y) m in base_footprint; None when off, not seen or not placeable."""
         if not self.marker.enabled or imu is None or orientation_problem(imu) is not None:
             return None
-        try:
-            rgb = rgb_from_image(msg)
-        except ValueError:
-            return None  # counted by _encode
         o = imu.orientation
         roll, pitch, _ = quat_to_rpy(np.array([o.x, o.y, o.z, o.w]))
         marker = sight_marker(rgb, self.mount, self.marker, roll, pitch)
         self.sightings += marker is not None
         return marker
 
-    def _encode(self, msg: Image, inputs: dict) -> None:
-        """One camera frame with the proprioception of its instant -> agent/latent stamped as the frame."""
+    def _encode(self, msg: Image, rgb: np.ndarray | None, bad: str | None, inputs: dict) -> None:
+        """One camera frame (`rgb`, or None and why it could not be read) with the proprioception of its
+        instant -> agent/latent stamped as the frame."""
         if inputs["joints"] is None or inputs["imu"] is None or inputs["odom"] is None:
             self._skip("waiting", "no joint_states, imu/data or odom at or before the frame yet")
             return
-        try:
-            rgb = rgb_from_image(msg)  # (H, W, 3) uint8
-        except ValueError as err:  # encoding other than rgb8/bgr8, or data not matching its size
-            self._skip("bad_image", str(err))
+        if rgb is None:
+            self._skip("bad_image", bad)
             return
         problem = orientation_problem(inputs["imu"]) or orientation_problem(inputs["odom"])
         if problem is not None:  # read as upright, it would give the world model a latent of a state not there
