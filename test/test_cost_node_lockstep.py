@@ -125,3 +125,26 @@ def test_when_the_sim_runs_on_past_a_tick_without_its_proposal_the_readings_are_
     assert sorted(answers_after(robot, tick - STEP)) == steps
     robot.run(0.5)  # the agent back in step: proposals at ticks, every reading answered
     assert twist(robot.cmds[-1]) == NORMAL
+
+
+def test_a_joint_stream_stamped_in_the_past_still_has_every_instant_answered_and_stops_at_its_timeout(ros):
+    """joint_states arrives stamped 1 s behind (a driver's clock gone back, a relay with a backlog): no
+    reading of the current instants comes, but the IMU and odometry bring each instant, so after one wait
+    for its score every instant is answered by the stop rules. The gait keeps waiting for each answer, so
+    the stop falls at the step the stream's timeout runs out, in sim time, however loaded the machine
+    (before, no instant was answered and the gait ran on without the guardrail, by wall time)."""
+    cost, robot = ros
+    robot.run(TICK - (robot.t % TICK) + STEP)  # one step past a tick, walking
+    assert twist(robot.cmds[-1]) == NORMAL
+    last, timeout = robot.t, cost.guard.config.timeout_joint_states
+    while robot.t < last + timeout + 3 * STEP:
+        robot.step(stamp_of={"joint_states": round(robot.t + STEP - 1.0, 9)})
+    answers = answers_after(robot, last)
+    steps = [round(last + STEP * (i + 1), 6) for i in range(len(answers))]
+    assert sorted(answers) == steps and steps[-1] == pytest.approx(robot.t)  # every instant, none skipped
+    stops = [t for t in steps if answers[t][-1] == (0.0, 0.0, 0.0)]
+    assert stops and stops == steps[steps.index(stops[0]):]  # stopped, and stays stopped
+    assert last + timeout - 1e-6 <= stops[0] <= last + timeout + STEP + 1e-6
+    assert "stale:joint_states" in cost.guard.last.reasons
+    robot.run(0.5)  # the stream in step again: walking
+    assert twist(robot.cmds[-1]) == NORMAL

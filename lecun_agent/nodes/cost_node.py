@@ -10,9 +10,14 @@ then `Guardrail.decide` judges it at its own stamp (or the time, if later: the n
 newest trusted reading); one stamped further ahead of that time than `future_tolerance_s` is
 refused at once (no reading of its instant can come yet). Between proposals the stop rules are
 re-checked (they can stop the robot, never start it): in real time on a node-clock timer, at the
-time now; in lock-step (`sync_tick_s` > 0) at every joint reading, and a reading at a tick waits
-for the tick's proposal; and on the node-clock timer too once the clock has run half a tick past
-the newest reading answered (the loop went on without this node's answers: a fault).
+time now; in lock-step (`sync_tick_s` > 0) at every instant of the body's readings, once its joint
+reading is scored, and an instant at a tick waits for the tick's proposal; and on the node-clock
+timer too once the clock has run half a tick past the newest instant answered (the loop went on
+without this node's answers: a fault). An instant is known from its first trusted reading of any
+kind, so a joint stream that falls silent or arrives stamped in the past costs one wait for its
+score (`sync_timeout_s`) and then the instants go on being answered by the stop rules: the gait
+keeps waiting for each answer, and the stop comes when the stream's timeout runs out in sim time,
+however loaded the machine.
 Every `cmd_vel` carries the instant its decision was made for: a proposal's stamp (its agent
 tick), or the time a re-check was made at (lock-step: the reading's stamp). In lock-step the gait
 waits for the answer to each reading, so which control step a stop reaches never depends on when
@@ -76,11 +81,12 @@ class CostNode(Node):
         guard = p.declare_settings(GuardrailConfig, "guardrail.")
         urdf = p.declare("urdf", "", "URDF with joint limits and mass; empty = the package's")
         sync_s = p.declare("sync_timeout_s", SYNC_TIMEOUT_S, "wall seconds to wait for the readings (and plan) of a "
-                           "proposal's instant, or in lock-step for a tick's proposal, before going on without "
-                           "them (counted)", low=0.05, high=60.0)
+                           "proposal's instant, or in lock-step for a tick's proposal or an instant's joint reading, "
+                           "before going on without them (counted)", low=0.05, high=60.0)
         tick_s = p.declare("sync_tick_s", 0.0, "lock-step simulation: the agent tick period (1 / camera rate), s. "
-                           "Every joint reading is then answered on cmd_vel, stamped with it: at a tick by the "
-                           "tick's judged proposal, between ticks by the stop rules re-checked at it (and at "
+                           "Every instant of the body's readings is then answered on cmd_vel, stamped with it: "
+                           "at a tick by the tick's judged proposal, between ticks by the stop rules re-checked at "
+                           "it (and at "
                            "guardrail.rate_hz on the node clock once it runs half a tick past the newest answer). "
                            "0 = real time: the stop rules are re-checked at guardrail.rate_hz", low=0.0, high=1.0)
         plans = p.declare("expect_plans", False, "the agent publishes agent/plan_costs with every proposal "
@@ -118,9 +124,10 @@ class CostNode(Node):
         self.tick = tick_s
         self.judged = -np.inf  # lock-step: the newest instant a proposal was judged for
         self.waived = -np.inf  # lock-step: a tick whose proposal did not come in time
-        self.answered = -np.inf  # lock-step: the newest reading answered
-        if self.tick > 0:
-            self.answers = TickGate(self, (), sync_s, self._answer, also_ready=self._tick_judged)
+        self.answered = -np.inf  # lock-step: the newest instant answered
+        self.instant = -np.inf  # lock-step: the newest instant of the body's readings
+        if self.tick > 0:  # every instant is answered once its joint reading is scored (or given up on)
+            self.answers = TickGate(self, ("scored",), sync_s, self._answer, also_ready=self._tick_judged)
         self.create_timer(1.0 / guard.rate_hz, self._check)
         self.diagnostics = Diagnostics(self, self._report)
         self.get_logger().info(f"cost terms {', '.join(self.cost.term_names)}; weights {self.cost.weights}")
@@ -162,11 +169,14 @@ class CostNode(Node):
         if problem is not None:
             self.get_logger().error(f"{source} stamped {stamp:.3f} refused: {problem}", throttle_duration_sec=2.0)
         self.readings.input(source, stamp, msg if trusted else None)
+        if trusted:
+            self._new_instant(stamp, msg.header.stamp)
 
     def _on_joints(self, msg: JointState) -> None:
         stamp, now = sec(msg.header.stamp), self._now()
         problem = message_problem(msg)
         if self.guard.seen("joint_states", stamp, now, problem):
+            self._new_instant(stamp, msg.header.stamp)
             self.readings.event(stamp, msg)
         else:  # refused (untrusted or from the future), and done with: no proposal waits for it
             self.get_logger().error(f"joint_states stamped {stamp:.3f} refused at t={now:.3f}: "
@@ -174,7 +184,8 @@ class CostNode(Node):
             self.proposals.input("scored", min(stamp, now), None)
             if self.tick > 0:  # the gait waits for an answer to this reading too: a stop
                 answered = min(stamp, self._time())
-                self.answers.event(answered, sec_to_stamp(answered))
+                self._new_instant(answered, sec_to_stamp(answered))
+                self.answers.input("scored", answered, None)
 
     def _score(self, stamp: float, joints: JointState, latest: dict, timed_out: bool) -> None:
         """One joint reading with the IMU, odometry and contacts of its instant; then its proposal may go."""
@@ -183,7 +194,16 @@ class CostNode(Node):
         finally:
             self.proposals.input("scored", stamp, None)
             if self.tick > 0:
-                self.answers.event(stamp, joints.header.stamp)
+                offered_again = stamp <= self.answered + EPS  # (start-up) its answer may have been lost
+                self.answers.input("scored", stamp, None)
+                if offered_again:
+                    self._answer(stamp, joints.header.stamp, {}, timed_out=False)
+
+    def _new_instant(self, stamp: float, stamp_msg) -> None:
+        """Lock-step: the first trusted reading of a newer instant makes it one to answer (the gait waits for it)."""
+        if self.tick > 0 and stamp > self.instant:
+            self.instant = stamp
+            self.answers.event(stamp, stamp_msg)
 
     def _score_reading(self, stamp: float, joints: JointState, latest: dict) -> None:
         if latest["imu"] is None or latest["odom"] is None:
@@ -248,7 +268,7 @@ class CostNode(Node):
         return stamp - max(self.judged, self.waived) < self.tick - EPS
 
     def _answer(self, stamp: float, stamp_msg, _inputs: dict, timed_out: bool) -> None:
-        """Lock-step: answer the joint reading at `stamp` on cmd_vel, unless the tick's proposal did."""
+        """Lock-step: answer the instant `stamp` on cmd_vel, unless the tick's proposal did."""
         self.answered = max(self.answered, stamp)
         if timed_out and not self._tick_judged(stamp):
             self.waived = stamp  # the tick's proposal did not come: the stop rules answer, and we go on
