@@ -133,7 +133,7 @@ def twist(msg: TwistStamped) -> tuple[float, float, float]:
     return (msg.twist.linear.x, msg.twist.linear.y, msg.twist.angular.z)
 
 
-def wait_for(predicate, timeout: float = 10.0) -> None:
+def wait_for(predicate, timeout: float = 30.0) -> None:
     end = time.time() + timeout
     while time.time() < end:
         if predicate():
@@ -182,7 +182,7 @@ def normal(ros):
     return cost, robot
 
 
-def call(node: Node, kind, name: str, request, timeout: float = 5.0):
+def call(node: Node, kind, name: str, request, timeout: float = 30.0):
     client = node.create_client(kind, name)
     try:
         assert client.wait_for_service(timeout_sec=timeout), f"service {name} not available"
