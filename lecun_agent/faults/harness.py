@@ -20,7 +20,7 @@ from pathlib import Path
 from lecun_agent.episodes.goal import GoalRules
 from lecun_agent.sim.episode_log import load_truth
 from lecun_agent.stack.description import StackOptions
-from lecun_agent.stack.episode import episode_arena, run_episode
+from lecun_agent.stack.episode import EpisodeNotStarted, episode_arena, run_episode
 
 from . import DEFAULT_AGENT
 from .catalog import Fault
@@ -47,21 +47,31 @@ def run_fault(fault: Fault, out: Path, short_waits: bool = True, agent: str = DE
 
     A run in which the harness did not hear the robot walking before the fault started tested nothing it
     can judge: the stack never got going (a relay that heard nothing of its topic in the whole episode:
-    a DDS match that came late or never), or the harness heard the commands late. It is started again,
-    up to START_ATTEMPTS in all, each such attempt's folder kept beside as `<folder>.attempt<k>`; the
-    row counts the restarts in `start_retries`.
+    a DDS match that came late or never), or the harness heard the commands late. So is one that did not
+    start at all (a node that crashed before the first step: cost_node died of a SIGSEGV in its start-up
+    once, on two cores busy with an eval, and that ended the whole table). Either is started again, up to
+    START_ATTEMPTS in all, each such attempt's folder kept beside as `<folder>.attempt<k>`; the row
+    counts the restarts in `start_retries`, and a start that fails every time is raised.
 
     short_waits: the harness's lock-step waits (injector.SYNC_TIMEOUTS_S), else the nodes' defaults.
     """
     for attempt in range(1, START_ATTEMPTS + 1):
-        row = _run_once(fault, out, short_waits, agent, retries=attempt - 1)
-        if row["walked_before_fault"] or attempt == START_ATTEMPTS:
-            break
+        try:
+            row = _run_once(fault, out, short_waits, agent, retries=attempt - 1)
+        except EpisodeNotStarted as err:
+            if attempt == START_ATTEMPTS:
+                raise
+            why = str(err)
+        else:
+            if row["walked_before_fault"] or attempt == START_ATTEMPTS:
+                break
+            why = "the robot never walked before the fault"
         kept = out.with_name(f"{out.name}.attempt{attempt}")
         shutil.rmtree(kept, ignore_errors=True)
-        out.rename(kept)
-        log.warning("%s: the robot never walked before the fault (attempt %d of %d, kept as %s): starting it again",
-                    fault.name, attempt, START_ATTEMPTS, kept)
+        if out.exists():
+            out.rename(kept)
+        log.warning("%s: %s (attempt %d of %d, kept as %s): starting it again", fault.name, why, attempt,
+                    START_ATTEMPTS, kept)
     return row
 
 
