@@ -13,13 +13,13 @@ re-checked (they can stop the robot, never start it): in real time on a node-clo
 time now; in lock-step (`sync_tick_s` > 0) at every instant of the body's readings, once its joint
 reading is scored, and an instant at a tick waits for the tick's proposal; and on the node-clock
 timer too once the clock has run half a tick past the newest instant answered (the loop went on
-without this node's answers: a fault). An instant is known from its first trusted reading of any
-kind, so a joint stream that falls silent or arrives stamped in the past costs one wait for its
+without this node's answers: a fault). An instant is known from its first trusted joint, IMU or
+odometry reading, so a joint stream that falls silent or arrives stamped in the past costs one wait for its
 score (`sync_timeout_s`) and then the instants go on being answered by the stop rules: the gait
 keeps waiting for each answer, and the stop comes when the stream's timeout runs out in sim time,
 however loaded the machine.
 Every `cmd_vel` carries the instant its decision was made for: a proposal's stamp (its agent
-tick), or the time a re-check was made at (lock-step: the reading's stamp). In lock-step the gait
+tick), or the time a re-check was made at (lock-step: the instant's stamp). In lock-step the gait
 waits for the answer to each reading, so which control step a stop reaches never depends on when
 it arrived (the in-process runner does the same). Weights are the run-time parameters
 weights.<term>; everything else is read-only. The cost as it stands (weights, terms.*, veto.*) is
@@ -86,8 +86,8 @@ class CostNode(Node):
         tick_s = p.declare("sync_tick_s", 0.0, "lock-step simulation: the agent tick period (1 / camera rate), s. "
                            "Every instant of the body's readings is then answered on cmd_vel, stamped with it: "
                            "at a tick by the tick's judged proposal, between ticks by the stop rules re-checked at "
-                           "it (and at "
-                           "guardrail.rate_hz on the node clock once it runs half a tick past the newest answer). "
+                           "it (and at guardrail.rate_hz on the node clock once it runs half a tick past the newest "
+                           "answer). "
                            "0 = real time: the stop rules are re-checked at guardrail.rate_hz", low=0.0, high=1.0)
         plans = p.declare("expect_plans", False, "the agent publishes agent/plan_costs with every proposal "
                           "(the planner does): judge each proposal with its plan")
