@@ -72,8 +72,9 @@ class WorldModelAdapter:
     (2.2 against 1.5 ms for the 16 steps of a 9-candidate check).
     feature_names: heads to compute (None: all the model has); the planner needs those its cost
     terms read. contact_force_n: the force a certain predicted contact counts as (body_contact_force
-    = max(the regression head, P(contact) * contact_force_n)). feature_heads: a narrower MLP
-    distilled from the model's feature heads (actor/feature_heads.py) that `features` runs unless
+    = max(the regression head, P(contact) * contact_force_n)). feature_heads: search heads, one
+    small MLP distilled from the model's feature heads and planning head (actor/feature_heads.py:
+    features, then the twist and the contact logit) that `features` runs unless
     `exact`; None: the model's own heads always.
     """
 
@@ -101,9 +102,6 @@ class WorldModelAdapter:
         self._value = model.value if dtype == torch.float32 else copy.deepcopy(model.value).to(dtype)
         self._heads, self._names, self._mean, self._std = self._select_heads(model, feature_names, model.heads)
         self._heads = self._heads.to(dtype) if self._heads is not None else None
-        self._search_heads = None  # the heads `features` runs unless exact: a narrow stand-in, else the model's
-        if feature_heads is not None and self._heads is not None:
-            self._search_heads = self._select_heads(model, feature_names, feature_heads)[0].to(dtype)
         # The planning head gives the twist (its first 3 outputs, the model's one twist) and the
         # probability of a body contact during the step (output 3), which the contact regression
         # head smooths away: a contact is rare, so its regression predicts a fraction of its force.
@@ -115,6 +113,13 @@ class WorldModelAdapter:
         self._twist_wanted = feature_names is None or TWIST in feature_names
         self.contact_force_n = contact_force_n
         self._contact = feature_names is None or CONTACT_FORCE in feature_names
+        # The search heads `features` runs unless exact: one stand-in for both MLPs above, its outputs cut to
+        # the features wanted and the planning head's four; None: the world model's own heads always.
+        self._search_heads = None
+        if feature_heads is not None:
+            width = sum(w for name, w in model.cfg.head_features.items() if name != TWIST)
+            rows = _head_rows(model, feature_names) + list(range(width, width + 4))
+            self._search_heads = _cut_last(feature_heads, rows).to(dtype)
 
     # ---- PlanningModel ---------------------------------------------------------------------
     @torch.no_grad()
@@ -133,20 +138,24 @@ class WorldModelAdapter:
     @torch.no_grad()
     def features(self, s: torch.Tensor, every: int = 1, exact: bool = False) -> Features:
         out, x = {}, s.to(self.dtype)
-        if self._heads is not None:  # the wide feature heads: strided; the planning head below: every step
-            heads = self._heads if exact or self._search_heads is None else self._search_heads
-            flat = along_steps(heads, x, every) * self._std + self._mean  # (..., F')
+        if exact or self._search_heads is None:  # the world model's wide feature heads strided, its planning head not
+            flat = None if self._heads is None else along_steps(self._heads, x, every)
+            plan = None if self._plan is None else self._plan(x).float()
+        else:  # the search heads: one pass for both, strided
+            both = along_steps(self._search_heads, x, every)
+            flat, plan = (both[..., :-4] if self._heads is not None else None), both[..., -4:]
+        if flat is not None:
+            flat = flat * self._std + self._mean  # (..., F')
             i = 0
             for name, width in self._names:
                 part = flat[..., i : i + width]
                 out[name] = part.squeeze(-1) if width == 1 else part
                 i += width
-        if self._plan is not None:
-            raw = self._plan(x).float()
+        if plan is not None:
             if self._twist_wanted:
-                out[TWIST] = raw[..., :3] * self._twist_std + self._twist_mean  # (..., 3)
+                out[TWIST] = plan[..., :3] * self._twist_std + self._twist_mean  # (..., 3)
             if self._contact:  # the expected body contact force: a likely contact counts as contact_force_n
-                expected = torch.sigmoid(raw[..., 3]) * self.contact_force_n
+                expected = torch.sigmoid(plan[..., 3]) * self.contact_force_n
                 out[CONTACT_FORCE] = torch.maximum(out[CONTACT_FORCE], expected) if CONTACT_FORCE in out else expected
         return out
 
@@ -160,21 +169,29 @@ class WorldModelAdapter:
         """`net`, a feature-head MLP (every feature but the twist, as model.heads), with its last layer
         cut to `names`, their (name, width) list and normalisers; None for the MLP when no such
         feature is asked."""
-        spec = model.cfg.head_features
-        wanted = set(spec) if names is None else set(names)
-        rows, stats, layout, row, col = [], [], [], 0, 0  # row: heads output, col: feature_mean index
-        for name, width in spec.items():
-            if name != TWIST:
-                if name in wanted:
-                    rows += range(row, row + width)
-                    stats += range(col, col + width)
-                    layout.append((name, width))
-                row += width
-            col += width
+        layout = [(name, w) for name, w in model.cfg.head_features.items()
+                  if name != TWIST and (names is None or name in names)]
+        rows = _head_rows(model, names)
         if not rows:
             return None, layout, None, None
-        idx = torch.as_tensor(stats)
+        cols, col = [], 0  # feature_mean holds every feature, the twist included, in head_features' order
+        for name, width in model.cfg.head_features.items():
+            if name != TWIST and (names is None or name in names):
+                cols += range(col, col + width)
+            col += width
+        idx = torch.as_tensor(cols)
         return _cut_last(net, rows), layout, model.feature_mean[idx].clone(), model.feature_std[idx].clone()
+
+
+def _head_rows(model: WorldModel, names: Sequence[str] | None) -> list[int]:
+    """The rows of model.heads' output (every head feature but the twist) that hold `names` (None: all)."""
+    rows, row = [], 0
+    for name, width in model.cfg.head_features.items():
+        if name != TWIST:
+            if names is None or name in names:
+                rows += range(row, row + width)
+            row += width
+    return rows
 
 
 def along_steps(net: nn.Module, x: torch.Tensor, every: int) -> torch.Tensor:

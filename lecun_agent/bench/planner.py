@@ -31,8 +31,8 @@ achieved / limit.
 The grid: quick = N=512, H=16 at the shipped latent size; full = N in {128, 512, 2048} x H in
 {8, 16, 32} x D in {32, 64, 128} (D other than the shipped one: random-weight world models of the
 shipped sizes, which time the same as trained ones). The planning model is the actor's default path
-with the narrow feature heads the actor loads beside the shipped checkpoint (random ones of the same
-width for the other sizes), for every implementation alike.
+with the search heads the actor loads beside the shipped checkpoint (random ones of the same
+shape for the other sizes), for every implementation alike.
 """
 
 from __future__ import annotations
@@ -327,12 +327,12 @@ def _plain_vs_ours(model, planner: Planner, goal: torch.Tensor, seed: int, sampl
 
 # ---- the section --------------------------------------------------------------------------------
 def _models(quick: bool):
-    """(world model, origin, narrow feature heads or None): the shipped checkpoint with the heads the actor
-    loads beside it, and random-weight models of the other sizes with random heads of the same width."""
+    """(world model, origin, search heads or None): the shipped checkpoint with the heads the actor loads
+    beside it, and random-weight models of the other sizes with random heads of the same shape."""
     from lecun_agent.actor.actor import ActorSettings, feature_heads
+    from lecun_agent.actor.feature_heads import search_net
     from lecun_agent.world_model.checkpoint import load_checkpoint
     from lecun_agent.world_model.config import WorldModelConfig
-    from lecun_agent.world_model.layers import mlp
     from lecun_agent.world_model.model import WorldModel
 
     shipped = load_checkpoint()[0]
@@ -344,8 +344,8 @@ def _models(quick: bool):
         if d != shipped.cfg.latent_dim:
             torch.manual_seed(0)
             cfg = WorldModelConfig.from_dict({**shipped.cfg.to_dict(), "latent_dim": d})
-            narrow = None if heads is None else mlp(d, heads[0].out_features, heads[-1].out_features).eval()
-            yield WorldModel(cfg).eval(), "random weights", narrow
+            search = None if heads is None else search_net(d, heads[0].out_features, heads[-1].out_features).eval()
+            yield WorldModel(cfg).eval(), "random weights", search
 
 
 def acceptance(rows: list[dict], n: int = ACCEPT_N, h: int = ACCEPT_H) -> dict:

@@ -194,10 +194,10 @@ def summary_text(res: dict, h: str) -> str:
 DISTILL_SEED_START = 1000  # distillation seeds start here, apart from eval's 0-19
 
 
-def _add_planner_episodes(p, seed_start: int, seeds_help: str) -> None:
+def _add_planner_episodes(p, seed_start: int, seeds_help: str, episodes: int = 30) -> None:
     """The arguments of a command that learns from the planner's seeded goal episodes."""
     p.add_argument("--checkpoint", default="", help="world-model checkpoint directory; empty = the shipped default")
-    p.add_argument("--episodes", type=int, default=30, help="goal episodes the planner runs (one seed each)")
+    p.add_argument("--episodes", type=int, default=episodes, help="goal episodes the planner runs (one seed each)")
     p.add_argument("--seed-start", type=int, default=seed_start, help=seeds_help)
 
 
@@ -235,13 +235,16 @@ HEADS_SEED_START = 2000  # heads distillation seeds: apart from eval's 0-19 and 
 
 
 def add_distill_heads(sub) -> None:
-    p = sub.add_parser("distill-heads", help="distil narrow feature heads for the planner's samples from the world "
-                       "model's, on latents the planner meets in seeded goal episodes; writes planning_heads.pt "
-                       "next to the world model, where actor_node looks for it")
+    p = sub.add_parser("distill-heads", help="distil the search heads the planner scores its samples with (one small "
+                       "MLP for the world model's feature heads and its planning head's twist and contact), on "
+                       "latents the planner meets in seeded goal episodes; writes planning_heads.pt next to the "
+                       "world model, where actor_node looks for it")
+    # 90 episodes (about 9,000 latents): on 80 in-process seeds the heads fitted on 30 walked into a block
+    # and fell once, those fitted on 90 did not (docs/actor.md, "Search heads")
     _add_planner_episodes(p, HEADS_SEED_START,
-                          "first seed (eval uses 0-19, mode-1 distillation 1000-; keep them apart)")
-    p.add_argument("--hidden", type=int, default=128, help="hidden width of the narrow heads")
-    p.add_argument("--steps", type=int, default=6000, help="optimiser steps")
+                          "first seed (eval uses 0-19, mode-1 distillation 1000-; keep them apart)", episodes=90)
+    p.add_argument("--hidden", type=int, default=128, help="hidden width of the search heads")
+    p.add_argument("--steps", type=int, default=12000, help="optimiser steps")
     p.add_argument("--out", type=Path, default=None, help="heads file; default <checkpoint>/planning_heads.pt")
     p.set_defaults(func=_run_distill_heads)
 
@@ -263,7 +266,8 @@ def _run_distill_heads(args) -> int:
     save_feature_heads(out, heads, actor.model, info)
     r2 = ", ".join(f"{k} {v:.3f}" for k, v in info["heldout_r2"].items())
     print(f"wrote {out}: hidden {info['hidden']}, {info['latents']} latents from {info['episodes']} episodes "
-          f"(planner success {info['planner_success_rate']:.0%}); held-out R^2 {r2}")
+          f"(planner success {info['planner_success_rate']:.0%}); held-out R^2 {r2}; contact agreement "
+          f"{info['heldout_contact_agreement']:.1%}")
     return 0
 
 
@@ -277,7 +281,7 @@ def add_select(sub) -> None:
                    "lecun_agent/checkpoints/default)")
     p.add_argument("--episodes", type=int, default=100, help="validation goal episodes per checkpoint (one seed each)")
     p.add_argument("--seed-start", type=int, default=SELECT_SEED_START,
-                   help="first validation seed (eval uses 0-19, mode 1 1000-, the narrow heads 2000-; keep them apart)")
+                   help="first validation seed (eval uses 0-19, mode 1 1000-, the search heads 2000-; keep them apart)")
     p.add_argument("--workers", type=int, default=1, help="parallel episode processes")
     p.add_argument("--goal-slack", type=int, default=2,
                    help="goals a candidate may reach fewer than the best and still win on touches")

@@ -1,11 +1,11 @@
-"""Distil the planner's narrow feature heads: run the planner on seeded goal episodes, keep the
-latents it met, fit the heads on rollouts from them (actor/feature_heads.py).
+"""Distil the planner's search heads: run the planner on seeded goal episodes, keep the latents it
+met, fit the heads on rollouts from them (actor/feature_heads.py).
 
     latents, stats = collect_latents(actor, seeds)
     heads, info = distill_planning_heads(actor, seeds)   # both; save with save_feature_heads
 
 The planner collecting the latents scores with the world model's own heads, so the result does not
-depend on earlier narrow heads. Use seeds the evaluation does not (eval runs 0-19).
+depend on earlier search heads. Use seeds the evaluation does not (eval runs 0-19).
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ def collect_latents(actor: Actor, seeds: Sequence[int], max_seconds: float = flo
     return torch.stack(latents), stats
 
 
-def distill_planning_heads(actor: Actor, seeds: Sequence[int], hidden: int = 128, steps: int = 6000,
+def distill_planning_heads(actor: Actor, seeds: Sequence[int], hidden: int = 128, steps: int = 12000,
                            max_seconds: float = float("inf")) -> tuple[nn.Sequential, dict]:
-    """Collect the planner's latents on `seeds`, fit narrow heads on them -> (heads, info for the file)."""
+    """Collect the planner's latents on `seeds`, fit search heads on them -> (heads, info for the file)."""
     latents, info = collect_latents(actor, seeds, max_seconds)
     cfg = actor.planner.cfg
     start = time.perf_counter()
