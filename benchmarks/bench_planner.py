@@ -7,7 +7,7 @@ option alike (Option and interleave are lecun_agent/bench/planner.py's, the `pla
 `lecun-agent bench`, which sets the planner against pytorch-mppi and TorchRL), and printed as
 distributions (p50/p99 over repeats) and ratios:
   paths    every planning path (actor/presets.py) at N=512, H=16 on the shipped checkpoint with the
-           world model's feature heads, the default path with the narrow heads the actor loads
+           world model's feature heads, the default path with the search heads the actor loads
            (planning_heads.pt, actor/feature_heads.py), and that with the feature heads on every
            2nd / 4th sampled step (head_stride):
            ms per replanning, its phases, matmul GFLOP per plan, achieved GFLOP/s, and the
@@ -15,7 +15,7 @@ distributions (p50/p99 over repeats) and ratios:
   rollout  today's open-loop rollout (WorldModel.rollout + cost_heads) at the same N and H
   plain    one MPPI iteration that loops over samples (actor/plain.py), same model and cost
   mode1    the mode-1 policy, one state (what a fallback costs) and a batch of N
-  grid     the chosen path (default: the actor's, narrow heads included) over N x H
+  grid     the chosen path (default: the actor's, search heads included) over N x H
   sizes    random-weight world models: latent {32, 64} x hidden {128, 256} x members {1, 2, 4},
            paths "ensemble" (every member for every sample) and "member" / "member-bf16"
   tail     (only when named) where the p99 comes from: the default path planned 300 times back to back;
@@ -70,7 +70,7 @@ def bench_paths(model, student, heads, args) -> list[dict]:
     pm, over = planning_path(model, DEFAULT_PATH, feature_heads=heads)  # as the actor plans
     shipped = resolve_path(DEFAULT_PATH)
     if heads is not None:
-        options.append(Option(f"{shipped} narrow heads", pm, PlannerConfig(samples=512, horizon=16, **over)))
+        options.append(Option(f"{shipped} search heads", pm, PlannerConfig(samples=512, horizon=16, **over)))
     for stride in (2, 4):  # fewer head passes: the feature heads on every 2nd / 4th step
         options.append(Option(f"{shipped} heads/{stride}", pm,
                               PlannerConfig(samples=512, horizon=16, head_stride=stride, **over)))
@@ -259,7 +259,7 @@ def main() -> None:
     p.add_argument(
         "--student", type=Path, default=None, help="distilled student (planner_quality.py distill)"
     )
-    p.add_argument("--heads", default="", help="narrow feature heads file for the default path; empty = the "
+    p.add_argument("--heads", default="", help="search heads file for the default path; empty = the "
                    "actor's (planning_heads.pt beside the checkpoint when there is one); none = the world model's")
     p.add_argument("--path", default=DEFAULT_PATH, help="path for the grid and the plain loop")
     p.add_argument("--quick", action="store_true")

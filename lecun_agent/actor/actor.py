@@ -62,8 +62,8 @@ class ActorSettings:
                         choices=(AUTO, *PATHS))
     policy_file: str = setting("", "mode-1 policy (lecun-agent distill); empty = mode1.pt in the checkpoint "
                                "directory when there is one")
-    heads_file: str = setting("", "narrow feature heads the samples are scored with (lecun-agent distill-heads; "
-                              "the final check uses the world model's own); empty = planning_heads.pt in the "
+    heads_file: str = setting("", "search heads the samples are scored with (lecun-agent distill-heads; the "
+                              "final check uses the world model's own); empty = planning_heads.pt in the "
                               "checkpoint directory when there is one; 'none' = the world model's heads always")
 
 
@@ -145,7 +145,7 @@ def mode1_policy(settings: ActorSettings, checkpoint: str, model: WorldModel) ->
 
 
 def heads_path(settings: ActorSettings, checkpoint: str) -> Path | None:
-    """Where the actor's narrow feature heads are: `heads_file`, else planning_heads.pt in the checkpoint
+    """Where the actor's search heads are: `heads_file`, else planning_heads.pt in the checkpoint
     directory; None for 'none'."""
     if settings.heads_file == "none":
         return None
@@ -153,7 +153,7 @@ def heads_path(settings: ActorSettings, checkpoint: str) -> Path | None:
 
 
 def feature_heads(settings: ActorSettings, checkpoint: str, model: WorldModel) -> nn.Sequential | None:
-    """The actor's narrow feature heads: `heads_file` (must load), else planning_heads.pt beside the
+    """The actor's search heads: `heads_file` (must load), else planning_heads.pt beside the
     checkpoint when it exists, else None (the world model's heads). Heads distilled from another world
     model raise ValueError, saying so."""
     path = heads_path(settings, checkpoint)
@@ -164,7 +164,7 @@ def feature_heads(settings: ActorSettings, checkpoint: str, model: WorldModel) -
 
 def load_actor(checkpoint: str = "", parameters: dict | None = None) -> Actor:
     """An Actor as actor_node builds one, outside ROS: `parameters` are actor_node's (`mode`, `path`,
-    `policy_file`, `heads_file`, `planner.<field>`); the mode-1 policy and the narrow feature heads are
+    `policy_file`, `heads_file`, `planner.<field>`); the mode-1 policy and the search heads are
     loaded when their files exist."""
     params = parameters or {}
     unknown = [k for k in params if k not in {f.name for f in fields(ActorSettings)} and not k.startswith("planner.")]

@@ -8,7 +8,7 @@ benchmarks/bench_planner.py measures each one.
   penalty           every member for every sample, spread penalised at every step
   member            member 0 for all samples; the full ensemble re-scores the mean and the elites
   member-bf16       the same with bfloat16 matmuls on the fast path
-The ensemble and member paths score the samples with distilled narrow feature heads when given
+The ensemble and member paths score the samples with distilled search heads when given
 (actor/feature_heads.py) and the final check with the world model's own.
   student           a distilled small dynamics + heads for all samples; ensemble check on elites
   student-bf16
@@ -66,7 +66,7 @@ def planning_path(
     model: WorldModel, name: str, student: StudentNet | None = None, dt: float = 0.1,
     contact_force_n: float = CONTACT_FORCE_N, feature_heads: nn.Sequential | None = None,
 ) -> tuple[PlanningModel, dict[str, Any]]:
-    """-> (planning model, PlannerConfig overrides) for path `name`; `feature_heads` (narrow heads the
+    """-> (planning model, PlannerConfig overrides) for path `name`; `feature_heads` (search heads the
     samples are scored with) applies to the ensemble and member paths."""
     name = resolve_path(name)
     if name not in PATHS:

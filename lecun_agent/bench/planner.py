@@ -446,7 +446,7 @@ def run(quick: bool, out: Path) -> dict:
 def section(out: Path, models, cells: Sequence[tuple[int, int]], *, repeats: int, plain_repeats: int, warmup: int = 3,
             impls: Sequence[str] = IMPLS, accept: tuple[int, int] = (ACCEPT_N, ACCEPT_H),
             accept_repeats: int = ACCEPT_REPEATS) -> dict:  # fmt: skip
-    """The toy check, then every (N, H) cell on every (world model, origin, narrow heads) of `models`, one
+    """The toy check, then every (N, H) cell on every (world model, origin, search heads) of `models`, one
     thread; every implementation plans through the same planning model."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

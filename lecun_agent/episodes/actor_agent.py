@@ -4,7 +4,7 @@ The same encoder call as perception_node and the same `Actor.act` as actor_node,
 goal episode (in_process.py) plans like the ROS stack does (the rate limit starts from the previous
 proposal there too), minus the plan veto (the in-process guardrail gets no plan costs). Used to
 tune the planner and, through `run_actor_episodes`, to collect what the distillations learn from
-(mode 1: the planner's choices; the narrow feature heads: the latents it met).
+(mode 1: the planner's choices; the search heads: the latents it met).
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 
-SELECT_SEED_START = 4000  # apart from eval's 0-19, mode 1's 1000- and the narrow heads' 2000-
+SELECT_SEED_START = 4000  # apart from eval's 0-19, mode 1's 1000- and the search heads' 2000-
 
 
 @dataclass
@@ -89,7 +89,7 @@ def select_checkpoint(checkpoints: list[str], seeds: list[int], workers: int = 1
                       ) -> tuple[list[CandidateScore], float]:
     """Every checkpoint's full agent on every seed (one episode per job, over `workers` processes) ->
     (ranked scores, wall seconds). `on_row(checkpoint, row)` sees each episode as it finishes, so an
-    interrupted run keeps what it measured. A checkpoint that does not load, one without its narrow
+    interrupted run keeps what it measured. A checkpoint that does not load, one without its search
     heads or mode 1, or one named twice, fails here, before any episode runs."""
     if not checkpoints or not seeds:
         raise ValueError("select needs at least one checkpoint and one seed")
@@ -107,7 +107,7 @@ def select_checkpoint(checkpoints: list[str], seeds: list[int], workers: int = 1
         agents[c] = actor_agent(load_actor(c))
         lacking = [p.name for p in (heads_path(defaults, c), policy_path(defaults, c)) if not p.exists()]
         if lacking:  # the actor runs without them, and would be ranked as a different agent
-            raise ValueError(f"{c}: no {' or '.join(lacking)}; select compares full agents, so give it its narrow "
+            raise ValueError(f"{c}: no {' or '.join(lacking)}; select compares full agents, so give it its search "
                              "heads and mode 1 first (lecun-agent distill-heads, then lecun-agent distill)")
     if workers == 1:
         _AGENTS.update(agents)

@@ -105,7 +105,7 @@ class ActorNode(Node):
 
     # ---- inputs -----------------------------------------------------------------------------
     def _build(self, model: WorldModel, spec: DatasetSpec) -> None:
-        """A (re)loaded checkpoint: a new actor on it, with the mode-1 policy and the narrow feature
+        """A (re)loaded checkpoint: a new actor on it, with the mode-1 policy and the search
         heads distilled on it."""
         # A missing policy_file or heads_file, or one distilled on another model, stops the node, saying why.
         checkpoint = self.params["checkpoint"]
