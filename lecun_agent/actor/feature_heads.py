@@ -27,13 +27,13 @@ import torch
 from torch import nn
 
 from lecun_agent.actor.distill import relu_mlp, sample_actions
+from lecun_agent.actor.planning_model import PLAN_OUTPUTS
 from lecun_agent.actor.policy import model_fingerprint
 from lecun_agent.actor.sampling import ActionSpace
 from lecun_agent.world_model.model import TWIST, WorldModel
 
 HEADS_FILE = "planning_heads.pt"  # the default name beside a checkpoint, where the actor looks for it
 FORMAT = 2  # 1 (no "format" key): the feature heads only, with LayerNorm and SiLU
-PLAN_OUTPUTS = 4  # the twist (3) and the contact logit, after the features
 
 
 def feature_groups(model: WorldModel) -> list[tuple[str, int]]:

@@ -34,6 +34,9 @@ CONTACT_FORCE = "body_contact_force"
 # What a predicted contact presses with, N: the robot's weight (about 12 kg), i.e. pain 1.0 per step
 # of a certain contact (cost/pain.py counts body contact in body weights).
 CONTACT_FORCE_N = 120.0
+# The planning head's outputs the planner reads: the twist (3) and the contact logit; search heads
+# (actor/feature_heads.py) end with the same four.
+PLAN_OUTPUTS = 4
 
 
 @runtime_checkable
@@ -108,7 +111,7 @@ class WorldModelAdapter:
         self._plan = None
         if feature_names is None or TWIST in feature_names or CONTACT_FORCE in feature_names:
             i = model._twist_at
-            self._plan = _cut_last(model.plan, range(4)).to(dtype)
+            self._plan = _cut_last(model.plan, range(PLAN_OUTPUTS)).to(dtype)
             self._twist_mean, self._twist_std = model.feature_mean[i : i + 3], model.feature_std[i : i + 3]
         self._twist_wanted = feature_names is None or TWIST in feature_names
         self.contact_force_n = contact_force_n
@@ -118,7 +121,7 @@ class WorldModelAdapter:
         self._search_heads = None
         if feature_heads is not None:
             width = sum(w for name, w in model.cfg.head_features.items() if name != TWIST)
-            rows = _head_rows(model, feature_names) + list(range(width, width + 4))
+            rows = _head_rows(model, feature_names) + list(range(width, width + PLAN_OUTPUTS))
             self._search_heads = _cut_last(feature_heads, rows).to(dtype)
 
     # ---- PlanningModel ---------------------------------------------------------------------
@@ -143,7 +146,8 @@ class WorldModelAdapter:
             plan = None if self._plan is None else self._plan(x).float()
         else:  # the search heads: one pass for both, strided
             both = along_steps(self._search_heads, x, every)
-            flat, plan = (both[..., :-4] if self._heads is not None else None), both[..., -4:]
+            flat = both[..., :-PLAN_OUTPUTS] if self._heads is not None else None
+            plan = both[..., -PLAN_OUTPUTS:]
         if flat is not None:
             flat = flat * self._std + self._mean  # (..., F')
             i = 0
