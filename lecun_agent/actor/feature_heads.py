@@ -34,6 +34,9 @@ from lecun_agent.world_model.model import TWIST, WorldModel
 
 HEADS_FILE = "planning_heads.pt"  # the default name beside a checkpoint, where the actor looks for it
 FORMAT = 2  # 1 (no "format" key): the feature heads only, with LayerNorm and SiLU
+# Weight of the contact cross-entropy against the features' and the twist's squared errors; 16 fitted the
+# contact probability closer and touched more on 80 in-process seeds (docs/actor.md, "Search heads").
+CONTACT_WEIGHT = 4.0
 
 
 def feature_groups(model: WorldModel) -> list[tuple[str, int]]:
@@ -63,7 +66,6 @@ def search_net(latent_dim: int, hidden: int, outputs: int) -> nn.Sequential:
 def distill_feature_heads(
     model: WorldModel, latents: torch.Tensor, action_low, action_high, hidden: int = 128, steps: int = 12000,
     batch: int = 128, horizon: int = 16, noise_std: float = 0.4, lr: float = 2e-3, seed: int = 0,
-    contact_weight: float = 4.0,
 ) -> tuple[nn.Sequential, dict]:
     """Fit the stand-in to model.heads and the twist and contact logit of model.plan on member-0 rollouts
     from `latents` (M, D); a tenth of the latents is held out -> (heads, info with the held-out R^2 per
@@ -92,7 +94,7 @@ def distill_feature_heads(
         loss = (((out[..., :width] - features) ** 2) * col_w).sum(-1).mean()
         loss = loss + ((out[..., width : width + 3] - twist) ** 2).mean()
         contact = nn.functional.binary_cross_entropy_with_logits(out[..., -1], torch.sigmoid(logit))
-        loss = loss + contact_weight * contact
+        loss = loss + CONTACT_WEIGHT * contact
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

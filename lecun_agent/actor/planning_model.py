@@ -103,7 +103,7 @@ class WorldModelAdapter:
                      else slice_ensemble(model.dynamics, members)).to(dtype)
         self.ensemble = model.dynamics  # float32: see step_members
         self._value = model.value if dtype == torch.float32 else copy.deepcopy(model.value).to(dtype)
-        self._heads, self._names, self._mean, self._std = self._select_heads(model, feature_names, model.heads)
+        self._heads, self._names, self._mean, self._std = self._select_heads(model, feature_names)
         self._heads = self._heads.to(dtype) if self._heads is not None else None
         # The planning head gives the twist (its first 3 outputs, the model's one twist) and the
         # probability of a body contact during the step (output 3), which the contact regression
@@ -120,7 +120,7 @@ class WorldModelAdapter:
         # the features wanted and the planning head's four; None: the world model's own heads always.
         self._search_heads = None
         if feature_heads is not None:
-            width = sum(w for name, w in model.cfg.head_features.items() if name != TWIST)
+            width = len(_head_rows(model, None))  # the stand-in's feature outputs, before the planning head's
             rows = _head_rows(model, feature_names) + list(range(width, width + PLAN_OUTPUTS))
             self._search_heads = _cut_last(feature_heads, rows).to(dtype)
 
@@ -169,22 +169,20 @@ class WorldModelAdapter:
 
     # ---- helpers --------------------------------------------------------------------------------
     @staticmethod
-    def _select_heads(model: WorldModel, names: Sequence[str] | None, net: nn.Sequential):
-        """`net`, a feature-head MLP (every feature but the twist, as model.heads), with its last layer
-        cut to `names`, their (name, width) list and normalisers; None for the MLP when no such
-        feature is asked."""
-        layout = [(name, w) for name, w in model.cfg.head_features.items()
-                  if name != TWIST and (names is None or name in names)]
+    def _select_heads(model: WorldModel, names: Sequence[str] | None):
+        """model.heads (every feature but the twist) with its last layer cut to `names` (None: all), their
+        (name, width) list and normalisers; None for the MLP when no such feature is asked."""
+        layout, cols, col = [], [], 0  # col: feature_mean's index, which counts the twist too
+        for name, width in model.cfg.head_features.items():
+            if name != TWIST and (names is None or name in names):
+                layout.append((name, width))
+                cols += range(col, col + width)
+            col += width
         rows = _head_rows(model, names)
         if not rows:
             return None, layout, None, None
-        cols, col = [], 0  # feature_mean holds every feature, the twist included, in head_features' order
-        for name, width in model.cfg.head_features.items():
-            if name != TWIST and (names is None or name in names):
-                cols += range(col, col + width)
-            col += width
         idx = torch.as_tensor(cols)
-        return _cut_last(net, rows), layout, model.feature_mean[idx].clone(), model.feature_std[idx].clone()
+        return _cut_last(model.heads, rows), layout, model.feature_mean[idx].clone(), model.feature_std[idx].clone()
 
 
 def _head_rows(model: WorldModel, names: Sequence[str] | None) -> list[int]:
