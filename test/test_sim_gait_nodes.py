@@ -200,9 +200,10 @@ def test_nonfinite_commands_are_ignored_and_reported(probe):
     waits = _fresh_gait_timeouts(probe)
     run_for(probe, 2.0, bad)
     assert np.linalg.norm(base_xy(probe) - start) < 0.03
-    # each still answered its reading: the lock-step barrier held, no wait ran out (a reset gait waits for
-    # every reading until its first command, so a dropped answer would cost a wait at each of the 20 ticks)
-    assert _fresh_gait_timeouts(probe) - waits <= 1
+    # each still answered its reading: the lock-step barrier held (a reset gait waits for every reading
+    # until its first command, so a dropped answer would cost a wait at each of the 20 ticks). The probe
+    # answers each reading itself, so a test process starved of CPU can let a few waits run out: allow 5.
+    assert _fresh_gait_timeouts(probe) - waits <= 5
     probe.spin_until(lambda: _diag_mentions(probe, "gait_node", "non-finite"), 5)
     assert _diag_mentions(probe, "gait_node", "non-finite")
 
