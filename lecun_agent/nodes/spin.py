@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import faulthandler
 import signal
+import sys
 import threading
 from collections.abc import Callable
 
@@ -43,8 +45,10 @@ def spin_node(
     that commands motion could not send its final zero. We take SIGINT/SIGTERM ourselves
     and spin in short slices so a stop request is seen within 0.1 s. The process keeps its freed
     memory (heap.py), so a steady tick does not page-fault its tensors in again, and once the node
-    is built its objects are frozen out of the garbage collector's scans (heap.py).
+    is built its objects are frozen out of the garbage collector's scans (heap.py). A crash in native
+    code (SIGSEGV, SIGABRT, ...) prints every thread's Python stack to stderr, the node's log, first.
     """
+    faulthandler.enable(file=sys.stderr, all_threads=True)
     keep_freed_memory()
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # during start-up: abort at once

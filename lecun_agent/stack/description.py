@@ -23,6 +23,9 @@ TARGETS = ("sim", "robot")
 # down its topics go stale and the guardrail stops the robot, so a respawn is safe.
 STOP_STACK_ON_CRASH = ("sim_node", "gait_node", "cost_node", "replay_driver_node")
 RESPAWN_DELAY_S = 1.0
+# Every node process's extra environment. PYTHONFAULTHANDLER: a crash in native code (a SIGSEGV in the
+# ROS wheels or torch, even during imports) prints each thread's Python stack to the node's log.
+NODE_ENV = {"PYTHONFAULTHANDLER": "1"}
 # Agent name -> (node, its parameters). The first is the default: the best agent the package has.
 AGENTS: dict[str, tuple[str, dict]] = {
     "full": ("actor_node", {}),  # mode 2 (MPPI through the world model), mode 1 proposing

@@ -13,7 +13,7 @@ from launch.events import Shutdown
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 
-from .description import RESPAWN_DELAY_S, NodeLaunch, stack_nodes
+from .description import NODE_ENV, RESPAWN_DELAY_S, NodeLaunch, stack_nodes
 from .options import from_launch, launch_arguments
 
 
@@ -27,7 +27,8 @@ def _nodes(context, target: str):
         respawn = node.on_crash == "respawn"
         action = Node(package="lecun_agent", executable=node.name, name=node.name,
                       namespace=options.namespace, parameters=parameters, remappings=list(node.remappings),
-                      output="screen", emulate_tty=True, respawn=respawn, respawn_delay=RESPAWN_DELAY_S)
+                      output="screen", emulate_tty=True, respawn=respawn, respawn_delay=RESPAWN_DELAY_S,
+                      additional_env=dict(NODE_ENV))
         actions.append(action)
         actions.append(RegisterEventHandler(OnProcessExit(target_action=action, on_exit=_on_exit(node))))
     return actions

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .description import RESPAWN_DELAY_S, NodeLaunch
+from .description import NODE_ENV, RESPAWN_DELAY_S, NodeLaunch
 
 log = logging.getLogger(__name__)
 _PR_SET_PDEATHSIG = 1
@@ -71,6 +72,7 @@ class Stack:
         log_path = self.log_dir / f"{node.name}.log"
         with open(log_path, mode) as out:
             popen = subprocess.Popen(node_command(node, self.namespace), stdout=out, stderr=subprocess.STDOUT,
+                                     env={**os.environ, **NODE_ENV},
                                      # own session: a terminal's Ctrl-C reaches only the runner,
                                      # which stops the nodes in order (command sources first)
                                      start_new_session=True, preexec_fn=_die_with_parent)
