@@ -1,6 +1,7 @@
 """Planner speed on one torch thread: p50/p99 per replanning, FLOPs, and the machine's matmul limit.
 
-    python benchmarks/bench_planner.py [--quick] [--student runs/planner_student.pt] [--heads FILE|none] [--json FILE]
+    python benchmarks/bench_planner.py [--quick] [--student runs/planner_student.pt] [--heads FILE|none]
+        [--dynamics FILE|none] [--json FILE]
 
 Everything is measured in the same run, interleaved round-robin so a busy machine slows every
 option alike (Option and interleave are lecun_agent/bench/planner.py's, the `planner` part of
@@ -9,7 +10,8 @@ distributions (p50/p99 over repeats) and ratios:
   paths    every planning path (actor/presets.py) at N=512, H=16 on the shipped checkpoint with the
            world model's feature heads, the default path with the search heads the actor loads
            (planning_heads.pt, actor/feature_heads.py), and that with the feature heads on every
-           2nd / 4th sampled step (head_stride):
+           2nd / 4th sampled step (head_stride), and, when there are search dynamics
+           (planning_dynamics.pt, actor/search_dynamics.py), the default path with both:
            ms per replanning, its phases, matmul GFLOP per plan, achieved GFLOP/s, and the
            matmul limit of exactly those shapes (each shape timed alone, same dtype, one thread)
   rollout  today's open-loop rollout (WorldModel.rollout + cost_heads) at the same N and H
@@ -41,7 +43,7 @@ import numpy as np
 import torch
 
 from lecun_agent.actor import Mode1Policy, PlannerConfig, PolicyConfig
-from lecun_agent.actor.actor import ActorSettings, feature_heads
+from lecun_agent.actor.actor import ActorSettings, feature_heads, search_dynamics
 from lecun_agent.actor.distill import load_student
 from lecun_agent.actor.feature_heads import describe
 from lecun_agent.actor.flops import matmul_limit, record_matmuls, total_flops
@@ -60,7 +62,7 @@ def machine() -> dict:
             "threads": torch.get_num_threads(), "date": datetime.datetime.now().isoformat()}  # fmt: skip
 
 
-def bench_paths(model, student, heads, args) -> list[dict]:
+def bench_paths(model, student, heads, dynamics, args) -> list[dict]:
     options = []
     for name in PATHS:
         if PATHS[name]["fast"] == "student" and student is None:
@@ -74,6 +76,9 @@ def bench_paths(model, student, heads, args) -> list[dict]:
     for stride in (2, 4):  # fewer head passes: the feature heads on every 2nd / 4th step
         options.append(Option(f"{shipped} heads/{stride}", pm,
                               PlannerConfig(samples=512, horizon=16, head_stride=stride, **over)))
+    if dynamics is not None:
+        pm, over = planning_path(model, DEFAULT_PATH, feature_heads=heads, search_dynamics=dynamics)
+        options.append(Option(f"{shipped} search heads + dynamics", pm, PlannerConfig(samples=512, horizon=16, **over)))
     interleave(options, args.warmup + args.repeats)
     return [o.row(args.warmup) for o in options]
 
@@ -261,6 +266,8 @@ def main() -> None:
     )
     p.add_argument("--heads", default="", help="search heads file for the default path; empty = the "
                    "actor's (planning_heads.pt beside the checkpoint when there is one); none = the world model's")
+    p.add_argument("--dynamics", default="", help="search dynamics file for a row of the paths part; empty = the "
+                   "actor's (planning_dynamics.pt beside the checkpoint when there is one); none = no such row")
     p.add_argument("--path", default=DEFAULT_PATH, help="path for the grid and the plain loop")
     p.add_argument("--quick", action="store_true")
     p.add_argument("--repeats", type=int, default=40)
@@ -276,11 +283,12 @@ def main() -> None:
     model = load_checkpoint(args.checkpoint)[0]
     student = load_student(args.student, model) if args.student else None
     heads = feature_heads(ActorSettings(heads_file=args.heads), str(args.checkpoint or ""), model)
+    dynamics = search_dynamics(ActorSettings(dynamics_file=args.dynamics), str(args.checkpoint or ""), model)
     out = {"machine": machine()}
     t0 = time.monotonic()
     keep_freed_memory()  # as every node does (benchmarks/bench_heap.py: what it buys)
     if "paths" in args.parts:
-        out["paths"] = bench_paths(model, student, heads, args)
+        out["paths"] = bench_paths(model, student, heads, dynamics, args)
         for r in out["paths"]:
             logging.info("%s: p50 %.1f p99 %.1f ms", r["impl"], r["ms_p50"], r["ms_p99"])
     path = args.path

@@ -36,6 +36,7 @@ from lecun_agent.actor.planner import Planner
 from lecun_agent.actor.policy import Mode1Policy, load_policy, policy_plan
 from lecun_agent.actor.presets import AUTO, DEFAULT_PATH, PATHS, planning_path
 from lecun_agent.actor.result import PlanResult
+from lecun_agent.actor.search_dynamics import DYNAMICS_FILE, load_search_dynamics
 from lecun_agent.body.robot_model import load_robot_model
 from lecun_agent.cost.definition import parts_of
 from lecun_agent.cost.limits import BodyLimits
@@ -65,13 +66,17 @@ class ActorSettings:
     heads_file: str = setting("", "search heads the samples are scored with (lecun-agent distill-heads; the "
                               "final check uses the world model's own); empty = planning_heads.pt in the "
                               "checkpoint directory when there is one; 'none' = the world model's heads always")
+    dynamics_file: str = setting("", "search dynamics the samples are rolled out with instead of member 0 "
+                                 "(lecun-agent distill-dynamics; the final check runs the whole ensemble); empty = "
+                                 "planning_dynamics.pt in the checkpoint directory when there is one; 'none' = "
+                                 "member 0 always")
 
 
 class Actor:
     def __init__(self, model: WorldModel, settings: ActorSettings | None = None,
                  planner_config: PlannerConfig | None = None, policy: Mode1Policy | None = None,
                  limits: BodyLimits | None = None, dt: float = 0.1, footprint: Footprint | None = None,
-                 feature_heads: nn.Sequential | None = None) -> None:
+                 feature_heads: nn.Sequential | None = None, search_dynamics: nn.Sequential | None = None) -> None:
         self.settings = settings or ActorSettings()
         if self.settings.mode == "mode1" and policy is None:
             raise ValueError("actor mode mode1 needs a mode-1 policy: run `lecun-agent distill` first")
@@ -80,7 +85,7 @@ class Actor:
         self.definition: dict[str, float] | None = None
         cfg = planner_config or PlannerConfig()
         pm, overrides = planning_path(model, self.settings.path, dt=dt, contact_force_n=cfg.contact_force_n,
-                                      feature_heads=feature_heads)
+                                      feature_heads=feature_heads, search_dynamics=search_dynamics)
         cfg = replace(cfg, **overrides)
         self.planner = Planner(pm, self.cost, cfg, policy=policy,
                                footprint=footprint or Footprint.of(load_robot_model()))
@@ -162,10 +167,28 @@ def feature_heads(settings: ActorSettings, checkpoint: str, model: WorldModel) -
     return load_feature_heads(path, model)
 
 
+def dynamics_path(settings: ActorSettings, checkpoint: str) -> Path | None:
+    """Where the actor's search dynamics are: `dynamics_file`, else planning_dynamics.pt in the checkpoint
+    directory; None for 'none'."""
+    if settings.dynamics_file == "none":
+        return None
+    return Path(settings.dynamics_file or Path(checkpoint or default_checkpoint_dir()) / DYNAMICS_FILE)
+
+
+def search_dynamics(settings: ActorSettings, checkpoint: str, model: WorldModel) -> nn.Sequential | None:
+    """The actor's search dynamics: `dynamics_file` (must load), else planning_dynamics.pt beside the
+    checkpoint when it exists, else None (member 0). A file distilled from another world model raises
+    ValueError, saying so."""
+    path = dynamics_path(settings, checkpoint)
+    if path is None or not (settings.dynamics_file or path.exists()):
+        return None
+    return load_search_dynamics(path, model)
+
+
 def load_actor(checkpoint: str = "", parameters: dict | None = None) -> Actor:
     """An Actor as actor_node builds one, outside ROS: `parameters` are actor_node's (`mode`, `path`,
-    `policy_file`, `heads_file`, `planner.<field>`); the mode-1 policy and the search heads are
-    loaded when their files exist."""
+    `policy_file`, `heads_file`, `dynamics_file`, `planner.<field>`); the mode-1 policy, the search heads
+    and the search dynamics are loaded when their files exist."""
     params = parameters or {}
     unknown = [k for k in params if k not in {f.name for f in fields(ActorSettings)} and not k.startswith("planner.")]
     if unknown:
@@ -174,4 +197,5 @@ def load_actor(checkpoint: str = "", parameters: dict | None = None) -> Actor:
     settings = ActorSettings(**{k: v for k, v in params.items() if not k.startswith("planner.")})
     cfg = replace(PlannerConfig(), **{k[len("planner."):]: v for k, v in params.items() if k.startswith("planner.")})
     return Actor(model, settings, cfg, mode1_policy(settings, checkpoint, model), dt=spec.step_dt,
-                 feature_heads=feature_heads(settings, checkpoint, model))
+                 feature_heads=feature_heads(settings, checkpoint, model),
+                 search_dynamics=search_dynamics(settings, checkpoint, model))

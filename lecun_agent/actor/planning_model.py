@@ -78,7 +78,8 @@ class WorldModelAdapter:
     = max(the regression head, P(contact) * contact_force_n)). feature_heads: search heads, one
     small MLP distilled from the model's feature heads and planning head (actor/feature_heads.py:
     features, then the twist and the contact logit) that `features` runs unless
-    `exact`; None: the model's own heads always.
+    `exact`; None: the model's own heads always. search_dynamics: a stand-in for member 0's dynamics in
+    `step` (actor/search_dynamics.py: a ReLU MLP on [s, a / action_scale] -> s' - s); one fast member only.
     """
 
     def __init__(
@@ -90,6 +91,7 @@ class WorldModelAdapter:
         dt: float = 0.1,
         contact_force_n: float = CONTACT_FORCE_N,
         feature_heads: nn.Sequential | None = None,
+        search_dynamics: nn.Sequential | None = None,
     ) -> None:
         cfg = model.cfg
         self.model = model.eval()
@@ -99,7 +101,10 @@ class WorldModelAdapter:
         members = tuple(range(cfg.ensemble)) if fast_members is None else tuple(fast_members)
         # One member: a plain MLP (fused LayerNorm affine, addmm), (N, D + A) -> (N, D); else (K', N, D).
         self._one_member = len(members) == 1
-        self.fast = (model.dynamics.member_net(members[0]) if self._one_member
+        if search_dynamics is not None and not self._one_member:
+            raise ValueError("search dynamics stand in for one member: plan with a `member` path")
+        self.fast = (search_dynamics if search_dynamics is not None
+                     else model.dynamics.member_net(members[0]) if self._one_member
                      else slice_ensemble(model.dynamics, members)).to(dtype)
         self.ensemble = model.dynamics  # float32: see step_members
         self._value = model.value if dtype == torch.float32 else copy.deepcopy(model.value).to(dtype)

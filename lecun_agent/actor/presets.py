@@ -65,9 +65,11 @@ def resolve_path(name: str) -> str:
 def planning_path(
     model: WorldModel, name: str, student: StudentNet | None = None, dt: float = 0.1,
     contact_force_n: float = CONTACT_FORCE_N, feature_heads: nn.Sequential | None = None,
+    search_dynamics: nn.Sequential | None = None,
 ) -> tuple[PlanningModel, dict[str, Any]]:
     """-> (planning model, PlannerConfig overrides) for path `name`; `feature_heads` (search heads the
-    samples are scored with) applies to the ensemble and member paths."""
+    samples are scored with) applies to the ensemble and member paths, `search_dynamics` (the step the
+    samples take instead of member 0's) to the member paths."""
     name = resolve_path(name)
     if name not in PATHS:
         raise ValueError(f"unknown planning path {name!r}; paths are {', '.join((AUTO, *PATHS))}")
@@ -80,6 +82,6 @@ def planning_path(
     else:
         members = None if spec["fast"] == "ensemble" else (0,)
         pm = WorldModelAdapter(model, fast_members=members, dtype=dtype, dt=dt, contact_force_n=contact_force_n,
-                               feature_heads=feature_heads)
+                               feature_heads=feature_heads, search_dynamics=search_dynamics)
     overrides = {"uncertainty": spec["uncertainty"]}
     return pm, overrides

@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     learning.add_eval_model(sub)
     learning.add_distill(sub)
     learning.add_distill_heads(sub)
+    learning.add_distill_dynamics(sub)
     learning.add_select(sub)
     recording.add_record(sub)
     recording.add_convert(sub)

@@ -1,4 +1,5 @@
-"""The learning subcommands of `lecun-agent`: collect, train, eval-model, distill, distill-heads, select.
+"""The learning subcommands of `lecun-agent`: collect, train, eval-model, distill, distill-heads, distill-dynamics,
+select.
 
 `lecun_agent/cli/__init__.py` registers them with `add_collect(sub)`, `add_train(sub)`,
 `add_eval_model(sub)`; each sets `func` so the main CLI dispatches with `args.func(args)`.
@@ -268,6 +269,44 @@ def _run_distill_heads(args) -> int:
     print(f"wrote {out}: hidden {info['hidden']}, {info['latents']} latents from {info['episodes']} episodes "
           f"(planner success {info['planner_success_rate']:.0%}); held-out R^2 {r2}; contact agreement "
           f"{info['heldout_contact_agreement']:.1%}")
+    return 0
+
+
+def add_distill_dynamics(sub) -> None:
+    p = sub.add_parser("distill-dynamics", help="distil the search dynamics the planner rolls its samples out with "
+                       "(a ReLU MLP standing in for ensemble member 0; the final check still runs the whole "
+                       "ensemble), on latents the planner meets in seeded goal episodes; writes "
+                       "planning_dynamics.pt next to the world model, where actor_node looks for it")
+    _add_planner_episodes(p, HEADS_SEED_START,
+                          "first seed (eval uses 0-19, mode-1 distillation 1000-; keep them apart)", episodes=90)
+    p.add_argument("--hidden", type=int, default=128, help="hidden width of the search dynamics")
+    p.add_argument("--steps", type=int, default=12000, help="optimiser steps")
+    p.add_argument("--out", type=Path, default=None, help="dynamics file; default <checkpoint>/planning_dynamics.pt")
+    p.set_defaults(func=_run_distill_dynamics)
+
+
+def _run_distill_dynamics(args) -> int:
+    import torch
+
+    from lecun_agent.actor.actor import ActorSettings, dynamics_path, load_actor
+    from lecun_agent.actor.search_dynamics import save_search_dynamics
+    from lecun_agent.learning.planning_dynamics import distill_planning_dynamics
+
+    if args.episodes <= 0 or args.steps <= 0 or args.hidden <= 0:
+        raise ValueError("--episodes, --steps and --hidden must be positive")
+    torch.set_num_threads(1)
+    out = args.out or dynamics_path(ActorSettings(), args.checkpoint)
+    # the planner on member 0 and the world model's own heads, so earlier search models do not shape the latents
+    actor = load_actor(args.checkpoint, {"heads_file": "none", "dynamics_file": "none"})
+    net, info = distill_planning_dynamics(actor, range(args.seed_start, args.seed_start + args.episodes),
+                                          args.hidden, args.steps)
+    save_search_dynamics(out, net, actor.model, info)
+    err, other = info["heldout_rms_by_step"], info.get("heldout_member1_rms_by_step")
+    print(f"wrote {out}: hidden {info['hidden']}, {info['latents']} latents from {info['episodes']} episodes "
+          f"(planner success {info['planner_success_rate']:.0%}); held-out rms error against member 0 at the "
+          f"first / last step, in latent spreads: {err[0]} / {err[-1]}"
+          + (f" (member 1's: {other[0]} / {other[-1]})" if other else "")
+          + f"; contact agreement {info['heldout_contact_agreement']:.1%}")
     return 0
 
 

@@ -36,7 +36,16 @@ from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import String
 from visualization_msgs.msg import MarkerArray
 
-from lecun_agent.actor.actor import Actor, ActorSettings, feature_heads, heads_path, mode1_policy, policy_path
+from lecun_agent.actor.actor import (
+    Actor,
+    ActorSettings,
+    dynamics_path,
+    feature_heads,
+    heads_path,
+    mode1_policy,
+    policy_path,
+    search_dynamics,
+)
 from lecun_agent.actor.config import PlannerConfig
 from lecun_agent.actor.contact_memory import strongest_touches
 from lecun_agent.actor.feature_heads import describe
@@ -105,9 +114,10 @@ class ActorNode(Node):
 
     # ---- inputs -----------------------------------------------------------------------------
     def _build(self, model: WorldModel, spec: DatasetSpec) -> None:
-        """A (re)loaded checkpoint: a new actor on it, with the mode-1 policy and the search
-        heads distilled on it."""
-        # A missing policy_file or heads_file, or one distilled on another model, stops the node, saying why.
+        """A (re)loaded checkpoint: a new actor on it, with the mode-1 policy, the search heads and the
+        search dynamics distilled on it."""
+        # A missing policy_file, heads_file or dynamics_file, or one distilled on another model, stops the
+        # node, saying why.
         checkpoint = self.params["checkpoint"]
         policy = mode1_policy(self.settings, checkpoint, model)
         if policy is not None:
@@ -116,7 +126,13 @@ class ActorNode(Node):
         self.feature_heads = describe(heads) + ("" if heads is None else f" ({heads_path(self.settings, checkpoint)})")
         self.get_logger().info(f"planning path {resolve_path(self.settings.path)}; samples scored with feature "
                                f"heads: {self.feature_heads}")
-        self.actor = Actor(model, self.settings, self.planner_config, policy, dt=spec.step_dt, feature_heads=heads)
+        dynamics = search_dynamics(self.settings, checkpoint, model)
+        self.search_dynamics = ("member 0" if dynamics is None
+                                else f"search dynamics, hidden {dynamics[0].out_features} "
+                                     f"({dynamics_path(self.settings, checkpoint)})")
+        self.get_logger().info(f"samples rolled out with: {self.search_dynamics}")
+        self.actor = Actor(model, self.settings, self.planner_config, policy, dt=spec.step_dt, feature_heads=heads,
+                           search_dynamics=dynamics)
         if self.definition is not None:
             self.actor.follow(self.definition)
 
@@ -235,6 +251,7 @@ class ActorNode(Node):
         values = {"ready": ready, "goal": goal, "homed_goal": homed, "mode": self.mode,
                   "actor_mode": self.settings.mode,
                   "path": resolve_path(self.settings.path), "feature_heads": self.feature_heads,
+                  "search_dynamics": self.search_dynamics,
                   "plan_ms_p50": round(float(np.percentile(ms, 50)), 3),
                   "plan_ms_p99": round(float(np.percentile(ms, 99)), 3), "sync_timeouts": self.gate.timeouts,
                   "detours": self.actor.detour.count,

@@ -1,0 +1,165 @@
+"""Search dynamics: a ReLU MLP distilled from member 0's dynamics, the step every sampled plan takes.
+
+The planner rolls all N samples H steps through one ensemble member (the `member` paths). Member 0 is
+an MLP with a LayerNorm and a SiLU after each hidden layer; at 512 rows and 128 units those elementwise
+passes cost more than its matmuls. The stand-in has the same job and no LayerNorm: s' = s + net([s,
+a / action_scale]), a plain MLP whose input standardisation and output scale are folded into its
+first and last layers. The samples search with it; the final check (the mean and the elites, whose
+predictions the guardrail reads) still runs the whole ensemble (PlanningModel.step_members).
+
+It is trained on member 0's own open-loop rollouts from latents the planner met on goal episodes,
+under action sequences sampled the way the planner samples them: the squared error of the rolled-out
+latents (in units of each latent dimension's spread) plus that of the world model's heads on them
+(feature heads, twist) and a cross-entropy against member 0's contact probability, since the search
+ranks samples by what the heads make of the states it predicts.
+
+    net, info = distill_search_dynamics(model, latents, action_low, action_high)
+    save_search_dynamics(path, net, model, info); load_search_dynamics(path, model)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from lecun_agent.actor.distill import relu_mlp, sample_actions
+from lecun_agent.actor.planning_model import PLAN_OUTPUTS
+from lecun_agent.actor.policy import model_fingerprint
+from lecun_agent.actor.sampling import ActionSpace
+from lecun_agent.world_model.model import WorldModel
+
+DYNAMICS_FILE = "planning_dynamics.pt"  # the default name beside a checkpoint, where the actor looks for it
+FORMAT = 1
+CONTACT_WEIGHT = 4.0  # the contact cross-entropy's weight, as for the search heads (feature_heads.py)
+
+
+def dynamics_net(model: WorldModel, hidden: int) -> nn.Sequential:
+    """(D + A) -> D residual, two hidden layers of `hidden` units with ReLU."""
+    return relu_mlp(model.cfg.latent_dim + model.cfg.action_dim, hidden, model.cfg.latent_dim)
+
+
+def distill_search_dynamics(
+    model: WorldModel, latents: torch.Tensor, action_low, action_high, hidden: int = 128, steps: int = 12000,
+    batch: int = 128, horizon: int = 16, noise_std: float = 0.4, lr: float = 2e-3, seed: int = 0,
+) -> tuple[nn.Sequential, dict]:
+    """Fit the stand-in to member 0's rollouts from `latents` (M, D); a tenth is held out -> (net, info with
+    the held-out rms error per step, in latent spreads, against member 0, beside member 1's for scale)."""
+    if latents.dim() != 2 or latents.shape[1] != model.cfg.latent_dim or latents.shape[0] < 10:
+        raise ValueError(f"need at least 10 latents of size {model.cfg.latent_dim}, got {tuple(latents.shape)}")
+    model = model.eval().requires_grad_(False)
+    gen = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    held = torch.zeros(latents.shape[0], dtype=torch.bool)
+    held[torch.randperm(latents.shape[0], generator=gen)[: latents.shape[0] // 10]] = True
+    space = ActionSpace(tuple(action_low), tuple(action_high))
+    train = latents[~held]
+    mean, std = train.mean(0), train.std(0).clamp(min=1e-6)
+    net = dynamics_net(model, hidden)
+    with torch.no_grad():  # start near "no change"
+        net[-1].weight.mul_(0.1)
+        net[-1].bias.zero_()
+
+    def rollout(s: torch.Tensor, u: torch.Tensor) -> torch.Tensor:  # the net in standardised units
+        out = []
+        for h in range(u.shape[1]):
+            s = s + net(torch.cat([(s - mean) / std, u[:, h] / model.action_scale], -1)) * std
+            out.append(s)
+        return torch.stack(out, 1)
+
+    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
+    losses = []
+    for _ in range(steps):
+        s0 = train[torch.randint(0, train.shape[0], (batch,), generator=gen)]
+        u = sample_actions(space, batch, horizon, noise_std, gen)
+        target = _member_rollout(model, s0, u, 0)
+        with torch.no_grad():
+            target_out = _read_out(model, target)
+        pred = rollout(s0, u)
+        out = _read_out(model, pred)
+        loss = (((pred - target) / std) ** 2).mean() + ((out[..., :-1] - target_out[..., :-1]) ** 2).mean()
+        loss = loss + CONTACT_WEIGHT * nn.functional.binary_cross_entropy_with_logits(
+            out[..., -1], torch.sigmoid(target_out[..., -1]))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(net.parameters(), 10.0)
+        opt.step()
+        sched.step()
+        losses.append(loss.item())
+    net = _fold_scaling(net, mean, std, model.cfg.latent_dim).eval().requires_grad_(False)
+    info = {"format": FORMAT, "hidden": hidden, "steps": steps, "latents": int(latents.shape[0]),
+            "held_out": int(held.sum()), "final_loss": float(sum(losses[-100:]) / len(losses[-100:])),
+            **_held_out(model, net, latents[held], std, space, horizon, noise_std, seed)}
+    return net, info
+
+
+def _member_rollout(model: WorldModel, s: torch.Tensor, u: torch.Tensor, member: int) -> torch.Tensor:
+    with torch.no_grad():
+        out = []
+        for h in range(u.shape[1]):
+            s = model.next_member(s, u[:, h], member)
+            out.append(s)
+        return torch.stack(out, 1)
+
+
+def _read_out(model: WorldModel, s: torch.Tensor) -> torch.Tensor:
+    """What the search reads from a state: the feature heads (normalised), the twist and the contact logit."""
+    return torch.cat([model.heads(s), model.plan(s)[..., :PLAN_OUTPUTS]], -1)
+
+
+def _fold_scaling(net: nn.Sequential, mean: torch.Tensor, std: torch.Tensor, latent_dim: int) -> nn.Sequential:
+    """net([(s - mean) / std, a]) * std as one plain MLP on [s, a]: free at run time."""
+    first, last = net[0], net[-1]
+    with torch.no_grad():
+        w_s = first.weight[:, :latent_dim] / std
+        first.bias.sub_(w_s @ mean)
+        first.weight[:, :latent_dim] = w_s
+        last.weight.mul_(std[:, None])
+        last.bias.mul_(std)
+    return net
+
+
+@torch.no_grad()
+def _held_out(model, net, starts, std, space, horizon, noise_std, seed) -> dict:
+    u = sample_actions(space, starts.shape[0], horizon, noise_std, torch.Generator().manual_seed(seed + 1))
+    target = _member_rollout(model, starts, u, 0)
+    s, pred = starts, []
+    for h in range(horizon):
+        s = s + net(torch.cat([s, u[:, h] / model.action_scale], -1))
+        pred.append(s)
+    pred = torch.stack(pred, 1)
+
+    def rms(a: torch.Tensor) -> list[float]:
+        return [round(float(e), 3) for e in (((a - target) / std) ** 2).mean((0, 2)).sqrt()]
+
+    p_true = torch.sigmoid(_read_out(model, target)[..., -1])
+    p_pred = torch.sigmoid(_read_out(model, pred)[..., -1])
+    other = {"heldout_member1_rms_by_step": rms(_member_rollout(model, starts, u, 1))} if model.cfg.ensemble > 1 else {}
+    return {"heldout_rms_by_step": rms(pred), **other,
+            "heldout_contact_agreement": round(float(((p_true > 0.5) == (p_pred > 0.5)).float().mean()), 4)}
+
+
+def save_search_dynamics(path, net: nn.Sequential, model: WorldModel, info: dict) -> None:
+    """Write the net, its width and the world model's fingerprint (temp file + rename)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save({"format": FORMAT, "state_dict": net.state_dict(), "hidden": info["hidden"],
+                "model_fingerprint": model_fingerprint(model), "info": info}, tmp)
+    tmp.replace(path)
+
+
+def load_search_dynamics(path, model: WorldModel) -> nn.Sequential:
+    """The net at `path`; ValueError when it was distilled from another world model or by other code."""
+    blob = torch.load(path, map_location="cpu", weights_only=True)
+    if blob.get("format") != FORMAT:
+        raise ValueError(f"{path}: not a search dynamics file of format {FORMAT}; run `lecun-agent "
+                         "distill-dynamics` again")
+    expected = model_fingerprint(model)
+    if abs(blob["model_fingerprint"] - expected) > 1e-6 * abs(expected):
+        raise ValueError(f"{path}: distilled from a different world model; run `lecun-agent distill-dynamics` "
+                         "again")
+    net = dynamics_net(model, int(blob["hidden"]))
+    net.load_state_dict(blob["state_dict"])
+    return net.eval().requires_grad_(False)
