@@ -393,8 +393,8 @@ def acceptance(rows: list[dict], n: int = ACCEPT_N, h: int = ACCEPT_H) -> dict:
             f"(rollout {ours.get('rollout_ms_p50', 0):.1f}, scoring {ours.get('score_ms_p50', 0):.1f}, "
             f"check {ours.get('check_ms_p50', 0):.1f} ms): mostly the LayerNorm and SiLU after every hidden layer, "
             "unfused and in bfloat16 on a CPU, which cost about as much as the matmuls themselves, then the cost "
-            "terms on N x H, sampling and projection; fusing them (torch.compile: PlannerConfig.compile) or the "
-            "distilled student path would close it"
+            "terms on N x H, sampling and projection; the search dynamics (`lecun-agent distill-dynamics`, a ReLU "
+            "stand-in for member 0) take a fifth off a plan and touch more (docs/actor.md, \"Search dynamics\")"
         )
     out["notes"] = notes
     out["all_ok"] = bool(out["p99_ok"] and not slower and out["fraction_ok"] is not False)
