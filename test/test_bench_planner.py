@@ -48,7 +48,7 @@ def test_toy_check_reaches_the_known_optimum(impl):
 
 
 def test_section_rows_carry_every_key(tmp_path):
-    out = bench.section(tmp_path, [(tiny_model(), "random weights", None)], [(16, 4), (32, 4)], repeats=2,
+    out = bench.section(tmp_path, [(tiny_model(), "random weights", None, None)], [(16, 4), (32, 4)], repeats=2,
                         plain_repeats=1, warmup=1, accept=(16, 4), accept_repeats=3)  # fmt: skip
     json.dumps(out, allow_nan=False)  # plain JSON
     runs = out["runs"]

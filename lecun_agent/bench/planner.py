@@ -327,25 +327,30 @@ def _plain_vs_ours(model, planner: Planner, goal: torch.Tensor, seed: int, sampl
 
 # ---- the section --------------------------------------------------------------------------------
 def _models(quick: bool):
-    """(world model, origin, search heads or None): the shipped checkpoint with the heads the actor loads
-    beside it, and random-weight models of the other sizes with random heads of the same shape."""
-    from lecun_agent.actor.actor import ActorSettings, feature_heads
+    """(world model, origin, search heads or None, search dynamics or None): the shipped checkpoint with the
+    heads and dynamics the actor loads beside it, and random-weight models of the other sizes with random
+    ones of the same shapes."""
+    from lecun_agent.actor.actor import ActorSettings, feature_heads, search_dynamics
     from lecun_agent.actor.feature_heads import search_net
+    from lecun_agent.actor.search_dynamics import dynamics_net
     from lecun_agent.world_model.checkpoint import load_checkpoint
     from lecun_agent.world_model.config import WorldModelConfig
     from lecun_agent.world_model.model import WorldModel
 
     shipped = load_checkpoint()[0]
     heads = feature_heads(ActorSettings(), "", shipped)
-    yield shipped, "shipped checkpoint", heads
+    dynamics = search_dynamics(ActorSettings(), "", shipped)
+    yield shipped, "shipped checkpoint", heads, dynamics
     if quick:
         return
     for d in DS:
         if d != shipped.cfg.latent_dim:
             torch.manual_seed(0)
             cfg = WorldModelConfig.from_dict({**shipped.cfg.to_dict(), "latent_dim": d})
+            model = WorldModel(cfg).eval()
             search = None if heads is None else search_net(d, heads[0].out_features, heads[-1].out_features).eval()
-            yield WorldModel(cfg).eval(), "random weights", search
+            steps = None if dynamics is None else dynamics_net(model, dynamics[0].out_features).eval()
+            yield model, "random weights", search, steps
 
 
 def acceptance(rows: list[dict], n: int = ACCEPT_N, h: int = ACCEPT_H) -> dict:
@@ -446,8 +451,8 @@ def run(quick: bool, out: Path) -> dict:
 def section(out: Path, models, cells: Sequence[tuple[int, int]], *, repeats: int, plain_repeats: int, warmup: int = 3,
             impls: Sequence[str] = IMPLS, accept: tuple[int, int] = (ACCEPT_N, ACCEPT_H),
             accept_repeats: int = ACCEPT_REPEATS) -> dict:  # fmt: skip
-    """The toy check, then every (N, H) cell on every (world model, origin, search heads) of `models`, one
-    thread; every implementation plans through the same planning model."""
+    """The toy check, then every (N, H) cell on every (world model, origin, search heads, search dynamics) of
+    `models`, one thread; every implementation plans through the same planning model."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     threads = torch.get_num_threads()
@@ -457,14 +462,15 @@ def section(out: Path, models, cells: Sequence[tuple[int, int]], *, repeats: int
         toy = toy_check(impls=impls)
         log.info("toy check: %s", toy["costs"])
         rows: list[dict] = []
-        for model, origin, heads in models:
-            pm, over = planning_path(model, DEFAULT_PATH, feature_heads=heads)
+        for model, origin, heads, dynamics in models:
+            pm, over = planning_path(model, DEFAULT_PATH, feature_heads=heads, search_dynamics=dynamics)
             for n, h in cells:
                 cell_repeats = max(repeats, accept_repeats) if (n, h) == accept else repeats
                 for r in measure_cell(pm, over, n, h, impls=impls, repeats=cell_repeats, warmup=warmup,
                                       plain_repeats=plain_repeats):  # fmt: skip
                     r["model"] = origin
                     r["feature_heads"] = describe(heads)
+                    r["search_dynamics"] = "member 0" if dynamics is None else "search dynamics"
                     rows.append(r)
         n, h = accept
         ours = next((r for r in rows if r["impl"] == "ours" and r["n"] == n and r["h"] == h), {})
