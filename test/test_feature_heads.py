@@ -5,10 +5,13 @@ belongs to one world model and one format."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 import torch
+from search_models import CFG, TINY, one_torch_thread, tiny_model
 
-from lecun_agent.actor import Planner, PlannerConfig
+from lecun_agent.actor import Planner
 from lecun_agent.actor.actor import ActorSettings, feature_heads
 from lecun_agent.actor.feature_heads import (
     HEADS_FILE,
@@ -22,16 +25,7 @@ from lecun_agent.actor.feature_heads import (
 )
 from lecun_agent.actor.planning_model import WorldModelAdapter
 from lecun_agent.cost.total import IntrinsicCost
-from lecun_agent.world_model.config import WorldModelConfig
 from lecun_agent.world_model.model import WorldModel
-
-TINY = WorldModelConfig(latent_dim=16, hidden=64, dynamics_hidden=32, plan_hidden=16, ensemble=2, horizon=4)
-CFG = PlannerConfig(samples=64, horizon=8)
-
-
-def tiny_model(seed: int = 0) -> WorldModel:
-    torch.manual_seed(seed)
-    return WorldModel(TINY).eval()
 
 
 def narrow(model: WorldModel, hidden: int = 16) -> torch.nn.Sequential:
@@ -42,13 +36,9 @@ def narrow(model: WorldModel, hidden: int = 16) -> torch.nn.Sequential:
 def distilled():
     model = tiny_model()
     latents = torch.randn(1000, TINY.latent_dim, generator=torch.Generator().manual_seed(1))
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # small batches: a second thread only spins while another process holds the core
-    try:
+    with one_torch_thread():
         heads, info = distill_feature_heads(model, latents, CFG.action_low, CFG.action_high, hidden=64, steps=3000,
                                             horizon=8)
-    finally:
-        torch.set_num_threads(threads)
     return model, latents, heads, info
 
 
@@ -80,7 +70,7 @@ def test_file_round_trips_and_belongs_to_its_world_model(distilled, tmp_path):
     old = torch.load(tmp_path / HEADS_FILE, weights_only=True)
     del old["format"]  # a file written before the heads gave the twist and the contact logit
     torch.save(old, tmp_path / "old.pt")
-    with pytest.raises(ValueError, match="older format.*distill-heads"):
+    with pytest.raises(ValueError, match="another format.*distill-heads"):
         load_feature_heads(tmp_path / "old.pt", model)
 
 
@@ -120,12 +110,13 @@ def test_planner_latents_make_heads_the_actor_loads_beside_its_checkpoint(tmp_pa
     from model_nodes import tiny_checkpoint
 
     from lecun_agent.actor.actor import load_actor
-    from lecun_agent.learning.planning_heads import distill_planning_heads
+    from lecun_agent.learning.planner_latents import fit_on_planner_latents
 
     tiny_checkpoint(tmp_path)
     actor = load_actor(str(tmp_path), {"planner.samples": 16, "planner.horizon": 4})
     assert actor.planner.model._search_heads is None  # no file yet: the world model's heads
-    heads, info = distill_planning_heads(actor, [0], hidden=16, steps=200, max_seconds=2.0)
+    heads, info = fit_on_planner_latents(actor, [0], partial(distill_feature_heads, hidden=16, steps=200),
+                                         max_seconds=2.0)
     assert info["latents"] == 20 and info["held_out"] == 2  # one latent per agent tick: 2 s at 10 Hz
     assert info["hidden"] == 16
     assert set(info["heldout_r2"]) == {n for n, _ in feature_groups(actor.model)} | {"base_velocity"}

@@ -4,10 +4,13 @@ ensemble, and the file belongs to one world model and one format."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 import torch
+from search_models import CFG, TINY, one_torch_thread, tiny_model
 
-from lecun_agent.actor import Planner, PlannerConfig
+from lecun_agent.actor import Planner
 from lecun_agent.actor.actor import ActorSettings, search_dynamics
 from lecun_agent.actor.planning_model import WorldModelAdapter
 from lecun_agent.actor.search_dynamics import (
@@ -18,29 +21,15 @@ from lecun_agent.actor.search_dynamics import (
     save_search_dynamics,
 )
 from lecun_agent.cost.total import IntrinsicCost
-from lecun_agent.world_model.config import WorldModelConfig
-from lecun_agent.world_model.model import WorldModel
-
-TINY = WorldModelConfig(latent_dim=16, hidden=64, dynamics_hidden=32, plan_hidden=16, ensemble=2, horizon=4)
-CFG = PlannerConfig(samples=64, horizon=8)
-
-
-def tiny_model(seed: int = 0) -> WorldModel:
-    torch.manual_seed(seed)
-    return WorldModel(TINY).eval()
 
 
 @pytest.fixture(scope="module")
 def distilled():
     model = tiny_model()
     latents = torch.randn(1000, TINY.latent_dim, generator=torch.Generator().manual_seed(1))
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # small batches: a second thread only spins while another process holds the core
-    try:
+    with one_torch_thread():
         net, info = distill_search_dynamics(model, latents, CFG.action_low, CFG.action_high, hidden=64, steps=1500,
                                             horizon=8)
-    finally:
-        torch.set_num_threads(threads)
     return model, net, info
 
 
@@ -113,12 +102,13 @@ def test_planner_latents_make_dynamics_the_actor_loads_beside_its_checkpoint(tmp
     from model_nodes import tiny_checkpoint
 
     from lecun_agent.actor.actor import load_actor
-    from lecun_agent.learning.planning_dynamics import distill_planning_dynamics
+    from lecun_agent.learning.planner_latents import fit_on_planner_latents
 
     tiny_checkpoint(tmp_path)
     actor = load_actor(str(tmp_path), {"planner.samples": 16, "planner.horizon": 4})
     assert isinstance(actor.planner.model.fast[1], torch.nn.LayerNorm)  # no file yet: member 0
-    net, info = distill_planning_dynamics(actor, [0], hidden=16, steps=100, max_seconds=2.0)
+    net, info = fit_on_planner_latents(actor, [0], partial(distill_search_dynamics, hidden=16, steps=100),
+                                       max_seconds=2.0)
     assert info["latents"] == 20 and info["held_out"] == 2 and info["hidden"] == 16
     save_search_dynamics(tmp_path / DYNAMICS_FILE, net, actor.model, info)
     loaded = load_actor(str(tmp_path)).planner.model.fast  # actor_node's default place

@@ -149,40 +149,42 @@ def mode1_policy(settings: ActorSettings, checkpoint: str, model: WorldModel) ->
     return load_policy(path, model) if settings.policy_file or path.exists() else None
 
 
-def heads_path(settings: ActorSettings, checkpoint: str) -> Path | None:
-    """Where the actor's search heads are: `heads_file`, else planning_heads.pt in the checkpoint
-    directory; None for 'none'."""
-    if settings.heads_file == "none":
+def _beside_checkpoint(setting: str, checkpoint: str, default_name: str) -> Path | None:
+    """A search model's file: the setting when given, else `default_name` in the checkpoint directory; None
+    for 'none'."""
+    if setting == "none":
         return None
-    return Path(settings.heads_file or Path(checkpoint or default_checkpoint_dir()) / HEADS_FILE)
+    return Path(setting or Path(checkpoint or default_checkpoint_dir()) / default_name)
+
+
+def _load_if_there(setting: str, path: Path | None, load, model: WorldModel) -> nn.Sequential | None:
+    """`load(path, model)` when the file was named (it must load) or lies in its default place, else None."""
+    if path is None or not (setting or path.exists()):
+        return None
+    return load(path, model)
+
+
+def heads_path(settings: ActorSettings, checkpoint: str) -> Path | None:
+    """Where the actor's search heads are: `heads_file`, else planning_heads.pt in the checkpoint directory."""
+    return _beside_checkpoint(settings.heads_file, checkpoint, HEADS_FILE)
 
 
 def feature_heads(settings: ActorSettings, checkpoint: str, model: WorldModel) -> nn.Sequential | None:
-    """The actor's search heads: `heads_file` (must load), else planning_heads.pt beside the
-    checkpoint when it exists, else None (the world model's heads). Heads distilled from another world
+    """The actor's search heads, or None (the world model's heads). Heads distilled from another world
     model raise ValueError, saying so."""
-    path = heads_path(settings, checkpoint)
-    if path is None or not (settings.heads_file or path.exists()):
-        return None
-    return load_feature_heads(path, model)
+    return _load_if_there(settings.heads_file, heads_path(settings, checkpoint), load_feature_heads, model)
 
 
 def dynamics_path(settings: ActorSettings, checkpoint: str) -> Path | None:
     """Where the actor's search dynamics are: `dynamics_file`, else planning_dynamics.pt in the checkpoint
-    directory; None for 'none'."""
-    if settings.dynamics_file == "none":
-        return None
-    return Path(settings.dynamics_file or Path(checkpoint or default_checkpoint_dir()) / DYNAMICS_FILE)
+    directory."""
+    return _beside_checkpoint(settings.dynamics_file, checkpoint, DYNAMICS_FILE)
 
 
 def search_dynamics(settings: ActorSettings, checkpoint: str, model: WorldModel) -> nn.Sequential | None:
-    """The actor's search dynamics: `dynamics_file` (must load), else planning_dynamics.pt beside the
-    checkpoint when it exists, else None (member 0). A file distilled from another world model raises
+    """The actor's search dynamics, or None (member 0). A file distilled from another world model raises
     ValueError, saying so."""
-    path = dynamics_path(settings, checkpoint)
-    if path is None or not (settings.dynamics_file or path.exists()):
-        return None
-    return load_search_dynamics(path, model)
+    return _load_if_there(settings.dynamics_file, dynamics_path(settings, checkpoint), load_search_dynamics, model)
 
 
 def load_actor(checkpoint: str = "", parameters: dict | None = None) -> Actor:

@@ -21,15 +21,13 @@ samples them.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import torch
 from torch import nn
 
 from lecun_agent.actor.distill import relu_mlp, sample_actions
 from lecun_agent.actor.planning_model import PLAN_OUTPUTS
-from lecun_agent.actor.policy import model_fingerprint
 from lecun_agent.actor.sampling import ActionSpace
+from lecun_agent.actor.tied_file import load_tied, save_tied
 from lecun_agent.world_model.model import TWIST, WorldModel
 
 HEADS_FILE = "planning_heads.pt"  # the default name beside a checkpoint, where the actor looks for it
@@ -155,24 +153,15 @@ def _visited(model: WorldModel, starts: torch.Tensor, space: ActionSpace, horizo
 
 
 def save_feature_heads(path, heads: nn.Sequential, model: WorldModel, info: dict) -> None:
-    """Write the heads, their shape and the world model's fingerprint (temp file + rename)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save({"format": FORMAT, "state_dict": heads.state_dict(), "hidden": info["hidden"],
-                "model_fingerprint": model_fingerprint(model), "info": info}, tmp)
-    tmp.replace(path)
+    """Write the heads, their shape and the world model's fingerprint."""
+    save_tied(path, {"format": FORMAT, "state_dict": heads.state_dict(), "hidden": info["hidden"], "info": info},
+              model)
 
 
 def load_feature_heads(path, model: WorldModel) -> nn.Sequential:
     """The heads at `path`; ValueError when they were distilled from another world model or by an older
-    version of this code."""
-    blob = torch.load(path, map_location="cpu", weights_only=True)
-    if blob.get("format") != FORMAT:
-        raise ValueError(f"{path}: search heads of an older format (no twist and contact outputs); run "
-                         "`lecun-agent distill-heads` again")
-    expected = model_fingerprint(model)
-    if abs(blob["model_fingerprint"] - expected) > 1e-6 * abs(expected):
-        raise ValueError(f"{path}: distilled from a different world model; run `lecun-agent distill-heads` again")
+    version of this code (format 1: the feature heads only, no twist and contact outputs)."""
+    blob = load_tied(path, model, "lecun-agent distill-heads", "search heads", FORMAT)
     heads = search_net(model.cfg.latent_dim, int(blob["hidden"]), feature_width(model) + PLAN_OUTPUTS)
     heads.load_state_dict(blob["state_dict"])
     return heads.eval().requires_grad_(False)

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from lecun_agent.actor.config import gait_action_box
+from lecun_agent.actor.tied_file import load_tied, save_tied
 from lecun_agent.world_model.layers import mlp
 
 _LOW, _HIGH = gait_action_box()
@@ -143,32 +144,15 @@ def policy_plan(policy: Mode1Policy, model, s0, pose, goal, last_action, horizon
     return torch.stack(out)
 
 
-def model_fingerprint(model: nn.Module) -> float:
-    """A number that changes when any of the model's weights change (not a security hash): a policy
-    reads that model's latents, so it is only valid with the model it was distilled on. Weights the
-    checkpoint held but this code dropped on loading count too (world_model/checkpoint.py)."""
-    return float(sum(p.detach().double().abs().sum() for p in model.parameters())) + getattr(
-        model, "dropped_abs_sum", 0.0)
-
-
 def save_policy(path, policy: Mode1Policy, model: nn.Module, info: dict | None = None) -> None:
-    """Write the policy, its config and the fingerprint of its world model (temp file + rename)."""
-    from pathlib import Path
-
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
+    """Write the policy, its config and the fingerprint of its world model."""
     cfg = {k: getattr(policy.cfg, k) for k in PolicyConfig.__dataclass_fields__}
-    torch.save({"state_dict": policy.state_dict(), "config": cfg, "model_fingerprint": model_fingerprint(model),
-                "info": info or {}}, tmp)
-    tmp.replace(path)
+    save_tied(path, {"state_dict": policy.state_dict(), "config": cfg, "info": info or {}}, model)
 
 
 def load_policy(path, model: nn.Module) -> Mode1Policy:
     """The policy at `path`; ValueError when it was distilled on another world model."""
-    blob = torch.load(path, map_location="cpu", weights_only=True)
-    expected = model_fingerprint(model)
-    if abs(blob["model_fingerprint"] - expected) > 1e-6 * abs(expected):
-        raise ValueError(f"{path}: distilled on a different world model; run `lecun-agent distill` again")
+    blob = load_tied(path, model, "lecun-agent distill", "mode-1 policy")
     cfg = blob["config"]
     policy = Mode1Policy(PolicyConfig(**{**cfg, "action_low": tuple(cfg["action_low"]),
                                          "action_high": tuple(cfg["action_high"])}))

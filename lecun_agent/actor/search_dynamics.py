@@ -19,15 +19,13 @@ ranks samples by what the heads make of the states it predicts.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import torch
 from torch import nn
 
 from lecun_agent.actor.distill import relu_mlp, sample_actions
 from lecun_agent.actor.planning_model import PLAN_OUTPUTS
-from lecun_agent.actor.policy import model_fingerprint
 from lecun_agent.actor.sampling import ActionSpace
+from lecun_agent.actor.tied_file import load_tied, save_tied
 from lecun_agent.world_model.model import WorldModel
 
 DYNAMICS_FILE = "planning_dynamics.pt"  # the default name beside a checkpoint, where the actor looks for it
@@ -142,24 +140,14 @@ def _held_out(model, net, starts, std, space, horizon, noise_std, seed) -> dict:
 
 
 def save_search_dynamics(path, net: nn.Sequential, model: WorldModel, info: dict) -> None:
-    """Write the net, its width and the world model's fingerprint (temp file + rename)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save({"format": FORMAT, "state_dict": net.state_dict(), "hidden": info["hidden"],
-                "model_fingerprint": model_fingerprint(model), "info": info}, tmp)
-    tmp.replace(path)
+    """Write the net, its width and the world model's fingerprint."""
+    save_tied(path, {"format": FORMAT, "state_dict": net.state_dict(), "hidden": info["hidden"], "info": info},
+              model)
 
 
 def load_search_dynamics(path, model: WorldModel) -> nn.Sequential:
     """The net at `path`; ValueError when it was distilled from another world model or by other code."""
-    blob = torch.load(path, map_location="cpu", weights_only=True)
-    if blob.get("format") != FORMAT:
-        raise ValueError(f"{path}: not a search dynamics file of format {FORMAT}; run `lecun-agent "
-                         "distill-dynamics` again")
-    expected = model_fingerprint(model)
-    if abs(blob["model_fingerprint"] - expected) > 1e-6 * abs(expected):
-        raise ValueError(f"{path}: distilled from a different world model; run `lecun-agent distill-dynamics` "
-                         "again")
+    blob = load_tied(path, model, "lecun-agent distill-dynamics", "search dynamics", FORMAT)
     net = dynamics_net(model, int(blob["hidden"]))
     net.load_state_dict(blob["state_dict"])
     return net.eval().requires_grad_(False)

@@ -235,36 +235,52 @@ def _run_distill(args) -> int:
 HEADS_SEED_START = 2000  # heads distillation seeds: apart from eval's 0-19 and mode 1's 1000-
 
 
-def add_distill_heads(sub) -> None:
-    p = sub.add_parser("distill-heads", help="distil the search heads the planner scores its samples with (one small "
-                       "MLP for the world model's feature heads and its planning head's twist and contact), on "
-                       "latents the planner meets in seeded goal episodes; writes planning_heads.pt next to the "
-                       "world model, where actor_node looks for it")
-    # 90 episodes (about 9,000 latents): on 80 in-process seeds the heads fitted on 30 walked into a block
+def _add_search_model(sub, name: str, what: str, file_name: str, help_text: str, run) -> None:
+    """A command that fits a search model (a stand-in the planner searches with) on the planner's latents."""
+    p = sub.add_parser(name, help=f"{help_text}, on latents the planner meets in seeded goal episodes; writes "
+                       f"{file_name} next to the world model, where actor_node looks for it")
+    # 90 episodes (about 9,000 latents): on 80 in-process seeds the search heads fitted on 30 walked into a block
     # and fell once, those fitted on 90 did not (docs/actor.md, "Search heads")
     _add_planner_episodes(p, HEADS_SEED_START,
                           "first seed (eval uses 0-19, mode-1 distillation 1000-; keep them apart)", episodes=90)
-    p.add_argument("--hidden", type=int, default=128, help="hidden width of the search heads")
+    p.add_argument("--hidden", type=int, default=128, help=f"hidden width of the {what}")
     p.add_argument("--steps", type=int, default=12000, help="optimiser steps")
-    p.add_argument("--out", type=Path, default=None, help="heads file; default <checkpoint>/planning_heads.pt")
-    p.set_defaults(func=_run_distill_heads)
+    p.add_argument("--out", type=Path, default=None, help=f"{what} file; default <checkpoint>/{file_name}")
+    p.set_defaults(func=run)
 
 
-def _run_distill_heads(args) -> int:
+def _fit_search_model(args, fit, save, default_path) -> tuple[Path, dict]:
+    """Collect the latents with a planner on member 0 and the world model's own heads (earlier search models
+    must not shape them), fit, save -> (file, info)."""
+    import functools
+
     import torch
 
-    from lecun_agent.actor.actor import ActorSettings, heads_path, load_actor
-    from lecun_agent.actor.feature_heads import save_feature_heads
-    from lecun_agent.learning.planning_heads import distill_planning_heads
+    from lecun_agent.actor.actor import ActorSettings, load_actor
+    from lecun_agent.learning.planner_latents import fit_on_planner_latents
 
     if args.episodes <= 0 or args.steps <= 0 or args.hidden <= 0:
         raise ValueError("--episodes, --steps and --hidden must be positive")
     torch.set_num_threads(1)
-    out = args.out or heads_path(ActorSettings(), args.checkpoint)
-    actor = load_actor(args.checkpoint, {"heads_file": "none"})  # the planner on the world model's own heads
-    heads, info = distill_planning_heads(actor, range(args.seed_start, args.seed_start + args.episodes),
-                                         args.hidden, args.steps)
-    save_feature_heads(out, heads, actor.model, info)
+    out = args.out or default_path(ActorSettings(), args.checkpoint)
+    actor = load_actor(args.checkpoint, {"heads_file": "none", "dynamics_file": "none"})
+    net, info = fit_on_planner_latents(actor, range(args.seed_start, args.seed_start + args.episodes),
+                                       functools.partial(fit, hidden=args.hidden, steps=args.steps))
+    save(out, net, actor.model, info)
+    return out, info
+
+
+def add_distill_heads(sub) -> None:
+    _add_search_model(sub, "distill-heads", "search heads", "planning_heads.pt",
+                      "distil the search heads the planner scores its samples with (one small MLP for the world "
+                      "model's feature heads and its planning head's twist and contact)", _run_distill_heads)
+
+
+def _run_distill_heads(args) -> int:
+    from lecun_agent.actor.actor import heads_path
+    from lecun_agent.actor.feature_heads import distill_feature_heads, save_feature_heads
+
+    out, info = _fit_search_model(args, distill_feature_heads, save_feature_heads, heads_path)
     r2 = ", ".join(f"{k} {v:.3f}" for k, v in info["heldout_r2"].items())
     print(f"wrote {out}: hidden {info['hidden']}, {info['latents']} latents from {info['episodes']} episodes "
           f"(planner success {info['planner_success_rate']:.0%}); held-out R^2 {r2}; contact agreement "
@@ -273,34 +289,16 @@ def _run_distill_heads(args) -> int:
 
 
 def add_distill_dynamics(sub) -> None:
-    p = sub.add_parser("distill-dynamics", help="distil the search dynamics the planner rolls its samples out with "
-                       "(a ReLU MLP standing in for ensemble member 0; the final check still runs the whole "
-                       "ensemble), on latents the planner meets in seeded goal episodes; writes "
-                       "planning_dynamics.pt next to the world model, where actor_node looks for it")
-    _add_planner_episodes(p, HEADS_SEED_START,
-                          "first seed (eval uses 0-19, mode-1 distillation 1000-; keep them apart)", episodes=90)
-    p.add_argument("--hidden", type=int, default=128, help="hidden width of the search dynamics")
-    p.add_argument("--steps", type=int, default=12000, help="optimiser steps")
-    p.add_argument("--out", type=Path, default=None, help="dynamics file; default <checkpoint>/planning_dynamics.pt")
-    p.set_defaults(func=_run_distill_dynamics)
+    _add_search_model(sub, "distill-dynamics", "search dynamics", "planning_dynamics.pt",
+                      "distil the search dynamics the planner can roll its samples out with (a ReLU MLP standing in "
+                      "for ensemble member 0; the final check still runs the whole ensemble)", _run_distill_dynamics)
 
 
 def _run_distill_dynamics(args) -> int:
-    import torch
+    from lecun_agent.actor.actor import dynamics_path
+    from lecun_agent.actor.search_dynamics import distill_search_dynamics, save_search_dynamics
 
-    from lecun_agent.actor.actor import ActorSettings, dynamics_path, load_actor
-    from lecun_agent.actor.search_dynamics import save_search_dynamics
-    from lecun_agent.learning.planning_dynamics import distill_planning_dynamics
-
-    if args.episodes <= 0 or args.steps <= 0 or args.hidden <= 0:
-        raise ValueError("--episodes, --steps and --hidden must be positive")
-    torch.set_num_threads(1)
-    out = args.out or dynamics_path(ActorSettings(), args.checkpoint)
-    # the planner on member 0 and the world model's own heads, so earlier search models do not shape the latents
-    actor = load_actor(args.checkpoint, {"heads_file": "none", "dynamics_file": "none"})
-    net, info = distill_planning_dynamics(actor, range(args.seed_start, args.seed_start + args.episodes),
-                                          args.hidden, args.steps)
-    save_search_dynamics(out, net, actor.model, info)
+    out, info = _fit_search_model(args, distill_search_dynamics, save_search_dynamics, dynamics_path)
     err, other = info["heldout_rms_by_step"], info.get("heldout_member1_rms_by_step")
     print(f"wrote {out}: hidden {info['hidden']}, {info['latents']} latents from {info['episodes']} episodes "
           f"(planner success {info['planner_success_rate']:.0%}); held-out rms error against member 0 at the "
