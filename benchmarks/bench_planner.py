@@ -1,7 +1,6 @@
 """Planner speed on one torch thread: p50/p99 per replanning, FLOPs, and the machine's matmul limit.
 
-    python benchmarks/bench_planner.py [--quick] [--student runs/planner_student.pt] [--heads FILE|none]
-        [--dynamics FILE|none] [--json FILE]
+    python benchmarks/bench_planner.py [--quick] [--heads FILE|none] [--dynamics FILE|none] [--json FILE]
 
 Everything is measured in the same run, interleaved round-robin so a busy machine slows every
 option alike (Option and interleave are lecun_agent/bench/planner.py's, the `planner` part of
@@ -44,7 +43,6 @@ import torch
 
 from lecun_agent.actor import Mode1Policy, PlannerConfig, PolicyConfig
 from lecun_agent.actor.actor import ActorSettings, feature_heads, search_dynamics
-from lecun_agent.actor.distill import load_student
 from lecun_agent.actor.feature_heads import describe
 from lecun_agent.actor.flops import matmul_limit, record_matmuls, total_flops
 from lecun_agent.actor.plain import plain_mppi_iteration
@@ -62,12 +60,10 @@ def machine() -> dict:
             "threads": torch.get_num_threads(), "date": datetime.datetime.now().isoformat()}  # fmt: skip
 
 
-def bench_paths(model, student, heads, dynamics, args) -> list[dict]:
+def bench_paths(model, heads, dynamics, args) -> list[dict]:
     options = []
     for name in PATHS:
-        if PATHS[name]["fast"] == "student" and student is None:
-            continue
-        pm, over = planning_path(model, name, student)
+        pm, over = planning_path(model, name)
         options.append(Option(name, pm, PlannerConfig(samples=512, horizon=16, **over)))
     pm, over = planning_path(model, DEFAULT_PATH, feature_heads=heads)  # as the actor plans
     shipped = resolve_path(DEFAULT_PATH)
@@ -103,10 +99,10 @@ def bench_rollout(model, args) -> dict:
             "gflops_limit": matmul_limit(calls) / 1e9}  # fmt: skip
 
 
-def bench_plain(model, student, heads, path: str, args) -> dict:
+def bench_plain(model, heads, path: str, args) -> dict:
     """One MPPI iteration looping over samples, beside the batched planner doing the same work
     (one iteration of the path's fast model at every step, no ensemble check)."""
-    pm, _ = planning_path(model, path, student, feature_heads=heads)
+    pm, _ = planning_path(model, path, feature_heads=heads)
     batched = Option(path, pm, PlannerConfig(samples=512, horizon=16, uncertainty="none"))
     planner = batched.planner
     u = planner.space.project(torch.rand(512, 16, 3) * 0.6 - 0.2)
@@ -143,8 +139,8 @@ def bench_mode1(latent_dim: int, args) -> dict:
             "params": sum(p.numel() for p in policy.parameters())}  # fmt: skip
 
 
-def bench_grid(model, student, heads, path: str, args) -> list[dict]:
-    pm, over = planning_path(model, path, student, feature_heads=heads)
+def bench_grid(model, heads, path: str, args) -> list[dict]:
+    pm, over = planning_path(model, path, feature_heads=heads)
     ns, hs = ([128, 512], [8, 16]) if args.quick else ([128, 512, 2048], [8, 16, 32])
     options = []
     for n in ns:
@@ -261,9 +257,6 @@ def print_tables(out: dict) -> None:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--checkpoint", type=Path, default=None)
-    p.add_argument(
-        "--student", type=Path, default=None, help="distilled student (planner_quality.py distill)"
-    )
     p.add_argument("--heads", default="", help="search heads file for the default path; empty = the "
                    "actor's (planning_heads.pt beside the checkpoint when there is one); none = the world model's")
     p.add_argument("--dynamics", default="", help="search dynamics file for a row of the paths part; empty = the "
@@ -281,14 +274,13 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     torch.set_num_threads(1)
     model = load_checkpoint(args.checkpoint)[0]
-    student = load_student(args.student, model) if args.student else None
     heads = feature_heads(ActorSettings(heads_file=args.heads), str(args.checkpoint or ""), model)
     dynamics = search_dynamics(ActorSettings(dynamics_file=args.dynamics), str(args.checkpoint or ""), model)
     out = {"machine": machine()}
     t0 = time.monotonic()
     keep_freed_memory()  # as every node does (benchmarks/bench_heap.py: what it buys)
     if "paths" in args.parts:
-        out["paths"] = bench_paths(model, student, heads, dynamics, args)
+        out["paths"] = bench_paths(model, heads, dynamics, args)
         for r in out["paths"]:
             logging.info("%s: p50 %.1f p99 %.1f ms", r["impl"], r["ms_p50"], r["ms_p99"])
     path = args.path
@@ -296,11 +288,11 @@ def main() -> None:
     if "rollout" in args.parts:
         out["rollout"] = bench_rollout(model, args)
     if "plain" in args.parts:
-        out["plain"] = bench_plain(model, student, heads, path, args)
+        out["plain"] = bench_plain(model, heads, path, args)
     if "mode1" in args.parts:
         out["mode1"] = bench_mode1(model.cfg.latent_dim, args)
     if "grid" in args.parts:
-        out["grid"] = bench_grid(model, student, heads, path, args)
+        out["grid"] = bench_grid(model, heads, path, args)
     if "sizes" in args.parts:
         out["sizes"] = bench_sizes(args)
     if "compile" in args.parts:

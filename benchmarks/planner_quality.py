@@ -1,12 +1,10 @@
-"""Plan quality of the planning paths on a fixed set of recorded states, and the distilled student.
+"""Plan quality of the planning paths on a fixed set of recorded states, and of mode 1.
 
-    python benchmarks/planner_quality.py distill --data data/planner_distill \
-        --out runs/planner_student.pt
-    python benchmarks/planner_quality.py quality --states data/planner_states \
-        --student runs/planner_student.pt
+    python benchmarks/planner_quality.py quality --states data/planner_states
+    python benchmarks/planner_quality.py mode1 --data data/planner_distill --states data/planner_states
 
-`distill` trains the student planning model (actor/distill.py) on teacher rollouts from the encoded
-states of --data and reports its open-loop agreement with the teacher on --states.
+(A `distill` command that trained a "student" planning model lived here until 2026-12-05; the search
+heads and the search dynamics, `lecun-agent distill-heads` and `distill-dynamics`, took its place.)
 
 `quality` replays short segments of recorded episodes (--states, seeds training never saw): at
 each step the planner gets the encoded latent, the dead-reckoned pose, a seeded goal 3 m away and
@@ -37,18 +35,11 @@ import numpy as np
 import torch
 
 from lecun_agent.actor import Mode1Policy, Planner, PlannerConfig, PolicyConfig, distill_policy, policy_inputs
-from lecun_agent.actor.distill import (
-    DistillConfig,
-    distill_planning_model,
-    load_student,
-    save_student,
-)
 from lecun_agent.actor.plan_cost import PlanScorer
 from lecun_agent.actor.planning_model import WorldModelAdapter
 from lecun_agent.actor.policy import policy_plan
 from lecun_agent.actor.presets import PATHS, planning_path
 from lecun_agent.actor.rollout import rollout
-from lecun_agent.actor.sampling import ActionSpace
 from lecun_agent.cost.total import IntrinsicCost
 from lecun_agent.dataset.windows import load_episodes
 from lecun_agent.world_model.checkpoint import load_checkpoint
@@ -76,52 +67,6 @@ def encode_states(model, data_dir) -> dict[str, np.ndarray]:
         poses[t] = (x + (math.cos(mid) * vx - math.sin(mid) * vy) * dt,
                     y + (math.sin(mid) * vx + math.cos(mid) * vy) * dt, yaw + wz * dt)  # fmt: skip
     return {"latent": torch.cat(lat).numpy(), "pose": poses, "action": eps.actions, "episode": eps.episode_id}
-
-
-def cmd_distill(args) -> dict:
-    model = load_checkpoint(args.checkpoint)[0]
-    starts = torch.from_numpy(encode_states(model, args.data)["latent"])
-    cfg = PlannerConfig()
-    space = ActionSpace(cfg.action_low, cfg.action_high, cfg.rate_limit)
-    dcfg = DistillConfig(args.hidden, args.heads_hidden, not args.relu, steps=args.steps, seed=args.seed)
-    t = time.monotonic()
-    student, losses = distill_planning_model(model, starts, space, dcfg)
-    seconds = time.monotonic() - t
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    save_student(args.out, student, model, dcfg)
-    held = torch.from_numpy(encode_states(model, args.states)["latent"])
-    return {"train_states": len(starts), "seconds": seconds, "loss_first": float(np.mean(losses[:50])),
-            "loss_last": float(np.mean(losses[-50:])), **agreement(model, student, held, space)}  # fmt: skip
-
-
-@torch.no_grad()
-def agreement(model, student, starts, space) -> dict:
-    """Student vs teacher over 16 open-loop steps from held-out states: latent error relative to the
-    latent's spread, and R^2 of the cost features the planner reads."""
-    from lecun_agent.actor.distill import DistilledModel, sample_actions
-
-    gen = torch.Generator().manual_seed(1)
-    u = sample_actions(space, starts.shape[0], 16, 0.4, gen)
-    teacher = WorldModelAdapter(model)
-    pm = DistilledModel(model, student)
-    t_roll, s_roll = rollout(teacher, starts, u), rollout(pm, starts, u)
-    out = {}
-    for name in ("base_velocity", "joint_effort", "joint_vel", "body_contact_force", "tilt", "foot_force"):
-        a, b = t_roll.feats[name], s_roll.feats[name]
-        out[f"r2_{name}"] = float(
-            1 - ((a - b) ** 2).sum() / ((a - a.mean((0, 1))) ** 2).sum().clamp(min=1e-9)
-        )
-    ls = [model.rollout(starts, u), torch.stack([x for x in _student_latents(pm, starts, u)], 1)]
-    out["latent_rel_error_h16"] = float(
-        (ls[0][:, -1] - ls[1][:, -1]).norm(dim=-1).mean() / starts.std(0).norm()
-    )
-    return out
-
-
-def _student_latents(pm, s, u):
-    for h in range(u.shape[1]):
-        s = pm.step(s, u[:, h])
-        yield s
 
 
 def segments(states, count: int, length: int, seed: int):
@@ -165,7 +110,6 @@ def parse_variant(text: str) -> dict:
 def cmd_quality(args) -> dict:
     torch.set_num_threads(args.threads)
     model = load_checkpoint(args.checkpoint)[0]
-    student = load_student(args.student, model) if args.student else None
     states = encode_states(model, args.states)
     segs = segments(states, args.segments, args.length, args.seed)
     cost = IntrinsicCost()
@@ -191,10 +135,8 @@ def cmd_quality(args) -> dict:
         again = run_option(Planner(evaluator, cost, replace(ref_cfg, seed=1000)), states, segs, args, 1000)
         rows["reference-reseeded"] = summary(evaluate(again), j_ref, j_hold, again, ref, span)
     for name in args.paths:
-        if PATHS[name]["fast"] == "student" and student is None:
-            continue
         for variant in args.variants:
-            pm, over = planning_path(model, name, student)
+            pm, over = planning_path(model, name)
             cfg = replace(base, **{**over, **parse_variant(variant)})
             t0 = time.monotonic()
             plans = run_option(Planner(pm, cost, cfg), states, segs, args)
@@ -261,8 +203,7 @@ def cmd_mode1(args) -> dict:
     closed-loop plans and the planner's on the quality segments against the reference."""
     torch.set_num_threads(args.threads)
     model = load_checkpoint(args.checkpoint)[0]
-    student = load_student(args.student, model) if args.student else None
-    pm, over = planning_path(model, args.paths[0], student)
+    pm, over = planning_path(model, args.paths[0])
     cfg = replace(
         PlannerConfig(samples=args.samples, horizon=args.horizon, iterations=args.iterations), **over
     )
@@ -327,16 +268,10 @@ def pct(xs, q) -> float:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("what", choices=["distill", "quality", "mode1"])
+    p.add_argument("what", choices=["quality", "mode1"])
     p.add_argument("--checkpoint", type=Path, default=None)
     p.add_argument("--data", type=Path, default=Path("data/planner_distill"))
     p.add_argument("--states", type=Path, default=Path("data/planner_states"))
-    p.add_argument("--out", type=Path, default=Path("runs/planner_student.pt"))
-    p.add_argument("--student", type=Path, default=None)
-    p.add_argument("--hidden", type=int, default=128)
-    p.add_argument("--heads-hidden", type=int, default=128)
-    p.add_argument("--relu", action="store_true", help="student without LayerNorm, ReLU (faster, worse)")
-    p.add_argument("--steps", type=int, default=3000)
     p.add_argument("--paths", nargs="+", default=list(PATHS))
     p.add_argument("--segments", type=int, default=16)
     p.add_argument("--length", type=int, default=6)
@@ -355,7 +290,7 @@ def main() -> None:
     args = p.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     torch.set_num_threads(args.threads)
-    commands = {"distill": cmd_distill, "quality": cmd_quality, "mode1": cmd_mode1}
+    commands = {"quality": cmd_quality, "mode1": cmd_mode1}
     out = commands[args.what](args)
     text = json.dumps(out, indent=2)
     print(text)

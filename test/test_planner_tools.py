@@ -1,20 +1,12 @@
-"""The planner's tools: distilled planning dynamics, named planning paths, FLOP counting."""
+"""The planner's tools: named planning paths, FLOP counting."""
 
 import pytest
 import torch
 
 from lecun_agent.actor import Planner, PlannerConfig, presets
-from lecun_agent.actor.distill import (
-    DistillConfig,
-    DistilledModel,
-    distill_planning_model,
-    load_student,
-    save_student,
-)
 from lecun_agent.actor.flops import record_matmuls, total_flops
-from lecun_agent.actor.planning_model import PlanningModel, WorldModelAdapter
+from lecun_agent.actor.planning_model import WorldModelAdapter
 from lecun_agent.actor.presets import AUTO, PATHS, planning_path, resolve_path
-from lecun_agent.actor.sampling import ActionSpace
 from lecun_agent.actor.toy import PointMassModel
 from lecun_agent.cost.total import IntrinsicCost
 from lecun_agent.world_model.config import WorldModelConfig
@@ -29,43 +21,12 @@ def tiny_model(seed=0) -> WorldModel:
     return WorldModel(WorldModelConfig(latent_dim=8, hidden=16, ensemble=2, channels=(4, 4, 4, 4))).eval()
 
 
-def test_distilled_student_learns_the_teacher_and_plans(tmp_path):
-    teacher = tiny_model()
-    with torch.no_grad():  # a teacher that does something: bigger last-layer weights than at init
-        teacher.dynamics.net[-1].weight.normal_(0, 0.3)
-    space = ActionSpace((-0.4, -0.3, -1.0), (0.8, 0.3, 1.0), (0.15, 0.15, 0.3))
-    cfg = DistillConfig(
-        hidden=32, heads_hidden=16, layer_norm=False, steps=150, batch_size=32, rollout=4, lr=3e-3
-    )
-    student, losses = distill_planning_model(teacher, torch.randn(256, 8), space, cfg)
-    assert sum(losses[-10:]) < 0.5 * sum(losses[:10])
-    pm = DistilledModel(teacher, student)
-    assert isinstance(pm, PlanningModel)
-    r = Planner(pm, IntrinsicCost(), PlannerConfig(samples=16, horizon=8, elites=4)).plan(
-        torch.randn(8), goal=(1.0, 0.0)
-    )
-    assert r.actions.shape == (8, 3) and "spread" in r.predicted  # the teacher's ensemble checked the elites
-    save_student(tmp_path / "s.pt", student, teacher, cfg)
-    again = load_student(tmp_path / "s.pt", teacher)
-    assert all(
-        torch.equal(a, b)
-        for a, b in zip(again.state_dict().values(), student.state_dict().values(), strict=True)
-    )
-    with pytest.raises(ValueError, match="different world model"):
-        load_student(tmp_path / "s.pt", tiny_model(seed=1))
-
-
 def test_every_planning_path_builds_and_plans():
     model = tiny_model()
-    student = distill_planning_model(
-        model, torch.randn(16, 8), ActionSpace((-1.0,) * 3, (1.0,) * 3), DistillConfig(steps=1)
-    )[0]
     for name in PATHS:
-        pm, over = planning_path(model, name, student)
+        pm, over = planning_path(model, name)
         cfg = PlannerConfig(samples=8, horizon=16, elites=2, **over)
         assert Planner(pm, IntrinsicCost(), cfg).plan(torch.randn(8)).actions.shape == (16, 3)
-    with pytest.raises(ValueError, match="needs a distilled student"):
-        planning_path(model, "student")
     with pytest.raises(ValueError, match="unknown planning path"):
         planning_path(model, "fastest")
 

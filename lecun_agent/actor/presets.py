@@ -1,19 +1,17 @@
 """Named planning paths: which model computes what, and in which precision.
 
-A path is a PlanningModel built from the world model (plus, for "student" paths, a distilled
-StudentNet) and the PlannerConfig fields it implies. actor_node takes the name as a parameter;
-benchmarks/bench_planner.py measures each one.
+A path is a PlanningModel built from the world model and the PlannerConfig fields it implies. actor_node
+takes the name as a parameter; benchmarks/bench_planner.py measures each one.
 
   ensemble          every member for every sample, mean path, no spread term (the WorldModel.next path)
   penalty           every member for every sample, spread penalised at every step
   member            member 0 for all samples; the full ensemble re-scores the mean and the elites
   member-bf16       the same with bfloat16 matmuls on the fast path
-The ensemble and member paths score the samples with distilled search heads when given
-(actor/feature_heads.py) and the final check with the world model's own.
-  student           a distilled small dynamics + heads for all samples; ensemble check on elites
-  student-bf16
   auto              member-bf16 where the CPU does bf16 matmuls natively (AVX512-BF16 or AMX), else member:
                     without them torch emulates bf16, and member-bf16 plans several times slower than member
+Every path scores the samples with distilled search heads when given (actor/feature_heads.py) and the
+final check with the world model's own; the member paths roll the samples out with distilled search
+dynamics instead of member 0 when given (actor/search_dynamics.py).
 """
 
 from __future__ import annotations
@@ -23,7 +21,6 @@ from typing import Any
 import torch
 from torch import nn
 
-from lecun_agent.actor.distill import DistilledModel, StudentNet
 from lecun_agent.actor.planning_model import CONTACT_FORCE_N, PlanningModel, WorldModelAdapter
 from lecun_agent.world_model.model import WorldModel
 
@@ -32,12 +29,10 @@ PATHS: dict[str, dict[str, Any]] = {
     "penalty": {"fast": "ensemble", "uncertainty": "penalty"},
     "member": {"fast": "member", "uncertainty": "elites"},
     "member-bf16": {"fast": "member", "uncertainty": "elites", "dtype": torch.bfloat16},
-    "student": {"fast": "student", "uncertainty": "elites"},
-    "student-bf16": {"fast": "student", "uncertainty": "elites", "dtype": torch.bfloat16},
 }
 AUTO = "auto"
-# No extra artifact, plans within a 10 Hz tick with margin, 12 % regret (docs/actor.md); the
-# distilled student-bf16 is ~1.7x faster and needs `planner_quality.py distill` per checkpoint.
+# Plans within a 10 Hz tick with margin, 12 % regret (docs/actor.md); search heads and search dynamics
+# beside the checkpoint make it cheaper (`lecun-agent distill-heads`, `distill-dynamics`).
 DEFAULT_PATH = AUTO
 
 
@@ -63,25 +58,18 @@ def resolve_path(name: str) -> str:
 
 
 def planning_path(
-    model: WorldModel, name: str, student: StudentNet | None = None, dt: float = 0.1,
-    contact_force_n: float = CONTACT_FORCE_N, feature_heads: nn.Sequential | None = None,
-    search_dynamics: nn.Sequential | None = None,
+    model: WorldModel, name: str, dt: float = 0.1, contact_force_n: float = CONTACT_FORCE_N,
+    feature_heads: nn.Sequential | None = None, search_dynamics: nn.Sequential | None = None,
 ) -> tuple[PlanningModel, dict[str, Any]]:
-    """-> (planning model, PlannerConfig overrides) for path `name`; `feature_heads` (search heads the
-    samples are scored with) applies to the ensemble and member paths, `search_dynamics` (the step the
-    samples take instead of member 0's) to the member paths."""
+    """-> (planning model, PlannerConfig overrides) for path `name`; `feature_heads` are the search heads the
+    samples are scored with, `search_dynamics` the step the samples take instead of member 0's (member paths)."""
     name = resolve_path(name)
     if name not in PATHS:
         raise ValueError(f"unknown planning path {name!r}; paths are {', '.join((AUTO, *PATHS))}")
     spec = PATHS[name]
     dtype = spec.get("dtype", torch.float32)
-    if spec["fast"] == "student":
-        if student is None:
-            raise ValueError(f"planning path {name!r} needs a distilled student (actor/distill.py)")
-        pm: PlanningModel = DistilledModel(model, student, dtype=dtype, dt=dt)
-    else:
-        members = None if spec["fast"] == "ensemble" else (0,)
-        pm = WorldModelAdapter(model, fast_members=members, dtype=dtype, dt=dt, contact_force_n=contact_force_n,
-                               feature_heads=feature_heads, search_dynamics=search_dynamics)
+    members = None if spec["fast"] == "ensemble" else (0,)
+    pm = WorldModelAdapter(model, fast_members=members, dtype=dtype, dt=dt, contact_force_n=contact_force_n,
+                           feature_heads=feature_heads, search_dynamics=search_dynamics)
     overrides = {"uncertainty": spec["uncertainty"]}
     return pm, overrides
