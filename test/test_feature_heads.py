@@ -9,9 +9,8 @@ from functools import partial
 
 import pytest
 import torch
-from search_models import CFG, TINY, one_torch_thread, tiny_model
+from search_models import CFG, TINY, assert_chosen_plan_is_the_world_models, one_torch_thread, tiny_model
 
-from lecun_agent.actor import Planner
 from lecun_agent.actor.actor import ActorSettings, feature_heads
 from lecun_agent.actor.feature_heads import (
     HEADS_FILE,
@@ -24,7 +23,6 @@ from lecun_agent.actor.feature_heads import (
     search_net,
 )
 from lecun_agent.actor.planning_model import WorldModelAdapter
-from lecun_agent.cost.total import IntrinsicCost
 from lecun_agent.world_model.model import WorldModel
 
 
@@ -96,14 +94,7 @@ def test_samples_use_the_narrow_heads_and_the_chosen_plan_the_world_models():
         assert not torch.allclose(fast.features(s)[name], exact.features(s)[name]), name
     for name, value in exact.features(s).items():
         assert torch.allclose(fast.features(s, exact=True)[name], value), name
-
-    latent, pose, goal, last = torch.randn(TINY.latent_dim), (0.0, 0.0, 0.0), (2.0, 0.5), (0.2, 0.0, 0.0)
-    planned = Planner(fast, IntrinsicCost(), CFG).plan(latent, pose, goal, last, seed=0)
-    rescored = Planner(exact, IntrinsicCost(), CFG).score_plan(latent, planned.actions, pose, goal, last)
-    assert planned.predicted.keys() == rescored.predicted.keys()
-    for name, value in rescored.predicted.items():
-        assert torch.allclose(planned.predicted[name], value, atol=1e-5), name
-    assert planned.cost == pytest.approx(rescored.cost, rel=1e-4, abs=1e-4)
+    assert_chosen_plan_is_the_world_models(fast, exact)
 
 
 def test_planner_latents_make_heads_the_actor_loads_beside_its_checkpoint(tmp_path):

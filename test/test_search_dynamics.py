@@ -8,9 +8,8 @@ from functools import partial
 
 import pytest
 import torch
-from search_models import CFG, TINY, one_torch_thread, tiny_model
+from search_models import CFG, TINY, assert_chosen_plan_is_the_world_models, one_torch_thread, tiny_model
 
-from lecun_agent.actor import Planner
 from lecun_agent.actor.actor import ActorSettings, search_dynamics
 from lecun_agent.actor.planning_model import WorldModelAdapter
 from lecun_agent.actor.search_dynamics import (
@@ -20,7 +19,6 @@ from lecun_agent.actor.search_dynamics import (
     load_search_dynamics,
     save_search_dynamics,
 )
-from lecun_agent.cost.total import IntrinsicCost
 
 
 @pytest.fixture(scope="module")
@@ -89,13 +87,7 @@ def test_samples_use_the_search_dynamics_and_the_chosen_plan_the_ensembles():
     s, a = torch.randn(4, TINY.latent_dim), torch.zeros(4, TINY.action_dim)
     assert not torch.allclose(fast.step(s, a), exact.step(s, a))
     assert torch.equal(fast.step_members(s, a), exact.step_members(s, a))
-
-    latent, pose, goal, last = torch.randn(TINY.latent_dim), (0.0, 0.0, 0.0), (2.0, 0.5), (0.2, 0.0, 0.0)
-    planned = Planner(fast, IntrinsicCost(), CFG).plan(latent, pose, goal, last, seed=0)
-    rescored = Planner(exact, IntrinsicCost(), CFG).score_plan(latent, planned.actions, pose, goal, last)
-    for name, value in rescored.predicted.items():
-        assert torch.allclose(planned.predicted[name], value, atol=1e-5), name
-    assert planned.cost == pytest.approx(rescored.cost, rel=1e-4, abs=1e-4)
+    assert_chosen_plan_is_the_world_models(fast, exact)
 
 
 def test_planner_latents_make_dynamics_the_actor_loads_beside_its_checkpoint(tmp_path):

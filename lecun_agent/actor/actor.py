@@ -145,8 +145,7 @@ def policy_path(settings: ActorSettings, checkpoint: str) -> Path:
 def mode1_policy(settings: ActorSettings, checkpoint: str, model: WorldModel) -> Mode1Policy | None:
     """The actor's mode-1 policy: `policy_file` (must load), else mode1.pt beside the checkpoint when it
     exists, else None. A file distilled on another world model raises ValueError, saying so."""
-    path = policy_path(settings, checkpoint)
-    return load_policy(path, model) if settings.policy_file or path.exists() else None
+    return _load_if_there(settings.policy_file, policy_path(settings, checkpoint), load_policy, model)
 
 
 def _beside_checkpoint(setting: str, checkpoint: str, default_name: str) -> Path | None:
@@ -157,7 +156,7 @@ def _beside_checkpoint(setting: str, checkpoint: str, default_name: str) -> Path
     return Path(setting or Path(checkpoint or default_checkpoint_dir()) / default_name)
 
 
-def _load_if_there(setting: str, path: Path | None, load, model: WorldModel) -> nn.Sequential | None:
+def _load_if_there(setting: str, path: Path | None, load, model: WorldModel):
     """`load(path, model)` when the file was named (it must load) or lies in its default place, else None."""
     if path is None or not (setting or path.exists()):
         return None

@@ -1,5 +1,5 @@
 """What the distillations of the search models share (actor/feature_heads.py, actor/search_dynamics.py): the
-nets' shape and action sequences sampled the way the planner samples them.
+nets' shape, action sequences sampled the way the planner samples them, and member rollouts under them.
 
 The distilled "student" planning model that lived here (its own dynamics and heads, LayerNorm and SiLU,
 the `student` planning paths) was removed on 2026-12-05: the search heads and the search dynamics took
@@ -28,3 +28,13 @@ def sample_actions(space: ActionSpace, n: int, horizon: int, noise_std: float, g
     centre = space.low + (space.high - space.low) * torch.rand(n, 1, space.dim, generator=gen)
     u = centre + space.noise(n, horizon, 0.5, gen) * noise_std * space.half
     return space.project(u, centre[:, 0])
+
+
+@torch.no_grad()
+def member_rollout(model, s: torch.Tensor, u: torch.Tensor, member: int = 0) -> torch.Tensor:
+    """s (B, D), u (B, H, A) -> (B, H, D): one ensemble member's open-loop rollout (WorldModel.next_member)."""
+    out = []
+    for h in range(u.shape[1]):
+        s = model.next_member(s, u[:, h], member)
+        out.append(s)
+    return torch.stack(out, 1)

@@ -24,7 +24,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lecun_agent.actor.distill import relu_mlp, sample_actions
+from lecun_agent.actor.distill import member_rollout, relu_mlp, sample_actions
 from lecun_agent.actor.planning_model import PLAN_OUTPUTS
 from lecun_agent.actor.sampling import ActionSpace
 from lecun_agent.actor.tied_file import load_tied, save_tied
@@ -145,11 +145,7 @@ def _visited(model: WorldModel, starts: torch.Tensor, space: ActionSpace, horizo
              gen: torch.Generator) -> torch.Tensor:
     """(B, horizon + 1, D): the starts and member 0's open-loop rollout from them under planner-like commands."""
     u = sample_actions(space, starts.shape[0], horizon, noise_std, gen)
-    s, out = starts, [starts]
-    for h in range(horizon):
-        s = model.next_member(s, u[:, h], 0)
-        out.append(s)
-    return torch.stack(out, 1)
+    return torch.cat([starts[:, None], member_rollout(model, starts, u)], 1)
 
 
 def save_feature_heads(path, heads: nn.Sequential, model: WorldModel, info: dict) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lecun_agent.actor.distill import relu_mlp, sample_actions
+from lecun_agent.actor.distill import member_rollout, relu_mlp, sample_actions
 from lecun_agent.actor.planning_model import PLAN_OUTPUTS
 from lecun_agent.actor.sampling import ActionSpace
 from lecun_agent.actor.tied_file import load_tied, save_tied
@@ -36,6 +36,11 @@ CONTACT_WEIGHT = 4.0  # the contact cross-entropy's weight, as for the search he
 def dynamics_net(model: WorldModel, hidden: int) -> nn.Sequential:
     """(D + A) -> D residual, two hidden layers of `hidden` units with ReLU."""
     return relu_mlp(model.cfg.latent_dim + model.cfg.action_dim, hidden, model.cfg.latent_dim)
+
+
+def describe(net: nn.Sequential | None) -> str:
+    """What a planner rolls its samples out with, for logs, diagnostics and benchmark rows."""
+    return "member 0" if net is None else f"search dynamics, hidden {net[0].out_features}"
 
 
 def distill_search_dynamics(
@@ -72,7 +77,7 @@ def distill_search_dynamics(
     for _ in range(steps):
         s0 = train[torch.randint(0, train.shape[0], (batch,), generator=gen)]
         u = sample_actions(space, batch, horizon, noise_std, gen)
-        target = _member_rollout(model, s0, u, 0)
+        target = member_rollout(model, s0, u)
         with torch.no_grad():
             target_out = _read_out(model, target)
         pred = rollout(s0, u)
@@ -91,15 +96,6 @@ def distill_search_dynamics(
             "held_out": int(held.sum()), "final_loss": float(sum(losses[-100:]) / len(losses[-100:])),
             **_held_out(model, net, latents[held], std, space, horizon, noise_std, seed)}
     return net, info
-
-
-def _member_rollout(model: WorldModel, s: torch.Tensor, u: torch.Tensor, member: int) -> torch.Tensor:
-    with torch.no_grad():
-        out = []
-        for h in range(u.shape[1]):
-            s = model.next_member(s, u[:, h], member)
-            out.append(s)
-        return torch.stack(out, 1)
 
 
 def _read_out(model: WorldModel, s: torch.Tensor) -> torch.Tensor:
@@ -122,7 +118,7 @@ def _fold_scaling(net: nn.Sequential, mean: torch.Tensor, std: torch.Tensor, lat
 @torch.no_grad()
 def _held_out(model, net, starts, std, space, horizon, noise_std, seed) -> dict:
     u = sample_actions(space, starts.shape[0], horizon, noise_std, torch.Generator().manual_seed(seed + 1))
-    target = _member_rollout(model, starts, u, 0)
+    target = member_rollout(model, starts, u)
     s, pred = starts, []
     for h in range(horizon):
         s = s + net(torch.cat([s, u[:, h] / model.action_scale], -1))
@@ -134,7 +130,7 @@ def _held_out(model, net, starts, std, space, horizon, noise_std, seed) -> dict:
 
     p_true = torch.sigmoid(_read_out(model, target)[..., -1])
     p_pred = torch.sigmoid(_read_out(model, pred)[..., -1])
-    other = {"heldout_member1_rms_by_step": rms(_member_rollout(model, starts, u, 1))} if model.cfg.ensemble > 1 else {}
+    other = {"heldout_member1_rms_by_step": rms(member_rollout(model, starts, u, 1))} if model.cfg.ensemble > 1 else {}
     return {"heldout_rms_by_step": rms(pred), **other,
             "heldout_contact_agreement": round(float(((p_true > 0.5) == (p_pred > 0.5)).float().mean()), 4)}
 

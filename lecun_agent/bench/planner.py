@@ -52,6 +52,7 @@ from lecun_agent.actor.plain import plain_mppi_iteration
 from lecun_agent.actor.presets import DEFAULT_PATH, planning_path, resolve_path
 from lecun_agent.actor.rollout import rollout
 from lecun_agent.actor.sampling import mppi_weights, shift_plan
+from lecun_agent.actor.search_dynamics import describe as describe_dynamics
 from lecun_agent.actor.toy import PointMassModel
 from lecun_agent.bench.peers import PEER_CLASSES, PEERS, Problem, missing
 from lecun_agent.bench.plain_json import plain_json
@@ -470,7 +471,7 @@ def section(out: Path, models, cells: Sequence[tuple[int, int]], *, repeats: int
                                       plain_repeats=plain_repeats):  # fmt: skip
                     r["model"] = origin
                     r["feature_heads"] = describe(heads)
-                    r["search_dynamics"] = "member 0" if dynamics is None else "search dynamics"
+                    r["search_dynamics"] = describe_dynamics(dynamics)
                     rows.append(r)
         n, h = accept
         ours = next((r for r in rows if r["impl"] == "ours" and r["n"] == n and r["h"] == h), {})

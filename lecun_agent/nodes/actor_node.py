@@ -50,6 +50,7 @@ from lecun_agent.actor.config import PlannerConfig
 from lecun_agent.actor.contact_memory import strongest_touches
 from lecun_agent.actor.feature_heads import describe
 from lecun_agent.actor.presets import resolve_path
+from lecun_agent.actor.search_dynamics import describe as describe_dynamics
 from lecun_agent.dataset.format import DatasetSpec
 from lecun_agent.messages import conversions as conv
 from lecun_agent.messages.latents import float_image, rows_from_float_image
@@ -127,9 +128,8 @@ class ActorNode(Node):
         self.get_logger().info(f"planning path {resolve_path(self.settings.path)}; samples scored with feature "
                                f"heads: {self.feature_heads}")
         dynamics = search_dynamics(self.settings, checkpoint, model)
-        self.search_dynamics = ("member 0" if dynamics is None
-                                else f"search dynamics, hidden {dynamics[0].out_features} "
-                                     f"({dynamics_path(self.settings, checkpoint)})")
+        self.search_dynamics = describe_dynamics(dynamics) + (
+            "" if dynamics is None else f" ({dynamics_path(self.settings, checkpoint)})")
         self.get_logger().info(f"samples rolled out with: {self.search_dynamics}")
         self.actor = Actor(model, self.settings, self.planner_config, policy, dt=spec.step_dt, feature_heads=heads,
                            search_dynamics=dynamics)
