@@ -50,7 +50,7 @@ def test_a_checkpoint_that_does_not_load_is_an_error_before_any_episode(tmp_path
     assert "named twice" in capsys.readouterr().err
 
 
-def test_a_checkpoint_without_its_mode1_or_heads_is_an_error_not_a_different_agent(tmp_path, capsys):
+def test_a_checkpoint_without_its_mode1_or_search_models_is_an_error_not_a_different_agent(tmp_path, capsys):
     bare = tmp_path / "bare"
     shutil.copytree(default_checkpoint_dir(), bare)
     (bare / "mode1.pt").unlink()
@@ -58,5 +58,6 @@ def test_a_checkpoint_without_its_mode1_or_heads_is_an_error_not_a_different_age
     err = capsys.readouterr().err
     assert str(bare) in err and "mode1.pt" in err and "planning_heads.pt" not in err and "distill" in err
     (bare / "planning_heads.pt").unlink()
+    (bare / "planning_dynamics.pt").unlink()
     assert main(["select", str(bare)]) == 2
-    assert "no planning_heads.pt or mode1.pt" in capsys.readouterr().err
+    assert "no planning_heads.pt or planning_dynamics.pt or mode1.pt" in capsys.readouterr().err

@@ -97,18 +97,20 @@ def select_checkpoint(checkpoints: list[str], seeds: list[int], workers: int = 1
         raise ValueError("--workers must be >= 1 and --goal-slack >= 0")
     if len({os.path.realpath(c) for c in checkpoints}) != len(checkpoints):
         raise ValueError("a checkpoint is named twice")
-    from lecun_agent.actor.actor import ActorSettings, heads_path, load_actor, policy_path
+    from lecun_agent.actor.actor import ActorSettings, dynamics_path, heads_path, load_actor, policy_path
     from lecun_agent.episodes.actor_agent import actor_agent
 
-    # A wrong path, a mismatched or missing heads/policy file: say so before an hour of episodes. Run
+    # A wrong path, a mismatched or missing search model or policy file: say so before an hour of episodes. Run
     # here, the episodes use these actors; worker processes load their own.
     agents, defaults = {}, ActorSettings()
     for c in checkpoints:
         agents[c] = actor_agent(load_actor(c))
-        lacking = [p.name for p in (heads_path(defaults, c), policy_path(defaults, c)) if not p.exists()]
+        files = (heads_path(defaults, c), dynamics_path(defaults, c), policy_path(defaults, c))
+        lacking = [p.name for p in files if not p.exists()]
         if lacking:  # the actor runs without them, and would be ranked as a different agent
             raise ValueError(f"{c}: no {' or '.join(lacking)}; select compares full agents, so give it its search "
-                             "heads and mode 1 first (lecun-agent distill-heads, then lecun-agent distill)")
+                             "heads, search dynamics and mode 1 first (lecun-agent distill-heads, distill-dynamics, "
+                             "then distill)")
     if workers == 1:
         _AGENTS.update(agents)
     del agents

@@ -4,7 +4,8 @@
     CKPT_DIR/meta.json       {"format", "config", "spec", "versions", "train": {...}}
     CKPT_DIR/baselines.pt    the no-camera contact baseline eval-model compares against
     CKPT_DIR/train_state.pt  optimizer + sampler/RNG state for --resume (training only)
-    CKPT_DIR/mode1.pt, planning_heads.pt   the actor's (lecun-agent distill, distill-heads), not read here
+    CKPT_DIR/mode1.pt, planning_heads.pt, planning_dynamics.pt   the actor's (lecun-agent distill,
+                             distill-heads, distill-dynamics), not read here
 
 Loading builds a fresh model and only returns it once everything checked out, so a caller that
 swaps weights at run time keeps its old model when a file is corrupt or does not match.
