@@ -77,6 +77,18 @@ def test_actor_finds_dynamics_beside_the_checkpoint_or_as_told(distilled, tmp_pa
         search_dynamics(ActorSettings(dynamics_file=str(tmp_path / "missing.pt")), str(tmp_path), model)
 
 
+def test_a_path_that_rolls_every_member_out_leaves_the_dynamics_beside_the_checkpoint_alone(distilled, tmp_path):
+    from lecun_agent.actor.presets import planning_path
+
+    model, net, info = distilled
+    save_search_dynamics(tmp_path / DYNAMICS_FILE, net, model, info)
+    for path in ("ensemble", "penalty"):  # every sample takes the ensemble: nothing for them to stand in for
+        assert search_dynamics(ActorSettings(path=path), str(tmp_path), model) is None
+    named = ActorSettings(path="ensemble", dynamics_file=str(tmp_path / DYNAMICS_FILE))
+    with pytest.raises(ValueError, match="member"):  # asked for by name on such a path: an error, not ignored
+        planning_path(model, named.path, search_dynamics=search_dynamics(named, str(tmp_path), model))
+
+
 def test_samples_use_the_search_dynamics_and_the_chosen_plan_the_ensembles():
     model = tiny_model()
     wrong = dynamics_net(model, 16).eval().requires_grad_(False)

@@ -34,7 +34,7 @@ from lecun_agent.actor.detour import Detour
 from lecun_agent.actor.feature_heads import HEADS_FILE, load_feature_heads
 from lecun_agent.actor.planner import Planner
 from lecun_agent.actor.policy import Mode1Policy, load_policy, policy_plan
-from lecun_agent.actor.presets import AUTO, DEFAULT_PATH, PATHS, planning_path
+from lecun_agent.actor.presets import AUTO, DEFAULT_PATH, PATHS, planning_path, resolve_path
 from lecun_agent.actor.result import PlanResult
 from lecun_agent.actor.search_dynamics import DYNAMICS_FILE, load_search_dynamics
 from lecun_agent.body.robot_model import load_robot_model
@@ -68,8 +68,8 @@ class ActorSettings:
                               "checkpoint directory when there is one; 'none' = the world model's heads always")
     dynamics_file: str = setting("", "search dynamics the samples are rolled out with instead of member 0 "
                                  "(lecun-agent distill-dynamics; the final check runs the whole ensemble); empty = "
-                                 "planning_dynamics.pt in the checkpoint directory when there is one; 'none' = "
-                                 "member 0 always")
+                                 "planning_dynamics.pt in the checkpoint directory when there is one and the path "
+                                 "is a member path; 'none' = member 0 always")
 
 
 class Actor:
@@ -182,7 +182,11 @@ def dynamics_path(settings: ActorSettings, checkpoint: str) -> Path | None:
 
 def search_dynamics(settings: ActorSettings, checkpoint: str, model: WorldModel) -> nn.Sequential | None:
     """The actor's search dynamics, or None (member 0). A file distilled from another world model raises
-    ValueError, saying so."""
+    ValueError, saying so. A path whose samples take every member (ensemble, penalty) leaves the file beside
+    the checkpoint alone; one named in `dynamics_file` is an error there (planning_path says so)."""
+    spec = PATHS.get(resolve_path(settings.path))  # an unknown path: planning_path names the known ones
+    if not settings.dynamics_file and spec is not None and spec["fast"] != "member":
+        return None
     return _load_if_there(settings.dynamics_file, dynamics_path(settings, checkpoint), load_search_dynamics, model)
 
 
