@@ -397,10 +397,14 @@ def acceptance(rows: list[dict], n: int = ACCEPT_N, h: int = ACCEPT_H) -> dict:
             f"{frac:.2f} of the matmul limit: the plan's matmuls alone take {matmul_ms:.1f} ms at the limit of "
             f"{ours['gflops_limit']:.0f} GFLOP/s, the rest of its {ours['ms_p50']:.1f} ms p50 is outside matmuls "
             f"(rollout {ours.get('rollout_ms_p50', 0):.1f}, scoring {ours.get('score_ms_p50', 0):.1f}, "
-            f"check {ours.get('check_ms_p50', 0):.1f} ms): mostly the LayerNorm and SiLU after every hidden layer, "
-            "unfused and in bfloat16 on a CPU, which cost about as much as the matmuls themselves, then the cost "
-            "terms on N x H, sampling and projection; the search dynamics (`lecun-agent distill-dynamics`, a ReLU "
-            "stand-in for member 0) take a fifth off a plan and touch more (docs/actor.md, \"Search dynamics\")"
+            f"check {ours.get('check_ms_p50', 0):.1f} ms): "
+            + ("the elementwise passes around small matmuls (ReLU, the cost terms on N x H, the check's LayerNorm "
+               "and SiLU on its few rows), each with a fixed cost per op, then sampling and projection"
+               if str(ours.get("search_dynamics", "member 0")).startswith("search dynamics") else
+               "mostly the LayerNorm and SiLU after every hidden layer, unfused and in bfloat16 on a CPU, which cost "
+               "about as much as the matmuls themselves, then the cost terms on N x H, sampling and projection; the "
+               "search dynamics (`lecun-agent distill-dynamics`, a ReLU stand-in for member 0) take about a fifth off "
+               "a plan (docs/actor.md, \"Search dynamics\")")
         )
     out["notes"] = notes
     out["all_ok"] = bool(out["p99_ok"] and not slower and out["fraction_ok"] is not False)
