@@ -24,7 +24,16 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lecun_agent.actor.distill import member_rollout, relu_mlp, sample_actions
+from lecun_agent.actor.distill import (
+    contact_agreement,
+    fit,
+    fold_input_scaling,
+    held_out,
+    member_rollout,
+    relu_mlp,
+    sample_actions,
+    search_outputs,
+)
 from lecun_agent.actor.planning_model import PLAN_OUTPUTS
 from lecun_agent.actor.sampling import ActionSpace
 from lecun_agent.actor.tied_file import load_tied, save_tied
@@ -55,7 +64,7 @@ def describe(heads: nn.Sequential | None) -> str:
 
 def search_net(latent_dim: int, hidden: int, outputs: int) -> nn.Sequential:
     """The stand-in's shape: two hidden layers of `hidden` units with ReLU and no LayerNorm. Its inputs are
-    standardised by its first layer (`_fold_input_scaling`), which is what the LayerNorm did for it; with
+    standardised by its first layer (`distill.fold_input_scaling`), which is what the LayerNorm did for it; with
     the world model's LayerNorm and SiLU the same net fitted better (held-out R^2 0.94 against 0.90 for the
     contact force) and planned no better, and ran twice as long (docs/actor.md, "Search heads")."""
     return relu_mlp(latent_dim, hidden, outputs)
@@ -68,23 +77,18 @@ def distill_feature_heads(
     """Fit the stand-in to model.heads and the twist and contact logit of model.plan on member-0 rollouts
     from `latents` (M, D); a tenth of the latents is held out -> (heads, info with the held-out R^2 per
     feature, the twist's, and how often the contact probability agrees about a contact)."""
-    if latents.dim() != 2 or latents.shape[1] != model.cfg.latent_dim or latents.shape[0] < 10:
-        raise ValueError(f"need at least 10 latents of size {model.cfg.latent_dim}, got {tuple(latents.shape)}")
     model = model.eval()
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
-    held = torch.zeros(latents.shape[0], dtype=torch.bool)
-    held[torch.randperm(latents.shape[0], generator=gen)[: latents.shape[0] // 10]] = True
+    held = held_out(latents, model.cfg.latent_dim, gen)
     space = ActionSpace(tuple(action_low), tuple(action_high))
     groups, width = feature_groups(model), feature_width(model)
     col_w = torch.tensor([1.0 / (w * len(groups)) for _, w in groups for _ in range(w)])  # each feature alike
     train = latents[~held]
     mean, std = train.mean(0), train.std(0).clamp(min=1e-6)
     net = search_net(model.cfg.latent_dim, hidden, width + PLAN_OUTPUTS)
-    opt = torch.optim.Adam(net.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
-    losses = []
-    for _ in range(steps):
+
+    def batch_loss() -> torch.Tensor:
         x = _visited(model, train[torch.randint(0, train.shape[0], (batch,), generator=gen)], space, horizon,
                      noise_std, gen)
         features, twist, logit = _targets(model, x)
@@ -92,13 +96,10 @@ def distill_feature_heads(
         loss = (((out[..., :width] - features) ** 2) * col_w).sum(-1).mean()
         loss = loss + ((out[..., width : width + 3] - twist) ** 2).mean()
         contact = nn.functional.binary_cross_entropy_with_logits(out[..., -1], torch.sigmoid(logit))
-        loss = loss + CONTACT_WEIGHT * contact
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
-        losses.append(loss.item())
-    heads = _fold_input_scaling(net, mean, std).eval().requires_grad_(False)
+        return loss + CONTACT_WEIGHT * contact
+
+    losses = fit(net, batch_loss, steps, lr)
+    heads = fold_input_scaling(net, mean, std).eval().requires_grad_(False)
     with torch.no_grad():
         x = _visited(model, latents[held], space, horizon, noise_std, torch.Generator().manual_seed(seed + 1))
         features, twist, logit = _targets(model, x)
@@ -112,7 +113,7 @@ def distill_feature_heads(
         info["heldout_r2"][name] = round(float(r2[i : i + w].mean()), 4)
         i += w
     info["heldout_r2"][TWIST] = round(float(_r2(pred[..., width : width + 3], twist).mean()), 4)
-    info["heldout_contact_agreement"] = round(float(((p_true > 0.5) == (p_pred > 0.5)).float().mean()), 4)
+    info["heldout_contact_agreement"] = contact_agreement(logit, pred[..., -1])
     info["heldout_contact_prob_mae"] = round(float((p_true - p_pred).abs().mean()), 5)
     return heads, info
 
@@ -120,24 +121,14 @@ def distill_feature_heads(
 def _targets(model: WorldModel, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """What the stand-in learns at states x: the feature heads' outputs, the twist and the contact logit."""
     with torch.no_grad():
-        plan = model.plan(x)
-        return model.heads(x), plan[..., :3], plan[..., 3]
+        out = search_outputs(model, x)
+        return out[..., :-PLAN_OUTPUTS], out[..., -PLAN_OUTPUTS:-1], out[..., -1]
 
 
 def _r2(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     """Per output column, over every leading axis."""
     lead = tuple(range(pred.dim() - 1))
     return 1.0 - ((pred - target) ** 2).mean(lead) / target.var(lead).clamp(min=1e-12)
-
-
-def _fold_input_scaling(net: nn.Sequential, mean: torch.Tensor, std: torch.Tensor) -> nn.Sequential:
-    """net((x - mean) / std) as one plain MLP: the scaling folded into the first Linear, free at run time."""
-    first = net[0]
-    with torch.no_grad():
-        weight = first.weight / std
-        first.bias.sub_(weight @ mean)
-        first.weight.copy_(weight)
-    return net
 
 
 @torch.no_grad()

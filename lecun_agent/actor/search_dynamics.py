@@ -22,8 +22,16 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from lecun_agent.actor.distill import member_rollout, relu_mlp, sample_actions
-from lecun_agent.actor.planning_model import PLAN_OUTPUTS
+from lecun_agent.actor.distill import (
+    contact_agreement,
+    fit,
+    fold_input_scaling,
+    held_out,
+    member_rollout,
+    relu_mlp,
+    sample_actions,
+    search_outputs,
+)
 from lecun_agent.actor.sampling import ActionSpace
 from lecun_agent.actor.tied_file import load_tied, save_tied
 from lecun_agent.world_model.model import WorldModel
@@ -49,13 +57,10 @@ def distill_search_dynamics(
 ) -> tuple[nn.Sequential, dict]:
     """Fit the stand-in to member 0's rollouts from `latents` (M, D); a tenth is held out -> (net, info with
     the held-out rms error per step, in latent spreads, against member 0, beside member 1's for scale)."""
-    if latents.dim() != 2 or latents.shape[1] != model.cfg.latent_dim or latents.shape[0] < 10:
-        raise ValueError(f"need at least 10 latents of size {model.cfg.latent_dim}, got {tuple(latents.shape)}")
     model = model.eval().requires_grad_(False)
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
-    held = torch.zeros(latents.shape[0], dtype=torch.bool)
-    held[torch.randperm(latents.shape[0], generator=gen)[: latents.shape[0] // 10]] = True
+    held = held_out(latents, model.cfg.latent_dim, gen)
     space = ActionSpace(tuple(action_low), tuple(action_high))
     train = latents[~held]
     mean, std = train.mean(0), train.std(0).clamp(min=1e-6)
@@ -71,45 +76,30 @@ def distill_search_dynamics(
             out.append(s)
         return torch.stack(out, 1)
 
-    opt = torch.optim.Adam(net.parameters(), lr=lr)
-    sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
-    losses = []
-    for _ in range(steps):
+    def batch_loss() -> torch.Tensor:
         s0 = train[torch.randint(0, train.shape[0], (batch,), generator=gen)]
         u = sample_actions(space, batch, horizon, noise_std, gen)
         target = member_rollout(model, s0, u)
         with torch.no_grad():
-            target_out = _read_out(model, target)
+            target_out = search_outputs(model, target)
         pred = rollout(s0, u)
-        out = _read_out(model, pred)
+        out = search_outputs(model, pred)
         loss = (((pred - target) / std) ** 2).mean() + ((out[..., :-1] - target_out[..., :-1]) ** 2).mean()
-        loss = loss + CONTACT_WEIGHT * nn.functional.binary_cross_entropy_with_logits(
+        return loss + CONTACT_WEIGHT * nn.functional.binary_cross_entropy_with_logits(
             out[..., -1], torch.sigmoid(target_out[..., -1]))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        nn.utils.clip_grad_norm_(net.parameters(), 10.0)
-        opt.step()
-        sched.step()
-        losses.append(loss.item())
-    net = _fold_scaling(net, mean, std, model.cfg.latent_dim).eval().requires_grad_(False)
+
+    losses = fit(net, batch_loss, steps, lr, clip=10.0)
+    net = _fold_scaling(net, mean, std).eval().requires_grad_(False)
     info = {"format": FORMAT, "hidden": hidden, "steps": steps, "latents": int(latents.shape[0]),
             "held_out": int(held.sum()), "final_loss": float(sum(losses[-100:]) / len(losses[-100:])),
             **_held_out(model, net, latents[held], std, space, horizon, noise_std, seed)}
     return net, info
 
 
-def _read_out(model: WorldModel, s: torch.Tensor) -> torch.Tensor:
-    """What the search reads from a state: the feature heads (normalised), the twist and the contact logit."""
-    return torch.cat([model.heads(s), model.plan(s)[..., :PLAN_OUTPUTS]], -1)
-
-
-def _fold_scaling(net: nn.Sequential, mean: torch.Tensor, std: torch.Tensor, latent_dim: int) -> nn.Sequential:
+def _fold_scaling(net: nn.Sequential, mean: torch.Tensor, std: torch.Tensor) -> nn.Sequential:
     """net([(s - mean) / std, a]) * std as one plain MLP on [s, a]: free at run time."""
-    first, last = net[0], net[-1]
+    last = fold_input_scaling(net, mean, std)[-1]
     with torch.no_grad():
-        w_s = first.weight[:, :latent_dim] / std
-        first.bias.sub_(w_s @ mean)
-        first.weight[:, :latent_dim] = w_s
         last.weight.mul_(std[:, None])
         last.bias.mul_(std)
     return net
@@ -128,11 +118,10 @@ def _held_out(model, net, starts, std, space, horizon, noise_std, seed) -> dict:
     def rms(a: torch.Tensor) -> list[float]:
         return [round(float(e), 3) for e in (((a - target) / std) ** 2).mean((0, 2)).sqrt()]
 
-    p_true = torch.sigmoid(_read_out(model, target)[..., -1])
-    p_pred = torch.sigmoid(_read_out(model, pred)[..., -1])
     other = {"heldout_member1_rms_by_step": rms(member_rollout(model, starts, u, 1))} if model.cfg.ensemble > 1 else {}
     return {"heldout_rms_by_step": rms(pred), **other,
-            "heldout_contact_agreement": round(float(((p_true > 0.5) == (p_pred > 0.5)).float().mean()), 4)}
+            "heldout_contact_agreement": contact_agreement(search_outputs(model, target)[..., -1],
+                                                           search_outputs(model, pred)[..., -1])}
 
 
 def save_search_dynamics(path, net: nn.Sequential, model: WorldModel, info: dict) -> None:

@@ -400,7 +400,7 @@ def acceptance(rows: list[dict], n: int = ACCEPT_N, h: int = ACCEPT_H) -> dict:
             f"check {ours.get('check_ms_p50', 0):.1f} ms): "
             + ("the elementwise passes around small matmuls (ReLU, the cost terms on N x H, the check's LayerNorm "
                "and SiLU on its few rows), each with a fixed cost per op, then sampling and projection"
-               if str(ours.get("search_dynamics", "member 0")).startswith("search dynamics") else
+               if ours.get("search_dynamics", describe_dynamics(None)) != describe_dynamics(None) else
                "mostly the LayerNorm and SiLU after every hidden layer, unfused and in bfloat16 on a CPU, which cost "
                "about as much as the matmuls themselves, then the cost terms on N x H, sampling and projection; the "
                "search dynamics (`lecun-agent distill-dynamics`, a ReLU stand-in for member 0) take about a fifth off "
