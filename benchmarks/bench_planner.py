@@ -10,7 +10,8 @@ distributions (p50/p99 over repeats) and ratios:
            world model's feature heads, the default path with the search heads the actor loads
            (planning_heads.pt, actor/feature_heads.py), and that with the feature heads on every
            2nd / 4th sampled step (head_stride), and, when there are search dynamics
-           (planning_dynamics.pt, actor/search_dynamics.py), the default path with both:
+           (planning_dynamics.pt, actor/search_dynamics.py), the default path with both, and the float32
+           `member` path with both (what `auto` plans with on a CPU without bf16 matmuls):
            ms per replanning, its phases, matmul GFLOP per plan, achieved GFLOP/s, and the
            matmul limit of exactly those shapes (each shape timed alone, same dtype, one thread)
   rollout  today's open-loop rollout (WorldModel.rollout + cost_heads) at the same N and H
@@ -72,9 +73,10 @@ def bench_paths(model, heads, dynamics, args) -> list[dict]:
     for stride in (2, 4):  # fewer head passes: the feature heads on every 2nd / 4th step
         options.append(Option(f"{shipped} heads/{stride}", pm,
                               PlannerConfig(samples=512, horizon=16, head_stride=stride, **over)))
-    if dynamics is not None:
-        pm, over = planning_path(model, DEFAULT_PATH, feature_heads=heads, search_dynamics=dynamics)
-        options.append(Option(f"{shipped} search heads + dynamics", pm, PlannerConfig(samples=512, horizon=16, **over)))
+    if dynamics is not None:  # as the actor plans, and in float32 (what `auto` picks without bf16 matmuls)
+        for name in dict.fromkeys((shipped, "member")):
+            pm, over = planning_path(model, name, feature_heads=heads, search_dynamics=dynamics)
+            options.append(Option(f"{name} search heads + dynamics", pm, PlannerConfig(samples=512, horizon=16, **over)))
     interleave(options, args.warmup + args.repeats)
     return [o.row(args.warmup) for o in options]
 

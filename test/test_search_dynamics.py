@@ -52,6 +52,16 @@ def test_search_dynamics_step_is_a_plain_mlp_on_the_members_inputs(distilled):
         WorldModelAdapter(model, fast_members=None, search_dynamics=net)
 
 
+def test_a_bfloat16_path_leaves_the_callers_dynamics_in_float32(distilled):
+    model, net, _ = distilled
+    s, a = torch.randn(64, TINY.latent_dim), torch.rand(64, TINY.action_dim) * 0.4
+    fp32 = WorldModelAdapter(model, fast_members=(0,), search_dynamics=net)
+    before = fp32.step(s, a)
+    WorldModelAdapter(model, fast_members=(0,), dtype=torch.bfloat16, search_dynamics=net)
+    assert all(p.dtype == torch.float32 for p in net.parameters())
+    assert torch.equal(WorldModelAdapter(model, fast_members=(0,), search_dynamics=net).step(s, a), before)
+
+
 def test_file_round_trips_and_belongs_to_its_world_model(distilled, tmp_path):
     model, net, info = distilled
     save_search_dynamics(tmp_path / DYNAMICS_FILE, net, model, info)

@@ -103,7 +103,8 @@ class WorldModelAdapter:
         self._one_member = len(members) == 1
         if search_dynamics is not None and not self._one_member:
             raise ValueError("search dynamics stand in for one member: plan with a `member` path")
-        self.fast = (search_dynamics if search_dynamics is not None
+        # A copy of the search dynamics: .to(dtype) converts a module in place, and the caller's may plan elsewhere.
+        self.fast = (copy.deepcopy(search_dynamics) if search_dynamics is not None
                      else model.dynamics.member_net(members[0]) if self._one_member
                      else slice_ensemble(model.dynamics, members)).to(dtype)
         self.ensemble = model.dynamics  # float32: see step_members
