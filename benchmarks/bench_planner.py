@@ -76,7 +76,8 @@ def bench_paths(model, heads, dynamics, args) -> list[dict]:
     if dynamics is not None:  # as the actor plans, and in float32 (what `auto` picks without bf16 matmuls)
         for name in dict.fromkeys((shipped, "member")):
             pm, over = planning_path(model, name, feature_heads=heads, search_dynamics=dynamics)
-            options.append(Option(f"{name} search heads + dynamics", pm, PlannerConfig(samples=512, horizon=16, **over)))
+            cfg = PlannerConfig(samples=512, horizon=16, **over)
+            options.append(Option(f"{name} search heads + dynamics", pm, cfg))
     interleave(options, args.warmup + args.repeats)
     return [o.row(args.warmup) for o in options]
 
