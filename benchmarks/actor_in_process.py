@@ -67,6 +67,8 @@ def main() -> None:
                         help="guardrail settings (cost_node's guardrail.<field>), e.g. tilt_slow=0.1")
     parser.add_argument("--no-homing", action="store_true",
                         help="walk to the goal sent by odometry alone, not moved onto the goal marker seen")
+    parser.add_argument("--no-look-around", action="store_true",
+                        help="home on the goal marker, but never look around for it near the goal")
     parser.add_argument("--png-dir", type=Path, default=None, help="write top_down_<seed>.png here")
     parser.add_argument("--arena", nargs=3, type=float, default=None, metavar=("OBSTACLES", "DISTANCE_M", "SIZE_M"),
                         help="the bench's scaling arenas (lecun_agent/bench/scaling.py) instead of the eval's")
@@ -84,13 +86,14 @@ def main() -> None:
         plan_ms.append(r.timings_ms.get("total", np.nan))
         ticks.append((float(np.hypot(*(obs.goal - obs.odom[:2]))), float(r.actions[0, 0])))
 
-    agent = actor_agent(actor, on_plan, homing=not args.no_homing)
+    agent = actor_agent(actor, on_plan, homing=not args.no_homing, look_around=not args.no_look_around)
     if args.png_dir:
         args.png_dir.mkdir(parents=True, exist_ok=True)
     sim_config = None if args.arena is None else SimConfig(arena=goal_arena(int(args.arena[0]), *args.arena[1:]))
     guardrail = GuardrailConfig(**{k: float(v) for k, v in (item.split("=", 1) for item in args.guardrail)})
     episode, rows, blocked, t0 = GoalEpisode(sim_config, guardrail_config=guardrail), [], {}, time.perf_counter()
-    print(f"agent {args.agent} {overrides} weights {weights or 'default'}, goal homing {not args.no_homing}")
+    print(f"agent {args.agent} {overrides} weights {weights or 'default'}, goal homing {not args.no_homing}, "
+          f"look around {not (args.no_homing or args.no_look_around)}")
     print(f"{'seed':>4} {'line':>7} {'ended_by':>10} {'t (s)':>6} {'path':>6} {'left':>5} {'odom':>5} {'coll':>4} "
           f"{'tilt':>5} {'J/m':>5} {'back':>5}  guardrail")
     seeds = args.seeds if args.seeds is not None else range(args.seed_start, args.seed_start + args.episodes)

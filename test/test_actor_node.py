@@ -327,8 +327,9 @@ def test_a_latent_of_the_wrong_size_gets_a_zero_proposal_and_no_plan(setup, widt
 
 
 def test_it_walks_to_the_goal_the_configurator_homed_only_while_that_is_the_goal_it_holds(setup):
-    """The tick's mode carrier holds (goal sent, goal moved onto the marker seen): the actor plans to the
-    moved one, unless the goal sent is not the one it holds (a newer goal the configurator has not had)."""
+    """The tick's mode carrier holds (goal sent, goal moved onto the marker seen or a viewpoint, and while looking
+    around a point to keep in view): the actor plans to the second and keeps the third in view, unless the goal
+    sent is not the one it holds (a newer goal the configurator has not had)."""
     node, robot = setup
     robot.definition_pub.publish(named_values_msg(sec_to_stamp(0.0), definition()))
     assert robot.spin_until(lambda: node.definition == definition(), 5.0)
@@ -336,17 +337,25 @@ def test_it_walks_to_the_goal_the_configurator_homed_only_while_that_is_the_goal
     assert robot.spin_until(lambda: node.goal is not None and node.goal[0] == 2.0, 5.0)
     mode_pub = robot.create_publisher(JointState, "agent/mode_stamped", SENSOR_QOS)
     assert robot.spin_until(lambda: robot.count_subscribers("agent/mode_stamped") > 0, 5.0)
-    planned_to = []
+    planned_to, looked = [], []
     act = node.actor.act
-    node.actor.act = lambda latent, pose, goal, *a, **k: planned_to.append(goal) or act(latent, pose, goal, *a, **k)
+
+    def spy(latent, pose, goal, *a, **k):
+        planned_to.append(goal)
+        looked.append(k["look_at"])
+        return act(latent, pose, goal, *a, **k)
+
+    node.actor.act = spy
     try:
         for stamp, sent in ((400.0, (2.0, 1.0)), (400.5, (5.0, 5.0))):  # after every other test's ticks
-            mode_pub.publish(mode_msg(sec_to_stamp(stamp), "reach", np.array(sent), np.array([2.3, 0.8])))
+            mode_pub.publish(mode_msg(sec_to_stamp(stamp), "reach", np.array(sent), np.array([2.3, 0.8]),
+                                      np.array([2.5, 1.5])))
             # Heard before the tick: the gate may have given up on the mode in an earlier test.
             assert robot.spin_until(lambda s=stamp: any(abs(t - s) < 1e-6 for t, _ in node.gate.history["mode"]), 5.0)
             assert robot.tick(stamp) is not None
     finally:
         node.actor.act = act
     assert planned_to[0] == pytest.approx([2.3, 0.8]) and planned_to[1] == pytest.approx([2.0, 1.0])
+    assert looked[0] == pytest.approx([2.5, 1.5]) and looked[1] is None
     assert node._report()[2]["homed_goal"] == pytest.approx([2.0, 1.0])
     robot.destroy_publisher(mode_pub)

@@ -2,7 +2,8 @@
 odometry reading is judged only once the goal sighting of its instant is in, the goal moves onto the
 sightings, "reached" follows the moved goal, and `agent/mode_stamped` carries both goals. Malformed
 sightings are refused. Without sync_sightings (a real robot) a sighting is taken at the next reading and
-nothing waits."""
+nothing waits. Near a goal whose marker it has not seen, the robot looks around (configurator/look_around.py)
+before the goal sent is reached by odometry."""
 
 from __future__ import annotations
 
@@ -100,6 +101,23 @@ def test_without_sync_a_sighting_is_taken_at_the_next_reading_and_no_reading_wai
         body.destroy_node()
 
 
+def test_near_a_goal_never_seen_it_looks_around_from_its_path_then_reaches_the_goal_sent():
+    with spinning(ConfiguratorNode, **{"look_around.give_up_s": 1.0}) as node:
+        body = reaching(node)
+        for k, x in enumerate((1.0, 1.5, 1.8, 2.2, 2.5, 2.8, 2.95)):  # walked to the goal, no sighting
+            body.odom(6.0 + 0.1 * k, x, 0.0)
+            assert body.spin_until(lambda s=6.0 + 0.1 * k: body.judged(s) is not None, 10.0)
+        sent, target, look_at = goal_of(body.judged(6.6))
+        assert target == pytest.approx([1.8, 0.0])  # back on its path, 1.2 m from the goal sent
+        assert np.linalg.norm(look_at - target) == pytest.approx(1.2)  # round the goal sent, as seen from there
+        assert mode_of(body.judged(6.6)) == "reach" and node.machine.mode == Mode.REACH  # 0.05 m: not reached
+        body.odom(7.7, 2.95, 0.0)  # no sighting for more than give_up_s
+        assert body.spin_until(lambda: body.judged(7.7) is not None, 10.0)
+        assert mode_of(body.judged(7.7)) == "rest" and "goal reached" in node.machine.history[-1].reason
+        assert node._report()[2]["look_arounds"] == 1
+        body.destroy_node()
+
+
 def test_a_reading_waits_for_the_sighting_of_its_instant_and_the_goal_moves_onto_the_sightings(setup):
     node, body = setup
     for k, stamp in enumerate((1.0, 1.1, 1.2)):
@@ -109,9 +127,10 @@ def test_a_reading_waits_for_the_sighting_of_its_instant_and_the_goal_moves_onto
         assert body.judged(stamp) is None, "judged before the sighting of its instant came"
         body.sight(stamp, robot)
         assert body.spin_until(lambda s=stamp: body.judged(s) is not None, 10.0)
-        sent, target = goal_of(body.judged(stamp))
+        sent, target, look_at = goal_of(body.judged(stamp))
         assert sent == pytest.approx(SENT)
         assert target == pytest.approx(SENT if k < 2 else MARKER), k  # moves with the third sighting
+        assert look_at is None  # not looking around: 1.5 m and more from the goal
     assert node.gate.timeouts == 0
 
 

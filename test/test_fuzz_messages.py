@@ -1,4 +1,4 @@
-"""Fuzzing the message -> core conversions (messages/conversions.py, messages/latents.py) with hypothesis.
+"""Fuzzing the message -> core conversions (messages/conversions.py, latents.py, mode.py) with hypothesis.
 
 Every node callback that reads a message relies on one contract: a conversion returns data of
 the documented shape and dtype, or raises ValueError with a reason (which the callback logs and
@@ -22,6 +22,7 @@ from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES, Readings
 from lecun_agent.messages import conversions as conv
 from lecun_agent.messages.conversions import sec_to_stamp
 from lecun_agent.messages.latents import float_image, rows_from_float_image
+from lecun_agent.messages.mode import goal_of, mode_msg
 
 FUZZ = settings(max_examples=300, deadline=None, derandomize=True, database=None, print_blob=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -278,3 +279,24 @@ def test_image_and_latent_round_trip(h, w, data):
     msg = float_image(sec_to_stamp(0.0), rows)
     assert msg.is_bigendian == (sys.byteorder == "big")
     np.testing.assert_array_equal(rows_from_float_image(msg), rows)
+
+
+@FUZZ
+@given(st.lists(st.text(max_size=8), max_size=3), st.lists(anything, max_size=7))
+def test_goal_of_a_mode_carrier_is_the_goals_or_none(mode_names, values):
+    """Any carrier gives (goal sent, goal to walk to, point to keep in view or None) of finite values, or None:
+    never an error."""
+    msg = JointState(name=mode_names, position=values)
+    goals = goal_of(msg)
+    assert goals is None or (goals.sent.shape == goals.target.shape == (2,) and np.all(np.isfinite(goals.sent))
+                             and np.all(np.isfinite(goals.target))
+                             and (goals.look_at is None or goals.look_at.shape == (2,)))
+
+
+@ROUND_TRIP
+@given(finite, finite, finite, finite, st.none() | st.tuples(finite, finite))
+def test_mode_carrier_round_trip(sx, sy, tx, ty, look_at):
+    goals = goal_of(mode_msg(sec_to_stamp(1.0), "reach", np.array([sx, sy]), np.array([tx, ty]), look_at))
+    assert goals.sent.tolist() == [sx, sy] and goals.target.tolist() == [tx, ty]
+    assert goals.look_at is None if look_at is None else goals.look_at.tolist() == list(look_at)
+    assert goal_of(mode_msg(sec_to_stamp(1.0), "reach")) is None  # no goal held

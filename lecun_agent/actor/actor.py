@@ -110,7 +110,8 @@ class Actor:
 
     @torch.no_grad()
     def act(self, latent, pose, goal, last_action, seed: int, deadline_s: float = 0.0,
-            body_contacts: Mapping[str, float] | None = None, stamp: float | None = None) -> PlanResult:
+            body_contacts: Mapping[str, float] | None = None, stamp: float | None = None,
+            look_at=None) -> PlanResult:
         """One tick: latent (D,), odom pose (x, y, yaw), odom goal (x, y) or None, the command the rate
         limit starts from (3,) or None (actor_node: its previous proposal); `seed` makes the tick's
         sampling reproducible (lock-step). body_contacts: the measured body (non-foot) contact force
@@ -119,7 +120,9 @@ class Actor:
         that touched. A point the body now stands on is forgotten first. stamp: the tick's time, s (sim
         time in lock-step); with it, a robot that stopped getting nearer the goal plans towards a
         detour's subgoal for a while (detour.py), and where the samples first predict a contact is
-        remembered once out of view (seen_contacts.py); None: always the goal, nothing seen kept."""
+        remembered once out of view (seen_contacts.py); None: always the goal, nothing seen kept. look_at:
+        (x, y) odom to keep in the camera's view (look_for_goal.py): the goal sent, while the configurator
+        looks around for its marker (configurator/look_around.py); None: nothing."""
         at = torch.as_tensor(pose, dtype=torch.float32).reshape(-1)
         self.planner.memory.forget_under(at)
         touch_n = sum(body_contacts.values()) if body_contacts else 0.0
@@ -134,7 +137,7 @@ class Actor:
                                   self.planner.cfg.horizon)
             return self.planner.score_plan(latent, actions, pose, goal, last_action)
         return self.planner.plan(latent, pose, goal, last_action, seed=seed, deadline_s=deadline_s or None,
-                                 stamp=stamp)
+                                 stamp=stamp, look_at=look_at)
 
 
 def policy_path(settings: ActorSettings, checkpoint: str) -> Path:

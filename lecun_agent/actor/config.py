@@ -86,6 +86,12 @@ class PlannerConfig:
                                     "point beside the robot for as long, then the goal again; 0 = off "
                                     "(actor/detour.py)", low=0.0, high=600.0)
     detour_m: float = setting(1.5, "how far beside the robot a detour's subgoal is, m", low=0.1, high=20.0)
+    look_for_goal_weight: float = setting(2.0, "while the configurator looks around for the goal marker, cost "
+                                          "per radian per step that the point it names (round the goal sent) "
+                                          "lies outside the view below; 0 = off (actor/look_for_goal.py)",
+                                          low=0.0, high=1000.0)
+    look_for_goal_view_deg: float = setting(50.0, "width of the view that point is kept in, deg (the camera's "
+                                            "is 70, and its edge cuts the marker)", low=0.0, high=360.0)
     head_stride: int = setting(1, "run the wide feature heads on every n-th sampled step (and the last), "
                                "interpolated between; the final check runs them on every step", low=1, high=64)
     veto_penalty: float = 1.0e6  # added to a vetoed sample's cost, so all-vetoed sets still rank

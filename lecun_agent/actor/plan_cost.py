@@ -1,6 +1,8 @@
 """The plan cost: the intrinsic cost terms on predicted features, the goal drive, the critic.
 
     J = sum_h discount^h * C(f_h)  +  critic_weight * discount^H * V(s_H)  +  uncertainty penalty
+        (+ sum_h discount^h * the goal's angle outside the view, while looking around for its marker:
+           look_for_goal.py)
 
 C is cost_node's `IntrinsicCost` itself (same terms, same weights object), evaluated on the
 predicted features of every step of every sample at once (lead shape (N, H)). Pose and goal
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 import torch
 
 from lecun_agent.actor.contact_memory import ContactMemory
+from lecun_agent.actor.look_for_goal import LookForGoal
 from lecun_agent.actor.planning_model import CONTACT_FORCE
 from lecun_agent.actor.seen_contacts import SeenContacts
 from lecun_agent.cost.features import Features
@@ -79,6 +82,7 @@ class PlanScorer:
         spread: torch.Tensor | None = None,  # (N, H) ensemble spread per step
         memory: ContactMemory | None = None,  # remembered touches: contact force where plans go back
         seen: SeenContacts | None = None,  # contacts predicted on earlier ticks: priced, not predicted
+        look: tuple[LookForGoal, torch.Tensor] | None = None,  # (term, (2,) odom point to keep in view)
     ) -> Scored:
         twist = feats["base_velocity"]  # (N, H, 3)
         n, h = twist.shape[:2]
@@ -107,6 +111,8 @@ class PlanScorer:
         total = (priced.costs * w).sum(-1) + self.critic_weight * self.discount**h * value
         if spread is not None and self.uncertainty_weight > 0:
             total = total + self.uncertainty_weight * (spread * w).sum(-1)
+        if look is not None:
+            total = total + (look[0].cost(position, yaw, look[1]) * w).sum(-1)
         fail = priced.fail_flag.any(-1)
         bad = ~torch.isfinite(total)
         total = torch.where(bad, torch.full_like(total, float("inf")), total)

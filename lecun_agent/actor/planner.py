@@ -20,6 +20,7 @@ import torch
 
 from lecun_agent.actor.config import PlannerConfig
 from lecun_agent.actor.contact_memory import ContactMemory, Footprint
+from lecun_agent.actor.look_for_goal import look_for_goal
 from lecun_agent.actor.plan_cost import PlanScorer, Scored
 from lecun_agent.actor.planning_model import PlanningModel
 from lecun_agent.actor.result import Batch, PlanResult, result_from
@@ -64,6 +65,7 @@ class Planner:
         self.memory = ContactMemory(cfg.contact_memory, cfg.contact_force_n, footprint)
         self.seen = SeenContacts(cfg.seen_contacts_s, cfg.contact_force_n, footprint, cfg.seen_threshold,
                                  math.radians(cfg.seen_view_deg) / 2)
+        self.look = look_for_goal(cfg.look_for_goal_weight, cfg.look_for_goal_view_deg)
         self.sample_mode = {"penalty": "mean", "members": "members"}.get(cfg.uncertainty, "fast")
         self.check_mode = "mean" if cfg.uncertainty == "elites" else self.sample_mode
         self.stats: Counter[str] = Counter()
@@ -97,6 +99,7 @@ class Planner:
         deadline_s: float | None = -1.0,  # -1: the config's; None or 0: no deadline
         proposal=None,  # (H, A) mode-1 proposal; None asks self.policy when there is one
         stamp: float | None = None,  # the tick's time, s; with it, the samples' first contacts are remembered
+        look_at=None,  # (2,) odom point to keep in view (the goal sent, while looking around for its marker)
     ) -> PlanResult:
         cfg, t0 = self.cfg, self.clock()
         if weights:
@@ -117,7 +120,8 @@ class Planner:
         mean = self.space.project(start, last)  # (H, A)
         std = torch.full_like(mean, cfg.noise_std) * self.space.half  # (H, A)
         timings: Counter[str] = Counter()
-        ctx = (s0, pose_t, goal_t, last)
+        look = None if look_at is None or self.look.weight <= 0 else (self.look, _tensor(look_at, 2))
+        ctx = (s0, pose_t, goal_t, last, look)
 
         def tick() -> None:
             if deadline is not None and self.clock() > deadline:
@@ -171,7 +175,7 @@ class Planner:
             self.cost.set_weights(weights)
         last = None if last_action is None else _tensor(last_action, self.space.dim)
         ctx = (_tensor(latent, self.model.latent_dim), _tensor(pose, 3), None if goal is None else _tensor(goal, 2),
-               last)
+               last, None)
         u = self.space.project(torch.as_tensor(actions, dtype=torch.float32), last)[None]
         timings: Counter[str] = Counter()
         batch = self._evaluate(u, ctx, self.check_mode, None, timings, exact=True)
@@ -203,11 +207,12 @@ class Planner:
         return u
 
     def _evaluate(self, u, ctx, mode, tick, timings, head_stride: int = 1, exact: bool = False) -> Batch:
-        s0, pose, goal, _ = ctx
+        s0, pose, goal, _, look = ctx
         t = self.clock()
         roll = rollout(self.model, s0, u, mode, tick, head_stride, exact)
         t1 = self.clock()
-        scored: Scored = self.scorer.score(roll.feats, roll.value, pose, goal, roll.spread, self.memory, self.seen)
+        scored: Scored = self.scorer.score(roll.feats, roll.value, pose, goal, roll.spread, self.memory, self.seen,
+                                           look)
         timings["rollout"] += (t1 - t) * 1e3
         timings["score"] += (self.clock() - t1) * 1e3
         return Batch(u, scored, roll.members)

@@ -21,6 +21,7 @@ from lecun_agent.actor.result import PlanResult
 from lecun_agent.body.readings import quat_to_rpy
 from lecun_agent.body.robot_model import load_robot_model
 from lecun_agent.configurator.goal_homing import GoalHoming, HomingSettings
+from lecun_agent.configurator.look_around import LookAround, LookAroundSettings
 from lecun_agent.episodes.in_process import Agent, GoalEpisode, Observation, run_goal_episode
 from lecun_agent.perception.goal_marker import CameraMount, MarkerSettings, sight_marker
 
@@ -28,14 +29,17 @@ log = logging.getLogger(__name__)
 OnPlan = Callable[[Observation, torch.Tensor, PlanResult], None]  # (obs, latent, result) of a tick
 
 
-def actor_agent(actor: Actor, on_plan: OnPlan | None = None, homing: bool = True) -> Agent:
+def actor_agent(actor: Actor, on_plan: OnPlan | None = None, homing: bool = True, look_around: bool = True
+                ) -> Agent:
     """An Agent for run_goal_episode. `on_plan(obs, latent, result)` sees every tick's plan (logging,
     distillation data). Call `actor.reset()` between episodes (a new goal forgets the warm start).
-    `homing`: walk to the goal moved onto the goal marker the camera sees, as the configurator moves it
-    for actor_node (with its default HomingSettings); False: to the goal sent, by odometry alone."""
+    `homing`: walk to the goal moved onto the goal marker the camera sees, and look around for the marker
+    near a goal where it was not seen, as the configurator does for actor_node (with its default settings);
+    False: to the goal sent, by odometry alone. `look_around` False: home, but never look around."""
     last = np.zeros(3)
     mount, marker = CameraMount.from_model(load_robot_model()), MarkerSettings()
     goal_homing = GoalHoming(HomingSettings()) if homing else None
+    looker = LookAround(LookAroundSettings(enabled=look_around))
 
     @torch.no_grad()
     def act(obs: Observation) -> np.ndarray:
@@ -45,18 +49,22 @@ def actor_agent(actor: Actor, on_plan: OnPlan | None = None, homing: bool = True
             last = np.zeros(3)
             if goal_homing is not None:
                 goal_homing.reset(obs.goal)
-        goal = obs.goal
+                looker.reset()
+        goal, look_at = obs.goal, None
         if goal_homing is not None:
             roll, pitch, _ = quat_to_rpy(obs.readings.imu_quat)
             seen = sight_marker(obs.camera, mount, marker, roll, pitch)
             if seen is not None:
                 goal_homing.see(seen, obs.odom[:3])
             goal = goal_homing.goal
+            viewpoint = looker.viewpoint_for(obs.t, obs.odom[:2], goal_homing.anchor, goal_homing.looking)
+            if viewpoint is not None:
+                goal, look_at = viewpoint, looker.look_at(obs.t, viewpoint, goal_homing.anchor)
         latent = actor.model.encode(torch.from_numpy(obs.camera.copy())[None],
                                     torch.from_numpy(obs.proprio)[None])[0]
         seed = actor.planner.cfg.seed + int(round(obs.t * 1000))  # as actor_node: the tick's stamp
         result = actor.act(latent, tuple(float(v) for v in obs.odom[:3]), goal, last, seed,
-                           body_contacts=obs.touches, stamp=obs.t)
+                           body_contacts=obs.touches, stamp=obs.t, look_at=look_at)
         if on_plan is not None:
             on_plan(obs, latent, result)
         last = result.actions[0].numpy().astype(float)

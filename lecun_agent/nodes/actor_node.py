@@ -5,10 +5,12 @@ instant (TickGate), the body contacts since the previous tick (a touch goes into
 contact memory, even one that began and ended between two ticks), the latest `goal_pose`
 (HeldGoal: a respawned actor takes back the goal the other nodes hold on `agent/goal`, and walks
 on to it; while the configurator's `agent/mode_stamped` of the tick holds that goal moved onto the
-goal marker the robot sees, it walks to the moved one) and its own previous proposal (where the
-command rate limit starts; the guardrail's later re-decisions of a tick would make it depend on
-message timing, so lock-step runs could differ), runs one `Actor.act` (actor/actor.py: MPPI through the
-world model with mode 1's proposal, or mode 1 alone) and publishes, all stamped with the tick:
+goal marker the robot sees, it walks to the moved one, and while the configurator looks around for
+the marker it keeps the point the carrier names in view: actor/look_for_goal.py) and its
+own previous proposal (where the command rate limit starts; the guardrail's later re-decisions of
+a tick would make it depend on message timing, so lock-step runs could differ), runs one
+`Actor.act` (actor/actor.py: MPPI through the world model with mode 1's proposal, or mode 1 alone)
+and publishes, all stamped with the tick:
 - `agent/plan_costs` (the plan's predicted raw cost terms and tilt, for the guardrail's veto),
   `agent/plan` (nav_msgs/Path), `agent/plan_actions` (32FC1, H x 3),
 - then `agent/cmd_vel_proposed`: the plan's first command,
@@ -54,7 +56,7 @@ from lecun_agent.actor.search_dynamics import describe as describe_dynamics
 from lecun_agent.dataset.format import DatasetSpec
 from lecun_agent.messages import conversions as conv
 from lecun_agent.messages.latents import float_image, rows_from_float_image
-from lecun_agent.messages.mode import goal_of, mode_of
+from lecun_agent.messages.mode import TickGoal, goal_of, mode_of
 from lecun_agent.messages.plans import named_values, path_msg, plan_costs_msg, samples_markers
 from lecun_agent.world_model.model import WorldModel
 
@@ -85,6 +87,7 @@ class ActorNode(Node):
         p.reject_unknown_overrides()
         self.goal: np.ndarray | None = None  # None: no goal sent, plan without a goal drive (explore)
         self.homed_goal: np.ndarray | None = None  # the tick's goal to walk to (the goal moved onto its marker)
+        self.look_at: np.ndarray | None = None  # the tick's point to keep in view (the configurator looks around)
         self.refused_goal: str | None = None  # why the newest goal sent was refused, until a good one comes
         self.mode = "explore"
         self.last_proposal = np.zeros(3)  # where the next plan's rate limit starts
@@ -172,17 +175,18 @@ class ActorNode(Node):
                 publisher.publish(msg)
             return
         self.mode = mode_of(inputs["mode"]) or self.mode
-        self.homed_goal = self._homed(goal_of(inputs["mode"]))
+        self.homed_goal, self.look_at = self._homed(goal_of(inputs["mode"]))
         answer = self._answer(stamp, latent_msg, inputs["odom"], self._touches(stamp, inputs["body"]))
         self.answered = (stamp, answer)
         for publisher, msg in answer:
             publisher.publish(msg)
 
-    def _homed(self, goals: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray | None:
-        """The goal to walk to: the configurator's homed goal when it is homing the goal this node holds."""
-        if goals is None or self.goal is None or not np.allclose(goals[0], self.goal, rtol=0.0, atol=1e-9):
-            return self.goal
-        return goals[1]
+    def _homed(self, goals: TickGoal | None) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """The goal to walk to, and the point to keep in view (None: none): the configurator's when it is
+        homing the goal this node holds."""
+        if goals is None or self.goal is None or not np.allclose(goals.sent, self.goal, rtol=0.0, atol=1e-9):
+            return self.goal, None
+        return goals.target, goals.look_at
 
     def _touches(self, stamp: float, instant: JointState | None) -> dict[str, float] | None:
         """The strongest body contact per link since the previous tick (the tick's instant only at the
@@ -222,7 +226,8 @@ class ActorNode(Node):
         seed = self.planner_config.seed + int(round(stamp * 1000))  # the same tick plans the same
         detours = self.actor.detour.count
         result = self.actor.act(latent, tuple(pose), self.homed_goal, self.last_proposal, seed,
-                                self.planner_config.deadline_s, body_contacts=touch, stamp=stamp)
+                                self.planner_config.deadline_s, body_contacts=touch, stamp=stamp,
+                                look_at=self.look_at)
         if self.actor.detour.count > detours:
             x, y = self.actor.detour.subgoal
             self.get_logger().info(f"detour at t={stamp:.1f} s: no nearer the goal for "
@@ -248,8 +253,8 @@ class ActorNode(Node):
         goal = None if self.goal is None else [round(float(v), 6) for v in self.goal]
         ms = np.array(self.plan_ms) if self.plan_ms else np.array([np.nan])
         homed = None if self.homed_goal is None else [round(float(v), 4) for v in self.homed_goal]
-        values = {"ready": ready, "goal": goal, "homed_goal": homed, "mode": self.mode,
-                  "actor_mode": self.settings.mode,
+        values = {"ready": ready, "goal": goal, "homed_goal": homed, "looking_around": self.look_at is not None,
+                  "mode": self.mode, "actor_mode": self.settings.mode,
                   "path": resolve_path(self.settings.path), "feature_heads": self.feature_heads,
                   "search_dynamics": self.search_dynamics,
                   "plan_ms_p50": round(float(np.percentile(ms, 50)), 3),

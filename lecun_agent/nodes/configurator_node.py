@@ -15,7 +15,12 @@ at the first odometry reading at or after its frame, with that reading's pose. W
 the sighting of its instant (or a later one) is in (TickGate): every run takes the same sightings
 at the same readings, and lock-step runs stay repeatable. Without it (a real robot, whose camera
 and odometry stamps never coincide) nothing waits, which would otherwise hold each reading up to a
-frame. The goal sent and the goal to walk to go out with the mode on `agent/mode_stamped`.
+frame. A robot that comes within `look_around.start_m` of the goal sent without having seen its
+marker looks around (configurator/look_around.py): the goal to walk to is a viewpoint back on its
+path, with a point to keep in view that sweeps round the goal sent, the goal is not judged reached
+meanwhile, and after `look_around.give_up_s` without a sighting it is the goal sent again. The goal
+sent, the goal to walk to and, while looking around, the point to keep in view go out with the
+mode on `agent/mode_stamped`.
 
 The configurator
 does not write cost weights: `weights.<term>` on cost_node belong to the user alone
@@ -38,6 +43,7 @@ from std_msgs.msg import String
 
 from lecun_agent.body.readings import tilt_of
 from lecun_agent.configurator.goal_homing import GoalHoming, HomingSettings
+from lecun_agent.configurator.look_around import LookAround, LookAroundSettings
 from lecun_agent.configurator.modes import Mode, ModeMachine, Transition
 from lecun_agent.messages.conversions import message_problem, planar_pose, stamp_to_sec
 from lecun_agent.messages.goal_sighting import sighting_of
@@ -71,6 +77,7 @@ class ConfiguratorNode(Node):
         p = self.params = Parameters(self)
         cfg = p.declare_settings(ConfiguratorSettings)
         homing = p.declare_settings(HomingSettings, "goal_homing.")
+        look = p.declare_settings(LookAroundSettings, "look_around.")
         sync = p.declare("sync_sightings", False, "lock-step simulation: judge each odometry reading only once the "
                          "goal sighting of its instant is in (repeatable runs); false: take sightings as they come")
         sync_s = p.declare("sync_timeout_s", SYNC_TIMEOUT_S, "with sync_sightings: wall seconds an odometry reading "
@@ -84,6 +91,8 @@ class ConfiguratorNode(Node):
         self.stamped_pub = self.create_publisher(JointState, "agent/mode_stamped", SENSOR_QOS)
         self.held_goal = HeldGoal(self, self._on_goal)
         self.homing = GoalHoming(homing) if homing.enabled else None
+        self.look_around = LookAround(look)
+        self.viewpoint: np.ndarray | None = None  # where the robot walks to look for the marker (None: not looking)
         self.sightings = Counter()
         self.sighting_taken = math.nan  # the stamp of the newest sighting taken (NaN: none yet)
         sighting = ("sighting",) if self.homing is not None else ()
@@ -104,6 +113,8 @@ class ConfiguratorNode(Node):
         if self.homing is not None and self.machine.goal is not None:
             if self.homing.anchor is None or not np.array_equal(self.homing.anchor, goal):
                 self.homing.reset(goal)  # a new goal; the same one sent again keeps its sightings
+                self.look_around.reset()
+                self.viewpoint = None
             self.machine.goal = self.homing.goal
         self._switched(transition)
 
@@ -112,11 +123,32 @@ class ConfiguratorNode(Node):
     def _on_odom(self, stamp: float, msg: Odometry, inputs: dict, timed_out: bool) -> None:
         if message_problem(msg) is None:
             if self.homing is not None:
-                self._home(planar_pose(msg), inputs["sighting"])
-            self._switched(self.machine.on_position((msg.pose.pose.position.x, msg.pose.pose.position.y)))
+                pose = planar_pose(msg)
+                self._home(pose, inputs["sighting"])
+                self._look_around(stamp, pose)
+            if self.viewpoint is None:  # looking around is not reaching the goal
+                self._switched(self.machine.on_position((msg.pose.pose.position.x, msg.pose.pose.position.y)))
         sent = None if self.homing is None or self.machine.goal is None else self.homing.anchor
-        self.stamped_pub.publish(mode_msg(msg.header.stamp, self.machine.mode.value, sent,
-                                          None if sent is None else self.machine.goal))  # judged up to this reading
+        looking = sent is not None and self.viewpoint is not None
+        self.stamped_pub.publish(mode_msg(msg.header.stamp, self.machine.mode.value, sent,  # judged up to this reading
+                                          None if sent is None else self.viewpoint if looking else self.machine.goal,
+                                          self.look_around.look_at(stamp, self.viewpoint, sent) if looking else None))
+
+    def _look_around(self, stamp: float, pose) -> None:
+        """Near a goal whose marker was not seen: walk to a viewpoint facing it, for a while (look_around.py)."""
+        reaching = self.machine.mode == Mode.REACH and self.machine.goal is not None
+        was, started = self.viewpoint, self.look_around.count
+        self.viewpoint = self.look_around.viewpoint_for(stamp, pose[:2], self.homing.anchor if reaching else None,
+                                                        self.homing.looking)
+        if self.look_around.count > started:
+            x, y = self.viewpoint
+            self.get_logger().info(f"looking around: the goal marker was not seen within "
+                                   f"{self.look_around.settings.start_m} m of the goal sent; looking from ({x:.2f}, "
+                                   f"{y:.2f})")
+        elif was is not None and self.viewpoint is None:
+            self.get_logger().info("stopped looking around: " + ("the marker was seen" if not self.homing.looking
+                                   else f"not seen in {self.look_around.settings.give_up_s} s, walking to the goal "
+                                   "sent by odometry"))
 
     def _home(self, pose, sighting: PoseArray | None) -> None:
         """Take the newest sighting at or before this reading (once), and walk to where the sightings put the goal."""
@@ -165,6 +197,7 @@ class ConfiguratorNode(Node):
         last = self.machine.history[-1].reason if self.machine.history else "none yet"
         values = {"mode": self.machine.mode.value, "transitions": len(self.machine.history),
                   "last_transition": last, "goal_homing": self.homing is not None,
+                  "looking_around": self.viewpoint is not None, "look_arounds": self.look_around.count,
                   "goal": None if self.machine.goal is None else [round(float(v), 4) for v in self.machine.goal],
                   "sync_timeouts": self.gate.timeouts,
                   **{f"sightings.{k}": v for k, v in sorted(self.sightings.items())}}

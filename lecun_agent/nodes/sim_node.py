@@ -179,7 +179,7 @@ class SimNode(Node):
         if goals is None:
             self.goal_lines = []
         else:
-            (x, y), arm = goals[1], GOAL_CROSS_M
+            (x, y), arm = goals.target, GOAL_CROSS_M
             self.goal_lines = [(self._to_world(np.array(ends)), (255, 220, 0), 2)
                                for ends in (((x - arm, y - arm), (x + arm, y + arm)),
                                             ((x - arm, y + arm), (x + arm, y - arm)))]

@@ -1,0 +1,109 @@
+"""Looking for the goal marker: the configurator's look-around (configurator/look_around.py) and the plan
+term that keeps a point in view (actor/look_for_goal.py)."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from lecun_agent.actor import Planner, PlannerConfig
+from lecun_agent.actor.look_for_goal import look_for_goal
+from lecun_agent.actor.toy import PointMassModel
+from lecun_agent.configurator.look_around import LookAround, LookAroundSettings
+from lecun_agent.cost.total import IntrinsicCost
+from lecun_agent.cost.weights import CostWeights
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # conftest.py
+
+LEFT = (0.0, 1.5)  # a point 1.5 m square to the robot's left, 90 degrees outside the view
+
+
+def planner() -> Planner:
+    cfg = PlannerConfig(samples=256, iterations=4, discount=1.0, critic_weight=0.0, uncertainty="none",
+                        rate_limit=None)
+    return Planner(PointMassModel(), IntrinsicCost(weights=CostWeights(energy=0.0, progress=0.0)), cfg)
+
+
+def bearing_at_end(result, point) -> float:
+    """|bearing| of the point seen from the plan's last pose, rad."""
+    x, y, yaw = (float(v) for v in result.poses[-1])
+    b = math.atan2(point[1] - y, point[0] - x) - yaw
+    return abs(math.atan2(math.sin(b), math.cos(b)))
+
+
+def test_the_cost_is_the_angle_beyond_the_view_times_the_weight():
+    look = look_for_goal(2.0, 50.0)
+    yaw = torch.tensor([[0.0, math.pi / 2, -math.pi / 2]])
+    cost = look.cost(torch.zeros(1, 3, 2), yaw, torch.tensor(LEFT))
+    assert cost[0].tolist() == pytest.approx([2.0 * math.radians(90 - 25), 0.0, 2.0 * math.radians(180 - 25)])
+
+
+def test_a_point_to_keep_in_view_turns_the_plan_towards_it():
+    """The toy walks sideways for free, so it reaches a goal at its side without turning; asked to keep
+    that point in view, it turns until the point is in view."""
+    plain = planner().plan(torch.zeros(8), goal=LEFT, seed=0)
+    looking = planner().plan(torch.zeros(8), goal=LEFT, seed=0, look_at=LEFT)
+    assert bearing_at_end(plain, LEFT) > math.radians(25.0) + 0.3
+    assert bearing_at_end(looking, LEFT) < math.radians(25.0) + 0.1
+    assert looking.weighted["goal_distance"].sum() < 1.2 * plain.weighted["goal_distance"].sum()  # still goes
+
+
+def test_without_a_point_to_look_at_the_plan_is_unchanged():
+    plain = planner().plan(torch.zeros(8), goal=LEFT, seed=3)
+    again = planner().plan(torch.zeros(8), goal=LEFT, seed=3, look_at=None)
+    assert torch.equal(plain.actions, again.actions) and plain.cost == again.cost
+
+
+SENT = np.array([4.0, 0.0])
+
+
+def walk(look: LookAround, points, t0=0.0, looking=True, dt=0.1):
+    """Feed positions one tick apart; return the last answer and the stamp after it."""
+    out, t = None, t0
+    for p in points:
+        out = look.viewpoint_for(t, np.asarray(p, float), SENT, looking)
+        t += dt
+    return out, t
+
+
+def test_near_the_goal_unseen_it_walks_back_along_its_path_and_gives_up_after_a_while():
+    look = LookAround(LookAroundSettings(start_m=0.3, view_m=1.2, give_up_s=5.0))
+    path = [(x, 0.0) for x in np.arange(0.0, 3.71, 0.05)]  # walked along x to 0.3 m short of the goal
+    out, t = walk(look, path[:-1])
+    assert out is None  # farther than start_m
+    out, t = walk(look, path[-1:], t)
+    assert out == pytest.approx([2.8, 0.0], abs=0.05) and look.count == 1  # the newest path point 1.2 m back
+    assert look.viewpoint_for(t + 4.0, np.array([2.8, 0.0]), SENT, True) == pytest.approx([2.8, 0.0], abs=0.05)
+    assert look.viewpoint_for(t + 5.5, np.array([2.8, 0.0]), SENT, True) is None  # gave up: walk to the goal
+    assert look.viewpoint_for(t + 6.0, np.array([3.8, 0.0]), SENT, True) is None and look.count == 1  # once
+
+
+def test_the_marker_seen_or_no_goal_or_off_means_no_look():
+    path = [(x, 0.0) for x in np.arange(0.0, 3.91, 0.05)]
+    assert walk(LookAround(), path, looking=False)[0] is None
+    look = LookAround()
+    assert walk(look, path)[0] is not None
+    assert look.viewpoint_for(10.0, np.array([3.9, 0.0]), SENT, False) is None  # seen while looking: homed
+    assert LookAround().viewpoint_for(0.0, SENT, None, True) is None
+    assert walk(LookAround(LookAroundSettings(enabled=False)), path)[0] is None
+
+
+def test_time_going_back_starts_afresh():
+    look = LookAround(LookAroundSettings(give_up_s=1.0))
+    path = [(x, 0.0) for x in np.arange(0.0, 3.91, 0.05)]
+    _, t = walk(look, path)
+    assert look.viewpoint_for(t + 2.0, np.array([3.9, 0.0]), SENT, True) is None and look.done
+    assert walk(look, path)[0] is not None and look.count == 2  # a new episode from t = 0
+
+
+def test_the_point_to_look_at_sweeps_round_the_goal_sent():
+    look = LookAround(LookAroundSettings(sweep_deg=40.0, sweep_s=6.0))
+    viewpoint = np.array([2.8, 0.0])
+    angles = []
+    for t in np.arange(0.0, 6.0, 0.1):
+        d = look.look_at(t, viewpoint, SENT) - viewpoint
+        assert np.linalg.norm(d) == pytest.approx(1.2)
+        angles.append(math.degrees(math.atan2(d[1], d[0])))
+    assert angles[0] == pytest.approx(0.0, abs=1e-9)
+    assert max(angles) == pytest.approx(40.0, abs=0.5) and min(angles) == pytest.approx(-40.0, abs=0.5)
