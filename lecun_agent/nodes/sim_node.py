@@ -179,7 +179,8 @@ class SimNode(Node):
         if goals is None:
             self.goal_lines = []
         else:
-            (x, y), arm = goals.target, GOAL_CROSS_M
+            # the goal walked to; while looking around for its marker (the target is a viewpoint), the goal sent
+            (x, y), arm = goals.target if goals.look_at is None else goals.sent, GOAL_CROSS_M
             self.goal_lines = [(self._to_world(np.array(ends)), (255, 220, 0), 2)
                                for ends in (((x - arm, y - arm), (x + arm, y + arm)),
                                             ((x - arm, y + arm), (x + arm, y - arm)))]
