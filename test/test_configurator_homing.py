@@ -101,12 +101,23 @@ def test_without_sync_a_sighting_is_taken_at_the_next_reading_and_no_reading_wai
         body.destroy_node()
 
 
-def test_near_a_goal_never_seen_it_looks_around_from_its_path_then_reaches_the_goal_sent():
+@pytest.mark.parametrize("glimpsed", [False, True])
+def test_near_a_goal_whose_marker_was_glimpsed_it_looks_around_from_its_path_then_reaches_the_goal_sent(glimpsed):
+    """One sighting (of 3 needed) says the goal is marked; a goal never seen may have no marker, and is reached by
+    odometry at once."""
     with spinning(ConfiguratorNode, **{"look_around.give_up_s": 1.0}) as node:
         body = reaching(node)
-        for k, x in enumerate((1.0, 1.5, 1.8, 2.2, 2.5, 2.8, 2.95)):  # walked to the goal, no sighting
+        if glimpsed:
+            body.sight(5.95, (1.0, 0.0))
+            assert body.spin_until(lambda: len(node.gate.history["sighting"]) > 0, 10.0)
+        for k, x in enumerate((1.0, 1.5, 1.8, 2.2, 2.5, 2.8, 2.95)):  # walked to the goal sent, no more sightings
             body.odom(6.0 + 0.1 * k, x, 0.0)
             assert body.spin_until(lambda s=6.0 + 0.1 * k: body.judged(s) is not None, 10.0)
+        if not glimpsed:
+            assert mode_of(body.judged(6.6)) == "rest" and node._report()[2]["look_arounds"] == 0
+            body.destroy_node()
+            return
+        assert node.sightings["taken"] == 1
         sent, target, look_at = goal_of(body.judged(6.6))
         assert target == pytest.approx([1.8, 0.0])  # back on its path, 1.2 m from the goal sent
         assert np.linalg.norm(look_at - target) == pytest.approx(1.2)  # round the goal sent, as seen from there

@@ -13,12 +13,12 @@ from lecun_agent.configurator.goal_homing import GoalHoming, HomingSettings, foo
 
 def test_the_goal_stays_where_it_was_sent_until_enough_sightings_then_follows_them():
     homing = GoalHoming(HomingSettings(need=3))
-    assert homing.goal is None and not homing.looking  # no goal: nothing to look for
+    assert homing.goal is None
     homing.reset(np.array([4.0, 1.0]))
     assert homing.add(np.array([4.3, 0.8]), 1.5) and homing.add(np.array([4.3, 0.8]), 1.4)
-    assert homing.goal == pytest.approx([4.0, 1.0]) and homing.looking  # two sightings: not yet
+    assert homing.goal == pytest.approx([4.0, 1.0])  # two sightings: not yet
     assert homing.add(np.array([4.3, 0.8]), 1.2)
-    assert homing.goal == pytest.approx([4.3, 0.8]) and not homing.looking
+    assert homing.goal == pytest.approx([4.3, 0.8])
 
 
 def test_nearer_sightings_weigh_more():

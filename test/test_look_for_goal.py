@@ -13,6 +13,7 @@ from lecun_agent.actor.toy import PointMassModel
 from lecun_agent.configurator.look_around import LookAround, LookAroundSettings
 from lecun_agent.cost.total import IntrinsicCost
 from lecun_agent.cost.weights import CostWeights
+from lecun_agent.stack.description import StackOptions, stack_nodes
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")  # conftest.py
 
@@ -58,11 +59,12 @@ def test_without_a_point_to_look_at_the_plan_is_unchanged():
 SENT = np.array([4.0, 0.0])
 
 
-def walk(look: LookAround, points, t0=0.0, looking=True, dt=0.1):
-    """Feed positions one tick apart; return the last answer and the stamp after it."""
+def walk(look: LookAround, points, t0=0.0, taken=1, dt=0.1):
+    """Feed positions one tick apart (sightings `taken` of the 3 homing needs); return the last answer and the
+    stamp after it."""
     out, t = None, t0
     for p in points:
-        out = look.viewpoint_for(t, np.asarray(p, float), SENT, looking)
+        out = look.viewpoint_for(t, np.asarray(p, float), SENT, taken, 3)
         t += dt
     return out, t
 
@@ -74,18 +76,20 @@ def test_near_the_goal_unseen_it_walks_back_along_its_path_and_gives_up_after_a_
     assert out is None  # farther than start_m
     out, t = walk(look, path[-1:], t)
     assert out == pytest.approx([2.8, 0.0], abs=0.05) and look.count == 1  # the newest path point 1.2 m back
-    assert look.viewpoint_for(t + 4.0, np.array([2.8, 0.0]), SENT, True) == pytest.approx([2.8, 0.0], abs=0.05)
-    assert look.viewpoint_for(t + 5.5, np.array([2.8, 0.0]), SENT, True) is None  # gave up: walk to the goal
-    assert look.viewpoint_for(t + 6.0, np.array([3.8, 0.0]), SENT, True) is None and look.count == 1  # once
+    assert look.viewpoint_for(t + 4.0, np.array([2.8, 0.0]), SENT, 1, 3) == pytest.approx([2.8, 0.0], abs=0.05)
+    assert look.viewpoint_for(t + 5.5, np.array([2.8, 0.0]), SENT, 1, 3) is None  # gave up: walk to the goal
+    assert look.viewpoint_for(t + 6.0, np.array([3.8, 0.0]), SENT, 1, 3) is None and look.count == 1  # once
 
 
-def test_the_marker_seen_or_no_goal_or_off_means_no_look():
+def test_a_marker_never_glimpsed_or_homed_on_or_no_goal_or_off_means_no_look():
     path = [(x, 0.0) for x in np.arange(0.0, 3.91, 0.05)]
-    assert walk(LookAround(), path, looking=False)[0] is None
+    assert walk(LookAround(), path, taken=0)[0] is None  # never seen: maybe no marker at all
+    assert walk(LookAround(LookAroundSettings(unseen_too=True)), path, taken=0)[0] is not None  # every goal marked
+    assert walk(LookAround(), path, taken=3)[0] is None  # homed
     look = LookAround()
     assert walk(look, path)[0] is not None
-    assert look.viewpoint_for(10.0, np.array([3.9, 0.0]), SENT, False) is None  # seen while looking: homed
-    assert LookAround().viewpoint_for(0.0, SENT, None, True) is None
+    assert look.viewpoint_for(10.0, np.array([3.9, 0.0]), SENT, 3, 3) is None  # seen while looking: homed
+    assert LookAround().viewpoint_for(0.0, SENT, None, 1, 3) is None
     assert walk(LookAround(LookAroundSettings(enabled=False)), path)[0] is None
 
 
@@ -93,7 +97,7 @@ def test_time_going_back_starts_afresh():
     look = LookAround(LookAroundSettings(give_up_s=1.0))
     path = [(x, 0.0) for x in np.arange(0.0, 3.91, 0.05)]
     _, t = walk(look, path)
-    assert look.viewpoint_for(t + 2.0, np.array([3.9, 0.0]), SENT, True) is None and look.done
+    assert look.viewpoint_for(t + 2.0, np.array([3.9, 0.0]), SENT, 1, 3) is None and look.done
     assert walk(look, path)[0] is not None and look.count == 2  # a new episode from t = 0
 
 
@@ -107,3 +111,13 @@ def test_the_point_to_look_at_sweeps_round_the_goal_sent():
         angles.append(math.degrees(math.atan2(d[1], d[0])))
     assert angles[0] == pytest.approx(0.0, abs=1e-9)
     assert max(angles) == pytest.approx(40.0, abs=0.5) and min(angles) == pytest.approx(-40.0, abs=0.5)
+
+
+@pytest.mark.parametrize("options, unseen_too", [
+    (StackOptions(), True),  # the sim's goal episodes mark every goal they send
+    (StackOptions(arena="corridor"), False),
+    (StackOptions(target="robot"), False),
+])
+def test_only_the_sims_goal_episodes_look_for_a_goal_never_glimpsed(options, unseen_too):
+    configurator = next(n for n in stack_nodes(options) if n.name == "configurator_node")
+    assert configurator.parameters["look_around.unseen_too"] is unseen_too

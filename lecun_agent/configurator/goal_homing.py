@@ -72,14 +72,9 @@ class GoalHoming:
         return self.add(footprint_to_odom(marker_footprint, pose), float(np.hypot(*marker_footprint)))
 
     @property
-    def looking(self) -> bool:
-        """Whether a goal is held whose marker was not seen enough yet to walk to it."""
-        return self.anchor is not None and self.taken < self.settings.need
-
-    @property
     def goal(self) -> np.ndarray | None:
         """The goal to walk to, (2,) m in odometry; None without a goal."""
-        if self.anchor is None or self.looking:
+        if self.anchor is None or self.taken < self.settings.need:
             return None if self.anchor is None else self.anchor.copy()
         points = np.array([p for p, _ in self.sightings])
         weights = np.array([r for _, r in self.sightings]) ** -4.0

@@ -5,8 +5,10 @@ the last metres with the goal to its side or behind it never sees the marker, an
 0.6 m its foot is below the image. It then stands at its odometry's goal, which drifts a few per
 cent of the path: 0.3-0.4 m from the real goal (docs/actor.md, "Looking around for the goal").
 
-So when the robot comes within `start_m` of the goal sent while the marker is still looked for
-(`GoalHoming.looking`), the goal to walk to becomes a viewpoint: the newest point of the robot's own
+So when the robot comes within `start_m` of the goal sent before homing on its marker (fewer than
+`goal_homing.need` sightings taken), and the marker was glimpsed (at least one sighting) or every
+goal is known to be marked (`unseen_too`: the sim's goal episodes), the goal to walk to becomes a
+viewpoint: the newest point of the robot's own
 path (so a place it could stand) at least `view_m` from the goal sent. The actor is asked to keep a
 point in view (actor/look_for_goal.py): the goal sent, swept `sweep_deg` either way round the
 viewpoint every `sweep_s` seconds, because the odometry that put the robot 0.3 m off the goal also
@@ -16,7 +18,9 @@ back from the goal was tried first; beside a wall it lay behind the wall.)
 From there the camera sees the marker, homing takes its sightings and the goal moves onto it. No
 sighting for `give_up_s` seconds (of odometry stamps: sim time in lock-step) gives up: the goal is
 the goal sent again, reached by odometry. One look per goal; a new goal, or time going back (a new
-episode), starts afresh.
+episode), starts afresh. Without `unseen_too` a goal whose marker was never seen is not looked for:
+most goals a user sends, and every goal on a robot without a marker, have none, and looking cost
+each of them the walk back and `give_up_s` (the stack benchmark's patrol goals did, 2026-12-05).
 """
 
 from __future__ import annotations
@@ -34,9 +38,12 @@ from lecun_agent.settings import setting
 class LookAroundSettings:
     """The configurator's look-around parameters (`look_around.<field>`, read-only)."""
 
-    enabled: bool = setting(True, "near a goal whose marker was not seen, step back and look for it (needs "
-                            "goal_homing); false: the goal sent is reached by odometry")
-    start_m: float = setting(0.3, "look around when this near the goal sent without having seen its marker, m "
+    enabled: bool = setting(True, "near a goal whose marker was glimpsed but not homed on, step back and look "
+                            "for it (needs goal_homing); false: the goal sent is reached by odometry")
+    unseen_too: bool = setting(False, "look for the marker of a goal never glimpsed too: true where every goal "
+                               "is marked (the stack sets it for the sim's goal arena, whose episode goal is; "
+                               "goals sent by hand there are not)")
+    start_m: float = setting(0.3, "look around when this near the goal sent without having homed on it, m "
                              "(above the configurator's goal_tolerance, which would judge it reached)",
                              low=0.0, high=10.0)
     view_m: float = setting(1.2, "look from this far from the goal sent, m", low=0.1, high=10.0)
@@ -64,11 +71,11 @@ class LookAround:
         self.last_stamp: float | None = None
         self.path: deque[np.ndarray] = deque(maxlen=PATH_POINTS)
 
-    def viewpoint_for(self, stamp: float, position: np.ndarray, sent: np.ndarray | None, looking: bool
+    def viewpoint_for(self, stamp: float, position: np.ndarray, sent: np.ndarray | None, taken: int, need: int
                       ) -> np.ndarray | None:
         """The point to walk to now while looking around for the marker, or None: walk to the goal as homing
-        has it. stamp s, the robot's odom position (2,), the goal sent (2,) or None, whether its marker is
-        still looked for."""
+        has it. stamp s, the robot's odom position (2,), the goal sent (2,) or None, and the sightings homing
+        has taken of its marker and needs (GoalHoming.taken, goal_homing.need)."""
         cfg = self.settings
         if self.last_stamp is not None and stamp < self.last_stamp:  # time went back: a new episode
             self.reset()
@@ -76,7 +83,7 @@ class LookAround:
         here = np.asarray(position, dtype=float).reshape(-1)[:2]
         if np.all(np.isfinite(here)) and (not self.path or np.linalg.norm(here - self.path[-1]) >= PATH_STEP_M):
             self.path.append(here.copy())
-        if not cfg.enabled or sent is None or not looking or self.done:
+        if not cfg.enabled or sent is None or taken >= need or not (taken > 0 or cfg.unseen_too) or self.done:
             return None
         sent = np.asarray(sent, dtype=float).reshape(2)
         if self.started_at is None:

@@ -39,7 +39,7 @@ def actor_agent(actor: Actor, on_plan: OnPlan | None = None, homing: bool = True
     last = np.zeros(3)
     mount, marker = CameraMount.from_model(load_robot_model()), MarkerSettings()
     goal_homing = GoalHoming(HomingSettings()) if homing else None
-    looker = LookAround(LookAroundSettings(enabled=look_around))
+    looker = LookAround(LookAroundSettings(enabled=look_around, unseen_too=True))  # goal episodes mark their goal
 
     @torch.no_grad()
     def act(obs: Observation) -> np.ndarray:
@@ -57,7 +57,8 @@ def actor_agent(actor: Actor, on_plan: OnPlan | None = None, homing: bool = True
             if seen is not None:
                 goal_homing.see(seen, obs.odom[:3])
             goal = goal_homing.goal
-            viewpoint = looker.viewpoint_for(obs.t, obs.odom[:2], goal_homing.anchor, goal_homing.looking)
+            viewpoint = looker.viewpoint_for(obs.t, obs.odom[:2], goal_homing.anchor, goal_homing.taken,
+                                         goal_homing.settings.need)
             if viewpoint is not None:
                 goal, look_at = viewpoint, looker.look_at(obs.t, viewpoint, goal_homing.anchor)
         latent = actor.model.encode(torch.from_numpy(obs.camera.copy())[None],

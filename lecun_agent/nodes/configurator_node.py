@@ -15,10 +15,12 @@ at the first odometry reading at or after its frame, with that reading's pose. W
 the sighting of its instant (or a later one) is in (TickGate): every run takes the same sightings
 at the same readings, and lock-step runs stay repeatable. Without it (a real robot, whose camera
 and odometry stamps never coincide) nothing waits, which would otherwise hold each reading up to a
-frame. A robot that comes within `look_around.start_m` of the goal sent without having seen its
-marker looks around (configurator/look_around.py): the goal to walk to is a viewpoint back on its
-path, with a point to keep in view that sweeps round the goal sent, the goal is not judged reached
-meanwhile, and after `look_around.give_up_s` without a sighting it is the goal sent again. The goal
+frame. A robot that comes within `look_around.start_m` of the goal sent before homing on its
+marker looks around for it (configurator/look_around.py), if it glimpsed the marker, or with
+`look_around.unseen_too`, which the stack sets for the sim's goal episodes, where every goal is
+marked: the goal to walk to is a viewpoint back on its path, with a point to keep in view that
+sweeps round the goal sent, the goal is not judged reached meanwhile, and after
+`look_around.give_up_s` without a sighting it is the goal sent again. The goal
 sent, the goal to walk to and, while looking around, the point to keep in view go out with the
 mode on `agent/mode_stamped`.
 
@@ -139,14 +141,15 @@ class ConfiguratorNode(Node):
         reaching = self.machine.mode == Mode.REACH and self.machine.goal is not None
         was, started = self.viewpoint, self.look_around.count
         self.viewpoint = self.look_around.viewpoint_for(stamp, pose[:2], self.homing.anchor if reaching else None,
-                                                        self.homing.looking)
+                                                        self.homing.taken, self.homing.settings.need)
         if self.look_around.count > started:
             x, y = self.viewpoint
-            self.get_logger().info(f"looking around: the goal marker was not seen within "
+            self.get_logger().info(f"looking around: the goal marker was not homed on within "
                                    f"{self.look_around.settings.start_m} m of the goal sent; looking from ({x:.2f}, "
                                    f"{y:.2f})")
         elif was is not None and self.viewpoint is None:
-            self.get_logger().info("stopped looking around: " + ("the marker was seen" if not self.homing.looking
+            homed = self.homing.taken >= self.homing.settings.need
+            self.get_logger().info("stopped looking around: " + ("the marker was seen" if homed
                                    else f"not seen in {self.look_around.settings.give_up_s} s, walking to the goal "
                                    "sent by odometry"))
 

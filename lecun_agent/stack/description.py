@@ -144,7 +144,9 @@ def stack_nodes(options: StackOptions) -> list[NodeLaunch]:
     add("cost_node", {"expect_plans": planning, "sync_tick_s": tick_s}, commands_motion=True)
     sees_marker = has_model and (not options.nodes or "perception_node" in options.nodes)
     # The sightings come from perception_node; lock-step waits for each one, for repeatable runs.
-    add("configurator_node", {"goal_homing.enabled": sees_marker, "sync_sightings": sees_marker and lock_step})
+    marked = sim and arena_layout(options) == "goal"  # sim_node marks each goal episode's goal
+    add("configurator_node", {"goal_homing.enabled": sees_marker, "sync_sightings": sees_marker and lock_step,
+                              "look_around.unseen_too": sees_marker and marked})
     if has_model:
         add("perception_node", {"checkpoint": options.checkpoint})
         add("world_model_node", {"checkpoint": options.checkpoint})
