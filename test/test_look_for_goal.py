@@ -10,6 +10,7 @@ import torch
 from lecun_agent.actor import Planner, PlannerConfig
 from lecun_agent.actor.look_for_goal import look_for_goal
 from lecun_agent.actor.toy import PointMassModel
+from lecun_agent.configurator.goal_homing import GoalHoming, HomingSettings
 from lecun_agent.configurator.look_around import LookAround, LookAroundSettings
 from lecun_agent.cost.total import IntrinsicCost
 from lecun_agent.cost.weights import CostWeights
@@ -34,9 +35,9 @@ def bearing_at_end(result, point) -> float:
 
 
 def test_the_cost_is_the_angle_beyond_the_view_times_the_weight():
-    look = look_for_goal(2.0, 50.0)
+    look = look_for_goal(2.0, 50.0).towards(torch.tensor(LEFT))
     yaw = torch.tensor([[0.0, math.pi / 2, -math.pi / 2]])
-    cost = look.cost(torch.zeros(1, 3, 2), yaw, torch.tensor(LEFT))
+    cost = look.cost(torch.zeros(1, 3, 2), yaw)
     assert cost[0].tolist() == pytest.approx([2.0 * math.radians(90 - 25), 0.0, 2.0 * math.radians(180 - 25)])
 
 
@@ -59,12 +60,21 @@ def test_without_a_point_to_look_at_the_plan_is_unchanged():
 SENT = np.array([4.0, 0.0])
 
 
+def homing(taken: int) -> GoalHoming:
+    """The homing of the goal SENT, with `taken` of the 3 sightings it needs."""
+    h = GoalHoming(HomingSettings(need=3))
+    h.reset(SENT)
+    for _ in range(taken):
+        assert h.add(SENT, 1.0)
+    return h
+
+
 def walk(look: LookAround, points, t0=0.0, taken=1, dt=0.1):
     """Feed positions one tick apart (sightings `taken` of the 3 homing needs); return the last answer and the
     stamp after it."""
-    out, t = None, t0
+    out, t, h = None, t0, homing(taken)
     for p in points:
-        out = look.viewpoint_for(t, np.asarray(p, float), SENT, taken, 3)
+        out = look.update(t, np.asarray(p, float), h)
         t += dt
     return out, t
 
@@ -76,9 +86,9 @@ def test_near_the_goal_unseen_it_walks_back_along_its_path_and_gives_up_after_a_
     assert out is None  # farther than start_m
     out, t = walk(look, path[-1:], t)
     assert out == pytest.approx([2.8, 0.0], abs=0.05) and look.count == 1  # the newest path point 1.2 m back
-    assert look.viewpoint_for(t + 4.0, np.array([2.8, 0.0]), SENT, 1, 3) == pytest.approx([2.8, 0.0], abs=0.05)
-    assert look.viewpoint_for(t + 5.5, np.array([2.8, 0.0]), SENT, 1, 3) is None  # gave up: walk to the goal
-    assert look.viewpoint_for(t + 6.0, np.array([3.8, 0.0]), SENT, 1, 3) is None and look.count == 1  # once
+    assert look.update(t + 4.0, np.array([2.8, 0.0]), homing(1)) == pytest.approx([2.8, 0.0], abs=0.05)
+    assert look.update(t + 5.5, np.array([2.8, 0.0]), homing(1)) is None  # gave up: walk to the goal
+    assert look.update(t + 6.0, np.array([3.8, 0.0]), homing(1)) is None and look.count == 1  # once
 
 
 def test_a_marker_never_glimpsed_or_homed_on_or_no_goal_or_off_means_no_look():
@@ -88,8 +98,9 @@ def test_a_marker_never_glimpsed_or_homed_on_or_no_goal_or_off_means_no_look():
     assert walk(LookAround(), path, taken=3)[0] is None  # homed
     look = LookAround()
     assert walk(look, path)[0] is not None
-    assert look.viewpoint_for(10.0, np.array([3.9, 0.0]), SENT, 3, 3) is None  # seen while looking: homed
-    assert LookAround().viewpoint_for(0.0, SENT, None, 1, 3) is None
+    assert look.update(10.0, np.array([3.9, 0.0]), homing(3)) is None  # seen while looking: homed
+    assert look.viewpoint is None and look.look_at(10.0) is None
+    assert LookAround().update(0.0, SENT, None) is None
     assert walk(LookAround(LookAroundSettings(enabled=False)), path)[0] is None
 
 
@@ -97,16 +108,17 @@ def test_time_going_back_starts_afresh():
     look = LookAround(LookAroundSettings(give_up_s=1.0))
     path = [(x, 0.0) for x in np.arange(0.0, 3.91, 0.05)]
     _, t = walk(look, path)
-    assert look.viewpoint_for(t + 2.0, np.array([3.9, 0.0]), SENT, 1, 3) is None and look.done
+    assert look.update(t + 2.0, np.array([3.9, 0.0]), homing(1)) is None and look.done
     assert walk(look, path)[0] is not None and look.count == 2  # a new episode from t = 0
 
 
 def test_the_point_to_look_at_sweeps_round_the_goal_sent():
     look = LookAround(LookAroundSettings(sweep_deg=40.0, sweep_s=6.0))
-    viewpoint = np.array([2.8, 0.0])
+    viewpoint, _ = walk(look, [(x, 0.0) for x in (0.0, 1.0, 2.0, 2.8, 3.2, 3.75)])
+    assert viewpoint.tolist() == [2.8, 0.0]
     angles = []
     for t in np.arange(0.0, 6.0, 0.1):
-        d = look.look_at(t, viewpoint, SENT) - viewpoint
+        d = look.look_at(t) - viewpoint
         assert np.linalg.norm(d) == pytest.approx(1.2)
         angles.append(math.degrees(math.atan2(d[1], d[0])))
     assert angles[0] == pytest.approx(0.0, abs=1e-9)

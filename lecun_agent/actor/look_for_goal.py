@@ -12,7 +12,7 @@ step's predicted pose, lies beyond `half_view`. Otherwise the plan cost is what 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
@@ -21,10 +21,15 @@ import torch
 class LookForGoal:
     weight: float  # cost per radian beyond half_view, per step (0: off)
     half_view: float  # rad either side of the heading where the point counts as in view
+    point: torch.Tensor | None = None  # (2,) odom, the point to keep in view this tick
 
-    def cost(self, position: torch.Tensor, yaw: torch.Tensor, point: torch.Tensor) -> torch.Tensor:
-        """(N, H) cost per step: positions (N, H, 2) and yaws (N, H) predicted in odom, the point (2,)."""
-        to_point = point - position
+    def towards(self, point: torch.Tensor) -> LookForGoal:
+        """This term, keeping `point` (2,) odom in view."""
+        return replace(self, point=point)
+
+    def cost(self, position: torch.Tensor, yaw: torch.Tensor) -> torch.Tensor:
+        """(N, H) cost per step: positions (N, H, 2) and yaws (N, H) predicted in odom."""
+        to_point = self.point - position
         bearing = torch.atan2(to_point[..., 1], to_point[..., 0]) - yaw
         off = torch.atan2(torch.sin(bearing), torch.cos(bearing)).abs()
         return self.weight * torch.relu(off - self.half_view)

@@ -82,7 +82,7 @@ class PlanScorer:
         spread: torch.Tensor | None = None,  # (N, H) ensemble spread per step
         memory: ContactMemory | None = None,  # remembered touches: contact force where plans go back
         seen: SeenContacts | None = None,  # contacts predicted on earlier ticks: priced, not predicted
-        look: tuple[LookForGoal, torch.Tensor] | None = None,  # (term, (2,) odom point to keep in view)
+        look: LookForGoal | None = None,  # this tick's term keeping a point in view
     ) -> Scored:
         twist = feats["base_velocity"]  # (N, H, 3)
         n, h = twist.shape[:2]
@@ -112,7 +112,7 @@ class PlanScorer:
         if spread is not None and self.uncertainty_weight > 0:
             total = total + self.uncertainty_weight * (spread * w).sum(-1)
         if look is not None:
-            total = total + (look[0].cost(position, yaw, look[1]) * w).sum(-1)
+            total = total + (look.cost(position, yaw) * w).sum(-1)
         fail = priced.fail_flag.any(-1)
         bad = ~torch.isfinite(total)
         total = torch.where(bad, torch.full_like(total, float("inf")), total)

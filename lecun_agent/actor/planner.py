@@ -120,7 +120,7 @@ class Planner:
         mean = self.space.project(start, last)  # (H, A)
         std = torch.full_like(mean, cfg.noise_std) * self.space.half  # (H, A)
         timings: Counter[str] = Counter()
-        look = None if look_at is None or self.look.weight <= 0 else (self.look, _tensor(look_at, 2))
+        look = None if look_at is None or self.look.weight <= 0 else self.look.towards(_tensor(look_at, 2))
         ctx = (s0, pose_t, goal_t, last, look)
 
         def tick() -> None:

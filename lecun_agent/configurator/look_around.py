@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lecun_agent.configurator.goal_homing import GoalHoming
 from lecun_agent.settings import setting
 
 
@@ -66,16 +67,21 @@ class LookAround:
     def reset(self) -> None:
         """A new goal: look again if need be."""
         self.started_at: float | None = None
-        self.viewpoint: np.ndarray | None = None
+        self.viewpoint: np.ndarray | None = None  # where the robot walks to look, while it looks; else None
+        self.sent: np.ndarray | None = None  # the goal sent whose marker it looks for
+        self._chosen: np.ndarray | None = None  # the viewpoint chosen when the look started
         self.done = False
         self.last_stamp: float | None = None
         self.path: deque[np.ndarray] = deque(maxlen=PATH_POINTS)
 
-    def viewpoint_for(self, stamp: float, position: np.ndarray, sent: np.ndarray | None, taken: int, need: int
-                      ) -> np.ndarray | None:
-        """The point to walk to now while looking around for the marker, or None: walk to the goal as homing
-        has it. stamp s, the robot's odom position (2,), the goal sent (2,) or None, and the sightings homing
-        has taken of its marker and needs (GoalHoming.taken, goal_homing.need)."""
+    def update(self, stamp: float, position: np.ndarray, homing: GoalHoming | None) -> np.ndarray | None:
+        """The viewpoint to walk to now while looking around for the marker (also `self.viewpoint`), or None: walk
+        to the goal as homing has it. stamp s, the robot's odom position (2,), the homing of the goal being
+        reached (None: no goal being reached)."""
+        self.viewpoint = self._viewpoint(stamp, position, homing)
+        return self.viewpoint
+
+    def _viewpoint(self, stamp: float, position: np.ndarray, homing: GoalHoming | None) -> np.ndarray | None:
         cfg = self.settings
         if self.last_stamp is not None and stamp < self.last_stamp:  # time went back: a new episode
             self.reset()
@@ -83,27 +89,32 @@ class LookAround:
         here = np.asarray(position, dtype=float).reshape(-1)[:2]
         if np.all(np.isfinite(here)) and (not self.path or np.linalg.norm(here - self.path[-1]) >= PATH_STEP_M):
             self.path.append(here.copy())
-        if not cfg.enabled or sent is None or taken >= need or not (taken > 0 or cfg.unseen_too) or self.done:
+        if homing is None or homing.anchor is None or self.done:
             return None
-        sent = np.asarray(sent, dtype=float).reshape(2)
+        taken, need = homing.taken, homing.settings.need
+        if not cfg.enabled or taken >= need or not (taken > 0 or cfg.unseen_too):
+            return None
         if self.started_at is None:
-            if not float(np.linalg.norm(here - sent)) < cfg.start_m:
+            if not float(np.linalg.norm(here - homing.anchor)) < cfg.start_m:
                 return None
-            self.started_at, self.viewpoint = stamp, self._on_path(sent)
+            self.started_at, self.sent = stamp, homing.anchor.copy()
+            self._chosen = self._on_path(self.sent)
             self.count += 1
         if stamp - self.started_at > cfg.give_up_s:
-            self.done, self.viewpoint = True, None
+            self.done = True
             return None
-        return self.viewpoint.copy()
+        return self._chosen.copy()
 
-    def look_at(self, stamp: float, viewpoint: np.ndarray, sent: np.ndarray) -> np.ndarray:
-        """The point to keep in view from the viewpoint at `stamp`: the goal sent, turned round the viewpoint
-        by the sweep's angle of the instant."""
+    def look_at(self, stamp: float) -> np.ndarray | None:
+        """The point to keep in view at `stamp` while looking around (None when not): the goal sent, turned round
+        the viewpoint by the sweep's angle of the instant."""
+        if self.viewpoint is None:
+            return None
         cfg = self.settings
         angle = math.radians(cfg.sweep_deg) * math.sin(2.0 * math.pi * stamp / cfg.sweep_s)
         c, s = math.cos(angle), math.sin(angle)
-        dx, dy = np.asarray(sent, dtype=float).reshape(2) - viewpoint
-        return viewpoint + np.array([c * dx - s * dy, s * dx + c * dy])
+        dx, dy = self.sent - self.viewpoint
+        return self.viewpoint + np.array([c * dx - s * dy, s * dx + c * dy])
 
     def _on_path(self, sent: np.ndarray) -> np.ndarray:
         """The newest path point at least view_m from the goal sent (the farthest one if none is)."""

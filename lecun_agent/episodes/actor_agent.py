@@ -57,10 +57,8 @@ def actor_agent(actor: Actor, on_plan: OnPlan | None = None, homing: bool = True
             if seen is not None:
                 goal_homing.see(seen, obs.odom[:3])
             goal = goal_homing.goal
-            viewpoint = looker.viewpoint_for(obs.t, obs.odom[:2], goal_homing.anchor, goal_homing.taken,
-                                         goal_homing.settings.need)
-            if viewpoint is not None:
-                goal, look_at = viewpoint, looker.look_at(obs.t, viewpoint, goal_homing.anchor)
+            if looker.update(obs.t, obs.odom[:2], goal_homing) is not None:
+                goal, look_at = looker.viewpoint, looker.look_at(obs.t)
         latent = actor.model.encode(torch.from_numpy(obs.camera.copy())[None],
                                     torch.from_numpy(obs.proprio)[None])[0]
         seed = actor.planner.cfg.seed + int(round(obs.t * 1000))  # as actor_node: the tick's stamp

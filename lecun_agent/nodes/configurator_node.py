@@ -94,7 +94,6 @@ class ConfiguratorNode(Node):
         self.held_goal = HeldGoal(self, self._on_goal)
         self.homing = GoalHoming(homing) if homing.enabled else None
         self.look_around = LookAround(look)
-        self.viewpoint: np.ndarray | None = None  # where the robot walks to look for the marker (None: not looking)
         self.sightings = Counter()
         self.sighting_taken = math.nan  # the stamp of the newest sighting taken (NaN: none yet)
         sighting = ("sighting",) if self.homing is not None else ()
@@ -116,7 +115,6 @@ class ConfiguratorNode(Node):
             if self.homing.anchor is None or not np.array_equal(self.homing.anchor, goal):
                 self.homing.reset(goal)  # a new goal; the same one sent again keeps its sightings
                 self.look_around.reset()
-                self.viewpoint = None
             self.machine.goal = self.homing.goal
         self._switched(transition)
 
@@ -128,26 +126,25 @@ class ConfiguratorNode(Node):
                 pose = planar_pose(msg)
                 self._home(pose, inputs["sighting"])
                 self._look_around(stamp, pose)
-            if self.viewpoint is None:  # looking around is not reaching the goal
+            if self.look_around.viewpoint is None:  # looking around is not reaching the goal
                 self._switched(self.machine.on_position((msg.pose.pose.position.x, msg.pose.pose.position.y)))
         sent = None if self.homing is None or self.machine.goal is None else self.homing.anchor
-        looking = sent is not None and self.viewpoint is not None
+        looking = sent is not None and self.look_around.viewpoint is not None
         self.stamped_pub.publish(mode_msg(msg.header.stamp, self.machine.mode.value, sent,  # judged up to this reading
-                                          None if sent is None else self.viewpoint if looking else self.machine.goal,
-                                          self.look_around.look_at(stamp, self.viewpoint, sent) if looking else None))
+                                          None if sent is None else self.look_around.viewpoint if looking
+                                          else self.machine.goal, self.look_around.look_at(stamp) if looking else None))
 
     def _look_around(self, stamp: float, pose) -> None:
         """Near a goal whose marker was not seen: walk to a viewpoint facing it, for a while (look_around.py)."""
         reaching = self.machine.mode == Mode.REACH and self.machine.goal is not None
-        was, started = self.viewpoint, self.look_around.count
-        self.viewpoint = self.look_around.viewpoint_for(stamp, pose[:2], self.homing.anchor if reaching else None,
-                                                        self.homing.taken, self.homing.settings.need)
+        was, started = self.look_around.viewpoint, self.look_around.count
+        now = self.look_around.update(stamp, pose[:2], self.homing if reaching else None)
         if self.look_around.count > started:
-            x, y = self.viewpoint
+            x, y = now
             self.get_logger().info(f"looking around: the goal marker was not homed on within "
                                    f"{self.look_around.settings.start_m} m of the goal sent; looking from ({x:.2f}, "
                                    f"{y:.2f})")
-        elif was is not None and self.viewpoint is None:
+        elif was is not None and now is None:
             homed = self.homing.taken >= self.homing.settings.need
             self.get_logger().info("stopped looking around: " + ("the marker was seen" if homed
                                    else f"not seen in {self.look_around.settings.give_up_s} s, walking to the goal "
@@ -200,7 +197,7 @@ class ConfiguratorNode(Node):
         last = self.machine.history[-1].reason if self.machine.history else "none yet"
         values = {"mode": self.machine.mode.value, "transitions": len(self.machine.history),
                   "last_transition": last, "goal_homing": self.homing is not None,
-                  "looking_around": self.viewpoint is not None, "look_arounds": self.look_around.count,
+                  "looking_around": self.look_around.viewpoint is not None, "look_arounds": self.look_around.count,
                   "goal": None if self.machine.goal is None else [round(float(v), 4) for v in self.machine.goal],
                   "sync_timeouts": self.gate.timeouts,
                   **{f"sightings.{k}": v for k, v in sorted(self.sightings.items())}}
