@@ -19,6 +19,9 @@ from lecun_agent.heap import freeze_startup_objects, keep_freed_memory
 from lecun_agent.messages.conversions import twist_msg
 
 READY = "ready: parameters declared, topics and services up"
+# A shutdown still running after this long prints every thread's stack to the node's log, so a
+# supervisor that then kills the node (the runner waits 10 s) leaves a record of where it hung.
+SHUTDOWN_STACKS_AFTER_S = 5.0
 
 
 def publish_last(publisher, msg, timeout_s: float = 1.0) -> None:
@@ -54,7 +57,7 @@ def spin_node(
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # during start-up: abort at once
     signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
     stop = threading.Event()
-    node = None
+    node = executor = None
     try:
         node = node_factory()
         freeze_startup_objects()  # the collector no longer scans the model and modules (heap.py)
@@ -77,6 +80,7 @@ def spin_node(
         # (a supervisor escalates to SIGKILL if it takes too long).
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        faulthandler.dump_traceback_later(SHUTDOWN_STACKS_AFTER_S)
         if node is not None:
             for last_act in (on_shutdown, _final_diagnostics):
                 try:
@@ -84,8 +88,15 @@ def spin_node(
                         last_act(node)
                 except Exception as err:  # a failed last act must not hide the shutdown itself
                     node.get_logger().error(f"shutdown step failed: {err}")
+        if executor is not None:
+            # Unhook the executor from the node's subscriptions, timers and services before they are
+            # destroyed: the events executor holds them, and left to the interpreter's exit that
+            # teardown races the middleware's listener threads.
+            executor.shutdown(timeout_sec=1.0)
+        if node is not None:
             node.destroy_node()
         rclpy.try_shutdown()
+        faulthandler.cancel_dump_traceback_later()
 
 
 def _final_diagnostics(node: Node) -> None:

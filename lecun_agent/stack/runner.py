@@ -43,6 +43,10 @@ def node_command(node: NodeLaunch, namespace: str = "") -> list[str]:
     return cmd
 
 
+def _log_tail(path: Path, lines: int) -> str:
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
 def _die_with_parent() -> None:
     # If the runner itself is killed, its nodes must not live on as orphans.
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -86,8 +90,8 @@ class Stack:
             code = proc.popen.poll()
             if code is not None and id(proc) not in self.reported:
                 self.reported.add(id(proc))
-                tail = "\n".join(proc.log_path.read_text(errors="replace").splitlines()[-15:])
-                messages.append(f"{proc.node.name} exited with code {code}; last log lines:\n{tail}")
+                messages.append(f"{proc.node.name} exited with code {code}; last log lines:\n"
+                                f"{_log_tail(proc.log_path, 15)}")
         return messages
 
     def supervise(self) -> list[str]:
@@ -132,6 +136,8 @@ class Stack:
             spin() if spin is not None else time.sleep(0.05)
         for proc in group:
             if proc.popen.poll() is None:
-                log.warning("%s did not stop on SIGINT within %.0f s; killing it", proc.node.name, timeout_s)
+                # the tail holds the stacks spin_node prints when its shutdown hangs
+                log.warning("%s did not stop on SIGINT within %.0f s; killing it; last log lines:\n%s",
+                            proc.node.name, timeout_s, _log_tail(proc.log_path, 40))
                 proc.popen.kill()
                 proc.popen.wait()
