@@ -49,7 +49,8 @@ def spin_node(
     and spin in short slices so a stop request is seen within 0.1 s. The process keeps its freed
     memory (heap.py), so a steady tick does not page-fault its tensors in again, and once the node
     is built its objects are frozen out of the garbage collector's scans (heap.py). A crash in native
-    code (SIGSEGV, SIGABRT, ...) prints every thread's Python stack to stderr, the node's log, first.
+    code (SIGSEGV, SIGABRT, ...) prints every thread's Python stack to stderr, the node's log, first;
+    so does a shutdown still running after SHUTDOWN_STACKS_AFTER_S.
     """
     faulthandler.enable(file=sys.stderr, all_threads=True)
     keep_freed_memory()
