@@ -112,6 +112,15 @@ def test_time_going_back_starts_afresh():
     assert walk(look, path)[0] is not None and look.count == 2  # a new episode from t = 0
 
 
+def test_a_path_that_started_near_the_goal_gives_a_viewpoint_back_the_way_it_came():
+    look = LookAround(LookAroundSettings(view_m=1.2))
+    viewpoint, _ = walk(look, [(3.2, 0.5), (3.4, 0.4), (3.6, 0.2), (3.8, 0.1)])  # never 1.2 m from SENT
+    assert np.linalg.norm(viewpoint - SENT) == pytest.approx(1.2)
+    direction = (np.array([3.2, 0.5]) - SENT) / np.linalg.norm(np.array([3.2, 0.5]) - SENT)
+    assert (viewpoint - SENT) / 1.2 == pytest.approx(direction)  # towards where it came from
+    assert np.linalg.norm(walk(LookAround(), [SENT])[0] - SENT) == pytest.approx(1.2)  # never moved: still 1.2 m
+
+
 def test_the_point_to_look_at_sweeps_round_the_goal_sent():
     look = LookAround(LookAroundSettings(sweep_deg=40.0, sweep_s=6.0))
     viewpoint, _ = walk(look, [(x, 0.0) for x in (0.0, 1.0, 2.0, 2.8, 3.2, 3.75)])

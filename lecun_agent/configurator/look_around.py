@@ -117,8 +117,16 @@ class LookAround:
         return self.viewpoint + np.array([c * dx - s * dy, s * dx + c * dy])
 
     def _on_path(self, sent: np.ndarray) -> np.ndarray:
-        """The newest path point at least view_m from the goal sent (the farthest one if none is)."""
+        """The newest path point at least view_m from the goal sent. A path that never was that far (an episode
+        that started near its goal, or time that went back) gives the point view_m from the goal sent towards
+        the path's farthest point: back the way the robot came."""
+        view_m = self.settings.view_m
         points = np.array(self.path)
         distance = np.linalg.norm(points - sent, axis=1)
-        far = np.flatnonzero(distance >= self.settings.view_m)
-        return points[far[-1] if len(far) else int(np.argmax(distance))].copy()
+        far = np.flatnonzero(distance >= view_m)
+        if len(far):
+            return points[far[-1]].copy()
+        farthest = int(np.argmax(distance))
+        if distance[farthest] < 1e-6:  # it never moved off the goal: there is no way back to take
+            return sent + np.array([-view_m, 0.0])
+        return sent + (points[farthest] - sent) * (view_m / distance[farthest])
