@@ -138,6 +138,6 @@ class Stack:
             if proc.popen.poll() is None:
                 # the tail holds the stacks spin_node prints when its shutdown hangs
                 log.warning("%s did not stop on SIGINT within %.0f s; killing it; last log lines:\n%s",
-                            proc.node.name, timeout_s, _log_tail(proc.log_path, 40))
+                            proc.node.name, timeout_s, _log_tail(proc.log_path, 60))
                 proc.popen.kill()
                 proc.popen.wait()
