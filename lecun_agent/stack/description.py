@@ -62,7 +62,7 @@ class StackOptions:
                            choices=("", *sorted(PROGRAMS)))
     arena: str = setting("", "sim arena layout: goal (goal episodes) or corridor (walking); empty = goal for an "
                          "agent, corridor for a program", choices=("", "corridor", "goal"))
-    seed: int = setting(0, "arena layout and sensor-noise seed (sim)")
+    seed: int = setting(0, "arena layout and sensor-noise seed (sim)", low=0, high=2**31 - 1)
     record: bool = setting(False, "record the topic contract to a rosbag2-compatible MCAP (recorder_node)")
     bag: str = setting("", "MCAP file for --record; empty = recordings/<date-time>.mcap")
     record_dir: str = setting("", "sim only: directory for the episode's ground-truth log and video")

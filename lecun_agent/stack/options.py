@@ -33,8 +33,28 @@ def add_flags(parser: argparse.ArgumentParser, names: Iterable[str]) -> None:
             parser.add_argument(f"--no-{flag}" if spec.default else f"--{flag}", dest=spec.name,
                                 action=action, help=f"switch off: {spec.doc}" if spec.default else spec.doc)
         else:
-            parser.add_argument(f"--{flag}", dest=spec.name, type=type(spec.default), default=spec.default,
+            parser.add_argument(f"--{flag}", dest=spec.name, type=_parse_for(spec), default=spec.default,
                                 choices=spec.choices, help=spec.doc)
+
+
+def _parse_for(spec: Spec):
+    """The flag's type: the default's, and within the option's range (argparse names the flag on an error)."""
+
+    def parse(text: str):
+        value = type(spec.default)(text)  # a ValueError here: argparse's "invalid int value: ..."
+        try:
+            return _in_range(spec, value)
+        except ValueError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+
+    parse.__name__ = type(spec.default).__name__
+    return parse
+
+
+def _in_range(spec: Spec, value: Any) -> Any:
+    if (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high):
+        raise ValueError(f"{spec.name} {value} is outside [{spec.low}, {spec.high}]")
+    return value
 
 
 def from_flags(args: argparse.Namespace, **fixed: Any) -> StackOptions:
@@ -63,7 +83,7 @@ def from_launch(values: dict[str, str], **fixed: Any) -> StackOptions:
         if isinstance(spec.default, bool):
             parsed[spec.name] = text.lower() in TRUE_WORDS
         elif isinstance(spec.default, int):
-            parsed[spec.name] = int(text)
+            parsed[spec.name] = _in_range(spec, int(text))
         else:
             parsed[spec.name] = text
         if spec.choices is not None and parsed[spec.name] not in spec.choices:

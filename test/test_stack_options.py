@@ -1,0 +1,34 @@
+"""StackOptions as CLI flags and launch arguments: a value outside an option's range is refused, naming it."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from lecun_agent.stack.options import add_flags, from_flags, from_launch
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lecun-agent sim", exit_on_error=False)
+    add_flags(p, ("seed", "agent", "gui"))
+    return p
+
+
+def test_flags_in_range_make_the_options():
+    assert from_flags(parser().parse_args(["--seed", "931", "--gui"])).seed == 931
+    assert from_flags(parser().parse_args([])).seed == 0
+
+
+@pytest.mark.parametrize("text, says", [("-5", "seed -5 is outside [0, "), ("x", "invalid int value: 'x'"),
+                                        (str(2**31), "is outside")])
+def test_a_flag_out_of_range_or_not_a_number_is_refused_naming_it(text, says):
+    with pytest.raises(argparse.ArgumentError, match="seed") as err:
+        parser().parse_args(["--seed", text])
+    assert says in str(err.value)
+
+
+def test_launch_arguments_out_of_range_are_refused_naming_them():
+    assert from_launch({"seed": "7"}).seed == 7
+    with pytest.raises(ValueError, match="seed -3 is outside"):
+        from_launch({"seed": "-3"})
