@@ -109,9 +109,12 @@ def test_recorder_node_records_live_topics(tmp_path):
     from lecun_agent.nodes.qos import LATCHED_QOS, SENSOR_QOS
 
     out = tmp_path / "live.mcap"
-    proc = subprocess.Popen([sys.executable, "-m", "lecun_agent.nodes.recorder_node", "--ros-args",
-                             "-p", f"output:={out}", "-p", "duration_s:=5.0",
-                             "-p", "topics:=[joint_states,camera/camera_info,extra]"], env=dict(os.environ))
+    log = tmp_path / "recorder.log"
+    with open(log, "w") as log_file:
+        proc = subprocess.Popen([sys.executable, "-m", "lecun_agent.nodes.recorder_node", "--ros-args",
+                                 "-p", f"output:={out}", "-p", "duration_s:=5.0",
+                                 "-p", "topics:=[joint_states,camera/camera_info,extra]"], env=dict(os.environ),
+                                stdout=log_file, stderr=subprocess.STDOUT)
     rclpy.init()
     try:
         node = rclpy.create_node("test_publisher")
@@ -130,6 +133,7 @@ def test_recorder_node_records_live_topics(tmp_path):
         if proc.poll() is None:
             proc.kill()
         rclpy.try_shutdown()
+    assert "duration reached" in log.read_text() and "failed" not in log.read_text(), log.read_text()
     reader = BagReader(out)
     assert "/extra" not in reader.topics  # std_msgs/msg/Float64 is not a type of the contract
     assert reader.message_counts["/camera/camera_info"] == 1

@@ -52,6 +52,7 @@ class RecorderNode(Node):
         self.create_timer(p["discovery_period_s"], self._discover, clock=steady)
         self.create_timer(FLUSH_PERIOD_S, self.writer.flush, clock=steady)  # bounds what a crash loses
         self.started_ns: int | None = None  # node-clock time of the first recorded message
+        self.finished = False  # duration reached (spin_node then shuts the node down)
         if p["duration_s"] > 0:
             # Checked on the steady clock, measured on the node clock from the first message:
             # a node-clock timer made before /clock arrives would fire at the first jump.
@@ -108,7 +109,7 @@ class RecorderNode(Node):
 
     def _stop(self) -> None:
         self.get_logger().info(f"duration reached; {sum(self.writer.message_counts.values())} messages")
-        self.context.try_shutdown()
+        self.finished = True  # spin_node stops as on Ctrl-C: the bag is closed, the last diagnostics sent
 
     def close(self) -> None:
         self.writer.close()

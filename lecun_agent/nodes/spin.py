@@ -50,7 +50,8 @@ def spin_node(
     memory (heap.py), so a steady tick does not page-fault its tensors in again, and once the node
     is built its objects are frozen out of the garbage collector's scans (heap.py). A crash in native
     code (SIGSEGV, SIGABRT, ...) prints every thread's Python stack to stderr, the node's log, first;
-    so does a shutdown still running after SHUTDOWN_STACKS_AFTER_S.
+    so does a shutdown still running after SHUTDOWN_STACKS_AFTER_S. A node that is done by itself (a
+    recorder with a duration) sets `node.finished = True`, and stops the same way as on Ctrl-C.
     """
     faulthandler.enable(file=sys.stderr, all_threads=True)
     keep_freed_memory()
@@ -72,7 +73,7 @@ def spin_node(
         # (inside rclpy's take or publish) could leave the process exiting with an error.
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: stop.set())
-        while rclpy.ok() and not stop.is_set():
+        while rclpy.ok() and not stop.is_set() and not getattr(node, "finished", False):
             executor.spin_once(timeout_sec=0.1)
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
