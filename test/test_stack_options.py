@@ -6,6 +6,7 @@ import argparse
 
 import pytest
 
+from lecun_agent.paths import default_checkpoint_dir
 from lecun_agent.stack.options import add_flags, from_flags, from_launch
 
 
@@ -32,3 +33,12 @@ def test_launch_arguments_out_of_range_are_refused_naming_them():
     assert from_launch({"seed": "7"}).seed == 7
     with pytest.raises(ValueError, match="seed -3 is outside"):
         from_launch({"seed": "-3"})
+
+
+def test_a_checkpoint_flag_that_names_no_checkpoint_is_refused_before_any_node_starts(tmp_path):
+    p = argparse.ArgumentParser()
+    add_flags(p, ("checkpoint",))
+    with pytest.raises(ValueError, match=f"{tmp_path}/meta.json not found"):
+        from_flags(p.parse_args(["--checkpoint", str(tmp_path)]))
+    shipped = default_checkpoint_dir()
+    assert from_flags(p.parse_args(["--checkpoint", str(shipped)])).checkpoint == str(shipped)

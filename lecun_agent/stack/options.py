@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from lecun_agent.settings import Spec, specs
@@ -58,9 +59,15 @@ def _in_range(spec: Spec, value: Any) -> Any:
 
 
 def from_flags(args: argparse.Namespace, **fixed: Any) -> StackOptions:
-    """The options a parsed command line chose (flags it does not have keep their defaults)."""
+    """The options a parsed command line chose (flags it does not have keep their defaults). A checkpoint that
+    is not one is a CheckpointError (a ValueError) here, before any node starts, not a node that dies at start."""
     chosen = {s.name: getattr(args, s.name) for s in _specs() if hasattr(args, s.name)}
-    return StackOptions(**{**chosen, **fixed})
+    options = StackOptions(**{**chosen, **fixed})
+    if options.checkpoint:
+        from lecun_agent.world_model.checkpoint import read_meta
+
+        read_meta(Path(options.checkpoint))
+    return options
 
 
 def launch_arguments(exclude: Iterable[str] = ("target",)) -> list[tuple[str, str, str]]:
