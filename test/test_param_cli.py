@@ -79,3 +79,10 @@ def test_missing_node_and_parameter_fail() -> None:
     gone = subprocess.run([sys.executable, "-m", "lecun_agent.cli.param", "param", "get", "/no_such_node",
                            "x", "--timeout", "1"], capture_output=True, text=True, timeout=30)
     assert gone.returncode == 1 and "Node not found" in gone.stderr
+
+
+def test_a_parameter_name_where_the_node_goes_is_refused_saying_so() -> None:
+    """`param set weights.energy 5` (the node left out): the name is no node name; no traceback."""
+    swapped = param("set", "weights.energy", "5")
+    assert swapped.returncode == 1 and "Invalid node name 'weights.energy'" in swapped.stderr, swapped.stderr
+    assert "Traceback" not in swapped.stderr

@@ -59,6 +59,11 @@ def run_param(args: argparse.Namespace) -> int:
 
     from lecun_agent.tools.param_client import NodeNotFound, ParamClient
 
+    problem = _node_name_problem(args.node_name)
+    if problem:
+        print(f"Invalid node name {args.node_name!r} ({problem}); the node comes first, e.g. "
+              f"`lecun-agent param {args.verb} /cost_node ...`", file=sys.stderr)
+        return 1
     rclpy.init()
     node = rclpy.create_node("lecun_agent_param_cli", start_parameter_services=False)
     client = ParamClient(node, timeout_s=args.timeout)
@@ -74,6 +79,23 @@ def run_param(args: argparse.Namespace) -> int:
         client.close()
         node.destroy_node()
         rclpy.try_shutdown()
+
+
+def _node_name_problem(node_name: str) -> str:
+    """Why `node_name` (namespace included, as /ns/name or name) is no ROS node name; "" when it is one."""
+    from rclpy.exceptions import InvalidNamespaceException, InvalidNodeNameException
+    from rclpy.validate_namespace import validate_namespace
+    from rclpy.validate_node_name import validate_node_name
+
+    from lecun_agent.tools.param_client import absolute_name
+
+    namespace, _, base = absolute_name(node_name).rpartition("/")
+    try:
+        validate_namespace(namespace or "/")
+        validate_node_name(base)
+    except (InvalidNamespaceException, InvalidNodeNameException) as err:
+        return str(err).splitlines()[0].split(": ", 1)[-1].rstrip(":")
+    return ""
 
 
 def _list(client, args) -> int:
