@@ -2,25 +2,12 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 from pathlib import Path
 
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value}")
-    return value
-
-
-def _non_negative(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
+from lecun_agent.cli.arg_types import non_negative_int, positive_int
 
 
 def add_eval(sub) -> None:
@@ -31,14 +18,14 @@ def add_eval(sub) -> None:
     p = sub.add_parser("eval", help="run N seeded goal episodes through the ROS stack in parallel; summary, "
                        "rows and a markdown table")
     p.add_argument("--agent", choices=tuple(AGENTS), default=next(iter(AGENTS)), help="the agent to evaluate")
-    p.add_argument("--episodes", type=_positive, default=20, help="number of episodes (one seed each)")
-    p.add_argument("--seed-start", type=_non_negative, default=0, help="first arena seed")
+    p.add_argument("--episodes", type=positive_int, default=20, help="number of episodes (one seed each)")
+    p.add_argument("--seed-start", type=non_negative_int, default=0, help="first arena seed")
     add_flags(p, ("arena",))
-    p.add_argument("--workers", type=_positive, default=None,
+    p.add_argument("--workers", type=positive_int, default=None,
                    help="episodes run at once (one ROS domain each); default 2 in lock-step, one per 2 cores in "
                         "real time (two real-time stacks on 2 cores missed their deadlines: plan p50 120 ms "
                         "against 80 ms alone, success 0.70 against 0.80)")
-    p.add_argument("--video", type=_non_negative, default=0, help="keep the videos of the first K episodes")
+    p.add_argument("--video", type=non_negative_int, default=0, help="keep the videos of the first K episodes")
     p.add_argument("--realtime", action="store_true", help="run at wall-clock rate instead of lock-step")
     p.add_argument("--json", type=Path, required=True, help="summary file; rows go to <json>l, the table to .md")
     add_weights_flag(p)

@@ -8,13 +8,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from lecun_agent.cli.arg_types import seconds
+
 
 def add_record(sub) -> None:
     p = sub.add_parser("record", help="record topics of the running stack to a rosbag2-compatible MCAP file")
     p.add_argument("--out", type=Path, required=True, help="MCAP file to write (e.g. run1.mcap)")
     p.add_argument("--topics", nargs="+", default=None,
                    help="topics to record (default: every topic of the contract)")
-    p.add_argument("--duration", type=float, default=0.0, help="seconds to record; 0 = until Ctrl-C")
+    p.add_argument("--duration", type=seconds(0.0, 86400.0, low_included=True), default=0.0,
+                   help="seconds to record; 0 = until Ctrl-C")
     p.add_argument("--namespace", default="", help="namespace the stack runs in")
     p.add_argument("--use-sim-time", action="store_true", help="stamp messages with /clock (simulation)")
     p.set_defaults(func=_run_record)

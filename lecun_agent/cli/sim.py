@@ -6,6 +6,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from lecun_agent.cli.arg_types import seconds
+
 
 def _default_run_dir() -> Path:
     return Path("runs") / datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -26,7 +28,7 @@ def add_sim(sub) -> None:
     p = sub.add_parser("sim", help="one simulated episode through ROS (a goal episode with the agent, or a "
                        "scripted program); video, plots, metrics")
     add_flags(p, SIM_FLAGS)
-    p.add_argument("--duration", type=float, default=None,
+    p.add_argument("--duration", type=seconds(0.0, 86400.0), default=None,
                    help="sim seconds for a program (default 10); a goal episode ends on success, fall or 40 s")
     p.add_argument("--out", type=Path, default=None, help="output directory (default runs/<timestamp>)")
     add_weights_flag(p)
