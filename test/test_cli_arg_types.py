@@ -26,3 +26,14 @@ def test_good_values_parse():
     assert build_parser().parse_args(["record", "--duration", "0", "--out", "x.mcap"]).duration == 0.0
     args = build_parser().parse_args(["eval", "--episodes", "3", "--seed-start", "0", "--json", "x"])
     assert (args.episodes, args.seed_start) == (3, 0)
+
+
+@pytest.mark.parametrize("argv, flag", [
+    (["collect", "--episodes", "0", "--out", "x"], "--episodes"),
+    (["train", "--data", "d", "--out", "o", "--steps", "-3"], "--steps"),
+    (["select", "a", "--goal-slack", "-1"], "--goal-slack"),
+])
+def test_learning_commands_refuse_bad_counts(argv, flag, capsys):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(argv)
+    assert f"argument {flag}: must be" in capsys.readouterr().err

@@ -14,16 +14,18 @@ import os
 import sys
 from pathlib import Path
 
+from lecun_agent.cli.arg_types import non_negative_int, positive_int
+
 
 def add_collect(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "collect", help="drive the in-process sim with random velocity programs; write a dataset"
     )
-    p.add_argument("--episodes", type=int, required=True, help="number of episodes (one seed each)")
-    p.add_argument("--seed-start", type=int, default=0, help="first arena/program seed")
+    p.add_argument("--episodes", type=positive_int, required=True, help="number of episodes (one seed each)")
+    p.add_argument("--seed-start", type=non_negative_int, default=0, help="first arena/program seed")
     p.add_argument("--out", type=Path, required=True, help="dataset directory (created or appended to)")
     p.add_argument("--episode-seconds", type=float, default=20.0, help="sim seconds per episode")
-    p.add_argument("--workers", type=int, default=1, help="parallel sim processes")
+    p.add_argument("--workers", type=positive_int, default=1, help="parallel sim processes")
     p.add_argument(
         "--program",
         choices=["mixed", "wander"],
@@ -73,16 +75,16 @@ def add_train(sub: argparse._SubParsersAction) -> None:
         help="compute budget for this run: minutes of --threads busy cores (process CPU time / threads); "
         "on a shared machine this is the fair form of --minutes",
     )
-    p.add_argument("--steps", type=int, default=20000, help="stop after this many optimiser steps")
+    p.add_argument("--steps", type=positive_int, default=20000, help="stop after this many optimiser steps")
     p.add_argument("--resume", action="store_true", help="continue from OUT/train_state.pt")
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--batch-size", type=positive_int, default=32)
     p.add_argument("--lr", type=float, default=1e-3)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=None,
+    p.add_argument("--seed", type=non_negative_int, default=0)
+    p.add_argument("--threads", type=non_negative_int, default=None,
                    help="torch CPU threads (default: 1, or with --resume the run's own count); 0 = torch's "
                    "choice (all cores: fastest on a machine the run has to itself, and many times slower when "
                    "anything else runs; docs/world_model.md, Threads)")
-    p.add_argument("--max-transitions", type=int, default=None, help="use only the first N transitions")
+    p.add_argument("--max-transitions", type=positive_int, default=None, help="use only the first N transitions")
     p.add_argument("--config", type=Path, default=None, help="JSON file of WorldModelConfig overrides")
     p.set_defaults(func=_train)
 
@@ -116,14 +118,14 @@ def add_eval_model(sub: argparse._SubParsersAction) -> None:
         "--checkpoint", type=Path, default=None, help="checkpoint directory (default: shipped one)"
     )
     p.add_argument(
-        "--seed-start", type=int, default=100000, help="first held-out seed (never used in training)"
+        "--seed-start", type=non_negative_int, default=100000, help="first held-out seed (never used in training)"
     )
-    p.add_argument("--episodes", type=int, default=20)
-    p.add_argument("--horizon", type=int, default=10)
+    p.add_argument("--episodes", type=positive_int, default=20)
+    p.add_argument("--horizon", type=positive_int, default=10)
     p.add_argument(
         "--data", type=Path, default=None, help="evaluate an existing dataset instead of collecting"
     )
-    p.add_argument("--workers", type=int, default=1, help="parallel sim processes for the collection")
+    p.add_argument("--workers", type=positive_int, default=1, help="parallel sim processes for the collection")
     p.add_argument("--json", type=Path, required=True, help="result file; the PNGs go next to it")
     p.set_defaults(func=_eval_model)
 
@@ -198,15 +200,16 @@ DISTILL_SEED_START = 1000  # distillation seeds start here, apart from eval's 0-
 def _add_planner_episodes(p, seed_start: int, seeds_help: str, episodes: int = 30) -> None:
     """The arguments of a command that learns from the planner's seeded goal episodes."""
     p.add_argument("--checkpoint", default="", help="world-model checkpoint directory; empty = the shipped default")
-    p.add_argument("--episodes", type=int, default=episodes, help="goal episodes the planner runs (one seed each)")
-    p.add_argument("--seed-start", type=int, default=seed_start, help=seeds_help)
+    p.add_argument("--episodes", type=positive_int, default=episodes,
+                   help="goal episodes the planner runs (one seed each)")
+    p.add_argument("--seed-start", type=non_negative_int, default=seed_start, help=seeds_help)
 
 
 def add_distill(sub) -> None:
     p = sub.add_parser("distill", help="distil the mode-1 policy from the planner (mode 2) on seeded goal episodes; "
                        "writes mode1.pt next to the world model, where actor_node looks for it")
     _add_planner_episodes(p, DISTILL_SEED_START, "first seed (eval uses 0-19; keep them apart)")
-    p.add_argument("--steps", type=int, default=3000, help="behaviour-cloning optimiser steps")
+    p.add_argument("--steps", type=positive_int, default=3000, help="behaviour-cloning optimiser steps")
     p.add_argument("--out", type=Path, default=None, help="policy file; default <checkpoint>/mode1.pt")
     p.set_defaults(func=_run_distill)
 
@@ -243,8 +246,8 @@ def _add_search_model(sub, name: str, what: str, file_name: str, help_text: str,
     # and fell once, those fitted on 90 did not (docs/actor.md, "Search heads")
     _add_planner_episodes(p, HEADS_SEED_START,
                           "first seed (eval uses 0-19, mode-1 distillation 1000-; keep them apart)", episodes=90)
-    p.add_argument("--hidden", type=int, default=128, help=f"hidden width of the {what}")
-    p.add_argument("--steps", type=int, default=12000, help="optimiser steps")
+    p.add_argument("--hidden", type=positive_int, default=128, help=f"hidden width of the {what}")
+    p.add_argument("--steps", type=positive_int, default=12000, help="optimiser steps")
     p.add_argument("--out", type=Path, default=None, help=f"{what} file; default <checkpoint>/{file_name}")
     p.set_defaults(func=run)
 
@@ -316,11 +319,12 @@ def add_select(sub) -> None:
                        "those that reach about as many goals")
     p.add_argument("checkpoints", nargs="+", help="checkpoint directories (the shipped one is "
                    "lecun_agent/checkpoints/default)")
-    p.add_argument("--episodes", type=int, default=100, help="validation goal episodes per checkpoint (one seed each)")
-    p.add_argument("--seed-start", type=int, default=SELECT_SEED_START,
+    p.add_argument("--episodes", type=positive_int, default=100,
+                   help="validation goal episodes per checkpoint (one seed each)")
+    p.add_argument("--seed-start", type=non_negative_int, default=SELECT_SEED_START,
                    help="first validation seed (eval uses 0-19, mode 1 1000-, the search heads 2000-; keep them apart)")
-    p.add_argument("--workers", type=int, default=1, help="parallel episode processes")
-    p.add_argument("--goal-slack", type=int, default=2,
+    p.add_argument("--workers", type=positive_int, default=1, help="parallel episode processes")
+    p.add_argument("--goal-slack", type=non_negative_int, default=2,
                    help="goals a candidate may reach fewer than the best and still win on touches")
     p.add_argument("--json", type=Path, default=None, help="write every episode's row and the ranking here")
     p.set_defaults(func=_run_select)
