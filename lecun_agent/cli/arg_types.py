@@ -20,8 +20,8 @@ def non_negative_int(text: str) -> int:
     return value
 
 
-def seconds(low: float, high: float, low_included: bool = False):
-    """A type for a duration in seconds in (low, high] ([low, high] with `low_included`)."""
+def number_in(low: float, high: float, what: str, low_included: bool = False):
+    """A type for a number (`what`: "seconds", "a share", ...) in (low, high], or [low, high] with `low_included`."""
 
     def parse(text: str) -> float:
         try:
@@ -31,7 +31,11 @@ def seconds(low: float, high: float, low_included: bool = False):
         above = value >= low if low_included else value > low
         if not (math.isfinite(value) and above and value <= high):
             bound = "[" if low_included else "("
-            raise argparse.ArgumentTypeError(f"must be seconds in {bound}{low:g}, {high:g}], got {text}")
+            raise argparse.ArgumentTypeError(f"must be {what} in {bound}{low:g}, {high:g}], got {text}")
         return value
 
     return parse
+
+
+def seconds(low: float, high: float, low_included: bool = False):
+    return number_in(low, high, "seconds", low_included)

@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from lecun_agent.cli.arg_types import non_negative_int, positive_int
+from lecun_agent.cli.arg_types import non_negative_int, number_in, positive_int, seconds
 
 
 def add_collect(sub: argparse._SubParsersAction) -> None:
@@ -24,7 +24,7 @@ def add_collect(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--episodes", type=positive_int, required=True, help="number of episodes (one seed each)")
     p.add_argument("--seed-start", type=non_negative_int, default=0, help="first arena/program seed")
     p.add_argument("--out", type=Path, required=True, help="dataset directory (created or appended to)")
-    p.add_argument("--episode-seconds", type=float, default=20.0, help="sim seconds per episode")
+    p.add_argument("--episode-seconds", type=seconds(0.0, 3600.0), default=20.0, help="sim seconds per episode")
     p.add_argument("--workers", type=positive_int, default=1, help="parallel sim processes")
     p.add_argument(
         "--program",
@@ -34,14 +34,14 @@ def add_collect(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--pass-share",
-        type=float,
+        type=number_in(0.0, 1.0, "a share", low_included=True),
         default=0.0,
         help="share of the approach cycles at a surface that walk past it, faster and with a sidestep "
         "(close passes); 0 = the shipped model's data",
     )
     p.add_argument(
         "--sidestep-share",
-        type=float,
+        type=number_in(0.0, 1.0, "a share", low_included=True),
         default=0.0,
         help="share of the approach cycles at open floor walked as a pass, faster and with a sidestep; "
         "0 = no such walks",
@@ -67,10 +67,11 @@ def add_train(sub: argparse._SubParsersAction) -> None:
         "--data", type=Path, required=True, help="dataset directory (from collect or the MCAP converter)"
     )
     p.add_argument("--out", type=Path, required=True, help="checkpoint directory")
-    p.add_argument("--minutes", type=float, default=None, help="wall-clock budget for this run")
+    p.add_argument("--minutes", type=number_in(0.0, 1e6, "minutes"), default=None,
+                   help="wall-clock budget for this run")
     p.add_argument(
         "--cpu-minutes",
-        type=float,
+        type=number_in(0.0, 1e6, "minutes"),
         default=None,
         help="compute budget for this run: minutes of --threads busy cores (process CPU time / threads); "
         "on a shared machine this is the fair form of --minutes",
@@ -78,7 +79,7 @@ def add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=positive_int, default=20000, help="stop after this many optimiser steps")
     p.add_argument("--resume", action="store_true", help="continue from OUT/train_state.pt")
     p.add_argument("--batch-size", type=positive_int, default=32)
-    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--lr", type=number_in(0.0, 1.0, "a learning rate"), default=1e-3)
     p.add_argument("--seed", type=non_negative_int, default=0)
     p.add_argument("--threads", type=non_negative_int, default=None,
                    help="torch CPU threads (default: 1, or with --resume the run's own count); 0 = torch's "

@@ -12,6 +12,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from lecun_agent.cli.arg_types import seconds
+
 
 def add_param(subparsers) -> None:
     """Register `lecun-agent param {list,get,set,describe,dump}` on the CLI's subparsers."""
@@ -36,7 +38,7 @@ def add_param(subparsers) -> None:
             v.add_argument("params_and_values", nargs="+", metavar="name value")
         elif verb == "describe":
             v.add_argument("parameter_names", nargs="+")
-        v.add_argument("--timeout", type=float, default=5.0,
+        v.add_argument("--timeout", type=seconds(0.0, 3600.0), default=5.0,
                        help="seconds to wait for the node and for each reply (default %(default)s)")
         v.set_defaults(func=run_param)
 
