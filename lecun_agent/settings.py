@@ -7,7 +7,8 @@ launch arguments and CLI flags from the same metadata, and docs/tuning.md is gen
 the running nodes. A plain field (no `setting`) is a code constant, not a parameter.
 
 Ranges are the only validation of a numeric setting: rclpy enforces the range it finds in the
-parameter descriptor (finite values inside [low, high], the declared type, read-only). Safety
+parameter descriptor (finite values inside [low, high], the declared type, read-only), and
+`Spec.problem` the same range (and the choices) for CLI flags and launch arguments. Safety
 limits are ranged so that a change can only make them safer than the shipped default.
 """
 
@@ -33,7 +34,11 @@ class Spec:
     runtime: bool = False  # may change while the node runs; otherwise fixed after start
 
     def problem(self, value: Any) -> str | None:
-        """Why `value` is not one of the choices (ranges and types are rclpy's to check)."""
+        """Why `value` may not be set: a number outside [low, high] (NaN too), or not one of the choices; None
+        when it may. Types are the caller's to check (rclpy's descriptor, a flag's parsing)."""
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if (self.low is not None and not value >= self.low) or (self.high is not None and not value <= self.high):
+                return f"{self.name} {value!r} is outside [{self.low}, {self.high}]"
         if self.choices is not None and value not in self.choices:
             return f"{self.name} must be one of {list(self.choices)}, got {value!r}"
         return None

@@ -39,23 +39,17 @@ def add_flags(parser: argparse.ArgumentParser, names: Iterable[str]) -> None:
 
 
 def _parse_for(spec: Spec):
-    """The flag's type: the default's, and within the option's range (argparse names the flag on an error)."""
+    """The flag's type: the default's, and an allowed value (argparse names the flag on an error)."""
 
     def parse(text: str):
         value = type(spec.default)(text)  # a ValueError here: argparse's "invalid int value: ..."
-        try:
-            return _in_range(spec, value)
-        except ValueError as err:
-            raise argparse.ArgumentTypeError(str(err)) from None
+        problem = spec.problem(value)
+        if problem:
+            raise argparse.ArgumentTypeError(problem)
+        return value
 
     parse.__name__ = type(spec.default).__name__
     return parse
-
-
-def _in_range(spec: Spec, value: Any) -> Any:
-    if (spec.low is not None and value < spec.low) or (spec.high is not None and value > spec.high):
-        raise ValueError(f"{spec.name} {value} is outside [{spec.low}, {spec.high}]")
-    return value
 
 
 def from_flags(args: argparse.Namespace, **fixed: Any) -> StackOptions:
@@ -90,9 +84,10 @@ def from_launch(values: dict[str, str], **fixed: Any) -> StackOptions:
         if isinstance(spec.default, bool):
             parsed[spec.name] = text.lower() in TRUE_WORDS
         elif isinstance(spec.default, int):
-            parsed[spec.name] = _in_range(spec, int(text))
+            parsed[spec.name] = int(text)
         else:
             parsed[spec.name] = text
-        if spec.choices is not None and parsed[spec.name] not in spec.choices:
-            raise ValueError(f"launch argument {spec.name}:={text} must be one of {list(spec.choices)}")
+        problem = spec.problem(parsed[spec.name])
+        if problem:
+            raise ValueError(f"launch argument {spec.name}:={text}: {problem}")
     return StackOptions(**{**parsed, **fixed})
