@@ -72,9 +72,14 @@ class GoalHoming:
         return self.add(footprint_to_odom(marker_footprint, pose), float(np.hypot(*marker_footprint)))
 
     @property
+    def homed(self) -> bool:
+        """Whether the goal has moved onto the marker: `need` sightings taken."""
+        return self.taken >= self.settings.need
+
+    @property
     def goal(self) -> np.ndarray | None:
         """The goal to walk to, (2,) m in odometry; None without a goal."""
-        if self.anchor is None or self.taken < self.settings.need:
+        if self.anchor is None or not self.homed:
             return None if self.anchor is None else self.anchor.copy()
         points = np.array([p for p, _ in self.sightings])
         weights = np.array([r for _, r in self.sightings]) ** -4.0

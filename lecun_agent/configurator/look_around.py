@@ -91,8 +91,7 @@ class LookAround:
             self.path.append(here.copy())
         if homing is None or homing.anchor is None or self.done:
             return None
-        taken, need = homing.taken, homing.settings.need
-        if not cfg.enabled or taken >= need or not (taken > 0 or cfg.unseen_too):
+        if not cfg.enabled or homing.homed or not (homing.taken > 0 or cfg.unseen_too):
             return None
         if self.started_at is None:
             if not float(np.linalg.norm(here - homing.anchor)) < cfg.start_m:

@@ -129,10 +129,11 @@ class ConfiguratorNode(Node):
             if self.look_around.viewpoint is None:  # looking around is not reaching the goal
                 self._switched(self.machine.on_position((msg.pose.pose.position.x, msg.pose.pose.position.y)))
         sent = None if self.homing is None or self.machine.goal is None else self.homing.anchor
-        looking = sent is not None and self.look_around.viewpoint is not None
-        self.stamped_pub.publish(mode_msg(msg.header.stamp, self.machine.mode.value, sent,  # judged up to this reading
-                                          None if sent is None else self.look_around.viewpoint if looking
-                                          else self.machine.goal, self.look_around.look_at(stamp) if looking else None))
+        target, look_at = self.machine.goal, None  # no goal sent: the carrier holds the mode alone
+        if sent is not None and self.look_around.viewpoint is not None:
+            target, look_at = self.look_around.viewpoint, self.look_around.look_at(stamp)
+        # judged up to this reading
+        self.stamped_pub.publish(mode_msg(msg.header.stamp, self.machine.mode.value, sent, target, look_at))
 
     def _look_around(self, stamp: float, pose) -> None:
         """Near a goal whose marker was not seen: walk to a viewpoint facing it, for a while (look_around.py)."""
@@ -145,8 +146,7 @@ class ConfiguratorNode(Node):
                                    f"{self.look_around.settings.start_m} m of the goal sent; looking from ({x:.2f}, "
                                    f"{y:.2f})")
         elif was is not None and now is None:
-            homed = self.homing.taken >= self.homing.settings.need
-            self.get_logger().info("stopped looking around: " + ("the marker was seen" if homed
+            self.get_logger().info("stopped looking around: " + ("the marker was seen" if self.homing.homed
                                    else f"not seen in {self.look_around.settings.give_up_s} s, walking to the goal "
                                    "sent by odometry"))
 
