@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from lecun_agent.settings import Spec, specs
+from lecun_agent.world_model.checkpoint_meta import read_meta
 
 from .description import StackOptions
 
@@ -58,8 +59,6 @@ def from_flags(args: argparse.Namespace, **fixed: Any) -> StackOptions:
     chosen = {s.name: getattr(args, s.name) for s in _specs() if hasattr(args, s.name)}
     options = StackOptions(**{**chosen, **fixed})
     if options.checkpoint:
-        from lecun_agent.world_model.checkpoint import read_meta
-
         read_meta(Path(options.checkpoint))
     return options
 

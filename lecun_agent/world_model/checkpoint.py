@@ -24,6 +24,12 @@ import torch
 
 from lecun_agent.dataset.format import DatasetSpec
 from lecun_agent.paths import default_checkpoint_dir
+from lecun_agent.world_model.checkpoint_meta import (  # noqa: F401 -- CheckpointError, READABLE_FORMATS re-exported
+    META_FILE,
+    READABLE_FORMATS,
+    CheckpointError,
+    read_meta,
+)
 from lecun_agent.world_model.config import WorldModelConfig
 from lecun_agent.world_model.model import WorldModel
 
@@ -36,13 +42,8 @@ log = logging.getLogger(__name__)
 # What was dropped stays in the model's fingerprint (`dropped_abs_sum`), so a mode-1 policy
 # distilled on it still matches.
 CHECKPOINT_FORMAT = 4
-READABLE_FORMATS = (3, 4)
 SLOW_LEVEL_CONFIG, SLOW_LEVEL_PREFIX = ("chunk", "w_chunk"), "slow."
-MODEL_FILE, META_FILE = "model.pt", "meta.json"
-
-
-class CheckpointError(ValueError):
-    """A checkpoint that cannot be used: missing, corrupt, or made for other observations."""
+MODEL_FILE = "model.pt"
 
 
 def versions() -> dict[str, str]:
@@ -79,22 +80,6 @@ def save_checkpoint(
     tmp_meta.write_text(json.dumps(meta, indent=2))
     tmp_model.replace(out_dir / MODEL_FILE)
     tmp_meta.replace(out_dir / META_FILE)
-
-
-def read_meta(ckpt_dir: Path) -> dict[str, Any]:
-    path = Path(ckpt_dir) / META_FILE
-    try:
-        meta = json.loads(path.read_text())
-    except FileNotFoundError as err:
-        raise CheckpointError(f"{path} not found (is {ckpt_dir} a checkpoint directory?)") from err
-    except (OSError, json.JSONDecodeError) as err:
-        raise CheckpointError(f"{path} is not readable JSON: {err}") from err
-    if meta.get("format") not in READABLE_FORMATS:
-        raise CheckpointError(
-            f"{path}: checkpoint format {meta.get('format')}, this code reads {READABLE_FORMATS} "
-            "(3 added the planning head and the training seeds): train it again"
-        )
-    return meta
 
 
 def load_checkpoint(
