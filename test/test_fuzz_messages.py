@@ -1,4 +1,4 @@
-"""Fuzzing the message -> core conversions (messages/conversions.py, latents.py, mode.py) with hypothesis.
+"""Fuzzing the message -> core conversions (messages/conversions.py, latents.py, mode.py, plans.py) with hypothesis.
 
 Every node callback that reads a message relies on one contract: a conversion returns data of
 the documented shape and dtype, or raises ValueError with a reason (which the callback logs and
@@ -15,7 +15,7 @@ import numpy as np
 from geometry_msgs.msg import PoseStamped, TwistStamped
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from nav_msgs.msg import Odometry
+from nav_msgs.msg import Odometry, Path
 from sensor_msgs.msg import Image, Imu, JointState
 
 from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES, Readings
@@ -23,6 +23,7 @@ from lecun_agent.messages import conversions as conv
 from lecun_agent.messages.conversions import sec_to_stamp
 from lecun_agent.messages.latents import float_image, rows_from_float_image
 from lecun_agent.messages.mode import goal_of, mode_msg
+from lecun_agent.messages.plans import path_msg, path_problem, plan_costs_from_msg, plan_costs_msg
 
 FUZZ = settings(max_examples=300, deadline=None, derandomize=True, database=None, print_blob=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -300,3 +301,32 @@ def test_mode_carrier_round_trip(sx, sy, tx, ty, look_at):
     assert goals.sent.tolist() == [sx, sy] and goals.target.tolist() == [tx, ty]
     assert goals.look_at is None if look_at is None else goals.look_at.tolist() == list(look_at)
     assert goal_of(mode_msg(sec_to_stamp(1.0), "reach")) is None  # no goal held
+
+
+@FUZZ
+@given(st.lists(st.text(max_size=10), max_size=12), st.lists(anything, max_size=12))
+def test_plan_costs_that_do_not_pair_up_are_a_problem_never_an_exception(plan_names, values):
+    predicted, problem = plan_costs_from_msg(JointState(name=plan_names, position=values))
+    if len(plan_names) == len(values):
+        assert problem is None and sum(len(v) for v in predicted.values()) == len(values)
+    else:
+        assert predicted == {} and "names but" in problem
+
+
+@ROUND_TRIP
+@given(st.dictionaries(st.sampled_from(["tilt", "pain", "energy", "contact"]),
+                       st.lists(anything, min_size=1, max_size=16), max_size=4))
+def test_plan_costs_round_trip(predicted):
+    back, problem = plan_costs_from_msg(plan_costs_msg(sec_to_stamp(1.0), predicted))
+    assert problem is None and sorted(back) == sorted(predicted)
+    for name, values in predicted.items():
+        np.testing.assert_array_equal(back[name], np.asarray(values, dtype=float))
+
+
+@FUZZ
+@given(st.lists(st.tuples(anything, anything, anything), max_size=8))
+def test_a_path_is_trusted_only_with_poses_all_finite_and_path_msg_never_raises(poses):
+    problem = path_problem(path_msg(sec_to_stamp(1.0), np.asarray(poses, dtype=float).reshape(-1, 3)))
+    finite = len(poses) > 0 and bool(np.all(np.isfinite(np.asarray(poses, dtype=float))))  # yaw too
+    assert (problem is None) == finite
+    assert path_problem(Path()) == "no poses"

@@ -9,8 +9,6 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from builtin_interfaces.msg import Time as TimeMsg
 from geometry_msgs.msg import Point, PoseStamped
@@ -26,11 +24,14 @@ def path_msg(stamp: TimeMsg, poses: np.ndarray, frame_id: str = ODOM_FRAME) -> P
     """poses (H + 1, 3) x, y, yaw -> nav_msgs/Path, every pose stamped with the plan's stamp."""
     msg = Path()
     msg.header.stamp, msg.header.frame_id = stamp, frame_id
-    for x, y, yaw in np.asarray(poses, dtype=float):
+    poses = np.asarray(poses, dtype=float)
+    with np.errstate(invalid="ignore"):  # an infinite yaw gives a NaN orientation, which the guardrail vetoes
+        half_sin, half_cos = np.sin(poses[:, 2] / 2), np.cos(poses[:, 2] / 2)
+    for (x, y, _), qz, qw in zip(poses, half_sin, half_cos, strict=True):
         ps = PoseStamped()
         ps.header = msg.header
         ps.pose.position.x, ps.pose.position.y = float(x), float(y)
-        ps.pose.orientation.z, ps.pose.orientation.w = math.sin(yaw / 2), math.cos(yaw / 2)
+        ps.pose.orientation.z, ps.pose.orientation.w = float(qz), float(qw)
         msg.poses.append(ps)
     return msg
 
@@ -53,6 +54,27 @@ def plan_costs_msg(stamp: TimeMsg, predicted: dict[str, np.ndarray]) -> JointSta
     """quantity -> (H,) predicted values -> "<quantity>[<k>]" entries (what cost_node's veto reads)."""
     return named_values_msg(stamp, {f"{name}[{k}]": float(v) for name, values in predicted.items()
                                     for k, v in enumerate(np.asarray(values, dtype=float).reshape(-1))})
+
+
+def plan_costs_from_msg(msg: JointState) -> tuple[dict[str, np.ndarray], str | None]:
+    """`plan_costs_msg`'s inverse: quantity -> predicted values in step order, or ({}, why) when the
+    names and values do not pair up (a plan that cannot be read)."""
+    if len(msg.name) != len(msg.position):
+        return {}, f"{len(msg.name)} names but {len(msg.position)} values"
+    predicted: dict[str, list[float]] = {}
+    for name, value in zip(msg.name, msg.position, strict=True):
+        predicted.setdefault(name.split("[")[0], []).append(value)
+    return {k: np.array(v, dtype=float) for k, v in predicted.items()}, None
+
+
+def path_problem(msg: Path) -> str | None:
+    """Why a plan's path cannot be trusted (no pose: a plan has at least the pose now; a non-finite one),
+    or None."""
+    if not msg.poses:
+        return "no poses"
+    values = [(p.position.x, p.position.y, p.position.z, p.orientation.x, p.orientation.y, p.orientation.z,
+               p.orientation.w) for p in (ps.pose for ps in msg.poses)]
+    return None if np.all(np.isfinite(np.asarray(values, dtype=float))) else "a non-finite pose"
 
 
 def samples_markers(stamp: TimeMsg, paths: np.ndarray, costs: np.ndarray, count: int,
