@@ -112,7 +112,7 @@ def test_when_the_sim_runs_on_past_a_tick_without_its_proposal_the_readings_are_
     tick = round((math.floor(robot.t / TICK + 1e-6) + 2) * TICK, 9)
     robot.run(tick - STEP - robot.t)  # to one step before a tick
     assert robot.t == pytest.approx(tick - STEP)
-    waits = cost.answers.timeouts
+    waits = cost.lockstep.gate.timeouts
     for _ in range(8):  # through the tick, with no proposal for it, as a sim that no longer waits steps on
         robot.t = round(robot.t + STEP, 9)
         robot.clock_pub.publish(Clock(clock=sec_to_stamp(robot.t)))
@@ -120,7 +120,7 @@ def test_when_the_sim_runs_on_past_a_tick_without_its_proposal_the_readings_are_
         wait_for(lambda: cost._now() >= robot.t - 1e-6)
         time.sleep(0.03)  # the clock timer's turn at this time
     wait_for(lambda: robot.t in answers_after(robot, tick - STEP), timeout=SYNC_TIMEOUT_S + 10.0)
-    assert cost.answers.timeouts == waits  # answered because the sim ran on, not after the wait ran out
+    assert cost.lockstep.gate.timeouts == waits  # answered because the sim ran on, not after the wait ran out
     steps = [round(tick + i * STEP, 6) for i in range(8)]
     assert sorted(answers_after(robot, tick - STEP)) == steps
     robot.run(0.5)  # the agent back in step: proposals at ticks, every reading answered

@@ -10,21 +10,16 @@ then `Guardrail.decide` judges it at its own stamp (or the time, if later: the n
 newest trusted reading); one stamped further ahead of that time than `future_tolerance_s` is
 refused at once (no reading of its instant can come yet). Between proposals the stop rules are
 re-checked (they can stop the robot, never start it): in real time on a node-clock timer, at the
-time now; in lock-step (`sync_tick_s` > 0) at every instant of the body's readings, once its joint
-reading is scored, and an instant at a tick waits for the tick's proposal; and on the node-clock
-timer too once the clock has run half a tick past the newest instant answered (the loop went on
-without this node's answers: a fault). An instant is known from its first trusted joint, IMU or
-odometry reading, so a joint stream that falls silent or arrives stamped in the past costs one wait for its
-score (`sync_timeout_s`) and then the instants go on being answered by the stop rules: the gait
-keeps waiting for each answer, and the stop comes when the stream's timeout runs out in sim time,
-however loaded the machine.
+time now; in lock-step (`sync_tick_s` > 0) at every instant of the body's readings
+(lockstep_answers.py: the gait waits for the answer to each reading, so which control step a stop
+reaches never depends on when it arrived). A joint stream that falls silent or arrives stamped in
+the past costs one wait for its score (`sync_timeout_s`); then the stop comes when the stream's
+timeout runs out in sim time, however loaded the machine.
 Every `cmd_vel` carries the instant its decision was made for: a proposal's stamp (its agent
-tick), or the time a re-check was made at (lock-step: the instant's stamp). In lock-step the gait
-waits for the answer to each reading, so which control step a stop reaches never depends on when
-it arrived (the in-process runner does the same). Weights are the run-time parameters
-weights.<term>; everything else is read-only. The cost as it stands (weights, terms.*, veto.*) is
-published latched on `cost/definition` at start and after every weight change, whoever set it:
-the actor plans with exactly what is measured here.
+tick), or the time a re-check was made at. Weights are the run-time parameters weights.<term>;
+everything else is read-only. The cost as it stands (weights, terms.*, veto.*) is published
+latched on `cost/definition` at start and after every weight change, whoever set it: the actor
+plans with exactly what is measured here.
 """
 
 from __future__ import annotations
@@ -57,14 +52,15 @@ from lecun_agent.messages.conversions import (
     twist_vector,
 )
 from lecun_agent.messages.conversions import stamp_to_sec as sec
-from lecun_agent.messages.plans import named_values_msg
+from lecun_agent.messages.plans import named_values_msg, path_problem, plan_costs_from_msg
 
 from .diagnostics import ERROR, OK, WARN, Diagnostics
 from .held_goal import HeldGoal
+from .lockstep_answers import LockStepAnswers
 from .parameters import Parameters
 from .qos import COMMAND_QOS, DECISION_QOS, LATCHED_QOS, SENSOR_QOS
 from .spin import publish_last, spin_node
-from .tick_gate import EPS, SYNC_TIMEOUT_S, TickGate
+from .tick_gate import SYNC_TIMEOUT_S, TickGate
 
 LEVEL = {Verdict.PASS: OK, Verdict.CLAMP: WARN, Verdict.STOP: ERROR}
 W = "weights."
@@ -121,13 +117,9 @@ class CostNode(Node):
         sub(Bool, "e_stop", lambda m: m.data and self._e_stop("e_stop topic"), LATCHED_QOS)
         self.create_service(Trigger, "e_stop", lambda req, res: self._e_stop("e_stop service", res))
         self.create_service(Trigger, "reset_e_stop", self._reset_e_stop)
-        self.tick = tick_s
-        self.judged = -np.inf  # lock-step: the newest instant a proposal was judged for
-        self.waived = -np.inf  # lock-step: a tick whose proposal did not come in time
-        self.answered = -np.inf  # lock-step: the newest instant answered
-        self.instant = -np.inf  # lock-step: the newest instant of the body's readings
-        if self.tick > 0:  # every instant is answered once its joint reading is scored (or given up on)
-            self.answers = TickGate(self, ("scored",), sync_s, self._answer, also_ready=self._tick_judged)
+        self.lockstep = LockStepAnswers(
+            self, tick_s, sync_s, recheck=lambda stamp_msg: self._recheck(self._time(), stamp_msg),
+            started=lambda: self.proposal_stamp is not None, now=self._now) if tick_s > 0 else None
         self.create_timer(1.0 / guard.rate_hz, self._check)
         self.diagnostics = Diagnostics(self, self._report)
         self.get_logger().info(f"cost terms {', '.join(self.cost.term_names)}; weights {self.cost.weights}")
@@ -169,23 +161,22 @@ class CostNode(Node):
         if problem is not None:
             self.get_logger().error(f"{source} stamped {stamp:.3f} refused: {problem}", throttle_duration_sec=2.0)
         self.readings.input(source, stamp, msg if trusted else None)
-        if trusted:
-            self._new_instant(stamp, msg.header.stamp)
+        if trusted and self.lockstep:
+            self.lockstep.new_instant(stamp, msg.header.stamp)
 
     def _on_joints(self, msg: JointState) -> None:
         stamp, now = sec(msg.header.stamp), self._now()
         problem = message_problem(msg)
         if self.guard.seen("joint_states", stamp, now, problem):
-            self._new_instant(stamp, msg.header.stamp)
+            if self.lockstep:
+                self.lockstep.new_instant(stamp, msg.header.stamp)
             self.readings.event(stamp, msg)
         else:  # refused (untrusted or from the future), and done with: no proposal waits for it
             self.get_logger().error(f"joint_states stamped {stamp:.3f} refused at t={now:.3f}: "
                                     f"{problem or 'stamp ahead of the clock'}", throttle_duration_sec=2.0)
             self.proposals.input("scored", min(stamp, now), None)
-            if self.tick > 0:  # the gait waits for an answer to this reading too: a stop
-                answered = min(stamp, self._time())
-                self._new_instant(answered, sec_to_stamp(answered))
-                self.answers.input("scored", answered, None)
+            if self.lockstep:  # the gait waits for an answer to this reading too: a stop
+                self.lockstep.refused(min(stamp, self._time()))
 
     def _score(self, stamp: float, joints: JointState, latest: dict, timed_out: bool) -> None:
         """One joint reading with the IMU, odometry and contacts of its instant; then its proposal may go."""
@@ -193,17 +184,8 @@ class CostNode(Node):
             self._score_reading(stamp, joints, latest)
         finally:
             self.proposals.input("scored", stamp, None)
-            if self.tick > 0:
-                offered_again = stamp <= self.answered + EPS  # (start-up) its answer may have been lost
-                self.answers.input("scored", stamp, None)
-                if offered_again:
-                    self._answer(stamp, joints.header.stamp, {}, timed_out=False)
-
-    def _new_instant(self, stamp: float, stamp_msg) -> None:
-        """Lock-step: the first trusted reading of a newer instant makes it one to answer (the gait waits for it)."""
-        if self.tick > 0 and stamp > self.instant:
-            self.instant = stamp
-            self.answers.event(stamp, stamp_msg)
+            if self.lockstep:
+                self.lockstep.scored(stamp, joints.header.stamp)
 
     def _score_reading(self, stamp: float, joints: JointState, latest: dict) -> None:
         if latest["imu"] is None or latest["odom"] is None:
@@ -259,22 +241,8 @@ class CostNode(Node):
         answered = stamp if taken else min(stamp, clock)  # a refused proposal's stamp is not a time we trust
         self._publish(decision, msg.header.stamp if taken else sec_to_stamp(answered))
         self._log_decision(msg.header.stamp, decision)
-        if self.tick > 0:  # lock-step: this answers the tick's reading
-            self.judged = max(self.judged, answered)
-            self.answers.release()
-
-    def _tick_judged(self, stamp: float) -> bool:
-        """Lock-step: a reading at a tick is answered only once the tick's proposal has been judged."""
-        return stamp - max(self.judged, self.waived) < self.tick - EPS
-
-    def _answer(self, stamp: float, stamp_msg, _inputs: dict, timed_out: bool) -> None:
-        """Lock-step: answer the instant `stamp` on cmd_vel, unless the tick's proposal did."""
-        self.answered = max(self.answered, stamp)
-        if timed_out and not self._tick_judged(stamp):
-            self.waived = stamp  # the tick's proposal did not come: the stop rules answer, and we go on
-        if stamp <= self.judged + EPS or self.proposal_stamp is None:
-            return  # the newest judged tick answered it (or, at start-up, came after it), or none was judged yet
-        self._recheck(self._time(), stamp_msg)
+        if self.lockstep:  # this answers the tick's reading
+            self.lockstep.proposal_judged(answered)
 
     def _log_decision(self, stamp, decision) -> None:
         """Every decision that changes or limits a command, on guardrail/decisions (reasons, stamp = when)."""
@@ -289,29 +257,13 @@ class CostNode(Node):
         """On the node clock, between proposals: re-check the stop rules at the time now, and repeat the
         output stamped with it (in real time also a keep-alive for drivers with their own command timeout).
         Nothing goes out before the first proposal. In lock-step the answers to the readings are the
-        re-checks, and the clock never runs more than a control step past the newest answer while the
-        gait waits for each. Once it has run half a tick past, the loop went on without this node: then
-        a tick's reading no longer waits for its proposal (the agent has fallen behind the sim), so the
-        readings queued behind it are answered at once; and with no reading to answer (its readings
-        stopped) the clock re-checks, sending a decision only when it changes: repeated, each would
-        answer the gait's reading of its instant and step the sim on by itself."""
-        if self.proposal_stamp is None:
+        re-checks; the timer re-checks only once the loop went on without them (`loop_ran_on`), and
+        then sends a decision only when it changes: repeated, each would answer the gait's reading of
+        its instant and step the sim on by itself."""
+        if self.proposal_stamp is None or (self.lockstep and not self.lockstep.loop_ran_on()):
             return
-        if self.tick > 0:
-            if not self._loop_ran_on():
-                return
-            waiting = self.answers.oldest_pending()
-            if waiting is not None:  # a tick's reading waits for a proposal that is behind the sim: waive it
-                self.waived = max(self.waived, waiting)
-                self.answers.release()
-                if not self._loop_ran_on():
-                    return
         now = self._time()
-        self._recheck(now, sec_to_stamp(now), changes_only=self.tick > 0)
-
-    def _loop_ran_on(self) -> bool:
-        """Lock-step: the clock has run half a tick past the newest reading answered."""
-        return self._now() - self.answered > self.tick / 2
+        self._recheck(now, sec_to_stamp(now), changes_only=self.lockstep is not None)
 
     def _recheck(self, now: float, stamp, changes_only: bool = False) -> None:
         """The stop rules re-checked at `now`, out on cmd_vel stamped `stamp` (with `changes_only`, only a
@@ -326,25 +278,20 @@ class CostNode(Node):
 
     def _on_path(self, msg: Path) -> None:
         """A path with a non-finite pose, or with none (a plan has at least the pose now), vetoes."""
-        xyz = [(ps.pose.position.x, ps.pose.position.y, ps.pose.position.z) for ps in msg.poses]
-        finite = bool(xyz) and bool(np.all(np.isfinite(np.asarray(xyz, dtype=float))))
-        if not xyz:
-            self.get_logger().error("agent/plan has no poses: vetoed", throttle_duration_sec=2.0)
-        self.guard.plan(sec(msg.header.stamp), {"path": np.array([0.0 if finite else np.inf])}, self._now())
+        problem = path_problem(msg)
+        if problem:
+            self.get_logger().error(f"agent/plan has {problem}: vetoed", throttle_duration_sec=2.0)
+        self.guard.plan(sec(msg.header.stamp), {"path": np.array([np.inf if problem else 0.0])}, self._now())
 
     def _on_plan_costs(self, msg: JointState) -> None:
         """name = "<quantity>[<step>]" (e.g. "tilt[3]"), position = predicted value. Names and values that
         do not pair up are a plan that cannot be read: it vetoes (plan_veto:plan_costs) as a NaN one does."""
-        predicted: dict[str, list[float]] = {}
-        if len(msg.name) != len(msg.position):
-            self.get_logger().error(f"agent/plan_costs has {len(msg.name)} names but {len(msg.position)} values: "
-                                    "vetoed", throttle_duration_sec=2.0)
-            predicted["plan_costs"] = [np.inf]
-        else:
-            for name, value in zip(msg.name, msg.position, strict=True):
-                predicted.setdefault(name.split("[")[0], []).append(value)
+        predicted, problem = plan_costs_from_msg(msg)
+        if problem:
+            self.get_logger().error(f"agent/plan_costs has {problem}: vetoed", throttle_duration_sec=2.0)
+            predicted = {"plan_costs": np.array([np.inf])}
         stamp = sec(msg.header.stamp)
-        self.guard.plan(stamp, {k: np.array(v) for k, v in predicted.items()}, self._now())
+        self.guard.plan(stamp, predicted, self._now())
         if "plan" in self.proposals.history:
             self.proposals.input("plan", stamp, None)
 
