@@ -11,7 +11,7 @@ import numpy as np
 from builtin_interfaces.msg import Time as TimeMsg
 from geometry_msgs.msg import PoseStamped, TwistStamped
 from nav_msgs.msg import Odometry
-from sensor_msgs.msg import Image, Imu, JointState
+from sensor_msgs.msg import CameraInfo, Image, Imu, JointState
 
 from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES, Readings, quat_to_rpy
 
@@ -90,6 +90,21 @@ def image_msg(stamp: float, rgb: np.ndarray, frame_id: str = "camera_optical_fra
     msg.step = msg.width * 3
     msg.data = np.ascontiguousarray(rgb, dtype=np.uint8).tobytes()
     return msg
+
+
+def camera_info_msg(stamp: float, intrinsics: tuple[float, float, float, float], width: int, height: int,
+                    frame_id: str = "camera_optical_frame") -> CameraInfo:
+    """A pinhole camera without distortion: intrinsics = (fx, fy, cx, cy) in pixels."""
+    fx, fy, cx, cy = intrinsics
+    info = CameraInfo()
+    info.header.stamp, info.header.frame_id = sec_to_stamp(stamp), frame_id
+    info.width, info.height = width, height
+    info.distortion_model = "plumb_bob"
+    info.d = [0.0] * 5
+    info.k = [fx, 0.0, cx, 0.0, fy, cy, 0.0, 0.0, 1.0]
+    info.r = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]
+    info.p = [fx, 0.0, cx, 0.0, 0.0, fy, cy, 0.0, 0.0, 0.0, 1.0, 0.0]
+    return info
 
 
 def rgb_from_image(msg: Image) -> np.ndarray:

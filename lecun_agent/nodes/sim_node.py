@@ -7,10 +7,7 @@ on purpose: it is the clock source, so it cannot wait on /clock itself. `~/reset
 back standing; a joint command stamped before the reset answers the old body's readings and is
 ignored (counted as pre_reset_commands); reset gait_node with it (its `~/reset`).
 With `record_dir` it logs the episode's ground truth and (`record_video`) a chase-camera video on
-which the actor's latest `agent/plan` (blue), `agent/plan_samples` and the goal the agent walks to
-(a yellow cross: the configurator's, from `agent/mode_stamped`, moved onto the goal marker once
-goal homing sees it) are drawn, moved from odom to the true frame through the current instant's
-odometry error.
+which the actor's plan, its samples and the goal it walks to are drawn (video_overlay.py).
 """
 
 from __future__ import annotations
@@ -22,35 +19,32 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 from nav_msgs.msg import Odometry
-from nav_msgs.msg import Path as PathMsg
 from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rosgraph_msgs.msg import Clock as ClockMsg
 from sensor_msgs.msg import CameraInfo, Image, Imu, JointState
 from std_srvs.srv import Trigger
 from trajectory_msgs.msg import JointTrajectory
-from visualization_msgs.msg import MarkerArray
 
 from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES, quat_to_rpy, rotation_matrix
 from lecun_agent.episodes.goal import GoalRules, episode_end
 from lecun_agent.messages import conversions as conv
 from lecun_agent.messages.conversions import sec_to_stamp, stamp_to_sec
-from lecun_agent.messages.mode import goal_of
 from lecun_agent.settings import setting
 from lecun_agent.sim.config import ArenaConfig, SimConfig
-from lecun_agent.sim.episode_log import EpisodeLog, odom_to_world
+from lecun_agent.sim.episode_log import EpisodeLog
 from lecun_agent.sim.sim import QuadrupedSim
 
 from .diagnostics import OK, WARN, Diagnostics
 from .parameters import Parameters
 from .qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
 from .spin import spin_node
+from .video_overlay import VideoOverlay
 
 # Before the first joint command the sim holds time still and offers its first observation again
 # this often (wall s): messages sent before discovery completes are lost, and the first agent
 # tick needs its camera frame.
 REOFFER_S = 0.25
-GOAL_CROSS_M = 0.12  # half the arm of the cross the video draws at the goal the agent walks to
 
 
 @dataclass(frozen=True)
@@ -113,12 +107,7 @@ class SimNode(Node):
         }
         self.create_subscription(JointTrajectory, "joint_commands", self._on_command, COMMAND_QOS)
         if self.recorder is not None and self.recorder.writer is not None:  # the video shows what is planned
-            self.create_subscription(PathMsg, "agent/plan", self._on_plan, COMMAND_QOS)
-            self.create_subscription(MarkerArray, "agent/plan_samples", self._on_samples, 1)
-            self.create_subscription(JointState, "agent/mode_stamped", self._on_mode, SENSOR_QOS)
-            self.plan_lines: list = []
-            self.sample_lines: list = []
-            self.goal_lines: list = []
+            VideoOverlay(self, self.recorder, self._odom_and_true_pose)
         self.create_service(Trigger, "~/reset", self._on_reset)
         self.diagnostics = Diagnostics(self, self._report)
 
@@ -162,42 +151,11 @@ class SimNode(Node):
         if self.synchronous and stamp_to_sec(msg.header.stamp) >= self.readings.stamp - 1e-9:
             self._step_and_publish()
 
-    # ---- video overlay -----------------------------------------------------------------------
-    def _to_world(self, xy: np.ndarray) -> np.ndarray:
-        """odom-frame points -> world, through the current instant's odometry and truth."""
+    def _odom_and_true_pose(self) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
+        """The current instant's (odometry, true) planar pose: the video overlay moves odom points with them."""
         r, gt = self.readings, self.sim.ground_truth()
-        return odom_to_world(xy, (r.odom_pos[0], r.odom_pos[1], quat_to_rpy(r.odom_quat)[2]),
-                             (gt.pos[0], gt.pos[1], quat_to_rpy(gt.quat)[2]))
-
-    def _on_plan(self, msg: PathMsg) -> None:
-        xy = np.array([[ps.pose.position.x, ps.pose.position.y] for ps in msg.poses], float).reshape(-1, 2)
-        self.plan_lines = [(self._to_world(xy), (40, 90, 255), 3)] if np.all(np.isfinite(xy)) else []
-        self._draw()
-
-    def _on_mode(self, msg: JointState) -> None:
-        goals = goal_of(msg)
-        if goals is None:
-            self.goal_lines = []
-        else:
-            # the goal walked to; while looking around for its marker (the target is a viewpoint), the goal sent
-            (x, y), arm = goals.target if goals.look_at is None else goals.sent, GOAL_CROSS_M
-            self.goal_lines = [(self._to_world(np.array(ends)), (255, 220, 0), 2)
-                               for ends in (((x - arm, y - arm), (x + arm, y + arm)),
-                                            ((x - arm, y + arm), (x + arm, y - arm)))]
-        self._draw()
-
-    def _draw(self) -> None:
-        self.recorder.overlays = self.sample_lines + self.plan_lines + self.goal_lines
-
-    def _on_samples(self, msg: MarkerArray) -> None:
-        lines = []
-        for marker in msg.markers:
-            xy = np.array([[p.x, p.y] for p in marker.points], float).reshape(-1, 2)
-            color = tuple(int(255 * v) for v in (marker.color.r, marker.color.g, marker.color.b))
-            if len(xy) > 1 and np.all(np.isfinite(xy)):
-                lines.append((self._to_world(xy), color, 1))
-        self.sample_lines = lines
-        self._draw()
+        return ((r.odom_pos[0], r.odom_pos[1], quat_to_rpy(r.odom_quat)[2]),
+                (gt.pos[0], gt.pos[1], quat_to_rpy(gt.quat)[2]))
 
     def _sync_watchdog(self) -> None:
         if self.ended_by is not None:
@@ -254,7 +212,9 @@ class SimNode(Node):
                (pub["body"], conv.contacts_msg(t, r.body_contacts.keys(), r.body_contacts.values()))]
         rgb = self.sim.render_camera() if self.sim.camera_due() else None
         if rgb is not None:
-            out += [(pub["image"], conv.image_msg(t, rgb)), (pub["info"], self._camera_info(t))]
+            info = conv.camera_info_msg(t, self.sim.camera_intrinsics(), self.config.camera_width,
+                                        self.config.camera_height)
+            out += [(pub["image"], conv.image_msg(t, rgb)), (pub["info"], info)]
         # joint_states last: consumers (the gait) act on it, the other readings are already out.
         out += [(pub["imu"], conv.imu_msg(r)), (pub["joints"], conv.joint_state_msg(r))]
         self.offered = out
@@ -270,18 +230,6 @@ class SimNode(Node):
         self.offered_at = time.monotonic()
         for publisher, msg in self.offered:
             publisher.publish(msg)
-
-    def _camera_info(self, t: float) -> CameraInfo:
-        fx, fy, cx, cy = self.sim.camera_intrinsics()
-        info = CameraInfo()
-        info.header.stamp, info.header.frame_id = sec_to_stamp(t), "camera_optical_frame"
-        info.width, info.height = self.config.camera_width, self.config.camera_height
-        info.distortion_model = "plumb_bob"
-        info.d = [0.0] * 5
-        info.k = [fx, 0.0, cx, 0.0, fy, cy, 0.0, 0.0, 1.0]
-        info.r = [1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]
-        info.p = [fx, 0.0, cx, 0.0, 0.0, fy, cy, 0.0, 0.0, 0.0, 1.0, 0.0]
-        return info
 
     def _on_reset(self, request, response):
         self.epoch = self.readings.stamp + self.config.control_dt
