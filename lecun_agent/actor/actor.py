@@ -32,11 +32,13 @@ from lecun_agent.actor.config import PlannerConfig
 from lecun_agent.actor.contact_memory import Footprint
 from lecun_agent.actor.detour import Detour
 from lecun_agent.actor.feature_heads import HEADS_FILE, load_feature_heads
+from lecun_agent.actor.feature_heads import describe as describe_heads
 from lecun_agent.actor.planner import Planner
 from lecun_agent.actor.policy import Mode1Policy, load_policy, policy_plan
 from lecun_agent.actor.presets import AUTO, DEFAULT_PATH, PATHS, planning_path, resolve_path
 from lecun_agent.actor.result import PlanResult
 from lecun_agent.actor.search_dynamics import DYNAMICS_FILE, load_search_dynamics
+from lecun_agent.actor.search_dynamics import describe as describe_dynamics
 from lecun_agent.body.robot_model import load_robot_model
 from lecun_agent.cost.definition import parts_of
 from lecun_agent.cost.limits import BodyLimits
@@ -193,6 +195,25 @@ def search_dynamics(settings: ActorSettings, checkpoint: str, model: WorldModel)
     return _load_if_there(settings.dynamics_file, dynamics_path(settings, checkpoint), load_search_dynamics, model)
 
 
+def actor_beside(model: WorldModel, settings: ActorSettings, config: PlannerConfig, checkpoint: str,
+                 dt: float) -> tuple[Actor, dict[str, str]]:
+    """An Actor on `model` with the mode-1 policy, search heads and search dynamics of `settings` (or the
+    files beside `checkpoint`), and what it was built with, for the log and /diagnostics: `policy`,
+    `feature_heads`, `search_dynamics`. A file that must load and does not, or was distilled on another
+    world model, raises ValueError, saying so."""
+    policy = mode1_policy(settings, checkpoint, model)
+    heads = feature_heads(settings, checkpoint, model)
+    dynamics = search_dynamics(settings, checkpoint, model)
+    built_with = {
+        "policy": "none" if policy is None else str(policy_path(settings, checkpoint)),
+        "feature_heads": describe_heads(heads) + ("" if heads is None else f" ({heads_path(settings, checkpoint)})"),
+        "search_dynamics": describe_dynamics(dynamics) + (
+            "" if dynamics is None else f" ({dynamics_path(settings, checkpoint)})"),
+    }
+    actor = Actor(model, settings, config, policy, dt=dt, feature_heads=heads, search_dynamics=dynamics)
+    return actor, built_with
+
+
 def load_actor(checkpoint: str = "", parameters: dict | None = None) -> Actor:
     """An Actor as actor_node builds one, outside ROS: `parameters` are actor_node's (`mode`, `path`,
     `policy_file`, `heads_file`, `dynamics_file`, `planner.<field>`); the mode-1 policy, the search heads
@@ -204,6 +225,4 @@ def load_actor(checkpoint: str = "", parameters: dict | None = None) -> Actor:
     model, spec, _ = load_checkpoint(checkpoint or None)
     settings = ActorSettings(**{k: v for k, v in params.items() if not k.startswith("planner.")})
     cfg = replace(PlannerConfig(), **{k[len("planner."):]: v for k, v in params.items() if k.startswith("planner.")})
-    return Actor(model, settings, cfg, mode1_policy(settings, checkpoint, model), dt=spec.step_dt,
-                 feature_heads=feature_heads(settings, checkpoint, model),
-                 search_dynamics=search_dynamics(settings, checkpoint, model))
+    return actor_beside(model, settings, cfg, checkpoint, spec.step_dt)[0]

@@ -38,21 +38,10 @@ from sensor_msgs.msg import Image, JointState
 from std_msgs.msg import String
 from visualization_msgs.msg import MarkerArray
 
-from lecun_agent.actor.actor import (
-    Actor,
-    ActorSettings,
-    dynamics_path,
-    feature_heads,
-    heads_path,
-    mode1_policy,
-    policy_path,
-    search_dynamics,
-)
+from lecun_agent.actor.actor import Actor, ActorSettings, actor_beside
 from lecun_agent.actor.config import PlannerConfig
 from lecun_agent.actor.contact_memory import strongest_touches
-from lecun_agent.actor.feature_heads import describe
 from lecun_agent.actor.presets import resolve_path
-from lecun_agent.actor.search_dynamics import describe as describe_dynamics
 from lecun_agent.dataset.format import DatasetSpec
 from lecun_agent.messages import conversions as conv
 from lecun_agent.messages.latents import float_image, rows_from_float_image
@@ -119,23 +108,14 @@ class ActorNode(Node):
     # ---- inputs -----------------------------------------------------------------------------
     def _build(self, model: WorldModel, spec: DatasetSpec) -> None:
         """A (re)loaded checkpoint: a new actor on it, with the mode-1 policy, the search heads and the
-        search dynamics distilled on it."""
-        # A missing policy_file, heads_file or dynamics_file, or one distilled on another model, stops the
-        # node, saying why.
-        checkpoint = self.params["checkpoint"]
-        policy = mode1_policy(self.settings, checkpoint, model)
-        if policy is not None:
-            self.get_logger().info(f"mode-1 policy {policy_path(self.settings, checkpoint)}")
-        heads = feature_heads(self.settings, checkpoint, model)
-        self.feature_heads = describe(heads) + ("" if heads is None else f" ({heads_path(self.settings, checkpoint)})")
-        self.get_logger().info(f"planning path {resolve_path(self.settings.path)}; samples scored with feature "
-                               f"heads: {self.feature_heads}")
-        dynamics = search_dynamics(self.settings, checkpoint, model)
-        self.search_dynamics = describe_dynamics(dynamics) + (
-            "" if dynamics is None else f" ({dynamics_path(self.settings, checkpoint)})")
-        self.get_logger().info(f"samples rolled out with: {self.search_dynamics}")
-        self.actor = Actor(model, self.settings, self.planner_config, policy, dt=spec.step_dt, feature_heads=heads,
-                           search_dynamics=dynamics)
+        search dynamics distilled on it. A missing file that was named, or one distilled on another model,
+        stops the node, saying why."""
+        self.actor, self.built_with = actor_beside(model, self.settings, self.planner_config,
+                                                   self.params["checkpoint"], spec.step_dt)
+        self.get_logger().info(f"planning path {resolve_path(self.settings.path)}; mode-1 policy "
+                               f"{self.built_with['policy']}; samples scored with feature heads: "
+                               f"{self.built_with['feature_heads']}; rolled out with: "
+                               f"{self.built_with['search_dynamics']}")
         if self.definition is not None:
             self.actor.follow(self.definition)
 
@@ -255,8 +235,9 @@ class ActorNode(Node):
         homed = None if self.homed_goal is None else [round(float(v), 4) for v in self.homed_goal]
         values = {"ready": ready, "goal": goal, "homed_goal": homed, "looking_around": self.look_at is not None,
                   "mode": self.mode, "actor_mode": self.settings.mode,
-                  "path": resolve_path(self.settings.path), "feature_heads": self.feature_heads,
-                  "search_dynamics": self.search_dynamics,
+                  "path": resolve_path(self.settings.path), "policy": self.built_with["policy"],
+                  "feature_heads": self.built_with["feature_heads"],
+                  "search_dynamics": self.built_with["search_dynamics"],
                   "plan_ms_p50": round(float(np.percentile(ms, 50)), 3),
                   "plan_ms_p99": round(float(np.percentile(ms, 99)), 3), "sync_timeouts": self.gate.timeouts,
                   "detours": self.actor.detour.count,
