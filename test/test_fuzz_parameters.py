@@ -37,6 +37,7 @@ FUZZ = settings(max_examples=100, deadline=None, derandomize=True, database=None
 
 def _factories(tmp_path):
     from lecun_agent.nodes import (
+        actor_node,
         configurator_node,
         cost_node,
         gait_node,
@@ -55,7 +56,7 @@ def _factories(tmp_path):
         "sim_node": sim_node.SimNode, "gait_node": gait_node.GaitNode, "cost_node": cost_node.CostNode,
         "configurator_node": configurator_node.ConfiguratorNode, "straight_node": straight_node.StraightNode,
         "program_node": program_node.ProgramNode, "perception_node": perception_node.PerceptionNode,
-        "world_model_node": world_model_node.WorldModelNode,
+        "world_model_node": world_model_node.WorldModelNode, "actor_node": actor_node.ActorNode,
         "recorder_node": lambda: recorder_node.RecorderNode(parameter_overrides=[
             Parameter("output", value=str(tmp_path / "rec.mcap"))]),
         "replay_driver_node": lambda: replay_driver_node.ReplayDriverNode(parameter_overrides=[
@@ -65,7 +66,7 @@ def _factories(tmp_path):
 
 
 NODES = ["sim_node", "gait_node", "cost_node", "configurator_node", "straight_node", "program_node",
-         "perception_node", "world_model_node", "recorder_node", "replay_driver_node"]
+         "perception_node", "world_model_node", "actor_node", "recorder_node", "replay_driver_node"]
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ velocity smoother sit in front of a base. Rules, in order:
 
 stop (output zero, immediately):
   e_stop            an e-stop was raised; only `reset_e_stop()` releases it (latched)
-  measured:<q>      a measured state breached the veto rule (cost/veto.py): a fall, or tilt, pain or
-                    force past its limit, or a non-finite value; latched like the e-stop
+  measured:<q>      a measured state breached the veto rule (cost/veto.py) for a quantity cost_node
+                    latches on (veto.LATCHING: tilt, fall); latched like the e-stop
   stale:<source>    an input (proposal, joint_states, imu, odom) is older than its timeout or never came
   future:<source>   the newest message of an input is stamped further ahead of the clock than
                     `future_tolerance_s`: a clock we cannot trust, so the input counts as stale
