@@ -74,7 +74,7 @@ class PlannerConfig:
                                   "body's edge); plans are charged contact near them; 0 = off "
                                   "(actor/contact_memory.py)", low=0, high=4096)
     # 8 s, not 4: on 200 in-process seeds 268 touches against 322, 197 goals against 195, no falls
-    # either way; 16 s touched as 8 did (docs/actor.md, "Seen contacts").
+    # either way; 16 s touched as 8 did (docs/actor_experiments.md, "Seen contacts").
     seen_contacts_s: float = setting(8.0, "keep where the model predicted a first contact for this long (s of "
                                      "tick stamps), and charge plans near it, out of view too; 0 = off "
                                      "(actor/seen_contacts.py)", low=0.0, high=600.0)

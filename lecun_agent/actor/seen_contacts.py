@@ -2,7 +2,7 @@
 
 The world model sees only what the camera sees. A block the robot turns away from, or walks past,
 leaves the view, and from then on the model predicts a clear path into it: most of the actor's
-touches are first touches of blocks beside the body, out of view (docs/actor.md). So each tick,
+touches are first touches of blocks beside the body, out of view (docs/actor_experiments.md). So each tick,
 where a sample's predicted contact probability first reaches `threshold`, the point where that
 pose's footprint meets its line of motion is remembered in the odom frame (as the contact memory
 places a base touch). Plans are charged for coming near those points as for the contact memory's

@@ -1,7 +1,7 @@
 """Goal homing: the goal the robot walks to, moved onto the goal marker it sees (no ROS).
 
 The goal comes in the odometry frame, and odometry drifts: after 8 m of walking the robot stood
-at its odometry's goal 0.3-0.5 m from the real one (docs/actor.md, "Odometry drift"). Each
+at its odometry's goal 0.3-0.5 m from the real one (docs/actor_experiments.md, "Odometry drift"). Each
 sighting of the goal marker (perception/goal_marker.py) says where the marker stands in the
 odometry frame as it is now, drift included. `GoalHoming` keeps the goal sent (the anchor) and
 the newest sightings near it, and gives the goal to walk to:

@@ -46,7 +46,8 @@ class CostWeights:
     energy: float = _weight(0.01, "weight of joint mechanical power, per W (100 W weighs as 1.0 of pain)")
     goal_distance: float = _weight(1.0, "weight of the distance to the goal, per m")
     progress: float = _weight(2.0, "weight of the speed shortfall towards the goal, per m/s (at 1.0 the actor "
-                              "could find standing cheaper than setting off within its horizon: docs/actor.md)")
+                              "could find standing cheaper than setting off within its horizon: "
+                              "docs/actor_experiments.md)")
     upright: float = _weight(1.0, "weight of 1 - cos(tilt)")
 
 

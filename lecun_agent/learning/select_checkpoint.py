@@ -2,7 +2,7 @@
 
 The same training recipe run with another seed gives an agent that reaches as many goals but
 touches blocks about twice as often, and the world model's held-out figures (`eval-model`) do not
-tell such checkpoints apart (docs/actor.md, "Open"). What does is the full agent's goal episodes
+tell such checkpoints apart (docs/actor_experiments.md, "Open"). What does is the full agent's goal episodes
 on validation seeds, apart from the eval's 0-19 and the distillations' seeds: the same in-process
 episode as `benchmarks/actor_in_process.py --agent full` (the actor as actor_node builds it with
 its defaults, planning with cost_node's default weights).
