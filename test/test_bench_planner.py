@@ -10,6 +10,7 @@ import math
 import pytest
 import torch
 
+from lecun_agent.actor.policy import Mode1Policy, PolicyConfig
 from lecun_agent.bench import planner as bench
 from lecun_agent.world_model.config import WorldModelConfig
 from lecun_agent.world_model.model import WorldModel
@@ -48,14 +49,17 @@ def test_toy_check_reaches_the_known_optimum(impl):
 
 
 def test_section_rows_carry_every_key(tmp_path):
-    out = bench.section(tmp_path, [(tiny_model(), "random weights", None, None)], [(16, 4), (32, 4)], repeats=2,
+    policy = Mode1Policy(PolicyConfig(latent_dim=8)).eval()
+    out = bench.section(tmp_path, [(tiny_model(), "random weights", None, None, policy)], [(16, 4), (32, 4)], repeats=2,
                         plain_repeats=1, warmup=1, accept=(16, 4), accept_repeats=3)  # fmt: skip
     json.dumps(out, allow_nan=False)  # plain JSON
     runs = out["runs"]
     ours = {(r["n"], r["h"]): r["repeats"] for r in runs if r["impl"] == "ours"}
     assert ours == {(16, 4): 3, (32, 4): 2}  # the acceptance cell gets more timings for its p99
     measured = [r for r in runs if "skipped" not in r]
-    assert {r["impl"] for r in measured} >= {"ours", "ours-no-check", "plain"}
+    assert {r["impl"] for r in measured} >= {"ours", "ours-no-check", "plain", "mode1"}
+    mode1 = next(r for r in measured if r["impl"] == "mode1")
+    assert mode1["note"] == "one command from one state, no search" and mode1["gflops_achieved"] > 0
     for r in runs:
         if "skipped" in r:
             assert r["impl"] in bench.PEERS and "pip install .[bench]" in r["skipped"]

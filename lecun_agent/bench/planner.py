@@ -19,6 +19,9 @@ shipped planning path's fast dynamics and feature heads, and the same plan cost)
                 per sample and step (not timed above N*H = 16384, where one plan takes over 15 s)
   pytorch-mppi  pytorch_mppi.MPPI, one command() per iteration            (bench/peers.py)
   torchrl       torchrl.modules.planners.MPPIPlanner, optim_steps=iterations   (bench/peers.py)
+  mode1         not a planner: the mode-1 policy's one command from the same state (the planner's proposal
+                and its fallback on a deadline miss), the shipped mode1.pt beside the shipped checkpoint
+                (random weights of the same shape for the other sizes); N and H do not apply to it
 
 Timing: torch.set_num_threads(1), in the `lecun-agent` process, which keeps its freed memory as
 every node does (lecun_agent/heap.py; every implementation gains alike); implementations take turns
@@ -40,6 +43,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +53,7 @@ from lecun_agent.actor import Planner, PlannerConfig
 from lecun_agent.actor.feature_heads import describe
 from lecun_agent.actor.flops import matmul_limit, record_matmuls, total_flops
 from lecun_agent.actor.plain import plain_mppi_iteration
+from lecun_agent.actor.policy import Mode1Policy
 from lecun_agent.actor.presets import DEFAULT_PATH, planning_path, resolve_path
 from lecun_agent.actor.rollout import rollout
 from lecun_agent.actor.sampling import mppi_weights, shift_plan
@@ -62,8 +67,9 @@ from lecun_agent.cost.weights import CostWeights
 log = logging.getLogger(__name__)
 
 GOAL, POSE, LAST = (3.0, 1.0), (0.0, 0.0, 0.0), (0.3, 0.0, 0.0)
-IMPLS = ("ours", "ours-no-check", "plain", *PEERS)
+IMPLS = ("ours", "ours-no-check", "plain", *PEERS, "mode1")
 OURS = ("ours", "ours-no-check")
+NOT_PLANNERS = ("mode1",)  # timed beside the planners, but not one of the implementations they are compared with
 PLAIN_MAX_STEPS = 16384  # N * H above which the plain loop is not timed (about 1 ms per sample-step)
 ACCEPT_N, ACCEPT_H, ACCEPT_P99_MS, ACCEPT_FRACTION = 512, 16, 25.0, 0.5
 ACCEPT_REPEATS = 100  # timings of each implementation at the acceptance cell, whatever the grid's
@@ -183,7 +189,7 @@ class PlainMPPI:
 
 # ---- one cell of the grid ---------------------------------------------------------------------
 def _impls(pm, path_over: dict, n: int, h: int, impls: Sequence[str], warmup: int, plain_repeats: int,
-           path: str) -> tuple[list[Timed], list[dict]]:  # fmt: skip
+           path: str, policy: Mode1Policy | None = None) -> tuple[list[Timed], list[dict]]:  # fmt: skip
     """The implementations to time at (N, H) on one planning model, and rows for skipped peers."""
     d, info = pm.latent_dim, {"path": path, "dtype": str(getattr(pm, "dtype", torch.float32)).replace("torch.", "")}
     ours = Option("ours", pm, PlannerConfig(samples=n, horizon=h, **path_over), warmup=warmup, **info)
@@ -198,6 +204,13 @@ def _impls(pm, path_over: dict, n: int, h: int, impls: Sequence[str], warmup: in
         if name == "ours-no-check":  # the same work as the peers: no ensemble check of the elites
             cfg_nc = PlannerConfig(samples=n, horizon=h, **{**path_over, "uncertainty": "none"})
             timed.append(Option(name, pm, cfg_nc, warmup=warmup, **info))
+            continue
+        if name == "mode1":
+            if policy is None:
+                skipped.append({"impl": name, "n": n, "h": h, "d": d, "iterations": 1, "skipped": "no mode-1 policy"})
+            else:
+                timed.append(Timed(name, lambda: policy.act(ours.s0, POSE, GOAL, LAST), n, h, d, 1, warmup=warmup,
+                                   note="one command from one state, no search", **info))
             continue
         if name == "plain":
             if n * h > PLAIN_MAX_STEPS:
@@ -230,9 +243,9 @@ def _plain_flops(pm, path_over: dict, n: int, h: int, s0: torch.Tensor, probe: i
 
 def measure_cell(pm, path_over: dict, n: int, h: int, *, impls: Sequence[str] = IMPLS, repeats: int = 20,
                  warmup: int = 3, plain_repeats: int = 2, with_flops: bool = True,
-                 path: str = resolve_path(DEFAULT_PATH)) -> list[dict]:  # fmt: skip
+                 path: str = resolve_path(DEFAULT_PATH), policy: Mode1Policy | None = None) -> list[dict]:  # fmt: skip
     """Rows of every implementation at (N, H) on planning model pm, timed round-robin."""
-    timed, skipped = _impls(pm, path_over, n, h, impls, warmup, plain_repeats, path)
+    timed, skipped = _impls(pm, path_over, n, h, impls, warmup, plain_repeats, path, policy)
     interleave(timed, warmup + repeats)
     rows = [t.row(with_flops=with_flops) for t in timed]
     for r in rows:
@@ -281,8 +294,8 @@ def toy_check(seed: int = 0, samples: int = 256, horizon: int = 16, steps: int =
         return total
 
     for name in impls:
-        if name == "ours-no-check":
-            continue  # the toy planner has no ensemble check: it is "ours"
+        if name == "ours-no-check" or name in NOT_PLANNERS:
+            continue  # the toy planner has no ensemble check: it is "ours"; mode 1 does not plan
         planner = Planner(model, cost, cfg)
         problem = Problem(model, planner.scorer, planner.space, torch.zeros(model.latent_dim), torch.zeros(3), goal,
                           samples, horizon, iterations, cfg.noise_std, cfg.temperature)  # fmt: skip
@@ -328,10 +341,10 @@ def _plain_vs_ours(model, planner: Planner, goal: torch.Tensor, seed: int, sampl
 
 # ---- the section --------------------------------------------------------------------------------
 def _models(quick: bool):
-    """(world model, origin, search heads or None, search dynamics or None): the shipped checkpoint with the
-    heads and dynamics the actor loads beside it, and random-weight models of the other sizes with random
-    ones of the same shapes."""
-    from lecun_agent.actor.actor import ActorSettings, feature_heads, search_dynamics
+    """(world model, origin, search heads or None, search dynamics or None, mode-1 policy or None): the shipped
+    checkpoint with the heads, dynamics and policy the actor loads beside it, and random-weight models of the
+    other sizes with random ones of the same shapes."""
+    from lecun_agent.actor.actor import ActorSettings, feature_heads, mode1_policy, search_dynamics
     from lecun_agent.actor.feature_heads import search_net
     from lecun_agent.actor.search_dynamics import dynamics_net
     from lecun_agent.world_model.checkpoint import load_checkpoint
@@ -341,7 +354,8 @@ def _models(quick: bool):
     shipped = load_checkpoint()[0]
     heads = feature_heads(ActorSettings(), "", shipped)
     dynamics = search_dynamics(ActorSettings(), "", shipped)
-    yield shipped, "shipped checkpoint", heads, dynamics
+    policy = mode1_policy(ActorSettings(), "", shipped)
+    yield shipped, "shipped checkpoint", heads, dynamics, policy
     if quick:
         return
     for d in DS:
@@ -351,14 +365,15 @@ def _models(quick: bool):
             model = WorldModel(cfg).eval()
             search = None if heads is None else search_net(d, heads[0].out_features, heads[-1].out_features).eval()
             steps = None if dynamics is None else dynamics_net(model, dynamics[0].out_features).eval()
-            yield model, "random weights", search, steps
+            mode1 = None if policy is None else Mode1Policy(replace(policy.cfg, latent_dim=d)).eval()
+            yield model, "random weights", search, steps, mode1
 
 
 def acceptance(rows: list[dict], n: int = ACCEPT_N, h: int = ACCEPT_H) -> dict:
     """The issue's targets at N=512, H=16 (the first D measured: the shipped one), met or not, and why not."""
     at = [r for r in rows if r["n"] == n and r["h"] == h and "skipped" not in r]
     d0 = at[0]["d"] if at else None
-    at = {r["impl"]: r for r in at if r["d"] == d0}
+    at = {r["impl"]: r for r in at if r["d"] == d0 and r["impl"] not in NOT_PLANNERS}
     ours = at.get("ours")
     if ours is None:
         return {"measured": False}
@@ -366,7 +381,8 @@ def acceptance(rows: list[dict], n: int = ACCEPT_N, h: int = ACCEPT_H) -> dict:
                  "p99_target_ms": ACCEPT_P99_MS, "p99_ok": ours["ms_p99"] <= ACCEPT_P99_MS,
                  "faster_p50_than": {name: ours["ms_p50"] < r["ms_p50"] for name, r in at.items() if name not in OURS},
                  "fraction_of_limit": ours.get("fraction_of_limit"), "fraction_target": ACCEPT_FRACTION}  # fmt: skip
-    skipped = [r["impl"] for r in rows if "skipped" in r and r["n"] == n and r["h"] == h]
+    skipped = [r["impl"] for r in rows if "skipped" in r and r["n"] == n and r["h"] == h
+               and r["impl"] not in NOT_PLANNERS]
     out["faster_p50_than"].update({name: None for name in skipped})
     frac = ours.get("fraction_of_limit")
     out["fraction_ok"] = None if frac is None else frac >= ACCEPT_FRACTION
@@ -467,12 +483,12 @@ def section(out: Path, models, cells: Sequence[tuple[int, int]], *, repeats: int
         toy = toy_check(impls=impls)
         log.info("toy check: %s", toy["costs"])
         rows: list[dict] = []
-        for model, origin, heads, dynamics in models:
+        for model, origin, heads, dynamics, policy in models:
             pm, over = planning_path(model, DEFAULT_PATH, feature_heads=heads, search_dynamics=dynamics)
             for n, h in cells:
                 cell_repeats = max(repeats, accept_repeats) if (n, h) == accept else repeats
                 for r in measure_cell(pm, over, n, h, impls=impls, repeats=cell_repeats, warmup=warmup,
-                                      plain_repeats=plain_repeats):  # fmt: skip
+                                      plain_repeats=plain_repeats, policy=policy):  # fmt: skip
                     r["model"] = origin
                     r["feature_heads"] = describe(heads)
                     r["search_dynamics"] = describe_dynamics(dynamics)

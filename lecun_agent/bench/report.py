@@ -64,13 +64,15 @@ def _skipped(section: Any) -> str | None:
 
 def performance_md(results: dict) -> str:
     parts = []
-    rows = [r for r in planner_rows(results) if r.get("n") == PLANNER_N and r.get("h") == PLANNER_H]
+    rows = [{**r, "note": r.get("skipped") or r.get("note")} for r in planner_rows(results)
+            if r.get("n") == PLANNER_N and r.get("h") == PLANNER_H]
     if rows:
         parts.append(f"Planner, one torch thread, N = {PLANNER_N} samples, H = {PLANNER_H} steps, same world model "
                      "and cost for every implementation:\n\n" + table(rows, [
                          ("impl", "implementation"), ("d", "latent D"), ("iterations", "iterations"),
                          ("ms_p50", "p50 ms"), ("ms_p99", "p99 ms"), ("gflop_per_plan", "GFLOP per plan"),
-                         ("fraction_of_limit", "fraction of matmul limit"), ("skipped", "note")], 2))
+                         ("gflops_achieved", "GFLOP/s"), ("fraction_of_limit", "fraction of matmul limit"),
+                         ("note", "note")], 2))
     stack = results.get("stack")
     if stack and not _skipped(stack):
         parts.append("Full stack in real time (camera frame stamp to `/cmd_vel` publication): "
