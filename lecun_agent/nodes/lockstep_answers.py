@@ -65,8 +65,10 @@ class LockStepAnswers:
         self.gate.release()
 
     def loop_ran_on(self) -> bool:
-        """The clock has run half a tick past the newest instant answered, after waiving a tick's proposal
-        that is behind the sim (the readings queued behind it are answered at once)."""
+        """Whether the node-clock timer must re-check the stop rules itself: the clock has run half a tick
+        past the newest instant answered. A tick's reading still waiting for its proposal is waived first
+        (the agent has fallen behind the sim) and answered with the readings queued behind it, which can
+        make the answers current again; what is left is a body whose readings stopped."""
         if not self._ran_on():
             return False
         waiting = self.gate.oldest_pending()
