@@ -58,7 +58,8 @@ def plan_costs_msg(stamp: TimeMsg, predicted: dict[str, np.ndarray]) -> JointSta
 
 def plan_costs_from_msg(msg: JointState) -> tuple[dict[str, np.ndarray], str | None]:
     """`plan_costs_msg`'s inverse: quantity -> predicted values in step order, or ({}, why) when the
-    names and values do not pair up (a plan that cannot be read)."""
+    names and values do not pair up (a plan that cannot be read). Not `named_values`: a name sent twice must
+    keep both values, or a NaN could hide behind a finite one."""
     if len(msg.name) != len(msg.position):
         return {}, f"{len(msg.name)} names but {len(msg.position)} values"
     predicted: dict[str, list[float]] = {}

@@ -24,12 +24,7 @@ import torch
 
 from lecun_agent.dataset.format import DatasetSpec
 from lecun_agent.paths import default_checkpoint_dir
-from lecun_agent.world_model.checkpoint_meta import (  # noqa: F401 -- CheckpointError, READABLE_FORMATS re-exported
-    META_FILE,
-    READABLE_FORMATS,
-    CheckpointError,
-    read_meta,
-)
+from lecun_agent.world_model.checkpoint_meta import META_FILE, CheckpointError, read_meta
 from lecun_agent.world_model.config import WorldModelConfig
 from lecun_agent.world_model.model import WorldModel
 
