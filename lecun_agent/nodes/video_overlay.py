@@ -45,9 +45,9 @@ class VideoOverlay:
         node.create_subscription(MarkerArray, "agent/plan_samples", self._on_samples, 1)
         node.create_subscription(JointState, "agent/mode_stamped", self._on_mode, SENSOR_QOS)
 
-    def _to_world(self, xy: np.ndarray) -> np.ndarray:
-        """(M, 2) odom-frame points -> world."""
-        return odom_to_world(xy, *self.poses())
+    def _to_world(self, xy: np.ndarray, poses: tuple[Pose2, Pose2] | None = None) -> np.ndarray:
+        """(M, 2) odom-frame points -> world, through `poses` (default: the current instant's)."""
+        return odom_to_world(xy, *(poses or self.poses()))
 
     def _on_plan(self, msg: Path) -> None:
         xy = np.array([[ps.pose.position.x, ps.pose.position.y] for ps in msg.poses], float).reshape(-1, 2)
@@ -55,12 +55,12 @@ class VideoOverlay:
         self._draw()
 
     def _on_samples(self, msg: MarkerArray) -> None:
-        lines = []
+        lines, poses = [], self.poses()  # one instant for every sample
         for marker in msg.markers:
             xy = np.array([[p.x, p.y] for p in marker.points], float).reshape(-1, 2)
             color = tuple(int(255 * v) for v in (marker.color.r, marker.color.g, marker.color.b))
             if len(xy) > 1 and np.all(np.isfinite(xy)):
-                lines.append((self._to_world(xy), color, 1))
+                lines.append((self._to_world(xy, poses), color, 1))
         self.samples = lines
         self._draw()
 
@@ -70,7 +70,8 @@ class VideoOverlay:
             self.goal = []
         else:
             (x, y), arm = goals.target if goals.look_at is None else goals.sent, GOAL_CROSS_M
-            self.goal = [(self._to_world(np.array(ends)), GOAL_COLOR, 2)
+            poses = self.poses()
+            self.goal = [(self._to_world(np.array(ends), poses), GOAL_COLOR, 2)
                          for ends in (((x - arm, y - arm), (x + arm, y + arm)),
                                       ((x - arm, y + arm), (x + arm, y - arm)))]
         self._draw()
