@@ -13,7 +13,7 @@ stop (output zero, immediately):
   invalid:<source>  the newest message of an input held NaN, Inf or a malformed field (the node says which)
   nan_command       the latest proposal holds NaN or Inf
   tilted_stop       measured tilt at or above tilt_stop (front feet up on a block, the body pitching
-                    back): zero, so the gait finishes its step and stands with its feet planted; not
+                    back): zero, so the gait stands with its feet planted (and levelled); not
                     latched, it holds while the tilt does, and the next proposal after it is judged
                     under clamp:tilted; a roll instead gets tilted_step (below)
   plan_veto:<q>     the latest fresh plan predicts quantity q (tilt, pain, force, fall) at or over its veto
@@ -102,7 +102,8 @@ class GuardrailConfig:
     tilt_slow: float = setting(0.15, "measured tilt at or above this slows the robot and stops it driving "
                                "uphill (a body climbing onto something or rolling), rad", low=0.05, high=0.15)
     tilt_stop: float = setting(0.3, "measured tilt at or above this stops the robot while it lasts (the gait "
-                               "stands, feet planted), rad; below the veto's latched stop", low=0.05, high=0.3)
+                               "stands, feet planted and levelled), rad; below the veto's latched stop", low=0.05,
+                               high=0.3)
     roll_step: float = setting(0.15, "tilted at or above tilt_stop by a roll, step this fast towards the lower "
                                "side instead of standing, m/s; 0 = stand", low=0.0, high=0.3)
     slow_factor: float = setting(0.3, "speed scale while pain rises or is high, or the body is tilted", low=0.0,

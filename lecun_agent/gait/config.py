@@ -39,7 +39,7 @@ class GaitConfig:
     swing_height_m: float = 0.07
     body_height_m: float = 0.3365  # thigh joint to foot centre, standing (matches SimConfig.stand_pose)
     stance_width_extra_m: float = 0.0  # feet placed this much further out than the thigh joints
-    # Below this |command| the gait finishes its cycle and stands still with feet planted.
+    # Below this |command| the gait finishes its cycle (a tilted body: at once) and stands still with feet planted.
     stand_epsilon: float = 0.02
     # Heading hold: yaw_rate += heading_kp * (integrated commanded yaw - IMU yaw).
     heading_kp: float = 2.0
@@ -52,3 +52,14 @@ class GaitConfig:
     placement_kv: float = 0.1  # s
     placement_max_m: float = 0.06
     placement_filter_s: float = 0.04  # s, low-pass of the measured velocity used for placement
+    # Levelled feet: a zero command on a body tilted at least level_from_rad (front feet up on a block, a
+    # knock) stands at once, without the cycle that re-places the feet, and the standing feet are placed
+    # part way to under the hips as gravity sees them: the frame they are given in turns by the IMU's roll
+    # and pitch times level_gain (at most level_max_rad), low-passed. A body pitched back on its hind feet
+    # then has them behind its centre of mass rather than under it, and comes back down level instead of
+    # tipping on over backwards (docs/body.md, "Levelled feet"). Walking, the feet stay in the body frame.
+    # Gain 0: never levelled.
+    level_gain: float = 0.5
+    level_from_rad: float = 0.15
+    level_max_rad: float = 0.6
+    level_filter_s: float = 0.1  # s

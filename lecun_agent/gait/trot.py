@@ -6,7 +6,8 @@ stride ahead (Raibert placement), plus a term for the measured body velocity run
 the command, which catches the body in fast turns. Leg IK turns foot positions into joint
 targets, and the robot's PD (simulated or real) tracks them. Heading is held with the IMU yaw,
 and sideways slip is corrected with the odometry velocity, since an open-loop trot drifts
-metres in 10 s.
+metres in 10 s. A tilted body (a climb at a block, a knock) told to stop stands at once, with its
+feet levelled: placed part way to under the hips as gravity sees them (GaitConfig.level_*).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 PHASE_OFFSETS = {"FL": 0.0, "RR": 0.0, "FR": 0.5, "RL": 0.5}  # diagonal pairs
 PHASE_DECIMALS = 9  # the phase is kept to 1e-9 of a cycle
+LEVEL_DONE_RAD = 1e-4  # a levelling decaying below this is over
 
 
 class TrotGait:
@@ -64,10 +66,11 @@ class TrotGait:
         self.vel_meas = np.zeros(2)  # (2,) filtered body-frame vx, vy from odometry
         self.vel_fast = np.zeros(2)  # (2,) the same, lightly filtered, for foot placement
         self.last_command_valid = True
+        self.level = np.zeros(2)  # (2,) roll, pitch rad the standing feet are placed against (low-passed)
 
     def standing_pose(self) -> np.ndarray:
         """(12,) joint targets with all four feet under the thigh joints at body height."""
-        return self._joint_targets(np.zeros((4, 2)), np.zeros(4))
+        return self._joint_targets(np.zeros((4, 2)), np.zeros(4), np.zeros(2))
 
     # ---- command handling ------------------------------------------------------------
     def _accept(self, command: np.ndarray) -> np.ndarray:
@@ -130,8 +133,10 @@ class TrotGait:
             self.active, self.phase, self.idle_s = True, 0.0, 0.0
         elif self.active and not moving:
             self.idle_s += dt
-            # One full cycle at zero velocity re-places every foot at nominal; then stand.
-            if self.idle_s >= cfg.period_s and self.phase < 1e-9 + dt / cfg.period_s:
+            # One full cycle at zero velocity re-places every foot at nominal; then stand. A tilted body
+            # stands at once: a foot lifted to re-place it is one fewer holding a body that is tipping.
+            cycled = self.idle_s >= cfg.period_s and self.phase < 1e-9 + dt / cfg.period_s
+            if cycled or self._tilt(readings)[1] >= cfg.level_from_rad:
                 self.active = False
         elif moving:
             self.idle_s = 0.0
@@ -145,7 +150,26 @@ class TrotGait:
             self._update_feet(v, dt)
         else:
             self.lift[:] = 0.0
-        return self._joint_targets(self.offsets, self.lift)
+        self._follow_level(readings, dt)
+        return self._joint_targets(self.offsets, self.lift, self.level)
+
+    def _tilt(self, readings: Readings) -> tuple[np.ndarray, float]:
+        """The IMU's (roll, pitch) rad and tilt; a non-finite attitude counts as level."""
+        roll_pitch = quat_to_rpy(readings.imu_quat)[:2]
+        if not np.all(np.isfinite(roll_pitch)):
+            return np.zeros(2), 0.0
+        return roll_pitch, float(np.hypot(*roll_pitch))
+
+    def _follow_level(self, readings: Readings, dt: float) -> None:
+        """Standing on a body tilted at least level_from_rad, move `level` towards the IMU's roll and pitch
+        times the gain; walking, or near level, towards zero."""
+        cfg, target = self.config, np.zeros(2)
+        roll_pitch, tilt = self._tilt(readings)
+        if not self.active and tilt >= cfg.level_from_rad:
+            target = np.clip(cfg.level_gain * roll_pitch, -cfg.level_max_rad, cfg.level_max_rad)
+        self.level += min(1.0, dt / cfg.level_filter_s) * (target - self.level)
+        if not target.any() and float(np.abs(self.level).max()) < LEVEL_DONE_RAD:
+            self.level[:] = 0.0  # back in the body frame exactly, not after an endless decay
 
     def _update_feet(self, v: np.ndarray, dt: float) -> None:
         cfg = self.config
@@ -174,9 +198,11 @@ class TrotGait:
                 self.lift[i] = 0.0
                 self.offsets[i] = self.offsets[i] - v_foot * dt
 
-    def _joint_targets(self, offsets: np.ndarray, lift: np.ndarray) -> np.ndarray:
-        """offsets (4, 2), lift (4,) -> (12,) joint targets in JOINT_NAMES order."""
+    def _joint_targets(self, offsets: np.ndarray, lift: np.ndarray, level: np.ndarray) -> np.ndarray:
+        """offsets (4, 2), lift (4,), level (2,) roll and pitch rad the foot points are given against
+        -> (12,) joint targets in JOINT_NAMES order."""
         q = np.zeros(12)
+        to_body = _level_to_body(level) if np.any(level) else None
         for i, g in enumerate(self.geo.values()):
             foot_b = np.array(
                 [
@@ -185,5 +211,16 @@ class TrotGait:
                     -self.config.body_height_m + lift[i],
                 ]
             )
+            if to_body is not None:
+                foot_b = to_body @ foot_b
             q[3 * i : 3 * i + 3] = leg_ik(foot_b - g.hip_origin, g)
         return q
+
+
+def _level_to_body(roll_pitch: np.ndarray) -> np.ndarray:
+    """(3, 3): a point given in the base's yaw-only (level) frame, in the base frame, for a base at
+    this roll and pitch (rad; body to level is Ry(pitch) Rx(roll), as quat_to_rpy reads them)."""
+    (cr, sr), (cp, sp) = ((np.cos(a), np.sin(a)) for a in roll_pitch)
+    rx = np.array([[1.0, 0.0, 0.0], [0.0, cr, -sr], [0.0, sr, cr]])
+    ry = np.array([[cp, 0.0, sp], [0.0, 1.0, 0.0], [-sp, 0.0, cp]])
+    return (ry @ rx).T
