@@ -12,14 +12,15 @@ the shipped gain (top) and gain 0 (bottom). docs/body.md, "Levelled feet", has t
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pybullet
 
 from lecun_agent.bench.tipped import tipped_and_stood
 from lecun_agent.gait.config import GaitConfig
+from lecun_agent.sim.config import SimConfig
 
 TIPS_DEG = [(0, -37), (0, -43), (0, -49), (0, 29), (0, 40), (23, 0), (34, 0), (23, -23), (29, -29)]
 FRAMES_S = (0.0, 0.2, 0.5, 1.2, 2.0)
@@ -35,10 +36,9 @@ def side_view(sim, width: int = 320, height: int = 240) -> np.ndarray:
 
 
 def strip(roll: float, pitch: float, gait: GaitConfig) -> np.ndarray:
-    import cv2
-
+    """(2 x H, 5 x W, 3): the side view at FRAMES_S of the robot set down at this roll and pitch."""
     frames: list[np.ndarray] = []
-    wanted = {int(round(t / 0.02)): t for t in FRAMES_S}
+    wanted = {int(round(t / SimConfig().control_dt)): t for t in FRAMES_S}
 
     def grab(sim, step):
         if step in wanted:
@@ -47,7 +47,7 @@ def strip(roll: float, pitch: float, gait: GaitConfig) -> np.ndarray:
                         cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1)
             frames.append(frame)
 
-    stood = tipped_and_stood(roll, pitch, gait, max(FRAMES_S) + 0.02, on_step=grab)
+    stood = tipped_and_stood(roll, pitch, gait, max(FRAMES_S) + SimConfig().control_dt, on_step=grab)
     while len(frames) < len(FRAMES_S):  # fell before the last frame: the fall, repeated
         frames.append(frames[-1].copy())
         cv2.putText(frames[-1], f"fell at {stood.seconds:.1f} s", (6, 36), cv2.FONT_HERSHEY_SIMPLEX, 0.5,
@@ -66,13 +66,11 @@ def main() -> None:
     for roll_deg, pitch_deg in TIPS_DEG:
         cells = []
         for gain in args.gains:
-            r = tipped_and_stood(np.radians(roll_deg), np.radians(pitch_deg), replace(GaitConfig(), level_gain=gain),
+            r = tipped_and_stood(np.radians(roll_deg), np.radians(pitch_deg), GaitConfig(level_gain=gain),
                                  args.seconds)
             cells.append(f"fell at {r.seconds:.1f} s" if r.fell else f"stood, {np.degrees(r.tilt_rad):.1f} deg")
         print(f"| {roll_deg}, {pitch_deg} | " + " | ".join(cells) + " |", flush=True)
     if args.png:
-        import cv2
-
         roll, pitch = (np.radians(a) for a in TIPS_DEG[0])
         image = np.concatenate([strip(roll, pitch, GaitConfig()), strip(roll, pitch, GaitConfig(level_gain=0.0))])
         args.png.parent.mkdir(parents=True, exist_ok=True)

@@ -2,17 +2,17 @@
 
 The fall it is for: pitched back on its hind feet after climbing at a block, a robot standing under the
 guardrail's tilted_stop kept its feet placed in the body frame, so its hind feet stood under its centre
-of mass and it tipped on over backwards (docs/body.md, "Standing levelled").
+of mass and it tipped on over backwards (docs/body.md, "Levelled feet").
 """
 
 import numpy as np
 import pytest
 
 from lecun_agent.bench.tipped import tipped_and_stood
-from lecun_agent.body.readings import Readings, quat_to_rpy, rotation_matrix
+from lecun_agent.body.readings import Readings, quat_to_rpy, rotation_matrix, rpy_matrix
 from lecun_agent.gait.config import GaitConfig
 from lecun_agent.gait.kinematics import leg_fk
-from lecun_agent.gait.trot import TrotGait, _level_to_body
+from lecun_agent.gait.trot import TrotGait
 
 DT = 0.02
 
@@ -29,7 +29,7 @@ def readings(roll: float = 0.0, pitch: float = 0.0) -> Readings:
 def feet_in_level_frame(gait: TrotGait, q: np.ndarray, roll: float, pitch: float) -> np.ndarray:
     """(4, 3) foot points relative to the base, in the yaw-only frame of a base at this roll and pitch."""
     feet = np.array([leg_fk(q[3 * i : 3 * i + 3], g) + g.hip_origin for i, g in enumerate(gait.geo.values())])
-    return feet @ _level_to_body(np.array([roll, pitch]))  # rows: (to_body^T p) = body -> level
+    return feet @ rpy_matrix(roll, pitch, 0.0).T  # rows: (to_body^T p) = body -> level
 
 
 def stand(gait: TrotGait, r: Readings, steps: int = 50) -> np.ndarray:
@@ -38,11 +38,11 @@ def stand(gait: TrotGait, r: Readings, steps: int = 50) -> np.ndarray:
     return q
 
 
-def test_level_to_body_inverts_the_body_attitude():
+def test_the_level_frame_turns_by_the_body_attitude():
     roll, pitch = 0.2, -0.4
     r = readings(roll, pitch)
     assert np.allclose(quat_to_rpy(r.imu_quat)[:2], [roll, pitch])
-    assert np.allclose(_level_to_body(np.array([roll, pitch])), rotation_matrix(r.imu_quat).T)
+    assert np.allclose(rpy_matrix(roll, pitch, 0.0).T, rotation_matrix(r.imu_quat).T)
 
 
 def test_standing_on_a_level_body_is_the_standing_pose_exactly():

@@ -21,8 +21,6 @@ from lecun_agent.sim.config import SimConfig
 from lecun_agent.sim.env import LocomotionEnv
 from lecun_agent.sim.sim import QuadrupedSim
 
-HIP_HALF_LENGTH_M, HIP_HALF_WIDTH_M = 0.19, 0.12  # how far the hips lie from the base centre, roughly
-
 
 @dataclass
 class Stood:
@@ -40,7 +38,8 @@ def tipped_and_stood(roll: float, pitch: float, gait: GaitConfig, seconds: float
         env.reset(0)
         sim = env.sim
         pos, _ = pybullet.getBasePositionAndOrientation(sim.robot.body, physicsClientId=sim.client)
-        lift = HIP_HALF_LENGTH_M * abs(np.sin(pitch)) + HIP_HALF_WIDTH_M * abs(np.sin(roll))
+        feet = np.abs(env.gait.nominal).max(0)  # (2,) m, how far the standing feet lie from the base centre
+        lift = feet[0] * abs(np.sin(pitch)) + feet[1] * abs(np.sin(roll))  # the lowered end's feet stay down
         pybullet.resetBasePositionAndOrientation(sim.robot.body, [pos[0], pos[1], pos[2] + lift],
                                                  pybullet.getQuaternionFromEuler([roll, pitch, 0.0]),
                                                  physicsClientId=sim.client)

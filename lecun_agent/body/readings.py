@@ -85,6 +85,15 @@ def tilt_of(quat: np.ndarray) -> float:
     return float(np.arccos(np.clip(up_z, -1.0, 1.0)))
 
 
+def rpy_matrix(roll: float, pitch: float, yaw: float) -> np.ndarray:
+    """Fixed-axis roll, pitch, yaw (URDF, and quat_to_rpy) -> rotation matrix Rz(yaw) Ry(pitch) Rx(roll)."""
+    cr, sr, cp, sp, cy, sy = np.cos(roll), np.sin(roll), np.cos(pitch), np.sin(pitch), np.cos(yaw), np.sin(yaw)
+    rx = np.array([[1, 0, 0], [0, cr, -sr], [0, sr, cr]])
+    ry = np.array([[cp, 0, sp], [0, 1, 0], [-sp, 0, cp]])
+    rz = np.array([[cy, -sy, 0], [sy, cy, 0], [0, 0, 1]])
+    return rz @ ry @ rx
+
+
 def rotation_matrix(quat: np.ndarray) -> np.ndarray:
     """(3, 3) rotation taking body-frame vectors to the world frame, from (x, y, z, w)."""
     x, y, z, w = (float(v) for v in quat)

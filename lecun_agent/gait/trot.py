@@ -16,7 +16,7 @@ import logging
 
 import numpy as np
 
-from lecun_agent.body.readings import LEGS, Readings, quat_to_rpy, wrap_angle
+from lecun_agent.body.readings import LEGS, Readings, quat_to_rpy, rpy_matrix, wrap_angle
 from lecun_agent.body.robot_model import RobotModel, load_robot_model
 from lecun_agent.gait.config import GaitConfig
 from lecun_agent.gait.kinematics import leg_geometries, leg_ik
@@ -128,6 +128,7 @@ class TrotGait:
         """command (3,) vx m/s, vy m/s, yaw_rate rad/s; returns (12,) joint targets, rad."""
         cfg = self.config
         self._ramp(self._accept(command), dt)
+        roll_pitch, tilt = self._tilt(readings)
         moving = float(np.max(np.abs(self.cmd))) > cfg.stand_epsilon
         if moving and not self.active:
             self.active, self.phase, self.idle_s = True, 0.0, 0.0
@@ -136,7 +137,7 @@ class TrotGait:
             # One full cycle at zero velocity re-places every foot at nominal; then stand. A tilted body
             # stands at once: a foot lifted to re-place it is one fewer holding a body that is tipping.
             cycled = self.idle_s >= cfg.period_s and self.phase < 1e-9 + dt / cfg.period_s
-            if cycled or self._tilt(readings)[1] >= cfg.level_from_rad:
+            if cycled or tilt >= cfg.level_from_rad:
                 self.active = False
         elif moving:
             self.idle_s = 0.0
@@ -150,21 +151,21 @@ class TrotGait:
             self._update_feet(v, dt)
         else:
             self.lift[:] = 0.0
-        self._follow_level(readings, dt)
+        self._follow_level(roll_pitch, tilt, dt)
         return self._joint_targets(self.offsets, self.lift, self.level)
 
-    def _tilt(self, readings: Readings) -> tuple[np.ndarray, float]:
+    @staticmethod
+    def _tilt(readings: Readings) -> tuple[np.ndarray, float]:
         """The IMU's (roll, pitch) rad and tilt; a non-finite attitude counts as level."""
         roll_pitch = quat_to_rpy(readings.imu_quat)[:2]
         if not np.all(np.isfinite(roll_pitch)):
             return np.zeros(2), 0.0
         return roll_pitch, float(np.hypot(*roll_pitch))
 
-    def _follow_level(self, readings: Readings, dt: float) -> None:
+    def _follow_level(self, roll_pitch: np.ndarray, tilt: float, dt: float) -> None:
         """Standing on a body tilted at least level_from_rad, move `level` towards the IMU's roll and pitch
         times the gain; walking, or near level, towards zero."""
         cfg, target = self.config, np.zeros(2)
-        roll_pitch, tilt = self._tilt(readings)
         if not self.active and tilt >= cfg.level_from_rad:
             target = np.clip(cfg.level_gain * roll_pitch, -cfg.level_max_rad, cfg.level_max_rad)
         self.level += min(1.0, dt / cfg.level_filter_s) * (target - self.level)
@@ -202,7 +203,7 @@ class TrotGait:
         """offsets (4, 2), lift (4,), level (2,) roll and pitch rad the foot points are given against
         -> (12,) joint targets in JOINT_NAMES order."""
         q = np.zeros(12)
-        to_body = _level_to_body(level) if np.any(level) else None
+        to_body = rpy_matrix(*level, 0.0).T if np.any(level) else None  # level frame -> base frame
         for i, g in enumerate(self.geo.values()):
             foot_b = np.array(
                 [
@@ -216,11 +217,3 @@ class TrotGait:
             q[3 * i : 3 * i + 3] = leg_ik(foot_b - g.hip_origin, g)
         return q
 
-
-def _level_to_body(roll_pitch: np.ndarray) -> np.ndarray:
-    """(3, 3): a point given in the base's yaw-only (level) frame, in the base frame, for a base at
-    this roll and pitch (rad; body to level is Ry(pitch) Rx(roll), as quat_to_rpy reads them)."""
-    (cr, sr), (cp, sp) = ((np.cos(a), np.sin(a)) for a in roll_pitch)
-    rx = np.array([[1.0, 0.0, 0.0], [0.0, cr, -sr], [0.0, sr, cr]])
-    ry = np.array([[cp, 0.0, sp], [0.0, 1.0, 0.0], [-sp, 0.0, cp]])
-    return (ry @ rx).T

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lecun_agent.body.readings import rpy_matrix
 from lecun_agent.body.robot_model import RobotModel
 from lecun_agent.settings import setting
 
@@ -70,15 +71,6 @@ class CameraMount:
         if joint is None:
             raise ValueError(f"the robot model has no joint to {model.camera_link!r}")
         return cls(np.asarray(joint.origin_xyz, float), rpy_matrix(*joint.origin_rpy))
-
-
-def rpy_matrix(roll: float, pitch: float, yaw: float) -> np.ndarray:
-    """URDF fixed-axis roll, pitch, yaw -> rotation matrix Rz(yaw) Ry(pitch) Rx(roll)."""
-    cr, sr, cp, sp, cy, sy = np.cos(roll), np.sin(roll), np.cos(pitch), np.sin(pitch), np.cos(yaw), np.sin(yaw)
-    rx = np.array([[1, 0, 0], [0, cr, -sr], [0, sr, cr]])
-    ry = np.array([[cp, 0, sp], [0, 1, 0], [-sp, 0, cp]])
-    rz = np.array([[cy, -sy, 0], [sy, cy, 0], [0, 0, 1]])
-    return rz @ ry @ rx
 
 
 def marker_mask(rgb: np.ndarray) -> np.ndarray:
