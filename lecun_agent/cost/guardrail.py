@@ -104,7 +104,7 @@ class GuardrailConfig:
     tilt_stop: float = setting(0.3, "measured tilt at or above this stops the robot while it lasts (the gait "
                                "stands, feet planted and levelled), rad; below the veto's latched stop", low=0.05,
                                high=0.3)
-    roll_step: float = setting(0.15, "tilted at or above tilt_stop by a roll, step this fast towards the lower "
+    roll_step: float = setting(0.3, "tilted at or above tilt_stop by a roll, step this fast towards the lower "
                                "side instead of standing, m/s; 0 = stand", low=0.0, high=0.3)
     slow_factor: float = setting(0.3, "speed scale while pain rises or is high, or the body is tilted", low=0.0,
                                  high=0.3)
