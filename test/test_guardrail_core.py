@@ -240,6 +240,12 @@ def _rolled(angle: float) -> list[float]:
     return [math.sin(angle / 2), 0.0, 0.0, math.cos(angle / 2)]
 
 
+def _rolled_and_pitched(roll: float, pitch: float) -> list[float]:
+    """(x, y, z, w): the base rolled by `roll` about its x axis, then pitched by `pitch` about its y axis."""
+    sx, cx, sy, cy = math.sin(roll / 2), math.cos(roll / 2), math.sin(pitch / 2), math.cos(pitch / 2)
+    return [cy * sx, cx * sy, sx * sy, cx * cy]
+
+
 def test_a_level_body_is_not_slowed():
     g = Guardrail(CFG)
     run_until(g, 0.0, 1.0)
@@ -419,6 +425,25 @@ def test_rolled_past_tilt_stop_steps_towards_the_lower_side_and_pitched_back_sta
     run_until(standing, 0.0, 1.0)
     standing.attitude(1.02, _rolled(1.1 * CFG.tilt_stop))
     assert standing.check(1.03).reasons == ("tilted_stop",) and not standing.check(1.03).cmd.any()
+
+
+@pytest.mark.parametrize("max_vx, max_vy", [(1.0, 0.1), (0.05, 0.5), (0.0, 0.5)])
+def test_a_roll_step_stays_within_the_speed_limits_in_its_own_direction(max_vx, max_vy):
+    """A profile with lower speed limits than roll_step (robot_example: max_vy 0.15) slows the step down
+    to fit them, along the same direction; a zero limit on an axis the step needs means no step."""
+    g = Guardrail(replace(CFG, max_vx=max_vx, max_vy=max_vy))
+    run_until(g, 0.0, 1.0)
+    attitude = _rolled_and_pitched(1.1 * CFG.tilt_stop, 0.4 * CFG.tilt_stop)  # left side up, and the front a little
+    g.attitude(1.02, attitude)
+    free = Guardrail(CFG)
+    run_until(free, 0.0, 1.0)
+    free.attitude(1.02, attitude)
+    step, unlimited = g.check(1.03), free.check(1.03)
+    assert step.reasons == unlimited.reasons == ("tilted_step",)
+    assert abs(step.cmd[0]) <= max_vx + 1e-12 and abs(step.cmd[1]) <= max_vy + 1e-12
+    assert np.linalg.norm(unlimited.cmd[:2]) == pytest.approx(CFG.roll_step)
+    scale = np.linalg.norm(step.cmd[:2]) / CFG.roll_step
+    assert step.cmd[:2] == pytest.approx(scale * unlimited.cmd[:2], abs=1e-12) and scale < 1.0
 
 
 @pytest.mark.parametrize("bad", ["nan_imu", "future_imu", "stale_imu", "nan_command", "e_stop"])

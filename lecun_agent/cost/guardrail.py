@@ -23,7 +23,8 @@ stop (output zero, immediately):
 step (the guardrail's own command, with the same precedence as tilted_stop):
   tilted_step       tilted_stop's tilt, mostly sideways (a roll: the raised side is more left or right
                     than fore or aft) and tilted_stop the only stop rule that holds: a step towards the
-                    lower side at roll_step m/s, to put the feet back under a body that is falling
+                    lower side at roll_step m/s (scaled down, its direction kept, to stay within
+                    max_vx and max_vy), to put the feet back under a body that is falling
                     over, as a walker catches itself; standing let a knocked body roll on and fall
 clamp (output changed, robot keeps moving):
   clamp:velocity      |vx|, |vy|, |wz| above their limits
@@ -105,7 +106,8 @@ class GuardrailConfig:
                                "stands, feet planted and levelled), rad; below the veto's latched stop", low=0.05,
                                high=0.3)
     roll_step: float = setting(0.3, "tilted at or above tilt_stop by a roll, step this fast towards the lower "
-                               "side instead of standing, m/s; 0 = stand", low=0.0, high=0.3)
+                               "side instead of standing (slower where max_vx or max_vy is lower), m/s; 0 = stand",
+                               low=0.0, high=0.3)
     slow_factor: float = setting(0.3, "speed scale while pain rises or is high, or the body is tilted", low=0.0,
                                  high=0.3)
     plan_timeout: float = setting(1.0, "a plan's veto holds this long after its stamp, s", low=1.0, high=10.0)
@@ -340,6 +342,7 @@ class Guardrail:
         if [k for k, _ in stops] == ["tilted_stop"] and speed > 0 and rolled:
             cmd = np.zeros(3)
             cmd[:2] = -speed * uphill
+            cmd[:2] *= _within(cmd[:2], np.array([self.config.max_vx, self.config.max_vy]))
             return Decision(cmd, Verdict.CLAMP, ("tilted_step",),
                             f"{stops[0][1]}; rolled: stepping {cmd[:2].round(3).tolist()} m/s towards the lower side")
         return Decision(np.zeros(3), Verdict.STOP, tuple(k for k, _ in stops), "; ".join(d for _, d in stops))
@@ -399,3 +402,9 @@ class Guardrail:
                 step = (up if speeding_up else down) * dt
                 out[i] = last[i] + np.clip(cmd[i] - last[i], -step, step)
         return out
+
+
+def _within(v: np.ndarray, limits: np.ndarray) -> float:
+    """The factor (at most 1) that brings every |v[i]| within limits[i], keeping v's direction."""
+    over = np.abs(v) > limits
+    return float(np.min(limits[over] / np.abs(v[over]))) if over.any() else 1.0
