@@ -337,12 +337,13 @@ class Guardrail:
     def _stopped(self, stops: list[tuple[str, str]]) -> Decision:
         """The decision while stop rules hold: zero, with every rule's reason; or, when the only one is
         tilted_stop and the tilt is a roll, the step towards the lower side (tilted_step)."""
-        uphill, speed = self._uphill, self.config.roll_step
+        cfg, uphill = self.config, self._uphill
         rolled = uphill is not None and abs(uphill[1]) > abs(uphill[0])  # the raised side is left or right
-        if [k for k, _ in stops] == ["tilted_stop"] and speed > 0 and rolled:
+        step = -cfg.roll_step * uphill if rolled else np.zeros(2)
+        step *= _within(step, np.array([cfg.max_vx, cfg.max_vy]))  # a zero limit the step needs: no step
+        if [k for k, _ in stops] == ["tilted_stop"] and step.any():
             cmd = np.zeros(3)
-            cmd[:2] = -speed * uphill
-            cmd[:2] *= _within(cmd[:2], np.array([self.config.max_vx, self.config.max_vy]))
+            cmd[:2] = step
             return Decision(cmd, Verdict.CLAMP, ("tilted_step",),
                             f"{stops[0][1]}; rolled: stepping {cmd[:2].round(3).tolist()} m/s towards the lower side")
         return Decision(np.zeros(3), Verdict.STOP, tuple(k for k, _ in stops), "; ".join(d for _, d in stops))
