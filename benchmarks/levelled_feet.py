@@ -16,23 +16,14 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pybullet
 
 from lecun_agent.bench.tipped import tipped_and_stood
 from lecun_agent.gait.config import GaitConfig
+from lecun_agent.sim.camera import render_side
 from lecun_agent.sim.config import SimConfig
 
 TIPS_DEG = [(0, -37), (0, -43), (0, -49), (0, 29), (0, 40), (23, 0), (34, 0), (23, -23), (29, -29)]
 FRAMES_S = (0.0, 0.2, 0.5, 1.2, 2.0)
-
-
-def side_view(sim, width: int = 320, height: int = 240) -> np.ndarray:
-    """(H, W, 3) uint8: the robot seen from its left, level with it."""
-    base, _ = pybullet.getBasePositionAndOrientation(sim.robot.body, physicsClientId=sim.client)
-    view = pybullet.computeViewMatrixFromYawPitchRoll(base, 1.3, 0, -10, 0, 2, physicsClientId=sim.client)
-    proj = pybullet.computeProjectionMatrixFOV(50, width / height, 0.05, 20)
-    rgba = pybullet.getCameraImage(width, height, view, proj, physicsClientId=sim.client)[2]
-    return np.asarray(rgba, np.uint8).reshape(height, width, 4)[..., :3].copy()
 
 
 def strip(roll: float, pitch: float, gait: GaitConfig) -> np.ndarray:
@@ -42,7 +33,7 @@ def strip(roll: float, pitch: float, gait: GaitConfig) -> np.ndarray:
 
     def grab(sim, step):
         if step in wanted:
-            frame = side_view(sim)
+            frame = render_side(sim.client, sim.robot.body, 320, 240)
             cv2.putText(frame, f"level_gain {gait.level_gain:g}, {wanted[step]:.1f} s", (6, 18),
                         cv2.FONT_HERSHEY_SIMPLEX, 0.5, (0, 0, 0), 1)
             frames.append(frame)

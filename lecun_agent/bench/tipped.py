@@ -37,7 +37,7 @@ def tipped_and_stood(roll: float, pitch: float, gait: GaitConfig, seconds: float
     try:
         env.reset(0)
         sim = env.sim
-        pos, _ = pybullet.getBasePositionAndOrientation(sim.robot.body, physicsClientId=sim.client)
+        pos = sim.ground_truth().pos
         feet = np.abs(env.gait.nominal).max(0)  # (2,) m, how far the standing feet lie from the base centre
         lift = feet[0] * abs(np.sin(pitch)) + feet[1] * abs(np.sin(roll))  # the lowered end's feet stay down
         pybullet.resetBasePositionAndOrientation(sim.robot.body, [pos[0], pos[1], pos[2] + lift],

@@ -216,4 +216,3 @@ class TrotGait:
                 foot_b = to_body @ foot_b
             q[3 * i : 3 * i + 3] = leg_ik(foot_b - g.hip_origin, g)
         return q
-

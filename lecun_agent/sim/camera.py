@@ -67,6 +67,19 @@ def render_chase(client: int, body: int, width: int, height: int) -> np.ndarray:
     return _render(client, eye, target, up, width, height, CHASE_FOV_DEG, 0.05, 30.0)
 
 
+SIDE_FOV_DEG = 50.0
+
+
+def render_side(client: int, body: int, width: int, height: int, distance_m: float = 1.3,
+                elevation_deg: float = 10.0) -> np.ndarray:
+    """(H, W, 3) uint8 view of the robot from the world's -y side, a little above it (for pictures of
+    its posture: benchmarks/levelled_feet.py)."""
+    pos, _ = pybullet.getBasePositionAndOrientation(body, physicsClientId=client)
+    pos, e = np.array(pos), np.radians(elevation_deg)
+    eye = pos + distance_m * np.array([0.0, -np.cos(e), np.sin(e)])
+    return _render(client, eye, pos, (0.0, 0.0, 1.0), width, height, SIDE_FOV_DEG, 0.05, 20.0)
+
+
 def project(points: np.ndarray, eye, target, up, width: int, height: int, fov_deg: float) -> np.ndarray:
     """World points (N, 3) -> pixel (u, v) (N, 2) in a view made like `_render`'s; NaN behind the camera."""
     forward = np.asarray(target, float) - eye
