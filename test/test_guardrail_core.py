@@ -288,10 +288,11 @@ def test_rolling_removes_the_motion_towards_the_raised_side():
 
 
 def test_tilted_past_tilt_stop_stands_while_it_lasts_then_moves_on_slowed():
-    """Front feet up on a block, the body pitching back: zero at once, also between proposals, while
-    the tilt lasts; not latched, so the first proposal once it is back under moves again, slowed."""
+    """Front feet up on a block, the body pitching back, and no step (tilt_step 0): zero at once, also
+    between proposals, while the tilt lasts; not latched, so the first proposal once it is back under
+    moves again, slowed."""
     assert CFG.tilt_slow < CFG.tilt_stop < VetoLimits().tilt
-    g = Guardrail(CFG)
+    g = Guardrail(replace(CFG, tilt_step=0.0))
     run_until(g, 0.0, 1.0, cmd=(0.0, 0.3, 0.0))
     g.attitude(1.02, _pitched(-1.1 * CFG.tilt_stop))
     d = g.check(1.03)  # between proposals: the output timer stops it without waiting for the agent
@@ -313,7 +314,7 @@ def test_a_non_finite_attitude_never_unlocks_motion_uphill():
     for t in (1.1, 1.2):
         feed(g, t, (0.6, 0.0, 0.0))
         d = g.decide(t)
-    assert abs(d.cmd[0]) <= 1e-9
+    assert d.cmd[0] <= 1e-9  # nose up: never forward, further up onto what it is climbing
 
 
 def test_plan_predicting_fall_is_vetoed_until_a_safe_plan():
@@ -401,35 +402,38 @@ def test_non_finite_stamp_is_invalid():
     assert g.decide(0.6).reasons == ("invalid:joint_states",)
 
 
-def test_rolled_past_tilt_stop_steps_towards_the_lower_side_and_pitched_back_stands():
-    """A knocked body rolling over is caught by a step under it (tilted_step, also between proposals);
-    pitched back with its front feet up, it stands; another stop rule, or roll_step 0, means zero."""
+def test_tilted_past_tilt_stop_steps_towards_the_lower_side():
+    """A knocked body rolling over, or a body pitching back at a block, is caught by a step under it
+    (tilted_step, also between proposals, whatever the agent proposes); another stop rule, or tilt_step 0,
+    means zero."""
     g = Guardrail(CFG)
     run_until(g, 0.0, 1.0, cmd=(0.3, 0.0, 0.0))
-    g.attitude(1.02, _rolled(1.1 * CFG.tilt_stop))  # left side up
+    g.attitude(1.02, _rolled(1.1 * CFG.tilt_stop))  # left side up: step right
     d = g.check(1.03)
     assert d.verdict == Verdict.CLAMP and d.reasons == ("tilted_step",)
-    assert d.cmd[1] == pytest.approx(-CFG.roll_step) and d.cmd[0] == pytest.approx(0.0, abs=1e-9) and d.cmd[2] == 0.0
+    assert d.cmd.tolist() == pytest.approx([0.0, -CFG.tilt_step, 0.0], abs=1e-9)
     feed(g, 1.1, (0.8, 0.3, 0.5))  # whatever the agent proposes
-    assert g.decide(1.1).cmd.tolist() == pytest.approx([0.0, -CFG.roll_step, 0.0], abs=1e-9)
+    assert g.decide(1.1).cmd.tolist() == pytest.approx([0.0, -CFG.tilt_step, 0.0], abs=1e-9)
     g.attitude(1.12, _rolled(-1.1 * CFG.tilt_stop))  # right side up: step left
-    assert g.check(1.13).cmd[1] == pytest.approx(CFG.roll_step)
-    g.attitude(1.15, _pitched(-1.1 * CFG.tilt_stop))
-    assert g.check(1.16).reasons == ("tilted_stop",) and not g.check(1.16).cmd.any()
-    g.attitude(1.18, _rolled(1.1 * CFG.tilt_stop))
-    assert g.check(1.25).reasons == ("tilted_step",)
+    assert g.check(1.13).cmd.tolist() == pytest.approx([0.0, CFG.tilt_step, 0.0], abs=1e-9)
+    g.attitude(1.15, _pitched(-1.1 * CFG.tilt_stop))  # nose up, pitching back: step back
+    assert g.check(1.16).reasons == ("tilted_step",)
+    assert g.check(1.16).cmd.tolist() == pytest.approx([-CFG.tilt_step, 0.0, 0.0], abs=1e-9)
+    g.attitude(1.18, _pitched(1.1 * CFG.tilt_stop))  # nose down: step forward
+    assert g.check(1.19).cmd.tolist() == pytest.approx([CFG.tilt_step, 0.0, 0.0], abs=1e-9)
     feed(g, 1.5, skip=("proposal",))
     quiet = g.check(1.65)  # the agent went quiet: zero
     assert set(quiet.reasons) == {"tilted_stop", "stale:proposal"} and not quiet.cmd.any()
-    standing = Guardrail(replace(CFG, roll_step=0.0))
-    run_until(standing, 0.0, 1.0)
-    standing.attitude(1.02, _rolled(1.1 * CFG.tilt_stop))
-    assert standing.check(1.03).reasons == ("tilted_stop",) and not standing.check(1.03).cmd.any()
+    for attitude in (_rolled(1.1 * CFG.tilt_stop), _pitched(-1.1 * CFG.tilt_stop)):
+        standing = Guardrail(replace(CFG, tilt_step=0.0))
+        run_until(standing, 0.0, 1.0)
+        standing.attitude(1.02, attitude)
+        assert standing.check(1.03).reasons == ("tilted_stop",) and not standing.check(1.03).cmd.any()
 
 
 @pytest.mark.parametrize("max_vx, max_vy", [(1.0, 0.1), (0.05, 0.5)])
-def test_a_roll_step_stays_within_the_speed_limits_in_its_own_direction(max_vx, max_vy):
-    """A profile with lower speed limits than roll_step (robot_example: max_vy 0.15) slows the step down
+def test_a_tilt_step_stays_within_the_speed_limits_in_its_own_direction(max_vx, max_vy):
+    """A profile with lower speed limits than tilt_step (robot_example: max_vy 0.15) slows the step down
     to fit them, along the same direction."""
     g = Guardrail(replace(CFG, max_vx=max_vx, max_vy=max_vy))
     run_until(g, 0.0, 1.0)
@@ -441,12 +445,12 @@ def test_a_roll_step_stays_within_the_speed_limits_in_its_own_direction(max_vx, 
     step, unlimited = g.check(1.03), free.check(1.03)
     assert step.reasons == unlimited.reasons == ("tilted_step",)
     assert abs(step.cmd[0]) <= max_vx + 1e-12 and abs(step.cmd[1]) <= max_vy + 1e-12
-    assert np.linalg.norm(unlimited.cmd[:2]) == pytest.approx(CFG.roll_step)
-    scale = np.linalg.norm(step.cmd[:2]) / CFG.roll_step
+    assert np.linalg.norm(unlimited.cmd[:2]) == pytest.approx(CFG.tilt_step)
+    scale = np.linalg.norm(step.cmd[:2]) / CFG.tilt_step
     assert step.cmd[:2] == pytest.approx(scale * unlimited.cmd[:2], abs=1e-12) and scale < 1.0
 
 
-def test_a_zero_speed_limit_the_roll_step_needs_means_standing():
+def test_a_zero_speed_limit_the_tilt_step_needs_means_standing():
     g = Guardrail(replace(CFG, max_vx=0.0))
     run_until(g, 0.0, 1.0)
     g.attitude(1.02, _rolled_and_pitched(1.1 * CFG.tilt_stop, 0.4 * CFG.tilt_stop))
@@ -455,7 +459,7 @@ def test_a_zero_speed_limit_the_roll_step_needs_means_standing():
 
 
 @pytest.mark.parametrize("bad", ["nan_imu", "future_imu", "stale_imu", "nan_command", "e_stop"])
-def test_a_roll_step_never_goes_out_on_input_it_cannot_trust(bad):
+def test_a_tilt_step_never_goes_out_on_input_it_cannot_trust(bad):
     """tilted_step is the guardrail's own command, so it needs every input trusted: any other stop rule
     (an untrusted or silent IMU, a non-finite proposal, an e-stop) gives zero."""
     g = Guardrail(CFG)

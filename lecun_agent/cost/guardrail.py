@@ -13,19 +13,19 @@ stop (output zero, immediately):
   invalid:<source>  the newest message of an input held NaN, Inf or a malformed field (the node says which)
   nan_command       the latest proposal holds NaN or Inf
   tilted_stop       measured tilt at or above tilt_stop (front feet up on a block, the body pitching
-                    back): zero, so the gait stands with its feet planted (and levelled); not
-                    latched, it holds while the tilt does, and the next proposal after it is judged
-                    under clamp:tilted; a roll instead gets tilted_step (below)
+                    back, a roll after a knock): zero, so the gait stands with its feet planted (and
+                    levelled); not latched, it holds while the tilt does, and the next proposal after
+                    it is judged under clamp:tilted; when it is the only stop rule, tilted_step (below)
   plan_veto:<q>     the latest fresh plan predicts quantity q (tilt, pain, force, fall) at or over its veto
                     limit (cost/veto.py, the rule the planner's fail flag uses too), or a non-finite
                     value, at any step of its horizon; plan_veto:future_stamp for plan_timeout after a
                     plan stamped ahead of the clock (or of the newest reading) by more than future_tolerance_s
 step (the guardrail's own command, with the same precedence as tilted_stop):
-  tilted_step       tilted_stop's tilt, mostly sideways (a roll: the raised side is more left or right
-                    than fore or aft) and tilted_stop the only stop rule that holds: a step towards the
-                    lower side at roll_step m/s (scaled down, its direction kept, to stay within
-                    max_vx and max_vy), to put the feet back under a body that is falling
-                    over, as a walker catches itself; standing let a knocked body roll on and fall
+  tilted_step       tilted_stop's tilt, with tilted_stop the only stop rule that holds: a step towards
+                    the lower side at tilt_step m/s (scaled down, its direction kept, to stay within
+                    max_vx and max_vy), to put the feet back under a body that is falling over, as a
+                    walker catches itself; standing let a knocked body roll on, or a body pitched
+                    back at a block rear on, and fall
 clamp (output changed, robot keeps moving):
   clamp:velocity      |vx|, |vy|, |wz| above their limits
   clamp:pain_rising   low-passed pain (time constant pain_filter) rose by more than pain_rise within
@@ -105,9 +105,9 @@ class GuardrailConfig:
     tilt_stop: float = setting(0.3, "measured tilt at or above this stops the robot while it lasts (the gait "
                                "stands, feet planted and levelled), rad; below the veto's latched stop", low=0.05,
                                high=0.3)
-    roll_step: float = setting(0.3, "tilted at or above tilt_stop by a roll, step this fast towards the lower "
-                               "side instead of standing (slower where max_vx or max_vy is lower), m/s; 0 = stand",
-                               low=0.0, high=0.3)
+    tilt_step: float = setting(0.3, "tilted at or above tilt_stop, step this fast towards the lower side instead "
+                               "of standing (slower where max_vx or max_vy is lower), m/s; 0 = stand", low=0.0,
+                               high=0.3)
     slow_factor: float = setting(0.3, "speed scale while pain rises or is high, or the body is tilted", low=0.0,
                                  high=0.3)
     plan_timeout: float = setting(1.0, "a plan's veto holds this long after its stamp, s", low=1.0, high=10.0)
@@ -323,7 +323,7 @@ class Guardrail:
     def check(self, now: float) -> Decision:
         """Between proposals: a stop if a stop rule now holds (counted when the reasons change),
         else the last decision again. It can stop the robot, never start it: moving again waits
-        for the next proposal's `decide` (a roll's tilted_step, the guardrail's own, aside)."""
+        for the next proposal's `decide` (tilted_step, the guardrail's own, aside)."""
         stops = self.stop_reasons(now)
         if not stops:
             return self.last
@@ -336,16 +336,15 @@ class Guardrail:
 
     def _stopped(self, stops: list[tuple[str, str]]) -> Decision:
         """The decision while stop rules hold: zero, with every rule's reason; or, when the only one is
-        tilted_stop and the tilt is a roll, the step towards the lower side (tilted_step)."""
+        tilted_stop, the step towards the lower side (tilted_step)."""
         cfg, uphill = self.config, self._uphill
-        rolled = uphill is not None and abs(uphill[1]) > abs(uphill[0])  # the raised side is left or right
-        step = -cfg.roll_step * uphill if rolled else np.zeros(2)
+        step = -cfg.tilt_step * uphill if uphill is not None else np.zeros(2)
         step *= _within(step, np.array([cfg.max_vx, cfg.max_vy]))  # a zero limit the step needs: no step
         if [k for k, _ in stops] == ["tilted_stop"] and step.any():
             cmd = np.zeros(3)
             cmd[:2] = step
             return Decision(cmd, Verdict.CLAMP, ("tilted_step",),
-                            f"{stops[0][1]}; rolled: stepping {cmd[:2].round(3).tolist()} m/s towards the lower side")
+                            f"{stops[0][1]}; stepping {cmd[:2].round(3).tolist()} m/s towards the lower side")
         return Decision(np.zeros(3), Verdict.STOP, tuple(k for k, _ in stops), "; ".join(d for _, d in stops))
 
     def _clamp(self, now: float) -> Decision:
