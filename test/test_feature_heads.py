@@ -114,3 +114,25 @@ def test_planner_latents_make_heads_the_actor_loads_beside_its_checkpoint(tmp_pa
     save_feature_heads(tmp_path / HEADS_FILE, heads, actor.model, info)
     assert load_actor(str(tmp_path)).planner.model._search_heads is not None  # actor_node's default place
     assert load_actor(str(tmp_path), {"heads_file": "none"}).planner.model._search_heads is None
+
+
+
+def test_padding_the_search_heads_outputs_changes_no_feature(monkeypatch):
+    """The adapter pads the search heads' last layer with zero outputs (float32 matmuls are faster on a
+    multiple of 16): every feature comes out bit for bit as without the padding."""
+    from lecun_agent.actor import planning_model
+
+    model = tiny_model()
+    net = narrow(model)
+    padded = WorldModelAdapter(model, fast_members=(0,), feature_heads=net)
+    monkeypatch.setattr(planning_model, "PAD_OUTPUTS", 1)
+    plain = WorldModelAdapter(model, fast_members=(0,), feature_heads=net)
+    width = feature_width(model) + PLAN_OUTPUTS
+    assert plain._search_heads[-1].out_features == width  # TINY's count is no multiple of 16
+    assert padded._search_heads[-1].out_features % 16 == 0 and padded._search_heads[-1].out_features > width
+    s = torch.randn(4, 8, TINY.latent_dim, generator=torch.Generator().manual_seed(5))
+    for every in (1, 3):
+        got, want = padded.features(s, every=every), plain.features(s, every=every)
+        assert sorted(got) == sorted(want)
+        for name in want:
+            assert torch.equal(got[name], want[name]), name

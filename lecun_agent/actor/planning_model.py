@@ -37,6 +37,8 @@ CONTACT_FORCE_N = 120.0
 # The planning head's outputs the planner reads: the twist (3) and the contact logit; search heads
 # (actor/feature_heads.py) end with the same four.
 PLAN_OUTPUTS = 4
+# The search heads' output count is padded to a multiple of this (zero outputs after the kept ones, see _cut_last).
+PAD_OUTPUTS = 16
 
 
 @runtime_checkable
@@ -128,7 +130,8 @@ class WorldModelAdapter:
         if feature_heads is not None:
             width = len(_head_rows(model, None))  # the stand-in's feature outputs, before the planning head's
             rows = _head_rows(model, feature_names) + list(range(width, width + PLAN_OUTPUTS))
-            self._search_heads = _cut_last(feature_heads, rows).to(dtype)
+            self._search_heads = _cut_last(feature_heads, rows, PAD_OUTPUTS).to(dtype)
+            self._search_outputs = len(rows)  # the padding's zero outputs follow them
 
     # ---- PlanningModel ---------------------------------------------------------------------
     @torch.no_grad()
@@ -152,8 +155,9 @@ class WorldModelAdapter:
             plan = None if self._plan is None else self._plan(x).float()
         else:  # the search heads: one pass for both, strided
             both = along_steps(self._search_heads, x, every)
-            flat = both[..., :-PLAN_OUTPUTS] if self._heads is not None else None
-            plan = both[..., -PLAN_OUTPUTS:]
+            end = self._search_outputs
+            flat = both[..., : end - PLAN_OUTPUTS] if self._heads is not None else None
+            plan = both[..., end - PLAN_OUTPUTS : end]
         if flat is not None:
             flat = flat * self._std + self._mean  # (..., F')
             i = 0
@@ -226,15 +230,19 @@ def _interpolation(at: tuple[int, ...], steps: int) -> torch.Tensor:
     return w
 
 
-def _cut_last(net: nn.Sequential, rows: Sequence[int]) -> nn.Sequential:
-    """A frozen copy of an MLP whose last nn.Linear keeps only the outputs `rows`."""
+def _cut_last(net: nn.Sequential, rows: Sequence[int], pad_to: int = 1) -> nn.Sequential:
+    """A frozen copy of an MLP whose last nn.Linear keeps only the outputs `rows`, followed by zero outputs up
+    to a multiple of `pad_to` (float32 matmuls run a 48-wide output in about 0.6 of a 47-wide one's time, and
+    the kept outputs come out bit for bit the same; benchmarks/padded_outputs.py)."""
     net = copy.deepcopy(net)
     last = net[-1]
     assert isinstance(last, nn.Linear), "expected an MLP that ends in nn.Linear"
     idx = torch.as_tensor(list(rows))
-    cut = nn.Linear(last.in_features, len(idx))
+    cut = nn.Linear(last.in_features, -(-len(idx) // pad_to) * pad_to)
     with torch.no_grad():
-        cut.weight.copy_(last.weight[idx])
-        cut.bias.copy_(last.bias[idx])
+        cut.weight.zero_()
+        cut.bias.zero_()
+        cut.weight[: len(idx)].copy_(last.weight[idx])
+        cut.bias[: len(idx)].copy_(last.bias[idx])
     net[-1] = cut
     return net.requires_grad_(False)
