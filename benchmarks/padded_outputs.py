@@ -13,40 +13,33 @@ outputs are bit for bit the same. Then the whole default planning path, padded a
 from __future__ import annotations
 
 import argparse
-import copy
 import time
 
 import numpy as np
 import torch
-from torch import nn
 
-from lecun_agent.actor import PlannerConfig
+from lecun_agent.actor import PlannerConfig, planning_model
 from lecun_agent.actor.actor import ActorSettings, feature_heads, search_dynamics
 from lecun_agent.actor.planner import Planner
-from lecun_agent.actor.planning_model import PAD_OUTPUTS
 from lecun_agent.actor.presets import DEFAULT_PATH, planning_path
-from lecun_agent.bench.planner import GOAL, LAST, POSE
+from lecun_agent.bench.planner import GOAL, LAST, POSE, pct
 from lecun_agent.cost.total import IntrinsicCost
 from lecun_agent.heap import keep_freed_memory
 from lecun_agent.world_model.checkpoint import load_checkpoint
 
 
-def unpadded(pm):
-    """A shallow copy of a WorldModelAdapter whose search heads end in exactly the outputs it reads."""
-    out = copy.copy(pm)
-    net, k = copy.deepcopy(pm._search_heads), pm._search_outputs
-    last = net[-1]
-    cut = nn.Linear(last.in_features, k).to(last.weight.dtype)
-    with torch.no_grad():
-        cut.weight.copy_(last.weight[:k])
-        cut.bias.copy_(last.bias[:k])
-    net[-1] = cut
-    out._search_heads = net.requires_grad_(False)
-    return out
+def unpadded(model, path: str, heads, dynamics):
+    """The same planning model built without the padding (PAD_OUTPUTS 1 while it is made)."""
+    pad = planning_model.PAD_OUTPUTS
+    planning_model.PAD_OUTPUTS = 1
+    try:
+        return planning_path(model, path, feature_heads=heads, search_dynamics=dynamics)[0]
+    finally:
+        planning_model.PAD_OUTPUTS = pad
 
 
 def ms(times: list[float]) -> str:
-    return f"p50 {np.median(times) * 1e3:.2f} p99 {np.percentile(times, 99) * 1e3:.2f} ms"
+    return f"p50 {pct(times, 50) * 1e3:.2f} p99 {pct(times, 99) * 1e3:.2f} ms"
 
 
 def main() -> None:
@@ -62,10 +55,11 @@ def main() -> None:
         raise SystemExit("no search heads beside the checkpoint (lecun-agent distill-heads writes them)")
     dynamics = search_dynamics(ActorSettings(), "", model)
     x = torch.randn(args.rows, model.cfg.latent_dim, generator=torch.Generator().manual_seed(0))
-    print(f"padding to a multiple of {PAD_OUTPUTS}; {args.rows} rows; torch {torch.__version__}, one thread")
+    print(f"padding to a multiple of {planning_model.PAD_OUTPUTS}; {args.rows} rows; torch {torch.__version__}, "
+          "one thread")
     for path in (DEFAULT_PATH, "member"):
         pm, over = planning_path(model, path, feature_heads=heads, search_dynamics=dynamics)
-        plain = unpadded(pm)
+        plain = unpadded(model, path, heads, dynamics)
         last_padded, last_plain = pm._search_heads[-1], plain._search_heads[-1]
         hidden = pm._search_heads[:-1](x.to(pm.dtype))
         same = torch.equal(last_padded(hidden)[:, : pm._search_outputs], last_plain(hidden))

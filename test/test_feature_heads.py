@@ -116,7 +116,6 @@ def test_planner_latents_make_heads_the_actor_loads_beside_its_checkpoint(tmp_pa
     assert load_actor(str(tmp_path), {"heads_file": "none"}).planner.model._search_heads is None
 
 
-
 def test_padding_the_search_heads_outputs_changes_no_feature(monkeypatch):
     """The adapter pads the search heads' last layer with zero outputs (float32 matmuls are faster on a
     multiple of 16): every feature comes out bit for bit as without the padding."""

@@ -338,13 +338,14 @@ class Guardrail:
         """The decision while stop rules hold: zero, with every rule's reason; or, when the only one is
         tilted_stop, the step towards the lower side (tilted_step)."""
         cfg, uphill = self.config, self._uphill
-        step = -cfg.tilt_step * uphill if uphill is not None else np.zeros(2)
-        step *= _within(step, np.array([cfg.max_vx, cfg.max_vy]))  # a zero limit the step needs: no step
-        if [k for k, _ in stops] == ["tilted_stop"] and step.any():
-            cmd = np.zeros(3)
-            cmd[:2] = step
-            return Decision(cmd, Verdict.CLAMP, ("tilted_step",),
-                            f"{stops[0][1]}; stepping {cmd[:2].round(3).tolist()} m/s towards the lower side")
+        if [k for k, _ in stops] == ["tilted_stop"] and uphill is not None:
+            step = -cfg.tilt_step * uphill
+            step *= _within(step, np.array([cfg.max_vx, cfg.max_vy]))  # a zero limit the step needs: no step
+            if step.any():
+                cmd = np.zeros(3)
+                cmd[:2] = step
+                return Decision(cmd, Verdict.CLAMP, ("tilted_step",),
+                                f"{stops[0][1]}; stepping {cmd[:2].round(3).tolist()} m/s towards the lower side")
         return Decision(np.zeros(3), Verdict.STOP, tuple(k for k, _ in stops), "; ".join(d for _, d in stops))
 
     def _clamp(self, now: float) -> Decision:
