@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
+
 from lecun_agent.paths import config_path, default_checkpoint_dir
 from lecun_agent.programs.scripted import PROGRAMS
 from lecun_agent.settings import setting
@@ -44,7 +46,7 @@ class StackOptions:
     """Everything a user chooses when bringing the stack up.
 
     The one declaration of the options: the launch arguments (`launch_description.py`) and the
-    CLI flags (`cli_flags.py`) are generated from these fields' metadata.
+    CLI flags (`options.py`) are generated from these fields' metadata.
     """
 
     target: str = setting("sim", "sim: sim_node is the body; robot: a real robot's driver is",
@@ -96,12 +98,28 @@ def _param_files(name: str, options: StackOptions) -> tuple[Path, ...]:
     """The node's params files: its config/<name>.yaml if one ships, then the profile's."""
     files = [config_path(f"{name}.yaml")]
     if options.profile:
-        profile = config_path(f"profiles/{options.profile}.yaml")
-        if not profile.exists():
-            available = sorted(p.stem for p in config_path("profiles").glob("*.yaml"))
-            raise FileNotFoundError(f"no profile {options.profile!r}; available: {available}")
-        files.append(profile)
+        files.append(profile_path(options.profile, options.namespace))
     return tuple(f for f in files if f.exists())
+
+
+def profile_path(profile: str, namespace: str = "") -> Path:
+    """config/profiles/<profile>.yaml, refused when one of its sections would not reach its node under
+    `namespace`. ROS matches a params file's section by the node's full name, so under /robot1 a section
+    `cost_node:` (that is, /cost_node) is silently left out and the node runs with the code defaults
+    (the sim's speed limits on a robot); `/**/cost_node:` matches in any namespace."""
+    path = config_path(f"profiles/{profile}.yaml")
+    if not path.exists():
+        available = sorted(p.stem for p in config_path("profiles").glob("*.yaml"))
+        raise FileNotFoundError(f"no profile {profile!r}; available: {available}")
+    ns = "/" + namespace.strip("/") if namespace.strip("/") else ""
+    if ns:
+        sections = yaml.safe_load(path.read_text()) or {}
+        missed = [str(key) for key in sections if not str(key).startswith(("/**", f"{ns}/"))]
+        if missed:
+            raise ValueError(f"profile {path}: under namespace {ns} the section(s) {missed} reach no node (ROS "
+                             f"matches a section by the node's full name, e.g. {ns}/cost_node); key them "
+                             f"'/**/<node>' (any namespace) or '{ns}/<node>'")
+    return path
 
 
 def arena_layout(options: StackOptions) -> str:
