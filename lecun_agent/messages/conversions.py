@@ -158,10 +158,10 @@ QUATERNION_NORM_TOLERANCE = 0.1  # |norm - 1| beyond round-off: no rotation
 def message_problem(msg: JointState | Imu | Odometry) -> str | None:
     """Why the values of one joint_states, imu/data or odom message cannot be trusted, or None.
 
-    NaN, Inf, a missing joint or a missing position, velocity or effort field, an orientation that
-    is no unit quaternion (the zeros of a driver without an attitude estimate would read as
-    upright, blinding the tilt stop and the fall latch): the guardrail stops on such a message and
-    no filter ever sees it.
+    NaN, Inf, a missing joint or a missing position, velocity or effort field, an IMU covariance with
+    NaN or Inf or saying there is no estimate (REP 145's -1), an orientation that is no unit
+    quaternion (the zeros of a driver without an attitude estimate would read as upright, blinding
+    the tilt stop and the fall latch): the guardrail stops on such a message and no filter ever sees it.
     """
     if isinstance(msg, JointState):
         try:
@@ -180,12 +180,31 @@ def message_problem(msg: JointState | Imu | Odometry) -> str | None:
         what = "odom pose or twist"
     if not np.all(np.isfinite(values)):
         return f"{what} missing or not finite"
-    return None if isinstance(msg, JointState) else orientation_problem(msg)
+    if isinstance(msg, JointState):
+        return None
+    return (imu_covariance_problem(msg) if isinstance(msg, Imu) else None) or orientation_problem(msg)
+
+
+def imu_covariance_problem(msg: Imu) -> str | None:
+    """Why an imu/data message's covariances say it cannot be read, or None: a covariance with NaN or Inf,
+    or REP 145's -1 in element 0 ("no estimate") for the gyro or the accelerometer, which the encoder
+    reads (perception/proprio.py). The orientation's -1 is orientation_problem's."""
+    for field in ("orientation_covariance", "angular_velocity_covariance", "linear_acceleration_covariance"):
+        if not np.all(np.isfinite(getattr(msg, field))):
+            return f"imu {field} not finite"
+    for field in ("angular_velocity_covariance", "linear_acceleration_covariance"):
+        if getattr(msg, field)[0] == -1.0:
+            return f"imu {field}[0] is -1: no such reading (REP 145)"
+    return None
 
 
 def orientation_problem(msg: Imu | Odometry) -> str | None:
-    """Why an imu/data or odom orientation is no rotation, or None: a quaternion whose norm is off 1
-    beyond round-off (a driver without an attitude estimate sends zeros)."""
+    """Why an imu/data or odom orientation is no rotation, or None: an IMU saying it has no orientation
+    estimate (REP 145: orientation_covariance[0] = -1; its quaternion, often (0, 0, 0, 1), would read as
+    upright), or a quaternion whose norm is off 1 beyond round-off (a driver without an estimate may
+    send zeros instead)."""
+    if isinstance(msg, Imu) and msg.orientation_covariance[0] == -1.0:
+        return "imu has no orientation estimate (orientation_covariance[0] is -1, REP 145)"
     o = msg.orientation if isinstance(msg, Imu) else msg.pose.pose.orientation
     norm = float(np.linalg.norm([o.x, o.y, o.z, o.w]))
     if abs(norm - 1.0) <= QUATERNION_NORM_TOLERANCE:
