@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from sensor_msgs.msg import Imu
 
+from lecun_agent.body.readings import tilt_of
 from lecun_agent.messages import conversions as conv
 
 COVARIANCES = ("orientation_covariance", "angular_velocity_covariance", "linear_acceleration_covariance")
@@ -43,3 +44,26 @@ def test_an_imu_with_a_non_finite_covariance_is_refused(field, value):
     getattr(msg, field)[4] = value
     problem = conv.message_problem(msg)
     assert problem is not None and field in problem and "not finite" in problem
+
+
+# ---- imu/data, odom: unit quaternions ----------------------------------------------------------------------
+
+def rolled_imu(roll: float, scale: float = 1.0) -> Imu:
+    """An IMU rolled by `roll` rad, its quaternion scaled by `scale` (1: a unit quaternion)."""
+    msg = Imu()
+    o = msg.orientation
+    o.x, o.y, o.z, o.w = scale * np.sin(roll / 2), 0.0, 0.0, scale * np.cos(roll / 2)
+    return msg
+
+
+def test_a_quaternion_off_unit_by_more_than_1e_2_is_refused():
+    # tilt_of does not normalise (unit quaternions must give the same numbers bit for bit): a norm of
+    # 0.905 read a tilt of 0.85 rad as 0.765, under the 0.8 rad fall latch.
+    short = rolled_imu(0.85, scale=0.905)
+    o = short.orientation
+    assert tilt_of(np.array([o.x, o.y, o.z, o.w])) == pytest.approx(0.765, abs=1e-3)
+    assert "not a unit quaternion" in (conv.message_problem(short) or "")
+    for scale in (1.0 - 0.011, 1.0 + 0.011):
+        assert conv.message_problem(rolled_imu(0.85, scale)) is not None, scale
+    for scale in (1.0, 1.0 - 0.009, 1.0 + 0.009):  # round-off, and a driver's float32 quaternion, pass
+        assert conv.message_problem(rolled_imu(0.85, scale)) is None, scale
