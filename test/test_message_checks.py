@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from sensor_msgs.msg import Imu
+from sensor_msgs.msg import Imu, JointState
 
-from lecun_agent.body.readings import tilt_of
+from lecun_agent.body.readings import JOINT_NAMES, tilt_of
 from lecun_agent.messages import conversions as conv
 
 COVARIANCES = ("orientation_covariance", "angular_velocity_covariance", "linear_acceleration_covariance")
@@ -67,3 +67,22 @@ def test_a_quaternion_off_unit_by_more_than_1e_2_is_refused():
         assert conv.message_problem(rolled_imu(0.85, scale)) is not None, scale
     for scale in (1.0, 1.0 - 0.009, 1.0 + 0.009):  # round-off, and a driver's float32 quaternion, pass
         assert conv.message_problem(rolled_imu(0.85, scale)) is None, scale
+
+
+# ---- joint_states --------------------------------------------------------------------------------------------
+
+def joint_state(position=None, velocity=None, effort=None, names=JOINT_NAMES) -> JointState:
+    """A joint reading: zeros, or the values given (one per name)."""
+    zeros = [0.0] * len(names)
+    return JointState(name=list(names), position=position or zeros, velocity=velocity or zeros,
+                      effort=effort or zeros)
+
+
+@pytest.mark.parametrize("first", [np.nan, 0.5])  # a NaN never checked; a value in conflict with the other
+def test_a_joint_named_twice_is_refused(first):
+    names = ("FL_hip_joint", *JOINT_NAMES)
+    msg = joint_state(position=[first] + [0.0] * len(JOINT_NAMES), names=names)
+    problem = conv.message_problem(msg)
+    assert problem is not None and "FL_hip_joint" in problem and "more than once" in problem
+    with pytest.raises(conv.JointOrderError, match="more than once"):  # never one of the two, silently
+        conv.joint_vectors(msg)

@@ -7,6 +7,8 @@ driver publishing the same messages feeds the same cores.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 from builtin_interfaces.msg import Time as TimeMsg
 from geometry_msgs.msg import PoseStamped, TwistStamped
@@ -29,7 +31,7 @@ def sec_to_stamp(seconds: float) -> TimeMsg:
 
 
 class JointOrderError(ValueError):
-    """A JointState does not name the joints the body model needs."""
+    """A JointState does not name the joints the body model needs, or names one more than once."""
 
 
 def joint_state_msg(readings: Readings) -> JointState:
@@ -120,8 +122,20 @@ def rgb_from_image(msg: Image) -> np.ndarray:
     return rgb[:, :, ::-1].copy() if msg.encoding == "bgr8" else rgb
 
 
+def named_more_than_once(names) -> list[str]:
+    """The names that come more than once, sorted; [] when each is unique."""
+    if len(set(names)) == len(names):
+        return []
+    return sorted(name for name, count in Counter(names).items() if count > 1)
+
+
 def joint_vectors(msg: JointState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(position, velocity, effort), each (12,) in JOINT_NAMES order, whatever the message's order."""
+    """(position, velocity, effort), each (12,) in JOINT_NAMES order, whatever the message's order.
+
+    A joint named twice is refused: which copy to read cannot be known (and the other's NaN would
+    go unchecked)."""
+    if repeated := named_more_than_once(msg.name):
+        raise JointOrderError(f"joint_states names {repeated} more than once")
     index = {name: i for i, name in enumerate(msg.name)}
     missing = [n for n in JOINT_NAMES if n not in index]
     if missing:
@@ -160,10 +174,11 @@ QUATERNION_NORM_TOLERANCE = 1e-2
 def message_problem(msg: JointState | Imu | Odometry) -> str | None:
     """Why the values of one joint_states, imu/data or odom message cannot be trusted, or None.
 
-    NaN, Inf, a missing joint or a missing position, velocity or effort field, an IMU covariance with
-    NaN or Inf or saying there is no estimate (REP 145's -1), an orientation that is no unit
-    quaternion (the zeros of a driver without an attitude estimate would read as upright, blinding
-    the tilt stop and the fall latch): the guardrail stops on such a message and no filter ever sees it.
+    NaN, Inf, a missing joint, a joint named twice, a missing position, velocity or effort field, an
+    IMU covariance with NaN or Inf or saying there is no estimate (REP 145's -1), an orientation that
+    is no unit quaternion (the zeros of a driver without an attitude estimate would read as upright,
+    blinding the tilt stop and the fall latch): the guardrail stops on such a message and no filter
+    ever sees it.
     """
     if isinstance(msg, JointState):
         try:
