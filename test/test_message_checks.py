@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from nav_msgs.msg import Odometry
 from sensor_msgs.msg import Imu, JointState
 
 from lecun_agent.body.readings import JOINT_NAMES, tilt_of
@@ -86,3 +87,39 @@ def test_a_joint_named_twice_is_refused(first):
     assert problem is not None and "FL_hip_joint" in problem and "more than once" in problem
     with pytest.raises(conv.JointOrderError, match="more than once"):  # never one of the two, silently
         conv.joint_vectors(msg)
+
+
+# ---- plausibility: finite values no body or sensor reports --------------------------------------------------
+# A finite 1e30 passes the NaN check but is Inf in the float32 cost features and poisons the filters.
+
+@pytest.mark.parametrize("field", ["position", "velocity", "effort"])
+def test_an_absurd_joint_value_is_refused(field):
+    values = [0.0] * len(JOINT_NAMES)
+    values[4] = -1e20  # effort 1e20 gave pain Inf, and the guardrail's pain filter with it
+    problem = conv.message_problem(joint_state(**{field: values}))
+    assert problem is not None and f"joint_states {field}" in problem and "plausible" in problem
+
+
+def test_a_real_joint_reading_passes():
+    limits = {"position": 2.7, "velocity": 25.0, "effort": 35.0}  # the URDF's largest, and well beyond
+    for field, limit in limits.items():
+        assert conv.message_problem(joint_state(**{field: [10 * limit] * len(JOINT_NAMES)})) is None, field
+
+
+def odometry(position=(0.0, 0.0, 0.3), linear=(0.0, 0.0, 0.0), angular=(0.0, 0.0, 0.0)) -> Odometry:
+    return conv.odometry_msg(0.0, position, (0.0, 0.0, 0.0, 1.0), linear, angular)
+
+
+@pytest.mark.parametrize("over, field", [
+    ({"linear": (0.0, 1e30, 0.0)}, "linear velocity"),
+    ({"angular": (0.0, 0.0, -1e30)}, "angular velocity"),
+    ({"position": (1e30, 0.0, 0.3)}, "position"),
+])
+def test_an_absurd_odometry_is_refused(over, field):
+    problem = conv.message_problem(odometry(**over))
+    assert problem is not None and f"odom {field}" in problem and "plausible" in problem
+
+
+def test_a_real_odometry_passes():
+    assert conv.message_problem(odometry(position=(5000.0, -5000.0, 0.3), linear=(20.0, -20.0, 5.0),
+                                         angular=(50.0, -50.0, 50.0))) is None

@@ -170,33 +170,55 @@ def named_forces(msg: JointState | None, names=FOOT_LINKS) -> np.ndarray:
 # normalise (unit quaternions keep their exact numbers), so a looser tolerance under-read the tilt (0.905: 10 %).
 QUATERNION_NORM_TOLERANCE = 1e-2
 
+# Plausibility bounds on finite values: far beyond anything this body or a working sensor reports (URDF:
+# joints within 2.7 rad, at most 25 rad/s and 35 N m; the guardrail caps walking at 1 m/s), so only a
+# broken driver or a corrupted message reaches them. A finite 1e30 passes the NaN check but is Inf in
+# the float32 cost features and poisons every filter downstream (the guardrail's pain filter among them).
+MAX_JOINT_POSITION_RAD = 100.0
+MAX_JOINT_VELOCITY_RAD_S = 1e3
+MAX_JOINT_EFFORT_NM = 1e4
+MAX_ODOM_POSITION_M = 1e5  # 100 km from where the odometry started
+MAX_ODOM_LINEAR_VELOCITY_M_S = 100.0
+MAX_ODOM_ANGULAR_VELOCITY_RAD_S = 1e3
+
 
 def message_problem(msg: JointState | Imu | Odometry) -> str | None:
     """Why the values of one joint_states, imu/data or odom message cannot be trusted, or None.
 
-    NaN, Inf, a missing joint, a joint named twice, a missing position, velocity or effort field, an
-    IMU covariance with NaN or Inf or saying there is no estimate (REP 145's -1), an orientation that
-    is no unit quaternion (the zeros of a driver without an attitude estimate would read as upright,
-    blinding the tilt stop and the fall latch): the guardrail stops on such a message and no filter
-    ever sees it.
+    NaN, Inf, a joint or odometry value beyond its plausible bound (MAX_*: far beyond any real body), a
+    missing joint, a joint named twice, a missing position, velocity or effort field, an IMU covariance
+    with NaN or Inf or saying there is no estimate (REP 145's -1), an orientation that is no unit
+    quaternion (the zeros of a driver without an attitude estimate would read as upright, blinding
+    the tilt stop and the fall latch): the guardrail stops on such a message and no filter ever sees it.
     """
     if isinstance(msg, JointState):
         try:
-            values = np.concatenate(joint_vectors(msg))
+            position, velocity, effort = joint_vectors(msg)
         except JointOrderError as err:
             return str(err)
+        values = np.concatenate([position, velocity, effort])
         what = "joint_states position, velocity or effort"
+        bounded = [("joint_states position", position, MAX_JOINT_POSITION_RAD),
+                   ("joint_states velocity", velocity, MAX_JOINT_VELOCITY_RAD_S),
+                   ("joint_states effort", effort, MAX_JOINT_EFFORT_NM)]
     elif isinstance(msg, Imu):
         o, w, a = msg.orientation, msg.angular_velocity, msg.linear_acceleration
         values = np.array([o.x, o.y, o.z, o.w, w.x, w.y, w.z, a.x, a.y, a.z])
         what = "imu orientation, angular velocity or acceleration"
+        bounded = []
     else:
         p, q, t = msg.pose.pose.position, msg.pose.pose.orientation, msg.twist.twist
         values = np.array([p.x, p.y, p.z, q.x, q.y, q.z, q.w, t.linear.x, t.linear.y, t.linear.z,
                            t.angular.x, t.angular.y, t.angular.z])
         what = "odom pose or twist"
+        bounded = [("odom position", values[0:3], MAX_ODOM_POSITION_M),
+                   ("odom linear velocity", values[7:10], MAX_ODOM_LINEAR_VELOCITY_M_S),
+                   ("odom angular velocity", values[10:13], MAX_ODOM_ANGULAR_VELOCITY_RAD_S)]
     if not np.all(np.isfinite(values)):
         return f"{what} missing or not finite"
+    for name, field, bound in bounded:
+        if (largest := float(np.max(np.abs(field)))) > bound:
+            return f"{name} {largest:.3g} beyond the plausible {bound:g}"
     if isinstance(msg, JointState):
         return None
     return (imu_covariance_problem(msg) if isinstance(msg, Imu) else None) or orientation_problem(msg)
