@@ -3,12 +3,13 @@
 cost_node is the last check before the body, so a message it cannot read is a reason to stop, not a
 message to skip: a plan whose costs have names but no values (or a path with no poses) vetoes like a
 plan predicting NaN, a zero quaternion (no orientation: read as upright it would blind the tilt stop
-and the fall latch) is refused like NaN, and contact forces whose names and values do not pair up
-stop like NaN forces. After each, good input moves the robot again: the node is alive. (Node cases
-already covered elsewhere: NaN sensors, a missing effort field, NaN commands and plans in
-test_cost_node.py; bad frames and NaN readings in test_perception_node.py; bad latents in
-test_actor_node.py; bad joint commands in test_sim_gait_nodes.py; untrusted readings in
-test_configurator_node.py; converters in test_fuzz_messages.py.)
+and the fall latch) is refused like NaN, and contact forces whose names and values do not pair up,
+that are negative, or whose link is named twice stop like NaN forces. After each, good input moves
+the robot again: the node is alive. (Node cases already covered elsewhere: NaN sensors, a missing
+effort field, NaN commands and plans in test_cost_node.py; bad frames and NaN readings in
+test_perception_node.py; bad latents in test_actor_node.py; bad joint commands in
+test_sim_gait_nodes.py; untrusted readings in test_configurator_node.py; converters in
+test_fuzz_messages.py; the input checks one by one in test_message_checks.py.)
 """
 
 from __future__ import annotations
@@ -115,6 +116,19 @@ def test_an_orientation_that_is_no_rotation_stops(normal, over, reason):
     ("body", JointState(name=[], effort=[80.0])),  # a force on no link
 ])
 def test_contacts_whose_names_and_forces_do_not_pair_stop(normal, topic, msg):
+    cost, robot = normal
+    robot.bad[topic] = msg
+    out = robot.run(TICK)
+    assert twist(out) == ZERO and "invalid:joint_states" in cost.guard.last.reasons
+    moves_again(cost, robot)
+
+
+@pytest.mark.parametrize("topic, msg", [
+    ("feet", contacts_msg(0.0, FOOT_LINKS, [30.0, 30.0, 30.0, -1e39])),  # summed, it cancels the others
+    ("body", contacts_msg(0.0, ["trunk"], [-80.0])),
+    ("body", contacts_msg(0.0, ["trunk", "trunk"], [float("nan"), 80.0])),  # the NaN read over
+])
+def test_negative_contact_forces_and_links_named_twice_stop(normal, topic, msg):
     cost, robot = normal
     robot.bad[topic] = msg
     out = robot.run(TICK)

@@ -12,7 +12,7 @@ import pytest
 from nav_msgs.msg import Odometry
 from sensor_msgs.msg import Imu, JointState
 
-from lecun_agent.body.readings import JOINT_NAMES, tilt_of
+from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES, tilt_of
 from lecun_agent.messages import conversions as conv
 
 COVARIANCES = ("orientation_covariance", "angular_velocity_covariance", "linear_acceleration_covariance")
@@ -123,3 +123,26 @@ def test_an_absurd_odometry_is_refused(over, field):
 def test_a_real_odometry_passes():
     assert conv.message_problem(odometry(position=(5000.0, -5000.0, 0.3), linear=(20.0, -20.0, 5.0),
                                          angular=(50.0, -50.0, 50.0))) is None
+
+
+# ---- foot_contacts, body_contacts -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("force", [-1.0, -1e39, np.nan, np.inf])
+def test_a_negative_or_non_finite_contact_force_is_refused(force):
+    # Summed, a negative force cancels a real contact: -1e39 on one link gave pain 0.
+    for topic, names in (("foot_contacts", FOOT_LINKS), ("body_contacts", ("trunk", "FL_thigh"))):
+        msg = conv.contacts_msg(0.0, names, [force] + [30.0] * (len(names) - 1))
+        problem = conv.contacts_problem(msg, topic)
+        assert problem is not None and problem.startswith(topic) and "force" in problem
+
+
+def test_a_contact_link_named_twice_is_refused():
+    msg = conv.contacts_msg(0.0, ("trunk", "FL_thigh", "trunk"), [np.nan, 5.0, 80.0])  # the NaN was read over
+    problem = conv.contacts_problem(msg, "body_contacts")
+    assert problem is not None and "trunk" in problem and "more than once" in problem
+
+
+def test_real_contacts_pass():
+    assert conv.contacts_problem(conv.contacts_msg(0.0, FOOT_LINKS, [0.0, 30.0, 1e3, 0.5]), "foot_contacts") is None
+    assert conv.contacts_problem(conv.contacts_msg(0.0, (), ()), "body_contacts") is None
+    assert conv.contacts_problem(None, "body_contacts") is None

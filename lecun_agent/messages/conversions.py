@@ -253,10 +253,21 @@ def orientation_problem(msg: Imu | Odometry) -> str | None:
 
 def contacts_problem(msg: JointState | None, topic: str) -> str | None:
     """Why a contacts carrier cannot be read, or None: names and forces that do not pair (a name without
-    a force would read as no touch)."""
-    if msg is None or len(msg.name) == len(msg.effort):
+    a force would read as no touch), a link named twice (one force would be read over the other), a
+    force with NaN or Inf, or a negative one (a normal force only pushes; summed, a negative force
+    cancels a real contact)."""
+    if msg is None:
         return None
-    return f"{topic}: {len(msg.name)} names but {len(msg.effort)} forces"
+    if len(msg.name) != len(msg.effort):
+        return f"{topic}: {len(msg.name)} names but {len(msg.effort)} forces"
+    if repeated := named_more_than_once(msg.name):
+        return f"{topic}: links {repeated} named more than once"
+    forces = np.asarray(msg.effort, dtype=float)
+    if not np.all(np.isfinite(forces)):
+        return f"{topic}: a contact force is not finite"
+    if np.any(forces < 0.0):
+        return f"{topic}: contact force {float(forces.min()):.3g} N is negative"
+    return None
 
 
 def goal_xy(msg: PoseStamped) -> tuple[np.ndarray | None, str | None]:
