@@ -13,7 +13,10 @@ from nav_msgs.msg import Odometry
 from sensor_msgs.msg import Imu, JointState
 
 from lecun_agent.body.readings import FOOT_LINKS, JOINT_NAMES, tilt_of
+from lecun_agent.gait.trot import TrotGait
 from lecun_agent.messages import conversions as conv
+from lecun_agent.sim.config import SimConfig
+from lecun_agent.sim.sim import QuadrupedSim
 
 COVARIANCES = ("orientation_covariance", "angular_velocity_covariance", "linear_acceleration_covariance")
 
@@ -146,3 +149,33 @@ def test_real_contacts_pass():
     assert conv.contacts_problem(conv.contacts_msg(0.0, FOOT_LINKS, [0.0, 30.0, 1e3, 0.5]), "foot_contacts") is None
     assert conv.contacts_problem(conv.contacts_msg(0.0, (), ()), "body_contacts") is None
     assert conv.contacts_problem(None, "body_contacts") is None
+
+
+# ---- the simulator's own messages pass ------------------------------------------------------------------------
+
+def test_the_simulators_messages_pass_every_check():
+    """The messages sim_node builds (nodes/sim_node.py, _publish_observation; the IMU's covariances left
+    0, "unknown", never REP 145's -1) from a trot, legs set to roll the body over (a fall, body
+    contacts), then folded under it: all trusted."""
+    sim = QuadrupedSim(SimConfig(camera_enabled=False))
+    r, gait = sim.reset(0), TrotGait()
+    folded, sideways = np.array([0.0, 2.6, -2.7] * 4), np.array([0.8, -1.2, -0.6, -0.8, 2.6, -2.7] * 2)
+    targets = [None] * 150 + [sideways] * 100 + [folded] * 50  # None: the gait's
+    touched, most_tilted = False, 0.0
+    try:
+        for i, target in enumerate(targets):
+            cmd = np.array([0.8, 0.3 * np.sin(i / 10), 0.5])
+            sim.set_joint_targets(gait.step(cmd, r, sim.config.control_dt) if target is None else target)
+            r, t = sim.step(), sim.time
+            for msg in (conv.joint_state_msg(r), conv.imu_msg(r),
+                        conv.odometry_msg(t, r.odom_pos, r.odom_quat, r.odom_lin_vel, r.odom_ang_vel)):
+                assert conv.message_problem(msg) is None, (t, conv.message_problem(msg))
+            for topic, msg in (("foot_contacts", conv.contacts_msg(t, FOOT_LINKS, r.foot_forces)),
+                               ("body_contacts", conv.contacts_msg(t, r.body_contacts.keys(),
+                                                                   r.body_contacts.values()))):
+                assert conv.contacts_problem(msg, topic) is None, (t, conv.contacts_problem(msg, topic))
+            touched |= bool(r.body_contacts)
+            most_tilted = max(most_tilted, tilt_of(r.imu_quat))
+    finally:
+        sim.close()
+    assert touched and most_tilted > 1.5  # fallen
