@@ -6,7 +6,7 @@ import numpy as np
 import pybullet
 import pytest
 
-from lecun_agent.body.readings import LEGS
+from lecun_agent.body.readings import LEGS, Readings
 from lecun_agent.body.robot_model import load_robot_model
 from lecun_agent.gait.config import GaitConfig
 from lecun_agent.gait.kinematics import leg_fk, leg_geometries, leg_ik
@@ -93,6 +93,26 @@ def test_commands_are_clamped_and_counted():
     speeds = np.hypot(out[0] - out[2] * gait.nominal[:, 1], out[1] + out[2] * gait.nominal[:, 0])
     assert speeds.max() <= cfg.foot_speed_max + 1e-9
     assert np.array_equal(gait.clamp(np.array([0.3, 0.0, 0.0])), [0.3, 0.0, 0.0])
+
+
+def test_a_velocity_filter_overflowed_to_non_finite_is_reset_not_kept():
+    """Finite odometry velocities whose difference overflows (1e308, then -1.7e308) used to leave the placement
+    filter NaN for good, and every joint target after it NaN. The trot trusts what gait_node lets through;
+    whatever the filters are fed, a state that is not finite is reset."""
+    gait = TrotGait()
+
+    def reading(vx: float) -> Readings:
+        return Readings(stamp=0.0, joint_pos=np.zeros(12), joint_vel=np.zeros(12), joint_effort=np.zeros(12),
+                        imu_quat=np.array([0, 0, 0, 1.0]), imu_gyro=np.zeros(3), imu_accel=np.array([0, 0, 9.81]),
+                        foot_forces=np.full(4, 30.0), odom_pos=np.zeros(3), odom_quat=np.array([0, 0, 0, 1.0]),
+                        odom_lin_vel=np.array([vx, 0.0, 0.0]), odom_ang_vel=np.zeros(3))
+
+    walk = np.array([0.5, 0.0, 0.0])
+    for vx in [0.0] * 20 + [1e308, -1.7e308]:
+        gait.step(walk, reading(vx), 0.02)
+    assert np.all(np.isfinite(gait.vel_meas)) and np.all(np.isfinite(gait.vel_fast))
+    for _ in range(50):
+        assert np.all(np.isfinite(gait.step(walk, reading(0.0), 0.02)))
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -110,6 +110,10 @@ class TrotGait:
         measured = np.asarray(readings.odom_lin_vel[:2], dtype=float)
         self.vel_meas += alpha * (measured - self.vel_meas)
         self.vel_fast += min(1.0, dt / cfg.placement_filter_s) * (measured - self.vel_fast)
+        for state in (self.vel_meas, self.vel_fast):
+            if not np.all(np.isfinite(state)):  # NaN would stay in a filter for good: start it afresh
+                log.warning("velocity filter state %s not finite (odometry %s); reset", state, measured)
+                state[:] = 0.0
         if self.yaw_ref is None or not self.active:
             self.yaw_ref = yaw
             return self.cmd.copy()
