@@ -47,6 +47,9 @@ from .tick_gate import EPS, TickGate
 
 ZERO = np.zeros(3)
 FUTURE_TOLERANCE_S = 0.1  # a /cmd_vel stamped further ahead of our clock than this is not trusted
+# An odometry velocity beyond this on any axis is no measurement of this body (it walks below 1 m/s and falls
+# at a few): the reading is refused, and it never reaches the trot's velocity filters.
+ODOM_SPEED_MAX_M_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,17 @@ class GaitNodeSettings:
                                     "the next one comes)", low=0.05, high=60.0)
 
 
+def odom_speed_problem(odom: Odometry | None) -> str | None:
+    """Why an odom twist's velocity is no measurement of this body, or None."""
+    if odom is None:
+        return None
+    v = odom.twist.twist.linear
+    velocity = np.array([v.x, v.y, v.z])
+    if np.all(np.abs(velocity) <= ODOM_SPEED_MAX_M_S):  # NaN is not
+        return None
+    return f"odom velocity {velocity.tolist()} beyond {ODOM_SPEED_MAX_M_S} m/s on an axis"
+
+
 class GaitNode(Node):
     def __init__(self, **node_kwargs) -> None:
         super().__init__("gait_node", allow_undeclared_parameters=True, **node_kwargs)
@@ -81,7 +95,7 @@ class GaitNode(Node):
         self.last_output_stamp = -np.inf
         self.last_command: JointTrajectory | None = None
         self.counts = {"commands_out": 0, "nonfinite_cmd": 0, "future_cmd": 0, "stale_cmd": 0, "stale_imu": 0,
-                       "untrusted_input": 0}
+                       "untrusted_input": 0, "nonfinite_targets": 0}
         self.stale = True
         wait_s = cfg.sync_timeout_s if self.sync_period > 0 else cfg.imu_timeout_s
         self.gate = TickGate(self, ("imu", "odom"), wait_s, self._act, also_ready=self._answered)
@@ -153,7 +167,8 @@ class GaitNode(Node):
             self.get_logger().warning("IMU or odometry lags joint_states; standing",
                                       throttle_duration_sec=2.0)
             return self._stand(joints.header.stamp, stamp)
-        problem = next((p for m in (imu, odom) if m is not None and (p := message_problem(m))), None)
+        problem = next((p for m in (imu, odom) if m is not None and (p := message_problem(m))), None) \
+            or odom_speed_problem(odom)
         try:
             readings = conv.readings_from_msgs(joints, imu, odom)
         except conv.JointOrderError as err:  # a reading without all joints: nothing to build a reading from
@@ -165,6 +180,12 @@ class GaitNode(Node):
         dt = 1.0 / self.params["rate_hz"] if np.isinf(self.last_output_stamp) else \
             max(stamp - self.last_output_stamp, 1e-3)
         targets = self.gait.step(self._command(stamp), readings, dt)
+        if not np.all(np.isfinite(targets)):  # never to the body; a trot in such a state starts afresh
+            self.counts["nonfinite_targets"] += 1
+            self.get_logger().error(f"non-finite joint targets at t={stamp:.3f}; standing, trot reset",
+                                    throttle_duration_sec=2.0)
+            self.gait.reset()
+            return self._stand(joints.header.stamp, stamp)
         self.last_output_stamp = stamp
         self._publish(joints.header.stamp, targets)
 

@@ -1,0 +1,125 @@
+"""gait_node's input rules: what it cannot trust makes it stand, with a reason, and never reaches the trot.
+
+One gait_node on sim time runs in this test process, driven without DDS: each 20 ms step hands /clock,
+/cmd_vel, odom, imu/data and joint_states to its own subscription callbacks (in the order sim_node
+publishes them), and the joint commands it publishes are caught. A reference TrotGait is stepped on
+the same good readings, so "recovered" means bit for bit the trot that never saw the bad input.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import rclpy
+from rclpy.parameter import Parameter
+from rosgraph_msgs.msg import Clock
+
+from lecun_agent.body.readings import Readings
+from lecun_agent.gait.config import GaitConfig
+from lecun_agent.gait.trot import TrotGait
+from lecun_agent.messages.conversions import (
+    imu_msg,
+    joint_state_msg,
+    odometry_msg,
+    readings_from_msgs,
+    sec_to_stamp,
+    stamp_to_sec,
+    twist_msg,
+)
+from lecun_agent.nodes.gait_node import GaitNode
+
+pytestmark = pytest.mark.ros
+STEP = 0.02
+WALK = np.array([0.5, 0.0, 0.0])
+
+
+class Caught:
+    """Stands in for the node's joint_commands publisher: keeps what it publishes."""
+
+    def __init__(self) -> None:
+        self.sent = []
+
+    def publish(self, msg) -> None:
+        self.sent.append(msg)
+
+
+class Driver:
+    """Feeds one gait_node step by step; steps a reference trot on the readings the node should take."""
+
+    def __init__(self, node: GaitNode) -> None:
+        self.node = node
+        self.callbacks = {s.topic.lstrip("/"): s.callback for s in node.subscriptions}
+        node.pub = Caught()
+        self.reference = TrotGait(GaitConfig())
+        self.t = 100.0  # sim time
+
+    def step(self, lin_vel=(0.0, 0.0, 0.0), joints_ahead: float = 0.0, good: bool = True) -> list:
+        """One control step, its joint reading stamped `joints_ahead` s after the rest; -> the joint targets
+        published in it. `good`: the reference trot takes the reading too, at the node's time step."""
+        self.t = round(self.t + STEP, 9)
+        t, sent, last = self.t, len(self.node.pub.sent), self.node.last_output_stamp
+        self.callbacks["clock"](Clock(clock=sec_to_stamp(t)))
+        self.callbacks["cmd_vel"](twist_msg(sec_to_stamp(t), WALK))
+        r = Readings(stamp=t, joint_pos=np.array([0.0, 0.8, -1.5] * 4), joint_vel=np.zeros(12),
+                     joint_effort=np.zeros(12), imu_quat=np.array([0, 0, 0, 1.0]), imu_gyro=np.zeros(3),
+                     imu_accel=np.array([0, 0, 9.81]), foot_forces=np.full(4, 30.0), odom_pos=np.array([0, 0, 0.3]),
+                     odom_quat=np.array([0, 0, 0, 1.0]), odom_lin_vel=np.array(lin_vel, dtype=float),
+                     odom_ang_vel=np.zeros(3))
+        odom, imu, joints = odometry_msg(t, r.odom_pos, r.odom_quat, r.odom_lin_vel, r.odom_ang_vel), imu_msg(r), \
+            joint_state_msg(r)
+        joints.header.stamp = sec_to_stamp(t + joints_ahead)
+        self.callbacks["odom"](odom)
+        self.callbacks["imu/data"](imu)
+        self.callbacks["joint_states"](joints)
+        if good:
+            dt = STEP if np.isinf(last) else max(stamp_to_sec(joints.header.stamp) - last, 1e-3)
+            self.expected = self.reference.step(WALK, readings_from_msgs(joints, imu, odom), dt)
+        return [np.array(m.points[0].positions) for m in self.node.pub.sent[sent:]]
+
+    def walks_like_the_reference(self, steps: int) -> None:
+        for _ in range(steps):
+            [targets] = self.step()
+            assert np.array_equal(targets, self.expected)
+
+
+@pytest.fixture
+def driver():
+    rclpy.init()
+    node = GaitNode(parameter_overrides=[Parameter("use_sim_time", value=True)])
+    yield Driver(node)
+    node.destroy_node()
+    rclpy.try_shutdown()
+
+
+def standing() -> np.ndarray:
+    return TrotGait(GaitConfig()).standing_pose()
+
+
+def test_an_implausible_odom_twist_stands_and_never_reaches_the_filters(driver):
+    """One odom with vy = 1e30 used to make the trot walk sideways at the clamp for about 20 s."""
+    driver.walks_like_the_reference(50)
+    [targets] = driver.step(lin_vel=(0.0, 1e30, 0.0), good=False)
+    assert np.array_equal(targets, standing())
+    assert driver.node.counts["untrusted_input"] == 1
+    driver.walks_like_the_reference(50)  # the filters never saw it
+
+
+def test_huge_finite_odom_twists_never_make_the_targets_non_finite(driver):
+    """vx = 1e308 then -1.7e308 (each finite) used to leave the placement filter NaN, and NaN targets went out."""
+    driver.walks_like_the_reference(50)
+    for vx in (1e308, -1.7e308):
+        [targets] = driver.step(lin_vel=(vx, 0.0, 0.0), good=False)
+        assert np.array_equal(targets, standing())
+    driver.walks_like_the_reference(50)
+
+
+def test_non_finite_trot_state_stands_with_a_reason_then_walks_again(driver):
+    """A backstop: whatever made the trot's targets non-finite, none go out; the trot starts afresh."""
+    driver.walks_like_the_reference(50)
+    driver.node.gait.offsets[0, 0] = np.nan
+    [targets] = driver.step(good=False)
+    assert np.array_equal(targets, standing())
+    assert driver.node.counts["nonfinite_targets"] == 1
+    driver.reference.reset()
+    driver.walks_like_the_reference(50)
+
