@@ -123,3 +123,15 @@ def test_non_finite_trot_state_stands_with_a_reason_then_walks_again(driver):
     driver.reference.reset()
     driver.walks_like_the_reference(50)
 
+
+def test_a_future_stamped_joint_reading_is_refused_and_later_readings_are_answered(driver):
+    """One joint_states stamped 1e6 s ahead used to stand with the wrong reason, then silence the gait."""
+    driver.walks_like_the_reference(25)
+    before = driver.node.last_output_stamp
+    [targets] = driver.step(joints_ahead=1e6, good=False)
+    assert np.array_equal(targets, standing())
+    out = driver.node.pub.sent[-1]
+    assert stamp_to_sec(out.header.stamp) <= driver.t + 1e-9  # stamped by the clock, not by the refused reading
+    assert driver.node.counts["future_reading"] == 1 and driver.node.counts["stale_imu"] == 0
+    assert driver.node.last_output_stamp == before
+    driver.walks_like_the_reference(50)  # every later reading answered, as the trot that never saw it

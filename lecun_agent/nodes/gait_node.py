@@ -8,9 +8,11 @@ reading at t is the newest /cmd_vel stamped at or before t; it is stale when old
 simulation) a reading waits for a /cmd_vel stamped less than that period before it: the guardrail
 answers every reading (cost_node, period = the control step), an unguarded command source every
 agent tick. So the whole loop is one barrier, and which command a reading gets never depends on
-when it arrived. Non-finite commands are ignored; NaN/Inf IMU or odometry never
-reaches the trot's filters, and a joint reading that lacks joints is not read: the robot holds its
-standing pose instead.
+when it arrived. Non-finite commands are ignored; NaN/Inf IMU or odometry, or an odometry velocity
+beyond ODOM_SPEED_MAX_M_S, never reaches the trot's filters, and a joint reading that lacks joints is
+not read: the robot holds its standing pose instead. So it does for a joint reading stamped more than
+FUTURE_TOLERANCE_S ahead of the node clock, which is refused (answered by no command: the next
+honest reading is); and non-finite joint targets never go out (the trot starts afresh).
 
 `~/reset` (std_srvs/Trigger) makes the trot stand at once and forget its phase, foot offsets,
 heading reference and the commands received so far. Call it whenever the body was put back
@@ -46,7 +48,9 @@ from .spin import spin_node
 from .tick_gate import EPS, TickGate
 
 ZERO = np.zeros(3)
-FUTURE_TOLERANCE_S = 0.1  # a /cmd_vel stamped further ahead of our clock than this is not trusted
+# A /cmd_vel or joint_states stamped further ahead of our clock than this is not trusted (as the guardrail's
+# future_tolerance_s).
+FUTURE_TOLERANCE_S = 0.1
 # An odometry velocity beyond this on any axis is no measurement of this body (it walks below 1 m/s and falls
 # at a few): the reading is refused, and it never reaches the trot's velocity filters.
 ODOM_SPEED_MAX_M_S = 10.0
@@ -95,7 +99,7 @@ class GaitNode(Node):
         self.last_output_stamp = -np.inf
         self.last_command: JointTrajectory | None = None
         self.counts = {"commands_out": 0, "nonfinite_cmd": 0, "future_cmd": 0, "stale_cmd": 0, "stale_imu": 0,
-                       "untrusted_input": 0, "nonfinite_targets": 0}
+                       "untrusted_input": 0, "future_reading": 0, "nonfinite_targets": 0}
         self.stale = True
         wait_s = cfg.sync_timeout_s if self.sync_period > 0 else cfg.imu_timeout_s
         self.gate = TickGate(self, ("imu", "odom"), wait_s, self._act, also_ready=self._answered)
@@ -147,8 +151,15 @@ class GaitNode(Node):
         return stamp - self.answered_until < self.sync_period - EPS
 
     def _on_joints(self, msg: JointState) -> None:
-        stamp = stamp_to_sec(msg.header.stamp)
-        if stamp == self.last_output_stamp and self.last_command is not None:
+        stamp, now = stamp_to_sec(msg.header.stamp), self.get_clock().now()
+        if stamp > now.nanoseconds * 1e-9 + FUTURE_TOLERANCE_S:
+            # Not answered: its stamp would become the newest output's and drop every honest reading after it.
+            self.counts["future_reading"] += 1
+            self.get_logger().error(f"joint_states stamped {stamp:.3f}, ahead of the clock "
+                                    f"({now.nanoseconds * 1e-9:.3f}): refused; holding the standing pose",
+                                    throttle_duration_sec=2.0)
+            self._publish(now.to_msg(), self.gait.standing_pose(), answers_reading=False)
+        elif stamp == self.last_output_stamp and self.last_command is not None:
             self.pub.publish(self.last_command)  # the same reading offered again: our answer was lost
         elif stamp - self.last_output_stamp >= 1.0 / self.params["rate_hz"] - EPS:  # decimate to rate_hz
             self.gate.event(stamp, msg)
@@ -203,13 +214,14 @@ class GaitNode(Node):
         self.last_output_stamp = stamp
         self._publish(msg_stamp, self.gait.standing_pose())
 
-    def _publish(self, stamp, targets: np.ndarray) -> None:
+    def _publish(self, stamp, targets: np.ndarray, answers_reading: bool = True) -> None:
         msg = JointTrajectory()
         msg.header.stamp = stamp
         msg.joint_names = list(JOINT_NAMES)
         msg.points = [JointTrajectoryPoint(positions=[float(v) for v in targets])]
         self.pub.publish(msg)
-        self.last_command = msg
+        if answers_reading:  # offered again if the reading at last_output_stamp comes again
+            self.last_command = msg
         self.counts["commands_out"] += 1
 
     def _report(self):
