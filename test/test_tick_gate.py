@@ -113,3 +113,18 @@ def test_an_optional_input_is_handed_over_but_never_waited_for():
     gate.input("sighting", 1.113, "frame2")  # after the readings: not theirs
     assert acts == [(1.0, {"sighting": None}), (1.02, {"sighting": "frame1"}), (1.04, {"sighting": "frame1"})]
     assert gate.timeouts == 0 and not gate.pending
+
+
+def test_an_input_arriving_out_of_order_is_used_for_its_own_instant_only():
+    """A lagging relay or a second publisher: odometry stamped 9.0 arrives after one stamped 10.0. The event at
+    10.0 takes the reading of 10.0, and the late one is counted."""
+    _, gate, acts = gate_with_log()
+    gate.input("odom", 10.0, "odom10")
+    gate.input("body", 10.0, "body10")
+    gate.input("odom", 9.0, "odom9")
+    gate.event(10.0, "latent10")
+    gate.input("odom", 10.02, "odom10.02")  # the stream goes on (a late one is never the newest)
+    assert acts == [(10.0, "latent10", {"odom": "odom10", "body": "body10"}, False)]
+    assert gate.out_of_order == {"odom": 1}
+    gate.event(9.0, "latent9")  # an event of the late reading's own instant takes it
+    assert acts[-1][2]["odom"] == "odom9"

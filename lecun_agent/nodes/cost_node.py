@@ -328,6 +328,8 @@ class CostNode(Node):
         values.update({f"cost.{k}": round(v, 4) for k, v in self.last_cost.items()})
         values.update(e_stop=self.guard.e_stopped,
                       sync_timeouts=self.readings.timeouts + self.proposals.timeouts)
+        values.update({f"out_of_order.{k}": v for k, v in sorted((self.readings.out_of_order
+                                                                  + self.proposals.out_of_order).items())})
         return LEVEL[decision.verdict], f"{decision.verdict}: {decision.detail or 'ok'}", values
 
     def publish_zero(self) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -43,7 +43,10 @@ class TickGate:
     at or after the instant it was given up at: an outage costs one wait, not one per event, and
     a healthy input is waited for every time. `also_ready(stamp)` may add a condition of the
     node's own (the gait waits for the guardrail's answer to its reading too). `optional` inputs are
-    kept and handed to `act` like the others but never waited for.
+    kept and handed to `act` like the others but never waited for. A message stamped before the one of
+    its input that came just before it (a lagging relay, a second publisher) is counted in `out_of_order`
+    and handed to `act` for its own instant only: the inputs of an instant are picked by stamp, not by
+    arrival.
     """
 
     def __init__(self, node: Node, inputs: Iterable[str], timeout_s: float,
@@ -57,10 +60,16 @@ class TickGate:
                                                              for name in (*inputs, *self.optional)}
         self.pending: deque[tuple[float, Any, float]] = deque()  # (stamp, item, wall time it arrived)
         self.timeouts = 0
+        self.out_of_order: Counter = Counter()  # input -> messages stamped before one that came earlier
         node.create_timer(0.02, self._expire, clock=Clock(clock_type=ClockType.STEADY_TIME))
 
     def input(self, name: str, stamp: float, msg: Any) -> None:
-        self.history[name].append((stamp, msg))
+        hist = self.history[name]
+        if hist and stamp < hist[-1][0] - EPS:
+            self.out_of_order[name] += 1
+            self.node.get_logger().warning(f"{name} stamped {stamp:.3f} came after one stamped later: used for its "
+                                           "own instant only (counted as out_of_order)", throttle_duration_sec=2.0)
+        hist.append((stamp, msg))
         if stamp >= self.given_up.get(name, math.inf) - EPS:
             del self.given_up[name]
         self.release()
@@ -98,9 +107,11 @@ class TickGate:
             self._act(self.pending.popleft(), timed_out=False)
 
     def _at(self, stamp: float) -> dict[str, Any]:
+        """{input: its message stamped nearest at or before `stamp` (of equal stamps the last to come), or None}."""
         out = {}
         for name, hist in self.history.items():
-            out[name] = next((msg for t, msg in reversed(hist) if t <= stamp + EPS), None)
+            at = [(t, i) for i, (t, _) in enumerate(hist) if t <= stamp + EPS]
+            out[name] = hist[max(at)[1]][1] if at else None
         return out
 
     def _act(self, pending: tuple[float, Any, float], timed_out: bool) -> None:
