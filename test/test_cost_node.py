@@ -372,6 +372,18 @@ def test_non_finite_sensors_stop_and_never_reach_the_pain_filter(normal, over, r
     assert twist(out) == NORMAL
 
 
+def test_a_huge_finite_effort_stops_and_never_reaches_the_pain_filter(normal):
+    """1e20 N*m is finite in float64 but inf in the float32 cost features: its raw pain is no number to trust."""
+    cost, robot = normal
+    out = robot.run(TICK, joint_effort=np.full(12, 1e20))
+    # invalid:joint_states once messages/conversions.py bounds efforts itself; either way a stop
+    reasons = set(cost.guard.last.reasons)
+    assert twist(out) == (0.0, 0.0, 0.0) and {"invalid:cost_terms", "invalid:joint_states"} & reasons
+    assert math.isfinite(cost.guard.pain_filtered)
+    out = robot.run(0.6)  # good readings again: moving, and the pain clamps still work
+    assert twist(out) == NORMAL and math.isfinite(cost.guard.pain_filtered)
+
+
 def test_missing_effort_field_is_refused_not_read_as_zero(normal):
     cost, robot = normal
     msg = joint_state_msg(reading(robot.t + STEP))

@@ -478,3 +478,34 @@ def test_a_tilt_step_never_goes_out_on_input_it_cannot_trust(bad):
     now = 1.07 + (CFG.timeout_imu if bad == "stale_imu" else 0.0)
     for d in (g.check(now), g.decide(now)):
         assert d.verdict == Verdict.STOP and "tilted_stop" in d.reasons and len(d.reasons) > 1 and not d.cmd.any()
+
+
+def test_a_non_finite_pain_stops_and_never_reaches_the_filter():
+    """A joint effort of 1e20 is finite in float64 but inf in the float32 features: its raw pain is inf. It stops
+    the robot until a good joint reading, and the pain clamps keep working after it."""
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 1.0)
+    g.pain(1.02, 0.0)
+    g.pain(1.04, math.inf)
+    feed(g, 1.1)  # the proposal only: no new joint reading vouches for the terms yet
+    g.pain(1.06, math.inf)
+    d = g.decide(1.1)
+    assert d.verdict == Verdict.STOP and "invalid:cost_terms" in d.reasons
+    assert math.isfinite(g.pain_filtered)
+    for t in np.arange(1.12, 4.0, 0.02):  # good readings again, pain high and steady
+        feed(g, t, skip=("proposal",))
+        g.pain(t, 3.38)
+    feed(g, 4.0, cmd=(0.5, 0.0, 0.0))
+    d = g.decide(4.0)
+    assert "clamp:pain_high" in d.reasons and d.cmd[0] <= 0.5 * CFG.slow_factor + 1e-9
+
+
+def test_cost_terms_not_finite_stop_until_a_good_joint_reading():
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 1.0)
+    assert not g.cost_terms(1.02, {"pain": 0.1, "force": math.inf, "energy": math.nan})
+    assert g.check(1.02).reasons == ("invalid:cost_terms",) and "force, energy" in g.last.detail
+    assert g.cost_terms(1.04, {"pain": 0.1, "force": 0.0})  # finite: nothing to say, the next reading clears it
+    assert g.check(1.04).verdict == Verdict.STOP
+    d, _ = run_until(g, 1.1, 1.6)
+    assert d.verdict == Verdict.PASS

@@ -11,6 +11,8 @@ stop (output zero, immediately):
   future:<source>   the newest message of an input is stamped further ahead of the clock than
                     `future_tolerance_s`: a clock we cannot trust, so the input counts as stale
   invalid:<source>  the newest message of an input held NaN, Inf or a malformed field (the node says which)
+  invalid:cost_terms  a raw cost term of the newest joint reading is not finite (a value finite in float64 that
+                    overflows the float32 cost features); until a good joint reading comes
   nan_command       the latest proposal holds NaN or Inf
   tilted_stop       measured tilt at or above tilt_stop (front feet up on a block, the body pitching
                     back, a roll after a knock): zero, so the gait stands with its feet planted (and
@@ -145,7 +147,7 @@ class Guardrail:
 
     def __post_init__(self) -> None:
         self._seen: dict[str, float] = {}  # source -> newest valid stamp
-        self._bad: dict[str, str] = {}  # source -> why its newest message cannot be trusted
+        self._bad: dict[str, tuple[str, str]] = {}  # source -> (reason key, detail): its newest cannot be trusted
         self._proposal = np.zeros(3)
         self._e_stop: str | None = None
         self._plan_stamp: float | None = None
@@ -176,10 +178,10 @@ class Guardrail:
         if not math.isfinite(stamp):
             problem = f"stamp {stamp}"
         elif stamp > now + self.config.future_tolerance_s:
-            self._bad[source] = f"future:{source}"
+            self._bad[source] = (f"future:{source}", f"the newest {source} cannot be trusted")
             return False
         if problem is not None:
-            self._bad[source] = f"invalid:{source}"
+            self._bad[source] = (f"invalid:{source}", f"the newest {source} cannot be trusted")
             return False
         self._bad.pop(source, None)
         self._seen[source] = max(stamp, self._seen.get(source, -math.inf))
@@ -194,8 +196,21 @@ class Guardrail:
             return True
         return False
 
+    def cost_terms(self, stamp: float, raw: dict[str, float]) -> bool:
+        """The raw cost terms of the joint reading at `stamp`. One not finite (a reading finite in float64 that
+        overflows the float32 features) cannot be trusted: the robot stops until a good joint reading comes
+        (`seen`). -> whether all are finite."""
+        bad = [name for name, value in raw.items() if not math.isfinite(value)]
+        if bad:
+            self._bad["joint_states"] = ("invalid:cost_terms", f"raw cost terms {', '.join(bad)} of the joint "
+                                         f"reading at t={stamp:.3f} not finite")
+        return not bad
+
     def pain(self, stamp: float, value: float) -> None:
-        """The measured pain term (raw) at `stamp`, from a reading `seen` accepted; a rise slows the robot."""
+        """The measured pain term (raw) at `stamp`, from a reading `seen` accepted; a rise slows the robot.
+        A non-finite one never enters the filter: it stops the robot as `cost_terms` does."""
+        if not self.cost_terms(stamp, {"pain": value}):
+            return
         cfg = self.config
         last = self._pain[-1][0] if self._pain else None
         if last is None or cfg.pain_filter <= 0:
@@ -289,7 +304,7 @@ class Guardrail:
         for source in SOURCES:
             stamp = self._seen.get(source)
             if source in self._bad:
-                out.append((self._bad[source], f"the newest {source} cannot be trusted"))
+                out.append(self._bad[source])
             elif stamp is None:
                 out.append((f"stale:{source}", f"no {source} received yet"))
             elif (age := now - stamp) > cfg.timeout(source):

@@ -202,13 +202,17 @@ class CostNode(Node):
             return
         data = self.cost.evaluate(features_from_readings(readings, self.goal), check=False)
         names = list(self.cost.term_names)
+        raw = {n: float(data.raw[n]) for n in names}
+        if not self.guard.cost_terms(stamp, raw):  # never published nor into the pain filter; the robot stops
+            self.get_logger().error(f"raw cost terms at t={stamp:.3f} not finite: {raw}", throttle_duration_sec=2.0)
+            return
         out = JointState(name=names + ["total"])
         out.header.stamp, out.header.frame_id = joints.header.stamp, "cost"
         out.position = [float(data.weighted[n]) for n in names] + [float(data.costs)]
-        out.effort = [float(data.raw[n]) for n in names] + [float(data.costs)]
+        out.effort = [raw[n] for n in names] + [float(data.costs)]
         self.cost_pub.publish(out)
         self.last_cost = dict(zip(out.name, out.position, strict=True))
-        self.guard.pain(stamp, float(data.raw["pain"]))
+        self.guard.pain(stamp, raw["pain"])
         self.guard.attitude(stamp, readings.imu_quat)
         self.guard.measured({q: bool(data.breaches[q]) for q in LATCHING}, stamp)
 
