@@ -509,3 +509,31 @@ def test_cost_terms_not_finite_stop_until_a_good_joint_reading():
     assert g.check(1.04).verdict == Verdict.STOP
     d, _ = run_until(g, 1.1, 1.6)
     assert d.verdict == Verdict.PASS
+
+
+def test_the_acceleration_limit_ramps_from_a_stop_between_proposals():
+    """The actor respawns: proposals stop for 2 s (a stop for the stale proposal) and resume at full speed. The
+    first decision ramps from zero over one output period, not over the 2 s the proposals were away."""
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 2.0, cmd=(1.0, 0.0, 1.5))
+    t = 2.0
+    while t < 4.0:
+        t = round(t + 0.02, 9)
+        feed(g, t, skip=("proposal",))
+        g.check(t)
+    assert g.last.reasons == ("stale:proposal",)
+    feed(g, 4.1, cmd=(1.0, 0.0, 1.5))
+    d = g.decide(4.1)
+    assert "clamp:acceleration" in d.reasons
+    np.testing.assert_allclose(d.cmd, [CFG.max_lin_acc / CFG.rate_hz, 0.0, CFG.max_ang_acc / CFG.rate_hz])
+
+
+def test_the_acceleration_limit_ramps_from_a_stop_decided_on_a_proposal():
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 2.0, cmd=(1.0, 0.0, 0.0))
+    g.e_stop()
+    feed(g, 2.1, cmd=(1.0, 0.0, 0.0))
+    assert g.decide(2.1).verdict == Verdict.STOP
+    g.reset_e_stop()
+    feed(g, 3.0, cmd=(1.0, 0.0, 0.0))
+    assert g.decide(3.0).cmd[0] == pytest.approx(CFG.max_lin_acc / CFG.rate_hz)
