@@ -464,6 +464,23 @@ def test_plan_predicting_a_fall_is_vetoed_and_a_future_plan_vetoes_for_plan_time
     assert twist(robot.run(0.6)) == NORMAL
 
 
+@pytest.mark.parametrize("names", [("tilt_0", "fall_0"), ("Tilt[0]", "FALL[0]"), ("tilt[0", "fall[0]"),
+                                   ("tilt[x]", "fall[0]"), ("tilted[0]", "fall[0]")])
+def test_plan_costs_with_unreadable_names_veto(normal, names):
+    """A plan whose names cannot be read (badly formed, or a quantity the guardrail does not know) is not a safe
+    plan: with tilt[0] and fall[0], the values 5 and 1 veto (plan_veto:tilt)."""
+    cost, robot = normal
+    costs = JointState(name=list(names), position=[5.0, 1.0])
+    costs.header.stamp = sec_to_stamp(robot.t + STEP)
+    robot.plan_costs_pub.publish(costs)
+    wait_for(lambda: cost.guard._plan_stamp == pytest.approx(robot.t + STEP))
+    out = robot.step(propose=True)
+    assert cost.guard.last.reasons == ("plan_veto:plan_costs",) and twist(out) == (0.0, 0.0, 0.0)
+    publish_plan(robot, cost, robot.t + STEP, np.zeros(3))  # a readable safe plan replaces it
+    robot.step(propose=True)
+    assert cost.guard.last.reasons in ((), ("clamp:acceleration",))
+
+
 def test_diagnostics_report_counts_reasons_and_sync_timeouts(normal):
     cost, robot = normal
     robot.run(0.5, skip=("imu",))

@@ -511,6 +511,42 @@ def test_cost_terms_not_finite_stop_until_a_good_joint_reading():
     assert d.verdict == Verdict.PASS
 
 
+def planned(g: Guardrail, t: float, cmd=(0.3, 0.0, 0.2), **predicted) -> None:
+    """Sensors, the plan costs (each quantity (3,) of its value) and the proposal of tick `t`."""
+    g.plan(t, {name: np.full(3, value) for name, value in predicted.items()}, t)
+    feed(g, t, cmd)
+
+
+SAFE = dict(tilt=0.0, pain=0.0, force=0.0, fall=0.0)
+
+
+def test_expected_plans_a_proposal_without_its_plan_stops():
+    g = Guardrail(CFG, expect_plans=True)
+    for i in range(11):
+        planned(g, round(i * DT, 9), **SAFE)
+        d = g.decide(round(i * DT, 9))
+    assert d.verdict == Verdict.PASS
+    feed(g, 1.1)  # its plan never came (the gate gave up on it)
+    assert g.decide(1.1).reasons == ("stale:plan",)
+    feed(g, 1.2, cmd=(0.0, 0.0, 0.0))  # a zero proposal needs no plan
+    assert g.decide(1.2).verdict == Verdict.PASS
+    planned(g, 1.3, **SAFE)
+    assert g.decide(1.3).verdict != Verdict.STOP
+    g.plan(1.4, {"tilt": np.zeros(3)}, 1.4)  # the next tick's plan, before its proposal: judged with it
+    assert g.check(1.4).verdict != Verdict.STOP
+    feed(g, 1.4)
+    assert g.decide(1.4).reasons == ("plan_veto:plan_costs",)  # it predicts no pain, force or fall
+    assert "fall, force, pain" in g.last.detail
+    planned(g, 1.5, cmd=(0.0, 0.0, 0.0))  # the actor idle: empty costs with a zero proposal
+    assert g.decide(1.5).verdict == Verdict.PASS
+
+
+def test_without_expected_plans_a_missing_plan_is_no_stop():
+    g = Guardrail(CFG)
+    d, _ = run_until(g, 0.0, 1.0)
+    assert d.verdict == Verdict.PASS
+
+
 def test_the_acceleration_limit_ramps_from_a_stop_between_proposals():
     """The actor respawns: proposals stop for 2 s (a stop for the stale proposal) and resume at full speed. The
     first decision ramps from zero over one output period, not over the 2 s the proposals were away."""

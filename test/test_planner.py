@@ -16,7 +16,8 @@ from lecun_agent.actor.rollout import rollout
 from lecun_agent.actor.sampling import ActionSpace, mppi_weights, shift_plan
 from lecun_agent.actor.toy import PointMassModel
 from lecun_agent.cost.total import IntrinsicCost
-from lecun_agent.cost.weights import CostWeights
+from lecun_agent.cost.veto import PLAN_FEATURES
+from lecun_agent.cost.weights import TERM_NAMES, CostWeights
 from lecun_agent.world_model.config import WorldModelConfig
 from lecun_agent.world_model.model import WorldModel
 
@@ -190,6 +191,7 @@ def test_world_model_adapter_plans_in_every_mode(uncertainty):
     assert torch.equal(r.poses[0], torch.tensor([1.0, 2.0, 0.5]))
     assert all(v.shape == (16,) and torch.isfinite(v).all() for v in r.predicted.values())
     assert {"pain", "fall", "force", "tilt"} <= set(r.predicted)  # what the guardrail's veto reads
+    assert set(r.predicted) <= {*TERM_NAMES, *PLAN_FEATURES}  # the guardrail refuses a plan naming any other
     lo, hi = torch.tensor(cfg.action_low), torch.tensor(cfg.action_high)
     assert ((r.actions >= lo) & (r.actions <= hi)).all()
 

@@ -21,7 +21,10 @@ stop (output zero, immediately):
   plan_veto:<q>     the latest fresh plan predicts quantity q (tilt, pain, force, fall) at or over its veto
                     limit (cost/veto.py, the rule the planner's fail flag uses too), or a non-finite
                     value, at any step of its horizon; plan_veto:future_stamp for plan_timeout after a
-                    plan stamped ahead of the clock (or of the newest reading) by more than future_tolerance_s
+                    plan stamped ahead of the clock (or of the newest reading) by more than future_tolerance_s;
+                    plan_veto:plan_costs for a plan whose costs cannot be read (the node says why) and, with
+                    `expect_plans`, for the plan of a non-zero proposal that predicts none of a veto quantity
+  stale:plan        with `expect_plans`, a non-zero proposal whose plan did not come (a plan older than it)
 step (the guardrail's own command, with the same precedence as tilted_stop):
   tilted_step       tilted_stop's tilt, with tilted_stop the only stop rule that holds: a step towards
                     the lower side at tilt_step m/s (scaled down, its direction kept, to stay within
@@ -145,6 +148,7 @@ class Guardrail:
     veto: VetoLimits = field(default_factory=VetoLimits)
     counts: Counter = field(default_factory=Counter)  # reason key -> decisions (or new stops) it affected
     verdicts: Counter = field(default_factory=Counter)  # Verdict -> decisions
+    expect_plans: bool = False  # every non-zero proposal comes with its plan's predicted costs (`plan`)
 
     def __post_init__(self) -> None:
         self._seen: dict[str, float] = {}  # source -> newest valid stamp
@@ -326,7 +330,21 @@ class Guardrail:
                     out.append((f"plan_veto:{name}", f"plan predicts a non-finite {name}"))
                 elif tripped.get(name, False):
                     out.append((f"plan_veto:{name}", f"plan predicts {name}={worst:.3g} >= {limits[name]}"))
+        if self.expect_plans and np.any(self._proposal != 0):
+            out.extend(self._plan_missing())
         return out
+
+    def _plan_missing(self) -> list[tuple[str, str]]:
+        """With expect_plans, for a non-zero proposal: stale:plan when its plan did not come (the newest plan is
+        older than it), plan_veto:plan_costs when its plan predicts none of a veto quantity. A newer plan than the
+        proposal is the next tick's, judged with its own proposal."""
+        if self._plan_stamp is None or self._plan_stamp < self._proposal_stamp:
+            newest = "none" if self._plan_stamp is None else f"the newest is stamped {self._plan_stamp:.3f}"
+            return [("stale:plan", f"no plan for the proposal stamped {self._proposal_stamp:.3f} ({newest})")]
+        missing = [q for q in sorted(self.veto.as_dict()) if q not in self._plan_worst]
+        if self._plan_stamp == self._proposal_stamp and missing and "plan_costs" not in self._plan_worst:
+            return [("plan_veto:plan_costs", f"the plan predicts no {', '.join(missing)}")]
+        return []
 
     def decide(self, now: float) -> Decision:
         """The command for the newest proposal, judged at time `now`; counts its reasons."""

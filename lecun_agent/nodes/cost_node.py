@@ -41,7 +41,7 @@ from lecun_agent.cost.features import features_from_readings
 from lecun_agent.cost.guardrail import Guardrail, GuardrailConfig, Verdict
 from lecun_agent.cost.limits import load_body_limits
 from lecun_agent.cost.total import IntrinsicCost, TermSettings
-from lecun_agent.cost.veto import LATCHING, VetoLimits
+from lecun_agent.cost.veto import LATCHING, PLAN_FEATURES, VetoLimits, plan_names_problem
 from lecun_agent.cost.weights import CostWeights, Floors
 from lecun_agent.messages.conversions import (
     contacts_problem,
@@ -89,7 +89,8 @@ class CostNode(Node):
                           "(the planner does): judge each proposal with its plan")
         p.reject_unknown_overrides()
         self.cost = IntrinsicCost(load_body_limits(urdf or None), settings, weights, veto)
-        self.guard = Guardrail(guard, veto)
+        self.guard = Guardrail(guard, veto, expect_plans=plans)
+        self.plan_quantities = frozenset((*self.cost.term_names, *PLAN_FEATURES))  # what agent/plan_costs may name
         p.on_change(self._apply_weights)
         self.goal: np.ndarray | None = None
         self.last_cost: dict[str, float] = {}
@@ -289,8 +290,10 @@ class CostNode(Node):
 
     def _on_plan_costs(self, msg: JointState) -> None:
         """name = "<quantity>[<step>]" (e.g. "tilt[3]"), position = predicted value. Names and values that
-        do not pair up are a plan that cannot be read: it vetoes (plan_veto:plan_costs) as a NaN one does."""
+        do not pair up, a name of another form or of a quantity not known here are a plan that cannot be read:
+        it vetoes (plan_veto:plan_costs) as a NaN one does."""
         predicted, problem = plan_costs_from_msg(msg)
+        problem = problem or plan_names_problem(msg.name, self.plan_quantities)
         if problem:
             self.get_logger().error(f"agent/plan_costs has {problem}: vetoed", throttle_duration_sec=2.0)
             predicted = {"plan_costs": np.array([np.inf])}
