@@ -564,12 +564,19 @@ def test_the_acceleration_limit_ramps_from_a_stop_between_proposals():
     np.testing.assert_allclose(d.cmd, [CFG.max_lin_acc / CFG.rate_hz, 0.0, CFG.max_ang_acc / CFG.rate_hz])
 
 
-def test_the_acceleration_limit_ramps_from_a_stop_decided_on_a_proposal():
+def test_the_acceleration_limit_ramps_from_a_stop_held_between_proposals():
+    """An e-stop held for a while (re-judged by the node's output timer, `check`) and released: the next
+    proposal ramps from zero over one output period, not over the time the stop was held."""
     g = Guardrail(CFG)
     run_until(g, 0.0, 2.0, cmd=(1.0, 0.0, 0.0))
     g.e_stop()
     feed(g, 2.1, cmd=(1.0, 0.0, 0.0))
     assert g.decide(2.1).verdict == Verdict.STOP
+    t = 2.1
+    while t < 2.98:
+        t = round(t + 0.02, 9)
+        feed(g, t, skip=("proposal",))
+        assert g.check(t).verdict == Verdict.STOP
     g.reset_e_stop()
     feed(g, 3.0, cmd=(1.0, 0.0, 0.0))
     assert g.decide(3.0).cmd[0] == pytest.approx(CFG.max_lin_acc / CFG.rate_hz)

@@ -51,8 +51,9 @@ inputs' stamps, and the acceleration limit uses the time since the last decision
 the proposals' stamps (the agent's ticks: in real time the moment a proposal is judged jitters
 with the planner's latency, and a plan that came late followed by one on time would otherwise
 leave the limiter a few milliseconds to change a command that is then held for a whole tick) and
-the moments they were judged (a proposal stamped before the last one); after a stop, one output
-period from zero (a pause in proposals never lets a command jump). So a lock-stepped
+the moments they were judged (a proposal stamped before the last one); after a stop between
+proposals (`check`: a stale proposal among them), one output period from zero, so a pause in
+proposals never lets a command jump. So a lock-stepped
 simulation gets the same decisions on a fast or a loaded machine, and a real robot the honest
 ones. `check(now)` re-judges only the stop rules between proposals (the node's output timer).
 Commands are (3,) arrays: vx, vy (m/s, body frame) and yaw rate wz (rad/s).
@@ -169,7 +170,7 @@ class Guardrail:
         self.last = Decision(np.zeros(3), Verdict.STOP, ("stale:proposal",), "no decision yet")
         self._proposal_stamp: float | None = None  # stamp of the newest proposal taken
         self._decided: tuple[float, float] | None = None  # (now, proposal stamp) of the last decision; None
-        # before the first and after a stop: the next ramps from zero over one output period
+        # before the first and after a stop between proposals: the next ramps from zero over one output period
 
     # ---- inputs -------------------------------------------------------------------------
     def seen(self, source: str, stamp: float, now: float, problem: str | None = None) -> bool:
@@ -350,8 +351,7 @@ class Guardrail:
         """The command for the newest proposal, judged at time `now`; counts its reasons."""
         stops = self.stop_reasons(now)
         decision = self._stopped(stops) if stops else self._clamp(now)
-        self.last = decision
-        self._decided = None if decision.verdict is Verdict.STOP else (now, self._proposal_stamp)
+        self.last, self._decided = decision, (now, self._proposal_stamp)
         self.verdicts[decision.verdict] += 1
         self.counts.update(decision.reasons)
         return decision
@@ -423,7 +423,8 @@ class Guardrail:
         new direction of a reversal, is limited then."""
         cfg = self.config
         # From the last output over the longer of the ticks (proposal stamps) and the time judged since the last
-        # decision; the first decision, and the first after a stop, moves one output period's worth from zero.
+        # decision; the first decision, and the first after a stop between proposals, moves one output period's
+        # worth from zero.
         if self._decided is None:
             dt = 1.0 / cfg.rate_hz
         else:
