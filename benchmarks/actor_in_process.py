@@ -120,8 +120,7 @@ def main() -> None:
     print(f"all     {summary(rows)}")
     print(f"blocked {summary([r for r in rows if blocked[r['seed']]])}")
     print(f"free    {summary([r for r in rows if not blocked[r['seed']]])}")
-    print(f"ticks walking backward {backward_ticks / max(1, len(ms)):.1%} of {len(ms)}; ticks slowed near a touch "
-          f"or a seen contact {actor.planner.stats['slowed_ticks'] / max(1, len(ms)):.1%}")
+    print(f"ticks walking backward {backward_ticks / max(1, len(ms)):.1%} of {len(ms)}")
     print(f"plan ms p50 {np.percentile(ms, 50):.1f} p99 {np.percentile(ms, 99):.1f}; "
           f"wall {time.perf_counter() - t0:.0f} s")
 

@@ -86,13 +86,6 @@ class PlannerConfig:
                                     "point beside the robot for as long, then the goal again; 0 = off "
                                     "(actor/detour.py)", low=0.0, high=600.0)
     detour_m: float = setting(1.5, "how far beside the robot a detour's subgoal is, m", low=0.1, high=20.0)
-    # 0.2 m at 0.5 m/s: on 160 fresh in-process seeds 159 goals against 155, 238 touches against 288, no peak
-    # tilt over 22° (33° without), 1.5 % more time; it saves the two knock falls of 320 + 160 fresh seeds
-    # (11009, 13116). 0.15 m missed 11009; 0.25 m touched more; a 0.6 m/s cap fell (docs/actor_experiments.md).
-    slow_within_m: float = setting(0.2, "while a remembered touch or a seen contact lies within this distance of "
-                                   "the body's edge, m, plan with the forward and backward speed capped at "
-                                   "slow_max_vx; 0 = off (actor/slow_near.py)", low=0.0, high=5.0)
-    slow_max_vx: float = setting(0.5, "the speed cap near a touch or a seen contact, m/s", low=0.0, high=5.0)
     look_for_goal_weight: float = setting(2.0, "while the configurator looks around for the goal marker, cost "
                                           "per radian per step that the point it names (round the goal sent) "
                                           "lies outside the view below; 0 = off (actor/look_for_goal.py)",

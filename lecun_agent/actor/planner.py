@@ -27,7 +27,6 @@ from lecun_agent.actor.result import Batch, PlanResult, result_from
 from lecun_agent.actor.rollout import rollout
 from lecun_agent.actor.sampling import ActionSpace, acceptable, cem_stats, mppi_weights, shift_plan
 from lecun_agent.actor.seen_contacts import SeenContacts
-from lecun_agent.actor.slow_near import near
 from lecun_agent.cost.total import IntrinsicCost
 
 
@@ -59,8 +58,7 @@ class Planner:
             raise ValueError(f"action box has {cfg.action_dim} dims, the model takes {model.action_dim}")
         self.model = _compiled(model) if cfg.compile else model
         self.cost, self.policy, self.clock = cost, policy, clock
-        self.box = ActionSpace(cfg.action_low, cfg.action_high, cfg.rate_limit)
-        self.space = self.box  # this tick's box: `box`, or it with the speed capped near a touch (_tick_space)
+        self.space = ActionSpace(cfg.action_low, cfg.action_high, cfg.rate_limit)
         self.scorer = PlanScorer(
             cost, model.dt, cfg.discount, cfg.critic_weight, cfg.uncertainty_weight, cfg.veto_penalty
         )
@@ -112,7 +110,6 @@ class Planner:
         pose_t = _tensor(pose, 3)
         goal_t = None if goal is None else _tensor(goal, 2)
         last = None if last_action is None else _tensor(last_action, self.space.dim)
-        self.space = self._tick_space(pose_t)
         gen = torch.Generator().manual_seed(int(cfg.seed + self.stats["plans"] if seed is None else seed))
         shooting = cfg.method == "random"  # random shooting: no warm start, no proposal
         if proposal is None and self.policy is not None and not shooting:
@@ -179,7 +176,6 @@ class Planner:
         last = None if last_action is None else _tensor(last_action, self.space.dim)
         ctx = (_tensor(latent, self.model.latent_dim), _tensor(pose, 3), None if goal is None else _tensor(goal, 2),
                last, None)
-        self.space = self._tick_space(ctx[1])
         u = self.space.project(torch.as_tensor(actions, dtype=torch.float32), last)[None]
         timings: Counter[str] = Counter()
         batch = self._evaluate(u, ctx, self.check_mode, None, timings, exact=True)
@@ -189,14 +185,6 @@ class Planner:
         result = result_from(batch, 0, None, ctx[1], "policy", 0, timings)
         self.stats["vetoed_plans"] += int(result.vetoed)
         return result
-
-    def _tick_space(self, pose: torch.Tensor) -> ActionSpace:
-        """The box, with the forward speed capped while a touch or a seen contact is near (slow_near.py)."""
-        points = torch.cat([self.memory.points, self.seen.points])
-        if not near(points, pose, self.memory.footprint, self.cfg.slow_within_m):
-            return self.box
-        self.stats["slowed_ticks"] += 1
-        return self.box.capped(self.cfg.slow_max_vx)
 
     # ---- steps of a tick --------------------------------------------------------------------
     def _sample(self, mean, std, proposal, last, gen, timings) -> torch.Tensor:

@@ -6,8 +6,6 @@ and seed. Shapes: N samples, H steps, A action dimensions.
 
 from __future__ import annotations
 
-import copy
-
 import torch
 
 
@@ -54,15 +52,6 @@ class ActionSpace:
             if prev is not None:
                 out[..., h, :] = prev + torch.clamp(out[..., h, :] - prev, -self.rate, self.rate)
             prev = out[..., h, :]
-        return out
-
-    def capped(self, vx_max: float) -> ActionSpace:
-        """This box with the first axis (forward speed) limited to +-vx_max; the sampling noise's scale
-        (`half`) and the rate limit stay the full box's."""
-        out = copy.copy(self)
-        out.low, out.high = self.low.clone(), self.high.clone()
-        out.high[0] = min(float(self.high[0]), vx_max)
-        out.low[0] = max(float(self.low[0]), -vx_max)
         return out
 
     def clamp(self, a: torch.Tensor) -> torch.Tensor:

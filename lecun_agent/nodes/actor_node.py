@@ -240,7 +240,7 @@ class ActorNode(Node):
                   "search_dynamics": self.built_with["search_dynamics"],
                   "plan_ms_p50": round(float(np.percentile(ms, 50)), 3),
                   "plan_ms_p99": round(float(np.percentile(ms, 99)), 3), "sync_timeouts": self.gate.timeouts,
-                  "detours": self.actor.detour.count, "slowed_ticks": self.actor.planner.stats["slowed_ticks"],
+                  "detours": self.actor.detour.count,
                   "detour_subgoal": None if self.actor.detour.subgoal is None
                   else [round(v, 3) for v in self.actor.detour.subgoal],
                   **{k: v for k, v in sorted(self.counts.items())}}

@@ -177,7 +177,6 @@ def plan_metrics(monitor: EpisodeMonitor, agent: str, end_s: float, metrics: dic
 
     return {"plan_ms_p50": number("plan_ms_p50"), "plan_ms_p99": number("plan_ms_p99"),
             "deadline_misses": int(number("deadline_misses") or 0), "detours": int(number("detours") or 0),
-            "slowed_ticks": int(number("slowed_ticks") or 0),
             "plan_vetoes": len(vetoes),
             "vetoes_then_fall": sum(fall_s is not None and 0.0 <= fall_s - t <= 1.0 for t in vetoes)}
 

@@ -26,8 +26,8 @@ from tqdm import tqdm
 log = logging.getLogger(__name__)
 ROW_KEYS = ("seed", "success", "ended_by", "line_blocked", "falls", "collisions", "time_to_goal_s",
             "energy_per_meter", "path_length_m", "final_distance_m", "sim_seconds", "guardrail_interventions",
-            "sync_timeouts", "plan_ms_p50", "plan_ms_p99", "deadline_misses", "detours", "slowed_ticks",
-            "plan_vetoes", "vetoes_then_fall", "wall_s")
+            "sync_timeouts", "plan_ms_p50", "plan_ms_p99", "deadline_misses", "detours", "plan_vetoes",
+            "vetoes_then_fall", "wall_s")
 TEARDOWN_GRACE_S = 60.0  # s an episode process may take to exit after writing its metrics
 # `lecun-agent sim`'s exit status when the episode did not start (EX_TEMPFAIL: nothing ran, try again).
 NOT_STARTED_EXIT = 75
@@ -209,7 +209,6 @@ def summarize(agent: str, rows: list[dict[str, Any]], realtime: bool = False) ->
         "plan_ms_p50": median("plan_ms_p50"), "plan_ms_p99": worst("plan_ms_p99"),
         "deadline_misses": int(sum(r.get("deadline_misses") or 0 for r in rows)),
         "detours": int(sum(r.get("detours") or 0 for r in rows)),
-        "slowed_ticks": int(sum(r.get("slowed_ticks") or 0 for r in rows)),
         "plan_vetoes": int(sum(r.get("plan_vetoes") or 0 for r in rows)),
         "vetoes_then_fall": int(sum(r.get("vetoes_then_fall") or 0 for r in rows)),
         # Episodes started again because a node crashed before their first step (nothing had run).
@@ -239,8 +238,7 @@ def markdown_table(summary: dict[str, Any]) -> str:
             + (f", plan time p50/p99 {fmt(summary['plan_ms_p50'], 1)}/{fmt(summary['plan_ms_p99'], 1)} ms, deadline "
                f"misses {summary['deadline_misses']}, detours {summary['detours']}, "
                f"plan vetoes {summary['plan_vetoes']} (followed by a fall within "
-               f"1 s: {summary['vetoes_then_fall']}), ticks slowed near a touch {summary.get('slowed_ticks', 0)}"
-               if summary.get("plan_ms_p50") is not None else "") + "\n\n")
+               f"1 s: {summary['vetoes_then_fall']})" if summary.get("plan_ms_p50") is not None else "") + "\n\n")
     cols = ("seed", "line_blocked", "success", "ended_by", "time_to_goal_s", "collisions", "falls",
             "energy_per_meter", "final_distance_m")
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
