@@ -222,10 +222,13 @@ def test_a_measured_touch_goes_into_the_contact_memory_and_an_untrusted_one_does
     assert robot.spin_until(lambda: any(abs(t - 20.5) < 1e-6 for t, _ in node.gate.history["mode"]), 5.0)
     memory = node.actor.planner.memory
     touches = len(memory.points)
-    # trunk: placed along the motion (the URDF has no such link); FL_thigh: on the left edge.
-    for stamp, forces, touched in ((21.0, [float("nan")], 0), (21.5, [float("inf"), 5.0], 0),
-                                   (22.0, [30.0, 20.0], 2), (23.0, [], 0)):
-        body_pub.publish(contacts_msg(stamp, ["trunk", "FL_thigh"][: len(forces)], forces))
+    # trunk: placed along the motion (the URDF has no such link); FL_thigh: on the left edge. A negative force
+    # (it would cancel a real one in the sum) and a link named twice make the message untrusted, as for cost_node.
+    both = ["trunk", "FL_thigh"]
+    for stamp, links, forces, touched in ((21.0, both[:1], [float("nan")], 0), (21.5, both, [float("inf"), 5.0], 0),
+                                          (21.6, both, [-40.0, 60.0], 0), (21.7, ["FL_thigh"] * 2, [30.0, 30.0], 0),
+                                          (22.0, both, [30.0, 20.0], 2), (23.0, [], [], 0)):
+        body_pub.publish(contacts_msg(stamp, links, forces))
         # Heard before the tick (the gate waits for body contacts only once it has heard them).
         assert robot.spin_until(lambda s=stamp: any(abs(t - s) < 1e-6 for t, _ in node.gate.history["body"]), 5.0)
         assert robot.tick(stamp) is not None

@@ -170,13 +170,15 @@ class ActorNode(Node):
 
     def _touches(self, stamp: float, instant: JointState | None) -> dict[str, float] | None:
         """The strongest body contact per link since the previous tick (the tick's instant only at the
-        first tick, or when time went back: a new episode); None without bump sensors."""
+        first tick, or when time went back: a new episode), over the messages cost_node would trust too
+        (conv.contacts_problem: no negative force, no link named twice); None without bump sensors."""
         after, self.last_tick_stamp = self.last_tick_stamp, stamp
         if after is None or after >= stamp:
             window = [] if instant is None else [instant]
         else:  # an old reading already counted at its own tick is not a touch at this pose
             window = self.gate.since("body", after, stamp)
-        return strongest_touches(conv.contact_forces(msg) for msg in window) if window else None
+        trusted = (msg for msg in window if conv.contacts_problem(msg, "body_contacts") is None)
+        return strongest_touches(conv.contact_forces(msg) for msg in trusted) if window else None
 
     def _answer(self, stamp: float, latent_msg: Image, odom: Odometry | None,
                 touch: dict[str, float] | None) -> list[tuple]:
