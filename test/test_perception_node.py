@@ -54,9 +54,12 @@ class Camera(RosProbe):
         self.record(PoseArray, "agent/goal_sighting", SENSOR_QOS)
         self.record(DiagnosticArray, "diagnostics", 10)
 
-    def send_readings(self, r: Readings) -> None:
+    def send_readings(self, r: Readings, no_gyro: bool = False) -> None:
         self.pubs["joints"].publish(joint_state_msg(r))
-        self.pubs["imu"].publish(imu_msg(r))
+        imu = imu_msg(r)
+        if no_gyro:  # REP 145: this driver has no angular velocity reading
+            imu.angular_velocity_covariance[0] = -1.0
+        self.pubs["imu"].publish(imu)
         odom = odometry_msg(r.stamp, r.odom_pos, r.odom_quat, r.odom_lin_vel, r.odom_ang_vel)
         self.pubs["odom"].publish(odom)
         self.pubs["feet"].publish(contacts_msg(r.stamp, FOOT_LINKS, r.foot_forces))
@@ -149,14 +152,16 @@ def test_nan_readings_are_skipped(setup):
     assert camera.latent_at(31.0) is not None
 
 
-@pytest.mark.parametrize("field", ["imu_quat", "odom_quat"])
-def test_an_orientation_that_is_no_rotation_is_skipped(setup, field):
+@pytest.mark.parametrize("field", ["imu_quat", "odom_quat", "no_gyro"])
+def test_an_orientation_that_is_no_rotation_or_an_imu_without_a_reading_is_skipped(setup, field):
+    """The encoder reads the gyro and accelerometer too: an IMU saying it has none (REP 145's -1) is no input."""
     node, camera = setup
     before = node.skips["bad_readings"]
-    stamp = 40.0 if field == "imu_quat" else 42.0
+    stamp = {"imu_quat": 40.0, "odom_quat": 42.0, "no_gyro": 44.0}[field]
     bad = readings(stamp)
-    setattr(bad, field, np.zeros(4))  # a driver without an attitude estimate: read as upright otherwise
-    camera.send_readings(bad)
+    if field != "no_gyro":
+        setattr(bad, field, np.zeros(4))  # a driver without an attitude estimate: read as upright otherwise
+    camera.send_readings(bad, no_gyro=field == "no_gyro")
     camera.spin_for(0.2)
     camera.pubs["image"].publish(good_frame(stamp))
     assert camera.spin_until(lambda: node.skips["bad_readings"] > before, 5.0)

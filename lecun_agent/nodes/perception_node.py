@@ -30,7 +30,13 @@ from sensor_msgs.msg import Image, Imu, JointState
 
 from lecun_agent.body.readings import quat_to_rpy
 from lecun_agent.body.robot_model import load_robot_model
-from lecun_agent.messages.conversions import orientation_problem, readings_from_msgs, rgb_from_image, stamp_to_sec
+from lecun_agent.messages.conversions import (
+    imu_covariance_problem,
+    orientation_problem,
+    readings_from_msgs,
+    rgb_from_image,
+    stamp_to_sec,
+)
 from lecun_agent.messages.goal_sighting import sighting_msg
 from lecun_agent.messages.latents import float_image
 from lecun_agent.nodes.checkpoint_parameter import CheckpointParameter, ModelNodeSettings
@@ -104,7 +110,8 @@ class PerceptionNode(Node):
         if rgb is None:
             self._skip("bad_image", bad)
             return
-        problem = orientation_problem(inputs["imu"]) or orientation_problem(inputs["odom"])
+        problem = (orientation_problem(inputs["imu"]) or orientation_problem(inputs["odom"])
+                   or imu_covariance_problem(inputs["imu"]))  # the encoder reads the gyro and accelerometer too
         if problem is not None:  # read as upright, it would give the world model a latent of a state not there
             self._skip("bad_readings", problem)
             return
