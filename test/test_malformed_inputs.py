@@ -114,21 +114,12 @@ def test_an_orientation_that_is_no_rotation_stops(normal, over, reason):
     ("feet", JointState(name=list(FOOT_LINKS), effort=[30.0, 30.0])),
     ("body", JointState(name=["FL_thigh", "trunk"])),  # a touch with no force: read as no touch
     ("body", JointState(name=[], effort=[80.0])),  # a force on no link
-])
-def test_contacts_whose_names_and_forces_do_not_pair_stop(normal, topic, msg):
-    cost, robot = normal
-    robot.bad[topic] = msg
-    out = robot.run(TICK)
-    assert twist(out) == ZERO and "invalid:joint_states" in cost.guard.last.reasons
-    moves_again(cost, robot)
-
-
-@pytest.mark.parametrize("topic, msg", [
     ("feet", contacts_msg(0.0, FOOT_LINKS, [30.0, 30.0, 30.0, -1e39])),  # summed, it cancels the others
     ("body", contacts_msg(0.0, ["trunk"], [-80.0])),
     ("body", contacts_msg(0.0, ["trunk", "trunk"], [float("nan"), 80.0])),  # the NaN read over
 ])
-def test_negative_contact_forces_and_links_named_twice_stop(normal, topic, msg):
+def test_contacts_that_cannot_be_read_stop(normal, topic, msg):
+    """Names and forces that do not pair, a negative force, a link named twice."""
     cost, robot = normal
     robot.bad[topic] = msg
     out = robot.run(TICK)
