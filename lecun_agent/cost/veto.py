@@ -9,8 +9,7 @@ cost_node's read-only `veto.<quantity>` parameters, which can only be made stric
 
 from __future__ import annotations
 
-import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -23,7 +22,6 @@ LATCHING = ("tilt", "fall")
 # What a plan's costs (agent/plan_costs) may name besides the raw cost terms: the tilt feature and the
 # world model ensemble's spread (actor/result.py).
 PLAN_FEATURES = ("tilt", "spread")
-PLAN_NAME = re.compile(r"([a-z_]+)\[(\d+)\]")  # "<quantity>[<step>]", e.g. "tilt[3]"
 
 
 @dataclass(frozen=True)
@@ -52,14 +50,3 @@ def breaches(values: Mapping[str, Any], limits: VetoLimits) -> dict[str, Any]:
             out[name] = (v >= limit) | (v != v) | (abs(v) == INF)
     return out
 
-
-def plan_names_problem(names: Iterable[str], quantities: Collection[str]) -> str | None:
-    """Why a plan's cost names cannot be read: one not "<quantity>[<step>]", or of a quantity not in
-    `quantities` (a veto quantity misspelt would otherwise never veto); None when all can."""
-    for name in names:
-        match = PLAN_NAME.fullmatch(name)
-        if match is None:
-            return f"a name {name!r} that is not <quantity>[<step>]"
-        if match[1] not in quantities:
-            return f"an unknown quantity {match[1]!r} (known: {', '.join(sorted(quantities))})"
-    return None

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from builtin_interfaces.msg import Time as TimeMsg
 from geometry_msgs.msg import Point, PoseStamped
@@ -18,6 +20,8 @@ from std_msgs.msg import ColorRGBA
 from visualization_msgs.msg import Marker, MarkerArray
 
 from lecun_agent.messages.conversions import ODOM_FRAME
+
+PLAN_NAME = re.compile(r"([a-z_]+)\[(\d+)\]")  # plan_costs_msg's "<quantity>[<step>]", e.g. "tilt[3]"
 
 
 def path_msg(stamp: TimeMsg, poses: np.ndarray, frame_id: str = ODOM_FRAME) -> Path:
@@ -66,6 +70,13 @@ def plan_costs_from_msg(msg: JointState) -> tuple[dict[str, np.ndarray], str | N
     for name, value in zip(msg.name, msg.position, strict=True):
         predicted.setdefault(name.split("[")[0], []).append(value)
     return {k: np.array(v, dtype=float) for k, v in predicted.items()}, None
+
+
+def plan_names_problem(names) -> str | None:
+    """Why a plan's cost names are not `plan_costs_msg`'s "<quantity>[<step>]" (a misspelt veto quantity
+    would otherwise never veto), or None."""
+    bad = next((name for name in names if PLAN_NAME.fullmatch(name) is None), None)
+    return None if bad is None else f"a name {bad!r} that is not <quantity>[<step>]"
 
 
 def path_problem(msg: Path) -> str | None:

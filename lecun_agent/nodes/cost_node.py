@@ -41,7 +41,7 @@ from lecun_agent.cost.features import features_from_readings
 from lecun_agent.cost.guardrail import Guardrail, GuardrailConfig, Verdict
 from lecun_agent.cost.limits import load_body_limits
 from lecun_agent.cost.total import IntrinsicCost, TermSettings
-from lecun_agent.cost.veto import LATCHING, PLAN_FEATURES, VetoLimits, plan_names_problem
+from lecun_agent.cost.veto import LATCHING, PLAN_FEATURES, VetoLimits
 from lecun_agent.cost.weights import CostWeights, Floors
 from lecun_agent.messages.conversions import (
     contacts_problem,
@@ -52,7 +52,7 @@ from lecun_agent.messages.conversions import (
     twist_vector,
 )
 from lecun_agent.messages.conversions import stamp_to_sec as sec
-from lecun_agent.messages.plans import named_values_msg, path_problem, plan_costs_from_msg
+from lecun_agent.messages.plans import named_values_msg, path_problem, plan_costs_from_msg, plan_names_problem
 
 from .diagnostics import ERROR, OK, WARN, Diagnostics
 from .held_goal import HeldGoal
@@ -293,7 +293,9 @@ class CostNode(Node):
         do not pair up, a name of another form or of a quantity not known here are a plan that cannot be read:
         it vetoes (plan_veto:plan_costs) as a NaN one does."""
         predicted, problem = plan_costs_from_msg(msg)
-        problem = problem or plan_names_problem(msg.name, self.plan_quantities)
+        unknown = sorted(set(predicted) - self.plan_quantities)
+        problem = problem or plan_names_problem(msg.name) or (
+            f"unknown quantities {unknown} (known: {', '.join(sorted(self.plan_quantities))})" if unknown else None)
         if problem:
             self.get_logger().error(f"agent/plan_costs has {problem}: vetoed", throttle_duration_sec=2.0)
             predicted = {"plan_costs": np.array([np.inf])}
