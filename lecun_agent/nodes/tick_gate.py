@@ -78,9 +78,6 @@ class TickGate:
         """A subscription callback that adds each stamped message to input `name`."""
         return lambda msg: self.input(name, stamp_to_sec(msg.header.stamp), msg)
 
-    def latest(self, name: str) -> Any:
-        return self.history[name][-1][1] if self.history[name] else None
-
     def since(self, name: str, after: float, upto: float) -> list[Any]:
         """Input `name`'s messages stamped in (after, upto], oldest first (as many as `keep` holds)."""
         return [msg for t, msg in self.history[name] if after + EPS < t <= upto + EPS]
