@@ -8,8 +8,8 @@ reading at t is the newest /cmd_vel stamped at or before t; it is stale when old
 simulation) a reading waits for a /cmd_vel stamped less than that period before it: the guardrail
 answers every reading (cost_node, period = the control step), an unguarded command source every
 agent tick. So the whole loop is one barrier, and which command a reading gets never depends on
-when it arrived. Non-finite commands are ignored; NaN/Inf IMU or odometry, or an odometry velocity
-beyond ODOM_SPEED_MAX_M_S, never reaches the trot's filters, and a joint reading that lacks joints is
+when it arrived. Non-finite commands are ignored; IMU or odometry that `message_problem` refuses (NaN/Inf,
+a value beyond its plausible bound) never reaches the trot's filters, and a joint reading that lacks joints is
 not read: the robot holds its standing pose instead. So it does for a joint reading stamped more than
 FUTURE_TOLERANCE_S ahead of the node clock, which is refused (answered by no command: the next
 honest reading is); and non-finite joint targets never go out (the trot starts afresh).
@@ -51,9 +51,6 @@ ZERO = np.zeros(3)
 # A /cmd_vel or joint_states stamped further ahead of our clock than this is not trusted (as the guardrail's
 # future_tolerance_s).
 FUTURE_TOLERANCE_S = 0.1
-# An odometry velocity beyond this on any axis is no measurement of this body (it walks below 1 m/s and falls
-# at a few): the reading is refused, and it never reaches the trot's velocity filters.
-ODOM_SPEED_MAX_M_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -71,17 +68,6 @@ class GaitNodeSettings:
     sync_timeout_s: float = setting(10.0, "lock-step: wall seconds to wait for a reading's /cmd_vel before "
                                     "acting without it (counted; after the first /cmd_vel, no more waits until "
                                     "the next one comes)", low=0.05, high=60.0)
-
-
-def odom_speed_problem(odom: Odometry | None) -> str | None:
-    """Why an odom twist's velocity is no measurement of this body, or None."""
-    if odom is None:
-        return None
-    v = odom.twist.twist.linear
-    velocity = np.array([v.x, v.y, v.z])
-    if np.all(np.abs(velocity) <= ODOM_SPEED_MAX_M_S):  # NaN is not
-        return None
-    return f"odom velocity {velocity.tolist()} beyond {ODOM_SPEED_MAX_M_S} m/s on an axis"
 
 
 class GaitNode(Node):
@@ -178,8 +164,7 @@ class GaitNode(Node):
             self.get_logger().warning("IMU or odometry lags joint_states; standing",
                                       throttle_duration_sec=2.0)
             return self._stand(joints.header.stamp, stamp)
-        problem = next((p for m in (imu, odom) if m is not None and (p := message_problem(m))), None) \
-            or odom_speed_problem(odom)
+        problem = next((p for m in (imu, odom) if m is not None and (p := message_problem(m))), None)
         try:
             readings = conv.readings_from_msgs(joints, imu, odom)
         except conv.JointOrderError as err:  # a reading without all joints: nothing to build a reading from
