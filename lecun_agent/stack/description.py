@@ -94,11 +94,10 @@ class NodeLaunch:
         return self.module_name or f"lecun_agent.nodes.{self.name}"
 
 
-def _param_files(name: str, options: StackOptions) -> tuple[Path, ...]:
-    """The node's params files: its config/<name>.yaml if one ships, then the profile's."""
-    files = [config_path(f"{name}.yaml")]
-    if options.profile:
-        files.append(profile_path(options.profile, options.namespace))
+def _param_files(name: str, profile: Path | None) -> tuple[Path, ...]:
+    """The node's params files: its config/<name>.yaml if one ships, then the profile (checked once, by
+    stack_nodes) if there is one."""
+    files = [config_path(f"{name}.yaml"), *([profile] if profile else [])]
     return tuple(f for f in files if f.exists())
 
 
@@ -134,14 +133,15 @@ def stack_nodes(options: StackOptions) -> list[NodeLaunch]:
     sim = options.target == "sim"
     lock_step = sim and not options.realtime
     use_sim_time = {"use_sim_time": sim}
+    profile = profile_path(options.profile, options.namespace) if options.profile else None
     nodes: list[NodeLaunch] = []
 
     def add(name: str, parameters: dict | None = None, remappings=(), commands_motion=False) -> None:
-        nodes.append(NodeLaunch(name, _param_files(name, options), {**use_sim_time, **(parameters or {})},
+        nodes.append(NodeLaunch(name, _param_files(name, profile), {**use_sim_time, **(parameters or {})},
                                 tuple(remappings), commands_motion))
 
     if sim:
-        nodes.append(NodeLaunch("sim_node", _param_files("sim_node", options), {
+        nodes.append(NodeLaunch("sim_node", _param_files("sim_node", profile), {
             "seed": options.seed, "mode": "synchronous" if lock_step else "realtime", "gui": options.gui,
             "record_dir": options.record_dir, "record_video": options.record_video,
             "arena.layout": arena_layout(options)}))
