@@ -109,6 +109,29 @@ def test_a_real_joint_reading_passes():
         assert conv.message_problem(joint_state(**{field: [10 * limit] * len(JOINT_NAMES)})) is None, field
 
 
+def imu(gyro=(0.0, 0.0, 0.0), accel=(0.0, 0.0, 9.81)) -> Imu:
+    msg = Imu()
+    msg.orientation.w = 1.0
+    (msg.angular_velocity.x, msg.angular_velocity.y, msg.angular_velocity.z) = gyro
+    (msg.linear_acceleration.x, msg.linear_acceleration.y, msg.linear_acceleration.z) = accel
+    return msg
+
+
+@pytest.mark.parametrize("over, field", [
+    ({"gyro": (0.0, 1e30, 0.0)}, "angular velocity"),
+    ({"accel": (-1e12, 0.0, 9.81)}, "linear acceleration"),
+])
+def test_an_absurd_imu_reading_is_refused(over, field):
+    # The encoder reads both: a finite 1e30 is Inf in float32, and a finite 1e12 a latent of no state at all.
+    problem = conv.message_problem(imu(**over))
+    assert problem is not None and f"imu {field}" in problem and "plausible" in problem
+
+
+def test_a_real_imu_reading_passes():
+    # Ten times a 2000 deg/s gyro's and a 16 g accelerometer's range, and still passed.
+    assert conv.message_problem(imu(gyro=(350.0, -350.0, 350.0), accel=(1570.0, -1570.0, 1570.0))) is None
+
+
 def odometry(position=(0.0, 0.0, 0.3), linear=(0.0, 0.0, 0.0), angular=(0.0, 0.0, 0.0)) -> Odometry:
     return conv.odometry_msg(0.0, position, (0.0, 0.0, 0.0, 1.0), linear, angular)
 

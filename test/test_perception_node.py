@@ -152,6 +152,22 @@ def test_nan_readings_are_skipped(setup):
     assert camera.latent_at(31.0) is not None
 
 
+def test_an_absurd_reading_is_skipped(setup):
+    """A finite gyro of 1e12 rad/s passes the NaN check, and would be encoded into a latent of no state there."""
+    node, camera = setup
+    before = node.skips["bad_readings"]
+    bad = readings(35.0)
+    bad.imu_gyro = np.array([0.0, 1e12, 0.0])
+    camera.send_readings(bad)
+    camera.spin_for(0.2)
+    camera.pubs["image"].publish(good_frame(35.0))
+    assert camera.spin_until(lambda: node.skips["bad_readings"] > before, 5.0)
+    assert all(stamp_to_sec(m.header.stamp) != 35.0 for m in camera.received["agent/latent"])
+    camera.send_readings(readings(36.0))
+    camera.frame = good_frame(36.0)
+    assert camera.latent_at(36.0) is not None
+
+
 @pytest.mark.parametrize("field", ["imu_quat", "odom_quat", "no_gyro"])
 def test_an_orientation_that_is_no_rotation_or_an_imu_without_a_reading_is_skipped(setup, field):
     """The encoder reads the gyro and accelerometer too: an IMU saying it has none (REP 145's -1) is no input."""

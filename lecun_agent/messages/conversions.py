@@ -180,48 +180,65 @@ MAX_JOINT_EFFORT_NM = 1e4
 MAX_ODOM_POSITION_M = 1e5  # 100 km from where the odometry started
 MAX_ODOM_LINEAR_VELOCITY_M_S = 100.0
 MAX_ODOM_ANGULAR_VELOCITY_RAD_S = 1e3
+MAX_IMU_ANGULAR_VELOCITY_RAD_S = 1e3  # a 2000 deg/s gyro reads 35
+MAX_IMU_LINEAR_ACCELERATION_M_S2 = 1e4  # 1000 g; a 16 g accelerometer reads 157
 
 
 def message_problem(msg: JointState | Imu | Odometry) -> str | None:
     """Why the values of one joint_states, imu/data or odom message cannot be trusted, or None.
 
-    NaN, Inf, a joint or odometry value beyond its plausible bound (MAX_*: far beyond any real body), a
-    missing joint, a joint named twice, a missing position, velocity or effort field, an IMU covariance
-    with NaN or Inf or saying there is no estimate (REP 145's -1), an orientation that is no unit
-    quaternion (the zeros of a driver without an attitude estimate would read as upright, blinding
-    the tilt stop and the fall latch): the guardrail stops on such a message and no filter ever sees it.
+    NaN, Inf, a value beyond its plausible bound (plausibility_problem), a missing joint, a joint named
+    twice, a missing position, velocity or effort field, an IMU covariance with NaN or Inf or saying there
+    is no estimate (REP 145's -1), an orientation that is no unit quaternion (the zeros of a driver without
+    an attitude estimate would read as upright, blinding the tilt stop and the fall latch): the guardrail
+    stops on such a message and no filter ever sees it.
     """
-    if isinstance(msg, JointState):
-        try:
-            position, velocity, effort = joint_vectors(msg)
-        except JointOrderError as err:
-            return str(err)
-        values = np.concatenate([position, velocity, effort])
-        what = "joint_states position, velocity or effort"
-        bounded = [("joint_states position", position, MAX_JOINT_POSITION_RAD),
-                   ("joint_states velocity", velocity, MAX_JOINT_VELOCITY_RAD_S),
-                   ("joint_states effort", effort, MAX_JOINT_EFFORT_NM)]
-    elif isinstance(msg, Imu):
-        o, w, a = msg.orientation, msg.angular_velocity, msg.linear_acceleration
-        values = np.array([o.x, o.y, o.z, o.w, w.x, w.y, w.z, a.x, a.y, a.z])
-        what = "imu orientation, angular velocity or acceleration"
-        bounded = []
-    else:
-        p, q, t = msg.pose.pose.position, msg.pose.pose.orientation, msg.twist.twist
-        values = np.array([p.x, p.y, p.z, q.x, q.y, q.z, q.w, t.linear.x, t.linear.y, t.linear.z,
-                           t.angular.x, t.angular.y, t.angular.z])
-        what = "odom pose or twist"
-        bounded = [("odom position", values[0:3], MAX_ODOM_POSITION_M),
-                   ("odom linear velocity", values[7:10], MAX_ODOM_LINEAR_VELOCITY_M_S),
-                   ("odom angular velocity", values[10:13], MAX_ODOM_ANGULAR_VELOCITY_RAD_S)]
+    try:
+        what, values, _ = _checked_values(msg)
+    except JointOrderError as err:
+        return str(err)
     if not np.all(np.isfinite(values)):
         return f"{what} missing or not finite"
+    problem = plausibility_problem(msg)
+    if problem is not None or isinstance(msg, JointState):
+        return problem
+    return (imu_covariance_problem(msg) if isinstance(msg, Imu) else None) or orientation_problem(msg)
+
+
+def plausibility_problem(msg: JointState | Imu | Odometry) -> str | None:
+    """Which finite value of a message lies beyond its plausible bound (MAX_*: far beyond any real body or
+    sensor), or None. NaN compares false: finiteness is message_problem's."""
+    try:
+        bounded = _checked_values(msg)[2]
+    except JointOrderError as err:
+        return str(err)
     for name, field, bound in bounded:
         if (largest := float(np.max(np.abs(field)))) > bound:
             return f"{name} {largest:.3g} beyond the plausible {bound:g}"
+    return None
+
+
+def _checked_values(msg: JointState | Imu | Odometry):
+    """(what the values are, every value checked for finiteness, [(name, values, plausible bound)])."""
     if isinstance(msg, JointState):
-        return None
-    return (imu_covariance_problem(msg) if isinstance(msg, Imu) else None) or orientation_problem(msg)
+        position, velocity, effort = joint_vectors(msg)
+        return ("joint_states position, velocity or effort", np.concatenate([position, velocity, effort]),
+                [("joint_states position", position, MAX_JOINT_POSITION_RAD),
+                 ("joint_states velocity", velocity, MAX_JOINT_VELOCITY_RAD_S),
+                 ("joint_states effort", effort, MAX_JOINT_EFFORT_NM)])
+    if isinstance(msg, Imu):
+        o, w, a = msg.orientation, msg.angular_velocity, msg.linear_acceleration
+        values = np.array([o.x, o.y, o.z, o.w, w.x, w.y, w.z, a.x, a.y, a.z])
+        return ("imu orientation, angular velocity or acceleration", values,
+                [("imu angular velocity", values[4:7], MAX_IMU_ANGULAR_VELOCITY_RAD_S),
+                 ("imu linear acceleration", values[7:10], MAX_IMU_LINEAR_ACCELERATION_M_S2)])
+    p, q, t = msg.pose.pose.position, msg.pose.pose.orientation, msg.twist.twist
+    values = np.array([p.x, p.y, p.z, q.x, q.y, q.z, q.w, t.linear.x, t.linear.y, t.linear.z,
+                       t.angular.x, t.angular.y, t.angular.z])
+    return ("odom pose or twist", values,
+            [("odom position", values[0:3], MAX_ODOM_POSITION_M),
+             ("odom linear velocity", values[7:10], MAX_ODOM_LINEAR_VELOCITY_M_S),
+             ("odom angular velocity", values[10:13], MAX_ODOM_ANGULAR_VELOCITY_RAD_S)])
 
 
 def imu_covariance_problem(msg: Imu) -> str | None:

@@ -33,6 +33,7 @@ from lecun_agent.body.robot_model import load_robot_model
 from lecun_agent.messages.conversions import (
     imu_covariance_problem,
     orientation_problem,
+    plausibility_problem,
     readings_from_msgs,
     rgb_from_image,
     stamp_to_sec,
@@ -128,6 +129,10 @@ class PerceptionNode(Node):
             return
         if not np.isfinite(proprio).all():
             self._skip("nonfinite", "NaN or Inf in joint_states/imu/odom")
+            return
+        problem = next(filter(None, map(plausibility_problem, (inputs["joints"], inputs["imu"], inputs["odom"]))), None)
+        if problem is not None:  # finite, but no body reads it: encoded, a latent of no state there
+            self._skip("bad_readings", problem)
             return
         start = time.perf_counter()
         with torch.no_grad():
