@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import subprocess
+import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -21,6 +23,7 @@ from lecun_agent.episodes.goal import GoalRules
 from lecun_agent.sim.episode_log import load_truth
 from lecun_agent.stack.description import StackOptions
 from lecun_agent.stack.episode import EpisodeNotStarted, episode_arena, run_episode
+from lecun_agent.stack.evaluate import NOT_STARTED_EXIT, TEARDOWN_GRACE_S, wait_for_episode
 
 from . import DEFAULT_AGENT
 from .catalog import Fault
@@ -76,6 +79,35 @@ def run_fault(fault: Fault, out: Path, short_waits: bool = True, agent: str = DE
 
 
 def _run_once(fault: Fault, out: Path, short_waits: bool, agent: str, retries: int) -> dict:
+    """One attempt, its episode in a process of its own (`faults/row.py`) -> its row, judged here from the files
+    it wrote. The harness's own node (the injector's relays and observer) lives in that process: twice a Fast
+    DDS deadlock destroying one of its publishers at an episode's end hung the whole run (docs/reliability.md).
+    A process that wrote its row's files and is still running TEARDOWN_GRACE_S later is killed, as the eval
+    kills such an episode process; one that has not written them is waited for."""
+    out.mkdir(parents=True, exist_ok=True)
+    done = out / "fault.json"  # written last
+    done.unlink(missing_ok=True)  # an earlier run's result in the same folder is not this one's
+    cmd = [sys.executable, "-m", "lecun_agent.faults.row", fault.name, str(out), agent, str(retries),
+           *([] if short_waits else ["--default-waits"])]
+    proc = subprocess.Popen(cmd)
+    try:
+        code = wait_for_episode(proc, done, grace_s=TEARDOWN_GRACE_S)
+    except KeyboardInterrupt:  # Ctrl-C reached the row's process too: let it end its episode, then stop
+        try:
+            proc.wait(timeout=TEARDOWN_GRACE_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        raise
+    if code == NOT_STARTED_EXIT:
+        raise EpisodeNotStarted(f"{fault.name}: the episode did not start (its process said why above)")
+    if code != 0 or not done.exists():
+        raise RuntimeError(f"{fault.name}: the row's process ({' '.join(cmd)}) exited with code {code}")
+    return judge(fault, out)
+
+
+def record_episode(fault: Fault, out: Path, short_waits: bool, agent: str, retries: int) -> None:
+    """Run the fault's episode (out/metrics.json and the stack's logs) and write what the harness saw
+    (out/observations.json, then out/fault.json); `judge` makes the row from them."""
     # The default, the straight-line agent, publishes no plans: the harness's plan faults are then the
     # only plans the guardrail sees, and a fault's effect is never mixed with a planner's choices. The
     # full agent's table shows the same faults reaching the actor (docs/reliability.md).
@@ -91,7 +123,6 @@ def _run_once(fault: Fault, out: Path, short_waits: bool, agent: str, retries: i
     run = {"start_s": injector.fault_start(), "cleared_s": injector.cleared, "wall_s": round(wall, 1),
            "params": injector.abuse, "kill_wall": injector.kill_wall, "start_retries": retries}
     (out / "fault.json").write_text(json.dumps({"fault": asdict(fault), "run": run}, indent=1))
-    return judge(fault, out)
 
 
 def sim_clock(out: Path) -> list[tuple[float, float]]:
