@@ -429,6 +429,18 @@ def test_e_stop_latches_until_reset(normal):
     assert twist(robot.run(TICK)) == (0.0, 0.0, 0.0)
 
 
+def test_e_stop_from_a_plain_publisher_is_heard(normal):
+    """`ros2 topic pub --once /e_stop std_msgs/msg/Bool "{data: true}"` publishes with the default profile
+    (reliable, volatile), which a transient-local subscription alone never matches."""
+    cost, robot = normal
+    plain = robot.create_publisher(Bool, "e_stop", 10)
+    wait_for(lambda: plain.get_subscription_count() > 0, 10.0)
+    plain.publish(Bool(data=True))
+    wait_for(lambda: cost.guard.e_stopped)
+    assert twist(robot.run(TICK)) == (0.0, 0.0, 0.0)
+    robot.destroy_publisher(plain)
+
+
 def publish_plan(robot: Robot, cost: CostNode, stamp: float, tilts: np.ndarray) -> None:
     """A plan for the next tick, processed before the tick (expect_plans is off here: no waiting)."""
     path = Path()

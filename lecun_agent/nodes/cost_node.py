@@ -115,7 +115,11 @@ class CostNode(Node):
         sub(TwistStamped, "agent/cmd_vel_proposed", self._on_proposal, COMMAND_QOS)
         sub(Path, "agent/plan", self._on_path, COMMAND_QOS)
         sub(JointState, "agent/plan_costs", self._on_plan_costs, COMMAND_QOS)
-        sub(Bool, "e_stop", lambda m: m.data and self._e_stop("e_stop topic"), LATCHED_QOS)
+        # e_stop twice: transient local, so a latched `true` sent before this node started still stops it; and
+        # volatile, since a transient-local subscription never matches a volatile publisher (`ros2 topic pub`'s
+        # default). A latched publisher reaches both: the second `true` finds the stop already held.
+        for qos in (LATCHED_QOS, COMMAND_QOS):
+            sub(Bool, "e_stop", lambda m: m.data and self._e_stop("e_stop topic"), qos)
         self.create_service(Trigger, "e_stop", lambda req, res: self._e_stop("e_stop service", res))
         self.create_service(Trigger, "reset_e_stop", self._reset_e_stop)
         self.lockstep = LockStepAnswers(
