@@ -5,6 +5,7 @@ from pathlib import Path
 from setuptools import find_packages, setup
 
 PACKAGE = "lecun_agent"
+HERE = Path(__file__).resolve().parent
 # One executable per node, named after it, so `ros2 run lecun_agent <node>` works: every
 # lecun_agent/nodes/<name>_node.py with a main().
 NODES = sorted(p.stem for p in Path(PACKAGE, "nodes").glob("*_node.py"))
@@ -20,8 +21,9 @@ def share_files(folder: str) -> list[tuple[str, list[str]]]:
 
 
 def requirements(path: str) -> list[str]:
-    """The package names of a requirements file (comments and blank lines dropped)."""
-    lines = (line.split("#")[0].strip() for line in Path(path).read_text().splitlines())
+    """The package names of a requirements file beside this setup.py (comments and blank lines dropped).
+    Beside it, not in the working directory: colcon's --symlink-install runs setup.py from build/."""
+    lines = (line.split("#")[0].strip() for line in (HERE / path).read_text().splitlines())
     return [line for line in lines if line]
 
 
