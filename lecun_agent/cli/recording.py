@@ -13,7 +13,7 @@ from lecun_agent.cli.arg_types import seconds
 
 def add_record(sub) -> None:
     p = sub.add_parser("record", help="record topics of the running stack to a rosbag2-compatible MCAP file")
-    p.add_argument("--out", type=Path, required=True, help="MCAP file to write (e.g. run1.mcap)")
+    p.add_argument("--out", type=Path, required=True, help="MCAP file to write (e.g. run1.mcap); must not exist yet")
     p.add_argument("--topics", nargs="+", default=None,
                    help="topics to record (default: every topic of the contract)")
     p.add_argument("--duration", type=seconds(0.0, 86400.0, low_included=True), default=0.0,
@@ -28,6 +28,8 @@ def _run_record(args: argparse.Namespace) -> int:
 
     from lecun_agent.nodes import recorder_node
 
+    if args.out.exists():
+        raise ValueError(f"{args.out} exists: a recording is never overwritten; choose another --out")
     overrides = [Parameter("output", value=str(args.out)),
                  Parameter("duration_s", value=float(args.duration)),
                  Parameter("use_sim_time", value=bool(args.use_sim_time))]

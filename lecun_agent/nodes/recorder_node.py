@@ -18,7 +18,7 @@ from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
 
-from lecun_agent.recording.bag import FLUSH_PERIOD_S, BagWriter, qos_to_dict
+from lecun_agent.recording.bag import FLUSH_PERIOD_S, BagWriter, qos_to_dict, unused_path
 from lecun_agent.recording.msgdefs import UnknownTypeError, message_class
 from lecun_agent.recording.topics import CONTRACT_TOPICS
 
@@ -31,7 +31,8 @@ class RecorderNode(Node):
     def __init__(self, **kwargs) -> None:
         super().__init__("recorder_node", allow_undeclared_parameters=True, **kwargs)
         p = self.params = Parameters(self)
-        out = p.declare("output", "", "MCAP file to write; empty = recordings/<date-time>.mcap")
+        out = p.declare("output", "", "MCAP file to write; empty = recordings/<date-time>.mcap; an existing file is "
+                    "never overwritten: <name>.1.mcap, .2, ... is written instead")
         topics = p.declare("topics", list(CONTRACT_TOPICS), "topics to record (relative names resolve in "
                            "the node's namespace); types outside the contract are taken from the graph")
         p.declare("duration_s", 0.0,
@@ -41,7 +42,11 @@ class RecorderNode(Node):
                   low=0.05, high=10.0)
         p.declare("compression", "zstd", "chunk compression", choices=("zstd", "none"))
         p.reject_unknown_overrides()
-        self.path = Path(out) if out else Path("recordings") / f"{datetime.now():%Y%m%d-%H%M%S}.mcap"
+        wanted = Path(out) if out else Path("recordings") / f"{datetime.now():%Y%m%d-%H%M%S}.mcap"
+        self.path = unused_path(wanted)  # respawned after a crash, the recording before it stays whole
+        if self.path != wanted:
+            self.get_logger().warning(f"{wanted} exists (an earlier recording, or this recorder's before a restart): "
+                                      f"never overwritten; writing {self.path}")
         self.writer = BagWriter(self.path, compression=p["compression"])
         self.wanted = {self.resolve_topic_name(t): t for t in topics if t}
         self.subscriptions_by_topic: dict[str, object] = {}

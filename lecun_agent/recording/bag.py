@@ -88,9 +88,19 @@ class _Topic:
     count: int = 0
 
 
+def unused_path(path: Path) -> Path:
+    """`path` if nothing is there, else the first of <stem>.1<suffix>, <stem>.2<suffix>, ... that is free."""
+    k, out = 0, path
+    while out.exists():
+        k += 1
+        out = path.with_name(f"{path.stem}.{k}{path.suffix}")
+    return out
+
+
 @dataclass
 class BagWriter:
-    """Append messages to one MCAP file; `close()` (or leaving the `with` block) finalises it."""
+    """Append messages to one new MCAP file; `close()` (or leaving the `with` block) finalises it. An existing
+    file is never overwritten (FileExistsError): a recording lost to a rerun is not got back."""
 
     path: Path | str
     compression: str = "zstd"  # "zstd" or "none" (rosbag2's own default is none)
@@ -101,7 +111,7 @@ class BagWriter:
     def __post_init__(self) -> None:
         self.path = Path(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = self.path.open("wb")
+        self._file = self.path.open("xb")
         kind = {"zstd": CompressionType.ZSTD, "none": CompressionType.NONE}[self.compression]
         self._writer = Writer(self._file, chunk_size=self.chunk_size, compression=kind)
         self._writer.start(profile="ros2", library="lecun_agent recording (mcap python)")
