@@ -123,3 +123,48 @@ def test_launch_service_runs_robot_launch_and_shuts_down_cleanly(tmp_path, monke
     assert len(ready) == len(expected), f"only {sorted(ready)} came up"
     assert all(code == 0 for code in exited.values()), exited  # SIGINT on shutdown is a clean exit
     assert len(exited) == len(started)
+
+
+def test_a_crashed_node_is_respawned_and_one_that_finished_is_not(tmp_path, monkeypatch):
+    """SIGKILL configurator_node: started again after RESPAWN_DELAY_S. SIGINT recorder_node (it closes its bag
+    and exits 0, as after duration_s): it stays down, and its recording is the only one. launch's own
+    `respawn` restarted a node after any exit, so a recorder that finished began again, for ever."""
+    import os
+    import signal
+
+    monkeypatch.setenv("AMENT_PREFIX_PATH", str(_install_prefix(tmp_path / "install")))
+    bag = tmp_path / "run1.mcap"
+    expected = [n.name for n in stack_nodes(StackOptions(target="robot", record=True))]
+    pids, ready, exits, done = {}, [], [], []
+
+    def on_start(event, _):
+        pids[event.action.name.rsplit("-", 1)[0]] = event.pid
+
+    def on_output(event):
+        if READY not in event.text.decode(errors="replace"):
+            return None
+        ready.append(event.action.name.rsplit("-", 1)[0])
+        if len(ready) == len(expected):  # all up: one crash, one clean stop
+            os.kill(pids["configurator_node"], signal.SIGKILL)
+            os.kill(pids["recorder_node"], signal.SIGINT)
+        if ready.count("configurator_node") == 2 and not done:  # respawned: give the recorder time to (not) come back
+            done.append(True)
+            return [TimerAction(period=3.0, actions=[EmitEvent(event=Shutdown(reason="seen"))])]
+        return None
+
+    ld = LaunchDescription([
+        RegisterEventHandler(OnProcessStart(on_start=on_start)),
+        RegisterEventHandler(OnProcessIO(on_stdout=on_output, on_stderr=on_output)),
+        RegisterEventHandler(OnProcessExit(on_exit=lambda event, _: exits.append(
+            (event.action.name.rsplit("-", 1)[0], event.returncode)))),
+        IncludeLaunchDescription(PythonLaunchDescriptionSource(str(REPO / "launch/robot.launch.py")),
+                                 launch_arguments={"record": "true", "bag": str(bag)}.items()),
+        TimerAction(period=240.0, actions=[EmitEvent(event=Shutdown(reason="timed out"))]),
+    ])
+    service = LaunchService(argv=[])
+    service.include_launch_description(ld)
+    assert service.run() == 0
+    assert ready.count("configurator_node") == 2, ready
+    assert ready.count("recorder_node") == 1, ready
+    assert ("recorder_node", 0) in exits and ("configurator_node", -9) in exits
+    assert sorted(p.name for p in tmp_path.glob("run1*.mcap")) == ["run1.mcap"]

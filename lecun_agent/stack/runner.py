@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .description import NODE_ENV, RESPAWN_DELAY_S, NodeLaunch
+from .description import CLEAN_EXITS, NODE_ENV, RESPAWN_DELAY_S, NodeLaunch
 
 log = logging.getLogger(__name__)
 _PR_SET_PDEATHSIG = 1
@@ -96,7 +96,8 @@ class Stack:
 
     def supervise(self) -> list[str]:
         """Apply the crash policy (description.STOP_STACK_ON_CRASH): respawn a crashed agent node after
-        RESPAWN_DELAY_S; return the crashes that must stop the stack."""
+        RESPAWN_DELAY_S (one that exited cleanly, CLEAN_EXITS, has finished); return the crashes that must
+        stop the stack."""
         fatal = []
         for proc in list(self.processes):
             code = proc.popen.poll()
@@ -104,6 +105,10 @@ class Stack:
                 continue
             if proc.node.on_crash == "stop_stack":
                 fatal += self.crashed()
+                continue
+            if code in CLEAN_EXITS:
+                self.reported.add(id(proc))
+                log.info("%s exited cleanly (code %d): finished, not respawned", proc.node.name, code)
                 continue
             if proc.died_at is None:
                 proc.died_at = time.monotonic()
