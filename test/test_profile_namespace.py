@@ -71,3 +71,14 @@ def test_a_profile_section_that_reaches_no_node_under_the_namespace_is_refused(t
     (tmp_path / "profiles/scoped.yaml").write_text(yaml.safe_dump({
         "/robot1/cost_node": {"ros__parameters": {"guardrail": {"max_vx": 0.3}}}}))
     assert profile_path("scoped", "/robot1/") == tmp_path / "profiles/scoped.yaml"
+
+
+def test_a_profile_may_be_a_path_to_a_yaml_file(tmp_path):
+    """A robot's own profile, kept outside the install (a colcon build copies config/profiles/): no rebuild."""
+    mine = tmp_path / "my_robot.yaml"
+    mine.write_text(profile_path("robot_example").read_text())
+    assert profile_path(str(mine), "robot1") == mine
+    nodes = stack_nodes(StackOptions(target="robot", namespace="robot1", profile=str(mine)))
+    assert all(mine in node.param_files for node in nodes if node.name == "cost_node")
+    with pytest.raises(FileNotFoundError, match="no profile file"):
+        profile_path(str(tmp_path / "missing.yaml"))

@@ -55,7 +55,8 @@ class StackOptions:
     target: str = setting("sim", "sim: sim_node is the body; robot: a real robot's driver is",
                           choices=TARGETS)
     namespace: str = setting("", "namespace for every node (e.g. robot1)")
-    profile: str = setting("", "config/profiles/<profile>.yaml overlaid on the code defaults")
+    profile: str = setting("", "config/profiles/<profile>.yaml, or a path to a .yaml file, overlaid on the code "
+                           "defaults")
     realtime: bool = setting(False, "sim at wall-clock rate instead of lock-step")
     gui: bool = setting(False, "open the PyBullet window")
     gait: bool = setting(True, "gait_node turns cmd_vel into joint targets (off for robots whose own "
@@ -105,14 +106,20 @@ def _param_files(name: str, profile: Path | None) -> tuple[Path, ...]:
 
 
 def profile_path(profile: str, namespace: str = "") -> Path:
-    """config/profiles/<profile>.yaml, refused when one of its sections would not reach its node under
-    `namespace`. ROS matches a params file's section by the node's full name, so under /robot1 a section
-    `cost_node:` (that is, /cost_node) is silently left out and the node runs with the code defaults
-    (the sim's speed limits on a robot); `/**/cost_node:` matches in any namespace."""
-    path = config_path(f"profiles/{profile}.yaml")
-    if not path.exists():
-        available = sorted(p.stem for p in config_path("profiles").glob("*.yaml"))
-        raise FileNotFoundError(f"no profile {profile!r}; available: {available}")
+    """config/profiles/<profile>.yaml (installed with the package), or `profile` itself when it is a path to a
+    .yaml file (a robot's own profile, kept outside the install: no rebuild per edit); refused when one of its
+    sections would not reach its node under `namespace`. ROS matches a params file's section by the node's
+    full name, so under /robot1 a section `cost_node:` (that is, /cost_node) is silently left out and the node
+    runs with the code defaults (the sim's speed limits on a robot); `/**/cost_node:` matches in any namespace."""
+    if profile.endswith((".yaml", ".yml")):
+        path = Path(profile).expanduser().resolve()
+        if not path.is_file():
+            raise FileNotFoundError(f"no profile file {path}")
+    else:
+        path = config_path(f"profiles/{profile}.yaml")
+        if not path.exists():
+            available = sorted(p.stem for p in config_path("profiles").glob("*.yaml"))
+            raise FileNotFoundError(f"no profile {profile!r}; available: {available}, or give a path to a .yaml file")
     ns = "/" + namespace.strip("/") if namespace.strip("/") else ""
     if ns:
         sections = yaml.safe_load(path.read_text()) or {}
