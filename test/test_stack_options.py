@@ -7,7 +7,7 @@ import argparse
 import pytest
 
 from lecun_agent.paths import default_checkpoint_dir
-from lecun_agent.stack.options import add_flags, from_flags, from_launch
+from lecun_agent.stack.options import SIM_ONLY, add_flags, from_flags, from_launch, launch_arguments
 
 
 def parser() -> argparse.ArgumentParser:
@@ -42,3 +42,12 @@ def test_a_checkpoint_flag_that_names_no_checkpoint_is_refused_before_any_node_s
         from_flags(p.parse_args(["--checkpoint", str(tmp_path)]))
     shipped = default_checkpoint_dir()
     assert from_flags(p.parse_args(["--checkpoint", str(shipped)])).checkpoint == str(shipped)
+
+
+def test_the_robot_launch_file_declares_no_argument_only_the_sim_reads():
+    sim = [name for name, _, _ in launch_arguments("sim")]
+    robot = [name for name, _, _ in launch_arguments("robot")]
+    assert set(SIM_ONLY) <= set(sim) and not set(SIM_ONLY) & set(robot)
+    assert {"profile", "namespace", "agent", "gait", "record", "bag"} <= set(robot)
+    defaults = {name: default for name, default, _ in launch_arguments("robot")}
+    assert from_launch(defaults, target="robot").seed == 0  # what robot.launch.py does with its defaults

@@ -25,7 +25,7 @@ from .options import from_launch, launch_arguments
 
 
 def _nodes(context, target: str):
-    values = {name: LaunchConfiguration(name).perform(context) for name, _, _ in launch_arguments()}
+    values = {name: LaunchConfiguration(name).perform(context) for name, _, _ in launch_arguments(target)}
     options = from_launch(values, target=target)
     return [action for node in stack_nodes(options) for action in _node(node, options.namespace)]
 
@@ -60,5 +60,5 @@ def _on_exit(node: NodeLaunch, namespace: str):
 
 def generate(target: str) -> LaunchDescription:
     arguments = [DeclareLaunchArgument(name, default_value=default, description=text)
-                 for name, default, text in launch_arguments()]
+                 for name, default, text in launch_arguments(target)]
     return LaunchDescription([*arguments, OpaqueFunction(function=_nodes, args=[target])])

@@ -63,8 +63,13 @@ def from_flags(args: argparse.Namespace, **fixed: Any) -> StackOptions:
     return options
 
 
-def launch_arguments(exclude: Iterable[str] = ("target",)) -> list[tuple[str, str, str]]:
-    """(name, default as launch text, description) for every option a launch file declares."""
+# Options only the simulator reads: robot.launch.py does not declare them (`--show-args` lists what acts).
+SIM_ONLY = ("realtime", "gui", "arena", "seed", "record_dir", "record_video")
+
+
+def launch_arguments(target: str) -> list[tuple[str, str, str]]:
+    """(name, default as launch text, description) for every option the target's launch file declares."""
+    exclude = ("target", *(SIM_ONLY if target == "robot" else ()))
     out = []
     for spec in _specs():
         if spec.name in exclude:
