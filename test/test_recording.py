@@ -139,3 +139,13 @@ def test_recorder_node_records_live_topics(tmp_path):
     assert reader.message_counts["/camera/camera_info"] == 1
     assert reader.message_counts["/joint_states"] > 10
     assert list(reader.messages(["/camera/camera_info"]))[0][2].width == 64
+
+
+def test_record_with_no_stack_running_says_so_and_fails(tmp_path):
+    """Only its own /diagnostics in the file: `lecun-agent record` used to print "wrote ..." and exit 0."""
+    out = tmp_path / "nothing.mcap"
+    done = subprocess.run([sys.executable, "-m", "lecun_agent.cli", "record", "--out", str(out), "--duration", "1",
+                           "--topics", "joint_states", "diagnostics"], env=dict(os.environ), capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert "is the stack running" in done.stderr and out.exists()  # the file is kept

@@ -6,6 +6,7 @@ Register with `add_record(subparsers)` and `add_convert(subparsers)` from the ma
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from lecun_agent.cli.arg_types import seconds
@@ -27,6 +28,7 @@ def _run_record(args: argparse.Namespace) -> int:
     from rclpy.parameter import Parameter
 
     from lecun_agent.nodes import recorder_node
+    from lecun_agent.recording.bag_reader import BagReader
 
     if args.out.exists():
         raise ValueError(f"{args.out} exists: a recording is never overwritten; choose another --out")
@@ -36,6 +38,11 @@ def _run_record(args: argparse.Namespace) -> int:
     if args.topics:
         overrides.append(Parameter("topics", value=list(args.topics)))
     recorder_node.main(args=None, parameter_overrides=overrides, namespace=args.namespace or None)
+    counts = BagReader(args.out).message_counts
+    if not recorder_node.heard_the_stack(counts):
+        print(f"lecun-agent record: {args.out} holds nothing but {sorted(counts) or 'no topic'}: is the stack "
+              "running, in this ROS_DOMAIN_ID and namespace?", file=sys.stderr)
+        return 1
     print(f"wrote {args.out}")
     return 0
 

@@ -3,7 +3,9 @@
 It subscribes with `raw=True`, so payloads go to disk as the CDR bytes the publisher sent, and it
 adapts its QoS to the publishers it finds (as `ros2 bag record` does): reliable only if every
 publisher is, transient-local only if every publisher is, so latched camera_info is not lost.
-Log time is the node clock (sim time under use_sim_time, like `ros2 bag record --use-sim-time`).
+Log time is the node clock, or under use_sim_time the newest /clock the node heard (as `ros2 bag record
+--use-sim-time`); a message that comes before the first /clock is not recorded (the node clock would read 0
+however far the sim has run, and a duration timed from that 0 would end at the clock's first jump).
 Only the contract's message types are recorded (a topic of another type is logged and skipped:
 a type name from the graph never chooses an import). Every FLUSH_PERIOD_S of wall time the open
 chunk is closed and the file synced, so a SIGKILL or power loss costs at most that much.
@@ -17,6 +19,8 @@ from pathlib import Path
 from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
 from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPolicy
+from rclpy.time import Time
+from rosgraph_msgs.msg import Clock as ClockMsg
 
 from lecun_agent.recording.bag import FLUSH_PERIOD_S, BagWriter, qos_to_dict, unused_path
 from lecun_agent.recording.msgdefs import UnknownTypeError, message_class
@@ -26,17 +30,20 @@ from .diagnostics import OK, WARN, Diagnostics
 from .parameters import Parameters
 from .spin import spin_node
 
+CLOCK_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.BEST_EFFORT)  # as rclpy's own time source
+
 
 class RecorderNode(Node):
     def __init__(self, **kwargs) -> None:
         super().__init__("recorder_node", allow_undeclared_parameters=True, **kwargs)
         p = self.params = Parameters(self)
-        out = p.declare("output", "", "MCAP file to write; empty = recordings/<date-time>.mcap; an existing file is "
-                    "never overwritten: <name>.1.mcap, .2, ... is written instead")
+        out = p.declare("output", "", "MCAP file to write; empty = recordings/<date-time>.mcap; an existing "
+                        "file is never overwritten: <name>.1.mcap, .2, ... is written instead")
         topics = p.declare("topics", list(CONTRACT_TOPICS), "topics to record (relative names resolve in "
                            "the node's namespace); types outside the contract are taken from the graph")
         p.declare("duration_s", 0.0,
-                  "stop this many node-clock seconds after the first message; 0 = until stopped",
+                  "stop this many seconds of log time (sim time under use_sim_time) after the first message "
+                  "recorded; 0 = until stopped",
                   low=0.0, high=86400.0)
         p.declare("discovery_period_s", 0.5, "how often to look for publishers of topics not yet subscribed",
                   low=0.05, high=10.0)
@@ -56,10 +63,15 @@ class RecorderNode(Node):
         steady = Clock(clock_type=ClockType.STEADY_TIME)
         self.create_timer(p["discovery_period_s"], self._discover, clock=steady)
         self.create_timer(FLUSH_PERIOD_S, self.writer.flush, clock=steady)  # bounds what a crash loses
-        self.started_ns: int | None = None  # node-clock time of the first recorded message
+        self.started_ns: int | None = None  # log time of the first recorded message
+        self.sim_time = bool(self.get_parameter("use_sim_time").value)
+        self.clock_ns: int | None = None  # the newest /clock heard (use_sim_time)
+        self.before_clock = 0  # messages not recorded: they came before the first /clock
+        if self.sim_time:
+            self.create_subscription(ClockMsg, "/clock", self._on_clock, CLOCK_QOS)
         self.finished = False  # duration reached (spin_node then shuts the node down)
         if p["duration_s"] > 0:
-            # Checked on the steady clock, measured on the node clock from the first message:
+            # Checked on the steady clock, measured in log time from the first message recorded:
             # a node-clock timer made before /clock arrives would fire at the first jump.
             self.create_timer(0.05, self._check_duration, clock=steady)
         self.get_logger().info(f"recording {sorted(self.wanted)} to {self.path}")
@@ -95,22 +107,34 @@ class RecorderNode(Node):
                 raw=True)
             self.get_logger().info(f"recording {topic} [{type_name}]")
 
+    def _log_time_ns(self) -> int | None:
+        """The node clock's time, or under use_sim_time the newest /clock heard (None before the first)."""
+        return self.clock_ns if self.sim_time else self.get_clock().now().nanoseconds
+
+    def _on_clock(self, msg: ClockMsg) -> None:
+        self.clock_ns = Time.from_msg(msg.clock).nanoseconds
+
     def _on_message(self, topic: str, data: bytes) -> None:
-        now = self.get_clock().now().nanoseconds
+        now = self._log_time_ns()
+        if now is None:
+            self.before_clock += 1
+            self.get_logger().warning(f"{topic}: a message before the first /clock is not recorded (use_sim_time: "
+                                      "its log time is unknown)", throttle_duration_sec=5.0)
+            return
         if self.started_ns is None:
             self.started_ns = now
         self.writer.write(topic, data, now)
 
     def _check_duration(self) -> None:
-        elapsed = self.get_clock().now().nanoseconds - (self.started_ns or 0)
-        if self.started_ns is not None and elapsed >= self.params["duration_s"] * 1e9:
+        now = self._log_time_ns()
+        if self.started_ns is not None and now is not None and now - self.started_ns >= self.params["duration_s"] * 1e9:
             self._stop()
 
     def _report(self):
         counts = self.writer.message_counts
         waiting = sorted(t for t in self.wanted if t not in self.subscriptions_by_topic)
         return (WARN if waiting else OK, f"{sum(counts.values())} messages to {self.path}",
-                {**counts, "waiting_for": waiting})
+                {**counts, "waiting_for": waiting, "before_clock": self.before_clock})
 
     def _stop(self) -> None:
         self.get_logger().info(f"duration reached; {sum(self.writer.message_counts.values())} messages")
@@ -119,6 +143,17 @@ class RecorderNode(Node):
     def close(self) -> None:
         self.writer.close()
         self.get_logger().info(f"wrote {self.path}: {self.writer.message_counts}")
+        if not heard_the_stack(self.writer.message_counts):
+            self.get_logger().error(f"{self.path} holds no message of {sorted(set(self.wanted) - {DIAGNOSTICS})}: "
+                                    "is the stack running, in this ROS_DOMAIN_ID and namespace?")
+
+
+DIAGNOSTICS = "/diagnostics"  # every node's, this one's too: no sign that the stack runs
+
+
+def heard_the_stack(message_counts: dict[str, int]) -> bool:
+    """Whether a recording holds a message of any topic but /diagnostics."""
+    return any(count for topic, count in message_counts.items() if topic != DIAGNOSTICS)
 
 
 def main(args=None, **node_kwargs) -> None:
