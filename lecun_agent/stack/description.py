@@ -72,7 +72,7 @@ class StackOptions:
     record: bool = setting(False, "record the topic contract to a rosbag2-compatible MCAP (recorder_node)")
     bag: str = setting("", "MCAP file for --record; empty = recordings/<date-time>.mcap")
     record_dir: str = setting("", "sim only: directory for the episode's ground-truth log and video")
-    record_video: bool = setting(True, "sim only, with record_dir: write the chase-camera video")
+    record_video: bool = setting(True, "write the chase-camera video (sim only, with record_dir)")
     checkpoint: str = setting("", "world-model checkpoint directory; empty = the shipped default")
     nodes: tuple[str, ...] = ()  # restrict to these node names; () = all that apply (tests, tools)
 

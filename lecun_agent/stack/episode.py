@@ -6,7 +6,7 @@ RViz's "2D Goal Pose" would) and watches.
 - A goal episode (an agent): the arena's goal goes out on `goal_pose` before the body starts,
   so the first agent tick has it; the episode ends on success, a fall or the time limit
   (`episodes/goal.py`, judged on ground truth).
-- A program episode (e.g. walk): it runs `duration_s` of sim time.
+- A program episode (e.g. walk): it runs `duration_s` of sim time (a goal episode: its time limit).
 The metrics come from sim_node's exact log of every control step (`truth.npz`), cut at the
 step the episode ended, so they are the same whatever this watcher received; the guardrail's
 interventions and the sync timeouts come from the nodes' final /diagnostics.
@@ -84,8 +84,7 @@ def run_episode(out: Path, options: StackOptions, duration_s: float | None = Non
     out.mkdir(parents=True, exist_ok=True)
     options = replace(options, target="sim", record_dir=str(out))
     rules, arena, goal_episode = rules or GoalRules(), episode_arena(options), not options.program
-    if not goal_episode:
-        rules = replace(rules, time_limit_s=duration_s or rules.time_limit_s)
+    rules = replace(rules, time_limit_s=duration_s or rules.time_limit_s)  # a goal episode's limit too
     init_runner_ros()
     monitor = EpisodeMonitor()
     executor = SingleThreadedExecutor()
