@@ -1,5 +1,8 @@
 """Dataset format and window loader: round trip, episode boundaries, NaN and corrupt-file handling."""
 
+import struct
+import zipfile
+
 import numpy as np
 import pytest
 import torch
@@ -57,6 +60,26 @@ def test_corrupt_or_mismatched_episode_is_logged_and_skipped(tmp_path, caplog):
     data = load_episodes(tmp_path)
     assert data.num_episodes == 1
     assert "skipping episode" in caplog.text
+
+
+def _flip_a_byte_of(path, member):
+    """Flip one byte in the middle of a zip member's compressed data, as a bad disk or copy does."""
+    with zipfile.ZipFile(path) as z:
+        info = z.getinfo(member)
+    raw = bytearray(path.read_bytes())
+    name_len, extra_len = struct.unpack("<HH", raw[info.header_offset + 26 : info.header_offset + 30])
+    raw[info.header_offset + 30 + name_len + extra_len + info.compress_size // 2] ^= 0xFF
+    path.write_bytes(bytes(raw))
+
+
+def test_a_cut_short_or_damaged_episode_file_is_logged_and_skipped(tmp_path, caplog):
+    make_synthetic_dataset(tmp_path, episodes=3, steps=20)
+    cut, flipped, _ = list_episodes(tmp_path)
+    cut.write_bytes(cut.read_bytes()[: cut.stat().st_size // 2])
+    _flip_a_byte_of(flipped, "images.npy")
+    data = load_episodes(tmp_path)
+    assert data.num_episodes == 1
+    assert f"skipping episode {cut}" in caplog.text and f"skipping episode {flipped}" in caplog.text
 
 
 def test_writer_rejects_wrong_image_size_and_spec_change(tmp_path):
