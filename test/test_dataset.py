@@ -1,5 +1,6 @@
 """Dataset format and window loader: round trip, episode boundaries, NaN and corrupt-file handling."""
 
+import re
 import struct
 import zipfile
 
@@ -122,6 +123,14 @@ def test_old_dataset_format_is_refused_with_the_reason(tmp_path):
     spec["format_version"] = 2
     (tmp_path / "spec.json").write_text(json.dumps(spec))
     with pytest.raises(ValueError, match="contact_max"):
+        load_episodes(tmp_path)
+
+
+@pytest.mark.parametrize("text", ["{\n", "[1, 2]", '{"format_version": 3}'])
+def test_an_invalid_spec_json_is_an_error_naming_the_file(tmp_path, text):
+    make_synthetic_dataset(tmp_path, episodes=1, steps=10)
+    (tmp_path / "spec.json").write_text(text)
+    with pytest.raises(ValueError, match=re.escape(str(tmp_path / "spec.json"))):
         load_episodes(tmp_path)
 
 

@@ -159,6 +159,20 @@ def test_collect_then_eval_on_the_sim(tmp_path):
     assert plot_paths(details, tmp_path / "paths.png").stat().st_size > 1000
 
 
+def test_train_names_an_invalid_json_file(tmp_path, capsys):
+    """'Expecting value: line 2 column 1' alone does not say which of the command's files is broken."""
+    from lecun_agent.cli import main
+
+    make_synthetic_dataset(tmp_path / "data", episodes=1, steps=12)
+    (tmp_path / "config.json").write_text('{"latent_dim": 8,\n')
+    argv = ["train", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "ck"), "--steps", "1"]
+    assert main([*argv, "--config", str(tmp_path / "config.json")]) == 2
+    assert f"error: {tmp_path / 'config.json'}: " in capsys.readouterr().err
+    (tmp_path / "data" / "spec.json").write_text("{\n\n")
+    assert main(argv) == 2
+    assert f"error: {tmp_path / 'data' / 'spec.json'}: " in capsys.readouterr().err
+
+
 @pytest.mark.slow
 def test_torchrun_two_ranks(tmp_path):
     """`torchrun --nproc_per_node 2 -m lecun_agent.cli train` runs with no code change (gloo, CPU).

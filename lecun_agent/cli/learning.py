@@ -94,7 +94,10 @@ def _train(args: argparse.Namespace) -> int:
     from lecun_agent.learning.train import TrainConfig, train
     from lecun_agent.world_model.config import WorldModelConfig
 
-    overrides = json.loads(args.config.read_text()) if args.config else {}
+    try:
+        overrides = json.loads(args.config.read_text()) if args.config else {}
+    except json.JSONDecodeError as err:
+        raise ValueError(f"{args.config}: {err}") from err
     model_cfg = WorldModelConfig.from_dict({**WorldModelConfig().to_dict(), **overrides})
     cfg = TrainConfig(
         steps=args.steps,

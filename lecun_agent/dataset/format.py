@@ -105,7 +105,10 @@ def read_spec(data_dir: Path) -> DatasetSpec:
     path = Path(data_dir) / SPEC_FILE
     if not path.exists():
         raise FileNotFoundError(f"{path} missing: not a lecun_agent dataset directory")
-    return DatasetSpec.from_dict(json.loads(path.read_text()))
+    try:
+        return DatasetSpec.from_dict(json.loads(path.read_text()))
+    except (ValueError, KeyError, TypeError, AttributeError) as err:  # bad JSON, or JSON that is no spec
+        raise ValueError(f"{path}: cannot read the dataset spec: {err}") from err
 
 
 def episode_path(data_dir: Path, index: int) -> Path:
