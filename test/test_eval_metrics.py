@@ -122,3 +122,24 @@ def test_eval_model_refuses_training_seeds_with_a_clear_error(tmp_path, capsys):
     assert "41" in capsys.readouterr().err
     assert main([*argv, "--data", str(tmp_path / "held")]) == 0
     assert (tmp_path / "r.json").exists() and (tmp_path / "r_contact.png").exists()
+
+
+def test_eval_model_refuses_data_of_another_step_length(tmp_path, capsys):
+    """A model steps one period ahead; scored on steps of another length its numbers mean nothing."""
+    import json
+
+    from lecun_agent.cli import main
+    from lecun_agent.learning.train import TrainConfig, train
+
+    make_synthetic_dataset(tmp_path / "train", episodes=2, steps=12, seed_start=40)
+    make_synthetic_dataset(tmp_path / "held", episodes=1, steps=12, seed=1, seed_start=42)
+    spec = json.loads((tmp_path / "held" / "spec.json").read_text())
+    (tmp_path / "held" / "spec.json").write_text(json.dumps({**spec, "step_dt": 0.053}))
+    tiny = WorldModelConfig(latent_dim=8, hidden=16, ensemble=2, horizon=3)
+    train(tmp_path / "train", tmp_path / "ck", TrainConfig(steps=1, batch_size=2, threads=1), tiny)
+    argv = ["eval-model", "--checkpoint", str(tmp_path / "ck"), "--horizon", "3", "--data", str(tmp_path / "held"),
+            "--json", str(tmp_path / "r.json")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path / "held" / "spec.json") in err and "0.053 s" in err and "0.1 s" in err
+    assert not (tmp_path / "r.json").exists()

@@ -94,6 +94,17 @@ def test_converted_base_velocity_is_the_step_mean_of_odometry(tmp_path):
     assert np.abs(got[:, 2]).max() > 0.1  # the yaw rate, not the vertical velocity
 
 
+def test_convert_refuses_another_step_length_than_the_dataset(tmp_path):
+    convert_bag(write_synthetic_bag(tmp_path / "a.mcap", duration_s=2.0), tmp_path / "data")
+    before = sorted(p.name for p in (tmp_path / "data").iterdir())
+    fast = write_synthetic_bag(tmp_path / "b.mcap", duration_s=2.0, camera_hz=25.0)
+    with pytest.raises(ValueError, match=rf"{tmp_path / 'data' / 'spec.json'} .*0\.1 s.*0\.04 s"):
+        convert_bag(fast, tmp_path / "data")
+    assert sorted(p.name for p in (tmp_path / "data").iterdir()) == before
+    assert load_episodes(tmp_path / "data").spec.step_dt == 0.1
+    convert_bag(write_synthetic_bag(tmp_path / "c.mcap", duration_s=2.0, seed=1), tmp_path / "data")  # 0.1 s: added
+
+
 def test_record_convert_train_round_trip(tmp_path):
     convert_bag(write_synthetic_bag(tmp_path / "e.mcap", duration_s=3.0), tmp_path / "data")
     assert all(np.isfinite(tiny_training_losses(tmp_path / "data")))

@@ -25,6 +25,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,8 @@ log = logging.getLogger(__name__)
 FORMAT_VERSION = 3
 SPEC_FILE = "spec.json"
 CONTACT_N = 1.0  # N of measured non-foot contact force above which a step holds a body contact
+# Step lengths this close are one rate: a recording's measured camera period jitters a little.
+STEP_DT_RTOL = 0.01
 
 
 @dataclass
@@ -95,10 +98,18 @@ def write_spec(data_dir: Path, spec: DatasetSpec) -> None:
         old = read_spec(data_dir)
         if old.obs_action_spec() != spec.obs_action_spec():
             raise ValueError(f"{path} describes different observations/actions than this writer")
+        if not same_step(old.step_dt, spec.step_dt):
+            raise ValueError(f"{path} holds steps of {old.step_dt} s, these episodes have {spec.step_dt} s: "
+                             "a dataset has one step length; write them to another directory")
         return
     tmp = path.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(spec.to_dict(), indent=2))
     tmp.replace(path)  # a crash or a full disk never leaves a half-written spec behind
+
+
+def same_step(a: float, b: float) -> bool:
+    """Whether two step lengths (s) are the same rate."""
+    return math.isclose(a, b, rel_tol=STEP_DT_RTOL)
 
 
 def read_spec(data_dir: Path) -> DatasetSpec:

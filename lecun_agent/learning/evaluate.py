@@ -32,6 +32,7 @@ import numpy as np
 import torch
 
 from lecun_agent.cost.total import IntrinsicCost
+from lecun_agent.dataset.format import SPEC_FILE, same_step
 from lecun_agent.dataset.windows import EpisodeSet, load_episodes
 from lecun_agent.learning.baselines import ContactBaseline, contact_labels, load_baseline
 from lecun_agent.learning.seeds import check_heldout
@@ -383,6 +384,10 @@ def eval_checkpoint(
         check_heldout(data.seeds, trained)
     if data.spec.obs_action_spec() != spec.obs_action_spec():
         raise ValueError("evaluation data and checkpoint have different observation/action specs")
+    if not same_step(data.spec.step_dt, spec.step_dt):
+        where = Path(data_dir) / SPEC_FILE if data_dir is not None else "the collected episodes"
+        raise ValueError(f"{where}: steps of {data.spec.step_dt} s, but {checkpoint or 'the default checkpoint'} "
+                         f"was trained on steps of {spec.step_dt} s: evaluate it on data of its own step length")
     baseline = load_baseline(
         Path(checkpoint) if checkpoint else default_checkpoint_dir(),
         data.proprio.shape[1],
