@@ -83,6 +83,15 @@ def test_a_cut_short_or_damaged_episode_file_is_logged_and_skipped(tmp_path, cap
     assert f"skipping episode {cut}" in caplog.text and f"skipping episode {flipped}" in caplog.text
 
 
+def test_an_episode_file_is_never_replaced(tmp_path):
+    spec = make_synthetic_dataset(tmp_path, episodes=1, steps=10)
+    before = episode_path(tmp_path, 0).read_bytes()
+    with pytest.raises(FileExistsError, match="episode_000000.npz"):
+        write_episode(episode_path(tmp_path, 0), synthetic_episode(np.random.default_rng(5), 10, spec), spec)
+    assert episode_path(tmp_path, 0).read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["episode_000000.npz", "spec.json"]  # no temporary left
+
+
 def test_writer_rejects_wrong_image_size_and_spec_change(tmp_path):
     spec = make_synthetic_dataset(tmp_path, episodes=1, steps=10)
     ep = synthetic_episode(np.random.default_rng(0), 10, spec)

@@ -105,6 +105,33 @@ def test_convert_refuses_another_step_length_than_the_dataset(tmp_path):
     convert_bag(write_synthetic_bag(tmp_path / "c.mcap", duration_s=2.0, seed=1), tmp_path / "data")  # 0.1 s: added
 
 
+def test_collect_and_convert_never_replace_an_episode_in_the_same_directory(tmp_path, monkeypatch):
+    """collect names an episode by its seed, convert takes the next free number: neither may land on the other's."""
+    from lecun_agent.dataset.format import DatasetSpec, episode_path
+    from lecun_agent.dataset.synthetic import synthetic_episode
+    from lecun_agent.learning import collect as collect_module
+
+    def fake_episode(seed, *args):
+        ep = synthetic_episode(np.random.default_rng(seed), 12, DatasetSpec())
+        ep["seed"] = np.array(seed, dtype=np.int64)
+        return ep, {"approach_steps": 0, "approach_cycles": 0, "touches": 0}
+
+    monkeypatch.setattr(collect_module, "run_episode", fake_episode)
+    data = tmp_path / "data"
+    collect_module.collect(data, collect_module.CollectConfig(episodes=2, seed_start=0))
+    bag = write_synthetic_bag(tmp_path / "a.mcap", duration_s=2.0)
+    convert_bag(bag, data)
+    converted = episode_path(data, 2).read_bytes()
+    with pytest.raises(ValueError, match=r"episode_000002\.npz.*--seed-start 3"):
+        collect_module.collect(data, collect_module.CollectConfig(episodes=1, seed_start=2))
+    assert episode_path(data, 2).read_bytes() == converted
+    episode_path(data, 1).unlink()  # a gap: episodes 0 and 2
+    convert_bag(bag, data)
+    assert episode_path(data, 2).read_bytes() == converted and episode_path(data, 3).exists()
+    assert not episode_path(data, 1).exists()
+    assert [int(s) for s in load_episodes(data).seeds] == [0, -1, -1]
+
+
 def test_record_convert_train_round_trip(tmp_path):
     convert_bag(write_synthetic_bag(tmp_path / "e.mcap", duration_s=3.0), tmp_path / "data")
     assert all(np.isfinite(tiny_training_losses(tmp_path / "data")))

@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return int(args.func(args) or 0)
-    except (FileNotFoundError, ValueError, RuntimeError) as err:
+    except (FileNotFoundError, FileExistsError, ValueError, RuntimeError) as err:
         # Bad input (missing files, wrong recordings, mismatched checkpoints) is the user's to
         # fix: say what is wrong, without a traceback. Anything else is our bug and keeps one.
         print(f"lecun-agent {args.command}: error: {err}", file=sys.stderr)

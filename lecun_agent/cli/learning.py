@@ -23,7 +23,8 @@ def add_collect(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--episodes", type=positive_int, required=True, help="number of episodes (one seed each)")
     p.add_argument("--seed-start", type=non_negative_int, default=0, help="first arena/program seed")
-    p.add_argument("--out", type=Path, required=True, help="dataset directory (created or appended to)")
+    p.add_argument("--out", type=Path, required=True,
+                   help="dataset directory (created or appended to; a seed's episode already there is an error)")
     p.add_argument("--episode-seconds", type=seconds(0.0, 3600.0), default=20.0, help="sim seconds per episode")
     p.add_argument("--workers", type=positive_int, default=1, help="parallel sim processes")
     p.add_argument(

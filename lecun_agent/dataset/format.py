@@ -26,6 +26,7 @@ import dataclasses
 import json
 import logging
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,12 +127,24 @@ def episode_path(data_dir: Path, index: int) -> Path:
     return Path(data_dir) / f"episode_{index:06d}.npz"
 
 
+def next_free_index(data_dir: Path) -> int:
+    """One past the highest episode number in data_dir (0 when it has none): no episode has it or any above."""
+    numbers = [p.stem.removeprefix("episode_") for p in list_episodes(data_dir)]
+    return max((int(n) for n in numbers if n.isdigit()), default=-1) + 1
+
+
 def write_episode(path: Path, episode: dict[str, np.ndarray], spec: DatasetSpec) -> None:
-    """Validate one episode's arrays against the spec and save them compressed."""
+    """Validate one episode's arrays against the spec and save them compressed, as a new file:
+    an episode already at `path` is never replaced (FileExistsError)."""
     validate_episode(episode, spec, str(path))
-    tmp = path.with_suffix(".tmp.npz")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp.npz")  # the writer's own: two writers never share one
     np.savez_compressed(tmp, **episode)
-    tmp.replace(path)  # a crash never leaves a half-written episode behind
+    try:
+        os.link(tmp, path)  # unlike a rename, never replaces; a crash never leaves a half-written episode
+    except FileExistsError:
+        raise FileExistsError(f"{path} exists: an episode is never replaced") from None
+    finally:
+        tmp.unlink()
 
 
 def validate_episode(ep: dict[str, np.ndarray], spec: DatasetSpec, where: str) -> int:

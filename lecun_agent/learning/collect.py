@@ -25,7 +25,14 @@ from tqdm import tqdm
 from lecun_agent.body.readings import Readings
 from lecun_agent.cost.features import base_twist, features_from_readings
 from lecun_agent.cost.total import IntrinsicCost
-from lecun_agent.dataset.format import CONTACT_N, DatasetSpec, episode_path, write_episode, write_spec
+from lecun_agent.dataset.format import (
+    CONTACT_N,
+    DatasetSpec,
+    episode_path,
+    next_free_index,
+    write_episode,
+    write_spec,
+)
 from lecun_agent.dataset.step_mean import StepMax, StepMean
 from lecun_agent.gait.config import GaitConfig
 from lecun_agent.perception.proprio import proprio_from_readings
@@ -176,7 +183,15 @@ def collect(out_dir: Path | str, cfg: CollectConfig) -> dict[str, float]:
     out_dir = Path(out_dir)
     spec = dataset_spec(SimConfig(), GaitConfig(), IntrinsicCost())
     write_spec(out_dir, spec)
-    jobs = [(s, s, cfg, out_dir, spec) for s in range(cfg.seed_start, cfg.seed_start + cfg.episodes)]
+    seeds = range(cfg.seed_start, cfg.seed_start + cfg.episodes)
+    taken = [episode_path(out_dir, s).name for s in seeds if episode_path(out_dir, s).exists()]
+    if taken:  # an episode of this seed collected before, or one converted from a recording
+        raise ValueError(
+            f"{out_dir} already holds {', '.join(taken[:3])}{' ...' if len(taken) > 3 else ''}: collect names "
+            f"an episode by its seed and never replaces one; collect from --seed-start {next_free_index(out_dir)} "
+            "or into another --out"
+        )
+    jobs = [(s, s, cfg, out_dir, spec) for s in seeds]
     start, steps, falls, counts = time.monotonic(), 0, 0, {}
     with tqdm(total=len(jobs), desc="collect", unit="ep") as bar:
         pool = ProcessPoolExecutor(cfg.workers) if cfg.workers > 1 else None

@@ -27,7 +27,7 @@ import torch
 from lecun_agent.body.readings import tilt_of
 from lecun_agent.cost.features import base_twist, features_from_readings
 from lecun_agent.cost.total import IntrinsicCost, TermSettings
-from lecun_agent.dataset.format import DatasetSpec, episode_path, list_episodes, write_episode, write_spec
+from lecun_agent.dataset.format import DatasetSpec, episode_path, next_free_index, write_episode, write_spec
 from lecun_agent.dataset.step_mean import StepMax, StepMean
 from lecun_agent.messages.conversions import readings_from_msgs, rgb_from_image, stamp_to_sec, twist_vector
 from lecun_agent.perception.proprio import proprio_from_readings
@@ -155,7 +155,7 @@ def convert_bag(
     )
     write_spec(Path(out_dir), spec)
     converter = BagConverter(spec, IntrinsicCost(settings=TermSettings()), max_gap_steps)
-    first_index = len(list_episodes(Path(out_dir)))
+    first_index = next_free_index(Path(out_dir))  # after every episode there, so none is replaced
     written, steps = 0, 0
     segment, commands, latest, step_twist, step_contact = _Segment(), [], {}, StepMean(), StepMax()
     last_kept = -np.inf
