@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 
 import pytest
 import torch
@@ -62,6 +63,15 @@ def test_a_format_3_run_does_not_resume(tmp_path):
     (tmp_path / "a" / "meta.json").write_text(json.dumps(meta))
     with pytest.raises(CheckpointError, match="cannot resume a format 3 run"):
         train(tmp_path / "data", tmp_path / "a", TrainConfig(steps=4, batch_size=4, threads=1), resume=True)
+
+
+def test_resume_with_nothing_to_resume_is_an_error(tmp_path):
+    """Not a quiet fresh start: the user meant to continue a run that is not there."""
+    make_synthetic_dataset(tmp_path / "data", episodes=2, steps=12)
+    want = f"nothing to resume in {tmp_path / 'ck'}: no train_state.pt"
+    with pytest.raises(FileNotFoundError, match=re.escape(want)):
+        train(tmp_path / "data", tmp_path / "ck", TrainConfig(steps=1, batch_size=2, threads=1), TINY, resume=True)
+    assert not (tmp_path / "ck").exists()
 
 
 def test_time_budget_stops_training(tmp_path):

@@ -78,7 +78,8 @@ def add_train(sub: argparse._SubParsersAction) -> None:
         "on a shared machine this is the fair form of --minutes",
     )
     p.add_argument("--steps", type=positive_int, default=20000, help="stop after this many optimiser steps")
-    p.add_argument("--resume", action="store_true", help="continue from OUT/train_state.pt")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in OUT from OUT/train_state.pt (an error when there is none)")
     p.add_argument("--batch-size", type=positive_int, default=32)
     p.add_argument("--lr", type=number_in(0.0, 1.0, "a learning rate"), default=1e-3)
     p.add_argument("--seed", type=non_negative_int, default=0)

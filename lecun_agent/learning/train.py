@@ -129,12 +129,14 @@ def train(
     rank, world = _distributed()
     if cfg.threads is not None and cfg.threads < 0:
         raise ValueError(f"threads must be 0 (torch's choice) or more, got {cfg.threads}")
+    if resume and not (out_dir / TRAIN_STATE).exists():
+        raise FileNotFoundError(f"nothing to resume in {out_dir}: no {TRAIN_STATE}")
     torch.manual_seed(cfg.seed)
     torch.use_deterministic_algorithms(True)
     data = load_episodes(data_dir, cfg.max_transitions)
     log.info("loaded %d steps in %d episodes from %s", len(data), data.num_episodes, data_dir)
 
-    if resume and (out_dir / TRAIN_STATE).exists():
+    if resume:
         model, _, meta = load_checkpoint(out_dir, expect_spec=data.spec)
         if meta["format"] != CHECKPOINT_FORMAT:  # its optimizer state holds parameters this model lacks
             raise CheckpointError(
