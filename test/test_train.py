@@ -74,6 +74,20 @@ def test_resume_with_nothing_to_resume_is_an_error(tmp_path):
     assert not (tmp_path / "ck").exists()
 
 
+def test_a_new_run_never_replaces_a_checkpoint(tmp_path, capsys):
+    """Forgetting --resume must not throw the earlier training away."""
+    from lecun_agent.cli import main
+
+    make_synthetic_dataset(tmp_path / "data", episodes=2, steps=12)
+    train(tmp_path / "data", tmp_path / "ck", TrainConfig(steps=2, batch_size=2, threads=1), TINY)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "ck").iterdir()}
+    argv = ["train", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "ck"), "--steps", "3"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'ck'} already holds a checkpoint trained 2 steps" in err and "--resume" in err
+    assert {p.name: p.read_bytes() for p in (tmp_path / "ck").iterdir()} == before
+
+
 def test_time_budget_stops_training(tmp_path):
     make_synthetic_dataset(tmp_path / "data", episodes=2, steps=12)
     out = train(

@@ -67,7 +67,8 @@ def add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--data", type=Path, required=True, help="dataset directory (from collect or the MCAP converter)"
     )
-    p.add_argument("--out", type=Path, required=True, help="checkpoint directory")
+    p.add_argument("--out", type=Path, required=True,
+                   help="checkpoint directory; one that holds a checkpoint only with --resume")
     p.add_argument("--minutes", type=number_in(0.0, 1e6, "minutes"), default=None,
                    help="wall-clock budget for this run")
     p.add_argument(

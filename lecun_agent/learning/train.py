@@ -29,6 +29,7 @@ from lecun_agent.learning.baselines import fit_contact_baseline, save_baseline
 from lecun_agent.learning.losses import world_model_loss
 from lecun_agent.learning.seeds import seed_ranges
 from lecun_agent.world_model.checkpoint import CHECKPOINT_FORMAT, CheckpointError, load_checkpoint, save_checkpoint
+from lecun_agent.world_model.checkpoint_meta import META_FILE, read_meta
 from lecun_agent.world_model.config import TERM_HEADS, WorldModelConfig
 from lecun_agent.world_model.model import WorldModel
 
@@ -131,6 +132,11 @@ def train(
         raise ValueError(f"threads must be 0 (torch's choice) or more, got {cfg.threads}")
     if resume and not (out_dir / TRAIN_STATE).exists():
         raise FileNotFoundError(f"nothing to resume in {out_dir}: no {TRAIN_STATE}")
+    if not resume and (out_dir / META_FILE).exists():  # forgetting --resume must not throw a run away
+        raise FileExistsError(
+            f"{out_dir} already holds a checkpoint trained {_trained_steps(out_dir)} steps ({META_FILE}); "
+            "a new run would replace it: continue it with --resume, or train into another --out"
+        )
     torch.manual_seed(cfg.seed)
     torch.use_deterministic_algorithms(True)
     data = load_episodes(data_dir, cfg.max_transitions)
@@ -181,6 +187,14 @@ def train(
     return _loop(
         model, opt, sampler, data, out_dir, cfg, rank, world, step, samples, clock, (deadline, cpu_deadline)
     )
+
+
+def _trained_steps(ckpt_dir: Path) -> str:
+    """The step count a checkpoint's meta.json records, '?' when it does not say."""
+    try:
+        return str(read_meta(ckpt_dir)["train"]["steps"])
+    except (CheckpointError, KeyError, TypeError):
+        return "?"
 
 
 def _use_threads(cfg: TrainConfig, run_threads: int | None) -> TrainConfig:
