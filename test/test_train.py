@@ -88,6 +88,34 @@ def test_a_new_run_never_replaces_a_checkpoint(tmp_path, capsys):
     assert {p.name: p.read_bytes() for p in (tmp_path / "ck").iterdir()} == before
 
 
+def test_ctrl_c_saves_the_run_where_it_stopped_and_it_resumes(tmp_path, monkeypatch, capsys):
+    """Checkpoints come every 500 steps: Ctrl-C must not throw away the steps since the last one."""
+    from lecun_agent.cli import main
+    from lecun_agent.learning import train as train_module
+
+    make_synthetic_dataset(tmp_path / "data", episodes=2, steps=12)
+    step = train_module.train_step
+    calls = []
+
+    def interrupted_at_the_fourth(*args):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return step(*args)
+
+    monkeypatch.setattr(train_module, "train_step", interrupted_at_the_fourth)
+    argv = ["train", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "ck"), "--steps", "6",
+            "--batch-size", "2"]
+    assert main(argv) == 130
+    lines = [line for line in capsys.readouterr().err.split("\n") if line and not line.startswith("\r")]  # no bar
+    assert len(lines) == 1 and f"interrupted at step 3: saved to {tmp_path / 'ck'}" in lines[0]
+    assert "--resume" in lines[0]
+    assert load_checkpoint(tmp_path / "ck")[2]["train"]["steps"] == 3
+    monkeypatch.undo()
+    assert main([*argv, "--resume"]) == 0
+    assert load_checkpoint(tmp_path / "ck")[2]["train"]["steps"] == 6
+
+
 def test_time_budget_stops_training(tmp_path):
     make_synthetic_dataset(tmp_path / "data", episodes=2, steps=12)
     out = train(

@@ -94,7 +94,7 @@ def add_train(sub: argparse._SubParsersAction) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from lecun_agent.learning.train import TrainConfig, train
+    from lecun_agent.learning.train import Interrupted, TrainConfig, train
     from lecun_agent.world_model.config import WorldModelConfig
 
     try:
@@ -112,7 +112,13 @@ def _train(args: argparse.Namespace) -> int:
         threads=args.threads,
         max_transitions=args.max_transitions,
     )
-    summary = train(args.data, args.out, cfg, model_cfg, resume=args.resume)
+    try:
+        summary = train(args.data, args.out, cfg, model_cfg, resume=args.resume)
+    except Interrupted as stop:  # Ctrl-C
+        if os.environ.get("RANK", "0") == "0":
+            print(f"lecun-agent train: interrupted at step {stop.step}: saved to {args.out}; to go on, run the same "
+                  "command with --resume", file=sys.stderr)
+        return 130
     if os.environ.get("RANK", "0") != "0":  # under torchrun only rank 0 reports
         return 0
     print(json.dumps({k: v for k, v in summary.items() if k != "metrics"}, indent=2))

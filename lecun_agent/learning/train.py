@@ -37,6 +37,14 @@ log = logging.getLogger(__name__)
 TRAIN_STATE = "train_state.pt"
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C stopped training; the run was saved at `step` and resumes from there."""
+
+    def __init__(self, step: int):
+        super().__init__(f"interrupted at step {step}")
+        self.step = step
+
+
 @dataclass
 class TrainConfig:
     steps: int = 20000  # upper bound; the time budget usually ends the run first
@@ -258,6 +266,10 @@ def _loop(
                 bar.set_postfix(loss=f"{metrics['loss']:.3f}", cons=f"{metrics['consistency']:.3f}")
             if rank == 0 and step % cfg.ckpt_every == 0:
                 _save(out_dir, model, opt, sampler, data, cfg, step, samples, clock)
+    except KeyboardInterrupt:
+        if rank == 0:  # keep the steps since the last checkpoint, resumable
+            _save(out_dir, model, opt, sampler, data, cfg, step, samples, clock)
+        raise Interrupted(step) from None
     finally:
         bar.close()
         if fh is not None:
