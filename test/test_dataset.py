@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from lecun_agent.dataset import format as format_module
 from lecun_agent.dataset.format import (
     DatasetSpec,
     episode_path,
@@ -83,7 +84,12 @@ def test_a_cut_short_or_damaged_episode_file_is_logged_and_skipped(tmp_path, cap
     assert f"skipping episode {cut}" in caplog.text and f"skipping episode {flipped}" in caplog.text
 
 
-def test_an_episode_file_is_never_replaced(tmp_path):
+@pytest.mark.parametrize("hard_links", [True, False])  # False: FAT, some network mounts
+def test_an_episode_file_is_never_replaced(tmp_path, monkeypatch, hard_links):
+    if not hard_links:
+        def no_link(src, dst):
+            raise PermissionError(1, "Operation not permitted")
+        monkeypatch.setattr(format_module.os, "link", no_link)
     spec = make_synthetic_dataset(tmp_path, episodes=1, steps=10)
     before = episode_path(tmp_path, 0).read_bytes()
     with pytest.raises(FileExistsError, match="episode_000000.npz"):

@@ -143,8 +143,12 @@ def write_episode(path: Path, episode: dict[str, np.ndarray], spec: DatasetSpec)
         os.link(tmp, path)  # unlike a rename, never replaces; a crash never leaves a half-written episode
     except FileExistsError:
         raise FileExistsError(f"{path} exists: an episode is never replaced") from None
+    except OSError:  # a filesystem without hard links (FAT, some network mounts): checked, then renamed
+        if path.exists():
+            raise FileExistsError(f"{path} exists: an episode is never replaced") from None
+        tmp.replace(path)
     finally:
-        tmp.unlink()
+        tmp.unlink(missing_ok=True)
 
 
 def validate_episode(ep: dict[str, np.ndarray], spec: DatasetSpec, where: str) -> int:
