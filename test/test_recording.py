@@ -187,3 +187,15 @@ def test_record_with_no_stack_running_says_so_and_fails(tmp_path):
                           text=True, timeout=120)
     assert done.returncode == 1, done.stderr
     assert "is the stack running" in done.stderr and out.exists()  # the file is kept
+
+
+def test_a_rosbag2_folder_reads_as_its_one_mcap_file(tmp_path):
+    """`ros2 bag record -s mcap -o run1` writes run1/run1_0.mcap beside metadata.yaml."""
+    folder = tmp_path / "run1"
+    folder.mkdir()
+    (folder / "metadata.yaml").write_text("rosbag2_bagfile_information: {}\n")
+    write_synthetic_bag(folder / "run1_0.mcap", duration_s=0.5)
+    assert BagReader(folder).path == folder / "run1_0.mcap" and BagReader(folder).message_counts
+    write_synthetic_bag(folder / "run1_1.mcap", duration_s=0.5)
+    with pytest.raises(FileNotFoundError, match=r"2 MCAP files \['run1_0.mcap', 'run1_1.mcap'\]"):
+        BagReader(folder)

@@ -91,7 +91,8 @@ def _run_up(args) -> int:
 
 def add_report(sub) -> None:
     p = sub.add_parser("report", help="plots (and the onboard video of a recording) from a run dir or MCAP")
-    p.add_argument("source", type=Path, help="a `lecun-agent sim` run directory or a .mcap recording")
+    p.add_argument("source", type=Path,
+                   help="a `lecun-agent sim` run directory, a .mcap recording, or a rosbag2 folder holding one")
     p.add_argument("--out", type=Path, default=None, help="output folder (default: beside the source)")
     p.set_defaults(func=_run_report)
 
@@ -100,7 +101,7 @@ def _run_report(args) -> int:
     from lecun_agent.episodes.report import load_run, write_report
 
     source = Path(args.source)
-    if source.is_dir():
+    if source.is_dir() and not (source / "metadata.yaml").exists():  # a run folder, not a rosbag2 folder
         series, out = load_run(source), args.out or source
     else:
         from lecun_agent.recording.series import series_from_recording

@@ -126,6 +126,20 @@ def _complete_records_end(f: IO[bytes], size: int) -> int:
     return end
 
 
+def _one_mcap(path: Path) -> Path:
+    """The MCAP file at `path`, or the one inside a rosbag2 folder (`ros2 bag record -s mcap -o NAME` writes
+    NAME/NAME_0.mcap beside metadata.yaml); a folder split into several files is an error naming them."""
+    if path.is_dir():
+        files = sorted(path.glob("*.mcap"))
+        if len(files) != 1:
+            raise FileNotFoundError(f"{path} is a folder with {len(files)} MCAP files {[f.name for f in files]}: "
+                                    "give the file to read" + ("; each split file reads on its own" if files else ""))
+        return files[0]
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such recording")
+    return path
+
+
 class BagReader:
     """Read a rosbag2 MCAP file (ours or rosbag2's): topics, counts, and messages in log-time order.
 
@@ -136,9 +150,7 @@ class BagReader:
     """
 
     def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        if not self.path.is_file():
-            raise FileNotFoundError(f"{self.path}: no such recording")
+        self.path = _one_mcap(Path(path))
         self.size = self.path.stat().st_size
         self.truncated = False  # True: the writer never finished (killed); read up to its last complete chunk
         self.readable_bytes = self.size  # where a scanned file's complete records end
