@@ -87,7 +87,7 @@ def test_a_cut_short_or_damaged_episode_file_is_logged_and_skipped(tmp_path, cap
 @pytest.mark.parametrize("hard_links", [True, False])  # False: FAT, some network mounts
 def test_an_episode_file_is_never_replaced(tmp_path, monkeypatch, hard_links):
     if not hard_links:
-        def no_link(src, dst):
+        def no_link(*_):  # os.link(src, dst)
             raise PermissionError(1, "Operation not permitted")
         monkeypatch.setattr(format_module.os, "link", no_link)
     spec = make_synthetic_dataset(tmp_path, episodes=1, steps=10)
