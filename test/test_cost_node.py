@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 import rclpy
 from diagnostic_msgs.msg import DiagnosticArray
-from geometry_msgs.msg import PoseStamped, TwistStamped
+from geometry_msgs.msg import PoseStamped, Twist, TwistStamped
 from nav_msgs.msg import Odometry, Path
 from rcl_interfaces.srv import GetParameters, SetParameters, SetParametersAtomically
 from rclpy.executors import SingleThreadedExecutor
@@ -82,9 +82,11 @@ class Robot(Node):
         self.goal_pub = pub(PoseStamped, "goal_pose", COMMAND_QOS)
         self.costs: list[JointState] = []
         self.cmds: list[TwistStamped] = []
+        self.unstamped: list[Twist] = []  # cmd_vel_unstamped (on in this module's cost_node)
         self.diags: list[DiagnosticArray] = []
         self.create_subscription(JointState, "agent/cost", self.costs.append, SENSOR_QOS)
         self.create_subscription(TwistStamped, "cmd_vel", self.cmds.append, 50)
+        self.create_subscription(Twist, "cmd_vel_unstamped", self.unstamped.append, 50)
         self.create_subscription(DiagnosticArray, "diagnostics", self.diags.append, 10)
         self.t = 100.0  # sim time; starts away from 0 so "never received" and "old" differ
         self.judged = lambda: None  # the stamp of the newest proposal cost_node took (set by `guarding`)
@@ -175,7 +177,7 @@ def guarding(robot_class, **parameters):
 
 @pytest.fixture(scope="module")
 def ros():
-    with guarding(Robot) as pair:
+    with guarding(Robot, cmd_vel_unstamped=True) as pair:
         yield pair
 
 
@@ -427,6 +429,18 @@ def test_e_stop_latches_until_reset(normal):
     robot.e_stop_pub.publish(Bool(data=True))  # the latched topic works too
     wait_for(lambda: cost.guard.e_stopped)
     assert twist(robot.run(TICK)) == (0.0, 0.0, 0.0)
+
+
+def test_every_command_goes_out_unstamped_too_when_asked(normal):
+    """cmd_vel_unstamped: for a robot driver that takes geometry_msgs/Twist, every decision, stops included."""
+    cost, robot = normal
+    robot.cmds.clear()
+    robot.unstamped.clear()
+    robot.run(0.3)
+    robot.run(0.3, cmd=(math.nan, 0.0, 0.0))  # a stop
+    wait_for(lambda: len(robot.unstamped) >= len(robot.cmds))
+    sent = [(m.linear.x, m.linear.y, m.angular.z) for m in robot.unstamped]
+    assert sent == [twist(m) for m in robot.cmds] and NORMAL in sent and sent[-1] == (0.0, 0.0, 0.0)
 
 
 def test_e_stop_from_a_plain_publisher_is_heard(normal):

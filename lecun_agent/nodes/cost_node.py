@@ -29,7 +29,7 @@ from dataclasses import asdict
 
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from geometry_msgs.msg import TwistStamped
+from geometry_msgs.msg import Twist, TwistStamped
 from nav_msgs.msg import Odometry, Path
 from rclpy.node import Node
 from sensor_msgs.msg import Imu, JointState
@@ -87,6 +87,9 @@ class CostNode(Node):
                            "0 = real time: the stop rules are re-checked at guardrail.rate_hz", low=0.0, high=1.0)
         plans = p.declare("expect_plans", False, "the agent publishes agent/plan_costs with every proposal "
                           "(the planner does): judge each proposal with its plan")
+        unstamped = p.declare("cmd_vel_unstamped", False, "also send every command as geometry_msgs/Twist on "
+                              "cmd_vel_unstamped, for a robot driver that takes unstamped Twist (point its input "
+                              "there); without the stamp its watchdog must time commands by their arrival")
         p.reject_unknown_overrides()
         self.cost = IntrinsicCost(load_body_limits(urdf or None), settings, weights, veto)
         self.guard = Guardrail(guard, veto, expect_plans=plans)
@@ -103,6 +106,7 @@ class CostNode(Node):
         self.cost_pub = self.create_publisher(JointState, "agent/cost", SENSOR_QOS)
         self.decision_pub = self.create_publisher(DiagnosticArray, "guardrail/decisions", DECISION_QOS)
         self.cmd_pub = self.create_publisher(TwistStamped, "cmd_vel", COMMAND_QOS)
+        self.unstamped_pub = self.create_publisher(Twist, "cmd_vel_unstamped", COMMAND_QOS) if unstamped else None
         self.definition_pub = self.create_publisher(JointState, "cost/definition", LATCHED_QOS)
         self._publish_definition()
         sub = self.create_subscription
@@ -325,7 +329,10 @@ class CostNode(Node):
     def _publish(self, decision, stamp=None) -> None:
         """`decision` on cmd_vel, stamped `stamp` (a builtin Time) or, if None, as the last command was."""
         self.last_stamp = stamp if stamp is not None else self.last_stamp
-        self.cmd_pub.publish(twist_msg(self.last_stamp, decision.cmd))
+        msg = twist_msg(self.last_stamp, decision.cmd)
+        self.cmd_pub.publish(msg)
+        if self.unstamped_pub is not None:
+            self.unstamped_pub.publish(msg.twist)
         if decision.reasons != getattr(self, "_logged", ()):  # log each change of reasons
             if decision.reasons:
                 self.get_logger().warning(f"guardrail {decision.verdict}: {decision.detail}")
@@ -346,7 +353,10 @@ class CostNode(Node):
         return LEVEL[decision.verdict], f"{decision.verdict}: {decision.detail or 'ok'}", values
 
     def publish_zero(self) -> None:
-        publish_last(self.cmd_pub, twist_msg(self.get_clock().now().to_msg(), np.zeros(3)))
+        msg = twist_msg(self.get_clock().now().to_msg(), np.zeros(3))
+        publish_last(self.cmd_pub, msg)
+        if self.unstamped_pub is not None:
+            publish_last(self.unstamped_pub, msg.twist)
 
 
 def main(args=None) -> None:
