@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from diagnostic_msgs.msg import DiagnosticArray
-from geometry_msgs.msg import PoseArray, PoseStamped, TwistStamped
+from geometry_msgs.msg import PoseArray, PoseStamped, Twist, TwistStamped
 from nav_msgs.msg import Odometry
 from nav_msgs.msg import Path as PathMsg
 from rosgraph_msgs.msg import Clock
@@ -63,7 +63,7 @@ def type_name_of(msg_or_class) -> str:
 
 # Every message type of the topic contract (docs/interfaces.md), and nothing else.
 KNOWN_TYPES: dict[str, type] = {type_name_of(cls): cls for cls in (
-    Clock, JointState, Imu, Image, CameraInfo, Odometry, PathMsg, PoseArray, PoseStamped, TwistStamped,
+    Clock, JointState, Imu, Image, CameraInfo, Odometry, PathMsg, PoseArray, PoseStamped, Twist, TwistStamped,
     JointTrajectory, Bool, String, DiagnosticArray, MarkerArray)}
 
 

@@ -16,6 +16,7 @@ CONTRACT_TOPICS: dict[str, str] = {
     "goal_pose": "geometry_msgs/msg/PoseStamped",
     "agent/goal": "geometry_msgs/msg/PoseStamped",
     "cmd_vel": "geometry_msgs/msg/TwistStamped",
+    "cmd_vel_unstamped": "geometry_msgs/msg/Twist",  # only with cost_node's cmd_vel_unstamped
     "agent/cmd_vel_proposed": "geometry_msgs/msg/TwistStamped",
     "agent/latent": "sensor_msgs/msg/Image",
     "agent/goal_sighting": "geometry_msgs/msg/PoseArray",
