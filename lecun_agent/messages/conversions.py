@@ -194,12 +194,12 @@ def message_problem(msg: JointState | Imu | Odometry) -> str | None:
     stops on such a message and no filter ever sees it.
     """
     try:
-        what, values, _ = _checked_values(msg)
+        what, values, bounded = _checked_values(msg)
     except JointOrderError as err:
         return str(err)
     if not np.all(np.isfinite(values)):
         return f"{what} missing or not finite"
-    problem = plausibility_problem(msg)
+    problem = _beyond_bound(bounded)
     if problem is not None or isinstance(msg, JointState):
         return problem
     return (imu_covariance_problem(msg) if isinstance(msg, Imu) else None) or orientation_problem(msg)
@@ -209,9 +209,12 @@ def plausibility_problem(msg: JointState | Imu | Odometry) -> str | None:
     """Which finite value of a message lies beyond its plausible bound (MAX_*: far beyond any real body or
     sensor), or None. NaN compares false: finiteness is message_problem's."""
     try:
-        bounded = _checked_values(msg)[2]
+        return _beyond_bound(_checked_values(msg)[2])
     except JointOrderError as err:
         return str(err)
+
+
+def _beyond_bound(bounded) -> str | None:
     for name, field, bound in bounded:
         if (largest := float(np.max(np.abs(field)))) > bound:
             return f"{name} {largest:.3g} beyond the plausible {bound:g}"
