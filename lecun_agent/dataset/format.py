@@ -141,12 +141,10 @@ def write_episode(path: Path, episode: dict[str, np.ndarray], spec: DatasetSpec)
     np.savez_compressed(tmp, **episode)
     try:
         os.link(tmp, path)  # unlike a rename, never replaces; a crash never leaves a half-written episode
-    except FileExistsError:
-        raise FileExistsError(f"{path} exists: an episode is never replaced") from None
-    except OSError:  # a filesystem without hard links (FAT, some network mounts): checked, then renamed
-        if path.exists():
+    except OSError as err:  # there already, or a filesystem without hard links (FAT, some network mounts)
+        if isinstance(err, FileExistsError) or path.exists():
             raise FileExistsError(f"{path} exists: an episode is never replaced") from None
-        tmp.replace(path)
+        tmp.replace(path)  # checked, then renamed
     finally:
         tmp.unlink(missing_ok=True)
 
