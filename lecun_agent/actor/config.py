@@ -92,6 +92,14 @@ class PlannerConfig:
                                           low=0.0, high=1000.0)
     look_for_goal_view_deg: float = setting(50.0, "width of the view that point is kept in, deg (the camera's "
                                             "is 70, and its edge cuts the marker)", low=0.0, high=360.0)
+    # On 200 fresh in-process seeds, 309 touches against 375 and no falls either way
+    # (docs/actor_experiments.md, "Slow near touches").
+    slow_near_touches_weight: float = setting(10.0, "cost per m/s of predicted speed above slow_near_touches_speed, "
+                                              "per plan step that passes a remembered touch; 0 = off "
+                                              "(actor/slow_near_touches.py)", low=0.0, high=1000.0)
+    slow_near_touches_m: float = setting(0.2, "a plan step passes a touch when its footprint comes this close, m",
+                                         low=0.0, high=5.0)
+    slow_near_touches_speed: float = setting(0.5, "planar speed a plan may keep past a touch, m/s", low=0.0, high=5.0)
     head_stride: int = setting(1, "run the wide feature heads on every n-th sampled step (and the last), "
                                "interpolated between; the final check runs them on every step", low=1, high=64)
     veto_penalty: float = 1.0e6  # added to a vetoed sample's cost, so all-vetoed sets still rank

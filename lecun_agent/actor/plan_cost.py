@@ -3,6 +3,7 @@
     J = sum_h discount^h * C(f_h)  +  critic_weight * discount^H * V(s_H)  +  uncertainty penalty
         (+ sum_h discount^h * the goal's angle outside the view, while looking around for its marker:
            look_for_goal.py)
+        (+ sum_h discount^h * the speed above a cap, on steps near a remembered touch: slow_near_touches.py)
 
 C is cost_node's `IntrinsicCost` itself (same terms, same weights object), evaluated on the
 predicted features of every step of every sample at once (lead shape (N, H)). Pose and goal
@@ -27,6 +28,7 @@ from lecun_agent.actor.contact_memory import ContactMemory
 from lecun_agent.actor.look_for_goal import LookForGoal
 from lecun_agent.actor.planning_model import CONTACT_FORCE
 from lecun_agent.actor.seen_contacts import SeenContacts
+from lecun_agent.actor.slow_near_touches import SlowNearTouches
 from lecun_agent.cost.features import Features
 from lecun_agent.cost.term import CostData
 from lecun_agent.cost.total import IntrinsicCost
@@ -83,6 +85,7 @@ class PlanScorer:
         memory: ContactMemory | None = None,  # remembered touches: contact force where plans go back
         seen: SeenContacts | None = None,  # contacts predicted on earlier ticks: priced, not predicted
         look: LookForGoal | None = None,  # this tick's term keeping a point in view
+        slow: SlowNearTouches | None = None,  # speed above a cap costs near the remembered touches
     ) -> Scored:
         twist = feats["base_velocity"]  # (N, H, 3)
         n, h = twist.shape[:2]
@@ -113,6 +116,10 @@ class PlanScorer:
             total = total + self.uncertainty_weight * (spread * w).sum(-1)
         if look is not None:
             total = total + (look.cost(position, yaw) * w).sum(-1)
+        near = None if slow is None or memory is None else slow.cost(memory.points, position, yaw, twist,
+                                                                      memory.footprint)
+        if near is not None:
+            total = total + (near * w).sum(-1)
         fail = priced.fail_flag.any(-1)
         bad = ~torch.isfinite(total)
         total = torch.where(bad, torch.full_like(total, float("inf")), total)

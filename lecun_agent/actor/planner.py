@@ -27,6 +27,7 @@ from lecun_agent.actor.result import Batch, PlanResult, result_from
 from lecun_agent.actor.rollout import rollout
 from lecun_agent.actor.sampling import ActionSpace, acceptable, cem_stats, mppi_weights, shift_plan
 from lecun_agent.actor.seen_contacts import SeenContacts
+from lecun_agent.actor.slow_near_touches import SlowNearTouches
 from lecun_agent.cost.total import IntrinsicCost
 
 
@@ -66,6 +67,8 @@ class Planner:
         self.seen = SeenContacts(cfg.seen_contacts_s, cfg.contact_force_n, footprint, cfg.seen_threshold,
                                  math.radians(cfg.seen_view_deg) / 2)
         self.look = look_for_goal(cfg.look_for_goal_weight, cfg.look_for_goal_view_deg)
+        self.slow = SlowNearTouches(cfg.slow_near_touches_weight, cfg.slow_near_touches_m,
+                                    cfg.slow_near_touches_speed)
         self.sample_mode = {"penalty": "mean", "members": "members"}.get(cfg.uncertainty, "fast")
         self.check_mode = "mean" if cfg.uncertainty == "elites" else self.sample_mode
         self.stats: Counter[str] = Counter()
@@ -212,7 +215,7 @@ class Planner:
         roll = rollout(self.model, s0, u, mode, tick, head_stride, exact)
         t1 = self.clock()
         scored: Scored = self.scorer.score(roll.feats, roll.value, pose, goal, roll.spread, self.memory, self.seen,
-                                           look)
+                                           look, self.slow)
         timings["rollout"] += (t1 - t) * 1e3
         timings["score"] += (self.clock() - t1) * 1e3
         return Batch(u, scored, roll.members)
