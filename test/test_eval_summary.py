@@ -55,3 +55,16 @@ def test_eval_runs_every_episode_in_the_arena_asked_for(tmp_path, monkeypatch):
     assert json.loads(summary_file.read_text())["arena"] == "corridor"
     main(["eval", "--agent", "straight", "--episodes", "1", "--json", str(summary_file)])
     assert "--arena" not in commands[-1] and json.loads(summary_file.read_text())["arena"] == "goal"
+
+
+def test_a_results_name_without_json_or_with_a_dot_keeps_every_file_apart(tmp_path, monkeypatch):
+    """`--json runs/energy_0.005` (no .json, a dot in the name): the summary, rows and table go beside the
+    episodes' folder under that whole name. The summary once went to the episodes' folder itself and the run
+    ended in IsADirectoryError after every episode had run; a dot cut the name short."""
+    monkeypatch.setattr(evaluate, "episode_row", lambda cmd, env, seed, out, procs=None: row(seed, True, False))
+    for given in ("energy_0.005", "energy_0.02.json"):
+        assert main(["eval", "--agent", "straight", "--episodes", "2", "--json", str(tmp_path / given)]) == 0
+    for name in ("energy_0.005", "energy_0.02"):
+        assert json.loads((tmp_path / f"{name}.json").read_text())["episodes"] == 2
+        assert len((tmp_path / f"{name}.jsonl").read_text().splitlines()) == 2
+        assert (tmp_path / f"{name}.md").read_text().startswith("**straight**")

@@ -27,22 +27,25 @@ def add_eval(sub) -> None:
                         "against 80 ms alone, success 0.70 against 0.80)")
     p.add_argument("--video", type=non_negative_int, default=0, help="keep the videos of the first K episodes")
     p.add_argument("--realtime", action="store_true", help="run at wall-clock rate instead of lock-step")
-    p.add_argument("--json", type=Path, required=True, help="summary file; rows go to <json>l, the table to .md")
+    p.add_argument("--json", type=Path, required=True,
+                   help="summary file F.json (or F): the rows go to F.jsonl, the table to F.md, the episodes to the "
+                        "folder F")
     add_weights_flag(p)
     p.set_defaults(func=_run_eval)
 
 
 def _run_eval(args) -> int:
     from lecun_agent.cli.sim import REALTIME_VIDEO
-    from lecun_agent.stack.evaluate import run_eval
+    from lecun_agent.stack.evaluate import result_paths, run_eval
 
     if args.realtime and args.video:
         print(f"lecun-agent eval: error: --video with --realtime: {REALTIME_VIDEO}; keep the videos of a lock-step "
               "run instead", file=sys.stderr)
         return 2
+    summary_path, rows_path, table_path, _ = result_paths(args.json)
     try:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        with args.json.with_suffix(".jsonl").open("w"):
+        with rows_path.open("w"):
             pass
     except OSError as err:
         print(f"lecun-agent eval: error: cannot write the results next to {args.json}: {err.strerror}",
@@ -53,11 +56,11 @@ def _run_eval(args) -> int:
         summary = run_eval(args.agent, args.episodes, args.seed_start, workers, args.video, args.json,
                            args.realtime, weights=dict(args.weights), arena=args.arena)
     except KeyboardInterrupt:
-        print(f"lecun-agent eval: interrupted; finished episodes are in {args.json.with_suffix('.jsonl')} and "
-              f"summarised in {args.json}", file=sys.stderr)
+        print(f"lecun-agent eval: interrupted; finished episodes are in {rows_path} and summarised in {summary_path}",
+              file=sys.stderr)
         return 130
-    print(args.json.with_suffix(".md").read_text())
-    print(f"wrote {args.json}, {args.json.with_suffix('.jsonl')}, {args.json.with_suffix('.md')} "
+    print(table_path.read_text())
+    print(f"wrote {summary_path}, {rows_path}, {table_path} "
           f"({summary['wall_s']} s)")
     print(json.dumps({k: summary[k] for k in ("success_rate", "falls", "collisions", "sync_timeouts")}))
     return 0

@@ -39,6 +39,15 @@ def domain_for(slot: int) -> int:
     return DOMAIN_BASE + (os.getpid() * 4 + slot) % 32
 
 
+def result_paths(json_path: Path) -> tuple[Path, Path, Path, Path]:
+    """`--json F` (F.json or F) -> the summary F.json, the rows F.jsonl, the table F.md and the episodes'
+    folder F. Names are added to, never swapped for a suffix: `energy_0.005` keeps its `.005`, and the
+    summary is never the episodes' folder."""
+    base = Path(json_path)
+    base = base.with_suffix("") if base.suffix == ".json" else base
+    return tuple(base.with_name(base.name + ext) for ext in (".json", ".jsonl", ".md")) + (base,)
+
+
 def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: int, json_path: Path,
              realtime: bool = False, extra: tuple[str, ...] = (), weights: dict[str, float] | None = None,
              arena: str = "") -> dict[str, Any]:
@@ -50,8 +59,7 @@ def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: in
         extra = (*extra, "--arena", arena)
     if weights:
         extra = (*extra, "--weights", *(f"{k.removeprefix('weights.')}={v!r}" for k, v in weights.items()))
-    json_path = Path(json_path)
-    rows_path, run_dir = json_path.with_suffix(".jsonl"), json_path.with_suffix("")
+    json_path, rows_path, table_path, run_dir = result_paths(json_path)
     rows_path.write_text("")
     seeds, rows, lock = list(range(seed_start, seed_start + episodes)), [], threading.Lock()
     free_slots = list(range(workers))
@@ -94,7 +102,7 @@ def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: in
     summary.update(wall_s=round(time.monotonic() - start, 1), workers=workers, interrupted=interrupted,
                    episodes_requested=episodes, seed_start=seed_start, weights_set=weights, arena=arena or "goal")
     json_path.write_text(json.dumps(summary, indent=2))
-    json_path.with_suffix(".md").write_text(markdown_table(summary))
+    table_path.write_text(markdown_table(summary))
     if interrupted:
         raise KeyboardInterrupt
     return summary
