@@ -33,3 +33,17 @@ def test_report_from_a_recording_writes_the_onboard_video(tmp_path):
 def test_report_on_a_folder_that_is_not_a_run_is_a_clear_error(tmp_path, capsys):
     assert main(["report", str(tmp_path)]) == 2
     assert "episode.npz" in capsys.readouterr().err
+
+
+def test_a_recordings_report_goes_beside_it_by_default(tmp_path):
+    """A .mcap file's report goes to the folder of its name; a rosbag2 folder's (a dot in its name too) to
+    <folder>_report beside it, never into the recording itself."""
+    bag = write_synthetic_bag(tmp_path / "robot.mcap", duration_s=1.0)
+    folder = tmp_path / "run_2026.12.06"
+    folder.mkdir()
+    (folder / "metadata.yaml").write_text("rosbag2_bagfile_information: {}\n")
+    write_synthetic_bag(folder / "run_0.mcap", duration_s=1.0)
+    assert main(["report", str(bag)]) == 0 and main(["report", str(folder)]) == 0
+    assert (tmp_path / "robot" / "speed_tilt.png").exists()
+    assert (tmp_path / "run_2026.12.06_report" / "speed_tilt.png").exists()
+    assert sorted(p.name for p in folder.iterdir()) == ["metadata.yaml", "run_0.mcap"]

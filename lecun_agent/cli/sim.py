@@ -93,7 +93,9 @@ def add_report(sub) -> None:
     p = sub.add_parser("report", help="plots (and the onboard video of a recording) from a run dir or MCAP")
     p.add_argument("source", type=Path,
                    help="a `lecun-agent sim` run directory, a .mcap recording, or a rosbag2 folder holding one")
-    p.add_argument("--out", type=Path, default=None, help="output folder (default: beside the source)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="output folder (default: a run directory itself; beside a recording: run.mcap -> run/, a "
+                        "rosbag2 folder run1 -> run1_report/)")
     p.set_defaults(func=_run_report)
 
 
@@ -106,7 +108,8 @@ def _run_report(args) -> int:
     else:
         from lecun_agent.recording.series import series_from_recording
 
-        series, out = series_from_recording(source), args.out or source.with_suffix("")
+        beside = source.parent / f"{source.name}_report" if source.is_dir() else source.with_suffix("")
+        series, out = series_from_recording(source), args.out or beside
     written = write_report(series, Path(out))
     if not written:
         raise ValueError(f"{source}: nothing to report (no pose, cost or camera data)")
