@@ -261,3 +261,16 @@ def test_torchrun_two_ranks(tmp_path):
     assert proc.returncode == 0, proc.stderr[-2000:]
     meta = load_checkpoint(tmp_path / "ck")[2]
     assert meta["train"]["steps"] == 3 and meta["train"]["samples"] == 3 * 4 * 2
+
+
+def test_resuming_on_data_of_another_step_length_is_refused(tmp_path):
+    """A run trained on 0.1 s steps must not go on learning from 0.05 s ones: its dynamics would mix two rates."""
+    make_synthetic_dataset(tmp_path / "data", episodes=2, steps=12)
+    train(tmp_path / "data", tmp_path / "ck", TrainConfig(steps=2, batch_size=2, threads=1), TINY)
+    make_synthetic_dataset(tmp_path / "fast", episodes=2, steps=12)
+    spec_file = tmp_path / "fast" / "spec.json"
+    spec_file.write_text(json.dumps({**json.loads(spec_file.read_text()), "step_dt": 0.05}))
+    before = {p.name: p.read_bytes() for p in (tmp_path / "ck").iterdir()}
+    with pytest.raises(CheckpointError, match=r"steps of 0\.05 s, but .* was trained on steps of 0\.1 s"):
+        train(tmp_path / "fast", tmp_path / "ck", TrainConfig(steps=4, batch_size=2, threads=1), resume=True)
+    assert {p.name: p.read_bytes() for p in (tmp_path / "ck").iterdir()} == before

@@ -24,6 +24,7 @@ import torch
 import torch.distributed as dist
 from tqdm import tqdm
 
+from lecun_agent.dataset.format import SPEC_FILE, same_step
 from lecun_agent.dataset.windows import EpisodeSet, WindowSampler, load_episodes
 from lecun_agent.learning.baselines import fit_contact_baseline, save_baseline
 from lecun_agent.learning.losses import world_model_loss
@@ -156,6 +157,11 @@ def train(
             raise CheckpointError(
                 f"{out_dir}: cannot resume a format {meta['format']} run with this code "
                 f"(format {CHECKPOINT_FORMAT}); start a new run in another directory"
+            )
+        if not same_step(data.spec.step_dt, model.cfg.step_dt):  # its dynamics would learn two rates at once
+            raise CheckpointError(
+                f"{Path(data_dir) / SPEC_FILE}: steps of {data.spec.step_dt} s, but {out_dir} was trained on steps "
+                f"of {model.cfg.step_dt} s: resume it on data of its own step length"
             )
         model.train()
         state = torch.load(out_dir / TRAIN_STATE, map_location="cpu", weights_only=True)
