@@ -274,3 +274,19 @@ def test_resuming_on_data_of_another_step_length_is_refused(tmp_path):
     with pytest.raises(CheckpointError, match=r"steps of 0\.05 s, but .* was trained on steps of 0\.1 s"):
         train(tmp_path / "fast", tmp_path / "ck", TrainConfig(steps=4, batch_size=2, threads=1), resume=True)
     assert {p.name: p.read_bytes() for p in (tmp_path / "ck").iterdir()} == before
+
+
+def test_ctrl_c_while_the_data_loads_exits_quietly_with_nothing_written(tmp_path, monkeypatch, capsys):
+    """Before the first step there is nothing to save: one line and exit 130, not a traceback."""
+    from lecun_agent.cli import main
+    from lecun_agent.learning import train as train_module
+
+    make_synthetic_dataset(tmp_path / "data", episodes=2, steps=12)
+
+    def loading(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_module, "load_episodes", loading)
+    assert main(["train", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "ck"), "--steps", "2"]) == 130
+    assert capsys.readouterr().err.strip() == "lecun-agent train: interrupted"
+    assert not (tmp_path / "ck").exists()

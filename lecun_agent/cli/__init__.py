@@ -47,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
         # fix: say what is wrong, without a traceback. Anything else is our bug and keeps one.
         print(f"lecun-agent {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C where a command has nothing of its own to save or say
+        print(f"lecun-agent {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":
