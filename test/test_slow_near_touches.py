@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from lecun_agent.actor import Planner, PlannerConfig
-from lecun_agent.actor.contact_memory import Footprint, signed_distance
+from lecun_agent.actor.contact_memory import ContactMemory, Footprint, signed_distance
 from lecun_agent.actor.slow_near_touches import SlowNearTouches
 from lecun_agent.actor.toy import PointMassModel
 from lecun_agent.cost.total import IntrinsicCost
@@ -19,18 +19,24 @@ FOOTPRINT = Footprint(half_length=0.3, half_width=0.16)
 SPOT = torch.tensor([[1.0, 0.3]])  # beside the straight line to a goal ahead, 0.14 m off the body's left edge
 
 
+def touched(points: torch.Tensor) -> ContactMemory:
+    memory = ContactMemory(8, 360.0, FOOTPRINT)
+    memory.points = points
+    return memory
+
+
 def test_speed_above_the_cap_costs_only_on_steps_near_a_touch():
     slow = SlowNearTouches(weight=10.0, distance_m=0.2, speed_m_s=0.5)
     position = torch.tensor([[[1.0, 0.0], [1.0, 0.0], [3.0, 0.0]]])  # beside the spot twice, then far past it
     twist = torch.tensor([[[0.8, 0.0, 0.0], [0.4, 0.0, 0.0], [0.8, 0.0, 0.0]]])
-    cost = slow.cost(SPOT, position, torch.zeros(1, 3), twist, FOOTPRINT)
+    cost = slow.cost(touched(SPOT).gap(position, torch.zeros(1, 3)), twist)
     assert cost[0].tolist() == pytest.approx([10.0 * 0.3, 0.0, 0.0])
 
 
 def test_no_touch_or_weight_zero_costs_nothing():
     position, yaw, twist = torch.zeros(1, 2, 2), torch.zeros(1, 2), torch.ones(1, 2, 3)
-    assert SlowNearTouches(10.0, 0.2, 0.5).cost(torch.zeros(0, 2), position, yaw, twist, FOOTPRINT) is None
-    assert SlowNearTouches(0.0, 0.2, 0.5).cost(SPOT, position, yaw, twist, FOOTPRINT) is None
+    assert SlowNearTouches(10.0, 0.2, 0.5).cost(touched(torch.zeros(0, 2)).gap(position, yaw), twist) is None
+    assert SlowNearTouches(0.0, 0.2, 0.5).cost(touched(SPOT).gap(position, yaw), twist) is None
 
 
 def planner(weight: float) -> Planner:

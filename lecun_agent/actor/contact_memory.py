@@ -154,12 +154,21 @@ class ContactMemory:
         self.points = self.points[keep]
         return forgotten
 
-    def force(self, position: torch.Tensor, yaw: torch.Tensor) -> torch.Tensor | None:
-        """Planned poses: odom positions (..., 2) and yaws (...) -> (...,) body contact force to charge,
-        N: the charge from the nearest remembered point (module docstring) times force_n; None when
-        nothing is remembered."""
+    def gap(self, position: torch.Tensor, yaw: torch.Tensor) -> torch.Tensor | None:
+        """Planned poses: odom positions (..., 2) and yaws (...) -> (...,) signed distance from each pose's
+        footprint to the nearest remembered point, m (< 0 inside); None when nothing is remembered."""
         if not len(self.points):
             return None
         signed = signed_distance(self.points, position.reshape(-1, 2), yaw.reshape(-1), self.footprint)  # (M, P)
-        p = (1.0 - signed.min(-1).values / self.fade_m).clamp(min=0.0)  # (M,) 1 at the edge, more inside
-        return p.reshape(position.shape[:-1]) * self.force_n
+        return signed.min(-1).values.reshape(position.shape[:-1])
+
+    def charge(self, gap: torch.Tensor) -> torch.Tensor:
+        """`gap` (...,) from `gap` -> (...,) body contact force to charge, N: the charge (module docstring,
+        1 at the edge, more inside) times force_n."""
+        return (1.0 - gap / self.fade_m).clamp(min=0.0) * self.force_n
+
+    def force(self, position: torch.Tensor, yaw: torch.Tensor) -> torch.Tensor | None:
+        """Planned poses: odom positions (..., 2) and yaws (...) -> (...,) body contact force to charge, N;
+        None when nothing is remembered."""
+        gap = self.gap(position, yaw)
+        return None if gap is None else self.charge(gap)

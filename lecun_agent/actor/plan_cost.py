@@ -94,7 +94,8 @@ class PlanScorer:
         full["position"], full["yaw"] = position, yaw
         full["goal"] = (goal if goal is not None else torch.zeros(2)).expand(n, h, 2)
         full["has_goal"] = torch.full((n, h), 1.0 if goal is not None else 0.0)
-        remembered = None if memory is None else memory.force(position, yaw)  # (N, H), N
+        gap = None if memory is None else memory.gap(position, yaw)  # (N, H) m to the nearest touch
+        remembered = None if gap is None else memory.charge(gap)  # (N, H), N
         pressed = None
         if remembered is not None:
             model = full.get(CONTACT_FORCE, torch.zeros(n, h))
@@ -116,8 +117,7 @@ class PlanScorer:
             total = total + self.uncertainty_weight * (spread * w).sum(-1)
         if look is not None:
             total = total + (look.cost(position, yaw) * w).sum(-1)
-        near = None if slow is None or memory is None else slow.cost(memory.points, position, yaw, twist,
-                                                                      memory.footprint)
+        near = None if slow is None else slow.cost(gap, twist)
         if near is not None:
             total = total + (near * w).sum(-1)
         fail = priced.fail_flag.any(-1)

@@ -18,8 +18,6 @@ from dataclasses import dataclass
 
 import torch
 
-from lecun_agent.actor.contact_memory import Footprint, signed_distance
-
 
 @dataclass(frozen=True)
 class SlowNearTouches:
@@ -27,13 +25,11 @@ class SlowNearTouches:
     distance_m: float  # a step is near a spot when its footprint is this close to it, m
     speed_m_s: float  # planar speed a plan may keep near a spot, m/s
 
-    def cost(self, points: torch.Tensor, position: torch.Tensor, yaw: torch.Tensor, twist: torch.Tensor,
-             footprint: Footprint) -> torch.Tensor | None:
-        """(N, H) cost per step, or None when off or nothing was touched: odom spots (P, 2), predicted
-        odom positions (N, H, 2), yaws (N, H) and body-frame twists (N, H, 3)."""
-        if self.weight <= 0 or not len(points):
+    def cost(self, gap: torch.Tensor | None, twist: torch.Tensor) -> torch.Tensor | None:
+        """(N, H) cost per step, or None when off or nothing was touched: `gap` (N, H), each predicted
+        footprint's signed distance to the nearest touch (ContactMemory.gap, None: no touch), and the
+        body-frame twists (N, H, 3)."""
+        if self.weight <= 0 or gap is None:
             return None
-        signed = signed_distance(points, position.reshape(-1, 2), yaw.reshape(-1), footprint)  # (N * H, P)
-        near = (signed.min(-1).values < self.distance_m).reshape(yaw.shape)
         speed = torch.hypot(twist[..., 0], twist[..., 1])
-        return self.weight * near * torch.relu(speed - self.speed_m_s)
+        return self.weight * (gap < self.distance_m) * torch.relu(speed - self.speed_m_s)
