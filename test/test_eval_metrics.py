@@ -122,6 +122,10 @@ def test_eval_model_refuses_training_seeds_with_a_clear_error(tmp_path, capsys):
     assert "41" in capsys.readouterr().err
     assert main([*argv, "--data", str(tmp_path / "held")]) == 0
     assert (tmp_path / "r.json").exists() and (tmp_path / "r_contact.png").exists()
+    dotted = [a if a != str(tmp_path / "r.json") else str(tmp_path / "lr_0.5") for a in argv]
+    assert main([*dotted, "--data", str(tmp_path / "held")]) == 0  # a name with a dot keeps its dot
+    assert {p.name for p in tmp_path.glob("lr_0.5*")} == {
+        "lr_0.5", "lr_0.5.png", "lr_0.5_contact.png", "lr_0.5_paths.png"}
 
 
 def test_eval_model_refuses_data_of_another_step_length(tmp_path, capsys):

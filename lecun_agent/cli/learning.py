@@ -168,10 +168,11 @@ def _eval_model(args: argparse.Namespace) -> int:
         return 2
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(res, indent=2))
+    name = args.json.name.removesuffix(".json")  # `lr_0.5` keeps its `.5`
     pngs = [
-        plot_eval(res, args.json.with_suffix(".png")),
-        plot_contact_timeline(details, args.json.with_name(args.json.stem + "_contact.png")),
-        plot_paths(details, args.json.with_name(args.json.stem + "_paths.png")),
+        plot_eval(res, args.json.with_name(name + ".png")),
+        plot_contact_timeline(details, args.json.with_name(name + "_contact.png")),
+        plot_paths(details, args.json.with_name(name + "_paths.png")),
     ]
     print(summary_text(res, str(args.horizon)))
     print(f"wrote {args.json} and {', '.join(str(p) for p in pngs)}")
