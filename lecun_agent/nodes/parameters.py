@@ -34,6 +34,10 @@ FIXED_AFTER_START = ("use_sim_time",)  # a clock switched at run time turns stal
 KNOWN_TYPES = frozenset(t.value for t in Parameter.Type)
 
 
+class ParameterError(ValueError):
+    """A parameter the node cannot start with (bad value, unknown name): spin_node prints it in one line."""
+
+
 class Parameters:
     """The node's declared settings: `p["name"]`, `p.settings(Config, prefix)`, `p.on_change(fn)`."""
 
@@ -82,7 +86,7 @@ class Parameters:
         value = self.node.declare_parameter(spec.name, spec.default, descriptor).value
         reason = self._problem(spec.name, value)
         if reason:
-            raise ValueError(f"parameter {spec.name}: {reason}")
+            raise ParameterError(f"parameter {spec.name}: {reason}")
         self.values[spec.name] = value
         return value
 
@@ -90,7 +94,7 @@ class Parameters:
         """Stop at start when the params file or launch sets a parameter this node does not have."""
         unknown = sorted(set(self.node._parameter_overrides) - set(self.node._parameters))
         if unknown:
-            raise ValueError(f"{self.node.get_name()}: unknown parameters {unknown} in the params file or "
+            raise ParameterError(f"unknown parameters {unknown} in the params file or "
                              f"launch overrides; declared: {sorted(self._specs)}")
 
     # ---- reading -------------------------------------------------------------------------

@@ -7,9 +7,11 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import rclpy
 from rclpy.duration import Duration
+from rclpy.exceptions import InvalidParameterTypeException, InvalidParameterValueException
 from rclpy.executors import ExternalShutdownException
 from rclpy.experimental import EventsExecutor
 from rclpy.node import Node
@@ -17,6 +19,10 @@ from rclpy.signals import SignalHandlerOptions
 
 from lecun_agent.heap import freeze_startup_objects, keep_freed_memory
 from lecun_agent.messages.conversions import twist_msg
+from lecun_agent.nodes.parameters import ParameterError
+
+# What a node refuses to start with is the user's input, not a bug: one line and exit code 2.
+START_REFUSALS = (ParameterError, InvalidParameterValueException, InvalidParameterTypeException)
 
 READY = "ready: parameters declared, topics and services up"
 # A shutdown still running after this long prints every thread's stack to the node's log, so a
@@ -60,6 +66,7 @@ def spin_node(
     signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
     stop = threading.Event()
     node = executor = None
+    refused = None
     try:
         node = node_factory()
         freeze_startup_objects()  # the collector no longer scans the model and modules (heap.py)
@@ -75,6 +82,8 @@ def spin_node(
             signal.signal(signum, lambda *_: stop.set())
         while rclpy.ok() and not stop.is_set() and not getattr(node, "finished", False):
             executor.spin_once(timeout_sec=0.1)
+    except START_REFUSALS as err:
+        refused = err
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
     finally:
@@ -99,6 +108,17 @@ def spin_node(
             node.destroy_node()
         rclpy.try_shutdown()
         faulthandler.cancel_dump_traceback_later()
+    if refused is not None:
+        print(f"{Path(sys.argv[0]).stem}: cannot start: {refusal_text(refused)}", file=sys.stderr)
+        sys.exit(2)
+
+
+def refusal_text(err: Exception) -> str:
+    """The reason a node refused its parameters, with the type rule said in words."""
+    text = str(err)
+    if isinstance(err, InvalidParameterTypeException):
+        text += " (a ROS parameter keeps its type: 1 is an integer, 1.0 a double)"
+    return text
 
 
 def _final_diagnostics(node: Node) -> None:
