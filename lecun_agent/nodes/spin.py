@@ -20,8 +20,9 @@ from rclpy.signals import SignalHandlerOptions
 from lecun_agent.heap import freeze_startup_objects, keep_freed_memory
 from lecun_agent.messages.conversions import twist_msg
 from lecun_agent.nodes.parameters import ParameterError
+from lecun_agent.stack.description import REFUSED_START
 
-# What a node refuses to start with is the user's input, not a bug: one line and exit code 2.
+# What a node refuses to start with is the user's input, not a bug: one line and exit code REFUSED_START.
 START_REFUSALS = (ParameterError, InvalidParameterValueException, InvalidParameterTypeException)
 
 READY = "ready: parameters declared, topics and services up"
@@ -110,7 +111,7 @@ def spin_node(
         faulthandler.cancel_dump_traceback_later()
     if refused is not None:
         print(f"{Path(sys.argv[0]).stem}: cannot start: {refusal_text(refused)}", file=sys.stderr)
-        sys.exit(2)
+        sys.exit(REFUSED_START)
 
 
 def refusal_text(err: Exception) -> str:

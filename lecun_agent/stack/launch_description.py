@@ -20,7 +20,7 @@ from launch.events import Shutdown
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 
-from .description import CLEAN_EXITS, NODE_ENV, RESPAWN_DELAY_S, NodeLaunch, stack_nodes
+from .description import CLEAN_EXITS, NODE_ENV, REFUSED_START, RESPAWN_DELAY_S, NodeLaunch, stack_nodes
 from .options import from_launch, launch_arguments
 
 
@@ -42,15 +42,18 @@ def _node(node: NodeLaunch, namespace: str) -> list:
 
 def _on_exit(node: NodeLaunch, namespace: str):
     """A crash is reported; a node that keeps the robot safe takes the stack down with it, any other is started
-    again after RESPAWN_DELAY_S (CRASH_POLICY). A clean exit (CLEAN_EXITS) is a node that finished."""
+    again after RESPAWN_DELAY_S (CRASH_POLICY). A clean exit (CLEAN_EXITS) is a node that finished; one that
+    refused its parameters (REFUSED_START) would refuse again, so it stops the stack too."""
 
     def report(event, context):
         if event.returncode in CLEAN_EXITS or context.is_shutdown:
             return []
-        what = "respawning it" if node.on_crash == "respawn" else "stopping the stack"
+        stops = node.on_crash == "stop_stack" or event.returncode == REFUSED_START
+        what = "stopping the stack" if stops else "respawning it"
         actions = [LogInfo(msg=f"[lecun_agent] {node.name} exited with code {event.returncode}; {what}")]
-        if node.on_crash == "stop_stack":
-            actions.append(EmitEvent(event=Shutdown(reason=f"{node.name} crashed")))
+        if stops:
+            why = "refused its parameters" if event.returncode == REFUSED_START else "crashed"
+            actions.append(EmitEvent(event=Shutdown(reason=f"{node.name} {why}")))
         else:  # a timer launch cancels on shutdown
             actions.append(TimerAction(period=RESPAWN_DELAY_S, actions=_node(node, namespace)))
         return actions
