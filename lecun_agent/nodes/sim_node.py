@@ -2,7 +2,11 @@
 
 It owns simulated time: it publishes /clock and every sensor topic, applies /joint_commands
 and steps physics either in lock-step with the command derived from its latest
-observation (synchronous) or at wall-clock rate (realtime). Its timers are wall-clock
+observation (synchronous) or at wall-clock rate (realtime). Either way time starts only once the
+stack answers: lock-step at the first joint command (the gait waits for the agent's), real time at
+the agent's first proposal on `agent/cmd_vel_proposed`; until then the first reading is offered
+again every REOFFER_S, since discovery loses what is sent before it completes (real-time episodes
+stood for 3-6 s of their clock while it did). Its timers are wall-clock
 on purpose: it is the clock source, so it cannot wait on /clock itself. `~/reset` puts the body
 back standing; a joint command stamped before the reset answers the old body's readings and is
 ignored (counted as pre_reset_commands); reset gait_node with it (its `~/reset`).
@@ -18,6 +22,7 @@ from collections import deque
 from dataclasses import dataclass, replace
 
 import numpy as np
+from geometry_msgs.msg import TwistStamped
 from nav_msgs.msg import Odometry
 from rclpy.clock import Clock, ClockType
 from rclpy.node import Node
@@ -41,9 +46,9 @@ from .qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
 from .spin import spin_node
 from .video_overlay import VideoOverlay
 
-# Before the first joint command the sim holds time still and offers its first observation again
-# this often (wall s): messages sent before discovery completes are lost, and the first agent
-# tick needs its camera frame.
+# Before time starts (lock-step: the first joint command; real time: the first proposal) the sim holds
+# time still and offers its first observation again this often (wall s): messages sent before
+# discovery completes are lost, and the first agent tick needs its camera frame.
 REOFFER_S = 0.25
 
 
@@ -61,6 +66,9 @@ class SimNodeSettings:
     command_timeout_s: float = setting(0.25, "sim seconds without a joint command before the robot holds its "
                                        "standing pose", low=0.02, high=0.25, runtime=True)
     realtime_factor: float = setting(1.0, "realtime mode: sim seconds per wall second", low=0.1, high=10.0)
+    start_timeout_s: float = setting(15.0, "realtime mode: hold time at 0 until the first agent/cmd_vel_proposed "
+                                     "(the stack connected end to end) or this many wall seconds (counted as "
+                                     "start_timeouts); 0 = start at once", low=0.0, high=120.0)
     record_dir: str = setting("", "if set, write the episode's ground-truth log (truth.npz) here")
     record_video: bool = setting(True, "with record_dir: also write the chase-camera video (video.mp4)")
     episode: str = setting("", "an evaluated episode: the sim stops stepping the moment it ends (goal: on success, "
@@ -91,7 +99,8 @@ class SimNode(Node):
         self.targets = self.standing.copy()
         self.command_time = -np.inf  # sim time of the newest applied joint command
         self.recorder = EpisodeLog(p["record_dir"], self.sim, p["record_video"]) if p["record_dir"] else None
-        self.counts = {"steps": 0, "sync_timeouts": 0, "stale_holds": 0, "bad_commands": 0, "pre_reset_commands": 0}
+        self.counts = {"steps": 0, "sync_timeouts": 0, "stale_holds": 0, "bad_commands": 0, "pre_reset_commands": 0,
+                       "start_timeouts": 0}
         self.paced: deque[tuple[float, float]] = deque(maxlen=PACE_WINDOW_STEPS)  # (wall s, stamp), real time
 
         self.pubs = {
@@ -118,7 +127,11 @@ class SimNode(Node):
             self.offered_at = time.monotonic()
             self.create_timer(0.01, self._sync_watchdog, clock=wall)
         else:
-            self.create_timer(period / p["realtime_factor"], self._step_and_publish, clock=wall)
+            self.started_at = time.monotonic()  # until the first proposal: the wall time the wait began
+            self.clock_running = p["start_timeout_s"] <= 0
+            self.offered_at = self.started_at
+            self.create_subscription(TwistStamped, "agent/cmd_vel_proposed", self._on_proposal, COMMAND_QOS)
+            self.create_timer(period / p["realtime_factor"], self._realtime_tick, clock=wall)
             if self.recorder is not None and self.recorder.writer is not None:
                 self.get_logger().warning("real time with the chase video: each video frame takes tens of ms to "
                                           "render, which can hold the simulation below wall-clock rate "
@@ -150,6 +163,24 @@ class SimNode(Node):
         # Synchronous: the command answering our latest observation releases the next step.
         if self.synchronous and stamp_to_sec(msg.header.stamp) >= self.readings.stamp - 1e-9:
             self._step_and_publish()
+
+    def _on_proposal(self, msg: TwistStamped) -> None:
+        if not self.clock_running:
+            self.clock_running = True
+            self.get_logger().info(f"clock started: the first proposal came {time.monotonic() - self.started_at:.1f} s "
+                                   "after start")
+
+    def _realtime_tick(self) -> None:
+        if self.clock_running:
+            self._step_and_publish()
+            return
+        if time.monotonic() - self.started_at >= self.params["start_timeout_s"]:
+            self.clock_running = True
+            self.counts["start_timeouts"] += 1
+            self.get_logger().warning(f"no agent/cmd_vel_proposed within {self.params['start_timeout_s']} s; "
+                                      "starting the clock anyway")
+        elif time.monotonic() - self.offered_at >= REOFFER_S:
+            self._offer()
 
     def _odom_and_true_pose(self) -> tuple[tuple[float, float, float], tuple[float, float, float]]:
         """The current instant's (odometry, true) planar pose: the video overlay moves odom points with them."""
@@ -250,8 +281,8 @@ class SimNode(Node):
 
     def _report(self):
         values = {"sim_time": f"{self.sim.time:.3f}", "episode_end": self.ended_by or "", **self.counts}
-        if self.counts["sync_timeouts"] or self.counts["bad_commands"]:
-            return WARN, "sync timeouts or bad commands seen", values
+        if self.counts["sync_timeouts"] or self.counts["bad_commands"] or self.counts["start_timeouts"]:
+            return WARN, "sync or start timeouts or bad commands seen", values
         achieved, wanted = self.achieved_realtime_factor(), self.params["realtime_factor"]
         if achieved is not None:
             values["realtime_factor"] = f"{achieved:.2f}"

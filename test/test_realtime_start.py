@@ -1,0 +1,57 @@
+"""Real time starts its clock when the stack answers: sim_node holds time at 0, offering its first reading,
+until the agent's first proposal (real-time episodes stood for 3-6 s of their clock while discovery went on),
+or until start_timeout_s, which is counted and warned about."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import rclpy
+from diagnostic_msgs.msg import DiagnosticStatus
+from geometry_msgs.msg import TwistStamped
+from rclpy.parameter import Parameter
+
+from lecun_agent.nodes.sim_node import SimNode
+
+pytestmark = pytest.mark.ros
+
+
+@pytest.fixture
+def realtime_sim(request):
+    rclpy.init()
+    # Never spun: the test calls the wall timer's callback itself.
+    node = SimNode(parameter_overrides=[Parameter("mode", value="realtime"),
+                                        Parameter("start_timeout_s", value=request.param)])
+    yield node
+    node.close()
+    node.destroy_node()
+    rclpy.shutdown()
+
+
+@pytest.mark.parametrize("realtime_sim", [60.0], indirect=True)
+def test_time_holds_at_zero_until_the_first_proposal(realtime_sim):
+    for _ in range(20):
+        realtime_sim._realtime_tick()
+    assert realtime_sim.counts["steps"] == 0 and realtime_sim.sim.time == 0.0
+    realtime_sim._on_proposal(TwistStamped())
+    for _ in range(5):
+        realtime_sim._realtime_tick()
+    assert realtime_sim.counts["steps"] == 5 and realtime_sim.sim.time > 0.0
+    assert realtime_sim.counts["start_timeouts"] == 0 and realtime_sim._report()[0] == DiagnosticStatus.OK
+
+
+@pytest.mark.parametrize("realtime_sim", [0.05], indirect=True)
+def test_without_a_proposal_the_clock_starts_after_the_timeout_and_says_so(realtime_sim):
+    time.sleep(0.1)
+    realtime_sim._realtime_tick()  # the wait ran out: the clock starts
+    realtime_sim._realtime_tick()
+    assert realtime_sim.counts["start_timeouts"] == 1 and realtime_sim.counts["steps"] == 1
+    level, message, _ = realtime_sim._report()
+    assert level == DiagnosticStatus.WARN and "start timeouts" in message
+
+
+@pytest.mark.parametrize("realtime_sim", [0.0], indirect=True)
+def test_a_zero_timeout_starts_at_once(realtime_sim):
+    realtime_sim._realtime_tick()
+    assert realtime_sim.counts["steps"] == 1 and realtime_sim.counts["start_timeouts"] == 0
