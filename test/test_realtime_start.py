@@ -1,6 +1,7 @@
-"""Real time starts its clock when the stack answers: sim_node holds time at 0, offering its first reading,
-until the agent's first proposal (real-time episodes stood for 3-6 s of their clock while discovery went on),
-or until start_timeout_s, which is counted and warned about."""
+"""Real time starts its clock when the loop answers: sim_node holds time at 0, offering its first reading,
+until the agent's proposal, cost_node's cost and the gait's joint command have come (real-time episodes
+stood for 3-6 s of their clock while discovery went on), or until start_timeout_s, which is counted and
+warned about."""
 
 from __future__ import annotations
 
@@ -9,10 +10,9 @@ import time
 import pytest
 import rclpy
 from diagnostic_msgs.msg import DiagnosticStatus
-from geometry_msgs.msg import TwistStamped
 from rclpy.parameter import Parameter
 
-from lecun_agent.nodes.sim_node import SimNode
+from lecun_agent.nodes.sim_node import START_LINKS, SimNode
 
 pytestmark = pytest.mark.ros
 
@@ -30,11 +30,12 @@ def realtime_sim(request):
 
 
 @pytest.mark.parametrize("realtime_sim", [60.0], indirect=True)
-def test_time_holds_at_zero_until_the_first_proposal(realtime_sim):
-    for _ in range(20):
-        realtime_sim._realtime_tick()
-    assert realtime_sim.counts["steps"] == 0 and realtime_sim.sim.time == 0.0
-    realtime_sim._on_proposal(TwistStamped())
+def test_time_holds_at_zero_until_every_link_answered(realtime_sim):
+    for link in START_LINKS:  # each alone, then with the ones before it: still held
+        for _ in range(10):
+            realtime_sim._realtime_tick()
+        assert realtime_sim.counts["steps"] == 0 and realtime_sim.sim.time == 0.0
+        realtime_sim._answered(link)
     for _ in range(5):
         realtime_sim._realtime_tick()
     assert realtime_sim.counts["steps"] == 5 and realtime_sim.sim.time > 0.0

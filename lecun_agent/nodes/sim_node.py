@@ -3,8 +3,9 @@
 It owns simulated time: it publishes /clock and every sensor topic, applies /joint_commands
 and steps physics either in lock-step with the command derived from its latest
 observation (synchronous) or at wall-clock rate (realtime). Either way time starts only once the
-stack answers: lock-step at the first joint command (the gait waits for the agent's), real time at
-the agent's first proposal on `agent/cmd_vel_proposed`; until then the first reading is offered
+stack answers: lock-step at the first joint command (the gait waits for the agent's), real time once
+every link of the loop has answered the first instant (START_LINKS: the agent's proposal, the
+guardrail's scoring of the body, the gait's joint command); until then the first reading is offered
 again every REOFFER_S, since discovery loses what is sent before it completes (real-time episodes
 stood for 3-6 s of their clock while it did). Its timers are wall-clock
 on purpose: it is the clock source, so it cannot wait on /clock itself. `~/reset` puts the body
@@ -50,6 +51,8 @@ from .video_overlay import VideoOverlay
 # time still and offers its first observation again this often (wall s): messages sent before
 # discovery completes are lost, and the first agent tick needs its camera frame.
 REOFFER_S = 0.25
+# Real time: the topics on which every link of the loop answers the first instant before time starts.
+START_LINKS = ("agent/cmd_vel_proposed", "agent/cost", "joint_commands")
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,10 @@ class SimNodeSettings:
     command_timeout_s: float = setting(0.25, "sim seconds without a joint command before the robot holds its "
                                        "standing pose", low=0.02, high=0.25, runtime=True)
     realtime_factor: float = setting(1.0, "realtime mode: sim seconds per wall second", low=0.1, high=10.0)
-    start_timeout_s: float = setting(15.0, "realtime mode: hold time at 0 until the first agent/cmd_vel_proposed "
-                                     "(the stack connected end to end) or this many wall seconds (counted as "
-                                     "start_timeouts); 0 = start at once", low=0.0, high=120.0)
+    start_timeout_s: float = setting(15.0, "realtime mode: hold time at 0 until the agent's proposal, cost_node's "
+                                     "agent/cost and the gait's joint command have come (the loop connected) or "
+                                     "this many wall seconds pass (counted as start_timeouts); 0 = start at once",
+                                     low=0.0, high=120.0)
     record_dir: str = setting("", "if set, write the episode's ground-truth log (truth.npz) here")
     record_video: bool = setting(True, "with record_dir: also write the chase-camera video (video.mp4)")
     episode: str = setting("", "an evaluated episode: the sim stops stepping the moment it ends (goal: on success, "
@@ -127,10 +131,12 @@ class SimNode(Node):
             self.offered_at = time.monotonic()
             self.create_timer(0.01, self._sync_watchdog, clock=wall)
         else:
-            self.started_at = time.monotonic()  # until the first proposal: the wall time the wait began
-            self.clock_running = p["start_timeout_s"] <= 0
+            self.started_at = time.monotonic()  # the wall time the wait for START_LINKS began
+            self.unanswered = set() if p["start_timeout_s"] <= 0 else set(START_LINKS)
             self.offered_at = self.started_at
-            self.create_subscription(TwistStamped, "agent/cmd_vel_proposed", self._on_proposal, COMMAND_QOS)
+            self.create_subscription(TwistStamped, "agent/cmd_vel_proposed",
+                                     lambda _: self._answered("agent/cmd_vel_proposed"), COMMAND_QOS)
+            self.create_subscription(JointState, "agent/cost", lambda _: self._answered("agent/cost"), SENSOR_QOS)
             self.create_timer(period / p["realtime_factor"], self._realtime_tick, clock=wall)
             if self.recorder is not None and self.recorder.writer is not None:
                 self.get_logger().warning("real time with the chase video: each video frame takes tens of ms to "
@@ -160,25 +166,28 @@ class SimNode(Node):
             return
         self.targets = targets
         self.command_time = self.readings.stamp
+        if not self.synchronous:
+            self._answered("joint_commands")
         # Synchronous: the command answering our latest observation releases the next step.
         if self.synchronous and stamp_to_sec(msg.header.stamp) >= self.readings.stamp - 1e-9:
             self._step_and_publish()
 
-    def _on_proposal(self, msg: TwistStamped) -> None:
-        if not self.clock_running:
-            self.clock_running = True
-            self.get_logger().info(f"clock started: the first proposal came {time.monotonic() - self.started_at:.1f} s "
-                                   "after start")
+    def _answered(self, topic: str) -> None:
+        if topic in self.unanswered:
+            self.unanswered.discard(topic)
+            if not self.unanswered:
+                self.get_logger().info(f"clock started: every link answered within "
+                                       f"{time.monotonic() - self.started_at:.1f} s of start")
 
     def _realtime_tick(self) -> None:
-        if self.clock_running:
+        if not self.unanswered:
             self._step_and_publish()
             return
         if time.monotonic() - self.started_at >= self.params["start_timeout_s"]:
-            self.clock_running = True
             self.counts["start_timeouts"] += 1
-            self.get_logger().warning(f"no agent/cmd_vel_proposed within {self.params['start_timeout_s']} s; "
-                                      "starting the clock anyway")
+            self.get_logger().warning(f"nothing on {', '.join(sorted(self.unanswered))} within "
+                                      f"{self.params['start_timeout_s']} s; starting the clock anyway")
+            self.unanswered.clear()
         elif time.monotonic() - self.offered_at >= REOFFER_S:
             self._offer()
 
