@@ -168,3 +168,31 @@ def test_a_crashed_node_is_respawned_and_one_that_finished_is_not(tmp_path, monk
     assert ready.count("recorder_node") == 1, ready
     assert ("recorder_node", 0) in exits and ("configurator_node", -9) in exits
     assert sorted(p.name for p in tmp_path.glob("run1*.mcap")) == ["run1.mcap"]
+
+
+def test_a_node_that_refuses_its_parameters_stops_the_launch(tmp_path, monkeypatch):
+    """configurator_node, which respawns after a crash, started with a parameter it does not have: it says why
+    in one line and exits REFUSED_START; started again it would only refuse again, so the launch shuts down
+    instead of respawning it every second."""
+    from lecun_agent.stack.description import REFUSED_START
+
+    monkeypatch.setenv("AMENT_PREFIX_PATH", str(_install_prefix(tmp_path / "install")))
+    profile = tmp_path / "typo.yaml"
+    profile.write_text("/**/configurator_node:\n  ros__parameters:\n    no_such_parameter: 1.0\n")
+    started, exits, timed_out = [], [], []
+    ld = LaunchDescription([
+        RegisterEventHandler(OnProcessStart(on_start=lambda event, _: started.append(
+            event.action.name.rsplit("-", 1)[0]))),
+        RegisterEventHandler(OnProcessExit(on_exit=lambda event, _: exits.append(
+            (event.action.name.rsplit("-", 1)[0], event.returncode)))),
+        IncludeLaunchDescription(PythonLaunchDescriptionSource(str(REPO / "launch/robot.launch.py")),
+                                 launch_arguments={"profile": str(profile)}.items()),
+        TimerAction(period=240.0, actions=[OpaqueFunction(function=lambda _: timed_out.append(True)),
+                                           EmitEvent(event=Shutdown(reason="timed out"))]),
+    ])
+    service = LaunchService(argv=[])
+    service.include_launch_description(ld)
+    service.run()
+    assert not timed_out, exits
+    assert started.count("configurator_node") == 1, started
+    assert ("configurator_node", REFUSED_START) in exits, exits
