@@ -84,6 +84,8 @@ def spin_node(
         while rclpy.ok() and not stop.is_set() and not getattr(node, "finished", False):
             executor.spin_once(timeout_sec=0.1)
     except START_REFUSALS as err:
+        if node is not None:  # raised while running, not while starting: a bug, with its traceback
+            raise
         refused = err
     except (KeyboardInterrupt, ExternalShutdownException):
         pass
