@@ -174,7 +174,7 @@ def test_a_node_that_refuses_its_parameters_stops_the_launch(tmp_path, monkeypat
     """configurator_node, which respawns after a crash, started with a parameter it does not have: it says why
     in one line and exits REFUSED_START; started again it would only refuse again, so the launch shuts down
     instead of respawning it every second."""
-    from lecun_agent.stack.description import REFUSED_START
+    from lecun_agent.stack.exit_codes import REFUSED_START
 
     monkeypatch.setenv("AMENT_PREFIX_PATH", str(_install_prefix(tmp_path / "install")))
     profile = tmp_path / "typo.yaml"

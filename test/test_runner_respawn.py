@@ -8,7 +8,8 @@ from __future__ import annotations
 import time
 
 from lecun_agent.stack import runner
-from lecun_agent.stack.description import REFUSED_START, NodeLaunch
+from lecun_agent.stack.description import NodeLaunch
+from lecun_agent.stack.exit_codes import REFUSED_START
 from lecun_agent.stack.runner import Stack
 
 # Stand-ins: `this` prints and exits 0, a missing module exits 1, `json.tool` rejects --ros-args (exit 2).

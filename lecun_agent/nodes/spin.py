@@ -20,7 +20,7 @@ from rclpy.signals import SignalHandlerOptions
 from lecun_agent.heap import freeze_startup_objects, keep_freed_memory
 from lecun_agent.messages.conversions import twist_msg
 from lecun_agent.nodes.parameters import ParameterError
-from lecun_agent.stack.description import REFUSED_START
+from lecun_agent.stack.exit_codes import REFUSED_START
 
 # What a node refuses to start with is the user's input, not a bug: one line and exit code REFUSED_START.
 START_REFUSALS = (ParameterError, InvalidParameterValueException, InvalidParameterTypeException)

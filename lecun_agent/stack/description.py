@@ -25,12 +25,6 @@ TARGETS = ("sim", "robot")
 # down its topics go stale and the guardrail stops the robot, so a respawn is safe.
 STOP_STACK_ON_CRASH = ("sim_node", "gait_node", "cost_node", "replay_driver_node")
 RESPAWN_DELAY_S = 1.0
-# Exit codes of a node that stopped on purpose: it finished (recorder_node after duration_s) or was asked to
-# (SIGINT). Such a node is not respawned: a crash is what respawns are for.
-CLEAN_EXITS = (0, -2, 130)
-# The exit code of a node that refused its start parameters (nodes/spin.py). Started again it would refuse
-# again, so the stack stops and shows why, whichever node it is.
-REFUSED_START = 2
 # Every node process's extra environment. PYTHONFAULTHANDLER: a crash in native code (a SIGSEGV in the
 # ROS wheels or torch, even during imports) prints each thread's Python stack to the node's log.
 NODE_ENV = {"PYTHONFAULTHANDLER": "1"}

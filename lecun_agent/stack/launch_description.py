@@ -20,7 +20,8 @@ from launch.events import Shutdown
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 
-from .description import CLEAN_EXITS, NODE_ENV, REFUSED_START, RESPAWN_DELAY_S, NodeLaunch, stack_nodes
+from .description import NODE_ENV, RESPAWN_DELAY_S, NodeLaunch, stack_nodes
+from .exit_codes import CLEAN_EXITS, REFUSED_START, stops_the_stack
 from .options import from_launch, launch_arguments
 
 
@@ -48,7 +49,7 @@ def _on_exit(node: NodeLaunch, namespace: str):
     def report(event, context):
         if event.returncode in CLEAN_EXITS or context.is_shutdown:
             return []
-        stops = node.on_crash == "stop_stack" or event.returncode == REFUSED_START
+        stops = stops_the_stack(node.on_crash, event.returncode)
         what = "stopping the stack" if stops else "respawning it"
         actions = [LogInfo(msg=f"[lecun_agent] {node.name} exited with code {event.returncode}; {what}")]
         if stops:

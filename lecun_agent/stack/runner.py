@@ -20,7 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .description import CLEAN_EXITS, NODE_ENV, REFUSED_START, RESPAWN_DELAY_S, NodeLaunch
+from .description import NODE_ENV, RESPAWN_DELAY_S, NodeLaunch
+from .exit_codes import CLEAN_EXITS, stops_the_stack
 
 log = logging.getLogger(__name__)
 _PR_SET_PDEATHSIG = 1
@@ -97,13 +98,13 @@ class Stack:
     def supervise(self) -> list[str]:
         """Apply the crash policy (description.STOP_STACK_ON_CRASH): respawn a crashed agent node after
         RESPAWN_DELAY_S (one that exited cleanly, CLEAN_EXITS, has finished); return the crashes that must
-        stop the stack: a safety node's, and any node's that refused its parameters (REFUSED_START)."""
+        stop the stack: a safety node's, and any node's that refused its parameters (exit_codes.py)."""
         fatal = []
         for proc in list(self.processes):
             code = proc.popen.poll()
             if code is None or id(proc) in self.reported:
                 continue
-            if proc.node.on_crash == "stop_stack" or code == REFUSED_START:
+            if stops_the_stack(proc.node.on_crash, code):
                 fatal += self.crashed()
                 continue
             if code in CLEAN_EXITS:
