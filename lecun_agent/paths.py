@@ -33,6 +33,12 @@ def config_path(name: str) -> Path:
     return share_dir() / "config" / name
 
 
+def result_sibling(result: Path, ext: str) -> Path:
+    """A result file's sibling: `F.json` or `F` -> `F<ext>`. Names are added to, never swapped for a suffix,
+    so `energy_0.005` keeps its `.005`."""
+    return result.with_name(result.name.removesuffix(".json") + ext)
+
+
 def default_checkpoint_dir() -> Path:
     """The world-model checkpoint shipped inside the package (produced by `lecun-agent train`)."""
     return Path(__file__).resolve().parent / "checkpoints" / "default"

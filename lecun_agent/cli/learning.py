@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from lecun_agent.cli.arg_types import non_negative_int, number_in, positive_int, seconds
+from lecun_agent.paths import result_sibling
 
 
 def add_collect(sub: argparse._SubParsersAction) -> None:
@@ -168,11 +169,10 @@ def _eval_model(args: argparse.Namespace) -> int:
         return 2
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(res, indent=2))
-    name = args.json.name.removesuffix(".json")  # `lr_0.5` keeps its `.5`
     pngs = [
-        plot_eval(res, args.json.with_name(name + ".png")),
-        plot_contact_timeline(details, args.json.with_name(name + "_contact.png")),
-        plot_paths(details, args.json.with_name(name + "_paths.png")),
+        plot_eval(res, result_sibling(args.json, ".png")),
+        plot_contact_timeline(details, result_sibling(args.json, "_contact.png")),
+        plot_paths(details, result_sibling(args.json, "_paths.png")),
     ]
     print(summary_text(res, str(args.horizon)))
     print(f"wrote {args.json} and {', '.join(str(p) for p in pngs)}")

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
+from lecun_agent.paths import result_sibling
+
 log = logging.getLogger(__name__)
 ROW_KEYS = ("seed", "success", "ended_by", "line_blocked", "falls", "collisions", "time_to_goal_s",
             "energy_per_meter", "path_length_m", "final_distance_m", "sim_seconds", "guardrail_interventions",
@@ -41,11 +43,9 @@ def domain_for(slot: int) -> int:
 
 def result_paths(json_path: Path) -> tuple[Path, Path, Path, Path]:
     """`--json F` (F.json or F) -> the summary F.json, the rows F.jsonl, the table F.md and the episodes'
-    folder F. Names are added to, never swapped for a suffix: `energy_0.005` keeps its `.005`, and the
-    summary is never the episodes' folder."""
-    base = Path(json_path)
-    base = base.with_suffix("") if base.suffix == ".json" else base
-    return tuple(base.with_name(base.name + ext) for ext in (".json", ".jsonl", ".md")) + (base,)
+    folder F (paths.result_sibling: `energy_0.005` keeps its `.005`, and the summary is never the episodes'
+    folder)."""
+    return tuple(result_sibling(Path(json_path), ext) for ext in (".json", ".jsonl", ".md", ""))
 
 
 def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: int, json_path: Path,
