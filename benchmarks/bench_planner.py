@@ -10,7 +10,8 @@ distributions (p50/p99 over repeats) and ratios:
            world model's feature heads, the default path with the search heads the actor loads
            (planning_heads.pt, actor/feature_heads.py), and that with the feature heads on every
            2nd / 4th sampled step (head_stride), and, when there are search dynamics
-           (planning_dynamics.pt, actor/search_dynamics.py), the default path with both, and the float32
+           (planning_dynamics.pt, actor/search_dynamics.py), the default path with both (and, where it runs
+           them with oneDNN's fused linear+ReLU, without that: actor/fused_mlp.py), and the float32
            `member` path with both (what `auto` plans with on a CPU without bf16 matmuls):
            ms per replanning, its phases, matmul GFLOP per plan, achieved GFLOP/s, and the
            matmul limit of exactly those shapes (each shape timed alone, same dtype, one thread)
@@ -78,6 +79,10 @@ def bench_paths(model, heads, dynamics, args) -> list[dict]:
             pm, over = planning_path(model, name, feature_heads=heads, search_dynamics=dynamics)
             cfg = PlannerConfig(samples=512, horizon=16, **over)
             options.append(Option(f"{name} search heads + dynamics", pm, cfg))
+            if pm._run_fast is not pm.fast:  # the same path without the fused ReLUs (actor/fused_mlp.py)
+                pm, _ = planning_path(model, name, feature_heads=heads, search_dynamics=dynamics)
+                pm._run_fast, pm._run_search_heads = pm.fast, pm._search_heads
+                options.append(Option(f"{name} search heads + dynamics, ReLU not fused", pm, cfg))
     interleave(options, args.warmup + args.repeats)
     return [o.row(args.warmup) for o in options]
 

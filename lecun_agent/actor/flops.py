@@ -1,9 +1,10 @@
 """Count the matmul FLOPs of a call and measure the machine's matmul limit for the same shapes.
 
-`record_matmuls(fn)` runs fn once under a dispatch mode and lists every mm/addmm/bmm/baddbmm with
-its shapes and dtype. `matmul_limit(calls)` times each distinct shape alone (the same op, dtype
-and thread count; lower quartile of 30 timings) and returns total FLOPs / summed time: what this
-machine could reach if the planning path were nothing but its matmuls. Elementwise ops
+`record_matmuls(fn)` runs fn once under a dispatch mode and lists every mm/addmm/bmm/baddbmm, and
+every oneDNN linear (actor/fused_mlp.py), with its shapes and dtype. `matmul_limit(calls)` times
+each distinct shape alone (the same op, dtype and thread count; lower quartile of 30 timings) and
+returns total FLOPs / summed time: what this machine could reach if the planning path were nothing
+but its matmuls. Elementwise ops
 (LayerNorm, SiLU, the cost terms) are not counted, as usual for FLOP/s figures.
 """
 
@@ -25,6 +26,9 @@ _MATMULS = {
     aten.bmm.default: "bmm",
     aten.baddbmm.default: "bmm",
 }
+# oneDNN's linear with a fused elementwise op: x (..., k), weight (n, k); counted as an mm of x's rows.
+_LINEAR = getattr(getattr(torch.ops, "mkldnn", None), "_linear_pointwise", None)
+_FUSED_LINEAR = getattr(_LINEAR, "default", None)
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,10 @@ class _Recorder(TorchDispatchMode):
         self.calls: Counter[MatmulShape] = Counter()
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if _FUSED_LINEAR is not None and func is _FUSED_LINEAR:
+            x, w = args[0], args[1]
+            self.calls[MatmulShape("mm", 1, x.numel() // x.shape[-1], x.shape[-1], w.shape[0], x.dtype)] += 1
+            return func(*args, **(kwargs or {}))
         kind = _MATMULS.get(func)
         if kind is not None:
             x, w = (args[1], args[2]) if func in (aten.addmm.default, aten.baddbmm.default) else args[:2]

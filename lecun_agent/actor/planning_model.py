@@ -26,6 +26,7 @@ from typing import Protocol, runtime_checkable
 import torch
 from torch import nn
 
+from lecun_agent.actor.fused_mlp import fused
 from lecun_agent.cost.features import Features
 from lecun_agent.world_model.layers import EnsembleMLP
 from lecun_agent.world_model.model import TWIST, WorldModel
@@ -132,12 +133,15 @@ class WorldModelAdapter:
             rows = _head_rows(model, feature_names) + list(range(width, width + PLAN_OUTPUTS))
             self._search_heads = _cut_last(feature_heads, rows, PAD_OUTPUTS).to(dtype)
             self._search_outputs = len(rows)  # the padding's zero outputs follow them
+        # What runs them: in bfloat16, with each ReLU fused into the matmul before it where torch can (fused_mlp.py).
+        self._run_fast = fused(self.fast) if isinstance(self.fast, nn.Sequential) else self.fast
+        self._run_search_heads = None if self._search_heads is None else fused(self._search_heads)
 
     # ---- PlanningModel ---------------------------------------------------------------------
     @torch.no_grad()
     def step(self, s: torch.Tensor, a: torch.Tensor) -> torch.Tensor:
         x = torch.cat([s, a / self.model.action_scale], dim=-1).to(self.dtype)  # (N, D + A)
-        delta = self.fast(x)  # (N, D) for one member, else (K', N, D)
+        delta = self._run_fast(x)  # (N, D) for one member, else (K', N, D)
         return s + (delta if self._one_member else delta.mean(0)).float()
 
     @torch.no_grad()
@@ -154,7 +158,7 @@ class WorldModelAdapter:
             flat = None if self._heads is None else along_steps(self._heads, x, every)
             plan = None if self._plan is None else self._plan(x).float()
         else:  # the search heads: one pass for both, strided
-            both = along_steps(self._search_heads, x, every)
+            both = along_steps(self._run_search_heads, x, every)
             end = self._search_outputs
             flat = both[..., : end - PLAN_OUTPUTS] if self._heads is not None else None
             plan = both[..., end - PLAN_OUTPUTS : end]
