@@ -79,9 +79,8 @@ def bench_paths(model, heads, dynamics, args) -> list[dict]:
             pm, over = planning_path(model, name, feature_heads=heads, search_dynamics=dynamics)
             cfg = PlannerConfig(samples=512, horizon=16, **over)
             options.append(Option(f"{name} search heads + dynamics", pm, cfg))
-            if pm._run_fast is not pm.fast:  # the same path without the fused ReLUs (actor/fused_mlp.py)
-                pm, _ = planning_path(model, name, feature_heads=heads, search_dynamics=dynamics)
-                pm._run_fast, pm._run_search_heads = pm.fast, pm._search_heads
+            if pm.dtype == torch.bfloat16:  # the same without the fused ReLUs (actor/fused_mlp.py)
+                pm, _ = planning_path(model, name, feature_heads=heads, search_dynamics=dynamics, fuse_relu=False)
                 options.append(Option(f"{name} search heads + dynamics, ReLU not fused", pm, cfg))
     interleave(options, args.warmup + args.repeats)
     return [o.row(args.warmup) for o in options]

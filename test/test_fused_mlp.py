@@ -71,9 +71,9 @@ def test_the_planner_plans_the_same_with_the_relus_fused_or_not():
     heads = search_net(d, 32, feature_width(model) + PLAN_OUTPUTS).eval().requires_grad_(False)
     dynamics = dynamics_net(model, 32).eval().requires_grad_(False)
     fused_pm, over = planning_path(model, "member-bf16", feature_heads=heads, search_dynamics=dynamics)
-    eager_pm, _ = planning_path(model, "member-bf16", feature_heads=heads, search_dynamics=dynamics)
-    eager_pm._run_fast, eager_pm._run_search_heads = eager_pm.fast, eager_pm._search_heads
+    eager_pm, _ = planning_path(model, "member-bf16", feature_heads=heads, search_dynamics=dynamics, fuse_relu=False)
     assert isinstance(fused_pm._run_fast, fm.FusedReluMLP) and isinstance(fused_pm._run_search_heads, fm.FusedReluMLP)
+    assert eager_pm._run_fast is eager_pm.fast and eager_pm._run_search_heads is eager_pm._search_heads
     cfg = replace(CFG, **over, deadline_s=0.0)
     fused_plans, eager_plans = Planner(fused_pm, IntrinsicCost(), cfg), Planner(eager_pm, IntrinsicCost(), cfg)
     for tick in range(5):

@@ -4,8 +4,8 @@
 every oneDNN linear (actor/fused_mlp.py), with its shapes and dtype. `matmul_limit(calls)` times
 each distinct shape alone (the same op, dtype and thread count; lower quartile of 30 timings) and
 returns total FLOPs / summed time: what this machine could reach if the planning path were nothing
-but its matmuls. Elementwise ops
-(LayerNorm, SiLU, the cost terms) are not counted, as usual for FLOP/s figures.
+but its matmuls. Elementwise ops (LayerNorm, SiLU, the cost terms) are not counted, as usual for
+FLOP/s figures.
 """
 
 from __future__ import annotations

@@ -51,15 +51,15 @@ def fused(net: nn.Sequential) -> nn.Module:
     probe = torch.randn(64, net[0].in_features, generator=torch.Generator().manual_seed(0)).to(torch.bfloat16)
     try:
         with torch.no_grad():
-            same = torch.equal(out(probe), net(probe.clone()))
+            same = torch.equal(out(probe), net(probe))
     except RuntimeError:
         return net
     return out if same else net
 
 
 def _relu_mlp(net: nn.Module) -> bool:
-    """Linear layers with at most a ReLU after each, ending in a Linear, and nothing else."""
-    if not isinstance(net, nn.Sequential) or not isinstance(net[-1], nn.Linear):
+    """Linear layers with at most a ReLU after each, starting and ending with a Linear, and nothing else."""
+    if not isinstance(net, nn.Sequential) or not isinstance(net[0], nn.Linear) or not isinstance(net[-1], nn.Linear):
         return False
     return all(isinstance(m, nn.Linear | nn.ReLU) for m in net) and not any(
         isinstance(a, nn.ReLU) and isinstance(b, nn.ReLU) for a, b in zip(net, net[1:], strict=False))

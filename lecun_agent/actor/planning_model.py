@@ -83,6 +83,8 @@ class WorldModelAdapter:
     features, then the twist and the contact logit) that `features` runs unless
     `exact`; None: the model's own heads always. search_dynamics: a stand-in for member 0's dynamics in
     `step` (actor/search_dynamics.py: a ReLU MLP on [s, a / action_scale] -> s' - s); one fast member only.
+    fuse_relu: run those two in bfloat16 with each ReLU inside the matmul before it where torch can
+    (actor/fused_mlp.py: the same numbers, faster); False runs them eagerly (the benchmark's comparison).
     """
 
     def __init__(
@@ -95,6 +97,7 @@ class WorldModelAdapter:
         contact_force_n: float = CONTACT_FORCE_N,
         feature_heads: nn.Sequential | None = None,
         search_dynamics: nn.Sequential | None = None,
+        fuse_relu: bool = True,
     ) -> None:
         cfg = model.cfg
         self.model = model.eval()
@@ -133,9 +136,10 @@ class WorldModelAdapter:
             rows = _head_rows(model, feature_names) + list(range(width, width + PLAN_OUTPUTS))
             self._search_heads = _cut_last(feature_heads, rows, PAD_OUTPUTS).to(dtype)
             self._search_outputs = len(rows)  # the padding's zero outputs follow them
-        # What runs them: in bfloat16, with each ReLU fused into the matmul before it where torch can (fused_mlp.py).
-        self._run_fast = fused(self.fast) if isinstance(self.fast, nn.Sequential) else self.fast
-        self._run_search_heads = None if self._search_heads is None else fused(self._search_heads)
+        # What runs them (fuse_relu).
+        fuse = fused if fuse_relu else (lambda net: net)
+        self._run_fast = fuse(self.fast) if isinstance(self.fast, nn.Sequential) else self.fast
+        self._run_search_heads = None if self._search_heads is None else fuse(self._search_heads)
 
     # ---- PlanningModel ---------------------------------------------------------------------
     @torch.no_grad()

@@ -59,10 +59,11 @@ def resolve_path(name: str) -> str:
 
 def planning_path(
     model: WorldModel, name: str, dt: float = 0.1, contact_force_n: float = CONTACT_FORCE_N,
-    feature_heads: nn.Sequential | None = None, search_dynamics: nn.Sequential | None = None,
+    feature_heads: nn.Sequential | None = None, search_dynamics: nn.Sequential | None = None, fuse_relu: bool = True,
 ) -> tuple[PlanningModel, dict[str, Any]]:
     """-> (planning model, PlannerConfig overrides) for path `name`; `feature_heads` are the search heads the
-    samples are scored with, `search_dynamics` the step the samples take instead of member 0's (member paths)."""
+    samples are scored with, `search_dynamics` the step the samples take instead of member 0's (member paths);
+    `fuse_relu`: see WorldModelAdapter."""
     name = resolve_path(name)
     if name not in PATHS:
         raise ValueError(f"unknown planning path {name!r}; paths are {', '.join((AUTO, *PATHS))}")
@@ -70,6 +71,6 @@ def planning_path(
     dtype = spec.get("dtype", torch.float32)
     members = None if spec["fast"] == "ensemble" else (0,)
     pm = WorldModelAdapter(model, fast_members=members, dtype=dtype, dt=dt, contact_force_n=contact_force_n,
-                           feature_heads=feature_heads, search_dynamics=search_dynamics)
+                           feature_heads=feature_heads, search_dynamics=search_dynamics, fuse_relu=fuse_relu)
     overrides = {"uncertainty": spec["uncertainty"]}
     return pm, overrides
