@@ -233,3 +233,24 @@ def test_limits_from_urdf_match_defaults():
     assert urdf.mass == pytest.approx(LIMITS.mass, rel=0.05)
     np.testing.assert_allclose(urdf.joint_lower, LIMITS.joint_lower)
     np.testing.assert_allclose(urdf.joint_effort, LIMITS.joint_effort)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_rescoring_the_contact_terms_is_evaluate_bit_for_bit_when_only_the_contact_force_changes(seed):
+    """The planner prices remembered and seen contacts by scoring again only the terms that read the body
+    contact force (plan_cost.CONTACT_TERMS); any other term reading it would make the two differ."""
+    from lecun_agent.actor.plan_cost import CONTACT_TERMS
+
+    cost = IntrinsicCost(weights=CostWeights(energy=0.02, progress=0.3))
+    cost.term("upright").enabled = seed % 2 == 0  # a disabled term is skipped by both
+    full = random_features((64, 8), seed)
+    data = cost.evaluate(full)
+    g = torch.Generator().manual_seed(100 + seed)
+    pressed = {**full, "body_contact_force": full["body_contact_force"] + torch.rand((64, 8), generator=g) * 900}
+    want = cost.evaluate(pressed, check=False)
+    got = cost.rescore(data, pressed, CONTACT_TERMS)
+    assert torch.equal(got.costs, want.costs) and torch.equal(got.fail_flag, want.fail_flag)
+    assert got.raw.keys() == want.raw.keys() and all(torch.equal(got.raw[k], want.raw[k]) for k in want.raw)
+    assert all(torch.equal(got.weighted[k], want.weighted[k]) for k in want.weighted)
+    assert got.breaches.keys() == want.breaches.keys()
+    assert bool(want.fail_flag.any()) and not torch.equal(want.costs, data.costs)  # the change mattered

@@ -46,6 +46,12 @@ def integrate_poses(twist: torch.Tensor, pose: torch.Tensor, dt: float) -> tuple
     return pose[:2] + torch.cumsum(step, dim=-2), yaw
 
 
+# The cost terms that read the body contact force, the one feature the remembered and seen contacts change:
+# only these are scored again for the priced copy (IntrinsicCost.rescore; test_cost_terms.py checks
+# that no other term reads it).
+CONTACT_TERMS = ("pain",)
+
+
 @dataclass
 class Scored:
     """Scores of N sampled plans over H steps."""
@@ -110,7 +116,7 @@ class PlanScorer:
         # The depth and the seen contacts are priced as pain and vetoed by the same rule, but they are
         # no predicted force, so `data` (the plan's predicted quantities, which the guardrail checks)
         # does not hold them.
-        priced = data if pressed is None else self.cost.evaluate(pressed, check=False)
+        priced = data if pressed is None else self.cost.rescore(data, pressed, CONTACT_TERMS)
         w = self.step_weights(h)  # (H,)
         total = (priced.costs * w).sum(-1) + self.critic_weight * self.discount**h * value
         if spread is not None and self.uncertainty_weight > 0:
