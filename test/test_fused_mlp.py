@@ -18,7 +18,7 @@ from lecun_agent.cost.total import IntrinsicCost
 from lecun_agent.world_model.layers import mlp
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")  # conftest.py
-needs_kernel = pytest.mark.skipif(fm._kernel() is None, reason="this torch has no oneDNN linear kernel")
+needs_kernel = pytest.mark.skipif(fm.linear_pointwise() is None, reason="this torch has no oneDNN linear kernel")
 
 
 def bf16_net(inp=32, hidden=64, out=48):
@@ -57,7 +57,7 @@ def test_a_kernel_that_is_missing_fails_or_disagrees_on_the_probe_leaves_eager(m
     def differs(x, w, b, *options):
         return torch.nn.functional.linear(x, w, b) + 1
 
-    monkeypatch.setattr(fm, "_kernel", {"missing": lambda: None, "raises": lambda: raises,
+    monkeypatch.setattr(fm, "linear_pointwise", {"missing": lambda: None, "raises": lambda: raises,
                                         "differs": lambda: differs}[kernel])
     net = bf16_net()
     assert fm.fused(net) is net

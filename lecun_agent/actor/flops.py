@@ -19,6 +19,8 @@ import numpy as np
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
 
+from lecun_agent.actor.fused_mlp import linear_pointwise
+
 aten = torch.ops.aten
 _MATMULS = {
     aten.mm.default: "mm",
@@ -27,8 +29,7 @@ _MATMULS = {
     aten.baddbmm.default: "bmm",
 }
 # oneDNN's linear with a fused elementwise op: x (..., k), weight (n, k); counted as an mm of x's rows.
-_LINEAR = getattr(getattr(torch.ops, "mkldnn", None), "_linear_pointwise", None)
-_FUSED_LINEAR = getattr(_LINEAR, "default", None)
+_FUSED_LINEAR = getattr(linear_pointwise(), "default", None)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,9 @@ import torch
 from torch import nn
 
 
-def _kernel():
+def linear_pointwise():
+    """torch.ops.mkldnn._linear_pointwise (x, weight, bias, attr, scalars, algorithm), or None where this torch
+    has no oneDNN: the one place that names the kernel (flops.py counts its calls)."""
     mkldnn = getattr(torch.ops, "mkldnn", None)
     return getattr(mkldnn, "_linear_pointwise", None) if torch.backends.mkldnn.is_available() else None
 
@@ -44,7 +46,7 @@ class FusedReluMLP(nn.Module):
 def fused(net: nn.Sequential) -> nn.Module:
     """A FusedReluMLP of a bfloat16 ReLU MLP when this torch has the kernel and it gives eager's numbers
     on a probe; otherwise `net` unchanged."""
-    kernel = _kernel()
+    kernel = linear_pointwise()
     if kernel is None or not _relu_mlp(net) or next(net.parameters()).dtype != torch.bfloat16:
         return net
     out = FusedReluMLP(net, kernel)

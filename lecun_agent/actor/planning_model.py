@@ -138,7 +138,7 @@ class WorldModelAdapter:
             self._search_outputs = len(rows)  # the padding's zero outputs follow them
         # What runs them (fuse_relu).
         fuse = fused if fuse_relu else (lambda net: net)
-        self._run_fast = fuse(self.fast) if isinstance(self.fast, nn.Sequential) else self.fast
+        self._run_fast = fuse(self.fast)  # fused() leaves anything but a bfloat16 ReLU MLP as it is
         self._run_search_heads = None if self._search_heads is None else fuse(self._search_heads)
 
     # ---- PlanningModel ---------------------------------------------------------------------
