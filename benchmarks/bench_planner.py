@@ -11,7 +11,8 @@ distributions (p50/p99 over repeats) and ratios:
            (planning_heads.pt, actor/feature_heads.py), and that with the feature heads on every
            2nd / 4th sampled step (head_stride), and, when there are search dynamics
            (planning_dynamics.pt, actor/search_dynamics.py), the default path with both (and, where it runs
-           them with oneDNN's fused linear+ReLU, without that: actor/fused_mlp.py), and the float32
+           them with oneDNN's fused linear+ReLU, that under torch.no_grad instead of the inference mode
+           Planner.plan enters, and without the fusion: actor/fused_mlp.py), and the float32
            `member` path with both (what `auto` plans with on a CPU without bf16 matmuls):
            ms per replanning, its phases, matmul GFLOP per plan, achieved GFLOP/s, and the
            matmul limit of exactly those shapes (each shape timed alone, same dtype, one thread)
@@ -79,7 +80,8 @@ def bench_paths(model, heads, dynamics, args) -> list[dict]:
             pm, over = planning_path(model, name, feature_heads=heads, search_dynamics=dynamics)
             cfg = PlannerConfig(samples=512, horizon=16, **over)
             options.append(Option(f"{name} search heads + dynamics", pm, cfg))
-            if pm.dtype == torch.bfloat16:  # the same without the fused ReLUs (actor/fused_mlp.py)
+            if pm.dtype == torch.bfloat16:  # the same under no_grad, and without the fused ReLUs (actor/fused_mlp.py)
+                options.append(Option(f"{name} search heads + dynamics, no_grad", pm, cfg, no_grad=True))
                 pm, _ = planning_path(model, name, feature_heads=heads, search_dynamics=dynamics, fuse_relu=False)
                 options.append(Option(f"{name} search heads + dynamics, ReLU not fused", pm, cfg))
     interleave(options, args.warmup + args.repeats)

@@ -133,6 +133,26 @@ def test_same_seed_same_plans_with_the_deadline_off():
     assert not torch.equal(a[0], c[0])
 
 
+def test_inference_mode_plans_what_no_grad_plans_and_its_results_can_be_kept():
+    """Planner.plan runs under torch.inference_mode for speed; the numbers are no_grad's, and what it
+    returns or remembers can be read, copied and planned from again outside it."""
+    model = small_world_model()
+    cfg = PlannerConfig(samples=32, horizon=8, elites=4)
+    fast, eager = (Planner(WorldModelAdapter(model, fast_members=(0,)), IntrinsicCost(), cfg) for _ in range(2))
+    for tick in range(3):
+        a = fast.plan(torch.randn(16, generator=torch.Generator().manual_seed(tick)), (0, 0, 0), (3.0, 1.0),
+                      stamp=0.1 * tick)
+        with torch.no_grad():
+            b = Planner.plan.__wrapped__(eager, torch.randn(16, generator=torch.Generator().manual_seed(tick)),
+                                         (0, 0, 0), (3.0, 1.0), stamp=0.1 * tick)
+        assert torch.equal(a.actions, b.actions) and a.cost == b.cost
+        assert all(torch.equal(a.predicted[k], b.predicted[k]) for k in b.predicted)
+    kept = a.actions.clone()
+    kept[0] += 1.0  # a copy outside inference mode is an ordinary tensor
+    fast.memory.touch(torch.tensor([0.5, 0.0, 0.0]), a.actions[0])
+    assert fast.plan(torch.randn(16), (0, 0, 0), (3.0, 1.0), last_action=a.actions[0]).actions.shape == (8, 3)
+
+
 class FakeClock:
     """Advances 1 ms per reading: deadlines depend on how much work was done, not on machine speed."""
 

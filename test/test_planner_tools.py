@@ -56,6 +56,23 @@ def test_matmul_flops_are_counted_from_the_shapes():
     assert one * 3 == full
 
 
+@pytest.mark.parametrize("mode", [torch.no_grad, torch.inference_mode])
+def test_matmul_flops_are_counted_alike_under_no_grad_and_inference_mode(mode):
+    """Inference mode hands linear, einsum and matmul to the recorder whole (Planner.plan runs in it)."""
+    lin, x = torch.nn.Linear(32, 16), torch.randn(10, 4, 32)
+    w, y = torch.randn(10), torch.randn(10, 6, 2)
+    with mode():
+        calls = record_matmuls(lambda: (lin(x), torch.einsum("n,nha->ha", w, y), torch.matmul(x, torch.randn(32, 2))))
+    assert total_flops(calls) == 2 * 40 * 32 * 16 + 2 * 10 * 12 + 2 * 40 * 32 * 2
+    model = tiny_model()
+    pm, over = planning_path(model, "member")
+    planner = Planner(pm, IntrinsicCost(), PlannerConfig(samples=8, horizon=4, elites=2, **over))
+    counted = total_flops(record_matmuls(lambda: planner.plan(torch.randn(8), seed=0)))
+    with torch.no_grad():
+        eager = total_flops(record_matmuls(lambda: Planner.plan.__wrapped__(planner, torch.randn(8), seed=0)))
+    assert counted == eager > 0
+
+
 def test_toy_work_is_counted_per_step():
     toy = PointMassModel()
     Planner(toy, IntrinsicCost(), PlannerConfig(samples=8, horizon=5, iterations=2, uncertainty="none")).plan(

@@ -110,7 +110,7 @@ class Actor:
         self.planner.reset()
         self.detour.reset()
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def act(self, latent, pose, goal, last_action, seed: int, deadline_s: float = 0.0,
             body_contacts: Mapping[str, float] | None = None, stamp: float | None = None,
             look_at=None) -> PlanResult:

@@ -28,6 +28,8 @@ _MATMULS = {
     aten.bmm.default: "bmm",
     aten.baddbmm.default: "bmm",
 }
+# Ops torch.inference_mode hands to a dispatch mode without breaking them into the matmuls above.
+_COMPOSITE = {aten.linear.default, aten.einsum.default, aten.matmul.default}
 # oneDNN's linear with a fused elementwise op: x (..., k), weight (n, k); counted as an mm of x's rows.
 _FUSED_LINEAR = getattr(linear_pointwise(), "default", None)
 
@@ -56,6 +58,11 @@ class _Recorder(TorchDispatchMode):
             x, w = args[0], args[1]
             self.calls[MatmulShape("mm", 1, x.numel() // x.shape[-1], x.shape[-1], w.shape[0], x.dtype)] += 1
             return func(*args, **(kwargs or {}))
+        if func in _COMPOSITE:  # under inference mode these arrive whole: count the matmuls they run
+            with self:
+                out = func.decompose(*args, **(kwargs or {}))
+            if out is not NotImplemented:
+                return out
         kind = _MATMULS.get(func)
         if kind is not None:
             x, w = (args[1], args[2]) if func in (aten.addmm.default, aten.baddbmm.default) else args[:2]

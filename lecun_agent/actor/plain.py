@@ -14,7 +14,7 @@ from lecun_agent.actor.planning_model import PlanningModel
 from lecun_agent.actor.sampling import mppi_weights
 
 
-@torch.no_grad()
+@torch.inference_mode()  # as the planner's plan
 def plain_costs(
     model: PlanningModel,
     scorer: PlanScorer,

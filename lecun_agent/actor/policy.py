@@ -85,7 +85,7 @@ class Mode1Policy(nn.Module):
     def to_box(self, action: torch.Tensor) -> torch.Tensor:
         return (2 * action - (self.high + self.low)) / (self.high - self.low)
 
-    @torch.no_grad()
+    @torch.inference_mode()
     def act(self, latent, pose, goal=None, last_action=None) -> torch.Tensor:
         """One state: latent (D,), pose (3,), goal (2,) or None, last_action (A,) or None -> (A,)."""
         one = lambda x: None if x is None else torch.as_tensor(x, dtype=torch.float32).reshape(1, -1)  # noqa: E731

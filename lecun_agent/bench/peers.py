@@ -100,7 +100,7 @@ class PytorchMPPI:
     def _terminal_cost(self, states: torch.Tensor, actions: torch.Tensor) -> torch.Tensor:
         return self.problem.plan_cost(states[0])  # states (M=1, N, H, D)
 
-    @torch.no_grad()
+    @torch.inference_mode()  # as our planner's plan
     def act(self) -> torch.Tensor:
         """One replanning: shift the nominal sequence, `iterations` MPPI updates -> (A,) first action."""
         a = self.mppi.command(self.problem.s0, shift_nominal_trajectory=True)
@@ -176,7 +176,7 @@ class TorchRLMPPI:
             optim_steps=p.iterations, num_candidates=p.samples, top_k=top_k or p.samples,
         )  # fmt: skip
 
-    @torch.no_grad()
+    @torch.inference_mode()  # as our planner's plan
     def act(self) -> torch.Tensor:
         td = self._td({"state": self.problem.s0}, batch_size=torch.Size([]))
         return self.planner(td)["action"]

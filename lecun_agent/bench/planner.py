@@ -122,10 +122,12 @@ class Timed:
 
 
 class Option(Timed):
-    """Our planner on a planning model, with its phase timings (rollout, score, check)."""
+    """Our planner on a planning model, with its phase timings (rollout, score, check).
+    no_grad: plan under torch.no_grad instead of the torch.inference_mode `Planner.plan` enters (the same
+    numbers; the benchmark's comparison)."""
 
-    def __init__(self, name: str, pm, cfg: PlannerConfig, **kw) -> None:
-        self.pm, self.cfg = pm, cfg
+    def __init__(self, name: str, pm, cfg: PlannerConfig, no_grad: bool = False, **kw) -> None:
+        self.pm, self.cfg, self.no_grad = pm, cfg, no_grad
         self.planner = Planner(pm, IntrinsicCost(), cfg)
         self.s0 = torch.randn(pm.latent_dim, generator=torch.Generator().manual_seed(0))
         self.phases: list[dict] = []
@@ -133,7 +135,11 @@ class Option(Timed):
         super().__init__(name, self._plan, cfg.samples, cfg.horizon, pm.latent_dim, cfg.iterations, **kw)
 
     def _plan(self):
-        self.last = self.planner.plan(self.s0, POSE, GOAL, LAST, seed=self.tick)
+        if self.no_grad:
+            with torch.no_grad():
+                self.last = Planner.plan.__wrapped__(self.planner, self.s0, POSE, GOAL, LAST, seed=self.tick)
+        else:
+            self.last = self.planner.plan(self.s0, POSE, GOAL, LAST, seed=self.tick)
         self.tick += 1
         return self.last
 
