@@ -29,12 +29,11 @@ class ActionSpace:
         white = torch.randn(n, horizon, self.dim, generator=gen)
         if smoothing == 0.0:
             return white
-        out = torch.empty_like(white)
-        out[:, 0] = white[:, 0]
         c = (1.0 - smoothing**2) ** 0.5
+        steps = list(white.unbind(1))  # one (N, A) tensor per step: three ops a step, no slicing
         for h in range(1, horizon):
-            out[:, h] = smoothing * out[:, h - 1] + c * white[:, h]
-        return out
+            steps[h] = smoothing * steps[h - 1] + c * steps[h]
+        return torch.stack(steps, 1)
 
     def uniform(self, n: int, horizon: int, gen: torch.Generator) -> torch.Tensor:
         """(N, H, A) commands drawn independently and uniformly in the box (random shooting)."""
@@ -46,13 +45,13 @@ class ActionSpace:
         u = torch.maximum(torch.minimum(u, self.high), self.low)
         if self.rate is None:
             return u
-        out = u.clone()
+        steps = list(u.unbind(-2))  # one (..., A) tensor per step: three ops a step, no slicing
         prev = last
-        for h in range(u.shape[-2]):
+        for h, step in enumerate(steps):
             if prev is not None:
-                out[..., h, :] = prev + torch.clamp(out[..., h, :] - prev, -self.rate, self.rate)
-            prev = out[..., h, :]
-        return out
+                steps[h] = prev + torch.clamp(step - prev, -self.rate, self.rate)
+            prev = steps[h]
+        return torch.stack(steps, -2)
 
     def clamp(self, a: torch.Tensor) -> torch.Tensor:
         return torch.maximum(torch.minimum(a, self.high), self.low)
