@@ -149,6 +149,7 @@ def test_inference_mode_plans_what_no_grad_plans_and_its_results_can_be_kept():
         assert all(torch.equal(a.predicted[k], b.predicted[k]) for k in b.predicted)
     kept = a.actions.clone()
     kept[0] += 1.0  # a copy outside inference mode is an ordinary tensor
+    assert not torch.equal(kept, a.actions)
     fast.memory.touch(torch.tensor([0.5, 0.0, 0.0]), a.actions[0])
     assert fast.plan(torch.randn(16), (0, 0, 0), (3.0, 1.0), last_action=a.actions[0]).actions.shape == (8, 3)
 
