@@ -119,11 +119,9 @@ class IntrinsicCost:
         summed in the same order, so the result is bit for bit evaluate's, for a fraction of its passes."""
         again = CostData.for_features(features)
         for term in self.terms:
-            if not term.enabled:
-                continue
             if term.name in terms:
-                term.score(again)
-            else:
+                term.score(again)  # a disabled term scores nothing, as in evaluate
+            elif term.enabled:
                 again.raw[term.name], again.weighted[term.name] = data.raw[term.name], data.weighted[term.name]
                 again.costs = again.costs + data.weighted[term.name]
         return self._vetoed(again)
