@@ -431,16 +431,41 @@ def test_e_stop_latches_until_reset(normal):
     assert twist(robot.run(TICK)) == (0.0, 0.0, 0.0)
 
 
-def test_every_command_goes_out_unstamped_too_when_asked(normal):
-    """cmd_vel_unstamped: for a robot driver that takes geometry_msgs/Twist, every decision, stops included."""
+class Sent:
+    """A publisher that keeps what it was asked to publish."""
+
+    def __init__(self, publisher) -> None:
+        self.publisher, self.msgs = publisher, []
+
+    def publish(self, msg) -> None:
+        self.msgs.append(msg)
+        self.publisher.publish(msg)
+
+    def __getattr__(self, name):
+        return getattr(self.publisher, name)
+
+
+def test_every_command_goes_out_unstamped_too_when_asked(normal, monkeypatch):
+    """cmd_vel_unstamped: for a robot driver that takes geometry_msgs/Twist, every decision, stops included.
+
+    Counted where cost_node publishes: commands are keep-last 1 (a driver wants the newest), so a
+    subscriber on a loaded machine may miss some on either topic; the newest one always arrives. Each
+    decision's Twist is its TwistStamped's own `twist`, so the twins are matched by identity."""
     cost, robot = normal
-    robot.cmds.clear()
+    stamped, unstamped = Sent(cost.cmd_pub), Sent(cost.unstamped_pub)
+    monkeypatch.setattr(cost, "cmd_pub", stamped)
+    monkeypatch.setattr(cost, "unstamped_pub", unstamped)
     robot.unstamped.clear()
     robot.run(0.3)
     robot.run(0.3, cmd=(math.nan, 0.0, 0.0))  # a stop
-    wait_for(lambda: len(robot.unstamped) >= len(robot.cmds))
-    sent = [(m.linear.x, m.linear.y, m.angular.z) for m in robot.unstamped]
-    assert sent == [twist(m) for m in robot.cmds] and NORMAL in sent and sent[-1] == (0.0, 0.0, 0.0)
+    wait_for(lambda: any(m is stamped.msgs[-1].twist for m in unstamped.msgs))  # the last decision's twin
+    twins = {id(m) for m in unstamped.msgs}
+    assert all(id(m.twist) in twins for m in stamped.msgs)
+    decisions = [twist(m) for m in stamped.msgs]
+    assert NORMAL in decisions and decisions[-1] == (0.0, 0.0, 0.0)
+    wait_for(lambda: robot.unstamped and robot.unstamped[-1].linear.x == 0.0)  # and the stop reached the driver
+    last = robot.unstamped[-1]
+    assert (last.linear.x, last.linear.y, last.angular.z) == (0.0, 0.0, 0.0)
 
 
 def test_e_stop_from_a_plain_publisher_is_heard(normal):
