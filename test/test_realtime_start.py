@@ -29,8 +29,13 @@ def realtime_sim(request):
     rclpy.shutdown()
 
 
+def listens_to(node, topic: str) -> bool:
+    return any(sub.topic_name.lstrip("/") == topic for sub in node.subscriptions)
+
+
 @pytest.mark.parametrize("realtime_sim", [60.0], indirect=True)
 def test_time_holds_at_zero_until_every_link_answered(realtime_sim):
+    assert listens_to(realtime_sim, "agent/cost") and listens_to(realtime_sim, "agent/cmd_vel_proposed")
     for link in START_LINKS:  # each alone, then with the ones before it: still held
         for _ in range(10):
             realtime_sim._realtime_tick()
@@ -39,6 +44,7 @@ def test_time_holds_at_zero_until_every_link_answered(realtime_sim):
     for _ in range(5):
         realtime_sim._realtime_tick()
     assert realtime_sim.counts["steps"] == 5 and realtime_sim.sim.time > 0.0
+    assert not listens_to(realtime_sim, "agent/cost") and not listens_to(realtime_sim, "agent/cmd_vel_proposed")
     assert realtime_sim.counts["start_timeouts"] == 0 and realtime_sim._report()[0] == DiagnosticStatus.OK
 
 
@@ -48,6 +54,7 @@ def test_without_a_proposal_the_clock_starts_after_the_timeout_and_says_so(realt
     realtime_sim._realtime_tick()  # the wait ran out: the clock starts
     realtime_sim._realtime_tick()
     assert realtime_sim.counts["start_timeouts"] == 1 and realtime_sim.counts["steps"] == 1
+    assert not listens_to(realtime_sim, "agent/cost")
     level, message, _ = realtime_sim._report()
     assert level == DiagnosticStatus.WARN and "start timeouts" in message
 

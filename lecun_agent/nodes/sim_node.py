@@ -134,9 +134,12 @@ class SimNode(Node):
             self.started_at = time.monotonic()  # the wall time the wait for START_LINKS began
             self.unanswered = set() if p["start_timeout_s"] <= 0 else set(START_LINKS)
             self.offered_at = self.started_at
-            self.create_subscription(TwistStamped, "agent/cmd_vel_proposed",
-                                     lambda _: self._answered("agent/cmd_vel_proposed"), COMMAND_QOS)
-            self.create_subscription(JointState, "agent/cost", lambda _: self._answered("agent/cost"), SENSOR_QOS)
+            # Only the start listens to these two; _start_clock drops them.
+            self.start_subscriptions = [] if not self.unanswered else [
+                self.create_subscription(TwistStamped, "agent/cmd_vel_proposed",
+                                         lambda _: self._answered("agent/cmd_vel_proposed"), COMMAND_QOS),
+                self.create_subscription(JointState, "agent/cost", lambda _: self._answered("agent/cost"),
+                                         SENSOR_QOS)]
             self.create_timer(period / p["realtime_factor"], self._realtime_tick, clock=wall)
             if self.recorder is not None and self.recorder.writer is not None:
                 self.get_logger().warning("real time with the chase video: each video frame takes tens of ms to "
@@ -178,6 +181,14 @@ class SimNode(Node):
             if not self.unanswered:
                 self.get_logger().info(f"clock started: every link answered within "
                                        f"{time.monotonic() - self.started_at:.1f} s of start")
+                self._start_clock()
+
+    def _start_clock(self) -> None:
+        """Real time: stop waiting for START_LINKS and stop listening for them."""
+        self.unanswered.clear()
+        for sub in self.start_subscriptions:
+            self.destroy_subscription(sub)
+        self.start_subscriptions = []
 
     def _realtime_tick(self) -> None:
         if not self.unanswered:
@@ -187,7 +198,7 @@ class SimNode(Node):
             self.counts["start_timeouts"] += 1
             self.get_logger().warning(f"nothing on {', '.join(sorted(self.unanswered))} within "
                                       f"{self.params['start_timeout_s']} s; starting the clock anyway")
-            self.unanswered.clear()
+            self._start_clock()
         elif time.monotonic() - self.offered_at >= REOFFER_S:
             self._offer()
 
