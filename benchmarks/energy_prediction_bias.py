@@ -4,7 +4,7 @@ Run: scripts/with_venv.sh python benchmarks/energy_prediction_bias.py --weights 
 In-process goal episodes (the same as benchmarks/actor_in_process.py) at each energy weight. At every
 tick it keeps the chosen plan's predicted raw energy term for its first step (W, the power the planner
 priced) and, after the episode, the power the sim measured over that step (the energy term on every
-control step of the same 0.1 s, averaged). It prints, per weight, the two means and their ratio, over
+control step in that model step, averaged). It prints, per weight, the two means and their ratio, over
 all ticks and by the command that went out: forward, backward, turning on the spot, sideways. A planner
 that minimises predicted power selects the plans the model prices lowest, errors included (the
 optimiser's curse); if a dearer step buys more of that error, measured over predicted rises with the
@@ -23,8 +23,6 @@ from lecun_agent.episodes.in_process import GoalEpisode, run_goal_episode
 from lecun_agent.heap import keep_freed_memory
 from lecun_agent.stack.eval_actor import eval_actor
 
-STEP_S = 0.1  # the world model's step: the planner's first step covers this much time after the tick
-
 
 def command_kind(vx: float, vy: float, wz: float) -> str:
     if vx < -0.1:
@@ -39,6 +37,7 @@ def command_kind(vx: float, vy: float, wz: float) -> str:
 def measure(weight: float, seeds: list[int]) -> list[tuple[str, float, float]]:
     """(command kind, predicted W, measured W) per tick over `seeds` at `weights.energy` = weight."""
     actor = eval_actor("full", "", {}, {"energy": weight})
+    step_s = actor.planner.scorer.dt  # the model's step: the plan's first step covers this much time after the tick
     planned: list[tuple[float, str, float]] = []  # (tick time, kind, predicted W)
     agent = actor_agent(actor, lambda obs, latent, r: planned.append(
         (obs.t, command_kind(*(float(v) for v in r.actions[0])), float(r.predicted["energy"][0]))))
@@ -48,7 +47,7 @@ def measure(weight: float, seeds: list[int]) -> list[tuple[str, float, float]]:
         run = run_goal_episode(agent, seed, episode)
         t, power = np.asarray(run.log["t"], dtype=float), np.asarray(run.log["energy_w"], dtype=float)
         for tick, kind, predicted in planned:
-            step = (t > tick) & (t <= tick + STEP_S + 1e-9)
+            step = (t > tick) & (t <= tick + step_s + 1e-9)
             if step.any():
                 rows.append((kind, predicted, float(power[step].mean())))
         print(f"  weight {weight} seed {seed}: {run.metrics['ended_by']}, "
