@@ -1,10 +1,11 @@
-"""Energy per metre and time to goal of `lecun-agent eval` runs, on the seeds every run reached.
+"""Energy per metre, mean power and time to goal of `lecun-agent eval` runs, on the seeds every run reached.
 
     python benchmarks/paired_energy.py 0.005=docs/eval/energy_0.005.jsonl 0.01=docs/eval/energy_0.01.jsonl ...
 
 An eval summary's energy per metre averages the episodes each run happened to finish, so a run
 that fails a costly blocked seed looks cheaper. This compares the runs on the same episodes: the
-seeds every run reached, free-line and blocked-line apart.
+seeds every run reached, free-line and blocked-line apart. Mean power is each episode's energy over
+its time, averaged over the seeds: what `weights.energy` prices per plan step.
 """
 
 from __future__ import annotations
@@ -17,6 +18,11 @@ from pathlib import Path
 
 def rows(path: Path) -> dict[int, dict]:
     return {r["seed"]: r for r in map(json.loads, path.read_text().splitlines())}
+
+
+def power_w(row: dict) -> float:
+    """W: the episode's energy term integrated (J/m x path) over its sim time."""
+    return row["energy_per_meter"] * row["path_length_m"] / row["sim_seconds"]
 
 
 def main() -> None:
@@ -33,6 +39,7 @@ def main() -> None:
             print(f"{group}: no seed reached in every run")
             continue
         parts = [f"{name}: {statistics.mean(run[s]['energy_per_meter'] for s in seeds):.1f} J/m, "
+                 f"{statistics.mean(power_w(run[s]) for s in seeds):.1f} W, "
                  f"{statistics.mean(run[s]['time_to_goal_s'] for s in seeds):.2f} s" for name, run in runs.items()]
         print(f"{group}, {len(seeds)} seeds reached in every run: " + "; ".join(parts))
 
