@@ -20,15 +20,17 @@ from lecun_agent.episodes.top_down import plot_top_down
 
 
 def summary(rows: list[dict]) -> str:
-    """success rate, falls, collisions and mean time to goal of some rows, as one line."""
+    """success rate, falls, collisions, mean time to goal, energy per metre and mean power of some rows, as one line."""
     if not rows:
         return "none"
     times = [r["time_to_goal_s"] for r in rows if r["success"]]
     energy = [r["energy_per_meter"] for r in rows if r["energy_per_meter"] is not None]
+    power = [r["mean_power_w"] for r in rows if r["mean_power_w"] is not None]
     return (f"{len(rows):2d} episodes  success {np.mean([r['success'] for r in rows]):.0%}  "
             f"falls {sum(r['falls'] for r in rows)}  collisions {sum(r['collisions'] for r in rows)}  "
             f"time to goal {np.mean(times) if times else float('nan'):.1f} s  "
-            f"energy {np.mean(energy) if energy else float('nan'):.0f} J/m")
+            f"energy {np.mean(energy) if energy else float('nan'):.0f} J/m  "
+            f"power {np.mean(power) if power else float('nan'):.0f} W")
 
 
 def main() -> None:

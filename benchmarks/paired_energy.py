@@ -21,7 +21,9 @@ def rows(path: Path) -> dict[int, dict]:
 
 
 def power_w(row: dict) -> float:
-    """W: the episode's energy term integrated (J/m x path) over its sim time."""
+    """W: the row's mean_power_w, or for rows written before it, its energy (J/m x path) over its sim time."""
+    if row.get("mean_power_w") is not None:
+        return row["mean_power_w"]
     return row["energy_per_meter"] * row["path_length_m"] / row["sim_seconds"]
 
 

@@ -12,7 +12,8 @@ from lecun_agent.stack.evaluate import markdown_table, summarize
 def row(seed: int, success: bool, blocked: bool, **over) -> dict:
     base = {"seed": seed, "success": success, "ended_by": "success" if success else "time_limit",
             "line_blocked": blocked, "falls": 0, "collisions": 1, "time_to_goal_s": 5.0 if success else None,
-            "energy_per_meter": 120.0, "guardrail_interventions": {"clamp:acceleration": 2},
+            "energy_per_meter": 120.0, "mean_power_w": 60.0 + seed,
+            "guardrail_interventions": {"clamp:acceleration": 2},
             "sync_timeouts": 0, "plan_ms_p50": 30.0 + seed, "plan_ms_p99": 40.0 + seed, "deadline_misses": seed,
             "detours": seed % 2, "plan_vetoes": 1, "vetoes_then_fall": 0}
     return {**base, **over}
@@ -26,9 +27,11 @@ def test_summary_holds_the_interface_keys_and_the_planner_numbers():
     assert (s["falls"], s["collisions"], s["mean_time_to_goal_s"]) == (1, 3, 5.0)
     assert s["guardrail_interventions"] == {"clamp:acceleration": 6}
     assert (s["plan_ms_p50"], s["plan_ms_p99"]) == (31.0, 42.0)  # median of medians, worst p99
+    assert s["mean_power_w"] == 61.0
     assert (s["deadline_misses"], s["detours"], s["plan_vetoes"], s["vetoes_then_fall"]) == (3, 1, 4, 1)
     table = markdown_table(s)
     assert "detours 1, plan vetoes 4 (followed by a fall within 1 s: 1)" in table
+    assert "energy 120.0 J/m (61.0 W)" in table
     assert table.count("\n| ") == 1 + len(rows)  # header + one line per episode
 
 

@@ -33,6 +33,7 @@ def test_success_ends_the_episode_and_later_steps_are_ignored():
     assert m["path_length_m"] == pytest.approx(2.7)
     assert m["final_distance_m"] == pytest.approx(0.3, abs=1e-9)
     assert m["energy_per_meter"] == pytest.approx(40.0 / 0.5)  # W / (m/s) = J/m
+    assert m["mean_power_w"] == pytest.approx(40.0)
     assert m["falls"] == 0 and m["collisions"] == 0 and m["max_tilt_deg"] == 0.0
     cut = {k: v[: int(round(5.4 / DT)) + 1] for k, v in log.items()}
     assert goal_metrics(cut, GOAL) == m  # exact: the same steps give the same numbers
@@ -84,10 +85,11 @@ def test_collisions_are_rising_edges_with_close_ones_merged():
     assert goal_metrics(log, GOAL)["collisions"] == 3
 
 
-def test_energy_per_meter_is_none_when_standing():
-    log = walk_log(5.0, speed=0.0)
+def test_energy_per_meter_is_none_when_standing_but_the_power_is_still_measured():
+    log = walk_log(5.0, speed=0.0, power_w=25.0)
     m = goal_metrics(log, GOAL)
     assert m["energy_per_meter"] is None and m["path_length_m"] == 0.0 and m["ended_by"] is None
+    assert m["mean_power_w"] == pytest.approx(25.0)
 
 
 def test_a_log_that_stops_before_any_ending_is_scored_up_to_its_last_step():
@@ -98,5 +100,6 @@ def test_a_log_that_stops_before_any_ending_is_scored_up_to_its_last_step():
 
 def test_metric_keys_are_the_contract():
     assert set(goal_metrics(walk_log(1.0), GOAL)) == {
-        "success", "ended_by", "falls", "collisions", "time_to_goal_s", "energy_per_meter", "path_length_m",
+        "success", "ended_by", "falls", "collisions", "time_to_goal_s", "energy_per_meter", "mean_power_w",
+        "path_length_m",
         "final_distance_m", "sim_seconds", "max_tilt_deg"}

@@ -19,7 +19,7 @@ UP_FLAGS = ("target", "namespace", "profile", "agent", "program", "arena", "seed
 REALTIME_VIDEO = ("one frame takes about 50 ms to render, in the simulator's own thread, which holds a real-time "
                   "simulation below wall-clock rate and the gait's joint targets a step or two behind")
 SHOWN = ("success", "ended_by", "time_to_goal_s", "final_distance_m", "distance_m", "collisions", "falls",
-         "energy_per_meter", "max_tilt_deg", "sim_seconds", "sync_timeouts")
+         "energy_per_meter", "mean_power_w", "max_tilt_deg", "sim_seconds", "sync_timeouts")
 
 
 def add_sim(sub) -> None:

@@ -96,8 +96,9 @@ def goal_metrics(log: dict[str, np.ndarray], goal_xy: np.ndarray, rules: GoalRul
     sum |tau * qdot|). Steps after the end (a runner that stopped late) are ignored, so every
     path scores the same episode the same way. energy_per_meter is the energy term integrated
     over time (each step's power held over the period before it), in J, per m of horizontal
-    path; None when the path is shorter than 1 cm. ended_by is None when the log stops before
-    any ending.
+    path; None when the path is shorter than 1 cm. mean_power_w is the same energy over the
+    episode's time, in W: what `weights.energy` prices per plan step. ended_by is None when the
+    log stops before any ending.
     """
     rules = rules or GoalRules()
     goal = np.asarray(goal_xy, dtype=float).reshape(2)
@@ -110,6 +111,7 @@ def goal_metrics(log: dict[str, np.ndarray], goal_xy: np.ndarray, rules: GoalRul
     fallen = fallen_flags(pos, quat, rules)  # (n,)
     path = float(np.linalg.norm(np.diff(pos[:, :2], axis=0), axis=1).sum())
     energy_j = float(np.sum(energy_w[1:] * np.diff(t)))
+    duration = float(t[-1] - t[0])
     return {
         "success": why == "success",
         "ended_by": why,
@@ -117,6 +119,7 @@ def goal_metrics(log: dict[str, np.ndarray], goal_xy: np.ndarray, rules: GoalRul
         "collisions": count_collisions(t, np.asarray(log["body_contact_force"], dtype=float)[:n], rules),
         "time_to_goal_s": float(t[-1]) if why == "success" else None,
         "energy_per_meter": energy_j / path if path >= 0.01 else None,
+        "mean_power_w": energy_j / duration if duration > 0 else None,
         "path_length_m": path,
         "final_distance_m": float(np.hypot(*(pos[-1, :2] - goal))),
         "sim_seconds": float(t[-1]),

@@ -240,6 +240,8 @@ def _score(out: Path, options: StackOptions, monitor: EpisodeMonitor, arena: Are
         metrics["collisions"] = count_collisions(cut["t"], cut["body_contact_force"], rules)
         energy_j = float(np.sum(cut["energy_w"][1:] * np.diff(cut["t"])))
         metrics["energy_per_meter"] = energy_j / metrics["path_length_m"] if metrics["path_length_m"] > 0.01 else None
+        duration = float(cut["t"][-1] - cut["t"][0])
+        metrics["mean_power_w"] = energy_j / duration if duration > 0 else None
     metrics.update(
         seed=options.seed, agent=options.program and f"program:{options.program}" or options.agent,
         realtime=options.realtime, line_blocked=bool(arena.line_blocked), goal_xy=arena.goal_xy.tolist(),

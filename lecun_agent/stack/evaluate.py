@@ -27,9 +27,9 @@ from lecun_agent.paths import result_sibling
 
 log = logging.getLogger(__name__)
 ROW_KEYS = ("seed", "success", "ended_by", "line_blocked", "falls", "collisions", "time_to_goal_s",
-            "energy_per_meter", "path_length_m", "final_distance_m", "sim_seconds", "guardrail_interventions",
-            "sync_timeouts", "plan_ms_p50", "plan_ms_p99", "deadline_misses", "detours", "plan_vetoes",
-            "vetoes_then_fall", "wall_s")
+            "energy_per_meter", "mean_power_w", "path_length_m", "final_distance_m", "sim_seconds",
+            "guardrail_interventions", "sync_timeouts", "plan_ms_p50", "plan_ms_p99", "deadline_misses", "detours",
+            "plan_vetoes", "vetoes_then_fall", "wall_s")
 TEARDOWN_GRACE_S = 60.0  # s an episode process may take to exit after writing its metrics
 # `lecun-agent sim`'s exit status when the episode did not start (EX_TEMPFAIL: nothing ran, try again).
 NOT_STARTED_EXIT = 75
@@ -211,6 +211,7 @@ def summarize(agent: str, rows: list[dict[str, Any]], realtime: bool = False) ->
         "collisions": int(sum(r.get("collisions") or 0 for r in rows)),
         "mean_time_to_goal_s": mean("time_to_goal_s", [r for r in rows if r.get("success")]),
         "energy_per_meter": mean("energy_per_meter"),
+        "mean_power_w": mean("mean_power_w"),
         "guardrail_interventions": dict(sorted(interventions.items())),
         "sync_timeouts": int(sum(r.get("sync_timeouts") or 0 for r in rows)),
         # Plan time: the median of the episodes' medians and the worst of their p99s (wall clock).
@@ -240,7 +241,8 @@ def markdown_table(summary: dict[str, Any]) -> str:
             f"{summary['episodes']} episodes: success {fmt(summary['success_rate'])} (blocked line "
             f"{fmt(summary['success_rate_blocked'])}, free {fmt(summary['success_rate_free'])}), falls "
             f"{summary['falls']}, collisions {summary['collisions']}, mean time to goal "
-            f"{fmt(summary['mean_time_to_goal_s'], 1)} s, energy {fmt(summary['energy_per_meter'], 1)} J/m, "
+            f"{fmt(summary['mean_time_to_goal_s'], 1)} s, energy {fmt(summary['energy_per_meter'], 1)} J/m "
+            f"({fmt(summary.get('mean_power_w'), 1)} W), "
             f"sync timeouts {summary['sync_timeouts']}"
             + (f", episodes started again {summary['start_retries']}" if summary.get("start_retries") else "")
             + (f", plan time p50/p99 {fmt(summary['plan_ms_p50'], 1)}/{fmt(summary['plan_ms_p99'], 1)} ms, deadline "
