@@ -87,6 +87,16 @@ def count_collisions(t: np.ndarray, force: np.ndarray, rules: GoalRules) -> int:
     return len(collision_starts(t, force, rules))
 
 
+def energy_metrics(t: np.ndarray, energy_w: np.ndarray, path_m: float) -> dict[str, float | None]:
+    """The energy term (T,) W at times (T,) s, integrated with each step's power held over the period
+    before it: energy_per_meter, J per m of path_m (None under 1 cm), and mean_power_w, J per s
+    of the episode (None for a single step): what `weights.energy` prices per plan step."""
+    energy_j = float(np.sum(energy_w[1:] * np.diff(t)))
+    duration = float(t[-1] - t[0])
+    return {"energy_per_meter": energy_j / path_m if path_m >= 0.01 else None,
+            "mean_power_w": energy_j / duration if duration > 0 else None}
+
+
 def goal_metrics(log: dict[str, np.ndarray], goal_xy: np.ndarray, rules: GoalRules | None = None
                  ) -> dict[str, Any]:
     """Score one goal episode from per-control-step arrays, up to the step it ended at.
@@ -94,11 +104,8 @@ def goal_metrics(log: dict[str, np.ndarray], goal_xy: np.ndarray, rules: GoalRul
     log: t (T,) s since the episode started, pos (T, 3) m and quat (T, 4) x, y, z, w (the base's
     ground truth), body_contact_force (T,) N, energy_w (T,) W (the energy term's raw value,
     sum |tau * qdot|). Steps after the end (a runner that stopped late) are ignored, so every
-    path scores the same episode the same way. energy_per_meter is the energy term integrated
-    over time (each step's power held over the period before it), in J, per m of horizontal
-    path; None when the path is shorter than 1 cm. mean_power_w is the same energy over the
-    episode's time, in W: what `weights.energy` prices per plan step. ended_by is None when the
-    log stops before any ending.
+    path scores the same episode the same way. energy_per_meter and mean_power_w are
+    energy_metrics over the horizontal path. ended_by is None when the log stops before any ending.
     """
     rules = rules or GoalRules()
     goal = np.asarray(goal_xy, dtype=float).reshape(2)
@@ -110,16 +117,13 @@ def goal_metrics(log: dict[str, np.ndarray], goal_xy: np.ndarray, rules: GoalRul
     energy_w = np.asarray(log["energy_w"], dtype=float)[:n]  # (n,)
     fallen = fallen_flags(pos, quat, rules)  # (n,)
     path = float(np.linalg.norm(np.diff(pos[:, :2], axis=0), axis=1).sum())
-    energy_j = float(np.sum(energy_w[1:] * np.diff(t)))
-    duration = float(t[-1] - t[0])
     return {
         "success": why == "success",
         "ended_by": why,
         "falls": int(fallen[0]) + int(np.sum(~fallen[:-1] & fallen[1:])),
         "collisions": count_collisions(t, np.asarray(log["body_contact_force"], dtype=float)[:n], rules),
         "time_to_goal_s": float(t[-1]) if why == "success" else None,
-        "energy_per_meter": energy_j / path if path >= 0.01 else None,
-        "mean_power_w": energy_j / duration if duration > 0 else None,
+        **energy_metrics(t, energy_w, path),
         "path_length_m": path,
         "final_distance_m": float(np.hypot(*(pos[-1, :2] - goal))),
         "sim_seconds": float(t[-1]),

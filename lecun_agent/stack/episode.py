@@ -26,7 +26,7 @@ import rclpy
 from geometry_msgs.msg import PoseStamped
 from rclpy.executors import SingleThreadedExecutor
 
-from lecun_agent.episodes.goal import GoalRules, count_collisions, episode_end, goal_metrics
+from lecun_agent.episodes.goal import GoalRules, count_collisions, energy_metrics, episode_end, goal_metrics
 from lecun_agent.episodes.metrics import episode_metrics, fallen_flags
 from lecun_agent.episodes.report import EPISODE_FILE, EpisodeSeries, cost_table, write_report
 from lecun_agent.episodes.top_down import plot_top_down
@@ -238,10 +238,7 @@ def _score(out: Path, options: StackOptions, monitor: EpisodeMonitor, arena: Are
         fallen = fallen_flags(cut["pos"], cut["quat"], SimConfig())
         metrics = episode_metrics(cut["t"], cut["pos"], cut["quat"], fallen).as_dict()
         metrics["collisions"] = count_collisions(cut["t"], cut["body_contact_force"], rules)
-        energy_j = float(np.sum(cut["energy_w"][1:] * np.diff(cut["t"])))
-        metrics["energy_per_meter"] = energy_j / metrics["path_length_m"] if metrics["path_length_m"] > 0.01 else None
-        duration = float(cut["t"][-1] - cut["t"][0])
-        metrics["mean_power_w"] = energy_j / duration if duration > 0 else None
+        metrics.update(energy_metrics(cut["t"], cut["energy_w"], metrics["path_length_m"]))
     metrics.update(
         seed=options.seed, agent=options.program and f"program:{options.program}" or options.agent,
         realtime=options.realtime, line_blocked=bool(arena.line_blocked), goal_xy=arena.goal_xy.tolist(),
