@@ -242,7 +242,7 @@ def markdown_table(summary: dict[str, Any]) -> str:
             f"{fmt(summary['success_rate_blocked'])}, free {fmt(summary['success_rate_free'])}), falls "
             f"{summary['falls']}, collisions {summary['collisions']}, mean time to goal "
             f"{fmt(summary['mean_time_to_goal_s'], 1)} s, energy {fmt(summary['energy_per_meter'], 1)} J/m "
-            f"({fmt(summary.get('mean_power_w'), 1)} W), "
+            f"({fmt(summary['mean_power_w'], 1)} W), "
             f"sync timeouts {summary['sync_timeouts']}"
             + (f", episodes started again {summary['start_retries']}" if summary.get("start_retries") else "")
             + (f", plan time p50/p99 {fmt(summary['plan_ms_p50'], 1)}/{fmt(summary['plan_ms_p99'], 1)} ms, deadline "
