@@ -229,14 +229,16 @@ def test_cost_published_named_and_stamped(normal):
     assert weighted["total"] == pytest.approx(sum(v for k, v in weighted.items() if k != "total"))
 
 
-def test_valid_weight_change_applies_from_the_next_reading(normal):
+@pytest.mark.parametrize("value", [0.05, 2], ids=["double", "integer"])  # `ros2 param set ... 2` sends an integer
+def test_valid_weight_change_applies_from_the_next_reading(normal, value):
     cost, robot = normal
-    result = set_param(robot, "weights.energy", 0.05)
+    result = set_param(robot, "weights.energy", value)
     assert result.successful, result.reason
     robot.step()
     wait_for(lambda: stamp_to_sec(robot.costs[-1].header.stamp) == pytest.approx(robot.t))
-    assert cost_row(robot.costs[-1], "weighted")["energy"] == pytest.approx(24.0 * 0.05)
-    assert get_params(robot, ["weights.energy"])["weights.energy"] == 0.05
+    assert cost_row(robot.costs[-1], "weighted")["energy"] == pytest.approx(24.0 * value)
+    assert get_params(robot, ["weights.energy"])["weights.energy"] == float(value)
+    assert cost.get_parameter("weights.energy").type_ == Parameter.Type.DOUBLE
     assert set_param(robot, "weights.energy", 0.01).successful
 
 
@@ -274,6 +276,7 @@ def test_the_published_cost_definition_follows_a_weight_change(normal):
         ("guardrail.timeout_imu", 5.0, "read-only"),
         ("use_sim_time", False, "fixed after start"),
         ("weights.pain", "high", "Wrong parameter type"),
+        ("weights.pain", 0, "out of range"),  # an integer is taken as its double, then range-checked
     ],
 )
 def test_bad_parameter_rejected_with_reason_nothing_changes(normal, name, value, words):

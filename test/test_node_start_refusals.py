@@ -1,13 +1,16 @@
 """A node started with parameters it cannot take says why in one line and exits 2, without a traceback.
 
 Started as `ros2 run` starts it (the node's own main), with the `-p` overrides a user or a launch
-file passes: a value out of range, an integer where a double belongs, a name the node lacks.
+file passes: a value out of range, a string where a double belongs, a name the node lacks.
 """
 
 from __future__ import annotations
 
+import os
+import select
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -18,9 +21,10 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.mark.parametrize(("override", "said"), [
     ("weights.energy:=-1.0", "out of range Min: 0.0"),
-    ("weights.energy:=1", "1 is an integer, 1.0 a double"),
+    ("weights.energy:=high", "only an integer is taken for a double"),
+    ("weights.energy:=-1", "out of range Min: 0.0"),  # an integer is taken as its double, then range-checked
     ("weights.enrgy:=1.0", "unknown parameters ['weights.enrgy']"),
-], ids=["range", "integer", "unknown"])
+], ids=["range", "type", "integer-range", "unknown"])
 def test_a_node_refuses_bad_parameters_in_one_line(override, said):
     proc = subprocess.run([sys.executable, "-m", "lecun_agent.nodes.cost_node", "--ros-args", "-p", override],
                           capture_output=True, text=True, timeout=120, cwd=REPO)
@@ -28,3 +32,20 @@ def test_a_node_refuses_bad_parameters_in_one_line(override, said):
     assert "Traceback" not in proc.stderr, proc.stderr[-800:]
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("cost_node: cannot start: ") and said in last, last
+
+
+def test_an_integer_for_a_double_starts_the_node_with_that_double():
+    """`-p weights.energy:=1` (or `weights.energy: 1` in a params file) means 1.0, not a refusal."""
+    command = [sys.executable, "-m", "lecun_agent.nodes.cost_node", "--ros-args", "-p", "weights.energy:=1"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=REPO)
+    try:
+        started, deadline = b"", time.monotonic() + 120
+        while b"ready:" not in started and time.monotonic() < deadline and proc.poll() is None:
+            if select.select([proc.stdout], [], [], 1.0)[0]:
+                started += os.read(proc.stdout.fileno(), 65536)
+        text = started.decode(errors="replace")
+        assert "ready:" in text, text[-800:]
+        assert "'energy': 1.0" in text, text[-800:]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -53,11 +53,14 @@ def test_set_below_floor_is_rejected_with_reason(cost_node: Path) -> None:
     assert param("get", "/cost_node", "weights.pain", "--hide-type").stdout.strip() == "1.0"
 
 
-def test_wrong_type_and_read_only_are_rejected(cost_node: Path) -> None:
+def test_wrong_type_and_read_only_are_rejected_an_integer_is_taken_for_a_double(cost_node: Path) -> None:
     typed = param("set", "/cost_node", "weights.energy", "lots")  # YAML string, not a number
     assert typed.returncode == 1 and "Setting parameter failed" in typed.stderr, typed
-    integer = param("set", "/cost_node", "weights.pain", "0")  # rclpy's strict types: 0 is not 0.0
-    assert integer.returncode == 1 and "hint: weights.pain is a double" in integer.stderr, integer.stderr
+    assert "hint: weights.energy is a double parameter and the value parsed as string" in typed.stderr, typed.stderr
+    integer = param("set", "/cost_node", "weights.pain", "2")  # YAML integer: taken as 2.0
+    assert integer.returncode == 0, integer.stderr
+    assert param("get", "/cost_node", "weights.pain").stdout.strip() == "Double value is: 2.0"
+    assert param("set", "/cost_node", "weights.pain", "1.0").returncode == 0
     fixed = param("set", "/cost_node", "guardrail.max_vx", "3.0")
     assert fixed.returncode == 1 and "read-only" in fixed.stderr, fixed.stderr
 

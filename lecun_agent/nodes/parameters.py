@@ -8,6 +8,10 @@ Modelled on Nav2 MPPI's ParametersHandler. Every parameter comes from a `setting
 - this helper's on-set callback checks what rclpy cannot: choices, custom validators, and that
   `use_sim_time` (the node's clock) never changes after start;
 - the post-set callback logs each accepted change and calls the node's listeners.
+An integer given for a double (`ros2 param set /cost_node weights.energy 1`, `-p weights.energy:=1`,
+`weights.energy: 1` in a params file) is taken as that double, where rclpy alone would refuse it
+for its type; the range and every other check then apply to the double. Nothing else is converted:
+a double for an integer or a string for a number is still refused.
 A params file naming a parameter the node does not declare stops the node at start, so a typo
 is never ignored silently; a run-time set of an unknown name is refused with the closest names.
 A set request carrying a type number rclpy does not know is refused with a reason: rclpy's own
@@ -47,6 +51,7 @@ class Parameters:
         self._specs: dict[str, Spec] = {}
         self._validators: dict[str, Callable[[Any], str | None]] = {}
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
+        node.add_pre_set_parameters_callback(self._widen_integers)
         node.add_on_set_parameters_callback(self._validate)
         node.add_post_set_parameters_callback(self._apply)
         for service in node.services:
@@ -83,6 +88,9 @@ class Parameters:
                 descriptor.floating_point_range = [
                     FloatingPointRange(from_value=float(spec.low), to_value=float(spec.high))]
         self._specs[spec.name] = spec
+        override = self.node._parameter_overrides.get(spec.name)
+        if override is not None:
+            self.node._parameter_overrides[spec.name] = self._widen_integers([override])[0]
         value = self.node.declare_parameter(spec.name, spec.default, descriptor).value
         reason = self._problem(spec.name, value)
         if reason:
@@ -110,6 +118,16 @@ class Parameters:
         self._listeners.append(listener)
 
     # ---- callbacks ------------------------------------------------------------------------
+    def _widen_integers(self, params: list[Parameter]) -> list[Parameter]:
+        """Each integer set on a double-valued setting, as that double (1 -> 1.0)."""
+        return [Parameter(p.name, Parameter.Type.DOUBLE, float(p.value)) if self._takes_double(p) else p
+                for p in params]
+
+    def _takes_double(self, param: Parameter) -> bool:
+        spec = self._specs.get(param.name)
+        return (spec is not None and isinstance(spec.default, float)
+                and param.type_ == Parameter.Type.INTEGER)
+
     def _problem(self, name: str, value: Any) -> str | None:
         spec, validator = self._specs.get(name), self._validators.get(name)
         return (spec.problem(value) if spec else None) or (validator(value) if validator else None)

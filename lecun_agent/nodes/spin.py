@@ -120,7 +120,7 @@ def refusal_text(err: Exception) -> str:
     """The reason a node refused its parameters, with the type rule said in words."""
     text = str(err)
     if isinstance(err, InvalidParameterTypeException):
-        text += " (a ROS parameter keeps its type: 1 is an integer, 1.0 a double)"
+        text += " (a ROS parameter keeps its type: only an integer is taken for a double, 1 as 1.0)"
     return text
 
 
