@@ -60,6 +60,34 @@ def test_eval_runs_every_episode_in_the_arena_asked_for(tmp_path, monkeypatch):
     assert "--arena" not in commands[-1] and json.loads(summary_file.read_text())["arena"] == "goal"
 
 
+def test_eval_runs_every_episode_with_the_profile_asked_for(tmp_path, monkeypatch, capsys):
+    """`lecun-agent eval --profile dense_goals` (another arena through the same nodes): each episode's
+    `lecun-agent sim` gets the profile, a path as an absolute one; a profile that does not exist stops the eval
+    before any episode runs."""
+    commands = []
+
+    def fake_row(cmd, env, seed, out, procs=None):
+        commands.append(cmd)
+        return row(seed, True, False)
+
+    monkeypatch.setattr(evaluate, "episode_row", fake_row)
+    summary_file = tmp_path / "eval.json"
+    assert main(["eval", "--agent", "straight", "--episodes", "2", "--profile", "dense_goals",
+                 "--json", str(summary_file)]) == 0
+    assert len(commands) == 2 and all(c[c.index("--profile") + 1] == "dense_goals" for c in commands)
+    assert json.loads(summary_file.read_text())["profile"] == "dense_goals"
+    assert (tmp_path / "eval.md").read_text().startswith("**straight** (lock-step, profile dense_goals)")
+    own = tmp_path / "mine.yaml"
+    own.write_text("/**/sim_node:\n  ros__parameters:\n    arena:\n      size_m: 12.0\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["eval", "--agent", "straight", "--episodes", "1", "--profile", "mine.yaml",
+                 "--json", str(summary_file)]) == 0
+    assert commands[-1][commands[-1].index("--profile") + 1] == str(own.resolve())
+    assert main(["eval", "--agent", "straight", "--episodes", "1", "--profile", "no_such_profile",
+                 "--json", str(summary_file)]) == 2
+    assert "no profile 'no_such_profile'" in capsys.readouterr().err and len(commands) == 3
+
+
 def test_a_results_name_without_json_or_with_a_dot_keeps_every_file_apart(tmp_path, monkeypatch):
     """`--json runs/energy_0.005` (no .json, a dot in the name): the summary, rows and table go beside the
     episodes' folder under that whole name. The summary once went to the episodes' folder itself and the run

@@ -134,3 +134,46 @@ def test_corridor_layout_is_bit_for_bit_what_it_was():
 def test_an_unknown_layout_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown arena layout"):
         layout_arena(ArenaConfig(layout="maze"), 0)
+
+
+def _goal_digest(configs) -> str:
+    h = hashlib.sha256()
+    for config in configs:
+        for seed in range(50):
+            a = layout_arena(config, seed)
+            h.update(a.goal_xy.tobytes() + a.start_xy.tobytes() + np.float64(a.start_yaw).tobytes())
+            for o in a.obstacles:
+                h.update(o.center.tobytes() + o.half_extents.tobytes() + np.float64(o.yaw).tobytes()
+                         + np.array(o.rgba).tobytes())
+    return h.hexdigest()
+
+
+def test_goal_layout_is_bit_for_bit_what_it_was_before_its_ranges_were_parameters():
+    # Digest of the default goal layout, the bench's 14-block arena and an empty one, drawn by the code
+    # before the ranges were settings (commit 6594966): every committed eval result relies on them.
+    configs = [GOAL, ArenaConfig(layout="goal", size_m=12.0, goal_obstacles_min=14, goal_obstacles_max=14,
+                                 goal_distance_min_m=5.0, goal_distance_max_m=5.0),
+               ArenaConfig(layout="goal", goal_obstacles_min=0, goal_obstacles_max=0, goal_distance_min_m=4.0,
+                           goal_distance_max_m=4.0)]
+    assert _goal_digest(configs) == "896f9c3d858a3e7b5b9e8d4d140ee2e8b19c77c8fcbdc82317274c5ea014ef1f"
+
+
+@pytest.mark.parametrize(("size", "fewest", "most", "near", "far"), [(14.0, 8, 12, 5.0, 7.0), (10.0, 0, 0, 3.0, 4.0)])
+def test_goal_layout_draws_from_its_settings(size, fewest, most, near, far):
+    config = ArenaConfig(layout="goal", size_m=size, goal_obstacles_min=fewest, goal_obstacles_max=most,
+                         goal_distance_min_m=near, goal_distance_max_m=far)
+    arenas = [layout_arena(config, seed) for seed in range(40)]
+    counts = [len(a.obstacles) for a in arenas]
+    assert min(counts) >= fewest and max(counts) <= most and len(set(counts)) == most - fewest + 1, counts
+    assert all(near <= np.linalg.norm(a.goal_xy - a.start_xy) <= far for a in arenas)
+    assert all(a.reachable() for a in arenas)
+
+
+@pytest.mark.parametrize(("changes", "said"), [
+    (dict(goal_obstacles_min=7, goal_obstacles_max=6), "goal_obstacles_min 7 is above goal_obstacles_max 6"),
+    (dict(goal_distance_min_m=5.0, goal_distance_max_m=4.0), "goal_distance_min_m 5.0 is above"),
+    (dict(size_m=4.0), "no room for a goal 3.0-5.0 m"),
+])
+def test_goal_settings_that_do_not_go_together_are_a_clear_error(changes, said):
+    with pytest.raises(ValueError, match=said):
+        layout_arena(ArenaConfig(layout="goal", **changes), 0)

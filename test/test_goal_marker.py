@@ -17,7 +17,7 @@ WHITE, LIGHT_BLUE, GREEN, BLUE_BLOCK, TEAL_BLOCK, WALL = (
 
 @pytest.fixture(scope="module")
 def sim():
-    sim = QuadrupedSim(SimConfig(arena=ArenaConfig(layout="goal", goal_obstacle_count_range=(0, 0))))
+    sim = QuadrupedSim(SimConfig(arena=ArenaConfig(layout="goal", goal_obstacles_min=0, goal_obstacles_max=0)))
     sim.reset(3)
     yield sim
     sim.close()

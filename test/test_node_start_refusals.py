@@ -1,7 +1,8 @@
 """A node started with parameters it cannot take says why in one line and exits 2, without a traceback.
 
 Started as `ros2 run` starts it (the node's own main), with the `-p` overrides a user or a launch
-file passes: a value out of range, a string where a double belongs, a name the node lacks.
+file passes: a value out of range, a string where a double belongs, a name the node lacks, settings each
+in range that do not go together (an arena too small for its goal distance).
 """
 
 from __future__ import annotations
@@ -19,19 +20,23 @@ pytestmark = pytest.mark.ros
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.parametrize(("override", "said"), [
-    ("weights.energy:=-1.0", "out of range Min: 0.0"),
-    ("weights.energy:=high", "only an integer is taken for a double"),
-    ("weights.energy:=-1", "out of range Min: 0.0"),  # an integer is taken as its double, then range-checked
-    ("weights.enrgy:=1.0", "unknown parameters ['weights.enrgy']"),
-], ids=["range", "type", "integer-range", "unknown"])
-def test_a_node_refuses_bad_parameters_in_one_line(override, said):
-    proc = subprocess.run([sys.executable, "-m", "lecun_agent.nodes.cost_node", "--ros-args", "-p", override],
+@pytest.mark.parametrize(("node", "overrides", "said"), [
+    ("cost_node", ["weights.energy:=-1.0"], "out of range Min: 0.0"),
+    ("cost_node", ["weights.energy:=high"], "only an integer is taken for a double"),
+    ("cost_node", ["weights.energy:=-1"], "out of range Min: 0.0"),  # an integer is taken as its double
+    ("cost_node", ["weights.enrgy:=1.0"], "unknown parameters ['weights.enrgy']"),
+    ("sim_node", ["arena.layout:=goal", "arena.size_m:=4.0"], "no room for a goal 3.0-5.0 m"),
+    ("sim_node", ["arena.layout:=goal", "arena.goal_obstacles_min:=8"], "goal_obstacles_min 8 is above"),
+    ("sim_node", ["physics_hz:=251.0"], "physics_hz 251.0 is not a multiple of control_hz 50.0"),
+], ids=["range", "type", "integer-range", "unknown", "arena-too-small", "arena-min-above-max", "physics-rate"])
+def test_a_node_refuses_bad_parameters_in_one_line(node, overrides, said):
+    args = [a for override in overrides for a in ("-p", override)]
+    proc = subprocess.run([sys.executable, "-m", f"lecun_agent.nodes.{node}", "--ros-args", *args],
                           capture_output=True, text=True, timeout=120, cwd=REPO)
     assert proc.returncode == 2, proc.stderr[-800:]
     assert "Traceback" not in proc.stderr, proc.stderr[-800:]
     last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith("cost_node: cannot start: ") and said in last, last
+    assert last.startswith(f"{node}: cannot start: ") and said in last, last
 
 
 def test_an_integer_for_a_double_starts_the_node_with_that_double():

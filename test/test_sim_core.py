@@ -199,3 +199,19 @@ def test_other_arenas_start_inside_with_a_clear_corridor_and_a_goal(size, count)
 def test_a_start_outside_the_walls_is_a_clear_error():
     with pytest.raises(ValueError, match="outside"):
         layout_arena(ArenaConfig(size_m=4.0, start_xy=(-3.5, 0.0)), seed=0)
+
+
+def test_a_seed_the_arena_cannot_lay_out_leaves_the_world_as_it_was():
+    """sim_node's ~/reset answers failure and the episode goes on: the old world must still be there."""
+    sim = QuadrupedSim(SimConfig(arena=ArenaConfig(layout="goal")))
+    try:
+        sim.reset(0)
+        before, pos = sim.arena, sim.ground_truth().pos
+        sim.config.arena.goal_obstacles_min = 9  # above goal_obstacles_max (6): no seed can be laid out
+        with pytest.raises(ValueError, match="goal_obstacles_min 9 is above"):
+            sim.reset(1)
+        assert sim.arena is before
+        sim.step()
+        assert np.allclose(sim.ground_truth().pos[:2], pos[:2], atol=0.02)  # still standing at its start
+    finally:
+        sim.close()

@@ -28,9 +28,8 @@ def goal_arena(obstacles: int, distance_m: float, size_m: float = ARENA_M):
     """The goal layout with exactly `obstacles` boxes (one may lie across the line) and the goal `distance_m` away."""
     from lecun_agent.sim.config import ArenaConfig
 
-    return ArenaConfig(layout="goal", size_m=size_m, goal_obstacle_count_range=(obstacles, obstacles),
-                       goal_distance_range_m=(distance_m, distance_m),
-                       goal_blocked_fraction=ArenaConfig().goal_blocked_fraction if obstacles else 0.0)
+    return ArenaConfig(layout="goal", size_m=size_m, goal_obstacles_min=obstacles, goal_obstacles_max=obstacles,
+                       goal_distance_min_m=distance_m, goal_distance_max_m=distance_m)
 
 
 def _cell_episode(job: tuple[int, float, int]) -> dict:

@@ -20,7 +20,7 @@ def add_eval(sub) -> None:
     p.add_argument("--agent", choices=tuple(AGENTS), default=next(iter(AGENTS)), help="the agent to evaluate")
     p.add_argument("--episodes", type=positive_int, default=20, help="number of episodes (one seed each)")
     p.add_argument("--seed-start", type=non_negative_int, default=0, help="first arena seed")
-    add_flags(p, ("arena",))
+    add_flags(p, ("arena", "profile"))
     p.add_argument("--workers", type=positive_int, default=None,
                    help="episodes run at once (one ROS domain each); default 2 in lock-step, one per 2 cores in "
                         "real time (two real-time stacks on 2 cores missed their deadlines: plan p50 120 ms "
@@ -42,6 +42,16 @@ def _run_eval(args) -> int:
         print(f"lecun-agent eval: error: --video with --realtime: {REALTIME_VIDEO}; keep the videos of a lock-step "
               "run instead", file=sys.stderr)
         return 2
+    if args.profile:
+        from lecun_agent.stack.description import profile_path
+
+        try:  # checked once here, not refused by every episode
+            profile_path(args.profile)
+        except (FileNotFoundError, ValueError) as err:
+            print(f"lecun-agent eval: error: {err}", file=sys.stderr)
+            return 2
+        if args.profile.endswith((".yaml", ".yml")):
+            args.profile = str(Path(args.profile).expanduser().resolve())
     summary_path, rows_path, table_path, _ = result_paths(args.json)
     try:
         args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -54,7 +64,7 @@ def _run_eval(args) -> int:
     try:
         workers = args.workers or (max(1, (os.cpu_count() or 2) // 2) if args.realtime else 2)
         summary = run_eval(args.agent, args.episodes, args.seed_start, workers, args.video, args.json,
-                           args.realtime, weights=dict(args.weights), arena=args.arena)
+                           args.realtime, weights=dict(args.weights), arena=args.arena, profile=args.profile)
     except KeyboardInterrupt:
         print(f"lecun-agent eval: interrupted; finished episodes are in {rows_path} and summarised in {summary_path}",
               file=sys.stderr)

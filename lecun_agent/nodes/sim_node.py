@@ -42,7 +42,7 @@ from lecun_agent.sim.episode_log import EpisodeLog
 from lecun_agent.sim.sim import QuadrupedSim
 
 from .diagnostics import OK, WARN, Diagnostics
-from .parameters import Parameters
+from .parameters import ParameterError, Parameters
 from .qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
 from .spin import spin_node
 from .video_overlay import VideoOverlay
@@ -98,7 +98,12 @@ class SimNode(Node):
         self.sim = QuadrupedSim(self.config)
         # ROS time never runs backwards, so a reset continues the clock: stamps are epoch + sim time.
         self.epoch = 0.0
-        self.readings = self.sim.reset(p["seed"])
+        try:  # settings each in range but impossible together: a one-line refusal, not a traceback
+            self.config.substeps  # noqa: B018 (checks physics_hz against control_hz)
+            self.readings = self.sim.reset(p["seed"])
+        except ValueError as err:
+            self.sim.close()
+            raise ParameterError(f"parameters that do not go together: {err}") from err
         self.standing = self.readings.joint_pos.copy()
         self.targets = self.standing.copy()
         self.command_time = -np.inf  # sim time of the newest applied joint command
@@ -283,8 +288,14 @@ class SimNode(Node):
             publisher.publish(msg)
 
     def _on_reset(self, request, response):
+        try:
+            readings = self.sim.reset(self.params["seed"])
+        except ValueError as err:  # a seed these arena settings cannot lay out: the episode goes on unchanged
+            response.success, response.message = False, f"not reset: seed {self.params['seed']}: {err}"
+            self.get_logger().error(response.message)
+            return response
         self.epoch = self.readings.stamp + self.config.control_dt
-        self.readings = dataclasses.replace(self.sim.reset(self.params["seed"]), stamp=self.epoch)
+        self.readings = dataclasses.replace(readings, stamp=self.epoch)
         self.targets, self.command_time = self.standing.copy(), -np.inf
         self._publish_observation()
         # the new episode's first stamp: a client can tell what is still queued from before the reset

@@ -191,10 +191,17 @@ def _layout_corridor(config: ArenaConfig, rng: np.random.Generator) -> Arena:
 
 
 def _layout_goal(config: ArenaConfig, rng: np.random.Generator) -> Arena:
-    """A goal episode: goal 3-5 m away and free, robot facing it, 3-6 obstacles, often one on the line.
+    """A goal episode: goal 3-5 m away and free, robot facing it, 3-6 obstacles, often one on the line
+    (the ranges are the config's goal_* settings).
 
     Draws are redrawn (from the same stream, so still one layout per seed) until a way round exists.
     """
+    if config.goal_obstacles_min > config.goal_obstacles_max:
+        raise ValueError(f"goal_obstacles_min {config.goal_obstacles_min} is above goal_obstacles_max "
+                         f"{config.goal_obstacles_max}")
+    if config.goal_distance_min_m > config.goal_distance_max_m:
+        raise ValueError(f"goal_distance_min_m {config.goal_distance_min_m} is above goal_distance_max_m "
+                         f"{config.goal_distance_max_m}")
     for _ in range(100):
         arena = _draw_goal_layout(config, rng)
         if arena.reachable():
@@ -207,18 +214,18 @@ def _draw_goal_layout(config: ArenaConfig, rng: np.random.Generator) -> Arena:
     inner = config.size_m / 2.0 - config.goal_wall_clearance_m
     for _ in range(1000):
         bearing = float(rng.uniform(-np.pi, np.pi))
-        distance = rng.uniform(*config.goal_distance_range_m)
+        distance = rng.uniform(config.goal_distance_min_m, config.goal_distance_max_m)
         goal = start + distance * np.array([np.cos(bearing), np.sin(bearing)])
         if np.all(np.abs(goal) <= inner):
             break
     else:
-        raise ValueError(f"a {config.size_m} m arena has no room for a goal {config.goal_distance_range_m} m "
-                         f"from the start {start.tolist()}")
+        raise ValueError(f"a {config.size_m} m arena has no room for a goal {config.goal_distance_min_m}-"
+                         f"{config.goal_distance_max_m} m from the start {start.tolist()}")
     yaw = bearing + rng.uniform(-config.start_heading_error_max_rad, config.start_heading_error_max_rad)
     arena = Arena(config, goal_xy=goal, start_xy=start, start_yaw=float(np.angle(np.exp(1j * yaw))))
-    count = int(rng.integers(config.goal_obstacle_count_range[0], config.goal_obstacle_count_range[1] + 1))
+    count = int(rng.integers(config.goal_obstacles_min, config.goal_obstacles_max + 1))
     across = rng.random() < config.goal_blocked_fraction
-    if across:
+    if across and count > 0:  # the blocker is one of the count
         blocker = _blocker(config, rng, start, goal)
         if _leaves_start_and_goal_clear(config, blocker, start, goal):
             arena.obstacles.append(blocker)

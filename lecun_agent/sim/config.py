@@ -18,11 +18,19 @@ class ArenaConfig:
     """A square walled arena with box obstacles and a goal, laid out from the seed."""
 
     layout: str = setting("corridor", "corridor: obstacles beside a clear corridor ahead of the start, "
-                          "the goal anywhere (walking tests); goal: a goal 3-5 m away, often behind an "
-                          "obstacle (goal episodes)", choices=("corridor", "goal"))
+                          "the goal anywhere (walking tests); goal: a goal goal_distance_min_m to _max_m away, "
+                          "often behind an obstacle (goal episodes)", choices=("corridor", "goal"))
     size_m: float = setting(10.0, "side of the square arena in m, walls on its border", low=4.0, high=50.0)
     obstacle_count: int = setting(6, "box obstacles laid out from the seed (corridor layout; the goal "
-                                  "layout draws 3-6)", low=0, high=40)
+                                  "layout draws goal_obstacles_min to _max)", low=0, high=40)
+    # Goal layout (layout="goal"): obstacle count and goal distance drawn per seed from these ranges.
+    goal_obstacles_min: int = setting(3, "goal layout: fewest box obstacles a seed draws (one may lie across "
+                                      "the start-goal line)", low=0, high=40)
+    goal_obstacles_max: int = setting(6, "goal layout: most box obstacles a seed draws", low=0, high=40)
+    goal_distance_min_m: float = setting(3.0, "goal layout: nearest goal a seed draws, m from the start",
+                                         low=0.5, high=40.0)
+    goal_distance_max_m: float = setting(5.0, "goal layout: farthest goal a seed draws, m from the start",
+                                         low=0.5, high=40.0)
     obstacle_half_extent_range: tuple[float, float] = (0.15, 0.45)  # m, per horizontal axis
     obstacle_height_range: tuple[float, float] = (0.3, 0.8)  # m
     start_xy: tuple[float, float] | None = None  # m; None = 1.5 m in from the -x wall, centred
@@ -35,9 +43,6 @@ class ArenaConfig:
     goal_min_distance_m: float = 2.5  # goal at least this far from the start
     wall_height_m: float = 0.4
     goal_radius_m: float = 0.15  # size of the visible goal marker
-    # Goal layout (layout="goal"): obstacle count and goal distance drawn per seed from these ranges.
-    goal_obstacle_count_range: tuple[int, int] = (3, 6)
-    goal_distance_range_m: tuple[float, float] = (3.0, 5.0)
     goal_blocked_fraction: float = 0.45  # seeds that get an obstacle across the start-goal line
     start_heading_error_max_rad: float = 0.5236  # start yaw within this of the goal bearing (30 deg)
     goal_clearance_m: float = 0.6  # no obstacle footprint within this of the goal (the robot stands there)

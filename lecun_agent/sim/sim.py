@@ -54,8 +54,10 @@ class QuadrupedSim:
 
     # ---- episode -----------------------------------------------------------------------
     def reset(self, seed: int) -> Readings:
-        """Rebuild the world from scratch from the seed; the robot stands at the start pose."""
+        """Rebuild the world from scratch from the seed; the robot stands at the start pose. A seed the arena
+        settings cannot lay out raises ValueError and leaves the world as it was."""
         cfg, c = self.config, self.client
+        arena = layout_arena(cfg.arena, seed)
         pybullet.resetSimulation(physicsClientId=c)
         pybullet.setPhysicsEngineParameter(
             fixedTimeStep=1.0 / cfg.physics_hz, deterministicOverlappingPairs=1, physicsClientId=c
@@ -63,7 +65,7 @@ class QuadrupedSim:
         pybullet.setGravity(0, 0, -9.81, physicsClientId=c)
         if cfg.gui:
             pybullet.configureDebugVisualizer(pybullet.COV_ENABLE_RENDERING, 0, physicsClientId=c)
-        self.arena = layout_arena(cfg.arena, seed)
+        self.arena = arena
         build_static_world(c, self.arena, cfg)
         self.robot = load_robot(c, self.arena, cfg)
         if cfg.gui:

@@ -50,13 +50,16 @@ def result_paths(json_path: Path) -> tuple[Path, Path, Path, Path]:
 
 def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: int, json_path: Path,
              realtime: bool = False, extra: tuple[str, ...] = (), weights: dict[str, float] | None = None,
-             arena: str = "") -> dict[str, Any]:
+             arena: str = "", profile: str = "") -> dict[str, Any]:
     """Run the episodes; -> the summary (also written to json_path). KeyboardInterrupt keeps finished rows.
     `weights` (`weights.<term>` -> value) are set on each episode's cost_node (`lecun-agent sim --weights`);
-    `arena` is the sim's layout (`lecun-agent sim --arena`; empty: the goal arena)."""
+    `arena` is the sim's layout (`lecun-agent sim --arena`; empty: the goal arena); `profile` is overlaid on
+    every node's parameters (`lecun-agent sim --profile`: another arena's sizes, the agent's settings)."""
     weights = weights or {}
     if arena:
         extra = (*extra, "--arena", arena)
+    if profile:
+        extra = (*extra, "--profile", profile)
     if weights:
         extra = (*extra, "--weights", *(f"{k.removeprefix('weights.')}={v!r}" for k, v in weights.items()))
     json_path, rows_path, table_path, run_dir = result_paths(json_path)
@@ -100,7 +103,8 @@ def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: in
     rows.sort(key=lambda r: r["seed"])
     summary = summarize(agent, rows, realtime)
     summary.update(wall_s=round(time.monotonic() - start, 1), workers=workers, interrupted=interrupted,
-                   episodes_requested=episodes, seed_start=seed_start, weights_set=weights, arena=arena or "goal")
+                   episodes_requested=episodes, seed_start=seed_start, weights_set=weights, arena=arena or "goal",
+                   profile=profile)
     json_path.write_text(json.dumps(summary, indent=2))
     table_path.write_text(markdown_table(summary))
     if interrupted:
@@ -237,7 +241,8 @@ def fmt(value: Any, digits: int = 2) -> str:
 
 def markdown_table(summary: dict[str, Any]) -> str:
     """The summary and one row per episode, as markdown."""
-    head = (f"**{summary['agent']}** ({'real time' if summary['realtime'] else 'lock-step'}), "
+    head = (f"**{summary['agent']}** ({'real time' if summary['realtime'] else 'lock-step'}"
+            + (f", profile {Path(summary['profile']).name}" if summary.get("profile") else "") + "), "
             f"{summary['episodes']} episodes: success {fmt(summary['success_rate'])} (blocked line "
             f"{fmt(summary['success_rate_blocked'])}, free {fmt(summary['success_rate_free'])}), falls "
             f"{summary['falls']}, collisions {summary['collisions']}, mean time to goal "
