@@ -8,6 +8,7 @@ contacts and can render the chase view. It hands every control step here once:
   ROS subscriber happened to receive; plus the wall-clock time of each step (`wall_s` from the first
   step, for speed measurements; `wall_epoch_s`, the system clock that DDS stamps publications with,
   so a tool can tell the sim time at any publication: the only columns that differ between runs);
+  and `goal_xy`, the goal of the arena it laid out, so a scorer can check it scores the same arena;
 - `video.mp4` (optional): the chase view at `fps` of sim time with the onboard view inset.
 """
 
@@ -62,7 +63,7 @@ class EpisodeLog:
         tmp = self.dir / (TRUTH_FILE + ".tmp.npz")
         np.savez(tmp, t=table[:, 0], pos=table[:, 1:4], quat=table[:, 4:8], lin_vel=table[:, 8:11],
                  body_contact_force=table[:, 11], energy_w=table[:, 12], wall_s=table[:, 13] - table[0, 13],
-                 wall_epoch_s=table[:, 14])
+                 wall_epoch_s=table[:, 14], goal_xy=np.asarray(self.sim.arena.goal_xy, dtype=float))
         tmp.replace(self.dir / TRUTH_FILE)
         if self.writer is not None:
             self.writer.close()

@@ -95,7 +95,7 @@ class NodeLaunch:
         return self.module_name or f"lecun_agent.nodes.{self.name}"
 
 
-def _param_files(name: str, profile: Path | None) -> tuple[Path, ...]:
+def node_param_files(name: str, profile: Path | None) -> tuple[Path, ...]:
     """The node's params files: its config/<name>.yaml if one ships, then the profile (checked once, by
     stack_nodes) if there is one."""
     files = [config_path(f"{name}.yaml"), *([profile] if profile else [])]
@@ -144,11 +144,11 @@ def stack_nodes(options: StackOptions) -> list[NodeLaunch]:
     nodes: list[NodeLaunch] = []
 
     def add(name: str, parameters: dict | None = None, remappings=(), commands_motion=False) -> None:
-        nodes.append(NodeLaunch(name, _param_files(name, profile), {**use_sim_time, **(parameters or {})},
+        nodes.append(NodeLaunch(name, node_param_files(name, profile), {**use_sim_time, **(parameters or {})},
                                 tuple(remappings), commands_motion))
 
     if sim:
-        nodes.append(NodeLaunch("sim_node", _param_files("sim_node", profile), {
+        nodes.append(NodeLaunch("sim_node", node_param_files("sim_node", profile), {
             "seed": options.seed, "mode": "synchronous" if lock_step else "realtime", "gui": options.gui,
             "record_dir": options.record_dir, "record_video": options.record_video,
             "arena.layout": arena_layout(options)}))

@@ -31,13 +31,15 @@ from lecun_agent.episodes.metrics import episode_metrics, fallen_flags
 from lecun_agent.episodes.report import EPISODE_FILE, EpisodeSeries, cost_table, write_report
 from lecun_agent.episodes.top_down import plot_top_down
 from lecun_agent.nodes.qos import COMMAND_QOS
+from lecun_agent.settings import specs
 from lecun_agent.sim.arena import Arena, layout_arena
 from lecun_agent.sim.config import ArenaConfig, SimConfig
 from lecun_agent.sim.episode_log import load_truth
 
 from .bringup import STARTUP_TIMEOUT_S, bring_up, init_runner_ros
-from .description import NodeLaunch, StackOptions, agent_node, arena_layout, stack_nodes
+from .description import NodeLaunch, StackOptions, agent_node, arena_layout, node_param_files, profile_path, stack_nodes
 from .episode_monitor import EpisodeMonitor
+from .params_files import parameters_from_files
 from .runner import Stack
 from .set_weights import planning_with, set_weights
 
@@ -70,8 +72,15 @@ class EpisodeHooks(Protocol):
 
 
 def episode_arena(options: StackOptions) -> Arena:
-    """The arena sim_node lays out for these options (same config, same seed, same pure function)."""
-    return layout_arena(ArenaConfig(layout=arena_layout(options)), options.seed)
+    """The arena sim_node lays out for these options (same config, same seed, same pure function): the
+    `arena.*` values of its params files (a profile's other arena) and the layout the options ask for."""
+    profile = profile_path(options.profile, options.namespace) if options.profile else None
+    given = parameters_from_files(node_param_files("sim_node", profile), "sim_node", options.namespace)
+    arena = {}
+    for spec in specs(ArenaConfig):
+        if (name := f"arena.{spec.name}") in given:  # an integer for a double is that double, as on the node
+            arena[spec.name] = float(given[name]) if isinstance(spec.default, float) else given[name]
+    return layout_arena(ArenaConfig(**{**arena, "layout": arena_layout(options)}), options.seed)
 
 
 def run_episode(out: Path, options: StackOptions, duration_s: float | None = None,
@@ -229,6 +238,11 @@ def _score(out: Path, options: StackOptions, monitor: EpisodeMonitor, arena: Are
     if len(truth["t"]) < 2:
         raise RuntimeError(f"the episode produced no ground truth; see the node logs in {out / 'logs'}"
                            + "".join(f"\n{c}" for c in crashes))
+    sim_goal = truth.pop("goal_xy")
+    if not np.allclose(sim_goal, arena.goal_xy, atol=1e-6):  # scored against a goal the robot was not given
+        raise RuntimeError(f"sim_node laid out another arena than this episode sent the goal of (its goal "
+                           f"{sim_goal.round(3).tolist()}, sent {arena.goal_xy.round(3).tolist()}): give the arena "
+                           "in a profile (`--profile`), which both read, not in sim_node's parameters alone")
     if goal_episode:
         metrics = goal_metrics(truth, arena.goal_xy, rules)
         end = int(np.searchsorted(truth["t"], metrics["sim_seconds"], side="right"))

@@ -1,0 +1,57 @@
+"""The episode driver lays out the arena sim_node lays out: a profile's `arena.*` reach both, and an episode
+whose sim laid out another arena is an error, never a score against a goal the robot was not given."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lecun_agent.episodes.goal import GoalRules
+from lecun_agent.sim.arena import layout_arena
+from lecun_agent.sim.config import ArenaConfig
+from lecun_agent.stack import episode
+from lecun_agent.stack.description import StackOptions
+from lecun_agent.stack.params_files import parameters_from_files
+
+DENSE = ArenaConfig(layout="goal", size_m=12.0, goal_obstacles_min=10, goal_obstacles_max=14,
+                    goal_distance_min_m=4.0, goal_distance_max_m=6.0)  # config/profiles/dense_goals.yaml
+
+
+@pytest.mark.parametrize("seed", [0, 3, 17])
+def test_a_profiles_arena_is_the_one_the_episode_lays_out(seed):
+    given = episode.episode_arena(StackOptions(profile="dense_goals", seed=seed, agent="full"))
+    assert np.array_equal(given.goal_xy, layout_arena(DENSE, seed).goal_xy)
+    assert len(given.obstacles) == len(layout_arena(DENSE, seed).obstacles) >= 10
+    default = episode.episode_arena(StackOptions(seed=seed, agent="full"))
+    assert np.array_equal(default.goal_xy, layout_arena(ArenaConfig(layout="goal"), seed).goal_xy)
+
+
+def test_a_profile_file_with_integers_and_a_namespace(tmp_path):
+    own = tmp_path / "mine.yaml"
+    own.write_text("/**/sim_node:\n  ros__parameters:\n    arena:\n      size_m: 14\n"
+                   "      goal_distance_min_m: 6\n      goal_distance_max_m: 7\n"
+                   "/**/cost_node:\n  ros__parameters:\n    weights:\n      energy: 0.02\n")
+    options = StackOptions(profile=str(own), seed=5, agent="full", namespace="robot1")
+    arena = episode.episode_arena(options)
+    assert arena.config.size_m == 14.0 and 6.0 <= np.linalg.norm(arena.goal_xy - arena.start_xy) <= 7.0
+
+
+def test_params_file_sections_reach_a_node_as_ros_matches_them(tmp_path):
+    first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    first.write_text("/**:\n  ros__parameters:\n    x: 1\n/**/sim_node:\n  ros__parameters:\n    a:\n      b: 2\n"
+                     "sim_node:\n  ros__parameters:\n    c: 3\n/robot1/sim_node:\n  ros__parameters:\n    d: 4\n"
+                     "cost_node:\n  ros__parameters:\n    e: 5\n")
+    second.write_text("/**/sim_node:\n  ros__parameters:\n    x: 9\n")
+    assert parameters_from_files((first, second), "sim_node") == {"x": 9, "a.b": 2, "c": 3}
+    assert parameters_from_files((first,), "sim_node", "robot1") == {"x": 1, "a.b": 2, "d": 4}
+
+
+def test_an_episode_whose_sim_laid_out_another_arena_is_an_error(tmp_path):
+    arena = layout_arena(ArenaConfig(layout="goal"), 3)
+    t = np.arange(5) * 0.02
+    pos = np.tile([*arena.start_xy, 0.3], (5, 1))
+    np.savez(tmp_path / "truth.npz", t=t, pos=pos, quat=np.tile([0.0, 0.0, 0.0, 1.0], (5, 1)), lin_vel=np.zeros((5, 3)),
+             body_contact_force=np.zeros(5), energy_w=np.zeros(5), wall_s=t, wall_epoch_s=t,
+             goal_xy=layout_arena(DENSE, 3).goal_xy)
+    with pytest.raises(RuntimeError, match="sim_node laid out another arena"):
+        episode._score(tmp_path, StackOptions(seed=3, agent="full"), None, arena, GoalRules(), True, None, [], {})
