@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from lecun_agent.cli import main
 from lecun_agent.stack import evaluate
 from lecun_agent.stack.evaluate import markdown_table, summarize
@@ -42,40 +44,40 @@ def test_an_agent_that_does_not_plan_reports_no_plan_numbers():
     assert "plan time" not in markdown_table(s)
 
 
-def test_eval_runs_every_episode_in_the_arena_asked_for(tmp_path, monkeypatch):
-    """`lecun-agent eval --arena corridor`: each episode's `lecun-agent sim` gets the layout, the summary says it."""
-    commands = []
+def episode_commands(monkeypatch) -> list[list[str]]:
+    """The `lecun-agent sim` command of every episode the eval runs from now on (each answered with a success)."""
+    commands: list[list[str]] = []
 
     def fake_row(cmd, env, seed, out, procs=None):
         commands.append(cmd)
         return row(seed, True, False)
 
     monkeypatch.setattr(evaluate, "episode_row", fake_row)
+    return commands
+
+
+@pytest.mark.parametrize(("flag", "value", "key", "default"), [("--arena", "corridor", "arena", "goal"),
+                                                          ("--profile", "dense_goals", "profile", "")])
+def test_eval_runs_every_episode_in_the_arena_or_profile_asked_for(tmp_path, monkeypatch, flag, value, key, default):
+    """`lecun-agent eval --arena corridor` or `--profile dense_goals` (another arena through the same nodes): each
+    episode's `lecun-agent sim` gets it, the summary says it."""
+    commands = episode_commands(monkeypatch)
     summary_file = tmp_path / "eval.json"
-    assert main(["eval", "--agent", "straight", "--episodes", "2", "--arena", "corridor",
-                 "--json", str(summary_file)]) == 0
-    assert len(commands) == 2 and all(c[c.index("--arena") + 1] == "corridor" for c in commands)
-    assert json.loads(summary_file.read_text())["arena"] == "corridor"
+    assert main(["eval", "--agent", "straight", "--episodes", "2", flag, value, "--json", str(summary_file)]) == 0
+    assert len(commands) == 2 and all(c[c.index(flag) + 1] == value for c in commands)
+    assert json.loads(summary_file.read_text())[key] == value
     main(["eval", "--agent", "straight", "--episodes", "1", "--json", str(summary_file)])
-    assert "--arena" not in commands[-1] and json.loads(summary_file.read_text())["arena"] == "goal"
+    assert flag not in commands[-1] and json.loads(summary_file.read_text())[key] == default
 
 
-def test_eval_runs_every_episode_with_the_profile_asked_for(tmp_path, monkeypatch, capsys):
-    """`lecun-agent eval --profile dense_goals` (another arena through the same nodes): each episode's
-    `lecun-agent sim` gets the profile, a path as an absolute one; a profile that does not exist stops the eval
+def test_an_eval_profile_is_named_in_the_table_a_path_passed_whole_a_missing_one_refused(tmp_path, monkeypatch,
+                                                                                           capsys):
+    """A profile path reaches every episode as an absolute path; a profile that does not exist stops the eval
     before any episode runs."""
-    commands = []
-
-    def fake_row(cmd, env, seed, out, procs=None):
-        commands.append(cmd)
-        return row(seed, True, False)
-
-    monkeypatch.setattr(evaluate, "episode_row", fake_row)
+    commands = episode_commands(monkeypatch)
     summary_file = tmp_path / "eval.json"
-    assert main(["eval", "--agent", "straight", "--episodes", "2", "--profile", "dense_goals",
+    assert main(["eval", "--agent", "straight", "--episodes", "1", "--profile", "dense_goals",
                  "--json", str(summary_file)]) == 0
-    assert len(commands) == 2 and all(c[c.index("--profile") + 1] == "dense_goals" for c in commands)
-    assert json.loads(summary_file.read_text())["profile"] == "dense_goals"
     assert (tmp_path / "eval.md").read_text().startswith("**straight** (lock-step, profile dense_goals)")
     own = tmp_path / "mine.yaml"
     own.write_text("/**/sim_node:\n  ros__parameters:\n    arena:\n      size_m: 12.0\n")
@@ -85,7 +87,7 @@ def test_eval_runs_every_episode_with_the_profile_asked_for(tmp_path, monkeypatc
     assert commands[-1][commands[-1].index("--profile") + 1] == str(own.resolve())
     assert main(["eval", "--agent", "straight", "--episodes", "1", "--profile", "no_such_profile",
                  "--json", str(summary_file)]) == 2
-    assert "no profile 'no_such_profile'" in capsys.readouterr().err and len(commands) == 3
+    assert "no profile 'no_such_profile'" in capsys.readouterr().err and len(commands) == 2
 
 
 def test_a_results_name_without_json_or_with_a_dot_keeps_every_file_apart(tmp_path, monkeypatch):

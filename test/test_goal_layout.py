@@ -112,31 +112,8 @@ def test_a_segment_ending_inside_or_passing_beside_a_box():
     assert not ob.crosses_segment(np.array([0.0, 0.0]), np.array([0.7, 0.0]))  # stops short
 
 
-def _corridor_digest() -> str:
-    h = hashlib.sha256()
-    for size, count in ((10.0, 6), (6.0, 12), (20.0, 40), (4.0, 0)):
-        for seed in range(50):
-            a = layout_arena(ArenaConfig(size_m=size, obstacle_count=count), seed)
-            h.update(a.goal_xy.tobytes() + a.start_xy.tobytes() + np.float64(a.start_yaw).tobytes())
-            for o in a.obstacles:
-                h.update(o.center.tobytes() + o.half_extents.tobytes() + np.float64(o.yaw).tobytes()
-                         + np.array(o.rgba).tobytes())
-    return h.hexdigest()
-
-
-def test_corridor_layout_is_bit_for_bit_what_it_was():
-    # Digest of the corridor layouts drawn by the code before the goal layout existed (commit 1b6d873):
-    # walking tests and seeds rely on them.
-    assert ArenaConfig().layout == "corridor"
-    assert _corridor_digest() == "559bf3d8281f8e90a5b729eb53e3205188c63b7e33db1c1a430a171447beba59"
-
-
-def test_an_unknown_layout_is_a_clear_error():
-    with pytest.raises(ValueError, match="unknown arena layout"):
-        layout_arena(ArenaConfig(layout="maze"), 0)
-
-
-def _goal_digest(configs) -> str:
+def _layout_digest(configs: list[ArenaConfig]) -> str:
+    """sha256 of seeds 0-49's layouts in each config: start, goal and every obstacle, bit for bit."""
     h = hashlib.sha256()
     for config in configs:
         for seed in range(50):
@@ -148,6 +125,20 @@ def _goal_digest(configs) -> str:
     return h.hexdigest()
 
 
+def test_corridor_layout_is_bit_for_bit_what_it_was():
+    # Digest of the corridor layouts drawn by the code before the goal layout existed (commit 1b6d873):
+    # walking tests and seeds rely on them.
+    assert ArenaConfig().layout == "corridor"
+    corridors = [ArenaConfig(size_m=size, obstacle_count=count) for size, count in ((10.0, 6), (6.0, 12), (20.0, 40),
+                                                                                 (4.0, 0))]
+    assert _layout_digest(corridors) == "559bf3d8281f8e90a5b729eb53e3205188c63b7e33db1c1a430a171447beba59"
+
+
+def test_an_unknown_layout_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown arena layout"):
+        layout_arena(ArenaConfig(layout="maze"), 0)
+
+
 def test_goal_layout_is_bit_for_bit_what_it_was_before_its_ranges_were_parameters():
     # Digest of the default goal layout, the bench's 14-block arena and an empty one, drawn by the code
     # before the ranges were settings (commit 6594966): every committed eval result relies on them.
@@ -155,7 +146,7 @@ def test_goal_layout_is_bit_for_bit_what_it_was_before_its_ranges_were_parameter
                                  goal_distance_min_m=5.0, goal_distance_max_m=5.0),
                ArenaConfig(layout="goal", goal_obstacles_min=0, goal_obstacles_max=0, goal_distance_min_m=4.0,
                            goal_distance_max_m=4.0)]
-    assert _goal_digest(configs) == "896f9c3d858a3e7b5b9e8d4d140ee2e8b19c77c8fcbdc82317274c5ea014ef1f"
+    assert _layout_digest(configs) == "896f9c3d858a3e7b5b9e8d4d140ee2e8b19c77c8fcbdc82317274c5ea014ef1f"
 
 
 @pytest.mark.parametrize(("size", "fewest", "most", "near", "far"), [(14.0, 8, 12, 5.0, 7.0), (10.0, 0, 0, 3.0, 4.0)])
