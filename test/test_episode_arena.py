@@ -36,6 +36,17 @@ def test_a_profile_file_with_integers_and_a_namespace(tmp_path):
     assert arena.config.size_m == 14.0 and 6.0 <= np.linalg.norm(arena.goal_xy - arena.start_xy) <= 7.0
 
 
+def test_a_profiles_episode_rules_are_the_episodes_defaults(tmp_path):
+    """`episode.time_limit_s: 60` in a profile is the limit `lecun-agent sim` and `eval` score against (the driver
+    passes its rules to sim_node, so a profile's were silently replaced by the code's 40 s before)."""
+    own = tmp_path / "long.yaml"
+    own.write_text("/**/sim_node:\n  ros__parameters:\n    episode:\n      time_limit_s: 60\n"
+                   "      success_radius_m: 0.5\n")
+    given = episode.sim_node_file_settings(StackOptions(profile=str(own), seed=0, agent="full"), GoalRules, "episode.")
+    assert given == {"time_limit_s": 60.0, "success_radius_m": 0.5} and isinstance(given["time_limit_s"], float)
+    assert episode.sim_node_file_settings(StackOptions(seed=0, agent="full"), GoalRules, "episode.") == {}
+
+
 def test_params_file_sections_reach_a_node_as_ros_matches_them(tmp_path):
     first, second = tmp_path / "a.yaml", tmp_path / "b.yaml"
     first.write_text("/**:\n  ros__parameters:\n    x: 1\n/**/sim_node:\n  ros__parameters:\n    a:\n      b: 2\n"

@@ -30,7 +30,7 @@ def add_sim(sub) -> None:
     add_flags(p, SIM_FLAGS)
     p.add_argument("--duration", type=seconds(0.0, 86400.0), default=None,
                    help="sim seconds: a program runs this long (default 10); a goal episode ends on success, a "
-                        "fall or this time limit (default 40)")
+                        "fall or this time limit (default: the profile's episode.time_limit_s, else 40)")
     p.add_argument("--out", type=Path, default=None, help="output directory (default runs/<timestamp>)")
     add_weights_flag(p)
     p.set_defaults(func=_run_sim)

@@ -71,15 +71,22 @@ class EpisodeHooks(Protocol):
         """Once per turn of the watch loop; True ends the episode."""
 
 
+def sim_node_file_settings(options: StackOptions, cls: type, prefix: str) -> dict:
+    """The settings of dataclass `cls` that sim_node's params files (a profile) give as `<prefix><field>`; an
+    integer for a double is that double, as on the node."""
+    profile = profile_path(options.profile, options.namespace) if options.profile else None
+    given = parameters_from_files(node_param_files("sim_node", profile), "sim_node", options.namespace)
+    values = {}
+    for spec in specs(cls):
+        if (name := prefix + spec.name) in given:
+            values[spec.name] = float(given[name]) if isinstance(spec.default, float) else given[name]
+    return values
+
+
 def episode_arena(options: StackOptions) -> Arena:
     """The arena sim_node lays out for these options (same config, same seed, same pure function): the
     `arena.*` values of its params files (a profile's other arena) and the layout the options ask for."""
-    profile = profile_path(options.profile, options.namespace) if options.profile else None
-    given = parameters_from_files(node_param_files("sim_node", profile), "sim_node", options.namespace)
-    arena = {}
-    for spec in specs(ArenaConfig):
-        if (name := f"arena.{spec.name}") in given:  # an integer for a double is that double, as on the node
-            arena[spec.name] = float(given[name]) if isinstance(spec.default, float) else given[name]
+    arena = sim_node_file_settings(options, ArenaConfig, "arena.")
     return layout_arena(ArenaConfig(**{**arena, "layout": arena_layout(options)}), options.seed)
 
 
@@ -92,7 +99,9 @@ def run_episode(out: Path, options: StackOptions, duration_s: float | None = Non
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     options = replace(options, target="sim", record_dir=str(out))
-    rules, arena, goal_episode = rules or GoalRules(), episode_arena(options), not options.program
+    # A profile's `episode.*` (success radius, time limit) are the defaults; duration_s, then `rules`, win.
+    rules = rules or GoalRules(**sim_node_file_settings(options, GoalRules, "episode."))
+    arena, goal_episode = episode_arena(options), not options.program
     rules = replace(rules, time_limit_s=duration_s or rules.time_limit_s)  # a goal episode's limit too
     init_runner_ros()
     monitor = EpisodeMonitor()
