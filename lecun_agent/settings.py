@@ -43,6 +43,11 @@ class Spec:
             return f"{self.name} must be one of {list(self.choices)}, got {value!r}"
         return None
 
+    def takes_widened(self, value: Any) -> bool:
+        """Whether `value` is an integer given for this double setting, to be taken as that double (ROS users
+        write 1 for 1.0; rclpy alone refuses it for its type). Nothing else is converted."""
+        return isinstance(self.default, float) and isinstance(value, int) and not isinstance(value, bool)
+
 
 def setting(default: Any, doc: str, *, low: float | int | None = None, high: float | int | None = None,
             choices: tuple[Any, ...] | None = None, runtime: bool = False) -> Any:

@@ -42,9 +42,12 @@ def test_a_profiles_episode_rules_are_the_episodes_defaults(tmp_path):
     own = tmp_path / "long.yaml"
     own.write_text("/**/sim_node:\n  ros__parameters:\n    episode:\n      time_limit_s: 60\n"
                    "      success_radius_m: 0.5\n")
-    given = episode.sim_node_file_settings(StackOptions(profile=str(own), seed=0, agent="full"), GoalRules, "episode.")
+    def rules_given(options: StackOptions) -> dict:
+        return episode.file_settings(episode.sim_node_file_parameters(options), GoalRules, "episode.")
+
+    given = rules_given(StackOptions(profile=str(own), seed=0, agent="full"))
     assert given == {"time_limit_s": 60.0, "success_radius_m": 0.5} and isinstance(given["time_limit_s"], float)
-    assert episode.sim_node_file_settings(StackOptions(seed=0, agent="full"), GoalRules, "episode.") == {}
+    assert rules_given(StackOptions(seed=0, agent="full")) == {}
 
 
 def test_params_file_sections_reach_a_node_as_ros_matches_them(tmp_path):

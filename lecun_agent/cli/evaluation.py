@@ -46,12 +46,12 @@ def _run_eval(args) -> int:
         from lecun_agent.stack.description import profile_path
 
         try:  # checked once here, not refused by every episode
-            profile_path(args.profile)
+            path = profile_path(args.profile)
         except (FileNotFoundError, ValueError) as err:
             print(f"lecun-agent eval: error: {err}", file=sys.stderr)
             return 2
-        if args.profile.endswith((".yaml", ".yml")):
-            args.profile = str(Path(args.profile).expanduser().resolve())
+        if args.profile.endswith((".yaml", ".yml")):  # a file, passed whole: episodes need not share our cwd
+            args.profile = str(path)
     summary_path, rows_path, table_path, _ = result_paths(args.json)
     try:
         args.json.parent.mkdir(parents=True, exist_ok=True)

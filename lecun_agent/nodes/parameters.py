@@ -119,14 +119,9 @@ class Parameters:
 
     # ---- callbacks ------------------------------------------------------------------------
     def _widen_integers(self, params: list[Parameter]) -> list[Parameter]:
-        """Each integer set on a double-valued setting, as that double (1 -> 1.0)."""
-        return [Parameter(p.name, Parameter.Type.DOUBLE, float(p.value)) if self._takes_double(p) else p
-                for p in params]
-
-    def _takes_double(self, param: Parameter) -> bool:
-        spec = self._specs.get(param.name)
-        return (spec is not None and isinstance(spec.default, float)
-                and param.type_ == Parameter.Type.INTEGER)
+        """Each integer set on a double-valued setting, as that double (1 -> 1.0; Spec.takes_widened)."""
+        return [Parameter(p.name, Parameter.Type.DOUBLE, float(p.value))
+                if p.name in self._specs and self._specs[p.name].takes_widened(p.value) else p for p in params]
 
     def _problem(self, name: str, value: Any) -> str | None:
         spec, validator = self._specs.get(name), self._validators.get(name)

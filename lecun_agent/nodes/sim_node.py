@@ -95,14 +95,15 @@ class SimNode(Node):
         self.ended_by: str | None = None
         p.reject_unknown_overrides()
 
-        self.sim = QuadrupedSim(self.config)
         # ROS time never runs backwards, so a reset continues the clock: stamps are epoch + sim time.
         self.epoch = 0.0
+        self.sim = None
         try:  # settings each in range but impossible together: a one-line refusal, not a traceback
-            self.config.substeps  # noqa: B018 (checks physics_hz against control_hz)
+            self.sim = QuadrupedSim(self.config)
             self.readings = self.sim.reset(p["seed"])
         except ValueError as err:
-            self.sim.close()
+            if self.sim is not None:
+                self.sim.close()
             raise ParameterError(f"parameters that do not go together: {err}") from err
         self.standing = self.readings.joint_pos.copy()
         self.targets = self.standing.copy()

@@ -40,6 +40,7 @@ class QuadrupedSim:
 
     def __init__(self, config: SimConfig | None = None):
         self.config = config or SimConfig()
+        self.substeps = self.config.substeps  # ValueError here, not at the first step, for a rate that does not divide
         self.model: RobotModel = load_robot_model()
         self._lower, self._upper = self.model.lower, self.model.upper  # (12,) rad
         self._effort = self.model.effort_limits  # (12,) N*m
@@ -117,7 +118,7 @@ class QuadrupedSim:
 
     def step(self) -> Readings:
         """Advance one control period (physics_hz / control_hz substeps); readings at the new time."""
-        for _ in range(self.config.substeps):
+        for _ in range(self.substeps):
             pybullet.stepSimulation(physicsClientId=self.client)
         self.time += self.config.control_dt
         return self._readings(self.ground_truth())

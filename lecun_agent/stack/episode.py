@@ -19,7 +19,7 @@ import logging
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import rclpy
@@ -71,22 +71,25 @@ class EpisodeHooks(Protocol):
         """Once per turn of the watch loop; True ends the episode."""
 
 
-def sim_node_file_settings(options: StackOptions, cls: type, prefix: str) -> dict:
-    """The settings of dataclass `cls` that sim_node's params files (a profile) give as `<prefix><field>`; an
-    integer for a double is that double, as on the node."""
+def sim_node_file_parameters(options: StackOptions) -> dict[str, Any]:
+    """{dotted name: value} that sim_node's params files (a profile) give it under these options."""
     profile = profile_path(options.profile, options.namespace) if options.profile else None
-    given = parameters_from_files(node_param_files("sim_node", profile), "sim_node", options.namespace)
+    return parameters_from_files(node_param_files("sim_node", profile), "sim_node", options.namespace)
+
+
+def file_settings(given: dict[str, Any], cls: type, prefix: str) -> dict[str, Any]:
+    """The settings of dataclass `cls` among `given` (as `<prefix><field>`), each taken as the node takes it."""
     values = {}
     for spec in specs(cls):
         if (name := prefix + spec.name) in given:
-            values[spec.name] = float(given[name]) if isinstance(spec.default, float) else given[name]
+            values[spec.name] = float(given[name]) if spec.takes_widened(given[name]) else given[name]
     return values
 
 
-def episode_arena(options: StackOptions) -> Arena:
+def episode_arena(options: StackOptions, given: dict[str, Any] | None = None) -> Arena:
     """The arena sim_node lays out for these options (same config, same seed, same pure function): the
-    `arena.*` values of its params files (a profile's other arena) and the layout the options ask for."""
-    arena = sim_node_file_settings(options, ArenaConfig, "arena.")
+    `arena.*` values of its params files (`given`, read here when not passed) and the layout the options ask for."""
+    arena = file_settings(sim_node_file_parameters(options) if given is None else given, ArenaConfig, "arena.")
     return layout_arena(ArenaConfig(**{**arena, "layout": arena_layout(options)}), options.seed)
 
 
@@ -100,8 +103,9 @@ def run_episode(out: Path, options: StackOptions, duration_s: float | None = Non
     out.mkdir(parents=True, exist_ok=True)
     options = replace(options, target="sim", record_dir=str(out))
     # A profile's `episode.*` (success radius, time limit) are the defaults; duration_s, then `rules`, win.
-    rules = rules or GoalRules(**sim_node_file_settings(options, GoalRules, "episode."))
-    arena, goal_episode = episode_arena(options), not options.program
+    given = sim_node_file_parameters(options)
+    rules = rules or GoalRules(**file_settings(given, GoalRules, "episode."))
+    arena, goal_episode = episode_arena(options, given), not options.program
     rules = replace(rules, time_limit_s=duration_s or rules.time_limit_s)  # a goal episode's limit too
     init_runner_ros()
     monitor = EpisodeMonitor()
