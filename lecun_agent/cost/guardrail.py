@@ -90,7 +90,7 @@ class GuardrailConfig:
     max_wz: float = setting(1.5, "yaw rate limit, rad/s", low=0.0, high=1.5)
     max_lin_acc: float = setting(2.0, "linear acceleration limit when speeding up, m/s^2", low=0.01, high=2.0)
     max_lin_dec: float = setting(4.0, "linear deceleration limit when slowing down, m/s^2 (stops are "
-                                 "immediate)", low=1.0, high=50.0)
+                                 "immediate)", low=4.0, high=50.0)
     max_ang_acc: float = setting(6.0, "yaw acceleration limit, rad/s^2", low=0.01, high=6.0)
     timeout_proposal: float = setting(0.5, "stop when agent/cmd_vel_proposed is older than this, s",
                                       low=0.01, high=0.5)
