@@ -10,7 +10,7 @@ from lecun_agent.episodes.goal import GoalRules
 from lecun_agent.sim.arena import layout_arena
 from lecun_agent.sim.config import ArenaConfig
 from lecun_agent.stack import episode
-from lecun_agent.stack.description import StackOptions
+from lecun_agent.stack.description import StackOptions, profile_path
 from lecun_agent.stack.params_files import parameters_from_files
 
 DENSE = ArenaConfig(layout="goal", size_m=12.0, goal_obstacles_min=10, goal_obstacles_max=14,
@@ -69,3 +69,36 @@ def test_an_episode_whose_sim_laid_out_another_arena_is_an_error(tmp_path):
              goal_xy=layout_arena(DENSE, 3).goal_xy)
     with pytest.raises(RuntimeError, match="sim_node laid out another arena"):
         episode._score(tmp_path, StackOptions(seed=3, agent="full"), None, arena, GoalRules(), True, None, [], {})
+
+
+@pytest.mark.parametrize(("text", "says"), [
+    ("/**/sim_node:\n  ros__parameters:\n    arena: [size_m: 12\n", "not valid YAML at line"),
+    ("just words\n", "this one is a str"),
+    ("/**/sim_node:\n  arena:\n    size_m: 12.0\n", "section '/**/sim_node' has no `ros__parameters:` mapping"),
+    ("/**/cost_nod:\n  ros__parameters:\n    weights:\n      energy: 0.02\n", "['/**/cost_nod'] name no node"),
+], ids=["yaml", "scalar", "no-ros__parameters", "misspelt-node"])
+def test_a_profile_that_is_not_a_params_file_for_the_stack_is_refused_saying_why(tmp_path, text, says):
+    """Before, bad YAML or a scalar file was a traceback, and a misspelt node section ran that node on its code
+    defaults without a word (on a robot: the sim's speed limits)."""
+    own = tmp_path / "mine.yaml"
+    own.write_text(text)
+    with pytest.raises(ValueError, match=r"^params file .*mine\.yaml|^profile .*mine\.yaml") as refused:
+        profile_path(str(own))
+    assert says in str(refused.value)
+
+
+def test_wildcard_and_namespaced_sections_are_taken(tmp_path):
+    own = tmp_path / "mine.yaml"
+    own.write_text("".join(f"{key}:\n  ros__parameters:\n    x: 1\n"
+                           for key in ("/**", "/**/cost_node", "/robot1/sim_node", "/*/gait_node", "actor_node")))
+    assert profile_path(str(own)) == own.resolve()
+
+
+@pytest.mark.parametrize(("value", "says"), [("abc", "a str; it takes a float"), ("3.0", "size_m 3.0 is outside")])
+def test_a_profile_value_sim_node_would_refuse_stops_the_episode_before_anything_starts(tmp_path, value, says):
+    """The driver lays out the arena itself: a string there was a TypeError deep in the layout."""
+    own = tmp_path / "mine.yaml"
+    own.write_text(f"/**/sim_node:\n  ros__parameters:\n    arena:\n      size_m: {value}\n")
+    with pytest.raises(ValueError, match="the params files give sim_node arena.") as refused:
+        episode.episode_settings(StackOptions(profile=str(own), agent="full"))
+    assert says in str(refused.value)

@@ -7,9 +7,19 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 from lecun_agent.cli import main
 from lecun_agent.stack import episode
-from lecun_agent.stack.evaluate import NOT_STARTED_EXIT, START_ATTEMPTS, episode_row, summarize, wait_for_episode
+from lecun_agent.stack.evaluate import (
+    NOT_STARTED_EXIT,
+    REFUSED_ROW,
+    START_ATTEMPTS,
+    episode_row,
+    summarize,
+    wait_for_episode,
+)
+from lecun_agent.stack.exit_codes import REFUSED_START, StartRefused
 
 
 def python(code: str) -> subprocess.Popen:
@@ -69,12 +79,22 @@ def test_an_episode_that_never_starts_is_a_failed_row_after_the_last_attempt(tmp
     assert (tmp_path / "runs").read_text() == str(START_ATTEMPTS)
 
 
+COUNTED_EXIT = ("import pathlib, sys; p = pathlib.Path(sys.argv[1]); p.write_text(p.read_text() + 'x') if p.exists() "
+                "else p.write_text('x'); print('lecun-agent sim: error: ' + sys.argv[3]); sys.exit(int(sys.argv[2]))")
+
+
 def test_a_crash_after_the_start_is_not_run_again(tmp_path):
-    proc_code = "import pathlib, sys; p = pathlib.Path(sys.argv[1]); p.write_text(p.read_text() + 'x') if p.exists() " \
-                "else p.write_text('x'); sys.exit(2)"
-    row = episode_row([sys.executable, "-c", proc_code, str(tmp_path / "runs")], {}, 7, tmp_path)
-    assert (row["ended_by"], row["start_retries"]) == ("error (exit 2)", 0)
+    row = episode_row([sys.executable, "-c", COUNTED_EXIT, str(tmp_path / "runs"), "3", "boom"], {}, 7, tmp_path)
+    assert (row["ended_by"], row["start_retries"]) == ("error (exit 3)", 0)
+    assert row["error"] == "lecun-agent sim: error: boom"
     assert (tmp_path / "runs").read_text() == "x"
+
+
+def test_a_stack_that_refused_its_parameters_is_a_refused_row_not_run_again(tmp_path):
+    row = episode_row([sys.executable, "-c", COUNTED_EXIT, str(tmp_path / "runs"), str(REFUSED_START),
+                       "cost_node refused to start"], {}, 7, tmp_path)
+    assert (row["ended_by"], row["start_retries"]) == (REFUSED_ROW, 0)
+    assert row["error"].endswith("cost_node refused to start") and (tmp_path / "runs").read_text() == "x"
 
 
 def test_lecun_agent_sim_exits_not_started_when_no_step_ran(tmp_path, monkeypatch, capsys):
@@ -84,3 +104,21 @@ def test_lecun_agent_sim_exits_not_started_when_no_step_ran(tmp_path, monkeypatc
     monkeypatch.setattr(episode, "run_episode", not_started)
     assert main(["sim", "--seed", "3", "--out", str(tmp_path), "--no-record-video"]) == NOT_STARTED_EXIT
     assert "cost_node exited with code -11" in capsys.readouterr().err
+
+
+def test_lecun_agent_sim_exits_2_without_a_retry_hint_when_a_node_refused_its_parameters(tmp_path, monkeypatch,
+                                                                                        capsys):
+    def refused(*_args, **_kwargs):
+        raise StartRefused("cost_node refused to start: cost_node: cannot start: unknown parameters ['x']")
+
+    monkeypatch.setattr(episode, "run_episode", refused)
+    assert main(["sim", "--seed", "3", "--out", str(tmp_path), "--no-record-video"]) == REFUSED_START
+    err = capsys.readouterr().err
+    assert "cannot start: unknown parameters ['x']" in err and "run again" not in err
+
+
+def test_lecun_agent_sim_never_overwrites_a_finished_run(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(episode, "run_episode", lambda *a, **k: pytest.fail("an episode ran into a finished run"))
+    (tmp_path / "metrics.json").write_text("{}")
+    assert main(["sim", "--seed", "3", "--out", str(tmp_path), "--no-record-video"]) == 2
+    assert "holds a finished run" in capsys.readouterr().err and (tmp_path / "metrics.json").read_text() == "{}"

@@ -66,8 +66,9 @@ def test_eval_runs_every_episode_in_the_arena_or_profile_asked_for(tmp_path, mon
     assert main(["eval", "--agent", "straight", "--episodes", "2", flag, value, "--json", str(summary_file)]) == 0
     assert len(commands) == 2 and all(c[c.index(flag) + 1] == value for c in commands)
     assert json.loads(summary_file.read_text())[key] == value
-    main(["eval", "--agent", "straight", "--episodes", "1", "--json", str(summary_file)])
-    assert flag not in commands[-1] and json.loads(summary_file.read_text())[key] == default
+    plain_file = tmp_path / "plain.json"
+    main(["eval", "--agent", "straight", "--episodes", "1", "--json", str(plain_file)])
+    assert flag not in commands[-1] and json.loads(plain_file.read_text())[key] == default
 
 
 def test_an_eval_profile_is_named_in_the_table_a_path_passed_whole_a_missing_one_refused(tmp_path, monkeypatch,
@@ -75,18 +76,17 @@ def test_an_eval_profile_is_named_in_the_table_a_path_passed_whole_a_missing_one
     """A profile path reaches every episode as an absolute path; a profile that does not exist stops the eval
     before any episode runs."""
     commands = episode_commands(monkeypatch)
-    summary_file = tmp_path / "eval.json"
     assert main(["eval", "--agent", "straight", "--episodes", "1", "--profile", "dense_goals",
-                 "--json", str(summary_file)]) == 0
+                 "--json", str(tmp_path / "eval.json")]) == 0
     assert (tmp_path / "eval.md").read_text().startswith("**straight** (lock-step, profile dense_goals)")
     own = tmp_path / "mine.yaml"
     own.write_text("/**/sim_node:\n  ros__parameters:\n    arena:\n      size_m: 12.0\n")
     monkeypatch.chdir(tmp_path)
     assert main(["eval", "--agent", "straight", "--episodes", "1", "--profile", "mine.yaml",
-                 "--json", str(summary_file)]) == 0
+                 "--json", str(tmp_path / "mine_eval.json")]) == 0
     assert commands[-1][commands[-1].index("--profile") + 1] == str(own.resolve())
     assert main(["eval", "--agent", "straight", "--episodes", "1", "--profile", "no_such_profile",
-                 "--json", str(summary_file)]) == 2
+                 "--json", str(tmp_path / "missing_eval.json")]) == 2
     assert "no profile 'no_such_profile'" in capsys.readouterr().err and len(commands) == 2
 
 
@@ -101,3 +101,47 @@ def test_a_results_name_without_json_or_with_a_dot_keeps_every_file_apart(tmp_pa
         assert json.loads((tmp_path / f"{name}.json").read_text())["episodes"] == 2
         assert len((tmp_path / f"{name}.jsonl").read_text().splitlines()) == 2
         assert (tmp_path / f"{name}.md").read_text().startswith("**straight**")
+
+
+def test_an_eval_never_overwrites_an_earlier_evals_results(tmp_path, monkeypatch, capsys):
+    commands = episode_commands(monkeypatch)
+    summary_file = tmp_path / "eval.json"
+    assert main(["eval", "--agent", "straight", "--episodes", "1", "--json", str(summary_file)]) == 0
+    before = summary_file.read_text()
+    assert main(["eval", "--agent", "straight", "--episodes", "1", "--json", str(summary_file)]) == 2
+    assert "hold(s) an earlier eval's results" in capsys.readouterr().err
+    assert summary_file.read_text() == before and len(commands) == 1
+
+
+def test_an_eval_whose_stack_refuses_its_parameters_stops_at_the_first_refusal(tmp_path, monkeypatch, capsys):
+    """A profile with a parameter a node refuses: every episode would be refused, so the eval stops with the
+    node's reason and exit 2 (before, each seed was started three times and the eval exited 0 at success 0)."""
+    said = "lecun-agent sim: error: cost_node refused to start: cost_node: cannot start: unknown parameters"
+    seeds: list[int] = []
+
+    def refused_row(cmd, env, seed, out, procs=None):
+        seeds.append(seed)
+        return {"seed": seed, "success": False, "ended_by": evaluate.REFUSED_ROW, "error": said, "wall_s": 1.0}
+
+    monkeypatch.setattr(evaluate, "episode_row", refused_row)
+    assert main(["eval", "--agent", "straight", "--episodes", "6", "--workers", "1",
+                 "--json", str(tmp_path / "eval.json")]) == 2
+    assert seeds == [0] and said in capsys.readouterr().err
+    assert json.loads((tmp_path / "eval.json").read_text())["episodes_failed_to_run"] == 1
+
+
+def test_an_eval_in_which_no_episode_ran_exits_1_and_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(evaluate, "episode_row", lambda cmd, env, seed, out, procs=None: {
+        "seed": seed, "success": False, "ended_by": "error (did not start)", "error": "x", "wall_s": 1.0})
+    assert main(["eval", "--agent", "straight", "--episodes", "2", "--json", str(tmp_path / "eval.json")]) == 1
+    assert "no episode ran" in capsys.readouterr().err
+    assert "**episodes that did not run 2**" in (tmp_path / "eval.md").read_text()
+
+
+def test_an_eval_with_a_profile_sim_node_would_refuse_stops_before_any_episode(tmp_path, monkeypatch, capsys):
+    commands = episode_commands(monkeypatch)
+    own = tmp_path / "mine.yaml"
+    own.write_text("/**/sim_node:\n  ros__parameters:\n    arena:\n      size_m: abc\n")
+    assert main(["eval", "--agent", "straight", "--episodes", "1", "--profile", str(own),
+                 "--json", str(tmp_path / "eval.json")]) == 2
+    assert "arena.size_m: 'abc'" in capsys.readouterr().err and commands == []

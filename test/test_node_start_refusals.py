@@ -24,7 +24,8 @@ REPO = Path(__file__).resolve().parents[1]
     ("cost_node", ["weights.energy:=-1.0"], "out of range Min: 0.0"),
     ("cost_node", ["weights.energy:=high"], "only an integer is taken for a double"),
     ("cost_node", ["weights.energy:=-1"], "out of range Min: 0.0"),  # an integer is taken as its double
-    ("cost_node", ["weights.enrgy:=1.0"], "unknown parameters ['weights.enrgy']"),
+    ("cost_node", ["weights.enrgy:=1.0"], "unknown parameters ['weights.enrgy'] in the params file or launch "
+                                          "overrides; did you mean ['weights.energy']?"),
     ("sim_node", ["arena.layout:=goal", "arena.size_m:=4.0"], "no room for a goal 3.0-5.0 m"),
     ("sim_node", ["arena.layout:=goal", "arena.goal_obstacles_min:=8"], "goal_obstacles_min 8 is above"),
     ("sim_node", ["physics_hz:=251.0"], "physics_hz 251.0 is not a multiple of control_hz 50.0"),
@@ -37,6 +38,24 @@ def test_a_node_refuses_bad_parameters_in_one_line(node, overrides, said):
     assert "Traceback" not in proc.stderr, proc.stderr[-800:]
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith(f"{node}: cannot start: ") and said in last, last
+
+
+@pytest.mark.parametrize(("ros_args", "said"), [
+    (["--params-file", "{bad}"], "Couldn't parse params file"),
+    (["--params-file", "{missing}"], "Error opening YAML file"),
+    (["-p", "weights.energy"], "Couldn't parse parameter override rule: '-p weights.energy'"),
+], ids=["bad-yaml", "missing-file", "no-value"])
+def test_ros_arguments_rcl_cannot_parse_are_a_one_line_refusal(tmp_path, ros_args, said):
+    """rcl refuses these in rclpy.init, before any node exists: that was a 19-line RCLError traceback."""
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("/**/cost_node:\n  ros__parameters:\n    weights: [energy: 1\n")
+    args = [a.format(bad=bad, missing=tmp_path / "missing.yaml") for a in ros_args]
+    proc = subprocess.run([sys.executable, "-m", "lecun_agent.nodes.cost_node", "--ros-args", *args],
+                          capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr[-800:]
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("cost_node: cannot start: the ROS arguments do not parse: ") and said in last, last
+    assert "/project/src" not in last  # rcl's C source locations are left out
 
 
 def test_an_integer_for_a_double_starts_the_node_with_that_double():

@@ -36,6 +36,8 @@ def add_eval(sub) -> None:
 
 def _run_eval(args) -> int:
     from lecun_agent.cli.sim import REALTIME_VIDEO
+    from lecun_agent.stack.description import StackOptions
+    from lecun_agent.stack.episode import episode_settings
     from lecun_agent.stack.evaluate import result_paths, run_eval
 
     if args.realtime and args.video:
@@ -52,7 +54,13 @@ def _run_eval(args) -> int:
             return 2
         if args.profile.endswith((".yaml", ".yml")):  # a file, passed whole: episodes need not share our cwd
             args.profile = str(path)
-    summary_path, rows_path, table_path, _ = result_paths(args.json)
+    summary_path, rows_path, table_path, episodes_dir = result_paths(args.json)
+    earlier = [str(path) for path in (summary_path, rows_path, table_path, episodes_dir) if path.exists()]
+    if earlier:
+        print(f"lecun-agent eval: error: {', '.join(earlier)} hold(s) an earlier eval's results; give another --json, "
+              "or delete them first", file=sys.stderr)
+        return 2
+    episode_settings(StackOptions(arena=args.arena, profile=args.profile))  # checked once here, not per episode
     try:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         with rows_path.open("w"):
@@ -73,4 +81,8 @@ def _run_eval(args) -> int:
     print(f"wrote {summary_path}, {rows_path}, {table_path} "
           f"({summary['wall_s']} s)")
     print(json.dumps({k: summary[k] for k in ("success_rate", "falls", "collisions", "sync_timeouts")}))
+    if summary["episodes_failed_to_run"] == args.episodes:
+        print(f"lecun-agent eval: error: no episode ran (each row's `error` says why; logs in {episodes_dir})",
+              file=sys.stderr)
+        return 1
     return 0

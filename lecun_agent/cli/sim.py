@@ -50,6 +50,8 @@ def _run_sim(args) -> int:
     from lecun_agent.stack.options import from_flags
 
     out = args.out or _default_run_dir()
+    if (out / "metrics.json").exists():
+        raise FileExistsError(f"{out} holds a finished run (metrics.json); give another --out, or delete it first")
     if args.realtime and args.record_video:
         args.record_video = False
         print(f"lecun-agent sim: real time, so no chase video: {REALTIME_VIDEO}; run lock-step for the video",

@@ -102,8 +102,10 @@ class Parameters:
         """Stop at start when the params file or launch sets a parameter this node does not have."""
         unknown = sorted(set(self.node._parameter_overrides) - set(self.node._parameters))
         if unknown:
-            raise ParameterError(f"unknown parameters {unknown} in the params file or "
-                             f"launch overrides; declared: {sorted(self._specs)}")
+            close = list(dict.fromkeys(m for name in unknown
+                                       for m in difflib.get_close_matches(name, self.node._parameters, 3, 0.8)))
+            hint = f"did you mean {close}?" if close else "`ros2 param list` names the node's parameters"
+            raise ParameterError(f"unknown parameters {unknown} in the params file or launch overrides; {hint}")
 
     # ---- reading -------------------------------------------------------------------------
     def __getitem__(self, name: str) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import faulthandler
+import re
 import signal
 import sys
 import threading
@@ -14,6 +15,7 @@ from rclpy.duration import Duration
 from rclpy.exceptions import InvalidParameterTypeException, InvalidParameterValueException
 from rclpy.executors import ExternalShutdownException
 from rclpy.experimental import EventsExecutor
+from rclpy.impl.implementation_singleton import rclpy_implementation as _rclpy
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
@@ -21,6 +23,8 @@ from lecun_agent.heap import freeze_startup_objects, keep_freed_memory
 from lecun_agent.messages.conversions import twist_msg
 from lecun_agent.nodes.parameters import ParameterError
 from lecun_agent.stack.exit_codes import REFUSED_START
+
+RCLError = _rclpy.RCLError
 
 # What a node refuses to start with is the user's input, not a bug: one line and exit code REFUSED_START.
 START_REFUSALS = (ParameterError, InvalidParameterValueException, InvalidParameterTypeException)
@@ -62,7 +66,10 @@ def spin_node(
     """
     faulthandler.enable(file=sys.stderr, all_threads=True)
     keep_freed_memory()
-    rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    try:
+        rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
+    except RCLError as err:  # a params file or a `-p` rule rcl cannot parse: the user's input, not a bug
+        _refuse(f"the ROS arguments do not parse: {rcl_reason(err)}")
     signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)  # during start-up: abort at once
     signal.signal(signal.SIGINT, _raise_keyboard_interrupt)
     stop = threading.Event()
@@ -112,8 +119,19 @@ def spin_node(
         rclpy.try_shutdown()
         faulthandler.cancel_dump_traceback_later()
     if refused is not None:
-        print(f"{Path(sys.argv[0]).stem}: cannot start: {refusal_text(refused)}", file=sys.stderr)
-        sys.exit(REFUSED_START)
+        _refuse(refusal_text(refused))
+
+
+def _refuse(reason: str) -> None:
+    print(f"{Path(sys.argv[0]).stem}: cannot start: {reason}", file=sys.stderr)
+    sys.exit(REFUSED_START)
+
+
+def rcl_reason(err: Exception) -> str:
+    """rcl's error without its C source locations: `Couldn't parse params file: '--params-file x.yaml'. Error:
+    Error parsing a event near line 3`."""
+    text = str(err).removeprefix("failed to initialize rcl: ")
+    return re.sub(r",? at /\S+:\d+", "", text).strip()
 
 
 def refusal_text(err: Exception) -> str:

@@ -10,12 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from lecun_agent.paths import config_path, default_checkpoint_dir
 from lecun_agent.programs.scripted import PROGRAMS
 from lecun_agent.settings import setting
 from lecun_agent.sim.config import SimConfig
+from lecun_agent.stack.params_files import read_params_file
 
 TARGETS = ("sim", "robot")
 # Crash policy, one rule for both front ends (launch_description.py and runner.py): the body, its
@@ -25,6 +24,8 @@ TARGETS = ("sim", "robot")
 # down its topics go stale and the guardrail stops the robot, so a respawn is safe.
 STOP_STACK_ON_CRASH = ("sim_node", "gait_node", "cost_node", "replay_driver_node")
 RESPAWN_DELAY_S = 1.0
+# Every node the package has (lecun_agent/nodes/<name>.py, each a `ros2 run lecun_agent <name>` executable).
+NODE_NAMES = frozenset(p.stem for p in (Path(__file__).parent.parent / "nodes").glob("*_node.py"))
 # Every node process's extra environment. PYTHONFAULTHANDLER: a crash in native code (a SIGSEGV in the
 # ROS wheels or torch, even during imports) prints each thread's Python stack to the node's log.
 NODE_ENV = {"PYTHONFAULTHANDLER": "1"}
@@ -104,10 +105,12 @@ def node_param_files(name: str, profile: Path | None) -> tuple[Path, ...]:
 
 def profile_path(profile: str, namespace: str = "") -> Path:
     """config/profiles/<profile>.yaml (installed with the package), or `profile` itself when it is a path to a
-    .yaml file (a robot's own profile, kept outside the install: no rebuild per edit); refused when one of its
-    sections would not reach its node under `namespace`. ROS matches a params file's section by the node's
-    full name, so under /robot1 a section `cost_node:` (that is, /cost_node) is silently left out and the node
-    runs with the code defaults (the sim's speed limits on a robot); `/**/cost_node:` matches in any namespace."""
+    .yaml file (a robot's own profile, kept outside the install: no rebuild per edit); refused when it is not
+    a params file (params_files.read_params_file), when a section names no node of the stack (a typo would
+    leave that node on its defaults in silence), or when a section would not reach its node under `namespace`.
+    ROS matches a params file's section by the node's full name, so under /robot1 a section `cost_node:` (that
+    is, /cost_node) is silently left out and the node runs with the code defaults (the sim's speed limits on a
+    robot); `/**/cost_node:` matches in any namespace."""
     if profile.endswith((".yaml", ".yml")):
         path = Path(profile).expanduser().resolve()
         if not path.is_file():
@@ -117,15 +120,27 @@ def profile_path(profile: str, namespace: str = "") -> Path:
         if not path.exists():
             available = sorted(p.stem for p in config_path("profiles").glob("*.yaml"))
             raise FileNotFoundError(f"no profile {profile!r}; available: {available}, or give a path to a .yaml file")
+    sections = read_params_file(path)
+    unknown = [key for key in sections if not _names_a_node(key)]
+    if unknown:
+        raise ValueError(f"profile {path}: the section(s) {unknown} name no node of the stack, so nothing would "
+                         f"take their values; the nodes are {sorted(NODE_NAMES)} (a section is '/**' for every "
+                         "node, or '/**/<node>')")
     ns = "/" + namespace.strip("/") if namespace.strip("/") else ""
     if ns:
-        sections = yaml.safe_load(path.read_text()) or {}
-        missed = [str(key) for key in sections if not str(key).startswith(("/**", f"{ns}/"))]
+        missed = [key for key in sections if not key.startswith(("/**", f"{ns}/"))]
         if missed:
             raise ValueError(f"profile {path}: under namespace {ns} the section(s) {missed} reach no node (ROS "
                              f"matches a section by the node's full name, e.g. {ns}/cost_node); key them "
                              f"'/**/<node>' (any namespace) or '{ns}/<node>'")
     return path
+
+
+def _names_a_node(section_key: str) -> bool:
+    """Whether a params-file section can reach one of the stack's nodes: its last name is a node's, or a
+    wildcard (`/**`, `/*/cost_node`, `/**/*_node`: rcl's globs, not checked further)."""
+    last = section_key.rstrip("/").rsplit("/", 1)[-1]
+    return "*" in last or last in NODE_NAMES
 
 
 def arena_layout(options: StackOptions) -> str:

@@ -39,6 +39,7 @@ from lecun_agent.sim.episode_log import load_truth
 from .bringup import STARTUP_TIMEOUT_S, bring_up, init_runner_ros
 from .description import NodeLaunch, StackOptions, agent_node, arena_layout, node_param_files, profile_path, stack_nodes
 from .episode_monitor import EpisodeMonitor
+from .exit_codes import REFUSED_START, StartRefused
 from .params_files import parameters_from_files
 from .runner import Stack
 from .set_weights import planning_with, set_weights
@@ -78,11 +79,19 @@ def sim_node_file_parameters(options: StackOptions) -> dict[str, Any]:
 
 
 def file_settings(given: dict[str, Any], cls: type, prefix: str) -> dict[str, Any]:
-    """The settings of dataclass `cls` among `given` (as `<prefix><field>`), each taken as the node takes it."""
+    """The settings of dataclass `cls` among `given` (as `<prefix><field>`), each taken as the node takes it;
+    ValueError for a value the node would refuse (its type, its range), before anything starts."""
     values = {}
     for spec in specs(cls):
-        if (name := prefix + spec.name) in given:
-            values[spec.name] = float(given[name]) if spec.takes_widened(given[name]) else given[name]
+        if (name := prefix + spec.name) not in given:
+            continue
+        value = float(given[name]) if spec.takes_widened(given[name]) else given[name]
+        if type(value) is not type(spec.default):
+            raise ValueError(f"the params files give sim_node {name}: {value!r}, a {type(value).__name__}; it "
+                             f"takes a {type(spec.default).__name__} (like its default {spec.default!r})")
+        if problem := spec.problem(value):
+            raise ValueError(f"the params files give sim_node {prefix}{problem}")
+        values[spec.name] = value
     return values
 
 
@@ -93,6 +102,14 @@ def episode_arena(options: StackOptions, given: dict[str, Any] | None = None) ->
     return layout_arena(ArenaConfig(**{**arena, "layout": arena_layout(options)}), options.seed)
 
 
+def episode_settings(options: StackOptions) -> tuple[GoalRules, Arena]:
+    """The episode's rules and arena as sim_node's params files (a profile) give them: `episode.*` and `arena.*`,
+    checked as the node checks them (ValueError: the type, the range, a layout these settings cannot draw)
+    before anything starts."""
+    given = sim_node_file_parameters(options)
+    return GoalRules(**file_settings(given, GoalRules, "episode.")), episode_arena(options, given)
+
+
 def run_episode(out: Path, options: StackOptions, duration_s: float | None = None,
                 rules: GoalRules | None = None, hooks: EpisodeHooks | None = None,
                 weights: dict[str, float] | None = None) -> dict:
@@ -100,13 +117,15 @@ def run_episode(out: Path, options: StackOptions, duration_s: float | None = Non
     `weights` (`weights.<term>` -> value) are set on cost_node through its parameter service before
     the body starts (set_weights.py), and the episode waits until the actor plans with them."""
     out = Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
     options = replace(options, target="sim", record_dir=str(out))
     # A profile's `episode.*` (success radius, time limit) are the defaults; duration_s, then `rules`, win.
-    given = sim_node_file_parameters(options)
-    rules = rules or GoalRules(**file_settings(given, GoalRules, "episode."))
-    arena, goal_episode = episode_arena(options, given), not options.program
+    file_rules, arena = episode_settings(options)
+    rules, goal_episode = rules or file_rules, not options.program
     rules = replace(rules, time_limit_s=duration_s or rules.time_limit_s)  # a goal episode's limit too
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:  # a file where a folder of the path should be, no permission
+        raise ValueError(f"cannot make the run folder {out}: {err.strerror}") from None
     init_runner_ros()
     monitor = EpisodeMonitor()
     executor = SingleThreadedExecutor()
@@ -169,7 +188,8 @@ def run_episode(out: Path, options: StackOptions, duration_s: float | None = Non
     # (seen once in an eval, the process hung there for good), and the episode's results must be
     # on disk whatever the teardown does (the eval stops waiting for a process that wrote them).
     try:
-        return _score(out, options, monitor, arena, rules, goal_episode, duration_s, crashes, respawns)
+        return _score(out, options, monitor, arena, rules, goal_episode, duration_s, crashes, respawns,
+                      refused=sorted(name for name, code in codes.items() if code == REFUSED_START))
     finally:
         monitor.destroy_node()
         rclpy.try_shutdown()
@@ -240,12 +260,17 @@ def _watch(executor, monitor: EpisodeMonitor, stack: Stack, arena: Arena, rules:
 
 
 def _score(out: Path, options: StackOptions, monitor: EpisodeMonitor, arena: Arena, rules: GoalRules,
-           goal_episode: bool, duration_s: float | None, crashes: list[str], respawns: dict[str, int]) -> dict:
+           goal_episode: bool, duration_s: float | None, crashes: list[str], respawns: dict[str, int],
+           refused: list[str] = ()) -> dict:
     try:
         truth = load_truth(out)
     except FileNotFoundError as err:
         if not crashes:
             raise
+        if refused:
+            reasons = [line for crash in crashes for line in crash.splitlines() if ": cannot start: " in line]
+            raise StartRefused(f"{', '.join(refused)} refused to start: {'; '.join(reasons) or crashes[0]} (node "
+                               f"logs in {out / 'logs'})") from err
         raise EpisodeNotStarted(f"the episode did not start: {'; '.join(crashes)} (node logs in {out / 'logs'})"
                                 ) from err
     if len(truth["t"]) < 2:

@@ -24,6 +24,7 @@ import numpy as np
 from tqdm import tqdm
 
 from lecun_agent.paths import result_sibling
+from lecun_agent.stack.exit_codes import REFUSED_START, StartRefused
 
 log = logging.getLogger(__name__)
 ROW_KEYS = ("seed", "success", "ended_by", "line_blocked", "falls", "collisions", "time_to_goal_s",
@@ -33,6 +34,8 @@ ROW_KEYS = ("seed", "success", "ended_by", "line_blocked", "falls", "collisions"
 TEARDOWN_GRACE_S = 60.0  # s an episode process may take to exit after writing its metrics
 # `lecun-agent sim`'s exit status when the episode did not start (EX_TEMPFAIL: nothing ran, try again).
 NOT_STARTED_EXIT = 75
+# The row of an episode whose stack refused its parameters: the eval stops there, since every episode would be.
+REFUSED_ROW = "error (refused to start)"
 START_ATTEMPTS = 3  # an episode that did not start (a node crashed before the first step) is started this often
 DOMAIN_BASE = 201  # ROS_DOMAIN_ID 201..232 for eval workers (tests use 1..100, docs 101..200)
 
@@ -79,11 +82,11 @@ def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: in
             with lock:
                 free_slots.append(slot)
 
-    interrupted = False
+    interrupted, refusal = False, None
     with ThreadPoolExecutor(workers) as pool, tqdm(total=episodes, desc=f"eval {agent}", unit="ep") as bar:
         pending = {pool.submit(one, i, s) for i, s in enumerate(seeds)}
         try:
-            while pending:
+            while pending and refusal is None:
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     row = future.result()
@@ -92,14 +95,15 @@ def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: in
                         f.write(json.dumps(row) + "\n")
                     bar.update(1)
                     bar.set_postfix(success=f"{np.mean([r['success'] for r in rows]):.2f}")
+                    if row["ended_by"] == REFUSED_ROW and refusal is None:  # every other episode would be refused too
+                        refusal = StartRefused(f"seed {row['seed']}: {row['error']}")
+                        log.error("a node refused its parameters: stopping the eval")
+                        _stop(pending, procs)
         except KeyboardInterrupt:
             interrupted = True
             log.warning("interrupted: stopping the running episodes; %d finished rows kept in %s", len(rows),
                         rows_path)
-            for future in pending:
-                future.cancel()
-            for proc in list(procs.values()):
-                proc.terminate()
+            _stop(pending, procs)
     rows.sort(key=lambda r: r["seed"])
     summary = summarize(agent, rows, realtime)
     summary.update(wall_s=round(time.monotonic() - start, 1), workers=workers, interrupted=interrupted,
@@ -109,7 +113,17 @@ def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: in
     table_path.write_text(markdown_table(summary))
     if interrupted:
         raise KeyboardInterrupt
+    if refusal is not None:
+        raise refusal
     return summary
+
+
+def _stop(pending: set, procs: dict[int, subprocess.Popen]) -> None:
+    """Cancel the episodes not started yet and stop the running ones (their rows say how they ended)."""
+    for future in pending:
+        future.cancel()
+    for proc in list(procs.values()):
+        proc.terminate()
 
 
 def wait_for_episode(proc: subprocess.Popen, metrics_file: Path, grace_s: float = TEARDOWN_GRACE_S,
@@ -167,11 +181,13 @@ def episode_row(cmd: list[str], env: dict[str, str], seed: int, out: Path,
                     "again", seed, attempt, START_ATTEMPTS, out / f"episode.attempt{attempt}.log")
     retries = attempt - 1
     if code != 0 and not metrics_file.exists():
-        tail = "\n".join((out / "episode.log").read_text(errors="replace").splitlines()[-5:])
-        log.error("seed %d: the episode failed (exit %d): %s", seed, code, tail)
-        ended_by = "error (did not start)" if code == NOT_STARTED_EXIT else f"error (exit {code})"
-        return {"seed": seed, "success": False, "ended_by": ended_by, "start_retries": retries,
-                "wall_s": time.monotonic() - start}
+        lines = (out / "episode.log").read_text(errors="replace").splitlines()
+        log.error("seed %d: the episode failed (exit %d): %s", seed, code, "\n".join(lines[-5:]))
+        ended_by = {NOT_STARTED_EXIT: "error (did not start)", REFUSED_START: REFUSED_ROW}.get(code,
+                                                                                               f"error (exit {code})")
+        error = next((line for line in reversed(lines) if "error:" in line), lines[-1] if lines else "")
+        return {"seed": seed, "success": False, "ended_by": ended_by, "error": error.strip(),
+                "start_retries": retries, "wall_s": time.monotonic() - start}
     metrics = json.loads(metrics_file.read_text())
     row = {k: metrics.get(k) for k in ROW_KEYS}
     row.update(seed=seed, wall_s=round(time.monotonic() - start, 1), crashed_nodes=bool(metrics.get("crashed_nodes")),
@@ -226,6 +242,9 @@ def summarize(agent: str, rows: list[dict[str, Any]], realtime: bool = False) ->
         "vetoes_then_fall": int(sum(r.get("vetoes_then_fall") or 0 for r in rows)),
         # Episodes started again because a node crashed before their first step (nothing had run).
         "start_retries": int(sum(r.get("start_retries") or 0 for r in rows)),
+        # Episodes whose process ended in an error without running (their rows' `error` says why): not failures
+        # of the agent, counted here so that a success rate of 0 over episodes that never ran reads as what it is.
+        "episodes_failed_to_run": sum(1 for r in rows if str(r.get("ended_by", "")).startswith("error")),
         "episodes_detail": rows,
     }
 
@@ -250,6 +269,8 @@ def markdown_table(summary: dict[str, Any]) -> str:
             f"({fmt(summary['mean_power_w'], 1)} W), "
             f"sync timeouts {summary['sync_timeouts']}"
             + (f", episodes started again {summary['start_retries']}" if summary.get("start_retries") else "")
+            + (f", **episodes that did not run {summary['episodes_failed_to_run']}**"
+               if summary.get("episodes_failed_to_run") else "")
             + (f", plan time p50/p99 {fmt(summary['plan_ms_p50'], 1)}/{fmt(summary['plan_ms_p99'], 1)} ms, deadline "
                f"misses {summary['deadline_misses']}, detours {summary['detours']}, "
                f"plan vetoes {summary['plan_vetoes']} (followed by a fall within "

@@ -10,6 +10,11 @@ CLEAN_EXITS = (0, -2, 130)
 REFUSED_START = 2
 
 
+class StartRefused(ValueError):
+    """A node of an episode refused its start parameters (REFUSED_START): a profile or a flag to fix. Started
+    again it would be refused again, so neither `lecun-agent sim` nor `eval` retries it."""
+
+
 def stops_the_stack(on_crash: str, code: int) -> bool:
     """Whether a node that exited with `code` takes the stack down: a safety node (on_crash "stop_stack")
     always, any other node when it refused its start parameters."""
