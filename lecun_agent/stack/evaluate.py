@@ -72,12 +72,19 @@ def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: in
     procs: dict[int, subprocess.Popen] = {}
     start = time.monotonic()
 
-    def one(index: int, seed: int) -> dict[str, Any]:
+    stopping = threading.Event()  # a refusal or Ctrl-C: episodes not yet begun are not begun
+
+    def one(index: int, seed: int) -> dict[str, Any] | None:
+        if stopping.is_set():
+            return None
         with lock:
             slot = free_slots.pop()
         try:
-            return _episode(agent, seed, run_dir / f"seed_{seed:06d}", index < video, realtime, extra,
-                            domain_for(slot), procs)
+            row = _episode(agent, seed, run_dir / f"seed_{seed:06d}", index < video, realtime, extra,
+                           domain_for(slot), procs)
+            if row["ended_by"] == REFUSED_ROW:  # every other episode would be refused too
+                stopping.set()
+            return row
         finally:
             with lock:
                 free_slots.append(slot)
@@ -90,20 +97,22 @@ def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: in
                 done, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     row = future.result()
+                    if row is None:  # not begun: the eval is stopping
+                        continue
                     rows.append(row)
                     with rows_path.open("a") as f:
                         f.write(json.dumps(row) + "\n")
                     bar.update(1)
                     bar.set_postfix(success=f"{np.mean([r['success'] for r in rows]):.2f}")
-                    if row["ended_by"] == REFUSED_ROW and refusal is None:  # every other episode would be refused too
+                    if row["ended_by"] == REFUSED_ROW and refusal is None:
                         refusal = StartRefused(f"seed {row['seed']}: {row['error']}")
                         log.error("a node refused its parameters: stopping the eval")
-                        _stop(pending, procs)
+                        _stop(pending, procs, stopping)
         except KeyboardInterrupt:
             interrupted = True
             log.warning("interrupted: stopping the running episodes; %d finished rows kept in %s", len(rows),
                         rows_path)
-            _stop(pending, procs)
+            _stop(pending, procs, stopping)
     rows.sort(key=lambda r: r["seed"])
     summary = summarize(agent, rows, realtime)
     summary.update(wall_s=round(time.monotonic() - start, 1), workers=workers, interrupted=interrupted,
@@ -118,8 +127,9 @@ def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: in
     return summary
 
 
-def _stop(pending: set, procs: dict[int, subprocess.Popen]) -> None:
-    """Cancel the episodes not started yet and stop the running ones (their rows say how they ended)."""
+def _stop(pending: set, procs: dict[int, subprocess.Popen], stopping: threading.Event) -> None:
+    """Begin no more episodes and stop the running ones (their rows are not waited for)."""
+    stopping.set()
     for future in pending:
         future.cancel()
     for proc in list(procs.values()):
