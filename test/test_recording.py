@@ -186,7 +186,55 @@ def test_record_with_no_stack_running_says_so_and_fails(tmp_path):
                            "--topics", "joint_states", "diagnostics"], env=dict(os.environ), capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 1, done.stderr
-    assert "is the stack running" in done.stderr and out.exists()  # the file is kept
+    assert "holds only /diagnostics messages: is the stack running" in done.stderr, done.stderr
+    assert out.exists()  # the file is kept
+
+
+def test_record_of_nothing_says_the_file_holds_no_message(tmp_path, monkeypatch, capsys):
+    """It used to say "holds nothing but no topic"."""
+    from lecun_agent.cli import main as cli_main
+    from lecun_agent.nodes import recorder_node
+
+    out = tmp_path / "empty.mcap"
+    monkeypatch.setattr(recorder_node, "main", lambda **kwargs: BagWriter(out).close())  # heard nothing
+    assert cli_main(["record", "--out", str(out), "--topics", "cmd_vel", "--duration", "2"]) == 1
+    assert "empty.mcap holds no message: is the stack running" in capsys.readouterr().err
+
+
+def test_a_recorder_waiting_for_its_first_message_says_which_topics_are_silent(tmp_path, capfd):
+    """--duration counts from the first message, so with nothing published the recorder waits: it says why."""
+    import rclpy
+    from rclpy.executors import SingleThreadedExecutor
+    from rclpy.parameter import Parameter
+    from rclpy.serialization import serialize_message
+
+    from lecun_agent.nodes.recorder_node import RecorderNode
+
+    rclpy.init()
+    try:
+        recorder = RecorderNode(parameter_overrides=[
+            Parameter("output", value=str(tmp_path / "wait.mcap")), Parameter("duration_s", value=2.0),
+            Parameter("topics", value=["joint_states", "cmd_vel"])])
+        publisher = rclpy.create_node("silent_publisher")
+        publisher.create_publisher(JointState, "joint_states", 10)  # there, but publishes nothing
+        executor = SingleThreadedExecutor()
+        executor.add_node(recorder)
+        deadline = time.monotonic() + 20.0
+        while "/joint_states" not in recorder.subscriptions_by_topic and time.monotonic() < deadline:
+            executor.spin_once(timeout_sec=0.1)
+        recorder.warn_nothing_recorded()
+        warning = capfd.readouterr().err
+        assert "nothing recorded yet (the duration counts from the first message): no publisher of ['/cmd_vel']; " \
+               "no message yet on ['/joint_states']" in warning, warning
+        recorder._on_message("/joint_states", serialize_message(_joint_state(0)))
+        recorder.warn_nothing_recorded()
+        assert "nothing recorded yet" not in capfd.readouterr().err and recorder.waiting_timer.is_canceled()
+        recorder.close()
+        executor.shutdown()
+        recorder.destroy_node()
+        publisher.destroy_node()
+    finally:
+        rclpy.try_shutdown()
 
 
 def test_a_rosbag2_folder_reads_as_its_one_mcap_file(tmp_path):

@@ -9,6 +9,8 @@ however far the sim has run, and a duration timed from that 0 would end at the c
 Only the contract's message types are recorded (a topic of another type is logged and skipped:
 a type name from the graph never chooses an import). Every FLUSH_PERIOD_S of wall time the open
 chunk is closed and the file synced, so a SIGKILL or power loss costs at most that much.
+Until the first message is recorded (duration_s counts from it), it warns every WAITING_WARNING_PERIOD_S
+of wall time which topics have no publisher or no message yet, so a recorder waiting on nothing says why.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from .parameters import Parameters
 from .spin import spin_node
 
 CLOCK_QOS = QoSProfile(depth=1, reliability=ReliabilityPolicy.BEST_EFFORT)  # as rclpy's own time source
+WAITING_WARNING_PERIOD_S = 5.0  # wall time between "nothing recorded yet" warnings
 
 
 class RecorderNode(Node):
@@ -63,6 +66,7 @@ class RecorderNode(Node):
         steady = Clock(clock_type=ClockType.STEADY_TIME)
         self.create_timer(p["discovery_period_s"], self._discover, clock=steady)
         self.create_timer(FLUSH_PERIOD_S, self.writer.flush, clock=steady)  # bounds what a crash loses
+        self.waiting_timer = self.create_timer(WAITING_WARNING_PERIOD_S, self.warn_nothing_recorded, clock=steady)
         self.started_ns: int | None = None  # log time of the first recorded message
         self.sim_time = bool(self.get_parameter("use_sim_time").value)
         self.clock_ns: int | None = None  # the newest /clock heard (use_sim_time)
@@ -129,6 +133,24 @@ class RecorderNode(Node):
         now = self._log_time_ns()
         if self.started_ns is not None and now is not None and now - self.started_ns >= self.params["duration_s"] * 1e9:
             self._stop()
+
+    def warn_nothing_recorded(self) -> None:
+        """Log why nothing is recorded yet (a duration only starts at the first message); silent after it."""
+        if self.started_ns is not None:
+            self.waiting_timer.cancel()
+            return
+        subscribed = self.subscriptions_by_topic
+        reasons = []
+        if no_publisher := sorted(t for t in self.wanted if t not in subscribed):
+            reasons.append(f"no publisher of {no_publisher}")
+        if silent := sorted(t for t, sub in subscribed.items() if sub is not None):
+            reasons.append(f"no message yet on {silent}")
+        if skipped := sorted(t for t, sub in subscribed.items() if sub is None):
+            reasons.append(f"not recorded (another type): {skipped}")
+        if self.sim_time and self.clock_ns is None:
+            reasons.append("no /clock yet (use_sim_time: nothing is recorded before it)")
+        waits = " (the duration counts from the first message)" if self.params["duration_s"] > 0 else ""
+        self.get_logger().warning(f"nothing recorded yet{waits}: {'; '.join(reasons)}")
 
     def _report(self):
         counts = self.writer.message_counts
