@@ -3,12 +3,15 @@
 `param` speaks to a node's parameter services exactly as `ros2 param` does and prints the
 same lines ("Set parameter successful", "Setting parameter failed: <reason>"), for machines
 without a ROS distro. Unlike `ros2 param`, every failure exits non-zero, so scripts can
-tell a rejected value from an accepted one.
+tell a rejected value from an accepted one; a name the node does not have is refused with the
+closest names it has; and `set` checks every name and value's type before sending any, then sets
+them through set_parameters_atomically, so a set of several parameters is applied whole or not at all.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from pathlib import Path
 
@@ -21,10 +24,12 @@ def add_param(subparsers) -> None:
         "param", help="list/get/set/describe/dump parameters of a running node (like ros2 param)",
         description="Parameters of a running node through its parameter services, as `ros2 param`. "
         "Values are parsed as YAML (0.02 -> double, 2 -> integer, true -> boolean, [1, 2] -> array). "
-        "Exits 1 when the node is not found, a parameter is not set, or a change is rejected.")
+        "Exits 1 when the node is not found, has no parameter of that name, or a change is rejected.")
     verbs = p.add_subparsers(dest="verb", required=True)
     for verb, text in (("list", "parameter names of a node"), ("get", "a parameter's value"),
-                       ("set", "set one or more parameters: name value [name value ...]"),
+                       ("set", "set one or more parameters: name value [name value ...]; every name and "
+                        "value's type is checked first, then all are set at once or none "
+                        "(set_parameters_atomically)"),
                        ("describe", "type, description, range and read-only flag"),
                        ("dump", "every parameter as a params file (YAML)")):
         v = verbs.add_parser(verb, help=text, description=text)
@@ -107,9 +112,27 @@ def _list(client, args) -> int:
     return 0
 
 
+def _unknown_names(client, node_name: str, names: list[str]) -> dict[str, str]:
+    """For each of `names` the node does not have: "<node> has no parameter '<name>'" and the closest names."""
+    from lecun_agent.tools.param_client import absolute_name
+
+    known = client.list(node_name)
+    unknown = {}
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            unknown[name] = f"{absolute_name(node_name)} has no parameter {name!r}{hint}"
+    return unknown
+
+
 def _get(client, args) -> int:
     from lecun_agent.tools.param_client import get_line, plain_value
 
+    unknown = _unknown_names(client, args.node_name, [args.parameter_name])
+    if unknown:
+        print(unknown[args.parameter_name], file=sys.stderr)
+        return 1
     value = client.get(args.node_name, [args.parameter_name])[args.parameter_name]
     line = get_line(value)
     print(plain_value(value) if args.hide_type and plain_value(value) is not None else line)
@@ -117,7 +140,8 @@ def _get(client, args) -> int:
 
 
 def _set(client, args) -> int:
-    from lecun_agent.tools.param_client import parse_value
+    """Check every name and every value's type first, then set them all or none (set_parameters_atomically)."""
+    from lecun_agent.tools.param_client import parse_value, readable_reason
 
     pairs = args.params_and_values
     if len(pairs) % 2:
@@ -125,43 +149,75 @@ def _set(client, args) -> int:
               f"Got {len(pairs)} argument(s).", file=sys.stderr)
         return 1
     values = {name: parse_value(text) for name, text in zip(pairs[::2], pairs[1::2], strict=True)}
-    results = client.set(args.node_name, values)
-    failed = 0
-    for name, result in zip(values, results, strict=True):
-        text = "Set parameter successful" if result.successful else "Setting parameter failed"
-        text += f": {result.reason}" if result.reason else ""
-        text = f"{name}: {text}" if len(values) > 1 else text
-        print(text, file=sys.stdout if result.successful else sys.stderr)
-        failed += not result.successful
-        if not result.successful and result.reason.startswith("Wrong parameter type"):
-            _type_hint(client, args.node_name, name, values[name])
-    return 1 if failed else 0
+    many = len(values) > 1
+    unknown = _unknown_names(client, args.node_name, list(values))
+    declared = _declared_types(client, args.node_name, [name for name in values if name not in unknown])
+    problems = {**unknown, **_type_problems(values, declared)}
+    for name, reason in problems.items():
+        print(f"{name + ': ' if many else ''}Setting parameter failed: {reason}", file=sys.stderr)
+        if name in declared:
+            print(_type_hint(name, declared[name], values[name].type), file=sys.stderr)
+    if problems:
+        if many:
+            print(f"none of the {len(values)} parameters was set", file=sys.stderr)
+        return 1
+    result = client.set_atomically(args.node_name, values)
+    if result.successful:
+        for name in values:
+            print(f"{name + ': ' if many else ''}Set parameter successful")
+        return 0
+    reason = readable_reason(result.reason)
+    print(f"{'Setting parameters failed, none was set' if many else 'Setting parameter failed'}"
+          f"{': ' + reason if reason else ''}", file=sys.stderr)
+    if reason.startswith("Wrong parameter type"):
+        for name, wanted in declared.items():
+            if values[name].type != wanted:  # an integer for a double, which this node does not take
+                print(_type_hint(name, wanted, values[name].type), file=sys.stderr)
+    return 1
 
 
-def _type_hint(client, node_name: str, name: str, value) -> None:
-    """rclpy's type error names type numbers; say it in words (`0` is an integer, `0.0` a double)."""
+def _declared_types(client, node_name: str, names: list[str]) -> dict[str, int]:
+    """The declared ParameterType of each of `names` (declared ones only) whose type is fixed."""
+    descriptors = client.describe(node_name, names) if names else []
+    return {name: d.type for name, d in zip(names, descriptors, strict=True) if not d.dynamic_typing}
+
+
+def _type_problems(values: dict, declared: dict[str, int]) -> dict[str, str]:
+    """"Wrong parameter type, expected 'double' got 'string'" for each value the parameter cannot take.
+
+    An integer for a double is left to the node: ours take it as that double.
+    """
+    from rcl_interfaces.msg import ParameterType
+
     from lecun_agent.tools.param_client import TYPE_NAMES
 
-    wanted = client.describe(node_name, [name])
-    if wanted:
-        print(f"hint: {name} is a {TYPE_NAMES.get(wanted[0].type, '?')} parameter and the value parsed as "
-              f"{TYPE_NAMES.get(value.type, '?')} (YAML: 0 is an integer, 0.0 a double, 'text' a string)",
-              file=sys.stderr)
+    problems = {}
+    for name, wanted in declared.items():
+        got = values[name].type
+        if got != wanted and (wanted, got) != (ParameterType.PARAMETER_DOUBLE, ParameterType.PARAMETER_INTEGER):
+            problems[name] = (f"Wrong parameter type, expected '{TYPE_NAMES.get(wanted, wanted)}' got "
+                              f"'{TYPE_NAMES.get(got, got)}'")
+    return problems
+
+
+def _type_hint(name: str, wanted: int, got: int) -> str:
+    """The value's YAML decided its type: say how to write the one the parameter has."""
+    from lecun_agent.tools.param_client import TYPE_NAMES
+
+    return (f"hint: {name} is a {TYPE_NAMES.get(wanted, '?')} parameter and the value parsed as "
+            f"{TYPE_NAMES.get(got, '?')} (YAML: 0 is an integer, 0.0 a double, 'text' a string)")
 
 
 def _describe(client, args) -> int:
-    from rcl_interfaces.msg import ParameterType
-
     from lecun_agent.tools.param_client import describe_lines
 
-    descriptors = client.describe(args.node_name, args.parameter_names)
-    missing = [d.name for d in descriptors if d.type == ParameterType.PARAMETER_NOT_SET]
-    for descriptor in descriptors:
+    unknown = _unknown_names(client, args.node_name, args.parameter_names)
+    known = [name for name in args.parameter_names if name not in unknown]
+    for descriptor in client.describe(args.node_name, known) if known else []:
         print("\n".join(describe_lines(descriptor)))
-    if missing or len(descriptors) < len(args.parameter_names):
-        print(f"Parameter not set: {', '.join(missing) or 'some'}", file=sys.stderr)
-        return 1
-    return 0
+    for line in unknown.values():
+        print(line, file=sys.stderr)
+    return 1 if unknown else 0
 
 
 def _dump(client, args) -> int:

@@ -7,13 +7,14 @@ node exactly as `ros2 param` would, and print what `ros2 param` prints.
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
 import yaml
 from rcl_interfaces.msg import Parameter as ParameterMsg
 from rcl_interfaces.msg import ParameterDescriptor, ParameterType, ParameterValue, SetParametersResult
-from rcl_interfaces.srv import DescribeParameters, GetParameters, ListParameters, SetParameters
+from rcl_interfaces.srv import DescribeParameters, GetParameters, ListParameters, SetParameters, SetParametersAtomically
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.parameter import get_parameter_value
@@ -71,8 +72,25 @@ def get_line(value: ParameterValue) -> str:
 
 
 def parse_value(text: str) -> ParameterValue:
-    """A command-line value as `ros2 param set` parses it: YAML (yaml.safe_load), else a string."""
-    return get_parameter_value(string_value=text)
+    """A command-line value as `ros2 param set` parses it: YAML (yaml.safe_load), else the text as a string.
+
+    YAML that no parameter type holds (a mapping, a date, an undefined alias or tag) is the text as a
+    string too: rclpy's parser raises on some and puts the YAML object in `string_value` on others.
+    """
+    try:
+        value = get_parameter_value(string_value=text)
+    except yaml.YAMLError:
+        value = None
+    if value is None or (value.type == ParameterType.PARAMETER_STRING and not isinstance(value.string_value, str)):
+        return ParameterValue(type=ParameterType.PARAMETER_STRING, string_value=text)
+    return value
+
+
+def readable_reason(reason: str) -> str:
+    """rclpy's "Wrong parameter type, expected '3' got '4'" with the type names: expected 'double' got 'string'."""
+    if not reason.startswith("Wrong parameter type"):
+        return reason
+    return re.sub(r"'(\d+)'", lambda m: f"'{TYPE_NAMES.get(int(m.group(1)), m.group(1))}'", reason)
 
 
 def describe_lines(descriptor: ParameterDescriptor) -> list[str]:
@@ -144,6 +162,12 @@ class ParamClient:
         """One SetParametersResult per name, in order; each is accepted or rejected on its own."""
         request = SetParameters.Request(parameters=[ParameterMsg(name=k, value=v) for k, v in values.items()])
         return list(self._call(SetParameters, node_name, "set_parameters", request).results)
+
+    def set_atomically(self, node_name: str, values: dict[str, ParameterValue]) -> SetParametersResult:
+        """Set every value or none: one result for them all (the node's set_parameters_atomically)."""
+        request = SetParametersAtomically.Request(
+            parameters=[ParameterMsg(name=k, value=v) for k, v in values.items()])
+        return self._call(SetParametersAtomically, node_name, "set_parameters_atomically", request).result
 
     def close(self) -> None:
         for client in self._clients.values():
