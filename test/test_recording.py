@@ -105,6 +105,26 @@ def test_convert_refuses_another_step_length_than_the_dataset(tmp_path):
     convert_bag(write_synthetic_bag(tmp_path / "c.mcap", duration_s=2.0, seed=1), tmp_path / "data")  # 0.1 s: added
 
 
+def test_convert_refuses_a_recording_already_in_the_dataset(tmp_path):
+    """It used to append an identical episode; collect refuses a seed already there in the same way."""
+    import shutil
+
+    from lecun_agent.dataset.format import episode_path
+
+    bag = write_synthetic_bag(tmp_path / "walk.mcap", duration_s=2.0)
+    convert_bag(bag, tmp_path / "data")
+    with np.load(episode_path(tmp_path / "data", 0), allow_pickle=False) as z:
+        assert (str(z["source_file"]), str(z["source_namespace"])) == ("walk.mcap", "")
+    before = {p.name: p.read_bytes() for p in (tmp_path / "data").iterdir()}
+    renamed = shutil.copy(bag, tmp_path / "walk_copy.mcap")  # the same bytes under another name
+    for again in (bag, renamed):
+        with pytest.raises(ValueError, match=r"was converted into .* already: \['episode_000000.npz'\]"):
+            convert_bag(again, tmp_path / "data")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "data").iterdir()} == before  # nothing written
+    convert_bag(write_synthetic_bag(tmp_path / "other.mcap", duration_s=2.0, seed=1), tmp_path / "data")
+    assert episode_path(tmp_path / "data", 1).exists()
+
+
 def test_collect_and_convert_never_replace_an_episode_in_the_same_directory(tmp_path, monkeypatch):
     """collect names an episode by its seed, convert takes the next free number: neither may land on the other's."""
     from lecun_agent.dataset.format import DatasetSpec, episode_path
@@ -126,7 +146,7 @@ def test_collect_and_convert_never_replace_an_episode_in_the_same_directory(tmp_
         collect_module.collect(data, collect_module.CollectConfig(episodes=1, seed_start=2))
     assert episode_path(data, 2).read_bytes() == converted
     episode_path(data, 1).unlink()  # a gap: episodes 0 and 2
-    convert_bag(bag, data)
+    convert_bag(write_synthetic_bag(tmp_path / "b.mcap", duration_s=2.0, seed=1), data)
     assert episode_path(data, 2).read_bytes() == converted and episode_path(data, 3).exists()
     assert not episode_path(data, 1).exists()
     assert [int(s) for s in load_episodes(data).seeds] == [0, -1, -1]

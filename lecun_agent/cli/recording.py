@@ -54,7 +54,8 @@ def add_convert(sub) -> None:
     p = sub.add_parser("convert", help="turn an MCAP recording of the stack into a world-model dataset")
     p.add_argument("bag", type=Path, help="MCAP file recorded with `lecun-agent record` or `ros2 bag record`")
     p.add_argument("--out", type=Path, required=True,
-                   help="dataset directory (created or appended to, after its last episode)")
+                   help="dataset directory (created or appended to, after its last episode); a recording "
+                   "already converted into it is refused")
     p.add_argument("--namespace", default="", help="namespace the recorded topics live in")
     p.add_argument("--step", type=seconds(0.0, 60.0), default=None, help="seconds per step (default: camera period)")
     p.set_defaults(func=_run_convert)

@@ -15,6 +15,9 @@
                                         (programs/approach.py PHASES; 0 wander); readers ignore it
         terminated () bool              the episode ended in a fall (not a time limit)
         seed     () int64               arena/program seed (-1 when recorded from a real robot)
+        source_file, source_sha256, source_namespace () str
+                                        converted episodes only: the MCAP file's name, the sha256 of its
+                                        bytes, the namespace read; convert refuses that recording again
 
 Step t -> t+1 is one model step (the camera period). Windows never cross episode files, so the
 file boundary is the episode boundary.

@@ -12,10 +12,15 @@ executed between the frames.
 Episode boundaries: sim time going backwards (a reset), a gap of more than `max_gap_steps` steps,
 a step with NaN/Inf readings (logged and skipped), and the end of the file. A segment ending
 with the body tilted past the fall angle is marked `terminated`.
+
+Each episode stores the recording it came from (`source_file`, `source_sha256` of the MCAP file's
+bytes, `source_namespace`), so converting the same recording into the same dataset again is
+refused before anything is written, as `collect` refuses a seed already there.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +32,14 @@ import torch
 from lecun_agent.body.readings import tilt_of
 from lecun_agent.cost.features import base_twist, features_from_readings
 from lecun_agent.cost.total import IntrinsicCost, TermSettings
-from lecun_agent.dataset.format import DatasetSpec, episode_path, next_free_index, write_episode, write_spec
+from lecun_agent.dataset.format import (
+    DatasetSpec,
+    episode_path,
+    list_episodes,
+    next_free_index,
+    write_episode,
+    write_spec,
+)
 from lecun_agent.dataset.step_mean import StepMax, StepMean
 from lecun_agent.messages.conversions import readings_from_msgs, rgb_from_image, stamp_to_sec, twist_vector
 from lecun_agent.perception.proprio import proprio_from_readings
@@ -124,6 +136,21 @@ class BagConverter:
         return ep
 
 
+def _converted_from(data_dir: Path, sha256: str, namespace: str) -> list[Path]:
+    """The episodes in data_dir converted from the recording with this digest, read in this namespace."""
+    found = []
+    for path in list_episodes(data_dir):
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                source = (str(z["source_sha256"]), str(z["source_namespace"])) if "source_sha256" in z.files else None
+        except Exception as err:  # a damaged episode raises many types (zipfile, zlib, numpy); training skips it too
+            log.warning("cannot read %s to check where it came from: %s", path, err)
+            continue
+        if source == (sha256, namespace):
+            found.append(path)
+    return found
+
+
 def convert_bag(
     bag: Path | str,
     out_dir: Path | str,
@@ -134,10 +161,19 @@ def convert_bag(
 ) -> dict[str, Any]:
     """Convert one MCAP file; appends episodes to `out_dir`. -> summary counts.
 
-    Raises MissingTopicsError naming the required topics the recording lacks, and another
-    RecordingError (a ValueError) if a topic was recorded with another type than the contract's.
+    Raises MissingTopicsError naming the required topics the recording lacks, another
+    RecordingError (a ValueError) if a topic was recorded with another type than the contract's,
+    and ValueError if `out_dir` already holds episodes converted from this recording (same bytes,
+    same namespace).
     """
     reader = BagReader(bag)
+    with open(reader.path, "rb") as f:
+        sha256 = hashlib.file_digest(f, "sha256").hexdigest()
+    already = _converted_from(Path(out_dir), sha256, namespace)
+    if already:
+        read_as = f"sha256 {sha256[:12]}" + (f", namespace {namespace!r}" if namespace else "")
+        raise ValueError(f"{bag} ({read_as}) was converted into {out_dir} already: {[p.name for p in already]}; "
+                         "converting it again would duplicate them (delete those episodes first to convert it anew)")
     names = {resolve(t, namespace): t for t in (*REQUIRED, *OPTIONAL)}
     expect = {topic: CONTRACT_TOPICS[name] for topic, name in names.items()}  # read as these types only
     reader.require(resolve(t, namespace) for t in REQUIRED)
@@ -164,7 +200,10 @@ def convert_bag(
         nonlocal segment, written, steps
         if len(segment) >= min_steps:
             path = episode_path(Path(out_dir), first_index + written)
-            write_episode(path, converter.episode(segment, commands), spec)
+            episode = converter.episode(segment, commands)
+            episode.update(source_file=np.array(reader.path.name), source_sha256=np.array(sha256),
+                           source_namespace=np.array(namespace))
+            write_episode(path, episode, spec)
             written, steps = written + 1, steps + len(segment)
         elif len(segment):
             log.warning("dropping a %d-step fragment (shorter than %d steps)", len(segment), min_steps)
