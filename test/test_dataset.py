@@ -57,11 +57,15 @@ def test_nan_steps_are_skipped_not_fatal(tmp_path, caplog):
 
 def test_corrupt_or_mismatched_episode_is_logged_and_skipped(tmp_path, caplog):
     make_synthetic_dataset(tmp_path, episodes=2, steps=20)
-    list_episodes(tmp_path)[0].write_bytes(b"not a zip file")
+    junk = list_episodes(tmp_path)[0]
+    junk.write_bytes(b"not a zip file")
     np.savez_compressed(episode_path(tmp_path, 7), images=np.zeros((3, 32, 32, 3), np.uint8))
     data = load_episodes(tmp_path)
     assert data.num_episodes == 1
-    assert "skipping episode" in caplog.text
+    assert f"skipping episode {junk}: not an episode file" in caplog.text
+    assert f"skipping episode {episode_path(tmp_path, 7)}: " in caplog.text and "missing array" in caplog.text
+    # numpy's own message for a file that is no .npz advises loading it with allow_pickle: running its code
+    assert "pickle" not in caplog.text
 
 
 def _flip_a_byte_of(path, member):

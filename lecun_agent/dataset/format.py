@@ -187,8 +187,14 @@ def read_episode(path: Path, spec: DatasetSpec) -> dict[str, np.ndarray] | None:
     try:
         with np.load(path, allow_pickle=False) as z:
             ep = {k: z[k] for k in z.files}
+    except Exception:  # a cut-off or damaged file raises many types (zipfile, zlib, numpy); all mean the same
+        # Not numpy's message: for a file that is not an .npz it advises loading it with allow_pickle, i.e.
+        # running whatever code it holds.
+        log.warning("skipping episode %s: not an episode file (an .npz of arrays), or corrupt or truncated", path)
+        return None
+    try:
         validate_episode(ep, spec, str(path))
-    except Exception as err:  # a cut-off or damaged file raises many types (zipfile, zlib, numpy); all mean the same
+    except (ValueError, TypeError) as err:  # TypeError: a 0-d array where a sequence belongs
         log.warning("skipping episode %s: %s", path, err)
         return None
     return ep
