@@ -1,6 +1,7 @@
 """Checkpoints: round trip with weights_only, and every bad file is a CheckpointError."""
 
 import json
+import re
 
 import pytest
 import torch
@@ -38,9 +39,30 @@ def test_spec_mismatch(saved):
 
 
 def test_corrupt_weights(saved):
-    (saved[0] / "model.pt").write_bytes(b"garbage")
-    with pytest.raises(CheckpointError, match="cannot load weights"):
+    """Named, with what is wrong: never torch's own message, which advises weights_only=False (running the
+    file's code) for a file that is not a weights file."""
+    model_file = saved[0] / "model.pt"
+    whole = model_file.read_bytes()
+    model_file.write_bytes(b"garbage")
+    with pytest.raises(CheckpointError) as refused:
         load_checkpoint(saved[0])
+    assert str(refused.value).startswith(f"{model_file} is not a file this project wrote"), refused.value
+    model_file.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(CheckpointError, match=rf"^{re.escape(str(model_file))} is corrupt or truncated"):
+        load_checkpoint(saved[0])
+    model_file.unlink()
+    with pytest.raises(CheckpointError, match="model.pt not found"):
+        load_checkpoint(saved[0])
+
+
+def test_a_bad_policy_file_is_named_with_what_is_wrong(saved, tmp_path):
+    path, model = saved
+    policy_file = tmp_path / "mode1.pt"
+    policy_file.write_text("x\n")
+    with pytest.raises(CheckpointError, match="mode1.pt is not a file this project wrote"):
+        load_policy(policy_file, model)
+    with pytest.raises(ValueError, match="model.pt is not a mode-1 policy file; run `lecun-agent distill`"):
+        load_policy(path / "model.pt", model)
 
 
 def test_config_does_not_match_weights(saved):

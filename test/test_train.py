@@ -74,6 +74,22 @@ def test_resume_with_nothing_to_resume_is_an_error(tmp_path):
     assert not (tmp_path / "ck").exists()
 
 
+@pytest.mark.parametrize("damage", ["junk", "cut short"])
+def test_a_damaged_training_state_is_one_line_naming_it(tmp_path, capsys, damage):
+    from lecun_agent.cli import main
+
+    make_synthetic_dataset(tmp_path / "data", episodes=2, steps=12)
+    train(tmp_path / "data", tmp_path / "ck", TrainConfig(steps=2, batch_size=2, threads=1), TINY)
+    state = tmp_path / "ck" / "train_state.pt"
+    state.write_bytes(b"junk\n" if damage == "junk" else state.read_bytes()[: state.stat().st_size // 2])
+    capsys.readouterr()
+    argv = ["train", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "ck"), "--steps", "3", "--resume"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    said = "is not a file this project wrote" if damage == "junk" else "is corrupt or truncated"
+    assert err.startswith(f"lecun-agent train: error: {state} {said}") and err.count("\n") == 1, err
+
+
 def test_a_new_run_never_replaces_a_checkpoint(tmp_path, capsys):
     """Forgetting --resume must not throw the earlier training away."""
     from lecun_agent.cli import main

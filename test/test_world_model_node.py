@@ -105,7 +105,7 @@ def test_memory_fills_with_transitions(setup):
 
 
 @pytest.mark.parametrize("name, reason", [
-    ("missing", "not found"), ("corrupt", "cannot load weights"), ("narrow", "latent_dim 8"),
+    ("missing", "not found"), ("corrupt", "not a file this project wrote"), ("narrow", "latent_dim 8"),
 ])
 def test_bad_checkpoint_rejected_old_weights_kept(setup, ckpts, name, reason):
     node, agent = setup

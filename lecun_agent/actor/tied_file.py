@@ -9,6 +9,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from lecun_agent.world_model.checkpoint import load_torch_file
+
 
 def model_fingerprint(model: nn.Module) -> float:
     """A number that changes when any of the model's weights change (not a security hash): a policy or a
@@ -27,9 +29,11 @@ def save_tied(path, blob: dict, model: nn.Module) -> None:
 
 
 def load_tied(path, model: nn.Module, remake: str, what: str, fmt: int | None = None) -> dict:
-    """The blob at `path`; ValueError naming the command `remake` when it was made from another world model
-    or, with `fmt`, in another format than this code reads."""
-    blob = torch.load(path, map_location="cpu", weights_only=True)
+    """The blob at `path`; ValueError naming the command `remake` when it is not such a file, was made from
+    another world model or, with `fmt`, in another format than this code reads."""
+    blob = load_torch_file(path)
+    if not isinstance(blob, dict) or "model_fingerprint" not in blob:  # another torch file (model.pt, ...)
+        raise ValueError(f"{path} is not a {what} file; run `{remake}` to make one")
     if fmt is not None and blob.get("format") != fmt:
         raise ValueError(f"{path}: {what} in another format ({blob.get('format')}) than this code reads ({fmt}); "
                          f"run `{remake}` again")

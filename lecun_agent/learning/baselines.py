@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from lecun_agent.dataset.windows import EpisodeSet
+from lecun_agent.world_model.checkpoint import load_torch_file
 
 log = logging.getLogger(__name__)
 BASELINE_FILE = "baselines.pt"
@@ -131,7 +132,7 @@ def load_baseline(ckpt_dir: Path, proprio_dim: int, action_dim: int) -> ContactB
     if not path.exists():
         log.warning("%s has no %s: no contact baseline", ckpt_dir, BASELINE_FILE)
         return None
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    state = load_torch_file(path)
     horizon = sum(1 for key in state if key.startswith("mean_"))
     model = ContactBaseline(proprio_dim, action_dim, horizon)
     model.load_state_dict(state)

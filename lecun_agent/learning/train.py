@@ -29,7 +29,13 @@ from lecun_agent.dataset.windows import EpisodeSet, WindowSampler, load_episodes
 from lecun_agent.learning.baselines import fit_contact_baseline, save_baseline
 from lecun_agent.learning.losses import world_model_loss
 from lecun_agent.learning.seeds import seed_ranges
-from lecun_agent.world_model.checkpoint import CHECKPOINT_FORMAT, CheckpointError, load_checkpoint, save_checkpoint
+from lecun_agent.world_model.checkpoint import (
+    CHECKPOINT_FORMAT,
+    CheckpointError,
+    load_checkpoint,
+    load_torch_file,
+    save_checkpoint,
+)
 from lecun_agent.world_model.checkpoint_meta import META_FILE, read_meta
 from lecun_agent.world_model.config import TERM_HEADS, WorldModelConfig
 from lecun_agent.world_model.model import WorldModel
@@ -164,7 +170,7 @@ def train(
                 f"of {model.cfg.step_dt} s: resume it on data of its own step length"
             )
         model.train()
-        state = torch.load(out_dir / TRAIN_STATE, map_location="cpu", weights_only=True)
+        state = load_torch_file(out_dir / TRAIN_STATE)
         cfg = _use_threads(cfg, state.get("threads"))
     else:
         model, state = WorldModel(model_cfg or WorldModelConfig()), None

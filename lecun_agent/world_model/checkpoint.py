@@ -1,6 +1,6 @@
 """World-model checkpoints: a torch state_dict plus a JSON metadata block, in one directory.
 
-    CKPT_DIR/model.pt        state_dict only, loaded with torch.load(weights_only=True)
+    CKPT_DIR/model.pt        state_dict only, loaded with torch.load(weights_only=True) (load_torch_file)
     CKPT_DIR/meta.json       {"format", "config", "spec", "versions", "train": {...}}
     CKPT_DIR/baselines.pt    the no-camera contact baseline eval-model compares against
     CKPT_DIR/train_state.pt  optimizer + sampler/RNG state for --resume (training only)
@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 CHECKPOINT_FORMAT = 4
 SLOW_LEVEL_CONFIG, SLOW_LEVEL_PREFIX = ("chunk", "w_chunk"), "slow."
 MODEL_FILE = "model.pt"
+TORCH_SAVE_MAGIC = b"PK\x03\x04"  # torch.save writes a zip archive
 
 
 def versions() -> dict[str, str]:
@@ -77,6 +78,27 @@ def save_checkpoint(
     tmp_meta.replace(out_dir / META_FILE)
 
 
+def load_torch_file(path: Path | str) -> Any:
+    """A file this project wrote with torch.save (weights, a training state, a distilled model), read with
+    torch.load(weights_only=True). One that is not a torch.save file, or is cut short or damaged, raises
+    CheckpointError naming it: torch's own message for a non-weights file advises weights_only=False, i.e.
+    running whatever code the file holds. A missing file raises FileNotFoundError."""
+    path = Path(path)
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(TORCH_SAVE_MAGIC))
+    except FileNotFoundError:
+        raise
+    except OSError as err:  # a directory, no permission
+        raise CheckpointError(f"{path}: cannot read: {err.strerror}") from err
+    if head != TORCH_SAVE_MAGIC:  # never unpickled: whatever it is, this project did not write it
+        raise CheckpointError(f"{path} is not a file this project wrote (not a torch.save file), or it is corrupt")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as err:  # torch raises many types for a damaged file; all mean the same here
+        raise CheckpointError(f"{path} is corrupt or truncated: torch.save wrote it, but it cannot be read") from err
+
+
 def load_checkpoint(
     ckpt_dir: Path | str | None = None, expect_spec: DatasetSpec | None = None
 ) -> tuple[WorldModel, DatasetSpec, dict[str, Any]]:
@@ -95,9 +117,9 @@ def load_checkpoint(
         diff = [k for k, v in spec.obs_action_spec().items() if expect_spec.obs_action_spec()[k] != v]
         raise CheckpointError(f"{ckpt_dir}: observation/action spec differs from the caller's in {diff}")
     try:
-        state = torch.load(Path(ckpt_dir) / MODEL_FILE, map_location="cpu", weights_only=True)
-    except Exception as err:  # torch raises many types for a damaged file; all mean the same here
-        raise CheckpointError(f"{ckpt_dir / MODEL_FILE}: cannot load weights: {err}") from err
+        state = load_torch_file(ckpt_dir / MODEL_FILE)
+    except FileNotFoundError as err:
+        raise CheckpointError(f"{ckpt_dir / MODEL_FILE} not found") from err
     model = WorldModel(cfg)
     try:
         if meta["format"] == 3:
