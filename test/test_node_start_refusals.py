@@ -2,19 +2,23 @@
 
 Started as `ros2 run` starts it (the node's own main), with the `-p` overrides a user or a launch
 file passes: a value out of range, a string where a double belongs, a name the node lacks, settings each
-in range that do not go together (an arena too small for its goal distance).
+in range that do not go together (an arena too small for its goal distance), a checkpoint whose files
+do not load.
 """
 
 from __future__ import annotations
 
 import os
 import select
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from lecun_agent.paths import default_checkpoint_dir
 
 pytestmark = pytest.mark.ros
 REPO = Path(__file__).resolve().parents[1]
@@ -56,6 +60,20 @@ def test_ros_arguments_rcl_cannot_parse_are_a_one_line_refusal(tmp_path, ros_arg
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("cost_node: cannot start: the ROS arguments do not parse: ") and said in last, last
     assert "/project/src" not in last  # rcl's C source locations are left out
+
+
+@pytest.mark.parametrize(("node", "damaged"), [("world_model_node", "model.pt"), ("actor_node", "mode1.pt")])
+def test_a_node_refuses_a_checkpoint_that_does_not_load_in_one_line(tmp_path, node, damaged):
+    """Not "checkpoint rejected, keeping the running weights": at start nothing runs yet."""
+    for name in ("meta.json", "model.pt"):
+        shutil.copy(default_checkpoint_dir() / name, tmp_path / name)
+    (tmp_path / damaged).write_text("x\n")
+    proc = subprocess.run([sys.executable, "-m", f"lecun_agent.nodes.{node}", "--ros-args", "-p",
+                           f"checkpoint:={tmp_path}"], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert proc.returncode == 2, proc.stderr[-800:]
+    assert "Traceback" not in proc.stderr and "keeping the running weights" not in proc.stderr, proc.stderr[-800:]
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"{node}: cannot start: {tmp_path / damaged} is not a file this project wrote"), last
 
 
 def test_an_integer_for_a_double_starts_the_node_with_that_double():

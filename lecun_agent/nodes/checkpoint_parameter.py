@@ -12,7 +12,7 @@ from lecun_agent.settings import setting
 from lecun_agent.world_model.checkpoint import CheckpointError, load_checkpoint
 from lecun_agent.world_model.model import WorldModel
 
-from .parameters import Parameters
+from .parameters import ParameterError, Parameters
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,10 @@ class CheckpointParameter:
     Loading inside the validator means a corrupt, missing or mismatched file is rejected with
     `CheckpointError`'s reason as the set-parameters reason (what `ros2 param set` prints), and
     the running model is never touched. A reload must keep the observation/action spec and the
-    latent size, because the other nodes' latents and commands are shaped by them.
+    latent size, because the other nodes' latents and commands are shaped by them. At start there is
+    no running model to keep: a checkpoint that does not load, or that `on_swap` refuses (a file
+    beside it that is missing, damaged or distilled on another model) stops the node with the reason
+    (ParameterError).
     """
 
     def __init__(self, node: Node, params: Parameters,
@@ -55,6 +58,8 @@ class CheckpointParameter:
                 raise CheckpointError(f"{path}: latent_dim {model.cfg.latent_dim} differs from the running "
                                       f"model's {self.model.cfg.latent_dim}; restart the nodes to change it")
         except CheckpointError as err:
+            if self.model is None:  # starting: nothing runs that could go on
+                raise ParameterError(str(err)) from err
             self.rejected += 1
             self.node.get_logger().error(f"checkpoint rejected, keeping the running weights: {err}")
             return str(err)
@@ -71,4 +76,9 @@ class CheckpointParameter:
         self.node.get_logger().info(f"{'loaded' if first else 'reloaded'} checkpoint {path or '(default)'}: "
                                     f"latent_dim {self.model.cfg.latent_dim}")
         if self.on_swap is not None:
-            self.on_swap(self.model, self.spec)
+            try:
+                self.on_swap(self.model, self.spec)
+            except (ValueError, FileNotFoundError) as err:
+                if not first:
+                    raise
+                raise ParameterError(str(err)) from err
