@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from lecun_agent.cli.arg_types import non_negative_int, number_in, positive_int, seconds
+from lecun_agent.cli.output_paths import check_output_dir, check_output_file
 from lecun_agent.paths import result_sibling
 
 
@@ -54,6 +55,7 @@ def add_collect(sub: argparse._SubParsersAction) -> None:
 def _collect(args: argparse.Namespace) -> int:
     from lecun_agent.learning.collect import CollectConfig, collect
 
+    check_output_dir(args.out, "--out")
     cfg = CollectConfig(
         args.episodes, args.seed_start, args.episode_seconds, args.workers, args.program, args.pass_share,
         args.sidestep_share,
@@ -98,6 +100,7 @@ def _train(args: argparse.Namespace) -> int:
     from lecun_agent.learning.train import Interrupted, TrainConfig, train
     from lecun_agent.world_model.config import WorldModelConfig
 
+    check_output_dir(args.out, "--out")
     try:
         overrides = json.loads(args.config.read_text()) if args.config else {}
     except json.JSONDecodeError as err:
@@ -152,6 +155,8 @@ def _eval_model(args: argparse.Namespace) -> int:
     from lecun_agent.learning.seeds import SeedOverlapError
     from lecun_agent.world_model.checkpoint import CheckpointError
 
+    for path in (args.json, *_eval_pngs(args.json)):
+        check_output_file(path, "--json")
     torch.manual_seed(0)
     details: dict = {}
     try:
@@ -169,14 +174,20 @@ def _eval_model(args: argparse.Namespace) -> int:
         return 2
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(res, indent=2))
+    eval_png, contact_png, paths_png = _eval_pngs(args.json)
     pngs = [
-        plot_eval(res, result_sibling(args.json, ".png")),
-        plot_contact_timeline(details, result_sibling(args.json, "_contact.png")),
-        plot_paths(details, result_sibling(args.json, "_paths.png")),
+        plot_eval(res, eval_png),
+        plot_contact_timeline(details, contact_png),
+        plot_paths(details, paths_png),
     ]
     print(summary_text(res, str(args.horizon)))
     print(f"wrote {args.json} and {', '.join(str(p) for p in pngs)}")
     return 0
+
+
+def _eval_pngs(json_path: Path) -> tuple[Path, Path, Path]:
+    """The plots eval-model writes next to its result file: the scores, the contact timeline, the paths."""
+    return tuple(result_sibling(json_path, ext) for ext in (".png", "_contact.png", "_paths.png"))
 
 
 def summary_text(res: dict, h: str) -> str:
@@ -240,6 +251,7 @@ def _run_distill(args) -> int:
     torch.set_num_threads(1)
     out = args.out or policy_path(ActorSettings(), args.checkpoint)
     actor = load_actor(args.checkpoint)
+    check_output_file(out, "--out", parents_made=False)
     actor.policy = actor.planner.policy = None  # mode 2 alone: the policy learns the planner, not itself
     policy, info = distill_mode1(actor, range(args.seed_start, args.seed_start + args.episodes), args.steps)
     save_policy(out, policy, actor.model, info)
@@ -281,6 +293,7 @@ def _fit_search_model(args, fit, save, default_path) -> tuple[Path, dict]:
     torch.set_num_threads(1)
     out = args.out or default_path(ActorSettings(), args.checkpoint)
     actor = load_actor(args.checkpoint, {"heads_file": "none", "dynamics_file": "none"})
+    check_output_file(out, "--out", parents_made=False)
     net, info = fit_on_planner_latents(actor, range(args.seed_start, args.seed_start + args.episodes),
                                        functools.partial(fit, hidden=args.hidden, steps=args.steps))
     save(out, net, actor.model, info)
@@ -349,6 +362,8 @@ def _run_select(args) -> int:
 
     if args.episodes <= 0:
         raise ValueError("--episodes must be positive")
+    if args.json is not None:
+        check_output_file(args.json, "--json")
     seeds = list(range(args.seed_start, args.seed_start + args.episodes))
 
     def on_row(checkpoint: str, row: dict) -> None:
