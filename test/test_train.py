@@ -236,6 +236,13 @@ def test_train_names_an_invalid_json_file(tmp_path, capsys):
     argv = ["train", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "ck"), "--steps", "1"]
     assert main([*argv, "--config", str(tmp_path / "config.json")]) == 2
     assert f"error: {tmp_path / 'config.json'}: " in capsys.readouterr().err
+    for config, said in [("[1, 2]", "a JSON object of WorldModelConfig fields is wanted, not a list"),
+                         ('{"latent_dim": "abc"}', "world-model config key 'latent_dim': 'abc' is not of the type"),
+                         ('{"bogus_key": 1}', "unknown world-model config keys: ['bogus_key']")]:
+        (tmp_path / "config.json").write_text(config)
+        assert main([*argv, "--config", str(tmp_path / "config.json")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"lecun-agent train: error: {tmp_path / 'config.json'}: {said}") and err.count("\n") == 1
     (tmp_path / "data" / "spec.json").write_text("{\n\n")
     assert main(argv) == 2
     assert f"error: {tmp_path / 'data' / 'spec.json'}: " in capsys.readouterr().err

@@ -110,6 +110,22 @@ def test_wrong_head_features_are_a_clear_error():
         WorldModel(WorldModelConfig(latent_dim=8, hidden=16, head_features={"tilt": 1}))
 
 
+@pytest.mark.parametrize("key, value", [
+    ("latent_dim", "abc"), ("latent_dim", 8.0), ("latent_dim", True), ("rho", "0.9"), ("channels", [4, 4]),
+    ("channels", [4, 4, 4, "4"]), ("head_features", [1]), ("head_features", {"tilt": 1.5}),
+])
+def test_a_config_value_of_another_type_is_refused_naming_its_key(key, value):
+    """Not a TypeError from deep inside torch when the model is built."""
+    with pytest.raises(ValueError, match=f"^world-model config key '{key}': .* is not of the type of its default"):
+        WorldModelConfig.from_dict({key: value})
+
+
+def test_a_config_takes_an_int_for_a_float_and_a_list_for_a_tuple():
+    cfg = WorldModelConfig.from_dict({"rho": 1, "channels": [4, 4, 4, 4]})
+    assert cfg.rho == 1.0 and isinstance(cfg.rho, float) and cfg.channels == (4, 4, 4, 4)
+    assert WorldModelConfig.from_dict(WorldModelConfig().to_dict()) == WorldModelConfig()
+
+
 def test_bootstrap_gives_each_member_its_own_share_of_the_batch():
     from lecun_agent.learning.losses import bootstrap_weights
 

@@ -103,9 +103,11 @@ def _train(args: argparse.Namespace) -> int:
     check_output_dir(args.out, "--out")
     try:
         overrides = json.loads(args.config.read_text()) if args.config else {}
-    except json.JSONDecodeError as err:
+        if not isinstance(overrides, dict):
+            raise ValueError(f"a JSON object of WorldModelConfig fields is wanted, not a {type(overrides).__name__}")
+        model_cfg = WorldModelConfig.from_dict({**WorldModelConfig().to_dict(), **overrides})
+    except ValueError as err:  # JSONDecodeError is one
         raise ValueError(f"{args.config}: {err}") from err
-    model_cfg = WorldModelConfig.from_dict({**WorldModelConfig().to_dict(), **overrides})
     cfg = TrainConfig(
         steps=args.steps,
         minutes=args.minutes,

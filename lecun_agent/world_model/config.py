@@ -60,11 +60,34 @@ class WorldModelConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> WorldModelConfig:
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = set(data) - names
+        """The config of `data` (JSON's types: a list for a tuple); ValueError naming an unknown key or a value
+        not of its default's type (an int is taken for a float)."""
+        defaults = cls().to_dict()
+        unknown = set(data) - set(defaults)
         if unknown:
             raise ValueError(f"unknown world-model config keys: {sorted(unknown)}")
-        data = dict(data)
+        for key, value in data.items():
+            if not _same_type(defaults[key], value):
+                raise ValueError(f"world-model config key {key!r}: {value!r} is not of the type of its default "
+                                 f"{defaults[key]!r}")
+        data = {k: float(v) if isinstance(defaults[k], float) else v for k, v in data.items()}
         if "channels" in data:
             data["channels"] = tuple(data["channels"])
         return cls(**data)
+
+
+def _same_type(default: Any, value: Any) -> bool:
+    """Whether `value` can stand for `default`: the same type, an int for a float, a list for a tuple of the
+    same length, a name -> value mapping for a dict; the items of the same type as the default's."""
+    if isinstance(value, bool):  # a bool is an int to Python, never a size or a weight here
+        return False
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    if isinstance(default, tuple):
+        return (isinstance(value, (list, tuple)) and len(value) == len(default)
+                and all(_same_type(d, v) for d, v in zip(default, value, strict=True)))
+    if isinstance(default, dict):
+        item = next(iter(default.values()))
+        return isinstance(value, dict) and all(_same_type(item, v) for v in value.values())
+    return isinstance(value, type(default))
+
