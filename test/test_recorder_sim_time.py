@@ -1,8 +1,9 @@
 """recorder_node under use_sim_time, started beside a sim already running (`lecun-agent record --use-sim-time`
 against `lecun-agent up`): until its first /clock the node clock reads 0, so messages were logged at 0 and a
 duration timed from that 0 ended at the clock's first jump (to 39.7 s here: "duration reached; 3 messages").
-Now a message before the first /clock is not recorded, and the duration runs in sim time from the first one
-that is."""
+Now only the newest message of a topic before the first /clock is recorded, at that /clock's time (the latched
+one-off messages of a stack's start were lost with `lecun-agent up --record`), and the duration runs in sim
+time from the first one recorded."""
 
 from __future__ import annotations
 
@@ -55,3 +56,32 @@ def test_a_recorder_joining_a_running_sim_records_its_duration_in_sim_time(tmp_p
     times = [t * 1e-9 for _, t, _ in BagReader(out).messages(["/joint_states"])]
     assert times and min(times) >= START_S - 1e-6, (min(times), log.read_text())  # nothing logged at 0
     assert max(times) - min(times) >= 0.9, (len(times), log.read_text())  # a whole second of sim time
+
+
+def test_the_newest_message_of_each_topic_before_the_first_clock_is_recorded_at_its_time(tmp_path):
+    """`lecun-agent up --record`: the stack's latched one-off messages (cost definition, mode) come before the
+    sim's first /clock; they were dropped. Now the newest of each topic is written at the first /clock's time."""
+    import rclpy
+    from rclpy.parameter import Parameter
+    from rclpy.serialization import serialize_message
+
+    from lecun_agent.nodes.recorder_node import RecorderNode
+
+    out = tmp_path / "held.mcap"
+    rclpy.init()
+    try:
+        recorder = RecorderNode(parameter_overrides=[
+            Parameter("output", value=str(out)), Parameter("use_sim_time", value=True),
+            Parameter("topics", value=["joint_states"])])
+        recorder.writer.add_topic("/joint_states", "sensor_msgs/msg/JointState")  # as discovery would
+        for value in (1.0, 2.0, 3.0):  # three readings before any /clock: only the newest is kept
+            recorder._on_message("/joint_states", serialize_message(JointState(name=["a"], position=[value])))
+        recorder._on_clock(Clock(clock=sec_to_stamp(START_S)))
+        recorder._on_message("/joint_states", serialize_message(JointState(name=["a"], position=[4.0])))
+        assert recorder.before_clock == 2
+        recorder.close()
+        recorder.destroy_node()
+    finally:
+        rclpy.try_shutdown()
+    recorded = [(t, msg.position[0]) for _, t, msg in BagReader(out).messages(["/joint_states"])]
+    assert recorded == [(int(START_S * 1e9), 3.0), (int(START_S * 1e9), 4.0)]

@@ -4,8 +4,10 @@ It subscribes with `raw=True`, so payloads go to disk as the CDR bytes the publi
 adapts its QoS to the publishers it finds (as `ros2 bag record` does): reliable only if every
 publisher is, transient-local only if every publisher is, so latched camera_info is not lost.
 Log time is the node clock, or under use_sim_time the newest /clock the node heard (as `ros2 bag record
---use-sim-time`); a message that comes before the first /clock is not recorded (the node clock would read 0
-however far the sim has run, and a duration timed from that 0 would end at the clock's first jump).
+--use-sim-time`). Before the first /clock the node clock would read 0 however far the sim has run (and a
+duration timed from that 0 would end at the clock's first jump), so the newest message of each topic that
+comes before it is held and written at the first /clock's time: the latched one-off messages a stack
+publishes at its start (the cost definition, the mode) are recorded, older readings of a stream are not.
 Only the contract's message types are recorded (a topic of another type is logged and skipped:
 a type name from the graph never chooses an import). Every FLUSH_PERIOD_S of wall time the open
 chunk is closed and the file synced, so a SIGKILL or power loss costs at most that much.
@@ -70,7 +72,8 @@ class RecorderNode(Node):
         self.started_ns: int | None = None  # log time of the first recorded message
         self.sim_time = bool(self.get_parameter("use_sim_time").value)
         self.clock_ns: int | None = None  # the newest /clock heard (use_sim_time)
-        self.before_clock = 0  # messages not recorded: they came before the first /clock
+        self.held_before_clock: dict[str, bytes] = {}  # the newest message of each topic before the first /clock
+        self.before_clock = 0  # messages not recorded: a newer one of their topic came before the first /clock
         if self.sim_time:
             self.create_subscription(ClockMsg, "/clock", self._on_clock, CLOCK_QOS)
         self.finished = False  # duration reached (spin_node then shuts the node down)
@@ -117,13 +120,19 @@ class RecorderNode(Node):
 
     def _on_clock(self, msg: ClockMsg) -> None:
         self.clock_ns = Time.from_msg(msg.clock).nanoseconds
+        held, self.held_before_clock = self.held_before_clock, {}
+        for topic, data in held.items():  # written at the first /clock's time
+            self._on_message(topic, data)
 
     def _on_message(self, topic: str, data: bytes) -> None:
         now = self._log_time_ns()
         if now is None:
-            self.before_clock += 1
-            self.get_logger().warning(f"{topic}: a message before the first /clock is not recorded (use_sim_time: "
-                                      "its log time is unknown)", throttle_duration_sec=5.0)
+            if topic in self.held_before_clock:
+                self.before_clock += 1
+                self.get_logger().warning(f"{topic}: messages before the first /clock are not recorded, only the "
+                                          "newest (use_sim_time: their log time is unknown)",
+                                          throttle_duration_sec=5.0)
+            self.held_before_clock[topic] = data
             return
         if self.started_ns is None:
             self.started_ns = now
