@@ -123,6 +123,9 @@ def dump_yaml(node_name: str, values: dict[str, ParameterValue]) -> str:
     return yaml.safe_dump({absolute_name(node_name): {"ros__parameters": tree}}, default_flow_style=False)
 
 
+RESEND_AFTER_S = 5.0  # s without a reply before a request is sent again
+
+
 class ParamClient:
     """Calls <node>/list_parameters, get_parameters, set_parameters and describe_parameters.
 
@@ -187,12 +190,19 @@ class ParamClient:
         if not client.wait_for_service(timeout_sec=self.timeout_s):
             raise NodeNotFound(f"node {absolute_name(node_name)} not found "
                                f"(no {service} service within {self.timeout_s:.0f} s)")
-        future = client.call_async(request)
-        deadline = time.monotonic() + self.timeout_s
-        while not future.done() and time.monotonic() < deadline:
+        # A reply can be lost while the node has not yet discovered this client's reply reader (seen under
+        # load: a node that answered nothing for 60 s); every request here is idempotent (a set sends the
+        # same values), so it is sent again every RESEND_AFTER_S, and the first reply counts.
+        futures, start = [client.call_async(request)], time.monotonic()
+        while not any(f.done() for f in futures) and time.monotonic() < start + self.timeout_s:
             self._executor.spin_once(timeout_sec=0.05)
-        if not future.done():
-            client.remove_pending_request(future)
+            if time.monotonic() > start + RESEND_AFTER_S * len(futures):
+                futures.append(client.call_async(request))
+        done = [f for f in futures if f.done()]
+        for future in futures:
+            if not future.done():
+                client.remove_pending_request(future)
+        if not done:
             raise TimeoutError(f"{absolute_name(node_name)}/{service} did not reply "
                                f"within {self.timeout_s:.0f} s")
-        return future.result()
+        return done[0].result()

@@ -28,6 +28,7 @@ from lecun_agent.stack.ros_domain import private_domain
 
 BEGIN = "<!-- BEGIN GENERATED PARAMETER TABLES: `lecun-agent docs --write` rewrites this part -->"
 END = "<!-- END GENERATED PARAMETER TABLES -->"
+START_CAP_S = 600.0  # s a node may take to start before the docs give up on it (a hang, not a slow start)
 # Parameters every rclpy node has; described once in the prose, not in every table.
 ROS_BUILTIN = ("use_sim_time", "start_type_description_service")
 # Body and reflexes first, then the agent, then the tools: the order of docs/tuning.md.
@@ -136,15 +137,22 @@ def collect(nodes: list[str] | None = None, timeout_s: float = 60.0) -> dict[str
 
 
 def _read(client, full_name: str, stack, timeout_s: float) -> list[ParamRow]:
+    from lecun_agent.nodes.spin import READY
     from lecun_agent.tools.param_client import TYPE_NAMES, plain_value
 
-    deadline = time.monotonic() + timeout_s
-    while not client.wait_for_node(full_name, timeout_s=0.5):
+    # Its READY line: the node spins, so it answers. All nodes start at once; on a loaded machine a start-up
+    # took more than the 60 s a reply was given, so the start-up is waited for on its own, bounded only
+    # against a hang.
+    log_path, deadline = stack.processes[0].log_path, time.monotonic() + START_CAP_S
+    while READY not in log_path.read_text(errors="replace"):
         crashed = stack.crashed()
         if crashed:
             raise RuntimeError(f"cannot document {full_name}: " + "\n".join(crashed))
         if time.monotonic() > deadline:
-            raise TimeoutError(f"{full_name} did not offer its parameter services within {timeout_s:.0f} s")
+            raise TimeoutError(f"{full_name} did not start within {START_CAP_S:.0f} s (log: {log_path})")
+        time.sleep(0.2)
+    if not client.wait_for_node(full_name, timeout_s=timeout_s):
+        raise TimeoutError(f"{full_name} did not offer its parameter services within {timeout_s:.0f} s")
     names = [n for n in client.list(full_name) if n not in ROS_BUILTIN and not n.startswith("qos_overrides.")]
     values = client.get(full_name, names)
     rows = []
