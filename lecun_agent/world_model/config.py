@@ -79,8 +79,8 @@ class WorldModelConfig:
 def _same_type(default: Any, value: Any) -> bool:
     """Whether `value` can stand for `default`: the same type, an int for a float, a list for a tuple of the
     same length, a name -> value mapping for a dict; the items of the same type as the default's."""
-    if isinstance(value, bool):  # a bool is an int to Python, never a size or a weight here
-        return False
+    if isinstance(value, bool) or isinstance(default, bool):  # a bool is an int to Python: only a bool for a bool
+        return isinstance(value, bool) and isinstance(default, bool)
     if isinstance(default, float):
         return isinstance(value, (int, float))
     if isinstance(default, tuple):
