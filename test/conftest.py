@@ -2,7 +2,7 @@
 
 Parallel test runs (two developers, CI and a developer) must never see each other's
 topics, so the domain id comes from the process id, and discovery stays on localhost.
-Subprocesses started by tests inherit both.
+Subprocesses started by tests inherit both. Shared memory left by killed runs is removed first.
 """
 
 import os
@@ -10,9 +10,16 @@ import os
 import pytest
 import torch
 
+from lecun_agent.stack.fastdds_leftovers import remove_dead_fastdds_files
+
 os.environ["ROS_DOMAIN_ID"] = str(1 + os.getpid() % 100)
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ.setdefault("RMW_IMPLEMENTATION", "rmw_fastrtps_cpp")
+
+
+def pytest_sessionstart():
+    """A killed earlier run's Fast DDS shared memory would poison this run's transport (fastdds_leftovers.py)."""
+    remove_dead_fastdds_files()
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .description import NODE_ENV, RESPAWN_DELAY_S, NodeLaunch
 from .exit_codes import CLEAN_EXITS, stops_the_stack
+from .fastdds_leftovers import remove_dead_fastdds_files
 
 log = logging.getLogger(__name__)
 _PR_SET_PDEATHSIG = 1
@@ -70,6 +71,9 @@ class Stack:
         self.processes: list[Process] = []
         self.reported: set[int] = set()  # ids of processes whose exit was handled
         self.respawns: dict[str, int] = {}  # node -> times it was respawned
+        leftovers = remove_dead_fastdds_files()  # a killed run's, which would poison this one's transport
+        if leftovers:
+            log.info("removed %d shared-memory files of dead Fast DDS participants", len(leftovers))
         for node in nodes:
             self.start(node)
 
