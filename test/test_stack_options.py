@@ -35,6 +35,16 @@ def test_launch_arguments_out_of_range_are_refused_naming_them():
         from_launch({"seed": "-3"})
 
 
+def test_a_program_with_a_chosen_agent_is_refused_on_both_front_ends():
+    p = argparse.ArgumentParser()
+    add_flags(p, ("agent", "program"))
+    assert from_flags(p.parse_args(["--program", "walk"])).program == "walk"  # the default agent stays quiet
+    with pytest.raises(ValueError, match="program 'walk' replaces the agent, so agent 'straight' would not run"):
+        from_flags(p.parse_args(["--program", "walk", "--agent", "straight"]))
+    with pytest.raises(ValueError, match="agent 'mode1' would not run"):
+        from_launch({"program": "square", "agent": "mode1"})
+
+
 def test_a_checkpoint_flag_that_names_no_checkpoint_is_refused_before_any_node_starts(tmp_path):
     p = argparse.ArgumentParser()
     add_flags(p, ("checkpoint",))

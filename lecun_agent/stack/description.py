@@ -62,7 +62,7 @@ class StackOptions:
     agent: str = setting("full", "what proposes the commands: full = the actor (MPPI in the world model's "
                          "latent space); mode1, random-shooting, no-critic = its ablations; straight = the "
                          "straight-line baseline", choices=tuple(AGENTS))
-    program: str = setting("", "scripted velocity program instead of the agent",
+    program: str = setting("", "scripted velocity program instead of the agent (with no --agent)",
                            choices=("", *sorted(PROGRAMS)))
     arena: str = setting("", "sim arena layout: goal (goal episodes) or corridor (walking); empty = goal for an "
                          "agent, corridor for a program", choices=("", "corridor", "goal"))
@@ -73,6 +73,11 @@ class StackOptions:
     record_video: bool = setting(True, "write the chase-camera video (sim only, with record_dir)")
     checkpoint: str = setting("", "world-model checkpoint directory; empty = the shipped default")
     nodes: tuple[str, ...] = ()  # restrict to these node names; () = all that apply (tests, tools)
+
+    def __post_init__(self) -> None:
+        if self.program and self.agent != "full":  # "full" is the default: only a chosen agent is refused
+            raise ValueError(f"program {self.program!r} replaces the agent, so agent {self.agent!r} would not run: "
+                             "choose one of them")
 
 
 @dataclass(frozen=True)
