@@ -83,6 +83,7 @@ def test_a_stamp_from_the_future_counts_as_stale(source):
     feed(g, 1.1, skip=(source,))
     d = g.decide(1.1)
     assert d.verdict == Verdict.STOP and d.reasons == (f"future:{source}",)
+    assert f"the newest {source} is stamped 29.950 s ahead of the clock" in d.detail  # says why, not just "cannot"
     for t in (5.0, 20.0, 31.0):  # never fresh again, even while "within" the future stamp
         feed(g, t, skip=(source,))
         assert g.decide(t).verdict == Verdict.STOP
@@ -115,6 +116,22 @@ def test_invalid_sensor_stops_until_a_good_message():
     g.seen("odom", 1.1, 1.1, problem="quaternion is NaN")
     assert g.decide(1.1).reasons == ("invalid:odom",)
     feed(g, 1.2)
+    assert g.decide(1.2).verdict != Verdict.STOP
+
+
+def test_a_reading_checked_in_two_steps_lifts_a_stop_only_once_settled():
+    """cost_node checks a joint reading's own fields on arrival and its contacts when it scores it: the arrival
+    alone must not lift the stop an untrusted reading made, and a late-scored older reading must not either."""
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 1.0)
+    g.seen("joint_states", 1.1, 1.1, problem="foot_contacts: contact force -5 N is negative")
+    feed(g, 1.2, skip=("joint_states",))
+    assert g.seen("joint_states", 1.2, 1.2, settles=False)  # good on arrival: fresh, but not yet trusted
+    d = g.decide(1.2)
+    assert d.reasons == ("invalid:joint_states",) and "contact force -5 N is negative" in d.detail
+    g.settled("joint_states", 1.05)
+    assert g.decide(1.2).reasons == ("invalid:joint_states",)
+    g.settled("joint_states", 1.2)
     assert g.decide(1.2).verdict != Verdict.STOP
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from geometry_msgs.msg import PoseStamped
 from nav_msgs.msg import Path
+from rosgraph_msgs.msg import Clock
 from sensor_msgs.msg import JointState
 from test_cost_node import NORMAL, STEP, TICK, Robot, guarding, twist, wait_for
 
@@ -42,6 +43,8 @@ class ContactRobot(Robot):
         # contacts first: cost_node scores a joint reading once its instant's contacts are in
         good = {"feet": contacts_msg(t, FOOT_LINKS, [30.0] * 4), "body": contacts_msg(t, [], [])}
         for name, pub in (("feet", self.pubs["feet"]), ("body", self.body_pub)):
+            if name in skip:
+                continue
             msg = self.bad.get(name, good[name])
             msg.header.stamp = sec_to_stamp(t)
             pub.publish(msg)
@@ -124,4 +127,38 @@ def test_contacts_that_cannot_be_read_stop(normal, topic, msg):
     robot.bad[topic] = msg
     out = robot.run(TICK)
     assert twist(out) == ZERO and "invalid:joint_states" in cost.guard.last.reasons
+    moves_again(cost, robot)
+
+
+def test_a_joint_reading_does_not_release_a_stop_before_its_contacts_are_checked(normal):
+    """A driver that sends joint_states before its contacts: the stop of an untrusted contact reading holds until
+    a reading passes every check. (Found on a fake real-robot driver, 2026-12-07: each good joint_states cleared
+    the stop on arrival, so cmd_vel flipped between zero and motion about 60 times in 8 s while every
+    foot_contacts message carried a negative force.)"""
+    cost, robot = normal
+    negative = contacts_msg(0.0, FOOT_LINKS, [30.0, 30.0, 30.0, -5.0])
+    robot.bad["feet"] = negative
+    assert twist(robot.run(TICK)) == ZERO
+    robot.t = round(robot.t + STEP, 9)  # not a tick: no proposal; the joint reading first, its contacts held back
+    robot.clock_pub.publish(Clock(clock=sec_to_stamp(robot.t)))
+    Robot.sensors(robot, robot.t, skip=("feet",))
+    wait_for(lambda: cost.readings.oldest_pending() == pytest.approx(robot.t))
+    assert "invalid:joint_states" in [key for key, _ in cost.guard.stop_reasons(robot.t)]
+    negative.header.stamp = sec_to_stamp(robot.t)
+    robot.pubs["feet"].publish(negative)
+    robot.body_pub.publish(contacts_msg(robot.t, [], []))
+    wait_for(lambda: cost.readings.oldest_pending() is None)
+    assert "invalid:joint_states" in [key for key, _ in cost.guard.stop_reasons(robot.t)]
+    moves_again(cost, robot)
+
+
+def test_a_contact_stream_that_stops_stops_the_robot_until_it_comes_back(normal):
+    """foot_contacts heard and then silent: after the gate's one wait the forces would be read as they were when it
+    stopped (pain, falls and force unseen), so once its newest is older than joint_states may be, the robot stops."""
+    cost, robot = normal
+    assert twist(robot.run(0.2, skip=("feet",))) == NORMAL  # younger than guardrail.timeout_joint_states (0.25 s)
+    assert twist(robot.run(0.2, skip=("feet",))) == ZERO
+    assert "invalid:joint_states" in cost.guard.last.reasons
+    assert "foot_contacts: the newest is" in cost.guard.last.detail and "a contact stream that stopped" in \
+        cost.guard.last.detail
     moves_again(cost, robot)

@@ -153,7 +153,9 @@ class Guardrail:
 
     def __post_init__(self) -> None:
         self._seen: dict[str, float] = {}  # source -> newest valid stamp
-        self._bad: dict[str, tuple[str, str]] = {}  # source -> (reason key, detail): its newest cannot be trusted
+        # source -> (reason key, detail, stamp): its newest cannot be trusted; only a good one stamped at or after
+        # that stamp clears it (`seen`, `settled`)
+        self._bad: dict[str, tuple[str, str, float]] = {}
         self._proposal = np.zeros(3)
         self._e_stop: str | None = None
         self._plan_stamp: float | None = None
@@ -173,26 +175,40 @@ class Guardrail:
         # before the first and after a stop between proposals: the next ramps from zero over one output period
 
     # ---- inputs -------------------------------------------------------------------------
-    def seen(self, source: str, stamp: float, now: float, problem: str | None = None) -> bool:
+    def seen(self, source: str, stamp: float, now: float, problem: str | None = None, settles: bool = True) -> bool:
         """Record a message of `source` stamped `stamp`, received at node time `now`.
 
         `problem` says why its content cannot be trusted (NaN, a missing field); a stamp ahead of
         `now` by more than future_tolerance_s cannot be trusted either. Either way the source
         stops the robot until a good message comes. Returns True when the message is good.
+        `settles=False`: the message passed these checks, but more of it is judged later (cost_node
+        checks a joint reading's contacts and cost terms when it scores it): it counts as fresh, and
+        an earlier verdict that the source cannot be trusted stands until `settled`.
         """
         if source not in SOURCES:
             raise ValueError(f"unknown guardrail source {source!r}; sources are {SOURCES}")
         if not math.isfinite(stamp):
             problem = f"stamp {stamp}"
         elif stamp > now + self.config.future_tolerance_s:
-            self._bad[source] = (f"future:{source}", f"the newest {source} cannot be trusted")
+            self._bad[source] = (f"future:{source}", f"the newest {source} is stamped {stamp - now:.3f} s ahead of "
+                                 f"the clock (> future_tolerance_s {self.config.future_tolerance_s} s: are the "
+                                 "clocks synchronised?)", now)
             return False
         if problem is not None:
-            self._bad[source] = (f"invalid:{source}", f"the newest {source} cannot be trusted")
+            at = min(stamp, now) if math.isfinite(stamp) else now
+            self._bad[source] = (f"invalid:{source}", f"the newest {source} cannot be trusted: {problem}", at)
             return False
-        self._bad.pop(source, None)
         self._seen[source] = max(stamp, self._seen.get(source, -math.inf))
+        if settles:
+            self.settled(source, stamp)
         return True
+
+    def settled(self, source: str, stamp: float) -> None:
+        """`source`'s message stamped `stamp` passed every check: it clears a verdict of an untrusted message stamped
+        at or before it (not one of a later message, judged before this one was)."""
+        bad = self._bad.get(source)
+        if bad is not None and bad[2] <= stamp:
+            del self._bad[source]
 
     def propose(self, cmd, stamp: float, now: float) -> bool:
         """The agent's proposed command (3,) vx, vy, wz, stamped `stamp` (non-finite: nan_command).
@@ -210,7 +226,7 @@ class Guardrail:
         bad = [name for name, value in raw.items() if not math.isfinite(value)]
         if bad:
             self._bad["joint_states"] = ("invalid:cost_terms", f"raw cost terms {', '.join(bad)} of the joint "
-                                         f"reading at t={stamp:.3f} not finite")
+                                         f"reading at t={stamp:.3f} not finite", stamp)
         return not bad
 
     def pain(self, stamp: float, value: float) -> None:
@@ -311,7 +327,7 @@ class Guardrail:
         for source in SOURCES:
             stamp = self._seen.get(source)
             if source in self._bad:
-                out.append(self._bad[source])
+                out.append(self._bad[source][:2])
             elif stamp is None:
                 out.append((f"stale:{source}", f"no {source} received yet"))
             elif (age := now - stamp) > cfg.timeout(source):

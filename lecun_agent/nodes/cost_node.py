@@ -176,7 +176,9 @@ class CostNode(Node):
     def _on_joints(self, msg: JointState) -> None:
         stamp, now = sec(msg.header.stamp), self._now()
         problem = message_problem(msg)
-        if self.guard.seen("joint_states", stamp, now, problem):
+        # its contacts and cost terms are judged when it is scored: a joint reading that came after an untrusted
+        # one does not release the stop before then (`_score_reading` settles it)
+        if self.guard.seen("joint_states", stamp, now, problem, settles=False):
             if self.lockstep:
                 self.lockstep.new_instant(stamp, msg.header.stamp)
             self.readings.event(stamp, msg)
@@ -202,7 +204,7 @@ class CostNode(Node):
         readings = readings_from_msgs(joints, *(latest[k] for k in ("imu", "odom", "feet", "body")))
         untrusted = readings.untrusted()  # the contacts (the rest was checked at arrival)
         for key, topic in (("feet", "foot_contacts"), ("body", "body_contacts")):
-            if problem := contacts_problem(latest[key], topic):
+            if problem := contacts_problem(latest[key], topic) or self._contacts_lost(latest[key], topic, stamp):
                 untrusted[key] = problem
         if untrusted:  # never into the pain filter, and the robot stops
             self.guard.seen("joint_states", stamp, self._now(), "; ".join(untrusted.values()))
@@ -224,6 +226,19 @@ class CostNode(Node):
         self.guard.pain(stamp, raw["pain"])
         self.guard.attitude(stamp, readings.imu_quat)
         self.guard.measured({q: bool(data.breaches[q]) for q in LATCHING}, stamp)
+        self.guard.settled("joint_states", stamp)  # every check passed: the joint reading is trusted
+
+    def _contacts_lost(self, msg: JointState | None, topic: str, stamp: float) -> str | None:
+        """A contact stream that was heard and then stopped: its newest message is older than the joint reading by
+        more than joint_states may be old. Its forces would be read as they were when it stopped (pain, falls
+        and force unseen). A robot that never sends it is acted on without it (`TickGate`)."""
+        if msg is None:
+            return None
+        age, limit = stamp - sec(msg.header.stamp), self.guard.config.timeout_joint_states
+        if age > limit:
+            return (f"{topic}: the newest is {age:.3f} s older than the joint reading "
+                    f"(> guardrail.timeout_joint_states {limit} s): a contact stream that stopped")
+        return None
 
     # ---- guardrail -----------------------------------------------------------------------
     def _on_proposal(self, msg: TwistStamped) -> None:
