@@ -14,6 +14,7 @@ from mcap_ros2.decoder import DecoderFactory
 from sensor_msgs.msg import Image, JointState
 from tiny_training import tiny_training_losses
 
+from lecun_agent.dataset.format import list_episodes
 from lecun_agent.dataset.windows import load_episodes
 from lecun_agent.recording.bag import BagReader, BagWriter, MissingTopicsError
 from lecun_agent.recording.msgdefs import SEPARATOR, full_definition, type_hash
@@ -92,6 +93,33 @@ def test_converted_base_velocity_is_the_step_mean_of_odometry(tmp_path):
     for k in range(1, len(got)):  # frame k comes after tick 5k; its step holds ticks 5k-4 .. 5k
         np.testing.assert_allclose(got[k], twist[5 * k - 4 : 5 * k + 1].mean(0), atol=1e-6)
     assert np.abs(got[:, 2]).max() > 0.1  # the yaw rate, not the vertical velocity
+
+
+def _stamps(data_dir):
+    (path,) = list_episodes(data_dir)
+    with np.load(path) as episode:
+        return episode["stamp"]
+
+
+@pytest.mark.parametrize("log_time_scale", [1.05, 0.8])
+def test_convert_keeps_every_frame_when_log_time_is_not_the_cameras_clock(tmp_path, log_time_scale):
+    """A lock-step run recorded without sim time logs wall time: 0.105 s per 0.1 s frame made the step 0.105 s,
+    thinning then dropped every other frame and labelled the 0.2 s steps 0.105 s (QA, 2026-12-07)."""
+    bag = write_synthetic_bag(tmp_path / "w.mcap", duration_s=3.0, log_time_scale=log_time_scale)
+    summary = convert_bag(bag, tmp_path / "data")
+    assert load_episodes(tmp_path / "data").spec.step_dt == 0.1 and summary["steps"] >= 29  # 30 frames
+    np.testing.assert_allclose(np.diff(_stamps(tmp_path / "data")), 0.1, atol=1e-6)
+
+
+def test_convert_thins_to_a_whole_number_of_frames_and_refuses_any_other_step(tmp_path):
+    bag = write_synthetic_bag(tmp_path / "w.mcap", duration_s=3.0, log_time_scale=1.05)
+    convert_bag(bag, tmp_path / "data", step_dt=0.2)
+    data = load_episodes(tmp_path / "data")
+    assert data.spec.step_dt == 0.2 and len(data) >= 14
+    np.testing.assert_allclose(np.diff(_stamps(tmp_path / "data")), 0.2, atol=1e-6)
+    for step in (0.05, 0.15):
+        with pytest.raises(ValueError, match=rf"a step of {step} s is not a whole number of camera periods \(0\.1 s"):
+            convert_bag(bag, tmp_path / f"data_{step}", step_dt=step)
 
 
 def test_convert_refuses_another_step_length_than_the_dataset(tmp_path):

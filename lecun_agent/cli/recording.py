@@ -57,7 +57,9 @@ def add_convert(sub) -> None:
                    help="dataset directory (created or appended to, after its last episode); a recording "
                    "already converted into it is refused")
     p.add_argument("--namespace", default="", help="namespace the recorded topics live in")
-    p.add_argument("--step", type=seconds(0.0, 60.0), default=None, help="seconds per step (default: camera period)")
+    p.add_argument("--step", type=seconds(0.0, 60.0), default=None,
+                   help="seconds per step, a whole number of camera periods (default: the camera period, from the "
+                        "frames' stamps)")
     p.set_defaults(func=_run_convert)
 
 

@@ -41,10 +41,12 @@ def synthetic_readings(t: float, rng: np.random.Generator, command: np.ndarray) 
 def write_synthetic_bag(path: Path | str, duration_s: float = 3.0, seed: int = 0, joint_hz: float = 50.0,
                         camera_hz: float = 10.0, namespace: str = "", omit: Iterable[str] = (),
                         nan_at: Iterable[float] = (), reset_at: float | None = None,
-                        image_size: int = 64, chunk_size: int = 1 << 20, compression: str = "zstd") -> Path:
+                        image_size: int = 64, chunk_size: int = 1 << 20, compression: str = "zstd",
+                        log_time_scale: float = 1.0) -> Path:
     """Write `duration_s` of sim-time data; `nan_at` times get NaN joint readings, `reset_at` restarts
     the clock at 0 (a second episode), `omit` leaves topics out; `chunk_size` and `compression` go to
-    BagWriter (small chunks make a file with many, as a long recording has)."""
+    BagWriter (small chunks make a file with many, as a long recording has). `log_time_scale`: wall
+    seconds per sim second in the log times (a lock-step run recorded without sim time)."""
     rng = np.random.default_rng(seed)
     omit, nan_at = set(omit), sorted(nan_at)
     path = Path(path)
@@ -54,7 +56,7 @@ def write_synthetic_bag(path: Path | str, duration_s: float = 3.0, seed: int = 0
     with BagWriter(path, compression=compression, chunk_size=chunk_size) as bag:
         def put(topic: str, msg, log_s: float) -> None:
             if topic not in omit:
-                bag.write(resolve(topic, namespace), msg, base_ns + int(log_s * 1e9))
+                bag.write(resolve(topic, namespace), msg, base_ns + int(log_s * log_time_scale * 1e9))
 
         info = CameraInfo(width=image_size, height=image_size)
         info.header.frame_id = "camera_optical_frame"

@@ -151,6 +151,17 @@ def _converted_from(data_dir: Path, sha256: str, namespace: str) -> list[Path]:
     return found
 
 
+def _camera_period(reader: BagReader, camera: str, expect: dict[str, str]) -> float:
+    """The camera's period by its own clock: the median gap between frame stamps. Not by log time, which is the
+    recorder's receive time: wall time in a lock-step recording without sim time (about 0.105 s per 0.1 s frame
+    on a loaded machine), jittered on a robot. With steps a little longer than the frames, thinning dropped
+    every other frame and labelled the 0.2 s steps 0.105 s."""
+    stamps = np.array([stamp_to_sec(m.message.header.stamp) for m in reader.raw([camera], expect)])
+    gaps = np.diff(stamps)
+    gaps = gaps[gaps > 0]  # a reset sends the clock back
+    return float(np.median(gaps)) if len(gaps) else 0.1
+
+
 def convert_bag(
     bag: Path | str,
     out_dir: Path | str,
@@ -181,9 +192,10 @@ def convert_bag(
     for topic in OPTIONAL:
         if reader.message_counts.get(resolve(topic, namespace), 0) == 0:
             log.warning("%s has no %s; the dataset holds zeros for it", bag, resolve(topic, namespace))
-    camera = resolve("camera/image_raw", namespace)
-    frame_times = [m.log_time_ns * 1e-9 for m in reader.raw([camera], expect)]
-    period = float(np.median(np.diff(frame_times))) if len(frame_times) > 1 else 0.1
+    period = _camera_period(reader, resolve("camera/image_raw", namespace), expect)
+    if step_dt is not None and (round(step_dt / period) < 1 or abs(step_dt / period - round(step_dt / period)) > 0.05):
+        raise ValueError(f"a step of {step_dt} s is not a whole number of camera periods ({period:.4g} s in {bag}): "
+                         "a step holds 1, 2, 3 ... frames")
     spec = DatasetSpec(
         step_dt=step_dt or round(period, 4),
         source=f"mcap:{Path(bag).name}",
@@ -223,7 +235,7 @@ def convert_bag(
                     step_contact.add(sum(msg.effort))
                 continue
             t = stamp_to_sec(msg.header.stamp)
-            too_soon = last_kept <= t < last_kept + 0.999 * spec.step_dt  # thinning to step_dt
+            too_soon = last_kept <= t < last_kept + spec.step_dt - 0.25 * period  # thinning to step_dt
             if "joint_states" not in latest or "imu/data" not in latest or too_soon:
                 continue
             if t < last_kept or t - last_kept > max_gap_steps * spec.step_dt:
