@@ -2,6 +2,7 @@
 becomes a dataset the world model trains on."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -227,15 +228,33 @@ def test_recorder_node_records_live_topics(tmp_path):
     assert list(reader.messages(["/camera/camera_info"]))[0][2].width == 64
 
 
-def test_record_with_no_stack_running_says_so_and_fails(tmp_path):
-    """Only its own /diagnostics in the file: `lecun-agent record` used to print "wrote ..." and exit 0."""
+def test_record_with_no_stack_running_waits_says_so_and_fails(tmp_path):
+    """Its own /diagnostics do not start the duration (they did, so a recorder started before the stack ended
+    before the stack came up); stopped while waiting, `lecun-agent record` says the file holds nothing else."""
     out = tmp_path / "nothing.mcap"
-    done = subprocess.run([sys.executable, "-m", "lecun_agent.cli", "record", "--out", str(out), "--duration", "1",
-                           "--topics", "joint_states", "diagnostics"], env=dict(os.environ), capture_output=True,
-                          text=True, timeout=120)
-    assert done.returncode == 1, done.stderr
-    assert "holds only /diagnostics messages: is the stack running" in done.stderr, done.stderr
-    assert out.exists()  # the file is kept
+    proc = subprocess.Popen([sys.executable, "-m", "lecun_agent.cli", "record", "--out", str(out), "--duration", "1",
+                             "--topics", "joint_states", "diagnostics"], env=dict(os.environ), stderr=subprocess.PIPE,
+                            text=True)
+    try:
+        assert _wait_for_file(out, 60.0)
+        time.sleep(8.0)  # longer than the duration and than WAITING_WARNING_PERIOD_S: still waiting
+        assert proc.poll() is None, proc.stderr.read()
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, err
+    assert "nothing recorded yet (the duration counts from the first message)" in err, err
+    assert "holds only diagnostics messages: is the stack running" in err, err
+    assert BagReader(out).message_counts.get("/diagnostics", 0) > 0  # its own, kept: the file is kept
+
+
+def _wait_for_file(path, timeout_s: float) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return path.exists()
 
 
 def test_record_of_nothing_says_the_file_holds_no_message(tmp_path, monkeypatch, capsys):

@@ -18,7 +18,7 @@ def add_record(sub) -> None:
     p.add_argument("--topics", nargs="+", default=None,
                    help="topics to record (default: every topic of the contract)")
     p.add_argument("--duration", type=seconds(0.0, 86400.0, low_included=True), default=0.0,
-                   help="seconds to record, counted from the first message recorded (sim time with "
+                   help="seconds to record, counted from the first message recorded but diagnostics (sim time with "
                    "--use-sim-time); until then it waits, warning which topics have no publisher or message; "
                    "0 = until Ctrl-C")
     p.add_argument("--namespace", default="", help="namespace the stack runs in")
@@ -42,7 +42,7 @@ def _run_record(args: argparse.Namespace) -> int:
     recorder_node.main(args=None, parameter_overrides=overrides, namespace=args.namespace or None)
     counts = BagReader(args.out).message_counts
     if not recorder_node.heard_the_stack(counts):
-        held = "only /diagnostics messages" if counts.get(recorder_node.DIAGNOSTICS) else "no message"
+        held = "only diagnostics messages" if any(counts.values()) else "no message"
         print(f"lecun-agent record: {args.out} holds {held}: is the stack running, in this ROS_DOMAIN_ID and "
               "namespace?", file=sys.stderr)
         return 1

@@ -11,7 +11,7 @@ publishes at its start (the cost definition, the mode) are recorded, older readi
 Only the contract's message types are recorded (a topic of another type is logged and skipped:
 a type name from the graph never chooses an import). Every FLUSH_PERIOD_S of wall time the open
 chunk is closed and the file synced, so a SIGKILL or power loss costs at most that much.
-Until the first message is recorded (duration_s counts from it), it warns every WAITING_WARNING_PERIOD_S
+Until the first message but diagnostics is recorded (duration_s counts from it), it warns every WAITING_WARNING_PERIOD_S
 of wall time which topics have no publisher or no message yet, so a recorder waiting on nothing says why.
 """
 
@@ -48,7 +48,7 @@ class RecorderNode(Node):
                            "the node's namespace); types outside the contract are taken from the graph")
         p.declare("duration_s", 0.0,
                   "stop this many seconds of log time (sim time under use_sim_time) after the first message "
-                  "recorded; 0 = until stopped",
+                  "recorded but diagnostics; 0 = until stopped",
                   low=0.0, high=86400.0)
         p.declare("discovery_period_s", 0.5, "how often to look for publishers of topics not yet subscribed",
                   low=0.05, high=10.0)
@@ -134,7 +134,7 @@ class RecorderNode(Node):
                                           throttle_duration_sec=5.0)
             self.held_before_clock[topic] = data
             return
-        if self.started_ns is None:
+        if self.started_ns is None and not is_diagnostics(topic):  # its own diagnostics are no sign of the stack
             self.started_ns = now
         self.writer.write(topic, data, now)
 
@@ -152,7 +152,8 @@ class RecorderNode(Node):
         reasons = []
         if no_publisher := sorted(t for t in self.wanted if t not in subscribed):
             reasons.append(f"no publisher of {no_publisher}")
-        if silent := sorted(t for t, sub in subscribed.items() if sub is not None):
+        counts = self.writer.message_counts
+        if silent := sorted(t for t, sub in subscribed.items() if sub is not None and not counts.get(t)):
             reasons.append(f"no message yet on {silent}")
         if skipped := sorted(t for t, sub in subscribed.items() if sub is None):
             reasons.append(f"not recorded (another type): {skipped}")
@@ -175,16 +176,19 @@ class RecorderNode(Node):
         self.writer.close()
         self.get_logger().info(f"wrote {self.path}: {self.writer.message_counts}")
         if not heard_the_stack(self.writer.message_counts):
-            self.get_logger().error(f"{self.path} holds no message of {sorted(set(self.wanted) - {DIAGNOSTICS})}: "
+            others = sorted(t for t in self.wanted if not is_diagnostics(t))
+            self.get_logger().error(f"{self.path} holds no message of {others}: "
                                     "is the stack running, in this ROS_DOMAIN_ID and namespace?")
 
 
-DIAGNOSTICS = "/diagnostics"  # every node's, this one's too: no sign that the stack runs
+def is_diagnostics(topic: str) -> bool:
+    """/diagnostics (or a namespace's): every node's, this recorder's too, so no sign that the stack runs."""
+    return topic.rsplit("/", 1)[-1] == "diagnostics"
 
 
 def heard_the_stack(message_counts: dict[str, int]) -> bool:
-    """Whether a recording holds a message of any topic but /diagnostics."""
-    return any(count for topic, count in message_counts.items() if topic != DIAGNOSTICS)
+    """Whether a recording holds a message of any topic but diagnostics."""
+    return any(count for topic, count in message_counts.items() if not is_diagnostics(topic))
 
 
 def main(args=None, **node_kwargs) -> None:
