@@ -186,6 +186,27 @@ def test_record_convert_train_round_trip(tmp_path):
     assert all(np.isfinite(tiny_training_losses(tmp_path / "data")))
 
 
+def test_eval_model_refuses_episodes_converted_from_a_training_recording(tmp_path):
+    """Recorded episodes have no seed (-1), so the seed check could not see them: a checkpoint was scored on the
+    very recordings it was trained on without a word (QA, 2026-12-07). The recording's sha256 names them."""
+    from lecun_agent.learning.evaluate import eval_checkpoint
+    from lecun_agent.learning.seeds import SeedOverlapError
+    from lecun_agent.learning.train import TrainConfig, train
+    from lecun_agent.world_model.config import WorldModelConfig
+
+    trained_on = write_synthetic_bag(tmp_path / "a.mcap", duration_s=3.0)
+    convert_bag(trained_on, tmp_path / "train")
+    train(tmp_path / "train", tmp_path / "ck", TrainConfig(steps=2, batch_size=4, threads=1),
+          WorldModelConfig(latent_dim=8, hidden=32, ensemble=2, horizon=4))
+    convert_bag(write_synthetic_bag(tmp_path / "b.mcap", duration_s=3.0, seed=1), tmp_path / "heldout")
+    convert_bag(trained_on, tmp_path / "heldout")
+    with pytest.raises(SeedOverlapError, match=r"episodes converted from 1 recording\(s\) this checkpoint was "
+                                                r"trained on \(sha256 [0-9a-f]{12}\)"):
+        eval_checkpoint(tmp_path / "ck", 0, 0, horizon=4, data_dir=tmp_path / "heldout")
+    convert_bag(write_synthetic_bag(tmp_path / "c.mcap", duration_s=3.0, seed=2), tmp_path / "fresh")
+    assert eval_checkpoint(tmp_path / "ck", 0, 0, horizon=4, data_dir=tmp_path / "fresh")["checkpoint"]
+
+
 def test_recorder_node_records_live_topics(tmp_path):
     """recorder_node as a process: a latched and a best-effort topic end up in the file; a topic whose
     type (taken from the graph) is not a contract type is skipped, never imported."""

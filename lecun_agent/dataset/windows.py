@@ -35,6 +35,7 @@ class EpisodeSet:
     contact_max: np.ndarray  # (N,) float32, N, the step's largest measured non-foot contact force
     terms: dict[str, np.ndarray]  # TERM_HEADS name -> (N,) float32, raw term from the measured features
     seeds: np.ndarray  # (E,) int64, each episode's arena/program seed (-1: real robot)
+    recordings: tuple[str, ...] = ()  # (E,) the sha256 of each episode's MCAP recording ("" when collected)
 
     def __len__(self) -> int:
         return len(self.images)
@@ -93,6 +94,7 @@ def concat_episodes(eps: list[dict[str, np.ndarray]], spec: DatasetSpec) -> Epis
         contact_max=cat("contact_max").astype(np.float32),
         terms=terms,
         seeds=np.array([int(e["seed"]) for e in eps], dtype=np.int64),
+        recordings=tuple(str(e["source_sha256"]) if "source_sha256" in e else "" for e in eps),
     )
     for arr in [
         data.proprio,

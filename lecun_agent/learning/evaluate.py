@@ -35,7 +35,7 @@ from lecun_agent.cost.total import IntrinsicCost
 from lecun_agent.dataset.format import SPEC_FILE, same_step
 from lecun_agent.dataset.windows import EpisodeSet, load_episodes
 from lecun_agent.learning.baselines import ContactBaseline, contact_labels, load_baseline
-from lecun_agent.learning.seeds import check_heldout
+from lecun_agent.learning.seeds import check_heldout, check_heldout_recordings
 from lecun_agent.learning.stats import roc_auc, spearman
 from lecun_agent.world_model.checkpoint import load_checkpoint
 from lecun_agent.world_model.config import TERM_HEADS
@@ -381,7 +381,8 @@ def eval_checkpoint(
             data = load_episodes(tmp)
     else:
         data = load_episodes(data_dir)
-        check_heldout(data.seeds, trained)
+        check_heldout(data.seeds, trained, dataset=True)
+        check_heldout_recordings(data.recordings, meta.get("train", {}).get("recordings"))
     if data.spec.obs_action_spec() != spec.obs_action_spec():
         raise ValueError("evaluation data and checkpoint have different observation/action specs")
     if not same_step(data.spec.step_dt, spec.step_dt):

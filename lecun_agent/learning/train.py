@@ -309,6 +309,7 @@ def _save(out_dir, model, opt, sampler, data, cfg, step, samples, clock: _Clock)
         "transitions": len(data),
         "episodes": data.num_episodes,
         "seeds": seed_ranges(data.seeds),  # eval-model refuses episodes with these seeds
+        "recordings": sorted({r for r in data.recordings if r}),  # and episodes converted from these (sha256)
         "train_config": dataclasses.asdict(cfg),
     }
     save_checkpoint(out_dir, model, data.spec, train_meta)
