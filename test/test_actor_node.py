@@ -22,7 +22,7 @@ from lecun_agent.cost.total import TermSettings
 from lecun_agent.cost.veto import VetoLimits
 from lecun_agent.cost.weights import CostWeights
 from lecun_agent.messages.conversions import contacts_msg, odometry_msg, sec_to_stamp, stamp_to_sec, twist_vector
-from lecun_agent.messages.latents import float_image, rows_from_float_image
+from lecun_agent.messages.latents import float_image, latent_frame, rows_from_float_image
 from lecun_agent.messages.mode import mode_msg
 from lecun_agent.messages.plans import named_values_msg
 from lecun_agent.nodes.actor_node import ActorNode
@@ -43,6 +43,7 @@ class Robot(RosProbe):
     def __init__(self) -> None:
         super().__init__("fake_robot", use_sim_time=False)
         self.latent_pub = self.create_publisher(Image, "agent/latent", SENSOR_QOS)
+        self.latent_frame = "latent"  # the actor's checkpoint's (set by `setup`): as its encoder's latents
         self.odom_pub = self.create_publisher(Odometry, "odom", SENSOR_QOS)
         self.cmd_pub = self.create_publisher(TwistStamped, "cmd_vel", COMMAND_QOS)
         self.goal_pub = self.create_publisher(PoseStamped, "goal_pose", COMMAND_QOS)
@@ -59,7 +60,7 @@ class Robot(RosProbe):
         latent = np.random.default_rng(int(stamp * 10)).normal(size=LATENT_DIM) if latent is None else latent
         self.odom_pub.publish(odometry_msg(stamp, np.array(position), np.array(quat),
                                            np.zeros(3), np.zeros(3)))
-        self.latent_pub.publish(float_image(sec_to_stamp(stamp), latent[None].astype(np.float32)))
+        self.latent_pub.publish(float_image(sec_to_stamp(stamp), latent[None].astype(np.float32), self.latent_frame))
         found = []
 
         def answered() -> bool:
@@ -90,6 +91,7 @@ def setup(tmp_path_factory):
     with spinning(ActorNode, checkpoint=str(ckpt), diagnostics_period_s=0.2,
                   **{"planner.samples": 32, "planner.horizon": HORIZON}) as node:
         robot = Robot()
+        robot.latent_frame = latent_frame(node.ckpt.weights_id)
         robot.spin_until(lambda: robot.count_subscribers("agent/latent") > 0, 5.0)
         yield node, robot
         robot.destroy_node()
@@ -170,7 +172,7 @@ def test_a_tick_offered_again_gets_the_same_answer_not_a_second_plan(setup):
     latent = np.random.default_rng(7).normal(size=LATENT_DIM)
     first = robot.tick(5.0, latent)
     ticks, repeats = node.counts["ticks"], node.counts["repeated_ticks"]
-    robot.latent_pub.publish(float_image(sec_to_stamp(5.0), latent[None].astype(np.float32)))
+    robot.latent_pub.publish(float_image(sec_to_stamp(5.0), latent[None].astype(np.float32), robot.latent_frame))
     assert robot.spin_until(lambda: len(robot.stamped("agent/cmd_vel_proposed", 5.0)) == 2, 5.0)
     again = robot.stamped("agent/cmd_vel_proposed", 5.0)[1]
     assert np.array_equal(twist_vector(again), twist_vector(first))
@@ -326,6 +328,24 @@ def test_a_latent_of_the_wrong_size_gets_a_zero_proposal_and_no_plan(setup, widt
     assert proposal is not None and np.allclose(twist_vector(proposal), 0.0)
     assert counted.get("idle:bad latent") == 1 and not counted.get("ticks")
     assert not robot.stamped("agent/plan", stamp)
+    assert robot.tick(stamp + 0.5) is not None and node.counts["ticks"] == before.get("ticks", 0) + 1
+
+
+@pytest.mark.parametrize("frame", ["latent", "latent/0123456789ab"])
+def test_a_latent_of_another_checkpoint_s_encoder_gets_a_zero_proposal_and_no_plan(setup, frame):
+    """A latent means something only to its encoder's world model: after a reload of one node's checkpoint the
+    actor planned on latents from another encoder without a word (QA, 2026-12-07)."""
+    node, robot = planning_towards_a_goal(setup)
+    stamp = 70.0 + len(robot.received["agent/cmd_vel_proposed"])
+    before, own = dict(node.counts), robot.latent_frame
+    robot.latent_frame = frame
+    try:
+        proposal = robot.tick(stamp)
+    finally:
+        robot.latent_frame = own
+    counted = {k: v - before.get(k, 0) for k, v in node.counts.items()}
+    assert proposal is not None and np.allclose(twist_vector(proposal), 0.0)
+    assert counted.get("idle:bad latent") == 1 and not counted.get("ticks")
     assert robot.tick(stamp + 0.5) is not None and node.counts["ticks"] == before.get("ticks", 0) + 1
 
 

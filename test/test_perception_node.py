@@ -24,9 +24,10 @@ from lecun_agent.messages.conversions import (
     sec_to_stamp,
     stamp_to_sec,
 )
-from lecun_agent.messages.latents import rows_from_float_image
+from lecun_agent.messages.latents import latent_frame, rows_from_float_image
 from lecun_agent.nodes.perception_node import PerceptionNode
 from lecun_agent.nodes.qos import SENSOR_QOS
+from lecun_agent.world_model.checkpoint import weights_id
 
 pytestmark = pytest.mark.ros
 
@@ -109,6 +110,7 @@ def test_latent_has_camera_stamp_and_width_d(setup):
     assert (msg.encoding, msg.height, msg.width) == ("32FC1", 1, LATENT_DIM)
     s = rows_from_float_image(msg)
     assert s.shape == (1, LATENT_DIM) and np.isfinite(s).all()
+    assert msg.header.frame_id == latent_frame(weights_id(node.params["checkpoint"] or None))  # its latent space
 
 
 @pytest.mark.parametrize("bad, reason", [

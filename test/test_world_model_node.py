@@ -16,7 +16,7 @@ from ros_probe import RosProbe
 from sensor_msgs.msg import Image, JointState
 
 from lecun_agent.messages.conversions import sec_to_stamp, stamp_to_sec, twist_msg
-from lecun_agent.messages.latents import float_image, rows_from_float_image
+from lecun_agent.messages.latents import float_image, latent_frame, rows_from_float_image
 from lecun_agent.nodes.qos import COMMAND_QOS, SENSOR_QOS
 from lecun_agent.nodes.world_model_node import WorldModelNode
 
@@ -30,6 +30,7 @@ class Agent(RosProbe):
     def __init__(self) -> None:
         super().__init__("fake_agent", use_sim_time=False)
         self.latent_pub = self.create_publisher(Image, "agent/latent", SENSOR_QOS)
+        self.latent_frame = "latent"  # the node's checkpoint's (set by `setup`): as its encoder's latents
         self.cmd_pub = self.create_publisher(TwistStamped, "cmd_vel", COMMAND_QOS)
         self.cost_pub = self.create_publisher(JointState, "agent/cost", SENSOR_QOS)
         self.record(Image, "agent/predicted_latents", SENSOR_QOS)
@@ -45,7 +46,7 @@ class Agent(RosProbe):
             return [m for m in self.received[topic] if abs(stamp_to_sec(m.header.stamp) - stamp) < 1e-6]
 
         for _ in range(int(timeout_s / 0.2)):
-            self.latent_pub.publish(float_image(sec_to_stamp(stamp), s[None]))
+            self.latent_pub.publish(float_image(sec_to_stamp(stamp), s[None], self.latent_frame))
             both = lambda: got("agent/predicted_latents") and got("agent/predicted_features")  # noqa: E731
             if self.spin_until(both, 0.2):
                 return got("agent/predicted_latents")[-1], got("agent/predicted_features")[-1]
@@ -69,6 +70,7 @@ def setup(ckpts):
     rclpy.init()
     with spinning(WorldModelNode, checkpoint=str(root / "a"), horizon=H, memory_size=MEMORY) as node:
         agent = Agent()
+        agent.latent_frame = latent_frame(node.ckpt.weights_id)
         agent.spin_until(lambda: agent.count_subscribers("agent/latent") > 0, 5.0)
         yield node, agent
         agent.destroy_node()
@@ -125,6 +127,11 @@ def test_good_checkpoint_reloads(setup, ckpts):
     result = agent.set_parameters("world_model_node", {"checkpoint": str(root / "b")})[0]
     assert result.successful, result.reason
     assert node.ckpt.reloads == 1
+    skipped = node.counts["skipped"]
+    with pytest.raises(AssertionError, match="no prediction"):  # model a's encoder's latents mean nothing to b
+        agent.predict(399.0, timeout_s=1.0)
+    assert node.counts["skipped"] > skipped
+    agent.latent_frame = latent_frame(node.ckpt.weights_id)
     latents, _ = agent.predict(400.0)
     np.testing.assert_allclose(rows_from_float_image(latents), expected_rollout(models["b"]), atol=1e-5)
     assert not np.allclose(expected_rollout(models["a"]), expected_rollout(models["b"]), atol=1e-3)

@@ -2,7 +2,9 @@
 
 Image has a header, so the camera frame's stamp rides along, and any tool can show it. Native
 byte order is flagged in `is_bigendian`. `agent/latent` is 1 x D; `agent/predicted_latents` is
-H x D; `agent/plan_actions` is H x A.
+H x D; `agent/plan_actions` is H x A. A latent's frame_id names the latent space it lives in,
+`latent/<weights id>` (`latent_frame`): a latent means something only to its encoder's own world
+model, so a node running another checkpoint refuses it (`encoder_problem`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,20 @@ def float_image(stamp: TimeMsg, rows: np.ndarray, frame_id: str = "latent") -> I
                 is_bigendian=int(sys.byteorder == "big"), step=4 * rows.shape[1], data=rows.tobytes())
     msg.header.stamp, msg.header.frame_id = stamp, frame_id
     return msg
+
+
+def latent_frame(weights_id: str) -> str:
+    """The frame_id of latents from the encoder of the checkpoint whose weights are `weights_id`."""
+    return f"latent/{weights_id}"
+
+
+def encoder_problem(msg: Image, weights_id: str) -> str | None:
+    """Why a latent cannot be used by a node running the checkpoint `weights_id`, or None."""
+    expected = latent_frame(weights_id)
+    if msg.header.frame_id == expected:
+        return None
+    return (f"latent in frame {msg.header.frame_id!r}, not {expected!r}: another checkpoint's encoder made it; "
+            "give perception_node, world_model_node and actor_node the same checkpoint")
 
 
 def rows_from_float_image(msg: Image) -> np.ndarray:

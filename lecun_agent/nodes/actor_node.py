@@ -44,7 +44,7 @@ from lecun_agent.actor.contact_memory import strongest_touches
 from lecun_agent.actor.presets import resolve_path
 from lecun_agent.dataset.format import DatasetSpec
 from lecun_agent.messages import conversions as conv
-from lecun_agent.messages.latents import float_image, rows_from_float_image
+from lecun_agent.messages.latents import encoder_problem, float_image, rows_from_float_image
 from lecun_agent.messages.mode import TickGoal, goal_of, mode_of
 from lecun_agent.messages.plans import named_values, path_msg, plan_costs_msg, samples_markers
 from lecun_agent.world_model.model import WorldModel
@@ -189,6 +189,8 @@ class ActorNode(Node):
             rows = rows_from_float_image(latent_msg)
             if rows.shape != (1, d):
                 raise ValueError(f"latent is {rows.shape[0]}x{rows.shape[1]}, the world model takes 1x{d}")
+            if problem := encoder_problem(latent_msg, self.ckpt.weights_id):
+                raise ValueError(problem)
             latent = rows[0]
         except ValueError as err:
             latent, why = None, f"bad latent: {err}"

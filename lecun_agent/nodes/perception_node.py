@@ -39,7 +39,7 @@ from lecun_agent.messages.conversions import (
     stamp_to_sec,
 )
 from lecun_agent.messages.goal_sighting import sighting_msg
-from lecun_agent.messages.latents import float_image
+from lecun_agent.messages.latents import float_image, latent_frame
 from lecun_agent.nodes.checkpoint_parameter import CheckpointParameter, ModelNodeSettings
 from lecun_agent.perception.goal_marker import CameraMount, MarkerSettings, sight_marker
 from lecun_agent.perception.proprio import proprio_from_readings
@@ -141,7 +141,7 @@ class PerceptionNode(Node):
         if not torch.isfinite(s).all():
             self._skip("nonfinite", "the encoder produced NaN/Inf")
             return
-        self.pub.publish(float_image(msg.header.stamp, s.numpy()[None]))
+        self.pub.publish(float_image(msg.header.stamp, s.numpy()[None], latent_frame(self.ckpt.weights_id)))
         self.published += 1
 
     def _report(self):

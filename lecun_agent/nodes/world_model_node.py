@@ -31,7 +31,7 @@ from sensor_msgs.msg import Image, JointState
 from lecun_agent.cost.weights import TERM_NAMES
 from lecun_agent.memory.replay import ShortTermMemory
 from lecun_agent.messages.conversions import stamp_to_sec, twist_vector
-from lecun_agent.messages.latents import float_image, rows_from_float_image
+from lecun_agent.messages.latents import encoder_problem, float_image, rows_from_float_image
 from lecun_agent.nodes.checkpoint_parameter import CheckpointParameter, ModelNodeSettings
 from lecun_agent.settings import setting
 from lecun_agent.world_model.online import OnlinePredictorLearner
@@ -127,6 +127,8 @@ class WorldModelNode(Node):
             s = rows_from_float_image(msg)  # (1, D)
             if s.shape != (1, d) or not np.isfinite(s).all():
                 raise ValueError(f"latent is {s.shape[0]}x{s.shape[1]}, expected 1x{d} finite values")
+            if problem := encoder_problem(msg, self.ckpt.weights_id):
+                raise ValueError(problem)
         except ValueError as err:
             self.counts["skipped"] += 1
             self.get_logger().warning(f"latent skipped: {err}", throttle_duration_sec=2.0)

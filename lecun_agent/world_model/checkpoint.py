@@ -13,6 +13,7 @@ swaps weights at run time keeps its old model when a file is corrupt or does not
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import platform
@@ -97,6 +98,14 @@ def load_torch_file(path: Path | str) -> Any:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises many types for a damaged file; all mean the same here
         raise CheckpointError(f"{path} is corrupt or truncated: torch.save wrote it, but it cannot be read") from err
+
+
+def weights_id(ckpt_dir: Path | str | None = None) -> str:
+    """A short name of the checkpoint's weights: the first 12 hex digits of model.pt's sha256. Nodes that trade
+    latents compare it, since a latent means something only to the encoder's own world model."""
+    path = (Path(ckpt_dir) if ckpt_dir is not None else default_checkpoint_dir()) / MODEL_FILE
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()[:12]
 
 
 def load_checkpoint(
