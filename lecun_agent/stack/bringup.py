@@ -22,6 +22,7 @@ from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
 from .description import NodeLaunch, StackOptions, stack_nodes
+from .exit_codes import CLEAN_EXITS
 from .runner import Stack
 
 log = logging.getLogger(__name__)
@@ -101,7 +102,7 @@ def run_until_stopped(options: StackOptions, log_dir: Path) -> int:
         executor.shutdown()
         graph.destroy_node()
         rclpy.try_shutdown()
-    unclean = {name: code for name, code in codes.items() if code != 0}
+    unclean = {name: code for name, code in codes.items() if code not in CLEAN_EXITS}  # -2: our SIGINT
     if unclean:
         log.error("nodes that did not exit cleanly: %s", unclean)
     return 1 if crashes or unclean else 0
