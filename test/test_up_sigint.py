@@ -62,3 +62,22 @@ def test_up_runs_every_node_and_sigint_stops_cleanly_with_a_zero_command(tmp_pat
         if runner.poll() is None:
             runner.kill()
         rclpy.shutdown()
+
+
+def test_a_runner_whose_own_ros_teardown_hangs_still_exits_with_the_stacks():
+    """Once in three QA runs `up` hung for good in its own node's teardown (a Fast DDS deadlock), deaf to
+    Ctrl-C, after every node had exited: the teardown now runs under a watchdog that needs no GIL."""
+    code = (
+        "import time\n"
+        "from lecun_agent.stack import bringup\n"
+        "bringup.TEARDOWN_S = 1.0\n"
+        "class Executor:\n"
+        "    def shutdown(self): pass\n"
+        "class Graph:\n"
+        "    def destroy_node(self): time.sleep(120)  # the deadlock\n"
+        "bringup._release_runner_ros(Executor(), Graph())\n"
+        "print('returned')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "returned" not in done.stdout
+    assert "destroy_node" in done.stderr  # every thread's stack, to show where it hung

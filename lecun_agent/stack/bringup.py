@@ -9,6 +9,7 @@ the rest.
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import signal
 import time
@@ -28,6 +29,7 @@ from .runner import Stack
 log = logging.getLogger(__name__)
 STARTUP_TIMEOUT_S = 300.0  # wall seconds for every node to show in the graph (torch imports are slow; CI is shared)
 BODY = "sim_node"
+TEARDOWN_S = 30.0  # wall seconds for the runner's own ROS teardown once every node has exited
 
 
 def init_runner_ros() -> None:
@@ -99,10 +101,22 @@ def run_until_stopped(options: StackOptions, log_dir: Path) -> int:
         log.info("stopping the stack")
     finally:
         codes = stack.shutdown() if stack is not None else {}
+        unclean = {name: code for name, code in codes.items() if code not in CLEAN_EXITS}  # -2: our SIGINT
+        if unclean:
+            log.error("nodes that did not exit cleanly: %s", unclean)
+        _release_runner_ros(executor, graph)
+    return 1 if crashes or unclean else 0
+
+
+def _release_runner_ros(executor, graph: Node) -> None:
+    """Tear down the runner's own node with a time limit. Every stack node has exited by now, but once in three
+    QA runs (2026-12-07) `up` hung here for good, in Fast DDS's publisher teardown (the deadlock of
+    docs/reliability.md, "A node that hangs on shutdown"), deaf to Ctrl-C. faulthandler's watchdog needs no GIL:
+    after TEARDOWN_S it prints every thread's stack and exits with status 1."""
+    faulthandler.dump_traceback_later(TEARDOWN_S, exit=True)
+    try:
         executor.shutdown()
         graph.destroy_node()
         rclpy.try_shutdown()
-    unclean = {name: code for name, code in codes.items() if code not in CLEAN_EXITS}  # -2: our SIGINT
-    if unclean:
-        log.error("nodes that did not exit cleanly: %s", unclean)
-    return 1 if crashes or unclean else 0
+    finally:
+        faulthandler.cancel_dump_traceback_later()
