@@ -53,6 +53,27 @@ def test_seeded_runs_are_identical_and_resume_continues(tmp_path):
     assert all(torch.equal(wa[k], wc[k]) for k in wa)
 
 
+def test_rows_a_killed_run_never_saved_are_set_aside_not_continued(tmp_path, caplog):
+    """A run killed before its first checkpoint leaves metrics.csv rows; the next run appended to them (steps 25,
+    50, 75, then 20). A run killed after one leaves rows past it, which a resume trains again."""
+    make_synthetic_dataset(tmp_path / "data", episodes=2, steps=12)
+    out = tmp_path / "run"
+    out.mkdir()
+    header = "step,samples,seconds,cpu_seconds,loss\n"
+    (out / "metrics.csv").write_text(header + "25,800,7.0,7.0,1.0\n50,1600,11.7,11.7,0.9\n7")  # cut off
+    train(tmp_path / "data", out, TrainConfig(steps=4, batch_size=4, log_every=1, ckpt_every=2, threads=1), TINY)
+    rows = list(csv.DictReader((out / "metrics.csv").open()))
+    assert [int(r["step"]) for r in rows] == [1, 2, 3, 4]
+    assert [r["step"] for r in csv.DictReader((out / "metrics.unsaved.csv").open())] == ["25", "50", "7"]
+    with (out / "metrics.csv").open("a") as f:  # a continuation killed after step 4 was saved
+        f.write("5,20,1.0,1.0,0.5\n")
+    (out / "mode1.pt").write_bytes(b"")  # distilled from the step-4 weights
+    train(tmp_path / "data", out, TrainConfig(steps=6, batch_size=4, log_every=1, threads=1), resume=True)
+    assert "['mode1.pt'] in" in caplog.text and "run distill-heads, distill-dynamics and distill again" in caplog.text
+    assert [int(r["step"]) for r in csv.DictReader((out / "metrics.csv").open())] == [1, 2, 3, 4, 5, 6]
+    assert [r["step"] for r in csv.DictReader((out / "metrics.unsaved.1.csv").open())] == ["5"]
+
+
 def test_a_format_3_run_does_not_resume(tmp_path):
     """Its optimizer state holds the slow level's parameters, which this model no longer has."""
     make_synthetic_dataset(tmp_path / "data", episodes=2, steps=12)

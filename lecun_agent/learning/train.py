@@ -170,6 +170,7 @@ def train(
                 f"of {model.cfg.step_dt} s: resume it on data of its own step length"
             )
         model.train()
+        _warn_what_a_resume_changes(out_dir, meta, data)
         state = load_torch_file(out_dir / TRAIN_STATE)
         cfg = _use_threads(cfg, state.get("threads"))
     else:
@@ -207,6 +208,24 @@ def train(
     return _loop(
         model, opt, sampler, data, out_dir, cfg, rank, world, step, samples, clock, (deadline, cpu_deadline)
     )
+
+
+def _warn_what_a_resume_changes(out_dir: Path, meta: dict, data: EpisodeSet) -> None:
+    """Say before training what a resume makes stale, rather than at the next `sim`: the files distilled from the
+    weights it continues, which the actor then refuses, and the bit-for-bit promise when the data changed."""
+    from lecun_agent.actor.actor import POLICY_FILE
+    from lecun_agent.actor.feature_heads import HEADS_FILE
+    from lecun_agent.actor.search_dynamics import DYNAMICS_FILE
+
+    distilled = [name for name in (HEADS_FILE, DYNAMICS_FILE, POLICY_FILE) if (out_dir / name).exists()]
+    if distilled:
+        log.warning("%s in %s were distilled from the weights this run goes on training: the actor refuses them "
+                    "once it is done; run distill-heads, distill-dynamics and distill again", distilled, out_dir)
+    before = meta.get("train", {})
+    if (before.get("transitions"), before.get("episodes")) != (len(data), data.num_episodes):
+        log.warning("the data changed since the run was saved (%s steps in %s episodes, now %d in %d): the weights "
+                    "will not be bit for bit those of an uninterrupted run", before.get("transitions"),
+                    before.get("episodes"), len(data), data.num_episodes)
 
 
 def _trained_steps(ckpt_dir: Path) -> str:
@@ -252,6 +271,8 @@ def _loop(
     out_dir.mkdir(parents=True, exist_ok=True)
     start, start_step = time.monotonic(), step
     csv_path = out_dir / "metrics.csv"
+    if rank == 0:
+        _set_aside_unsaved_rows(csv_path, step)
     writer, fh, metrics = None, None, {}
     bar = tqdm(total=cfg.steps, initial=step, desc="train", disable=rank != 0, dynamic_ncols=True)
     try:
@@ -297,6 +318,44 @@ def _loop(
         "metrics": metrics,
         "samples_per_s": cfg.batch_size * world * (step - start_step) / max(run_seconds, 1e-9),
     }
+
+
+def _set_aside_unsaved_rows(csv_path: Path, saved_step: int) -> None:
+    """Rows of metrics.csv past the step this run starts from belong to a run killed before it saved them: the
+    weights they describe are gone, and this run trains those steps again. They move to metrics.unsaved.csv
+    (.1, .2, ... beside an earlier one), so the curve neither runs backwards nor repeats a step, and nothing
+    is deleted. (A fresh run after a killed one used to append to its rows: steps 25, 50, 75, then 20.)"""
+    if not csv_path.exists():
+        return
+    with csv_path.open(newline="") as f:
+        reader = csv.DictReader(f)
+        rows, fields = list(reader), reader.fieldnames or []
+
+    def saved(row: dict) -> bool:
+        try:
+            return int(row["step"]) <= saved_step
+        except (KeyError, TypeError, ValueError):  # a row cut off by the kill
+            return False
+
+    later = [row for row in rows if not saved(row)]
+    if not later:
+        return
+    aside, k = csv_path.with_name("metrics.unsaved.csv"), 0
+    while aside.exists():
+        k += 1
+        aside = csv_path.with_name(f"metrics.unsaved.{k}.csv")
+    for path, keep in ((aside, later), (csv_path, [row for row in rows if saved(row)])):
+        if not keep:  # a fresh run: it writes its own header
+            path.unlink()
+            continue
+        tmp = path.with_name(path.name + ".tmp")
+        with tmp.open("w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(keep)
+        os.replace(tmp, path)
+    log.warning("%d rows of %s come after step %d, where this run starts (a run killed before it saved them): "
+                "moved to %s", len(later), csv_path, saved_step, aside)
 
 
 def _save(out_dir, model, opt, sampler, data, cfg, step, samples, clock: _Clock) -> None:
