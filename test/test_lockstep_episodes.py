@@ -62,6 +62,7 @@ def test_same_seed_same_run_on_a_loaded_machine(tmp_path, options, kwargs):
         loaded = episode(tmp_path / "loaded", options, **kwargs)
     m, truth = first
     assert m["sync_timeouts"] == 0 and not m["crashed_nodes"], m
+    assert (m["checkpoint"], m["profile"], m["weights"]) == ("default", "", {})  # what it ran with
     assert np.linalg.norm(truth["pos"][-1, :2] - truth["pos"][0, :2]) > 0.3  # it moved: equality means something
     assert_same(first, loaded)
 

@@ -189,7 +189,8 @@ def run_episode(out: Path, options: StackOptions, duration_s: float | None = Non
     # on disk whatever the teardown does (the eval stops waiting for a process that wrote them).
     try:
         return _score(out, options, monitor, arena, rules, goal_episode, duration_s, crashes, respawns,
-                      refused=sorted(name for name, code in codes.items() if code == REFUSED_START))
+                      refused=sorted(name for name, code in codes.items() if code == REFUSED_START),
+                      weights=dict(weights or {}))
     finally:
         monitor.destroy_node()
         rclpy.try_shutdown()
@@ -261,7 +262,7 @@ def _watch(executor, monitor: EpisodeMonitor, stack: Stack, arena: Arena, rules:
 
 def _score(out: Path, options: StackOptions, monitor: EpisodeMonitor, arena: Arena, rules: GoalRules,
            goal_episode: bool, duration_s: float | None, crashes: list[str], respawns: dict[str, int],
-           refused: list[str] = ()) -> dict:
+           refused: list[str] = (), weights: dict[str, float] | None = None) -> dict:
     try:
         truth = load_truth(out)
     except FileNotFoundError as err:
@@ -294,6 +295,7 @@ def _score(out: Path, options: StackOptions, monitor: EpisodeMonitor, arena: Are
     metrics.update(
         seed=options.seed, agent=options.program and f"program:{options.program}" or options.agent,
         realtime=options.realtime, line_blocked=bool(arena.line_blocked), goal_xy=arena.goal_xy.tolist(),
+        profile=options.profile, checkpoint=options.checkpoint or "default", weights=weights,
         guardrail_interventions=monitor.interventions(end=truth["t"][end - 1]),
         **plan_metrics(monitor, agent_node(options), truth["t"][end - 1], metrics),
         sync_timeouts=sum(monitor.sync_timeouts().values()),

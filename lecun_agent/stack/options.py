@@ -33,7 +33,8 @@ def add_flags(parser: argparse.ArgumentParser, names: Iterable[str]) -> None:
         if isinstance(spec.default, bool):
             action = "store_false" if spec.default else "store_true"
             parser.add_argument(f"--no-{flag}" if spec.default else f"--{flag}", dest=spec.name,
-                                action=action, help=f"switch off: {spec.doc}" if spec.default else spec.doc)
+                                action=action,
+                                help=f"turn off, where it is on by default: {spec.doc}" if spec.default else spec.doc)
         else:
             parser.add_argument(f"--{flag}", dest=spec.name, type=_parse_for(spec), default=spec.default,
                                 choices=spec.choices, help=spec.doc)
