@@ -351,6 +351,19 @@ def test_a_future_stamp_cannot_keep_a_dead_input_fresh(normal, source):
     assert twist(out) == (0.0, 0.0, 0.0) and {f"future:{source}", f"stale:{source}"} & set(cost.guard.last.reasons)
 
 
+@pytest.mark.parametrize("source", ["imu", "odom"])
+def test_after_a_future_stamp_the_honest_readings_are_not_out_of_order(normal, source):
+    """The refused reading marks its instant as come at the node's time, not at its stamp: at its stamp, every
+    honest reading after it was counted out of order and warned of (QA with a fake driver, 2026-12-07)."""
+    cost, robot = normal
+    before = cost.readings.out_of_order[source]
+    assert twist(robot.step(stamp_of={source: robot.t + 1.0}, propose=True)) == (0.0, 0.0, 0.0)
+    assert f"the newest {source} is stamped 0.9" in cost.guard.last.detail and "s ahead of the clock" in \
+        cost.guard.last.detail
+    assert twist(robot.run(0.4)) == NORMAL
+    assert cost.readings.out_of_order[source] == before
+
+
 def test_a_future_stamped_proposal_stops_and_never_becomes_the_tick(normal):
     cost, robot = normal
     waits = cost.proposals.timeouts

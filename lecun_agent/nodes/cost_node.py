@@ -169,7 +169,9 @@ class CostNode(Node):
         trusted = self.guard.seen(source, stamp, self._now(), problem)
         if problem is not None:
             self.get_logger().error(f"{source} stamped {stamp:.3f} refused: {problem}", throttle_duration_sec=2.0)
-        self.readings.input(source, stamp, msg if trusted else None)
+        # a refused one still marks its instant as come (nothing waits for it), but never later than now: a future
+        # stamp would make every honest reading after it look out of order
+        self.readings.input(source, stamp if trusted else min(stamp, self._now()), msg if trusted else None)
         if trusted and self.lockstep:
             self.lockstep.new_instant(stamp, msg.header.stamp)
 
