@@ -76,14 +76,15 @@ def bench_paths(model, heads, dynamics, args) -> list[dict]:
         options.append(Option(f"{shipped} heads/{stride}", pm,
                               PlannerConfig(samples=512, horizon=16, head_stride=stride, **over)))
     if dynamics is not None:  # as the actor plans, and in float32 (what `auto` picks without bf16 matmuls)
+        parts = "search heads + dynamics" if heads is not None else "model heads, search dynamics"
         for name in dict.fromkeys((shipped, "member")):
             pm, over = planning_path(model, name, feature_heads=heads, search_dynamics=dynamics)
             cfg = PlannerConfig(samples=512, horizon=16, **over)
-            options.append(Option(f"{name} search heads + dynamics", pm, cfg))
+            options.append(Option(f"{name} {parts}", pm, cfg))
             if pm.dtype == torch.bfloat16:  # the same under no_grad, and without the fused ReLUs (actor/fused_mlp.py)
-                options.append(Option(f"{name} search heads + dynamics, no_grad", pm, cfg, no_grad=True))
+                options.append(Option(f"{name} {parts}, no_grad", pm, cfg, no_grad=True))
                 pm, _ = planning_path(model, name, feature_heads=heads, search_dynamics=dynamics, fuse_relu=False)
-                options.append(Option(f"{name} search heads + dynamics, ReLU not fused", pm, cfg))
+                options.append(Option(f"{name} {parts}, ReLU not fused", pm, cfg))
     interleave(options, args.warmup + args.repeats)
     return [o.row(args.warmup) for o in options]
 

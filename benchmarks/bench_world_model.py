@@ -177,7 +177,7 @@ def main() -> None:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--data", type=Path)
     p.add_argument("--eval-data", type=Path)
-    p.add_argument("--out", type=Path)
+    p.add_argument("--out", type=Path, help="quality: the checkpoint directory it trains (others write none)")
     p.add_argument("--steps", type=int, default=50)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--threads", type=int, default=1)

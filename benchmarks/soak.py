@@ -220,13 +220,17 @@ def episodes_summary(episodes: list[dict]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=30.0)
+    parser.add_argument("--minutes", type=float, default=30.0,
+                        help=f"wall minutes, more than {GROWTH_FROM_MIN + 1:.0f}: growth is measured from minute "
+                             f"{GROWTH_FROM_MIN:.0f} to the last minute")
     parser.add_argument("--period", type=float, default=5.0, help="wall seconds between samples")
     parser.add_argument("--seed", type=int, default=0, help="first arena seed (then +1 per episode)")
     parser.add_argument("--out", type=Path, default=Path("docs/soak"))
     parser.add_argument("--logs", type=Path, default=Path("/tmp/lecun_agent_soak_logs"), help="node logs")
     parser.add_argument("--name", default=None, help="file name under --out, without suffix (default: the date)")
     args = parser.parse_args()
+    if args.minutes <= GROWTH_FROM_MIN + 1.0:  # no minute to compare the last one with: the growth would be NaN
+        parser.error(f"--minutes {args.minutes:g}: a soak must run more than {GROWTH_FROM_MIN + 1:.0f} minutes")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args.out.mkdir(parents=True, exist_ok=True)
     date = datetime.datetime.now().strftime("%Y-%m-%d")
