@@ -88,6 +88,14 @@ class Robot(Node):
         self.create_subscription(TwistStamped, "cmd_vel", self.cmds.append, 50)
         self.create_subscription(Twist, "cmd_vel_unstamped", self.unstamped.append, 50)
         self.create_subscription(DiagnosticArray, "diagnostics", self.diags.append, 10)
+        # Subscribed here, never in a test: this node spins in `guarding`'s executor thread, and an entity destroyed
+        # from the test thread while that thread builds its wait set kills the executor (InvalidHandle), and with
+        # it every later test of the module (a CI run, 2026-12-07). Clients, too, are made once (`call`).
+        self.definitions: list[JointState] = []
+        self.create_subscription(JointState, "cost/definition", self.definitions.append, LATCHED_QOS)
+        self.guarded_cmds: list[TwistStamped] = []  # what test_final_zero_on_sigint's own cost_node sends
+        self.create_subscription(TwistStamped, "/guarded_cmd", self.guarded_cmds.append, 50)
+        self.clients_by_name: dict[str, object] = {}
         self.t = 100.0  # sim time; starts away from 0 so "never received" and "old" differ
         self.judged = lambda: None  # the stamp of the newest proposal cost_node took (set by `guarding`)
         self.decided = lambda: ()  # cost_node's latest decision, vx, vy, wz (set by `guarding`)
@@ -191,15 +199,15 @@ def normal(ros):
     return cost, robot
 
 
-def call(node: Node, kind, name: str, request, timeout: float = 30.0):
-    client = node.create_client(kind, name)
-    try:
-        assert client.wait_for_service(timeout_sec=timeout), f"service {name} not available"
-        future = client.call_async(request)
-        wait_for(future.done, timeout)
-        return future.result()
-    finally:
-        node.destroy_client(client)
+def call(node: Robot, kind, name: str, request, timeout: float = 30.0):
+    """One service call from the robot node; its client is made once and kept (see Robot.definitions)."""
+    if name not in node.clients_by_name:
+        node.clients_by_name[name] = node.create_client(kind, name)
+    client = node.clients_by_name[name]
+    assert client.wait_for_service(timeout_sec=timeout), f"service {name} not available"
+    future = client.call_async(request)
+    wait_for(future.done, timeout)
+    return future.result()
 
 
 def set_param(robot: Robot, name: str, value):
@@ -245,10 +253,9 @@ def test_valid_weight_change_applies_from_the_next_reading(normal, value):
 def test_the_published_cost_definition_follows_a_weight_change(normal):
     """What the actor plans with (cost/definition, latched) is what cost_node measures with."""
     cost, robot = normal
-    definitions: list[JointState] = []
-    sub = robot.create_subscription(JointState, "cost/definition", definitions.append, LATCHED_QOS)
+    definitions = robot.definitions
     try:
-        wait_for(lambda: definitions)  # latched: a late subscriber gets the current one at once
+        wait_for(lambda: definitions)  # latched: the subscriber got the current one at once
         assert named_values(definitions[-1])["weights.energy"] == cost.cost.weights["energy"]
         assert set_param(robot, "weights.energy", 0.07).successful
         wait_for(lambda: named_values(definitions[-1])["weights.energy"] == 0.07)
@@ -256,7 +263,6 @@ def test_the_published_cost_definition_follows_a_weight_change(normal):
         assert {k: latest[f"weights.{k}"] for k in cost.cost.weights} == cost.cost.weights
         assert latest["veto.fall"] == cost.cost.veto.fall
     finally:
-        robot.destroy_subscription(sub)
         assert set_param(robot, "weights.energy", 0.01).successful
 
 
@@ -571,8 +577,7 @@ def test_diagnostics_report_counts_reasons_and_sync_timeouts(normal):
 def test_final_zero_on_sigint(normal):
     """A cost_node process sends a last zero cmd_vel when interrupted (spin_node's shutdown hook)."""
     _, robot = normal
-    out: list[TwistStamped] = []
-    sub = robot.create_subscription(TwistStamped, "/guarded_cmd", out.append, 50)
+    out = robot.guarded_cmds
     args = ["--ros-args", "-r", "__node:=cost_node_proc", "-r", "cmd_vel:=/guarded_cmd",
             "-r", "e_stop:=/e_stop_proc", "-r", "reset_e_stop:=/reset_e_stop_proc",
             "-r", "diagnostics:=/diagnostics_proc", "-p", "use_sim_time:=true"]
@@ -597,4 +602,3 @@ def test_final_zero_on_sigint(normal):
     finally:
         if proc.poll() is None:
             proc.kill()
-        robot.destroy_subscription(sub)
