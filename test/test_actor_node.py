@@ -15,6 +15,7 @@ from nav_msgs.msg import Odometry
 from nav_msgs.msg import Path as PathMsg
 from ros_probe import RosProbe
 from sensor_msgs.msg import Image, JointState
+from visualization_msgs.msg import Marker, MarkerArray
 
 from lecun_agent.actor.config import PlannerConfig
 from lecun_agent.cost.definition import cost_definition
@@ -51,6 +52,7 @@ class Robot(RosProbe):
         for kind, topic in ((TwistStamped, "agent/cmd_vel_proposed"), (PathMsg, "agent/plan"),
                             (JointState, "agent/plan_costs"), (Image, "agent/plan_actions")):
             self.record(kind, topic, COMMAND_QOS)
+        self.record(MarkerArray, "agent/plan_samples", 10)
 
     def tick(self, stamp: float, latent: np.ndarray | None = None,
              position: tuple[float, float, float] = (0.0, 0.0, 0.3),
@@ -347,6 +349,28 @@ def test_a_latent_of_another_checkpoint_s_encoder_gets_a_zero_proposal_and_no_pl
     assert proposal is not None and np.allclose(twist_vector(proposal), 0.0)
     assert counted.get("idle:bad latent") == 1 and not counted.get("ticks")
     assert robot.tick(stamp + 0.5) is not None and node.counts["ticks"] == before.get("ticks", 0) + 1
+
+
+def test_sample_markers_turned_off_are_cleared_once(setup):
+    """Turned off at run time, the samples must not stay on RViz's screen for good (QA, 2026-12-07)."""
+    node, robot = planning_towards_a_goal(setup)
+    stamp = 80.0 + len(robot.received["agent/cmd_vel_proposed"])
+
+    def markers_at(t: float) -> list:
+        robot.spin_until(lambda: False, 0.3)  # they go out with the proposal: let them arrive
+        return [a for a in robot.received["agent/plan_samples"] if a.markers and
+                abs(stamp_to_sec(a.markers[0].header.stamp) - t) < 1e-6]
+
+    assert all(r.successful for r in robot.set_parameters("actor_node", {"sample_markers": 4}))
+    robot.tick(stamp)
+    (shown,) = markers_at(stamp)
+    assert [m.action for m in shown.markers] == [Marker.DELETEALL] + [Marker.ADD] * 4
+    assert all(r.successful for r in robot.set_parameters("actor_node", {"sample_markers": 0}))
+    robot.tick(stamp + 0.5)
+    (cleared,) = markers_at(stamp + 0.5)
+    assert [m.action for m in cleared.markers] == [Marker.DELETEALL]
+    robot.tick(stamp + 1.0)
+    assert not markers_at(stamp + 1.0)  # once: off stays quiet
 
 
 def test_it_walks_to_the_goal_the_configurator_homed_only_while_that_is_the_goal_it_holds(setup):

@@ -90,6 +90,7 @@ class ActorNode(Node):
         self.costs_pub = self.create_publisher(JointState, "agent/plan_costs", COMMAND_QOS)
         self.actions_pub = self.create_publisher(Image, "agent/plan_actions", COMMAND_QOS)
         self.samples_pub = self.create_publisher(MarkerArray, "agent/plan_samples", 1)
+        self.samples_shown = False  # the last agent/plan_samples drew paths
         sub = self.create_subscription
         sub(Image, "agent/latent", lambda m: self.gate.event(conv.stamp_to_sec(m.header.stamp), m),
             NEWEST_SENSOR_QOS)
@@ -226,9 +227,10 @@ class ActorNode(Node):
                   (self.plan_pub, path_msg(header_stamp, result.poses.numpy())),
                   (self.actions_pub, float_image(header_stamp, result.actions.numpy(), frame_id="base_link"))]
         count = self.params["sample_markers"]
-        if count > 0:
+        if count > 0 or self.samples_shown:  # turned off: one clear, or RViz shows the last samples for good
             answer.append((self.samples_pub, samples_markers(header_stamp, result.samples_xy.numpy(),
                                                              result.sample_costs.numpy(), count)))
+            self.samples_shown = count > 0
         return [*answer, (self.pub, conv.twist_msg(header_stamp, self.last_proposal))]
 
     # ---- reporting ------------------------------------------------------------------------------
