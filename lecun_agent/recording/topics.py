@@ -23,8 +23,11 @@ CONTRACT_TOPICS: dict[str, str] = {
     "agent/plan": "nav_msgs/msg/Path",
     "agent/plan_actions": "sensor_msgs/msg/Image",
     "agent/plan_costs": "sensor_msgs/msg/JointState",
+    "agent/plan_samples": "visualization_msgs/msg/MarkerArray",  # only with the actor's sample_markers
+    "agent/predicted_latents": "sensor_msgs/msg/Image",
     "agent/predicted_features": "sensor_msgs/msg/JointState",
     "agent/mode": "std_msgs/msg/String",
+    "agent/mode_stamped": "sensor_msgs/msg/JointState",
     "guardrail/decisions": "diagnostic_msgs/msg/DiagnosticArray",
     "cost/definition": "sensor_msgs/msg/JointState",
     "joint_commands": "trajectory_msgs/msg/JointTrajectory",
