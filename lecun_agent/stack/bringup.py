@@ -25,6 +25,7 @@ from rclpy.signals import SignalHandlerOptions
 from .description import NodeLaunch, StackOptions, stack_nodes
 from .exit_codes import CLEAN_EXITS
 from .runner import Stack
+from .silent_nodes import SilenceWatch
 
 log = logging.getLogger(__name__)
 STARTUP_TIMEOUT_S = 300.0  # wall seconds for every node to show in the graph (torch imports are slow; CI is shared)
@@ -86,6 +87,7 @@ def run_until_stopped(options: StackOptions, log_dir: Path) -> int:
     executor = SingleThreadedExecutor()
     executor.add_node(graph)
     stack, crashes = None, []
+    watch = SilenceWatch(graph, options.namespace)
     try:
         stack, crashes = bring_up(options, log_dir, graph, executor)
         for message in crashes:
@@ -97,6 +99,8 @@ def run_until_stopped(options: StackOptions, log_dir: Path) -> int:
             for message in stack.supervise():  # agent nodes respawn; the body, gait or guardrail stop all
                 crashes.append(message)
                 log.error("node crashed, stopping the stack: %s", message)
+            for message in watch.check({p.node.name: p.popen.pid for p in stack.processes if p.popen.poll() is None}):
+                log.error("%s", message)
     except KeyboardInterrupt:
         log.info("stopping the stack")
     finally:
