@@ -30,12 +30,12 @@ def test_a_silent_node_is_named_once_and_again_when_it_reports():
     now[0] = 29.0
     assert watch.check(running) == []
     now[0] = 31.0
-    (line,) = watch.check(running)
-    assert line.startswith("actor_node (pid 41) is running but has sent no diagnostics for 31 s: hung?")
+    ((problem, line),) = watch.check(running)
+    assert problem and line.startswith("actor_node (pid 41) is running but has sent no diagnostics for 31 s: hung?")
     now[0] = 60.0
     assert watch.check(running) == []  # said once; program_node, never heard, is never named
     watch.on_report(report("actor_node"))
-    assert watch.check(running) == ["actor_node reports again"]
+    assert watch.check(running) == [(False, "actor_node reports again")]
 
 
 def test_a_respawned_process_starts_unheard():

@@ -99,8 +99,9 @@ def run_until_stopped(options: StackOptions, log_dir: Path) -> int:
             for message in stack.supervise():  # agent nodes respawn; the body, gait or guardrail stop all
                 crashes.append(message)
                 log.error("node crashed, stopping the stack: %s", message)
-            for message in watch.check({p.node.name: p.popen.pid for p in stack.processes if p.popen.poll() is None}):
-                log.error("%s", message)
+            for problem, line in watch.check({p.node.name: p.popen.pid for p in stack.processes
+                                              if p.popen.poll() is None}):
+                log.log(logging.ERROR if problem else logging.INFO, "%s", line)
     except KeyboardInterrupt:
         log.info("stopping the stack")
     finally:

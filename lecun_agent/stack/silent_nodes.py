@@ -35,9 +35,9 @@ class SilenceWatch:
         for status in msg.status:
             self.heard[status.name] = now
 
-    def check(self, running: dict[str, int]) -> list[str]:
-        """`running`: node name -> pid of its live process. -> a line for each node newly silent for longer than
-        silent_after_s, and for each silent one heard again."""
+    def check(self, running: dict[str, int]) -> list[tuple[bool, str]]:
+        """`running`: node name -> pid of its live process. -> (a problem?, line) for each node newly silent for
+        longer than silent_after_s (True), and for each silent one heard again (False)."""
         now, lines = self.clock(), []
         for name, pid in running.items():
             if self.pids.get(name) != pid:  # a new (respawned) process: not heard yet
@@ -50,10 +50,10 @@ class SilenceWatch:
             quiet = now - self.heard[name]
             if quiet > self.silent_after_s and name not in self.silent:
                 self.silent.add(name)
-                lines.append(f"{name} (pid {pid}) is running but has sent no diagnostics for {quiet:.0f} s: hung? "
-                             "(a Fast DDS deadlock was seen, docs/reliability.md); the guardrail holds the robot "
-                             f"if it was feeding it; `kill -9 {pid}` lets the crash policy restart it")
+                lines.append((True, f"{name} (pid {pid}) is running but has sent no diagnostics for {quiet:.0f} s: "
+                              "hung? (a Fast DDS deadlock was seen, docs/reliability.md); the guardrail holds the "
+                              f"robot if it was feeding it; `kill -9 {pid}` lets the crash policy restart it"))
             elif quiet <= self.silent_after_s and name in self.silent:
                 self.silent.discard(name)
-                lines.append(f"{name} reports again")
+                lines.append((False, f"{name} reports again"))
         return lines
