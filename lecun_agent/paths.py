@@ -25,6 +25,16 @@ def share_dir() -> Path:
         ) from err
 
 
+def unused_path(path: Path) -> Path:
+    """`path` if nothing is there, else the first of <stem>.1<suffix>, <stem>.2<suffix>, ... that is free: a file
+    of an earlier run is never written over (recordings, set-aside training rows)."""
+    k, out = 0, path
+    while out.exists():
+        k += 1
+        out = path.with_name(f"{path.stem}.{k}{path.suffix}")
+    return out
+
+
 def urdf_path(name: str = "quadruped.urdf") -> Path:
     return share_dir() / "urdf" / name
 

@@ -8,7 +8,8 @@ import pytest
 from rclpy.parameter import Parameter
 
 from lecun_agent.cli import main as cli_main
-from lecun_agent.recording.bag import BagReader, BagWriter, unused_path
+from lecun_agent.paths import unused_path
+from lecun_agent.recording.bag import BagReader, BagWriter
 from lecun_agent.recording.synthetic import write_synthetic_bag
 
 

@@ -29,6 +29,7 @@ from lecun_agent.dataset.windows import EpisodeSet, WindowSampler, load_episodes
 from lecun_agent.learning.baselines import fit_contact_baseline, save_baseline
 from lecun_agent.learning.losses import world_model_loss
 from lecun_agent.learning.seeds import seed_ranges
+from lecun_agent.paths import unused_path
 from lecun_agent.world_model.checkpoint import (
     CHECKPOINT_FORMAT,
     CheckpointError,
@@ -340,10 +341,7 @@ def _set_aside_unsaved_rows(csv_path: Path, saved_step: int) -> None:
     later = [row for row in rows if not saved(row)]
     if not later:
         return
-    aside, k = csv_path.with_name("metrics.unsaved.csv"), 0
-    while aside.exists():
-        k += 1
-        aside = csv_path.with_name(f"metrics.unsaved.{k}.csv")
+    aside = unused_path(csv_path.with_name("metrics.unsaved.csv"))
     for path, keep in ((aside, later), (csv_path, [row for row in rows if saved(row)])):
         if not keep:  # a fresh run: it writes its own header
             path.unlink()

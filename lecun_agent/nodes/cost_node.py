@@ -164,14 +164,14 @@ class CostNode(Node):
 
     def _on_sensor(self, source: str, msg) -> None:
         """imu/data, odom: the guardrail judges freshness and trust at arrival; only trusted ones score."""
-        stamp = sec(msg.header.stamp)
+        stamp, now = sec(msg.header.stamp), self._now()
         problem = message_problem(msg)
-        trusted = self.guard.seen(source, stamp, self._now(), problem)
+        trusted = self.guard.seen(source, stamp, now, problem)
         if problem is not None:
             self.get_logger().error(f"{source} stamped {stamp:.3f} refused: {problem}", throttle_duration_sec=2.0)
         # a refused one still marks its instant as come (nothing waits for it), but never later than now: a future
         # stamp would make every honest reading after it look out of order
-        self.readings.input(source, stamp if trusted else min(stamp, self._now()), msg if trusted else None)
+        self.readings.input(source, stamp if trusted else min(stamp, now), msg if trusted else None)
         if trusted and self.lockstep:
             self.lockstep.new_instant(stamp, msg.header.stamp)
 

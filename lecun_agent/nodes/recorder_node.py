@@ -26,7 +26,8 @@ from rclpy.qos import DurabilityPolicy, HistoryPolicy, QoSProfile, ReliabilityPo
 from rclpy.time import Time
 from rosgraph_msgs.msg import Clock as ClockMsg
 
-from lecun_agent.recording.bag import FLUSH_PERIOD_S, BagWriter, qos_to_dict, unused_path
+from lecun_agent.paths import unused_path
+from lecun_agent.recording.bag import FLUSH_PERIOD_S, BagWriter, qos_to_dict
 from lecun_agent.recording.msgdefs import UnknownTypeError, message_class
 from lecun_agent.recording.topics import CONTRACT_TOPICS
 

@@ -88,15 +88,6 @@ class _Topic:
     count: int = 0
 
 
-def unused_path(path: Path) -> Path:
-    """`path` if nothing is there, else the first of <stem>.1<suffix>, <stem>.2<suffix>, ... that is free."""
-    k, out = 0, path
-    while out.exists():
-        k += 1
-        out = path.with_name(f"{path.stem}.{k}{path.suffix}")
-    return out
-
-
 @dataclass
 class BagWriter:
     """Append messages to one new MCAP file; `close()` (or leaving the `with` block) finalises it. An existing

@@ -43,10 +43,8 @@ def _remove(path: Path) -> bool:
     try:
         path.unlink()
         return True
-    except FileNotFoundError:
+    except OSError:  # gone already, or another user's file in the sticky /dev/shm
         return False
-    except OSError:
-        return False  # another user's file in the sticky /dev/shm
 
 
 def remove_dead_fastdds_files(shm_dir: Path = SHM_DIR, min_age_s: float = MIN_AGE_S) -> list[str]:
