@@ -18,7 +18,7 @@ os.environ.setdefault("RMW_IMPLEMENTATION", "rmw_fastrtps_cpp")
 
 
 def pytest_sessionstart():
-    """A killed earlier run's Fast DDS shared memory would poison this run's transport (fastdds_leftovers.py)."""
+    """Remove the Fast DDS shared memory of killed earlier runs, which piles up (fastdds_leftovers.py)."""
     remove_dead_fastdds_files()
 
 

@@ -2,9 +2,9 @@
 
 A participant that exits cleanly removes its segment; one killed by SIGKILL (a hung node the
 runner kills, a fault-injection run, a killed test) leaves the segment and its lock file in
-/dev/shm. Fast DDS does not reclaim them, and a later participant on the same port can read
-stale descriptors from them: after a few hundred such leftovers, rclpy's take failed with
-"Unable to convert call argument '0'" in unrelated tests. Fast DDS's own rule decides what is
+/dev/shm. Fast DDS does not reclaim them: they pile up (260 in a day of killed runs here), and a
+later participant on the same port can read stale descriptors from them (that they broke a run is
+not proven: docs/reliability.md). Fast DDS's own rule decides what is
 dead (as its `fastdds shm clean` does): every live segment or port holds an flock on its
 `<name>_el` (or `_sl`) file, so a lock file nobody holds belongs to a dead process. Files
 younger than MIN_AGE_S are left alone (a participant being created has made its lock file but

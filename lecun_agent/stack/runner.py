@@ -71,7 +71,7 @@ class Stack:
         self.processes: list[Process] = []
         self.reported: set[int] = set()  # ids of processes whose exit was handled
         self.respawns: dict[str, int] = {}  # node -> times it was respawned
-        leftovers = remove_dead_fastdds_files()  # a killed run's, which would poison this one's transport
+        leftovers = remove_dead_fastdds_files()  # a killed run's: they pile up (fastdds_leftovers.py)
         if leftovers:
             log.info("removed %d shared-memory files of dead Fast DDS participants", len(leftovers))
         for node in nodes:
