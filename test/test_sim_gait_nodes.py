@@ -142,6 +142,29 @@ def test_topics_types_and_rates_on_sim_time(probe):
     assert probe.received["odom"] and probe.received["sim/ground_truth"]
 
 
+SENSOR_TOPICS = ("joint_states", "imu/data", "odom", "foot_contacts", "body_contacts", "camera/image_raw")
+
+
+def test_lock_step_sends_and_hears_sensor_streams_reliably_a_robot_stack_hears_best_effort(probe):
+    """A reading lost in transport on a loaded machine (CI lost one) stalled the lock-step loop for the sim's
+    15 s sync timeout and changed the run: in lock-step the stack's sensor subscriptions are reliable, so a lost
+    reading is sent again. On a robot they stay best effort, or a best-effort driver would never be heard."""
+    def reliabilities(infos) -> set:
+        return {info.qos_profile.reliability for info in infos}
+
+    assert probe.spin_until(lambda: all(probe.get_publishers_info_by_topic(t) for t in SENSOR_TOPICS), 30)
+    for topic in SENSOR_TOPICS:  # a reliable publisher serves best-effort subscribers (RViz, echo) too
+        assert reliabilities(probe.get_publishers_info_by_topic(topic)) == {ReliabilityPolicy.RELIABLE}, topic
+    gait = [i for t in ("joint_states", "imu/data", "odom") for i in probe.get_subscriptions_info_by_topic(t)
+            if i.node_name == "gait_node"]
+    assert len(gait) == 3 and reliabilities(gait) == {ReliabilityPolicy.RELIABLE}
+    # What each target starts its nodes with: only lock-step subscribes reliably.
+    for target, realtime, reliable in (("sim", False, True), ("sim", True, False), ("robot", False, False)):
+        options = StackOptions(target=target, realtime=realtime, program="walk")
+        flags = {n.name: n.parameters.get("reliable_sensors") for n in stack_nodes(options) if n.name != "sim_node"}
+        assert flags and set(flags.values()) == {reliable}, (options, flags)
+
+
 def test_walks_then_stands_when_commands_go_stale(probe):
     reset(probe)
     run_for(probe, 0.1, None)

@@ -21,7 +21,7 @@ from lecun_agent.cost.guardrail import GuardrailConfig
 from lecun_agent.messages.conversions import message_problem, stamp_to_sec, twist_vector
 
 from .catalog import TOPICS
-from .relay import deep_qos
+from .relay import DEEP_QOS
 from .verdict import Observations
 
 # Pseudo-sources: cost_node refuses a reading whose contacts are not finite (invalid:joint_states);
@@ -48,8 +48,8 @@ class FaultObserver:
     def __init__(self, node: Node) -> None:
         self.node = node
         self.obs = Observations()
-        node.create_subscription(Clock, "/clock", self._on_clock, deep_qos("command"))
-        node.create_subscription(TwistStamped, "cmd_vel", self._on_cmd, deep_qos("command"))
+        node.create_subscription(Clock, "/clock", self._on_clock, DEEP_QOS)
+        node.create_subscription(TwistStamped, "cmd_vel", self._on_cmd, DEEP_QOS)
 
     def watch(self, source: str, topic: str, read_from: str = "") -> None:
         """Record `source` (carried on `topic`) as cost_node reads it, from `read_from` (default: `topic`), and
@@ -63,9 +63,9 @@ class FaultObserver:
 
     def _subscribe(self, topic: str, read_from: str, on_message, events: SubscriptionEventCallbacks | None = None):
         """on_message(msg, publication wall time) for every message of `topic`'s type on `read_from`."""
-        msg_type, qos_kind, _ = TOPICS[topic]
+        msg_type, _, _ = TOPICS[topic]
         self.node.create_subscription(msg_type, read_from, lambda m, info: on_message(m, info_wall(info)),
-                                      deep_qos(qos_kind), event_callbacks=events)
+                                      DEEP_QOS, event_callbacks=events)
 
     def _on_matched(self, source: str, info) -> None:
         if info.current_count_change > 0:  # system clock, as the messages' source timestamps; taken when this

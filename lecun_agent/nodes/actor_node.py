@@ -53,7 +53,7 @@ from .checkpoint_parameter import CheckpointParameter, ModelNodeSettings
 from .diagnostics import ERROR, OK, WARN, Diagnostics
 from .held_goal import HeldGoal
 from .parameters import Parameters
-from .qos import COMMAND_QOS, LATCHED_QOS, NEWEST_SENSOR_QOS, SENSOR_QOS
+from .qos import COMMAND_QOS, LATCHED_QOS, declare_reliable_sensors, sensor_qos
 from .spin import propose_zero, spin_node
 from .tick_gate import EPS, SYNC_TIMEOUT_S, TickGate
 
@@ -73,6 +73,8 @@ class ActorNode(Node):
         self.actor: Actor | None = None
         self.definition: dict[str, float] | None = None
         self.ckpt = CheckpointParameter(self, p, on_swap=self._build)
+        reliable = declare_reliable_sensors(p)
+        sensor = sensor_qos(reliable)
         p.reject_unknown_overrides()
         self.goal: np.ndarray | None = None  # None: no goal sent, plan without a goal drive (explore)
         self.homed_goal: np.ndarray | None = None  # the tick's goal to walk to (the goal moved onto its marker)
@@ -93,15 +95,15 @@ class ActorNode(Node):
         self.samples_shown = False  # the last agent/plan_samples drew paths
         sub = self.create_subscription
         sub(Image, "agent/latent", lambda m: self.gate.event(conv.stamp_to_sec(m.header.stamp), m),
-            NEWEST_SENSOR_QOS)
-        sub(Odometry, "odom", self.gate.feed("odom"), SENSOR_QOS)
+            sensor_qos(reliable, depth=1))  # plan on the newest frame, not through a queue
+        sub(Odometry, "odom", self.gate.feed("odom"), sensor)
         # Measured body contacts (a robot without bump sensors sends none): the touches since the last
         # tick go into the planner's contact memory (actor/contact_memory.py).
-        sub(JointState, "body_contacts", self.gate.feed("body"), SENSOR_QOS)
+        sub(JointState, "body_contacts", self.gate.feed("body"), sensor)
         self.held_goal = HeldGoal(self, self._on_goal)
         # The tick's mode: the configurator's as of the tick's odometry (lock-step: the same tick rests in
         # every run); the latched String until a stamped one is heard (a configurator without it).
-        sub(JointState, "agent/mode_stamped", self.gate.feed("mode"), SENSOR_QOS)
+        sub(JointState, "agent/mode_stamped", self.gate.feed("mode"), sensor)
         sub(String, "agent/mode", lambda m: setattr(self, "mode", m.data), LATCHED_QOS)
         sub(JointState, "cost/definition", self._on_definition, LATCHED_QOS)
         self.diagnostics = Diagnostics(self, self._report, common.diagnostics_period_s)

@@ -55,7 +55,7 @@ from lecun_agent.settings import setting
 from .diagnostics import OK, Diagnostics
 from .held_goal import HeldGoal
 from .parameters import Parameters
-from .qos import LATCHED_QOS, SENSOR_QOS
+from .qos import LATCHED_QOS, SENSOR_PUBLISHER_QOS, declare_reliable_sensors, sensor_qos
 from .spin import spin_node
 from .tick_gate import EPS, SYNC_TIMEOUT_S, TickGate
 
@@ -85,12 +85,13 @@ class ConfiguratorNode(Node):
         sync_s = p.declare("sync_timeout_s", SYNC_TIMEOUT_S, "with sync_sightings: wall seconds an odometry reading "
                            "waits for the goal sighting of its instant before it is judged without it (counted)",
                            low=0.05, high=60.0)
+        sensor = sensor_qos(declare_reliable_sensors(p))
         p.reject_unknown_overrides()
         self.machine = ModeMachine(Mode(cfg.mode), cfg.goal_tolerance, cfg.fall_tilt,
                                    Mode(cfg.after_goal_mode))
         p.on_change(self._on_params)
         self.mode_pub = self.create_publisher(String, "agent/mode", LATCHED_QOS)
-        self.stamped_pub = self.create_publisher(JointState, "agent/mode_stamped", SENSOR_QOS)
+        self.stamped_pub = self.create_publisher(JointState, "agent/mode_stamped", SENSOR_PUBLISHER_QOS)
         self.held_goal = HeldGoal(self, self._on_goal)
         self.homing = GoalHoming(homing) if homing.enabled else None
         self.look_around = LookAround(look)
@@ -99,10 +100,10 @@ class ConfiguratorNode(Node):
         sighting = ("sighting",) if self.homing is not None else ()
         self.gate = TickGate(self, sighting if sync else (), sync_s, self._on_odom, optional=() if sync else sighting)
         self.create_subscription(Odometry, "odom", lambda m: self.gate.event(stamp_to_sec(m.header.stamp), m),
-                                 SENSOR_QOS)
+                                 sensor)
         if self.homing is not None:
-            self.create_subscription(PoseArray, "agent/goal_sighting", self.gate.feed("sighting"), SENSOR_QOS)
-        self.create_subscription(Imu, "imu/data", self._on_imu, SENSOR_QOS)
+            self.create_subscription(PoseArray, "agent/goal_sighting", self.gate.feed("sighting"), sensor)
+        self.create_subscription(Imu, "imu/data", self._on_imu, sensor)
         self.diagnostics = Diagnostics(self, self._report)
         self._publish_mode()
 

@@ -58,7 +58,7 @@ from .diagnostics import ERROR, OK, WARN, Diagnostics
 from .held_goal import HeldGoal
 from .lockstep_answers import LockStepAnswers
 from .parameters import Parameters
-from .qos import COMMAND_QOS, DECISION_QOS, LATCHED_QOS, SENSOR_QOS
+from .qos import COMMAND_QOS, DECISION_QOS, LATCHED_QOS, SENSOR_PUBLISHER_QOS, declare_reliable_sensors, sensor_qos
 from .spin import publish_last, spin_node
 from .tick_gate import SYNC_TIMEOUT_S, TickGate
 
@@ -90,6 +90,7 @@ class CostNode(Node):
         unstamped = p.declare("cmd_vel_unstamped", False, "also send every command as geometry_msgs/Twist on "
                               "cmd_vel_unstamped, for a robot driver that takes unstamped Twist (point its input "
                               "there); without the stamp its watchdog must time commands by their arrival")
+        sensor = sensor_qos(declare_reliable_sensors(p))
         p.reject_unknown_overrides()
         self.cost = IntrinsicCost(load_body_limits(urdf or None), settings, weights, veto)
         self.guard = Guardrail(guard, veto, expect_plans=plans)
@@ -103,18 +104,18 @@ class CostNode(Node):
         # A proposal always waits for its instant's readings, even when a stop looks certain: a reading
         # still on its way may change the verdict, and the verdict must not depend on arrival order.
         self.proposals = TickGate(self, ("scored", "plan") if plans else ("scored",), sync_s, self._judge)
-        self.cost_pub = self.create_publisher(JointState, "agent/cost", SENSOR_QOS)
+        self.cost_pub = self.create_publisher(JointState, "agent/cost", SENSOR_PUBLISHER_QOS)
         self.decision_pub = self.create_publisher(DiagnosticArray, "guardrail/decisions", DECISION_QOS)
         self.cmd_pub = self.create_publisher(TwistStamped, "cmd_vel", COMMAND_QOS)
         self.unstamped_pub = self.create_publisher(Twist, "cmd_vel_unstamped", COMMAND_QOS) if unstamped else None
         self.definition_pub = self.create_publisher(JointState, "cost/definition", LATCHED_QOS)
         self._publish_definition()
         sub = self.create_subscription
-        sub(JointState, "joint_states", self._on_joints, SENSOR_QOS)
+        sub(JointState, "joint_states", self._on_joints, sensor)
         for topic, kind, name in (("imu/data", Imu, "imu"), ("odom", Odometry, "odom")):
-            sub(kind, topic, lambda m, n=name: self._on_sensor(n, m), SENSOR_QOS)
+            sub(kind, topic, lambda m, n=name: self._on_sensor(n, m), sensor)
         for topic, name in (("foot_contacts", "feet"), ("body_contacts", "body")):
-            sub(JointState, topic, self.readings.feed(name), SENSOR_QOS)
+            sub(JointState, topic, self.readings.feed(name), sensor)
         self.held_goal = HeldGoal(self, self._on_goal)
         sub(TwistStamped, "agent/cmd_vel_proposed", self._on_proposal, COMMAND_QOS)
         sub(Path, "agent/plan", self._on_path, COMMAND_QOS)

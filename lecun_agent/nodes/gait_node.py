@@ -43,7 +43,7 @@ from lecun_agent.settings import setting
 
 from .diagnostics import OK, WARN, Diagnostics
 from .parameters import Parameters
-from .qos import COMMAND_QOS, SENSOR_QOS
+from .qos import COMMAND_QOS, declare_reliable_sensors, sensor_qos
 from .spin import spin_node
 from .tick_gate import EPS, TickGate
 
@@ -76,6 +76,7 @@ class GaitNode(Node):
         p = self.params = Parameters(self)
         cfg = p.declare_settings(GaitNodeSettings)
         self.config = p.declare_settings(GaitConfig, "limits.")
+        sensor = sensor_qos(declare_reliable_sensors(p))
         p.reject_unknown_overrides()
         self.gait = TrotGait(self.config)
         self.sync_period = cfg.sync_period_s
@@ -91,9 +92,9 @@ class GaitNode(Node):
         self.gate = TickGate(self, ("imu", "odom"), wait_s, self._act, also_ready=self._answered)
         self.pub = self.create_publisher(JointTrajectory, "joint_commands", COMMAND_QOS)
         self.create_subscription(TwistStamped, "cmd_vel", self._on_cmd_vel, COMMAND_QOS)
-        self.create_subscription(Imu, "imu/data", self.gate.feed("imu"), SENSOR_QOS)
-        self.create_subscription(Odometry, "odom", self.gate.feed("odom"), SENSOR_QOS)
-        self.create_subscription(JointState, "joint_states", self._on_joints, SENSOR_QOS)
+        self.create_subscription(Imu, "imu/data", self.gate.feed("imu"), sensor)
+        self.create_subscription(Odometry, "odom", self.gate.feed("odom"), sensor)
+        self.create_subscription(JointState, "joint_states", self._on_joints, sensor)
         self.create_service(Trigger, "~/reset", self._on_reset)
         self.diagnostics = Diagnostics(self, self._report)
 

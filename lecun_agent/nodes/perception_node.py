@@ -46,7 +46,7 @@ from lecun_agent.perception.proprio import proprio_from_readings
 
 from .diagnostics import OK, WARN, Diagnostics
 from .parameters import Parameters
-from .qos import SENSOR_QOS
+from .qos import SENSOR_PUBLISHER_QOS, declare_reliable_sensors, sensor_qos
 from .spin import spin_node
 from .tick_gate import SYNC_TIMEOUT_S, TickGate
 
@@ -62,6 +62,7 @@ class PerceptionNode(Node):
                            "and odometry of a frame's instant before encoding without them (counted)", low=0.05,
                            high=60.0)
         self.marker = p.declare_settings(MarkerSettings, "goal_marker.")
+        sensor = sensor_qos(declare_reliable_sensors(p))
         p.reject_unknown_overrides()
         self.mount = CameraMount.from_model(load_robot_model())
         self.sightings = 0
@@ -70,13 +71,13 @@ class PerceptionNode(Node):
         self.published = self._published_at_report = self._bad_at_report = 0
         self.infer_ms: list[float] = []
         self.last_report = self.get_clock().now()
-        self.pub = self.create_publisher(Image, "agent/latent", SENSOR_QOS)
-        self.sighting_pub = self.create_publisher(PoseArray, "agent/goal_sighting", SENSOR_QOS)
+        self.pub = self.create_publisher(Image, "agent/latent", SENSOR_PUBLISHER_QOS)
+        self.sighting_pub = self.create_publisher(PoseArray, "agent/goal_sighting", SENSOR_PUBLISHER_QOS)
         self.create_subscription(Image, "camera/image_raw", lambda m: self.gate.event(stamp_to_sec(m.header.stamp), m),
-                                 SENSOR_QOS)
+                                 sensor)
         for topic, kind, key in (("joint_states", JointState, "joints"), ("imu/data", Imu, "imu"),
                                  ("odom", Odometry, "odom"), ("foot_contacts", JointState, "feet")):
-            self.create_subscription(kind, topic, self.gate.feed(key), SENSOR_QOS)
+            self.create_subscription(kind, topic, self.gate.feed(key), sensor)
         self.diagnostics = Diagnostics(self, self._report, common.diagnostics_period_s)
 
     def _skip(self, reason: str, detail: str) -> None:

@@ -16,7 +16,7 @@ from lecun_agent.messages import conversions as conv
 from lecun_agent.programs.scripted import PROGRAMS
 
 from .parameters import Parameters
-from .qos import COMMAND_QOS, SENSOR_QOS
+from .qos import COMMAND_QOS, declare_reliable_sensors, sensor_qos
 from .spin import propose_zero, spin_node
 
 
@@ -25,11 +25,12 @@ class ProgramNode(Node):
         super().__init__("program_node", allow_undeclared_parameters=True, **node_kwargs)
         p = self.params = Parameters(self)
         p.declare("program", "walk", "velocity program", choices=tuple(sorted(PROGRAMS)))
+        sensor = sensor_qos(declare_reliable_sensors(p))
         p.reject_unknown_overrides()
         self.program = PROGRAMS[p["program"]]
         self.start: float | None = None  # stamp of the first tick
         self.pub = self.create_publisher(TwistStamped, "agent/cmd_vel_proposed", COMMAND_QOS)
-        self.create_subscription(Image, "agent/latent", self._on_tick, SENSOR_QOS)
+        self.create_subscription(Image, "agent/latent", self._on_tick, sensor)
 
     def _on_tick(self, latent: Image) -> None:
         t = conv.stamp_to_sec(latent.header.stamp)

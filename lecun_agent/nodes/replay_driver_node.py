@@ -27,7 +27,7 @@ from lecun_agent.recording.topics import CONTRACT_TOPICS, ROBOT_TOPICS, resolve
 
 from .diagnostics import ERROR, OK, Diagnostics
 from .parameters import Parameters
-from .qos import LATCHED_QOS, SENSOR_QOS
+from .qos import LATCHED_QOS, SENSOR_PUBLISHER_QOS
 from .spin import spin_node
 
 
@@ -61,7 +61,7 @@ class ReplayDriverNode(Node):
         self.synth_clock = "/clock" in wanted and "/clock" not in self.topics
         self.pubs = {}
         for recorded, relative in self.topics.items():
-            qos = LATCHED_QOS if relative.endswith("camera_info") else SENSOR_QOS
+            qos = LATCHED_QOS if relative.endswith("camera_info") else SENSOR_PUBLISHER_QOS
             qos = 10 if relative == "/clock" else qos  # as sim_node publishes /clock
             self.pubs[recorded] = self.create_publisher(message_class(self.expect[recorded]), relative, qos)
         self.clock_pub = self.create_publisher(ClockMsg, "/clock", 10) if self.synth_clock else None

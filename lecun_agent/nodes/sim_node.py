@@ -43,7 +43,7 @@ from lecun_agent.sim.sim import QuadrupedSim
 
 from .diagnostics import OK, WARN, Diagnostics
 from .parameters import ParameterError, Parameters
-from .qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
+from .qos import COMMAND_QOS, LATCHED_QOS, SENSOR_PUBLISHER_QOS, SENSOR_QOS
 from .spin import spin_node
 from .video_overlay import VideoOverlay
 
@@ -115,13 +115,13 @@ class SimNode(Node):
 
         self.pubs = {
             "clock": self.create_publisher(ClockMsg, "/clock", 10),
-            "joints": self.create_publisher(JointState, "joint_states", SENSOR_QOS),
-            "imu": self.create_publisher(Imu, "imu/data", SENSOR_QOS),
-            "feet": self.create_publisher(JointState, "foot_contacts", SENSOR_QOS),
-            "body": self.create_publisher(JointState, "body_contacts", SENSOR_QOS),
-            "odom": self.create_publisher(Odometry, "odom", SENSOR_QOS),
-            "truth": self.create_publisher(Odometry, "sim/ground_truth", SENSOR_QOS),
-            "image": self.create_publisher(Image, "camera/image_raw", SENSOR_QOS),
+            "joints": self.create_publisher(JointState, "joint_states", SENSOR_PUBLISHER_QOS),
+            "imu": self.create_publisher(Imu, "imu/data", SENSOR_PUBLISHER_QOS),
+            "feet": self.create_publisher(JointState, "foot_contacts", SENSOR_PUBLISHER_QOS),
+            "body": self.create_publisher(JointState, "body_contacts", SENSOR_PUBLISHER_QOS),
+            "odom": self.create_publisher(Odometry, "odom", SENSOR_PUBLISHER_QOS),
+            "truth": self.create_publisher(Odometry, "sim/ground_truth", SENSOR_PUBLISHER_QOS),
+            "image": self.create_publisher(Image, "camera/image_raw", SENSOR_PUBLISHER_QOS),
             "info": self.create_publisher(CameraInfo, "camera/camera_info", LATCHED_QOS),
         }
         self.create_subscription(JointTrajectory, "joint_commands", self._on_command, COMMAND_QOS)

@@ -25,7 +25,7 @@ from lecun_agent.messages.mode import mode_of
 from .diagnostics import OK, WARN, Diagnostics
 from .held_goal import HeldGoal
 from .parameters import Parameters
-from .qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
+from .qos import COMMAND_QOS, LATCHED_QOS, declare_reliable_sensors, sensor_qos
 from .spin import propose_zero, spin_node
 from .tick_gate import SYNC_TIMEOUT_S, TickGate
 
@@ -37,6 +37,7 @@ class StraightNode(Node):
         p.declare_settings(StraightLineSettings)
         sync_s = p.declare("sync_timeout_s", SYNC_TIMEOUT_S, "wall seconds to wait for the odometry of a tick's "
                            "instant (counted)", low=0.05, high=60.0)
+        sensor = sensor_qos(declare_reliable_sensors(p))
         p.reject_unknown_overrides()
         self.goal: np.ndarray | None = None
         self.mode = "explore"
@@ -44,10 +45,10 @@ class StraightNode(Node):
         self.gate = TickGate(self, ("odom", "mode"), sync_s, self._propose)
         self.pub = self.create_publisher(TwistStamped, "agent/cmd_vel_proposed", COMMAND_QOS)
         self.create_subscription(Image, "agent/latent",
-                                 lambda m: self.gate.event(conv.stamp_to_sec(m.header.stamp), m), SENSOR_QOS)
-        self.create_subscription(Odometry, "odom", self.gate.feed("odom"), SENSOR_QOS)
+                                 lambda m: self.gate.event(conv.stamp_to_sec(m.header.stamp), m), sensor)
+        self.create_subscription(Odometry, "odom", self.gate.feed("odom"), sensor)
         self.held_goal = HeldGoal(self, self._on_goal)
-        self.create_subscription(JointState, "agent/mode_stamped", self.gate.feed("mode"), SENSOR_QOS)  # as actor_node
+        self.create_subscription(JointState, "agent/mode_stamped", self.gate.feed("mode"), sensor)  # as actor_node
         self.create_subscription(String, "agent/mode", lambda m: setattr(self, "mode", m.data), LATCHED_QOS)
         self.diagnostics = Diagnostics(self, self._report)
 

@@ -38,7 +38,7 @@ from lecun_agent.world_model.online import OnlinePredictorLearner
 
 from .diagnostics import OK, WARN, Diagnostics
 from .parameters import Parameters
-from .qos import COMMAND_QOS, SENSOR_QOS
+from .qos import COMMAND_QOS, SENSOR_PUBLISHER_QOS, declare_reliable_sensors, sensor_qos
 from .spin import spin_node
 
 
@@ -70,6 +70,7 @@ class WorldModelNode(Node):
         torch.set_num_threads(common.threads)
         self.learner: OnlinePredictorLearner | None = None
         self.ckpt = CheckpointParameter(self, p, on_swap=self._new_learner)
+        sensor = sensor_qos(declare_reliable_sensors(p))
         p.reject_unknown_overrides()
         model_cfg = self.ckpt.model.cfg
         self.memory = ShortTermMemory(cfg.memory_size, model_cfg.latent_dim, model_cfg.action_dim, TERM_NAMES)
@@ -79,12 +80,12 @@ class WorldModelNode(Node):
         self.prev: tuple[np.ndarray, float, dict[str, float]] | None = None  # (s_t, stamp, costs at t)
         self.counts = {"latents": 0, "predictions": 0, "skipped": 0}
         self.infer_ms: list[float] = []
-        self.latent_pub = self.create_publisher(Image, "agent/predicted_latents", SENSOR_QOS)
-        self.feature_pub = self.create_publisher(JointState, "agent/predicted_features", SENSOR_QOS)
-        self.create_subscription(Image, "agent/latent", self._on_latent, SENSOR_QOS)
+        self.latent_pub = self.create_publisher(Image, "agent/predicted_latents", SENSOR_PUBLISHER_QOS)
+        self.feature_pub = self.create_publisher(JointState, "agent/predicted_features", SENSOR_PUBLISHER_QOS)
+        self.create_subscription(Image, "agent/latent", self._on_latent, sensor)
         self.create_subscription(TwistStamped, "cmd_vel", self._on_cmd, COMMAND_QOS)
         self.create_subscription(Image, "agent/plan_actions", self._on_plan, COMMAND_QOS)
-        self.create_subscription(JointState, "agent/cost", self._on_cost, SENSOR_QOS)
+        self.create_subscription(JointState, "agent/cost", self._on_cost, sensor)
         self.diagnostics = Diagnostics(self, self._report, common.diagnostics_period_s)
         self.create_timer(cfg.online_period_s, self._learn_online)
 

@@ -159,12 +159,14 @@ def stack_nodes(options: StackOptions) -> list[NodeLaunch]:
         raise ValueError(f"target must be one of {TARGETS}, got {options.target!r}")
     sim = options.target == "sim"
     lock_step = sim and not options.realtime
-    use_sim_time = {"use_sim_time": sim}
     profile = profile_path(options.profile, options.namespace) if options.profile else None
     nodes: list[NodeLaunch] = []
 
     def add(name: str, parameters: dict | None = None, remappings=(), commands_motion=False) -> None:
-        nodes.append(NodeLaunch(name, node_param_files(name, profile), {**use_sim_time, **(parameters or {})},
+        # Lock-step: sensor streams subscribed reliably, since a reading lost on a loaded machine would
+        # stall the loop for a sync timeout (nodes/qos.py); the recorder matches its publishers' QoS itself.
+        common = {"use_sim_time": sim, **({} if name == "recorder_node" else {"reliable_sensors": lock_step})}
+        nodes.append(NodeLaunch(name, node_param_files(name, profile), {**common, **(parameters or {})},
                                 tuple(remappings), commands_motion))
 
     if sim:

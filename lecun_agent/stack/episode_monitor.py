@@ -21,9 +21,9 @@ from sensor_msgs.msg import JointState
 from lecun_agent.messages.conversions import stamp_to_sec
 from lecun_agent.nodes.qos import DECISION_QOS
 
-# Best effort like the publishers' sensor QoS, but deep: a monitor starved of CPU for a while on a
-# loaded machine must not lose samples (the lock-stepped sim may run ahead of it).
-DEEP_SENSOR_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=2000, reliability=ReliabilityPolicy.BEST_EFFORT)
+# Reliable (the stack publishes sensor streams reliably) and deep: a monitor starved of CPU for a while
+# on a loaded machine must not lose samples (the lock-stepped sim may run ahead of it).
+DEEP_SENSOR_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=2000, reliability=ReliabilityPolicy.RELIABLE)
 
 
 class EpisodeMonitor(Node):
