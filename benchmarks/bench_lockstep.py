@@ -9,6 +9,8 @@ the same program in-process (`sim/env.py` run_program: sim and gait, no ROS), an
 - sim seconds per wall second of the episode (from the first to the last control step), and
   the CPU seconds each node process spent during it (psutil), which says where a round trip
   spends its time;
+- the median wall time of a control step once the loop runs (the wait for the first command, which
+  varies by a second from run to run, left out): the steadier number for comparing two builds;
 - the same for one goal episode with each agent (default: the straight line and the actor), with
   and without the chase video.
 """
@@ -70,7 +72,10 @@ def ros_run(args: list[str], out: Path, domain: int) -> dict:
     truth = load_truth(out)
     end = int(np.searchsorted(truth["t"], metrics["sim_seconds"], side="right")) - 1
     sim_span, wall = float(truth["t"][end]), float(truth["wall_s"][end])  # first to last control step
-    return {"metrics": metrics, "sim_s": sim_span, "wall_s": wall, "truth": truth,
+    # Wall time per control step once the loop runs: the wait for the first command (start-up, which
+    # varies by a second run to run) left out, so this compares the loop itself between builds.
+    step_ms = 1e3 * float(np.median(np.diff(truth["wall_s"][1:end + 1])))
+    return {"metrics": metrics, "sim_s": sim_span, "wall_s": wall, "step_ms": step_ms, "truth": truth,
             "cpu": {n: round(v[1] - (v[0] or 0.0), 2) for n, v in cpu.items()}}
 
 
@@ -82,7 +87,7 @@ def main() -> None:
     args = parser.parse_args()
     domain = 180 + os.getpid() % 20
     print(f"machine: {os.cpu_count()} cores; lock-step through ROS, walk program, {args.seconds:.0f} s of sim time")
-    print(f"{'seed':>4} {'ROS m':>7} {'in-process m':>12} {'ratio':>6} {'sim s / wall s':>15}")
+    print(f"{'seed':>4} {'ROS m':>7} {'in-process m':>12} {'ratio':>6} {'sim s / wall s':>15} {'step ms p50':>12}")
     ratios, speeds, cpu_total = [], [], {}
     with tempfile.TemporaryDirectory(prefix="bench_lockstep_") as tmp:
         for seed in args.seeds:
@@ -96,7 +101,8 @@ def main() -> None:
             speeds.append(ros["sim_s"] / ros["wall_s"])
             for node, s in ros["cpu"].items():
                 cpu_total[node] = cpu_total.get(node, 0.0) + s
-            print(f"{seed:>4} {d_ros:>7.3f} {d_local:>12.3f} {d_ros / d_local:>6.3f} {speeds[-1]:>15.2f}")
+            print(f"{seed:>4} {d_ros:>7.3f} {d_local:>12.3f} {d_ros / d_local:>6.3f} {speeds[-1]:>15.2f} "
+                  f"{ros['step_ms']:>12.1f}")
         print(f"walk distance ROS / in-process: {min(ratios):.3f} .. {max(ratios):.3f} (target within 0.98 .. 1.02)")
         print(f"lock-step speed: {np.median(speeds):.2f} sim s per wall s (median over seeds; target >= 1.0)")
         total = sum(cpu_total.values())
@@ -110,7 +116,8 @@ def main() -> None:
                 cpu = ", ".join(f"{n} {s:.1f}" for n, s in sorted(goal["cpu"].items(), key=lambda kv: -kv[1]))
                 print(f"goal episode seed 0, agent {agent}, {'with' if video else 'without'} chase video: "
                       f"{goal['sim_s']:.2f} sim s in {goal['wall_s']:.1f} wall s = "
-                      f"{goal['sim_s'] / goal['wall_s']:.2f} sim s per wall s; success {goal['metrics']['success']}; "
+                      f"{goal['sim_s'] / goal['wall_s']:.2f} sim s per wall s; control step p50 {goal['step_ms']:.1f} "
+                      f"ms; success {goal['metrics']['success']}; "
                       f"CPU s per node: {cpu}")
 
 
