@@ -9,7 +9,7 @@ from rclpy.node import Node
 
 from lecun_agent.dataset.format import DatasetSpec
 from lecun_agent.settings import setting
-from lecun_agent.world_model.checkpoint import CheckpointError, load_checkpoint, weights_id
+from lecun_agent.world_model.checkpoint import CheckpointError, load_checkpoint
 from lecun_agent.world_model.model import WorldModel
 
 from .parameters import ParameterError, Parameters
@@ -41,9 +41,8 @@ class CheckpointParameter:
         self.model: WorldModel | None = None
         self.spec: DatasetSpec | None = None
         self.meta: dict = {}
-        self.weights_id = ""  # of the running model: names the latent space (messages/latents.py)
         self.reloads = self.rejected = 0
-        self._pending: tuple[str, WorldModel, DatasetSpec, dict, str] | None = None
+        self._pending: tuple[str, WorldModel, DatasetSpec, dict] | None = None
         params.declare("checkpoint", "", "world-model checkpoint directory (model.pt + meta.json); "
                        "empty = the checkpoint shipped with the package; set at run time to reload, on "
                        "perception_node, world_model_node and actor_node alike (each refuses latents of another "
@@ -52,12 +51,16 @@ class CheckpointParameter:
         self._swap(params["checkpoint"])  # declare() validated, i.e. loaded, the initial value
         params.on_change(lambda changed: "checkpoint" in changed and self._swap(changed["checkpoint"]))
 
+    @property
+    def weights_id(self) -> str:
+        """The running model's weights id: names the latent space (messages/latents.py)."""
+        return self.model.weights_id
+
     def _load(self, path: str) -> str | None:
         if self.model is None and self._pending is not None and self._pending[0] == path:
             return None  # declare() validates the initial value twice; load it once
         try:
             model, spec, meta = load_checkpoint(path or None, expect_spec=self.spec)
-            loaded_id = weights_id(path or None)
             if self.model is not None and model.cfg.latent_dim != self.model.cfg.latent_dim:
                 raise CheckpointError(f"{path}: latent_dim {model.cfg.latent_dim} differs from the running "
                                       f"model's {self.model.cfg.latent_dim}; restart the nodes to change it")
@@ -67,14 +70,14 @@ class CheckpointParameter:
             self.rejected += 1
             self.node.get_logger().error(f"checkpoint rejected, keeping the running weights: {err}")
             return str(err)
-        self._pending = (path, model, spec, meta, loaded_id)
+        self._pending = (path, model, spec, meta)
         return None
 
     def _swap(self, path: str) -> None:
         if self._pending is None or self._pending[0] != path:
             return
         first = self.model is None
-        _, self.model, self.spec, self.meta, self.weights_id = self._pending
+        _, self.model, self.spec, self.meta = self._pending
         self._pending = None
         self.reloads += 0 if first else 1
         self.node.get_logger().info(f"{'loaded' if first else 'reloaded'} checkpoint {path or '(default)'}: "

@@ -14,6 +14,7 @@ swaps weights at run time keeps its old model when a file is corrupt or does not
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import platform
@@ -85,27 +86,39 @@ def load_torch_file(path: Path | str) -> Any:
     CheckpointError naming it: torch's own message for a non-weights file advises weights_only=False, i.e.
     running whatever code the file holds. A missing file raises FileNotFoundError."""
     path = Path(path)
+    return _torch_load(path, _read_torch_file(path))
+
+
+def _read_torch_file(path: Path) -> bytes:
+    """The bytes of a torch.save file (load_torch_file's checks before unpickling)."""
     try:
-        with path.open("rb") as f:
-            head = f.read(len(TORCH_SAVE_MAGIC))
+        data = path.read_bytes()
     except FileNotFoundError:
         raise
     except OSError as err:  # a directory, no permission
         raise CheckpointError(f"{path}: cannot read: {err.strerror}") from err
-    if head != TORCH_SAVE_MAGIC:  # never unpickled: whatever it is, this project did not write it
+    if not data.startswith(TORCH_SAVE_MAGIC):  # never unpickled: whatever it is, this project did not write it
         raise CheckpointError(f"{path} is not a file this project wrote (not a torch.save file), or it is corrupt")
+    return data
+
+
+def _torch_load(path: Path, data: bytes) -> Any:
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except Exception as err:  # torch raises many types for a damaged file; all mean the same here
         raise CheckpointError(f"{path} is corrupt or truncated: torch.save wrote it, but it cannot be read") from err
 
 
+def _weights_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
 def weights_id(ckpt_dir: Path | str | None = None) -> str:
     """A short name of the checkpoint's weights: the first 12 hex digits of model.pt's sha256. Nodes that trade
-    latents compare it, since a latent means something only to the encoder's own world model."""
-    path = (Path(ckpt_dir) if ckpt_dir is not None else default_checkpoint_dir()) / MODEL_FILE
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()[:12]
+    latents compare it, since a latent means something only to the encoder's own world model. A loaded model
+    carries the id of the very bytes it was built from (`WorldModel.weights_id`)."""
+    return _weights_digest(((Path(ckpt_dir) if ckpt_dir is not None else default_checkpoint_dir()) / MODEL_FILE)
+                           .read_bytes())
 
 
 def load_checkpoint(
@@ -126,10 +139,12 @@ def load_checkpoint(
         diff = [k for k, v in spec.obs_action_spec().items() if expect_spec.obs_action_spec()[k] != v]
         raise CheckpointError(f"{ckpt_dir}: observation/action spec differs from the caller's in {diff}")
     try:
-        state = load_torch_file(ckpt_dir / MODEL_FILE)
+        data = _read_torch_file(ckpt_dir / MODEL_FILE)  # read once: the weights and their id come from the same bytes
     except FileNotFoundError as err:
         raise CheckpointError(f"{ckpt_dir / MODEL_FILE} not found") from err
+    state = _torch_load(ckpt_dir / MODEL_FILE, data)
     model = WorldModel(cfg)
+    model.weights_id = _weights_digest(data)
     try:
         if meta["format"] == 3:
             model.dropped_abs_sum = drop_slow_level(state)

@@ -57,6 +57,7 @@ class WorldModel(nn.Module):
             offset += width
         self._twist_at = offset
         self.dropped_abs_sum = 0.0  # of weights its checkpoint held that this code dropped (checkpoint.py)
+        self.weights_id = ""  # of the checkpoint it was loaded from: names its latent space (checkpoint.py)
 
     # ---- parts -------------------------------------------------------------------------------
     def encode(self, images: torch.Tensor, proprio: torch.Tensor) -> torch.Tensor:
