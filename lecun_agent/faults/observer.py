@@ -19,9 +19,9 @@ from rosgraph_msgs.msg import Clock
 
 from lecun_agent.cost.guardrail import GuardrailConfig
 from lecun_agent.messages.conversions import message_problem, stamp_to_sec, twist_vector
+from lecun_agent.nodes.qos import OBSERVER_QOS
 
 from .catalog import TOPICS
-from .relay import DEEP_QOS
 from .verdict import Observations
 
 # Pseudo-sources: cost_node refuses a reading whose contacts are not finite (invalid:joint_states);
@@ -48,8 +48,8 @@ class FaultObserver:
     def __init__(self, node: Node) -> None:
         self.node = node
         self.obs = Observations()
-        node.create_subscription(Clock, "/clock", self._on_clock, DEEP_QOS)
-        node.create_subscription(TwistStamped, "cmd_vel", self._on_cmd, DEEP_QOS)
+        node.create_subscription(Clock, "/clock", self._on_clock, OBSERVER_QOS)
+        node.create_subscription(TwistStamped, "cmd_vel", self._on_cmd, OBSERVER_QOS)
 
     def watch(self, source: str, topic: str, read_from: str = "") -> None:
         """Record `source` (carried on `topic`) as cost_node reads it, from `read_from` (default: `topic`), and
@@ -65,7 +65,7 @@ class FaultObserver:
         """on_message(msg, publication wall time) for every message of `topic`'s type on `read_from`."""
         msg_type, _, _ = TOPICS[topic]
         self.node.create_subscription(msg_type, read_from, lambda m, info: on_message(m, info_wall(info)),
-                                      DEEP_QOS, event_callbacks=events)
+                                      OBSERVER_QOS, event_callbacks=events)
 
     def _on_matched(self, source: str, info) -> None:
         if info.current_count_change > 0:  # system clock, as the messages' source timestamps; taken when this

@@ -19,11 +19,10 @@ from rclpy.node import Node
 from sensor_msgs.msg import JointState
 
 from lecun_agent.messages.conversions import sec_to_stamp, stamp_to_sec
-from lecun_agent.nodes.qos import COMMAND_QOS
+from lecun_agent.nodes.qos import COMMAND_QOS, OBSERVER_QOS
 from lecun_agent.nodes.spin import spin_node
 
 from .catalog import FUTURE_S, TOPICS
-from .relay import DEEP_QOS
 
 PLAN_TOPICS = ("agent/plan_costs", "agent/plan")
 PLAN_PERIOD_S = 0.1  # one injected plan per agent tick
@@ -54,7 +53,7 @@ class PlanInjector(Node):
         self.next_s = self.start_s
         self.sent = 0
         self.pub = self.create_publisher(TOPICS[self.topic][0], self.topic, COMMAND_QOS)
-        self.create_subscription(Odometry, "odom", self._on_odom, DEEP_QOS)
+        self.create_subscription(Odometry, "odom", self._on_odom, OBSERVER_QOS)
         self.get_logger().info(f"injecting on {self.topic} at odometry stamps in [{self.start_s}, {self.end_s})")
 
     def _on_odom(self, msg: Odometry) -> None:

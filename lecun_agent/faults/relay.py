@@ -20,21 +20,15 @@ from collections import deque
 
 from rcl_interfaces.msg import ParameterDescriptor
 from rclpy.node import Node
-from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 
 from lecun_agent.messages.conversions import stamp_to_sec
-from lecun_agent.nodes.qos import COMMAND_QOS, SENSOR_PUBLISHER_QOS
+from lecun_agent.nodes.qos import COMMAND_QOS, OBSERVER_QOS, SENSOR_PUBLISHER_QOS
 from lecun_agent.nodes.spin import spin_node
 
 from .catalog import DELAY_S, FLOOD, FUTURE_S, PAST_S, TOPICS
 from .corrupt import corrupted, shifted
 
 RELAY_PREFIX = "faults/"
-
-
-# Reliable and deep: the harness's lock-step stack publishes every stream reliably, and a listener
-# starved of CPU for a while (a flood lands in its process) must not lose what was sent.
-DEEP_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=2000, reliability=ReliabilityPolicy.RELIABLE)
 
 
 class Relay(Node):
@@ -53,7 +47,7 @@ class Relay(Node):
         self.counts = {"in": 0, "out": 0, "faulted": 0}
         self.pub = self.create_publisher(msg_type, RELAY_PREFIX + topic, SENSOR_PUBLISHER_QOS if qos_kind == "sensor"
                                          else COMMAND_QOS)
-        self.create_subscription(msg_type, topic, self._on_message, DEEP_QOS)
+        self.create_subscription(msg_type, topic, self._on_message, OBSERVER_QOS)
         self.get_logger().info(f"relaying {topic} -> {RELAY_PREFIX + topic}: {self.kind} on stamps in "
                                f"[{self.start_s}, {self.end_s})")
 

@@ -19,6 +19,9 @@ SENSOR_PUBLISHER_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=SENSOR_
 SENSOR_QOS = qos_profile_sensor_data
 # Commands: reliable, newest only matters.
 COMMAND_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1, reliability=ReliabilityPolicy.RELIABLE)
+# An observer of the stack (episode monitor, fault harness) starved of CPU for a while must not lose
+# what was sent: reliable (the stack publishes every stream reliably) and deep.
+OBSERVER_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=2000, reliability=ReliabilityPolicy.RELIABLE)
 # Event logs a listener must not miss (every guardrail intervention): reliable and deep.
 DECISION_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=1000, reliability=ReliabilityPolicy.RELIABLE)
 # Latched state (e-stop, mode, camera_info): late joiners get the last value.

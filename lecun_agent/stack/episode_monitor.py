@@ -15,15 +15,10 @@ from diagnostic_msgs.msg import DiagnosticArray
 from nav_msgs.msg import Odometry
 from rclpy.node import Node
 from rclpy.parameter import Parameter
-from rclpy.qos import HistoryPolicy, QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
 
 from lecun_agent.messages.conversions import stamp_to_sec
-from lecun_agent.nodes.qos import DECISION_QOS
-
-# Reliable (the stack publishes sensor streams reliably) and deep: a monitor starved of CPU for a while
-# on a loaded machine must not lose samples (the lock-stepped sim may run ahead of it).
-DEEP_SENSOR_QOS = QoSProfile(history=HistoryPolicy.KEEP_LAST, depth=2000, reliability=ReliabilityPolicy.RELIABLE)
+from lecun_agent.nodes.qos import DECISION_QOS, OBSERVER_QOS
 
 
 class EpisodeMonitor(Node):
@@ -34,8 +29,8 @@ class EpisodeMonitor(Node):
         self.truth: list[list[float]] = []  # rows: t, x, y, z, qx, qy, qz, qw (world)
         self.costs: list[tuple[float, dict[str, float]]] = []
         self.node_reports: dict[str, dict[str, str]] = {}  # node name -> its latest diagnostics values
-        self.create_subscription(Odometry, "sim/ground_truth", self._on_truth, DEEP_SENSOR_QOS)
-        self.create_subscription(JointState, "agent/cost", self._on_cost, DEEP_SENSOR_QOS)
+        self.create_subscription(Odometry, "sim/ground_truth", self._on_truth, OBSERVER_QOS)
+        self.create_subscription(JointState, "agent/cost", self._on_cost, OBSERVER_QOS)
         self.create_subscription(DiagnosticArray, "diagnostics", self._on_diagnostics, 100)
         self.decisions: list[tuple[float, tuple[str, ...]]] = []  # (stamp, reasons) of every intervention
         self.create_subscription(DiagnosticArray, "guardrail/decisions", self._on_decision, DECISION_QOS)
