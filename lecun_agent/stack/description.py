@@ -162,10 +162,11 @@ def stack_nodes(options: StackOptions) -> list[NodeLaunch]:
     profile = profile_path(options.profile, options.namespace) if options.profile else None
     nodes: list[NodeLaunch] = []
 
-    def add(name: str, parameters: dict | None = None, remappings=(), commands_motion=False) -> None:
+    def add(name: str, parameters: dict | None = None, remappings=(), commands_motion=False,
+            reads_sensors=True) -> None:
         # Lock-step: sensor streams subscribed reliably, since a reading lost on a loaded machine would
-        # stall the loop for a sync timeout (nodes/qos.py); the recorder matches its publishers' QoS itself.
-        common = {"use_sim_time": sim, **({} if name == "recorder_node" else {"reliable_sensors": lock_step})}
+        # stall the loop for a sync timeout (nodes/qos.py).
+        common = {"use_sim_time": sim, **({"reliable_sensors": lock_step} if reads_sensors else {})}
         nodes.append(NodeLaunch(name, node_param_files(name, profile), {**common, **(parameters or {})},
                                 tuple(remappings), commands_motion))
 
@@ -198,7 +199,7 @@ def stack_nodes(options: StackOptions) -> list[NodeLaunch]:
         add("perception_node", {"checkpoint": options.checkpoint})
         add("world_model_node", {"checkpoint": options.checkpoint})
     if options.record:
-        add("recorder_node", {"output": options.bag})
+        add("recorder_node", {"output": options.bag}, reads_sensors=False)  # matches its publishers' QoS itself
     if options.nodes:
         nodes = [n for n in nodes if n.name in options.nodes]
     # The command source proposes; the guardrail sees every proposal first.
