@@ -280,6 +280,13 @@ def planning_towards_a_goal(setup):
     return node, robot
 
 
+def planned_to_stand_at(robot, stamp: float, x: float) -> bool:
+    """The tick's plan is "stand here": the pose now alone, at (x, 0), not a walk nor no plan at all."""
+    assert robot.spin_until(lambda: robot.stamped("agent/plan", stamp), 5.0), "no plan for an idle tick"
+    (path,) = robot.stamped("agent/plan", stamp)
+    return [(p.pose.position.x, p.pose.position.y) for p in path.poses] == [(x, 0.0)]
+
+
 UNIT = (0.0, 0.0, 0.0, 1.0)
 
 
@@ -289,6 +296,7 @@ UNIT = (0.0, 0.0, 0.0, 1.0)
     (0.0, UNIT, math.nan, "idle:non-finite latent"), (0.0, UNIT, -math.inf, "idle:non-finite latent"),
 ])
 def test_an_untrusted_odometry_or_latent_gets_a_zero_proposal_and_no_plan(setup, odom_x, quat, latent_value, why):
+    """No walk planned; the plan is "stand here" where the pose now is trusted, and none where it is not."""
     node, robot = planning_towards_a_goal(setup)
     stamp = 40.0 + len(robot.received["agent/cmd_vel_proposed"])  # a tick of its own
     latent = np.full(LATENT_DIM, latent_value)
@@ -297,7 +305,11 @@ def test_an_untrusted_odometry_or_latent_gets_a_zero_proposal_and_no_plan(setup,
     counted = {k: v - before.get(k, 0) for k, v in node.counts.items()}
     assert proposal is not None and np.allclose(twist_vector(proposal), 0.0)
     assert counted.get(why) == 1 and not counted.get("ticks")
-    assert not robot.stamped("agent/plan", stamp)  # no plan published for the guardrail to trust
+    if why == "idle:untrusted odometry":
+        robot.spin_until(lambda: False, 0.3)  # the plan would go out before the proposal: let it arrive
+        assert not robot.stamped("agent/plan", stamp)  # no pose the guardrail could trust
+    else:
+        assert planned_to_stand_at(robot, stamp, odom_x)
     assert robot.tick(stamp + 0.5) is not None and node.counts["ticks"] == before.get("ticks", 0) + 1
 
 
@@ -312,7 +324,7 @@ def test_a_goal_in_another_frame_or_not_finite_is_dropped_and_it_proposes_zero_u
         before = node.counts["idle:refused goal"]
         proposal = robot.tick(stamp)
         assert proposal is not None and np.allclose(twist_vector(proposal), 0.0), frame
-        assert node.counts["idle:refused goal"] == before + 1 and not robot.stamped("agent/plan", stamp)
+        assert node.counts["idle:refused goal"] == before + 1 and planned_to_stand_at(robot, stamp, 0.0)
         robot.send_goal(2.0, 1.0)
         assert robot.spin_until(lambda: node.goal is not None and np.allclose(node.goal, [2.0, 1.0]), 5.0)
         ticks = node.counts["ticks"]
@@ -329,7 +341,7 @@ def test_a_latent_of_the_wrong_size_gets_a_zero_proposal_and_no_plan(setup, widt
     counted = {k: v - before.get(k, 0) for k, v in node.counts.items()}
     assert proposal is not None and np.allclose(twist_vector(proposal), 0.0)
     assert counted.get("idle:bad latent") == 1 and not counted.get("ticks")
-    assert not robot.stamped("agent/plan", stamp)
+    assert planned_to_stand_at(robot, stamp, 0.0)
     assert robot.tick(stamp + 0.5) is not None and node.counts["ticks"] == before.get("ticks", 0) + 1
 
 
@@ -371,6 +383,30 @@ def test_sample_markers_turned_off_are_cleared_once(setup):
     assert [m.action for m in cleared.markers] == [Marker.DELETEALL]
     robot.tick(stamp + 1.0)
     assert not markers_at(stamp + 1.0)  # once: off stays quiet
+
+
+def test_a_plan_walked_is_not_left_on_screen_once_the_actor_stops_planning(setup):
+    """In rest mode (the goal reached) RViz and the video drew the last plan walked for good, as if the robot
+    still followed it: an idle tick's plan is the pose now alone, and the samples shown are cleared once."""
+    node, robot = planning_towards_a_goal(setup)
+    stamp = 90.0 + len(robot.received["agent/cmd_vel_proposed"])
+    mode_pub = robot.create_publisher(JointState, "agent/mode_stamped", SENSOR_QOS)
+    assert all(r.successful for r in robot.set_parameters("actor_node", {"sample_markers": 4}))
+    try:
+        for t, mode in ((stamp, "reach"), (stamp + 0.5, "rest")):
+            mode_pub.publish(mode_msg(sec_to_stamp(t), mode))
+            assert robot.spin_until(lambda t=t: any(abs(s - t) < 1e-6 for s, _ in node.gate.history["mode"]), 5.0)
+            assert robot.tick(t, position=(0.7, 0.0, 0.3)) is not None
+    finally:
+        robot.set_parameters("actor_node", {"sample_markers": 0})
+        robot.destroy_publisher(mode_pub)
+    assert robot.spin_until(lambda: robot.stamped("agent/plan", stamp), 5.0)
+    assert len(robot.stamped("agent/plan", stamp)[0].poses) == HORIZON + 1  # walking: the whole plan
+    assert planned_to_stand_at(robot, stamp + 0.5, 0.7)
+    robot.spin_until(lambda: False, 0.3)
+    cleared = [a for a in robot.received["agent/plan_samples"]
+               if a.markers and abs(stamp_to_sec(a.markers[0].header.stamp) - stamp - 0.5) < 1e-6]
+    assert [[m.action for m in a.markers] for a in cleared] == [[Marker.DELETEALL]]
 
 
 def test_it_walks_to_the_goal_the_configurator_homed_only_while_that_is_the_goal_it_holds(setup):

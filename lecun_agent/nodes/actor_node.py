@@ -17,7 +17,9 @@ and publishes, all stamped with the tick:
 - `agent/plan_samples` (MarkerArray of the cheapest sampled paths) only when `sample_markers` > 0.
 Every tick gets a proposal (zero in rest mode, after a goal it refused until a good one comes, or
 when the latent or odometry cannot be used; without any goal it plans with no goal drive), so the
-lock-step loop never waits on the actor; a tick offered again gets the same messages again.
+lock-step loop never waits on the actor; a tick offered again gets the same messages again. A tick
+not planned publishes empty plan costs and, where the odometry is trusted, the plan "stand here" (the
+pose now alone), so that the last plan does not stay drawn as if it were still followed.
 
 The cost it plans with is cost_node's: cost_node publishes its weights, term settings and veto
 limits on the latched `cost/definition` whenever one changes, and the next tick plans with them.
@@ -199,17 +201,16 @@ class ActorNode(Node):
             latent, why = None, f"bad latent: {err}"
             self.get_logger().error(f"tick at t={stamp:.3f} s not planned: {err}", throttle_duration_sec=2.0)
         pose = None if odom is None else conv.planar_pose(odom)
+        odom_problem = None if odom is None else conv.message_problem(odom)
         if why is None:
             why = ("rest mode" if self.mode == "rest" else f"refused goal: {self.refused_goal}" if self.refused_goal
                    else "no cost definition from cost_node yet"
                    if self.definition is None else "no odometry" if pose is None
-                   else f"untrusted odometry: {problem}" if (problem := conv.message_problem(odom))
+                   else f"untrusted odometry: {odom_problem}" if odom_problem
                    else "non-finite latent" if not np.all(np.isfinite(latent)) else None)
         if why is not None:
             self.counts[f"idle:{why.split(':')[0]}"] += 1
-            self.last_proposal = np.zeros(3)
-            return [(self.costs_pub, plan_costs_msg(header_stamp, {})),  # the guardrail need not wait
-                    (self.pub, conv.twist_msg(header_stamp, np.zeros(3)))]
+            return self._idle_answer(header_stamp, None if odom_problem else pose)
         seed = self.planner_config.seed + int(round(stamp * 1000))  # the same tick plans the same
         detours = self.actor.detour.count
         result = self.actor.act(latent, tuple(pose), self.homed_goal, self.last_proposal, seed,
@@ -234,6 +235,19 @@ class ActorNode(Node):
                                                              result.sample_costs.numpy(), count)))
             self.samples_shown = count > 0
         return [*answer, (self.pub, conv.twist_msg(header_stamp, self.last_proposal))]
+
+    def _idle_answer(self, header_stamp, pose: np.ndarray | None) -> list[tuple]:
+        """A tick not planned: a zero proposal, no predicted costs (the guardrail need not wait), and, where
+        the pose now is trusted, the plan "stand here" (the pose now alone), so that RViz and the video stop
+        drawing the last plan walked as if it were still followed. Samples on screen are cleared."""
+        self.last_proposal = np.zeros(3)
+        answer = [(self.costs_pub, plan_costs_msg(header_stamp, {}))]
+        if pose is not None:
+            answer.append((self.plan_pub, path_msg(header_stamp, pose[None])))
+        if self.samples_shown:
+            answer.append((self.samples_pub, samples_markers(header_stamp, np.zeros((0, 1, 2)), np.zeros(0), 0)))
+            self.samples_shown = False
+        return [*answer, (self.pub, conv.twist_msg(header_stamp, np.zeros(3)))]
 
     # ---- reporting ------------------------------------------------------------------------------
     def _report(self):
