@@ -11,8 +11,9 @@ agent tick. So the whole loop is one barrier, and which command a reading gets n
 when it arrived. Non-finite commands are ignored; IMU or odometry that `message_problem` refuses (NaN/Inf,
 a value beyond its plausible bound) never reaches the trot's filters, and a joint reading that lacks joints is
 not read: the robot holds its standing pose instead. So it does for a joint reading stamped more than
-FUTURE_TOLERANCE_S ahead of the node clock, which is refused (answered by no command: the next
-honest reading is); and non-finite joint targets never go out (the trot starts afresh).
+FUTURE_TOLERANCE_S ahead of the node clock, which is refused: the standing pose goes out stamped with
+the node clock, not as the answer to that reading (the next honest reading gets its answer); and
+non-finite joint targets never go out (the trot starts afresh).
 
 `~/reset` (std_srvs/Trigger) makes the trot stand at once and forget its phase, foot offsets,
 heading reference and the commands received so far. Call it whenever the body was put back
