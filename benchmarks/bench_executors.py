@@ -17,6 +17,8 @@ import subprocess
 import sys
 import time
 
+from lecun_agent.stack.ros_domain import EPISODE_DOMAINS, DomainClaim
+
 
 def pong(kind: str, seconds: float) -> None:
     import rclpy
@@ -80,7 +82,8 @@ def main() -> None:
         latency, cpu = ping(args.kind, args.trips)
         print(f"{latency:.0f} {cpu:.0f}")
         return None
-    env = {**os.environ, "ROS_DOMAIN_ID": str(150 + os.getpid() % 20), "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST"}
+    claim = DomainClaim(EPISODE_DOMAINS)  # held until the script ends
+    env = {**os.environ, "ROS_DOMAIN_ID": str(claim.domain), "ROS_AUTOMATIC_DISCOVERY_RANGE": "LOCALHOST"}
     print(f"ping-pong of a 12-joint JointState between two processes, {args.trips} trips, "
           f"load average {os.getloadavg()[0]:.1f}")
     for kind in ("single", "events"):

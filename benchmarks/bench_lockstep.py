@@ -32,6 +32,7 @@ import psutil
 
 from lecun_agent.sim.env import LocomotionEnv, run_program
 from lecun_agent.sim.episode_log import load_truth
+from lecun_agent.stack.ros_domain import EPISODE_DOMAINS, DomainClaim
 
 
 def ros_run(args: list[str], out: Path, domain: int) -> dict:
@@ -85,7 +86,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--agents", nargs="+", default=["straight", "full"], help="agents of the goal episodes")
     args = parser.parse_args()
-    domain = 180 + os.getpid() % 20
+    claim = DomainClaim(EPISODE_DOMAINS)  # held until the script ends
+    domain = claim.domain
     print(f"machine: {os.cpu_count()} cores; lock-step through ROS, walk program, {args.seconds:.0f} s of sim time")
     print(f"{'seed':>4} {'ROS m':>7} {'in-process m':>12} {'ratio':>6} {'sim s / wall s':>15} {'step ms p50':>12}")
     ratios, speeds, cpu_total = [], [], {}

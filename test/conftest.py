@@ -1,7 +1,7 @@
 """Test-wide isolation: every pytest process talks ROS only on its own localhost domain.
 
 Parallel test runs (two developers, CI and a developer) must never see each other's
-topics, so the domain id comes from the process id, and discovery stays on localhost.
+topics, so each claims a domain id of its own (stack/ros_domain.py), and discovery stays on localhost.
 Subprocesses started by tests inherit both. Shared memory left by killed runs is removed first.
 """
 
@@ -11,8 +11,10 @@ import pytest
 import torch
 
 from lecun_agent.stack.fastdds_leftovers import remove_dead_fastdds_files
+from lecun_agent.stack.ros_domain import TEST_DOMAINS, DomainClaim
 
-os.environ["ROS_DOMAIN_ID"] = str(1 + os.getpid() % 100)
+DOMAIN = DomainClaim(TEST_DOMAINS)  # held until the pytest process ends: no other test run takes it
+os.environ["ROS_DOMAIN_ID"] = str(DOMAIN.domain)
 os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
 os.environ.setdefault("RMW_IMPLEMENTATION", "rmw_fastrtps_cpp")
 

@@ -54,8 +54,7 @@ from lecun_agent.paths import default_checkpoint_dir
 from lecun_agent.sim.config import SimConfig
 from lecun_agent.stack.description import AGENTS, NodeLaunch, StackOptions, agent_node
 from lecun_agent.stack.episode import episode_arena, goal_message, run_episode
-from lecun_agent.stack.evaluate import domain_for
-from lecun_agent.stack.ros_domain import private_domain
+from lecun_agent.stack.ros_domain import EPISODE_DOMAINS, private_domain
 
 log = logging.getLogger(__name__)
 QUICK_SIM_S = 15.0  # sim s of the quick episode (real time: about as many wall seconds, plus start-up)
@@ -328,7 +327,7 @@ def measure(out: Path, agent: str = AGENT, sim_s: float = QUICK_SIM_S, seed: int
     arena = episode_arena(options)
     probe = StackProbe(agent, [f * arena.goal_xy for f in PATROL] if not arena.line_blocked else [])
     wall = time.monotonic()
-    with private_domain(domain_for(31), keep_callers=True):
+    with private_domain(EPISODE_DOMAINS, keep_callers=True):
         metrics = run_episode(out / "episode", options, rules=rules, hooks=probe)
     section = summarize(probe.obs, probe.targets, metrics, agent, probe.legs)
     section["wall_s"] = round(time.monotonic() - wall, 1)

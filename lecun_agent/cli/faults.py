@@ -102,10 +102,11 @@ def finished_rows(rows_path: Path) -> dict[str, dict]:
 
 def isolate() -> None:
     """The harness kills nodes and publishes garbage: it must never reach another graph (a real robot's).
-    Its own ROS domain (eval's range, from the pid) and discovery on this machine only."""
-    from lecun_agent.stack.evaluate import domain_for
+    Its own ROS domain (claimed from eval's range, held until the process ends) and discovery on this
+    machine only."""
+    from lecun_agent.stack.ros_domain import EPISODE_DOMAINS, DomainClaim
 
-    os.environ["ROS_DOMAIN_ID"] = str(domain_for(0))
+    os.environ["ROS_DOMAIN_ID"] = str(DomainClaim(EPISODE_DOMAINS).domain)  # never released: the process's own
     os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
     print(f"fault harness on ROS_DOMAIN_ID={os.environ['ROS_DOMAIN_ID']}, discovery on localhost only")
 

@@ -72,7 +72,14 @@ def _run_sim(args) -> int:
         if key in metrics:
             value = metrics[key]  # metrics.json keeps full precision; the summary reads as measured
             print(f"  {key}: {round(value, 3) if isinstance(value, float) else value}")
-    return 0 if not metrics.get("crashed_nodes") else 1
+    if metrics.get("crashed_nodes"):
+        return 1
+    if "ended_by" in metrics and metrics["ended_by"] is None:  # a goal episode stopped before any ending
+        print(f"lecun-agent sim: error: the episode stopped at {metrics['sim_seconds']:.2f} s of sim time before "
+              f"success, a fall or its time limit, so its metrics describe no whole episode (node logs in "
+              f"{out / 'logs'})", file=sys.stderr)
+        return 1
+    return 0
 
 
 def add_up(sub) -> None:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import faulthandler
 import logging
+import os
 import signal
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 STARTUP_TIMEOUT_S = 300.0  # wall seconds for every node to show in the graph (torch imports are slow; CI is shared)
 BODY = "sim_node"
 TEARDOWN_S = 30.0  # wall seconds for the runner's own ROS teardown once every node has exited
+DISCOVERY_S = 1.0  # wall seconds to hear the nodes already on the domain (localhost discovery: well under)
 
 
 def init_runner_ros() -> None:
@@ -57,14 +60,43 @@ def bring_up(options: StackOptions, log_dir: Path, graph: Node, executor,
     """
     nodes = stack_nodes(options) if nodes is None else nodes
     body = [n for n in nodes if n.name == BODY]
+    names = {n.name for n in nodes}
+    started = names - {BODY}
+    _spin_for(executor, DISCOVERY_S)  # hear the nodes already on the domain before starting any
+    if foreign := other_stacks_nodes(graph.get_node_names_and_namespaces(), names, options.namespace, set()):
+        return Stack([], log_dir, options.namespace), [foreign]
     stack = Stack([n for n in nodes if n not in body], log_dir, options.namespace)
-    started = {n.name for n in nodes if n not in body}
     crashes = _wait(executor, stack, lambda: started <= set(graph.get_node_names()), "nodes did not come up")
+    # Once more before the body starts: another stack's nodes that discovery had not shown yet.
+    if not crashes and (foreign := other_stacks_nodes(graph.get_node_names_and_namespaces(), names,
+                                                      options.namespace, started)):
+        crashes = [foreign]
     if not crashes and before_body is not None:
         crashes = _wait(executor, stack, before_body, "the nodes did not get ready for the episode")
     for node in body if not crashes else []:
         stack.start(replace(node, parameters={**node.parameters, **(body_parameters or {})}))
     return stack, crashes
+
+
+def other_stacks_nodes(graph: list[tuple[str, str]], names: set[str], namespace: str, ours: set[str]) -> str | None:
+    """Why this stack must not start, or None: the ROS graph (name, namespace) holds nodes of its names in its
+    namespace beyond `ours` (those it has started), so another stack runs on this domain. Two stacks on one
+    domain read each other's topics: each runs wrong without a word (QA, 2026-12-07: a `sim` started on the
+    domain of a running one stalled both)."""
+    ns = "/" + namespace.strip("/")
+    counts = Counter(name for name, node_ns in graph if node_ns == ns and name in names)
+    others = sorted(name for name, n in counts.items() if n > (1 if name in ours else 0))
+    if not others:
+        return None
+    return (f"ROS_DOMAIN_ID={os.environ.get('ROS_DOMAIN_ID', '0')} already runs {', '.join(others)} in namespace "
+            f"{ns}: another stack is on this domain, and two stacks on one domain read each other's topics. Stop "
+            "it, or start this one with another ROS_DOMAIN_ID (or namespace)")
+
+
+def _spin_for(executor, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        executor.spin_once(timeout_sec=0.05)
 
 
 def _wait(executor, stack: Stack, done: Callable[[], bool], what: str) -> list[str]:

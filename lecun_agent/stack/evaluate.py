@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from tqdm import tqdm
 
 from lecun_agent.paths import result_sibling
 from lecun_agent.stack.exit_codes import REFUSED_START, StartRefused
+from lecun_agent.stack.ros_domain import EPISODE_DOMAINS, DomainClaim
 
 log = logging.getLogger(__name__)
 ROW_KEYS = ("seed", "success", "ended_by", "line_blocked", "falls", "collisions", "time_to_goal_s",
@@ -37,13 +39,6 @@ NOT_STARTED_EXIT = 75
 # The row of an episode whose stack refused its parameters: the eval stops there, since every episode would be.
 REFUSED_ROW = "error (refused to start)"
 START_ATTEMPTS = 3  # an episode that did not start (a node crashed before the first step) is started this often
-DOMAIN_BASE = 201  # ROS_DOMAIN_ID 201..232 for eval workers (tests use 1..100, docs 101..200)
-
-
-def domain_for(slot: int) -> int:
-    return DOMAIN_BASE + (os.getpid() * 4 + slot) % 32
-
-
 def result_paths(json_path: Path) -> tuple[Path, Path, Path, Path]:
     """`--json F` (F.json or F) -> the summary F.json, the rows F.jsonl, the table F.md and the episodes'
     folder F (paths.result_sibling: `energy_0.005` keeps its `.005`, and the summary is never the episodes'
@@ -68,6 +63,7 @@ def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: in
     json_path, rows_path, table_path, run_dir = result_paths(json_path)
     rows_path.write_text("")
     seeds, rows, lock = list(range(seed_start, seed_start + episodes)), [], threading.Lock()
+    claims: list[DomainClaim] = []  # a ROS domain of its own for each worker, for the whole eval (ros_domain.py)
     free_slots = list(range(workers))
     procs: dict[int, subprocess.Popen] = {}
     start = time.monotonic()
@@ -81,7 +77,7 @@ def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: in
             slot = free_slots.pop()
         try:
             row = _episode(agent, seed, run_dir / f"seed_{seed:06d}", index < video, realtime, extra,
-                           domain_for(slot), procs)
+                           claims[slot].domain, procs)
             if row["ended_by"] == REFUSED_ROW:  # every other episode would be refused too
                 stopping.set()
             return row
@@ -90,7 +86,9 @@ def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: in
                 free_slots.append(slot)
 
     interrupted, refusal = False, None
-    with ThreadPoolExecutor(workers) as pool, tqdm(total=episodes, desc=f"eval {agent}", unit="ep") as bar:
+    with (ExitStack() as held, ThreadPoolExecutor(workers) as pool,  # the claims are released last
+          tqdm(total=episodes, desc=f"eval {agent}", unit="ep") as bar):
+        claims.extend(held.enter_context(DomainClaim(EPISODE_DOMAINS)) for _ in range(workers))
         pending = {pool.submit(one, i, s) for i, s in enumerate(seeds)}
         try:
             while pending and refusal is None:

@@ -1,26 +1,83 @@
-"""A ROS domain of our own, on localhost only, for the nodes a tool starts (children inherit it)."""
+"""A ROS domain of our own, on localhost only, for the nodes a tool starts (children inherit it).
+
+Tools that start stacks of their own (the tests, `eval`, `faults`, the docs generator, the benchmarks)
+pick their ROS_DOMAIN_ID from a range, and two of them running at once on one machine must never pick
+the same one: two stacks on one domain read each other's topics, and each then runs wrong without a
+word. A pid-based pick collided (QA, 2026-12-07: a `sim` on the domain a test run had picked stalled
+both). So a domain is claimed: an exclusive flock on a file per domain id in a folder every user
+shares. The kernel drops a lock when its holder exits, however it exits, so no claim outlives it.
+"""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 KEYS = ("ROS_DOMAIN_ID", "ROS_AUTOMATIC_DISCOVERY_RANGE")
+TEST_DOMAINS = range(1, 101)  # pytest processes (test/conftest.py)
+DOCS_DOMAINS = range(101, 201)  # `lecun-agent docs` (tools/param_docs.py)
+EPISODE_DOMAINS = range(201, 233)  # eval workers, the fault harness, the benchmarks' stacks (232: Fast DDS's last)
+CLAIMS_DIR = Path(tempfile.gettempdir()) / "lecun_agent_ros_domains"
+
+
+class DomainClaim:
+    """A ROS domain id from `ids` that no other process on this machine has claimed, held until `release()`
+    (or the process ends). The search starts at a pid-based place, so claims spread over the range."""
+
+    def __init__(self, ids: range) -> None:
+        try:
+            CLAIMS_DIR.mkdir()
+            CLAIMS_DIR.chmod(0o1777)  # every user's tools claim here, as in /tmp
+        except FileExistsError:
+            pass
+        start = os.getpid() % len(ids)
+        for domain in (ids[(start + k) % len(ids)] for k in range(len(ids))):
+            lock = CLAIMS_DIR / f"{domain}.lock"
+            try:
+                fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+            except PermissionError:  # another user's claim file: theirs to use
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            self.domain, self._fd = domain, fd
+            return
+        raise RuntimeError(f"every ROS domain from {ids.start} to {ids.stop - 1} is claimed by another process on "
+                           f"this machine (claims in {CLAIMS_DIR}); wait for one of them to end")
+
+    def __enter__(self) -> DomainClaim:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the file drops the lock
+            self._fd = None
 
 
 @contextmanager
-def private_domain(domain: int, keep_callers: bool = False) -> Iterator[int]:
-    """Set ROS_DOMAIN_ID (unless keep_callers and the caller chose one) and localhost discovery; restore
-    both afterwards. Yields the domain in use."""
+def private_domain(ids: range, keep_callers: bool = False) -> Iterator[int]:
+    """Set ROS_DOMAIN_ID to a domain claimed from `ids` (unless keep_callers and the caller chose one) and
+    localhost discovery; restore both and release the claim afterwards. Yields the domain in use."""
     saved = {k: os.environ.get(k) for k in KEYS}
-    if not (keep_callers and saved["ROS_DOMAIN_ID"] is not None):
-        os.environ["ROS_DOMAIN_ID"] = str(domain)
+    claim = None if keep_callers and saved["ROS_DOMAIN_ID"] is not None else DomainClaim(ids)
+    if claim is not None:
+        os.environ["ROS_DOMAIN_ID"] = str(claim.domain)
     if not (keep_callers and saved["ROS_AUTOMATIC_DISCOVERY_RANGE"] is not None):
         os.environ["ROS_AUTOMATIC_DISCOVERY_RANGE"] = "LOCALHOST"
     try:
         yield int(os.environ["ROS_DOMAIN_ID"])
     finally:
+        if claim is not None:
+            claim.release()
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)

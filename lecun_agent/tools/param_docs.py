@@ -14,7 +14,6 @@ Only the region between the two markers of the page is generated; the prose arou
 from __future__ import annotations
 
 import difflib
-import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -24,7 +23,7 @@ from typing import Any
 
 from lecun_agent.paths import share_dir
 from lecun_agent.stack.description import NodeLaunch
-from lecun_agent.stack.ros_domain import private_domain
+from lecun_agent.stack.ros_domain import DOCS_DOMAINS, private_domain
 
 BEGIN = "<!-- BEGIN GENERATED PARAMETER TABLES: `lecun-agent docs --write` rewrites this part -->"
 END = "<!-- END GENERATED PARAMETER TABLES -->"
@@ -108,8 +107,7 @@ def collect(nodes: list[str] | None = None, timeout_s: float = 60.0) -> dict[str
     from lecun_agent.tools.param_client import ParamClient
 
     nodes = nodes or node_names()
-    docs_domain = 101 + os.getpid() % 100  # tests use 1..100 (test/conftest.py)
-    with tempfile.TemporaryDirectory(prefix="param_docs_") as tmp_name, private_domain(docs_domain) as domain:
+    with tempfile.TemporaryDirectory(prefix="param_docs_") as tmp_name, private_domain(DOCS_DOMAINS) as domain:
         tmp = Path(tmp_name)
         overrides = _start_overrides(tmp)
         stacks = {}

@@ -1,0 +1,41 @@
+"""Two stacks on one ROS domain read each other's topics and both run wrong without a word (QA, 2026-12-07:
+a `sim` started on a running test stack's domain stalled both, and exited 0 with metrics of 0.4 s). A stack
+that finds its node names already in the graph does not start, and says which and why."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+import rclpy
+from ros_probe import RosProbe
+
+from lecun_agent.stack.bringup import other_stacks_nodes
+
+NAMES = {"sim_node", "gait_node", "cost_node"}
+
+
+def test_another_stacks_nodes_in_the_same_namespace_are_named_before_and_after_this_stack_starts():
+    graph = [("cost_node", "/"), ("gait_node", "/robot1"), ("rviz", "/")]
+    assert "cost_node" in other_stacks_nodes(graph, NAMES, "", set())  # before: any of its names
+    assert other_stacks_nodes(graph, NAMES, "", {"cost_node"}) is None  # after: the one it started itself
+    assert other_stacks_nodes(graph + [("cost_node", "/")], NAMES, "", {"cost_node"}).count("cost_node") == 1
+    assert "gait_node" in other_stacks_nodes(graph, NAMES, "robot1", set())
+    assert other_stacks_nodes([("rviz", "/"), ("cost_node", "/other")], NAMES, "", set()) is None
+
+
+@pytest.mark.ros
+def test_sim_does_not_start_on_a_domain_where_another_stack_runs(tmp_path):
+    rclpy.init()
+    probe = RosProbe("cost_node", use_sim_time=False)  # another stack's guardrail, as far as the graph shows
+    try:
+        run = subprocess.run([sys.executable, "-m", "lecun_agent.cli", "sim", "--program", "stand", "--duration",
+                              "1", "--out", str(tmp_path / "run")], capture_output=True, text=True, timeout=300)
+    finally:
+        probe.destroy_node()
+        rclpy.shutdown()
+    assert run.returncode == 75, run.stdout + run.stderr  # nothing ran
+    assert "already runs cost_node in namespace /" in run.stderr and "ROS_DOMAIN_ID" in run.stderr, run.stderr
+    assert not (tmp_path / "run" / "metrics.json").exists()
+    assert not list((tmp_path / "run" / "logs").glob("*.log"))  # no node of this stack was started

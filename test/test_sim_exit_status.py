@@ -1,0 +1,29 @@
+"""`lecun-agent sim`'s exit status says whether its metrics describe a whole episode: a goal episode that
+stopped before success, a fall or its time limit exited 0 with metrics of 0.4 s (QA, 2026-12-07)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lecun_agent.cli import main
+from lecun_agent.stack import episode
+
+
+def metrics(**values) -> dict:
+    return {"success": False, "ended_by": "time_limit", "sim_seconds": 40.0, "crashed_nodes": [], **values}
+
+
+@pytest.mark.parametrize("ran, status, said", [
+    (metrics(success=True, ended_by="success", sim_seconds=5.4), 0, None),
+    (metrics(), 0, None),  # a failed episode is a result, not an error
+    (metrics(ended_by="fall", sim_seconds=3.0), 0, None),
+    (metrics(ended_by=None, sim_seconds=0.4), 1, "the episode stopped at 0.40 s of sim time before success"),
+    (metrics(ended_by=None, sim_seconds=0.4, crashed_nodes=["cost_node"]), 1, None),  # the runner named the crash
+    ({"distance_m": 1.2, "sim_seconds": 10.0, "crashed_nodes": []}, 0, None),  # a program run has no ending
+])
+def test_sim_exits_non_zero_only_when_the_run_did_not_finish_an_episode(tmp_path, monkeypatch, capsys,
+                                                                        ran, status, said):
+    monkeypatch.setattr(episode, "run_episode", lambda *a, **k: ran)
+    assert main(["sim", "--out", str(tmp_path / "run"), "--no-record-video"]) == status
+    err = capsys.readouterr().err
+    assert (said in err) if said else "error" not in err, err
