@@ -414,10 +414,11 @@ class Guardrail:
         if now - self._last_rise < cfg.slow_hold:
             alarms.append(("clamp:pain_rising", "pain rising"))
         if now - self._last_high < cfg.slow_hold:
-            alarms.append(("clamp:pain_high", f"pain {self.pain_filtered:.2f} >= {cfg.pain_high}"))
+            alarms.append(("clamp:pain_high", f"pain >= {cfg.pain_high} within {cfg.slow_hold} s (now "
+                                              f"{self.pain_filtered:.2f})"))
         if now - self._last_tilted < cfg.slow_hold:
-            alarms.append(("clamp:tilted", f"tilted {self.tilt_measured:.2f} rad (>= {cfg.tilt_slow} within "
-                                           f"{cfg.slow_hold} s)"))
+            alarms.append(("clamp:tilted", f"tilted >= {cfg.tilt_slow} rad within {cfg.slow_hold} s (now "
+                                           f"{self.tilt_measured:.2f})"))
         if alarms and np.any(cmd != 0):
             cmd = cmd * cfg.slow_factor
             reasons.extend(reason for reason, _ in alarms)

@@ -279,7 +279,8 @@ def markdown_table(summary: dict[str, Any]) -> str:
             + (f", episodes started again {summary['start_retries']}" if summary.get("start_retries") else "")
             + (f", **episodes that did not run {summary['episodes_failed_to_run']}**"
                if summary.get("episodes_failed_to_run") else "")
-            + (f", plan time p50/p99 {fmt(summary['plan_ms_p50'], 1)}/{fmt(summary['plan_ms_p99'], 1)} ms, deadline "
+            + (f", plan time p50/p99 {fmt(summary['plan_ms_p50'], 1)}/{fmt(summary['plan_ms_p99'], 1)} ms (the "
+               f"episodes' median p50, the worst episode's p99), deadline "
                f"misses {summary['deadline_misses']}, detours {summary['detours']}, "
                f"plan vetoes {summary['plan_vetoes']} (followed by a fall within "
                f"1 s: {summary['vetoes_then_fall']})" if summary.get("plan_ms_p50") is not None else "") + "\n\n")
