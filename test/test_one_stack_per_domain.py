@@ -18,11 +18,19 @@ NAMES = {"sim_node", "gait_node", "cost_node"}
 
 def test_another_stacks_nodes_in_the_same_namespace_are_named_before_and_after_this_stack_starts():
     graph = [("cost_node", "/"), ("gait_node", "/robot1"), ("rviz", "/")]
-    assert "cost_node" in other_stacks_nodes(graph, NAMES, "", set())  # before: any of its names
+    assert "already runs /cost_node:" in other_stacks_nodes(graph, NAMES, "", set())  # before: any of its names
     assert other_stacks_nodes(graph, NAMES, "", {"cost_node"}) is None  # after: the one it started itself
-    assert other_stacks_nodes(graph + [("cost_node", "/")], NAMES, "", {"cost_node"}).count("cost_node") == 1
-    assert "gait_node" in other_stacks_nodes(graph, NAMES, "robot1", set())
+    assert "already runs /cost_node:" in other_stacks_nodes(graph + [("cost_node", "/")], NAMES, "", {"cost_node"})
+    assert "already runs /robot1/gait_node:" in other_stacks_nodes(graph, NAMES, "robot1", set())
     assert other_stacks_nodes([("rviz", "/"), ("cost_node", "/other")], NAMES, "", set()) is None
+
+
+def test_a_simulator_in_any_namespace_keeps_another_simulated_stack_off_the_domain():
+    """Each sim_node publishes the one absolute /clock: a namespaced sim beside a root one put its clock back."""
+    sim_elsewhere = [("sim_node", "/robot1"), ("cost_node", "/robot1")]
+    assert "already runs /robot1/sim_node:" in other_stacks_nodes(sim_elsewhere, NAMES, "", set())
+    assert "/robot1/sim_node" in other_stacks_nodes(sim_elsewhere + [("sim_node", "/")], NAMES, "", {"sim_node"})
+    assert other_stacks_nodes(sim_elsewhere, NAMES - {"sim_node"}, "", set()) is None  # a robot stack: no clock
 
 
 @pytest.mark.ros
@@ -36,6 +44,6 @@ def test_sim_does_not_start_on_a_domain_where_another_stack_runs(tmp_path):
         probe.destroy_node()
         rclpy.shutdown()
     assert run.returncode == 75, run.stdout + run.stderr  # nothing ran
-    assert "already runs cost_node in namespace /" in run.stderr and "ROS_DOMAIN_ID" in run.stderr, run.stderr
+    assert "already runs /cost_node: another stack" in run.stderr and "ROS_DOMAIN_ID" in run.stderr, run.stderr
     assert not (tmp_path / "run" / "metrics.json").exists()
     assert not list((tmp_path / "run" / "logs").glob("*.log"))  # no node of this stack was started

@@ -40,7 +40,7 @@ def test_a_claim_held_by_another_process_is_skipped_and_freed_when_that_process_
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "160"
-        with pytest.raises(RuntimeError, match="claimed by another process"):
+        with pytest.raises(RuntimeError, match="is claimed already"):
             DomainClaim(range(160, 161))
         holder.send_signal(signal.SIGKILL)  # no clean-up runs: the kernel drops the lock
         holder.wait(timeout=30)
@@ -65,3 +65,21 @@ def test_private_domain_claims_sets_localhost_discovery_and_restores_the_callers
     with private_domain(range(170, 171), keep_callers=True) as domain:
         assert domain == 7  # the caller chose one: theirs is kept, nothing claimed
         DomainClaim(range(170, 171)).release()
+
+
+def test_a_child_given_the_claim_keeps_the_domain_after_its_parent_lets_go(claims_dir):
+    """A killed eval's episodes run on: the domain stays theirs until they end, not free for the next tool."""
+    claim = DomainClaim(range(180, 181))
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"],
+                             pass_fds=ros_domain.passed_on(180))
+    try:
+        claim.release()  # the parent gone
+        assert ros_domain.passed_on(180) == ()
+        with pytest.raises(RuntimeError):
+            DomainClaim(range(180, 181))
+        child.kill()
+        child.wait(timeout=30)
+        DomainClaim(range(180, 181)).release()
+    finally:
+        child.kill()
+        child.wait()

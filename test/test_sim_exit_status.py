@@ -3,6 +3,9 @@ stopped before success, a fall or its time limit exited 0 with metrics of 0.4 s 
 
 from __future__ import annotations
 
+import os
+import sys
+
 import pytest
 
 from lecun_agent.cli import main
@@ -27,3 +30,13 @@ def test_sim_exits_non_zero_only_when_the_run_did_not_finish_an_episode(tmp_path
     assert main(["sim", "--out", str(tmp_path / "run"), "--no-record-video"]) == status
     err = capsys.readouterr().err
     assert (said in err) if said else "error" not in err, err
+
+
+def test_an_eval_counts_an_episode_that_stopped_before_an_ending_as_one_that_did_not_run(tmp_path):
+    from lecun_agent.stack.evaluate import STOPPED_EARLY_ROW, episode_row
+
+    out = tmp_path / "seed_000003"
+    write = (f"import json, pathlib; pathlib.Path({str(out)!r}, 'metrics.json').write_text(json.dumps("
+             "{'success': False, 'ended_by': None, 'sim_seconds': 0.4})); raise SystemExit(1)")
+    row = episode_row([sys.executable, "-c", write], {**os.environ, "ROS_DOMAIN_ID": "0"}, 3, out)
+    assert row["ended_by"] == STOPPED_EARLY_ROW and row["success"] is False and row["sim_seconds"] == 0.4

@@ -24,6 +24,7 @@ from lecun_agent.sim.episode_log import load_truth
 from lecun_agent.stack.description import StackOptions
 from lecun_agent.stack.episode import EpisodeNotStarted, episode_arena, run_episode
 from lecun_agent.stack.evaluate import NOT_STARTED_EXIT, TEARDOWN_GRACE_S, wait_for_episode
+from lecun_agent.stack.ros_domain import passed_on
 
 from . import DEFAULT_AGENT
 from .catalog import Fault
@@ -89,7 +90,7 @@ def _run_once(fault: Fault, out: Path, short_waits: bool, agent: str, retries: i
     done.unlink(missing_ok=True)  # an earlier run's result in the same folder is not this one's
     cmd = [sys.executable, "-m", "lecun_agent.faults.row", fault.name, str(out), agent, str(retries),
            *([] if short_waits else ["--default-waits"])]
-    proc = subprocess.Popen(cmd)
+    proc = subprocess.Popen(cmd, pass_fds=passed_on())  # the row's episode keeps the harness's domain claimed
     try:
         code = wait_for_episode(proc, done, grace_s=TEARDOWN_GRACE_S)
     except KeyboardInterrupt:  # Ctrl-C reached the row's process too: let it end its episode, then stop

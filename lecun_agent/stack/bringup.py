@@ -66,7 +66,9 @@ def bring_up(options: StackOptions, log_dir: Path, graph: Node, executor,
     if foreign := other_stacks_nodes(graph.get_node_names_and_namespaces(), names, options.namespace, set()):
         return Stack([], log_dir, options.namespace), [foreign]
     stack = Stack([n for n in nodes if n not in body], log_dir, options.namespace)
-    crashes = _wait(executor, stack, lambda: started <= set(graph.get_node_names()), "nodes did not come up")
+    ns = "/" + options.namespace.strip("/")
+    crashes = _wait(executor, stack, lambda: {(name, ns) for name in started} <= set(
+        graph.get_node_names_and_namespaces()), "nodes did not come up")
     # Once more before the body starts: another stack's nodes that discovery had not shown yet.
     if not crashes and (foreign := other_stacks_nodes(graph.get_node_names_and_namespaces(), names,
                                                       options.namespace, started)):
@@ -80,17 +82,21 @@ def bring_up(options: StackOptions, log_dir: Path, graph: Node, executor,
 
 def other_stacks_nodes(graph: list[tuple[str, str]], names: set[str], namespace: str, ours: set[str]) -> str | None:
     """Why this stack must not start, or None: the ROS graph (name, namespace) holds nodes of its names in its
-    namespace beyond `ours` (those it has started), so another stack runs on this domain. Two stacks on one
-    domain read each other's topics: each runs wrong without a word (QA, 2026-12-07: a `sim` started on the
-    domain of a running one stalled both)."""
+    namespace beyond `ours` (those it has started), or, when it has a simulator, a simulator in any namespace
+    (each publishes the one absolute /clock): another stack runs on this domain. Two stacks on one domain
+    read each other's topics, and each runs wrong without a word (QA, 2026-12-07: a `sim` started on the
+    domain of a running one stalled both; a namespaced sim's /clock put the other's clock back)."""
     ns = "/" + namespace.strip("/")
-    counts = Counter(name for name, node_ns in graph if node_ns == ns and name in names)
-    others = sorted(name for name, n in counts.items() if n > (1 if name in ours else 0))
+    counts = Counter((name, node_ns) for name, node_ns in graph
+                     if name in names and (node_ns == ns or name == BODY))
+    others = sorted((name, node_ns) for (name, node_ns), n in counts.items()
+                    if n > (1 if name in ours and node_ns == ns else 0))
     if not others:
         return None
-    return (f"ROS_DOMAIN_ID={os.environ.get('ROS_DOMAIN_ID', '0')} already runs {', '.join(others)} in namespace "
-            f"{ns}: another stack is on this domain, and two stacks on one domain read each other's topics. Stop "
-            "it, or start this one with another ROS_DOMAIN_ID (or namespace)")
+    found = ", ".join(f"{node_ns.rstrip('/')}/{name}" for name, node_ns in others)  # full node names
+    return (f"ROS_DOMAIN_ID={os.environ.get('ROS_DOMAIN_ID', '0')} already runs {found}: another "
+            "stack is on this domain, and two stacks on one domain read each other's topics (two simulators "
+            "share /clock in any namespaces). Stop it, or start this one with another ROS_DOMAIN_ID")
 
 
 def _spin_for(executor, seconds: float) -> None:

@@ -26,7 +26,7 @@ from tqdm import tqdm
 
 from lecun_agent.paths import result_sibling
 from lecun_agent.stack.exit_codes import REFUSED_START, StartRefused
-from lecun_agent.stack.ros_domain import EPISODE_DOMAINS, DomainClaim
+from lecun_agent.stack.ros_domain import EPISODE_DOMAINS, DomainClaim, passed_on
 
 log = logging.getLogger(__name__)
 ROW_KEYS = ("seed", "success", "ended_by", "line_blocked", "falls", "collisions", "time_to_goal_s",
@@ -38,6 +38,8 @@ TEARDOWN_GRACE_S = 60.0  # s an episode process may take to exit after writing i
 NOT_STARTED_EXIT = 75
 # The row of an episode whose stack refused its parameters: the eval stops there, since every episode would be.
 REFUSED_ROW = "error (refused to start)"
+# The row of an episode that stopped before success, a fall or its time limit (its metrics cover part of one).
+STOPPED_EARLY_ROW = "error (stopped before an ending)"
 START_ATTEMPTS = 3  # an episode that did not start (a node crashed before the first step) is started this often
 def result_paths(json_path: Path) -> tuple[Path, Path, Path, Path]:
     """`--json F` (F.json or F) -> the summary F.json, the rows F.jsonl, the table F.md and the episodes'
@@ -64,7 +66,7 @@ def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: in
     rows_path.write_text("")
     seeds, rows, lock = list(range(seed_start, seed_start + episodes)), [], threading.Lock()
     claims: list[DomainClaim] = []  # a ROS domain of its own for each worker, for the whole eval (ros_domain.py)
-    free_slots = list(range(workers))
+    free_slots = list(range(min(workers, episodes)))  # no more at once than there are episodes
     procs: dict[int, subprocess.Popen] = {}
     start = time.monotonic()
 
@@ -88,7 +90,7 @@ def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: in
     interrupted, refusal = False, None
     with (ExitStack() as held, ThreadPoolExecutor(workers) as pool,  # the claims are released last
           tqdm(total=episodes, desc=f"eval {agent}", unit="ep") as bar):
-        claims.extend(held.enter_context(DomainClaim(EPISODE_DOMAINS)) for _ in range(workers))
+        claims.extend(held.enter_context(DomainClaim(EPISODE_DOMAINS)) for _ in free_slots)
         pending = {pool.submit(one, i, s) for i, s in enumerate(seeds)}
         try:
             while pending and refusal is None:
@@ -178,7 +180,8 @@ def episode_row(cmd: list[str], env: dict[str, str], seed: int, out: Path,
     for attempt in range(1, START_ATTEMPTS + 1):
         metrics_file.unlink(missing_ok=True)  # a result from an earlier run into the same folder is not this one's
         with open(out / "episode.log", "w") as logfile:
-            proc = subprocess.Popen(cmd, stdout=logfile, stderr=subprocess.STDOUT, env=env)
+            proc = subprocess.Popen(cmd, stdout=logfile, stderr=subprocess.STDOUT, env=env,
+                                    pass_fds=passed_on(int(env["ROS_DOMAIN_ID"])))
             procs[seed] = proc
             code = wait_for_episode(proc, metrics_file)
             procs.pop(seed, None)
@@ -198,6 +201,8 @@ def episode_row(cmd: list[str], env: dict[str, str], seed: int, out: Path,
                 "start_retries": retries, "wall_s": time.monotonic() - start}
     metrics = json.loads(metrics_file.read_text())
     row = {k: metrics.get(k) for k in ROW_KEYS}
+    if "ended_by" in metrics and metrics["ended_by"] is None:  # `sim` exits 1: no whole episode ran
+        row["ended_by"] = STOPPED_EARLY_ROW
     row.update(seed=seed, wall_s=round(time.monotonic() - start, 1), crashed_nodes=bool(metrics.get("crashed_nodes")),
                start_retries=retries)
     return row

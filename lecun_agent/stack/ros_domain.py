@@ -5,14 +5,17 @@ pick their ROS_DOMAIN_ID from a range, and two of them running at once on one ma
 the same one: two stacks on one domain read each other's topics, and each then runs wrong without a
 word. A pid-based pick collided (QA, 2026-12-07: a `sim` on the domain a test run had picked stalled
 both). So a domain is claimed: an exclusive flock on a file per domain id in a folder every user
-shares. The kernel drops a lock when its holder exits, however it exits, so no claim outlives it.
+shares (in /tmp, whatever TMPDIR says). The kernel drops a lock when the last process holding it
+exits, however it exits, so no claim outlives its holders; a tool passes its claim on to the
+processes it starts for that domain (`passed_on`), so that a killed tool's episodes keep the domain theirs
+until they end. A domain chosen by hand (ROS_DOMAIN_ID in the shell) is not claimed; the runner's
+own check (stack/bringup.py) still keeps a second stack off it.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +24,16 @@ KEYS = ("ROS_DOMAIN_ID", "ROS_AUTOMATIC_DISCOVERY_RANGE")
 TEST_DOMAINS = range(1, 101)  # pytest processes (test/conftest.py)
 DOCS_DOMAINS = range(101, 201)  # `lecun-agent docs` (tools/param_docs.py)
 EPISODE_DOMAINS = range(201, 233)  # eval workers, the fault harness, the benchmarks' stacks (232: Fast DDS's last)
-CLAIMS_DIR = Path(tempfile.gettempdir()) / "lecun_agent_ros_domains"
+CLAIMS_DIR = Path("/tmp") / "lecun_agent_ros_domains"
+_HELD: dict[int, int] = {}  # domain -> the file descriptor of a claim this process holds on it
+
+
+def passed_on(domain: int | None = None) -> tuple[int, ...]:
+    """`pass_fds` for a child process that will run on `domain` (default: this process's ROS_DOMAIN_ID): the
+    claim this process holds on it, which the child then holds as long as it lives (a killed tool's
+    episodes keep their domain); () when this process holds none."""
+    domain = int(os.environ.get("ROS_DOMAIN_ID", "0")) if domain is None else domain
+    return (_HELD[domain],) if domain in _HELD else ()
 
 
 class DomainClaim:
@@ -38,8 +50,8 @@ class DomainClaim:
         for domain in (ids[(start + k) % len(ids)] for k in range(len(ids))):
             lock = CLAIMS_DIR / f"{domain}.lock"
             try:
-                fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
-            except PermissionError:  # another user's claim file: theirs to use
+                fd = os.open(lock, os.O_RDONLY | os.O_CREAT, 0o644)  # flock needs no write access
+            except PermissionError:  # not readable: another user's, made private
                 continue
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -47,9 +59,10 @@ class DomainClaim:
                 os.close(fd)
                 continue
             self.domain, self._fd = domain, fd
+            _HELD[domain] = fd
             return
-        raise RuntimeError(f"every ROS domain from {ids.start} to {ids.stop - 1} is claimed by another process on "
-                           f"this machine (claims in {CLAIMS_DIR}); wait for one of them to end")
+        raise RuntimeError(f"every ROS domain from {ids.start} to {ids.stop - 1} is claimed already, by this process "
+                           f"or others on this machine (claims in {CLAIMS_DIR}); wait for one of them to end")
 
     def __enter__(self) -> DomainClaim:
         return self
@@ -59,7 +72,8 @@ class DomainClaim:
 
     def release(self) -> None:
         if self._fd is not None:
-            os.close(self._fd)  # closing the file drops the lock
+            _HELD.pop(self.domain, None)
+            os.close(self._fd)  # the lock is dropped once no child given it holds it either
             self._fd = None
 
 
