@@ -48,3 +48,33 @@ def test_decisions_at_the_episode_end_are_not_counted():
         monitor.destroy_node()
     finally:
         rclpy.try_shutdown()
+
+
+def report(node: str, timeouts: int) -> DiagnosticArray:
+    return DiagnosticArray(status=[DiagnosticStatus(name=node, values=[KeyValue(key="sync_timeouts",
+                                                                                value=str(timeouts))])])
+
+
+def test_sync_timeouts_reported_once_the_stack_is_stopping_are_not_the_episode_s(monkeypatch):
+    """On a loaded machine the stack took over 5 s to stop after the end, and the configurator, still waiting
+    for a sighting of a frame the stopped sim never rendered, counted a timeout (QA, 2026-12-07)."""
+    from lecun_agent.stack import episode_monitor
+
+    now = [100.0]
+    monkeypatch.setattr(episode_monitor.time, "monotonic", lambda: now[0])
+    rclpy.init()
+    try:
+        monitor = EpisodeMonitor()
+        monitor._on_diagnostics(report("sim_node", 1))  # a stall within the episode counts
+        now[0] = 110.0
+        monitor.episode_ended()
+        now[0] = 110.0 + episode_monitor.REPORT_LAG_S - 0.1
+        monitor._on_diagnostics(report("cost_node", 2))  # counted before the end, heard just after: counts
+        now[0] = 116.0
+        monitor._on_diagnostics(report("configurator_node", 1))  # waiting while the stack stops: not counted
+        monitor._on_diagnostics(report("sim_node", 2))
+        assert monitor.sync_timeouts() == {"sim_node": 1, "cost_node": 2}
+        assert monitor.node_reports["configurator_node"] == {"sync_timeouts": "1"}  # still shown as it is
+        monitor.destroy_node()
+    finally:
+        rclpy.try_shutdown()

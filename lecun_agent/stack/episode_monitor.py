@@ -2,12 +2,14 @@
 
 The episode runner uses it to know when the episode has ended (ground truth, which the agent
 never reads), to plot the cost, to count the guardrail's decisions (guardrail/decisions, reliable)
-and to read each node's final /diagnostics counters (sync timeouts). The metrics themselves come
+and to read each node's /diagnostics counters (the sync timeouts reported within the episode, not those
+of a stack that is stopping). The metrics themselves come
 from sim_node's exact log (sim/episode_log.py), not from what this subscriber happened to receive.
 """
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 
 import numpy as np
@@ -20,6 +22,10 @@ from sensor_msgs.msg import JointState
 from lecun_agent.messages.conversions import stamp_to_sec
 from lecun_agent.nodes.qos import DECISION_QOS, OBSERVER_QOS
 
+# Wall seconds after the episode's end within which a sync timeout reported is still the episode's: every
+# node reports its counters each second (nodes/diagnostics.py), so one counted before the end is heard by then.
+REPORT_LAG_S = 1.5
+
 
 class EpisodeMonitor(Node):
     """Collects time series; `trajectory()` returns them as arrays, `node_reports` the latest diagnostics."""
@@ -29,6 +35,8 @@ class EpisodeMonitor(Node):
         self.truth: list[list[float]] = []  # rows: t, x, y, z, qx, qy, qz, qw (world)
         self.costs: list[tuple[float, dict[str, float]]] = []
         self.node_reports: dict[str, dict[str, str]] = {}  # node name -> its latest diagnostics values
+        self.ended_wall: float | None = None  # monotonic time the runner saw the episode end
+        self._sync_timeouts: dict[str, int] = {}  # node -> sync timeouts it reported within the episode
         self.create_subscription(Odometry, "sim/ground_truth", self._on_truth, OBSERVER_QOS)
         self.create_subscription(JointState, "agent/cost", self._on_cost, OBSERVER_QOS)
         self.create_subscription(DiagnosticArray, "diagnostics", self._on_diagnostics, 100)
@@ -56,9 +64,21 @@ class EpisodeMonitor(Node):
         """Guardrail interventions by reason, over `decisions_before(end)`."""
         return dict(sorted(Counter(r for _, reasons in self.decisions_before(end) for r in reasons).items()))
 
+    def episode_ended(self) -> None:
+        """The runner saw the episode end. A sync timeout reported more than REPORT_LAG_S later is the
+        shutdown's, not the episode's: on a loaded machine the stack took more than 5 s to stop, and the
+        configurator, still waiting for a sighting of a camera frame the stopped sim never rendered,
+        counted one (QA, 2026-12-07)."""
+        if self.ended_wall is None:
+            self.ended_wall = time.monotonic()
+
     def _on_diagnostics(self, msg: DiagnosticArray) -> None:
+        late = self.ended_wall is not None and time.monotonic() - self.ended_wall > REPORT_LAG_S
         for status in msg.status:
-            self.node_reports[status.name] = {kv.key: kv.value for kv in status.values}
+            values = {kv.key: kv.value for kv in status.values}
+            self.node_reports[status.name] = values
+            if "sync_timeouts" in values and not late:
+                self._sync_timeouts[status.name] = int(values["sync_timeouts"])
 
     @property
     def sim_time(self) -> float:
@@ -72,5 +92,5 @@ class EpisodeMonitor(Node):
         return row[0], np.array(row[1:4]), np.array(row[4:8])
 
     def sync_timeouts(self) -> dict[str, int]:
-        """node -> sync timeouts it reported (0 in a healthy lock-step run)."""
-        return {node: int(v["sync_timeouts"]) for node, v in self.node_reports.items() if "sync_timeouts" in v}
+        """node -> sync timeouts it reported within the episode (0 in a healthy lock-step run)."""
+        return dict(self._sync_timeouts)

@@ -181,7 +181,7 @@ def episode_row(cmd: list[str], env: dict[str, str], seed: int, out: Path,
         metrics_file.unlink(missing_ok=True)  # a result from an earlier run into the same folder is not this one's
         with open(out / "episode.log", "w") as logfile:
             proc = subprocess.Popen(cmd, stdout=logfile, stderr=subprocess.STDOUT, env=env,
-                                    pass_fds=passed_on(int(env["ROS_DOMAIN_ID"])))
+                                    pass_fds=passed_on(int(env.get("ROS_DOMAIN_ID", "0"))))
             procs[seed] = proc
             code = wait_for_episode(proc, metrics_file)
             procs.pop(seed, None)
