@@ -4,6 +4,7 @@ that finds its node names already in the graph does not start, and says which an
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 
@@ -47,3 +48,30 @@ def test_sim_does_not_start_on_a_domain_where_another_stack_runs(tmp_path):
     assert "already runs /cost_node: another stack" in run.stderr and "ROS_DOMAIN_ID" in run.stderr, run.stderr
     assert not (tmp_path / "run" / "metrics.json").exists()
     assert not list((tmp_path / "run" / "logs").glob("*.log"))  # no node of this stack was started
+
+
+
+@pytest.mark.ros
+def test_the_nodes_of_a_killed_run_do_not_stop_the_next_stack(tmp_path):
+    """A node killed without a goodbye stays for Fast DDS's 20 s lease (measured 19.8 s) in the graph of the
+    participants that knew it, but a runner starts a participant of its own, which never hears of it: the
+    next eval episode or fault row after a crash starts."""
+    killed = subprocess.Popen([sys.executable, "-c", "import rclpy, time\nrclpy.init()\n"
+                               "node = rclpy.create_node('cost_node')\nprint('up', flush=True)\ntime.sleep(600)"],
+                              stdout=subprocess.PIPE, text=True)
+    rclpy.init()
+    try:
+        probe = RosProbe(use_sim_time=False)  # a participant that knew it
+        assert probe.spin_until(lambda: "cost_node" in probe.get_node_names(), 10.0)
+        killed.send_signal(signal.SIGKILL)
+        killed.wait()
+        probe.spin_until(lambda: False, 1.0)
+        assert "cost_node" in probe.get_node_names()  # still listed where it was known: its lease runs on
+        run = subprocess.run([sys.executable, "-m", "lecun_agent.cli", "sim", "--program", "stand", "--duration",
+                              "1", "--out", str(tmp_path / "run")], capture_output=True, text=True, timeout=300)
+        probe.destroy_node()
+    finally:
+        killed.kill()
+        rclpy.shutdown()
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert (tmp_path / "run" / "metrics.json").exists()

@@ -85,7 +85,9 @@ def other_stacks_nodes(graph: list[tuple[str, str]], names: set[str], namespace:
     namespace beyond `ours` (those it has started), or, when it has a simulator, a simulator in any namespace
     (each publishes the one absolute /clock): another stack runs on this domain. Two stacks on one domain
     read each other's topics, and each runs wrong without a word (QA, 2026-12-07: a `sim` started on the
-    domain of a running one stalled both; a namespaced sim's /clock put the other's clock back)."""
+    domain of a running one stalled both; a namespaced sim's /clock put the other's clock back). A node killed
+    without a goodbye stays listed for its 20 s lease only by the participants that knew it; the runner's is
+    new, so a crashed earlier run's nodes are not taken for another stack."""
     ns = "/" + namespace.strip("/")
     counts = Counter((name, node_ns) for name, node_ns in graph
                      if name in names and (node_ns == ns or name == BODY))
