@@ -41,6 +41,8 @@ REFUSED_ROW = "error (refused to start)"
 # The row of an episode that stopped before success, a fall or its time limit (its metrics cover part of one).
 STOPPED_EARLY_ROW = "error (stopped before an ending)"
 START_ATTEMPTS = 3  # an episode that did not start (a node crashed before the first step) is started this often
+
+
 def result_paths(json_path: Path) -> tuple[Path, Path, Path, Path]:
     """`--json F` (F.json or F) -> the summary F.json, the rows F.jsonl, the table F.md and the episodes'
     folder F (paths.result_sibling: `energy_0.005` keeps its `.005`, and the summary is never the episodes'
