@@ -50,7 +50,6 @@ def test_sim_does_not_start_on_a_domain_where_another_stack_runs(tmp_path):
     assert not list((tmp_path / "run" / "logs").glob("*.log"))  # no node of this stack was started
 
 
-
 @pytest.mark.ros
 def test_the_nodes_of_a_killed_run_do_not_stop_the_next_stack(tmp_path):
     """A node killed without a goodbye stays for Fast DDS's 20 s lease (measured 19.8 s) in the graph of the
