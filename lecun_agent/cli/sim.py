@@ -46,7 +46,7 @@ def add_weights_flag(p) -> None:
 
 def _run_sim(args) -> int:
     from lecun_agent.stack.episode import EpisodeNotStarted, WeightsRefused, run_episode
-    from lecun_agent.stack.evaluate import NOT_STARTED_EXIT
+    from lecun_agent.stack.evaluate import NOT_STARTED_EXIT, stopped_early
     from lecun_agent.stack.options import from_flags
 
     out = args.out or _default_run_dir()
@@ -74,7 +74,7 @@ def _run_sim(args) -> int:
             print(f"  {key}: {round(value, 3) if isinstance(value, float) else value}")
     if metrics.get("crashed_nodes"):
         return 1
-    if "ended_by" in metrics and metrics["ended_by"] is None:  # a goal episode stopped before any ending
+    if stopped_early(metrics):
         print(f"lecun-agent sim: error: the episode stopped at {metrics['sim_seconds']:.2f} s of sim time before "
               f"success, a fall or its time limit, so its metrics describe no whole episode (node logs in "
               f"{out / 'logs'})", file=sys.stderr)

@@ -43,6 +43,12 @@ STOPPED_EARLY_ROW = "error (stopped before an ending)"
 START_ATTEMPTS = 3  # an episode that did not start (a node crashed before the first step) is started this often
 
 
+def stopped_early(metrics: dict[str, Any]) -> bool:
+    """A goal episode's metrics that cover part of one: it stopped before success, a fall or its time limit
+    (a program's metrics have no ending)."""
+    return "ended_by" in metrics and metrics["ended_by"] is None
+
+
 def result_paths(json_path: Path) -> tuple[Path, Path, Path, Path]:
     """`--json F` (F.json or F) -> the summary F.json, the rows F.jsonl, the table F.md and the episodes'
     folder F (paths.result_sibling: `energy_0.005` keeps its `.005`, and the summary is never the episodes'
@@ -203,7 +209,7 @@ def episode_row(cmd: list[str], env: dict[str, str], seed: int, out: Path,
                 "start_retries": retries, "wall_s": time.monotonic() - start}
     metrics = json.loads(metrics_file.read_text())
     row = {k: metrics.get(k) for k in ROW_KEYS}
-    if "ended_by" in metrics and metrics["ended_by"] is None:  # `sim` exits 1: no whole episode ran
+    if stopped_early(metrics):  # `sim` exits 1
         row["ended_by"] = STOPPED_EARLY_ROW
     row.update(seed=seed, wall_s=round(time.monotonic() - start, 1), crashed_nodes=bool(metrics.get("crashed_nodes")),
                start_retries=retries)
