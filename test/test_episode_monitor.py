@@ -78,3 +78,19 @@ def test_sync_timeouts_reported_once_the_stack_is_stopping_are_not_the_episode_s
         monitor.destroy_node()
     finally:
         rclpy.try_shutdown()
+
+
+def test_sim_node_reporting_its_end_marks_the_end_for_the_count():
+    rclpy.init()
+    try:
+        monitor = EpisodeMonitor()
+        still = DiagnosticArray(status=[DiagnosticStatus(name="sim_node", values=[KeyValue(key="episode_end")])])
+        monitor._on_diagnostics(still)  # "": running
+        assert monitor.ended_wall is None
+        ended = DiagnosticArray(status=[DiagnosticStatus(name="sim_node", values=[
+            KeyValue(key="episode_end", value="success")])])
+        monitor._on_diagnostics(ended)
+        assert monitor.ended_wall is not None
+        monitor.destroy_node()
+    finally:
+        rclpy.try_shutdown()

@@ -175,6 +175,7 @@ def run_episode(out: Path, options: StackOptions, duration_s: float | None = Non
                                    body_parameters=episode)
         crashes = crashes or _watch(executor, monitor, stack, arena, rules if goal_episode else None,
                                     rules.time_limit_s, hooks)
+        monitor.episode_ended()  # by the rules, the hooks or a crash, if sim_node's own end was not heard first
     except KeyboardInterrupt:
         log.warning("interrupted; stopping the stack")
         crashes = crashes or ["interrupted"]
@@ -237,13 +238,11 @@ def _watch(executor, monitor: EpisodeMonitor, stack: Stack, arena: Arena, rules:
                 log.error("node crashed, ending the episode: %s", message)
             return crashes
         if hooks is not None and hooks.step(stack):
-            monitor.episode_ended()
             return []
         # sim_node ended it and holds time: once everything up to its last step has been heard (hooks act
         # on what they hear), or END_GRACE_S later (the last best-effort truth message may be lost).
         report = monitor.node_reports.get("sim_node", {})
         if report.get("episode_end"):
-            monitor.episode_ended()
             ended_heard = ended_heard or time.monotonic()
             if monitor.sim_time >= float(report["sim_time"]) - 1e-6 or time.monotonic() - ended_heard > END_GRACE_S:
                 return []
@@ -251,7 +250,6 @@ def _watch(executor, monitor: EpisodeMonitor, stack: Stack, arena: Arena, rules:
         if pose is not None:
             t, pos, quat = pose
             if (rules is not None and episode_end(t, pos, quat, arena.goal_xy, rules)) or t >= duration_s - 1e-9:
-                monitor.episode_ended()
                 return []
         now = time.monotonic()
         if monitor.sim_time > last_time:

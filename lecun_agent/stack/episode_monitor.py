@@ -65,10 +65,10 @@ class EpisodeMonitor(Node):
         return dict(sorted(Counter(r for _, reasons in self.decisions_before(end) for r in reasons).items()))
 
     def episode_ended(self) -> None:
-        """The runner saw the episode end. A sync timeout reported more than REPORT_LAG_S later is the
-        shutdown's, not the episode's: on a loaded machine the stack took more than 5 s to stop, and the
-        configurator, still waiting for a sighting of a camera frame the stopped sim never rendered,
-        counted one (QA, 2026-12-07)."""
+        """The episode ended (sim_node reported its end, or the runner ended it). A sync timeout reported
+        more than REPORT_LAG_S later is the shutdown's, not the episode's: on a loaded machine the stack
+        took more than 5 s to stop, and the configurator, still waiting for a sighting of a camera frame
+        the stopped sim never rendered, counted one (QA, 2026-12-07)."""
         if self.ended_wall is None:
             self.ended_wall = time.monotonic()
 
@@ -77,6 +77,8 @@ class EpisodeMonitor(Node):
         for status in msg.status:
             values = {kv.key: kv.value for kv in status.values}
             self.node_reports[status.name] = values
+            if status.name == "sim_node" and values.get("episode_end"):  # the reason it ended, else ""
+                self.episode_ended()
             if "sync_timeouts" in values and not late:
                 self._sync_timeouts[status.name] = int(values["sync_timeouts"])
 
