@@ -66,7 +66,7 @@ def bring_up(options: StackOptions, log_dir: Path, graph: Node, executor,
     if foreign := other_stacks_nodes(graph.get_node_names_and_namespaces(), names, options.namespace, set()):
         return Stack([], log_dir, options.namespace), [foreign]
     stack = Stack([n for n in nodes if n not in body], log_dir, options.namespace)
-    ns = "/" + options.namespace.strip("/")
+    ns = _graph_namespace(options.namespace)
     crashes = _wait(executor, stack, lambda: {(name, ns) for name in started} <= set(
         graph.get_node_names_and_namespaces()), "nodes did not come up")
     # Once more before the body starts: another stack's nodes that discovery had not shown yet.
@@ -80,6 +80,11 @@ def bring_up(options: StackOptions, log_dir: Path, graph: Node, executor,
     return stack, crashes
 
 
+def _graph_namespace(namespace: str) -> str:
+    """A stack's namespace as the ROS graph lists its nodes': "" -> "/", "robot1" -> "/robot1"."""
+    return "/" + namespace.strip("/")
+
+
 def other_stacks_nodes(graph: list[tuple[str, str]], names: set[str], namespace: str, ours: set[str]) -> str | None:
     """Why this stack must not start, or None: the ROS graph (name, namespace) holds nodes of its names in its
     namespace beyond `ours` (those it has started), or, when it has a simulator, a simulator in any namespace
@@ -88,7 +93,7 @@ def other_stacks_nodes(graph: list[tuple[str, str]], names: set[str], namespace:
     domain of a running one stalled both; a namespaced sim's /clock put the other's clock back). A node killed
     without a goodbye stays listed for its 20 s lease only by the participants that knew it; the runner's is
     new, so a crashed earlier run's nodes are not taken for another stack."""
-    ns = "/" + namespace.strip("/")
+    ns = _graph_namespace(namespace)
     counts = Counter((name, node_ns) for name, node_ns in graph
                      if name in names and (node_ns == ns or name == BODY))
     others = sorted((name, node_ns) for (name, node_ns), n in counts.items()
