@@ -76,7 +76,7 @@ def test_missing_topics_is_a_clear_error(tmp_path):
 def test_convert_cuts_episodes_and_skips_nan(tmp_path, caplog):
     bag = write_synthetic_bag(tmp_path / "d.mcap", duration_s=4.0, nan_at=[2.0], reset_at=2.5)
     summary = convert_bag(bag, tmp_path / "data")
-    assert summary["skipped_nonfinite"] == 1 and summary["episodes"] == 3
+    assert summary["skipped_nonfinite"] == 1 and summary["episodes"] == 3 and summary["unlabelled_steps"] == 0
     assert "NaN/Inf" in caplog.text
     data = load_episodes(tmp_path / "data")
     assert len(data) == summary["steps"] and data.finite.all()
@@ -94,6 +94,19 @@ def test_converted_base_velocity_is_the_step_mean_of_odometry(tmp_path):
     for k in range(1, len(got)):  # frame k comes after tick 5k; its step holds ticks 5k-4 .. 5k
         np.testing.assert_allclose(got[k], twist[5 * k - 4 : 5 * k + 1].mean(0), atol=1e-6)
     assert np.abs(got[:, 2]).max() > 0.1  # the yaw rate, not the vertical velocity
+
+
+def test_convert_drops_the_steps_before_the_first_command_instead_of_labelling_them_zero(tmp_path, caplog):
+    """A recorder hears the sensors before the first /cmd_vel (0.3-0.8 s in QA's recordings, 2026-12-07); those steps
+    were labelled with a zero action while the robot walked."""
+    bag = write_synthetic_bag(tmp_path / "late.mcap", duration_s=3.0, first_command_s=0.75)
+    summary = convert_bag(bag, tmp_path / "data")
+    data = load_episodes(tmp_path / "data")
+    # frames at 0.0 .. 0.7 s: their next frame comes before the first command (0.8 s + 2 ms), frame 0.7's too
+    assert summary["unlabelled_steps"] == 8 and summary["steps"] == 30 - 8 == len(data)
+    assert data.actions.shape[0] == 22 and float(np.abs(data.actions[0]).max()) > 0.05  # the first command, not zero
+    np.testing.assert_allclose(data.actions[0], [0.3 * np.sin(0.5 * 0.8), 0.0, 0.2 * np.cos(0.3 * 0.8)], atol=1e-6)
+    assert "no /cmd_vel came before them" in caplog.text
 
 
 def _stamps(data_dir):

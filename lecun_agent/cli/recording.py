@@ -68,5 +68,6 @@ def _run_convert(args: argparse.Namespace) -> int:
 
     summary = convert_bag(args.bag, args.out, namespace=args.namespace, step_dt=args.step)
     print(f"wrote {summary['episodes']} episode(s), {summary['steps']} steps to {args.out} "
-          f"({summary['skipped_nonfinite']} non-finite steps skipped)")
+          f"({summary['skipped_nonfinite']} non-finite steps skipped, {summary['unlabelled_steps']} before the first "
+          "command dropped)")
     return 0

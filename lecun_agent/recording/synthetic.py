@@ -42,11 +42,12 @@ def write_synthetic_bag(path: Path | str, duration_s: float = 3.0, seed: int = 0
                         camera_hz: float = 10.0, namespace: str = "", omit: Iterable[str] = (),
                         nan_at: Iterable[float] = (), reset_at: float | None = None,
                         image_size: int = 64, chunk_size: int = 1 << 20, compression: str = "zstd",
-                        log_time_scale: float = 1.0) -> Path:
+                        log_time_scale: float = 1.0, first_command_s: float = 0.0) -> Path:
     """Write `duration_s` of sim-time data; `nan_at` times get NaN joint readings, `reset_at` restarts
     the clock at 0 (a second episode), `omit` leaves topics out; `chunk_size` and `compression` go to
     BagWriter (small chunks make a file with many, as a long recording has). `log_time_scale`: wall
-    seconds per sim second in the log times (a lock-step run recorded without sim time)."""
+    seconds per sim second in the log times (a lock-step run recorded without sim time). `first_command_s`: no
+    /cmd_vel before then (a recorder hears the sensors before the first command)."""
     rng = np.random.default_rng(seed)
     omit, nan_at = set(omit), sorted(nan_at)
     path = Path(path)
@@ -79,6 +80,7 @@ def write_synthetic_bag(path: Path | str, duration_s: float = 3.0, seed: int = 0
                 img[:, :, 2] = 120
                 img[20:28, x:x + 8] = (200, 60, 30)
                 put("camera/image_raw", conv.image_msg(t, img), log_s + 0.001)
-                put("cmd_vel", conv.twist_msg(sec_to_stamp(t), command), log_s + 0.002)
+                if log_s >= first_command_s:
+                    put("cmd_vel", conv.twist_msg(sec_to_stamp(t), command), log_s + 0.002)
     assert len(JOINT_NAMES) == 12
     return path

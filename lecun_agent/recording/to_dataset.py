@@ -7,7 +7,8 @@ intrinsic cost terms, exactly as the in-process collector computes them; `base_v
 mean of the odometry twists since the previous kept frame (`StepMean`), and `contact_max` the
 largest summed body-contact force since then (`StepMax`), as in the collector.
 The action of step t is the newest /cmd_vel received before frame t+1: the command the robot
-executed between the frames.
+executed between the frames. Steps before the first /cmd_vel (a recorder hears the sensors before the
+first command) have no known action and are dropped, counted as `unlabelled_steps`.
 
 Episode boundaries: sim time going backwards (a reset), a gap of more than `max_gap_steps` steps,
 a step with NaN/Inf readings (logged and skipped), and the end of the file. A segment ending
@@ -115,16 +116,17 @@ class BagConverter:
             return None
         return row
 
-    def episode(self, segment: _Segment, commands: list[tuple[float, np.ndarray]]) -> dict[str, np.ndarray]:
-        """Stack a segment's rows; actions from the command timeline (time, (3,)) sorted by time."""
-        rows = segment.rows
+    @staticmethod
+    def command_indices(rows: list[dict[str, Any]], commands: list[tuple[float, np.ndarray]]) -> np.ndarray:
+        """For each row, the index in the command timeline (time, (3,)) of its action, the newest command before
+        the next frame; -1 where no command came before it (the recorder had not yet heard one)."""
         times = np.array([t for t, _ in commands]) if commands else np.zeros(0)
-        actions = np.zeros((len(rows), len(self.spec.action_names)), dtype=np.float32)
-        for i in range(len(rows)):
-            until = rows[i + 1]["log_time"] if i + 1 < len(rows) else np.inf
-            k = int(np.searchsorted(times, until, side="left")) - 1  # newest command before frame t+1
-            if k >= 0:
-                actions[i] = commands[k][1]
+        until = [r["log_time"] for r in rows[1:]] + [np.inf] * bool(rows)
+        return np.searchsorted(times, until, side="left") - 1
+
+    def episode(self, rows: list[dict[str, Any]], commands: list[tuple[float, np.ndarray]]) -> dict[str, np.ndarray]:
+        """Stack rows that each have a command (`command_indices` >= 0) into an episode."""
+        actions = np.stack([commands[k][1] for k in self.command_indices(rows, commands)]).astype(np.float32)
         ep = {key: np.stack([r[key] for r in rows]) for key in rows[0] if key not in ("tilt", "log_time")}
         ep = {
             k: v.astype(np.float64 if k == "stamp" else (np.uint8 if k == "images" else np.float32))
@@ -204,15 +206,22 @@ def convert_bag(
     write_spec(Path(out_dir), spec)
     converter = BagConverter(spec, IntrinsicCost(settings=TermSettings()), max_gap_steps)
     first_index = next_free_index(Path(out_dir))  # after every episode there, so none is replaced
-    written, steps = 0, 0
+    written, steps, unlabelled = 0, 0, 0
     segment, commands, latest, step_twist, step_contact = _Segment(), [], {}, StepMean(), StepMax()
     last_kept = -np.inf
 
     def flush() -> None:
-        nonlocal segment, written, steps
+        nonlocal segment, written, steps, unlabelled
+        # the leading rows (the log is in time order) that no command came before: a zero action would be a wrong label
+        unknown = int((converter.command_indices(segment.rows, commands) < 0).sum())
+        if unknown:
+            log.warning("dropping %d steps from %.3f s: no %s came before them, so their action is unknown",
+                        unknown, segment.rows[0]["stamp"], resolve("cmd_vel", namespace))
+            unlabelled += unknown
+            segment.rows = segment.rows[unknown:]
         if len(segment) >= min_steps:
             path = episode_path(Path(out_dir), first_index + written)
-            episode = converter.episode(segment, commands)
+            episode = converter.episode(segment.rows, commands)
             episode.update(source_file=np.array(reader.path.name), source_sha256=np.array(sha256),
                            source_namespace=np.array(namespace))
             write_episode(path, episode, spec)
@@ -253,6 +262,7 @@ def convert_bag(
         "steps": steps,
         "skipped_nonfinite": converter.skipped_nonfinite,
         "skipped_frames": converter.skipped_frames,
+        "unlabelled_steps": unlabelled,
         "step_dt": spec.step_dt,
     }
     log.info("converted %s -> %s: %s", bag, out_dir, summary)
