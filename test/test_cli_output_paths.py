@@ -51,3 +51,40 @@ def test_a_command_refuses_its_output_path_before_working(tmp_path, capsys, argv
     assert main([a.format(**names) for a in argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"lecun-agent {argv[0]}: error: {said.format(**names)}") and err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("argv, kept", [
+    (["eval-model", "--json", "{d}/r.json"], "r.json"),
+    (["eval-model", "--json", "{d}/r.json"], "r_paths.png"),  # a plot of the earlier run counts as its result too
+    (["select", "ck", "--json", "{d}/r.json"], "r.json"),
+    (["distill", "--out", "{d}/r.json"], "r.json"),
+    (["distill-heads", "--out", "{d}/r.json"], "r.json"),
+    (["distill-dynamics", "--out", "{d}/r.json"], "r.json"),
+], ids=["eval-model", "eval-model-plot", "select", "distill", "distill-heads", "distill-dynamics"])
+def test_a_command_never_overwrites_an_earlier_result(tmp_path, capsys, argv, kept):
+    """QA (2026-12-07): a second eval-model replaced the first's results without a word, and distill-heads a better
+    planning_heads.pt with a worse one."""
+    (tmp_path / kept).write_text("earlier")
+    assert main([a.format(d=tmp_path) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert str(tmp_path / kept) in err and err.count("\n") == 1, err
+    assert (tmp_path / kept).read_text() == "earlier"
+
+
+@pytest.mark.parametrize("command", ["distill", "distill-heads", "distill-dynamics"])
+def test_distilling_with_no_checkpoint_keeps_the_shipped_file(capsys, command):
+    """With no --checkpoint and no --out a distillation writes beside the shipped world model, where the shipped
+    file lies: refused before any episode, so the package is never changed by accident."""
+    assert main([command, "--episodes", "1", "--steps", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "checkpoints/default/" in err and "--replace" in err, err
+
+
+def test_replace_lets_a_distillation_overwrite_its_file(tmp_path):
+    from lecun_agent.cli.learning import _check_distilled_output
+
+    (tmp_path / "mode1.pt").write_text("earlier")
+    with pytest.raises(FileExistsError, match="pass --replace"):
+        _check_distilled_output(tmp_path / "mode1.pt", replace=False)
+    _check_distilled_output(tmp_path / "mode1.pt", replace=True)
+    _check_distilled_output(tmp_path / "new.pt", replace=False)

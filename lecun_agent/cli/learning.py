@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from lecun_agent.cli.arg_types import non_negative_int, number_in, positive_int, seconds
-from lecun_agent.cli.output_paths import check_output_dir, check_output_file
+from lecun_agent.cli.output_paths import check_output_dir, check_output_file, refuse_earlier_results
 from lecun_agent.paths import result_sibling
 
 
@@ -159,6 +159,7 @@ def _eval_model(args: argparse.Namespace) -> int:
 
     for path in (args.json, *_eval_pngs(args.json)):
         check_output_file(path, "--json")
+    refuse_earlier_results((args.json, *_eval_pngs(args.json)), "--json")
     torch.manual_seed(0)
     details: dict = {}
     try:
@@ -238,7 +239,23 @@ def add_distill(sub) -> None:
     _add_planner_episodes(p, DISTILL_SEED_START, "first seed (eval uses 0-19; keep them apart)")
     p.add_argument("--steps", type=positive_int, default=3000, help="behaviour-cloning optimiser steps")
     p.add_argument("--out", type=Path, default=None, help="policy file; default <checkpoint>/mode1.pt")
+    _add_replace(p, "policy")
     p.set_defaults(func=_run_distill)
+
+
+def _add_replace(p, what: str) -> None:
+    p.add_argument("--replace", action="store_true",
+                   help=f"overwrite the {what} file at --out (or beside the world model) when there is one; without it "
+                   "an existing one is kept and the command refuses to start")
+
+
+def _check_distilled_output(out: Path, replace: bool) -> None:
+    """A distilled file is never replaced unless asked (`--replace`): the default path is beside the world model,
+    the shipped checkpoint's included, and a new fit can be worse than the one it would replace."""
+    check_output_file(out, "--out", parents_made=False)
+    if out.exists() and not replace:
+        raise FileExistsError(f"{out} exists (distilled earlier, perhaps the shipped one); pass --replace to "
+                              "overwrite it, or --out FILE to write another file")
 
 
 def _run_distill(args) -> int:
@@ -252,8 +269,8 @@ def _run_distill(args) -> int:
         raise ValueError("--episodes and --steps must be positive")
     torch.set_num_threads(1)
     out = args.out or policy_path(ActorSettings(), args.checkpoint)
+    _check_distilled_output(out, args.replace)
     actor = load_actor(args.checkpoint)
-    check_output_file(out, "--out", parents_made=False)
     actor.policy = actor.planner.policy = None  # mode 2 alone: the policy learns the planner, not itself
     policy, info = distill_mode1(actor, range(args.seed_start, args.seed_start + args.episodes), args.steps)
     save_policy(out, policy, actor.model, info)
@@ -277,6 +294,7 @@ def _add_search_model(sub, name: str, what: str, file_name: str, help_text: str,
     p.add_argument("--hidden", type=positive_int, default=128, help=f"hidden width of the {what}")
     p.add_argument("--steps", type=positive_int, default=12000, help="optimiser steps")
     p.add_argument("--out", type=Path, default=None, help=f"{what} file; default <checkpoint>/{file_name}")
+    _add_replace(p, what)
     p.set_defaults(func=run)
 
 
@@ -294,8 +312,8 @@ def _fit_search_model(args, fit, save, default_path) -> tuple[Path, dict]:
         raise ValueError("--episodes, --steps and --hidden must be positive")
     torch.set_num_threads(1)
     out = args.out or default_path(ActorSettings(), args.checkpoint)
+    _check_distilled_output(out, args.replace)
     actor = load_actor(args.checkpoint, {"heads_file": "none", "dynamics_file": "none"})
-    check_output_file(out, "--out", parents_made=False)
     net, info = fit_on_planner_latents(actor, range(args.seed_start, args.seed_start + args.episodes),
                                        functools.partial(fit, hidden=args.hidden, steps=args.steps))
     save(out, net, actor.model, info)
@@ -366,6 +384,7 @@ def _run_select(args) -> int:
         raise ValueError("--episodes must be positive")
     if args.json is not None:
         check_output_file(args.json, "--json")
+        refuse_earlier_results([args.json], "--json")
     seeds = list(range(args.seed_start, args.seed_start + args.episodes))
 
     def on_row(checkpoint: str, row: dict) -> None:

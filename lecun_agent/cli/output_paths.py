@@ -17,6 +17,15 @@ def check_output_file(path: Path, option: str, parents_made: bool = True) -> Non
     _check_directory(path.parent, option, path, parents_made)
 
 
+def refuse_earlier_results(paths: tuple[Path, ...] | list[Path], option: str) -> None:
+    """FileExistsError when any of a command's result files exists already: results are never overwritten, as
+    `sim`, `eval`, `record` and `train` never overwrite theirs (a rerun must not lose a run's numbers)."""
+    earlier = [str(path) for path in paths if path.exists()]
+    if earlier:
+        raise FileExistsError(f"{', '.join(earlier)} hold(s) an earlier run's results; give another {option}, or "
+                              "delete them first")
+
+
 def check_output_dir(path: Path, option: str) -> None:
     """ValueError naming `option` when `path` cannot be the command's output directory (made if missing)."""
     if path.exists() and not path.is_dir():

@@ -221,7 +221,8 @@ def _warn_what_a_resume_changes(out_dir: Path, meta: dict, data: EpisodeSet) -> 
     distilled = [name for name in (HEADS_FILE, DYNAMICS_FILE, POLICY_FILE) if (out_dir / name).exists()]
     if distilled:
         log.warning("%s in %s were distilled from the weights this run goes on training: the actor refuses them "
-                    "once it is done; run distill-heads, distill-dynamics and distill again", distilled, out_dir)
+                    "once it is done; run distill-heads, distill-dynamics and distill again, with --replace", distilled,
+                    out_dir)
     before = meta.get("train", {})
     if (before.get("transitions"), before.get("episodes")) != (len(data), data.num_episodes):
         log.warning("the data changed since the run was saved (%s steps in %s episodes, now %d in %d): the weights "
