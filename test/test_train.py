@@ -125,6 +125,23 @@ def test_a_new_run_never_replaces_a_checkpoint(tmp_path, capsys):
     assert {p.name: p.read_bytes() for p in (tmp_path / "ck").iterdir()} == before
 
 
+def test_a_resume_refuses_a_config_it_could_not_apply(tmp_path, capsys):
+    """QA (2026-12-07): `train --resume --config latent64.json` went on at latent 32 without a word."""
+    from lecun_agent.cli import main
+
+    make_synthetic_dataset(tmp_path / "data", episodes=2, steps=12)
+    train(tmp_path / "data", tmp_path / "ck", TrainConfig(steps=2, batch_size=2, threads=1), TINY)
+    before = {p.name: p.read_bytes() for p in (tmp_path / "ck").iterdir()}
+    (tmp_path / "config.json").write_text('{"latent_dim": 64}')
+    capsys.readouterr()
+    argv = ["train", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "ck"), "--steps", "3", "--resume",
+            "--config", str(tmp_path / "config.json")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("lecun-agent train: error: --config shapes a new model") and err.count("\n") == 1, err
+    assert {p.name: p.read_bytes() for p in (tmp_path / "ck").iterdir()} == before
+
+
 def test_ctrl_c_saves_the_run_where_it_stopped_and_it_resumes(tmp_path, monkeypatch, capsys):
     """Checkpoints come every 500 steps: Ctrl-C must not throw away the steps since the last one."""
     from lecun_agent.cli import main

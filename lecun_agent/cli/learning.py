@@ -92,7 +92,8 @@ def add_train(sub: argparse._SubParsersAction) -> None:
                    "choice (all cores: fastest on a machine the run has to itself, and many times slower when "
                    "anything else runs; docs/world_model.md, Threads)")
     p.add_argument("--max-transitions", type=positive_int, default=None, help="use only the first N transitions")
-    p.add_argument("--config", type=Path, default=None, help="JSON file of WorldModelConfig overrides")
+    p.add_argument("--config", type=Path, default=None,
+                   help="JSON file of WorldModelConfig overrides for a new run (refused with --resume)")
     p.set_defaults(func=_train)
 
 
@@ -101,6 +102,9 @@ def _train(args: argparse.Namespace) -> int:
     from lecun_agent.world_model.config import WorldModelConfig
 
     check_output_dir(args.out, "--out")
+    if args.resume and args.config is not None:  # QA: the resumed model silently kept its own shape
+        raise ValueError(f"--config shapes a new model; a resumed run goes on with the one saved in {args.out}: drop "
+                         "--config, or train a new run into another --out")
     try:
         overrides = json.loads(args.config.read_text()) if args.config else {}
         if not isinstance(overrides, dict):
