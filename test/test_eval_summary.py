@@ -145,3 +145,21 @@ def test_an_eval_with_a_profile_sim_node_would_refuse_stops_before_any_episode(t
     assert main(["eval", "--agent", "straight", "--episodes", "1", "--profile", str(own),
                  "--json", str(tmp_path / "eval.json")]) == 2
     assert "arena.size_m: 'abc'" in capsys.readouterr().err and commands == []
+
+
+def test_eval_passes_its_checkpoint_to_every_episode_and_names_the_one_they_loaded(tmp_path, monkeypatch):
+    """`eval --checkpoint DIR` (docs/world_model.md passes the chosen checkpoint to sim, eval and up; eval had no such
+    flag): each episode's `sim` gets the directory as an absolute path, and the summary and table name the model the
+    episodes' metrics say they loaded."""
+    from lecun_agent.paths import default_checkpoint_dir
+
+    commands = episode_commands(monkeypatch)
+    loaded = str(default_checkpoint_dir().resolve())
+    monkeypatch.setattr(evaluate, "episode_row", lambda cmd, *a, **k: commands.append(cmd) or row(0, True, False,
+                                                                                                   checkpoint=loaded))
+    monkeypatch.chdir(default_checkpoint_dir().parent)
+    assert main(["eval", "--agent", "straight", "--episodes", "1", "--checkpoint", "default",
+                 "--json", str(tmp_path / "eval.json")]) == 0
+    assert commands[-1][commands[-1].index("--checkpoint") + 1] == loaded
+    assert json.loads((tmp_path / "eval.json").read_text())["checkpoint"] == loaded
+    assert f"checkpoint {loaded})" in (tmp_path / "eval.md").read_text()

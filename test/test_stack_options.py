@@ -61,3 +61,40 @@ def test_the_robot_launch_file_declares_no_argument_only_the_sim_reads():
     assert {"profile", "namespace", "agent", "gait", "record", "bag"} <= set(robot)
     defaults = {name: default for name, default, _ in launch_arguments("robot")}
     assert from_launch(defaults, target="robot").seed == 0  # what robot.launch.py does with its defaults
+
+
+def test_nodes_given_different_world_models_are_refused_before_any_starts(tmp_path):
+    """QA (2026-12-07): a profile gave perception_node a latent-64 model beside the actor's latent-32 one; the actor
+    refused every latent, the robot stood until the time limit, and `sim` said nothing and exited 0."""
+    from lecun_agent.stack.description import StackOptions, node_checkpoints, stack_nodes
+    from lecun_agent.stack.episode import checkpoint_name
+
+    other = tmp_path / "wm64"
+    split = tmp_path / "split.yaml"
+    split.write_text(f"perception_node:\n  ros__parameters:\n    checkpoint: {other}\n")
+    with pytest.raises(ValueError, match=f"different world models \\(perception_node: {other}, world_model_node: "
+                                         f"{default_checkpoint_dir().resolve()}"):
+        stack_nodes(StackOptions(target="sim", profile=str(split)))
+    # --checkpoint wins over every profile's, as `-p checkpoint:=` wins over params files
+    nodes = stack_nodes(StackOptions(target="sim", profile=str(split), checkpoint=str(default_checkpoint_dir())))
+    assert set(node_checkpoints(nodes).values()) == {default_checkpoint_dir().resolve()}
+    same = tmp_path / "same.yaml"
+    same.write_text(f"/**:\n  ros__parameters:\n    checkpoint: {other}\n")
+    options = StackOptions(target="sim", profile=str(same))
+    nodes = stack_nodes(options)
+    assert node_checkpoints(nodes) == {n: other for n in ("perception_node", "world_model_node", "actor_node")}
+    assert checkpoint_name(nodes, options) == str(other)  # metrics.json names the profile's, not "default"
+    assert checkpoint_name(stack_nodes(StackOptions(target="sim")), StackOptions()) == "default"
+
+
+def test_eval_takes_a_checkpoint_and_checks_it_once_before_any_episode(tmp_path, capsys):
+    """docs/world_model.md passes the chosen checkpoint to `eval`, which had no --checkpoint (QA, 2026-12-07)."""
+    from lecun_agent.cli import main
+
+    assert main(["eval", "--checkpoint", str(tmp_path), "--episodes", "1", "--json", str(tmp_path / "e.json")]) == 2
+    assert f"{tmp_path}/meta.json not found" in capsys.readouterr().err
+    split = tmp_path / "split.yaml"
+    split.write_text(f"actor_node:\n  ros__parameters:\n    checkpoint: {tmp_path / 'wm64'}\n")
+    assert main(["eval", "--profile", str(split), "--episodes", "1", "--json", str(tmp_path / "f.json")]) == 2
+    assert "different world models" in capsys.readouterr().err
+    assert not (tmp_path / "e").exists() and not (tmp_path / "f").exists()  # no episode began

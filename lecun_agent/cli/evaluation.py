@@ -20,7 +20,7 @@ def add_eval(sub) -> None:
     p.add_argument("--agent", choices=tuple(AGENTS), default=next(iter(AGENTS)), help="the agent to evaluate")
     p.add_argument("--episodes", type=positive_int, default=20, help="number of episodes (one seed each)")
     p.add_argument("--seed-start", type=non_negative_int, default=0, help="first arena seed")
-    add_flags(p, ("arena", "profile"))
+    add_flags(p, ("arena", "profile", "checkpoint"))
     p.add_argument("--workers", type=positive_int, default=None,
                    help="episodes run at once (one ROS domain each); default 2 in lock-step, one per 2 cores in "
                         "real time (two real-time stacks on 2 cores missed their deadlines: plan p50 120 ms "
@@ -36,9 +36,10 @@ def add_eval(sub) -> None:
 
 def _run_eval(args) -> int:
     from lecun_agent.cli.sim import REALTIME_VIDEO
-    from lecun_agent.stack.description import StackOptions
+    from lecun_agent.stack.description import stack_nodes
     from lecun_agent.stack.episode import episode_settings
     from lecun_agent.stack.evaluate import result_paths, run_eval
+    from lecun_agent.stack.options import from_flags
 
     if args.realtime and args.video:
         print(f"lecun-agent eval: error: --video with --realtime: {REALTIME_VIDEO}; keep the videos of a lock-step "
@@ -60,7 +61,12 @@ def _run_eval(args) -> int:
         print(f"lecun-agent eval: error: {', '.join(earlier)} hold(s) an earlier eval's results; give another --json, "
               "or delete them first", file=sys.stderr)
         return 2
-    episode_settings(StackOptions(arena=args.arena, profile=args.profile))  # checked once here, not per episode
+    if args.checkpoint:  # a directory, passed whole: episodes need not share our cwd
+        args.checkpoint = str(Path(args.checkpoint).expanduser().resolve())
+    # checked once here, not per episode: the profile's sim settings, the checkpoint, one world model for every node
+    options = from_flags(args, target="sim")
+    episode_settings(options)
+    stack_nodes(options)
     try:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         with rows_path.open("w"):
@@ -72,7 +78,8 @@ def _run_eval(args) -> int:
     try:
         workers = args.workers or (max(1, (os.cpu_count() or 2) // 2) if args.realtime else 2)
         summary = run_eval(args.agent, args.episodes, args.seed_start, workers, args.video, args.json,
-                           args.realtime, weights=dict(args.weights), arena=args.arena, profile=args.profile)
+                           args.realtime, weights=dict(args.weights), arena=args.arena, profile=args.profile,
+                           checkpoint=args.checkpoint)
     except KeyboardInterrupt:
         print(f"lecun-agent eval: interrupted; finished episodes are in {rows_path} and summarised in {summary_path}",
               file=sys.stderr)

@@ -14,7 +14,7 @@ from lecun_agent.paths import config_path, default_checkpoint_dir
 from lecun_agent.programs.scripted import PROGRAMS
 from lecun_agent.settings import setting
 from lecun_agent.sim.config import SimConfig
-from lecun_agent.stack.params_files import read_params_file
+from lecun_agent.stack.params_files import parameters_from_files, read_params_file
 
 TARGETS = ("sim", "robot")
 # Crash policy, one rule for both front ends (launch_description.py and runner.py): the body, its
@@ -214,7 +214,33 @@ def stack_nodes(options: StackOptions) -> list[NodeLaunch]:
                           "planner.deadline_s": 0.0 if lock_step else PLAN_DEADLINE_S,
                           "sample_markers": VIDEO_SAMPLE_PATHS if video else 0}
         add(node, parameters, unguarded, commands_motion=True)
+    _check_one_world_model(nodes, options.namespace)
     return nodes
+
+
+def node_checkpoints(nodes: list[NodeLaunch], namespace: str = "") -> dict[str, Path]:
+    """node -> the world-model checkpoint directory it loads, for the nodes that load one: its `checkpoint` as the
+    command line gives it (`--checkpoint`), else as its params files (a profile) do, else the shipped default."""
+    found = {}
+    for node in nodes:
+        if "checkpoint" in node.parameters:
+            given = node.parameters["checkpoint"] or parameters_from_files(node.param_files, node.name, namespace).get(
+                "checkpoint", "")
+            found[node.name] = Path(str(given) or default_checkpoint_dir()).expanduser().resolve()
+    return found
+
+
+def _check_one_world_model(nodes: list[NodeLaunch], namespace: str) -> None:
+    """ValueError when the nodes would load different checkpoints: the actor and world_model_node read the latents
+    perception_node encodes, so another model's are refused tick after tick and the robot stands the whole
+    episode (QA, 2026-12-07: a profile gave perception_node a latent-64 model, and `sim` ended at its time limit
+    with nothing said)."""
+    loaded = node_checkpoints(nodes, namespace)
+    if len(set(loaded.values())) > 1:
+        raise ValueError("the nodes would load different world models ("
+                         + ", ".join(f"{name}: {path}" for name, path in loaded.items())
+                         + "); they exchange latents, so give them one: --checkpoint, or the same `checkpoint` for "
+                         "each in the profile")
 
 
 def agent_node(options: StackOptions) -> str:

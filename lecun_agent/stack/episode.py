@@ -31,13 +31,23 @@ from lecun_agent.episodes.metrics import episode_metrics, fallen_flags
 from lecun_agent.episodes.report import EPISODE_FILE, EpisodeSeries, cost_table, write_report
 from lecun_agent.episodes.top_down import plot_top_down
 from lecun_agent.nodes.qos import COMMAND_QOS
+from lecun_agent.paths import default_checkpoint_dir
 from lecun_agent.settings import specs
 from lecun_agent.sim.arena import Arena, layout_arena
 from lecun_agent.sim.config import ArenaConfig, SimConfig
 from lecun_agent.sim.episode_log import load_truth
 
 from .bringup import STARTUP_TIMEOUT_S, bring_up, init_runner_ros
-from .description import NodeLaunch, StackOptions, agent_node, arena_layout, node_param_files, profile_path, stack_nodes
+from .description import (
+    NodeLaunch,
+    StackOptions,
+    agent_node,
+    arena_layout,
+    node_checkpoints,
+    node_param_files,
+    profile_path,
+    stack_nodes,
+)
 from .episode_monitor import EpisodeMonitor
 from .exit_codes import REFUSED_START, StartRefused
 from .params_files import parameters_from_files
@@ -191,7 +201,7 @@ def run_episode(out: Path, options: StackOptions, duration_s: float | None = Non
     try:
         return _score(out, options, monitor, arena, rules, goal_episode, duration_s, crashes, respawns,
                       refused=sorted(name for name, code in codes.items() if code == REFUSED_START),
-                      weights=dict(weights or {}))
+                      weights=dict(weights or {}), checkpoint=checkpoint_name(nodes, options))
     finally:
         monitor.destroy_node()
         rclpy.try_shutdown()
@@ -203,6 +213,16 @@ def goal_message(goal_xy: np.ndarray) -> PoseStamped:
     msg.pose.position.x, msg.pose.position.y = float(goal_xy[0]), float(goal_xy[1])
     msg.pose.orientation.w = 1.0
     return msg
+
+
+def checkpoint_name(nodes: list[NodeLaunch], options: StackOptions) -> str | None:
+    """The world model the episode's nodes loaded (one: stack_nodes checks it): "default" for the shipped one,
+    as --checkpoint or a profile gave it; None where no node loads one (a program, the straight line)."""
+    loaded = set(node_checkpoints(nodes, options.namespace).values())
+    if not loaded:
+        return None
+    (path,) = loaded
+    return "default" if path == default_checkpoint_dir().resolve() else str(path)
 
 
 def plan_metrics(monitor: EpisodeMonitor, agent: str, end_s: float, metrics: dict) -> dict:
@@ -263,7 +283,7 @@ def _watch(executor, monitor: EpisodeMonitor, stack: Stack, arena: Arena, rules:
 
 def _score(out: Path, options: StackOptions, monitor: EpisodeMonitor, arena: Arena, rules: GoalRules,
            goal_episode: bool, duration_s: float | None, crashes: list[str], respawns: dict[str, int],
-           refused: list[str] = (), weights: dict[str, float] | None = None) -> dict:
+           refused: list[str] = (), weights: dict[str, float] | None = None, checkpoint: str | None = None) -> dict:
     try:
         truth = load_truth(out)
     except FileNotFoundError as err:
@@ -296,7 +316,7 @@ def _score(out: Path, options: StackOptions, monitor: EpisodeMonitor, arena: Are
     metrics.update(
         seed=options.seed, agent=options.program and f"program:{options.program}" or options.agent,
         realtime=options.realtime, line_blocked=bool(arena.line_blocked), goal_xy=arena.goal_xy.tolist(),
-        profile=options.profile, checkpoint=options.checkpoint or "default", weights=weights,
+        profile=options.profile, checkpoint=checkpoint, weights=weights,
         guardrail_interventions=monitor.interventions(end=truth["t"][end - 1]),
         **plan_metrics(monitor, agent_node(options), truth["t"][end - 1], metrics),
         sync_timeouts=sum(monitor.sync_timeouts().values()),

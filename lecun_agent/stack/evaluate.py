@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 ROW_KEYS = ("seed", "success", "ended_by", "line_blocked", "falls", "collisions", "time_to_goal_s",
             "energy_per_meter", "mean_power_w", "path_length_m", "final_distance_m", "sim_seconds",
             "guardrail_interventions", "sync_timeouts", "plan_ms_p50", "plan_ms_p99", "deadline_misses", "detours",
-            "plan_vetoes", "vetoes_then_fall", "wall_s")
+            "plan_vetoes", "vetoes_then_fall", "checkpoint", "wall_s")
 TEARDOWN_GRACE_S = 60.0  # s an episode process may take to exit after writing its metrics
 # `lecun-agent sim`'s exit status when the episode did not start (EX_TEMPFAIL: nothing ran, try again).
 NOT_STARTED_EXIT = 75
@@ -56,18 +56,29 @@ def result_paths(json_path: Path) -> tuple[Path, Path, Path, Path]:
     return tuple(result_sibling(Path(json_path), ext) for ext in (".json", ".jsonl", ".md", ""))
 
 
+def _loaded_checkpoint(rows: list[dict[str, Any]]) -> str | None:
+    """The world model the episodes loaded, as their metrics name it ("default": the shipped one); None when no
+    episode ran or none loads one."""
+    loaded = {row["checkpoint"] for row in rows if row.get("checkpoint")}
+    return loaded.pop() if len(loaded) == 1 else None if not loaded else ", ".join(sorted(loaded))
+
+
 def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: int, json_path: Path,
              realtime: bool = False, extra: tuple[str, ...] = (), weights: dict[str, float] | None = None,
-             arena: str = "", profile: str = "") -> dict[str, Any]:
+             arena: str = "", profile: str = "", checkpoint: str = "") -> dict[str, Any]:
     """Run the episodes; -> the summary (also written to json_path). KeyboardInterrupt keeps finished rows.
     `weights` (`weights.<term>` -> value) are set on each episode's cost_node (`lecun-agent sim --weights`);
     `arena` is the sim's layout (`lecun-agent sim --arena`; empty: the goal arena); `profile` is overlaid on
-    every node's parameters (`lecun-agent sim --profile`: another arena's sizes, the agent's settings)."""
+    every node's parameters (`lecun-agent sim --profile`: another arena's sizes, the agent's settings);
+    `checkpoint` is the world model of every episode (`lecun-agent sim --checkpoint`; empty: the shipped one, or
+    the profile's)."""
     weights = weights or {}
     if arena:
         extra = (*extra, "--arena", arena)
     if profile:
         extra = (*extra, "--profile", profile)
+    if checkpoint:
+        extra = (*extra, "--checkpoint", checkpoint)
     if weights:
         extra = (*extra, "--weights", *(f"{k.removeprefix('weights.')}={v!r}" for k, v in weights.items()))
     json_path, rows_path, table_path, run_dir = result_paths(json_path)
@@ -125,7 +136,7 @@ def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: in
     summary = summarize(agent, rows, realtime)
     summary.update(wall_s=round(time.monotonic() - start, 1), workers=workers, interrupted=interrupted,
                    episodes_requested=episodes, seed_start=seed_start, weights_set=weights, arena=arena or "goal",
-                   profile=profile)
+                   profile=profile, checkpoint=_loaded_checkpoint(rows))
     json_path.write_text(json.dumps(summary, indent=2))
     table_path.write_text(markdown_table(summary))
     if interrupted:
@@ -282,7 +293,9 @@ def fmt(value: Any, digits: int = 2) -> str:
 def markdown_table(summary: dict[str, Any]) -> str:
     """The summary and one row per episode, as markdown."""
     head = (f"**{summary['agent']}** ({'real time' if summary['realtime'] else 'lock-step'}"
-            + (f", profile {Path(summary['profile']).name}" if summary.get("profile") else "") + "), "
+            + (f", profile {Path(summary['profile']).name}" if summary.get("profile") else "")
+            + (f", checkpoint {summary['checkpoint']}" if summary.get("checkpoint") not in (None, "default") else "")
+            + "), "
             f"{summary['episodes']} episodes: success {fmt(summary['success_rate'])} (blocked line "
             f"{fmt(summary['success_rate_blocked'])}, free {fmt(summary['success_rate_free'])}), falls "
             f"{summary['falls']}, collisions {summary['collisions']}, mean time to goal "
