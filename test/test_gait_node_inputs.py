@@ -26,7 +26,7 @@ from lecun_agent.messages.conversions import (
     stamp_to_sec,
     twist_msg,
 )
-from lecun_agent.nodes.gait_node import GaitNode
+from lecun_agent.nodes.gait_node import UNTRUSTED_HOLD_S, GaitNode
 
 pytestmark = pytest.mark.ros
 STEP = 0.02
@@ -124,14 +124,53 @@ def test_non_finite_trot_state_stands_with_a_reason_then_walks_again(driver):
     driver.walks_like_the_reference(50)
 
 
-def test_a_future_stamped_joint_reading_is_refused_and_later_readings_are_answered(driver):
-    """One joint_states stamped 1e6 s ahead used to stand with the wrong reason, then silence the gait."""
+def test_a_future_stamped_joint_reading_is_refused_and_the_robot_stands_a_while_then_walks(driver):
+    """One joint_states stamped 1e6 s ahead used to stand with the wrong reason, then silence the gait. It is not
+    answered (honest readings are); those of the next UNTRUSTED_HOLD_S get the standing pose, then the trot goes on."""
     driver.walks_like_the_reference(25)
     before = driver.node.last_output_stamp
-    [targets] = driver.step(joints_ahead=1e6, good=False)
-    assert np.array_equal(targets, standing())
-    out = driver.node.pub.sent[-1]
-    assert stamp_to_sec(out.header.stamp) <= driver.t + 1e-9  # stamped by the clock, not by the refused reading
+    assert driver.step(joints_ahead=1e6, good=False) == []  # refused, not answered: the honest readings are
     assert driver.node.counts["future_reading"] == 1 and driver.node.counts["stale_imu"] == 0
     assert driver.node.last_output_stamp == before
-    driver.walks_like_the_reference(50)  # every later reading answered, as the trot that never saw it
+    held = round(UNTRUSTED_HOLD_S / STEP) - 1  # the readings stamped before the refusal's time + the hold
+    for _ in range(held):
+        [targets] = driver.step(good=False)
+        assert np.array_equal(targets, standing())
+    assert driver.node.counts["held_after_future_reading"] == held
+    driver.walks_like_the_reference(50)  # then every reading answered, as the trot that did not step meanwhile
+
+
+def test_future_readings_among_honest_ones_give_one_steady_stance_not_a_trot_cut_by_stances(driver):
+    """QA (2026-12-07): a second publisher re-sent each reading stamped 30 s ahead at 50 Hz; each was answered with
+    the standing pose between the honest readings' trot targets, and in lock-step each answer stepped the sim: the
+    robot fell. Now only the honest readings are answered, all with the standing pose until the hold ends."""
+    driver.walks_like_the_reference(25)
+    rogue = driver.callbacks["joint_states"]
+    answers = []
+    for k in range(100):  # 2 s: the rogue stream for the first 1 s
+        if k < 50:
+            joints = joint_state_msg(Readings(stamp=driver.t + 30.0, joint_pos=np.zeros(12), joint_vel=np.zeros(12),
+                                              joint_effort=np.zeros(12), imu_quat=np.array([0, 0, 0, 1.0]),
+                                              imu_gyro=np.zeros(3), imu_accel=np.zeros(3), foot_forces=np.zeros(4),
+                                              odom_pos=np.zeros(3), odom_quat=np.array([0, 0, 0, 1.0]),
+                                              odom_lin_vel=np.zeros(3), odom_ang_vel=np.zeros(3)))
+            joints.header.stamp = sec_to_stamp(driver.t + 30.0)
+            sent = len(driver.node.pub.sent)
+            rogue(joints)
+            assert len(driver.node.pub.sent) == sent  # never answered while honest readings come
+        answers.append(driver.step(good=False))
+    assert all(len(a) == 1 for a in answers)  # one answer per honest reading, none for the rogue ones
+    stamps = [stamp_to_sec(m.header.stamp) for m in driver.node.pub.sent[-100:]]
+    assert stamps == sorted(stamps)  # each the answer to its reading
+    standing_until = next(k for k, [t] in enumerate(answers) if not np.array_equal(t, standing()))
+    assert standing_until >= 49 + round(UNTRUSTED_HOLD_S / STEP) - 1  # one stance: the rogue stream, then the hold
+    assert all(not np.array_equal(t, standing()) for [t] in answers[standing_until:])  # then it walks
+
+
+def test_a_robot_whose_every_reading_is_ahead_gets_the_standing_pose(driver):
+    """No honest reading to answer (a driver's clock ahead of ours): the refused readings still get the standing
+    pose, stamped with our clock, so the robot is told to stand rather than told nothing."""
+    for _ in range(30):
+        targets = driver.step(joints_ahead=5.0, good=False)
+        assert len(targets) == 1 and np.array_equal(targets[0], standing())
+        assert stamp_to_sec(driver.node.pub.sent[-1].header.stamp) <= driver.t + 1e-9

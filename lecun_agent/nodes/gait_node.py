@@ -10,10 +10,13 @@ answers every reading (cost_node, period = the control step), an unguarded comma
 agent tick. So the whole loop is one barrier, and which command a reading gets never depends on
 when it arrived. Non-finite commands are ignored; IMU or odometry that `message_problem` refuses (NaN/Inf,
 a value beyond its plausible bound) never reaches the trot's filters, and a joint reading that lacks joints is
-not read: the robot holds its standing pose instead. So it does for a joint reading stamped more than
-FUTURE_TOLERANCE_S ahead of the node clock, which is refused: the standing pose goes out stamped with
-the node clock, not as the answer to that reading (the next honest reading gets its answer); and
-non-finite joint targets never go out (the trot starts afresh).
+not read: the robot holds its standing pose instead. A joint reading stamped more than FUTURE_TOLERANCE_S
+ahead of the node clock is refused and not answered, and every reading for UNTRUSTED_HOLD_S after it is answered
+with the standing pose: a second publisher of such readings (a replayed bag, a driver with a skewed clock) must
+not make the targets alternate between trot and stance, which tipped the robot over (QA, 2026-12-07), nor step a
+lock-step sim by itself. Only while no honest reading has been answered for `cmd_timeout_s` does the standing pose
+go out on a refused reading, stamped with the node clock (a robot whose every reading is ahead). Non-finite
+joint targets never go out (the trot starts afresh).
 
 `~/reset` (std_srvs/Trigger) makes the trot stand at once and forget its phase, foot offsets,
 heading reference and the commands received so far. Call it whenever the body was put back
@@ -52,6 +55,9 @@ ZERO = np.zeros(3)
 # A /cmd_vel or joint_states stamped further ahead of our clock than this is not trusted (as the guardrail's
 # future_tolerance_s).
 FUTURE_TOLERANCE_S = 0.1
+# Seconds (node clock) the robot stands after a joint reading from the future: however such readings interleave
+# with honest ones, the body gets one steady stance, not a trot cut by stances (as the guardrail's slow_hold).
+UNTRUSTED_HOLD_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,9 @@ class GaitNode(Node):
         self.last_output_stamp = -np.inf
         self.last_command: JointTrajectory | None = None
         self.counts = {"commands_out": 0, "nonfinite_cmd": 0, "future_cmd": 0, "stale_cmd": 0, "stale_imu": 0,
-                       "untrusted_input": 0, "future_reading": 0, "nonfinite_targets": 0}
+                       "untrusted_input": 0, "future_reading": 0, "held_after_future_reading": 0,
+                       "nonfinite_targets": 0}
+        self.hold_until = -np.inf  # node time until which every reading is answered with the standing pose
         self.stale = True
         wait_s = cfg.sync_timeout_s if self.sync_period > 0 else cfg.imu_timeout_s
         self.gate = TickGate(self, ("imu", "odom"), wait_s, self._act, also_ready=self._answered)
@@ -104,6 +112,7 @@ class GaitNode(Node):
         self.commands.clear()
         self.answered_until = -np.inf
         self.waiting = True
+        self.hold_until = -np.inf
         self.get_logger().info("reset: standing, stride, heading and commands forgotten")
         response.success, response.message = True, "gait reset: standing"
         return response
@@ -140,13 +149,15 @@ class GaitNode(Node):
 
     def _on_joints(self, msg: JointState) -> None:
         stamp, now = stamp_to_sec(msg.header.stamp), self.get_clock().now()
-        if stamp > now.nanoseconds * 1e-9 + FUTURE_TOLERANCE_S:
+        now_s = now.nanoseconds * 1e-9
+        if stamp > now_s + FUTURE_TOLERANCE_S:
             # Not answered: its stamp would become the newest output's and drop every honest reading after it.
             self.counts["future_reading"] += 1
-            self.get_logger().error(f"joint_states stamped {stamp:.3f}, ahead of the clock "
-                                    f"({now.nanoseconds * 1e-9:.3f}): refused; holding the standing pose",
-                                    throttle_duration_sec=2.0)
-            self._publish(now.to_msg(), self.gait.standing_pose(), answers_reading=False)
+            self.hold_until = now_s + UNTRUSTED_HOLD_S
+            self.get_logger().error(f"joint_states stamped {stamp:.3f}, ahead of the clock ({now_s:.3f}): refused; "
+                                    f"standing until {self.hold_until:.3f}", throttle_duration_sec=2.0)
+            if now_s - self.last_output_stamp > self.params["cmd_timeout_s"]:  # no honest reading to answer
+                self._publish(now.to_msg(), self.gait.standing_pose(), answers_reading=False)
         elif stamp == self.last_output_stamp and self.last_command is not None:
             self.pub.publish(self.last_command)  # the same reading offered again: our answer was lost
         elif stamp - self.last_output_stamp >= 1.0 / self.params["rate_hz"] - EPS:  # decimate to rate_hz
@@ -159,6 +170,9 @@ class GaitNode(Node):
             # The command did not come: go on without waiting until one comes. Before the first command
             # every reading waits (start-up: the guardrail's node may still be discovering the body).
             self.waiting = False
+        if stamp < self.hold_until - EPS:
+            self.counts["held_after_future_reading"] += 1
+            return self._stand(joints.header.stamp, stamp)
         imu, odom = inputs["imu"], inputs["odom"]
         lags = [stamp - stamp_to_sec(m.header.stamp) for m in (imu, odom) if m is not None]
         if imu is None or max(lags) > self.params["imu_timeout_s"]:
@@ -212,8 +226,10 @@ class GaitNode(Node):
         self.counts["commands_out"] += 1
 
     def _report(self):
-        trouble = self.counts["nonfinite_cmd"] or self.stale
-        message = "standing: /cmd_vel stale" if self.stale else "walking"
+        held = self.get_clock().now().nanoseconds * 1e-9 < self.hold_until
+        trouble = self.counts["nonfinite_cmd"] or self.stale or held
+        message = ("standing: joint_states stamped ahead of the clock" if held
+                   else "standing: /cmd_vel stale" if self.stale else "walking")
         if self.counts["nonfinite_cmd"]:
             message += f"; {self.counts['nonfinite_cmd']} non-finite commands ignored"
         return WARN if trouble else OK, message, {**self.counts, "sync_timeouts": self.gate.timeouts}
