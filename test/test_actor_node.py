@@ -27,6 +27,7 @@ from lecun_agent.messages.latents import float_image, latent_frame, rows_from_fl
 from lecun_agent.messages.mode import mode_msg
 from lecun_agent.messages.plans import named_values_msg
 from lecun_agent.nodes.actor_node import ActorNode
+from lecun_agent.nodes.diagnostics import WARN
 from lecun_agent.nodes.qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
 from lecun_agent.stack.set_weights import planning_with
 
@@ -163,6 +164,23 @@ def test_a_definition_with_a_non_finite_value_is_refused_and_the_last_good_one_k
     assert node.actor.planner.cost.term("pain").weight == CostWeights().pain
     assert node.definition == definition(energy=0.25)
     assert node._report()[0] != 0  # not OK: an operator sees it in /diagnostics
+
+
+@pytest.mark.parametrize("key, value", [("weights.pain", 0.0), ("weights.fall", 10.0), ("veto.tilt", 100.0),
+                                        ("weights.energy", -1.0)])
+def test_a_definition_cost_node_could_not_have_sent_is_refused(setup, key, value):
+    """QA (2026-12-07): a latched cost/definition from another publisher, with the safety weights below their floors
+    and the vetoes out of reach, made the actor plan with pain and falls priced at nothing, while cost_node's
+    parameters still said otherwise. Values outside what cost_node's parameters can take are refused."""
+    node, robot = setup
+    robot.definition_pub.publish(named_values_msg(sec_to_stamp(0.0), definition()))
+    assert robot.spin_until(lambda: node.definition == definition(), 5.0)
+    before = node.counts["bad_definitions"]
+    spoof = {**definition(), key: value}
+    robot.definition_pub.publish(named_values_msg(sec_to_stamp(0.0), spoof))
+    assert robot.spin_until(lambda: node.counts["bad_definitions"] == before + 1, 5.0)
+    assert node.definition == definition() and node.actor.definition == definition()
+    assert node._report()[0] != 0
 
 
 def test_a_tick_offered_again_gets_the_same_answer_not_a_second_plan(setup):
@@ -342,7 +360,10 @@ def test_a_latent_of_the_wrong_size_gets_a_zero_proposal_and_no_plan(setup, widt
     assert proposal is not None and np.allclose(twist_vector(proposal), 0.0)
     assert counted.get("idle:bad latent") == 1 and not counted.get("ticks")
     assert planned_to_stand_at(robot, stamp, 0.0)
+    level, message, _ = node._report()  # said where an operator looks, not only in the log
+    assert level >= WARN and "not planning (standing): bad latent: latent is 1x" in message
     assert robot.tick(stamp + 0.5) is not None and node.counts["ticks"] == before.get("ticks", 0) + 1
+    assert "not planning" not in node._report()[1]
 
 
 @pytest.mark.parametrize("frame", ["latent", "latent/0123456789ab"])

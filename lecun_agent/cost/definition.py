@@ -14,6 +14,7 @@ from dataclasses import asdict, fields
 from lecun_agent.cost.total import TermSettings
 from lecun_agent.cost.veto import VetoLimits
 from lecun_agent.cost.weights import CostWeights
+from lecun_agent.settings import specs
 
 PARTS = (("weights.", CostWeights), ("terms.", TermSettings), ("veto.", VetoLimits))
 
@@ -27,12 +28,18 @@ def cost_definition(weights: CostWeights, settings: TermSettings, veto: VetoLimi
 
 
 def parts_of(definition: dict[str, float]) -> tuple[CostWeights, TermSettings, VetoLimits]:
-    """(weights, term settings, veto limits) of a flat definition; ValueError names what is missing."""
+    """(weights, term settings, veto limits) of a flat definition; ValueError names what is missing, and a value
+    cost_node's parameter of that name could never take: below a safety floor as shipped, or outside its range
+    (QA, 2026-12-07: a spoofed definition with weights.pain 0 made the actor plan with pain priced at nothing)."""
     parts = []
     for prefix, cls in PARTS:
         names = [f.name for f in fields(cls)]
         missing = [prefix + n for n in names if prefix + n not in definition]
         if missing:
             raise ValueError(f"cost definition lacks {missing}")
+        values = {spec.name: float(definition[prefix + spec.name]) for spec in specs(cls)}
+        outside = [prefix + problem for spec in specs(cls) if (problem := spec.problem(values[spec.name]))]
+        if outside:
+            raise ValueError(f"cost definition holds values cost_node's parameters cannot take: {'; '.join(outside)}")
         parts.append(cls(**{n: float(definition[prefix + n]) for n in names}))
     return tuple(parts)

@@ -82,6 +82,7 @@ class ActorNode(Node):
         self.homed_goal: np.ndarray | None = None  # the tick's goal to walk to (the goal moved onto its marker)
         self.look_at: np.ndarray | None = None  # the tick's point to keep in view (the configurator looks around)
         self.refused_goal: str | None = None  # why the newest goal sent was refused, until a good one comes
+        self.not_planned: str | None = None  # why the last tick was not planned (rest mode aside), None if it was
         self.mode = "explore"
         self.last_proposal = np.zeros(3)  # where the next plan's rate limit starts
         self.answered: tuple[float, list] | None = None  # (stamp, messages) of the last tick answered
@@ -208,6 +209,7 @@ class ActorNode(Node):
                    if self.definition is None else "no odometry" if pose is None
                    else f"untrusted odometry: {odom_problem}" if odom_problem
                    else "non-finite latent" if not np.all(np.isfinite(latent)) else None)
+        self.not_planned = None if why == "rest mode" else why
         if why is not None:
             self.counts[f"idle:{why.split(':')[0]}"] += 1
             return self._idle_answer(header_stamp, None if odom_problem else pose)
@@ -271,8 +273,12 @@ class ActorNode(Node):
                        if k.startswith("weights.")})
         if not ready:
             return WARN, "waiting for cost/definition from cost_node", values
-        if self.counts["bad_definitions"]:
-            return ERROR, "a cost/definition was refused; planning with the previous one", values
+        problems = [(ERROR, "a cost/definition was refused; planning with the previous one")] * bool(
+            self.counts["bad_definitions"])
+        if self.not_planned is not None:  # the robot stands: say why where a user looks (QA: a latent-64 model
+            problems.append((WARN, f"not planning (standing): {self.not_planned}"))  # beside a latent-32 actor)
+        if problems:
+            return max(level for level, _ in problems), "; ".join(text for _, text in problems), values
         return OK, "planning" if self.goal is not None else "planning without a goal", values
 
 
