@@ -72,6 +72,9 @@ def _run_sim(args) -> int:
         if key in metrics:
             value = metrics[key]  # metrics.json keeps full precision; the summary reads as measured
             print(f"  {key}: {round(value, 3) if isinstance(value, float) else value}")
+    if metrics.get("plan_ms_p50") is not None:  # a planner ran (real time: misses cost it the goal, QA 2026-12-07)
+        print(f"  plan_ms p50/p99: {metrics['plan_ms_p50']:.1f}/{metrics['plan_ms_p99']:.1f}  deadline_misses: "
+              f"{metrics['deadline_misses']}")
     if metrics.get("crashed_nodes"):
         return 1
     if stopped_early(metrics):

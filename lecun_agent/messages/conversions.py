@@ -291,13 +291,18 @@ def contacts_problem(msg: JointState | None, topic: str) -> str | None:
 
 
 def goal_xy(msg: PoseStamped) -> tuple[np.ndarray | None, str | None]:
-    """(goal x, y in odom, None), or (None, why it cannot be used): a position with NaN or Inf, or a
-    frame other than odom (the stack keeps no tf tree to move a goal from `map` into odom)."""
+    """(goal x, y in odom, None), or (None, why it cannot be used): a position with NaN or Inf, one further than
+    the odometry may be from its start (MAX_ODOM_POSITION_M: 1e39 is finite as a double and infinite in the
+    planner's float32, which then proposed NaN; QA, 2026-12-07), or a frame other than odom (the stack keeps no
+    tf tree to move a goal from `map` into odom). An empty frame_id is taken as odom (a goal typed by hand)."""
     if msg.header.frame_id not in ("", ODOM_FRAME):
         return None, f"goal_pose in frame {msg.header.frame_id!r}; goals are taken in {ODOM_FRAME!r} only"
     goal = np.array([msg.pose.position.x, msg.pose.position.y], dtype=float)
     if not np.all(np.isfinite(goal)):
         return None, "goal_pose position is not finite"
+    if np.abs(goal).max() > MAX_ODOM_POSITION_M:
+        return None, (f"goal_pose position {goal.tolist()} is more than {MAX_ODOM_POSITION_M:g} m from the odometry's "
+                      "origin")
     return goal, None
 
 
