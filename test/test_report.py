@@ -47,3 +47,13 @@ def test_a_recordings_report_goes_beside_it_by_default(tmp_path):
     assert (tmp_path / "robot" / "speed_tilt.png").exists()
     assert (tmp_path / "run_2026.12.06_report" / "speed_tilt.png").exists()
     assert sorted(p.name for p in folder.iterdir()) == ["metadata.yaml", "run_0.mcap"]
+
+
+def test_a_folder_holding_only_its_mcap_file_reports_as_a_recording(tmp_path):
+    """docs/recording.md: a rosbag2 folder reads as its one MCAP file for convert and report alike; report wanted its
+    metadata.yaml, convert did not (QA, 2026-12-07)."""
+    folder = tmp_path / "bagdir"
+    folder.mkdir()
+    write_synthetic_bag(folder / "x.mcap", duration_s=1.0)
+    assert main(["report", str(folder)]) == 0
+    assert (tmp_path / "bagdir_report" / "speed_tilt.png").exists()

@@ -112,10 +112,14 @@ def add_report(sub) -> None:
 
 
 def _run_report(args) -> int:
-    from lecun_agent.episodes.report import load_run, write_report
+    from lecun_agent.episodes.report import EPISODE_FILE, load_run, write_report
 
     source = Path(args.source)
-    if source.is_dir() and not (source / "metadata.yaml").exists():  # a run folder, not a rosbag2 folder
+    if source.is_dir() and not (source / EPISODE_FILE).exists() and not any(source.glob("*.mcap")):
+        raise FileNotFoundError(f"{source} holds neither a `lecun-agent sim` run ({EPISODE_FILE}) nor a recording "
+                                "(*.mcap)")
+    if source.is_dir() and (source / EPISODE_FILE).exists():  # a run folder; else a rosbag2 folder, with or without
+        # its metadata.yaml (convert reads such a folder too)
         series, out = load_run(source), args.out or source
     else:
         from lecun_agent.recording.series import series_from_recording
