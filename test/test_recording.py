@@ -145,6 +145,11 @@ def test_convert_refuses_another_step_length_than_the_dataset(tmp_path):
     assert sorted(p.name for p in (tmp_path / "data").iterdir()) == before
     assert load_episodes(tmp_path / "data").spec.step_dt == 0.1
     convert_bag(write_synthetic_bag(tmp_path / "c.mcap", duration_s=2.0, seed=1), tmp_path / "data")  # 0.1 s: added
+    # a camera whose frames fit the dataset's step by thinning: the refusal says which --step does it (QA, 2026-12-07)
+    fast = write_synthetic_bag(tmp_path / "d.mcap", duration_s=2.0, camera_hz=50.0)
+    with pytest.raises(ValueError, match=r"convert with --step 0\.1 \(one frame in 5\)"):
+        convert_bag(fast, tmp_path / "data")
+    convert_bag(fast, tmp_path / "data", step_dt=0.1)
 
 
 def test_convert_refuses_a_recording_already_in_the_dataset(tmp_path):

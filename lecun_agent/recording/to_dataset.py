@@ -34,10 +34,12 @@ from lecun_agent.body.readings import tilt_of
 from lecun_agent.cost.features import base_twist, features_from_readings
 from lecun_agent.cost.total import IntrinsicCost, TermSettings
 from lecun_agent.dataset.format import (
+    SPEC_FILE,
     DatasetSpec,
     episode_path,
     list_episodes,
     next_free_index,
+    read_spec,
     write_episode,
     write_spec,
 )
@@ -195,6 +197,13 @@ def convert_bag(
         if reader.message_counts.get(resolve(topic, namespace), 0) == 0:
             log.warning("%s has no %s; the dataset holds zeros for it", bag, resolve(topic, namespace))
     period = _camera_period(reader, resolve("camera/image_raw", namespace), expect)
+    if step_dt is None and (Path(out_dir) / SPEC_FILE).exists():  # say how to fit the dataset's step, if it can
+        wanted = read_spec(Path(out_dir)).step_dt
+        frames = round(wanted / period)
+        if frames > 1 and abs(wanted / period - frames) <= 0.05:
+            raise ValueError(f"{Path(out_dir) / SPEC_FILE} holds steps of {wanted} s and {bag}'s camera gives a frame "
+                             f"every {period:.4g} s: convert with --step {wanted} (one frame in {frames}), or into "
+                             "another directory")
     if step_dt is not None and (round(step_dt / period) < 1 or abs(step_dt / period - round(step_dt / period)) > 0.05):
         raise ValueError(f"a step of {step_dt} s is not a whole number of camera periods ({period:.4g} s in {bag}): "
                          "a step holds 1, 2, 3 ... frames")
