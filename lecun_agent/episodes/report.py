@@ -59,8 +59,10 @@ def plot_costs(series: EpisodeSeries, path: Path) -> Path:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 3.5))
-    for k, name in enumerate(series.cost_names):
-        ax.plot(series.cost_t, series.costs[:, k], label=name, lw=2.0 if name == "total" else 1.0)
+    for k, name in enumerate(series.cost_names):  # the total dashed and drawn first: a term equal to it stays seen
+        total = name == "total"
+        ax.plot(series.cost_t, series.costs[:, k], label=name, color="black" if total else None,
+                lw=2.0 if total else 1.0, ls="--" if total else "-", zorder=1 if total else 2)
     ax.set_xlabel("time (s)")
     ax.set_ylabel("weighted cost")
     ax.set_yscale("symlog", linthresh=0.01)
