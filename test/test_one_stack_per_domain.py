@@ -74,3 +74,42 @@ def test_the_nodes_of_a_killed_run_do_not_stop_the_next_stack(tmp_path):
         rclpy.shutdown()
     assert run.returncode == 0, run.stdout + run.stderr
     assert (tmp_path / "run" / "metrics.json").exists()
+
+
+@pytest.mark.ros
+def test_another_stack_missed_by_the_first_listen_is_found_once_this_stacks_nodes_are_up(tmp_path, monkeypatch):
+    """QA (2026-12-07): on a loaded machine the first 1 s listen missed a running stack; the wait for this stack's
+    nodes was then satisfied at once by the other stack's nodes of the same names, and the second check ran while
+    this stack's nodes were still importing torch (a robot stack, without the simulator rule, would have run on).
+    The wait now takes each node's own READY line: the second check sees both, and the nodes stop cleanly."""
+    from rclpy.executors import SingleThreadedExecutor
+
+    from lecun_agent.stack import bringup
+    from lecun_agent.stack.description import StackOptions
+
+    calls = []
+
+    def first_listen_missed_it(graph, *args):  # as under load: the first check hears nothing
+        calls.append(graph)
+        return None if len(calls) == 1 else other_stacks_nodes(graph, *args)
+
+    monkeypatch.setattr(bringup, "other_stacks_nodes", first_listen_missed_it)
+    monkeypatch.setattr(bringup, "DISCOVERY_S", 5.0)  # the second look long enough to see this stack's own node
+    rclpy.init()
+    other = RosProbe("cost_node", use_sim_time=False)  # the other stack's guardrail
+    graph = rclpy.create_node("lecun_agent_runner")
+    executor = SingleThreadedExecutor()
+    executor.add_node(graph)
+    try:
+        options = StackOptions(target="robot", agent="straight", nodes=("cost_node",))
+        stack, crashes = bringup.bring_up(options, tmp_path / "logs", graph, executor)
+        codes = stack.shutdown()
+    finally:
+        executor.shutdown()
+        graph.destroy_node()
+        other.destroy_node()
+        rclpy.shutdown()
+    assert len(crashes) == 1 and "already runs /cost_node: another stack" in crashes[0], (crashes, calls)
+    log = (tmp_path / "logs" / "cost_node.log").read_text()
+    assert "ready: parameters declared" in log and "KeyboardInterrupt" not in log, log
+    assert codes == {"cost_node": 0}, codes

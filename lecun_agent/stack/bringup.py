@@ -67,9 +67,15 @@ def bring_up(options: StackOptions, log_dir: Path, graph: Node, executor,
         return Stack([], log_dir, options.namespace), [foreign]
     stack = Stack([n for n in nodes if n not in body], log_dir, options.namespace)
     ns = _graph_namespace(options.namespace)
-    crashes = _wait(executor, stack, lambda: {(name, ns) for name in started} <= set(
+    # Up: each has said so (its READY line), and the graph shows its name. The graph alone would be satisfied at
+    # once by another stack's nodes of the same names that the first listen missed (QA, 2026-12-07: on a loaded
+    # machine 1 s did not show them; the check below then ran while this stack's nodes were still importing).
+    crashes = _wait(executor, stack, lambda: stack.all_ready() and {(name, ns) for name in started} <= set(
         graph.get_node_names_and_namespaces()), "nodes did not come up")
-    # Once more before the body starts: another stack's nodes that discovery had not shown yet.
+    # Once more before the body starts, after a listen that lets the graph show this stack's nodes beside another
+    # stack's of the same names: that stack's nodes that discovery had not shown yet.
+    if not crashes:
+        _spin_for(executor, DISCOVERY_S)
     if not crashes and (foreign := other_stacks_nodes(graph.get_node_names_and_namespaces(), names,
                                                       options.namespace, started)):
         crashes = [foreign]

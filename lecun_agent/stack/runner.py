@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from lecun_agent.nodes.spin import READY
+
 from .description import NODE_ENV, RESPAWN_DELAY_S, NodeLaunch
 from .exit_codes import CLEAN_EXITS, stops_the_stack
 from .fastdds_leftovers import remove_dead_fastdds_files
@@ -87,6 +89,11 @@ class Stack:
                                      start_new_session=True, preexec_fn=_die_with_parent)
         self.processes.append(Process(node, popen, log_path))
         log.info("started %s (pid %d), log %s", node.name, popen.pid, log_path)
+
+    def all_ready(self) -> bool:
+        """Whether every node started has said it is up (spin_node's READY line in its log): the graph alone cannot
+        tell, since another stack's nodes of the same names satisfy it (bringup.py)."""
+        return all(READY in proc.log_path.read_text(errors="replace") for proc in self.processes)
 
     def crashed(self) -> list[str]:
         """Newly exited nodes, each reported once with its exit code and the tail of its log."""
