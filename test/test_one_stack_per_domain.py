@@ -47,7 +47,12 @@ def test_sim_does_not_start_on_a_domain_where_another_stack_runs(tmp_path):
     assert run.returncode == 75, run.stdout + run.stderr  # nothing ran
     assert "already runs /cost_node: another stack" in run.stderr and "ROS_DOMAIN_ID" in run.stderr, run.stderr
     assert not (tmp_path / "run" / "metrics.json").exists()
-    assert not list((tmp_path / "run" / "logs").glob("*.log"))  # no node of this stack was started
+    logs = tmp_path / "run" / "logs"
+    assert not (logs / "sim_node.log").exists()  # the body never started: nothing ran
+    # Its first 1 s listen hears the probe, and no node starts; on a loaded machine (a new participant's discovery
+    # took 1.2-3.7 s in this suite) the second look, once its nodes are up, does: they stopped cleanly then.
+    for log in logs.glob("*.log"):
+        assert "ready: parameters declared" in log.read_text() and "Traceback" not in log.read_text(), log
 
 
 @pytest.mark.ros
