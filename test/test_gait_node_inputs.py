@@ -8,6 +8,8 @@ the same good readings, so "recovered" means bit for bit the trot that never saw
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 import rclpy
@@ -26,7 +28,7 @@ from lecun_agent.messages.conversions import (
     stamp_to_sec,
     twist_msg,
 )
-from lecun_agent.nodes.gait_node import UNTRUSTED_HOLD_S, GaitNode
+from lecun_agent.nodes.gait_node import UNANSWERED_S, UNTRUSTED_HOLD_S, GaitNode
 
 pytestmark = pytest.mark.ros
 STEP = 0.02
@@ -162,15 +164,27 @@ def test_future_readings_among_honest_ones_give_one_steady_stance_not_a_trot_cut
     assert all(len(a) == 1 for a in answers)  # one answer per honest reading, none for the rogue ones
     stamps = [stamp_to_sec(m.header.stamp) for m in driver.node.pub.sent[-100:]]
     assert stamps == sorted(stamps)  # each the answer to its reading
+    sent = len(driver.node.pub.sent)
+    time.sleep(UNANSWERED_S)
+    driver.node._answer_refused()  # honest readings were answered after the refused ones: no extra stance
+    assert len(driver.node.pub.sent) == sent
     standing_until = next(k for k, [t] in enumerate(answers) if not np.array_equal(t, standing()))
     assert standing_until >= 49 + round(UNTRUSTED_HOLD_S / STEP) - 1  # one stance: the rogue stream, then the hold
     assert all(not np.array_equal(t, standing()) for [t] in answers[standing_until:])  # then it walks
 
 
-def test_a_robot_whose_every_reading_is_ahead_gets_the_standing_pose(driver):
-    """No honest reading to answer (a driver's clock ahead of ours): the refused readings still get the standing
-    pose, stamped with our clock, so the robot is told to stand rather than told nothing."""
-    for _ in range(30):
-        targets = driver.step(joints_ahead=5.0, good=False)
-        assert len(targets) == 1 and np.array_equal(targets[0], standing())
-        assert stamp_to_sec(driver.node.pub.sent[-1].header.stamp) <= driver.t + 1e-9
+def test_a_refused_reading_no_honest_answer_follows_gets_the_standing_pose(driver):
+    """No honest reading answered within UNANSWERED_S wall seconds of a refused one (a driver whose clock is ahead of
+    ours, or a lock-step sim whose reading was replaced by a future one, where sim time stands until an answer): the
+    refused reading gets the standing pose, stamped with our clock, so the robot is told to stand and the sim steps."""
+    driver.walks_like_the_reference(10)
+    sent = len(driver.node.pub.sent)
+    assert driver.step(joints_ahead=5.0, good=False) == []
+    deadline = time.monotonic() + 5 * UNANSWERED_S
+    while len(driver.node.pub.sent) == sent and time.monotonic() < deadline:
+        rclpy.spin_once(driver.node, timeout_sec=0.05)  # the node's wall-clock timer
+    [out] = driver.node.pub.sent[sent:]
+    assert np.array_equal(out.points[0].positions, standing())
+    assert stamp_to_sec(out.header.stamp) <= driver.t + 1e-9  # stamped by the clock, not by the refused reading
+    driver.node._answer_refused()
+    assert len(driver.node.pub.sent) == sent + 1  # once per refused reading not followed by an answer

@@ -14,9 +14,10 @@ not read: the robot holds its standing pose instead. A joint reading stamped mor
 ahead of the node clock is refused and not answered, and every reading for UNTRUSTED_HOLD_S after it is answered
 with the standing pose: a second publisher of such readings (a replayed bag, a driver with a skewed clock) must
 not make the targets alternate between trot and stance, which tipped the robot over (QA, 2026-12-07), nor step a
-lock-step sim by itself. Only while no honest reading has been answered for `cmd_timeout_s` does the standing pose
-go out on a refused reading, stamped with the node clock (a robot whose every reading is ahead). Non-finite
-joint targets never go out (the trot starts afresh).
+lock-step sim by itself. Only when no honest reading is answered within UNANSWERED_S wall seconds of a refused one
+does the standing pose go out for it, stamped with the node clock (a robot whose every reading is ahead, or a
+lock-step sim whose reading was replaced by one from the future). Non-finite joint targets never go out (the trot
+starts afresh).
 
 `~/reset` (std_srvs/Trigger) makes the trot stand at once and forget its phase, foot offsets,
 heading reference and the commands received so far. Call it whenever the body was put back
@@ -26,12 +27,14 @@ new one (benchmarks/soak.py calls both).
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 from geometry_msgs.msg import TwistStamped
 from nav_msgs.msg import Odometry
+from rclpy.clock import Clock, ClockType
 from rclpy.duration import Duration
 from rclpy.node import Node
 from sensor_msgs.msg import Imu, JointState
@@ -58,6 +61,8 @@ FUTURE_TOLERANCE_S = 0.1
 # Seconds (node clock) the robot stands after a joint reading from the future: however such readings interleave
 # with honest ones, the body gets one steady stance, not a trot cut by stances (as the guardrail's slow_hold).
 UNTRUSTED_HOLD_S = 1.0
+# Wall seconds an honest reading has to be answered after a refused one before the refused one gets the standing pose.
+UNANSWERED_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,10 @@ class GaitNode(Node):
                        "untrusted_input": 0, "future_reading": 0, "held_after_future_reading": 0,
                        "nonfinite_targets": 0}
         self.hold_until = -np.inf  # node time until which every reading is answered with the standing pose
+        self.answered_wall = -np.inf  # monotonic time of the newest answer to an honest reading
+        self.refused_wall: float | None = None  # monotonic time of a refused reading not yet followed by an answer
+        self.steady = Clock(clock_type=ClockType.STEADY_TIME)  # lock-step sim time stands while the sim waits
+        self.create_timer(UNANSWERED_S / 5, self._answer_refused, clock=self.steady)
         self.stale = True
         wait_s = cfg.sync_timeout_s if self.sync_period > 0 else cfg.imu_timeout_s
         self.gate = TickGate(self, ("imu", "odom"), wait_s, self._act, also_ready=self._answered)
@@ -156,12 +165,21 @@ class GaitNode(Node):
             self.hold_until = now_s + UNTRUSTED_HOLD_S
             self.get_logger().error(f"joint_states stamped {stamp:.3f}, ahead of the clock ({now_s:.3f}): refused; "
                                     f"standing until {self.hold_until:.3f}", throttle_duration_sec=2.0)
-            if now_s - self.last_output_stamp > self.params["cmd_timeout_s"]:  # no honest reading to answer
-                self._publish(now.to_msg(), self.gait.standing_pose(), answers_reading=False)
+            if self.refused_wall is None:
+                self.refused_wall = time.monotonic()
         elif stamp == self.last_output_stamp and self.last_command is not None:
             self.pub.publish(self.last_command)  # the same reading offered again: our answer was lost
         elif stamp - self.last_output_stamp >= 1.0 / self.params["rate_hz"] - EPS:  # decimate to rate_hz
             self.gate.event(stamp, msg)
+
+    def _answer_refused(self) -> None:
+        """A refused reading that no answer to an honest one followed within UNANSWERED_S: the body is told to stand,
+        stamped with the node clock (its stamp is not a time we trust)."""
+        if self.refused_wall is None or time.monotonic() - self.refused_wall < UNANSWERED_S:
+            return
+        if self.answered_wall < self.refused_wall:
+            self._publish(self.get_clock().now().to_msg(), self.gait.standing_pose(), answers_reading=False)
+        self.refused_wall = None
 
     def _act(self, stamp: float, joints: JointState, inputs: dict, timed_out: bool) -> None:
         if stamp <= self.last_output_stamp:
@@ -223,6 +241,7 @@ class GaitNode(Node):
         self.pub.publish(msg)
         if answers_reading:  # offered again if the reading at last_output_stamp comes again
             self.last_command = msg
+            self.answered_wall = time.monotonic()
         self.counts["commands_out"] += 1
 
     def _report(self):
