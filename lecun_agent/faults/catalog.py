@@ -121,7 +121,10 @@ def _every_reader_faults(agent_node: str) -> list[Fault]:
     else:
         latent = ("stop", "the actor proposes zero for a latent it cannot use")
     faults = [
-        every("joint_states", "nan"), every("joint_states", "wrong_size"), every("imu/data", "inf"),
+        every("joint_states", "nan"), every("joint_states", "wrong_size"),
+        every("joint_states", "future", note="the gait stands: each refused reading gets the standing pose 0.25 s "
+              "(wall) after it, as no honest one comes"),
+        every("imu/data", "inf"),
         every("odom", "nan"), every("foot_contacts", "nan"),
         every("foot_contacts", "wrong_size", "none", "names and forces still pair: a missing foot reads 0 N"),
         every("body_contacts", "inf"), every("camera/image_raw", "wrong_size"),
