@@ -188,3 +188,16 @@ def test_a_refused_reading_no_honest_answer_follows_gets_the_standing_pose(drive
     assert stamp_to_sec(out.header.stamp) <= driver.t + 1e-9  # stamped by the clock, not by the refused reading
     driver.node._answer_refused()
     assert len(driver.node.pub.sent) == sent + 1  # once per refused reading not followed by an answer
+
+
+def test_the_gait_starts_afresh_when_the_clock_goes_back(driver):
+    """QA (2026-12-07): a looped replay (or a robot's clock stepped back) sent readings stamped before the last one
+    answered; each was dropped as already answered, silently, for good. Now the gait forgets and answers again."""
+    driver.walks_like_the_reference(25)
+    driver.t = 10.0  # the clock went back 90 s
+    answers = [driver.step(good=False) for _ in range(50)]
+    assert all(len(a) == 1 for a in answers)  # every reading answered again
+    assert [stamp_to_sec(m.header.stamp) for m in driver.node.pub.sent[-50:]] == [
+        round(10.0 + STEP * (k + 1), 9) for k in range(50)]  # each the answer to its reading
+    assert driver.node.counts["clock_went_back"] == 1
+    assert not np.array_equal(answers[-1][0], standing())  # trotting again

@@ -63,6 +63,9 @@ FUTURE_TOLERANCE_S = 0.1
 UNTRUSTED_HOLD_S = 1.0
 # Wall seconds an honest reading has to be answered after a refused one before the refused one gets the standing pose.
 UNANSWERED_S = 0.25
+# A joint reading stamped this much before the last one answered means the clock went back (a looped replay, a robot
+# whose clock was stepped): the gait starts afresh, rather than take every later reading for one already answered.
+CLOCK_BACK_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -99,7 +102,7 @@ class GaitNode(Node):
         self.last_command: JointTrajectory | None = None
         self.counts = {"commands_out": 0, "nonfinite_cmd": 0, "future_cmd": 0, "stale_cmd": 0, "stale_imu": 0,
                        "untrusted_input": 0, "future_reading": 0, "held_after_future_reading": 0,
-                       "nonfinite_targets": 0}
+                       "nonfinite_targets": 0, "clock_went_back": 0, "old_reading": 0}
         self.hold_until = -np.inf  # node time until which every reading is answered with the standing pose
         self.answered_wall = -np.inf  # monotonic time of the newest answer to an honest reading
         self.refused_wall: float | None = None  # monotonic time of a refused reading not yet followed by an answer
@@ -117,14 +120,21 @@ class GaitNode(Node):
         self.diagnostics = Diagnostics(self, self._report)
 
     def _on_reset(self, request, response):
+        self._forget()
+        self.get_logger().info("reset: standing, stride, heading and commands forgotten")
+        response.success, response.message = True, "gait reset: standing"
+        return response
+
+    def _forget(self, stamps_too: bool = False) -> None:
+        """Stand, and forget the trot's phase and heading and the commands received; with `stamps_too`, also the
+        stamps answered (the clock went back: every later reading would look already answered)."""
         self.gait.reset()
         self.commands.clear()
         self.answered_until = -np.inf
         self.waiting = True
         self.hold_until = -np.inf
-        self.get_logger().info("reset: standing, stride, heading and commands forgotten")
-        response.success, response.message = True, "gait reset: standing"
-        return response
+        if stamps_too:
+            self.last_output_stamp, self.last_command = -np.inf, None
 
     def _on_cmd_vel(self, msg: TwistStamped) -> None:
         command, stamp = conv.twist_vector(msg), stamp_to_sec(msg.header.stamp)
@@ -167,8 +177,17 @@ class GaitNode(Node):
                                     f"standing until {self.hold_until:.3f}", throttle_duration_sec=2.0)
             if self.refused_wall is None:
                 self.refused_wall = time.monotonic()
+        elif stamp < self.last_output_stamp - CLOCK_BACK_S:  # a looped replay, a robot's clock stepped back
+            self.counts["clock_went_back"] += 1
+            self.get_logger().warning(f"joint_states stamped {stamp:.3f}, {self.last_output_stamp - stamp:.3f} s "
+                                      "before the last one answered: the clock went back; standing, trot, commands "
+                                      "and stamps forgotten")
+            self._forget(stamps_too=True)
+            self.gate.event(stamp, msg)
         elif stamp == self.last_output_stamp and self.last_command is not None:
             self.pub.publish(self.last_command)  # the same reading offered again: our answer was lost
+        elif stamp < self.last_output_stamp:
+            self.counts["old_reading"] += 1  # came after a later one: too late to answer
         elif stamp - self.last_output_stamp >= 1.0 / self.params["rate_hz"] - EPS:  # decimate to rate_hz
             self.gate.event(stamp, msg)
 
