@@ -34,6 +34,16 @@ def test_a_simulator_in_any_namespace_keeps_another_simulated_stack_off_the_doma
     assert other_stacks_nodes(sim_elsewhere, NAMES - {"sim_node"}, "", set()) is None  # a robot stack: no clock
 
 
+def test_any_clock_on_the_domain_keeps_a_simulated_stack_off_it():
+    """QA (2026-12-07): a replay driver's root /clock (a node not named sim_node) let a sim stack start beside it; the
+    stack's nodes then read both clocks."""
+    replay = ["/robot1/replay_driver_node"]
+    said = other_stacks_nodes([("replay_driver_node", "/robot1")], NAMES, "", set(), replay)
+    assert "already has /clock published by /robot1/replay_driver_node" in said
+    assert other_stacks_nodes([("replay_driver_node", "/")], NAMES - {"sim_node"}, "", set(), replay) is None
+    assert other_stacks_nodes([], NAMES, "", set(), []) is None
+
+
 @pytest.mark.ros
 def test_sim_does_not_start_on_a_domain_where_another_stack_runs(tmp_path):
     rclpy.init()

@@ -63,7 +63,8 @@ def bring_up(options: StackOptions, log_dir: Path, graph: Node, executor,
     names = {n.name for n in nodes}
     started = names - {BODY}
     _spin_for(executor, DISCOVERY_S)  # hear the nodes already on the domain before starting any
-    if foreign := other_stacks_nodes(graph.get_node_names_and_namespaces(), names, options.namespace, set()):
+    if foreign := other_stacks_nodes(graph.get_node_names_and_namespaces(), names, options.namespace, set(),
+                                     clock_publishers(graph)):
         return Stack([], log_dir, options.namespace), [foreign]
     stack = Stack([n for n in nodes if n not in body], log_dir, options.namespace)
     ns = _graph_namespace(options.namespace)
@@ -77,7 +78,7 @@ def bring_up(options: StackOptions, log_dir: Path, graph: Node, executor,
     if not crashes:
         _spin_for(executor, DISCOVERY_S)
     if not crashes and (foreign := other_stacks_nodes(graph.get_node_names_and_namespaces(), names,
-                                                      options.namespace, started)):
+                                                      options.namespace, started, clock_publishers(graph))):
         crashes = [foreign]
     if not crashes and before_body is not None:
         crashes = _wait(executor, stack, before_body, "the nodes did not get ready for the episode")
@@ -91,15 +92,28 @@ def _graph_namespace(namespace: str) -> str:
     return "/" + namespace.strip("/")
 
 
-def other_stacks_nodes(graph: list[tuple[str, str]], names: set[str], namespace: str, ours: set[str]) -> str | None:
+def clock_publishers(graph: Node) -> list[str]:
+    """The full names of the nodes publishing /clock on the domain (a simulator, a replay driver)."""
+    return sorted(f"{info.node_namespace.rstrip('/')}/{info.node_name}"
+                  for info in graph.get_publishers_info_by_topic("/clock"))
+
+
+def other_stacks_nodes(graph: list[tuple[str, str]], names: set[str], namespace: str, ours: set[str],
+                       clocks: list[str] = ()) -> str | None:
     """Why this stack must not start, or None: the ROS graph (name, namespace) holds nodes of its names in its
     namespace beyond `ours` (those it has started), or, when it has a simulator, a simulator in any namespace
     (each publishes the one absolute /clock): another stack runs on this domain. Two stacks on one domain
     read each other's topics, and each runs wrong without a word (QA, 2026-12-07: a `sim` started on the
     domain of a running one stalled both; a namespaced sim's /clock put the other's clock back). A node killed
     without a goodbye stays listed for its 20 s lease only by the participants that knew it; the runner's is
-    new, so a crashed earlier run's nodes are not taken for another stack."""
+    new, so a crashed earlier run's nodes are not taken for another stack. `clocks`: the nodes publishing /clock
+    before this stack's simulator starts (clock_publishers); any of them keeps a simulated stack off the domain
+    (QA, 2026-12-07: a replay driver's /clock, not named sim_node, let a sim stack start beside it)."""
     ns = _graph_namespace(namespace)
+    if BODY in names and clocks:
+        return (f"ROS_DOMAIN_ID={os.environ.get('ROS_DOMAIN_ID', '0')} already has /clock published by "
+                f"{', '.join(clocks)}: a simulated stack publishes its own, and two clocks on one domain put each "
+                "other's time back. Stop it, or start this one with another ROS_DOMAIN_ID")
     counts = Counter((name, node_ns) for name, node_ns in graph
                      if name in names and (node_ns == ns or name == BODY))
     others = sorted((name, node_ns) for (name, node_ns), n in counts.items()
