@@ -140,3 +140,26 @@ def test_replay_driver_publishes_only_payloads_that_decode_as_the_topic_type(tmp
     assert fake.sent == good[:2]  # playback stops at the first payload it cannot vouch for
     for data in fake.sent:
         deserialize_message(data, JointState)
+
+
+@pytest.mark.parametrize("case", ["missing file", "not mcap", "namespaced"])
+def test_a_recording_the_replay_driver_cannot_replay_is_one_line_and_a_refusal(tmp_path, case):
+    """QA (2026-12-07): a missing or unreadable bag, or one lacking the topics, was a Python traceback and exit 1;
+    a bad parameter is one `cannot start:` line and REFUSED_START, and so is a bag now."""
+    import subprocess
+    import sys
+
+    from lecun_agent.recording.synthetic import write_synthetic_bag
+    from lecun_agent.stack.exit_codes import REFUSED_START
+
+    bag = tmp_path / "run.mcap"
+    if case == "not mcap":
+        bag.write_bytes(b"\x00" * 64)
+    elif case == "namespaced":
+        write_synthetic_bag(bag, duration_s=0.5, namespace="robot1")
+    run = subprocess.run([sys.executable, "-m", "lecun_agent.nodes.replay_driver_node", "--ros-args", "-p",
+                          f"bag:={bag}"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == REFUSED_START, run.stderr
+    assert "Traceback" not in run.stderr and f"cannot start: bag {bag}: " in run.stderr, run.stderr
+    if case == "namespaced":
+        assert "bag_namespace:=" in run.stderr

@@ -21,12 +21,12 @@ from rclpy.node import Node
 from rosgraph_msgs.msg import Clock as ClockMsg
 
 from lecun_agent.messages.conversions import sec_to_stamp
-from lecun_agent.recording.bag import BagMessage, BagReader, RecordingError
+from lecun_agent.recording.bag import BagMessage, BagReader, MissingTopicsError, RecordingError
 from lecun_agent.recording.msgdefs import message_class
 from lecun_agent.recording.topics import CONTRACT_TOPICS, ROBOT_TOPICS, resolve
 
 from .diagnostics import ERROR, OK, Diagnostics
-from .parameters import Parameters
+from .parameters import ParameterError, Parameters
 from .qos import LATCHED_QOS, SENSOR_PUBLISHER_QOS
 from .spin import spin_node
 
@@ -46,17 +46,22 @@ class ReplayDriverNode(Node):
                   low=0.0, high=60.0)
         p.reject_unknown_overrides()
         self.params = p
-        self.reader = BagReader(bag)
         wanted = {resolve(t, p["bag_namespace"]): t for t in topics}
         outside = sorted(rel for rel in wanted.values() if rel not in CONTRACT_TOPICS)
         if outside:
-            raise ValueError(f"topics {outside} are not in the topic contract; only its topics are replayed")
-        self.reader.require([t for t in wanted if t != "/clock"])
-        self.topics = {t: rel for t, rel in wanted.items() if self.reader.message_counts.get(t, 0)}
-        # What goes out on each topic is the contract's type, whatever the file says; every channel
-        # of a replayed topic must have been recorded as exactly that type.
-        self.expect = {recorded: CONTRACT_TOPICS[rel] for recorded, rel in self.topics.items()}
-        self.reader.check_types(self.expect)
+            raise ParameterError(f"topics {outside} are not in the topic contract; only its topics are replayed")
+        try:  # a recording it cannot replay is the user's input: one line (spin_node), not a traceback
+            self.reader = BagReader(bag)
+            self.reader.require([t for t in wanted if t != "/clock"])
+            self.topics = {t: rel for t, rel in wanted.items() if self.reader.message_counts.get(t, 0)}
+            # What goes out on each topic is the contract's type, whatever the file says; every channel
+            # of a replayed topic must have been recorded as exactly that type.
+            self.expect = {recorded: CONTRACT_TOPICS[rel] for recorded, rel in self.topics.items()}
+            self.reader.check_types(self.expect)
+        except (OSError, ValueError) as err:  # FileNotFoundError, and every RecordingError
+            hint = ("" if p["bag_namespace"] or not isinstance(err, MissingTopicsError) else
+                    "; a recording made under a namespace needs -p bag_namespace:=<it>")
+            raise ParameterError(f"bag {bag}: {err}{hint}") from None
         self.refused = ""  # why playback stopped early, if a message failed its check
         self.synth_clock = "/clock" in wanted and "/clock" not in self.topics
         self.pubs = {}
