@@ -25,6 +25,7 @@ from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
 
 from .description import NodeLaunch, StackOptions, stack_nodes
+from .driver_watch import DriverWatch
 from .exit_codes import CLEAN_EXITS
 from .runner import Stack
 from .silent_nodes import SilenceWatch
@@ -159,6 +160,7 @@ def run_until_stopped(options: StackOptions, log_dir: Path) -> int:
             log.error("%s", message)
         if not crashes:
             log.info("stack is up (logs in %s); Ctrl-C to stop", log_dir)
+        driver = DriverWatch(graph, options.namespace)  # its first look comes a few seconds after the stack is up
         while not crashes:
             executor.spin_once(timeout_sec=0.2)
             for message in stack.supervise():  # agent nodes respawn; the body, gait or guardrail stop all
@@ -167,6 +169,8 @@ def run_until_stopped(options: StackOptions, log_dir: Path) -> int:
             for problem, line in watch.check({p.node.name: p.popen.pid for p in stack.processes
                                               if p.popen.poll() is None}):
                 log.log(logging.ERROR if problem else logging.INFO, "%s", line)
+            if line := driver.check():
+                log.log(logging.ERROR if driver.missing else logging.INFO, "%s", line)
     except KeyboardInterrupt:
         log.info("stopping the stack")
     finally:
