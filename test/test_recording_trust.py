@@ -163,3 +163,15 @@ def test_a_recording_the_replay_driver_cannot_replay_is_one_line_and_a_refusal(t
     assert "Traceback" not in run.stderr and f"cannot start: bag {bag}: " in run.stderr, run.stderr
     if case == "namespaced":
         assert "bag_namespace:=" in run.stderr
+
+
+def test_the_replay_driver_never_replays_a_motion_command(tmp_path, rclpy_context):
+    """QA (2026-12-07): `topics:=[joint_states, cmd_vel]` replayed a recording's commands onto cmd_vel, past the
+    guardrail. A stand-in driver publishes what the body sends, never what it is sent."""
+    from lecun_agent.nodes.parameters import ParameterError
+    from lecun_agent.recording.synthetic import write_synthetic_bag
+
+    bag = write_synthetic_bag(tmp_path / "run.mcap", duration_s=0.5)
+    for command in ("cmd_vel", "joint_commands", "agent/cmd_vel_proposed"):
+        with pytest.raises(ParameterError, match=rf"\['{command}'\] are motion commands"):
+            _replay_node(bag, ["joint_states", command])

@@ -9,7 +9,8 @@ A recording is untrusted: each topic is published as its contract type (never a 
 names), a file with any channel of another type on a replayed topic is refused at start with an
 error naming the schema, and each message is checked again before it goes out: its schema, and
 that its bytes decode as that type. The first message that fails stops the playback (an ERROR on
-/diagnostics); the robot's guardrail then sees its inputs go stale and stops.
+/diagnostics); the robot's guardrail then sees its inputs go stale and stops. Motion commands (cmd_vel,
+joint_commands, ...) are never replayed: a recording must not drive the body past the guardrail.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ from .diagnostics import ERROR, OK, Diagnostics
 from .parameters import ParameterError, Parameters
 from .qos import LATCHED_QOS, SENSOR_PUBLISHER_QOS
 from .spin import spin_node
+
+# What the stack sends the body: a stand-in driver replays what the body sends, never these.
+MOTION_COMMANDS = ("cmd_vel", "cmd_vel_unstamped", "joint_commands", "agent/cmd_vel_proposed")
 
 
 class ReplayDriverNode(Node):
@@ -50,6 +54,10 @@ class ReplayDriverNode(Node):
         outside = sorted(rel for rel in wanted.values() if rel not in CONTRACT_TOPICS)
         if outside:
             raise ParameterError(f"topics {outside} are not in the topic contract; only its topics are replayed")
+        commands = sorted(rel for rel in wanted.values() if rel in MOTION_COMMANDS)
+        if commands:  # a recording must not drive the body past the guardrail (QA, 2026-12-07)
+            raise ParameterError(f"topics {commands} are motion commands, not what a driver publishes: a replay "
+                                 "never commands the robot")
         try:  # a recording it cannot replay is the user's input: one line (spin_node), not a traceback
             self.reader = BagReader(bag)
             self.reader.require([t for t in wanted if t != "/clock"])
