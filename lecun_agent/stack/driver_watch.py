@@ -33,7 +33,7 @@ class DriverWatch:
             return None
         self.look_at = self.clock() + LOOK_EVERY_S
         missing = [t for t in self.topics if self.graph.count_publishers(t) == 0]
-        if missing == (self.missing or []) and self.missing is not None:
+        if missing == self.missing:
             return None
         said_before, self.missing = self.missing, missing
         if missing:
