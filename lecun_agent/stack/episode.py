@@ -217,7 +217,7 @@ def goal_message(goal_xy: np.ndarray) -> PoseStamped:
 
 def checkpoint_name(nodes: list[NodeLaunch], options: StackOptions) -> str | None:
     """The world model the episode's nodes loaded (one: stack_nodes checks it): "default" for the shipped one,
-    as --checkpoint or a profile gave it; None where no node loads one (a program, the straight line)."""
+    as --checkpoint or a profile gave it; None where no node loads one (no checkpoint ships, and none was given)."""
     loaded = set(node_checkpoints(nodes, options.namespace).values())
     if not loaded:
         return None

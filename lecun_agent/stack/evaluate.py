@@ -59,8 +59,8 @@ def result_paths(json_path: Path) -> tuple[Path, Path, Path, Path]:
 def _loaded_checkpoint(rows: list[dict[str, Any]]) -> str | None:
     """The world model the episodes loaded, as their metrics name it ("default": the shipped one); None when no
     episode ran or none loads one."""
-    loaded = {row["checkpoint"] for row in rows if row.get("checkpoint")}
-    return loaded.pop() if len(loaded) == 1 else None if not loaded else ", ".join(sorted(loaded))
+    loaded = sorted({row["checkpoint"] for row in rows if row.get("checkpoint")})
+    return ", ".join(loaded) or None
 
 
 def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: int, json_path: Path,
