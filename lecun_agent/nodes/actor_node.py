@@ -273,8 +273,9 @@ class ActorNode(Node):
                        if k.startswith("weights.")})
         if not ready:
             return WARN, "waiting for cost/definition from cost_node", values
-        problems = [(ERROR, "a cost/definition was refused; planning with the previous one")] * bool(
-            self.counts["bad_definitions"])
+        problems = []
+        if self.counts["bad_definitions"]:
+            problems.append((ERROR, "a cost/definition was refused; planning with the previous one"))
         if self.not_planned is not None:  # the robot stands: say why where a user looks (QA: a latent-64 model
             problems.append((WARN, f"not planning (standing): {self.not_planned}"))  # beside a latent-32 actor)
         if problems:
