@@ -29,6 +29,7 @@ from .driver_watch import DriverWatch
 from .exit_codes import CLEAN_EXITS
 from .runner import Stack
 from .silent_nodes import SilenceWatch
+from .wait_watch import WaitWatch
 
 log = logging.getLogger(__name__)
 STARTUP_TIMEOUT_S = 300.0  # wall seconds for every node to show in the graph (torch imports are slow; CI is shared)
@@ -161,6 +162,7 @@ def run_until_stopped(options: StackOptions, log_dir: Path) -> int:
         if not crashes:
             log.info("stack is up (logs in %s); Ctrl-C to stop", log_dir)
         driver = DriverWatch(graph, options.namespace)  # its first look comes a few seconds after the stack is up
+        waits = WaitWatch(graph, options.namespace)
         while not crashes:
             executor.spin_once(timeout_sec=0.2)
             for message in stack.supervise():  # agent nodes respawn; the body, gait or guardrail stop all
@@ -171,6 +173,8 @@ def run_until_stopped(options: StackOptions, log_dir: Path) -> int:
                 log.log(logging.ERROR if problem else logging.INFO, "%s", line)
             if line := driver.check():
                 log.log(logging.ERROR if driver.missing else logging.INFO, "%s", line)
+            for line in waits.lines({p.node.name: p.log_path for p in stack.processes}):
+                log.warning("%s", line)
     except KeyboardInterrupt:
         log.info("stopping the stack")
     finally:
