@@ -187,7 +187,12 @@ def test_a_refused_reading_no_honest_answer_follows_gets_the_standing_pose(drive
     assert np.array_equal(out.points[0].positions, standing())
     assert stamp_to_sec(out.header.stamp) <= driver.t + 1e-9  # stamped by the clock, not by the refused reading
     driver.node._answer_refused()
-    assert len(driver.node.pub.sent) == sent + 1  # once per refused reading not followed by an answer
+    assert len(driver.node.pub.sent) == sent + 1  # once for that refused reading
+    for _ in range(5):  # then, with no honest reading answered, every refused one at once: the driver hears a stance
+        [now] = driver.step(joints_ahead=5.0, good=False)  # at the readings' rate, not once per UNANSWERED_S
+        assert np.array_equal(now, standing())
+    assert driver.step(good=False) != []  # an honest reading is answered again ...
+    assert driver.step(joints_ahead=5.0, good=False) == []  # ... and a refused one waits for UNANSWERED_S again
 
 
 def test_the_gait_starts_afresh_when_the_clock_goes_back(driver):
@@ -201,3 +206,22 @@ def test_the_gait_starts_afresh_when_the_clock_goes_back(driver):
         round(10.0 + STEP * (k + 1), 9) for k in range(50)]  # each the answer to its reading
     assert driver.node.counts["clock_went_back"] == 1
     assert not np.array_equal(answers[-1][0], standing())  # trotting again
+
+
+def test_stale_readings_from_a_second_publisher_are_counted_not_taken_for_the_clock_going_back(driver):
+    """QA (2026-12-07): readings stamped 10 s old beside the honest ones made the gait take each for the clock going
+    back and start afresh, following the stale stream. The node clock did not go back: they are only counted."""
+    driver.walks_like_the_reference(25)
+    stale = driver.callbacks["joint_states"]
+    for _ in range(25):
+        joints = joint_state_msg(Readings(stamp=driver.t - 10.0, joint_pos=np.array([0.0, 0.8, -1.5] * 4),
+                                          joint_vel=np.zeros(12), joint_effort=np.zeros(12),
+                                          imu_quat=np.array([0, 0, 0, 1.0]), imu_gyro=np.zeros(3),
+                                          imu_accel=np.array([0, 0, 9.81]), foot_forces=np.full(4, 30.0),
+                                          odom_pos=np.zeros(3), odom_quat=np.array([0, 0, 0, 1.0]),
+                                          odom_lin_vel=np.zeros(3), odom_ang_vel=np.zeros(3)))
+        sent = len(driver.node.pub.sent)
+        stale(joints)
+        assert len(driver.node.pub.sent) == sent  # not answered
+        driver.walks_like_the_reference(1)  # the honest stream walks on as if the stale one were not there
+    assert driver.node.counts["clock_went_back"] == 0 and driver.node.counts["old_reading"] == 25

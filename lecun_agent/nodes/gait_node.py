@@ -16,8 +16,9 @@ with the standing pose: a second publisher of such readings (a replayed bag, a d
 not make the targets alternate between trot and stance, which tipped the robot over (QA, 2026-12-07), nor step a
 lock-step sim by itself. Only when no honest reading is answered within UNANSWERED_S wall seconds of a refused one
 does the standing pose go out for it, stamped with the node clock (a robot whose every reading is ahead, or a
-lock-step sim whose reading was replaced by one from the future). Non-finite joint targets never go out (the trot
-starts afresh).
+lock-step sim whose reading was replaced by one from the future), and then for every refused reading at once until
+an honest one is answered (a driver's command timeout sees the stance at the readings' rate). Non-finite joint
+targets never go out (the trot starts afresh).
 
 `~/reset` (std_srvs/Trigger) makes the trot stand at once and forget its phase, foot offsets,
 heading reference and the commands received so far. Call it whenever the body was put back
@@ -63,8 +64,9 @@ FUTURE_TOLERANCE_S = 0.1
 UNTRUSTED_HOLD_S = 1.0
 # Wall seconds an honest reading has to be answered after a refused one before the refused one gets the standing pose.
 UNANSWERED_S = 0.25
-# A joint reading stamped this much before the last one answered means the clock went back (a looped replay, a robot
-# whose clock was stepped): the gait starts afresh, rather than take every later reading for one already answered.
+# A joint reading stamped this much before the last one answered, on a node clock that went back with it, means the
+# clock went back (a looped replay, a robot whose clock was stepped): the gait starts afresh, rather than take every
+# later reading for one already answered. On a clock that did not, it is a stale reading, dropped and counted.
 CLOCK_BACK_S = 1.0
 
 
@@ -106,6 +108,7 @@ class GaitNode(Node):
         self.hold_until = -np.inf  # node time until which every reading is answered with the standing pose
         self.answered_wall = -np.inf  # monotonic time of the newest answer to an honest reading
         self.refused_wall: float | None = None  # monotonic time of a refused reading not yet followed by an answer
+        self.only_refused = False  # no honest reading answered since refused ones got the standing pose
         self.steady = Clock(clock_type=ClockType.STEADY_TIME)  # lock-step sim time stands while the sim waits
         self.create_timer(UNANSWERED_S / 5, self._answer_refused, clock=self.steady)
         self.stale = True
@@ -175,9 +178,13 @@ class GaitNode(Node):
             self.hold_until = now_s + UNTRUSTED_HOLD_S
             self.get_logger().error(f"joint_states stamped {stamp:.3f}, ahead of the clock ({now_s:.3f}): refused; "
                                     f"standing until {self.hold_until:.3f}", throttle_duration_sec=2.0)
-            if self.refused_wall is None:
+            if self.only_refused:  # no honest reading answered since the last stance: each refused one gets it
+                self._publish(now.to_msg(), self.gait.standing_pose(), answers_reading=False)
+            elif self.refused_wall is None:
                 self.refused_wall = time.monotonic()
-        elif stamp < self.last_output_stamp - CLOCK_BACK_S:  # a looped replay, a robot's clock stepped back
+        elif stamp < self.last_output_stamp - CLOCK_BACK_S and abs(stamp - now_s) <= CLOCK_BACK_S:
+            # the clock went back with the reading (a looped replay, a robot's clock stepped back); an old reading
+            # on a clock that did not (a second publisher of stale readings) is only counted, below
             self.counts["clock_went_back"] += 1
             self.get_logger().warning(f"joint_states stamped {stamp:.3f}, {self.last_output_stamp - stamp:.3f} s "
                                       "before the last one answered: the clock went back; standing, trot, commands "
@@ -198,6 +205,7 @@ class GaitNode(Node):
             return
         if self.answered_wall < self.refused_wall:
             self._publish(self.get_clock().now().to_msg(), self.gait.standing_pose(), answers_reading=False)
+            self.only_refused = True  # until an honest reading is answered, at the refused readings' own rate
         self.refused_wall = None
 
     def _act(self, stamp: float, joints: JointState, inputs: dict, timed_out: bool) -> None:
@@ -260,7 +268,7 @@ class GaitNode(Node):
         self.pub.publish(msg)
         if answers_reading:  # offered again if the reading at last_output_stamp comes again
             self.last_command = msg
-            self.answered_wall = time.monotonic()
+            self.answered_wall, self.only_refused = time.monotonic(), False
         self.counts["commands_out"] += 1
 
     def _report(self):
