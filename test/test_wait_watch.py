@@ -20,7 +20,8 @@ def report(name: str, timeouts: int) -> DiagnosticArray:
 def test_a_rising_sync_timeout_count_is_said_once_with_the_nodes_reason(tmp_path):
     log = tmp_path / "cost_node.log"
     log.write_text("[INFO] [1.0] [cost_node]: ready\n"
-                   "[WARN] [2.0] [cost_node]: waited 5.0 s for ['scored'] at t=12.340; acting without them\n")
+                   "[WARN] [2.0] [cost_node]: waited 5.0 s for ['scored'] at t=12.340; acting without them\n"
+                   "[WARN] [3.0] [cost_node]: guardrail clamp: tilted >= 0.15 rad within 1.0 s (now 0.16)\n")
     rclpy.init()
     try:
         watch = WaitWatch(rclpy.create_node("lecun_agent_runner"))

@@ -13,7 +13,7 @@ from pathlib import Path
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
 
-WAIT_WORDS = ("waited", "within")  # TickGate's "waited 5.0 s for ...", sim_node's "no joint command ... within"
+WAIT_LINES = ("]: waited ", "]: no joint command for ")  # TickGate's "waited 5.0 s for ...", sim_node's
 
 
 class WaitWatch:
@@ -47,5 +47,5 @@ class WaitWatch:
 def _last_wait_line(log: Path | None) -> str:
     if log is None or not log.exists():
         return ""
-    lines = [line for line in log.read_text(errors="replace").splitlines() if any(w in line for w in WAIT_WORDS)]
+    lines = [line for line in log.read_text(errors="replace").splitlines() if any(w in line for w in WAIT_LINES)]
     return lines[-1].split("]: ", 1)[-1].strip() if lines else ""
