@@ -24,15 +24,12 @@ from rosgraph_msgs.msg import Clock as ClockMsg
 from lecun_agent.messages.conversions import sec_to_stamp
 from lecun_agent.recording.bag import BagMessage, BagReader, MissingTopicsError, RecordingError
 from lecun_agent.recording.msgdefs import message_class
-from lecun_agent.recording.topics import CONTRACT_TOPICS, ROBOT_TOPICS, resolve
+from lecun_agent.recording.topics import CONTRACT_TOPICS, MOTION_COMMANDS, ROBOT_TOPICS, resolve
 
 from .diagnostics import ERROR, OK, Diagnostics
 from .parameters import ParameterError, Parameters
 from .qos import LATCHED_QOS, SENSOR_PUBLISHER_QOS
 from .spin import spin_node
-
-# What the stack sends the body: a stand-in driver replays what the body sends, never these.
-MOTION_COMMANDS = ("cmd_vel", "cmd_vel_unstamped", "joint_commands", "agent/cmd_vel_proposed")
 
 
 class ReplayDriverNode(Node):

@@ -40,6 +40,10 @@ ROBOT_TOPICS: tuple[str, ...] = (
     "/clock", "joint_states", "imu/data", "camera/image_raw", "camera/camera_info", "foot_contacts", "odom",
 )
 
+# What the stack sends the body: a stand-in driver replays what the body sends, never these.
+MOTION_COMMANDS: tuple[str, ...] = ("cmd_vel", "cmd_vel_unstamped", "joint_commands", "agent/cmd_vel_proposed")
+
+
 def resolve(topic: str, namespace: str = "") -> str:
     """The fully qualified name rosbag2 records: 'imu/data' in namespace 'robot1' -> '/robot1/imu/data'."""
     if topic.startswith("/"):
