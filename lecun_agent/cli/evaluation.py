@@ -35,6 +35,7 @@ def add_eval(sub) -> None:
 
 
 def _run_eval(args) -> int:
+    from lecun_agent.cli.output_paths import refuse_earlier_results
     from lecun_agent.cli.sim import REALTIME_VIDEO
     from lecun_agent.stack.description import stack_nodes
     from lecun_agent.stack.episode import episode_settings
@@ -56,11 +57,7 @@ def _run_eval(args) -> int:
         if args.profile.endswith((".yaml", ".yml")):  # a file, passed whole: episodes need not share our cwd
             args.profile = str(path)
     summary_path, rows_path, table_path, episodes_dir = result_paths(args.json)
-    earlier = [str(path) for path in (summary_path, rows_path, table_path, episodes_dir) if path.exists()]
-    if earlier:
-        print(f"lecun-agent eval: error: {', '.join(earlier)} hold(s) an earlier eval's results; give another --json, "
-              "or delete them first", file=sys.stderr)
-        return 2
+    refuse_earlier_results((summary_path, rows_path, table_path, episodes_dir), "--json", "eval")
     if args.checkpoint:  # a directory, passed whole: episodes need not share our cwd
         args.checkpoint = str(Path(args.checkpoint).expanduser().resolve())
     # checked once here, not per episode: the profile's sim settings, the checkpoint, one world model for every node

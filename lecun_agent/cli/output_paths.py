@@ -17,12 +17,12 @@ def check_output_file(path: Path, option: str, parents_made: bool = True) -> Non
     _check_directory(path.parent, option, path, parents_made)
 
 
-def refuse_earlier_results(paths: tuple[Path, ...] | list[Path], option: str) -> None:
-    """FileExistsError when any of a command's result files exists already: results are never overwritten, as
-    `sim`, `eval`, `record` and `train` never overwrite theirs (a rerun must not lose a run's numbers)."""
+def refuse_earlier_results(paths: tuple[Path, ...] | list[Path], option: str, run: str = "run") -> None:
+    """FileExistsError when any of a command's result files (or folders) exists already: results are never
+    overwritten (a rerun must not lose a run's numbers). `run` names what made them ("eval", ...)."""
     earlier = [str(path) for path in paths if path.exists()]
     if earlier:
-        raise FileExistsError(f"{', '.join(earlier)} hold(s) an earlier run's results; give another {option}, or "
+        raise FileExistsError(f"{', '.join(earlier)} hold(s) an earlier {run}'s results; give another {option}, or "
                               "delete them first")
 
 
