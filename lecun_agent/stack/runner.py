@@ -73,6 +73,7 @@ class Stack:
         self.processes: list[Process] = []
         self.reported: set[int] = set()  # ids of processes whose exit was handled
         self.respawns: dict[str, int] = {}  # node -> times it was respawned
+        self.ready: set[int] = set()  # ids of processes whose log said READY (all_ready)
         leftovers = remove_dead_fastdds_files()  # a killed run's: they pile up (fastdds_leftovers.py)
         if leftovers:
             log.info("removed %d shared-memory files of dead Fast DDS participants", len(leftovers))
@@ -92,8 +93,12 @@ class Stack:
 
     def all_ready(self) -> bool:
         """Whether every node started has said it is up (spin_node's READY line in its log): the graph alone cannot
-        tell, since another stack's nodes of the same names satisfy it (bringup.py)."""
-        return all(READY in proc.log_path.read_text(errors="replace") for proc in self.processes)
+        tell, since another stack's nodes of the same names satisfy it (bringup.py). A log is read until it says
+        so, not on every poll after."""
+        for proc in self.processes:
+            if id(proc) not in self.ready and READY in proc.log_path.read_text(errors="replace"):
+                self.ready.add(id(proc))
+        return all(id(proc) in self.ready for proc in self.processes)
 
     def crashed(self) -> list[str]:
         """Newly exited nodes, each reported once with its exit code and the tail of its log."""
