@@ -37,9 +37,9 @@ def parts_of(definition: dict[str, float]) -> tuple[CostWeights, TermSettings, V
         missing = [prefix + n for n in names if prefix + n not in definition]
         if missing:
             raise ValueError(f"cost definition lacks {missing}")
-        values = {spec.name: float(definition[prefix + spec.name]) for spec in specs(cls)}
+        values = {n: float(definition[prefix + n]) for n in names}
         outside = [prefix + problem for spec in specs(cls) if (problem := spec.problem(values[spec.name]))]
         if outside:
             raise ValueError(f"cost definition holds values cost_node's parameters cannot take: {'; '.join(outside)}")
-        parts.append(cls(**{n: float(definition[prefix + n]) for n in names}))
+        parts.append(cls(**values))
     return tuple(parts)

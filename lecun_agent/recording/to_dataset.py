@@ -155,6 +155,12 @@ def _converted_from(data_dir: Path, sha256: str, namespace: str) -> list[Path]:
     return found
 
 
+def _frames_per_step(step_dt: float, period: float) -> int | None:
+    """How many camera frames a step of `step_dt` spans (1, 2, 3 ...), or None when it is not a whole number."""
+    frames = round(step_dt / period)
+    return frames if frames >= 1 and abs(step_dt / period - frames) <= 0.05 else None
+
+
 def _camera_period(reader: BagReader, camera: str, expect: dict[str, str]) -> float:
     """The camera's period by its own clock: the median gap between frame stamps. Not by log time, which is the
     recorder's receive time: wall time in a lock-step recording without sim time (about 0.105 s per 0.1 s frame
@@ -199,12 +205,12 @@ def convert_bag(
     period = _camera_period(reader, resolve("camera/image_raw", namespace), expect)
     if step_dt is None and (Path(out_dir) / SPEC_FILE).exists():  # say how to fit the dataset's step, if it can
         wanted = read_spec(Path(out_dir)).step_dt
-        frames = round(wanted / period)
-        if frames > 1 and abs(wanted / period - frames) <= 0.05:
+        frames = _frames_per_step(wanted, period)
+        if frames is not None and frames > 1:
             raise ValueError(f"{Path(out_dir) / SPEC_FILE} holds steps of {wanted} s and {bag}'s camera gives a frame "
                              f"every {period:.4g} s: convert with --step {wanted} (one frame in {frames}), or into "
                              "another directory")
-    if step_dt is not None and (round(step_dt / period) < 1 or abs(step_dt / period - round(step_dt / period)) > 0.05):
+    if step_dt is not None and _frames_per_step(step_dt, period) is None:
         raise ValueError(f"a step of {step_dt} s is not a whole number of camera periods ({period:.4g} s in {bag}): "
                          "a step holds 1, 2, 3 ... frames")
     spec = DatasetSpec(
