@@ -27,7 +27,7 @@ from lecun_agent.messages.latents import float_image, latent_frame, rows_from_fl
 from lecun_agent.messages.mode import mode_msg
 from lecun_agent.messages.plans import named_values_msg
 from lecun_agent.nodes.actor_node import ActorNode
-from lecun_agent.nodes.diagnostics import WARN
+from lecun_agent.nodes.diagnostics import ERROR, WARN
 from lecun_agent.nodes.qos import COMMAND_QOS, LATCHED_QOS, SENSOR_QOS
 from lecun_agent.stack.set_weights import planning_with
 
@@ -163,7 +163,7 @@ def test_a_definition_with_a_non_finite_value_is_refused_and_the_last_good_one_k
     assert robot.spin_until(lambda: node.counts["bad_definitions"] > before, 5.0)
     assert node.actor.planner.cost.term("pain").weight == CostWeights().pain
     assert node.definition == definition(energy=0.25)
-    assert node._report()[0] != 0  # not OK: an operator sees it in /diagnostics
+    assert node._report()[0] == ERROR  # an operator sees it in /diagnostics
 
 
 @pytest.mark.parametrize("key, value", [("weights.pain", 0.0), ("weights.fall", 10.0), ("veto.tilt", 100.0),
@@ -180,7 +180,13 @@ def test_a_definition_cost_node_could_not_have_sent_is_refused(setup, key, value
     robot.definition_pub.publish(named_values_msg(sec_to_stamp(0.0), spoof))
     assert robot.spin_until(lambda: node.counts["bad_definitions"] == before + 1, 5.0)
     assert node.definition == definition() and node.actor.definition == definition()
-    assert node._report()[0] != 0
+    level, message, _ = node._report()
+    assert level == ERROR and key in message  # the reason where an operator looks, not only in the log
+    # The spoofer gone, the next definition cost_node sends is followed and clears the error (still counted).
+    robot.definition_pub.publish(named_values_msg(sec_to_stamp(0.0), definition(energy=0.02)))
+    assert robot.spin_until(lambda: node.definition == definition(energy=0.02), 5.0)
+    level, message, _ = node._report()
+    assert level != ERROR and "definition" not in message and node.counts["bad_definitions"] == before + 1
 
 
 def test_a_tick_offered_again_gets_the_same_answer_not_a_second_plan(setup):

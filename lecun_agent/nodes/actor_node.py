@@ -74,6 +74,7 @@ class ActorNode(Node):
         torch.set_num_threads(common.threads)
         self.actor: Actor | None = None
         self.definition: dict[str, float] | None = None
+        self.refused_definition: str | None = None  # why the newest cost/definition was refused
         self.ckpt = CheckpointParameter(self, p, on_swap=self._build)
         reliable = declare_reliable_sensors(p)
         sensor = sensor_qos(reliable)
@@ -133,9 +134,10 @@ class ActorNode(Node):
             changed = self.actor.follow(definition)
         except (ValueError, TypeError) as err:  # keep planning with the last good definition
             self.counts["bad_definitions"] += 1
+            self.refused_definition = str(err)
             self.get_logger().error(f"cost/definition refused: {err}")
             return
-        self.definition = definition
+        self.definition, self.refused_definition = definition, None
         self.get_logger().info(f"cost definition from cost_node: {len(changed)} values changed "
                                f"({', '.join(changed[:6])}{'...' if len(changed) > 6 else ''})")
         self.diagnostics.publish()  # at once: an episode runner waits until the actor is ready
@@ -274,8 +276,9 @@ class ActorNode(Node):
         if not ready:
             return WARN, "waiting for cost/definition from cost_node", values
         problems = []
-        if self.counts["bad_definitions"]:
-            problems.append((ERROR, "a cost/definition was refused; planning with the previous one"))
+        if self.refused_definition is not None:  # until a good one comes (the refusals stay counted)
+            problems.append((ERROR, f"the newest cost/definition was refused ({self.refused_definition}); "
+                                    "planning with the previous one"))
         if self.not_planned is not None:  # the robot stands: say why where a user looks (QA: a latent-64 model
             problems.append((WARN, f"not planning (standing): {self.not_planned}"))  # beside a latent-32 actor)
         if problems:
