@@ -49,6 +49,9 @@ def result_sibling(result: Path, ext: str) -> Path:
     return result.with_name(result.name.removesuffix(".json") + ext)
 
 
+MODEL_FILE = "model.pt"  # a checkpoint directory's world-model weights
+
+
 def default_checkpoint_dir() -> Path:
     """The world-model checkpoint shipped inside the package (produced by `lecun-agent train`)."""
     return Path(__file__).resolve().parent / "checkpoints" / "default"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 
 import pytest
 
@@ -85,6 +86,11 @@ def test_nodes_given_different_world_models_are_refused_before_any_starts(tmp_pa
     assert node_checkpoints(nodes) == {n: other for n in ("perception_node", "world_model_node", "actor_node")}
     assert checkpoint_name(nodes, options) == str(other)  # metrics.json names the profile's, not "default"
     assert checkpoint_name(stack_nodes(StackOptions(target="sim")), StackOptions()) == "default"
+    # the same model.pt under another path is one world model: a copy of the shipped one is not refused
+    other.mkdir()
+    shutil.copy(default_checkpoint_dir() / "model.pt", other / "model.pt")
+    copied = node_checkpoints(stack_nodes(StackOptions(target="sim", profile=str(split))))
+    assert copied["perception_node"] == other and copied["actor_node"] == default_checkpoint_dir().resolve()
 
 
 def test_eval_takes_a_checkpoint_and_checks_it_once_before_any_episode(tmp_path, capsys):

@@ -7,10 +7,11 @@ plain Python with no `launch` import, so machines without a ROS distro can use i
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lecun_agent.paths import config_path, default_checkpoint_dir
+from lecun_agent.paths import MODEL_FILE, config_path, default_checkpoint_dir
 from lecun_agent.programs.scripted import PROGRAMS
 from lecun_agent.settings import setting
 from lecun_agent.sim.config import SimConfig
@@ -236,11 +237,20 @@ def _check_one_world_model(nodes: list[NodeLaunch], namespace: str) -> None:
     episode (QA, 2026-12-07: a profile gave perception_node a latent-64 model, and `sim` ended at its time limit
     with nothing said)."""
     loaded = node_checkpoints(nodes, namespace)
-    if len(set(loaded.values())) > 1:
+    if len({_model_identity(path) for path in loaded.values()}) > 1:
         raise ValueError("the nodes would load different world models ("
                          + ", ".join(f"{name}: {path}" for name, path in loaded.items())
                          + "); they exchange latents, so give them one: --checkpoint, or the same `checkpoint` for "
                          "each in the profile")
+
+
+def _model_identity(checkpoint: Path) -> Path | str:
+    """What makes two checkpoint directories one world model: the bytes of their model.pt (a copy of the shipped
+    model under another path loads the same encoder), or the path where there is none to read (the node will say)."""
+    try:
+        return hashlib.sha256((checkpoint / MODEL_FILE).read_bytes()).hexdigest()
+    except OSError:
+        return checkpoint
 
 
 def agent_node(options: StackOptions) -> str:

@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from lecun_agent.dataset.format import DatasetSpec
-from lecun_agent.paths import default_checkpoint_dir
+from lecun_agent.paths import MODEL_FILE, default_checkpoint_dir
 from lecun_agent.world_model.checkpoint_meta import META_FILE, CheckpointError, read_meta
 from lecun_agent.world_model.config import WorldModelConfig
 from lecun_agent.world_model.model import WorldModel
@@ -40,7 +40,6 @@ log = logging.getLogger(__name__)
 # distilled on it still matches.
 CHECKPOINT_FORMAT = 4
 SLOW_LEVEL_CONFIG, SLOW_LEVEL_PREFIX = ("chunk", "w_chunk"), "slow."
-MODEL_FILE = "model.pt"
 TORCH_SAVE_MAGIC = b"PK\x03\x04"  # torch.save writes a zip archive
 
 
