@@ -357,6 +357,21 @@ def test_a_future_stamp_cannot_keep_a_dead_input_fresh(normal, source):
     assert twist(out) == (0.0, 0.0, 0.0) and {f"future:{source}", f"stale:{source}"} & set(cost.guard.last.reasons)
 
 
+def test_when_the_clock_goes_back_the_robot_stops_and_starts_afresh_on_the_new_time(normal):
+    """QA (2026-12-08), a looped replay: the guardrail kept the stamps of the pass before, so the newest reading held
+    its time there and the last proposal never aged: the last command (a walk) went out again and again, on past
+    the proposer's death, until the clock passed the old time again."""
+    cost, robot = normal
+    before = cost.guard.counts["clock_back"]
+    robot.t = round(robot.t - 5.0, 9)  # the next step's clock and readings are 5 s before the last ones
+    out = robot.step(propose=False)
+    assert twist(out) == (0.0, 0.0, 0.0) and cost.guard.counts["clock_back"] == before + 1
+    assert stamp_to_sec(out.header.stamp) == pytest.approx(robot.t)  # a stop stamped on the new time
+    assert twist(robot.run(0.6)) == NORMAL  # proposals on the new time are judged again
+    out = robot.run(0.6, skip=("proposal",))  # and when they stop coming, the robot stops
+    assert twist(out) == (0.0, 0.0, 0.0) and "stale:proposal" in cost.guard.last.reasons
+
+
 @pytest.mark.parametrize("source", ["imu", "odom"])
 def test_after_a_future_stamp_the_honest_readings_are_not_out_of_order(normal, source):
     """The refused reading marks its instant as come at the node's time, not at its stamp: at its stamp, every

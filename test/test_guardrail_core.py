@@ -171,6 +171,23 @@ def test_a_measured_breach_latches_until_reset():
     assert g.decide(t + DT).verdict != Verdict.STOP
 
 
+def test_after_the_clock_went_back_a_proposer_that_died_goes_stale_and_a_latched_stop_holds():
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 10.0)
+    g.e_stop("test")
+    d = g.clock_went_back("back to 0")
+    assert d.verdict == Verdict.STOP and d.reasons == ("clock_back",) and g.counts["clock_back"] == 1
+    # nothing of the old time is kept: the readings of the new time are the newest, not the ones stamped 10 s
+    assert g.time(0.0) == 0.0 and g.decide(0.0).reasons[0] == "e_stop"
+    assert g.reset_e_stop()
+    d, t = run_until(g, 0.0, 1.0)
+    assert d.verdict == Verdict.PASS
+    for _ in range(20):  # the proposer died: its last proposal ages on the new time
+        t = round(t + 0.05, 9)
+        feed(g, t, skip=("proposal",))
+    assert "stale:proposal" in g.check(t).reasons
+
+
 def test_velocity_clamp():
     d, _ = run_until(Guardrail(CFG), 0.0, 3.0, cmd=(5.0, -2.0, 9.0))
     assert d.verdict == Verdict.CLAMP and d.reasons == ("clamp:velocity",)

@@ -14,6 +14,8 @@ stop (output zero, immediately):
   invalid:cost_terms  a raw cost term of the newest joint reading is not finite (a value finite in float64 that
                     overflows the float32 cost features); until a good joint reading comes
   nan_command       the latest proposal holds NaN or Inf
+  clock_back        the node clock went back (`clock_went_back`): every input is forgotten, and the stale:<source>
+                    stops above hold until each comes again on the new time
   tilted_stop       measured tilt at or above tilt_stop (front feet up on a block, the body pitching
                     back, a roll after a knock): zero, so the gait stands with its feet planted (and
                     levelled); not latched, it holds while the tilt does, and the next proposal after
@@ -152,12 +154,16 @@ class Guardrail:
     expect_plans: bool = False  # every non-zero proposal comes with its plan's predicted costs (`plan`)
 
     def __post_init__(self) -> None:
+        self._e_stop: str | None = None
+        self._forget_inputs()
+
+    def _forget_inputs(self) -> None:
+        """Every input and decision held, and every stamp with it (not a latched stop, not the counts)."""
         self._seen: dict[str, float] = {}  # source -> newest valid stamp
         # source -> (reason key, detail, stamp): its newest cannot be trusted; only a good one stamped at or after
         # that stamp clears it (`seen`, `settled`)
         self._bad: dict[str, tuple[str, str, float]] = {}
         self._proposal = np.zeros(3)
-        self._e_stop: str | None = None
         self._plan_stamp: float | None = None
         self._plan_worst: dict[str, float] = {}  # quantity -> max over the horizon
         self._untrusted_plan_until = -math.inf  # a plan stamped in the future vetoes until then
@@ -297,6 +303,17 @@ class Guardrail:
         for name, values in predicted.items():
             values = np.asarray(values, dtype=np.float64)
             self._plan_worst[name] = math.inf if not np.all(np.isfinite(values)) else float(values.max())
+
+    def clock_went_back(self, detail: str) -> Decision:
+        """The node clock went back (a looped replay, a robot's clock stepped back): the stamps held are of a time
+        that is not coming back, and the newest of them would keep a stale proposal fresh until the clock passed
+        it again. Every input is forgotten and the robot stops until they come again on the new time; a latched
+        stop stays latched."""
+        self._forget_inputs()
+        self.counts["clock_back"] += 1
+        self.verdicts[Verdict.STOP] += 1
+        self.last = Decision(np.zeros(3), Verdict.STOP, ("clock_back",), detail)
+        return self.last
 
     def measured(self, breached: dict[str, bool], stamp: float) -> None:
         """The veto rule's verdict on a measured state: any breach latches a stop until reset_e_stop."""

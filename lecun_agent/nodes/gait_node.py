@@ -53,7 +53,7 @@ from .diagnostics import OK, WARN, Diagnostics
 from .parameters import Parameters
 from .qos import COMMAND_QOS, declare_reliable_sensors, sensor_qos
 from .spin import spin_node
-from .tick_gate import EPS, TickGate
+from .tick_gate import CLOCK_BACK_S, EPS, TickGate
 
 ZERO = np.zeros(3)
 # A /cmd_vel or joint_states stamped further ahead of our clock than this is not trusted (as the guardrail's
@@ -64,10 +64,9 @@ FUTURE_TOLERANCE_S = 0.1
 UNTRUSTED_HOLD_S = 1.0
 # Wall seconds an honest reading has to be answered after a refused one before the refused one gets the standing pose.
 UNANSWERED_S = 0.25
-# A joint reading stamped this much before the last one answered, on a node clock that went back with it, means the
-# clock went back (a looped replay, a robot whose clock was stepped): the gait starts afresh, rather than take every
-# later reading for one already answered. On a clock that did not, it is a stale reading, dropped and counted.
-CLOCK_BACK_S = 1.0
+# A joint reading stamped CLOCK_BACK_S before the last one answered, on a node clock that went back with it: the gait
+# starts afresh, rather than take every later reading for one already answered. On a clock that did not, it is a
+# stale reading, dropped and counted.
 
 
 @dataclass(frozen=True)

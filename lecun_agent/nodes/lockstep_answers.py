@@ -35,11 +35,16 @@ class LockStepAnswers:
                  started: Callable[[], bool], now: Callable[[], float]) -> None:
         self.tick = tick_s
         self._recheck, self._started, self._now = recheck, started, now
+        self.gate = TickGate(node, ("scored",), timeout_s, self._answer, also_ready=self._tick_judged)
+        self.forget(-float("inf"))
+
+    def forget(self, now: float) -> None:
+        """Every instant held (the clock went back to `now`)."""
         self.judged = -float("inf")  # the newest instant a proposal was judged for
         self.waived = -float("inf")  # a tick whose proposal did not come in time
         self.answered = -float("inf")  # the newest instant answered
         self.instant = -float("inf")  # the newest instant of the body's readings
-        self.gate = TickGate(node, ("scored",), timeout_s, self._answer, also_ready=self._tick_judged)
+        self.gate.forget(now)
 
     def new_instant(self, stamp: float, stamp_msg: TimeMsg) -> None:
         """The first trusted reading of a newer instant makes it one to answer."""

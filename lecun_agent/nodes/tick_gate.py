@@ -30,6 +30,9 @@ EPS = 1e-6  # s: stamps are integer nanoseconds; this absorbs float round-off on
 # timer stops a robot whose inputs go stale). The gait (10 s) and the sim (15 s) wait longer
 # still, so the first to give up is the node nearest to the missing input.
 SYNC_TIMEOUT_S = 5.0
+# A stamp this far before the newest one handled, on a node clock that went back with it, means the clock went
+# back (a looped replay, a robot's clock stepped back), not a late message: the node starts afresh.
+CLOCK_BACK_S = 1.0
 
 
 class TickGate:
@@ -73,6 +76,15 @@ class TickGate:
         if stamp >= self.given_up.get(name, math.inf) - EPS:
             del self.given_up[name]
         self.release()
+
+    def forget(self, now: float) -> None:
+        """Every message and event held: the clock went back to `now`, and their stamps are of a time that is not
+        coming. An input given up on stays given up until it reaches `now` (a sensor the robot lacks costs no
+        second wait)."""
+        for hist in self.history.values():
+            hist.clear()
+        self.pending.clear()
+        self.given_up = dict.fromkeys(self.given_up, now)
 
     def feed(self, name: str) -> Callable[[Any], None]:
         """A subscription callback that adds each stamped message to input `name`."""
