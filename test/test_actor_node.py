@@ -4,6 +4,7 @@ published definition, follows a weight change, and refuses a definition it canno
 from __future__ import annotations
 
 import math
+import shutil
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from geometry_msgs.msg import PoseStamped, TwistStamped
 from model_nodes import LATENT_DIM, spinning, tiny_checkpoint
 from nav_msgs.msg import Odometry
 from nav_msgs.msg import Path as PathMsg
+from rclpy.parameter import Parameter
 from ros_probe import RosProbe
 from sensor_msgs.msg import Image, JointState
 from visualization_msgs.msg import Marker, MarkerArray
@@ -388,6 +390,20 @@ def test_a_latent_of_another_checkpoint_s_encoder_gets_a_zero_proposal_and_no_pl
     assert proposal is not None and np.allclose(twist_vector(proposal), 0.0)
     assert counted.get("idle:bad latent") == 1 and not counted.get("ticks")
     assert robot.tick(stamp + 0.5) is not None and node.counts["ticks"] == before.get("ticks", 0) + 1
+
+
+def test_a_checkpoint_with_a_damaged_file_beside_it_is_refused_and_the_running_actor_kept(setup, tmp_path):
+    """QA (2026-12-08): the files beside a checkpoint (mode1.pt, planning_*.pt) were loaded only once the new value
+    was taken, and a damaged one crashed the node instead of refusing the value."""
+    node, robot = setup
+    running, path = node.actor, node.params["checkpoint"]
+    damaged = tmp_path / "damaged"
+    shutil.copytree(path, damaged)
+    (damaged / "mode1.pt").write_bytes((damaged / "model.pt").read_bytes()[:1000])
+    result = node.set_parameters([Parameter("checkpoint", value=str(damaged))])[0]
+    assert not result.successful and "mode1.pt" in result.reason
+    assert node.actor is running and node.params["checkpoint"] == path and node.ckpt.rejected == 1
+    assert robot.tick(90.0 + len(robot.received["agent/cmd_vel_proposed"])) is not None  # it goes on planning
 
 
 def test_sample_markers_turned_off_are_cleared_once(setup):

@@ -75,7 +75,7 @@ class ActorNode(Node):
         self.actor: Actor | None = None
         self.definition: dict[str, float] | None = None
         self.refused_definition: str | None = None  # why the newest cost/definition was refused
-        self.ckpt = CheckpointParameter(self, p, on_swap=self._build)
+        self.ckpt = CheckpointParameter(self, p, prepare=self._build, on_swap=self._install)
         reliable = declare_reliable_sensors(p)
         sensor = sensor_qos(reliable)
         p.reject_unknown_overrides()
@@ -113,12 +113,15 @@ class ActorNode(Node):
         self.diagnostics = Diagnostics(self, self._report, common.diagnostics_period_s)
 
     # ---- inputs -----------------------------------------------------------------------------
-    def _build(self, model: WorldModel, spec: DatasetSpec) -> None:
-        """A (re)loaded checkpoint: a new actor on it, with the mode-1 policy, the search heads and the
-        search dynamics distilled on it. A missing file that was named, or one distilled on another model,
-        stops the node, saying why."""
-        self.actor, self.built_with = actor_beside(model, self.settings, self.planner_config,
-                                                   self.params["checkpoint"], spec.step_dt)
+    def _build(self, model: WorldModel, spec: DatasetSpec, checkpoint: str) -> tuple[Actor, dict[str, str]]:
+        """A checkpoint being loaded: a new actor on it, with the mode-1 policy, the search heads and the search
+        dynamics distilled on it. A missing file that was named, or one damaged or distilled on another model,
+        raises, saying why (the checkpoint is refused; at start the node stops)."""
+        return actor_beside(model, self.settings, self.planner_config, checkpoint, spec.step_dt)
+
+    def _install(self, built: tuple[Actor, dict[str, str]]) -> None:
+        """The checkpoint loaded: its actor plans from the next tick."""
+        self.actor, self.built_with = built
         self.get_logger().info(f"planning path {resolve_path(self.settings.path)}; mode-1 policy "
                                f"{self.built_with['policy']}; samples scored with feature heads: "
                                f"{self.built_with['feature_heads']}; rolled out with: "

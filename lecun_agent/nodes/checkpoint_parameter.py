@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from rclpy.node import Node
 
@@ -29,20 +30,24 @@ class CheckpointParameter:
     Loading inside the validator means a corrupt, missing or mismatched file is rejected with
     `CheckpointError`'s reason as the set-parameters reason (what `ros2 param set` prints), and
     the running model is never touched. A reload must keep the observation/action spec and the
-    latent size, because the other nodes' latents and commands are shaped by them. At start there is
-    no running model to keep: a checkpoint that does not load, or that `on_swap` refuses (a file
-    beside it that is missing, damaged or distilled on another model) stops the node with the reason
-    (ParameterError).
+    latent size, because the other nodes' latents and commands are shaped by them. What else the node
+    builds on a checkpoint is built in the validator too (`prepare(model, spec, path)`: the actor's
+    mode-1 policy, search heads and search dynamics, from the files beside it), so a file beside it that
+    is missing, damaged or distilled on another model refuses the value as well (QA, 2026-12-08: it was
+    built only once the value was taken, and the actor crashed instead). `on_swap(prepared)` then puts
+    it in place. At start there is no running model to keep: any of these stops the node with the
+    reason (ParameterError).
     """
 
     def __init__(self, node: Node, params: Parameters,
-                 on_swap: Callable[[WorldModel, DatasetSpec], None] | None = None):
-        self.node, self.on_swap = node, on_swap
+                 prepare: Callable[[WorldModel, DatasetSpec, str], Any] | None = None,
+                 on_swap: Callable[[Any], None] | None = None):
+        self.node, self.prepare, self.on_swap = node, prepare, on_swap
         self.model: WorldModel | None = None
         self.spec: DatasetSpec | None = None
         self.meta: dict = {}
         self.reloads = self.rejected = 0
-        self._pending: tuple[str, WorldModel, DatasetSpec, dict] | None = None
+        self._pending: tuple[str, WorldModel, DatasetSpec, dict, Any] | None = None
         params.declare("checkpoint", "", "world-model checkpoint directory (model.pt + meta.json); "
                        "empty = the checkpoint shipped with the package; set at run time to reload, on "
                        "perception_node, world_model_node and actor_node alike (each refuses latents of another "
@@ -64,20 +69,21 @@ class CheckpointParameter:
             if self.model is not None and model.cfg.latent_dim != self.model.cfg.latent_dim:
                 raise CheckpointError(f"{path}: latent_dim {model.cfg.latent_dim} differs from the running "
                                       f"model's {self.model.cfg.latent_dim}; restart the nodes to change it")
-        except CheckpointError as err:
+            prepared = None if self.prepare is None else self.prepare(model, spec, path)
+        except (CheckpointError, ValueError, FileNotFoundError) as err:
             if self.model is None:  # starting: nothing runs that could go on
                 raise ParameterError(str(err)) from err
             self.rejected += 1
             self.node.get_logger().error(f"checkpoint rejected, keeping the running weights: {err}")
             return str(err)
-        self._pending = (path, model, spec, meta)
+        self._pending = (path, model, spec, meta, prepared)
         return None
 
     def _swap(self, path: str) -> None:
         if self._pending is None or self._pending[0] != path:
             return
         first = self.model is None
-        _, self.model, self.spec, self.meta = self._pending
+        _, self.model, self.spec, self.meta, prepared = self._pending
         self._pending = None
         self.reloads += 0 if first else 1
         self.node.get_logger().info(f"{'loaded' if first else 'reloaded'} checkpoint {path or '(default)'}: "
@@ -85,9 +91,4 @@ class CheckpointParameter:
                                     + ("" if first else "; perception_node, world_model_node and actor_node "
                                        "must all run it (each refuses the others' latents until then)"))
         if self.on_swap is not None:
-            try:
-                self.on_swap(self.model, self.spec)
-            except (ValueError, FileNotFoundError) as err:
-                if not first:
-                    raise
-                raise ParameterError(str(err)) from err
+            self.on_swap(prepared)

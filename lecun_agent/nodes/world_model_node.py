@@ -69,7 +69,8 @@ class WorldModelNode(Node):
         cfg = p.declare_settings(WorldModelNodeSettings)
         torch.set_num_threads(common.threads)
         self.learner: OnlinePredictorLearner | None = None
-        self.ckpt = CheckpointParameter(self, p, on_swap=self._new_learner)
+        self.ckpt = CheckpointParameter(self, p, prepare=lambda model, _spec, _path: OnlinePredictorLearner(
+            model, self.params["online_lr"]), on_swap=lambda learner: setattr(self, "learner", learner))
         sensor = sensor_qos(declare_reliable_sensors(p))
         p.reject_unknown_overrides()
         model_cfg = self.ckpt.model.cfg
@@ -90,9 +91,6 @@ class WorldModelNode(Node):
         self.create_timer(cfg.online_period_s, self._learn_online)
 
     # ---- online learning -----------------------------------------------------------------------
-    def _new_learner(self, model, _spec) -> None:
-        self.learner = OnlinePredictorLearner(model, self.params["online_lr"])
-
     def _learn_online(self) -> None:
         p = self.params
         if not p["online_learning"] or len(self.memory) < p["online_batch_size"]:
