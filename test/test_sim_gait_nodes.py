@@ -249,6 +249,27 @@ def test_bad_parameter_values_are_rejected_and_old_values_stay(probe):
     probe.set_parameters("gait_node", {"cmd_timeout_s": 0.5})
 
 
+def test_a_gait_rate_below_the_sims_answers_every_reading_with_the_targets_held(probe):
+    """QA (2026-12-08): `rate_hz` 10 (in its range) left four readings in five unanswered, and the lock-step sim
+    waited out its sync timeout at each: 0.06 s of sim time in 40 s."""
+    reset(probe)
+    run_for(probe, 0.5, WALK)
+    [ok] = probe.set_parameters("gait_node", {"rate_hz": 10.0})
+    assert ok.successful
+    try:
+        probe.received.clear()
+        run_for(probe, 1.0, WALK)
+        commands = dict(zip(probe.stamps("joint_commands"), probe.received["joint_commands"], strict=True))
+        readings = [t for t in probe.stamps("joint_states")[:-2] if t in commands]  # the newest may be in flight
+        assert len(readings) >= 0.9 * len(probe.stamps("joint_states")[:-2])  # each reading answered
+        targets = [tuple(commands[t].points[0].positions) for t in readings]
+        changes = sum(a != b for a, b in zip(targets, targets[1:], strict=False))
+        assert 5 <= changes <= 0.3 * len(targets)  # new targets at about 10 Hz of the sim's 50, held between
+        assert probe.spin_until(lambda: _diag_value(probe, "gait_node", "held_targets") > 0, 10)
+    finally:
+        probe.set_parameters("gait_node", {"rate_hz": 50.0})
+
+
 def _fresh_gait_timeouts(probe: RosProbe) -> float:
     """gait_node's sync_timeouts from a diagnostics message published after this call."""
     probe.received["diagnostics"].clear()

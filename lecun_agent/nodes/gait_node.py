@@ -1,6 +1,7 @@
 """gait_node: locomotion reflexes. Turns /cmd_vel (vx, vy, yaw rate) into /joint_commands.
 
-It computes one joint command per joint_states reading (decimated to `rate_hz`), with the IMU
+It computes one joint command per joint_states reading (decimated to `rate_hz`; in lock-step a reading between
+two of its steps gets the last targets again, since the sim waits for an answer to each), with the IMU
 and odometry of the same instant (TickGate), and stamps it with the reading's stamp, so a
 synchronous simulator knows which observation the command answers. The command used for the
 reading at t is the newest /cmd_vel stamped at or before t; it is stale when older than
@@ -103,7 +104,7 @@ class GaitNode(Node):
         self.last_command: JointTrajectory | None = None
         self.counts = {"commands_out": 0, "nonfinite_cmd": 0, "future_cmd": 0, "stale_cmd": 0, "stale_imu": 0,
                        "untrusted_input": 0, "future_reading": 0, "held_after_future_reading": 0,
-                       "nonfinite_targets": 0, "clock_went_back": 0, "old_reading": 0}
+                       "nonfinite_targets": 0, "clock_went_back": 0, "old_reading": 0, "held_targets": 0}
         self.hold_until = -np.inf  # node time until which every reading is answered with the standing pose
         self.answered_wall = -np.inf  # monotonic time of the newest answer to an honest reading
         self.refused_wall: float | None = None  # monotonic time of a refused reading not yet followed by an answer
@@ -196,6 +197,17 @@ class GaitNode(Node):
             self.counts["old_reading"] += 1  # came after a later one: too late to answer
         elif stamp - self.last_output_stamp >= 1.0 / self.params["rate_hz"] - EPS:  # decimate to rate_hz
             self.gate.event(stamp, msg)
+        elif self.sync_period > 0 and self.last_command is not None:
+            self._hold_targets(msg.header.stamp)
+
+    def _hold_targets(self, stamp) -> None:
+        """Lock-step, a reading between two of the gait's steps (`rate_hz` below the sim's joint rate): the sim
+        waits for an answer to every reading, so it gets the last targets again, stamped with it, as a slower
+        controller's body holds them (QA, 2026-12-08: unanswered, each step waited out the sim's sync timeout)."""
+        held = JointTrajectory(joint_names=self.last_command.joint_names, points=self.last_command.points)
+        held.header.stamp = stamp
+        self.pub.publish(held)
+        self.counts["held_targets"] += 1
 
     def _answer_refused(self) -> None:
         """A refused reading that no answer to an honest one followed within UNANSWERED_S: the body is told to stand,
