@@ -149,3 +149,15 @@ def test_a_joint_stream_stamped_in_the_past_still_has_every_instant_answered_and
     assert "stale:joint_states" in cost.guard.last.reasons
     robot.run(0.5)  # the stream in step again: walking
     assert twist(robot.cmds[-1]) == NORMAL
+
+
+def test_a_wait_for_a_ticks_proposal_that_ran_out_is_counted_in_the_diagnostics(ros):
+    """QA (2026-12-08): the waits for a tick's proposal (an actor killed in lock-step: 5 s each) were logged as
+    counted in sync_timeouts, but /diagnostics and metrics.json left them out, so `up` never said so."""
+    cost, robot = ros
+    robot.run(TICK - (robot.t % TICK) - STEP)  # one step before a tick
+    before = cost._report()[2]["sync_timeouts"]
+    robot.publish_step(skip=("proposal",))  # the tick's reading; its proposal never comes
+    wait_for(lambda: cost._report()[2]["sync_timeouts"] > before, timeout=SYNC_TIMEOUT_S + 15.0)
+    robot.run(0.5)
+    assert twist(robot.cmds[-1]) == NORMAL

@@ -387,7 +387,8 @@ class CostNode(Node):
         values.update({f"weight.{k}": v for k, v in self.cost.weights.items()})
         values.update({f"cost.{k}": round(v, 4) for k, v in self.last_cost.items()})
         values.update(e_stop=self.guard.e_stopped,
-                      sync_timeouts=self.readings.timeouts + self.proposals.timeouts)
+                      sync_timeouts=self.readings.timeouts + self.proposals.timeouts
+                      + (self.lockstep.gate.timeouts if self.lockstep else 0))  # its waits for a tick's proposal
         values.update({f"out_of_order.{k}": v for k, v in sorted((self.readings.out_of_order
                                                                   + self.proposals.out_of_order).items())})
         return LEVEL[decision.verdict], f"{decision.verdict}: {decision.detail or 'ok'}", values
