@@ -17,6 +17,7 @@ from sensor_msgs.msg import Image, JointState
 
 from lecun_agent.messages.conversions import sec_to_stamp, stamp_to_sec, twist_msg
 from lecun_agent.messages.latents import float_image, latent_frame, rows_from_float_image
+from lecun_agent.nodes.diagnostics import OK, WARN
 from lecun_agent.nodes.qos import COMMAND_QOS, SENSOR_QOS
 from lecun_agent.nodes.world_model_node import WorldModelNode
 
@@ -161,3 +162,17 @@ def test_online_learning_adapts_the_predictor(setup):
     assert one_step_error() < 0.5 * before
     encoder_after = node.ckpt.model.encoder.parameters()
     assert all(torch.equal(a, b) for a, b in zip(encoder_before, encoder_after, strict=True))  # frozen
+
+
+def test_an_online_batch_larger_than_the_memory_is_a_warning(setup):
+    """QA (2026-12-08): a batch the memory can never fill was accepted, and online learning then never ran,
+    with /diagnostics saying OK."""
+    node, agent = setup
+    assert all(r.successful for r in agent.set_parameters(
+        "world_model_node", {"online_learning": True, "online_batch_size": MEMORY + 1}))
+    try:
+        level, message, _ = node._report()
+        assert level == WARN and f"online_batch_size {MEMORY + 1} > memory_size {MEMORY}" in message
+    finally:
+        agent.set_parameters("world_model_node", {"online_learning": False, "online_batch_size": MEMORY - 1})
+    assert node._report()[0] == OK or "latents skipped" in node._report()[1]

@@ -184,8 +184,12 @@ class WorldModelNode(Node):
                   "plan_in_use": self._age(self.plan_time) <= self.params["plan_timeout_s"],
                   "online_learning": self.params["online_learning"], "online_updates": self.learner.updates,
                   "online_loss": round(self.learner.last_loss, 5)}
-        skipped = self.counts["skipped"]
-        return (WARN, f"{skipped} latents skipped", values) if skipped else (OK, "ok", values)
+        problems = [f"{self.counts['skipped']} latents skipped"] if self.counts["skipped"] else []
+        batch = self.params["online_batch_size"]
+        if self.params["online_learning"] and batch > self.memory.capacity:  # QA: it said OK, and never learnt
+            problems.append(f"online learning cannot run: online_batch_size {batch} > memory_size "
+                            f"{self.memory.capacity}, which the memory never holds")
+        return (WARN, "; ".join(problems), values) if problems else (OK, "ok", values)
 
 
 def main(args=None) -> None:
