@@ -76,7 +76,8 @@ def test_an_episode_whose_sim_laid_out_another_arena_is_an_error(tmp_path):
     ("just words\n", "this one is a str"),
     ("/**/sim_node:\n  arena:\n    size_m: 12.0\n", "section '/**/sim_node' has no `ros__parameters:` mapping"),
     ("/**/cost_nod:\n  ros__parameters:\n    weights:\n      energy: 0.02\n", "['/**/cost_nod'] name no node"),
-], ids=["yaml", "scalar", "no-ros__parameters", "misspelt-node"])
+    ("/**/*_node:\n  ros__parameters:\n    rate_hz: 40.0\n", "use '*' inside a name"),
+], ids=["yaml", "scalar", "no-ros__parameters", "misspelt-node", "partial-glob"])
 def test_a_profile_that_is_not_a_params_file_for_the_stack_is_refused_saying_why(tmp_path, text, says):
     """Before, bad YAML or a scalar file was a traceback, and a misspelt node section ran that node on its code
     defaults without a word (on a robot: the sim's speed limits)."""

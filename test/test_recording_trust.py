@@ -175,3 +175,14 @@ def test_the_replay_driver_never_replays_a_motion_command(tmp_path, rclpy_contex
     for command in ("cmd_vel", "joint_commands", "agent/cmd_vel_proposed"):
         with pytest.raises(ParameterError, match=rf"\['{command}'\] are motion commands"):
             _replay_node(bag, ["joint_states", command])
+
+
+@pytest.mark.parametrize(("content", "says"), [(b"", "empty: a recorder killed before its first write"),
+                                               (b"not a recording", "no MCAP magic at the start")])
+def test_a_file_that_is_no_mcap_is_refused_saying_what_it_is(tmp_path, content, says):
+    from lecun_agent.recording.bag_reader import CorruptRecordingError
+
+    path = tmp_path / "bag.mcap"
+    path.write_bytes(content)
+    with pytest.raises(CorruptRecordingError, match=says):
+        BagReader(path)

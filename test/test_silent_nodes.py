@@ -31,7 +31,8 @@ def test_a_silent_node_is_named_once_and_again_when_it_reports():
     assert watch.check(running) == []
     now[0] = 31.0
     ((problem, line),) = watch.check(running)
-    assert problem and line.startswith("actor_node (pid 41) is running but has sent no diagnostics for 31 s: hung?")
+    assert problem and line.startswith("actor_node (pid 41) is running but has sent no diagnostics for 31 s: busy in "
+                                       "one long callback")
     now[0] = 60.0
     assert watch.check(running) == []  # said once; program_node, never heard, is never named
     watch.on_report(report("actor_node"))

@@ -205,7 +205,8 @@ def _type_hint(name: str, wanted: int, got: int) -> str:
     from lecun_agent.tools.param_client import TYPE_NAMES
 
     return (f"hint: {name} is a {TYPE_NAMES.get(wanted, '?')} parameter and the value parsed as "
-            f"{TYPE_NAMES.get(got, '?')} (YAML: 0 is an integer, 0.0 a double, 'text' a string)")
+            f"{TYPE_NAMES.get(got, '?')} (YAML: 0 is an integer, 0.0 a double, 'text' a string, and 1e-2, with no "
+            "point, a string: write 1.0e-2)")
 
 
 def _describe(client, args) -> int:

@@ -156,7 +156,8 @@ class BagReader:
         self.readable_bytes = self.size  # where a scanned file's complete records end
         with self.path.open("rb") as f:
             if f.read(len(_MAGIC)) != _MAGIC:
-                raise CorruptRecordingError(f"{self.path}: not an MCAP file (no MCAP magic at the start)")
+                empty = " (empty: a recorder killed before its first write leaves such a file)" if not self.size else ""
+                raise CorruptRecordingError(f"{self.path}: not an MCAP file (no MCAP magic at the start){empty}")
             summary = self._summary(f)
             if summary is not None:
                 self.indexed = True

@@ -127,6 +127,11 @@ def profile_path(profile: str, namespace: str = "") -> Path:
             available = sorted(p.stem for p in config_path("profiles").glob("*.yaml"))
             raise FileNotFoundError(f"no profile {profile!r}; available: {available}, or give a path to a .yaml file")
     sections = read_params_file(path)
+    partial = [key for key in sections if any("*" in part and part not in ("*", "**") for part in key.split("/"))]
+    if partial:  # rcl refuses the file in every node, each with its own parse error (QA, 2026-12-08)
+        raise ValueError(f"profile {path}: the section(s) {partial} use '*' inside a name; ROS takes '*' and '**' "
+                         "only as whole names ('/**', '/**/cost_node', '/*/cost_node'), so every node would refuse "
+                         "the file")
     unknown = [key for key in sections if not _names_a_node(key)]
     if unknown:
         raise ValueError(f"profile {path}: the section(s) {unknown} name no node of the stack, so nothing would "
@@ -144,9 +149,9 @@ def profile_path(profile: str, namespace: str = "") -> Path:
 
 def _names_a_node(section_key: str) -> bool:
     """Whether a params-file section can reach one of the stack's nodes: its last name is a node's, or a
-    wildcard (`/**`, `/*/cost_node`, `/**/*_node`: rcl's globs, not checked further)."""
+    wildcard (`/**`, `/*`: every node there)."""
     last = section_key.rstrip("/").rsplit("/", 1)[-1]
-    return "*" in last or last in NODE_NAMES
+    return last in ("*", "**") or last in NODE_NAMES
 
 
 def arena_layout(options: StackOptions) -> str:

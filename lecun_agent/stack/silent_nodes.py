@@ -51,8 +51,9 @@ class SilenceWatch:
             if quiet > self.silent_after_s and name not in self.silent:
                 self.silent.add(name)
                 lines.append((True, f"{name} (pid {pid}) is running but has sent no diagnostics for {quiet:.0f} s: "
-                              "hung? (a Fast DDS deadlock was seen, docs/reliability.md); the guardrail holds the "
-                              f"robot if it was feeding it; `kill -9 {pid}` lets the crash policy restart it"))
+                              "busy in one long callback (a planner sized beyond this machine), or hung (a Fast "
+                              "DDS deadlock was seen, docs/reliability.md)? The guardrail holds the robot if it was "
+                              f"feeding it; if it is hung, `kill -9 {pid}` lets the crash policy restart it"))
             elif quiet <= self.silent_after_s and name in self.silent:
                 self.silent.discard(name)
                 lines.append((False, f"{name} reports again"))
