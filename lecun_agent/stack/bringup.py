@@ -63,12 +63,25 @@ def bring_up(options: StackOptions, log_dir: Path, graph: Node, executor,
     nodes = stack_nodes(options) if nodes is None else nodes
     body = [n for n in nodes if n.name == BODY]
     names = {n.name for n in nodes}
-    started = names - {BODY}
     _spin_for(executor, DISCOVERY_S)  # hear the nodes already on the domain before starting any
     if foreign := other_stacks_nodes(graph.get_node_names_and_namespaces(), names, options.namespace, set(),
                                      clock_publishers(graph)):
         return Stack([], log_dir, options.namespace), [foreign]
     stack = Stack([n for n in nodes if n not in body], log_dir, options.namespace)
+    try:
+        return stack, _start_the_rest(stack, nodes, body, options, graph, executor, before_body, body_parameters)
+    except KeyboardInterrupt:  # Ctrl-C while the nodes come up: they stop in order too (QA: left to PDEATHSIG)
+        stack.shutdown()
+        raise
+
+
+def _start_the_rest(stack: Stack, nodes: list[NodeLaunch], body: list[NodeLaunch], options: StackOptions,
+                    graph: Node, executor, before_body: Callable[[], bool] | None,
+                    body_parameters: dict | None) -> list[str]:
+    """bring_up once the nodes but the body are started: wait for them, check the domain again, start the body.
+    -> crash messages."""
+    names = {n.name for n in nodes}
+    started = names - {BODY}
     ns = _graph_namespace(options.namespace)
     # Up: each has said so (its READY line), and the graph shows its name. The graph alone would be satisfied at
     # once by another stack's nodes of the same names that the first listen missed (QA, 2026-12-07: on a loaded
@@ -86,7 +99,7 @@ def bring_up(options: StackOptions, log_dir: Path, graph: Node, executor,
         crashes = _wait(executor, stack, before_body, "the nodes did not get ready for the episode")
     for node in body if not crashes else []:
         stack.start(replace(node, parameters={**node.parameters, **(body_parameters or {})}))
-    return stack, crashes
+    return crashes
 
 
 def _graph_namespace(namespace: str) -> str:
@@ -157,6 +170,8 @@ def run_until_stopped(options: StackOptions, log_dir: Path) -> int:
     watch = SilenceWatch(graph, options.namespace)
     try:
         stack, crashes = bring_up(options, log_dir, graph, executor)
+        if not crashes:  # the body too: "up" before the sim is ready had the driver watch blame a driver (QA)
+            crashes = _wait(executor, stack, stack.all_ready, "the body did not come up")
         for message in crashes:
             log.error("%s", message)
         if not crashes:
