@@ -23,6 +23,7 @@ def metrics(**values) -> dict:
     (metrics(ended_by=None, sim_seconds=0.4), 1, "the episode stopped at 0.40 s of sim time before success"),
     (metrics(ended_by=None, sim_seconds=0.4, crashed_nodes=["cost_node"]), 1, None),  # the runner named the crash
     ({"distance_m": 1.2, "sim_seconds": 10.0, "crashed_nodes": []}, 0, None),  # a program run has no ending
+    (metrics(ended_by=None, sim_seconds=1.28, interrupted=True), 130, "interrupted at 1.28 s of sim time"),
 ])
 def test_sim_exits_non_zero_only_when_the_run_did_not_finish_an_episode(tmp_path, monkeypatch, capsys,
                                                                         ran, status, said):
@@ -30,6 +31,16 @@ def test_sim_exits_non_zero_only_when_the_run_did_not_finish_an_episode(tmp_path
     assert main(["sim", "--out", str(tmp_path / "run"), "--no-record-video"]) == status
     err = capsys.readouterr().err
     assert (said in err) if said else "error" not in err, err
+
+
+def test_sim_never_writes_beside_another_runs_files(tmp_path, monkeypatch, capsys):
+    """QA (2026-12-08): a run stopped by a second Ctrl-C leaves its video and no metrics.json; the next `sim`
+    into that folder wrote its metrics beside the other episode's video."""
+    monkeypatch.setattr(episode, "run_episode", lambda *a, **k: pytest.fail("an episode ran"))
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "video.mp4").write_bytes(b"another episode")
+    assert main(["sim", "--out", str(tmp_path / "run")]) == 2
+    assert "holds files of another run (video.mp4)" in capsys.readouterr().err
 
 
 def test_an_eval_counts_an_episode_that_stopped_before_an_ending_as_one_that_did_not_run(tmp_path):

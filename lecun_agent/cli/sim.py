@@ -52,6 +52,10 @@ def _run_sim(args) -> int:
     out = args.out or _default_run_dir()
     if (out / "metrics.json").exists():
         raise FileExistsError(f"{out} holds a finished run (metrics.json); give another --out, or delete it first")
+    if out.is_dir() and any(out.iterdir()):  # a run stopped before its metrics: its video must not sit beside ours
+        raise FileExistsError(f"{out} holds files of another run ({', '.join(sorted(p.name for p in out.iterdir()))}"
+                              "), one that stopped before writing metrics.json; give another --out, or delete it "
+                              "first")
     if args.realtime and args.record_video:
         args.record_video = False
         print(f"lecun-agent sim: real time, so no chase video: {REALTIME_VIDEO}; run lock-step for the video",
@@ -75,6 +79,10 @@ def _run_sim(args) -> int:
     if metrics.get("plan_ms_p50") is not None:  # a planner ran (real time: misses cost it the goal, QA 2026-12-07)
         print(f"  plan_ms p50/p99: {metrics['plan_ms_p50']:.1f}/{metrics['plan_ms_p99']:.1f}  deadline_misses: "
               f"{metrics['deadline_misses']}")
+    if metrics.get("interrupted"):
+        print(f"lecun-agent sim: interrupted at {metrics['sim_seconds']:.2f} s of sim time: its metrics describe no "
+              "whole episode (metrics.json says \"interrupted\": true)", file=sys.stderr)
+        return 130
     if metrics.get("crashed_nodes"):
         return 1
     if stopped_early(metrics):

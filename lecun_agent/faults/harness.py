@@ -159,6 +159,7 @@ def judge(fault: Fault, out: Path) -> dict:
            "collisions": metrics["collisions"], "ended_by": metrics["ended_by"],
            "sim_s": round(metrics["sim_seconds"], 2), "wall_s": run["wall_s"],
            "crashed_nodes": [c.split(" ", 1)[0] for c in metrics["crashed_nodes"]],
+           "interrupted": metrics["interrupted"],
            "respawns": metrics["respawns"], "sync_timeouts": metrics["sync_timeouts"], "params": run["params"],
            "walked_before_fault": any(moving and obs.sim_at(wall) < start for wall, _, moving in obs.cmds),
            "start_retries": run.get("start_retries", 0)}
@@ -207,7 +208,7 @@ def run_faults(faults: list[Fault], out: Path, rows_path: Path | None = None, sh
     for i, fault in enumerate(faults):
         log.info("fault %d/%d: %s", i + 1, len(faults), fault.name)
         row = run_fault(fault, out / fault.slug, short_waits, agent)
-        if "interrupted" in row["crashed_nodes"]:
+        if row["interrupted"]:
             raise KeyboardInterrupt
         rows.append(row)
         log.info("%s: %s", fault.name, {k: row[k] for k in ("reaction_s", "unsafe_cmds", "recovered", "ok")})

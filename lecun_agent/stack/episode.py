@@ -175,7 +175,7 @@ def run_episode(out: Path, options: StackOptions, duration_s: float | None = Non
     sent: list[float] = []
     weights_set: list[bool] = []
 
-    stack, crashes, codes = None, [], {}
+    stack, crashes, codes, interrupted = None, [], {}, False
     # sim_node stops stepping the moment the episode ends (episode rules as parameters), so the guardrail
     # decisions stamped before the end (the ones counted) are the same however fast the shutdown is.
     episode = {"episode": "goal" if goal_episode else "program",
@@ -188,7 +188,7 @@ def run_episode(out: Path, options: StackOptions, duration_s: float | None = Non
         monitor.episode_ended()  # by the rules, the hooks or a crash, if sim_node's own end was not heard first
     except KeyboardInterrupt:
         log.warning("interrupted; stopping the stack")
-        crashes = crashes or ["interrupted"]
+        interrupted = True
     finally:
         if stack is not None:
             codes = stack.shutdown(spin=lambda: executor.spin_once(timeout_sec=0.02))
@@ -201,7 +201,7 @@ def run_episode(out: Path, options: StackOptions, duration_s: float | None = Non
     try:
         return _score(out, options, monitor, arena, rules, goal_episode, duration_s, crashes, respawns,
                       refused=sorted(name for name, code in codes.items() if code == REFUSED_START),
-                      weights=dict(weights or {}), checkpoint=checkpoint_name(nodes, options))
+                      weights=dict(weights or {}), checkpoint=checkpoint_name(nodes, options), interrupted=interrupted)
     finally:
         monitor.destroy_node()
         rclpy.try_shutdown()
@@ -283,10 +283,14 @@ def _watch(executor, monitor: EpisodeMonitor, stack: Stack, arena: Arena, rules:
 
 def _score(out: Path, options: StackOptions, monitor: EpisodeMonitor, arena: Arena, rules: GoalRules,
            goal_episode: bool, duration_s: float | None, crashes: list[str], respawns: dict[str, int],
-           refused: list[str] = (), weights: dict[str, float] | None = None, checkpoint: str | None = None) -> dict:
+           refused: list[str] = (), weights: dict[str, float] | None = None, checkpoint: str | None = None,
+           interrupted: bool = False) -> dict:
+    """metrics.json and the plots of an episode that ran; `interrupted`: Ctrl-C ended it (metrics.json says so:
+    its numbers describe no whole episode)."""
     try:
         truth = load_truth(out)
     except FileNotFoundError as err:
+        crashes = crashes or (["interrupted"] if interrupted else [])
         if not crashes:
             raise
         if refused:
@@ -320,7 +324,8 @@ def _score(out: Path, options: StackOptions, monitor: EpisodeMonitor, arena: Are
         guardrail_interventions=monitor.interventions(end=truth["t"][end - 1]),
         **plan_metrics(monitor, agent_node(options), truth["t"][end - 1], metrics),
         sync_timeouts=sum(monitor.sync_timeouts().values()),
-        sync_timeouts_by_node=monitor.sync_timeouts(), crashed_nodes=crashes, respawns=dict(respawns))
+        sync_timeouts_by_node=monitor.sync_timeouts(), crashed_nodes=crashes, respawns=dict(respawns),
+        interrupted=interrupted)
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     series = EpisodeSeries(truth["t"][:end], truth["pos"][:end], truth["quat"][:end], *cost_table(
         [(t, c) for t, c in monitor.costs if t <= truth["t"][end - 1] + 1e-9]))
