@@ -33,6 +33,15 @@ def test_sim_exits_non_zero_only_when_the_run_did_not_finish_an_episode(tmp_path
     assert (said in err) if said else "error" not in err, err
 
 
+@pytest.mark.parametrize("factor, said", [(0.8, "realtime_factor: 0.80 sim s per wall s (below 0.9: this machine"),
+                                           (0.97, "realtime_factor: 0.97 sim s per wall s\n")])
+def test_a_real_time_run_says_how_close_to_the_wall_clock_it_ran(tmp_path, monkeypatch, capsys, factor, said):
+    """QA (2026-12-08): a run at 0.8x the wall clock read as a plain success; only /diagnostics said it was slow."""
+    monkeypatch.setattr(episode, "run_episode", lambda *a, **k: metrics(success=True, realtime_factor=factor))
+    assert main(["sim", "--realtime", "--out", str(tmp_path / "run")]) == 0
+    assert said in capsys.readouterr().out
+
+
 def test_sim_never_writes_beside_another_runs_files(tmp_path, monkeypatch, capsys):
     """QA (2026-12-08): a run stopped by a second Ctrl-C leaves its video and no metrics.json; the next `sim`
     into that folder wrote its metrics beside the other episode's video."""

@@ -45,6 +45,7 @@ def add_weights_flag(p) -> None:
 
 
 def _run_sim(args) -> int:
+    from lecun_agent.sim.config import SLOW_PACE
     from lecun_agent.stack.episode import EpisodeNotStarted, WeightsRefused, run_episode
     from lecun_agent.stack.evaluate import NOT_STARTED_EXIT, stopped_early
     from lecun_agent.stack.options import from_flags
@@ -79,6 +80,11 @@ def _run_sim(args) -> int:
     if metrics.get("plan_ms_p50") is not None:  # a planner ran (real time: misses cost it the goal, QA 2026-12-07)
         print(f"  plan_ms p50/p99: {metrics['plan_ms_p50']:.1f}/{metrics['plan_ms_p99']:.1f}  deadline_misses: "
               f"{metrics['deadline_misses']}")
+    if metrics.get("realtime_factor") is not None:
+        factor = metrics["realtime_factor"]
+        print(f"  realtime_factor: {factor:.2f} sim s per wall s" + ("" if factor >= SLOW_PACE else
+              f" (below {SLOW_PACE}: this machine ran the sim slower than the wall clock, so the agent had more "
+              "time per tick than on the robot; timings are not the robot's)"))
     if metrics.get("interrupted"):
         print(f"lecun-agent sim: interrupted at {metrics['sim_seconds']:.2f} s of sim time: its metrics describe no "
               "whole episode (metrics.json says \"interrupted\": true)", file=sys.stderr)

@@ -37,7 +37,7 @@ from lecun_agent.episodes.goal import GoalRules, episode_end
 from lecun_agent.messages import conversions as conv
 from lecun_agent.messages.conversions import sec_to_stamp, stamp_to_sec
 from lecun_agent.settings import setting
-from lecun_agent.sim.config import ArenaConfig, SimConfig
+from lecun_agent.sim.config import SLOW_PACE, ArenaConfig, SimConfig
 from lecun_agent.sim.episode_log import EpisodeLog
 from lecun_agent.sim.sim import QuadrupedSim
 
@@ -82,7 +82,6 @@ class SimNodeSettings:
 
 
 PACE_WINDOW_STEPS = 250  # real time: the achieved real-time factor is measured over this many steps
-SLOW_PACE = 0.9  # /diagnostics WARN below this fraction of the asked realtime_factor
 
 
 class SimNode(Node):

@@ -12,6 +12,8 @@ import numpy as np
 
 from lecun_agent.settings import setting
 
+SLOW_PACE = 0.9  # real time: a sim slower than this fraction of the asked realtime_factor is said to be too slow
+
 
 @dataclass
 class ArenaConfig:

@@ -326,6 +326,9 @@ def _score(out: Path, options: StackOptions, monitor: EpisodeMonitor, arena: Are
         sync_timeouts=sum(monitor.sync_timeouts().values()),
         sync_timeouts_by_node=monitor.sync_timeouts(), crashed_nodes=crashes, respawns=dict(respawns),
         interrupted=interrupted)
+    if options.realtime:  # how close to the wall clock this machine ran it (QA: a 0.8x run read as a plain success)
+        wall = truth["wall_s"][end - 1] - truth["wall_s"][0]
+        metrics["realtime_factor"] = (truth["t"][end - 1] - truth["t"][0]) / wall if wall > 0 else None
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     series = EpisodeSeries(truth["t"][:end], truth["pos"][:end], truth["quat"][:end], *cost_table(
         [(t, c) for t, c in monitor.costs if t <= truth["t"][end - 1] + 1e-9]))
