@@ -166,7 +166,11 @@ class RecorderNode(Node):
     def _report(self):
         counts = self.writer.message_counts
         waiting = sorted(t for t in self.wanted if t not in self.subscriptions_by_topic)
-        return (WARN if waiting else OK, f"{sum(counts.values())} messages to {self.path}",
+        recorded = sum(counts.values())
+        # WARN only while nothing is recorded: a wanted topic of a part the stack does not run (cmd_vel_unstamped is
+        # off by default) kept a healthy recording at WARN for good (QA, 2026-12-08); it is named all the same
+        return (WARN if waiting and not recorded else OK,
+                f"{recorded} messages to {self.path}" + (f"; no publisher of {waiting}" if waiting else ""),
                 {**counts, "waiting_for": waiting, "before_clock": self.before_clock})
 
     def _stop(self) -> None:

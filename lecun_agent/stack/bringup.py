@@ -29,6 +29,7 @@ from .driver_watch import DriverWatch
 from .exit_codes import CLEAN_EXITS
 from .runner import Stack
 from .silent_nodes import SilenceWatch
+from .status_watch import StatusWatch
 from .wait_watch import WaitWatch
 
 log = logging.getLogger(__name__)
@@ -178,6 +179,7 @@ def run_until_stopped(options: StackOptions, log_dir: Path) -> int:
             log.info("stack is up (logs in %s); Ctrl-C to stop", log_dir)
         driver = DriverWatch(graph, options.namespace)  # its first look comes a few seconds after the stack is up
         waits = WaitWatch(graph, options.namespace)
+        statuses = StatusWatch(graph, options.namespace)
         while not crashes:
             executor.spin_once(timeout_sec=0.2)
             for message in stack.supervise():  # agent nodes respawn; the body, gait or guardrail stop all
@@ -190,6 +192,8 @@ def run_until_stopped(options: StackOptions, log_dir: Path) -> int:
                 log.log(logging.ERROR if driver.missing else logging.INFO, "%s", line)
             for line in waits.lines({p.node.name: p.log_path for p in stack.processes}):
                 log.warning("%s", line)
+            for level, line in statuses.lines():
+                log.log({0: logging.INFO, 1: logging.WARNING}.get(level, logging.ERROR), "%s", line)
     except KeyboardInterrupt:
         log.info("stopping the stack")
     finally:

@@ -1,0 +1,47 @@
+"""Each node's /diagnostics level, said by `lecun-agent up` when it changes and holds, not left to the node's log.
+
+QA (2026-12-08): a goal sent in frame 'map' was refused by three nodes, each in its own log; the terminal said only
+"stack is up" while the robot stood. Every node says what is wrong on /diagnostics (WARN or ERROR, with why); the
+runner prints a node's status once its level has changed and held for HOLD_S of wall time (the guardrail's brief
+clamps and stops while walking print nothing), and says when it is OK again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from diagnostic_msgs.msg import DiagnosticArray
+from rclpy.node import Node
+
+HOLD_S = 2.0  # wall seconds a level must hold before it is said
+LEVEL_NAMES = {0: "OK", 1: "WARN", 2: "ERROR", 3: "STALE"}
+
+
+class StatusWatch:
+    def __init__(self, graph: Node, namespace: str = "", hold_s: float = HOLD_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.hold_s, self.clock = hold_s, clock
+        self.seen: dict[str, tuple[int, str, float]] = {}  # node -> (level, newest message, since when at that level)
+        self.said: dict[str, int] = {}  # node -> the level last said (OK before any)
+        ns = namespace.strip("/")
+        graph.create_subscription(DiagnosticArray, f"/{ns}/diagnostics" if ns else "/diagnostics", self.on_report,
+                                  100)
+
+    def on_report(self, msg: DiagnosticArray) -> None:
+        now = self.clock()
+        for status in msg.status:
+            level = status.level[0] if isinstance(status.level, bytes) else int(status.level)
+            before = self.seen.get(status.name)
+            since = before[2] if before is not None and before[0] == level else now
+            self.seen[status.name] = (level, status.message, since)
+
+    def lines(self) -> list[tuple[int, str]]:
+        """(level, line) for each node whose level changed from the one last said and has held since."""
+        out, now = [], self.clock()
+        for name, (level, message, since) in sorted(self.seen.items()):
+            if level != self.said.get(name, 0) and now - since >= self.hold_s:
+                self.said[name] = level
+                out.append((level, f"{name}: {LEVEL_NAMES.get(level, level)}: {message}" if level
+                            else f"{name}: OK again ({message})"))
+        return out
