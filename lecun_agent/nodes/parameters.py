@@ -78,7 +78,9 @@ class Parameters:
         return self._declare(Spec(name, default, doc, low, high, choices, runtime))
 
     def _declare(self, spec: Spec) -> Any:
-        descriptor = ParameterDescriptor(description=spec.doc, read_only=not spec.runtime)
+        descriptor = ParameterDescriptor(description=spec.doc, read_only=not spec.runtime,
+                                         additional_constraints="" if spec.choices is None else
+                                         f"one of {', '.join(map(repr, spec.choices))}")  # `ros2 param describe`
         if spec.low is not None and spec.high is not None:
             if isinstance(spec.default, bool) or not isinstance(spec.default, (int, float)):
                 raise TypeError(f"range given for non-numeric parameter {spec.name}")

@@ -156,7 +156,7 @@ def _read(client, full_name: str, stack, timeout_s: float) -> list[ParamRow]:
     rows = []
     for d in client.describe(full_name, names):
         ranges = list(d.floating_point_range) + list(d.integer_range)
-        span = f"[{_fmt(ranges[0].from_value)}, {_fmt(ranges[0].to_value)}]" if ranges else ""
+        span = f"[{_fmt(ranges[0].from_value)}, {_fmt(ranges[0].to_value)}]" if ranges else d.additional_constraints
         rows.append(ParamRow(d.name, TYPE_NAMES.get(d.type, "?"), plain_value(values[d.name]), span,
                              d.read_only, d.description))
     return rows
