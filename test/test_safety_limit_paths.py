@@ -125,7 +125,9 @@ def test_atomic_set_refuses_every_looser_limit_alone_and_mixed(shipped):
 
 
 def _start_refused(cls, cli_args: list[str], what: str, name: str) -> None:
-    with pytest.raises(InvalidParameterValueException, match=re.escape(name)):
+    from lecun_agent.nodes.parameters import ParameterError
+
+    with pytest.raises((InvalidParameterValueException, ParameterError), match=re.escape(name)):
         cls(cli_args=cli_args).destroy_node()
         pytest.fail(f"started with {what}")
 
@@ -164,6 +166,19 @@ def test_a_raised_floor_is_accepted_and_the_weight_follows(ros, tmp_path):
         assert node.set_parameters([Parameter("weights.fall", value=250.0)])[0].successful
     finally:
         node.destroy_node()
+
+
+def test_a_floor_raised_above_its_weight_says_to_raise_the_weight_too(ros, tmp_path):
+    """QA (2026-12-08): `floors.pain: 2.0` alone stopped cost_node with rclpy's range error of a value the user never
+    wrote (the weight's default 1.0)."""
+    from lecun_agent.nodes.cost_node import CostNode
+    from lecun_agent.nodes.parameters import ParameterError
+
+    path = tmp_path / "floor_only.yaml"
+    path.write_text(yaml.safe_dump({"cost_node": {"ros__parameters": {"floors.pain": 2.0}}}))
+    with pytest.raises(ParameterError, match=r"weights.pain is 1.0 \(its default\), below floors.pain 2.0: a weight "
+                                             "may not be below its floor, so raise the weight with it"):
+        CostNode(cli_args=["--ros-args", "--params-file", str(path)])
 
 
 @pytest.mark.parametrize("profile", sorted((REPO / "config/profiles").glob("*.yaml")), ids=lambda p: p.stem)

@@ -57,7 +57,7 @@ from lecun_agent.messages.plans import named_values_msg, path_problem, plan_cost
 from .diagnostics import ERROR, OK, WARN, Diagnostics
 from .held_goal import HeldGoal
 from .lockstep_answers import LockStepAnswers
-from .parameters import Parameters
+from .parameters import ParameterError, Parameters
 from .qos import COMMAND_QOS, DECISION_QOS, LATCHED_QOS, SENSOR_PUBLISHER_QOS, declare_reliable_sensors, sensor_qos
 from .spin import publish_last, spin_node
 from .tick_gate import CLOCK_BACK_S, SYNC_TIMEOUT_S, TickGate
@@ -66,11 +66,27 @@ LEVEL = {Verdict.PASS: OK, Verdict.CLAMP: WARN, Verdict.STOP: ERROR}
 W = "weights."
 
 
+def _check_weights_reach_floors(node: Node, floors: Floors) -> None:
+    """A profile that raises a floor above its weight's value must raise the weight too: ParameterError saying so,
+    not rclpy's range error naming a default the user never wrote (QA, 2026-12-08: `floors.pain: 2.0` alone)."""
+    low = []
+    for term, floor in asdict(floors).items():
+        given = node._parameter_overrides.get(W + term)
+        value = given.value if given is not None else getattr(CostWeights(), term)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < floor:
+            low.append(f"{W}{term} is {value}{'' if given is not None else ' (its default)'}, below floors.{term} "
+                       f"{floor}")
+    if low:
+        raise ParameterError(f"{'; '.join(low)}: a weight may not be below its floor, so raise the weight with it "
+                             "(e.g. both in the profile)")
+
+
 class CostNode(Node):
     def __init__(self, **node_kwargs) -> None:
         super().__init__("cost_node", allow_undeclared_parameters=True, **node_kwargs)
         p = self.params = Parameters(self)
         floors = p.declare_settings(Floors, "floors.")
+        _check_weights_reach_floors(self, floors)
         weights = p.declare_settings(CostWeights, W, low=asdict(floors))
         settings = p.declare_settings(TermSettings, "terms.")
         veto = p.declare_settings(VetoLimits, "veto.")
