@@ -61,7 +61,9 @@ def test_a_bad_policy_file_is_named_with_what_is_wrong(saved, tmp_path):
     policy_file.write_text("x\n")
     with pytest.raises(CheckpointError, match="mode1.pt is not a file this project wrote"):
         load_policy(policy_file, model)
-    with pytest.raises(ValueError, match="model.pt is not a mode-1 policy file; run `lecun-agent distill`"):
+    # the whole command (QA, 2026-12-08: `lecun-agent distill` alone acts on the shipped checkpoint)
+    with pytest.raises(ValueError, match=f"model.pt is not a mode-1 policy file; run `lecun-agent distill --checkpoint "
+                                         f"{path} --replace`"):
         load_policy(path / "model.pt", model)
 
 

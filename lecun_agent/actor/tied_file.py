@@ -31,6 +31,9 @@ def save_tied(path, blob: dict, model: nn.Module) -> None:
 def load_tied(path, model: nn.Module, remake: str, what: str, fmt: int | None = None) -> dict:
     """The blob at `path`; ValueError naming the command `remake` when it is not such a file, was made from
     another world model or, with `fmt`, in another format than this code reads."""
+    path = Path(path)
+    # the whole command: `remake` alone acts on the shipped checkpoint, and refuses to replace the file (QA, 2026-12-08)
+    remake = f"{remake} --checkpoint {path.parent} --replace"
     blob = load_torch_file(path)
     if not isinstance(blob, dict) or "model_fingerprint" not in blob:  # another torch file (model.pt, ...)
         raise ValueError(f"{path} is not a {what} file; run `{remake}` to make one")

@@ -52,7 +52,8 @@ def _run_record(args: argparse.Namespace) -> int:
 
 def add_convert(sub) -> None:
     p = sub.add_parser("convert", help="turn an MCAP recording of the stack into a world-model dataset")
-    p.add_argument("bag", type=Path, help="MCAP file recorded with `lecun-agent record` or `ros2 bag record`")
+    p.add_argument("bag", type=Path, help="MCAP file recorded with `lecun-agent record` or `ros2 bag record` "
+                   "(or the rosbag2 folder holding one)")
     p.add_argument("--out", type=Path, required=True,
                    help="dataset directory (created or appended to, after its last episode); a recording "
                    "already converted into it is refused")
