@@ -201,6 +201,9 @@ def run_until_stopped(options: StackOptions, log_dir: Path) -> int:
         unclean = {name: code for name, code in codes.items() if code not in CLEAN_EXITS}  # -2: our SIGINT
         if unclean:
             log.error("nodes that did not exit cleanly: %s", unclean)
+        if stack is not None and stack.respawns:  # said at the end too: the crashes scrolled by long ago (QA)
+            log.warning("nodes that crashed and were respawned during the run: %s (their logs: %s)",
+                        ", ".join(f"{name} {n}x" for name, n in sorted(stack.respawns.items())), log_dir)
         _release_runner_ros(executor, graph)
     return 1 if crashes or unclean else 0
 
