@@ -257,17 +257,26 @@ def test_a_gait_rate_below_the_sims_answers_every_reading_with_the_targets_held(
     [ok] = probe.set_parameters("gait_node", {"rate_hz": 10.0})
     assert ok.successful
     try:
+        waits = _fresh_value(probe, "sim_node", "sync_timeouts")
         probe.received.clear()
-        run_for(probe, 1.0, WALK)
-        commands = dict(zip(probe.stamps("joint_commands"), probe.received["joint_commands"], strict=True))
-        readings = [t for t in probe.stamps("joint_states")[:-2] if t in commands]  # the newest may be in flight
-        assert len(readings) >= 0.9 * len(probe.stamps("joint_states")[:-2])  # each reading answered
-        targets = [tuple(commands[t].points[0].positions) for t in readings]
+        run_for(probe, 1.0, WALK)  # within run_for's 120 s: unanswered, 40 readings would wait 15 s each
+        by_stamp = dict(sorted(zip(probe.stamps("joint_commands"), probe.received["joint_commands"], strict=True)))
+        assert _fresh_value(probe, "sim_node", "sync_timeouts") == waits  # every reading was answered
+        assert _fresh_value(probe, "gait_node", "held_targets") > 0
+        # new targets at most at 10 Hz of the sim's 50 (a probe on a loaded machine may miss some commands: the
+        # publisher keeps only the newest, so fewer changes may be seen, never more)
+        targets = [tuple(m.points[0].positions) for m in by_stamp.values()]
         changes = sum(a != b for a, b in zip(targets, targets[1:], strict=False))
-        assert 5 <= changes <= 0.3 * len(targets)  # new targets at about 10 Hz of the sim's 50, held between
-        assert probe.spin_until(lambda: _diag_value(probe, "gait_node", "held_targets") > 0, 10)
+        assert 1 <= changes <= 12, (changes, len(targets))
     finally:
         probe.set_parameters("gait_node", {"rate_hz": 50.0})
+
+
+def _fresh_value(probe: RosProbe, node: str, key: str) -> float:
+    """`node`'s diagnostics value `key` from a message published after this call."""
+    probe.received["diagnostics"].clear()
+    assert probe.spin_until(lambda: _diag_value(probe, node, key) >= 0, 10)
+    return _diag_value(probe, node, key)
 
 
 def _fresh_gait_timeouts(probe: RosProbe) -> float:
