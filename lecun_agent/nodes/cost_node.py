@@ -54,13 +54,14 @@ from lecun_agent.messages.conversions import (
 from lecun_agent.messages.conversions import stamp_to_sec as sec
 from lecun_agent.messages.plans import named_values_msg, path_problem, plan_costs_from_msg, plan_names_problem
 
+from .clock_back import ClockBack
 from .diagnostics import ERROR, OK, WARN, Diagnostics
 from .held_goal import HeldGoal
 from .lockstep_answers import LockStepAnswers
 from .parameters import ParameterError, Parameters
 from .qos import COMMAND_QOS, DECISION_QOS, LATCHED_QOS, SENSOR_PUBLISHER_QOS, declare_reliable_sensors, sensor_qos
 from .spin import publish_last, spin_node
-from .tick_gate import CLOCK_BACK_S, SYNC_TIMEOUT_S, TickGate
+from .tick_gate import SYNC_TIMEOUT_S, TickGate
 
 LEVEL = {Verdict.PASS: OK, Verdict.CLAMP: WARN, Verdict.STOP: ERROR}
 W = "weights."
@@ -116,7 +117,7 @@ class CostNode(Node):
         self.last_cost: dict[str, float] = {}
         self.proposal_stamp: float | None = None  # the newest proposal taken
         self.last_stamp = None  # what the last cmd_vel carried: the instant its decision was made for
-        self.clock_high = -np.inf  # the latest node clock read (`_now`)
+        self.clock_back = ClockBack()  # read at every `_now`
         self.readings = TickGate(self, ("imu", "odom", "feet", "body"), sync_s, self._score)
         # A proposal always waits for its instant's readings, even when a stop looks certain: a reading
         # still on its way may change the verdict, and the verdict must not depend on arrival order.
@@ -152,27 +153,25 @@ class CostNode(Node):
         self.get_logger().info(f"cost terms {', '.join(self.cost.term_names)}; weights {self.cost.weights}")
 
     def _now(self) -> float:
-        """The node clock; a clock that went back more than CLOCK_BACK_S starts the guardrail afresh first."""
+        """The node clock; one that went back starts the guardrail afresh first (clock_back.py)."""
         now = self.get_clock().now().nanoseconds * 1e-9
-        if now < self.clock_high - CLOCK_BACK_S:
-            self._clock_went_back(now)
-        self.clock_high = max(self.clock_high, now)
+        if (before := self.clock_back.went_back(now)) is not None:
+            self._clock_went_back(before, now)
         return now
 
-    def _clock_went_back(self, now: float) -> None:
+    def _clock_went_back(self, before: float, now: float) -> None:
         """QA (2026-12-08): on a looped replay the guardrail kept the stamps of the pass before; the newest reading
         held its time there, so the last proposal never aged, and with no new proposal taken the last command
         (a walk) went out again and again, on past the actor's death. Everything stamped is forgotten and the
         robot stops (stamped with the clock now) until readings and a proposal come on the new time."""
-        detail = (f"the node clock went back from {self.clock_high:.3f} to {now:.3f} s (a looped replay, a clock "
-                  "stepped back): inputs and stamps forgotten, stopped until they come again")
+        detail = (f"the node clock went back from {before:.3f} to {now:.3f} s (a looped replay, a clock stepped "
+                  "back): inputs and stamps forgotten, stopped until they come again")
         self.get_logger().warning(detail)
         self.readings.forget(now)
         self.proposals.forget(now)
         if self.lockstep:
             self.lockstep.forget(now)
         self.proposal_stamp = None
-        self.clock_high = now
         self._publish(self.guard.clock_went_back(detail), sec_to_stamp(now))
 
     def _time(self) -> float:

@@ -50,11 +50,12 @@ from lecun_agent.messages import conversions as conv
 from lecun_agent.messages.conversions import message_problem, stamp_to_sec
 from lecun_agent.settings import setting
 
+from .clock_back import ClockBack
 from .diagnostics import OK, WARN, Diagnostics
 from .parameters import Parameters
 from .qos import COMMAND_QOS, declare_reliable_sensors, sensor_qos
 from .spin import spin_node
-from .tick_gate import CLOCK_BACK_S, EPS, TickGate
+from .tick_gate import EPS, TickGate
 
 ZERO = np.zeros(3)
 # A /cmd_vel or joint_states stamped further ahead of our clock than this is not trusted (as the guardrail's
@@ -65,9 +66,6 @@ FUTURE_TOLERANCE_S = 0.1
 UNTRUSTED_HOLD_S = 1.0
 # Wall seconds an honest reading has to be answered after a refused one before the refused one gets the standing pose.
 UNANSWERED_S = 0.25
-# A joint reading stamped CLOCK_BACK_S before the last one answered, on a node clock that went back with it: the gait
-# starts afresh, rather than take every later reading for one already answered. On a clock that did not, it is a
-# stale reading, dropped and counted.
 
 
 @dataclass(frozen=True)
@@ -106,6 +104,7 @@ class GaitNode(Node):
                        "untrusted_input": 0, "future_reading": 0, "held_after_future_reading": 0,
                        "nonfinite_targets": 0, "clock_went_back": 0, "old_reading": 0, "held_targets": 0}
         self.hold_until = -np.inf  # node time until which every reading is answered with the standing pose
+        self.clock_back = ClockBack()  # read at every joint reading
         self.answered_wall = -np.inf  # monotonic time of the newest answer to an honest reading
         self.refused_wall: float | None = None  # monotonic time of a refused reading not yet followed by an answer
         self.only_refused = False  # no honest reading answered since refused ones got the standing pose
@@ -172,6 +171,14 @@ class GaitNode(Node):
     def _on_joints(self, msg: JointState) -> None:
         stamp, now = stamp_to_sec(msg.header.stamp), self.get_clock().now()
         now_s = now.nanoseconds * 1e-9
+        if (before := self.clock_back.went_back(now_s)) is not None:
+            # a looped replay, a robot's clock stepped back: every later reading would look already answered. A
+            # reading older than the last answered on a clock that did not go back (a second publisher of stale
+            # readings) is only counted, below
+            self.counts["clock_went_back"] += 1
+            self.get_logger().warning(f"the node clock went back from {before:.3f} to {now_s:.3f} s: standing, trot, "
+                                      "commands and stamps forgotten")
+            self._forget(stamps_too=True)
         if stamp > now_s + FUTURE_TOLERANCE_S:
             # Not answered: its stamp would become the newest output's and drop every honest reading after it.
             self.counts["future_reading"] += 1
@@ -182,15 +189,6 @@ class GaitNode(Node):
                 self._publish(now.to_msg(), self.gait.standing_pose(), answers_reading=False)
             elif self.refused_wall is None:
                 self.refused_wall = time.monotonic()
-        elif stamp < self.last_output_stamp - CLOCK_BACK_S and abs(stamp - now_s) <= CLOCK_BACK_S:
-            # the clock went back with the reading (a looped replay, a robot's clock stepped back); an old reading
-            # on a clock that did not (a second publisher of stale readings) is only counted, below
-            self.counts["clock_went_back"] += 1
-            self.get_logger().warning(f"joint_states stamped {stamp:.3f}, {self.last_output_stamp - stamp:.3f} s "
-                                      "before the last one answered: the clock went back; standing, trot, commands "
-                                      "and stamps forgotten")
-            self._forget(stamps_too=True)
-            self.gate.event(stamp, msg)
         elif stamp == self.last_output_stamp and self.last_command is not None:
             self.pub.publish(self.last_command)  # the same reading offered again: our answer was lost
         elif stamp < self.last_output_stamp:

@@ -30,9 +30,6 @@ EPS = 1e-6  # s: stamps are integer nanoseconds; this absorbs float round-off on
 # timer stops a robot whose inputs go stale). The gait (10 s) and the sim (15 s) wait longer
 # still, so the first to give up is the node nearest to the missing input.
 SYNC_TIMEOUT_S = 5.0
-# A stamp this far before the newest one handled, on a node clock that went back with it, means the clock went
-# back (a looped replay, a robot's clock stepped back), not a late message: the node starts afresh.
-CLOCK_BACK_S = 1.0
 
 
 class TickGate:
@@ -78,12 +75,15 @@ class TickGate:
         self.release()
 
     def forget(self, now: float) -> None:
-        """Every message and event held: the clock went back to `now`, and their stamps are of a time that is not
-        coming. An input given up on stays given up until it reaches `now` (a sensor the robot lacks costs no
-        second wait)."""
-        for hist in self.history.values():
-            hist.clear()
-        self.pending.clear()
+        """The clock went back to `now`: every message and event of the time before is forgotten, since its stamps
+        are of a time that is not coming. Those that came after the last one stamped after `now` are kept: they are
+        of the new time, come before the node read its clock (a reading can arrive before the /clock that went
+        back), and an event waiting for them would wait in vain. An input given up on stays given up until it
+        reaches `now` (a sensor the robot lacks costs no second wait)."""
+        for queue in (*self.history.values(), self.pending):
+            old = [i for i, entry in enumerate(queue) if entry[0] > now + EPS]
+            for _ in range(old[-1] + 1 if old else 0):
+                queue.popleft()
         self.given_up = dict.fromkeys(self.given_up, now)
 
     def feed(self, name: str) -> Callable[[Any], None]:
