@@ -358,6 +358,19 @@ def test_a_goal_in_another_frame_or_not_finite_is_dropped_and_it_proposes_zero_u
         stamp += 1.0
 
 
+def test_a_refused_goal_is_reported_at_rest_too(setup):
+    """QA (2026-12-08): at rest the tick is not planned, which is no problem to report, and a goal in frame 'map'
+    sent then was refused only in the logs."""
+    node, robot = planning_towards_a_goal(setup)
+    robot.send_goal(3.0, 1.0, "map")
+    assert robot.spin_until(lambda: node.refused_goal is not None, 5.0)
+    node.not_planned = None  # as a tick in rest mode leaves it
+    level, message, _ = node._report()
+    assert level == WARN and "refused goal: goal_pose in frame 'map'" in message
+    robot.send_goal(2.0, 1.0)
+    assert robot.spin_until(lambda: node.refused_goal is None, 5.0)
+
+
 @pytest.mark.parametrize("width", [LATENT_DIM - 1, LATENT_DIM + 1])
 def test_a_latent_of_the_wrong_size_gets_a_zero_proposal_and_no_plan(setup, width):
     node, robot = planning_towards_a_goal(setup)

@@ -284,6 +284,8 @@ class ActorNode(Node):
                                     "planning with the previous one"))
         if self.not_planned is not None:  # the robot stands: say why where a user looks (QA: a latent-64 model
             problems.append((WARN, f"not planning (standing): {self.not_planned}"))  # beside a latent-32 actor)
+        elif self.refused_goal is not None:  # at rest too: a refused goal must not pass in silence (QA, 2026-12-08)
+            problems.append((WARN, f"refused goal: {self.refused_goal}"))
         if problems:
             return max(level for level, _ in problems), "; ".join(text for _, text in problems), values
         return OK, "planning" if self.goal is not None else "planning without a goal", values
