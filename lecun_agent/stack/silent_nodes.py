@@ -16,6 +16,8 @@ from collections.abc import Callable
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
 
+from lecun_agent.recording.topics import resolve
+
 SILENT_AFTER_S = 30.0  # wall seconds: far above a checkpoint reload's or a loaded machine's pause
 
 
@@ -26,9 +28,7 @@ class SilenceWatch:
         self.heard: dict[str, float] = {}  # node name -> when it last reported
         self.pids: dict[str, int] = {}  # node name -> the process the report times belong to
         self.silent: set[str] = set()
-        ns = namespace.strip("/")
-        graph.create_subscription(DiagnosticArray, f"/{ns}/diagnostics" if ns else "/diagnostics", self.on_report,
-                                  100)
+        graph.create_subscription(DiagnosticArray, resolve("diagnostics", namespace), self.on_report, 100)
 
     def on_report(self, msg: DiagnosticArray) -> None:
         now = self.clock()

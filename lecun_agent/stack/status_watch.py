@@ -14,6 +14,8 @@ from collections.abc import Callable
 from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.node import Node
 
+from lecun_agent.recording.topics import resolve
+
 HOLD_S = 2.0  # wall seconds a level must hold before it is said
 LEVEL_NAMES = {0: "OK", 1: "WARN", 2: "ERROR", 3: "STALE"}
 
@@ -24,9 +26,7 @@ class StatusWatch:
         self.hold_s, self.clock = hold_s, clock
         self.seen: dict[str, tuple[int, str, float]] = {}  # node -> (level, newest message, since when at that level)
         self.said: dict[str, int] = {}  # node -> the level last said (OK before any)
-        ns = namespace.strip("/")
-        graph.create_subscription(DiagnosticArray, f"/{ns}/diagnostics" if ns else "/diagnostics", self.on_report,
-                                  100)
+        graph.create_subscription(DiagnosticArray, resolve("diagnostics", namespace), self.on_report, 100)
 
     def on_report(self, msg: DiagnosticArray) -> None:
         now = self.clock()
