@@ -49,7 +49,7 @@ def test_sim_never_writes_beside_another_runs_files(tmp_path, monkeypatch, capsy
     (tmp_path / "run").mkdir()
     (tmp_path / "run" / "video.mp4").write_bytes(b"another episode")
     assert main(["sim", "--out", str(tmp_path / "run")]) == 2
-    assert "holds files of another run (video.mp4)" in capsys.readouterr().err
+    assert "is not empty (video.mp4; no metrics.json: a run that stopped before its end" in capsys.readouterr().err
 
 
 def test_an_eval_counts_an_episode_that_stopped_before_an_ending_as_one_that_did_not_run(tmp_path):

@@ -54,9 +54,9 @@ def _run_sim(args) -> int:
     if (out / "metrics.json").exists():
         raise FileExistsError(f"{out} holds a finished run (metrics.json); give another --out, or delete it first")
     if out.is_dir() and any(out.iterdir()):  # a run stopped before its metrics: its video must not sit beside ours
-        raise FileExistsError(f"{out} holds files of another run ({', '.join(sorted(p.name for p in out.iterdir()))}"
-                              "), one that stopped before writing metrics.json; give another --out, or delete it "
-                              "first")
+        raise FileExistsError(f"{out} is not empty ({', '.join(sorted(p.name for p in out.iterdir()))}; no "
+                              "metrics.json: a run that stopped before its end, or files of yours); give another "
+                              "--out, or delete them first")
     if args.realtime and args.record_video:
         args.record_video = False
         print(f"lecun-agent sim: real time, so no chase video: {REALTIME_VIDEO}; run lock-step for the video",
