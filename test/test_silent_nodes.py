@@ -2,6 +2,7 @@
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 
+from lecun_agent.stack.bringup import watch_diagnostics
 from lecun_agent.stack.silent_nodes import SilenceWatch
 
 
@@ -22,7 +23,8 @@ def report(*names: str) -> DiagnosticArray:
 def test_a_silent_node_is_named_once_and_again_when_it_reports():
     now = [0.0]
     graph = Graph()
-    watch = SilenceWatch(graph, "robot1", silent_after_s=30.0, clock=lambda: now[0])
+    watch = SilenceWatch(silent_after_s=30.0, clock=lambda: now[0])
+    watch_diagnostics(graph, "robot1", [watch])
     assert graph.topics == ["/robot1/diagnostics"]
     running = {"actor_node": 41, "program_node": 42}
     assert watch.check(running) == []  # first sight of the processes
@@ -41,7 +43,7 @@ def test_a_silent_node_is_named_once_and_again_when_it_reports():
 
 def test_a_respawned_process_starts_unheard():
     now = [0.0]
-    watch = SilenceWatch(Graph(), clock=lambda: now[0])
+    watch = SilenceWatch(clock=lambda: now[0])
     watch.check({"actor_node": 41})
     watch.on_report(report("actor_node"))
     now[0] = 100.0

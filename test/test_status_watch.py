@@ -3,13 +3,9 @@ and the terminal said only "stack is up")."""
 
 from __future__ import annotations
 
-import pytest
-import rclpy
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
 
 from lecun_agent.stack.status_watch import StatusWatch
-
-pytestmark = pytest.mark.ros
 
 
 def report(name: str, level: bytes, message: str) -> DiagnosticArray:
@@ -18,22 +14,17 @@ def report(name: str, level: bytes, message: str) -> DiagnosticArray:
 
 def test_a_level_that_holds_is_said_once_and_a_brief_one_never():
     now = [0.0]
-    rclpy.init()
-    try:
-        graph = rclpy.create_node("lecun_agent_runner")
-        watch = StatusWatch(graph, hold_s=2.0, clock=lambda: now[0])
-        watch.on_report(report("cost_node", DiagnosticStatus.WARN, "clamp: acceleration limited"))
-        now[0] = 1.0
-        watch.on_report(report("cost_node", DiagnosticStatus.OK, "pass: ok"))  # a clamp while walking: brief
-        watch.on_report(report("actor_node", DiagnosticStatus.WARN, "goal_pose in frame 'map' refused"))
-        assert watch.lines() == []
-        now[0] = 3.0
-        watch.on_report(report("actor_node", DiagnosticStatus.WARN, "goal_pose in frame 'map' refused (again)"))
-        assert watch.lines() == [(1, "actor_node: WARN: goal_pose in frame 'map' refused (again)")]
-        now[0] = 4.0
-        assert watch.lines() == []  # said once
-        watch.on_report(report("actor_node", DiagnosticStatus.OK, "planning"))
-        now[0] = 6.5
-        assert watch.lines() == [(0, "actor_node: OK again (planning)")]
-    finally:
-        rclpy.shutdown()
+    watch = StatusWatch(hold_s=2.0, clock=lambda: now[0])
+    watch.on_report(report("cost_node", DiagnosticStatus.WARN, "clamp: acceleration limited"))
+    now[0] = 1.0
+    watch.on_report(report("cost_node", DiagnosticStatus.OK, "pass: ok"))  # a clamp while walking: brief
+    watch.on_report(report("actor_node", DiagnosticStatus.WARN, "goal_pose in frame 'map' refused"))
+    assert watch.lines() == []
+    now[0] = 3.0
+    watch.on_report(report("actor_node", DiagnosticStatus.WARN, "goal_pose in frame 'map' refused (again)"))
+    assert watch.lines() == [(1, "actor_node: WARN: goal_pose in frame 'map' refused (again)")]
+    now[0] = 4.0
+    assert watch.lines() == []  # said once
+    watch.on_report(report("actor_node", DiagnosticStatus.OK, "planning"))
+    now[0] = 6.5
+    assert watch.lines() == [(0, "actor_node: OK again (planning)")]

@@ -20,9 +20,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import rclpy
+from diagnostic_msgs.msg import DiagnosticArray
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.node import Node
 from rclpy.signals import SignalHandlerOptions
+
+from lecun_agent.recording.topics import resolve
 
 from .description import NodeLaunch, StackOptions, stack_nodes
 from .driver_watch import DriverWatch
@@ -168,7 +171,9 @@ def run_until_stopped(options: StackOptions, log_dir: Path) -> int:
     executor = SingleThreadedExecutor()
     executor.add_node(graph)
     stack, crashes = None, []
-    watch = SilenceWatch(graph, options.namespace)
+    watch = SilenceWatch()
+    watches = [watch]  # each fed every report, from one subscription
+    watch_diagnostics(graph, options.namespace, watches)
     try:
         stack, crashes = bring_up(options, log_dir, graph, executor)
         if not crashes:  # the body too: "up" before the sim is ready had the driver watch blame a driver (QA)
@@ -178,8 +183,8 @@ def run_until_stopped(options: StackOptions, log_dir: Path) -> int:
         if not crashes:
             log.info("stack is up (logs in %s); Ctrl-C to stop", log_dir)
         driver = DriverWatch(graph, options.namespace)  # its first look comes a few seconds after the stack is up
-        waits = WaitWatch(graph, options.namespace)
-        statuses = StatusWatch(graph, options.namespace)
+        waits, statuses = WaitWatch(), StatusWatch()
+        watches += [waits, statuses]
         while not crashes:
             executor.spin_once(timeout_sec=0.2)
             for message in stack.supervise():  # agent nodes respawn; the body, gait or guardrail stop all
@@ -206,6 +211,13 @@ def run_until_stopped(options: StackOptions, log_dir: Path) -> int:
                         ", ".join(f"{name} {n}x" for name, n in sorted(stack.respawns.items())), log_dir)
         _release_runner_ros(executor, graph)
     return 1 if crashes or unclean else 0
+
+
+def watch_diagnostics(graph: Node, namespace: str, watches: list) -> None:
+    """One /diagnostics subscription (in the stack's namespace) that hands every report to each of `watches`, as
+    they are when it comes (the runner adds some once the stack is up)."""
+    graph.create_subscription(DiagnosticArray, resolve("diagnostics", namespace),
+                              lambda msg: [w.on_report(msg) for w in watches], 100)
 
 
 def _release_runner_ros(executor, graph: Node) -> None:

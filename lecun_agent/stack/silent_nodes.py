@@ -14,21 +14,18 @@ import time
 from collections.abc import Callable
 
 from diagnostic_msgs.msg import DiagnosticArray
-from rclpy.node import Node
-
-from lecun_agent.recording.topics import resolve
 
 SILENT_AFTER_S = 30.0  # wall seconds: far above a checkpoint reload's or a loaded machine's pause
 
 
 class SilenceWatch:
-    def __init__(self, graph: Node, namespace: str = "", silent_after_s: float = SILENT_AFTER_S,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    """Fed every /diagnostics report (`on_report`, by the runner's one subscription)."""
+
+    def __init__(self, silent_after_s: float = SILENT_AFTER_S, clock: Callable[[], float] = time.monotonic) -> None:
         self.silent_after_s, self.clock = silent_after_s, clock
         self.heard: dict[str, float] = {}  # node name -> when it last reported
         self.pids: dict[str, int] = {}  # node name -> the process the report times belong to
         self.silent: set[str] = set()
-        graph.create_subscription(DiagnosticArray, resolve("diagnostics", namespace), self.on_report, 100)
 
     def on_report(self, msg: DiagnosticArray) -> None:
         now = self.clock()

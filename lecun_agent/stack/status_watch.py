@@ -12,21 +12,18 @@ import time
 from collections.abc import Callable
 
 from diagnostic_msgs.msg import DiagnosticArray
-from rclpy.node import Node
-
-from lecun_agent.recording.topics import resolve
 
 HOLD_S = 2.0  # wall seconds a level must hold before it is said
 LEVEL_NAMES = {0: "OK", 1: "WARN", 2: "ERROR", 3: "STALE"}
 
 
 class StatusWatch:
-    def __init__(self, graph: Node, namespace: str = "", hold_s: float = HOLD_S,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    """Fed every /diagnostics report (`on_report`, by the runner's one subscription)."""
+
+    def __init__(self, hold_s: float = HOLD_S, clock: Callable[[], float] = time.monotonic) -> None:
         self.hold_s, self.clock = hold_s, clock
         self.seen: dict[str, tuple[int, str, float]] = {}  # node -> (level, newest message, since when at that level)
         self.said: dict[str, int] = {}  # node -> the level last said (OK before any)
-        graph.create_subscription(DiagnosticArray, resolve("diagnostics", namespace), self.on_report, 100)
 
     def on_report(self, msg: DiagnosticArray) -> None:
         now = self.clock()

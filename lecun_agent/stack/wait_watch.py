@@ -11,18 +11,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from diagnostic_msgs.msg import DiagnosticArray
-from rclpy.node import Node
-
-from lecun_agent.recording.topics import resolve
 
 WAIT_LINES = ("]: waited ", "]: no joint command for ")  # TickGate's "waited 5.0 s for ...", sim_node's
 
 
 class WaitWatch:
-    def __init__(self, graph: Node, namespace: str = "") -> None:
+    """Fed every /diagnostics report (`on_report`, by the runner's one subscription)."""
+
+    def __init__(self) -> None:
         self.counts: dict[str, int] = {}  # node -> sync timeouts it reported
         self.risen: set[str] = set()  # nodes whose count rose since the last `lines`
-        graph.create_subscription(DiagnosticArray, resolve("diagnostics", namespace), self.on_report, 100)
 
     def on_report(self, msg: DiagnosticArray) -> None:
         for status in msg.status:
