@@ -109,8 +109,8 @@ class GaitNode(Node):
         self.answered_wall = -np.inf  # monotonic time of the newest answer to an honest reading
         self.refused_wall: float | None = None  # monotonic time of a refused reading not yet followed by an answer
         self.only_refused = False  # no honest reading answered since refused ones got the standing pose
-        self.steady = Clock(clock_type=ClockType.STEADY_TIME)  # lock-step sim time stands while the sim waits
-        self.create_timer(UNANSWERED_S / 5, self._answer_refused, clock=self.steady)
+        # on the steady clock: lock-step sim time stands while the sim waits for the answer
+        self.create_timer(UNANSWERED_S / 5, self._answer_refused, clock=Clock(clock_type=ClockType.STEADY_TIME))
         self.stale = True
         wait_s = cfg.sync_timeout_s if self.sync_period > 0 else cfg.imu_timeout_s
         self.gate = TickGate(self, ("imu", "odom"), wait_s, self._act, also_ready=self._answered)

@@ -73,18 +73,17 @@ def bring_up(options: StackOptions, log_dir: Path, graph: Node, executor,
         return Stack([], log_dir, options.namespace), [foreign]
     stack = Stack([n for n in nodes if n not in body], log_dir, options.namespace)
     try:
-        return stack, _start_the_rest(stack, nodes, body, options, graph, executor, before_body, body_parameters)
+        return stack, _start_the_rest(stack, names, body, options, graph, executor, before_body, body_parameters)
     except KeyboardInterrupt:  # Ctrl-C while the nodes come up: they stop in order too (QA: left to PDEATHSIG)
         stack.shutdown()
         raise
 
 
-def _start_the_rest(stack: Stack, nodes: list[NodeLaunch], body: list[NodeLaunch], options: StackOptions,
+def _start_the_rest(stack: Stack, names: set[str], body: list[NodeLaunch], options: StackOptions,
                     graph: Node, executor, before_body: Callable[[], bool] | None,
                     body_parameters: dict | None) -> list[str]:
     """bring_up once the nodes but the body are started: wait for them, check the domain again, start the body.
     -> crash messages."""
-    names = {n.name for n in nodes}
     started = names - {BODY}
     ns = _graph_namespace(options.namespace)
     # Up: each has said so (its READY line), and the graph shows its name. The graph alone would be satisfied at

@@ -242,7 +242,7 @@ def _check_one_world_model(nodes: list[NodeLaunch], namespace: str) -> None:
     episode (QA, 2026-12-07: a profile gave perception_node a latent-64 model, and `sim` ended at its time limit
     with nothing said)."""
     loaded = node_checkpoints(nodes, namespace)
-    if len({_model_identity(path) for path in loaded.values()}) > 1:
+    if len({_model_identity(path) for path in set(loaded.values())}) > 1:  # each directory read once
         raise ValueError("the nodes would load different world models ("
                          + ", ".join(f"{name}: {path}" for name, path in loaded.items())
                          + "); they exchange latents, so give them one: --checkpoint, or the same `checkpoint` for "
