@@ -267,7 +267,8 @@ def test_a_gait_rate_below_the_sims_answers_every_reading_with_the_targets_held(
         # publisher keeps only the newest, so fewer changes may be seen, never more)
         targets = [tuple(m.points[0].positions) for m in by_stamp.values()]
         changes = sum(a != b for a, b in zip(targets, targets[1:], strict=False))
-        assert 1 <= changes <= 27, (changes, len(targets))
+        span = max(by_stamp) - min(by_stamp)  # run_for may run a little past its second
+        assert 1 <= changes <= 25.0 * span + 2, (changes, len(targets), span)
     finally:
         probe.set_parameters("gait_node", {"rate_hz": 50.0})
 
