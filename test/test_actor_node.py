@@ -19,6 +19,7 @@ from ros_probe import RosProbe
 from sensor_msgs.msg import Image, JointState
 from visualization_msgs.msg import Marker, MarkerArray
 
+from lecun_agent.actor.actor import ActorSettings, absent_beside
 from lecun_agent.actor.config import PlannerConfig
 from lecun_agent.cost.definition import cost_definition
 from lecun_agent.cost.total import TermSettings
@@ -498,3 +499,24 @@ def test_it_walks_to_the_goal_the_configurator_homed_only_while_that_is_the_goal
     assert looked[0] == pytest.approx([2.5, 1.5]) and looked[1] is None
     assert node._report()[2]["homed_goal"] == pytest.approx([2.0, 1.0])
     robot.destroy_publisher(mode_pub)
+
+
+def test_a_checkpoint_never_distilled_is_said_to_plan_without_its_distilled_files(setup):
+    """QA (2026-12-08): a switch to a checkpoint with no mode1.pt or planning_*.pt beside it was taken in silence
+    (only the log said so): the actor plans on, slower and worse, and /diagnostics now says why."""
+    node, _ = setup  # the tiny checkpoint was never distilled
+    node.definition = definition()
+    level, message, values = node._report()
+    assert level == WARN and "planning without mode1.pt, planning_heads.pt" in message
+    assert values["policy"] == "none"
+
+
+def test_the_files_looked_for_beside_a_checkpoint_are_the_ones_not_named_in_a_setting(tmp_path):
+    for name in ("mode1.pt", "planning_heads.pt"):
+        (tmp_path / name).touch()
+    member = ActorSettings(path="member")
+    assert absent_beside(member, str(tmp_path)) == ["planning_dynamics.pt"]
+    assert absent_beside(ActorSettings(path="ensemble"), str(tmp_path)) == []  # it rolls every member out
+    assert absent_beside(ActorSettings(path="member", dynamics_file=str(tmp_path / "x.pt")), str(tmp_path)) == []
+    assert absent_beside(ActorSettings(path="member", heads_file="none"), str(tmp_path / "empty")) == [
+        "mode1.pt", "planning_dynamics.pt"]

@@ -60,4 +60,4 @@ def test_a_checkpoint_without_its_mode1_or_search_models_is_an_error_not_a_diffe
     (bare / "planning_heads.pt").unlink()
     (bare / "planning_dynamics.pt").unlink()
     assert main(["select", str(bare)]) == 2
-    assert "no planning_heads.pt or planning_dynamics.pt or mode1.pt" in capsys.readouterr().err
+    assert "no mode1.pt or planning_heads.pt or planning_dynamics.pt" in capsys.readouterr().err

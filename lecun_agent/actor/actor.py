@@ -189,18 +189,35 @@ def search_dynamics(settings: ActorSettings, checkpoint: str, model: WorldModel)
     """The actor's search dynamics, or None (member 0). A file distilled from another world model raises
     ValueError, saying so. A path whose samples take every member (ensemble, penalty) leaves the file beside
     the checkpoint alone; one named in `dynamics_file` is an error there (planning_path says so)."""
-    spec = PATHS.get(resolve_path(settings.path))  # an unknown path: planning_path names the known ones
-    if not settings.dynamics_file and spec is not None and spec["fast"] != "member":
+    if not _wants_search_dynamics(settings):
         return None
     return _load_if_there(settings.dynamics_file, dynamics_path(settings, checkpoint), load_search_dynamics, model)
+
+
+def _wants_search_dynamics(settings: ActorSettings) -> bool:
+    """Whether the planning path rolls its samples out with one model (the search dynamics, else member 0):
+    a `dynamics_file` was named, or the path's fast part is "member"."""
+    spec = PATHS.get(resolve_path(settings.path))  # an unknown path: planning_path names the known ones
+    return bool(settings.dynamics_file) or spec is None or spec["fast"] == "member"
+
+
+def absent_beside(settings: ActorSettings, checkpoint: str) -> list[str]:
+    """The distilled files the actor looked for beside the checkpoint and did not find (it then plans without
+    them: no mode-1 proposal, the world model's heads, member 0), for a user who switched to a checkpoint
+    that was never distilled. A file named in a setting is not looked for: it must load."""
+    looked_for = [(settings.policy_file, policy_path(settings, checkpoint)),
+                  (settings.heads_file, heads_path(settings, checkpoint))]
+    if _wants_search_dynamics(settings):
+        looked_for.append((settings.dynamics_file, dynamics_path(settings, checkpoint)))
+    return [path.name for setting, path in looked_for if not setting and path is not None and not path.exists()]
 
 
 def actor_beside(model: WorldModel, settings: ActorSettings, config: PlannerConfig, checkpoint: str,
                  dt: float) -> tuple[Actor, dict[str, str]]:
     """An Actor on `model` with the mode-1 policy, search heads and search dynamics of `settings` (or the
     files beside `checkpoint`), and what it was built with, for the log and /diagnostics: `policy`,
-    `feature_heads`, `search_dynamics`. A file that must load and does not, or was distilled on another
-    world model, raises ValueError, saying so."""
+    `feature_heads`, `search_dynamics`, and `absent` (the files it looked for there and did not find). A
+    file that must load and does not, or was distilled on another world model, raises ValueError, saying so."""
     policy = mode1_policy(settings, checkpoint, model)
     heads = feature_heads(settings, checkpoint, model)
     dynamics = search_dynamics(settings, checkpoint, model)
@@ -210,6 +227,7 @@ def actor_beside(model: WorldModel, settings: ActorSettings, config: PlannerConf
         "search_dynamics": describe_dynamics(dynamics) + (
             "" if dynamics is None else f" ({dynamics_path(settings, checkpoint)})"),
     }
+    built_with["absent"] = ", ".join(absent_beside(settings, checkpoint))
     actor = Actor(model, settings, config, policy, dt=dt, feature_heads=heads, search_dynamics=dynamics)
     return actor, built_with
 

@@ -97,7 +97,7 @@ def select_checkpoint(checkpoints: list[str], seeds: list[int], workers: int = 1
         raise ValueError("--workers must be >= 1 and --goal-slack >= 0")
     if len({os.path.realpath(c) for c in checkpoints}) != len(checkpoints):
         raise ValueError("a checkpoint is named twice")
-    from lecun_agent.actor.actor import ActorSettings, dynamics_path, heads_path, load_actor, policy_path
+    from lecun_agent.actor.actor import ActorSettings, absent_beside, load_actor
     from lecun_agent.episodes.actor_agent import actor_agent
 
     # A wrong path, a mismatched or missing search model or policy file: say so before an hour of episodes. Run
@@ -105,8 +105,7 @@ def select_checkpoint(checkpoints: list[str], seeds: list[int], workers: int = 1
     agents, defaults = {}, ActorSettings()
     for c in checkpoints:
         agents[c] = actor_agent(load_actor(c))
-        files = (heads_path(defaults, c), dynamics_path(defaults, c), policy_path(defaults, c))
-        lacking = [p.name for p in files if not p.exists()]
+        lacking = absent_beside(defaults, c)
         if lacking:  # the actor runs without them, and would be ranked as a different agent
             raise ValueError(f"{c}: no {' or '.join(lacking)}; select compares full agents, so give it its search "
                              "heads, search dynamics and mode 1 first (lecun-agent distill-heads, distill-dynamics, "

@@ -125,7 +125,9 @@ class ActorNode(Node):
         self.get_logger().info(f"planning path {resolve_path(self.settings.path)}; mode-1 policy "
                                f"{self.built_with['policy']}; samples scored with feature heads: "
                                f"{self.built_with['feature_heads']}; rolled out with: "
-                               f"{self.built_with['search_dynamics']}")
+                               f"{self.built_with['search_dynamics']}"
+                               + (f"; not beside the checkpoint: {self.built_with['absent']}"
+                                  if self.built_with["absent"] else ""))
         if self.definition is not None:
             self.actor.follow(self.definition)
 
@@ -282,6 +284,9 @@ class ActorNode(Node):
         if self.refused_definition is not None:  # until a good one comes (the refusals stay counted)
             problems.append((ERROR, f"the newest cost/definition was refused ({self.refused_definition}); "
                                     "planning with the previous one"))
+        if self.built_with["absent"]:  # a switch to a checkpoint never distilled: it plans, but worse and slower
+            problems.append((WARN, f"planning without {self.built_with['absent']}: not in the checkpoint "
+                                   "directory (lecun-agent distill, distill-heads, distill-dynamics)"))
         if self.not_planned is not None:  # the robot stands: say why where a user looks (QA: a latent-64 model
             problems.append((WARN, f"not planning (standing): {self.not_planned}"))  # beside a latent-32 actor)
         elif self.refused_goal is not None:  # at rest too: a refused goal must not pass in silence (QA, 2026-12-08)
