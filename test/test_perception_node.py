@@ -25,8 +25,10 @@ from lecun_agent.messages.conversions import (
     stamp_to_sec,
 )
 from lecun_agent.messages.latents import latent_frame, rows_from_float_image
+from lecun_agent.nodes.diagnostics import WARN
 from lecun_agent.nodes.perception_node import PerceptionNode
 from lecun_agent.nodes.qos import SENSOR_QOS
+from lecun_agent.perception.frame_period import FramePeriod
 from lecun_agent.world_model.checkpoint import weights_id
 
 pytestmark = pytest.mark.ros
@@ -208,3 +210,54 @@ def test_every_frame_gets_a_goal_sighting_stamped_with_it_with_the_marker_when_i
         assert sighting.header.frame_id == "base_footprint" and len(sighting.poses) == poses
     ahead = sighting.poses[0].position
     assert 0.5 < ahead.x < 3.0 and abs(ahead.y) < 0.2  # ahead of the base, about on its centre line
+
+
+def test_a_frame_stamped_ahead_of_the_clock_is_refused_not_held_until_its_time(setup):
+    """QA (2026-12-08): camera stamps 2 s ahead held each frame until the readings reached its stamp, then encoded
+    it with them: the agent walked on 2 s old images under latents that looked fresh."""
+    node, camera = setup
+    ahead = time.time() + 2.0
+    camera.send_readings(readings(60.0))
+    before = node.skips["future"]
+    camera.received["diagnostics"].clear()
+    camera.pubs["image"].publish(good_frame(ahead))
+    assert camera.spin_until(lambda: node.skips["future"] > before, 5.0)
+    assert node.gate.oldest_pending() is None  # not held for its time
+    camera.send_readings(readings(ahead))  # its readings come: it is not encoded then either
+    camera.spin_for(0.3)
+    assert all(abs(stamp_to_sec(m.header.stamp) - ahead) > 1e-3 for m in camera.received["agent/latent"])
+    assert camera.spin_until(lambda: any(
+        st.level == WARN and "the last future: camera frame stamped" in st.message
+        for a in camera.received["diagnostics"] for st in a.status if st.name == "perception_node"), 5.0)
+
+
+def test_a_frame_older_than_every_reading_kept_is_said_to_be_too_old_not_waiting(setup):
+    """QA (2026-12-08): a camera clock 2 s behind was reported as 'no readings ... yet', at level OK."""
+    node, camera = setup
+    camera.send_readings(readings(70.0))
+    camera.spin_for(0.2)
+    before = node.skips["too_old"]
+    camera.pubs["image"].publish(good_frame(1.0))  # before every reading this node keeps
+    assert camera.spin_until(lambda: node.skips["too_old"] > before, 5.0)
+    camera.send_readings(readings(71.0))
+    camera.frame = good_frame(71.0)
+    assert camera.latent_at(71.0) is not None
+
+
+@pytest.mark.parametrize("hz, warned", [(10.0, False), (9.0, False), (5.0, True), (20.0, True)])
+def test_a_camera_at_another_rate_than_the_model_s_step_is_said(hz, warned):
+    period = FramePeriod()
+    rng = np.random.default_rng(0)
+    for i in range(30):
+        stamp = 100.0 + i / hz + rng.normal(0.0, 0.004)
+        period.add(stamp)
+        period.add(stamp)  # offered again: no period
+    assert (period.mismatch(0.1) is not None) == warned
+    assert period.period() == pytest.approx(1.0 / hz, abs=0.01)
+
+
+def test_gaps_and_too_few_frames_say_nothing_of_the_rate():
+    period = FramePeriod()
+    for stamp in (0.0, 0.1, 5.0, 5.1, 9.0):  # outages, not a rate
+        period.add(stamp)
+    assert period.period() is None and period.mismatch(0.1) is None

@@ -24,9 +24,9 @@ def test_a_rising_sync_timeout_count_is_said_once_with_the_nodes_reason(tmp_path
     watch.on_report(report("cost_node", 1))
     watch.on_report(report("cost_node", 1))
     assert watch.lines({"cost_node": log}) == [
-        "cost_node waited for an input of its lock-step tick and went on without it (1 so far): waited 5.0 s for "
+        "cost_node waited for an input of the instant it acts on and went on without it (1 so far): waited 5.0 s for "
         "['scored'] at t=12.340; acting without them"]
     assert watch.lines({"cost_node": log}) == []  # said once
     watch.on_report(report("gait_node", 2))  # no log to quote
-    assert watch.lines({}) == ["gait_node waited for an input of its lock-step tick and went on without it "
+    assert watch.lines({}) == ["gait_node waited for an input of the instant it acts on and went on without it "
                                "(2 so far)"]

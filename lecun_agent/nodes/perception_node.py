@@ -5,19 +5,23 @@ imu/data, odom (and foot_contacts when a robot has them) of the frame's instant 
 them: TickGate, which is what keeps lock-step runs repeatable), encodes both with the
 checkpoint's encoder and publishes `agent/latent`: sensor_msgs/Image, 32FC1, height 1,
 width D, header.stamp = the camera frame's stamp. Frames that cannot be encoded (wrong size or
-encoding, NaN in the readings, an orientation that is no unit quaternion, readings not there yet)
-are skipped, logged (throttled) and counted by reason in /diagnostics; nothing an input holds can
-stop the node.
+encoding, NaN in the readings, an orientation that is no unit quaternion, readings not there yet, a
+frame older than every reading kept) are skipped, logged (throttled) and counted by reason in
+/diagnostics; nothing an input holds can stop the node. A frame stamped ahead of the clock is refused
+as it comes (not held until its time). /diagnostics is WARN while frames are skipped, with the last
+reason, and while the frames do not come at the model's step (perception/frame_period.py).
 
 Before encoding, each frame is searched for the goal marker (perception/goal_marker.py, with the
 IMU's roll and pitch of the frame's instant) and `agent/goal_sighting` is published, stamped with
 the frame: the marker's place under the base, or no pose (messages/goal_sighting.py). One goes out
-for every frame, even one that is skipped or shows no marker, so the configurator, which waits for
-the sighting of each instant, never waits for a frame that will not come.
+for every frame taken, even one that is skipped or shows no marker, so the configurator, which waits
+for the sighting of each instant, never waits for a frame that will not come (a frame refused for its
+stamp gets none: its stamp cannot be trusted).
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 
@@ -41,6 +45,7 @@ from lecun_agent.messages.conversions import (
 from lecun_agent.messages.goal_sighting import sighting_msg
 from lecun_agent.messages.latents import float_image, latent_frame
 from lecun_agent.nodes.checkpoint_parameter import CheckpointParameter, ModelNodeSettings
+from lecun_agent.perception.frame_period import FramePeriod
 from lecun_agent.perception.goal_marker import CameraMount, MarkerSettings, sight_marker
 from lecun_agent.perception.proprio import proprio_from_readings
 
@@ -49,6 +54,10 @@ from .parameters import Parameters
 from .qos import SENSOR_PUBLISHER_QOS, declare_reliable_sensors, sensor_qos
 from .spin import spin_node
 from .tick_gate import SYNC_TIMEOUT_S, TickGate
+
+# A frame stamped further ahead of the clock (or of the newest reading, if later) than this is refused, as the
+# guardrail's future_tolerance_s.
+FUTURE_TOLERANCE_S = 0.1
 
 
 class PerceptionNode(Node):
@@ -68,13 +77,14 @@ class PerceptionNode(Node):
         self.sightings = 0
         self.gate = TickGate(self, ("joints", "imu", "odom", "feet"), sync_s, self._on_frame)
         self.skips: Counter[str] = Counter()
+        self.frame_steps = FramePeriod()
+        self.last_bad_skip = ""  # why the last frame skipped (not merely waiting) was, for /diagnostics
         self.published = self._published_at_report = self._bad_at_report = 0
         self.infer_ms: list[float] = []
         self.last_report = self.get_clock().now()
         self.pub = self.create_publisher(Image, "agent/latent", SENSOR_PUBLISHER_QOS)
         self.sighting_pub = self.create_publisher(PoseArray, "agent/goal_sighting", SENSOR_PUBLISHER_QOS)
-        self.create_subscription(Image, "camera/image_raw", lambda m: self.gate.event(stamp_to_sec(m.header.stamp), m),
-                                 sensor)
+        self.create_subscription(Image, "camera/image_raw", self._on_image, sensor)
         for topic, kind, key in (("joint_states", JointState, "joints"), ("imu/data", Imu, "imu"),
                                  ("odom", Odometry, "odom"), ("foot_contacts", JointState, "feet")):
             self.create_subscription(kind, topic, self.gate.feed(key), sensor)
@@ -82,7 +92,22 @@ class PerceptionNode(Node):
 
     def _skip(self, reason: str, detail: str) -> None:
         self.skips[reason] += 1
+        if reason != "waiting":
+            self.last_bad_skip = f"{reason}: {detail}"
         self.get_logger().warning(f"frame skipped ({reason}): {detail}", throttle_duration_sec=2.0)
+
+    def _on_image(self, msg: Image) -> None:
+        """A camera frame: refused when stamped in the future, else gated until the readings of its instant are in.
+        QA (2026-12-08): a camera 2 s ahead of the robot's clock had each frame held until the readings reached its
+        stamp, then encoded with them: the agent walked on 2 s old images while every latent looked fresh."""
+        stamp = stamp_to_sec(msg.header.stamp)
+        now = max([self.get_clock().now().nanoseconds * 1e-9, *self.gate.newest_stamps()])
+        if not math.isfinite(stamp) or stamp > now + FUTURE_TOLERANCE_S:
+            self._skip("future", f"camera frame stamped {stamp - now:.3f} s ahead of the clock and the newest reading "
+                       f"(> {FUTURE_TOLERANCE_S} s: are the camera's and the robot's clocks synchronised?)")
+            return
+        self.frame_steps.add(stamp)
+        self.gate.event(stamp, msg)
 
     def _on_frame(self, stamp: float, msg: Image, inputs: dict, timed_out: bool) -> None:
         try:
@@ -106,7 +131,12 @@ class PerceptionNode(Node):
     def _encode(self, msg: Image, rgb: np.ndarray | None, bad: str | None, inputs: dict) -> None:
         """One camera frame (`rgb`, or None and why it could not be read) with the proprioception of its
         instant -> agent/latent stamped as the frame."""
-        if inputs["joints"] is None or inputs["imu"] is None or inputs["odom"] is None:
+        missing = [name for name in ("joints", "imu", "odom") if inputs[name] is None]
+        if missing and self.gate.all_after(missing, stamp_to_sec(msg.header.stamp)):
+            self._skip("too_old", f"frame stamped before every {'/'.join(missing)} reading kept (camera clock behind "
+                       "the robot's, or frames that late?)")
+            return
+        if missing:
             self._skip("waiting", "no joint_states, imu/data or odom at or before the frame yet")
             return
         if rgb is None:
@@ -161,8 +191,11 @@ class PerceptionNode(Node):
         values.update({f"skipped.{k}": v for k, v in sorted(self.skips.items())})
         bad = sum(v for k, v in self.skips.items() if k != "waiting")
         new_bad, self._bad_at_report = bad - self._bad_at_report, bad  # WARN while bad frames keep coming
-        message = f"{new_bad} frames skipped since the last report" if new_bad else "ok"
-        return WARN if new_bad else OK, message, values
+        values["frame_period_s"] = self.frame_steps.period()
+        problems = [f"{new_bad} frames skipped since the last report, the last {self.last_bad_skip}"] if new_bad else []
+        if (mismatch := self.frame_steps.mismatch(self.ckpt.spec.step_dt)) is not None:
+            problems.append(mismatch)
+        return (WARN, "; ".join(problems), values) if problems else (OK, "ok", values)
 
 
 def main(args=None) -> None:

@@ -94,6 +94,15 @@ class TickGate:
         """Input `name`'s messages stamped in (after, upto], oldest first (as many as `keep` holds)."""
         return [msg for t, msg in self.history[name] if after + EPS < t <= upto + EPS]
 
+    def newest_stamps(self) -> list[float]:
+        """The stamp of each input's newest message kept (inputs with none left out)."""
+        return [hist[-1][0] for hist in self.history.values() if hist]
+
+    def all_after(self, names: Iterable[str], stamp: float) -> bool:
+        """Whether every message kept of each input in `names` is stamped after `stamp`, and there are some: an
+        event that old comes too late for the history kept, not too early for its inputs."""
+        return all(self.history[n] and self.history[n][0][0] > stamp + EPS for n in names)
+
     def oldest_pending(self) -> float | None:
         """The stamp of the oldest event still waiting for its inputs, or None."""
         return self.pending[0][0] if self.pending else None
@@ -135,8 +144,9 @@ class TickGate:
             self.node.get_logger().warning(
                 f"waited {self.timeout_s} s for {missing or 'the command'} at t={stamp:.3f}; acting without "
                 f"{'them' if missing else 'it'} (counted as sync_timeouts)"
-                + (f"; not waiting for {missing} again until they reach t={stamp:.3f} (a robot without "
-                   "such a sensor pays this once at start)" if missing else ""), throttle_duration_sec=2.0)
+                + (f"; not waiting for {missing} again until they reach t={stamp:.3f} (an input that stopped "
+                   "costs this one wait; a robot without such a sensor pays it once, at start)" if missing else ""),
+                throttle_duration_sec=2.0)
             for name in missing:
                 self.given_up[name] = stamp
             self._act(self.pending.popleft(), timed_out=True)

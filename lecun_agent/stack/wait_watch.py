@@ -36,7 +36,7 @@ class WaitWatch:
         out = []
         for name in sorted(self.risen):
             why = _last_wait_line(logs.get(name))
-            out.append(f"{name} waited for an input of its lock-step tick and went on without it "
+            out.append(f"{name} waited for an input of the instant it acts on and went on without it "
                        f"({self.counts[name]} so far)" + (f": {why}" if why else ""))
         self.risen.clear()
         return out
