@@ -92,6 +92,13 @@ def test_a_joint_named_twice_is_refused(first):
         conv.joint_vectors(msg)
 
 
+def test_joints_of_other_names_are_named_beside_the_ones_missing():
+    """QA (2026-12-08): with a driver's own names (Unitree's `FL_hip`) the refusal listed only the 12 it lacked."""
+    names = [n.removesuffix("_joint") for n in JOINT_NAMES]
+    with pytest.raises(conv.JointOrderError, match=r"lacks joints \['FL_hip_joint'.* and names \['FL_hip', 'FL_thigh'"):
+        conv.joint_vectors(joint_state(names=names))
+
+
 # ---- plausibility: finite values no body or sensor reports --------------------------------------------------
 # A finite 1e30 passes the NaN check but is Inf in the float32 cost features and poisons the filters.
 

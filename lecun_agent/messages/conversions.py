@@ -139,8 +139,10 @@ def joint_vectors(msg: JointState) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     index = {name: i for i, name in enumerate(msg.name)}
     missing = [n for n in JOINT_NAMES if n not in index]
     if missing:
-        raise JointOrderError(f"joint_states lacks joints {missing}; rename them in the driver's config "
-                              "or a relay (docs/real_robot.md)")
+        unknown = [n for n in msg.name if n not in JOINT_NAMES]
+        raise JointOrderError(f"joint_states lacks joints {missing}"
+                              + (f" and names {unknown[:12]}{' ...' if len(unknown) > 12 else ''} instead" if unknown
+                                 else "") + "; rename them in the driver's config or a relay (docs/real_robot.md)")
     order = [index[n] for n in JOINT_NAMES]
 
     def pick(values) -> np.ndarray:
