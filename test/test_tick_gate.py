@@ -128,3 +128,27 @@ def test_an_input_arriving_out_of_order_is_used_for_its_own_instant_only():
     assert gate.out_of_order == {"odom": 1}
     gate.event(9.0, "latent9")  # an event of the late reading's own instant takes it
     assert acts[-1][2]["odom"] == "odom9"
+
+
+def test_with_slop_an_event_takes_an_input_a_little_older_instead_of_waiting_for_its_next(wall):
+    """QA against a fake robot (2026-12-08): a driver stamps each topic on its own, so odometry at 20 Hz held
+    each event up to one odometry period, waiting for a message stamped at or after it."""
+    acts = []
+    gate = TickGate(FakeNode(), ("odom",), 5.0, lambda t, item, inputs, timed_out: acts.append((t, inputs["odom"])),
+                    slop_s=0.05)
+    gate.input("odom", 1.00, "odom at 1.00")
+    gate.event(1.04, "frame")  # the odometry 40 ms older: in
+    gate.event(1.10, "frame")  # 100 ms older: waits for the next
+    assert acts == [(1.04, "odom at 1.00")]
+    gate.input("odom", 1.05, "odom at 1.05")
+    assert acts == [(1.04, "odom at 1.00"), (1.10, "odom at 1.05")]
+
+
+def test_without_slop_an_event_waits_for_an_input_at_or_after_it(wall):
+    acts = []
+    gate = TickGate(FakeNode(), ("odom",), 5.0, lambda t, item, inputs, timed_out: acts.append(t))
+    gate.input("odom", 1.00, "odom")
+    gate.event(1.001, "frame")
+    assert acts == []
+    gate.input("odom", 1.001, "odom")
+    assert acts == [1.001]

@@ -70,12 +70,16 @@ class PerceptionNode(Node):
         sync_s = p.declare("sync_timeout_s", SYNC_TIMEOUT_S, "wall seconds to wait for the joint reading, IMU "
                            "and odometry of a frame's instant before encoding without them (counted)", low=0.05,
                            high=60.0)
+        slop_s = p.declare("sync_slop_s", 0.0, "real time on a robot: a joint reading, IMU or odometry message at "
+                           "most this much older than the frame is taken instead of waiting for one at or after it "
+                           "(drivers stamp each topic on its own); 0 = wait for it (lock-step, repeatable)", low=0.0,
+                           high=0.5)
         self.marker = p.declare_settings(MarkerSettings, "goal_marker.")
         sensor = sensor_qos(declare_reliable_sensors(p))
         p.reject_unknown_overrides()
         self.mount = CameraMount.from_model(load_robot_model())
         self.sightings = 0
-        self.gate = TickGate(self, ("joints", "imu", "odom", "feet"), sync_s, self._on_frame)
+        self.gate = TickGate(self, ("joints", "imu", "odom", "feet"), sync_s, self._on_frame, slop_s=slop_s)
         self.skips: Counter[str] = Counter()
         self.frame_steps = FramePeriod()
         self.last_bad_skip = ""  # why the last frame skipped (not merely waiting) was, for /diagnostics

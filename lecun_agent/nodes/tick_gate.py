@@ -43,7 +43,11 @@ class TickGate:
     at or after the instant it was given up at: an outage costs one wait, not one per event, and
     a healthy input is waited for every time. `also_ready(stamp)` may add a condition of the
     node's own (the gait waits for the guardrail's answer to its reading too). `optional` inputs are
-    kept and handed to `act` like the others but never waited for. A message stamped before the one of
+    kept and handed to `act` like the others but never waited for. `slop_s` > 0 (real time on a robot, whose
+    drivers stamp each topic on its own): an input whose newest message is at most that much older than the
+    event counts as in, so an event does not wait for the next message of a slower input (odometry at 20 Hz
+    held each camera frame up to 50 ms); 0, the default, keeps the exact wait lock-step repeatability needs.
+    A message stamped before the one of
     its input that came just before it (a lagging relay, a second publisher) is counted in `out_of_order`
     and handed to `act` for its own instant only: the inputs of an instant are picked by stamp, not by
     arrival.
@@ -52,8 +56,9 @@ class TickGate:
     def __init__(self, node: Node, inputs: Iterable[str], timeout_s: float,
                  act: Callable[[float, Any, dict[str, Any], bool], None],
                  also_ready: Callable[[float], bool] | None = None, keep: int = 64,
-                 optional: Iterable[str] = ()) -> None:
+                 optional: Iterable[str] = (), slop_s: float = 0.0) -> None:
         self.node, self.timeout_s, self.act, self.also_ready = node, timeout_s, act, also_ready
+        self.slop_s = slop_s
         self.given_up: dict[str, float] = {}  # input -> the instant a wait for it ran out, until it catches up
         self.optional = frozenset(optional)
         self.history: dict[str, deque[tuple[float, Any]]] = {name: deque(maxlen=keep)
@@ -117,7 +122,8 @@ class TickGate:
 
     def _reached(self, name: str, stamp: float) -> bool:
         hist = self.history[name]
-        return name in self.optional or name in self.given_up or (bool(hist) and hist[-1][0] >= stamp - EPS)
+        return (name in self.optional or name in self.given_up
+                or (bool(hist) and hist[-1][0] >= stamp - self.slop_s - EPS))
 
     def release(self) -> None:
         """Act on every pending event whose inputs are in (events stay in stamp order)."""
