@@ -128,6 +128,7 @@ def _every_reader_faults(agent_node: str) -> list[Fault]:
         every("odom", "nan"), every("foot_contacts", "nan"),
         every("foot_contacts", "wrong_size", "none", "names and forces still pair: a missing foot reads 0 N"),
         every("body_contacts", "inf"), every("camera/image_raw", "wrong_size"),
+        every("camera/image_raw", "future", note="perception refuses the frames: no latent, so no proposal"),
         every("agent/latent", "nan", *latent), every("agent/latent", "wrong_size", *latent),
         every("cmd_vel", "nan", "none", "downstream of the guardrail: the gait ignores it"),
         every("joint_commands", "nan", "none", "downstream of the guardrail: the body ignores it"),
