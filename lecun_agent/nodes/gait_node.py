@@ -1,10 +1,10 @@
 """gait_node: locomotion reflexes. Turns /cmd_vel (vx, vy, yaw rate) into /joint_commands.
 
-It computes one joint command per joint_states reading (decimated to `rate_hz`; in lock-step a reading between
-two of its steps gets the last targets again, since the sim waits for an answer to each), with the IMU
-and odometry of the same instant (TickGate), and stamps it with the reading's stamp, so a
-synchronous simulator knows which observation the command answers. The command used for the
-reading at t is the newest /cmd_vel stamped at or before t; it is stale when older than
+It computes one joint command per joint_states reading (decimated to `rate_hz` by the readings' stamps, see
+RateSchedule; in lock-step a reading between two of its steps gets the last targets again, since the sim waits
+for an answer to each), with the IMU and odometry of the same instant (TickGate), and stamps it with the reading's
+stamp, so a synchronous simulator knows which observation the command answers. The command used for the reading at t
+is the newest /cmd_vel stamped at or before t; it is stale when older than
 `cmd_timeout_s` by stamps, and then the robot stands. With `sync_period_s` > 0 (lock-step
 simulation) a reading waits for a /cmd_vel stamped less than that period before it: the guardrail
 answers every reading (cost_node, period = the control step), an unguarded command source every
@@ -54,6 +54,7 @@ from .clock_back import ClockBack
 from .diagnostics import OK, WARN, Diagnostics
 from .parameters import Parameters
 from .qos import COMMAND_QOS, declare_reliable_sensors, sensor_qos
+from .rate_schedule import RateSchedule
 from .spin import spin_node
 from .tick_gate import EPS, TickGate
 
@@ -70,9 +71,9 @@ UNANSWERED_S = 0.25
 
 @dataclass(frozen=True)
 class GaitNodeSettings:
-    rate_hz: float = setting(50.0, "most joint commands per second (one per joint_states reading); the trot "
-                             "balances at 25 and up (at 10 the robot fell in 3 of 3 walks, QA 2026-12-08)", low=25.0,
-                             high=500.0, runtime=True)
+    rate_hz: float = setting(50.0, "joint commands per second on average, by the readings' stamps (at most one per "
+                             "joint_states reading); the trot balances at 25 and up (at 10 the robot fell in 3 of 3 "
+                             "walks, QA 2026-12-08)", low=25.0, high=500.0, runtime=True)
     cmd_timeout_s: float = setting(0.5, "a /cmd_vel older than this (by stamps) makes the robot stand, s",
                                    low=0.05, high=0.5, runtime=True)
     imu_timeout_s: float = setting(0.2, "seconds the IMU or odometry may lag joint_states before the robot "
@@ -100,6 +101,7 @@ class GaitNode(Node):
         self.waiting = True  # lock-step: False after a wait for a command ran out, until the next command
         self.answered_until = -np.inf  # lock-step: the newest stamp a command came for, usable or not
         self.last_output_stamp = -np.inf
+        self.schedule = RateSchedule()  # which readings to answer, `rate_hz` a second
         self.last_command: JointTrajectory | None = None
         self.counts = {"commands_out": 0, "nonfinite_cmd": 0, "future_cmd": 0, "stale_cmd": 0, "stale_imu": 0,
                        "untrusted_input": 0, "future_reading": 0, "held_after_future_reading": 0,
@@ -137,7 +139,7 @@ class GaitNode(Node):
         self.waiting = True
         self.hold_until = -np.inf
         if stamps_too:
-            self.last_output_stamp, self.last_command = -np.inf, None
+            self.last_output_stamp, self.last_command, self.schedule = -np.inf, None, RateSchedule()
 
     def _on_cmd_vel(self, msg: TwistStamped) -> None:
         command, stamp = conv.twist_vector(msg), stamp_to_sec(msg.header.stamp)
@@ -194,7 +196,7 @@ class GaitNode(Node):
             self.pub.publish(self.last_command)  # the same reading offered again: our answer was lost
         elif stamp < self.last_output_stamp:
             self.counts["old_reading"] += 1  # came after a later one: too late to answer
-        elif stamp - self.last_output_stamp >= 1.0 / self.params["rate_hz"] - EPS:  # decimate to rate_hz
+        elif self.schedule.keep(stamp, 1.0 / self.params["rate_hz"]):  # decimate to rate_hz
             self.gate.event(stamp, msg)
         elif self.sync_period > 0 and self.last_command is not None:
             self._hold_targets(msg.header.stamp)
