@@ -12,6 +12,7 @@ import yaml
 
 from lecun_agent.nodes.configurator_node import ConfiguratorNode
 from lecun_agent.nodes.cost_node import CostNode
+from lecun_agent.nodes.gait_node import GaitNode
 from lecun_agent.nodes.perception_node import PerceptionNode
 from lecun_agent.stack import description
 from lecun_agent.stack.description import StackOptions, profile_path, stack_nodes
@@ -48,16 +49,19 @@ def test_the_robot_profile_reaches_its_nodes_in_any_namespace(ros, namespace):
     cost = CostNode(cli_args=_ros_args("cost_node", namespace, "robot_example"))
     configurator = ConfiguratorNode(cli_args=_ros_args("configurator_node", namespace, "robot_example"))
     perception = PerceptionNode(cli_args=_ros_args("perception_node", namespace, "robot_example"))
+    gait = GaitNode(cli_args=_ros_args("gait_node", namespace, "robot_example"))
     try:
         assert cost.get_namespace() == ("/" + namespace.strip("/") if namespace else "/")
         assert cost.get_parameter("guardrail.max_vx").value == max_vx < 1.0  # the profile's, not the sim's
         assert cost.guard.config.max_vx == max_vx
         assert configurator.get_parameter("mode").value == "rest"
         assert perception.gate.slop_s == shipped["/**/perception_node"]["ros__parameters"]["sync_slop_s"] > 0
+        assert gait.gate.slop_s == shipped["/**/gait_node"]["ros__parameters"]["sync_slop_s"] > 0
     finally:
         cost.destroy_node()
         configurator.destroy_node()
         perception.destroy_node()
+        gait.destroy_node()
 
 
 def test_a_profile_section_that_reaches_no_node_under_the_namespace_is_refused(tmp_path, monkeypatch):

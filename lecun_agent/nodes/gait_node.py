@@ -78,6 +78,9 @@ class GaitNodeSettings:
                                    low=0.05, high=0.5, runtime=True)
     imu_timeout_s: float = setting(0.2, "seconds the IMU or odometry may lag joint_states before the robot "
                                    "stands", low=0.01, high=0.2, runtime=True)
+    sync_slop_s: float = setting(0.0, "real time (sync_period_s 0): IMU or odometry at most this much older than "
+                                 "a joint reading is taken instead of waiting for one at or after it (drivers stamp "
+                                 "each topic on its own); 0 = wait for it", low=0.0, high=0.2)
     sync_period_s: float = setting(0.0, "lock-step simulation: how often the command source answers a reading, "
                                    "s (cost_node: every control step; an agent without a guardrail: every "
                                    "agent tick); a reading waits for a /cmd_vel stamped less than this before "
@@ -115,7 +118,8 @@ class GaitNode(Node):
         self.create_timer(UNANSWERED_S / 5, self._answer_refused, clock=Clock(clock_type=ClockType.STEADY_TIME))
         self.stale = True
         wait_s = cfg.sync_timeout_s if self.sync_period > 0 else cfg.imu_timeout_s
-        self.gate = TickGate(self, ("imu", "odom"), wait_s, self._act, also_ready=self._answered)
+        slop_s = cfg.sync_slop_s if self.sync_period == 0 else 0.0  # lock-step: the exact wait, repeatable
+        self.gate = TickGate(self, ("imu", "odom"), wait_s, self._act, also_ready=self._answered, slop_s=slop_s)
         self.pub = self.create_publisher(JointTrajectory, "joint_commands", COMMAND_QOS)
         self.create_subscription(TwistStamped, "cmd_vel", self._on_cmd_vel, COMMAND_QOS)
         self.create_subscription(Imu, "imu/data", self.gate.feed("imu"), sensor)
