@@ -160,3 +160,25 @@ def test_a_policy_distilled_on_a_format_3_model_still_matches_it(saved, tmp_path
         load_policy(policy_file, load_checkpoint(path)[0])
     as_format_3(path)
     assert isinstance(load_policy(policy_file, load_checkpoint(path)[0]), Mode1Policy)
+
+
+@pytest.mark.parametrize("strict, code", [(False, 0), (True, 1)])
+def test_eval_model_strict_exits_1_when_a_check_fails_and_writes_the_results_either_way(tmp_path, monkeypatch, capsys,
+                                                                                      strict, code):
+    import argparse
+
+    from lecun_agent.cli import learning as cli_learning
+    from lecun_agent.learning import evaluate, plots
+
+    res = {"acceptance": {"error_ratio_vs_copy_at_10": 0.5, "error_ratio_ok": True, "effective_rank_ok": False}}
+    monkeypatch.setattr(evaluate, "eval_checkpoint", lambda *a, **k: res)
+    for name in ("plot_eval", "plot_contact_timeline", "plot_paths"):
+        monkeypatch.setattr(plots, name, lambda _res, path: path)
+    monkeypatch.setattr(cli_learning, "summary_text", lambda _res, _h: "summary")
+    parser = argparse.ArgumentParser()
+    cli_learning.add_eval_model(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["eval-model", "--json", str(tmp_path / "r.json"), *(["--strict"] if strict else [])])
+    assert args.func(args) == code
+    assert (tmp_path / "r.json").exists()
+    assert ("effective_rank_ok" in capsys.readouterr().err) == strict
+    assert cli_learning.failed_checks(res) == ["effective_rank_ok"]

@@ -150,6 +150,8 @@ def add_eval_model(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--workers", type=positive_int, default=1, help="parallel sim processes for the collection")
     p.add_argument("--json", type=Path, required=True, help="result file; the PNGs go next to it")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 1 when an acceptance check fails (for scripts; the results are written either way)")
     p.set_defaults(func=_eval_model)
 
 
@@ -189,7 +191,16 @@ def _eval_model(args: argparse.Namespace) -> int:
     ]
     print(summary_text(res, str(args.horizon)))
     print(f"wrote {args.json} and {', '.join(str(p) for p in pngs)}")
+    failed = failed_checks(res)
+    if failed and args.strict:
+        print(f"eval-model: acceptance checks failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
+
+
+def failed_checks(res: dict) -> list[str]:
+    """The names of eval-model's acceptance checks that failed."""
+    return [k for k, v in res["acceptance"].items() if k.endswith("_ok") and not v]
 
 
 def _eval_pngs(json_path: Path) -> tuple[Path, Path, Path]:
