@@ -125,9 +125,12 @@ def test_bad_checkpoint_rejected_old_weights_kept(setup, ckpts, name, reason):
 def test_good_checkpoint_reloads(setup, ckpts):
     node, agent = setup
     root, models = ckpts
+    assert len(node.memory) > 0  # model a's transitions, from the tests before
     result = agent.set_parameters("world_model_node", {"checkpoint": str(root / "b")})[0]
     assert result.successful, result.reason
     assert node.ckpt.reloads == 1
+    # QA (2026-12-08): model a's transitions stayed, and online learning trained b's predictor on them.
+    assert len(node.memory) == 0 and node.prev is None
     skipped = node.counts["skipped"]
     with pytest.raises(AssertionError, match="no prediction"):  # model a's encoder's latents mean nothing to b
         agent.predict(399.0, timeout_s=1.0)
@@ -136,6 +139,10 @@ def test_good_checkpoint_reloads(setup, ckpts):
     latents, _ = agent.predict(400.0)
     np.testing.assert_allclose(rows_from_float_image(latents), expected_rollout(models["b"]), atol=1e-5)
     assert not np.allclose(expected_rollout(models["a"]), expected_rollout(models["b"]), atol=1e-3)
+    agent.predict(400.1)
+    assert len(node.memory) == 1 and node.memory.latest()["stamp"] == pytest.approx(400.1)  # b's latents only
+    node._report()  # the skips at the switch are said once, not for good
+    assert node._report()[0] == OK
 
 
 def test_online_learning_adapts_the_predictor(setup):

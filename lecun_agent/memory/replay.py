@@ -41,6 +41,10 @@ class ShortTermMemory:
         self.written += 1
         return True
 
+    def forget(self) -> None:
+        """Drop every transition (their latents belong to an encoder no longer in use); the refusals stay counted."""
+        self.written = 0
+
     def latest(self) -> dict[str, np.ndarray]:
         """The newest transition as arrays (costs keyed by term)."""
         if not len(self):

@@ -69,8 +69,10 @@ class WorldModelNode(Node):
         cfg = p.declare_settings(WorldModelNodeSettings)
         torch.set_num_threads(common.threads)
         self.learner: OnlinePredictorLearner | None = None
+        self.memory: ShortTermMemory | None = None  # made once the first checkpoint gives its sizes
+        self.prev: tuple[np.ndarray, float, dict[str, float]] | None = None  # (s_t, stamp, costs at t)
         self.ckpt = CheckpointParameter(self, p, prepare=lambda model, _spec, _path: OnlinePredictorLearner(
-            model, self.params["online_lr"]), on_swap=lambda learner: setattr(self, "learner", learner))
+            model, self.params["online_lr"]), on_swap=self._swap)
         sensor = sensor_qos(declare_reliable_sensors(p))
         p.reject_unknown_overrides()
         model_cfg = self.ckpt.model.cfg
@@ -78,8 +80,8 @@ class WorldModelNode(Node):
         self.command, self.command_time = np.zeros(model_cfg.action_dim, np.float32), None
         self.plan, self.plan_time = None, None
         self.costs: dict[str, float] = {}
-        self.prev: tuple[np.ndarray, float, dict[str, float]] | None = None  # (s_t, stamp, costs at t)
         self.counts = {"latents": 0, "predictions": 0, "skipped": 0}
+        self._skipped_at_report = 0  # WARN while latents keep being skipped (a checkpoint switch skips a few)
         self.infer_ms: list[float] = []
         self.latent_pub = self.create_publisher(Image, "agent/predicted_latents", SENSOR_PUBLISHER_QOS)
         self.feature_pub = self.create_publisher(JointState, "agent/predicted_features", SENSOR_PUBLISHER_QOS)
@@ -89,6 +91,15 @@ class WorldModelNode(Node):
         self.create_subscription(JointState, "agent/cost", self._on_cost, sensor)
         self.diagnostics = Diagnostics(self, self._report, common.diagnostics_period_s)
         self.create_timer(cfg.online_period_s, self._learn_online)
+
+    def _swap(self, learner: OnlinePredictorLearner) -> None:
+        """A new checkpoint is in: its learner, and a memory and a last latent of its own encoder's latents only.
+        QA (2026-12-08): the old encoder's transitions stayed, and online learning trained the new predictor on
+        them, in another latent space, until new ones had pushed them out."""
+        self.learner = learner
+        if self.memory is not None:  # not at the first load
+            self.memory.forget()
+        self.prev = None
 
     # ---- online learning -----------------------------------------------------------------------
     def _learn_online(self) -> None:
@@ -184,7 +195,8 @@ class WorldModelNode(Node):
                   "plan_in_use": self._age(self.plan_time) <= self.params["plan_timeout_s"],
                   "online_learning": self.params["online_learning"], "online_updates": self.learner.updates,
                   "online_loss": round(self.learner.last_loss, 5)}
-        problems = [f"{self.counts['skipped']} latents skipped"] if self.counts["skipped"] else []
+        new_skipped, self._skipped_at_report = self.counts["skipped"] - self._skipped_at_report, self.counts["skipped"]
+        problems = [f"{new_skipped} latents skipped since the last report"] if new_skipped else []  # not for good
         batch = self.params["online_batch_size"]
         if self.params["online_learning"] and batch > self.memory.capacity:  # QA: it said OK, and never learnt
             problems.append(f"online learning cannot run: online_batch_size {batch} > memory_size "
