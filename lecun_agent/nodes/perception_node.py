@@ -21,7 +21,6 @@ stamp gets none: its stamp cannot be trusted).
 
 from __future__ import annotations
 
-import math
 import time
 from collections import Counter
 
@@ -104,9 +103,10 @@ class PerceptionNode(Node):
         """A camera frame: refused when stamped in the future, else gated until the readings of its instant are in.
         QA (2026-12-08): a camera 2 s ahead of the robot's clock had each frame held until the readings reached its
         stamp, then encoded with them: the agent walked on 2 s old images while every latent looked fresh."""
-        stamp = stamp_to_sec(msg.header.stamp)
-        now = max([self.get_clock().now().nanoseconds * 1e-9, *self.gate.newest_stamps()])
-        if not math.isfinite(stamp) or stamp > now + FUTURE_TOLERANCE_S:
+        stamp, clock = stamp_to_sec(msg.header.stamp), self.get_clock().now().nanoseconds * 1e-9
+        known = [clock] if clock > 0 else []  # simulated time reads 0 until the first /clock
+        now = max([*known, *self.gate.newest_stamps()], default=None)
+        if now is not None and stamp > now + FUTURE_TOLERANCE_S:  # nothing to judge by: the gate waits for readings
             self._skip("future", f"camera frame stamped {stamp - now:.3f} s ahead of the clock and the newest reading "
                        f"(> {FUTURE_TOLERANCE_S} s: are the camera's and the robot's clocks synchronised?)")
             return
