@@ -307,6 +307,77 @@ def test_record_of_nothing_says_the_file_holds_no_message(tmp_path, monkeypatch,
     assert "empty.mcap holds no message: is the stack running" in capsys.readouterr().err
 
 
+def _record_that_writes(monkeypatch, out, messages):
+    """`lecun-agent record` with a recorder that writes `messages` [(topic, msg)] instead of listening."""
+    from lecun_agent.nodes import recorder_node
+
+    def fake_main(**kwargs):
+        with BagWriter(out) as bag:
+            for i, (topic, msg) in enumerate(messages):
+                bag.write(topic, msg, 1000 + i)
+
+    monkeypatch.setattr(recorder_node, "main", fake_main)
+
+
+def test_record_in_a_namespace_no_stack_runs_in_fails_though_a_sim_publishes_the_root_clock(tmp_path, monkeypatch,
+                                                                                              capsys):
+    """/clock is root whatever the stack's namespace: `record --namespace ghost` beside a root stack heard 98 /clock
+    and its own 3 diagnostics and said "wrote" with status 0 (QA, 2026-12-08)."""
+    from diagnostic_msgs.msg import DiagnosticArray
+    from rosgraph_msgs.msg import Clock
+
+    from lecun_agent.cli import main as cli_main
+
+    out = tmp_path / "ghost.mcap"
+    _record_that_writes(monkeypatch, out, [("/clock", Clock())] * 98 + [("/ghost/diagnostics", DiagnosticArray())] * 3)
+    assert cli_main(["record", "--out", str(out), "--namespace", "ghost", "--duration", "2"]) == 1
+    assert "ghost.mcap holds only /clock and diagnostics messages: is the stack running" in capsys.readouterr().err
+
+
+def test_record_of_no_topic_convert_needs_says_it_cannot_be_converted(tmp_path, monkeypatch, capsys):
+    """A short --duration ended with only agent/latent and agent/goal_sighting (discovery runs every 0.5 s)."""
+    from geometry_msgs.msg import PoseArray
+
+    from lecun_agent.cli import main as cli_main
+
+    out = tmp_path / "short.mcap"
+    _record_that_writes(monkeypatch, out, [("/agent/latent", Image()), ("/agent/goal_sighting", PoseArray())])
+    assert cli_main(["record", "--out", str(out), "--duration", "0.2"]) == 0  # the stack was heard: kept, status 0
+    assert ("(no message of ['/camera/image_raw', '/joint_states', '/imu/data', '/cmd_vel']: `lecun-agent convert` "
+            "cannot use it)") in capsys.readouterr().out
+    out = tmp_path / "latent_only.mcap"  # asked for these topics only: nothing to say
+    _record_that_writes(monkeypatch, out, [("/agent/latent", Image())])
+    assert cli_main(["record", "--out", str(out), "--topics", "agent/latent"]) == 0
+    assert capsys.readouterr().out == f"wrote {out}\n"
+
+
+def test_the_duration_starts_at_the_first_message_of_the_stack_not_at_a_clock(tmp_path):
+    import rclpy
+    from diagnostic_msgs.msg import DiagnosticArray
+    from rclpy.parameter import Parameter
+    from rclpy.serialization import serialize_message
+    from rosgraph_msgs.msg import Clock
+
+    from lecun_agent.nodes.recorder_node import RecorderNode
+
+    rclpy.init()
+    try:
+        recorder = RecorderNode(parameter_overrides=[Parameter("output", value=str(tmp_path / "c.mcap")),
+                                                     Parameter("duration_s", value=1.0)])
+        for topic, type_name in (("/clock", "rosgraph_msgs/msg/Clock"), ("/joint_states", "sensor_msgs/msg/JointState"),
+                                 ("/diagnostics", "diagnostic_msgs/msg/DiagnosticArray")):
+            recorder.writer.add_topic(topic, type_name)  # as discovery does
+        recorder._on_message("/clock", serialize_message(Clock()))
+        recorder._on_message("/diagnostics", serialize_message(DiagnosticArray()))
+        assert recorder.started_ns is None
+        recorder._on_message("/joint_states", serialize_message(_joint_state(0)))
+        assert recorder.started_ns is not None
+        recorder.close()
+        recorder.destroy_node()
+    finally:
+        rclpy.try_shutdown()
+
+
 def test_a_recorder_waiting_for_its_first_message_says_which_topics_are_silent(tmp_path, capfd):
     """--duration counts from the first message, so with nothing published the recorder waits: it says why."""
     import rclpy

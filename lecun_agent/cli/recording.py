@@ -18,8 +18,8 @@ def add_record(sub) -> None:
     p.add_argument("--topics", nargs="+", default=None,
                    help="topics to record (default: every topic of the contract)")
     p.add_argument("--duration", type=seconds(0.0, 86400.0, low_included=True), default=0.0,
-                   help="seconds to record, counted from the first message recorded but diagnostics (sim time with "
-                   "--use-sim-time); until then it waits, warning which topics have no publisher or message; "
+                   help="seconds to record, counted from the first message recorded but diagnostics and /clock (sim "
+                   "time with --use-sim-time); until then it waits, warning which topics have no publisher or message; "
                    "0 = until Ctrl-C")
     p.add_argument("--namespace", default="", help="namespace the stack runs in")
     p.add_argument("--use-sim-time", action="store_true", help="stamp messages with /clock (simulation)")
@@ -31,6 +31,7 @@ def _run_record(args: argparse.Namespace) -> int:
 
     from lecun_agent.nodes import recorder_node
     from lecun_agent.recording.bag_reader import BagReader
+    from lecun_agent.recording.topics import CONTRACT_TOPICS, resolve
 
     if args.out.exists():
         raise ValueError(f"{args.out} exists: a recording is never overwritten; choose another --out")
@@ -42,11 +43,15 @@ def _run_record(args: argparse.Namespace) -> int:
     recorder_node.main(args=None, parameter_overrides=overrides, namespace=args.namespace or None)
     counts = BagReader(args.out).message_counts
     if not recorder_node.heard_the_stack(counts):
-        held = "only diagnostics messages" if any(counts.values()) else "no message"
+        kinds = ["/clock"] * bool(counts.get("/clock")) + ["diagnostics"] * any(
+            count for topic, count in counts.items() if recorder_node.is_diagnostics(topic))
+        held = f"only {' and '.join(kinds)} messages" if kinds else "no message"
         print(f"lecun-agent record: {args.out} holds {held}: is the stack running, in this ROS_DOMAIN_ID and "
               "namespace?", file=sys.stderr)
         return 1
-    print(f"wrote {args.out}")
+    wanted = {resolve(t, args.namespace) for t in args.topics or CONTRACT_TOPICS}
+    missing = recorder_node.missing_for_convert(counts, wanted, args.namespace)
+    print(f"wrote {args.out}" + (f" (no message of {missing}: `lecun-agent convert` cannot use it)" if missing else ""))
     return 0
 
 

@@ -11,8 +11,9 @@ publishes at its start (the cost definition, the mode) are recorded, older readi
 Only the contract's message types are recorded (a topic of another type is logged and skipped:
 a type name from the graph never chooses an import). Every FLUSH_PERIOD_S of wall time the open
 chunk is closed and the file synced, so a SIGKILL or power loss costs at most that much.
-Until the first message but diagnostics is recorded (duration_s counts from it), it warns every WAITING_WARNING_PERIOD_S
-of wall time which topics have no publisher or no message yet, so a recorder waiting on nothing says why.
+Until the first message but diagnostics and /clock is recorded (duration_s counts from it), it warns every
+WAITING_WARNING_PERIOD_S of wall time which topics have no publisher or no message yet, so a recorder waiting on
+nothing says why.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from rosgraph_msgs.msg import Clock as ClockMsg
 from lecun_agent.paths import unused_path
 from lecun_agent.recording.bag import FLUSH_PERIOD_S, BagWriter, qos_to_dict
 from lecun_agent.recording.msgdefs import UnknownTypeError, message_class
-from lecun_agent.recording.topics import CONTRACT_TOPICS
+from lecun_agent.recording.topics import CONTRACT_TOPICS, CONVERT_REQUIRED, resolve
 
 from .diagnostics import OK, WARN, Diagnostics
 from .parameters import Parameters
@@ -49,7 +50,7 @@ class RecorderNode(Node):
                            "the node's namespace); types outside the contract are taken from the graph")
         p.declare("duration_s", 0.0,
                   "stop this many seconds of log time (sim time under use_sim_time) after the first message "
-                  "recorded but diagnostics; 0 = until stopped",
+                  "recorded but diagnostics and /clock; 0 = until stopped",
                   low=0.0, high=86400.0)
         p.declare("discovery_period_s", 0.5, "how often to look for publishers of topics not yet subscribed",
                   low=0.05, high=10.0)
@@ -135,7 +136,7 @@ class RecorderNode(Node):
                                           throttle_duration_sec=5.0)
             self.held_before_clock[topic] = data
             return
-        if self.started_ns is None and not is_diagnostics(topic):  # its own diagnostics are no sign of the stack
+        if self.started_ns is None and is_from_the_stack(topic):  # its own diagnostics, a sim's /clock: no sign of it
             self.started_ns = now
         self.writer.write(topic, data, now)
 
@@ -180,10 +181,15 @@ class RecorderNode(Node):
     def close(self) -> None:
         self.writer.close()
         self.get_logger().info(f"wrote {self.path}: {self.writer.message_counts}")
-        if not heard_the_stack(self.writer.message_counts):
-            others = sorted(t for t in self.wanted if not is_diagnostics(t))
+        counts = self.writer.message_counts
+        if not heard_the_stack(counts):
+            others = sorted(t for t in self.wanted if is_from_the_stack(t))
             self.get_logger().error(f"{self.path} holds no message of {others}: "
                                     "is the stack running, in this ROS_DOMAIN_ID and namespace?")
+        elif missing := missing_for_convert(counts, self.wanted, self.get_namespace()):
+            self.get_logger().warning(f"{self.path} holds no message of {missing}: `lecun-agent convert` needs them "
+                                      "(a duration_s shorter than discovery_period_s can end before they are "
+                                      "subscribed)")
 
 
 def is_diagnostics(topic: str) -> bool:
@@ -191,9 +197,23 @@ def is_diagnostics(topic: str) -> bool:
     return topic.rsplit("/", 1)[-1] == "diagnostics"
 
 
+def is_from_the_stack(topic: str) -> bool:
+    """Whether a message on `topic` shows that the stack runs where the recorder listens: not diagnostics, and not
+    the root /clock, which a sim or replay publishes whatever namespace the stack runs in (a recorder in a namespace
+    no stack ran in heard only /clock and its own diagnostics and said it had recorded, QA 2026-12-08)."""
+    return not is_diagnostics(topic) and topic != "/clock"
+
+
 def heard_the_stack(message_counts: dict[str, int]) -> bool:
-    """Whether a recording holds a message of any topic but diagnostics."""
-    return any(count for topic, count in message_counts.items() if not is_diagnostics(topic))
+    """Whether a recording holds a message of any topic but diagnostics and /clock."""
+    return any(count for topic, count in message_counts.items() if is_from_the_stack(topic))
+
+
+def missing_for_convert(message_counts: dict[str, int], wanted, namespace: str = "") -> list[str]:
+    """The topics `lecun-agent convert` needs, resolved in `namespace`, that are among the `wanted` ones (fully
+    qualified) but hold no message: a recording without them cannot be converted."""
+    needed = (resolve(t, namespace) for t in CONVERT_REQUIRED)
+    return [topic for topic in needed if topic in wanted and not message_counts.get(topic)]
 
 
 def main(args=None, **node_kwargs) -> None:

@@ -47,10 +47,10 @@ from lecun_agent.dataset.step_mean import StepMax, StepMean
 from lecun_agent.messages.conversions import readings_from_msgs, rgb_from_image, stamp_to_sec, twist_vector
 from lecun_agent.perception.proprio import proprio_from_readings
 from lecun_agent.recording.bag import BagReader
-from lecun_agent.recording.topics import CONTRACT_TOPICS, resolve
+from lecun_agent.recording.topics import CONTRACT_TOPICS, CONVERT_REQUIRED, resolve
 
 log = logging.getLogger(__name__)
-REQUIRED = ("camera/image_raw", "joint_states", "imu/data", "cmd_vel")
+REQUIRED = CONVERT_REQUIRED
 OPTIONAL = ("odom", "foot_contacts", "body_contacts")  # absent on some real robots: zeros / imu-only
 
 

@@ -35,6 +35,9 @@ CONTRACT_TOPICS: dict[str, str] = {
     "diagnostics": "diagnostic_msgs/msg/DiagnosticArray",
 }
 
+# What `lecun-agent convert` needs in a recording (recording/to_dataset.py): without any one it converts nothing.
+CONVERT_REQUIRED: tuple[str, ...] = ("camera/image_raw", "joint_states", "imu/data", "cmd_vel")
+
 # What a robot's driver publishes (the replay driver stands in for exactly these).
 ROBOT_TOPICS: tuple[str, ...] = (
     "/clock", "joint_states", "imu/data", "camera/image_raw", "camera/camera_info", "foot_contacts", "odom",
