@@ -109,6 +109,50 @@ def test_convert_drops_the_steps_before_the_first_command_instead_of_labelling_t
     assert "no /cmd_vel came before them" in caplog.text
 
 
+def test_a_convert_that_yields_no_episode_fails_and_leaves_nothing_behind(tmp_path, capsys):
+    """Every frame before the first /cmd_vel: it said "wrote 0 episode(s)", status 0, and left a directory holding
+    only spec.json, whose step length then bound every later convert into it (QA, 2026-12-08)."""
+    from lecun_agent.cli import main as cli_main
+
+    # frames at 0.0 .. 0.9 s, one command after the last: 9 frames unlabelled, the last one a 1-step fragment
+    bag = write_synthetic_bag(tmp_path / "late.mcap", duration_s=1.0, first_command_s=0.9)
+    data = tmp_path / "data"
+    assert cli_main(["convert", str(bag), "--out", str(data)]) == 1
+    err = capsys.readouterr().err
+    assert (f"no episode in {bag}: none of its 10 camera frames became a step of one (9 before the first command, "
+            f"1 in fragments too short for an episode); nothing written to {data}") in err, err
+    assert not data.exists()
+    fast = write_synthetic_bag(tmp_path / "fast.mcap", duration_s=1.0, camera_hz=25.0)  # a step of its own: taken
+    assert cli_main(["convert", str(fast), "--out", str(data)]) == 0
+    before = {p.name: p.read_bytes() for p in data.iterdir()}
+    assert cli_main(["convert", str(write_synthetic_bag(tmp_path / "late25.mcap", duration_s=1.0, camera_hz=25.0,
+                                                        first_command_s=0.96)), "--out", str(data)]) == 1
+    assert {p.name: p.read_bytes() for p in data.iterdir()} == before  # an existing dataset: untouched
+
+
+def test_the_convert_summary_accounts_for_every_camera_frame(tmp_path, capsys):
+    """67 frames became 66 steps with nothing said: a frame before the first joint_states was skipped silently."""
+    from lecun_agent.cli import main as cli_main
+    from lecun_agent.messages import conversions as conv
+    from lecun_agent.recording.to_dataset import NOT_STEPS
+
+    synthetic = BagReader(write_synthetic_bag(tmp_path / "s.mcap", duration_s=3.0, nan_at=[2.0]))
+    bag = tmp_path / "early_frame.mcap"
+    with BagWriter(bag) as out:
+        first = min(t for _, t, _ in synthetic.messages(synthetic.topics))
+        out.write("/camera/image_raw", conv.image_msg(0.0, np.zeros((64, 64, 3), np.uint8)), first - 1)  # before any
+        for topic, t, msg in synthetic.messages(synthetic.topics):
+            out.write(topic, msg, t)
+    summary = convert_bag(bag, tmp_path / "data", step_dt=0.2)
+    assert summary["frames"] == 31 and summary["before_readings"] == 1 and summary["thinned"] == 15
+    assert summary["skipped_nonfinite"] == 1 and summary["short_fragments"] == 0
+    assert summary["steps"] + sum(summary[key] for key in NOT_STEPS) == summary["frames"]
+    assert cli_main(["convert", str(bag), "--out", str(tmp_path / "data_cli"), "--step", "0.2"]) == 0
+    assert (f"wrote 2 episode(s), {summary['steps']} steps to {tmp_path / 'data_cli'} from 31 camera frames; not "
+            "steps: 1 before the first joint_states and imu/data, 15 thinned out to the step length, 1 with "
+            "non-finite readings") in capsys.readouterr().out
+
+
 def _stamps(data_dir):
     (path,) = list_episodes(data_dir)
     with np.load(path) as episode:

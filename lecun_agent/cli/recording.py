@@ -70,10 +70,14 @@ def add_convert(sub) -> None:
 
 
 def _run_convert(args: argparse.Namespace) -> int:
-    from lecun_agent.recording.to_dataset import convert_bag
+    from lecun_agent.recording.to_dataset import NOT_STEPS, convert_bag
 
     summary = convert_bag(args.bag, args.out, namespace=args.namespace, step_dt=args.step)
-    print(f"wrote {summary['episodes']} episode(s), {summary['steps']} steps to {args.out} "
-          f"({summary['skipped_nonfinite']} non-finite steps skipped, {summary['unlabelled_steps']} before the first "
-          "command dropped)")
+    dropped = ", ".join(f"{summary[key]} {why}" for key, why in NOT_STEPS.items() if summary[key])
+    if not summary["episodes"]:
+        print(f"lecun-agent convert: no episode in {args.bag}: none of its {summary['frames']} camera frames became a "
+              f"step of one ({dropped or 'no frame'}); nothing written to {args.out}", file=sys.stderr)
+        return 1
+    print(f"wrote {summary['episodes']} episode(s), {summary['steps']} steps to {args.out} from {summary['frames']} "
+          "camera frames" + (f"; not steps: {dropped}" if dropped else ""))
     return 0

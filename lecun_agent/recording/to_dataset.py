@@ -51,6 +51,15 @@ from lecun_agent.recording.topics import CONTRACT_TOPICS, CONVERT_REQUIRED, reso
 
 log = logging.getLogger(__name__)
 REQUIRED = CONVERT_REQUIRED
+# The summary's counts of camera frames that did not become a step, by reason (with `steps` they add up to `frames`).
+NOT_STEPS = {
+    "before_readings": "before the first joint_states and imu/data",
+    "thinned": "thinned out to the step length",
+    "skipped_frames": "undecodable",
+    "skipped_nonfinite": "with non-finite readings",
+    "unlabelled_steps": "before the first command",
+    "short_fragments": "in fragments too short for an episode",
+}
 OPTIONAL = ("odom", "foot_contacts", "body_contacts")  # absent on some real robots: zeros / imu-only
 
 
@@ -218,15 +227,19 @@ def convert_bag(
         source=f"mcap:{Path(bag).name}",
         cost_terms=list(IntrinsicCost().term_names),
     )
-    write_spec(Path(out_dir), spec)
+    if (Path(out_dir) / SPEC_FILE).exists():
+        write_spec(Path(out_dir), spec)  # only checks that it agrees, before anything is converted
+    # A new directory gets its spec.json (which fixes its step length) with its first episode: a conversion that
+    # yields none left a directory holding only a spec.json, rc 0 (QA, 2026-12-08).
     converter = BagConverter(spec, IntrinsicCost(settings=TermSettings()), max_gap_steps)
     first_index = next_free_index(Path(out_dir))  # after every episode there, so none is replaced
-    written, steps, unlabelled = 0, 0, 0
+    written, steps, unlabelled, short_fragments = 0, 0, 0, 0
+    frames, before_readings, thinned = 0, 0, 0
     segment, commands, latest, step_twist, step_contact = _Segment(), [], {}, StepMean(), StepMax()
     last_kept = -np.inf
 
     def flush() -> None:
-        nonlocal segment, written, steps, unlabelled
+        nonlocal segment, written, steps, unlabelled, short_fragments
         # the leading rows (the log is in time order) that no command came before: a zero action would be a wrong label
         unknown = int((converter.command_indices(segment.rows, commands) < 0).sum())
         if unknown:
@@ -239,10 +252,13 @@ def convert_bag(
             episode = converter.episode(segment.rows, commands)
             episode.update(source_file=np.array(reader.path.name), source_sha256=np.array(sha256),
                            source_namespace=np.array(namespace))
+            if not written:
+                write_spec(Path(out_dir), spec)  # makes the directory
             write_episode(path, episode, spec)
             written, steps = written + 1, steps + len(segment)
         elif len(segment):
             log.warning("dropping a %d-step fragment (shorter than %d steps)", len(segment), min_steps)
+            short_fragments += len(segment)
         segment = _Segment()
 
     with torch.no_grad():
@@ -258,9 +274,13 @@ def convert_bag(
                 if name == "body_contacts":
                     step_contact.add(sum(msg.effort))
                 continue
+            frames += 1
             t = stamp_to_sec(msg.header.stamp)
-            too_soon = last_kept <= t < last_kept + spec.step_dt - 0.25 * period  # thinning to step_dt
-            if "joint_states" not in latest or "imu/data" not in latest or too_soon:
+            if "joint_states" not in latest or "imu/data" not in latest:
+                before_readings += 1
+                continue
+            if last_kept <= t < last_kept + spec.step_dt - 0.25 * period:  # thinning to step_dt
+                thinned += 1
                 continue
             if t < last_kept or t - last_kept > max_gap_steps * spec.step_dt:
                 flush()  # a reset (time went back) or a gap ends the episode
@@ -275,9 +295,13 @@ def convert_bag(
     summary = {
         "episodes": written,
         "steps": steps,
+        "frames": frames,  # camera frames read: steps plus every count below
+        "before_readings": before_readings,  # frames before the first joint_states and imu/data
+        "thinned": thinned,  # frames between steps of a --step of several frames
+        "skipped_frames": converter.skipped_frames,  # frames that did not decode (encoding, size, joints)
         "skipped_nonfinite": converter.skipped_nonfinite,
-        "skipped_frames": converter.skipped_frames,
         "unlabelled_steps": unlabelled,
+        "short_fragments": short_fragments,  # steps in fragments shorter than min_steps
         "step_dt": spec.step_dt,
     }
     log.info("converted %s -> %s: %s", bag, out_dir, summary)
