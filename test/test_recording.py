@@ -216,6 +216,20 @@ def test_convert_refuses_a_recording_already_in_the_dataset(tmp_path):
     assert episode_path(tmp_path / "data", 1).exists()
 
 
+def test_convert_refuses_an_out_that_holds_a_checkpoint(tmp_path, capsys):
+    """It wrote spec.json and an episode beside a model's weights, status 0 (QA, 2026-12-08)."""
+    from lecun_agent.cli import main as cli_main
+
+    bag = write_synthetic_bag(tmp_path / "a.mcap", duration_s=1.0)
+    for name in ("model.pt", "meta.json"):
+        checkpoint = tmp_path / f"ck_{name}"
+        checkpoint.mkdir()
+        (checkpoint / name).write_bytes(b"x")
+        assert cli_main(["convert", str(bag), "--out", str(checkpoint)]) == 2
+        assert f"{checkpoint} holds a world-model checkpoint ({name}), not a dataset" in capsys.readouterr().err
+        assert [p.name for p in checkpoint.iterdir()] == [name]
+
+
 def test_collect_and_convert_never_replace_an_episode_in_the_same_directory(tmp_path, monkeypatch):
     """collect names an episode by its seed, convert takes the next free number: neither may land on the other's."""
     from lecun_agent.dataset.format import DatasetSpec, episode_path

@@ -61,7 +61,7 @@ def add_convert(sub) -> None:
                    "(or the rosbag2 folder holding one)")
     p.add_argument("--out", type=Path, required=True,
                    help="dataset directory (created or appended to, after its last episode); a recording "
-                   "already converted into it is refused")
+                   "already converted into it, or a checkpoint directory, is refused")
     p.add_argument("--namespace", default="", help="namespace the recorded topics live in")
     p.add_argument("--step", type=seconds(0.0, 60.0), default=None,
                    help="seconds per step, a whole number of camera periods (default: the camera period, from the "

@@ -45,9 +45,11 @@ from lecun_agent.dataset.format import (
 )
 from lecun_agent.dataset.step_mean import StepMax, StepMean
 from lecun_agent.messages.conversions import readings_from_msgs, rgb_from_image, stamp_to_sec, twist_vector
+from lecun_agent.paths import MODEL_FILE
 from lecun_agent.perception.proprio import proprio_from_readings
 from lecun_agent.recording.bag import BagReader
 from lecun_agent.recording.topics import CONTRACT_TOPICS, CONVERT_REQUIRED, resolve
+from lecun_agent.world_model.checkpoint_meta import META_FILE
 
 log = logging.getLogger(__name__)
 REQUIRED = CONVERT_REQUIRED
@@ -194,8 +196,12 @@ def convert_bag(
     Raises MissingTopicsError naming the required topics the recording lacks, another
     RecordingError (a ValueError) if a topic was recorded with another type than the contract's,
     and ValueError if `out_dir` already holds episodes converted from this recording (same bytes,
-    same namespace).
+    same namespace) or holds a world-model checkpoint.
     """
+    checkpoint = [name for name in (MODEL_FILE, META_FILE) if (Path(out_dir) / name).exists()]
+    if checkpoint:  # it wrote spec.json and episodes beside a model's weights (QA, 2026-12-08)
+        raise ValueError(f"{out_dir} holds a world-model checkpoint ({', '.join(checkpoint)}), not a dataset: "
+                         "convert into a directory of its own")
     reader = BagReader(bag)
     with open(reader.path, "rb") as f:
         sha256 = hashlib.file_digest(f, "sha256").hexdigest()
