@@ -64,7 +64,7 @@ class ActorSettings:
                         "member-bf16 on a CPU with native bf16, else member (actor/presets.py, docs/actor.md)",
                         choices=(AUTO, *PATHS))
     policy_file: str = setting("", "mode-1 policy (lecun-agent distill); empty = mode1.pt in the checkpoint "
-                               "directory when there is one")
+                               "directory when there is one; 'none' = no mode-1 policy")
     heads_file: str = setting("", "search heads the samples are scored with (lecun-agent distill-heads; the "
                               "final check uses the world model's own); empty = planning_heads.pt in the "
                               "checkpoint directory when there is one; 'none' = the world model's heads always")
@@ -142,14 +142,14 @@ class Actor:
                                  stamp=stamp, look_at=look_at)
 
 
-def policy_path(settings: ActorSettings, checkpoint: str) -> Path:
+def policy_path(settings: ActorSettings, checkpoint: str) -> Path | None:
     """Where the actor's mode-1 policy is: `policy_file`, else mode1.pt in the checkpoint directory."""
-    return Path(settings.policy_file or Path(checkpoint or default_checkpoint_dir()) / POLICY_FILE)
+    return _beside_checkpoint(settings.policy_file, checkpoint, POLICY_FILE)
 
 
 def mode1_policy(settings: ActorSettings, checkpoint: str, model: WorldModel) -> Mode1Policy | None:
     """The actor's mode-1 policy: `policy_file` (must load), else mode1.pt beside the checkpoint when it
-    exists, else None. A file distilled on another world model raises ValueError, saying so."""
+    exists, else None (and with 'none'). A file distilled on another world model raises ValueError, saying so."""
     return _load_if_there(settings.policy_file, policy_path(settings, checkpoint), load_policy, model)
 
 

@@ -285,8 +285,9 @@ def _run_distill(args) -> int:
     torch.set_num_threads(1)
     out = args.out or policy_path(ActorSettings(), args.checkpoint)
     _check_distilled_output(out, args.replace)
-    actor = load_actor(args.checkpoint)
-    actor.policy = actor.planner.policy = None  # mode 2 alone: the policy learns the planner, not itself
+    # mode 2 alone: the policy learns the planner, not itself; so a mode1.pt beside the checkpoint is never loaded,
+    # and one a resumed run made stale does not stop the distillation that replaces it (QA, 2026-12-08)
+    actor = load_actor(args.checkpoint, {"policy_file": "none"})
     policy, info = distill_mode1(actor, range(args.seed_start, args.seed_start + args.episodes), args.steps)
     save_policy(out, policy, actor.model, info)
     print(f"wrote {out}: {info['pairs']} planner choices from {info['episodes']} episodes (planner success "
@@ -315,7 +316,8 @@ def _add_search_model(sub, name: str, what: str, file_name: str, help_text: str,
 
 def _fit_search_model(args, fit, save, default_path) -> tuple[Path, dict]:
     """Collect the latents with a planner on member 0 and the world model's own heads (earlier search models
-    must not shape them), fit, save -> (file, info)."""
+    must not shape them), with mode 1's proposals when the policy beside the checkpoint belongs to the world
+    model, fit, save -> (file, info)."""
     import functools
 
     import torch
@@ -328,11 +330,28 @@ def _fit_search_model(args, fit, save, default_path) -> tuple[Path, dict]:
     torch.set_num_threads(1)
     out = args.out or default_path(ActorSettings(), args.checkpoint)
     _check_distilled_output(out, args.replace)
-    actor = load_actor(args.checkpoint, {"heads_file": "none", "dynamics_file": "none"})
+    actor = load_actor(args.checkpoint, {"heads_file": "none", "dynamics_file": "none",
+                                         "policy_file": _policy_if_it_loads(args.checkpoint, args.command)})
     net, info = fit_on_planner_latents(actor, range(args.seed_start, args.seed_start + args.episodes),
                                        functools.partial(fit, hidden=args.hidden, steps=args.steps))
     save(out, net, actor.model, info)
     return out, info
+
+
+def _policy_if_it_loads(checkpoint: str, command: str) -> str:
+    """The `policy_file` setting for collecting a search model's latents: '' (mode1.pt beside the checkpoint,
+    when there is one) if it loads with the world model, else 'none', saying so. After `train --resume` it
+    belongs to the earlier weights until `distill` remakes it, which comes after this command."""
+    from lecun_agent.actor.actor import ActorSettings, mode1_policy
+    from lecun_agent.world_model.checkpoint import load_checkpoint
+
+    try:
+        mode1_policy(ActorSettings(), checkpoint, load_checkpoint(checkpoint or None)[0])
+    except ValueError as err:
+        print(f"lecun-agent {command}: planning without the mode-1 policy, which does not load: {err}",
+              file=sys.stderr)
+        return "none"
+    return ""
 
 
 def add_distill_heads(sub) -> None:
