@@ -351,3 +351,34 @@ def test_ctrl_c_while_the_data_loads_exits_quietly_with_nothing_written(tmp_path
     assert main(["train", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "ck"), "--steps", "2"]) == 130
     assert capsys.readouterr().err.strip() == "lecun-agent train: interrupted"
     assert not (tmp_path / "ck").exists()
+
+
+def test_sigterm_saves_the_run_where_it_stopped(tmp_path):
+    """`timeout`, systemd and Slurm stop a run with SIGTERM, which ended it with the steps since the last checkpoint
+    (every 500) lost: it saves as Ctrl-C does, and exits 143 (128 + 15)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    make_synthetic_dataset(tmp_path / "data", episodes=2, steps=12)
+    (tmp_path / "tiny.json").write_text(json.dumps(TINY.to_dict()))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lecun_agent.cli", "train", "--data", str(tmp_path / "data"), "--out",
+         str(tmp_path / "ck"), "--steps", "100000", "--batch-size", "2", "--config", str(tmp_path / "tiny.json")],
+        stderr=subprocess.PIPE, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+    try:
+        metrics = tmp_path / "ck" / "metrics.csv"  # a row every 25 steps
+        deadline = time.monotonic() + 60
+        while not (metrics.exists() and metrics.read_text().count("\n") >= 2) and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.stderr.read()[-2000:]
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGTERM)
+        err = proc.communicate(timeout=60)[1]
+    finally:
+        proc.kill()
+    assert proc.returncode == 143, err[-2000:]
+    steps = load_checkpoint(tmp_path / "ck")[2]["train"]["steps"]
+    assert 25 <= steps < 500, steps
+    assert f"terminated (SIGTERM) at step {steps}: saved to {tmp_path / 'ck'}" in err and "--resume" in err, err

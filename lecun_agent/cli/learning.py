@@ -124,11 +124,11 @@ def _train(args: argparse.Namespace) -> int:
     )
     try:
         summary = train(args.data, args.out, cfg, model_cfg, resume=args.resume)
-    except Interrupted as stop:  # Ctrl-C
+    except Interrupted as stop:  # Ctrl-C or SIGTERM
         if os.environ.get("RANK", "0") == "0":
-            print(f"lecun-agent train: interrupted at step {stop.step}: saved to {args.out}; to go on, run the same "
+            print(f"lecun-agent train: {stop.how} at step {stop.step}: saved to {args.out}; to go on, run the same "
                   "command with --resume", file=sys.stderr)
-        return 130
+        return stop.exit_code
     if os.environ.get("RANK", "0") != "0":  # under torchrun only rank 0 reports
         return 0
     print(json.dumps({k: v for k, v in summary.items() if k != "metrics"}, indent=2))

@@ -2,6 +2,7 @@
 
 Seeded and deterministic on CPU (same data + seed + thread count -> same weights), stops on a
 step count or a wall-clock budget, writes metrics.csv and checkpoints, resumes from train_state.pt.
+Ctrl-C and SIGTERM save at the step reached before they end the run.
 
 Multi-process: launched by `torchrun --nproc_per_node N -m lecun_agent.cli train ...` every rank
 draws its own window stream (seed, rank) and the gradients are averaged with all_reduce over the
@@ -14,7 +15,11 @@ import csv
 import dataclasses
 import logging
 import os
+import signal
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,11 +51,14 @@ TRAIN_STATE = "train_state.pt"
 
 
 class Interrupted(KeyboardInterrupt):
-    """Ctrl-C stopped training; the run was saved at `step` and resumes from there."""
+    """Ctrl-C or SIGTERM stopped training; the run was saved at `step` and resumes from there. `how` says which
+    ("interrupted", "terminated (SIGTERM)"), `exit_code` is the shell's for it (128 + the signal)."""
 
-    def __init__(self, step: int):
-        super().__init__(f"interrupted at step {step}")
+    def __init__(self, step: int, sigterm: bool = False):
+        self.how = "terminated (SIGTERM)" if sigterm else "interrupted"
+        super().__init__(f"{self.how} at step {step}")
         self.step = step
+        self.exit_code = 128 + (signal.SIGTERM if sigterm else signal.SIGINT)
 
 
 @dataclass
@@ -123,8 +131,8 @@ def _distributed() -> tuple[int, int]:
     return (dist.get_rank(), world) if world > 1 else (0, 1)
 
 
-def _should_stop(deadline: float | None, cpu_deadline: float | None, world: int) -> bool:
-    late = (deadline is not None and time.monotonic() >= deadline) or (
+def _should_stop(deadline: float | None, cpu_deadline: float | None, world: int, terminated: list) -> bool:
+    late = bool(terminated) or (deadline is not None and time.monotonic() >= deadline) or (
         cpu_deadline is not None and time.process_time() >= cpu_deadline
     )
     stop = torch.tensor([late], dtype=torch.int32)
@@ -206,9 +214,9 @@ def train(
     cpu_deadline = entered_cpu + 60.0 * cfg.cpu_minutes * cfg.threads if cfg.cpu_minutes else None
 
     clock = _Clock(seconds, cpu_seconds)
-    return _loop(
-        model, opt, sampler, data, out_dir, cfg, rank, world, step, samples, clock, (deadline, cpu_deadline)
-    )
+    with _sigterm_stops() as terminated:
+        return _loop(model, opt, sampler, data, out_dir, cfg, rank, world, step, samples, clock,
+                     (deadline, cpu_deadline), terminated)
 
 
 def _warn_what_a_resume_changes(out_dir: Path, meta: dict, data: EpisodeSet) -> None:
@@ -268,8 +276,10 @@ class _Clock:
 
 
 def _loop(
-    model, opt, sampler, data, out_dir, cfg, rank, world, step, samples, clock, deadlines
+    model, opt, sampler, data, out_dir, cfg, rank, world, step, samples, clock, deadlines, terminated: list
 ) -> dict[str, Any]:
+    """Train until the step count, a budget or SIGTERM (`terminated` gets the signal: Interrupted once saved), or
+    Ctrl-C (Interrupted once saved)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     start, start_step = time.monotonic(), step
     csv_path = out_dir / "metrics.csv"
@@ -278,7 +288,7 @@ def _loop(
     writer, fh, metrics = None, None, {}
     bar = tqdm(total=cfg.steps, initial=step, desc="train", disable=rank != 0, dynamic_ncols=True)
     try:
-        while step < cfg.steps and not _should_stop(*deadlines, world):
+        while step < cfg.steps and not _should_stop(*deadlines, world, terminated):
             metrics = train_step(model, opt, sampler.sample(), cfg)
             step, samples = step + 1, samples + cfg.batch_size * world
             bar.update(1)
@@ -311,6 +321,8 @@ def _loop(
             fh.close()
     if rank == 0:
         _save(out_dir, model, opt, sampler, data, cfg, step, samples, clock)
+    if terminated:
+        raise Interrupted(step, sigterm=True)
     run_seconds = time.monotonic() - start
     return {
         "steps": step,
@@ -320,6 +332,22 @@ def _loop(
         "metrics": metrics,
         "samples_per_s": cfg.batch_size * world * (step - start_step) / max(run_seconds, 1e-9),
     }
+
+
+@contextmanager
+def _sigterm_stops() -> Iterator[list]:
+    """While training, SIGTERM (what `timeout`, systemd and Slurm send) ends the loop after the step under way,
+    which then saves as at its end: the list yielded gets the signal. Under torchrun rank 0's decides
+    (_should_stop). Outside the main thread (no signal handlers there) SIGTERM stays as it was."""
+    terminated: list = []
+    if threading.current_thread() is not threading.main_thread():
+        yield terminated
+        return
+    before = signal.signal(signal.SIGTERM, lambda signum, frame: terminated.append(signum))
+    try:
+        yield terminated
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if before is None else before)
 
 
 def _set_aside_unsaved_rows(csv_path: Path, saved_step: int) -> None:
