@@ -382,3 +382,17 @@ def test_sigterm_saves_the_run_where_it_stopped(tmp_path):
     steps = load_checkpoint(tmp_path / "ck")[2]["train"]["steps"]
     assert 25 <= steps < 500, steps
     assert f"terminated (SIGTERM) at step {steps}: saved to {tmp_path / 'ck'}" in err and "--resume" in err, err
+
+
+def test_data_too_short_for_a_window_is_said_so_before_anything_is_written(tmp_path, capsys):
+    """The contact baseline was fitted first and failed in numpy ("cannot reshape array of size 0"), leaving an
+    empty --out behind."""
+    from lecun_agent.cli import main
+
+    make_synthetic_dataset(tmp_path / "data", episodes=2, steps=3)
+    (tmp_path / "tiny.json").write_text(json.dumps(TINY.to_dict()))
+    argv = ["train", "--data", str(tmp_path / "data"), "--out", str(tmp_path / "ck"), "--config",
+            str(tmp_path / "tiny.json")]
+    assert main(argv) == 2
+    assert "error: no clean 5-step windows in the dataset (episodes too short?)" in capsys.readouterr().err
+    assert not (tmp_path / "ck").exists()

@@ -186,17 +186,19 @@ def train(
         model, state = WorldModel(model_cfg or WorldModelConfig()), None
         cfg = _use_threads(cfg, None)
         fit_normalisers(model, data)
-        if rank == 0:  # the no-camera contact baseline eval-model compares against
-            fit_start, fit_cpu = time.monotonic(), time.process_time()
-            out_dir.mkdir(parents=True, exist_ok=True)
-            baseline = fit_contact_baseline(data, model.cfg.horizon, model.cfg.contact_n, cfg.seed)
-            save_baseline(out_dir, baseline)
-            entered += time.monotonic() - fit_start  # evaluation's baseline, not model training
-            entered_cpu += time.process_time() - fit_cpu
-            log.info("no-camera contact baseline fitted in %.1f s", time.monotonic() - fit_start)
     mcfg = model.cfg
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    # before anything is written: data too short for one window is said so here, not by the baseline's numpy,
+    # and leaves no empty OUT behind (QA, 2026-12-08)
     sampler = WindowSampler(data, mcfg.horizon, cfg.batch_size, cfg.seed, rank)
+    if not resume and rank == 0:  # the no-camera contact baseline eval-model compares against
+        fit_start, fit_cpu = time.monotonic(), time.process_time()
+        out_dir.mkdir(parents=True, exist_ok=True)
+        baseline = fit_contact_baseline(data, mcfg.horizon, mcfg.contact_n, cfg.seed)
+        save_baseline(out_dir, baseline)
+        entered += time.monotonic() - fit_start  # evaluation's baseline, not model training
+        entered_cpu += time.process_time() - fit_cpu
+        log.info("no-camera contact baseline fitted in %.1f s", time.monotonic() - fit_start)
+    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     step, samples, seconds, cpu_seconds = 0, 0, 0.0, 0.0
     if state is not None:
         opt.load_state_dict(state["optimizer"])
