@@ -396,3 +396,13 @@ def test_data_too_short_for_a_window_is_said_so_before_anything_is_written(tmp_p
     assert main(argv) == 2
     assert "error: no clean 5-step windows in the dataset (episodes too short?)" in capsys.readouterr().err
     assert not (tmp_path / "ck").exists()
+
+
+def test_max_transitions_is_that_many_transitions(tmp_path):
+    """--max-transitions 15 trained on the whole first episode (100 transitions, QA); the last episode is cut."""
+    make_synthetic_dataset(tmp_path / "data", episodes=3, steps=12)
+    data = load_episodes(tmp_path / "data", 15)
+    assert (len(data), data.num_episodes, len(data.seeds)) == (15, 2, 2)
+    assert len(load_episodes(tmp_path / "data", 5)) == 5 and len(load_episodes(tmp_path / "data", 99)) == 36
+    train(tmp_path / "data", tmp_path / "ck", TrainConfig(steps=1, batch_size=2, threads=1, max_transitions=15), TINY)
+    assert load_checkpoint(tmp_path / "ck")[2]["train"]["transitions"] == 15

@@ -91,7 +91,9 @@ def add_train(sub: argparse._SubParsersAction) -> None:
                    help="torch CPU threads (default: 1, or with --resume the run's own count); 0 = torch's "
                    "choice (all cores: fastest on a machine the run has to itself, and many times slower when "
                    "anything else runs; docs/world_model.md, Threads)")
-    p.add_argument("--max-transitions", type=positive_int, default=None, help="use only the first N transitions")
+    p.add_argument("--max-transitions", type=positive_int, default=None,
+                   help="use only the first N transitions (the episodes in file order, the last one used cut short "
+                   "where they run out)")
     p.add_argument("--config", type=Path, default=None,
                    help="JSON file of WorldModelConfig overrides for a new run (refused with --resume)")
     p.set_defaults(func=_train)

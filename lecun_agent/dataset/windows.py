@@ -61,19 +61,27 @@ class EpisodeSet:
 
 
 def load_episodes(data_dir: Path | str, max_steps: int | None = None) -> EpisodeSet:
-    """Read spec.json and every episode file; skip (and log) unreadable ones."""
+    """Read spec.json and every episode file; skip (and log) unreadable ones. With `max_steps`, the first that
+    many steps, in file order: the last episode read is cut short where they run out."""
     data_dir = Path(data_dir)
     spec = read_spec(data_dir)
-    eps = []
+    eps, steps = [], 0
     for path in list_episodes(data_dir):
+        if max_steps is not None and steps >= max_steps:
+            break
         ep = read_episode(path, spec)
         if ep is not None:
-            eps.append(ep)
-        if max_steps is not None and sum(len(e["images"]) for e in eps) >= max_steps:
-            break
+            eps.append(ep if max_steps is None else _first_steps(ep, max_steps - steps))
+            steps += len(eps[-1]["images"])
     if not eps:
         raise ValueError(f"{data_dir}: no readable episodes")
     return concat_episodes(eps, spec)
+
+
+def _first_steps(ep: dict[str, np.ndarray], n: int) -> dict[str, np.ndarray]:
+    """The episode's first n steps: its per-step arrays cut, the rest (seed, source) kept."""
+    t = len(ep["images"])
+    return {k: v[:n] if v.ndim and len(v) == t else v for k, v in ep.items()}
 
 
 def concat_episodes(eps: list[dict[str, np.ndarray]], spec: DatasetSpec) -> EpisodeSet:
