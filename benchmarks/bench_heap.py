@@ -97,7 +97,7 @@ def child_train(data: Path, steps: int) -> dict:
         train(data, tmp, TrainConfig(steps=3, batch_size=32, threads=1))
         start = faults()
         s = train(data, tmp, TrainConfig(steps=3 + steps, batch_size=32, threads=1, ckpt_every=10**9), resume=True)
-        return {"samples_per_s": s["samples_per_s"], "faults_per_step": (faults() - start) / steps}
+        return {"samples_per_s": s["samples_per_s_this_run"], "faults_per_step": (faults() - start) / steps}
 
 
 def run_child(what: str, setting: str, args, data: Path) -> dict:

@@ -406,3 +406,16 @@ def test_max_transitions_is_that_many_transitions(tmp_path):
     assert len(load_episodes(tmp_path / "data", 5)) == 5 and len(load_episodes(tmp_path / "data", 99)) == 36
     train(tmp_path / "data", tmp_path / "ck", TrainConfig(steps=1, batch_size=2, threads=1, max_transitions=15), TINY)
     assert load_checkpoint(tmp_path / "ck")[2]["train"]["transitions"] == 15
+
+
+def test_a_resume_with_nothing_to_train_says_so_and_the_summary_labels_this_run(tmp_path, caplog):
+    """`train --resume --steps N` at or below the run's step did nothing and said nothing (samples_per_s 0.0 beside
+    the run's cumulative steps and seconds)."""
+    make_synthetic_dataset(tmp_path / "data", episodes=2, steps=12)
+    cfg = TrainConfig(steps=3, batch_size=2, threads=1)
+    first = train(tmp_path / "data", tmp_path / "ck", cfg, TINY)
+    assert (first["steps"], first["steps_this_run"]) == (3, 3) and first["samples_per_s_this_run"] > 0
+    again = train(tmp_path / "data", tmp_path / "ck", TrainConfig(steps=2, batch_size=2, threads=1), resume=True)
+    assert (again["steps"], again["steps_this_run"], again["samples_per_s_this_run"]) == (3, 0, 0.0)
+    assert "the run is at step 3 already, and --steps 2 is where it stops: nothing to train" in caplog.text
+    assert "samples_per_s" not in again

@@ -47,7 +47,7 @@ def training_rate(data_dir: Path, steps: int, threads: int, batch_size: int = BA
     finally:
         torch.set_num_threads(previous)
     return {"threads": threads, "batch_size": batch_size, "steps": steps,
-            "samples_per_s": round(s["samples_per_s"], 1)}
+            "samples_per_s": round(s["samples_per_s_this_run"], 1)}
 
 
 def run(quick: bool, out: Path, quality: Path | None = None) -> dict:

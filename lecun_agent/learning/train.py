@@ -148,7 +148,8 @@ def train(
     model_cfg: WorldModelConfig | None = None,
     resume: bool = False,
 ) -> dict[str, Any]:
-    """Train (or resume) and return a summary {steps, samples, seconds, samples_per_s, last metrics}."""
+    """Train (or resume) and return a summary: the run's {steps, samples, seconds, cpu_seconds}, across resumes,
+    this invocation's {steps_this_run, samples_per_s_this_run}, and the last step's metrics."""
     cfg, out_dir = cfg or TrainConfig(), Path(out_dir)
     entered, entered_cpu = time.monotonic(), time.process_time()
     rank, world = _distributed()
@@ -207,6 +208,9 @@ def train(
         step, samples, seconds = int(state["step"]), int(state["samples"]), float(state["seconds"])
         cpu_seconds = float(state.get("cpu_seconds", 0.0))
         log.info("resumed at step %d", step)
+        if step >= cfg.steps:
+            log.warning("the run is at step %d already, and --steps %d is where it stops: nothing to train (to go on, "
+                        "give a larger --steps)", step, cfg.steps)
         # Re-reading the data is not training an uninterrupted run would do.
         entered, entered_cpu = time.monotonic(), time.process_time()
     # A fresh run's loading and normalisers count as training time.
@@ -332,7 +336,8 @@ def _loop(
         "seconds": clock.wall(),
         "cpu_seconds": clock.cpu(),
         "metrics": metrics,
-        "samples_per_s": cfg.batch_size * world * (step - start_step) / max(run_seconds, 1e-9),
+        "steps_this_run": step - start_step,
+        "samples_per_s_this_run": cfg.batch_size * world * (step - start_step) / max(run_seconds, 1e-9),
     }
 
 
