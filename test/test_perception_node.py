@@ -28,6 +28,7 @@ from lecun_agent.messages.latents import latent_frame, rows_from_float_image
 from lecun_agent.nodes.diagnostics import WARN
 from lecun_agent.nodes.perception_node import PerceptionNode
 from lecun_agent.nodes.qos import SENSOR_QOS
+from lecun_agent.perception.frame_lateness import FrameLateness
 from lecun_agent.perception.frame_period import FramePeriod
 from lecun_agent.world_model.checkpoint import weights_id
 
@@ -261,3 +262,14 @@ def test_gaps_and_too_few_frames_say_nothing_of_the_rate():
     for stamp in (0.0, 0.1, 5.0, 5.1, 9.0):  # outages, not a rate
         period.add(stamp)
     assert period.period() is None and period.mismatch(0.1) is None
+
+
+@pytest.mark.parametrize("age_s, said", [(0.02, False), (0.2, False), (0.5, True)])
+def test_frames_that_arrive_late_name_the_camera(age_s, said):
+    """QA (2026-12-08): a camera clock 0.5 s behind stopped the robot on stale proposals, and perception said OK."""
+    lateness = FrameLateness()
+    for _ in range(9):
+        lateness.add(age_s)
+    assert lateness.problem() is None  # too few frames to say
+    lateness.add(age_s)
+    assert (lateness.problem() is not None) == said and lateness.median() == pytest.approx(age_s)

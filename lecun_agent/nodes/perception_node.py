@@ -9,7 +9,8 @@ encoding, NaN in the readings, an orientation that is no unit quaternion, readin
 frame older than every reading kept) are skipped, logged (throttled) and counted by reason in
 /diagnostics; nothing an input holds can stop the node. A frame stamped ahead of the clock is refused
 as it comes (not held until its time). /diagnostics is WARN while frames are skipped, with the last
-reason, and while the frames do not come at the model's step (perception/frame_period.py).
+reason, while the frames do not come at the model's step (perception/frame_period.py), and while they
+arrive late (perception/frame_lateness.py).
 
 Before encoding, each frame is searched for the goal marker (perception/goal_marker.py, with the
 IMU's roll and pitch of the frame's instant) and `agent/goal_sighting` is published, stamped with
@@ -44,6 +45,7 @@ from lecun_agent.messages.conversions import (
 from lecun_agent.messages.goal_sighting import sighting_msg
 from lecun_agent.messages.latents import float_image, latent_frame
 from lecun_agent.nodes.checkpoint_parameter import CheckpointParameter, ModelNodeSettings
+from lecun_agent.perception.frame_lateness import FrameLateness
 from lecun_agent.perception.frame_period import FramePeriod
 from lecun_agent.perception.goal_marker import CameraMount, MarkerSettings, sight_marker
 from lecun_agent.perception.proprio import proprio_from_readings
@@ -81,6 +83,7 @@ class PerceptionNode(Node):
         self.gate = TickGate(self, ("joints", "imu", "odom", "feet"), sync_s, self._on_frame, slop_s=slop_s)
         self.skips: Counter[str] = Counter()
         self.frame_steps = FramePeriod()
+        self.lateness = FrameLateness()
         self.last_bad_skip = ""  # why the last frame skipped (not merely waiting) was, for /diagnostics
         self.published = self._published_at_report = self._bad_at_report = 0
         self.infer_ms: list[float] = []
@@ -105,6 +108,8 @@ class PerceptionNode(Node):
         stamp, then encoded with them: the agent walked on 2 s old images while every latent looked fresh."""
         stamp, clock = stamp_to_sec(msg.header.stamp), self.get_clock().now().nanoseconds * 1e-9
         known = [clock] if clock > 0 else []  # simulated time reads 0 until the first /clock
+        if clock > 0:
+            self.lateness.add(clock - stamp)
         now = max([*known, *self.gate.newest_stamps()], default=None)
         if now is not None and stamp > now + FUTURE_TOLERANCE_S:  # nothing to judge by: the gate waits for readings
             self._skip("future", f"camera frame stamped {stamp - now:.3f} s ahead of the clock and the newest reading "
@@ -197,8 +202,10 @@ class PerceptionNode(Node):
         new_bad, self._bad_at_report = bad - self._bad_at_report, bad  # WARN while bad frames keep coming
         values["frame_period_s"] = self.frame_steps.period()
         problems = [f"{new_bad} frames skipped since the last report, the last {self.last_bad_skip}"] if new_bad else []
-        if (mismatch := self.frame_steps.mismatch(self.ckpt.spec.step_dt)) is not None:
-            problems.append(mismatch)
+        values["frame_lateness_s"] = self.lateness.median()
+        for problem in (self.frame_steps.mismatch(self.ckpt.spec.step_dt), self.lateness.problem()):
+            if problem is not None:
+                problems.append(problem)
         return (WARN, "; ".join(problems), values) if problems else (OK, "ok", values)
 
 
