@@ -161,3 +161,10 @@ def test_a_wait_for_a_ticks_proposal_that_ran_out_is_counted_in_the_diagnostics(
     wait_for(lambda: cost._report()[2]["sync_timeouts"] > before, timeout=SYNC_TIMEOUT_S + 15.0)
     robot.run(0.5)
     assert twist(robot.cmds[-1]) == NORMAL
+
+
+def test_in_lock_step_the_readings_gate_waits_for_every_input_however_late(ros):
+    """Only in real time does the readings gate stop waiting for an input that stopped (`stopped_after`): in lock-step
+    nothing goes on before a tick's inputs come, so an input far behind is still one to wait for."""
+    cost, _ = ros
+    assert cost.readings.stopped_after == {}

@@ -14,6 +14,8 @@ test_fuzz_messages.py; the input checks one by one in test_message_checks.py.)
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from geometry_msgs.msg import PoseStamped
@@ -23,9 +25,10 @@ from sensor_msgs.msg import JointState
 from test_cost_node import NORMAL, STEP, TICK, Robot, guarding, twist, wait_for
 
 from lecun_agent.body.readings import FOOT_LINKS
-from lecun_agent.messages.conversions import contacts_msg, sec_to_stamp
+from lecun_agent.messages.conversions import contacts_msg, sec_to_stamp, stamp_to_sec
 from lecun_agent.nodes.cost_node import CostNode
 from lecun_agent.nodes.qos import SENSOR_QOS
+from lecun_agent.nodes.tick_gate import SYNC_TIMEOUT_S
 
 pytestmark = pytest.mark.ros
 ZERO = (0.0, 0.0, 0.0)
@@ -161,4 +164,29 @@ def test_a_contact_stream_that_stops_stops_the_robot_until_it_comes_back(normal)
     assert "invalid:joint_states" in cost.guard.last.reasons
     assert "foot_contacts: the newest is" in cost.guard.last.detail and "a contact stream that stopped" in \
         cost.guard.last.detail
+    moves_again(cost, robot)
+
+
+def test_a_contact_stream_that_stops_is_a_stop_of_its_own_without_waiting_for_it(normal):
+    """QA, 2026-12-08 (a fake real robot on the wall clock): when foot_contacts stopped, the readings gate waited
+    sync_timeout_s for them at every joint reading, so nothing was scored and for 5 s the only stop was the
+    proposals' (stale:proposal, 220 ms after an IMU's would have come). In real time (no sync_tick_s) the gate stops
+    waiting once the newest contacts are older than joint_states may be: the stop is theirs, within that timeout,
+    and no wait runs out. The robot streams on as a driver does, never waiting for an answer."""
+    cost, robot = normal
+    last, seen, timeouts, start = robot.t, len(robot.cmds), cost.readings.timeouts, time.monotonic()
+    limit = cost.guard.config.timeout_joint_states
+    ticks = []
+    for _ in range(round(0.5 / STEP)):  # 0.5 s, as a driver streams: never waiting for an answer
+        if robot.publish_step(skip=("feet",)):
+            ticks.append(robot.t)
+        time.sleep(0.01)
+    wait_for(lambda: cost.proposal_stamp == pytest.approx(ticks[-1]), timeout=SYNC_TIMEOUT_S - 1.0)
+    assert time.monotonic() - start < SYNC_TIMEOUT_S and cost.readings.timeouts == timeouts  # never waited out
+    assert "invalid:joint_states" in cost.guard.last.reasons and "stale:proposal" not in cost.guard.last.reasons
+    assert "foot_contacts: the newest is" in cost.guard.last.detail and "a contact stream that stopped" in \
+        cost.guard.last.detail
+    stop = next(stamp_to_sec(m.header.stamp) for m in robot.cmds[seen:] if twist(m) == ZERO)
+    # the reading that shows it is one step past the limit; the re-check of its instant may run before it is in
+    assert stop - last <= limit + 2 * STEP + 1e-6
     moves_again(cost, robot)

@@ -152,3 +152,52 @@ def test_without_slop_an_event_waits_for_an_input_at_or_after_it(wall):
     assert acts == []
     gate.input("odom", 1.001, "odom")
     assert acts == [1.001]
+
+
+def stopping_gate(stopped_after):
+    """Joint readings (events) at 50 Hz gated on contacts; the contacts stop after t = 0.0."""
+    node, acts = FakeNode(), []
+    gate = TickGate(node, ("feet",), 5.0, lambda t, item, inputs, timed_out: acts.append((t, inputs["feet"])),
+                    stopped_after=stopped_after)
+    gate.input("feet", 0.0, "feet0")
+    for k in range(13):  # up to 0.24 s
+        gate.event(round(0.02 * k, 9), f"joints{k}")
+    return gate, acts
+
+
+def test_in_real_time_an_input_that_stopped_is_not_waited_for_past_its_limit(wall):
+    """QA, 2026-12-08 (cost_node on a fake real robot): a contact stream that stopped held every joint reading for the
+    gate's whole wait (5 s), so nothing was scored and no stop of its own came. With `stopped_after`, once an event
+    is newer than the input's newest message by more than its limit, every event waiting is acted on at once, with
+    that newest (the act judges its age): no wait, no timeout counted."""
+    gate, acts = stopping_gate({"feet": 0.25})
+    assert [t for t, _ in acts] == [0.0]  # 0.02 .. 0.24: maybe only late, waited for
+    gate.event(0.26, "joints13")  # 0.26 s after the newest contacts: they stopped
+    assert [t for t, _ in acts] == [round(0.02 * k, 9) for k in range(13)] + [0.26]
+    assert all(feet == "feet0" for _, feet in acts) and gate.timeouts == 0 and not gate.pending
+    gate.input("feet", 0.28, "feet28")  # back: waited for again
+    gate.event(0.30, "joints15")
+    assert acts[-1][0] == 0.26
+    gate.input("feet", 0.30, "feet30")
+    assert acts[-1] == (0.30, "feet30")
+
+
+def test_in_lock_step_an_input_that_stopped_is_still_waited_for(wall):
+    """Without `stopped_after` (lock-step: nothing goes on before the tick's inputs come) the events wait however far
+    behind the input is, until the gate's timeout."""
+    gate, acts = stopping_gate(None)
+    gate.event(0.5, "joints25")
+    assert [t for t, _ in acts] == [0.0] and gate.timeouts == 0
+
+
+def test_an_input_never_heard_is_waited_for_even_with_a_stop_limit(wall):
+    """A robot without contact sensors pays the one wait at start (the limit needs a message to measure from)."""
+    node, acts = FakeNode(), []
+    gate = TickGate(node, ("feet",), 5.0, lambda t, item, inputs, timed_out: acts.append(t),
+                    stopped_after={"feet": 0.25})
+    gate.event(0.0, "joints0")
+    gate.event(1.0, "joints50")
+    assert acts == []
+    wall.now += 5.1
+    node.expire()
+    assert acts == [0.0, 1.0] and gate.timeouts == 1

@@ -118,7 +118,15 @@ class CostNode(Node):
         self.proposal_stamp: float | None = None  # the newest proposal taken
         self.last_stamp = None  # what the last cmd_vel carried: the instant its decision was made for
         self.clock_back = ClockBack()  # read at every `_now`
-        self.readings = TickGate(self, ("imu", "odom", "feet", "body"), sync_s, self._score)
+        # In real time an input that stopped is not waited for (sync_timeout_s at every joint reading: nothing
+        # scored, no stop of its own until the proposals went stale, QA 2026-12-08): once its newest is older than
+        # the newest joint reading by more than its timeout, the reading is scored without it and `_lost` stops.
+        # In lock-step the gate waits for every input of the tick, however late.
+        lost_after = None if tick_s > 0 else {
+            "imu": guard.timeout_imu, "odom": guard.timeout_odom,
+            "feet": guard.timeout_joint_states, "body": guard.timeout_joint_states}
+        self.readings = TickGate(self, ("imu", "odom", "feet", "body"), sync_s, self._score,
+                                 stopped_after=lost_after)
         # A proposal always waits for its instant's readings, even when a stop looks certain: a reading
         # still on its way may change the verdict, and the verdict must not depend on arrival order.
         self.proposals = TickGate(self, ("scored", "plan") if plans else ("scored",), sync_s, self._judge)
@@ -241,10 +249,17 @@ class CostNode(Node):
     def _score_reading(self, stamp: float, joints: JointState, latest: dict) -> None:
         if latest["imu"] is None or latest["odom"] is None:
             return  # the IMU or odometry of this instant was refused or never came: the guardrail stops
+        for key, topic in (("imu", "imu/data"), ("odom", "odom")):
+            if lost := self._lost(latest[key], topic, stamp, f"timeout_{key}"):
+                # never scored with it: the guardrail stops (stale:<source>: its newest is older still by the time)
+                self.get_logger().warning(f"joint reading at t={stamp:.3f} not scored: {lost}",
+                                          throttle_duration_sec=2.0)
+                return
         readings = readings_from_msgs(joints, *(latest[k] for k in ("imu", "odom", "feet", "body")))
         untrusted = readings.untrusted()  # the contacts (the rest was checked at arrival)
         for key, topic in (("feet", "foot_contacts"), ("body", "body_contacts")):
-            if problem := contacts_problem(latest[key], topic) or self._contacts_lost(latest[key], topic, stamp):
+            if problem := contacts_problem(latest[key], topic) or self._lost(
+                    latest[key], topic, stamp, "timeout_joint_states", "a contact stream that stopped"):
                 untrusted[key] = problem
         if untrusted:  # never into the pain filter, and the robot stops
             self.guard.seen("joint_states", stamp, self._now(), "; ".join(untrusted.values()))
@@ -268,16 +283,18 @@ class CostNode(Node):
         self.guard.measured({q: bool(data.breaches[q]) for q in LATCHING}, stamp)
         self.guard.settled("joint_states", stamp)  # every check passed: the joint reading is trusted
 
-    def _contacts_lost(self, msg: JointState | None, topic: str, stamp: float) -> str | None:
-        """A contact stream that was heard and then stopped: its newest message is older than the joint reading by
-        more than joint_states may be old. Its forces would be read as they were when it stopped (pain, falls
-        and force unseen). A robot that never sends it is acted on without it (`TickGate`)."""
+    def _lost(self, msg, topic: str, stamp: float, timeout: str, what: str = "a stream that stopped") -> str | None:
+        """A stream that was heard and then stopped: its newest message is older than the joint reading by more than
+        `guardrail.<timeout>` (contacts: joint_states', as they come with it; the IMU and odometry: their own).
+        Read, it would give the body as it was when it stopped (contacts: pain, falls and force unseen). In real
+        time the readings gate stops waiting for it at that age (`TickGate.stopped_after`), so this comes within
+        its timeout. A robot that never sends contacts is acted on without them (`TickGate`)."""
         if msg is None:
             return None
-        age, limit = stamp - sec(msg.header.stamp), self.guard.config.timeout_joint_states
+        age, limit = stamp - sec(msg.header.stamp), getattr(self.guard.config, timeout)
         if age > limit:
             return (f"{topic}: the newest is {age:.3f} s older than the joint reading "
-                    f"(> guardrail.timeout_joint_states {limit} s): a contact stream that stopped")
+                    f"(> guardrail.{timeout} {limit} s): {what}")
         return None
 
     # ---- guardrail -----------------------------------------------------------------------

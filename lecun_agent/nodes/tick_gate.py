@@ -41,7 +41,12 @@ class TickGate:
     yet. Once a wait for an input runs out (a robot without bump sensors, a sender that stopped or
     runs late) the gate gives up on it until it catches up, that is until a message of it stamped
     at or after the instant it was given up at: an outage costs one wait, not one per event, and
-    a healthy input is waited for every time. `also_ready(stamp)` may add a condition of the
+    a healthy input is waited for every time. `stopped_after` ({input: s}, real time only) tells an input
+    that stopped from one that runs late without that wait: once an input was heard and its newest message is older
+    than the newest event by more than its limit, the events are acted on without it at once (the act judges the
+    old message it gets, as cost_node judges a contact stream that stopped), and waited for again as soon as it
+    comes. In lock-step leave it out: there an input is always waited for, however far behind it is, since
+    nothing goes on before it comes. `also_ready(stamp)` may add a condition of the
     node's own (the gait waits for the guardrail's answer to its reading too). `optional` inputs are
     kept and handed to `act` like the others but never waited for. `slop_s` > 0 (real time on a robot, whose
     drivers stamp each topic on its own): an input whose newest message is at most that much older than the
@@ -56,15 +61,19 @@ class TickGate:
     def __init__(self, node: Node, inputs: Iterable[str], timeout_s: float,
                  act: Callable[[float, Any, dict[str, Any], bool], None],
                  also_ready: Callable[[float], bool] | None = None, keep: int = 64,
-                 optional: Iterable[str] = (), slop_s: float = 0.0) -> None:
+                 optional: Iterable[str] = (), slop_s: float = 0.0,
+                 stopped_after: dict[str, float] | None = None) -> None:
         self.node, self.timeout_s, self.act, self.also_ready = node, timeout_s, act, also_ready
         self.slop_s = slop_s
+        self.stopped_after = dict(stopped_after or {})
+        self.newest_event = -math.inf  # the newest event's stamp: how far the triggering stream has got
         self.given_up: dict[str, float] = {}  # input -> the instant a wait for it ran out, until it catches up
         self.optional = frozenset(optional)
         self.history: dict[str, deque[tuple[float, Any]]] = {name: deque(maxlen=keep)
                                                              for name in (*inputs, *self.optional)}
         self.pending: deque[tuple[float, Any, float]] = deque()  # (stamp, item, wall time it arrived)
         self.timeouts = 0
+        self.newest: dict[str, float] = {}  # input -> its newest stamp (`stopped_after`)
         self.out_of_order: Counter = Counter()  # input -> messages stamped before one that came earlier
         node.create_timer(0.02, self._expire, clock=Clock(clock_type=ClockType.STEADY_TIME))
 
@@ -75,6 +84,7 @@ class TickGate:
             self.node.get_logger().warning(f"{name} stamped {stamp:.3f} came after one stamped later: used for its "
                                            "own instant only (counted as out_of_order)", throttle_duration_sec=2.0)
         hist.append((stamp, msg))
+        self.newest[name] = max(stamp, self.newest.get(name, -math.inf))
         if stamp >= self.given_up.get(name, math.inf) - EPS:
             del self.given_up[name]
         self.release()
@@ -89,6 +99,8 @@ class TickGate:
             old = [i for i, entry in enumerate(queue) if entry[0] > now + EPS]
             for _ in range(old[-1] + 1 if old else 0):
                 queue.popleft()
+        self.newest = {name: max(t for t, _ in hist) for name, hist in self.history.items() if hist}
+        self.newest_event = max((entry[0] for entry in self.pending), default=-math.inf)
         self.given_up = dict.fromkeys(self.given_up, now)
 
     def feed(self, name: str) -> Callable[[Any], None]:
@@ -114,6 +126,7 @@ class TickGate:
 
     def event(self, stamp: float, item: Any) -> None:
         self.pending.append((stamp, item, time.monotonic()))
+        self.newest_event = max(stamp, self.newest_event)
         self.release()
 
     def ready(self, stamp: float) -> bool:
@@ -123,7 +136,13 @@ class TickGate:
     def _reached(self, name: str, stamp: float) -> bool:
         hist = self.history[name]
         return (name in self.optional or name in self.given_up
-                or (bool(hist) and hist[-1][0] >= stamp - self.slop_s - EPS))
+                or (bool(hist) and hist[-1][0] >= stamp - self.slop_s - EPS) or self.stopped(name))
+
+    def stopped(self, name: str) -> bool:
+        """`name` was heard, and its newest message is older than the newest event by more than its `stopped_after`
+        limit: a stream that stopped (or lags further than it may), not one a little late."""
+        limit, newest = self.stopped_after.get(name), self.newest.get(name)
+        return limit is not None and newest is not None and self.newest_event - newest > limit + EPS
 
     def release(self) -> None:
         """Act on every pending event whose inputs are in (events stay in stamp order)."""
