@@ -63,6 +63,28 @@ def test_stale_source_stops_after_its_timeout(source):
     assert g.counts[f"stale:{source}"] == 1  # counted once, when the stop began
 
 
+
+@pytest.mark.parametrize("stamp_of", [lambda t: 0.0, lambda t: t - 2.0], ids=["stamp_0", "clock_2s_behind"])
+@pytest.mark.parametrize("source", SENSORS)
+def test_a_sensor_that_keeps_coming_stamped_in_the_past_stops_saying_so(source, stamp_of):
+    """QA, 2026-12-08: a driver that left header.stamp at 0 (or whose clock was 2 s behind) while streaming at 50 Hz
+    read "joint_states is 4.792 s old > 0.1 s", as if it had stopped. Still a stop, its reason says what to check."""
+    g = Guardrail(CFG)
+    run_until(g, 0.0, 1.0)
+    t = 1.0
+    for _ in range(50):  # 1 s more: every sensor keeps coming at 50 Hz, `source` stamped in the past
+        t = round(t + 0.02, 9)
+        feed(g, t, skip=(source, "proposal"))
+        g.seen(source, stamp_of(t), t)
+    d = g.check(t)
+    assert d.verdict == Verdict.STOP and f"stale:{source}" in d.reasons
+    assert f"{source} keeps coming (the last 0.000 s ago) but stamped in the past" in d.detail
+    assert "check its header.stamp (0 = never set) and that the clocks are synchronised" in d.detail
+    g2 = Guardrail(CFG)  # one that stopped is still told as stopped
+    run_until(g2, 0.0, 1.0)
+    feed(g2, 1.6, skip=(source,))
+    assert f"{source} is 0.600 s old > {CFG.timeout(source)} s" in g2.check(1.6).detail
+
 def test_check_stops_but_never_starts():
     g = Guardrail(CFG)
     run_until(g, 0.0, 1.0)

@@ -7,7 +7,9 @@ stop (output zero, immediately):
   e_stop            an e-stop was raised; only `reset_e_stop()` releases it (latched)
   measured:<q>      a measured state breached the veto rule (cost/veto.py) for a quantity cost_node
                     latches on (veto.LATCHING: tilt, fall); latched like the e-stop
-  stale:<source>    an input (proposal, joint_states, imu, odom) is older than its timeout or never came
+  stale:<source>    an input (proposal, joint_states, imu, odom) is older than its timeout or never came; when a
+                    sensor's messages keep coming but stamped that far in the past (a header.stamp left at 0, a sender's
+                    clock behind), the detail says so
   future:<source>   the newest message of an input is stamped further ahead of the clock than
                     `future_tolerance_s`: a clock we cannot trust, so the input counts as stale
   invalid:<source>  the newest message of an input held NaN, Inf or a malformed field (the node says which)
@@ -160,6 +162,8 @@ class Guardrail:
     def _forget_inputs(self) -> None:
         """Every input and decision held, and every stamp with it (not a latched stop, not the counts)."""
         self._seen: dict[str, float] = {}  # source -> newest valid stamp
+        # sensor -> (stamp, node time) of the last valid one to come (a proposal is taken when judged, not on arrival)
+        self._came: dict[str, tuple[float, float]] = {}
         # source -> (reason key, detail, stamp): its newest cannot be trusted; only a good one stamped at or after
         # that stamp clears it (`seen`, `settled`)
         self._bad: dict[str, tuple[str, str, float]] = {}
@@ -205,6 +209,8 @@ class Guardrail:
             self._bad[source] = (f"invalid:{source}", f"the newest {source} cannot be trusted: {problem}", at)
             return False
         self._seen[source] = max(stamp, self._seen.get(source, -math.inf))
+        if source in SENSORS:
+            self._came[source] = (stamp, now)
         if settles:
             self.settled(source, stamp)
         return True
@@ -348,7 +354,7 @@ class Guardrail:
             elif stamp is None:
                 out.append((f"stale:{source}", f"no {source} received yet"))
             elif (age := now - stamp) > cfg.timeout(source):
-                out.append((f"stale:{source}", f"{source} is {age:.3f} s old > {cfg.timeout(source)} s"))
+                out.append((f"stale:{source}", self._stale_detail(source, age, now)))
         if not np.all(np.isfinite(self._proposal)):
             out.append(("nan_command", f"proposed command is not finite: {self._proposal.tolist()}"))
         if self.tilt_measured >= cfg.tilt_stop:
@@ -367,6 +373,17 @@ class Guardrail:
         if self.expect_plans and np.any(self._proposal != 0):
             out.extend(self._plan_missing())
         return out
+
+    def _stale_detail(self, source: str, age: float, now: float) -> str:
+        """Why `source` is stale: it stopped, or (QA, 2026-12-08: "joint_states is 4.792 s old" while it streamed at
+        50 Hz stamped 0) its messages keep coming, but stamped in the past."""
+        timeout, (stamp, came) = self.config.timeout(source), self._came.get(source, (now, -math.inf))
+        if now - came <= timeout < came - stamp:  # the last came lately, and already too old when it came
+            what = "0 (never set?)" if stamp == 0.0 else f"{stamp:.3f}, {came - stamp:.3f} s old when it came"
+            return (f"{source} keeps coming (the last {now - came:.3f} s ago) but stamped in the past: its stamp "
+                    f"{what} (> {timeout} s; the newest stamp is {age:.3f} s old): check its header.stamp (0 = never "
+                    "set) and that the clocks are synchronised")
+        return f"{source} is {age:.3f} s old > {timeout} s"
 
     def _plan_missing(self) -> list[tuple[str, str]]:
         """With expect_plans, for a non-zero proposal: stale:plan when its plan did not come (the newest plan is
