@@ -273,3 +273,30 @@ def test_with_slop_a_reading_takes_the_imu_and_odometry_a_little_older_instead_o
     finally:
         node.destroy_node()
         rclpy.try_shutdown()
+
+
+@pytest.mark.parametrize("behind", [None, 2.0], ids=["stamp_0", "clock_2s_behind"])
+def test_readings_stamped_in_the_past_with_no_honest_one_answered_get_the_standing_pose(driver, behind):
+    """QA, 2026-12-08 (a fake real robot): a driver that left header.stamp at 0 (or whose clock was behind) got no
+    joint command at all, each reading only counted as old_reading, so the joint controller held the trot's last
+    targets, mid-stride, while one stamped ahead got the standing pose. Now the same rule for both: no honest reading
+    answered within UNANSWERED_S of it, and the old reading gets the standing pose, stamped with our clock; then every
+    one at once, until an honest reading is answered."""
+    driver.walks_like_the_reference(10)
+    sent = len(driver.node.pub.sent)
+
+    def old() -> list:
+        return driver.step(joints_ahead=-(round(driver.t + STEP, 9) if behind is None else behind), good=False)
+
+    assert old() == []
+    deadline = time.monotonic() + 5 * UNANSWERED_S
+    while len(driver.node.pub.sent) == sent and time.monotonic() < deadline:
+        rclpy.spin_once(driver.node, timeout_sec=0.05)  # the node's wall-clock timer
+    [out] = driver.node.pub.sent[sent:]
+    assert np.array_equal(out.points[0].positions, standing()) and stamp_to_sec(out.header.stamp) <= driver.t + 1e-9
+    for _ in range(5):
+        [now] = old()
+        assert np.array_equal(now, standing())
+    assert driver.node.counts["old_reading"] == 6
+    assert driver.step(good=False) != []  # an honest reading is answered again ...
+    assert old() == []  # ... and an old one waits for UNANSWERED_S again

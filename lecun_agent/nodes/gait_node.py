@@ -18,8 +18,10 @@ not make the targets alternate between trot and stance, which tipped the robot o
 lock-step sim by itself. Only when no honest reading is answered within UNANSWERED_S wall seconds of a refused one
 does the standing pose go out for it, stamped with the node clock (a robot whose every reading is ahead, or a
 lock-step sim whose reading was replaced by one from the future), and then for every refused reading at once until
-an honest one is answered (a driver's command timeout sees the stance at the readings' rate). Non-finite joint
-targets never go out (the trot starts afresh).
+an honest one is answered (a driver's command timeout sees the stance at the readings' rate). A reading stamped
+before the last one answered (header.stamp left at 0, a driver's clock behind; or a second publisher's stale one
+beside honest ones) is not answered either, and the same rule sends the standing pose when nothing honest follows.
+Non-finite joint targets never go out (the trot starts afresh).
 
 `~/reset` (std_srvs/Trigger) makes the trot stand at once and forget its phase, foot offsets,
 heading reference and the commands received so far. Call it whenever the body was put back
@@ -192,18 +194,26 @@ class GaitNode(Node):
             self.hold_until = now_s + UNTRUSTED_HOLD_S
             self.get_logger().error(f"joint_states stamped {stamp:.3f}, ahead of the clock ({now_s:.3f}): refused; "
                                     f"standing until {self.hold_until:.3f}", throttle_duration_sec=2.0)
-            if self.only_refused:  # no honest reading answered since the last stance: each refused one gets it
-                self._publish(now.to_msg(), self.gait.standing_pose(), answers_reading=False)
-            elif self.refused_wall is None:
-                self.refused_wall = time.monotonic()
+            self._not_answered(now)
         elif stamp == self.last_output_stamp and self.last_command is not None:
             self.pub.publish(self.last_command)  # the same reading offered again: our answer was lost
         elif stamp < self.last_output_stamp:
+            self._not_answered(now)  # stamped 0, or a driver's clock behind: nothing honest may come (QA 2026-12-08)
             self.counts["old_reading"] += 1  # came after a later one: too late to answer
         elif self.schedule.keep(stamp, 1.0 / self.params["rate_hz"]):  # decimate to rate_hz
             self.gate.event(stamp, msg)
         elif self.sync_period > 0 and self.last_command is not None:
             self._hold_targets(msg.header.stamp)
+
+    def _not_answered(self, now) -> None:
+        """A reading refused or too old to answer. With no honest reading answered since the last stance, it gets the
+        standing pose at once; else the standing pose goes out if no honest reading is answered within UNANSWERED_S
+        (`_answer_refused`): a driver whose every reading is stamped ahead, at 0 or behind must not leave the joint
+        controller on the trot's last targets, mid-stride."""
+        if self.only_refused:  # no honest reading answered since the last stance: each refused one gets it
+            self._publish(now.to_msg(), self.gait.standing_pose(), answers_reading=False)
+        elif self.refused_wall is None:
+            self.refused_wall = time.monotonic()
 
     def _hold_targets(self, stamp) -> None:
         """Lock-step, a reading between two of the gait's steps (`rate_hz` below the sim's joint rate): the sim
