@@ -14,7 +14,10 @@ time now; in lock-step (`sync_tick_s` > 0) at every instant of the body's readin
 (lockstep_answers.py: the gait waits for the answer to each reading, so which control step a stop
 reaches never depends on when it arrived). A joint stream that falls silent or arrives stamped in
 the past costs one wait for its score (`sync_timeout_s`); then the stop comes when the stream's
-timeout runs out in sim time, however loaded the machine.
+timeout runs out in sim time, however loaded the machine. In real time an IMU, odometry or contact stream
+that stops is not waited for: once its newest is older than the newest joint reading by more than its
+guardrail timeout (contacts: timeout_joint_states), the reading is scored without it and the robot stops
+with that stream's reason (QA, 2026-12-08: a stopped contact stream held every reading for the whole wait).
 Every `cmd_vel` carries the instant its decision was made for: a proposal's stamp (its agent
 tick), or the time a re-check was made at. Weights are the run-time parameters weights.<term>;
 everything else is read-only. The cost as it stands (weights, terms.*, veto.*) is published
@@ -95,7 +98,9 @@ class CostNode(Node):
         urdf = p.declare("urdf", "", "URDF with joint limits and mass; empty = the package's")
         sync_s = p.declare("sync_timeout_s", SYNC_TIMEOUT_S, "wall seconds to wait for the readings (and plan) of a "
                            "proposal's instant, or in lock-step for a tick's proposal or an instant's joint reading, "
-                           "before going on without them (counted)", low=0.05, high=60.0)
+                           "before going on without them (counted); in real time an IMU, odometry or contact "
+                           "stream whose newest is older than the newest joint reading by more than its guardrail "
+                           "timeout has stopped and is not waited for", low=0.05, high=60.0)
         tick_s = p.declare("sync_tick_s", 0.0, "lock-step simulation: the agent tick period (1 / camera rate), s. "
                            "Every instant of the body's readings is then answered on cmd_vel, stamped with it: "
                            "at a tick by the tick's judged proposal, between ticks by the stop rules re-checked at "
@@ -259,7 +264,8 @@ class CostNode(Node):
         untrusted = readings.untrusted()  # the contacts (the rest was checked at arrival)
         for key, topic in (("feet", "foot_contacts"), ("body", "body_contacts")):
             if problem := contacts_problem(latest[key], topic) or self._lost(
-                    latest[key], topic, stamp, "timeout_joint_states", "a contact stream that stopped"):
+                    latest[key], topic, stamp, "timeout_joint_states",
+                    "a contact stream that stopped, or lags that far"):
                 untrusted[key] = problem
         if untrusted:  # never into the pain filter, and the robot stops
             self.guard.seen("joint_states", stamp, self._now(), "; ".join(untrusted.values()))
@@ -283,7 +289,8 @@ class CostNode(Node):
         self.guard.measured({q: bool(data.breaches[q]) for q in LATCHING}, stamp)
         self.guard.settled("joint_states", stamp)  # every check passed: the joint reading is trusted
 
-    def _lost(self, msg, topic: str, stamp: float, timeout: str, what: str = "a stream that stopped") -> str | None:
+    def _lost(self, msg, topic: str, stamp: float, timeout: str,
+              what: str = "a stream that stopped, or lags that far") -> str | None:
         """A stream that was heard and then stopped: its newest message is older than the joint reading by more than
         `guardrail.<timeout>` (contacts: joint_states', as they come with it; the IMU and odometry: their own).
         Read, it would give the body as it was when it stopped (contacts: pain, falls and force unseen). In real
