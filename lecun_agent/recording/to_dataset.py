@@ -52,7 +52,6 @@ from lecun_agent.recording.topics import CONTRACT_TOPICS, CONVERT_REQUIRED, reso
 from lecun_agent.world_model.checkpoint_meta import META_FILE
 
 log = logging.getLogger(__name__)
-REQUIRED = CONVERT_REQUIRED
 # The summary's counts of camera frames that did not become a step, by reason (with `steps` they add up to `frames`).
 NOT_STEPS = {
     "before_readings": "before the first joint_states and imu/data",
@@ -210,9 +209,9 @@ def convert_bag(
         read_as = f"sha256 {sha256[:12]}" + (f", namespace {namespace!r}" if namespace else "")
         raise ValueError(f"{bag} ({read_as}) was converted into {out_dir} already: {[p.name for p in already]}; "
                          "converting it again would duplicate them (delete those episodes first to convert it anew)")
-    names = {resolve(t, namespace): t for t in (*REQUIRED, *OPTIONAL)}
+    names = {resolve(t, namespace): t for t in (*CONVERT_REQUIRED, *OPTIONAL)}
     expect = {topic: CONTRACT_TOPICS[name] for topic, name in names.items()}  # read as these types only
-    reader.require(resolve(t, namespace) for t in REQUIRED)
+    reader.require(resolve(t, namespace) for t in CONVERT_REQUIRED)
     reader.check_types(expect)
     for topic in OPTIONAL:
         if reader.message_counts.get(resolve(topic, namespace), 0) == 0:
