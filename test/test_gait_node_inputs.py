@@ -28,6 +28,7 @@ from lecun_agent.messages.conversions import (
     stamp_to_sec,
     twist_msg,
 )
+from lecun_agent.nodes.diagnostics import WARN
 from lecun_agent.nodes.gait_node import UNANSWERED_S, UNTRUSTED_HOLD_S, GaitNode
 
 pytestmark = pytest.mark.ros
@@ -55,12 +56,14 @@ class Driver:
         self.reference = TrotGait(GaitConfig())
         self.t = 100.0  # sim time
 
-    def step(self, lin_vel=(0.0, 0.0, 0.0), joints_ahead: float = 0.0, good: bool = True, dt: float = STEP) -> list:
-        """One control step, `dt` s long, its joint reading stamped `joints_ahead` s after the rest; -> the joint
-        targets published in it. `good`: the reference trot takes the reading too, at the node's time step."""
+    def step(self, lin_vel=(0.0, 0.0, 0.0), joints_ahead: float = 0.0, good: bool = True, dt: float = STEP,
+             clock_ahead: float = 0.0) -> list:
+        """One control step, `dt` s long, its joint reading stamped `joints_ahead` s after the rest and the node
+        clock `clock_ahead` s after them all; -> the joint targets published in it. `good`: the reference trot
+        takes the reading too, at the node's time step."""
         self.t = round(self.t + dt, 9)
         t, sent, last = self.t, len(self.node.pub.sent), self.node.last_output_stamp
-        self.callbacks["clock"](Clock(clock=sec_to_stamp(t)))
+        self.callbacks["clock"](Clock(clock=sec_to_stamp(t + clock_ahead)))
         self.callbacks["cmd_vel"](twist_msg(sec_to_stamp(t), WALK))
         r = Readings(stamp=t, joint_pos=np.array([0.0, 0.8, -1.5] * 4), joint_vel=np.zeros(12),
                      joint_effort=np.zeros(12), imu_quat=np.array([0, 0, 0, 1.0]), imu_gyro=np.zeros(3),
@@ -298,5 +301,18 @@ def test_readings_stamped_in_the_past_with_no_honest_one_answered_get_the_standi
         [now] = old()
         assert np.array_equal(now, standing())
     assert driver.node.counts["old_reading"] == 6
+    level, message, _ = driver.node._report()  # it said "walking" at OK while it sent only the stance (QA)
+    assert level == WARN and message.startswith("standing: no joint_states it can answer")
     assert driver.step(good=False) != []  # an honest reading is answered again ...
     assert old() == []  # ... and an old one waits for UNANSWERED_S again
+
+
+def test_readings_far_behind_the_clock_are_not_walked_on_with_commands_fresh_only_by_their_stamps(driver):
+    """QA (2026-12-08): a driver's clock fell 2 s behind; its readings' commands (the walk from before the guardrail's
+    stop) were fresh by their stamps, and the gait trotted on them for 0.4 s between two stances."""
+    driver.walks_like_the_reference(5)
+    stale_before = driver.node.counts["stale_cmd"]
+    for _ in range(5):
+        driver.step(good=False, clock_ahead=2.0)  # every stamp 2 s behind the node clock
+    assert driver.node.stale and driver.node.counts["stale_cmd"] == stale_before + 1
+    assert driver.node._report()[1].startswith("standing")

@@ -76,7 +76,8 @@ class GaitNodeSettings:
     rate_hz: float = setting(50.0, "joint commands per second on average, by the readings' stamps (at most one per "
                              "joint_states reading); the trot balances at 25 and up (at 10 the robot fell in 3 of 3 "
                              "walks, QA 2026-12-08)", low=25.0, high=500.0, runtime=True)
-    cmd_timeout_s: float = setting(0.5, "a /cmd_vel older than this (by stamps) makes the robot stand, s",
+    cmd_timeout_s: float = setting(0.5, "a /cmd_vel older than this (by the reading's stamp, or by the node clock "
+                                   "if later) makes the robot stand, s",
                                    low=0.05, high=0.5, runtime=True)
     imu_timeout_s: float = setting(0.2, "seconds the IMU or odometry may lag joint_states before the robot "
                                    "stands", low=0.01, high=0.2, runtime=True)
@@ -273,9 +274,13 @@ class GaitNode(Node):
         self._publish(joints.header.stamp, targets)
 
     def _command(self, stamp: float) -> np.ndarray:
-        """The newest command stamped at or before `stamp`, or zero when it is stale (by stamps)."""
+        """The newest command stamped at or before `stamp`, or zero when it is stale: older than cmd_timeout_s by the
+        reading's stamp or by the node clock, if later. QA (2026-12-08): a driver's clock that fell 2 s behind gave
+        readings 2 s old, whose commands, the walk from before the guardrail's stop, were fresh by their stamps, and
+        the gait trotted on them for 0.4 s between two stances."""
         chosen = next(((s, c) for s, c in reversed(self.commands) if s <= stamp + EPS), None)
-        stale = chosen is None or stamp - chosen[0] > self.params["cmd_timeout_s"]
+        now = max(stamp, self.get_clock().now().nanoseconds * 1e-9)
+        stale = chosen is None or now - chosen[0] > self.params["cmd_timeout_s"]
         if stale and not self.stale and chosen is not None:
             self.counts["stale_cmd"] += 1
             self.get_logger().warning("/cmd_vel went stale; standing")
@@ -300,7 +305,10 @@ class GaitNode(Node):
     def _report(self):
         held = self.get_clock().now().nanoseconds * 1e-9 < self.hold_until
         trouble = self.counts["nonfinite_cmd"] or self.stale or held
+        trouble = trouble or self.only_refused
         message = ("standing: joint_states stamped ahead of the clock" if held
+                   else "standing: no joint_states it can answer (stamped before the last one answered: header.stamp "
+                        "0, or a clock behind?)" if self.only_refused
                    else "standing: /cmd_vel stale" if self.stale else "walking")
         if self.counts["nonfinite_cmd"]:
             message += f"; {self.counts['nonfinite_cmd']} non-finite commands ignored"
