@@ -60,3 +60,31 @@ def test_an_eval_counts_an_episode_that_stopped_before_an_ending_as_one_that_did
              "{'success': False, 'ended_by': None, 'sim_seconds': 0.4})); raise SystemExit(1)")
     row = episode_row([sys.executable, "-c", write], {**os.environ, "ROS_DOMAIN_ID": "0"}, 3, out)
     assert row["ended_by"] == STOPPED_EARLY_ROW and row["success"] is False and row["sim_seconds"] == 0.4
+
+
+def test_an_eval_episode_runs_sim_in_the_folder_that_holds_the_runner_s_own_log(tmp_path):
+    """Found running `lecun-agent eval --realtime` (2026-12-08): eval's runner opens episode.log in the episode's
+    folder and runs `sim --out` there, and sim refused every episode as 'not empty'. The real sim CLI runs here,
+    in a process of its own, with only the episode itself stood in for; a failed start's files are kept too."""
+    from lecun_agent.stack.evaluate import episode_row
+
+    out = tmp_path / "seed_000003"
+    out.mkdir()
+    (out / "episode.attempt1.log").write_text("an earlier start")
+    (out / "logs.attempt1").mkdir()
+    sim = ("import json, sys; from lecun_agent.cli import main; from lecun_agent.stack import episode; "
+           "episode.run_episode = lambda out, *a, **k: (out.mkdir(parents=True, exist_ok=True), "
+           "(out / 'metrics.json').write_text(json.dumps(m := {'success': True, 'ended_by': 'success', "
+           "'sim_seconds': 5.0, 'crashed_nodes': []})))[-1] and m; "
+           f"sys.exit(main(['sim', '--seed', '3', '--out', {str(out)!r}, '--no-record-video']))")
+    row = episode_row([sys.executable, "-c", sim], {**os.environ, "ROS_DOMAIN_ID": "0"}, 3, out)
+    assert row["success"] is True and row["ended_by"] == "success", (out / "episode.log").read_text()
+
+
+def test_sim_still_refuses_a_folder_with_another_run_s_files_beside_the_runner_s_log(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(episode, "run_episode", lambda *a, **k: pytest.fail("an episode ran"))
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "episode.log").write_text("the runner's")
+    (tmp_path / "run" / "video.mp4").write_bytes(b"another episode")
+    assert main(["sim", "--out", str(tmp_path / "run")]) == 2
+    assert "is not empty (video.mp4;" in capsys.readouterr().err

@@ -47,14 +47,16 @@ def add_weights_flag(p) -> None:
 def _run_sim(args) -> int:
     from lecun_agent.sim.config import SLOW_PACE
     from lecun_agent.stack.episode import EpisodeNotStarted, WeightsRefused, run_episode
-    from lecun_agent.stack.evaluate import NOT_STARTED_EXIT, stopped_early
+    from lecun_agent.stack.evaluate import NOT_STARTED_EXIT, is_runner_file, stopped_early
     from lecun_agent.stack.options import from_flags
 
     out = args.out or _default_run_dir()
     if (out / "metrics.json").exists():
         raise FileExistsError(f"{out} holds a finished run (metrics.json); give another --out, or delete it first")
-    if out.is_dir() and any(out.iterdir()):  # a run stopped before its metrics: its video must not sit beside ours
-        raise FileExistsError(f"{out} is not empty ({', '.join(sorted(p.name for p in out.iterdir()))}; no "
+    # A run stopped before its metrics: its video must not sit beside ours (eval's runner's own log may: it runs us).
+    others = sorted(p.name for p in out.iterdir() if not is_runner_file(p.name)) if out.is_dir() else []
+    if others:
+        raise FileExistsError(f"{out} is not empty ({', '.join(others)}; no "
                               "metrics.json: a run that stopped before its end, or files of yours); give another "
                               "--out, or delete them first")
     if args.realtime and args.record_video:

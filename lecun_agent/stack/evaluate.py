@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -125,7 +126,8 @@ def run_eval(agent: str, episodes: int, seed_start: int, workers: int, video: in
                     bar.set_postfix(success=f"{np.mean([r['success'] for r in rows]):.2f}")
                     if row["ended_by"] == REFUSED_ROW and refusal is None:
                         refusal = StartRefused(f"seed {row['seed']}: {row['error']}")
-                        log.error("a node refused its parameters: stopping the eval")
+                        log.error("seed %d's episode refused to start (its input, or a node's parameters): stopping "
+                                  "the eval, since every episode would be refused too", row["seed"])
                         _stop(pending, procs, stopping)
         except KeyboardInterrupt:
             interrupted = True
@@ -225,6 +227,12 @@ def episode_row(cmd: list[str], env: dict[str, str], seed: int, out: Path,
     row.update(seed=seed, wall_s=round(time.monotonic() - start, 1), crashed_nodes=bool(metrics.get("crashed_nodes")),
                start_retries=retries)
     return row
+
+
+def is_runner_file(name: str) -> bool:
+    """Whether `name`, in an episode's folder, is the runner's own (`episode_row`): the episode process's output,
+    episode.log, and each failed start's, kept. `sim` writes beside these, and beside nothing else."""
+    return re.fullmatch(r"episode(\.attempt\d+)?\.log|logs\.attempt\d+", name) is not None
 
 
 def _keep_attempt(out: Path, attempt: int) -> None:
