@@ -316,3 +316,19 @@ def test_readings_far_behind_the_clock_are_not_walked_on_with_commands_fresh_onl
         driver.step(good=False, clock_ahead=2.0)  # every stamp 2 s behind the node clock
     assert driver.node.stale and driver.node.counts["stale_cmd"] == stale_before + 1
     assert driver.node._report()[1].startswith("standing")
+
+
+def test_after_a_stance_for_readings_it_could_not_answer_the_trot_starts_afresh_not_mid_stride(driver):
+    """QA (2026-12-08, verification pass on a fake robot): a driver's clock fell 2 s behind ours. Its readings, older
+    than the last one answered, got the standing pose; once their stamps passed it, the trot went on from its stride
+    before (ramping the old walk down, re-placing every foot): 0.6-1.0 s of swing targets between two stances."""
+    driver.walks_like_the_reference(10)
+    driver.t -= 2.0  # the driver's clock falls 2 s behind: our clock (its stamps + 2 s) runs on
+    assert driver.step(good=False, clock_ahead=2.0) == []
+    deadline = time.monotonic() + 5 * UNANSWERED_S
+    while driver.node.only_refused is False and time.monotonic() < deadline:
+        rclpy.spin_once(driver.node, timeout_sec=0.05)  # the node's wall-clock timer sends the stance
+    sent = []
+    for _ in range(int(2.0 / STEP) + 20):  # past the last stamp answered, and on
+        sent += driver.step(good=False, clock_ahead=2.0)
+    assert len(sent) > int(2.0 / STEP) and all(np.array_equal(targets, standing()) for targets in sent)

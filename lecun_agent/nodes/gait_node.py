@@ -20,7 +20,8 @@ does the standing pose go out for it, stamped with the node clock (a robot whose
 lock-step sim whose reading was replaced by one from the future), and then for every refused reading at once until
 an honest one is answered (a driver's command timeout sees the stance at the readings' rate). A reading stamped
 before the last one answered (header.stamp left at 0, a driver's clock behind; or a second publisher's stale one
-beside honest ones) is not answered either, and the same rule sends the standing pose when nothing honest follows.
+beside honest ones) is not answered either, and the same rule sends the standing pose when nothing honest follows;
+the trot then starts afresh from that stance, on the commands that come after it.
 Non-finite joint targets never go out (the trot starts afresh).
 
 `~/reset` (std_srvs/Trigger) makes the trot stand at once and forget its phase, foot offsets,
@@ -231,6 +232,14 @@ class GaitNode(Node):
         if self.refused_wall is None or time.monotonic() - self.refused_wall < UNANSWERED_S:
             return
         if self.answered_wall < self.refused_wall:
+            # The trot starts afresh from this stance, on commands that come after it. QA (2026-12-08): with a
+            # driver's clock fallen behind, once its stamps passed the last one answered the trot went on from its
+            # stride before the stance, ramping its old command down and re-placing every foot: 0.6-1.0 s of swing
+            # targets between two stances, while the guardrail held cmd_vel at zero.
+            self.gait.reset()
+            self.commands.clear()
+            if self.last_command is not None:  # the last reading answered, offered again, gets the stance too
+                self.last_command = trajectory(self.last_command.header.stamp, self.gait.standing_pose())
             self._publish(self.get_clock().now().to_msg(), self.gait.standing_pose(), answers_reading=False)
             self.only_refused = True  # until an honest reading is answered, at the refused readings' own rate
         self.refused_wall = None
@@ -292,10 +301,7 @@ class GaitNode(Node):
         self._publish(msg_stamp, self.gait.standing_pose())
 
     def _publish(self, stamp, targets: np.ndarray, answers_reading: bool = True) -> None:
-        msg = JointTrajectory()
-        msg.header.stamp = stamp
-        msg.joint_names = list(JOINT_NAMES)
-        msg.points = [JointTrajectoryPoint(positions=[float(v) for v in targets])]
+        msg = trajectory(stamp, targets)
         self.pub.publish(msg)
         if answers_reading:  # offered again if the reading at last_output_stamp comes again
             self.last_command = msg
@@ -318,6 +324,15 @@ class GaitNode(Node):
         """Last act on shutdown: command the standing pose."""
         self._publish(self.get_clock().now().to_msg(), self.gait.standing_pose())
         self.pub.wait_for_all_acked(Duration(seconds=1.0))  # the node is destroyed next
+
+
+def trajectory(stamp, targets: np.ndarray) -> JointTrajectory:
+    """One point of 12 joint position targets, stamped `stamp`."""
+    msg = JointTrajectory()
+    msg.header.stamp = stamp
+    msg.joint_names = list(JOINT_NAMES)
+    msg.points = [JointTrajectoryPoint(positions=[float(v) for v in targets])]
+    return msg
 
 
 def main(args=None) -> None:
