@@ -137,7 +137,10 @@ def test_topics_types_and_rates_on_sim_time(probe):
         if t >= first:
             by_stamp.setdefault(round(t, 6), []).append(list(msg.points[0].positions))
     ticks = (np.array(sorted(by_stamp)) - first) / 0.02
-    assert len(ticks) > 50 and np.allclose(ticks, np.round(ticks), atol=1e-6)
+    # Enough to judge, not every one: the gait publishes keep-last-1, so a probe starved of CPU misses commands (35
+    # of 100 in 2 s once, README command 2 beside two busy loops). How many readings get answered is the held-targets
+    # and lock-step tests' to say.
+    assert len(ticks) > 10 and np.allclose(ticks, np.round(ticks), atol=1e-6)
     assert all(answer == answers[0] for answers in by_stamp.values() for answer in answers)
     assert probe.received["odom"] and probe.received["sim/ground_truth"]
 
