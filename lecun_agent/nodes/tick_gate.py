@@ -112,8 +112,8 @@ class TickGate:
         return [msg for t, msg in self.history[name] if after + EPS < t <= upto + EPS]
 
     def newest_stamps(self) -> list[float]:
-        """The stamp of each input's newest message kept (inputs with none left out)."""
-        return [hist[-1][0] for hist in self.history.values() if hist]
+        """The newest stamp of each input heard (inputs with none left out)."""
+        return list(self.newest.values())
 
     def all_after(self, names: Iterable[str], stamp: float) -> bool:
         """Whether every message kept of each input in `names` is stamped after `stamp`, and there are some: an
